@@ -1,0 +1,20 @@
+/* Fusion pass manager: an ordered list of named passes over the graph-edit API, run to a
+ * fixed point. `spec` is "all" (or NULL), "none", or a comma list of pass names. */
+#ifndef ROOF_FUSION_H
+#define ROOF_FUSION_H
+
+#include "graph.h"
+
+typedef struct roof_pass {
+  const char* name;
+  const char* summary;
+  /* Rewrites g; sets *changed when it edited anything. g->order is valid on entry. */
+  roof_status (*run)(roof_graph* g, bool* changed, roof_error* err);
+} roof_pass;
+
+size_t roof_pass_count(void);
+const roof_pass* roof_pass_at(size_t i);
+
+roof_status roof_fusion_run(roof_graph* g, const char* spec, roof_error* err);
+
+#endif

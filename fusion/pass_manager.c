@@ -1,0 +1,67 @@
+/* Pass manager: validates the pass list, then runs the selected passes in table order until
+ * none changes the graph (bounded, so a pass that keeps "changing" cannot hang the load). */
+#include <string.h>
+
+#include "fusion.h"
+
+static const roof_pass kPasses[] = {
+    {NULL, NULL, NULL}, /* sentinel; real passes are added above it */
+};
+#define ROOF_NUM_PASSES (sizeof(kPasses) / sizeof(kPasses[0]) - 1)
+
+size_t roof_pass_count(void) { return ROOF_NUM_PASSES; }
+const roof_pass* roof_pass_at(size_t i) { return i < ROOF_NUM_PASSES ? &kPasses[i] : NULL; }
+
+static bool spec_has(const char* spec, const char* name) {
+  size_t len = strlen(name);
+  for (const char* p = spec; *p;) {
+    const char* comma = strchr(p, ',');
+    size_t n = comma ? (size_t)(comma - p) : strlen(p);
+    if (n == len && strncmp(p, name, n) == 0) return true;
+    p += n + (comma ? 1 : 0);
+  }
+  return false;
+}
+
+static roof_status validate(const char* spec, roof_error* err) {
+  for (const char* p = spec; *p;) {
+    const char* comma = strchr(p, ',');
+    size_t n = comma ? (size_t)(comma - p) : strlen(p);
+    bool ok = false;
+    for (size_t i = 0; i < ROOF_NUM_PASSES && !ok; i++) {
+      ok = strlen(kPasses[i].name) == n && strncmp(p, kPasses[i].name, n) == 0;
+    }
+    if (!ok) {
+      return roof_fail(err, ROOF_E_USAGE, "--fusion: unknown pass '%.*s' (`rooftop passes` lists them; or use all / none)",
+                       (int)(n > 64 ? 64 : n), p);
+    }
+    p += n + (comma ? 1 : 0);
+  }
+  return ROOF_OK;
+}
+
+roof_status roof_fusion_run(roof_graph* g, const char* spec, roof_error* err) {
+  if (spec == NULL) spec = "all";
+  if (strcmp(spec, "none") == 0) return ROOF_OK;
+  bool all = strcmp(spec, "all") == 0;
+  if (!all) {
+    roof_status st = validate(spec, err);
+    if (st != ROOF_OK) return st;
+  }
+  for (int round = 0; round < 16; round++) {
+    bool any = false;
+    for (size_t i = 0; i < ROOF_NUM_PASSES; i++) {
+      if (!all && !spec_has(spec, kPasses[i].name)) continue;
+      bool changed = false;
+      roof_status st = kPasses[i].run(g, &changed, err);
+      if (st != ROOF_OK) return st;
+      if (changed) {
+        st = roof_graph_toposort(g, err);
+        if (st != ROOF_OK) return st;
+        any = true;
+      }
+    }
+    if (!any) break;
+  }
+  return ROOF_OK;
+}

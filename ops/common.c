@@ -1,0 +1,158 @@
+/* Shared op helpers; see common.h. */
+#include "common.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const int roof_float_only[] = {ROOF_DT_FLOAT, 0};
+
+roof_status roof_norm_axis(const roof_graph* g, const roof_node* n, const char* what, int64_t axis,
+                           int rank, int* out, roof_error* err) {
+  int64_t a = axis < 0 ? axis + rank : axis;
+  if (a < 0 || a >= (rank > 0 ? rank : 1)) {
+    return roof_node_fail(err, ROOF_E_DATA, g, n, "%s %lld is out of range for rank %d", what,
+                          (long long)axis, rank);
+  }
+  *out = (int)a;
+  return ROOF_OK;
+}
+
+static roof_status const_input(const roof_graph* g, const roof_node* n, int i, size_t max,
+                               const roof_value** out, uint64_t* count, roof_error* err) {
+  const roof_value* v = roof_in(g, n, i);
+  char b[ROOF_NAME_BUF];
+  if (v == NULL) return roof_node_fail(err, ROOF_E_DATA, g, n, "input %d is required", i);
+  if (!roof_value_has_data(v)) {
+    return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n,
+                          "tensor '%s': input %d must be known at load time (data-dependent shapes are not supported)",
+                          ROOF_SAFE(v->name, b), i);
+  }
+  if (!roof_value_count(v, count) || *count > max) {
+    return roof_node_fail(err, ROOF_E_DATA, g, n, "tensor '%s': input %d has more than %zu elements",
+                          ROOF_SAFE(v->name, b), i, max);
+  }
+  *out = v;
+  return ROOF_OK;
+}
+
+roof_status roof_const_ints(const roof_graph* g, const roof_node* n, int i, int64_t* out, size_t max,
+                            size_t* count, roof_error* err) {
+  const roof_value* v;
+  uint64_t cnt;
+  roof_status st = const_input(g, n, i, max, &v, &cnt, err);
+  if (st != ROOF_OK) return st;
+  if (v->dtype != ROOF_DT_INT64 && v->dtype != ROOF_DT_INT32) {
+    char b[ROOF_NAME_BUF];
+    return roof_node_fail(err, ROOF_E_DATA, g, n, "tensor '%s': input %d must be int64 or int32, not %s",
+                          ROOF_SAFE(v->name, b), i, roof_dtype_name(v->dtype));
+  }
+  for (uint64_t k = 0; k < cnt; k++) out[k] = roof_load_i64(v->dtype, v->data, (int64_t)k);
+  *count = (size_t)cnt;
+  return ROOF_OK;
+}
+
+roof_status roof_const_floats(const roof_graph* g, const roof_node* n, int i, float* out, size_t max,
+                              size_t* count, roof_error* err) {
+  const roof_value* v;
+  uint64_t cnt;
+  roof_status st = const_input(g, n, i, max, &v, &cnt, err);
+  if (st != ROOF_OK) return st;
+  for (uint64_t k = 0; k < cnt; k++) out[k] = (float)roof_load_f64(v->dtype, v->data, (int64_t)k);
+  *count = (size_t)cnt;
+  return ROOF_OK;
+}
+
+roof_status roof_require_input(const roof_graph* g, const roof_node* n, int i, const int* dtypes,
+                               roof_error* err) {
+  const roof_value* v = roof_in(g, n, i);
+  char b[ROOF_NAME_BUF];
+  if (v == NULL) return roof_node_fail(err, ROOF_E_DATA, g, n, "input %d is required", i);
+  if (v->rank < 0) {
+    return roof_node_fail(err, ROOF_E_DATA, g, n, "tensor '%s': shape of input %d is unknown",
+                          ROOF_SAFE(v->name, b), i);
+  }
+  if (dtypes == NULL) return ROOF_OK;
+  for (const int* d = dtypes; *d; d++) {
+    if (*d == v->dtype) return ROOF_OK;
+  }
+  return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "tensor '%s': dtype %s of input %d is not supported",
+                        ROOF_SAFE(v->name, b), roof_dtype_name(v->dtype), i);
+}
+
+roof_status roof_infer_same(roof_graph* g, roof_node* n, roof_error* err) {
+  roof_status st = roof_require_input(g, n, 0, NULL, err);
+  if (st != ROOF_OK) return st;
+  const roof_value* x = roof_in(g, n, 0);
+  roof_value* y = roof_out(g, n, 0);
+  if (y) roof_value_set_shape(y, x->dtype, x->rank, x->dims);
+  return ROOF_OK;
+}
+
+static uint64_t value_bytes_sat(const roof_value* v) {
+  uint64_t b;
+  return (v && roof_value_bytes(v, &b)) ? b : 0;
+}
+
+uint64_t roof_cost_input_bytes(const roof_graph* g, const roof_node* n) {
+  uint64_t s = 0;
+  for (int i = 0; i < n->num_inputs; i++) s += value_bytes_sat(roof_in(g, n, i));
+  return s;
+}
+
+uint64_t roof_cost_output_bytes(const roof_graph* g, const roof_node* n) {
+  uint64_t s = 0;
+  for (int i = 0; i < n->num_outputs; i++) s += value_bytes_sat(roof_out(g, n, i));
+  return s;
+}
+
+uint64_t roof_cost_const_params(const roof_graph* g, const roof_node* n) {
+  uint64_t s = 0;
+  for (int i = 0; i < n->num_inputs; i++) {
+    const roof_value* v = roof_in(g, n, i);
+    uint64_t c;
+    if (v && (v->flags & ROOF_VAL_CONST) && roof_value_count(v, &c)) s += c;
+  }
+  return s;
+}
+
+void roof_cost_eltwise(const roof_graph* g, const roof_node* n, roof_cost* c) {
+  uint64_t cnt = 0;
+  const roof_value* y = roof_out(g, n, 0);
+  if (y) roof_value_count(y, &cnt);
+  c->flops = cnt;
+  c->bytes_read = roof_cost_input_bytes(g, n);
+  c->bytes_written = roof_cost_output_bytes(g, n);
+  c->params = roof_cost_const_params(g, n);
+  c->formula = "eltwise";
+  c->has_model = true;
+}
+
+roof_status roof_xnn_run(roof_kernel* k) {
+  return xnn_run_operator(k->xop[0], k->pool) == xnn_status_success ? ROOF_OK : ROOF_E_INTERNAL;
+}
+
+void roof_xnn_destroy(roof_kernel* k) {
+  for (int i = 0; i < 2; i++) {
+    if (k->xop[i]) xnn_delete_operator(k->xop[i]);
+    k->xop[i] = NULL;
+  }
+  free(k->state);
+  k->state = NULL;
+}
+
+roof_status roof_xnn_check(enum xnn_status s, const roof_kernel* k, const char* what, roof_error* err) {
+  if (s == xnn_status_success) return ROOF_OK;
+  /* Unsupported parameters make the executor fall back to the reference kernel. */
+  roof_status st = (s == xnn_status_unsupported_parameter || s == xnn_status_unsupported_hardware ||
+                    s == xnn_status_invalid_parameter)
+                       ? ROOF_E_UNSUPPORTED
+                       : ROOF_E_INTERNAL;
+  return roof_node_fail(err, st, k->g, k->node, "XNNPACK %s failed with status %d", what, (int)s);
+}
+
+roof_status roof_kernel_run(roof_kernel* k, roof_error* err) {
+  if (k->use_ref) return k->desc->ref(k, err);
+  roof_status st = k->desc->run ? k->desc->run(k) : roof_xnn_run(k);
+  if (st != ROOF_OK) return roof_node_fail(err, st, k->g, k->node, "kernel run failed");
+  return ROOF_OK;
+}

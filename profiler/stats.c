@@ -1,0 +1,29 @@
+/* Order statistics; see stats.h. p90 uses the nearest-rank definition. */
+#include "stats.h"
+
+#include <math.h>
+#include <string.h>
+#include <stdlib.h>
+
+static int cmp_double(const void* a, const void* b) {
+  double x = *(const double*)a, y = *(const double*)b;
+  return (x > y) - (x < y);
+}
+
+void roof_stats_compute(const double* samples, size_t n, double* scratch, roof_stats* out) {
+  memset(out, 0, sizeof(*out));
+  if (n == 0) return;
+  memcpy(scratch, samples, n * sizeof(double));
+  qsort(scratch, n, sizeof(double), cmp_double);
+  out->min = scratch[0];
+  out->max = scratch[n - 1];
+  out->median = (n % 2) ? scratch[n / 2] : 0.5 * (scratch[n / 2 - 1] + scratch[n / 2]);
+  size_t r = (size_t)ceil(0.9 * (double)n);
+  out->p90 = scratch[(r ? r : 1) - 1];
+  double sum = 0.0;
+  for (size_t i = 0; i < n; i++) sum += scratch[i];
+  out->mean = sum / (double)n;
+  double ss = 0.0;
+  for (size_t i = 0; i < n; i++) ss += (scratch[i] - out->mean) * (scratch[i] - out->mean);
+  out->stddev = n > 1 ? sqrt(ss / (double)(n - 1)) : 0.0;
+}

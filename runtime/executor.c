@@ -1,0 +1,252 @@
+/* Session: arena binding, kernel creation (XNNPACK or reference), timed execution.
+ * Nothing on the run path allocates: views, kernels and the arena are built here once. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "model.h"
+
+static uint64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void* alloc_padded(uint64_t bytes) {
+  /* 64-byte aligned with room for XNNPACK's over-read */
+  size_t n = (size_t)((bytes + XNN_EXTRA_BYTES + 63) / 64 * 64);
+  void* p = aligned_alloc(64, n ? n : 64);
+  if (p) memset(p, 0, n ? n : 64);
+  return p;
+}
+
+void roof_session_free(roof_session* s) {
+  if (s == NULL) return;
+  for (int i = 0; i < s->num_steps; i++) {
+    roof_kernel* k = &s->steps[i].k;
+    if (k->desc && k->desc->destroy) k->desc->destroy(k);
+  }
+  free(s->steps);
+  free(s->views);
+  if (s->value_ptr && s->model) {
+    const roof_graph* g = s->model->g;
+    for (int i = 0; i < g->num_inputs; i++) free(s->value_ptr[g->inputs[i]]);
+  }
+  free(s->value_ptr);
+  free(s->arena);
+  if (s->pool) pthreadpool_destroy(s->pool);
+  free(s);
+}
+
+static bool is_executed(const roof_node* n) { return !n->removed; }
+
+/* Binds every value to memory: constants to their data, planned values into the arena,
+ * graph inputs to their own buffers (so repeated runs keep the input intact). */
+static roof_status bind_values(roof_session* s, const size_t* offsets, roof_error* err) {
+  const roof_graph* g = s->model->g;
+  for (int v = 0; v < g->num_values; v++) {
+    const roof_value* val = &g->values[v];
+    if (val->flags & ROOF_VAL_GRAPH_INPUT) continue;
+    if (val->data && (val->flags & ROOF_VAL_CONST)) s->value_ptr[v] = val->data;
+    else if (offsets[v] != SIZE_MAX) s->value_ptr[v] = (char*)s->arena + offsets[v];
+  }
+  for (int i = 0; i < g->num_inputs; i++) {
+    int v = g->inputs[i];
+    uint64_t bytes = 0;
+    roof_value_bytes(&g->values[v], &bytes);
+    s->value_ptr[v] = alloc_padded(bytes);
+    if (s->value_ptr[v] == NULL) {
+      return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory for graph input buffers", g->path);
+    }
+  }
+  /* Views of graph inputs or constants share their source's pointer. */
+  for (int oi = 0; oi < g->num_order; oi++) {
+    const roof_node* n = &g->nodes[g->order[oi]];
+    if (!(n->op->flags & ROOF_OPF_ALIAS) || n->inputs[0] < 0) continue;
+    for (int o = 0; o < n->num_outputs && o < 1; o++) {
+      int y = n->outputs[o];
+      if (y >= 0 && s->value_ptr[y] == NULL) s->value_ptr[y] = s->value_ptr[n->inputs[0]];
+    }
+  }
+  return ROOF_OK;
+}
+
+static void view_of(const roof_session* s, int v, roof_tensor* t) {
+  const roof_value* val = &s->model->g->values[v];
+  roof_tensor_init(t, val->dtype, val->rank, val->dims, val->layout, s->value_ptr[v]);
+}
+
+static roof_status make_kernels(roof_session* s, const roof_session_options* o, roof_error* err) {
+  const roof_graph* g = s->model->g;
+  size_t nviews = 0;
+  for (int oi = 0; oi < g->num_order; oi++) {
+    const roof_node* n = &g->nodes[g->order[oi]];
+    nviews += (size_t)n->num_inputs + (size_t)n->num_outputs;
+  }
+  s->views = calloc(nviews + 1, sizeof(roof_tensor));
+  s->steps = calloc((size_t)g->num_order + 1, sizeof(roof_step));
+  if (!s->views || !s->steps) return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory for kernels", g->path);
+  roof_tensor* vp = s->views;
+  for (int oi = 0; oi < g->num_order; oi++) {
+    const roof_node* n = &g->nodes[g->order[oi]];
+    if (!is_executed(n)) continue;
+    roof_step* st = &s->steps[s->num_steps++];
+    roof_kernel* k = &st->k;
+    st->node = g->order[oi];
+    k->desc = n->op;
+    k->g = g;
+    k->node = n;
+    k->params = n->params;
+    k->pool = s->pool;
+    k->in = vp;
+    k->num_in = n->num_inputs;
+    for (int i = 0; i < n->num_inputs; i++, vp++) {
+      if (n->inputs[i] >= 0) view_of(s, n->inputs[i], vp);
+    }
+    k->out = vp;
+    k->num_out = n->num_outputs;
+    for (int i = 0; i < n->num_outputs; i++, vp++) {
+      if (n->outputs[i] >= 0) view_of(s, n->outputs[i], vp);
+    }
+    if (n->op->flags & ROOF_OPF_ALIAS) continue; /* zero-copy view: nothing to create */
+    k->use_ref = o->force_reference || n->op->create == NULL;
+    if (!k->use_ref) {
+      roof_error why;
+      roof_status cs = n->op->create(k, &why);
+      if (cs == ROOF_E_UNSUPPORTED) {
+        if (n->op->destroy) n->op->destroy(k);
+        memset(k->xop, 0, sizeof(k->xop));
+        k->state = NULL;
+        k->use_ref = true;
+      } else if (cs != ROOF_OK) {
+        *err = why;
+        return cs;
+      } else if (n->op->setup) {
+        cs = n->op->setup(k, err);
+        if (cs != ROOF_OK) return cs;
+      }
+    }
+    if (k->use_ref && n->op->ref == NULL) {
+      return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "no kernel for this case");
+    }
+  }
+  return ROOF_OK;
+}
+
+roof_status roof_session_create(const roof_model* model, const roof_session_options* opts,
+                                roof_session** session_out, roof_error* err) {
+  static const roof_session_options kDefault = {0};
+  if (opts == NULL) opts = &kDefault;
+  if (model == NULL || !model->prepared) {
+    return roof_fail(err, ROOF_E_USAGE, "roof_session_create: model is not prepared (call roof_model_prepare)");
+  }
+  const roof_graph* g = model->g;
+  roof_status st = ROOF_OK;
+  size_t* offsets = NULL;
+  roof_session* s = calloc(1, sizeof(*s));
+  if (s == NULL) return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory creating a session", g->path);
+  s->model = model;
+  if (xnn_initialize(NULL) != xnn_status_success) {
+    st = roof_fail(err, ROOF_E_INTERNAL, "XNNPACK failed to initialize (unsupported CPU?)");
+    goto cleanup;
+  }
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  s->threads = opts->threads ? opts->threads : (uint32_t)(cores > 0 ? cores : 1);
+  if (s->threads > 1) {
+    s->pool = pthreadpool_create(s->threads);
+    if (s->pool == NULL) {
+      st = roof_fail(err, ROOF_E_NOMEM, "cannot create a thread pool of %u threads", s->threads);
+      goto cleanup;
+    }
+  }
+  s->num_values = g->num_values;
+  s->value_ptr = calloc((size_t)g->num_values + 1, sizeof(void*));
+  offsets = malloc(sizeof(size_t) * ((size_t)g->num_values + 1));
+  if (!s->value_ptr || !offsets) {
+    st = roof_fail(err, ROOF_E_NOMEM, "%s: out of memory creating a session", g->path);
+    goto cleanup;
+  }
+  st = roof_plan_arena(g, g->order, g->num_order, offsets, &s->arena_bytes, &s->activation_bytes_total, err);
+  if (st != ROOF_OK) goto cleanup;
+  uint64_t limit = model->prep.max_arena_bytes ? model->prep.max_arena_bytes : ((uint64_t)16 << 30);
+  if (s->arena_bytes > limit) {
+    char pb[ROOF_NAME_BUF * 2];
+    st = roof_fail(err, ROOF_E_DATA, "%s: planned arena of %zu bytes exceeds the limit of %llu bytes",
+                   ROOF_SAFE(g->path, pb), s->arena_bytes, (unsigned long long)limit);
+    goto cleanup;
+  }
+  s->arena = alloc_padded(s->arena_bytes);
+  if (s->arena == NULL) {
+    st = roof_fail(err, ROOF_E_NOMEM, "%s: cannot allocate the %zu-byte arena", g->path, s->arena_bytes);
+    goto cleanup;
+  }
+  st = bind_values(s, offsets, err);
+  if (st != ROOF_OK) goto cleanup;
+  st = make_kernels(s, opts, err);
+  if (st != ROOF_OK) goto cleanup;
+  free(offsets);
+  *session_out = s;
+  return ROOF_OK;
+cleanup:
+  free(offsets);
+  roof_session_free(s);
+  return st;
+}
+
+size_t roof_session_num_inputs(const roof_session* s) { return (size_t)s->model->g->num_inputs; }
+size_t roof_session_num_outputs(const roof_session* s) { return (size_t)s->model->g->num_outputs; }
+size_t roof_session_num_steps(const roof_session* s) { return (size_t)s->num_steps; }
+
+static void io_info(const roof_value* v, roof_io_info* info) {
+  memset(info, 0, sizeof(*info));
+  info->name = v->name;
+  info->dtype = v->dtype;
+  info->rank = v->rank;
+  for (int d = 0; d < v->rank; d++) info->dims[d] = v->dims[d];
+  uint64_t b = 0;
+  roof_value_bytes(v, &b);
+  info->nbytes = (size_t)b;
+}
+
+void roof_session_input_info(const roof_session* s, size_t i, roof_io_info* info) {
+  io_info(&s->model->g->values[s->model->g->inputs[i]], info);
+}
+
+void roof_session_output_info(const roof_session* s, size_t i, roof_io_info* info) {
+  io_info(&s->model->g->values[s->model->g->outputs[i]], info);
+}
+
+roof_status roof_session_set_input(roof_session* s, size_t i, const void* data, size_t nbytes,
+                                   roof_error* err) {
+  const roof_graph* g = s->model->g;
+  if (i >= (size_t)g->num_inputs) {
+    return roof_fail(err, ROOF_E_USAGE, "input index %zu out of range (%d inputs)", i, g->num_inputs);
+  }
+  roof_io_info info;
+  roof_session_input_info(s, i, &info);
+  if (nbytes != info.nbytes) {
+    char nb[ROOF_NAME_BUF], pb[ROOF_NAME_BUF * 2];
+    return roof_fail(err, ROOF_E_DATA, "%s: tensor '%s': input has %zu bytes, the graph expects %zu",
+                     ROOF_SAFE(g->path, pb), ROOF_SAFE(info.name, nb), nbytes, info.nbytes);
+  }
+  if (nbytes) memcpy(s->value_ptr[g->inputs[i]], data, nbytes);
+  return ROOF_OK;
+}
+
+const void* roof_session_output(const roof_session* s, size_t i) {
+  return s->value_ptr[s->model->g->outputs[i]];
+}
+
+roof_status roof_session_run(roof_session* s, uint64_t* stamps, roof_error* err) {
+  if (stamps) stamps[0] = now_ns();
+  for (int i = 0; i < s->num_steps; i++) {
+    roof_kernel* k = &s->steps[i].k;
+    if (!(k->desc->flags & ROOF_OPF_ALIAS)) {
+      roof_status st = roof_kernel_run(k, err);
+      if (st != ROOF_OK) return st;
+    }
+    if (stamps) stamps[i + 1] = now_ns();
+  }
+  return ROOF_OK;
+}

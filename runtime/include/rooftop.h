@@ -1,0 +1,123 @@
+/* rooftop: per-layer roofline profiler for ONNX models on XNNPACK.
+ *
+ * Public API. Lifecycle:
+ *   roof_model_load()     read + validate an ONNX file into an IR (no protobuf types kept)
+ *   roof_model_prepare()  bind dynamic dims, infer shapes, run fusion passes, choose layouts
+ *   roof_session_create() plan the arena, pack weights, create kernels (XNNPACK or reference)
+ *   roof_session_run()    run once; optionally record a timestamp after every kernel
+ *
+ * Errors: every function returns a roof_status whose numeric value is the exit code a CLI
+ * should use (sysexits.h). On failure, `err->message` holds one line naming the file, node,
+ * tensor and the rule that was broken; out-parameters are written only on success.
+ *
+ * Thread-safety: a model or session is used by one thread at a time; different objects are
+ * independent. The library never prints, aborts or exits.
+ */
+#ifndef ROOFTOP_H
+#define ROOFTOP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ROOF_VERSION "0.1.0"
+
+typedef enum roof_status {
+  ROOF_OK = 0,
+  ROOF_E_USAGE = 64,       /* bad command line or API argument */
+  ROOF_E_DATA = 65,        /* invalid model or input data (includes exceeded limits) */
+  ROOF_E_NOINPUT = 66,     /* file cannot be opened or read */
+  ROOF_E_UNSUPPORTED = 69, /* valid ONNX, but an op/dtype/case rooftop does not handle */
+  ROOF_E_INTERNAL = 70,    /* bug or XNNPACK failure */
+  ROOF_E_NOMEM = 71,       /* allocation failed */
+  ROOF_E_CANTCREAT = 73,   /* output file cannot be created */
+  ROOF_E_IO = 74,          /* write error */
+} roof_status;
+
+/* One-line diagnostic; always NUL-terminated; empty on success. */
+typedef struct roof_error {
+  char message[1024];
+} roof_error;
+
+const char* roof_status_name(roof_status s);
+
+typedef struct roof_model roof_model;
+typedef struct roof_session roof_session;
+
+/* Limits applied while loading untrusted files. Zero fields take the documented defaults. */
+typedef struct roof_load_options {
+  uint64_t max_file_bytes;      /* default 2 GiB - 1 */
+  uint32_t max_nesting_depth;   /* default 100 (protobuf message nesting) */
+  uint32_t decode_budget_factor;/* decoder may allocate this many times the file size (default 8) + 64 MiB */
+  uint32_t max_nodes;           /* default 1,000,000 */
+  uint32_t max_initializers;    /* default 1,000,000 */
+  uint32_t max_name_bytes;      /* default 4096 */
+  uint64_t max_tensor_bytes;    /* default 4 GiB, any single tensor (file or planned) */
+} roof_load_options;
+
+roof_status roof_model_load(const char* path, const roof_load_options* opts, roof_model** model_out,
+                            roof_error* err);
+void roof_model_free(roof_model* model); /* accepts NULL */
+
+/* Binding of a graph input's dims from the CLI: name and a full static shape. */
+typedef struct roof_shape_binding {
+  const char* name;
+  int rank;
+  int64_t dims[6];
+} roof_shape_binding;
+
+typedef struct roof_prepare_options {
+  const roof_shape_binding* shapes;
+  size_t num_shapes;
+  const char* fusion;  /* "all" (default when NULL), "none", or a comma list of pass names */
+  uint64_t max_arena_bytes; /* default 16 GiB */
+} roof_prepare_options;
+
+roof_status roof_model_prepare(roof_model* model, const roof_prepare_options* opts, roof_error* err);
+
+typedef struct roof_session_options {
+  uint32_t threads;    /* 0: online cores */
+  int force_reference; /* 1: use reference kernels for every op (oracle runs) */
+} roof_session_options;
+
+roof_status roof_session_create(const roof_model* model, const roof_session_options* opts,
+                                roof_session** session_out, roof_error* err);
+void roof_session_free(roof_session* session); /* accepts NULL */
+
+/* Graph inputs and outputs, in graph order. Data is float32 or int64 etc. as `dtype`
+ * (ONNX TensorProto.DataType codes), dims are logical (ONNX order, NCHW). */
+typedef struct roof_io_info {
+  const char* name;
+  int dtype;
+  int rank;
+  int64_t dims[6];
+  size_t nbytes;
+} roof_io_info;
+
+size_t roof_session_num_inputs(const roof_session* s);
+size_t roof_session_num_outputs(const roof_session* s);
+void roof_session_input_info(const roof_session* s, size_t i, roof_io_info* info);
+void roof_session_output_info(const roof_session* s, size_t i, roof_io_info* info);
+
+/* Copies `nbytes` (must equal info.nbytes) into the session's input buffer. */
+roof_status roof_session_set_input(roof_session* s, size_t i, const void* data, size_t nbytes,
+                                   roof_error* err);
+/* Pointer to the output's data (logical layout, contiguous); valid until the next run or free. */
+const void* roof_session_output(const roof_session* s, size_t i);
+
+/* Runs every kernel once. When `stamps_ns` is non-NULL it must hold
+ * roof_session_num_steps()+1 entries: stamps_ns[0] is taken before the first kernel and
+ * stamps_ns[k+1] after kernel k (CLOCK_MONOTONIC, nanoseconds). No allocation happens here. */
+size_t roof_session_num_steps(const roof_session* s);
+roof_status roof_session_run(roof_session* s, uint64_t* stamps_ns, roof_error* err);
+
+/* Process exit code for a status (identical numbers; kept as a function for clarity). */
+static inline int roof_exit_code(roof_status s) { return (int)s; }
+
+#ifdef __cplusplus
+}
+#endif
+#endif

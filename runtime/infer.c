@@ -1,0 +1,237 @@
+/* Op binding, shape inference in topological order, and load-time evaluation of nodes whose
+ * inputs are all known (the Shape/Gather/Unsqueeze/Concat arithmetic of PyTorch exports). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+
+/* Nodes whose outputs exceed this are executed at run time even when their inputs are known:
+ * load-time evaluation uses the slow reference kernels and duplicates memory. */
+#define ROOF_FOLD_MAX_BYTES ((uint64_t)64 << 20)
+
+roof_status roof_graph_bind_ops(roof_graph* g, roof_error* err) {
+  for (int i = 0; i < g->num_nodes; i++) {
+    roof_node* n = &g->nodes[i];
+    if (n->removed || n->op != NULL) continue;
+    const roof_op_desc* d = roof_op_find(n->domain, n->op_type, g->opset);
+    if (d == NULL) {
+      char db[ROOF_NAME_BUF];
+      if (roof_op_known(n->domain, n->op_type)) {
+        return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "op is not supported at opset %lld",
+                              (long long)g->opset);
+      }
+      return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "unknown op (domain '%s'); `rooftop ops` lists the supported ones",
+                            ROOF_SAFE(n->domain, db));
+    }
+    void* params = calloc(1, d->params_size ? d->params_size : 1);
+    if (params == NULL) return roof_node_fail(err, ROOF_E_NOMEM, g, n, "out of memory for parameters");
+    if (d->parse) {
+      roof_status st = d->parse(g, n, params, err);
+      if (st != ROOF_OK) {
+        free(params);
+        return st;
+      }
+    }
+    free(n->params);
+    n->params = params;
+    n->op = d;
+  }
+  return ROOF_OK;
+}
+
+static const roof_shape_binding* find_binding(const roof_shape_binding* b, size_t nb, const char* name) {
+  for (size_t i = 0; i < nb; i++) {
+    if (b[i].name && strcmp(b[i].name, name) == 0) return &b[i];
+  }
+  return NULL;
+}
+
+static roof_status bind_inputs(roof_graph* g, const roof_shape_binding* shapes, size_t nshapes,
+                               roof_error* err) {
+  char nb[ROOF_NAME_BUF], sb[128], pb[ROOF_NAME_BUF * 2];
+  const char* path = ROOF_SAFE(g->path, pb);
+  for (size_t i = 0; i < nshapes; i++) {
+    int v = roof_graph_find_value(g, shapes[i].name ? shapes[i].name : "");
+    if (v < 0 || !(g->values[v].flags & ROOF_VAL_GRAPH_INPUT)) {
+      return roof_fail(err, ROOF_E_USAGE, "%s: --shape names '%s', which is not a graph input", path,
+                       ROOF_SAFE(shapes[i].name, nb));
+    }
+  }
+  for (int i = 0; i < g->num_inputs; i++) {
+    roof_value* v = &g->values[g->inputs[i]];
+    const roof_shape_binding* b = find_binding(shapes, nshapes, v->name);
+    if (b) {
+      if (b->rank < 0 || b->rank > ROOF_MAX_RANK || (v->rank >= 0 && v->rank != b->rank)) {
+        return roof_fail(err, ROOF_E_USAGE, "%s: tensor '%s': --shape has rank %d but the model declares rank %d",
+                         path, ROOF_SAFE(v->name, nb), b->rank, v->rank);
+      }
+      for (int d = 0; d < b->rank; d++) {
+        if (b->dims[d] < 0 || (v->rank >= 0 && v->dims[d] >= 0 && v->dims[d] != b->dims[d])) {
+          return roof_fail(err, ROOF_E_USAGE, "%s: tensor '%s': --shape dim %d is %lld but the model fixes it to %lld",
+                           path, ROOF_SAFE(v->name, nb), d, (long long)b->dims[d], (long long)v->dims[d]);
+        }
+      }
+      v->rank = b->rank;
+      memcpy(v->dims, b->dims, sizeof(int64_t) * (size_t)b->rank);
+    }
+    if (v->rank < 0) {
+      return roof_fail(err, ROOF_E_USAGE, "%s: tensor '%s': input shape is unknown; set it with --shape %s=DIMS",
+                       path, ROOF_SAFE(v->name, nb), ROOF_SAFE(v->name, sb));
+    }
+    for (int d = 0; d < v->rank; d++) {
+      if (v->dims[d] < 0) {
+        char pn[ROOF_NAME_BUF];
+        return roof_fail(err, ROOF_E_USAGE,
+                         "%s: tensor '%s': dim %d ('%s') is dynamic; set it with --shape %s=DIMS (e.g. 1x3x224x224)",
+                         path, ROOF_SAFE(v->name, nb), d, ROOF_SAFE(v->dim_params[d] ? v->dim_params[d] : "?", pn),
+                         ROOF_SAFE(v->name, sb));
+      }
+    }
+  }
+  return ROOF_OK;
+}
+
+static bool all_inputs_known(const roof_graph* g, const roof_node* n) {
+  if (n->op->layout == ROOF_LR_META) return true;
+  for (int i = 0; i < n->num_inputs; i++) {
+    const roof_value* v = roof_in(g, n, i);
+    if (v && !(v->data && (v->flags & (ROOF_VAL_CONST | ROOF_VAL_KNOWN)))) return false;
+  }
+  return true;
+}
+
+/* Runs the node's reference kernel on known data; outputs become KNOWN. */
+static roof_status evaluate(roof_graph* g, roof_node* n, roof_error* err) {
+  roof_tensor in[64], out[16];
+  if (n->num_inputs > 64 || n->num_outputs > 16) return ROOF_OK; /* leave it to run time */
+  uint64_t total = 0;
+  for (int o = 0; o < n->num_outputs; o++) {
+    roof_value* y = roof_out(g, n, o);
+    uint64_t b;
+    if (y == NULL) continue;
+    if (!roof_value_bytes(y, &b)) return ROOF_OK;
+    total += b;
+  }
+  if (total > ROOF_FOLD_MAX_BYTES) return ROOF_OK;
+  roof_value* x0 = roof_in(g, n, 0);
+  roof_value* y0 = roof_out(g, n, 0);
+  if ((n->op->flags & ROOF_OPF_ALIAS) && n->num_outputs == 1 && x0 && y0 && x0->data &&
+      x0->num_consumers == 1 && !(x0->flags & (ROOF_VAL_GRAPH_OUTPUT | ROOF_VAL_GRAPH_INPUT)) &&
+      x0->dtype == y0->dtype) {
+    /* A view of a single-use constant (Identity of an initializer in raw exports): move the
+     * buffer instead of copying it, so weights are held once. */
+    free(y0->data);
+    y0->data = x0->data;
+    y0->nbytes = x0->nbytes;
+    y0->flags |= ROOF_VAL_KNOWN;
+    x0->data = NULL;
+    return ROOF_OK;
+  }
+  roof_kernel k = {0};
+  k.desc = n->op;
+  k.g = g;
+  k.node = n;
+  k.params = n->params;
+  k.in = in;
+  k.out = out;
+  k.num_in = n->num_inputs;
+  k.num_out = n->num_outputs;
+  k.use_ref = true;
+  memset(in, 0, sizeof(in));
+  memset(out, 0, sizeof(out));
+  for (int i = 0; i < n->num_inputs; i++) {
+    const roof_value* v = roof_in(g, n, i);
+    if (v) roof_tensor_init(&in[i], v->dtype, v->rank, v->dims, ROOF_LAYOUT_PLAIN, v->data);
+  }
+  void* bufs[16] = {0};
+  roof_status st = ROOF_OK;
+  for (int o = 0; o < n->num_outputs; o++) {
+    roof_value* y = roof_out(g, n, o);
+    if (y == NULL) continue;
+    uint64_t b = 0;
+    roof_value_bytes(y, &b);
+    bufs[o] = calloc(1, b ? b : 1);
+    if (bufs[o] == NULL) {
+      st = roof_node_fail(err, ROOF_E_NOMEM, g, n, "out of memory evaluating at load time");
+      goto cleanup;
+    }
+    roof_tensor_init(&out[o], y->dtype, y->rank, y->dims, ROOF_LAYOUT_PLAIN, bufs[o]);
+  }
+  st = n->op->ref(&k, err);
+  if (st != ROOF_OK) goto cleanup;
+  for (int o = 0; o < n->num_outputs; o++) {
+    roof_value* y = roof_out(g, n, o);
+    if (y == NULL) continue;
+    free(y->data);
+    y->data = bufs[o];
+    roof_value_bytes(y, &total);
+    y->nbytes = total;
+    y->flags |= ROOF_VAL_KNOWN;
+    bufs[o] = NULL;
+  }
+cleanup:
+  for (int o = 0; o < 16; o++) free(bufs[o]);
+  return st;
+}
+
+static roof_status check_outputs(roof_graph* g, roof_node* n, uint64_t max_bytes, roof_error* err) {
+  char vb[ROOF_NAME_BUF], sb[128];
+  for (int o = 0; o < n->num_outputs; o++) {
+    roof_value* y = roof_out(g, n, o);
+    if (y == NULL) continue;
+    if (y->rank < 0 || y->rank > ROOF_MAX_RANK) {
+      return roof_node_fail(err, y->rank < 0 ? ROOF_E_INTERNAL : ROOF_E_UNSUPPORTED, g, n,
+                            "tensor '%s': output rank %d is not in 0..%d", ROOF_SAFE(y->name, vb), y->rank,
+                            ROOF_MAX_RANK);
+    }
+    uint64_t bytes;
+    if (roof_dtype_size(y->dtype) == 0) {
+      return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "tensor '%s': dtype %s is not supported",
+                            ROOF_SAFE(y->name, vb), roof_dtype_name(y->dtype));
+    }
+    if (!roof_value_bytes(y, &bytes) || bytes > max_bytes) {
+      return roof_node_fail(err, ROOF_E_DATA, g, n,
+                            "tensor '%s': planned shape %s exceeds the tensor size limit of %llu bytes",
+                            ROOF_SAFE(y->name, vb), roof_shape_str(y->dims, y->rank, sb, sizeof(sb)),
+                            (unsigned long long)max_bytes);
+    }
+  }
+  return ROOF_OK;
+}
+
+roof_status roof_graph_infer(roof_graph* g, const roof_shape_binding* shapes, size_t num_shapes,
+                             roof_error* err) {
+  roof_status st = bind_inputs(g, shapes, num_shapes, err);
+  if (st != ROOF_OK) return st;
+  st = roof_graph_toposort(g, err);
+  if (st != ROOF_OK) return st;
+  const uint64_t max_bytes = (uint64_t)4 << 30;
+  for (int oi = 0; oi < g->num_order; oi++) {
+    roof_node* n = &g->nodes[g->order[oi]];
+    for (int i = 0; i < n->num_inputs; i++) {
+      const roof_value* v = roof_in(g, n, i);
+      char vb[ROOF_NAME_BUF];
+      if (v && v->rank < 0) {
+        return roof_node_fail(err, ROOF_E_DATA, g, n, "tensor '%s': input %d has no known shape",
+                              ROOF_SAFE(v->name, vb), i);
+      }
+    }
+    st = n->op->infer(g, n, err);
+    if (st != ROOF_OK) return st;
+    st = check_outputs(g, n, max_bytes, err);
+    if (st != ROOF_OK) return st;
+    if (!(n->op->flags & ROOF_OPF_NO_FOLD) && n->op->ref && all_inputs_known(g, n)) {
+      st = evaluate(g, n, err);
+      if (st != ROOF_OK) return st;
+    }
+  }
+  for (int i = 0; i < g->num_outputs; i++) {
+    const roof_value* v = &g->values[g->outputs[i]];
+    char vb[ROOF_NAME_BUF], pb[ROOF_NAME_BUF * 2];
+    if (v->rank < 0) {
+      return roof_fail(err, ROOF_E_DATA, "%s: tensor '%s': graph output has no known shape",
+                       ROOF_SAFE(g->path, pb), ROOF_SAFE(v->name, vb));
+    }
+  }
+  return ROOF_OK;
+}

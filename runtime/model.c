@@ -1,0 +1,99 @@
+/* Public model API: load, prepare (shapes, folding, fusion, layout). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "loader.h"
+#include "model.h"
+#include "../fusion/fusion.h"
+
+const char* roof_status_name(roof_status s) {
+  switch (s) {
+    case ROOF_OK: return "ok";
+    case ROOF_E_USAGE: return "usage error";
+    case ROOF_E_DATA: return "invalid model or input data";
+    case ROOF_E_NOINPUT: return "cannot open input";
+    case ROOF_E_UNSUPPORTED: return "unsupported";
+    case ROOF_E_INTERNAL: return "internal error";
+    case ROOF_E_NOMEM: return "out of memory";
+    case ROOF_E_CANTCREAT: return "cannot create output";
+    case ROOF_E_IO: return "write error";
+  }
+  return "unknown status";
+}
+
+roof_status roof_model_load(const char* path, const roof_load_options* opts, roof_model** model_out,
+                            roof_error* err) {
+  if (path == NULL || model_out == NULL) return roof_fail(err, ROOF_E_USAGE, "roof_model_load: NULL argument");
+  roof_graph* g = NULL;
+  roof_status st = roof_load_graph(path, opts, &g, err);
+  if (st != ROOF_OK) return st;
+  roof_model* m = NULL;
+  st = roof_model_from_graph(g, &m, err);
+  if (st != ROOF_OK) return st;
+  roof_load_options_resolve(opts, &m->load);
+  *model_out = m;
+  return ROOF_OK;
+}
+
+roof_status roof_model_from_graph(roof_graph* g, roof_model** out, roof_error* err) {
+  roof_model* m = calloc(1, sizeof(*m));
+  if (m == NULL) {
+    roof_graph_free(g);
+    return roof_fail(err, ROOF_E_NOMEM, "out of memory creating a model");
+  }
+  m->g = g;
+  roof_load_options_resolve(NULL, &m->load);
+  *out = m;
+  return ROOF_OK;
+}
+
+void roof_model_free(roof_model* m) {
+  if (m == NULL) return;
+  roof_graph_free(m->g);
+  free(m);
+}
+
+/* Nodes whose every output was evaluated at load time stop being executed: their outputs
+ * become constants. Loading does this whatever the fusion setting: it is how static shapes
+ * are known at all (see docs/design.md). */
+static void fold_known(roof_graph* g) {
+  for (int oi = 0; oi < g->num_order; oi++) {
+    roof_node* n = &g->nodes[g->order[oi]];
+    bool all = n->num_outputs > 0;
+    for (int o = 0; o < n->num_outputs; o++) {
+      const roof_value* y = roof_out(g, n, o);
+      if (y && !(y->data && (y->flags & ROOF_VAL_KNOWN))) all = false;
+    }
+    if (!all) continue;
+    n->removed = true;
+    for (int o = 0; o < n->num_outputs; o++) {
+      roof_value* y = roof_out(g, n, o);
+      if (y) y->flags |= ROOF_VAL_CONST;
+    }
+  }
+}
+
+roof_status roof_model_prepare(roof_model* m, const roof_prepare_options* opts, roof_error* err) {
+  static const roof_prepare_options kDefault = {0};
+  if (opts == NULL) opts = &kDefault;
+  if (m == NULL) return roof_fail(err, ROOF_E_USAGE, "roof_model_prepare: NULL model");
+  if (m->prepared) return roof_fail(err, ROOF_E_USAGE, "roof_model_prepare: model already prepared");
+  roof_graph* g = m->g;
+  roof_status st = roof_graph_bind_ops(g, err);
+  if (st != ROOF_OK) return st;
+  st = roof_graph_infer(g, opts->shapes, opts->num_shapes, err);
+  if (st != ROOF_OK) return st;
+  fold_known(g);
+  st = roof_graph_toposort(g, err);
+  if (st != ROOF_OK) return st;
+  st = roof_fusion_run(g, opts->fusion, err);
+  if (st != ROOF_OK) return st;
+  st = roof_graph_layout(g, err);
+  if (st != ROOF_OK) return st;
+  m->prep = *opts;
+  m->prep.shapes = NULL;
+  m->prep.num_shapes = 0;
+  m->prep.fusion = NULL;
+  m->prepared = true;
+  return ROOF_OK;
+}

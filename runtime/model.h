@@ -1,0 +1,54 @@
+/* Internal view of roof_model / roof_session, shared by runtime, profiler, tools and tests. */
+#ifndef ROOF_MODEL_H
+#define ROOF_MODEL_H
+
+#include "graph.h"
+#include "../ops/op.h"
+
+struct roof_model {
+  roof_graph* g;
+  roof_load_options load;
+  roof_prepare_options prep; /* copy of the last prepare's scalar options */
+  bool prepared;
+};
+
+/* Wraps an in-memory graph (tests, fuzzers) as a model; takes ownership of g (also on error). */
+roof_status roof_model_from_graph(roof_graph* g, roof_model** out, roof_error* err);
+
+/* Looks up every live node's descriptor (opset-aware) and parses its attributes into params.
+ * Unknown op: ROOF_E_UNSUPPORTED naming op, domain and opset. Called by the loader. */
+roof_status roof_graph_bind_ops(roof_graph* g, roof_error* err);
+
+/* Shape inference in topological order, evaluating nodes whose inputs are all known when the
+ * result is small (shape arithmetic), binding dynamic graph-input dims from `shapes`. */
+roof_status roof_graph_infer(roof_graph* g, const roof_shape_binding* shapes, size_t num_shapes,
+                             roof_error* err);
+
+/* Chooses NHWC/plain for every executed value and inserts LayoutConvert nodes. */
+roof_status roof_graph_layout(roof_graph* g, roof_error* err);
+
+/* One executed step. */
+typedef struct roof_step {
+  int node;           /* graph node index */
+  roof_kernel k;
+} roof_step;
+
+struct roof_session {
+  const roof_model* model;
+  pthreadpool_t pool;
+  uint32_t threads;
+  roof_step* steps;
+  int num_steps;
+  void* arena;               /* one allocation for all planned activations */
+  size_t arena_bytes;
+  size_t activation_bytes_total; /* naive sum of executed activations */
+  void** value_ptr;          /* per graph value: bound data pointer (arena, const, or NULL) */
+  int num_values;
+  roof_tensor* views;        /* storage for all kernel in/out views */
+};
+
+/* Planner: assigns arena offsets (largest-first, best gap) honouring aliases. */
+roof_status roof_plan_arena(const roof_graph* g, const int* order, int num_order, size_t* offsets,
+                            size_t* arena_bytes, size_t* naive_bytes, roof_error* err);
+
+#endif

@@ -1,0 +1,179 @@
+/* Data types, checked arithmetic and strided views; see tensor.h. */
+#include "tensor.h"
+
+#include <string.h>
+
+size_t roof_dtype_size(int dtype) {
+  switch (dtype) {
+    case ROOF_DT_FLOAT: case ROOF_DT_INT32: case ROOF_DT_UINT32: return 4;
+    case ROOF_DT_UINT8: case ROOF_DT_INT8: case ROOF_DT_BOOL: return 1;
+    case ROOF_DT_UINT16: case ROOF_DT_INT16: case ROOF_DT_FLOAT16: return 2;
+    case ROOF_DT_INT64: case ROOF_DT_DOUBLE: case ROOF_DT_UINT64: return 8;
+    default: return 0;
+  }
+}
+
+const char* roof_dtype_name(int dtype) {
+  static const char* const kNames[] = {"undefined", "float32", "uint8", "int8", "uint16", "int16",
+                                       "int32", "int64", "string", "bool", "float16", "float64",
+                                       "uint32", "uint64"};
+  if (dtype >= 0 && dtype < (int)(sizeof(kNames) / sizeof(kNames[0]))) return kNames[dtype];
+  return "unknown";
+}
+
+bool roof_mul_u64(uint64_t a, uint64_t b, uint64_t* out) {
+  uint64_t r;
+  if (__builtin_mul_overflow(a, b, &r)) return false;
+  *out = r;
+  return true;
+}
+
+bool roof_add_u64(uint64_t a, uint64_t b, uint64_t* out) {
+  uint64_t r;
+  if (__builtin_add_overflow(a, b, &r)) return false;
+  *out = r;
+  return true;
+}
+
+bool roof_dims_count(const int64_t* dims, int rank, uint64_t* out) {
+  uint64_t n = 1;
+  for (int i = 0; i < rank; i++) {
+    if (dims[i] < 0 || !roof_mul_u64(n, (uint64_t)dims[i], &n)) return false;
+  }
+  *out = n;
+  return true;
+}
+
+void roof_strides_for(const int64_t* dims, int rank, roof_layout layout, int64_t* strides) {
+  if (layout == ROOF_LAYOUT_NHWC && rank == 4) {
+    /* [N, C, H, W] stored as [N, H, W, C] */
+    strides[1] = 1;
+    strides[3] = dims[1];
+    strides[2] = dims[3] * dims[1];
+    strides[0] = dims[2] * dims[3] * dims[1];
+    return;
+  }
+  int64_t s = 1;
+  for (int i = rank - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= dims[i];
+  }
+}
+
+void roof_tensor_init(roof_tensor* t, int dtype, int rank, const int64_t* dims, roof_layout layout,
+                      void* data) {
+  memset(t, 0, sizeof(*t));
+  t->dtype = dtype;
+  t->rank = rank;
+  for (int i = 0; i < rank; i++) t->dims[i] = dims[i];
+  roof_strides_for(t->dims, rank, layout, t->strides);
+  t->data = data;
+}
+
+uint64_t roof_tensor_count(const roof_tensor* t) {
+  uint64_t n = 1;
+  for (int i = 0; i < t->rank; i++) n *= (uint64_t)t->dims[i];
+  return n;
+}
+
+bool roof_tensor_is_plain(const roof_tensor* t) {
+  int64_t s = 1;
+  for (int i = t->rank - 1; i >= 0; i--) {
+    if (t->dims[i] != 1 && t->strides[i] != s) return false;
+    s *= t->dims[i];
+  }
+  return true;
+}
+
+bool roof_tensor_is_nhwc(const roof_tensor* t) {
+  if (t->rank != 4) return false;
+  int64_t s[4];
+  roof_strides_for(t->dims, 4, ROOF_LAYOUT_NHWC, s);
+  for (int i = 0; i < 4; i++) {
+    if (t->dims[i] != 1 && t->strides[i] != s[i]) return false;
+  }
+  return true;
+}
+
+int roof_tensor_physical_dims(const roof_tensor* t, size_t* out) {
+  if (t->rank == 4 && roof_tensor_is_nhwc(t) && !roof_tensor_is_plain(t)) {
+    out[0] = (size_t)t->dims[0];
+    out[1] = (size_t)t->dims[2];
+    out[2] = (size_t)t->dims[3];
+    out[3] = (size_t)t->dims[1];
+    return 4;
+  }
+  for (int i = 0; i < t->rank; i++) out[i] = (size_t)t->dims[i];
+  return t->rank;
+}
+
+void roof_tensor_copy(const roof_tensor* src, roof_tensor* dst) {
+  size_t es = roof_dtype_size(src->dtype);
+  uint64_t n = roof_tensor_count(src);
+  if (n == 0) return;
+  if (roof_tensor_is_plain(src) && roof_tensor_is_plain(dst)) {
+    memmove(dst->data, src->data, n * es);
+    return;
+  }
+  int64_t idx[ROOF_MAX_RANK] = {0};
+  const char* s = src->data;
+  char* d = dst->data;
+  do {
+    memcpy(d + roof_offset(dst, idx) * (int64_t)es, s + roof_offset(src, idx) * (int64_t)es, es);
+  } while (roof_index_next(idx, src->dims, src->rank));
+}
+
+double roof_load_f64(int dtype, const void* data, int64_t off) {
+  switch (dtype) {
+    case ROOF_DT_FLOAT: return ((const float*)data)[off];
+    case ROOF_DT_DOUBLE: return ((const double*)data)[off];
+    case ROOF_DT_INT64: return (double)((const int64_t*)data)[off];
+    case ROOF_DT_INT32: return ((const int32_t*)data)[off];
+    case ROOF_DT_INT16: return ((const int16_t*)data)[off];
+    case ROOF_DT_INT8: return ((const int8_t*)data)[off];
+    case ROOF_DT_UINT8: case ROOF_DT_BOOL: return ((const uint8_t*)data)[off];
+    case ROOF_DT_UINT16: return ((const uint16_t*)data)[off];
+    case ROOF_DT_UINT32: return ((const uint32_t*)data)[off];
+    case ROOF_DT_UINT64: return (double)((const uint64_t*)data)[off];
+    default: return 0.0;
+  }
+}
+
+int64_t roof_load_i64(int dtype, const void* data, int64_t off) {
+  switch (dtype) {
+    case ROOF_DT_INT64: return ((const int64_t*)data)[off];
+    case ROOF_DT_UINT64: return (int64_t)((const uint64_t*)data)[off];
+    case ROOF_DT_FLOAT: case ROOF_DT_DOUBLE: {
+      double v = roof_load_f64(dtype, data, off);
+      if (!(v > -9.2e18 && v < 9.2e18)) return v > 0 ? INT64_MAX : INT64_MIN; /* NaN -> MIN */
+      return (int64_t)v;
+    }
+    default: return (int64_t)roof_load_f64(dtype, data, off);
+  }
+}
+
+void roof_store_f64(int dtype, void* data, int64_t off, double v) {
+  switch (dtype) {
+    case ROOF_DT_FLOAT: ((float*)data)[off] = (float)v; break;
+    case ROOF_DT_DOUBLE: ((double*)data)[off] = v; break;
+    case ROOF_DT_BOOL: ((uint8_t*)data)[off] = v != 0.0; break;
+    default: roof_store_i64(dtype, data, off, roof_load_i64(ROOF_DT_DOUBLE, &v, 0)); break;
+  }
+}
+
+void roof_store_i64(int dtype, void* data, int64_t off, int64_t v) {
+  switch (dtype) {
+    case ROOF_DT_INT64: ((int64_t*)data)[off] = v; break;
+    case ROOF_DT_UINT64: ((uint64_t*)data)[off] = (uint64_t)v; break;
+    case ROOF_DT_INT32: ((int32_t*)data)[off] = (int32_t)v; break;
+    case ROOF_DT_UINT32: ((uint32_t*)data)[off] = (uint32_t)v; break;
+    case ROOF_DT_INT16: ((int16_t*)data)[off] = (int16_t)v; break;
+    case ROOF_DT_UINT16: ((uint16_t*)data)[off] = (uint16_t)v; break;
+    case ROOF_DT_INT8: ((int8_t*)data)[off] = (int8_t)v; break;
+    case ROOF_DT_UINT8: ((uint8_t*)data)[off] = (uint8_t)v; break;
+    case ROOF_DT_BOOL: ((uint8_t*)data)[off] = v != 0; break;
+    case ROOF_DT_FLOAT: ((float*)data)[off] = (float)v; break;
+    case ROOF_DT_DOUBLE: ((double*)data)[off] = (double)v; break;
+    default: break;
+  }
+}

@@ -1,0 +1,20 @@
+/* Tensor files: ONNX TensorProto (.pb) and NumPy (.npy) in, TensorProto out.
+ * Used by the CLI (--input, --output-dir) and the conformance runner. */
+#ifndef ROOF_TENSOR_IO_H
+#define ROOF_TENSOR_IO_H
+
+#include "graph.h"
+
+/* Reads a .pb (TensorProto) or .npy file (chosen by content: .npy starts with "\x93NUMPY").
+ * On success `v` holds name (may be NULL), dtype, rank, dims, data (owned), nbytes.
+ * Errors name the file and the rule (66 cannot open, 65 malformed). */
+roof_status roof_tensor_file_read(const char* path, roof_value* v, roof_error* err);
+
+/* Writes a TensorProto with raw_data (little-endian) to path (73 cannot create, 74 write). */
+roof_status roof_tensor_file_write(const char* path, const char* name, int dtype, int rank,
+                                   const int64_t* dims, const void* data, roof_error* err);
+
+/* Frees what roof_tensor_file_read put into v (name, data, dim_params). */
+void roof_value_release(roof_value* v);
+
+#endif
