@@ -16,12 +16,15 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "fusion.h"
+#include "hw.h"
 #include "model.h"
 #include "op.h"
 #include "rooftop.h"
-#include "stats.h"
+#include "profile.h"
+#include "report.h"
 #include "tensor_io.h"
 
 #define MAX_BINDINGS 64
@@ -30,6 +33,8 @@ typedef struct cli_opts {
   const char* model;
   const char* output_dir;
   const char* fusion;
+  const char* hw_file;
+  const char* json_out;
   const char* input_names[MAX_BINDINGS];
   const char* input_files[MAX_BINDINGS];
   int num_input_files;
@@ -41,6 +46,8 @@ typedef struct cli_opts {
   uint64_t seed;
   int reference;
   int top;
+  roof_sort sort;
+  bool no_model; /* probe takes no MODEL */
 } cli_opts;
 
 static int fail(roof_status st, const roof_error* err) {
@@ -66,6 +73,7 @@ static const char kHelp[] =
     "  info MODEL     shapes, params, FLOPs and bytes per layer, without running\n"
     "  ops            supported ops with opset range and backend\n"
     "  passes         fusion passes\n"
+    "  probe          measure peak FLOP/s and cache/DRAM bandwidth (--json FILE saves them)\n"
     "\n"
     "common options:\n"
     "  --shape NAME=DIMS   bind a dynamic input shape, e.g. --shape input=1x3x224x224\n"
@@ -76,7 +84,10 @@ static const char kHelp[] =
     "  --reference         use the reference kernels for every op (slow; an oracle)\n"
     "\n"
     "run:     --output-dir DIR (default: no files written)\n"
-    "profile: --runs N (default 20), --warmup N (default 3), --top N\n"
+    "profile: --runs N (default 20), --warmup N (default 3), --top N,\n"
+    "         --sort order|time|headroom|efficiency, --hw FILE (roofs from a file instead of the probe)\n"
+    "info:    --hw FILE adds the predicted roofline time per layer\n"
+    "profile, info: --json FILE writes the report as JSON (schema rooftop.profile/1)\n"
     "\n"
     "exit codes: 0 ok, 64 usage, 65 invalid model or input data, 66 cannot open,\n"
     "            69 valid but unsupported, 70 internal error, 71 out of memory,\n"
@@ -172,6 +183,19 @@ static int parse_args(int argc, char** argv, int first, cli_opts* o) {
     } else if (strcmp(a, "--fusion") == 0) {
       NEED_VALUE();
       o->fusion = v;
+    } else if (strcmp(a, "--sort") == 0) {
+      NEED_VALUE();
+      if (strcmp(v, "time") == 0) o->sort = ROOF_SORT_TIME;
+      else if (strcmp(v, "headroom") == 0) o->sort = ROOF_SORT_HEADROOM;
+      else if (strcmp(v, "efficiency") == 0) o->sort = ROOF_SORT_EFFICIENCY;
+      else if (strcmp(v, "order") == 0) o->sort = ROOF_SORT_ORDER;
+      else return usage_error("--sort expects order, time, headroom or efficiency, got '%s'", v);
+    } else if (strcmp(a, "--hw") == 0) {
+      NEED_VALUE();
+      o->hw_file = v;
+    } else if (strcmp(a, "--json") == 0) {
+      NEED_VALUE();
+      o->json_out = v;
     } else if (strcmp(a, "--reference") == 0) {
       o->reference = 1;
     } else if (a[0] == '-' && a[1] != '\0') {
@@ -183,7 +207,7 @@ static int parse_args(int argc, char** argv, int first, cli_opts* o) {
     }
 #undef NEED_VALUE
   }
-  if (o->model == NULL) return usage_error("missing MODEL argument%s", "");
+  if (o->model == NULL && !o->no_model) return usage_error("missing MODEL argument%s", "");
   return 0;
 }
 
@@ -319,77 +343,8 @@ static int cmd_run(const cli_opts* o) {
 
 /* ---- profile / info ---- */
 
-typedef struct layer_row {
-  const roof_node* node;
-  const char* kernel;
-  roof_cost cost;
-  char desc[48];
-  double median_ms, share;
-} layer_row;
-
-static void layer_cost(const roof_graph* g, const roof_node* n, roof_cost* c) {
-  memset(c, 0, sizeof(*c));
-  c->formula = "none";
-  if (n->op->cost) n->op->cost(g, n, c);
-}
-
-static const char* kernel_kind(const roof_kernel* k) {
-  if (k->desc->flags & ROOF_OPF_ALIAS) return "view";
-  return k->use_ref ? "ref" : "xnn";
-}
-
-static void print_name(const char* name, int width) {
-  int len = (int)strlen(name);
-  if (len <= width) {
-    printf("%-*s", width, name);
-    return;
-  }
-  int head = (width - 1) / 2, tail = width - 1 - head; /* cut from the middle */
-  printf("%.*s~%s", head, name, name + len - tail);
-}
-
-static void print_table(const roof_session* s, const layer_row* rows, int n, bool timed) {
-  printf("%4s %-26s %-13s %-4s %-14s %9s %9s %8s", "#", "layer", "op", "kern", "output", "MFLOP", "KiB", "FLOP/B");
-  if (timed) printf(" %8s %6s %7s", "ms", "share", "GFLOP/s");
-  printf("\n");
-  const roof_graph* g = s->model->g;
-  for (int i = 0; i < n; i++) {
-    const layer_row* r = &rows[i];
-    const roof_value* y = roof_out(g, r->node, 0);
-    char shape[64] = "-";
-    if (y) roof_shape_str(y->dims, y->rank, shape, sizeof(shape));
-    uint64_t bytes = r->cost.bytes_read + r->cost.bytes_written;
-    double ai = bytes ? (double)r->cost.flops / (double)bytes : 0.0;
-    printf("%4d ", i);
-    print_name(r->node->name, 26);
-    printf(" %-13.13s %-4s %-14.14s %9.2f %9.1f %8.2f", r->node->op_type, r->kernel, shape,
-           (double)r->cost.flops / 1e6, (double)bytes / 1024.0, ai);
-    if (timed) {
-      double gf = r->median_ms > 0 ? (double)r->cost.flops / (r->median_ms * 1e6) : 0.0;
-      printf(" %8.3f %5.1f%% %7.1f", r->median_ms, 100.0 * r->share, gf);
-    }
-    printf("\n");
-  }
-}
-
-static void print_totals(const roof_session* s, const layer_row* rows, int n) {
-  uint64_t flops = 0, macs = 0, bytes = 0, params = 0;
-  for (int i = 0; i < n; i++) {
-    flops += rows[i].cost.flops;
-    macs += rows[i].cost.macs;
-    bytes += rows[i].cost.bytes_read + rows[i].cost.bytes_written;
-  }
-  const roof_graph* g = s->model->g;
-  for (int v = 0; v < g->num_values; v++) {
-    uint64_t c;
-    if ((g->values[v].flags & ROOF_VAL_INITIALIZER) && roof_value_count(&g->values[v], &c)) params += c;
-  }
-  printf("model: %s  opset %lld  nodes: %d original, %d executed  threads: %u\n", g->path,
-         (long long)g->opset, g->num_original_nodes, s->num_steps, s->threads);
-  printf("params %" PRIu64 "  flops %.3f G  macs %.3f G  bytes %.1f MiB  arena %.2f MiB (naive sum %.2f MiB)\n",
-         params, (double)flops / 1e9, (double)macs / 1e9, (double)bytes / 1048576.0,
-         (double)s->arena_bytes / 1048576.0, (double)s->activation_bytes_total / 1048576.0);
-}
+static roof_status get_hw(const cli_opts* o, uint32_t threads, pthreadpool_t pool, bool force_probe, roof_hw* hw,
+                          roof_error* err);
 
 static int cmd_profile(const cli_opts* o, bool timed) {
   roof_error err = {{0}};
@@ -397,59 +352,69 @@ static int cmd_profile(const cli_opts* o, bool timed) {
   roof_session* s;
   roof_status st = open_session(o, &m, &s, &err);
   if (st != ROOF_OK) return fail(st, &err);
-  int n = s->num_steps;
-  int runs = timed ? o->runs : 0;
-  layer_row* rows = calloc((size_t)n + 1, sizeof(layer_row));
-  uint64_t* stamps = calloc((size_t)(n + 1) * (size_t)(runs + 1), sizeof(uint64_t));
-  double* samples = calloc((size_t)runs + 1, sizeof(double));
-  double* scratch = calloc((size_t)runs + 1, sizeof(double));
-  if (!rows || !stamps || !samples || !scratch) {
-    st = roof_fail(&err, ROOF_E_NOMEM, "out of memory for profile buffers");
-    goto cleanup;
+  roof_profile p;
+  memset(&p, 0, sizeof(p));
+  roof_hw hw;
+  /* Roofs first: a probe after the runs would compete with nothing, but one before them
+   * keeps the timed phase free of the probe's cache pollution. */
+  if (timed || o->hw_file) st = get_hw(o, s->threads, s->pool, false, &hw, &err);
+  if (st == ROOF_OK && timed) st = bind_inputs(s, o, &err);
+  if (st == ROOF_OK) {
+    roof_profile_options po = {.runs = o->runs, .warmup = o->warmup, .timed = timed};
+    st = roof_profile_run(s, &po, &p, &err);
   }
-  if (timed) {
-    st = bind_inputs(s, o, &err);
-    for (int w = 0; w < o->warmup && st == ROOF_OK; w++) st = roof_session_run(s, NULL, &err);
-    for (int r = 0; r < runs && st == ROOF_OK; r++) st = roof_session_run(s, stamps + (size_t)r * (size_t)(n + 1), &err);
-    if (st != ROOF_OK) goto cleanup;
+  if (st == ROOF_OK) {
+    if (timed || o->hw_file) roof_profile_roofline(&p, &hw);
+    roof_report_table(stdout, &p, o->sort, o->top);
+    if (o->json_out) st = roof_report_json(o->json_out, &p, o->fusion, &err);
   }
-  double total_ms = 0.0;
-  for (int i = 0; i < n; i++) {
-    const roof_kernel* k = &s->steps[i].k;
-    rows[i].node = k->node;
-    rows[i].kernel = kernel_kind(k);
-    layer_cost(s->model->g, k->node, &rows[i].cost);
-    if (!timed) continue;
-    for (int r = 0; r < runs; r++) {
-      const uint64_t* t = stamps + (size_t)r * (size_t)(n + 1);
-      samples[r] = (double)(t[i + 1] - t[i]) / 1e6;
-    }
-    roof_stats stt;
-    roof_stats_compute(samples, (size_t)runs, scratch, &stt);
-    rows[i].median_ms = stt.median;
-    total_ms += stt.median;
-  }
-  for (int i = 0; i < n && timed; i++) rows[i].share = total_ms > 0 ? rows[i].median_ms / total_ms : 0;
-  print_totals(s, rows, n);
-  print_table(s, rows, n, timed);
-  if (timed) {
-    for (int r = 0; r < runs; r++) {
-      const uint64_t* t = stamps + (size_t)r * (size_t)(n + 1);
-      samples[r] = (double)(t[n] - t[0]) / 1e6;
-    }
-    roof_stats e2e;
-    roof_stats_compute(samples, (size_t)runs, scratch, &e2e);
-    printf("end-to-end (instrumented, %d runs): median %.3f ms  min %.3f  max %.3f  p90 %.3f; sum of layer medians %.3f ms\n",
-           runs, e2e.median, e2e.min, e2e.max, e2e.p90, total_ms);
-  }
-cleanup:
-  free(rows);
-  free(stamps);
-  free(samples);
-  free(scratch);
+  roof_profile_free(&p);
   roof_session_free(s);
   roof_model_free(m);
   if (st != ROOF_OK) return fail(st, &err);
+  return 0;
+}
+
+/* Roofs for this run: --hw FILE, else the cache for this CPU and thread count, else a fresh
+ * probe (saved to the cache). */
+static roof_status get_hw(const cli_opts* o, uint32_t threads, pthreadpool_t pool, bool force_probe, roof_hw* hw,
+                          roof_error* err) {
+  if (o->hw_file && !force_probe) return roof_hw_load(o->hw_file, hw, err);
+  char cpu[128], path[4096];
+  roof_hw_cpu_name(cpu, sizeof(cpu));
+  bool cached = roof_hw_cache_path(cpu, threads, path, sizeof(path));
+  if (cached && !force_probe && roof_hw_load(path, hw, err) == ROOF_OK) return ROOF_OK;
+  roof_status st = roof_hw_probe(threads, pool, hw, err);
+  if (st == ROOF_OK && cached) {
+    roof_error ignored;
+    roof_hw_save(path, hw, &ignored); /* a read-only cache only costs a re-probe next time */
+  }
+  return st;
+}
+
+static int cmd_probe(const cli_opts* o) {
+  roof_error err = {{0}};
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  uint32_t threads = o->threads ? o->threads : (uint32_t)(cores > 0 ? cores : 1);
+  pthreadpool_t pool = threads > 1 ? pthreadpool_create(threads) : NULL;
+  if (threads > 1 && pool == NULL) {
+    roof_fail(&err, ROOF_E_NOMEM, "cannot create a thread pool of %u threads", threads);
+    return fail(ROOF_E_NOMEM, &err);
+  }
+  roof_hw hw;
+  roof_status st = get_hw(o, threads, pool, true, &hw, &err);
+  if (pool) pthreadpool_destroy(pool);
+  if (st == ROOF_OK && o->json_out) st = roof_hw_save(o->json_out, &hw, &err);
+  if (st != ROOF_OK) return fail(st, &err);
+  printf("cpu: %s  threads: %u  isa: %s\n", hw.cpu, hw.threads, hw.isa);
+  printf("peak fp32: %.1f GFLOP/s\n", hw.peak_gflops);
+  printf("%-5s %12s %12s %12s\n", "level", "size", "read GB/s", "copy GB/s");
+  for (int lv = 0; lv < ROOF_MEM_LEVELS; lv++) {
+    char size[32] = "-";
+    if (lv < 3) snprintf(size, sizeof(size), "%llu KiB", (unsigned long long)(hw.cache_bytes[lv] >> 10));
+    printf("%-5s %12s %12.1f %12.1f\n", roof_mem_level_names[lv], size, hw.read_gbs[lv], hw.copy_gbs[lv]);
+  }
+  printf("ridge point (DRAM): %.1f FLOP/byte\n", hw.peak_gflops / hw.read_gbs[ROOF_MEM_DRAM]);
   return 0;
 }
 
@@ -492,10 +457,16 @@ int main(int argc, char** argv) {
   if (strcmp(cmd, "passes") == 0) return cmd_passes();
   cli_opts o;
   memset(&o, 0, sizeof(o));
-  bool known = strcmp(cmd, "run") == 0 || strcmp(cmd, "profile") == 0 || strcmp(cmd, "info") == 0;
+  bool known = strcmp(cmd, "run") == 0 || strcmp(cmd, "profile") == 0 || strcmp(cmd, "info") == 0 ||
+               strcmp(cmd, "probe") == 0;
   if (!known) return usage_error("unknown command '%s'", cmd);
+  o.no_model = strcmp(cmd, "probe") == 0;
   int rc = parse_args(argc, argv, 2, &o);
   if (rc) return rc;
+  if (o.no_model) {
+    if (o.model) return usage_error("probe takes no MODEL argument (got '%s')", o.model);
+    return cmd_probe(&o);
+  }
   if (strcmp(cmd, "run") == 0) return cmd_run(&o);
   return cmd_profile(&o, strcmp(cmd, "profile") == 0);
 }

@@ -1,0 +1,59 @@
+/* Hardware roofs: measured by the probe or written by hand from a spec sheet.
+ *
+ * File format (JSON, "schema": "rooftop.hw/1"):
+ *   { "schema": "rooftop.hw/1", "cpu": "...", "threads": 1, "source": "probe" | "spec",
+ *     "isa": "avx512f", "peak_gflops": 255.0,
+ *     "bandwidth_gbs": { "l1": ..., "l2": ..., "l3": ..., "dram": ... },   read bandwidth
+ *     "copy_gbs":      { "l1": ..., "l2": ..., "l3": ..., "dram": ... },   optional
+ *     "cache_bytes":   { "l1": 49152, "l2": 1048576, "l3": 33554432 },     optional
+ *     "energy": { "tdp_w": 205, "utilization": 0.7, "pue": 1.2,
+ *                 "grid_gco2_per_kwh": 400, "price_per_kwh": 0.15 } }       optional
+ * Units: GFLOP/s = 1e9 FLOP/s, GB/s = 1e9 B/s, bytes. A spec file may give only peak_gflops
+ * and bandwidth_gbs.dram; missing cache levels then fall back to DRAM.
+ */
+#ifndef ROOF_HW_H
+#define ROOF_HW_H
+
+#include <pthreadpool.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rooftop.h"
+
+enum { ROOF_MEM_L1 = 0, ROOF_MEM_L2, ROOF_MEM_L3, ROOF_MEM_DRAM, ROOF_MEM_LEVELS };
+
+typedef struct roof_hw {
+  char cpu[128];
+  char source[16];      /* "probe" or "spec" */
+  char isa[16];
+  uint32_t threads;
+  double peak_gflops;
+  double read_gbs[ROOF_MEM_LEVELS];
+  double copy_gbs[ROOF_MEM_LEVELS];
+  uint64_t cache_bytes[3]; /* capacity used for the cache-aware roof: L1d, L2, L3 per core group */
+  /* energy constants, 0 when absent */
+  double tdp_w, utilization, pue, grid_gco2_per_kwh, price_per_kwh;
+} roof_hw;
+
+extern const char* const roof_mem_level_names[ROOF_MEM_LEVELS]; /* "l1", "l2", "l3", "dram" */
+
+/* Measures peak FP32 FLOP/s (independent FMA chains on the widest ISA) and read/copy bandwidth
+ * at working sets inside L1, L2, L3 and DRAM, using `threads` workers of `pool` (NULL: 1). */
+roof_status roof_hw_probe(uint32_t threads, pthreadpool_t pool, roof_hw* hw, roof_error* err);
+
+roof_status roof_hw_load(const char* path, roof_hw* hw, roof_error* err);
+roof_status roof_hw_save(const char* path, const roof_hw* hw, roof_error* err);
+
+/* Cache file for this CPU and thread count: $XDG_CACHE_HOME/rooftop/hw-<cpu>-t<N>.json
+ * (or ~/.cache/...). Returns false when no cache directory can be named. */
+bool roof_hw_cache_path(const char* cpu, uint32_t threads, char* out, size_t n);
+
+/* CPU model name from /proc/cpuinfo (or "unknown cpu"). */
+void roof_hw_cpu_name(char* out, size_t n);
+
+/* Bandwidth (GB/s) for a working set of `bytes`: the first cache level that holds it, else DRAM.
+ * Writes the chosen level to *level. */
+double roof_hw_bandwidth_for(const roof_hw* hw, uint64_t bytes, int* level);
+
+#endif

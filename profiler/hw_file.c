@@ -1,0 +1,167 @@
+/* Hardware roof files (rooftop.hw/1): load, save, cache location. See hw.h for the format. */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "hw.h"
+
+#define ROOF_HW_SCHEMA "rooftop.hw/1"
+#define ROOF_HW_MAX_FILE (1 << 20)
+
+static double num(const cJSON* o, const char* key) {
+  const cJSON* v = cJSON_GetObjectItemCaseSensitive(o, key);
+  return cJSON_IsNumber(v) ? v->valuedouble : 0.0;
+}
+
+static void levels_in(const cJSON* root, const char* key, double* out) {
+  const cJSON* o = cJSON_GetObjectItemCaseSensitive(root, key);
+  for (int lv = 0; lv < ROOF_MEM_LEVELS; lv++) out[lv] = o ? num(o, roof_mem_level_names[lv]) : 0.0;
+}
+
+static char* read_small_file(const char* path, roof_error* err, roof_status* st) {
+  FILE* f = fopen(path, "rb");
+  if (f == NULL) {
+    *st = roof_fail(err, ROOF_E_NOINPUT, "%s: cannot open hardware file: %s", path, strerror(errno));
+    return NULL;
+  }
+  char* buf = malloc(ROOF_HW_MAX_FILE + 1);
+  size_t n = buf ? fread(buf, 1, ROOF_HW_MAX_FILE + 1, f) : 0;
+  fclose(f);
+  if (buf == NULL || n > ROOF_HW_MAX_FILE) {
+    free(buf);
+    *st = roof_fail(err, ROOF_E_DATA, "%s: hardware file is larger than %d bytes", path, ROOF_HW_MAX_FILE);
+    return NULL;
+  }
+  buf[n] = '\0';
+  return buf;
+}
+
+roof_status roof_hw_load(const char* path, roof_hw* hw, roof_error* err) {
+  roof_status st = ROOF_OK;
+  char* text = read_small_file(path, err, &st);
+  if (text == NULL) return st;
+  cJSON* root = cJSON_Parse(text);
+  free(text);
+  if (root == NULL) return roof_fail(err, ROOF_E_DATA, "%s: not valid JSON", path);
+  roof_hw h;
+  memset(&h, 0, sizeof(h));
+  const cJSON* schema = cJSON_GetObjectItemCaseSensitive(root, "schema");
+  const cJSON* cpu = cJSON_GetObjectItemCaseSensitive(root, "cpu");
+  const cJSON* source = cJSON_GetObjectItemCaseSensitive(root, "source");
+  const cJSON* isa = cJSON_GetObjectItemCaseSensitive(root, "isa");
+  if (!cJSON_IsString(schema) || strcmp(schema->valuestring, ROOF_HW_SCHEMA) != 0) {
+    st = roof_fail(err, ROOF_E_DATA, "%s: \"schema\" must be \"%s\"", path, ROOF_HW_SCHEMA);
+    goto done;
+  }
+  snprintf(h.cpu, sizeof(h.cpu), "%s", cJSON_IsString(cpu) ? cpu->valuestring : "unnamed device");
+  snprintf(h.source, sizeof(h.source), "%s", cJSON_IsString(source) ? source->valuestring : "spec");
+  snprintf(h.isa, sizeof(h.isa), "%s", cJSON_IsString(isa) ? isa->valuestring : "");
+  double threads = num(root, "threads");
+  h.threads = threads >= 1 && threads < 1e6 ? (uint32_t)threads : 1;
+  h.peak_gflops = num(root, "peak_gflops");
+  levels_in(root, "bandwidth_gbs", h.read_gbs);
+  levels_in(root, "copy_gbs", h.copy_gbs);
+  const cJSON* caches = cJSON_GetObjectItemCaseSensitive(root, "cache_bytes");
+  for (int lv = 0; lv < 3 && caches; lv++) {
+    double b = num(caches, roof_mem_level_names[lv]);
+    h.cache_bytes[lv] = b > 0 && b < 1e15 ? (uint64_t)b : 0;
+  }
+  const cJSON* e = cJSON_GetObjectItemCaseSensitive(root, "energy");
+  if (e) {
+    h.tdp_w = num(e, "tdp_w");
+    h.utilization = num(e, "utilization");
+    h.pue = num(e, "pue");
+    h.grid_gco2_per_kwh = num(e, "grid_gco2_per_kwh");
+    h.price_per_kwh = num(e, "price_per_kwh");
+  }
+  if (!(h.peak_gflops > 0) || !(h.read_gbs[ROOF_MEM_DRAM] > 0)) {
+    st = roof_fail(err, ROOF_E_DATA, "%s: \"peak_gflops\" and \"bandwidth_gbs\".\"dram\" must be positive numbers", path);
+    goto done;
+  }
+  /* Levels a spec sheet leaves out fall back to the next level down (ultimately DRAM). */
+  for (int lv = ROOF_MEM_L3; lv >= 0; lv--) {
+    if (!(h.read_gbs[lv] > 0)) h.read_gbs[lv] = h.read_gbs[lv + 1];
+  }
+  *hw = h;
+done:
+  cJSON_Delete(root);
+  return st;
+}
+
+roof_status roof_hw_save(const char* path, const roof_hw* hw, roof_error* err) {
+  cJSON* root = cJSON_CreateObject();
+  cJSON* bw = cJSON_CreateObject();
+  cJSON* cp = cJSON_CreateObject();
+  cJSON* cb = cJSON_CreateObject();
+  roof_status st = ROOF_OK;
+  if (!root || !bw || !cp || !cb) {
+    cJSON_Delete(bw);
+    cJSON_Delete(cp);
+    cJSON_Delete(cb);
+    cJSON_Delete(root);
+    return roof_fail(err, ROOF_E_NOMEM, "out of memory writing %s", path);
+  }
+  cJSON_AddStringToObject(root, "schema", ROOF_HW_SCHEMA);
+  cJSON_AddStringToObject(root, "cpu", hw->cpu);
+  cJSON_AddNumberToObject(root, "threads", hw->threads);
+  cJSON_AddStringToObject(root, "source", hw->source);
+  cJSON_AddStringToObject(root, "isa", hw->isa);
+  cJSON_AddNumberToObject(root, "peak_gflops", hw->peak_gflops);
+  for (int lv = 0; lv < ROOF_MEM_LEVELS; lv++) {
+    cJSON_AddNumberToObject(bw, roof_mem_level_names[lv], hw->read_gbs[lv]);
+    cJSON_AddNumberToObject(cp, roof_mem_level_names[lv], hw->copy_gbs[lv]);
+  }
+  for (int lv = 0; lv < 3; lv++) cJSON_AddNumberToObject(cb, roof_mem_level_names[lv], (double)hw->cache_bytes[lv]);
+  cJSON_AddItemToObject(root, "bandwidth_gbs", bw);
+  cJSON_AddItemToObject(root, "copy_gbs", cp);
+  cJSON_AddItemToObject(root, "cache_bytes", cb);
+  char* text = cJSON_Print(root);
+  cJSON_Delete(root);
+  if (text == NULL) return roof_fail(err, ROOF_E_NOMEM, "out of memory writing %s", path);
+  char tmp[4096];
+  snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+  FILE* f = fopen(tmp, "wb");
+  if (f == NULL) {
+    st = roof_fail(err, ROOF_E_CANTCREAT, "%s: cannot create: %s", path, strerror(errno));
+  } else {
+    bool ok = fputs(text, f) >= 0 && fputc('\n', f) != EOF;
+    ok = (fclose(f) == 0) && ok;
+    if (!ok || rename(tmp, path) != 0) {
+      remove(tmp);
+      st = roof_fail(err, ROOF_E_IO, "%s: write failed: %s", path, strerror(errno));
+    }
+  }
+  free(text);
+  return st;
+}
+
+bool roof_hw_cache_path(const char* cpu, uint32_t threads, char* out, size_t n) {
+  const char* xdg = getenv("XDG_CACHE_HOME");
+  const char* home = getenv("HOME");
+  char base[2048];
+  if (xdg && xdg[0] == '/') snprintf(base, sizeof(base), "%s/rooftop", xdg);
+  else if (home && home[0] == '/') snprintf(base, sizeof(base), "%s/.cache/rooftop", home);
+  else return false;
+  char slug[96];
+  size_t j = 0;
+  for (const char* p = cpu; *p && j + 1 < sizeof(slug); p++) {
+    char c = *p;
+    slug[j++] = ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) ? c : '_';
+  }
+  slug[j] = '\0';
+  /* create base (and its parent ~/.cache) if missing; failures surface when saving */
+  char parent[2048];
+  snprintf(parent, sizeof(parent), "%s", base);
+  char* slash = strrchr(parent, '/');
+  if (slash && slash != parent) {
+    *slash = '\0';
+    mkdir(parent, 0755);
+  }
+  mkdir(base, 0755);
+  return snprintf(out, n, "%s/hw-%s-t%u.json", base, slug, threads) < (int)n;
+}

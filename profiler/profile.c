@@ -1,0 +1,175 @@
+/* Profiling: two phases (plain runs for latency, instrumented runs for per-layer time),
+ * per-layer cost from the op descriptors, and the roofline per layer. */
+#include "profile.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
+static const char* kernel_name(const roof_kernel* k) {
+  if (k->desc->flags & ROOF_OPF_ALIAS) return "view";
+  return k->use_ref ? "reference" : "xnnpack";
+}
+
+static void totals(roof_profile* p) {
+  const roof_graph* g = p->session->model->g;
+  for (int v = 0; v < g->num_values; v++) {
+    const roof_value* val = &g->values[v];
+    uint64_t c, b;
+    if (!(val->flags & ROOF_VAL_INITIALIZER) || !roof_value_count(val, &c)) continue;
+    p->params += c; /* every initializer element once, whoever aliases it */
+    if (roof_value_bytes(val, &b)) p->weight_bytes += b;
+  }
+  for (int i = 0; i < p->num_layers; i++) {
+    p->flops += p->layers[i].cost.flops;
+    p->macs += p->layers[i].cost.macs;
+    p->bytes += p->layers[i].cost.bytes_read + p->layers[i].cost.bytes_written;
+  }
+}
+
+static void fill_static(roof_profile* p) {
+  const roof_session* s = p->session;
+  for (int i = 0; i < s->num_steps; i++) {
+    const roof_kernel* k = &s->steps[i].k;
+    roof_layer* l = &p->layers[i];
+    l->index = i;
+    l->node = k->node;
+    l->kernel = kernel_name(k);
+    l->cost.formula = "none";
+    if (k->desc->cost) k->desc->cost(s->model->g, k->node, &l->cost);
+    if (k->desc->describe) k->desc->describe(s->model->g, k->node, l->describe, sizeof(l->describe));
+    uint64_t bytes = l->cost.bytes_read + l->cost.bytes_written;
+    l->intensity = bytes ? (double)l->cost.flops / (double)bytes : 0.0;
+  }
+}
+
+static double timer_resolution_ns(void) {
+  struct timespec r;
+  clock_getres(CLOCK_MONOTONIC, &r);
+  /* getres reports 1 ns on Linux; the real step is the cost of reading the clock. */
+  double t0 = now_ms(), t1 = t0;
+  int n = 0;
+  while (n < 1000) {
+    t1 = now_ms();
+    n++;
+  }
+  double per_read = (t1 - t0) * 1e6 / n;
+  double res = (double)r.tv_sec * 1e9 + (double)r.tv_nsec;
+  return per_read > res ? per_read : res;
+}
+
+roof_status roof_profile_run(roof_session* s, const roof_profile_options* opts, roof_profile* p,
+                             roof_error* err) {
+  roof_profile out;
+  memset(&out, 0, sizeof(out));
+  out.session = s;
+  out.num_layers = s->num_steps;
+  out.runs = opts->timed ? (opts->runs > 0 ? opts->runs : 20) : 0;
+  out.warmup = opts->warmup >= 0 ? opts->warmup : 3;
+  out.layers = calloc((size_t)s->num_steps + 1, sizeof(roof_layer));
+  size_t n1 = (size_t)s->num_steps + 1, runs = (size_t)out.runs;
+  uint64_t* stamps = calloc(n1 * (runs + 1), sizeof(uint64_t));
+  double* samples = calloc(runs + 1, sizeof(double));
+  double* scratch = calloc(runs + 1, sizeof(double));
+  roof_status st = ROOF_OK;
+  if (!out.layers || !stamps || !samples || !scratch) {
+    st = roof_fail(err, ROOF_E_NOMEM, "out of memory for profile buffers (%zu runs)", runs);
+    goto cleanup;
+  }
+  fill_static(&out);
+  totals(&out);
+  if (!opts->timed) goto done;
+  out.timer_resolution_ns = timer_resolution_ns();
+  struct rusage ru0, ru1;
+  /* Phase 1: plain runs, the latency a user sees. */
+  for (int w = 0; w < out.warmup && st == ROOF_OK; w++) st = roof_session_run(s, NULL, err);
+  getrusage(RUSAGE_SELF, &ru0);
+  for (size_t r = 0; r < runs && st == ROOF_OK; r++) {
+    double t0 = now_ms();
+    st = roof_session_run(s, NULL, err);
+    samples[r] = now_ms() - t0;
+  }
+  getrusage(RUSAGE_SELF, &ru1);
+  if (st != ROOF_OK) goto cleanup;
+  roof_stats_compute(samples, runs, scratch, &out.latency_ms);
+  out.minor_faults_per_run = (double)(ru1.ru_minflt - ru0.ru_minflt) / (double)runs;
+  /* Phase 2: a timestamp after every kernel. */
+  for (int w = 0; w < out.warmup && st == ROOF_OK; w++) st = roof_session_run(s, stamps, err);
+  for (size_t r = 0; r < runs && st == ROOF_OK; r++) st = roof_session_run(s, stamps + r * n1, err);
+  if (st != ROOF_OK) goto cleanup;
+  for (size_t r = 0; r < runs; r++) samples[r] = (double)(stamps[r * n1 + n1 - 1] - stamps[r * n1]) / 1e6;
+  roof_stats_compute(samples, runs, scratch, &out.instrumented_ms);
+  for (int i = 0; i < out.num_layers; i++) {
+    roof_layer* l = &out.layers[i];
+    for (size_t r = 0; r < runs; r++) samples[r] = (double)(stamps[r * n1 + i + 1] - stamps[r * n1 + i]) / 1e6;
+    roof_stats_compute(samples, runs, scratch, &l->time_ms);
+    out.layer_sum_ms += l->time_ms.median;
+    if (!l->cost.has_model) out.unmodelled_ms += l->time_ms.median;
+    l->below_resolution = l->time_ms.median * 1e6 < out.timer_resolution_ns && !(l->cost.formula && strcmp(l->cost.formula, "view") == 0);
+  }
+  for (int i = 0; i < out.num_layers; i++) {
+    out.layers[i].share = out.layer_sum_ms > 0 ? out.layers[i].time_ms.median / out.layer_sum_ms : 0.0;
+  }
+  out.overhead_pct = out.latency_ms.median > 0
+                         ? 100.0 * (out.instrumented_ms.median - out.latency_ms.median) / out.latency_ms.median
+                         : 0.0;
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  out.peak_rss_bytes = (uint64_t)ru.ru_maxrss * 1024u;
+done:
+  free(stamps);
+  free(samples);
+  free(scratch);
+  *p = out;
+  return ROOF_OK;
+cleanup:
+  free(stamps);
+  free(samples);
+  free(scratch);
+  free(out.layers);
+  return st;
+}
+
+void roof_profile_roofline(roof_profile* p, const roof_hw* hw) {
+  p->has_hw = true;
+  p->hw = *hw;
+  double peak = hw->peak_gflops * 1e9; /* FLOP/s */
+  for (int i = 0; i < p->num_layers; i++) {
+    roof_layer* l = &p->layers[i];
+    uint64_t bytes = l->cost.bytes_read + l->cost.bytes_written;
+    int level = ROOF_MEM_DRAM;
+    double bw = roof_hw_bandwidth_for(hw, bytes, &level) * 1e9; /* B/s */
+    double dram = hw->read_gbs[ROOF_MEM_DRAM] * 1e9;
+    double t_compute = peak > 0 ? (double)l->cost.flops / peak : 0.0;
+    double t_mem = bw > 0 ? (double)bytes / bw : 0.0;
+    double t_dram = dram > 0 ? (double)bytes / dram : 0.0;
+    l->roofline_level = level;
+    l->roofline_ms = 1e3 * (t_compute > t_mem ? t_compute : t_mem);
+    l->roofline_dram_ms = 1e3 * (t_compute > t_dram ? t_compute : t_dram);
+    /* compute-bound when intensity lies above the ridge point peak / bandwidth */
+    l->compute_bound = bw > 0 && l->intensity > peak / bw;
+    double med = l->time_ms.median;
+    if (med > 0) {
+      l->efficiency = l->roofline_ms / med;
+      l->headroom_ms = med - l->roofline_ms;
+      if (l->headroom_ms < 0) l->headroom_ms = 0;
+      l->achieved_gflops = (double)l->cost.flops / (med * 1e6);
+      l->achieved_gbs = (double)bytes / (med * 1e6);
+      l->above_roof = l->efficiency > 1.05;
+    }
+  }
+}
+
+void roof_profile_free(roof_profile* p) {
+  if (p == NULL) return;
+  free(p->layers);
+  p->layers = NULL;
+  p->num_layers = 0;
+}

@@ -1,0 +1,75 @@
+/* Profiling a session: plain end-to-end runs for latency, then instrumented runs with one
+ * monotonic timestamp after every kernel, per-layer statistics, and the roofline per layer.
+ *
+ * Ownership: roof_profile_run() allocates `layers` and the raw stamps; roof_profile_free()
+ * releases them (accepts a zeroed struct). The profile points into the session's graph: keep
+ * the session and model alive while the profile is used.
+ */
+#ifndef ROOF_PROFILE_H
+#define ROOF_PROFILE_H
+
+#include <stdio.h>
+
+#include "hw.h"
+#include "model.h"
+#include "stats.h"
+
+typedef struct roof_layer {
+  int index;              /* execution order */
+  const roof_node* node;
+  const char* kernel;     /* "xnnpack", "reference" or "view" */
+  char describe[64];
+  roof_cost cost;
+  roof_stats time_ms;     /* over instrumented runs, warm-up excluded */
+  double share;           /* of the sum of layer medians */
+  /* roofline (valid when the profile has hardware roofs) */
+  double intensity;       /* flops / (bytes_read + bytes_written) */
+  double roofline_ms;     /* cache-aware: bandwidth of the level holding the working set */
+  double roofline_dram_ms;
+  int roofline_level;     /* ROOF_MEM_* */
+  bool compute_bound;     /* intensity above the ridge point at that level */
+  double efficiency;      /* roofline_ms / median */
+  double headroom_ms;     /* median - roofline_ms */
+  double achieved_gflops, achieved_gbs;
+  bool above_roof;        /* efficiency > 1.05: the cost model is suspect for this layer */
+  bool below_resolution;  /* median under the timer's resolution */
+} roof_layer;
+
+typedef struct roof_profile_options {
+  int runs;     /* timed runs per phase (default 20) */
+  int warmup;   /* untimed runs before each phase (default 3) */
+  bool timed;   /* false: static analysis only (rooftop info) */
+} roof_profile_options;
+
+typedef struct roof_profile {
+  const roof_session* session;
+  roof_layer* layers;
+  int num_layers;
+  int runs, warmup;
+  roof_stats latency_ms;       /* plain runs, no per-layer timers */
+  roof_stats instrumented_ms;  /* runs with per-layer timestamps */
+  double layer_sum_ms;         /* sum of layer medians */
+  double overhead_pct;         /* instrumented median vs plain median */
+  double unmodelled_ms;        /* time in layers with no FLOP model */
+  uint64_t peak_rss_bytes;
+  double minor_faults_per_run;
+  double timer_resolution_ns;
+  /* totals */
+  uint64_t params, weight_bytes, flops, macs, bytes;
+  bool has_hw;
+  roof_hw hw;
+} roof_profile;
+
+/* Computes costs for every step and, when opts->timed, runs the session. Inputs must be bound. */
+roof_status roof_profile_run(roof_session* s, const roof_profile_options* opts, roof_profile* p,
+                             roof_error* err);
+/* Adds roofline figures from hardware roofs to every layer. */
+void roof_profile_roofline(roof_profile* p, const roof_hw* hw);
+void roof_profile_free(roof_profile* p);
+
+typedef enum roof_sort { ROOF_SORT_ORDER = 0, ROOF_SORT_TIME, ROOF_SORT_HEADROOM, ROOF_SORT_EFFICIENCY } roof_sort;
+
+/* Terminal table, at most 100 columns; `top` 0 = all layers. */
+void roof_report_table(FILE* f, const roof_profile* p, roof_sort sort, int top);
+
+#endif

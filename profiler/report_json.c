@@ -1,0 +1,215 @@
+/* JSON report, schema "rooftop.profile/1" (documented in docs/report-json.md).
+ * Strings from the model may hold invalid UTF-8, which cJSON would pass through and so emit
+ * invalid JSON: every such string is cleaned first (invalid bytes become U+FFFD). Numbers
+ * that are not finite are written as null. */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "profile.h"
+#include "report.h"
+
+static size_t utf8_seq(const unsigned char* p, size_t avail) {
+  unsigned char c = p[0];
+  size_t n;
+  uint32_t cp;
+  if (c < 0x80) return 1;
+  if ((c & 0xE0) == 0xC0) { n = 2; cp = c & 0x1F; }
+  else if ((c & 0xF0) == 0xE0) { n = 3; cp = c & 0x0F; }
+  else if ((c & 0xF8) == 0xF0) { n = 4; cp = c & 0x07; }
+  else return 0;
+  if (n > avail) return 0;
+  for (size_t i = 1; i < n; i++) {
+    if ((p[i] & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (p[i] & 0x3F);
+  }
+  if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000)) return 0;
+  if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return n;
+}
+
+char* roof_utf8_clean(const char* s) {
+  if (s == NULL) s = "";
+  size_t len = strlen(s);
+  char* out = malloc(len * 3 + 1);
+  if (out == NULL) return NULL;
+  const unsigned char* p = (const unsigned char*)s;
+  size_t o = 0;
+  for (size_t i = 0; i < len;) {
+    size_t n = utf8_seq(p + i, len - i);
+    if (n == 0) {
+      memcpy(out + o, "\xEF\xBF\xBD", 3); /* U+FFFD */
+      o += 3;
+      i++;
+    } else {
+      memcpy(out + o, p + i, n);
+      o += n;
+      i += n;
+    }
+  }
+  out[o] = '\0';
+  return out;
+}
+
+cJSON* roof_json_string(const char* s) {
+  char* clean = roof_utf8_clean(s);
+  cJSON* j = cJSON_CreateString(clean ? clean : "");
+  free(clean);
+  return j;
+}
+
+cJSON* roof_json_number(double v) { return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull(); }
+
+static void add_num(cJSON* o, const char* k, double v) { cJSON_AddItemToObject(o, k, roof_json_number(v)); }
+static void add_str(cJSON* o, const char* k, const char* v) { cJSON_AddItemToObject(o, k, roof_json_string(v)); }
+
+static cJSON* stats_obj(const roof_stats* s) {
+  cJSON* o = cJSON_CreateObject();
+  add_num(o, "median", s->median);
+  add_num(o, "min", s->min);
+  add_num(o, "max", s->max);
+  add_num(o, "mean", s->mean);
+  add_num(o, "p90", s->p90);
+  add_num(o, "stddev", s->stddev);
+  return o;
+}
+
+static cJSON* tensors(const roof_graph* g, const int* ids, int n) {
+  cJSON* arr = cJSON_CreateArray();
+  for (int i = 0; i < n; i++) {
+    if (ids[i] < 0) continue;
+    const roof_value* v = &g->values[ids[i]];
+    cJSON* t = cJSON_CreateObject();
+    add_str(t, "name", v->name);
+    cJSON* shape = cJSON_CreateArray();
+    for (int d = 0; d < v->rank; d++) cJSON_AddItemToArray(shape, cJSON_CreateNumber((double)v->dims[d]));
+    cJSON_AddItemToObject(t, "shape", shape);
+    add_str(t, "dtype", roof_dtype_name(v->dtype));
+    cJSON_AddItemToArray(arr, t);
+  }
+  return arr;
+}
+
+static cJSON* layer_obj(const roof_profile* p, const roof_layer* l) {
+  static const char* const kLevel[] = {"l1", "l2", "l3", "dram"};
+  const roof_graph* g = p->session->model->g;
+  cJSON* o = cJSON_CreateObject();
+  add_num(o, "index", l->index);
+  add_str(o, "name", l->node->name);
+  add_str(o, "op_type", l->node->op_type);
+  add_str(o, "kernel", l->kernel);
+  add_str(o, "describe", l->describe);
+  cJSON* ff = cJSON_CreateArray();
+  for (int i = 0; i < l->node->num_fused_from; i++) cJSON_AddItemToArray(ff, roof_json_string(l->node->fused_from[i]));
+  cJSON_AddItemToObject(o, "fused_from", ff);
+  cJSON_AddItemToObject(o, "inputs", tensors(g, l->node->inputs, l->node->num_inputs));
+  cJSON_AddItemToObject(o, "outputs", tensors(g, l->node->outputs, l->node->num_outputs));
+  add_str(o, "formula", l->cost.formula ? l->cost.formula : "none");
+  add_num(o, "params", (double)l->cost.params);
+  add_num(o, "macs", (double)l->cost.macs);
+  add_num(o, "flops", (double)l->cost.flops);
+  add_num(o, "bytes_read", (double)l->cost.bytes_read);
+  add_num(o, "bytes_written", (double)l->cost.bytes_written);
+  add_num(o, "arithmetic_intensity", l->intensity);
+  if (p->runs > 0) {
+    cJSON_AddItemToObject(o, "time_ms", stats_obj(&l->time_ms));
+    add_num(o, "share", l->share);
+  }
+  if (p->has_hw) {
+    add_num(o, "roofline_ms", l->roofline_ms);
+    add_num(o, "roofline_dram_ms", l->roofline_dram_ms);
+    add_str(o, "roofline_level", kLevel[l->roofline_level]);
+    add_str(o, "bound", !l->cost.has_model ? "unknown" : l->compute_bound ? "compute" : "memory");
+    if (p->runs > 0) {
+      add_num(o, "efficiency", l->efficiency);
+      add_num(o, "headroom_ms", l->headroom_ms);
+      add_num(o, "achieved_gflops", l->achieved_gflops);
+      add_num(o, "achieved_gbs", l->achieved_gbs);
+      cJSON* flags = cJSON_CreateArray();
+      if (l->above_roof) cJSON_AddItemToArray(flags, cJSON_CreateString("above_roof"));
+      if (l->below_resolution) cJSON_AddItemToArray(flags, cJSON_CreateString("below_timer_resolution"));
+      if (!l->cost.has_model) cJSON_AddItemToArray(flags, cJSON_CreateString("no_flop_model"));
+      cJSON_AddItemToObject(o, "flags", flags);
+    }
+  }
+  return o;
+}
+
+cJSON* roof_profile_to_json(const roof_profile* p, const char* fusion) {
+  const roof_session* s = p->session;
+  const roof_graph* g = s->model->g;
+  cJSON* root = cJSON_CreateObject();
+  add_str(root, "schema", p->runs > 0 ? "rooftop.profile/1" : "rooftop.info/1");
+  cJSON* tool = cJSON_AddObjectToObject(root, "tool");
+  add_str(tool, "name", "rooftop");
+  add_str(tool, "version", ROOF_VERSION);
+  cJSON* model = cJSON_AddObjectToObject(root, "model");
+  add_str(model, "path", g->path);
+  add_num(model, "opset", (double)g->opset);
+  add_num(model, "nodes_original", g->num_original_nodes);
+  add_num(model, "nodes_executed", s->num_steps);
+  add_num(model, "params", (double)p->params);
+  add_num(model, "weight_bytes", (double)p->weight_bytes);
+  add_num(model, "flops", (double)p->flops);
+  add_num(model, "macs", (double)p->macs);
+  add_num(model, "bytes", (double)p->bytes);
+  add_num(model, "arena_bytes", (double)s->arena_bytes);
+  add_num(model, "activation_bytes_total", (double)s->activation_bytes_total);
+  if (p->has_hw) {
+    cJSON* hw = cJSON_AddObjectToObject(root, "hardware");
+    add_str(hw, "cpu", p->hw.cpu);
+    add_num(hw, "threads", p->hw.threads);
+    add_str(hw, "source", p->hw.source);
+    add_num(hw, "peak_gflops", p->hw.peak_gflops);
+    cJSON* bw = cJSON_AddObjectToObject(hw, "bandwidth_gbs");
+    for (int lv = 0; lv < ROOF_MEM_LEVELS; lv++) add_num(bw, roof_mem_level_names[lv], p->hw.read_gbs[lv]);
+  }
+  cJSON* run = cJSON_AddObjectToObject(root, "run");
+  add_num(run, "threads", s->threads);
+  add_num(run, "runs", p->runs);
+  add_num(run, "warmup", p->warmup);
+  add_str(run, "fusion", fusion ? fusion : "all");
+  if (p->runs > 0) {
+    cJSON_AddItemToObject(run, "latency_ms", stats_obj(&p->latency_ms));
+    cJSON_AddItemToObject(run, "instrumented_ms", stats_obj(&p->instrumented_ms));
+    add_num(run, "layer_sum_ms", p->layer_sum_ms);
+    add_num(run, "overhead_pct", p->overhead_pct);
+    add_num(run, "unmodelled_ms", p->unmodelled_ms);
+    add_num(run, "peak_rss_bytes", (double)p->peak_rss_bytes);
+    add_num(run, "minor_faults_per_run", p->minor_faults_per_run);
+  }
+  cJSON* layers = cJSON_AddArrayToObject(root, "layers");
+  for (int i = 0; i < p->num_layers; i++) cJSON_AddItemToArray(layers, layer_obj(p, &p->layers[i]));
+  return root;
+}
+
+roof_status roof_write_text_file(const char* path, const char* text, roof_error* err) {
+  char tmp[4096];
+  if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp)) {
+    return roof_fail(err, ROOF_E_CANTCREAT, "%s: path too long", path);
+  }
+  FILE* f = fopen(tmp, "wb");
+  if (f == NULL) return roof_fail(err, ROOF_E_CANTCREAT, "%s: cannot create: %s", path, strerror(errno));
+  bool ok = fputs(text, f) >= 0;
+  ok = (fclose(f) == 0) && ok;
+  if (!ok || rename(tmp, path) != 0) {
+    int e = errno;
+    remove(tmp);
+    return roof_fail(err, ROOF_E_IO, "%s: write failed: %s", path, strerror(e));
+  }
+  return ROOF_OK;
+}
+
+roof_status roof_report_json(const char* path, const roof_profile* p, const char* fusion, roof_error* err) {
+  cJSON* root = roof_profile_to_json(p, fusion);
+  char* text = root ? cJSON_Print(root) : NULL;
+  cJSON_Delete(root);
+  if (text == NULL) return roof_fail(err, ROOF_E_NOMEM, "out of memory writing %s", path);
+  roof_status st = roof_write_text_file(path, text, err);
+  free(text);
+  return st;
+}

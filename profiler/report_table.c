@@ -1,0 +1,108 @@
+/* Terminal report: a summary, then one row per executed layer, fitting 100 columns. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "profile.h"
+
+static void print_cut(FILE* f, const char* s, int width) {
+  int len = (int)strlen(s);
+  if (len <= width) {
+    fprintf(f, "%-*s", width, s);
+    return;
+  }
+  int head = (width - 1) / 2, tail = width - 1 - head; /* names differ at both ends: cut the middle */
+  fprintf(f, "%.*s~%s", head, s, s + len - tail);
+}
+
+typedef struct sort_ctx {
+  const roof_layer* layers;
+  roof_sort key;
+} sort_ctx;
+
+static double sort_value(const roof_layer* l, roof_sort key) {
+  switch (key) {
+    case ROOF_SORT_TIME: return -l->time_ms.median;
+    case ROOF_SORT_HEADROOM: return -l->headroom_ms;
+    case ROOF_SORT_EFFICIENCY: return l->time_ms.median > 0 ? l->efficiency : 1e30;
+    default: return (double)l->index;
+  }
+}
+
+/* qsort has no context argument: sort an index array with an insertion sort instead
+ * (layer counts are in the thousands at most). */
+static void sort_indices(int* idx, int n, const roof_layer* layers, roof_sort key) {
+  for (int i = 1; i < n; i++) {
+    int v = idx[i];
+    double kv = sort_value(&layers[v], key);
+    int j = i - 1;
+    while (j >= 0 && sort_value(&layers[idx[j]], key) > kv) {
+      idx[j + 1] = idx[j];
+      j--;
+    }
+    idx[j + 1] = v;
+  }
+}
+
+static void summary(FILE* f, const roof_profile* p) {
+  const roof_session* s = p->session;
+  const roof_graph* g = s->model->g;
+  fprintf(f, "model    %s (opset %lld): %d nodes, %d executed, %" PRIu64 " params (%.1f MiB)\n", g->path,
+          (long long)g->opset, g->num_original_nodes, s->num_steps, p->params, (double)p->weight_bytes / 1048576.0);
+  fprintf(f, "work     %.3f GFLOP (%.3f G multiply-accumulates), %.1f MiB moved; arena %.2f MiB (naive %.2f MiB)\n",
+          (double)p->flops / 1e9, (double)p->macs / 1e9, (double)p->bytes / 1048576.0,
+          (double)s->arena_bytes / 1048576.0, (double)s->activation_bytes_total / 1048576.0);
+  if (p->has_hw) {
+    fprintf(f, "machine  %s, %u threads, %s roofs: %.1f GFLOP/s, L1 %.0f / L2 %.0f / L3 %.0f / DRAM %.1f GB/s\n",
+            p->hw.cpu, s->threads, p->hw.source, p->hw.peak_gflops, p->hw.read_gbs[0], p->hw.read_gbs[1],
+            p->hw.read_gbs[2], p->hw.read_gbs[3]);
+  }
+  if (p->runs > 0) {
+    fprintf(f, "latency  median %.3f ms (min %.3f, p90 %.3f, max %.3f, sd %.3f) over %d runs, %d warm-up\n",
+            p->latency_ms.median, p->latency_ms.min, p->latency_ms.p90, p->latency_ms.max, p->latency_ms.stddev,
+            p->runs, p->warmup);
+    fprintf(f, "layers   sum of medians %.3f ms vs instrumented median %.3f ms (dispatch %.3f ms); "
+               "instrumentation overhead %.2f%%\n",
+            p->layer_sum_ms, p->instrumented_ms.median, p->instrumented_ms.median - p->layer_sum_ms, p->overhead_pct);
+    fprintf(f, "memory   peak RSS %.1f MiB, %.1f minor page faults per run; %.3f ms in layers with no FLOP model\n",
+            (double)p->peak_rss_bytes / 1048576.0, p->minor_faults_per_run, p->unmodelled_ms);
+  }
+}
+
+void roof_report_table(FILE* f, const roof_profile* p, roof_sort sort, int top) {
+  static const char* const kLevel[] = {"L1", "L2", "L3", "DRAM"};
+  summary(f, p);
+  bool timed = p->runs > 0;
+  fprintf(f, "\n%4s %-24s %-12s %-3s %8s %7s %6s", "#", "layer", "op", "krn", "MFLOP", "MiB", "FLOP/B");
+  if (timed) fprintf(f, " %8s %5s", "ms", "share");
+  if (p->has_hw) fprintf(f, " %5s %-5s", timed ? "eff" : "roof", "bound");
+  fprintf(f, "\n");
+  int* idx = malloc(sizeof(int) * ((size_t)p->num_layers + 1));
+  if (idx == NULL) return;
+  for (int i = 0; i < p->num_layers; i++) idx[i] = i;
+  if (sort != ROOF_SORT_ORDER) sort_indices(idx, p->num_layers, p->layers, sort);
+  int n = top > 0 && top < p->num_layers ? top : p->num_layers;
+  for (int r = 0; r < n; r++) {
+    const roof_layer* l = &p->layers[idx[r]];
+    uint64_t bytes = l->cost.bytes_read + l->cost.bytes_written;
+    fprintf(f, "%4d ", l->index);
+    print_cut(f, l->node->name, 24);
+    fprintf(f, " %-12.12s %-3.3s %8.2f %7.2f %6.1f", l->node->op_type, l->kernel, (double)l->cost.flops / 1e6,
+            (double)bytes / 1048576.0, l->intensity);
+    if (timed) fprintf(f, " %8.3f %4.1f%%", l->time_ms.median, 100.0 * l->share);
+    if (p->has_hw) {
+      if (timed) fprintf(f, " %4.0f%%%s", 100.0 * l->efficiency, l->above_roof ? "!" : " ");
+      else fprintf(f, " %5.3f", l->roofline_ms);
+      if (!l->cost.has_model) fprintf(f, "%-5s", "?");
+      else if (l->compute_bound) fprintf(f, "%-5s", "C");
+      else fprintf(f, "M:%-3s", kLevel[l->roofline_level]);
+    }
+    fprintf(f, "\n");
+  }
+  if (n < p->num_layers) fprintf(f, "(%d more layers; --top 0 shows all)\n", p->num_layers - n);
+  if (p->has_hw) {
+    fprintf(f, "eff = roofline time / measured median; bound C = compute, M:LEVEL = memory at the cache level holding "
+               "the working set; ! = above its roof (cost model suspect)\n");
+  }
+  free(idx);
+}
