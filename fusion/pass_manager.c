@@ -4,8 +4,14 @@
 
 #include "fusion.h"
 
+roof_status roof_pass_identity(roof_graph* g, bool* changed, roof_error* err);
+roof_status roof_pass_conv_bn(roof_graph* g, bool* changed, roof_error* err);
+
+/* Table order is run order within a round. */
 static const roof_pass kPasses[] = {
-    {NULL, NULL, NULL}, /* sentinel; real passes are added above it */
+    {"identity", "drop Identity, inference Dropout, no-op Cast and Reshape", roof_pass_identity},
+    {"conv_bn", "fold BatchNormalization into the preceding Conv, ConvTranspose or Gemm", roof_pass_conv_bn},
+    {NULL, NULL, NULL}, /* sentinel */
 };
 #define ROOF_NUM_PASSES (sizeof(kPasses) / sizeof(kPasses[0]) - 1)
 

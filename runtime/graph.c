@@ -45,6 +45,8 @@ void roof_graph_free(roof_graph* g) {
   for (int i = 0; i < g->num_nodes; i++) node_clear(&g->nodes[i]);
   free(g->values);
   free(g->nodes);
+  for (int i = 0; i < g->num_folded; i++) free(g->folded[i].name);
+  free(g->folded);
   free(g->inputs);
   free(g->outputs);
   free(g->order);
@@ -323,5 +325,22 @@ roof_status roof_node_add_fused_from(roof_node* n, const char* name) {
   char* s = strdup(name ? name : "");
   if (s == NULL) return ROOF_E_NOMEM;
   n->fused_from[n->num_fused_from++] = s;
+  return ROOF_OK;
+}
+
+roof_status roof_graph_fold_node(roof_graph* g, int n, const char* pass, const char* reason) {
+  roof_node* node = &g->nodes[n];
+  node->removed = true;
+  int add = node->num_fused_from;
+  if (add == 0) return ROOF_OK;
+  roof_folded* nf = realloc(g->folded, sizeof(*nf) * (size_t)(g->num_folded + add));
+  if (nf == NULL) return ROOF_E_NOMEM;
+  g->folded = nf;
+  for (int i = 0; i < add; i++) {
+    /* move the provenance strings: the node no longer stands for them */
+    g->folded[g->num_folded++] = (roof_folded){.name = node->fused_from[i], .pass = pass, .reason = reason};
+    node->fused_from[i] = NULL;
+  }
+  node->num_fused_from = 0;
   return ROOF_OK;
 }

@@ -79,6 +79,13 @@ typedef struct roof_node {
   bool removed;      /* deleted by a pass; skipped everywhere */
 } roof_node;
 
+/* An original node that disappeared entirely (provenance, see fusion/fusion.h). */
+typedef struct roof_folded {
+  char* name;        /* original node name */
+  const char* pass;  /* static string: pass name, or "load" for load-time evaluation */
+  const char* reason;/* static string */
+} roof_folded;
+
 typedef struct roof_graph {
   char* path;        /* model file (for messages) */
   char* dir;         /* its directory (external data) */
@@ -96,6 +103,8 @@ typedef struct roof_graph {
   int* order;        /* topological order of live nodes (roof_graph_toposort) */
   int num_order;
   int num_original_nodes;
+  roof_folded* folded;
+  int num_folded;
 } roof_graph;
 
 roof_graph* roof_graph_new(void);
@@ -149,6 +158,10 @@ bool roof_value_count(const roof_value* v, uint64_t* out);
 bool roof_value_bytes(const roof_value* v, uint64_t* out);
 /* Shape as "1x3x224x224" (scalar: "scalar"). */
 const char* roof_shape_str(const int64_t* dims, int rank, char* buf, size_t n);
+
+/* Marks node n removed and records it under g->folded with the pass and reason, unless the
+ * node is not an original one (no provenance of its own). Its fused_from names are recorded. */
+roof_status roof_graph_fold_node(roof_graph* g, int n, const char* pass, const char* reason);
 
 /* Appends a provenance name (copied). */
 roof_status roof_node_add_fused_from(roof_node* n, const char* name);

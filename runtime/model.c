@@ -56,7 +56,7 @@ void roof_model_free(roof_model* m) {
 /* Nodes whose every output was evaluated at load time stop being executed: their outputs
  * become constants. Loading does this whatever the fusion setting: it is how static shapes
  * are known at all (see docs/design.md). */
-static void fold_known(roof_graph* g) {
+static roof_status fold_known(roof_graph* g, roof_error* err) {
   for (int oi = 0; oi < g->num_order; oi++) {
     roof_node* n = &g->nodes[g->order[oi]];
     bool all = n->num_outputs > 0;
@@ -65,12 +65,26 @@ static void fold_known(roof_graph* g) {
       if (y && !(y->data && (y->flags & ROOF_VAL_KNOWN))) all = false;
     }
     if (!all) continue;
-    n->removed = true;
     for (int o = 0; o < n->num_outputs; o++) {
       roof_value* y = roof_out(g, n, o);
       if (y) y->flags |= ROOF_VAL_CONST;
     }
+    if (roof_graph_fold_node(g, g->order[oi], "load", "evaluated at load time: every input is constant") != ROOF_OK) {
+      return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory recording folded nodes", g->path);
+    }
   }
+  return ROOF_OK;
+}
+
+/* Every original node starts out standing for itself. */
+static roof_status init_provenance(roof_graph* g, roof_error* err) {
+  for (int i = 0; i < g->num_nodes; i++) {
+    roof_node* n = &g->nodes[i];
+    if (n->num_fused_from == 0 && roof_node_add_fused_from(n, n->name) != ROOF_OK) {
+      return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory recording provenance", g->path);
+    }
+  }
+  return ROOF_OK;
 }
 
 roof_status roof_model_prepare(roof_model* m, const roof_prepare_options* opts, roof_error* err) {
@@ -80,10 +94,12 @@ roof_status roof_model_prepare(roof_model* m, const roof_prepare_options* opts, 
   if (m->prepared) return roof_fail(err, ROOF_E_USAGE, "roof_model_prepare: model already prepared");
   roof_graph* g = m->g;
   roof_status st = roof_graph_bind_ops(g, err);
+  if (st == ROOF_OK) st = init_provenance(g, err);
   if (st != ROOF_OK) return st;
   st = roof_graph_infer(g, opts->shapes, opts->num_shapes, err);
   if (st != ROOF_OK) return st;
-  fold_known(g);
+  st = fold_known(g, err);
+  if (st != ROOF_OK) return st;
   st = roof_graph_toposort(g, err);
   if (st != ROOF_OK) return st;
   st = roof_fusion_run(g, opts->fusion, err);

@@ -1,0 +1,159 @@
+/* Pass `conv_bn`: folds an inference BatchNormalization into the Conv, ConvTranspose or Gemm
+ * that feeds it (and only it). With s = gamma / sqrt(var + eps) per output channel o:
+ *   W'[o, ...] = W[o, ...] * s[o]        b'[o] = (b[o] - mean[o]) * s[o] + beta[o]
+ * computed in double and stored as float. Weights are copied, never edited in place, because
+ * an initializer may feed other nodes. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fusion.h"
+#include "graph_edit.h"
+
+typedef struct bn_coeffs {
+  int64_t channels;
+  double* scale; /* s */
+  double* shift; /* beta - mean * s */
+} bn_coeffs;
+
+static bool const_float(const roof_value* v, int64_t count) {
+  uint64_t c;
+  return v && v->dtype == ROOF_DT_FLOAT && v->data && (v->flags & ROOF_VAL_CONST) && roof_value_count(v, &c) &&
+         c == (uint64_t)count;
+}
+
+static bool read_bn(const roof_graph* g, const roof_node* bn, int64_t channels, bn_coeffs* c) {
+  for (int i = 1; i <= 4; i++) {
+    if (!const_float(roof_in(g, bn, i), channels)) return false;
+  }
+  if (bn->num_outputs > 1) {
+    for (int o = 1; o < bn->num_outputs; o++) {
+      if (bn->outputs[o] >= 0) return false; /* training outputs */
+    }
+  }
+  float eps = 1e-5f;
+  const roof_attr* a = roof_node_attr(bn, "epsilon");
+  if (a && a->type == ROOF_ATTR_FLOAT) eps = a->f;
+  const roof_attr* tm = roof_node_attr(bn, "training_mode");
+  if (tm && tm->type == ROOF_ATTR_INT && tm->i != 0) return false;
+  const float* gamma = roof_in(g, bn, 1)->data;
+  const float* beta = roof_in(g, bn, 2)->data;
+  const float* mean = roof_in(g, bn, 3)->data;
+  const float* var = roof_in(g, bn, 4)->data;
+  c->channels = channels;
+  c->scale = malloc(sizeof(double) * (size_t)channels);
+  c->shift = malloc(sizeof(double) * (size_t)channels);
+  if (!c->scale || !c->shift) return false;
+  for (int64_t o = 0; o < channels; o++) {
+    c->scale[o] = (double)gamma[o] / sqrt((double)var[o] + (double)eps);
+    c->shift[o] = (double)beta[o] - (double)mean[o] * c->scale[o];
+  }
+  return true;
+}
+
+/* Output channel of weight element (flat index e) for each producer kind. */
+typedef enum { PROD_CONV, PROD_CONVT, PROD_GEMM_T, PROD_GEMM_N } prod_kind;
+
+static int64_t out_channel(prod_kind k, const roof_value* w, int64_t e, int64_t group) {
+  int64_t inner = 1;
+  for (int d = 2; d < w->rank; d++) inner *= w->dims[d];
+  switch (k) {
+    case PROD_CONV: return e / (w->dims[1] * inner);                 /* [O, I/g, k...] */
+    case PROD_GEMM_T: return e / w->dims[1];                         /* B [N, K] */
+    case PROD_GEMM_N: return e % w->dims[1];                         /* B [K, N] */
+    case PROD_CONVT: {                                               /* [C_in, O/g, k...] */
+      int64_t ci = e / (w->dims[1] * inner), j = (e / inner) % w->dims[1];
+      int64_t cin_per_group = w->dims[0] / group;
+      return (ci / cin_per_group) * w->dims[1] + j;
+    }
+  }
+  return 0;
+}
+
+static roof_status fold(roof_graph* g, int pn, int bn_index, prod_kind kind, int64_t channels, bool* changed) {
+  roof_node* p = &g->nodes[pn];
+  const roof_node* bn = &g->nodes[bn_index];
+  bn_coeffs c = {0};
+  roof_status st = ROOF_OK;
+  if (!read_bn(g, bn, channels, &c)) goto done;
+  const roof_value* w = roof_in(g, p, 1);
+  const roof_value* b = roof_in(g, p, 2);
+  uint64_t wn;
+  if (!w || w->dtype != ROOF_DT_FLOAT || !w->data || !(w->flags & ROOF_VAL_CONST) || !roof_value_count(w, &wn)) goto done;
+  if (b && !const_float(b, channels)) goto done; /* Gemm C of another shape: leave it */
+  int64_t group = 1;
+  const roof_attr* ga = roof_node_attr(p, "group");
+  if (ga && ga->type == ROOF_ATTR_INT) group = ga->i;
+  if (group < 1 || (kind == PROD_CONVT && w->dims[0] % group)) goto done;
+  double bias_scale = 1.0; /* Gemm: y = alpha*A*B + beta*C; the bias enters scaled by beta */
+  if (kind == PROD_GEMM_T || kind == PROD_GEMM_N) {
+    const roof_attr* beta = roof_node_attr(p, "beta");
+    if (beta && beta->type == ROOF_ATTR_FLOAT) bias_scale = beta->f;
+    if (bias_scale == 0.0) goto done;
+  }
+  float* nw = malloc(sizeof(float) * (wn ? wn : 1));
+  float* nb = malloc(sizeof(float) * (size_t)channels);
+  if (!nw || !nb) {
+    free(nw);
+    free(nb);
+    st = ROOF_E_NOMEM;
+    goto done;
+  }
+  const float* wd = w->data;
+  for (uint64_t e = 0; e < wn; e++) nw[e] = (float)(wd[e] * c.scale[out_channel(kind, w, (int64_t)e, group)]);
+  for (int64_t o = 0; o < channels; o++) {
+    double bo = b ? (double)((const float*)b->data)[o] * bias_scale : 0.0;
+    nb[o] = (float)((bo * c.scale[o] + c.shift[o]) / bias_scale);
+  }
+  char name[512];
+  snprintf(name, sizeof(name), "%s::bn_weight", g->nodes[bn_index].name);
+  int64_t wdims[ROOF_MAX_RANK];
+  memcpy(wdims, w->dims, sizeof(wdims));
+  int wrank = w->rank;
+  int wv = roof_edit_add_const(g, name, wrank, wdims, nw);
+  snprintf(name, sizeof(name), "%s::bn_bias", g->nodes[bn_index].name);
+  int bv = roof_edit_add_const(g, name, 1, &channels, nb);
+  if (wv < 0 || bv < 0) {
+    st = ROOF_E_NOMEM;
+    goto done;
+  }
+  p = &g->nodes[pn]; /* the value array may have moved, nodes did not, but re-read anyway */
+  int y = g->nodes[bn_index].outputs[0];
+  if ((st = roof_edit_set_input(g, pn, 1, wv)) != ROOF_OK) goto done;
+  if ((st = roof_edit_set_input(g, pn, 2, bv)) != ROOF_OK) goto done;
+  int old_y = g->nodes[pn].outputs[0];
+  g->nodes[pn].outputs[0] = y;                     /* the producer now writes BN's output */
+  g->values[old_y].producer = -1;
+  if ((st = roof_edit_absorb(g, pn, bn_index)) != ROOF_OK) goto done;
+  *changed = true;
+done:
+  free(c.scale);
+  free(c.shift);
+  return st;
+}
+
+roof_status roof_pass_conv_bn(roof_graph* g, bool* changed, roof_error* err) {
+  for (int oi = 0; oi < g->num_order; oi++) {
+    int bn = g->order[oi];
+    roof_node* b = &g->nodes[bn];
+    if (b->removed || strcmp(b->op_type, "BatchNormalization") != 0 || b->domain[0]) continue;
+    const roof_value* x = roof_in(g, b, 0);
+    if (x == NULL || x->producer < 0 || x->rank < 2) continue;
+    int pn = x->producer;
+    const roof_node* p = &g->nodes[pn];
+    if (p->removed || p->outputs[0] != b->inputs[0] || !roof_edit_single_use(g, b->inputs[0], bn)) continue;
+    prod_kind kind;
+    if (strcmp(p->op_type, "Conv") == 0) kind = PROD_CONV;
+    else if (strcmp(p->op_type, "ConvTranspose") == 0) kind = PROD_CONVT;
+    else if (strcmp(p->op_type, "Gemm") == 0) {
+      const roof_attr* tb = roof_node_attr(p, "transB");
+      kind = (tb && tb->type == ROOF_ATTR_INT && tb->i) ? PROD_GEMM_T : PROD_GEMM_N;
+      const roof_attr* ta = roof_node_attr(p, "transA");
+      if (x->rank != 2 || (ta && ta->type == ROOF_ATTR_INT && ta->i)) continue;
+    } else continue;
+    roof_status st = fold(g, pn, bn, kind, x->dims[1], changed);
+    if (st != ROOF_OK) return roof_fail(err, st, "%s: out of memory in pass conv_bn", g->path);
+  }
+  return ROOF_OK;
+}

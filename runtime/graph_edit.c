@@ -1,0 +1,113 @@
+/* Graph-edit API; see graph_edit.h. */
+#include "graph_edit.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int roof_edit_consumers(const roof_graph* g, int v, int* out, int max) {
+  int count = 0;
+  for (int n = 0; n < g->num_nodes; n++) {
+    const roof_node* node = &g->nodes[n];
+    if (node->removed) continue;
+    for (int i = 0; i < node->num_inputs; i++) {
+      if (node->inputs[i] != v) continue;
+      if (count < max) out[count] = n;
+      count++;
+      break;
+    }
+  }
+  return count;
+}
+
+bool roof_edit_single_use(const roof_graph* g, int v, int n) {
+  if (g->values[v].flags & ROOF_VAL_GRAPH_OUTPUT) return false;
+  for (int k = 0; k < g->num_nodes; k++) {
+    const roof_node* node = &g->nodes[k];
+    if (node->removed) continue;
+    for (int i = 0; i < node->num_inputs; i++) {
+      if (node->inputs[i] == v && k != n) return false;
+    }
+  }
+  int uses = 0;
+  for (int i = 0; i < g->nodes[n].num_inputs; i++) uses += g->nodes[n].inputs[i] == v;
+  return uses == 1;
+}
+
+void roof_edit_replace_uses(roof_graph* g, int from, int to) {
+  for (int n = 0; n < g->num_nodes; n++) {
+    roof_node* node = &g->nodes[n];
+    if (node->removed) continue;
+    for (int i = 0; i < node->num_inputs; i++) {
+      if (node->inputs[i] == from) node->inputs[i] = to;
+    }
+  }
+  for (int i = 0; i < g->num_outputs; i++) {
+    if (g->outputs[i] == from) g->outputs[i] = to;
+  }
+}
+
+roof_status roof_edit_set_input(roof_graph* g, int n, int i, int v) {
+  roof_node* node = &g->nodes[n];
+  if (i >= node->num_inputs) {
+    int* in = realloc(node->inputs, sizeof(int) * (size_t)(i + 1));
+    if (in == NULL) return ROOF_E_NOMEM;
+    for (int k = node->num_inputs; k <= i; k++) in[k] = -1;
+    node->inputs = in;
+    node->num_inputs = i + 1;
+  }
+  node->inputs[i] = v;
+  return ROOF_OK;
+}
+
+int roof_edit_add_const(roof_graph* g, const char* name, int rank, const int64_t* dims, float* data) {
+  int v = roof_graph_add_value(g, name);
+  if (v < 0) {
+    free(data);
+    return -1;
+  }
+  roof_value* val = &g->values[v];
+  roof_value_set_shape(val, ROOF_DT_FLOAT, rank, dims);
+  uint64_t bytes = 0;
+  roof_value_bytes(val, &bytes);
+  val->data = data;
+  val->nbytes = (size_t)bytes;
+  val->flags = ROOF_VAL_CONST;
+  return v;
+}
+
+roof_status roof_edit_absorb(roof_graph* g, int dst, int src) {
+  roof_node* s = &g->nodes[src];
+  for (int i = 0; i < s->num_fused_from; i++) {
+    if (roof_node_add_fused_from(&g->nodes[dst], s->fused_from[i]) != ROOF_OK) return ROOF_E_NOMEM;
+  }
+  for (int i = 0; i < s->num_fused_from; i++) free(s->fused_from[i]);
+  s->num_fused_from = 0;
+  s->removed = true;
+  return ROOF_OK;
+}
+
+bool roof_edit_bypass(roof_graph* g, int n, const char* pass, const char* reason, roof_status* st) {
+  roof_node* node = &g->nodes[n];
+  *st = ROOF_OK;
+  if (node->num_inputs < 1 || node->inputs[0] < 0 || node->num_outputs < 1 || node->outputs[0] < 0) return false;
+  for (int o = 1; o < node->num_outputs; o++) {
+    if (node->outputs[o] >= 0 && roof_edit_consumers(g, node->outputs[o], NULL, 0) > 0) return false;
+    if (node->outputs[o] >= 0 && (g->values[node->outputs[o]].flags & ROOF_VAL_GRAPH_OUTPUT)) return false;
+  }
+  int x = node->inputs[0], y = node->outputs[0];
+  roof_value* xv = &g->values[x];
+  roof_value* yv = &g->values[y];
+  if (yv->flags & ROOF_VAL_GRAPH_OUTPUT) {
+    /* The output keeps its name: x takes it, which is only safe when x is private. */
+    if (xv->flags & (ROOF_VAL_GRAPH_INPUT | ROOF_VAL_GRAPH_OUTPUT | ROOF_VAL_CONST | ROOF_VAL_INITIALIZER)) return false;
+    if (!roof_edit_single_use(g, x, n) && roof_edit_consumers(g, x, NULL, 0) != 1) return false;
+    char* tmp = xv->name;
+    xv->name = yv->name;
+    yv->name = tmp;
+    xv->flags |= ROOF_VAL_GRAPH_OUTPUT;
+    yv->flags &= ~(uint32_t)ROOF_VAL_GRAPH_OUTPUT;
+  }
+  roof_edit_replace_uses(g, y, x);
+  *st = roof_graph_fold_node(g, n, pass, reason);
+  return *st == ROOF_OK;
+}

@@ -1,0 +1,132 @@
+/* Unit tests of the core: checked arithmetic, name sanitizing, Kahn sort (order and cycles),
+ * strided views, statistics, hardware files and the seed's ridge-point test vectors. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "graph.h"
+#include "hw.h"
+#include "stats.h"
+
+static int failures;
+#define CHECK(cond, ...)                                           \
+  do {                                                             \
+    if (!(cond)) {                                                 \
+      failures++;                                                  \
+      fprintf(stderr, "%s:%d: FAIL %s: ", __FILE__, __LINE__, #cond); \
+      fprintf(stderr, __VA_ARGS__);                                \
+      fprintf(stderr, "\n");                                       \
+    }                                                              \
+  } while (0)
+
+static void test_checked_math(void) {
+  uint64_t r = 7;
+  CHECK(!roof_mul_u64(UINT64_MAX / 2 + 1, 2, &r) && r == 7, "overflow must fail and leave out untouched");
+  CHECK(roof_mul_u64(1u << 20, 1u << 20, &r) && r == (1ull << 40), "got %llu", (unsigned long long)r);
+  int64_t dims[3] = {1ll << 31, 1ll << 31, 1ll << 31};
+  CHECK(!roof_dims_count(dims, 3, &r), "2^93 elements must overflow");
+  int64_t neg[2] = {3, -1};
+  CHECK(!roof_dims_count(neg, 2, &r), "negative dim must fail");
+  CHECK(roof_dims_count(NULL, 0, &r) && r == 1, "scalar has one element");
+}
+
+static void test_sanitize(void) {
+  char out[96];
+  roof_name_sanitize("conv\xff\x01name", out, sizeof(out));
+  CHECK(strcmp(out, "conv\\xFF\\x01name") == 0, "got '%s'", out);
+  roof_name_sanitize("caf\xc3\xa9", out, sizeof(out)); /* valid UTF-8 kept */
+  CHECK(strcmp(out, "caf\xc3\xa9") == 0, "got '%s'", out);
+  char longname[5000];
+  memset(longname, 'a', sizeof(longname) - 1);
+  longname[sizeof(longname) - 1] = '\0';
+  longname[4998] = 'z';
+  roof_name_sanitize(longname, out, sizeof(out));
+  CHECK(strlen(out) < sizeof(out) && strstr(out, "...") && out[strlen(out) - 1] == 'z', "got '%s'", out);
+}
+
+/* a -> n0 -> b -> n1 -> c, plus n2 reading a and c; nodes added in reverse order */
+static void test_toposort(void) {
+  roof_graph* g = roof_graph_new();
+  g->path = strdup("t.onnx");
+  int a = roof_graph_add_value(g, "a"), b = roof_graph_add_value(g, "b"), c = roof_graph_add_value(g, "c"),
+      d = roof_graph_add_value(g, "d");
+  g->values[a].flags = ROOF_VAL_GRAPH_INPUT;
+  int in2[2] = {a, c};
+  roof_graph_add_node(g, "n2", "Add", "", in2, 2, &d, 1);
+  roof_graph_add_node(g, "n1", "Relu", "", &b, 1, &c, 1);
+  roof_graph_add_node(g, "n0", "Relu", "", &a, 1, &b, 1);
+  roof_error err = {{0}};
+  CHECK(roof_graph_toposort(g, &err) == ROOF_OK, "%s", err.message);
+  CHECK(g->num_order == 3 && g->order[0] == 2 && g->order[1] == 1 && g->order[2] == 0, "order %d %d %d",
+        g->order[0], g->order[1], g->order[2]);
+  /* close a cycle: n0 now reads c */
+  g->nodes[2].inputs[0] = c;
+  CHECK(roof_graph_toposort(g, &err) == ROOF_E_DATA && strstr(err.message, "cycle"), "%s", err.message);
+  CHECK(strstr(err.message, "t.onnx") && strstr(err.message, "node '"), "message names file and node: %s", err.message);
+  roof_graph_free(g);
+}
+
+static void test_views(void) {
+  int64_t dims[4] = {2, 3, 4, 5};
+  roof_tensor t;
+  roof_tensor_init(&t, ROOF_DT_FLOAT, 4, dims, ROOF_LAYOUT_NHWC, NULL);
+  CHECK(t.strides[0] == 60 && t.strides[1] == 1 && t.strides[2] == 15 && t.strides[3] == 3, "nhwc strides");
+  CHECK(roof_tensor_is_nhwc(&t) && !roof_tensor_is_plain(&t), "layout predicates");
+  float src[120], dst[120];
+  for (int i = 0; i < 120; i++) src[i] = (float)i;
+  roof_tensor s, d;
+  roof_tensor_init(&s, ROOF_DT_FLOAT, 4, dims, ROOF_LAYOUT_PLAIN, src);
+  roof_tensor_init(&d, ROOF_DT_FLOAT, 4, dims, ROOF_LAYOUT_NHWC, dst);
+  roof_tensor_copy(&s, &d);
+  /* element [n=1, c=2, h=3, w=4] */
+  int64_t idx[4] = {1, 2, 3, 4};
+  CHECK(dst[roof_offset(&d, idx)] == src[roof_offset(&s, idx)], "strided copy");
+  CHECK(dst[1 * 60 + 3 * 15 + 4 * 3 + 2] == (float)(1 * 60 + 2 * 20 + 3 * 5 + 4), "nhwc position");
+}
+
+static void test_stats(void) {
+  double x[5] = {5, 1, 4, 2, 3}, scratch[5];
+  roof_stats s;
+  roof_stats_compute(x, 5, scratch, &s);
+  CHECK(s.median == 3 && s.min == 1 && s.max == 5 && s.mean == 3 && s.p90 == 5, "stats");
+  CHECK(fabs(s.stddev - sqrt(2.5)) < 1e-12, "stddev %g", s.stddev);
+}
+
+static void test_hw_file(const char* dir) {
+  char path[4096];
+  snprintf(path, sizeof(path), "%s/intel-10980xe.json", dir);
+  roof_hw hw;
+  roof_error err = {{0}};
+  CHECK(roof_hw_load(path, &hw, &err) == ROOF_OK, "%s", err.message);
+  double ridge = hw.peak_gflops / hw.read_gbs[ROOF_MEM_DRAM];
+  CHECK(fabs(ridge - 48.0) < 1e-9, "ridge of 4.608 TFLOP/s at 96 GB/s must be 48, got %g", ridge);
+  /* regime on both sides of the ridge: intensity 47 is memory-bound, 49 compute-bound */
+  double t_mem = 1.0 / (hw.read_gbs[ROOF_MEM_DRAM] * 1e9), t_flop = 1.0 / (hw.peak_gflops * 1e9);
+  CHECK(47.0 * t_flop < t_mem && 49.0 * t_flop > t_mem, "regimes around the ridge");
+  /* measured figures of the same seed text: 2.86 TFLOP/s and 74 GB/s give a ridge near 38.6 */
+  CHECK(fabs(2860.0 / 74.0 - 38.65) < 0.01, "measured ridge");
+  snprintf(path, sizeof(path), "%s/v100-tensor-core.json", dir);
+  CHECK(roof_hw_load(path, &hw, &err) == ROOF_OK, "%s", err.message);
+  ridge = hw.peak_gflops / hw.read_gbs[ROOF_MEM_DRAM];
+  CHECK(fabs(ridge - 173.6) < 0.05, "V100 ridge 173.6, got %g", ridge);
+  int level = -1;
+  roof_hw_bandwidth_for(&hw, 1 << 20, &level);
+  CHECK(level == ROOF_MEM_L2, "1 MiB fits the 6 MiB L2, got level %d", level);
+  CHECK(roof_hw_load("/nonexistent/hw.json", &hw, &err) == ROOF_E_NOINPUT, "missing file is 66");
+}
+
+int main(int argc, char** argv) {
+  test_checked_math();
+  test_sanitize();
+  test_toposort();
+  test_views();
+  test_stats();
+  test_hw_file(argc > 1 ? argv[1] : "tools/hw");
+  if (failures) {
+    fprintf(stderr, "test_core: %d failures\n", failures);
+    return 1;
+  }
+  printf("test_core: ok\n");
+  return 0;
+}
