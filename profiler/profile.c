@@ -124,7 +124,7 @@ roof_status roof_profile_run(roof_session* s, const roof_profile_options* opts, 
   getrusage(RUSAGE_SELF, &ru);
   out.peak_rss_bytes = (uint64_t)ru.ru_maxrss * 1024u;
 done:
-  free(stamps);
+  out.stamps = stamps;
   free(samples);
   free(scratch);
   *p = out;
@@ -170,6 +170,8 @@ void roof_profile_roofline(roof_profile* p, const roof_hw* hw) {
 void roof_profile_free(roof_profile* p) {
   if (p == NULL) return;
   free(p->layers);
+  free(p->stamps);
+  p->stamps = NULL;
   p->layers = NULL;
   p->num_layers = 0;
 }

@@ -58,6 +58,7 @@ typedef struct roof_profile {
   uint64_t params, weight_bytes, flops, macs, bytes;
   bool has_hw;
   roof_hw hw;
+  uint64_t* stamps;            /* runs x (num_layers + 1) raw timestamps (ns), owned */
 } roof_profile;
 
 /* Computes costs for every step and, when opts->timed, runs the session. Inputs must be bound. */

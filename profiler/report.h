@@ -14,6 +14,8 @@ cJSON* roof_json_number(double v); /* null when not finite */
 
 cJSON* roof_profile_to_json(const roof_profile* p, const char* fusion);
 roof_status roof_report_json(const char* path, const roof_profile* p, const char* fusion, roof_error* err);
+roof_status roof_report_csv(const char* path, const roof_profile* p, roof_error* err);
+roof_status roof_report_trace(const char* path, const roof_profile* p, roof_error* err);
 roof_status roof_write_text_file(const char* path, const char* text, roof_error* err);
 
 #endif

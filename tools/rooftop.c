@@ -35,6 +35,8 @@ typedef struct cli_opts {
   const char* fusion;
   const char* hw_file;
   const char* json_out;
+  const char* csv_out;
+  const char* trace_out;
   const char* input_names[MAX_BINDINGS];
   const char* input_files[MAX_BINDINGS];
   int num_input_files;
@@ -87,7 +89,8 @@ static const char kHelp[] =
     "profile: --runs N (default 20), --warmup N (default 3), --top N,\n"
     "         --sort order|time|headroom|efficiency, --hw FILE (roofs from a file instead of the probe)\n"
     "info:    --hw FILE adds the predicted roofline time per layer\n"
-    "profile, info: --json FILE writes the report as JSON (schema rooftop.profile/1)\n"
+    "profile, info: --json FILE writes the report as JSON (schema rooftop.profile/1),\n"
+    "         --csv FILE one row per layer, --trace FILE Chrome trace events (profile only)\n"
     "\n"
     "exit codes: 0 ok, 64 usage, 65 invalid model or input data, 66 cannot open,\n"
     "            69 valid but unsupported, 70 internal error, 71 out of memory,\n"
@@ -193,6 +196,12 @@ static int parse_args(int argc, char** argv, int first, cli_opts* o) {
     } else if (strcmp(a, "--hw") == 0) {
       NEED_VALUE();
       o->hw_file = v;
+    } else if (strcmp(a, "--csv") == 0) {
+      NEED_VALUE();
+      o->csv_out = v;
+    } else if (strcmp(a, "--trace") == 0) {
+      NEED_VALUE();
+      o->trace_out = v;
     } else if (strcmp(a, "--json") == 0) {
       NEED_VALUE();
       o->json_out = v;
@@ -367,6 +376,8 @@ static int cmd_profile(const cli_opts* o, bool timed) {
     if (timed || o->hw_file) roof_profile_roofline(&p, &hw);
     roof_report_table(stdout, &p, o->sort, o->top);
     if (o->json_out) st = roof_report_json(o->json_out, &p, o->fusion, &err);
+    if (st == ROOF_OK && o->csv_out) st = roof_report_csv(o->csv_out, &p, &err);
+    if (st == ROOF_OK && o->trace_out) st = roof_report_trace(o->trace_out, &p, &err);
   }
   roof_profile_free(&p);
   roof_session_free(s);
