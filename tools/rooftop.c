@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "compare.h"
 #include "fusion.h"
 #include "hw.h"
 #include "model.h"
@@ -73,6 +74,7 @@ static const char kHelp[] =
     "  run MODEL      run once, write outputs as TensorProto files\n"
     "  profile MODEL  time every layer next to its FLOPs and bytes\n"
     "  info MODEL     shapes, params, FLOPs and bytes per layer, without running\n"
+    "  compare MODEL  profile with --fusion none and with fusion; outputs must agree\n"
     "  ops            supported ops with opset range and backend\n"
     "  passes         fusion passes\n"
     "  probe          measure peak FLOP/s and cache/DRAM bandwidth (--json FILE saves them)\n"
@@ -429,6 +431,51 @@ static int cmd_probe(const cli_opts* o) {
   return 0;
 }
 
+/* Profiles the graph with --fusion none and with the requested fusion on the same inputs. */
+static int cmd_compare(const cli_opts* o) {
+  roof_error err = {{0}};
+  roof_model *ma = NULL, *mb = NULL;
+  roof_session *sa = NULL, *sb = NULL;
+  roof_profile pa, pb;
+  memset(&pa, 0, sizeof(pa));
+  memset(&pb, 0, sizeof(pb));
+  cli_opts unfused = *o;
+  unfused.fusion = "none";
+  roof_status st = open_session(&unfused, &ma, &sa, &err);
+  if (st == ROOF_OK) st = open_session(o, &mb, &sb, &err);
+  roof_hw hw;
+  if (st == ROOF_OK) st = get_hw(o, sa->threads, sa->pool, false, &hw, &err);
+  if (st == ROOF_OK) st = bind_inputs(sa, o, &err);
+  if (st == ROOF_OK) st = bind_inputs(sb, o, &err);
+  roof_output_diff diff;
+  if (st == ROOF_OK) st = roof_session_run(sa, NULL, &err);
+  if (st == ROOF_OK) st = roof_session_run(sb, NULL, &err);
+  if (st == ROOF_OK) st = roof_compare_outputs(sa, sb, 1e-4, 1e-5, &diff, &err);
+  roof_profile_options po = {.runs = o->runs, .warmup = o->warmup, .timed = true};
+  if (st == ROOF_OK) st = roof_profile_run(sa, &po, &pa, &err);
+  if (st == ROOF_OK) st = roof_profile_run(sb, &po, &pb, &err);
+  if (st == ROOF_OK) {
+    roof_profile_roofline(&pa, &hw);
+    roof_profile_roofline(&pb, &hw);
+    roof_report_compare(stdout, &pa, &pb, &diff);
+    if (o->json_out) {
+      cJSON* j = roof_compare_to_json(&pa, &pb, &diff);
+      char* text = j ? cJSON_Print(j) : NULL;
+      cJSON_Delete(j);
+      st = text ? roof_write_text_file(o->json_out, text, &err) : roof_fail(&err, ROOF_E_NOMEM, "out of memory");
+      free(text);
+    }
+  }
+  roof_profile_free(&pa);
+  roof_profile_free(&pb);
+  roof_session_free(sa);
+  roof_session_free(sb);
+  roof_model_free(ma);
+  roof_model_free(mb);
+  if (st != ROOF_OK) return fail(st, &err);
+  return diff.agree ? 0 : ROOF_E_INTERNAL;
+}
+
 static int cmd_ops(void) {
   printf("%-20s %-11s %-9s %s\n", "op", "domain", "opsets", "backend");
   for (size_t i = 0; i < roof_op_count(); i++) {
@@ -469,7 +516,7 @@ int main(int argc, char** argv) {
   cli_opts o;
   memset(&o, 0, sizeof(o));
   bool known = strcmp(cmd, "run") == 0 || strcmp(cmd, "profile") == 0 || strcmp(cmd, "info") == 0 ||
-               strcmp(cmd, "probe") == 0;
+               strcmp(cmd, "probe") == 0 || strcmp(cmd, "compare") == 0;
   if (!known) return usage_error("unknown command '%s'", cmd);
   o.no_model = strcmp(cmd, "probe") == 0;
   int rc = parse_args(argc, argv, 2, &o);
@@ -479,5 +526,6 @@ int main(int argc, char** argv) {
     return cmd_probe(&o);
   }
   if (strcmp(cmd, "run") == 0) return cmd_run(&o);
+  if (strcmp(cmd, "compare") == 0) return cmd_compare(&o);
   return cmd_profile(&o, strcmp(cmd, "profile") == 0);
 }

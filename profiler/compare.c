@@ -1,0 +1,159 @@
+/* Fused-vs-unfused comparison; see compare.h. */
+#include "compare.h"
+
+#include <math.h>
+#include <string.h>
+
+roof_status roof_compare_outputs(const roof_session* ref, const roof_session* test, double rtol, double atol_frac,
+                                 roof_output_diff* d, roof_error* err) {
+  memset(d, 0, sizeof(*d));
+  d->agree = true;
+  size_t n = roof_session_num_outputs(ref);
+  if (n != roof_session_num_outputs(test)) {
+    return roof_fail(err, ROOF_E_INTERNAL, "compare: %zu outputs vs %zu", n, roof_session_num_outputs(test));
+  }
+  for (size_t i = 0; i < n; i++) {
+    roof_io_info a, b;
+    roof_session_output_info(ref, i, &a);
+    roof_session_output_info(test, i, &b);
+    if (a.nbytes != b.nbytes || a.dtype != b.dtype) {
+      return roof_fail(err, ROOF_E_INTERNAL, "compare: output %zu ('%s') differs in dtype or size", i, a.name);
+    }
+    if (a.dtype != ROOF_DT_FLOAT) {
+      if (memcmp(roof_session_output(ref, i), roof_session_output(test, i), a.nbytes) != 0 && d->agree) {
+        d->agree = false;
+        snprintf(d->first_bad, sizeof(d->first_bad), "output '%s': integer data differs", a.name);
+      }
+      continue;
+    }
+    const float* x = roof_session_output(ref, i);
+    const float* y = roof_session_output(test, i);
+    size_t cnt = a.nbytes / sizeof(float);
+    double mag = 0.0;
+    for (size_t k = 0; k < cnt; k++) mag = fmax(mag, fabs((double)x[k]));
+    d->max_mag = fmax(d->max_mag, mag);
+    for (size_t k = 0; k < cnt; k++) {
+      double e = fabs((double)x[k] - (double)y[k]);
+      bool nan_same = isnan(x[k]) && isnan(y[k]);
+      if (nan_same) continue;
+      if (isnan(e)) e = INFINITY;
+      d->max_abs = fmax(d->max_abs, e);
+      d->max_rel = fmax(d->max_rel, e / fmax(fabs((double)x[k]), 1e-30));
+      if (e > atol_frac * mag + rtol * fabs((double)x[k]) && d->agree) {
+        d->agree = false;
+        snprintf(d->first_bad, sizeof(d->first_bad), "output '%.40s' element %zu: %.8g vs %.8g", a.name, k,
+                 (double)x[k], (double)y[k]);
+      }
+    }
+  }
+  return ROOF_OK;
+}
+
+int roof_profile_compute_layers(const roof_profile* p) {
+  int n = 0;
+  for (int i = 0; i < p->num_layers; i++) n += strcmp(p->layers[i].node->op_type, "LayoutConvert") != 0;
+  return n;
+}
+
+/* Unfused layer standing for original node `name`, or NULL. */
+static const roof_layer* find_original(const roof_profile* p, const char* name) {
+  for (int i = 0; i < p->num_layers; i++) {
+    const roof_node* n = p->layers[i].node;
+    for (int k = 0; k < n->num_fused_from; k++) {
+      if (strcmp(n->fused_from[k], name) == 0) return &p->layers[i];
+    }
+  }
+  return NULL;
+}
+
+typedef struct group_sum {
+  double before_ms;
+  uint64_t before_bytes;
+  int found;
+} group_sum;
+
+static group_sum sum_group(const roof_profile* unfused, const roof_node* fused) {
+  group_sum s = {0};
+  for (int k = 0; k < fused->num_fused_from; k++) {
+    const roof_layer* l = find_original(unfused, fused->fused_from[k]);
+    if (l == NULL) continue;
+    s.before_ms += l->time_ms.median;
+    s.before_bytes += l->cost.bytes_read + l->cost.bytes_written;
+    s.found++;
+  }
+  return s;
+}
+
+void roof_report_compare(FILE* f, const roof_profile* unfused, const roof_profile* fused, const roof_output_diff* d) {
+  const roof_graph* g = fused->session->model->g;
+  fprintf(f, "outputs  %s: max abs error %.3g, max rel error %.3g (max |output| %.3g)%s%s\n",
+          d->agree ? "agree" : "DIFFER", d->max_abs, d->max_rel, d->max_mag, d->agree ? "" : "; first: ",
+          d->agree ? "" : d->first_bad);
+  fprintf(f, "\n%-40s %10s %10s %10s %10s\n", "fused group (original nodes)", "before ms", "after ms", "saved ms",
+          "KiB saved");
+  for (int i = 0; i < fused->num_layers; i++) {
+    const roof_layer* l = &fused->layers[i];
+    if (l->node->num_fused_from < 2) continue;
+    group_sum s = sum_group(unfused, l->node);
+    uint64_t after_bytes = l->cost.bytes_read + l->cost.bytes_written;
+    char names[41];
+    snprintf(names, sizeof(names), "%s+%d", l->node->fused_from[0], l->node->num_fused_from - 1);
+    fprintf(f, "%-40s %10.3f %10.3f %10.3f %10.1f\n", names, s.before_ms, l->time_ms.median,
+            s.before_ms - l->time_ms.median,
+            s.before_bytes > after_bytes ? (double)(s.before_bytes - after_bytes) / 1024.0 : 0.0);
+  }
+  for (int i = 0; i < g->num_folded; i++) {
+    if (strcmp(g->folded[i].pass, "load") == 0) continue;
+    const roof_layer* l = find_original(unfused, g->folded[i].name);
+    fprintf(f, "%-40.40s %10.3f %10s %10.3f %10s  (%s: %s)\n", g->folded[i].name, l ? l->time_ms.median : 0.0, "-",
+            l ? l->time_ms.median : 0.0, "-", g->folded[i].pass, g->folded[i].reason);
+  }
+  double before = unfused->latency_ms.median, after = fused->latency_ms.median;
+  fprintf(f, "\nexecuted nodes %d -> %d (not counting layout conversions: %d -> %d)\n", unfused->num_layers,
+          fused->num_layers, roof_profile_compute_layers(unfused), roof_profile_compute_layers(fused));
+  fprintf(f, "latency %.3f ms -> %.3f ms: speedup %.3fx\n", before, after, after > 0 ? before / after : 0.0);
+}
+
+cJSON* roof_compare_to_json(const roof_profile* unfused, const roof_profile* fused, const roof_output_diff* d) {
+  const roof_graph* g = fused->session->model->g;
+  cJSON* root = cJSON_CreateObject();
+  cJSON_AddStringToObject(root, "schema", "rooftop.compare/1");
+  cJSON* out = cJSON_AddObjectToObject(root, "outputs");
+  cJSON_AddBoolToObject(out, "agree", d->agree);
+  cJSON_AddItemToObject(out, "max_abs_error", roof_json_number(d->max_abs));
+  cJSON_AddItemToObject(out, "max_rel_error", roof_json_number(d->max_rel));
+  cJSON* groups = cJSON_AddArrayToObject(root, "groups");
+  for (int i = 0; i < fused->num_layers; i++) {
+    const roof_layer* l = &fused->layers[i];
+    if (l->node->num_fused_from < 2) continue;
+    group_sum s = sum_group(unfused, l->node);
+    cJSON* o = cJSON_CreateObject();
+    cJSON_AddItemToObject(o, "name", roof_json_string(l->node->name));
+    cJSON* ff = cJSON_AddArrayToObject(o, "fused_from");
+    for (int k = 0; k < l->node->num_fused_from; k++) cJSON_AddItemToArray(ff, roof_json_string(l->node->fused_from[k]));
+    cJSON_AddItemToObject(o, "before_ms", roof_json_number(s.before_ms));
+    cJSON_AddItemToObject(o, "after_ms", roof_json_number(l->time_ms.median));
+    cJSON_AddItemToObject(o, "saved_ms", roof_json_number(s.before_ms - l->time_ms.median));
+    cJSON_AddItemToArray(groups, o);
+  }
+  cJSON* folded = cJSON_AddArrayToObject(root, "folded");
+  for (int i = 0; i < g->num_folded; i++) {
+    cJSON* o = cJSON_CreateObject();
+    cJSON_AddItemToObject(o, "name", roof_json_string(g->folded[i].name));
+    cJSON_AddStringToObject(o, "pass", g->folded[i].pass);
+    cJSON_AddStringToObject(o, "reason", g->folded[i].reason);
+    cJSON_AddItemToArray(folded, o);
+  }
+  cJSON* tot = cJSON_AddObjectToObject(root, "totals");
+  cJSON_AddNumberToObject(tot, "nodes_before", unfused->num_layers);
+  cJSON_AddNumberToObject(tot, "nodes_after", fused->num_layers);
+  cJSON_AddNumberToObject(tot, "compute_nodes_before", roof_profile_compute_layers(unfused));
+  cJSON_AddNumberToObject(tot, "compute_nodes_after", roof_profile_compute_layers(fused));
+  cJSON_AddItemToObject(tot, "latency_before_ms", roof_json_number(unfused->latency_ms.median));
+  cJSON_AddItemToObject(tot, "latency_after_ms", roof_json_number(fused->latency_ms.median));
+  double sp = fused->latency_ms.median > 0 ? unfused->latency_ms.median / fused->latency_ms.median : 0.0;
+  cJSON_AddItemToObject(tot, "speedup", roof_json_number(sp));
+  cJSON_AddItemToObject(root, "unfused", roof_profile_to_json(unfused, "none"));
+  cJSON_AddItemToObject(root, "fused", roof_profile_to_json(fused, "all"));
+  return root;
+}
