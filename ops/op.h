@@ -41,6 +41,8 @@ enum {
   ROOF_OPF_ALIAS = 1u << 0,      /* output 0 shares input 0's buffer; run is a no-op */
   ROOF_OPF_NO_FOLD = 1u << 1,    /* never evaluate at load even with constant inputs */
   ROOF_OPF_XNNPACK = 1u << 2,    /* has an XNNPACK path (shown by `rooftop ops`) */
+  ROOF_OPF_FUSED_ACT = 1u << 3,  /* params begin with a roof_act clamp (ops/fused_act.h) */
+  ROOF_OPF_INPLACE = 1u << 4,    /* output 0 may share input 0's buffer (same shape and layout) */
 };
 
 /* How an op relates to the NHWC layout of rank-4 activations. */

@@ -1,0 +1,329 @@
+/* Conv and ConvTranspose: XNNPACK for 2-D float NHWC with constant weights, a reference
+ * kernel for every case (1-D to 3-D, any layout through strides). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "fused_act.h"
+
+typedef struct conv_params {
+  roof_act act; /* first: see fused_act.h */
+  int64_t group;
+  roof_spatial sp;
+  int64_t output_padding[3]; /* ConvTranspose */
+  int64_t output_shape[3];
+  int has_output_shape;
+} conv_params;
+
+static roof_status parse_conv(const roof_graph* g, const roof_node* n, void* params, roof_error* err) {
+  conv_params* p = params;
+  roof_act_init(&p->act);
+  roof_status st = roof_attr_get_int(g, n, "group", 1, &p->group, err);
+  if (st != ROOF_OK) return st;
+  if (p->group < 1) return roof_node_fail(err, ROOF_E_DATA, g, n, "attribute 'group': value %lld must be >= 1", (long long)p->group);
+  return ROOF_OK;
+}
+
+/* Shared checks: X [N, C, s...], W, optional B; parses the spatial attributes for X's rank. */
+static roof_status check_io(roof_graph* g, roof_node* n, conv_params* p, bool transpose, roof_error* err) {
+  roof_status st = roof_require_input(g, n, 0, roof_float_only, err);
+  if (st == ROOF_OK) st = roof_require_input(g, n, 1, roof_float_only, err);
+  if (st != ROOF_OK) return st;
+  const roof_value* x = roof_in(g, n, 0);
+  const roof_value* w = roof_in(g, n, 1);
+  char xs[64], ws[64];
+  if (x->rank < 3 || x->rank > 5 || w->rank != x->rank) {
+    return roof_node_fail(err, ROOF_E_DATA, g, n, "input %s and weight %s must both have rank 3 to 5",
+                          roof_shape_str(x->dims, x->rank, xs, sizeof(xs)), roof_shape_str(w->dims, w->rank, ws, sizeof(ws)));
+  }
+  st = roof_spatial_parse(g, n, x->rank - 2, &p->sp, err);
+  if (st != ROOF_OK) return st;
+  for (int i = 0; i < p->sp.nsp; i++) {
+    if (p->sp.kernel[i] == 0) p->sp.kernel[i] = w->dims[i + 2];
+    if (p->sp.kernel[i] != w->dims[i + 2]) {
+      return roof_node_fail(err, ROOF_E_DATA, g, n, "kernel_shape does not match weight %s", roof_shape_str(w->dims, w->rank, ws, sizeof(ws)));
+    }
+  }
+  int64_t cin = x->dims[1];
+  bool ok = transpose ? (w->dims[0] == cin && cin % p->group == 0)
+                      : (cin % p->group == 0 && w->dims[1] * p->group == cin && w->dims[0] % p->group == 0);
+  if (!ok) {
+    return roof_node_fail(err, ROOF_E_DATA, g, n, "group %lld does not fit input %s and weight %s", (long long)p->group,
+                          roof_shape_str(x->dims, x->rank, xs, sizeof(xs)), roof_shape_str(w->dims, w->rank, ws, sizeof(ws)));
+  }
+  const roof_value* b = roof_in(g, n, 2);
+  int64_t cout = transpose ? w->dims[1] * p->group : w->dims[0];
+  if (b && (b->rank != 1 || b->dims[0] != cout || b->dtype != ROOF_DT_FLOAT)) {
+    return roof_node_fail(err, ROOF_E_DATA, g, n, "bias must be a float vector of %lld elements", (long long)cout);
+  }
+  return ROOF_OK;
+}
+
+static roof_status infer_conv(roof_graph* g, roof_node* n, roof_error* err) {
+  conv_params* p = n->params;
+  roof_status st = check_io(g, n, p, false, err);
+  if (st != ROOF_OK) return st;
+  const roof_value* x = roof_in(g, n, 0);
+  int64_t dims[ROOF_MAX_RANK] = {x->dims[0], roof_in(g, n, 1)->dims[0]};
+  st = roof_spatial_infer(g, n, &p->sp, x->dims + 2, dims + 2, err);
+  if (st == ROOF_OK) roof_value_set_shape(roof_out(g, n, 0), ROOF_DT_FLOAT, x->rank, dims);
+  return st;
+}
+
+static roof_status infer_convt(roof_graph* g, roof_node* n, roof_error* err) {
+  conv_params* p = n->params;
+  roof_status st = check_io(g, n, p, true, err);
+  if (st != ROOF_OK) return st;
+  const roof_value* x = roof_in(g, n, 0);
+  const roof_value* w = roof_in(g, n, 1);
+  int nsp = p->sp.nsp;
+  const int64_t *op, *os;
+  size_t nop, nos;
+  if ((st = roof_attr_get_ints(g, n, "output_padding", &op, &nop, err)) != ROOF_OK) return st;
+  if ((st = roof_attr_get_ints(g, n, "output_shape", &os, &nos, err)) != ROOF_OK) return st;
+  if ((op && nop != (size_t)nsp) || (os && nos != (size_t)nsp && nos != (size_t)nsp + 2)) {
+    return roof_node_fail(err, ROOF_E_DATA, g, n, "output_padding / output_shape must have %d values", nsp);
+  }
+  int64_t dims[ROOF_MAX_RANK] = {x->dims[0], w->dims[1] * p->group};
+  for (int i = 0; i < nsp; i++) {
+    int64_t s = p->sp.strides[i], k = (p->sp.kernel[i] - 1) * p->sp.dilations[i] + 1;
+    p->output_padding[i] = op ? op[i] : 0;
+    if (p->output_padding[i] < 0 || p->output_padding[i] >= (s > p->sp.dilations[i] ? s : p->sp.dilations[i])) {
+      return roof_node_fail(err, ROOF_E_DATA, g, n, "output_padding %lld must be below stride or dilation", (long long)p->output_padding[i]);
+    }
+    int64_t full = s * (x->dims[i + 2] - 1) + p->output_padding[i] + k;
+    if (os || p->sp.auto_pad == ROOF_AUTOPAD_SAME_UPPER || p->sp.auto_pad == ROOF_AUTOPAD_SAME_LOWER) {
+      int64_t want = os ? os[i + (nos == (size_t)nsp ? 0 : 2)] : x->dims[i + 2] * s;
+      int64_t total = full - want;
+      if (total < 0) return roof_node_fail(err, ROOF_E_DATA, g, n, "output_shape %lld is larger than the full output %lld", (long long)want, (long long)full);
+      bool lower = p->sp.auto_pad == ROOF_AUTOPAD_SAME_LOWER;
+      p->sp.pads[i] = lower ? total - total / 2 : total / 2;
+      p->sp.pads[i + nsp] = total - p->sp.pads[i];
+    } else if (p->sp.auto_pad == ROOF_AUTOPAD_VALID) {
+      p->sp.pads[i] = p->sp.pads[i + nsp] = 0;
+    }
+    dims[i + 2] = full - p->sp.pads[i] - p->sp.pads[i + nsp];
+    if (dims[i + 2] < 1) return roof_node_fail(err, ROOF_E_DATA, g, n, "output spatial dim %d would be %lld", i, (long long)dims[i + 2]);
+  }
+  roof_value_set_shape(roof_out(g, n, 0), ROOF_DT_FLOAT, x->rank, dims);
+  return ROOF_OK;
+}
+
+/* macs = N * C_out * prod(out spatial) * (C_in / group) * prod(kernel) */
+static void cost_conv(const roof_graph* g, const roof_node* n, roof_cost* c) {
+  const conv_params* p = n->params;
+  const roof_value* y = roof_out(g, n, 0);
+  const roof_value* w = roof_in(g, n, 1);
+  uint64_t out_count = 0, w_count = 0;
+  roof_value_count(y, &out_count);
+  roof_value_count(w, &w_count);
+  uint64_t per_out = w->dims[0] ? w_count / (uint64_t)w->dims[0] : 0; /* (C_in/g) * prod(k) */
+  c->macs = out_count * per_out;
+  c->flops = 2 * c->macs;
+  c->bytes_read = roof_cost_input_bytes(g, n);
+  c->bytes_written = roof_cost_output_bytes(g, n);
+  c->params = roof_cost_const_params(g, n);
+  c->formula = p->sp.nsp == 2 ? "conv2d" : "convnd";
+  c->has_model = true;
+}
+
+/* ConvTranspose: every input element is multiplied by every kernel tap of its group:
+ * macs = N * C_in * prod(in spatial) * (C_out / group) * prod(kernel) */
+static void cost_convt(const roof_graph* g, const roof_node* n, roof_cost* c) {
+  const roof_value* x = roof_in(g, n, 0);
+  const roof_value* w = roof_in(g, n, 1);
+  uint64_t x_count = 0, w_count = 0;
+  roof_value_count(x, &x_count);
+  roof_value_count(w, &w_count);
+  c->macs = x_count * (w->dims[0] ? w_count / (uint64_t)w->dims[0] : 0);
+  c->flops = 2 * c->macs;
+  c->bytes_read = roof_cost_input_bytes(g, n);
+  c->bytes_written = roof_cost_output_bytes(g, n);
+  c->params = roof_cost_const_params(g, n);
+  c->formula = "convtranspose";
+  c->has_model = true;
+}
+
+static int describe_conv(const roof_graph* g, const roof_node* n, char* buf, size_t size) {
+  const conv_params* p = n->params;
+  const roof_spatial* s = &p->sp;
+  if (s->nsp != 2) return snprintf(buf, size, "%dd g%lld", s->nsp, (long long)p->group);
+  return snprintf(buf, size, "k%lldx%lld s%lld p%lld g%lld%s", (long long)s->kernel[0], (long long)s->kernel[1],
+                  (long long)s->strides[0], (long long)s->pads[0], (long long)p->group,
+                  s->dilations[0] > 1 ? " dil" : "");
+}
+
+/* Reference: direct convolution over logical indices (any layout). */
+static roof_status ref_conv(roof_kernel* k, roof_error* err) {
+  const conv_params* p = k->params;
+  const roof_tensor *x = &k->in[0], *w = &k->in[1];
+  const roof_tensor* b = k->num_in > 2 && k->in[2].data ? &k->in[2] : NULL;
+  roof_tensor* y = &k->out[0];
+  int nsp = p->sp.nsp;
+  int64_t cin_g = w->dims[1], cout_g = y->dims[1] / p->group;
+  int64_t yi[ROOF_MAX_RANK] = {0};
+  const float* xd = x->data;
+  const float* wd = w->data;
+  float* yd = y->data;
+  do {
+    int64_t m = yi[1], grp = m / cout_g;
+    double acc = b ? ((const float*)b->data)[m * b->strides[0]] : 0.0;
+    int64_t ki[3] = {0, 0, 0}, kdims[3] = {1, 1, 1};
+    for (int i = 0; i < nsp; i++) kdims[i] = w->dims[i + 2];
+    do {
+      int64_t xi[ROOF_MAX_RANK] = {yi[0], 0};
+      bool inside = true;
+      for (int i = 0; i < nsp && inside; i++) {
+        xi[i + 2] = yi[i + 2] * p->sp.strides[i] - p->sp.pads[i] + ki[i] * p->sp.dilations[i];
+        inside = xi[i + 2] >= 0 && xi[i + 2] < x->dims[i + 2];
+      }
+      if (!inside) continue;
+      int64_t wi[ROOF_MAX_RANK] = {m, 0};
+      for (int i = 0; i < nsp; i++) wi[i + 2] = ki[i];
+      for (int64_t c = 0; c < cin_g; c++) {
+        xi[1] = grp * cin_g + c;
+        wi[1] = c;
+        acc += (double)xd[roof_offset(x, xi)] * (double)wd[roof_offset(w, wi)];
+      }
+    } while (roof_index_next(ki, kdims, nsp));
+    yd[roof_offset(y, yi)] = roof_act_apply(&p->act, (float)acc);
+  } while (roof_index_next(yi, y->dims, y->rank));
+  return ROOF_OK;
+}
+
+/* Reference ConvTranspose: scatter every input element through the kernel. */
+static roof_status ref_convt(roof_kernel* k, roof_error* err) {
+  const conv_params* p = k->params;
+  const roof_tensor *x = &k->in[0], *w = &k->in[1];
+  const roof_tensor* b = k->num_in > 2 && k->in[2].data ? &k->in[2] : NULL;
+  roof_tensor* y = &k->out[0];
+  int nsp = p->sp.nsp;
+  int64_t cin_g = x->dims[1] / p->group, cout_g = w->dims[1];
+  uint64_t total = roof_tensor_count(y);
+  double* acc = calloc(total ? total : 1, sizeof(double));
+  if (acc == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory in reference kernel");
+  int64_t plain[ROOF_MAX_RANK];
+  roof_strides_for(y->dims, y->rank, ROOF_LAYOUT_PLAIN, plain);
+  int64_t xi[ROOF_MAX_RANK] = {0};
+  do {
+    float xv = ((const float*)x->data)[roof_offset(x, xi)];
+    int64_t grp = xi[1] / cin_g;
+    int64_t ki[3] = {0, 0, 0}, kdims[3] = {1, 1, 1};
+    for (int i = 0; i < nsp; i++) kdims[i] = w->dims[i + 2];
+    do {
+      int64_t yo[ROOF_MAX_RANK] = {xi[0], 0};
+      bool inside = true;
+      for (int i = 0; i < nsp && inside; i++) {
+        yo[i + 2] = xi[i + 2] * p->sp.strides[i] + ki[i] * p->sp.dilations[i] - p->sp.pads[i];
+        inside = yo[i + 2] >= 0 && yo[i + 2] < y->dims[i + 2];
+      }
+      if (!inside) continue;
+      int64_t wi[ROOF_MAX_RANK] = {xi[1], 0};
+      for (int i = 0; i < nsp; i++) wi[i + 2] = ki[i];
+      for (int64_t j = 0; j < cout_g; j++) {
+        wi[1] = j;
+        yo[1] = grp * cout_g + j;
+        int64_t off = 0;
+        for (int d = 0; d < y->rank; d++) off += yo[d] * plain[d];
+        acc[off] += (double)xv * ((const float*)w->data)[roof_offset(w, wi)];
+      }
+    } while (roof_index_next(ki, kdims, nsp));
+  } while (roof_index_next(xi, x->dims, x->rank));
+  int64_t yi[ROOF_MAX_RANK] = {0};
+  uint64_t flat = 0;
+  do {
+    double v = acc[flat++] + (b ? ((const float*)b->data)[yi[1] * b->strides[0]] : 0.0);
+    ((float*)y->data)[roof_offset(y, yi)] = roof_act_apply(&p->act, (float)v);
+  } while (roof_index_next(yi, y->dims, y->rank));
+  free(acc);
+  return ROOF_OK;
+}
+
+static bool weights_const(const roof_kernel* k) {
+  const roof_value* w = roof_in(k->g, k->node, 1);
+  const roof_value* b = roof_in(k->g, k->node, 2);
+  return roof_value_has_data(w) && (w->flags & ROOF_VAL_CONST) && (b == NULL || ((b->flags & ROOF_VAL_CONST) && b->data));
+}
+
+/* XNNPACK wants [groups][group_out][kh][kw][group_in]: ONNX [O][I/g][kh][kw] with the
+ * input-channel axis moved last. */
+static roof_status create_conv(roof_kernel* k, roof_error* err) {
+  const conv_params* p = k->params;
+  const roof_tensor *x = &k->in[0], *w = &k->in[1], *y = &k->out[0];
+  if (p->sp.nsp != 2 || !roof_tensor_is_nhwc(x) || !roof_tensor_is_nhwc(y) || !weights_const(k)) {
+    return ROOF_E_UNSUPPORTED;
+  }
+  int64_t O = w->dims[0], I = w->dims[1], KH = w->dims[2], KW = w->dims[3];
+  float* packed = malloc(sizeof(float) * (size_t)(O * I * KH * KW) + XNN_EXTRA_BYTES);
+  if (packed == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory packing weights");
+  const float* src = w->data;
+  for (int64_t o = 0; o < O; o++)
+    for (int64_t i = 0; i < I; i++)
+      for (int64_t h = 0; h < KH; h++)
+        for (int64_t ww = 0; ww < KW; ww++) packed[((o * KH + h) * KW + ww) * I + i] = src[((o * I + i) * KH + h) * KW + ww];
+  const float* bias = k->num_in > 2 && k->in[2].data ? k->in[2].data : NULL;
+  enum xnn_status s = xnn_create_convolution2d_nhwc_f32(
+      (uint32_t)p->sp.pads[0], (uint32_t)p->sp.pads[3], (uint32_t)p->sp.pads[2], (uint32_t)p->sp.pads[1], (uint32_t)KH,
+      (uint32_t)KW, (uint32_t)p->sp.strides[0], (uint32_t)p->sp.strides[1], (uint32_t)p->sp.dilations[0],
+      (uint32_t)p->sp.dilations[1], (uint32_t)p->group, (size_t)I, (size_t)(O / p->group), (size_t)x->dims[1],
+      (size_t)y->dims[1], packed, bias, p->act.min, p->act.max, 0, &k->xop[0]);
+  free(packed); /* XNNPACK keeps its own packed copy */
+  return roof_xnn_check(s, k, "create convolution", err);
+}
+
+static roof_status setup_conv(roof_kernel* k, roof_error* err) {
+  const roof_tensor* x = &k->in[0];
+  enum xnn_status s = xnn_setup_convolution2d_nhwc_f32(k->xop[0], (size_t)x->dims[0], (size_t)x->dims[2],
+                                                       (size_t)x->dims[3], x->data, k->out[0].data, k->pool);
+  return roof_xnn_check(s, k, "setup convolution", err);
+}
+
+/* XNNPACK deconvolution wants [groups][group_out][kh][kw][group_in]; ONNX ConvTranspose
+ * weights are [C_in][C_out/g][kh][kw]. */
+static roof_status create_convt(roof_kernel* k, roof_error* err) {
+  const conv_params* p = k->params;
+  const roof_tensor *x = &k->in[0], *w = &k->in[1], *y = &k->out[0];
+  if (p->sp.nsp != 2 || !roof_tensor_is_nhwc(x) || !roof_tensor_is_nhwc(y) || !weights_const(k)) return ROOF_E_UNSUPPORTED;
+  int64_t CI = w->dims[0], CO_G = w->dims[1], KH = w->dims[2], KW = w->dims[3], G = p->group, CI_G = CI / G;
+  float* packed = malloc(sizeof(float) * (size_t)(CI * CO_G * KH * KW) + XNN_EXTRA_BYTES);
+  if (packed == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory packing weights");
+  const float* src = w->data;
+  for (int64_t gi = 0; gi < G; gi++)
+    for (int64_t o = 0; o < CO_G; o++)
+      for (int64_t h = 0; h < KH; h++)
+        for (int64_t ww = 0; ww < KW; ww++)
+          for (int64_t i = 0; i < CI_G; i++)
+            packed[(((gi * CO_G + o) * KH + h) * KW + ww) * CI_G + i] = src[(((gi * CI_G + i) * CO_G + o) * KH + h) * KW + ww];
+  const float* bias = k->num_in > 2 && k->in[2].data ? k->in[2].data : NULL;
+  enum xnn_status s = xnn_create_deconvolution2d_nhwc_f32(
+      (uint32_t)p->sp.pads[0], (uint32_t)p->sp.pads[3], (uint32_t)p->sp.pads[2], (uint32_t)p->sp.pads[1], (uint32_t)KH,
+      (uint32_t)KW, (uint32_t)p->sp.strides[0], (uint32_t)p->sp.strides[1], (uint32_t)p->sp.dilations[0],
+      (uint32_t)p->sp.dilations[1], (uint32_t)G, (size_t)CI_G, (size_t)CO_G, (size_t)x->dims[1], (size_t)y->dims[1],
+      packed, bias, p->act.min, p->act.max, 0, &k->xop[0]);
+  free(packed);
+  return roof_xnn_check(s, k, "create deconvolution", err);
+}
+
+static roof_status setup_convt(roof_kernel* k, roof_error* err) {
+  const conv_params* p = k->params;
+  const roof_tensor* x = &k->in[0];
+  enum xnn_status s = xnn_setup_deconvolution2d_nhwc_f32(
+      k->xop[0], (size_t)x->dims[0], (size_t)x->dims[2], (size_t)x->dims[3], (uint32_t)p->output_padding[0],
+      (uint32_t)p->output_padding[1], x->data, k->out[0].data, k->pool);
+  return roof_xnn_check(s, k, "setup deconvolution", err);
+}
+
+const roof_op_desc roof_op_Conv = {
+    .op_type = "Conv", .domain = "", .since_version = 1, .until_version = 1000,
+    .flags = ROOF_OPF_XNNPACK | ROOF_OPF_FUSED_ACT, .layout = ROOF_LR_NHWC, .params_size = sizeof(conv_params),
+    .parse = parse_conv, .infer = infer_conv, .cost = cost_conv, .describe = describe_conv,
+    .create = create_conv, .setup = setup_conv, .destroy = roof_xnn_destroy, .ref = ref_conv,
+};
+
+const roof_op_desc roof_op_ConvTranspose = {
+    .op_type = "ConvTranspose", .domain = "", .since_version = 1, .until_version = 1000,
+    .flags = ROOF_OPF_XNNPACK | ROOF_OPF_FUSED_ACT, .layout = ROOF_LR_NHWC, .params_size = sizeof(conv_params),
+    .parse = parse_conv, .infer = infer_convt, .cost = cost_convt, .describe = describe_conv,
+    .create = create_convt, .setup = setup_convt, .destroy = roof_xnn_destroy, .ref = ref_convt,
+};

@@ -1,0 +1,188 @@
+/* Resize (opsets 10+): nearest and (multi)linear with the ONNX coordinate transforms, as a
+ * reference kernel over strided views; bilinear 2-D resizes of NHWC tensors run on XNNPACK. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+
+enum { CT_HALF_PIXEL, CT_PYTORCH_HALF_PIXEL, CT_ALIGN_CORNERS, CT_ASYMMETRIC, CT_TF_HALF_PIXEL_NN };
+enum { NM_ROUND_PREFER_FLOOR, NM_ROUND_PREFER_CEIL, NM_FLOOR, NM_CEIL };
+
+typedef struct resize_params {
+  int linear;
+  int coord, nearest;
+  float scale[ROOF_MAX_RANK];
+} resize_params;
+
+static int pick(const char* s, const char* const* names, int n) {
+  for (int i = 0; i < n; i++) {
+    if (strcmp(s, names[i]) == 0) return i;
+  }
+  return -1;
+}
+
+static roof_status parse_resize(const roof_graph* g, const roof_node* n, void* params, roof_error* err) {
+  static const char* const kModes[] = {"nearest", "linear"};
+  static const char* const kCoords[] = {"half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric", "tf_half_pixel_for_nn"};
+  static const char* const kNearest[] = {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil"};
+  resize_params* p = params;
+  const char *mode, *coord, *nearest, *policy;
+  int64_t antialias = 0;
+  roof_status st = roof_attr_get_string(g, n, "mode", "nearest", &mode, err);
+  if (st == ROOF_OK) st = roof_attr_get_string(g, n, "coordinate_transformation_mode", g->opset < 11 ? "asymmetric" : "half_pixel", &coord, err);
+  if (st == ROOF_OK) st = roof_attr_get_string(g, n, "nearest_mode", g->opset < 11 ? "floor" : "round_prefer_floor", &nearest, err);
+  if (st == ROOF_OK) st = roof_attr_get_string(g, n, "keep_aspect_ratio_policy", "stretch", &policy, err);
+  if (st == ROOF_OK) st = roof_attr_get_int(g, n, "antialias", 0, &antialias, err);
+  if (st != ROOF_OK) return st;
+  int m = pick(mode, kModes, 2), c = pick(coord, kCoords, 5), nm = pick(nearest, kNearest, 4);
+  if (m < 0 || c < 0 || nm < 0 || strcmp(policy, "stretch") != 0 || antialias) {
+    return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "mode '%.20s' / coordinate_transformation_mode '%.24s' / nearest_mode '%.20s' / "
+                          "antialias / aspect policy combination is not supported", mode, coord, nearest);
+  }
+  p->linear = m == 1;
+  p->coord = c;
+  p->nearest = nm;
+  return ROOF_OK;
+}
+
+static roof_status infer_resize(roof_graph* g, roof_node* n, roof_error* err) {
+  resize_params* p = n->params;
+  roof_status st = roof_require_input(g, n, 0, roof_float_only, err);
+  if (st != ROOF_OK) return st;
+  const roof_value* x = roof_in(g, n, 0);
+  int r = x->rank;
+  int scales_in = g->opset < 11 ? 1 : 2, sizes_in = 3;
+  float scales[ROOF_MAX_RANK];
+  int64_t sizes[ROOF_MAX_RANK], dims[ROOF_MAX_RANK];
+  size_t ns = 0, nz = 0;
+  const roof_value* sv = roof_in(g, n, scales_in);
+  uint64_t scount = 0;
+  if (sv && roof_value_count(sv, &scount) && scount > 0) {
+    if ((st = roof_const_floats(g, n, scales_in, scales, ROOF_MAX_RANK, &ns, err)) != ROOF_OK) return st;
+  }
+  if (g->opset >= 11 && roof_in(g, n, sizes_in)) {
+    if ((st = roof_const_ints(g, n, sizes_in, sizes, ROOF_MAX_RANK, &nz, err)) != ROOF_OK) return st;
+  }
+  if ((ns == 0) == (nz == 0) || (ns && ns != (size_t)r) || (nz && nz != (size_t)r)) {
+    return roof_node_fail(err, ROOF_E_DATA, g, n, "exactly one of scales or sizes must give %d values", r);
+  }
+  for (int d = 0; d < r; d++) {
+    if (ns) {
+      if (!(scales[d] > 0.0f) || scales[d] > 1e6f) return roof_node_fail(err, ROOF_E_DATA, g, n, "scale %g on axis %d must be positive", scales[d], d);
+      dims[d] = (int64_t)floor((double)x->dims[d] * scales[d]);
+      p->scale[d] = scales[d];
+    } else {
+      if (sizes[d] < 0) return roof_node_fail(err, ROOF_E_DATA, g, n, "size %lld on axis %d is negative", (long long)sizes[d], d);
+      dims[d] = sizes[d];
+      p->scale[d] = x->dims[d] ? (float)sizes[d] / (float)x->dims[d] : 1.0f;
+    }
+  }
+  roof_value_set_shape(roof_out(g, n, 0), ROOF_DT_FLOAT, r, dims);
+  return ROOF_OK;
+}
+
+/* flops: one per output element (nearest), 2^k multiply-adds for k interpolated axes */
+static void cost_resize(const roof_graph* g, const roof_node* n, roof_cost* c) {
+  roof_cost_eltwise(g, n, c);
+  const resize_params* p = n->params;
+  if (p->linear) c->flops *= 4;
+  c->formula = "resize";
+}
+
+static double to_input(const resize_params* p, int d, int64_t x, int64_t in_len, int64_t out_len) {
+  double s = p->scale[d];
+  switch (p->coord) {
+    case CT_HALF_PIXEL: return ((double)x + 0.5) / s - 0.5;
+    case CT_PYTORCH_HALF_PIXEL: return out_len > 1 ? ((double)x + 0.5) / s - 0.5 : 0.0;
+    case CT_ALIGN_CORNERS: return out_len == 1 ? 0.0 : (double)x * (double)(in_len - 1) / (double)(out_len - 1);
+    case CT_TF_HALF_PIXEL_NN: return ((double)x + 0.5) / s;
+    default: return (double)x / s;
+  }
+}
+
+static int64_t nearest_index(const resize_params* p, double v, int64_t len) {
+  double f = floor(v);
+  int64_t i;
+  switch (p->nearest) {
+    case NM_FLOOR: i = (int64_t)f; break;
+    case NM_CEIL: i = (int64_t)ceil(v); break;
+    case NM_ROUND_PREFER_CEIL: i = (int64_t)(v - f >= 0.5 ? f + 1 : f); break;
+    default: i = (int64_t)(v - f > 0.5 ? f + 1 : f); break;
+  }
+  return i < 0 ? 0 : (i >= len ? len - 1 : i);
+}
+
+static roof_status ref_resize(roof_kernel* k, roof_error* err) {
+  const resize_params* p = k->params;
+  const roof_tensor* x = &k->in[0];
+  roof_tensor* y = &k->out[0];
+  int r = x->rank;
+  if (roof_tensor_count(y) == 0 || roof_tensor_count(x) == 0) return ROOF_OK;
+  int64_t yi[ROOF_MAX_RANK] = {0};
+  do {
+    int64_t lo[ROOF_MAX_RANK], hi[ROOF_MAX_RANK];
+    double w[ROOF_MAX_RANK];
+    for (int d = 0; d < r; d++) {
+      double v = to_input(p, d, yi[d], x->dims[d], y->dims[d]);
+      if (!p->linear) {
+        lo[d] = hi[d] = nearest_index(p, v, x->dims[d]);
+        w[d] = 0.0;
+      } else {
+        if (v < 0) v = 0;
+        if (v > (double)(x->dims[d] - 1)) v = (double)(x->dims[d] - 1);
+        lo[d] = (int64_t)floor(v);
+        hi[d] = lo[d] + 1 < x->dims[d] ? lo[d] + 1 : lo[d];
+        w[d] = v - (double)lo[d];
+      }
+    }
+    double acc = 0.0;
+    for (int corner = 0; corner < (1 << r); corner++) {
+      double weight = 1.0;
+      int64_t xi[ROOF_MAX_RANK];
+      for (int d = 0; d < r; d++) {
+        bool up = (corner >> d) & 1;
+        weight *= up ? w[d] : 1.0 - w[d];
+        xi[d] = up ? hi[d] : lo[d];
+      }
+      if (weight != 0.0) acc += weight * ((const float*)x->data)[roof_offset(x, xi)];
+    }
+    ((float*)y->data)[roof_offset(y, yi)] = (float)acc;
+  } while (roof_index_next(yi, y->dims, r));
+  return ROOF_OK;
+}
+
+/* XNNPACK bilinear: NHWC, N and C unscaled; half_pixel/pytorch_half_pixel (same when the
+ * output is larger than one pixel), align_corners, asymmetric (TensorFlow legacy mode). */
+static roof_status create_resize(roof_kernel* k, roof_error* err) {
+  const resize_params* p = k->params;
+  const roof_tensor *x = &k->in[0], *y = &k->out[0];
+  if (!p->linear || x->rank != 4 || !roof_tensor_is_nhwc(x) || !roof_tensor_is_nhwc(y)) return ROOF_E_UNSUPPORTED;
+  if (x->dims[0] != y->dims[0] || x->dims[1] != y->dims[1] || y->dims[2] < 2 || y->dims[3] < 2) return ROOF_E_UNSUPPORTED;
+  uint32_t flags;
+  if (p->coord == CT_ALIGN_CORNERS) flags = XNN_FLAG_ALIGN_CORNERS;
+  else if (p->coord == CT_ASYMMETRIC) flags = XNN_FLAG_TENSORFLOW_LEGACY_MODE;
+  else if (p->coord == CT_HALF_PIXEL || p->coord == CT_PYTORCH_HALF_PIXEL) flags = 0;
+  else return ROOF_E_UNSUPPORTED;
+  /* XNNPACK derives the scale from the sizes; ONNX may give a scale that floors differently */
+  for (int d = 2; d < 4; d++) {
+    if (fabs((double)p->scale[d] - (double)y->dims[d] / (double)x->dims[d]) > 1e-6 && p->coord != CT_ALIGN_CORNERS) return ROOF_E_UNSUPPORTED;
+  }
+  size_t c = (size_t)x->dims[1];
+  enum xnn_status s = xnn_create_resize_bilinear2d_nhwc_f32(c, c, c, flags, &k->xop[0]);
+  return roof_xnn_check(s, k, "create resize", err);
+}
+
+static roof_status setup_resize(roof_kernel* k, roof_error* err) {
+  const roof_tensor *x = &k->in[0], *y = &k->out[0];
+  enum xnn_status s = xnn_setup_resize_bilinear2d_nhwc_f32(k->xop[0], (size_t)x->dims[0], (size_t)x->dims[2], (size_t)x->dims[3],
+                                                           (size_t)y->dims[2], (size_t)y->dims[3], x->data, y->data, k->pool);
+  return roof_xnn_check(s, k, "setup resize", err);
+}
+
+const roof_op_desc roof_op_Resize = {
+    .op_type = "Resize", .domain = "", .since_version = 10, .until_version = 1000, .flags = ROOF_OPF_XNNPACK,
+    .layout = ROOF_LR_NHWC, .params_size = sizeof(resize_params), .parse = parse_resize, .infer = infer_resize,
+    .cost = cost_resize, .create = create_resize, .setup = setup_resize, .destroy = roof_xnn_destroy, .ref = ref_resize,
+};

@@ -1,0 +1,262 @@
+/* Gemm and MatMul: XNNPACK fully-connected when the weight matrix is constant and the
+ * activation is plain; reference kernels for every case. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "fused_act.h"
+
+typedef struct gemm_params {
+  roof_act act; /* first: see fused_act.h */
+  float alpha, beta;
+  int64_t trans_a, trans_b;
+} gemm_params;
+
+static roof_status parse_gemm(const roof_graph* g, const roof_node* n, void* params, roof_error* err) {
+  gemm_params* p = params;
+  roof_act_init(&p->act);
+  roof_status st = roof_attr_get_float(g, n, "alpha", 1.0f, &p->alpha, err);
+  if (st == ROOF_OK) st = roof_attr_get_float(g, n, "beta", 1.0f, &p->beta, err);
+  if (st == ROOF_OK) st = roof_attr_get_int(g, n, "transA", 0, &p->trans_a, err);
+  if (st == ROOF_OK) st = roof_attr_get_int(g, n, "transB", 0, &p->trans_b, err);
+  return st;
+}
+
+static roof_status parse_matmul(const roof_graph* g, const roof_node* n, void* params, roof_error* err) {
+  gemm_params* p = params;
+  roof_act_init(&p->act);
+  p->alpha = p->beta = 1.0f;
+  return ROOF_OK;
+}
+
+static roof_status infer_gemm(roof_graph* g, roof_node* n, roof_error* err) {
+  const gemm_params* p = n->params;
+  roof_status st = roof_require_input(g, n, 0, roof_float_only, err);
+  if (st == ROOF_OK) st = roof_require_input(g, n, 1, roof_float_only, err);
+  if (st != ROOF_OK) return st;
+  const roof_value *a = roof_in(g, n, 0), *b = roof_in(g, n, 1), *c = roof_in(g, n, 2);
+  char as[64], bs[64];
+  if (a->rank != 2 || b->rank != 2) {
+    return roof_node_fail(err, ROOF_E_DATA, g, n, "A %s and B %s must be matrices", roof_shape_str(a->dims, a->rank, as, 64),
+                          roof_shape_str(b->dims, b->rank, bs, 64));
+  }
+  int64_t m = p->trans_a ? a->dims[1] : a->dims[0], k = p->trans_a ? a->dims[0] : a->dims[1];
+  int64_t kb = p->trans_b ? b->dims[1] : b->dims[0], nn = p->trans_b ? b->dims[0] : b->dims[1];
+  if (k != kb) {
+    return roof_node_fail(err, ROOF_E_DATA, g, n, "inner dims differ: A %s, B %s (transA %lld, transB %lld)",
+                          roof_shape_str(a->dims, 2, as, 64), roof_shape_str(b->dims, 2, bs, 64), (long long)p->trans_a,
+                          (long long)p->trans_b);
+  }
+  int64_t dims[2] = {m, nn};
+  if (c) {
+    int64_t out[ROOF_MAX_RANK];
+    int ro;
+    st = roof_broadcast_shape(g, n, dims, 2, c->dims, c->rank, out, &ro, err);
+    if (st != ROOF_OK) return st;
+    if (ro != 2 || out[0] != m || out[1] != nn) return roof_node_fail(err, ROOF_E_DATA, g, n, "C does not broadcast to [M, N]");
+  }
+  roof_value_set_shape(roof_out(g, n, 0), ROOF_DT_FLOAT, 2, dims);
+  return ROOF_OK;
+}
+
+static roof_status infer_matmul(roof_graph* g, roof_node* n, roof_error* err) {
+  roof_status st = roof_require_input(g, n, 0, roof_float_only, err);
+  if (st == ROOF_OK) st = roof_require_input(g, n, 1, roof_float_only, err);
+  if (st != ROOF_OK) return st;
+  const roof_value *a = roof_in(g, n, 0), *b = roof_in(g, n, 1);
+  char as[64], bs[64];
+  if (a->rank < 1 || b->rank < 1) return roof_node_fail(err, ROOF_E_DATA, g, n, "operands must have rank >= 1");
+  int64_t ad[ROOF_MAX_RANK + 1], bd[ROOF_MAX_RANK + 1];
+  int ra = a->rank, rb = b->rank;
+  memcpy(ad, a->dims, sizeof(int64_t) * (size_t)ra);
+  memcpy(bd, b->dims, sizeof(int64_t) * (size_t)rb);
+  if (ra == 1) { ad[1] = ad[0]; ad[0] = 1; ra = 2; }  /* [K] -> [1, K] */
+  if (rb == 1) { bd[1] = 1; rb = 2; }                 /* [K] -> [K, 1] */
+  if (ad[ra - 1] != bd[rb - 2]) {
+    return roof_node_fail(err, ROOF_E_DATA, g, n, "inner dims differ: %s x %s", roof_shape_str(a->dims, a->rank, as, 64),
+                          roof_shape_str(b->dims, b->rank, bs, 64));
+  }
+  int64_t batch[ROOF_MAX_RANK];
+  int rbat = 0;
+  st = roof_broadcast_shape(g, n, ad, ra - 2, bd, rb - 2, batch, &rbat, err);
+  if (st != ROOF_OK) return st;
+  int64_t dims[ROOF_MAX_RANK + 2];
+  int r = 0;
+  for (int i = 0; i < rbat; i++) dims[r++] = batch[i];
+  if (a->rank > 1) dims[r++] = ad[ra - 2];
+  if (b->rank > 1) dims[r++] = bd[rb - 1];
+  if (r > ROOF_MAX_RANK) return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "output rank %d exceeds %d", r, ROOF_MAX_RANK);
+  roof_value_set_shape(roof_out(g, n, 0), ROOF_DT_FLOAT, r, dims);
+  return ROOF_OK;
+}
+
+/* macs = M * N * K (times the batch for MatMul); bias adds are not counted */
+static void cost_gemm(const roof_graph* g, const roof_node* n, roof_cost* c) {
+  const roof_value *a = roof_in(g, n, 0), *y = roof_out(g, n, 0);
+  const gemm_params* p = n->params;
+  bool is_gemm = strcmp(n->op_type, "Gemm") == 0;
+  int64_t k = is_gemm ? (p->trans_a ? a->dims[0] : a->dims[1]) : a->dims[a->rank - 1];
+  uint64_t out = 0;
+  roof_value_count(y, &out);
+  c->macs = out * (uint64_t)k;
+  c->flops = 2 * c->macs;
+  c->bytes_read = roof_cost_input_bytes(g, n);
+  c->bytes_written = roof_cost_output_bytes(g, n);
+  c->params = roof_cost_const_params(g, n);
+  c->formula = is_gemm ? "gemm" : "matmul";
+  c->has_model = true;
+}
+
+static int describe_gemm(const roof_graph* g, const roof_node* n, char* buf, size_t size) {
+  const roof_value *a = roof_in(g, n, 0), *y = roof_out(g, n, 0);
+  char as[64], ys[64];
+  return snprintf(buf, size, "%s -> %s", roof_shape_str(a->dims, a->rank, as, 64), roof_shape_str(y->dims, y->rank, ys, 64));
+}
+
+static roof_status ref_gemm(roof_kernel* k, roof_error* err) {
+  const gemm_params* p = k->params;
+  const roof_tensor *a = &k->in[0], *b = &k->in[1];
+  roof_tensor* y = &k->out[0];
+  roof_tensor cv;
+  bool has_c = k->num_in > 2 && k->in[2].data;
+  if (has_c) roof_broadcast_view(&k->in[2], 2, y->dims, &cv);
+  int64_t m = y->dims[0], nn = y->dims[1], kk = p->trans_a ? a->dims[0] : a->dims[1];
+  const float *ad = a->data, *bd = b->data;
+  for (int64_t i = 0; i < m; i++) {
+    for (int64_t j = 0; j < nn; j++) {
+      double acc = 0.0;
+      for (int64_t t = 0; t < kk; t++) {
+        int64_t ai = p->trans_a ? t * a->strides[0] + i * a->strides[1] : i * a->strides[0] + t * a->strides[1];
+        int64_t bi = p->trans_b ? j * b->strides[0] + t * b->strides[1] : t * b->strides[0] + j * b->strides[1];
+        acc += (double)ad[ai] * bd[bi];
+      }
+      acc *= p->alpha;
+      if (has_c) acc += (double)p->beta * ((const float*)cv.data)[i * cv.strides[0] + j * cv.strides[1]];
+      ((float*)y->data)[i * y->strides[0] + j * y->strides[1]] = roof_act_apply(&p->act, (float)acc);
+    }
+  }
+  return ROOF_OK;
+}
+
+static roof_status ref_matmul(roof_kernel* k, roof_error* err) {
+  const gemm_params* p = k->params;
+  roof_tensor a = k->in[0], b = k->in[1];
+  roof_tensor* y = &k->out[0];
+  /* Promote 1-D operands so both are at least matrices, then broadcast batch dims. */
+  if (a.rank == 1) { a.dims[1] = a.dims[0]; a.strides[1] = a.strides[0]; a.dims[0] = 1; a.strides[0] = 0; a.rank = 2; }
+  if (b.rank == 1) { b.dims[1] = 1; b.strides[1] = 0; b.rank = 2; }
+  int64_t M = a.dims[a.rank - 2], K = a.dims[a.rank - 1], N = b.dims[b.rank - 1];
+  int rb = y->rank - (k->in[0].rank > 1) - (k->in[1].rank > 1); /* batch rank of the output */
+  int64_t bdims[ROOF_MAX_RANK] = {0};
+  for (int i = 0; i < rb; i++) bdims[i] = y->dims[i];
+  int64_t bi[ROOF_MAX_RANK] = {0};
+  do {
+    int64_t ao = 0, bo = 0, yo = 0;
+    for (int i = 0; i < rb; i++) {
+      int da = a.rank - 2 - rb + i, db = b.rank - 2 - rb + i;
+      if (da >= 0 && a.dims[da] > 1) ao += bi[i] * a.strides[da];
+      if (db >= 0 && b.dims[db] > 1) bo += bi[i] * b.strides[db];
+      yo += bi[i] * y->strides[i];
+    }
+    for (int64_t i = 0; i < M; i++) {
+      for (int64_t j = 0; j < N; j++) {
+        double acc = 0.0;
+        for (int64_t t = 0; t < K; t++) {
+          acc += (double)((const float*)a.data)[ao + i * a.strides[a.rank - 2] + t * a.strides[a.rank - 1]] *
+                 ((const float*)b.data)[bo + t * b.strides[b.rank - 2] + j * b.strides[b.rank - 1]];
+        }
+        int64_t off = yo;
+        if (k->in[0].rank > 1) off += i * y->strides[rb];
+        if (k->in[1].rank > 1) off += j * y->strides[y->rank - 1];
+        ((float*)y->data)[off] = roof_act_apply(&p->act, (float)acc);
+      }
+    }
+  } while (rb > 0 && roof_index_next(bi, bdims, rb));
+  return ROOF_OK;
+}
+
+typedef struct fc_state {
+  size_t batch;
+} fc_state;
+
+/* weights: B [K, N] (transpose flag) or [N, K]; alpha folded in; bias = beta * C per column */
+static roof_status create_fc(roof_kernel* k, size_t batch, int64_t K, int64_t N, bool b_is_kn, float alpha,
+                             const float* bias, roof_error* err) {
+  const gemm_params* p = k->params;
+  const float* w = k->in[1].data;
+  float* scaled = NULL;
+  if (alpha != 1.0f) {
+    scaled = malloc(sizeof(float) * (size_t)(K * N) + XNN_EXTRA_BYTES);
+    if (scaled == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory packing weights");
+    for (int64_t i = 0; i < K * N; i++) scaled[i] = w[i] * alpha;
+    w = scaled;
+  }
+  fc_state* s = calloc(1, sizeof(fc_state));
+  if (s == NULL) {
+    free(scaled);
+    return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory");
+  }
+  s->batch = batch;
+  k->state = s;
+  enum xnn_status xs = xnn_create_fully_connected_nc_f32((size_t)K, (size_t)N, (size_t)K, (size_t)N, w, bias, p->act.min,
+                                                         p->act.max, b_is_kn ? XNN_FLAG_TRANSPOSE_WEIGHTS : 0, &k->xop[0]);
+  free(scaled);
+  return roof_xnn_check(xs, k, "create fully connected", err);
+}
+
+static bool const_in(const roof_kernel* k, int i) {
+  const roof_value* v = roof_in(k->g, k->node, i);
+  return v && v->data && (v->flags & ROOF_VAL_CONST);
+}
+
+static roof_status create_gemm(roof_kernel* k, roof_error* err) {
+  const gemm_params* p = k->params;
+  const roof_tensor* a = &k->in[0];
+  if (p->trans_a || !roof_tensor_is_plain(a) || !roof_tensor_is_plain(&k->out[0]) || !const_in(k, 1)) return ROOF_E_UNSUPPORTED;
+  int64_t K = a->dims[1], N = k->out[0].dims[1];
+  float* bias = NULL;
+  bool has_c = k->num_in > 2 && k->in[2].data;
+  if (has_c) {
+    const roof_tensor* c = &k->in[2];
+    /* only a per-column bias can become XNNPACK's bias vector */
+    bool row = c->rank == 0 || (c->rank == 1) || (c->rank == 2 && c->dims[0] == 1);
+    if (!row || !const_in(k, 2)) return ROOF_E_UNSUPPORTED;
+    bias = malloc(sizeof(float) * (size_t)N + XNN_EXTRA_BYTES);
+    if (bias == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory");
+    uint64_t cn = roof_tensor_count(c);
+    for (int64_t j = 0; j < N; j++) bias[j] = p->beta * ((const float*)c->data)[cn == 1 ? 0 : j];
+  }
+  roof_status st = create_fc(k, (size_t)a->dims[0], K, N, !p->trans_b, p->alpha, bias, err);
+  free(bias);
+  return st;
+}
+
+static roof_status create_matmul(roof_kernel* k, roof_error* err) {
+  const roof_tensor *a = &k->in[0], *b = &k->in[1];
+  if (b->rank != 2 || a->rank < 2 || !roof_tensor_is_plain(a) || !roof_tensor_is_plain(&k->out[0]) || !const_in(k, 1)) {
+    return ROOF_E_UNSUPPORTED;
+  }
+  uint64_t rows = roof_tensor_count(a) / (uint64_t)a->dims[a->rank - 1];
+  return create_fc(k, (size_t)rows, b->dims[0], b->dims[1], true, 1.0f, NULL, err);
+}
+
+static roof_status setup_fc(roof_kernel* k, roof_error* err) {
+  const fc_state* s = k->state;
+  enum xnn_status xs = xnn_setup_fully_connected_nc_f32(k->xop[0], s->batch, k->in[0].data, k->out[0].data, k->pool);
+  return roof_xnn_check(xs, k, "setup fully connected", err);
+}
+
+const roof_op_desc roof_op_Gemm = {
+    .op_type = "Gemm", .domain = "", .since_version = 1, .until_version = 1000,
+    .flags = ROOF_OPF_XNNPACK | ROOF_OPF_FUSED_ACT, .layout = ROOF_LR_ANY, .params_size = sizeof(gemm_params),
+    .parse = parse_gemm, .infer = infer_gemm, .cost = cost_gemm, .describe = describe_gemm,
+    .create = create_gemm, .setup = setup_fc, .destroy = roof_xnn_destroy, .ref = ref_gemm,
+};
+
+const roof_op_desc roof_op_MatMul = {
+    .op_type = "MatMul", .domain = "", .since_version = 1, .until_version = 1000,
+    .flags = ROOF_OPF_XNNPACK | ROOF_OPF_FUSED_ACT, .layout = ROOF_LR_ANY, .params_size = sizeof(gemm_params),
+    .parse = parse_matmul, .infer = infer_matmul, .cost = cost_gemm, .describe = describe_gemm,
+    .create = create_matmul, .setup = setup_fc, .destroy = roof_xnn_destroy, .ref = ref_matmul,
+};

@@ -1,0 +1,552 @@
+/* Data movement: Concat, Split, Slice, Transpose, Gather, Pad. Slicing and transposing are
+ * expressed as strided views of the input followed by one copy; Concat and Split copy whole
+ * contiguous slabs when every operand shares the output's physical layout. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+
+typedef struct move_params {
+  int64_t axis;
+  int64_t split[64];
+  size_t num_split;
+  /* Slice, resolved at infer: per logical axis */
+  int64_t start[ROOF_MAX_RANK], step[ROOF_MAX_RANK];
+  int64_t perm[ROOF_MAX_RANK]; /* Transpose */
+  size_t num_perm;
+  int pad_mode;                /* 0 constant, 1 reflect, 2 edge */
+  int64_t pads[2 * ROOF_MAX_RANK];
+  double pad_value;
+} move_params;
+
+/* Logical axis -> physical axis for a view (NHWC keeps C innermost). */
+static int physical_axis(const roof_tensor* t, int axis) {
+  if (t->rank == 4 && roof_tensor_is_nhwc(t) && !roof_tensor_is_plain(t)) {
+    static const int kMap[4] = {0, 3, 1, 2};
+    return kMap[axis];
+  }
+  return axis;
+}
+
+static bool dense_like(const roof_tensor* a, const roof_tensor* ref) {
+  bool nhwc = ref->rank == 4 && roof_tensor_is_nhwc(ref) && !roof_tensor_is_plain(ref);
+  return nhwc ? roof_tensor_is_nhwc(a) : roof_tensor_is_plain(a);
+}
+
+/* View of `t` restricted to [offset, offset + len) along a logical axis. */
+static roof_tensor sub_view(const roof_tensor* t, int axis, int64_t offset, int64_t len) {
+  roof_tensor v = *t;
+  v.dims[axis] = len;
+  v.data = (char*)t->data + offset * t->strides[axis] * (int64_t)roof_dtype_size(t->dtype);
+  return v;
+}
+
+/* ---- Concat ---- */
+
+static roof_status parse_axis(const roof_graph* g, const roof_node* n, void* params, roof_error* err) {
+  move_params* p = params;
+  return roof_attr_get_int(g, n, "axis", strcmp(n->op_type, "Gather") == 0 || strcmp(n->op_type, "Split") == 0 ? 0 : INT64_MIN,
+                           &p->axis, err);
+}
+
+static roof_status infer_concat(roof_graph* g, roof_node* n, roof_error* err) {
+  move_params* p = n->params;
+  if (n->num_inputs < 1) return roof_node_fail(err, ROOF_E_DATA, g, n, "needs at least one input");
+  if (p->axis == INT64_MIN) return roof_node_fail(err, ROOF_E_DATA, g, n, "attribute 'axis' is required");
+  roof_status st = roof_require_input(g, n, 0, NULL, err);
+  if (st != ROOF_OK) return st;
+  const roof_value* x0 = roof_in(g, n, 0);
+  int axis;
+  st = roof_norm_axis(g, n, "axis", p->axis, x0->rank, &axis, err);
+  if (st != ROOF_OK) return st;
+  p->axis = axis;
+  int64_t dims[ROOF_MAX_RANK];
+  memcpy(dims, x0->dims, sizeof(dims));
+  dims[axis] = 0;
+  for (int i = 0; i < n->num_inputs; i++) {
+    st = roof_require_input(g, n, i, NULL, err);
+    if (st != ROOF_OK) return st;
+    const roof_value* x = roof_in(g, n, i);
+    bool ok = x->rank == x0->rank && x->dtype == x0->dtype;
+    for (int d = 0; ok && d < x->rank; d++) ok = d == axis || x->dims[d] == x0->dims[d];
+    if (!ok) {
+      char a[64], b[64];
+      return roof_node_fail(err, ROOF_E_DATA, g, n, "input %d %s does not match input 0 %s outside axis %d", i,
+                            roof_shape_str(x->dims, x->rank, a, 64), roof_shape_str(x0->dims, x0->rank, b, 64), axis);
+    }
+    dims[axis] += x->dims[axis];
+  }
+  roof_value_set_shape(roof_out(g, n, 0), x0->dtype, x0->rank, dims);
+  return ROOF_OK;
+}
+
+static void cost_copy(const roof_graph* g, const roof_node* n, roof_cost* c) {
+  c->bytes_read = roof_cost_input_bytes(g, n);
+  c->bytes_written = roof_cost_output_bytes(g, n);
+  c->formula = "copy";
+  c->has_model = true;
+}
+
+/* Slab copy along a physical axis: outer x (len_i x inner) blocks, one memcpy each. */
+static void slab_copy(const roof_tensor* big, int axis, const roof_tensor* parts, int nparts, bool gather_into_big) {
+  size_t pd[ROOF_MAX_RANK];
+  int r = roof_tensor_physical_dims(big, pd);
+  int pa = physical_axis(big, axis);
+  size_t es = roof_dtype_size(big->dtype), outer = 1, inner = 1;
+  for (int d = 0; d < pa; d++) outer *= pd[d];
+  for (int d = pa + 1; d < r; d++) inner *= pd[d];
+  size_t row = pd[pa] * inner * es, off = 0;
+  for (int i = 0; i < nparts; i++) {
+    size_t len = (size_t)parts[i].dims[axis] * inner * es;
+    for (size_t o = 0; o < outer; o++) {
+      char* b = (char*)big->data + o * row + off;
+      char* s = (char*)parts[i].data + o * len;
+      if (gather_into_big) memcpy(b, s, len);
+      else memcpy(s, b, len);
+    }
+    off += len;
+  }
+}
+
+static bool all_dense_like(const roof_tensor* ts, int n, const roof_tensor* ref) {
+  for (int i = 0; i < n; i++) {
+    if (ts[i].data && !dense_like(&ts[i], ref)) return false;
+  }
+  return dense_like(ref, ref);
+}
+
+static roof_status run_concat(roof_kernel* k) {
+  const move_params* p = k->params;
+  roof_tensor* y = &k->out[0];
+  if (all_dense_like(k->in, k->num_in, y)) {
+    slab_copy(y, (int)p->axis, k->in, k->num_in, true);
+    return ROOF_OK;
+  }
+  int64_t off = 0;
+  for (int i = 0; i < k->num_in; i++) {
+    roof_tensor dst = sub_view(y, (int)p->axis, off, k->in[i].dims[p->axis]);
+    roof_tensor_copy(&k->in[i], &dst);
+    off += k->in[i].dims[p->axis];
+  }
+  return ROOF_OK;
+}
+
+static roof_status ref_concat(roof_kernel* k, roof_error* err) {
+  const move_params* p = k->params;
+  int64_t off = 0;
+  for (int i = 0; i < k->num_in; i++) {
+    roof_tensor dst = sub_view(&k->out[0], (int)p->axis, off, k->in[i].dims[p->axis]);
+    roof_tensor_copy(&k->in[i], &dst);
+    off += k->in[i].dims[p->axis];
+  }
+  return ROOF_OK;
+}
+
+static roof_status create_move(roof_kernel* k, roof_error* err) { return ROOF_OK; }
+
+/* ---- Split ---- */
+
+static roof_status parse_split(const roof_graph* g, const roof_node* n, void* params, roof_error* err) {
+  move_params* p = params;
+  roof_status st = roof_attr_get_int(g, n, "axis", 0, &p->axis, err);
+  if (st != ROOF_OK || g->opset >= 13) return st;
+  const int64_t* s;
+  size_t cnt;
+  st = roof_attr_get_ints(g, n, "split", &s, &cnt, err);
+  if (st != ROOF_OK) return st;
+  if (cnt > 64) return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "more than 64 splits");
+  if (cnt) memcpy(p->split, s, cnt * sizeof(int64_t));
+  p->num_split = cnt;
+  return ROOF_OK;
+}
+
+static roof_status infer_split(roof_graph* g, roof_node* n, roof_error* err) {
+  move_params* p = n->params;
+  roof_status st = roof_require_input(g, n, 0, NULL, err);
+  if (st != ROOF_OK) return st;
+  const roof_value* x = roof_in(g, n, 0);
+  int axis;
+  st = roof_norm_axis(g, n, "axis", p->axis, x->rank, &axis, err);
+  if (st != ROOF_OK) return st;
+  p->axis = axis;
+  if (g->opset >= 13 && roof_in(g, n, 1)) {
+    st = roof_const_ints(g, n, 1, p->split, 64, &p->num_split, err);
+    if (st != ROOF_OK) return st;
+  }
+  int outs = n->num_outputs;
+  if (outs < 1 || outs > 64) return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "%d outputs (1 to 64 supported)", outs);
+  if (p->num_split == 0) {
+    int64_t chunk = (x->dims[axis] + outs - 1) / outs; /* last chunk may be smaller (opset 18) */
+    for (int i = 0; i < outs; i++) {
+      int64_t left = x->dims[axis] - chunk * i;
+      p->split[i] = left < chunk ? (left > 0 ? left : 0) : chunk;
+    }
+    p->num_split = (size_t)outs;
+  }
+  int64_t sum = 0;
+  for (size_t i = 0; i < p->num_split; i++) {
+    if (p->split[i] < 0) return roof_node_fail(err, ROOF_E_DATA, g, n, "split %zu is negative", i);
+    sum += p->split[i];
+  }
+  if (p->num_split != (size_t)outs || sum != x->dims[axis]) {
+    return roof_node_fail(err, ROOF_E_DATA, g, n, "%zu splits summing to %lld for %d outputs and axis size %lld",
+                          p->num_split, (long long)sum, outs, (long long)x->dims[axis]);
+  }
+  for (int i = 0; i < outs; i++) {
+    int64_t dims[ROOF_MAX_RANK];
+    memcpy(dims, x->dims, sizeof(dims));
+    dims[axis] = p->split[i];
+    roof_value* y = roof_out(g, n, i);
+    if (y) roof_value_set_shape(y, x->dtype, x->rank, dims);
+  }
+  return ROOF_OK;
+}
+
+static roof_status ref_split(roof_kernel* k, roof_error* err) {
+  const move_params* p = k->params;
+  int64_t off = 0;
+  for (int i = 0; i < k->num_out; i++) {
+    roof_tensor src = sub_view(&k->in[0], (int)p->axis, off, p->split[i]);
+    if (k->out[i].data) roof_tensor_copy(&src, &k->out[i]);
+    off += p->split[i];
+  }
+  return ROOF_OK;
+}
+
+static roof_status run_split(roof_kernel* k) {
+  const move_params* p = k->params;
+  bool all_out = true;
+  for (int i = 0; i < k->num_out; i++) all_out = all_out && k->out[i].data;
+  if (all_out && all_dense_like(k->out, k->num_out, &k->in[0])) {
+    slab_copy(&k->in[0], (int)p->axis, k->out, k->num_out, false);
+    return ROOF_OK;
+  }
+  return ref_split(k, NULL);
+}
+
+/* ---- Slice ---- */
+
+static roof_status parse_slice(const roof_graph* g, const roof_node* n, void* params, roof_error* err) { return ROOF_OK; }
+
+static roof_status slice_inputs(roof_graph* g, roof_node* n, int64_t* starts, int64_t* ends, int64_t* axes, int64_t* steps,
+                                size_t* count, roof_error* err) {
+  size_t ns = 0, ne = 0, na = 0, nst = 0;
+  roof_status st;
+  if (g->opset < 10) {
+    const int64_t *s, *e, *a;
+    if ((st = roof_attr_get_ints(g, n, "starts", &s, &ns, err)) != ROOF_OK) return st;
+    if ((st = roof_attr_get_ints(g, n, "ends", &e, &ne, err)) != ROOF_OK) return st;
+    if ((st = roof_attr_get_ints(g, n, "axes", &a, &na, err)) != ROOF_OK) return st;
+    if (ns > ROOF_MAX_RANK || ne != ns || (a && na != ns)) return roof_node_fail(err, ROOF_E_DATA, g, n, "starts/ends/axes lengths differ");
+    memcpy(starts, s, ns * sizeof(int64_t));
+    memcpy(ends, e, ne * sizeof(int64_t));
+    if (a) memcpy(axes, a, na * sizeof(int64_t));
+  } else {
+    if ((st = roof_const_ints(g, n, 1, starts, ROOF_MAX_RANK, &ns, err)) != ROOF_OK) return st;
+    if ((st = roof_const_ints(g, n, 2, ends, ROOF_MAX_RANK, &ne, err)) != ROOF_OK) return st;
+    if (roof_in(g, n, 3) && (st = roof_const_ints(g, n, 3, axes, ROOF_MAX_RANK, &na, err)) != ROOF_OK) return st;
+    if (roof_in(g, n, 4) && (st = roof_const_ints(g, n, 4, steps, ROOF_MAX_RANK, &nst, err)) != ROOF_OK) return st;
+    if (ne != ns || (na && na != ns) || (nst && nst != ns)) return roof_node_fail(err, ROOF_E_DATA, g, n, "starts/ends/axes/steps lengths differ");
+  }
+  for (size_t i = 0; i < ns; i++) {
+    if (!na) axes[i] = (int64_t)i;
+    if (!nst) steps[i] = 1;
+  }
+  *count = ns;
+  return ROOF_OK;
+}
+
+static int64_t clamp64(int64_t v, int64_t lo, int64_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
+
+static roof_status infer_slice(roof_graph* g, roof_node* n, roof_error* err) {
+  move_params* p = n->params;
+  roof_status st = roof_require_input(g, n, 0, NULL, err);
+  if (st != ROOF_OK) return st;
+  const roof_value* x = roof_in(g, n, 0);
+  int64_t starts[ROOF_MAX_RANK], ends[ROOF_MAX_RANK], axes[ROOF_MAX_RANK], steps[ROOF_MAX_RANK];
+  size_t cnt = 0;
+  st = slice_inputs(g, n, starts, ends, axes, steps, &cnt, err);
+  if (st != ROOF_OK) return st;
+  int64_t dims[ROOF_MAX_RANK];
+  bool seen[ROOF_MAX_RANK] = {false};
+  for (int d = 0; d < x->rank; d++) {
+    p->start[d] = 0;
+    p->step[d] = 1;
+    dims[d] = x->dims[d];
+  }
+  for (size_t i = 0; i < cnt; i++) {
+    int a;
+    if ((st = roof_norm_axis(g, n, "axes", axes[i], x->rank, &a, err)) != ROOF_OK) return st;
+    if (seen[a]) return roof_node_fail(err, ROOF_E_DATA, g, n, "axis %d is sliced twice", a);
+    seen[a] = true;
+    int64_t len = x->dims[a], s = starts[i], e = ends[i], step = steps[i];
+    if (step == 0) return roof_node_fail(err, ROOF_E_DATA, g, n, "step on axis %d is 0", a);
+    if (s < 0) s = s < -len ? 0 : s + len; /* careful with INT64_MIN sentinels: no overflow */
+    if (e < 0) e = e < -len ? -1 : e + len;
+    if (step > 0) {
+      s = clamp64(s, 0, len);
+      e = clamp64(e, 0, len);
+      dims[a] = e > s ? (e - s + step - 1) / step : 0;
+    } else {
+      s = clamp64(s, -1, len - 1);
+      e = clamp64(e, -1, len - 1);
+      dims[a] = s > e ? (s - e + (-step) - 1) / (-step) : 0;
+    }
+    p->start[a] = dims[a] ? s : 0;
+    p->step[a] = step;
+  }
+  roof_value_set_shape(roof_out(g, n, 0), x->dtype, x->rank, dims);
+  return ROOF_OK;
+}
+
+static roof_status ref_slice(roof_kernel* k, roof_error* err) {
+  const move_params* p = k->params;
+  roof_tensor v = k->in[0];
+  int64_t off = 0;
+  for (int d = 0; d < v.rank; d++) {
+    off += p->start[d] * v.strides[d];
+    v.strides[d] *= p->step[d];
+    v.dims[d] = k->out[0].dims[d];
+  }
+  if (roof_tensor_count(&v) == 0) return ROOF_OK;
+  v.data = (char*)v.data + off * (int64_t)roof_dtype_size(v.dtype);
+  roof_tensor_copy(&v, &k->out[0]);
+  return ROOF_OK;
+}
+
+/* ---- Transpose ---- */
+
+static roof_status parse_transpose(const roof_graph* g, const roof_node* n, void* params, roof_error* err) {
+  move_params* p = params;
+  const int64_t* perm;
+  size_t cnt;
+  roof_status st = roof_attr_get_ints(g, n, "perm", &perm, &cnt, err);
+  if (st != ROOF_OK) return st;
+  if (cnt > ROOF_MAX_RANK) return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "perm of %zu axes", cnt);
+  if (perm) memcpy(p->perm, perm, cnt * sizeof(int64_t));
+  p->num_perm = perm ? cnt : 0;
+  return ROOF_OK;
+}
+
+static roof_status infer_transpose(roof_graph* g, roof_node* n, roof_error* err) {
+  move_params* p = n->params;
+  roof_status st = roof_require_input(g, n, 0, NULL, err);
+  if (st != ROOF_OK) return st;
+  const roof_value* x = roof_in(g, n, 0);
+  if (p->num_perm == 0) {
+    for (int d = 0; d < x->rank; d++) p->perm[d] = x->rank - 1 - d;
+    p->num_perm = (size_t)x->rank;
+  }
+  if (p->num_perm != (size_t)x->rank) return roof_node_fail(err, ROOF_E_DATA, g, n, "perm has %zu axes for rank %d", p->num_perm, x->rank);
+  bool used[ROOF_MAX_RANK] = {false};
+  int64_t dims[ROOF_MAX_RANK];
+  for (int d = 0; d < x->rank; d++) {
+    int64_t a = p->perm[d];
+    if (a < 0 || a >= x->rank || used[a]) return roof_node_fail(err, ROOF_E_DATA, g, n, "perm is not a permutation of 0..%d", x->rank - 1);
+    used[a] = true;
+    dims[d] = x->dims[a];
+  }
+  roof_value_set_shape(roof_out(g, n, 0), x->dtype, x->rank, dims);
+  return ROOF_OK;
+}
+
+static roof_status ref_transpose(roof_kernel* k, roof_error* err) {
+  const move_params* p = k->params;
+  const roof_tensor* x = &k->in[0];
+  roof_tensor v = *x;
+  for (int d = 0; d < x->rank; d++) {
+    v.dims[d] = x->dims[p->perm[d]];
+    v.strides[d] = x->strides[p->perm[d]];
+  }
+  if (roof_tensor_count(&v)) roof_tensor_copy(&v, &k->out[0]);
+  return ROOF_OK;
+}
+
+/* ---- Gather ---- */
+
+static const int kIndexTypes[] = {ROOF_DT_INT64, ROOF_DT_INT32, 0};
+
+static roof_status infer_gather(roof_graph* g, roof_node* n, roof_error* err) {
+  move_params* p = n->params;
+  roof_status st = roof_require_input(g, n, 0, NULL, err);
+  if (st == ROOF_OK) st = roof_require_input(g, n, 1, kIndexTypes, err);
+  if (st != ROOF_OK) return st;
+  const roof_value *x = roof_in(g, n, 0), *ix = roof_in(g, n, 1);
+  int axis;
+  st = roof_norm_axis(g, n, "axis", p->axis, x->rank, &axis, err);
+  if (st != ROOF_OK) return st;
+  p->axis = axis;
+  int r = x->rank - 1 + ix->rank;
+  if (r > ROOF_MAX_RANK) return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "output rank %d exceeds %d", r, ROOF_MAX_RANK);
+  int64_t dims[ROOF_MAX_RANK];
+  int o = 0;
+  for (int d = 0; d < axis; d++) dims[o++] = x->dims[d];
+  for (int d = 0; d < ix->rank; d++) dims[o++] = ix->dims[d];
+  for (int d = axis + 1; d < x->rank; d++) dims[o++] = x->dims[d];
+  if (roof_value_has_data(ix)) { /* constant indices are checked once, here */
+    uint64_t cnt = 0;
+    roof_value_count(ix, &cnt);
+    for (uint64_t i = 0; i < cnt; i++) {
+      int64_t v = roof_load_i64(ix->dtype, ix->data, (int64_t)i);
+      if (v < -x->dims[axis] || v >= x->dims[axis]) {
+        char b[ROOF_NAME_BUF];
+        return roof_node_fail(err, ROOF_E_DATA, g, n, "tensor '%s': index %lld is outside [%lld, %lld)", ROOF_SAFE(ix->name, b),
+                              (long long)v, (long long)-x->dims[axis], (long long)x->dims[axis]);
+      }
+    }
+  }
+  roof_value_set_shape(roof_out(g, n, 0), x->dtype, r, dims);
+  return ROOF_OK;
+}
+
+static roof_status ref_gather(roof_kernel* k, roof_error* err) {
+  const move_params* p = k->params;
+  const roof_tensor *x = &k->in[0], *ix = &k->in[1];
+  roof_tensor* y = &k->out[0];
+  int axis = (int)p->axis, ir = ix->rank;
+  size_t es = roof_dtype_size(x->dtype);
+  int64_t len = x->dims[axis];
+  /* indices first: a bad one is data, not a crash */
+  uint64_t icount = roof_tensor_count(ix);
+  int64_t ii[ROOF_MAX_RANK] = {0};
+  for (uint64_t c = 0; c < icount; c++) {
+    int64_t v = roof_load_i64(ix->dtype, ix->data, roof_offset(ix, ii));
+    if (v < -len || v >= len) {
+      char b[ROOF_NAME_BUF];
+      const roof_value* iv = roof_in(k->g, k->node, 1);
+      return roof_node_fail(err, ROOF_E_DATA, k->g, k->node, "tensor '%s': index %lld is outside [%lld, %lld)",
+                            ROOF_SAFE(iv ? iv->name : "", b), (long long)v, (long long)-len, (long long)len);
+    }
+    roof_index_next(ii, ix->dims, ir);
+  }
+  if (roof_tensor_count(y) == 0) return ROOF_OK;
+  int64_t yi[ROOF_MAX_RANK] = {0};
+  do {
+    int64_t xi[ROOF_MAX_RANK], iidx[ROOF_MAX_RANK];
+    for (int d = 0; d < axis; d++) xi[d] = yi[d];
+    for (int d = 0; d < ir; d++) iidx[d] = yi[axis + d];
+    int64_t v = roof_load_i64(ix->dtype, ix->data, roof_offset(ix, iidx));
+    xi[axis] = v < 0 ? v + len : v;
+    for (int d = axis + 1; d < x->rank; d++) xi[d] = yi[d - 1 + ir];
+    memcpy((char*)y->data + roof_offset(y, yi) * (int64_t)es, (const char*)x->data + roof_offset(x, xi) * (int64_t)es, es);
+  } while (roof_index_next(yi, y->dims, y->rank));
+  return ROOF_OK;
+}
+
+/* ---- Pad ---- */
+
+static roof_status parse_pad(const roof_graph* g, const roof_node* n, void* params, roof_error* err) {
+  move_params* p = params;
+  const char* mode;
+  roof_status st = roof_attr_get_string(g, n, "mode", "constant", &mode, err);
+  if (st != ROOF_OK) return st;
+  if (strcmp(mode, "constant") == 0) p->pad_mode = 0;
+  else if (strcmp(mode, "reflect") == 0) p->pad_mode = 1;
+  else if (strcmp(mode, "edge") == 0) p->pad_mode = 2;
+  else return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "pad mode is not supported");
+  if (g->opset < 11) {
+    float v;
+    const int64_t* pads;
+    size_t cnt;
+    st = roof_attr_get_float(g, n, "value", 0.0f, &v, err);
+    if (st == ROOF_OK) st = roof_attr_get_ints(g, n, "pads", &pads, &cnt, err);
+    if (st != ROOF_OK) return st;
+    if (cnt > 2 * ROOF_MAX_RANK) return roof_node_fail(err, ROOF_E_DATA, g, n, "attribute 'pads' has %zu values", cnt);
+    if (cnt) memcpy(p->pads, pads, cnt * sizeof(int64_t));
+    p->num_split = cnt; /* pads count */
+    p->pad_value = v;
+  }
+  return ROOF_OK;
+}
+
+static roof_status infer_pad(roof_graph* g, roof_node* n, roof_error* err) {
+  move_params* p = n->params;
+  roof_status st = roof_require_input(g, n, 0, NULL, err);
+  if (st != ROOF_OK) return st;
+  const roof_value* x = roof_in(g, n, 0);
+  int r = x->rank;
+  int64_t raw[2 * ROOF_MAX_RANK];
+  size_t cnt = p->num_split;
+  memcpy(raw, p->pads, sizeof(raw));
+  if (g->opset >= 11) {
+    if ((st = roof_const_ints(g, n, 1, raw, 2 * ROOF_MAX_RANK, &cnt, err)) != ROOF_OK) return st;
+    const roof_value* cv = roof_in(g, n, 2);
+    if (cv && roof_value_has_data(cv)) p->pad_value = roof_load_f64(cv->dtype, cv->data, 0);
+    else if (cv) return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "constant_value must be known at load time");
+  }
+  int64_t axes[ROOF_MAX_RANK];
+  size_t na = 0;
+  if (g->opset >= 18 && roof_in(g, n, 3)) {
+    if ((st = roof_const_ints(g, n, 3, axes, ROOF_MAX_RANK, &na, err)) != ROOF_OK) return st;
+  } else {
+    na = (size_t)r;
+    for (int d = 0; d < r; d++) axes[d] = d;
+  }
+  if (cnt != 2 * na) return roof_node_fail(err, ROOF_E_DATA, g, n, "pads has %zu values for %zu axes", cnt, na);
+  memset(p->pads, 0, sizeof(p->pads));
+  for (size_t i = 0; i < na; i++) {
+    int a;
+    if ((st = roof_norm_axis(g, n, "axes", axes[i], r, &a, err)) != ROOF_OK) return st;
+    p->pads[a] = raw[i];
+    p->pads[a + r] = raw[i + na];
+  }
+  int64_t dims[ROOF_MAX_RANK];
+  for (int d = 0; d < r; d++) {
+    dims[d] = x->dims[d] + p->pads[d] + p->pads[d + r];
+    if (dims[d] < 0) return roof_node_fail(err, ROOF_E_DATA, g, n, "padding makes axis %d negative", d);
+    if (p->pad_mode && x->dims[d] == 0 && dims[d] > 0) return roof_node_fail(err, ROOF_E_DATA, g, n, "cannot %s-pad an empty axis", p->pad_mode == 1 ? "reflect" : "edge");
+  }
+  roof_value_set_shape(roof_out(g, n, 0), x->dtype, r, dims);
+  return ROOF_OK;
+}
+
+static roof_status ref_pad(roof_kernel* k, roof_error* err) {
+  const move_params* p = k->params;
+  const roof_tensor* x = &k->in[0];
+  roof_tensor* y = &k->out[0];
+  int r = x->rank;
+  size_t es = roof_dtype_size(x->dtype);
+  if (roof_tensor_count(y) == 0) return ROOF_OK;
+  int64_t yi[ROOF_MAX_RANK] = {0};
+  do {
+    int64_t xi[ROOF_MAX_RANK];
+    bool inside = true;
+    for (int d = 0; d < r; d++) {
+      int64_t v = yi[d] - p->pads[d], len = x->dims[d];
+      if (v < 0 || v >= len) {
+        if (p->pad_mode == 0) inside = false;
+        else if (p->pad_mode == 2) v = v < 0 ? 0 : len - 1;
+        else if (len == 1) v = 0;
+        else {
+          int64_t period = 2 * (len - 1); /* reflect without repeating the edge */
+          v = ((v % period) + period) % period;
+          if (v >= len) v = period - v;
+        }
+      }
+      xi[d] = v;
+    }
+    int64_t yo = roof_offset(y, yi);
+    if (inside) memcpy((char*)y->data + yo * (int64_t)es, (const char*)x->data + roof_offset(x, xi) * (int64_t)es, es);
+    else if (y->dtype == ROOF_DT_FLOAT || y->dtype == ROOF_DT_DOUBLE) roof_store_f64(y->dtype, y->data, yo, p->pad_value);
+    else roof_store_i64(y->dtype, y->data, yo, (int64_t)p->pad_value);
+  } while (roof_index_next(yi, y->dims, r));
+  return ROOF_OK;
+}
+
+#define MOVE_DESC(SYM, NAME, SINCE, UNTIL, PARSE, INFER, CREATE, RUN, REF)                                    \
+  const roof_op_desc roof_op_##SYM = {                                                                        \
+      .op_type = NAME, .domain = "", .since_version = SINCE, .until_version = UNTIL, .layout = ROOF_LR_ANY,  \
+      .params_size = sizeof(move_params), .parse = PARSE, .infer = INFER, .cost = cost_copy,                 \
+      .create = CREATE, .run = RUN, .ref = REF,                                                              \
+  }
+
+MOVE_DESC(Concat, "Concat", 1, 1000, parse_axis, infer_concat, create_move, run_concat, ref_concat);
+MOVE_DESC(Split_2, "Split", 1, 12, parse_split, infer_split, create_move, run_split, ref_split);
+MOVE_DESC(Split_13, "Split", 13, 1000, parse_split, infer_split, create_move, run_split, ref_split);
+MOVE_DESC(Slice_1, "Slice", 1, 9, parse_slice, infer_slice, NULL, NULL, ref_slice);
+MOVE_DESC(Slice_10, "Slice", 10, 1000, parse_slice, infer_slice, NULL, NULL, ref_slice);
+MOVE_DESC(Transpose, "Transpose", 1, 1000, parse_transpose, infer_transpose, NULL, NULL, ref_transpose);
+MOVE_DESC(Gather, "Gather", 1, 1000, parse_axis, infer_gather, NULL, NULL, ref_gather);
+MOVE_DESC(Pad_2, "Pad", 1, 10, parse_pad, infer_pad, NULL, NULL, ref_pad);
+MOVE_DESC(Pad_11, "Pad", 11, 1000, parse_pad, infer_pad, NULL, NULL, ref_pad);

@@ -1,0 +1,81 @@
+/* LayoutConvert (domain ai.rooftop): the NCHW <-> NHWC copy the layout pass inserts. Its
+ * input and output views already carry the two layouts; the kernel is a cache-blocked 2-D
+ * transpose per image ([C, HW] <-> [HW, C]), parallel over images and row blocks. */
+#include <stdio.h>
+#include <string.h>
+
+#include "common.h"
+
+#define ROOF_TILE 32
+
+static roof_status infer_layout(roof_graph* g, roof_node* n, roof_error* err) { return roof_infer_same(g, n, err); }
+
+/* no arithmetic: only bytes */
+static void cost_layout(const roof_graph* g, const roof_node* n, roof_cost* c) {
+  c->bytes_read = roof_cost_input_bytes(g, n);
+  c->bytes_written = roof_cost_output_bytes(g, n);
+  c->formula = "layout";
+  c->has_model = true;
+}
+
+static int describe_layout(const roof_graph* g, const roof_node* n, char* buf, size_t size) {
+  const roof_value* y = roof_out(g, n, 0);
+  return snprintf(buf, size, "%s", y->layout == ROOF_LAYOUT_NHWC ? "nchw->nhwc" : "nhwc->nchw");
+}
+
+typedef struct transpose_task {
+  const float* src;
+  float* dst;
+  size_t rows, cols; /* source viewed as [rows, cols] per image, destination [cols, rows] */
+} transpose_task;
+
+static void transpose_tile(void* ctx, size_t img, size_t r0, size_t c0, size_t nr, size_t nc) {
+  const transpose_task* t = ctx;
+  const float* s = t->src + img * t->rows * t->cols;
+  float* d = t->dst + img * t->rows * t->cols;
+  for (size_t r = r0; r < r0 + nr; r++) {
+    for (size_t c = c0; c < c0 + nc; c++) d[c * t->rows + r] = s[r * t->cols + c];
+  }
+}
+
+static roof_status create_layout(roof_kernel* k, roof_error* err) {
+  const roof_tensor *x = &k->in[0], *y = &k->out[0];
+  if (x->rank != 4 || x->dtype != ROOF_DT_FLOAT) return ROOF_E_UNSUPPORTED;
+  bool to_nhwc = roof_tensor_is_plain(x) && roof_tensor_is_nhwc(y);
+  bool to_nchw = roof_tensor_is_nhwc(x) && roof_tensor_is_plain(y);
+  return to_nhwc || to_nchw ? ROOF_OK : ROOF_E_UNSUPPORTED;
+}
+
+static roof_status run_layout(roof_kernel* k) {
+  const roof_tensor *x = &k->in[0], *y = &k->out[0];
+  size_t C = (size_t)x->dims[1], HW = (size_t)(x->dims[2] * x->dims[3]);
+  bool to_nhwc = roof_tensor_is_plain(x) && !roof_tensor_is_plain(y);
+  transpose_task t = {x->data, y->data, to_nhwc ? C : HW, to_nhwc ? HW : C};
+  if (C == 1 || HW == 1 || !(to_nhwc || roof_tensor_is_nhwc(x))) { /* same bytes in both layouts */
+    memcpy(y->data, x->data, (size_t)roof_tensor_count(x) * sizeof(float));
+    return ROOF_OK;
+  }
+  if (k->pool) {
+    pthreadpool_parallelize_3d_tile_2d(k->pool, transpose_tile, &t, (size_t)x->dims[0], t.rows, t.cols, ROOF_TILE, ROOF_TILE, 0);
+  } else {
+    for (size_t i = 0; i < (size_t)x->dims[0]; i++) {
+      for (size_t r = 0; r < t.rows; r += ROOF_TILE) {
+        for (size_t c = 0; c < t.cols; c += ROOF_TILE) {
+          transpose_tile(&t, i, r, c, t.rows - r < ROOF_TILE ? t.rows - r : ROOF_TILE, t.cols - c < ROOF_TILE ? t.cols - c : ROOF_TILE);
+        }
+      }
+    }
+  }
+  return ROOF_OK;
+}
+
+static roof_status ref_layout(roof_kernel* k, roof_error* err) {
+  roof_tensor_copy(&k->in[0], &k->out[0]);
+  return ROOF_OK;
+}
+
+const roof_op_desc roof_op_LayoutConvert = {
+    .op_type = "LayoutConvert", .domain = "ai.rooftop", .since_version = 1, .until_version = 1000,
+    .layout = ROOF_LR_ANY, .params_size = 0, .infer = infer_layout, .cost = cost_layout, .describe = describe_layout,
+    .create = create_layout, .run = run_layout, .ref = ref_layout,
+};

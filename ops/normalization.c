@@ -1,0 +1,279 @@
+/* BatchNormalization (inference) as a per-channel scale and shift, and Softmax. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+
+typedef struct bn_params {
+  float epsilon;
+} bn_params;
+
+static roof_status parse_bn(const roof_graph* g, const roof_node* n, void* params, roof_error* err) {
+  bn_params* p = params;
+  roof_status st = roof_attr_get_float(g, n, "epsilon", 1e-5f, &p->epsilon, err);
+  int64_t tm = 0, spatial = 1;
+  if (st == ROOF_OK) st = roof_attr_get_int(g, n, "training_mode", 0, &tm, err);
+  if (st == ROOF_OK) st = roof_attr_get_int(g, n, "spatial", 1, &spatial, err);
+  if (st != ROOF_OK) return st;
+  int outs = 0;
+  for (int o = 0; o < n->num_outputs; o++) outs += n->outputs[o] >= 0;
+  if (tm || outs > 1) return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "training-mode BatchNormalization is not supported");
+  if (!spatial) return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "spatial=0 is not supported");
+  return ROOF_OK;
+}
+
+static roof_status infer_bn(roof_graph* g, roof_node* n, roof_error* err) {
+  roof_status st = ROOF_OK;
+  for (int i = 0; i < 5 && st == ROOF_OK; i++) st = roof_require_input(g, n, i, roof_float_only, err);
+  if (st != ROOF_OK) return st;
+  const roof_value* x = roof_in(g, n, 0);
+  if (x->rank < 2) return roof_node_fail(err, ROOF_E_DATA, g, n, "input rank %d must be >= 2", x->rank);
+  for (int i = 1; i < 5; i++) {
+    const roof_value* v = roof_in(g, n, i);
+    uint64_t cnt = 0;
+    if (!roof_value_count(v, &cnt) || cnt != (uint64_t)x->dims[1]) {
+      char b[ROOF_NAME_BUF];
+      return roof_node_fail(err, ROOF_E_DATA, g, n, "tensor '%s': input %d must hold %lld channel values",
+                            ROOF_SAFE(v->name, b), i, (long long)x->dims[1]);
+    }
+  }
+  return roof_infer_same(g, n, err);
+}
+
+/* y = x * s + t: one multiply and one add per element */
+static void cost_bn(const roof_graph* g, const roof_node* n, roof_cost* c) {
+  roof_cost_eltwise(g, n, c);
+  c->flops *= 2;
+  c->formula = "scale_shift";
+}
+
+typedef struct bn_state {
+  float* scale;
+  float* shift;
+  int64_t channels, inner, outer; /* physical: outer x channels x inner (inner = 1 for NHWC) */
+  bool channels_last;
+} bn_state;
+
+static void bn_coeffs(const roof_kernel* k, float* scale, float* shift) {
+  const bn_params* p = k->params;
+  int64_t C = k->in[0].dims[1];
+  for (int64_t c = 0; c < C; c++) {
+    double g = ((const float*)k->in[1].data)[c * k->in[1].strides[0]];
+    double b = ((const float*)k->in[2].data)[c * k->in[2].strides[0]];
+    double m = ((const float*)k->in[3].data)[c * k->in[3].strides[0]];
+    double v = ((const float*)k->in[4].data)[c * k->in[4].strides[0]];
+    double s = g / sqrt(v + (double)p->epsilon);
+    scale[c] = (float)s;
+    shift[c] = (float)(b - m * s);
+  }
+}
+
+static roof_status ref_bn(roof_kernel* k, roof_error* err) {
+  const roof_tensor* x = &k->in[0];
+  roof_tensor* y = &k->out[0];
+  int64_t C = x->dims[1];
+  float* sc = malloc(sizeof(float) * (size_t)(2 * C + 1));
+  if (sc == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory");
+  bn_coeffs(k, sc, sc + C);
+  int64_t i[ROOF_MAX_RANK] = {0};
+  if (roof_tensor_count(x)) {
+    do {
+      float v = ((const float*)x->data)[roof_offset(x, i)];
+      ((float*)y->data)[roof_offset(y, i)] = v * sc[i[1]] + sc[C + i[1]];
+    } while (roof_index_next(i, x->dims, x->rank));
+  }
+  free(sc);
+  return ROOF_OK;
+}
+
+static bool all_const(const roof_kernel* k) {
+  for (int i = 1; i < 5; i++) {
+    const roof_value* v = roof_in(k->g, k->node, i);
+    if (!v || !v->data || !(v->flags & ROOF_VAL_CONST)) return false;
+  }
+  return true;
+}
+
+/* Fast path: coefficients computed once; the run is a streaming multiply-add. */
+static roof_status create_bn(roof_kernel* k, roof_error* err) {
+  const roof_tensor *x = &k->in[0], *y = &k->out[0];
+  bool nhwc = roof_tensor_is_nhwc(x) && roof_tensor_is_nhwc(y) && x->rank == 4;
+  bool plain = roof_tensor_is_plain(x) && roof_tensor_is_plain(y);
+  if (!all_const(k) || !(nhwc || plain)) return ROOF_E_UNSUPPORTED;
+  bn_state* s = calloc(1, sizeof(bn_state));
+  if (s == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory");
+  k->state = s;
+  s->channels = x->dims[1];
+  s->scale = malloc(sizeof(float) * (size_t)(2 * s->channels + 1));
+  if (s->scale == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory");
+  s->shift = s->scale + s->channels;
+  bn_coeffs(k, s->scale, s->shift);
+  uint64_t total = roof_tensor_count(x);
+  s->channels_last = nhwc && !plain;
+  s->inner = s->channels_last ? 1 : (int64_t)(total / (uint64_t)x->dims[0] / (uint64_t)s->channels);
+  s->outer = (int64_t)(total / (uint64_t)s->channels / (uint64_t)s->inner);
+  return ROOF_OK;
+}
+
+typedef struct bn_task {
+  const bn_state* s;
+  const float* x;
+  float* y;
+} bn_task;
+
+static void bn_rows(void* ctx, size_t row) {
+  const bn_task* t = ctx;
+  const bn_state* s = t->s;
+  if (s->channels_last) { /* row = one pixel: [C] */
+    const float* x = t->x + row * (size_t)s->channels;
+    float* y = t->y + row * (size_t)s->channels;
+    for (int64_t c = 0; c < s->channels; c++) y[c] = x[c] * s->scale[c] + s->shift[c];
+  } else { /* row = one (n, c) plane: [inner] */
+    int64_t c = (int64_t)(row % (size_t)s->channels);
+    const float* x = t->x + row * (size_t)s->inner;
+    float* y = t->y + row * (size_t)s->inner;
+    float a = s->scale[c], b = s->shift[c];
+    for (int64_t i = 0; i < s->inner; i++) y[i] = x[i] * a + b;
+  }
+}
+
+static roof_status run_bn(roof_kernel* k) {
+  const bn_state* s = k->state;
+  bn_task t = {s, k->in[0].data, k->out[0].data};
+  size_t rows = s->channels_last ? (size_t)s->outer : (size_t)(s->outer * s->channels);
+  if (k->pool) pthreadpool_parallelize_1d(k->pool, bn_rows, &t, rows, 0);
+  else for (size_t r = 0; r < rows; r++) bn_rows(&t, r);
+  return ROOF_OK;
+}
+
+static void destroy_bn(roof_kernel* k) {
+  bn_state* s = k->state;
+  if (s) free(s->scale);
+  free(s);
+  k->state = NULL;
+}
+
+const roof_op_desc roof_op_BatchNormalization = {
+    .op_type = "BatchNormalization", .domain = "", .since_version = 1, .until_version = 1000,
+    .flags = ROOF_OPF_INPLACE, .layout = ROOF_LR_NHWC, .params_size = sizeof(bn_params),
+    .parse = parse_bn, .infer = infer_bn, .cost = cost_bn, .create = create_bn, .run = run_bn,
+    .destroy = destroy_bn, .ref = ref_bn,
+};
+
+/* ---- Softmax ---- */
+
+typedef struct softmax_params {
+  int64_t axis;
+  int coerce_2d; /* opsets < 13: flatten dims [axis, rank) into one */
+} softmax_params;
+
+static roof_status parse_softmax(const roof_graph* g, const roof_node* n, void* params, roof_error* err) {
+  softmax_params* p = params;
+  p->coerce_2d = g->opset < 13;
+  return roof_attr_get_int(g, n, "axis", p->coerce_2d ? 1 : -1, &p->axis, err);
+}
+
+static roof_status infer_softmax(roof_graph* g, roof_node* n, roof_error* err) {
+  roof_status st = roof_require_input(g, n, 0, roof_float_only, err);
+  if (st != ROOF_OK) return st;
+  int axis;
+  softmax_params* p = n->params;
+  const roof_value* x = roof_in(g, n, 0);
+  st = roof_norm_axis(g, n, "axis", p->axis, x->rank, &axis, err);
+  if (st != ROOF_OK) return st;
+  p->axis = axis;
+  return roof_infer_same(g, n, err);
+}
+
+/* exp, sum, divide: about 3 flops per element (exp counted as one) */
+static void cost_softmax(const roof_graph* g, const roof_node* n, roof_cost* c) {
+  roof_cost_eltwise(g, n, c);
+  c->flops *= 3;
+  c->formula = "softmax";
+}
+
+/* Reduced group: dims [axis, rank) when coerced, else dim `axis` alone. */
+static roof_status ref_softmax(roof_kernel* k, roof_error* err) {
+  const softmax_params* p = k->params;
+  const roof_tensor* x = &k->in[0];
+  roof_tensor* y = &k->out[0];
+  int r = x->rank;
+  int64_t outer_dims[ROOF_MAX_RANK], red_dims[ROOF_MAX_RANK];
+  int ro = 0, rr = 0;
+  int red_axis[ROOF_MAX_RANK], outer_axis[ROOF_MAX_RANK];
+  for (int i = 0; i < r; i++) {
+    bool red = p->coerce_2d ? i >= p->axis : i == p->axis;
+    if (red) { red_axis[rr] = i; red_dims[rr++] = x->dims[i]; }
+    else { outer_axis[ro] = i; outer_dims[ro++] = x->dims[i]; }
+  }
+  if (roof_tensor_count(x) == 0) return ROOF_OK;
+  int64_t oi[ROOF_MAX_RANK] = {0};
+  do {
+    int64_t idx[ROOF_MAX_RANK] = {0}, ri[ROOF_MAX_RANK] = {0};
+    for (int i = 0; i < ro; i++) idx[outer_axis[i]] = oi[i];
+    double mx = -INFINITY, sum = 0.0;
+    do {
+      for (int i = 0; i < rr; i++) idx[red_axis[i]] = ri[i];
+      double v = ((const float*)x->data)[roof_offset(x, idx)];
+      mx = v > mx ? v : mx;
+    } while (roof_index_next(ri, red_dims, rr));
+    do {
+      for (int i = 0; i < rr; i++) idx[red_axis[i]] = ri[i];
+      sum += exp(((const float*)x->data)[roof_offset(x, idx)] - mx);
+    } while (roof_index_next(ri, red_dims, rr));
+    do {
+      for (int i = 0; i < rr; i++) idx[red_axis[i]] = ri[i];
+      ((float*)y->data)[roof_offset(y, idx)] = (float)(exp(((const float*)x->data)[roof_offset(x, idx)] - mx) / sum);
+    } while (roof_index_next(ri, red_dims, rr));
+  } while (ro > 0 && roof_index_next(oi, outer_dims, ro));
+  return ROOF_OK;
+}
+
+typedef struct softmax_state {
+  size_t batch;
+} softmax_state;
+
+/* XNNPACK reduces over the innermost contiguous dim: plain with the reduced dims last, or an
+ * NHWC tensor reduced over C alone. */
+static roof_status create_softmax(roof_kernel* k, roof_error* err) {
+  const softmax_params* p = k->params;
+  const roof_tensor *x = &k->in[0], *y = &k->out[0];
+  uint64_t total = roof_tensor_count(x), channels;
+  if (roof_tensor_is_plain(x) && roof_tensor_is_plain(y) && (p->coerce_2d || p->axis == x->rank - 1)) {
+    channels = 1;
+    for (int i = (int)p->axis; i < x->rank; i++) channels *= (uint64_t)x->dims[i];
+  } else if (!p->coerce_2d && p->axis == 1 && x->rank == 4 && roof_tensor_is_nhwc(x) && roof_tensor_is_nhwc(y)) {
+    channels = (uint64_t)x->dims[1];
+  } else {
+    return ROOF_E_UNSUPPORTED;
+  }
+  if (channels == 0 || total == 0) return ROOF_E_UNSUPPORTED;
+  softmax_state* s = calloc(1, sizeof(*s));
+  if (s == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory");
+  s->batch = (size_t)(total / channels);
+  k->state = s;
+  enum xnn_status xs = xnn_create_softmax_nc_f32((size_t)channels, (size_t)channels, (size_t)channels, 0, &k->xop[0]);
+  return roof_xnn_check(xs, k, "create softmax", err);
+}
+
+static roof_status setup_softmax(roof_kernel* k, roof_error* err) {
+  const softmax_state* s = k->state;
+  enum xnn_status xs = xnn_setup_softmax_nc_f32(k->xop[0], s->batch, k->in[0].data, k->out[0].data, k->pool);
+  return roof_xnn_check(xs, k, "setup softmax", err);
+}
+
+const roof_op_desc roof_op_Softmax_1 = {
+    .op_type = "Softmax", .domain = "", .since_version = 1, .until_version = 12,
+    .flags = ROOF_OPF_XNNPACK, .layout = ROOF_LR_ANY, .params_size = sizeof(softmax_params),
+    .parse = parse_softmax, .infer = infer_softmax, .cost = cost_softmax, .create = create_softmax,
+    .setup = setup_softmax, .destroy = roof_xnn_destroy, .ref = ref_softmax,
+};
+
+const roof_op_desc roof_op_Softmax_13 = {
+    .op_type = "Softmax", .domain = "", .since_version = 13, .until_version = 1000,
+    .flags = ROOF_OPF_XNNPACK, .layout = ROOF_LR_ANY, .params_size = sizeof(softmax_params),
+    .parse = parse_softmax, .infer = infer_softmax, .cost = cost_softmax, .create = create_softmax,
+    .setup = setup_softmax, .destroy = roof_xnn_destroy, .ref = ref_softmax,
+};

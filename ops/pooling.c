@@ -1,0 +1,233 @@
+/* MaxPool, AveragePool, GlobalAveragePool: XNNPACK for 2-D NHWC, reference for any case. */
+#include <float.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common.h"
+#include "fused_act.h"
+
+typedef struct pool_params {
+  roof_act act; /* first: see fused_act.h */
+  roof_spatial sp;
+  int is_max;
+} pool_params;
+
+static roof_status parse_pool(const roof_graph* g, const roof_node* n, void* params, roof_error* err) {
+  pool_params* p = params;
+  roof_act_init(&p->act);
+  p->is_max = strcmp(n->op_type, "MaxPool") == 0;
+  const roof_attr* ks = roof_node_attr(n, "kernel_shape");
+  if (ks == NULL || ks->type != ROOF_ATTR_INTS || ks->n < 1 || ks->n > 3) {
+    return roof_node_fail(err, ROOF_E_DATA, g, n, "attribute 'kernel_shape' must list 1 to 3 sizes");
+  }
+  roof_status st = roof_spatial_parse(g, n, (int)ks->n, &p->sp, err);
+  if (st != ROOF_OK) return st;
+  int64_t so;
+  st = roof_attr_get_int(g, n, "storage_order", 0, &so, err);
+  if (st == ROOF_OK && so != 0) return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "storage_order 1 is not supported");
+  if (p->is_max && n->num_outputs > 1 && n->outputs[1] >= 0) {
+    return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "the Indices output of MaxPool is not supported");
+  }
+  if (!p->is_max) {
+    for (int i = 0; i < p->sp.nsp; i++) {
+      if (p->sp.dilations[i] != 1) return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "dilated AveragePool is not supported");
+    }
+  }
+  return st;
+}
+
+static roof_status infer_pool(roof_graph* g, roof_node* n, roof_error* err) {
+  pool_params* p = n->params;
+  roof_status st = roof_require_input(g, n, 0, roof_float_only, err);
+  if (st != ROOF_OK) return st;
+  const roof_value* x = roof_in(g, n, 0);
+  if (x->rank != p->sp.nsp + 2) {
+    return roof_node_fail(err, ROOF_E_DATA, g, n, "input rank %d does not match %d kernel dims", x->rank, p->sp.nsp);
+  }
+  int64_t dims[ROOF_MAX_RANK] = {x->dims[0], x->dims[1]};
+  st = roof_spatial_infer(g, n, &p->sp, x->dims + 2, dims + 2, err);
+  if (st == ROOF_OK) roof_value_set_shape(roof_out(g, n, 0), ROOF_DT_FLOAT, x->rank, dims);
+  return st;
+}
+
+static roof_status infer_gap(roof_graph* g, roof_node* n, roof_error* err) {
+  roof_status st = roof_require_input(g, n, 0, roof_float_only, err);
+  if (st != ROOF_OK) return st;
+  const roof_value* x = roof_in(g, n, 0);
+  if (x->rank < 3) return roof_node_fail(err, ROOF_E_DATA, g, n, "input rank %d must be >= 3", x->rank);
+  int64_t dims[ROOF_MAX_RANK];
+  for (int i = 0; i < x->rank; i++) dims[i] = i < 2 ? x->dims[i] : 1;
+  roof_value_set_shape(roof_out(g, n, 0), ROOF_DT_FLOAT, x->rank, dims);
+  return ROOF_OK;
+}
+
+/* flops = window size per output element (compares for max, adds for average) */
+static void cost_pool(const roof_graph* g, const roof_node* n, roof_cost* c) {
+  const pool_params* p = n->params;
+  uint64_t out = 0, window = 1;
+  roof_value_count(roof_out(g, n, 0), &out);
+  for (int i = 0; i < p->sp.nsp; i++) window *= (uint64_t)p->sp.kernel[i];
+  c->flops = out * window;
+  c->bytes_read = roof_cost_input_bytes(g, n);
+  c->bytes_written = roof_cost_output_bytes(g, n);
+  c->formula = "pool";
+  c->has_model = true;
+}
+
+/* flops = one add per input element */
+static void cost_gap(const roof_graph* g, const roof_node* n, roof_cost* c) {
+  uint64_t in = 0;
+  roof_value_count(roof_in(g, n, 0), &in);
+  c->flops = in;
+  c->bytes_read = roof_cost_input_bytes(g, n);
+  c->bytes_written = roof_cost_output_bytes(g, n);
+  c->formula = "gap";
+  c->has_model = true;
+}
+
+static int describe_pool(const roof_graph* g, const roof_node* n, char* buf, size_t size) {
+  const pool_params* p = n->params;
+  if (p->sp.nsp != 2) return snprintf(buf, size, "%dd", p->sp.nsp);
+  return snprintf(buf, size, "k%lldx%lld s%lld p%lld%s", (long long)p->sp.kernel[0], (long long)p->sp.kernel[1],
+                  (long long)p->sp.strides[0], (long long)p->sp.pads[0], p->sp.ceil_mode ? " ceil" : "");
+}
+
+static roof_status ref_pool(roof_kernel* k, roof_error* err) {
+  const pool_params* p = k->params;
+  const roof_tensor* x = &k->in[0];
+  roof_tensor* y = &k->out[0];
+  int nsp = p->sp.nsp;
+  int64_t yi[ROOF_MAX_RANK] = {0};
+  do {
+    double acc = p->is_max ? -INFINITY : 0.0;
+    int64_t count = 0, ki[3] = {0}, kd[3] = {1, 1, 1};
+    for (int i = 0; i < nsp; i++) kd[i] = p->sp.kernel[i];
+    do {
+      int64_t xi[ROOF_MAX_RANK] = {yi[0], yi[1]};
+      bool inside = true, in_padded = true;
+      for (int i = 0; i < nsp; i++) {
+        xi[i + 2] = yi[i + 2] * p->sp.strides[i] - p->sp.pads[i] + ki[i] * p->sp.dilations[i];
+        inside = inside && xi[i + 2] >= 0 && xi[i + 2] < x->dims[i + 2];
+        /* count_include_pad counts explicit padding, never the ceil-mode overhang */
+        in_padded = in_padded && xi[i + 2] < x->dims[i + 2] + p->sp.pads[i + nsp];
+      }
+      if (inside) {
+        float v = ((const float*)x->data)[roof_offset(x, xi)];
+        if (p->is_max) acc = v > acc ? v : acc;
+        else acc += v;
+        count++;
+      } else if (!p->is_max && p->sp.count_include_pad && in_padded) {
+        count++;
+      }
+    } while (roof_index_next(ki, kd, nsp));
+    float out = p->is_max ? (float)acc : (count ? (float)(acc / (double)count) : 0.0f);
+    ((float*)y->data)[roof_offset(y, yi)] = roof_act_apply(&p->act, out);
+  } while (roof_index_next(yi, y->dims, y->rank));
+  return ROOF_OK;
+}
+
+static roof_status ref_gap(roof_kernel* k, roof_error* err) {
+  const roof_tensor* x = &k->in[0];
+  roof_tensor* y = &k->out[0];
+  int64_t sp_dims[ROOF_MAX_RANK];
+  int nsp = x->rank - 2;
+  uint64_t area = 1;
+  for (int i = 0; i < nsp; i++) {
+    sp_dims[i] = x->dims[i + 2];
+    area *= (uint64_t)sp_dims[i];
+  }
+  for (int64_t n = 0; n < x->dims[0]; n++) {
+    for (int64_t c = 0; c < x->dims[1]; c++) {
+      double acc = 0.0;
+      int64_t si[ROOF_MAX_RANK] = {0};
+      do {
+        int64_t xi[ROOF_MAX_RANK] = {n, c};
+        for (int i = 0; i < nsp; i++) xi[i + 2] = si[i];
+        acc += ((const float*)x->data)[roof_offset(x, xi)];
+      } while (roof_index_next(si, sp_dims, nsp));
+      int64_t yi[ROOF_MAX_RANK] = {n, c};
+      ((float*)y->data)[roof_offset(y, yi)] = (float)(acc / (double)area);
+    }
+  }
+  return ROOF_OK;
+}
+
+/* XNNPACK average pooling divides by the number of non-padding elements, so it matches ONNX
+ * only with count_include_pad = 0 or no padding; ceil mode overhang behaves the same way. */
+static roof_status create_pool(roof_kernel* k, roof_error* err) {
+  const pool_params* p = k->params;
+  const roof_tensor *x = &k->in[0], *y = &k->out[0];
+  if (p->sp.nsp != 2 || !roof_tensor_is_nhwc(x) || !roof_tensor_is_nhwc(y)) return ROOF_E_UNSUPPORTED;
+  /* ceil mode: extend bottom/right padding so XNNPACK produces the extra row/column */
+  uint32_t pad_b = (uint32_t)p->sp.pads[2], pad_r = (uint32_t)p->sp.pads[3];
+  int64_t need_h = (y->dims[2] - 1) * p->sp.strides[0] + (p->sp.kernel[0] - 1) * p->sp.dilations[0] + 1;
+  int64_t need_w = (y->dims[3] - 1) * p->sp.strides[1] + (p->sp.kernel[1] - 1) * p->sp.dilations[1] + 1;
+  int64_t have_h = x->dims[2] + p->sp.pads[0] + pad_b, have_w = x->dims[3] + p->sp.pads[1] + pad_r;
+  bool extended = false;
+  if (need_h > have_h) { pad_b += (uint32_t)(need_h - have_h); extended = true; }
+  if (need_w > have_w) { pad_r += (uint32_t)(need_w - have_w); extended = true; }
+  bool has_pad = p->sp.pads[0] || p->sp.pads[1] || p->sp.pads[2] || p->sp.pads[3] || extended;
+  enum xnn_status s;
+  size_t c = (size_t)x->dims[1];
+  if (p->is_max) {
+    s = xnn_create_max_pooling2d_nhwc_f32((uint32_t)p->sp.pads[0], pad_r, pad_b, (uint32_t)p->sp.pads[1],
+                                          (uint32_t)p->sp.kernel[0], (uint32_t)p->sp.kernel[1], (uint32_t)p->sp.strides[0],
+                                          (uint32_t)p->sp.strides[1], (uint32_t)p->sp.dilations[0],
+                                          (uint32_t)p->sp.dilations[1], c, c, c, p->act.min, p->act.max, 0, &k->xop[0]);
+  } else {
+    if (p->sp.count_include_pad && has_pad) return ROOF_E_UNSUPPORTED;
+    s = xnn_create_average_pooling2d_nhwc_f32((uint32_t)p->sp.pads[0], pad_r, pad_b, (uint32_t)p->sp.pads[1],
+                                              (uint32_t)p->sp.kernel[0], (uint32_t)p->sp.kernel[1],
+                                              (uint32_t)p->sp.strides[0], (uint32_t)p->sp.strides[1], c, c, c,
+                                              p->act.min, p->act.max, 0, &k->xop[0]);
+  }
+  return roof_xnn_check(s, k, "create pooling", err);
+}
+
+static roof_status setup_pool(roof_kernel* k, roof_error* err) {
+  const pool_params* p = k->params;
+  const roof_tensor* x = &k->in[0];
+  enum xnn_status s =
+      p->is_max ? xnn_setup_max_pooling2d_nhwc_f32(k->xop[0], (size_t)x->dims[0], (size_t)x->dims[2], (size_t)x->dims[3],
+                                                   x->data, k->out[0].data, k->pool)
+                : xnn_setup_average_pooling2d_nhwc_f32(k->xop[0], (size_t)x->dims[0], (size_t)x->dims[2],
+                                                       (size_t)x->dims[3], x->data, k->out[0].data, k->pool);
+  return roof_xnn_check(s, k, "setup pooling", err);
+}
+
+static roof_status create_gap(roof_kernel* k, roof_error* err) {
+  const roof_tensor *x = &k->in[0], *y = &k->out[0];
+  if (x->rank != 4 || !roof_tensor_is_nhwc(x) || !(roof_tensor_is_nhwc(y) || roof_tensor_is_plain(y))) return ROOF_E_UNSUPPORTED;
+  size_t c = (size_t)x->dims[1];
+  enum xnn_status s = xnn_create_global_average_pooling_nwc_f32(c, c, c, -INFINITY, INFINITY, 0, &k->xop[0]);
+  return roof_xnn_check(s, k, "create global average pooling", err);
+}
+
+static roof_status setup_gap(roof_kernel* k, roof_error* err) {
+  const roof_tensor* x = &k->in[0];
+  enum xnn_status s = xnn_setup_global_average_pooling_nwc_f32(k->xop[0], (size_t)x->dims[0],
+                                                               (size_t)(x->dims[2] * x->dims[3]), x->data, k->out[0].data,
+                                                               k->pool);
+  return roof_xnn_check(s, k, "setup global average pooling", err);
+}
+
+const roof_op_desc roof_op_MaxPool = {
+    .op_type = "MaxPool", .domain = "", .since_version = 1, .until_version = 1000,
+    .flags = ROOF_OPF_XNNPACK | ROOF_OPF_FUSED_ACT, .layout = ROOF_LR_NHWC, .params_size = sizeof(pool_params),
+    .parse = parse_pool, .infer = infer_pool, .cost = cost_pool, .describe = describe_pool,
+    .create = create_pool, .setup = setup_pool, .destroy = roof_xnn_destroy, .ref = ref_pool,
+};
+
+const roof_op_desc roof_op_AveragePool = {
+    .op_type = "AveragePool", .domain = "", .since_version = 1, .until_version = 1000,
+    .flags = ROOF_OPF_XNNPACK | ROOF_OPF_FUSED_ACT, .layout = ROOF_LR_NHWC, .params_size = sizeof(pool_params),
+    .parse = parse_pool, .infer = infer_pool, .cost = cost_pool, .describe = describe_pool,
+    .create = create_pool, .setup = setup_pool, .destroy = roof_xnn_destroy, .ref = ref_pool,
+};
+
+const roof_op_desc roof_op_GlobalAveragePool = {
+    .op_type = "GlobalAveragePool", .domain = "", .since_version = 1, .until_version = 1000,
+    .flags = ROOF_OPF_XNNPACK, .layout = ROOF_LR_NHWC, .params_size = 0,
+    .infer = infer_gap, .cost = cost_gap, .create = create_gap, .setup = setup_gap, .destroy = roof_xnn_destroy,
+    .ref = ref_gap,
+};
