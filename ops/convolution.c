@@ -95,10 +95,9 @@ static roof_status infer_convt(roof_graph* g, roof_node* n, roof_error* err) {
     int64_t full = s * (x->dims[i + 2] - 1) + p->output_padding[i] + k;
     if (os || p->sp.auto_pad == ROOF_AUTOPAD_SAME_UPPER || p->sp.auto_pad == ROOF_AUTOPAD_SAME_LOWER) {
       int64_t want = os ? os[i + (nos == (size_t)nsp ? 0 : 2)] : x->dims[i + 2] * s;
-      int64_t total = full - want;
-      if (total < 0) return roof_node_fail(err, ROOF_E_DATA, g, n, "output_shape %lld is larger than the full output %lld", (long long)want, (long long)full);
+      int64_t total = full - want; /* negative: the output extends past the last tap (zeros + bias) */
       bool lower = p->sp.auto_pad == ROOF_AUTOPAD_SAME_LOWER;
-      p->sp.pads[i] = lower ? total - total / 2 : total / 2;
+      p->sp.pads[i] = total >= 0 ? (lower ? total - total / 2 : total / 2) : 0;
       p->sp.pads[i + nsp] = total - p->sp.pads[i];
     } else if (p->sp.auto_pad == ROOF_AUTOPAD_VALID) {
       p->sp.pads[i] = p->sp.pads[i + nsp] = 0;
@@ -285,6 +284,9 @@ static roof_status create_convt(roof_kernel* k, roof_error* err) {
   const conv_params* p = k->params;
   const roof_tensor *x = &k->in[0], *w = &k->in[1], *y = &k->out[0];
   if (p->sp.nsp != 2 || !roof_tensor_is_nhwc(x) || !roof_tensor_is_nhwc(y) || !weights_const(k)) return ROOF_E_UNSUPPORTED;
+  for (int i = 0; i < 4; i++) {
+    if (p->sp.pads[i] < 0) return ROOF_E_UNSUPPORTED;
+  }
   int64_t CI = w->dims[0], CO_G = w->dims[1], KH = w->dims[2], KW = w->dims[3], G = p->group, CI_G = CI / G;
   float* packed = malloc(sizeof(float) * (size_t)(CI * CO_G * KH * KW) + XNN_EXTRA_BYTES);
   if (packed == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory packing weights");

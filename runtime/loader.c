@@ -10,6 +10,7 @@
 
 #include "loader_internal.h"
 #include "model.h"
+#include "../ops/op.h"
 
 void roof_load_options_resolve(const roof_load_options* in, roof_load_options* out) {
   roof_load_options o = {0};
@@ -424,8 +425,31 @@ static roof_status load_opset(load_ctx* c, const Onnx__ModelProto* mp, roof_erro
       c->g->opset = os->has_version ? os->version : 1;
     }
   }
-  if (c->g->opset < 1) return roof_fail(err, ROOF_E_DATA, "%s: model imports no default-domain opset", c->path);
+  if (c->g->opset < 1) {
+    /* valid ONNX may use other domains only (training ops); nothing here can run it */
+    return roof_fail(err, mp->n_opset_import ? ROOF_E_UNSUPPORTED : ROOF_E_DATA,
+                     "%s: model imports no default-domain (ai.onnx) opset", c->path);
+  }
   c->g->ir_version = mp->has_ir_version ? mp->ir_version : 0;
+  return ROOF_OK;
+}
+
+/* An op outside the registry is the most basic refusal: report it before anything else. */
+static roof_status check_ops(load_ctx* c, const Onnx__GraphProto* gp, roof_error* err) {
+  char ob[ROOF_NAME_BUF], db[ROOF_NAME_BUF], nb[ROOF_NAME_BUF];
+  for (size_t i = 0; i < gp->n_node; i++) {
+    const Onnx__NodeProto* np = gp->node[i];
+    const char* op = np->op_type ? np->op_type : "";
+    const char* dom = np->domain ? np->domain : "";
+    if (roof_op_find(dom, op, c->g->opset)) continue;
+    const char* name = np->name && np->name[0] ? np->name : op;
+    if (roof_op_known(dom, op)) {
+      return roof_fail(err, ROOF_E_UNSUPPORTED, "%s: node '%s' (%s): op is not supported at opset %lld", c->path,
+                       ROOF_SAFE(name, nb), ROOF_SAFE(op, ob), (long long)c->g->opset);
+    }
+    return roof_fail(err, ROOF_E_UNSUPPORTED, "%s: node '%s' (%s): unknown op (domain '%s'); `rooftop ops` lists the supported ones",
+                     c->path, ROOF_SAFE(name, nb), ROOF_SAFE(op, ob), ROOF_SAFE(dom, db));
+  }
   return ROOF_OK;
 }
 
@@ -436,6 +460,7 @@ static roof_status build_graph(load_ctx* c, const Onnx__ModelProto* mp, roof_err
     return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory", c->path);
   }
   roof_status st = load_opset(c, mp, err);
+  if (st == ROOF_OK) st = check_ops(c, gp, err);
   if (st == ROOF_OK) st = load_initializers(c, gp, err);
   if (st == ROOF_OK) st = load_inputs(c, gp, err);
   if (st == ROOF_OK) st = load_nodes(c, gp, err);
