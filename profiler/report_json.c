@@ -10,27 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "diag.h"
 #include "profile.h"
 #include "report.h"
-
-static size_t utf8_seq(const unsigned char* p, size_t avail) {
-  unsigned char c = p[0];
-  size_t n;
-  uint32_t cp;
-  if (c < 0x80) return 1;
-  if ((c & 0xE0) == 0xC0) { n = 2; cp = c & 0x1F; }
-  else if ((c & 0xF0) == 0xE0) { n = 3; cp = c & 0x0F; }
-  else if ((c & 0xF8) == 0xF0) { n = 4; cp = c & 0x07; }
-  else return 0;
-  if (n > avail) return 0;
-  for (size_t i = 1; i < n; i++) {
-    if ((p[i] & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (p[i] & 0x3F);
-  }
-  if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000)) return 0;
-  if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return n;
-}
 
 char* roof_utf8_clean(const char* s) {
   if (s == NULL) s = "";
@@ -40,7 +22,7 @@ char* roof_utf8_clean(const char* s) {
   const unsigned char* p = (const unsigned char*)s;
   size_t o = 0;
   for (size_t i = 0; i < len;) {
-    size_t n = utf8_seq(p + i, len - i);
+    size_t n = roof_utf8_seq_len(p + i, len - i);
     if (n == 0) {
       memcpy(out + o, "\xEF\xBF\xBD", 3); /* U+FFFD */
       o += 3;

@@ -2,6 +2,7 @@
 #include "diag.h"
 
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 
 roof_status roof_fail(roof_error* err, roof_status status, const char* fmt, ...) {
@@ -25,7 +26,7 @@ void roof_error_prefix(roof_error* err, const char* prefix) {
 }
 
 /* Length of a valid UTF-8 sequence starting at p (1..4), or 0 when invalid. */
-static size_t utf8_len(const unsigned char* p, size_t avail) {
+size_t roof_utf8_seq_len(const unsigned char* p, size_t avail) {
   unsigned char c = p[0];
   size_t n;
   uint32_t cp;
@@ -67,7 +68,7 @@ const char* roof_name_sanitize(const char* name, char* out, size_t n) {
       while (i < len && (p[i] & 0xC0) == 0x80) i++;
       continue;
     }
-    size_t l = utf8_len(p + i, len - i);
+    size_t l = roof_utf8_seq_len(p + i, len - i);
     if (l == 1 && p[i] >= 0x20 && p[i] != 0x7F && p[i] != '\\' && p[i] != '\'' && p[i] != '"') {
       out[o++] = (char)p[i];
       i++;
@@ -83,4 +84,15 @@ const char* roof_name_sanitize(const char* name, char* out, size_t n) {
   }
   out[o] = '\0';
   return out;
+}
+
+bool roof_utf8_valid(const char* s) {
+  const unsigned char* p = (const unsigned char*)s;
+  size_t len = strlen(s);
+  for (size_t i = 0; i < len;) {
+    size_t l = roof_utf8_seq_len(p + i, len - i);
+    if (l == 0) return false;
+    i += l;
+  }
+  return true;
 }

@@ -9,6 +9,7 @@
 #define ROOF_DIAG_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "rooftop.h"
@@ -29,6 +30,11 @@ void roof_error_prefix(roof_error* err, const char* prefix);
  * backslashes and invalid UTF-8 become \xNN; longer names are cut in the middle with "...".
  * Returns out. A NULL name prints as "(null)". */
 const char* roof_name_sanitize(const char* name, char* out, size_t n);
+
+/* Length (1..4) of the valid UTF-8 sequence at p, or 0 when the bytes there are invalid
+ * (overlong forms, surrogates and code points past U+10FFFF are invalid). */
+size_t roof_utf8_seq_len(const unsigned char* p, size_t avail);
+bool roof_utf8_valid(const char* s);
 
 /* Convenience for messages: sanitized name in a caller-provided 96-byte buffer. */
 #define ROOF_NAME_BUF 96

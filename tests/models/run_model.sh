@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# One model-zoo check: run MODEL on the exported input at THREADS threads and compare with
+# torch's output (rtol 1e-3, atol 1e-4 of the output's max magnitude).
+# usage: run_model.sh ROOFTOP COMPARE ZOO_DIR NAME VARIANT(plain|raw) THREADS
+set -euo pipefail
+rooftop=$1 compare=$2 zoo=$3 name=$4 variant=$5 threads=$6
+model="$zoo/$name.onnx"
+[ "$variant" = raw ] && model="$zoo/${name}_raw.onnx"
+if [ ! -f "$model" ]; then
+  echo "missing $model: export the zoo first (tools/export_zoo.py --out $zoo)" >&2
+  exit 1
+fi
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+"$rooftop" run "$model" --input "input=$zoo/$name/input_0.pb" --threads "$threads" --output-dir "$out" >/dev/null
+"$compare" "$out/output_0.pb" "$zoo/$name/output_0.pb"

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Shared set-up of tools/demo and tools/test on Debian 12: installs the Debian packages rooftop
+# needs when any is missing (apt-get, with sudo when not root), then configures and builds
+# Release into build/. Safe to rerun: a warm machine installs nothing and rebuilds incrementally.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(cmake gcc make pkg-config libxnnpack-dev libpthreadpool-dev libprotobuf-c-dev protobuf-c-compiler
+          libcjson-dev libonnx-dev libonnx-testdata python3-onnx python3-torch python3-torchvision python3-numpy
+          valgrind)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  echo "setup: installing ${missing[*]}"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j"$(nproc)"
