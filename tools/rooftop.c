@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "compare.h"
@@ -354,7 +355,7 @@ static int cmd_run(const cli_opts* o) {
 
 /* ---- profile / info ---- */
 
-static roof_status get_hw(const cli_opts* o, uint32_t threads, pthreadpool_t pool, bool force_probe, roof_hw* hw,
+static roof_status get_hw(const cli_opts* o, uint32_t threads, bool force_probe, roof_hw* hw,
                           roof_error* err);
 
 static int cmd_profile(const cli_opts* o, bool timed) {
@@ -368,7 +369,7 @@ static int cmd_profile(const cli_opts* o, bool timed) {
   roof_hw hw;
   /* Roofs first: a probe after the runs would compete with nothing, but one before them
    * keeps the timed phase free of the probe's cache pollution. */
-  if (timed || o->hw_file) st = get_hw(o, s->threads, s->pool, false, &hw, &err);
+  if (timed || o->hw_file) st = get_hw(o, s->threads, false, &hw, &err);
   if (st == ROOF_OK && timed) st = bind_inputs(s, o, &err);
   if (st == ROOF_OK) {
     roof_profile_options po = {.runs = o->runs, .warmup = o->warmup, .timed = timed};
@@ -388,16 +389,60 @@ static int cmd_profile(const cli_opts* o, bool timed) {
   return 0;
 }
 
+/* The probe streams a buffer larger than the last-level cache; run it in a child process so
+ * that its memory never shows up in the profiled process's peak RSS. */
+static roof_status probe_isolated(uint32_t threads, roof_hw* hw, roof_error* err) {
+  int fds[2];
+  if (pipe(fds) != 0) return roof_fail(err, ROOF_E_INTERNAL, "probe: pipe failed: %s", strerror(errno));
+  fflush(NULL);
+  pid_t pid = fork();
+  if (pid < 0) {
+    close(fds[0]);
+    close(fds[1]);
+    return roof_fail(err, ROOF_E_INTERNAL, "probe: fork failed: %s", strerror(errno));
+  }
+  if (pid == 0) {
+    close(fds[0]);
+    pthreadpool_t pool = threads > 1 ? pthreadpool_create(threads) : NULL;
+    roof_hw h;
+    roof_error e = {{0}};
+    roof_status st = (threads > 1 && pool == NULL) ? ROOF_E_NOMEM : roof_hw_probe(threads, pool, &h, &e);
+    bool ok = st == ROOF_OK && write(fds[1], &h, sizeof(h)) == (ssize_t)sizeof(h);
+    if (!ok && write(fds[1], &e, sizeof(e)) < 0) _exit(2);
+    _exit(ok ? 0 : 1);
+  }
+  close(fds[1]);
+  union {
+    roof_hw h;
+    roof_error e;
+  } buf;
+  size_t got = 0;
+  ssize_t r;
+  while ((r = read(fds[0], (char*)&buf + got, sizeof(buf) - got)) > 0) got += (size_t)r;
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && got == sizeof(roof_hw)) {
+    *hw = buf.h;
+    return ROOF_OK;
+  }
+  if (got == sizeof(roof_error)) {
+    *err = buf.e;
+    return ROOF_E_INTERNAL;
+  }
+  return roof_fail(err, ROOF_E_INTERNAL, "probe: the measuring process failed");
+}
+
 /* Roofs for this run: --hw FILE, else the cache for this CPU and thread count, else a fresh
  * probe (saved to the cache). */
-static roof_status get_hw(const cli_opts* o, uint32_t threads, pthreadpool_t pool, bool force_probe, roof_hw* hw,
+static roof_status get_hw(const cli_opts* o, uint32_t threads, bool force_probe, roof_hw* hw,
                           roof_error* err) {
   if (o->hw_file && !force_probe) return roof_hw_load(o->hw_file, hw, err);
   char cpu[128], path[4096];
   roof_hw_cpu_name(cpu, sizeof(cpu));
   bool cached = roof_hw_cache_path(cpu, threads, path, sizeof(path));
   if (cached && !force_probe && roof_hw_load(path, hw, err) == ROOF_OK) return ROOF_OK;
-  roof_status st = roof_hw_probe(threads, pool, hw, err);
+  roof_status st = probe_isolated(threads, hw, err);
   if (st == ROOF_OK && cached) {
     roof_error ignored;
     roof_hw_save(path, hw, &ignored); /* a read-only cache only costs a re-probe next time */
@@ -409,14 +454,8 @@ static int cmd_probe(const cli_opts* o) {
   roof_error err = {{0}};
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
   uint32_t threads = o->threads ? o->threads : (uint32_t)(cores > 0 ? cores : 1);
-  pthreadpool_t pool = threads > 1 ? pthreadpool_create(threads) : NULL;
-  if (threads > 1 && pool == NULL) {
-    roof_fail(&err, ROOF_E_NOMEM, "cannot create a thread pool of %u threads", threads);
-    return fail(ROOF_E_NOMEM, &err);
-  }
   roof_hw hw;
-  roof_status st = get_hw(o, threads, pool, true, &hw, &err);
-  if (pool) pthreadpool_destroy(pool);
+  roof_status st = get_hw(o, threads, true, &hw, &err);
   if (st == ROOF_OK && o->json_out) st = roof_hw_save(o->json_out, &hw, &err);
   if (st != ROOF_OK) return fail(st, &err);
   printf("cpu: %s  threads: %u  isa: %s\n", hw.cpu, hw.threads, hw.isa);
@@ -444,7 +483,7 @@ static int cmd_compare(const cli_opts* o) {
   roof_status st = open_session(&unfused, &ma, &sa, &err);
   if (st == ROOF_OK) st = open_session(o, &mb, &sb, &err);
   roof_hw hw;
-  if (st == ROOF_OK) st = get_hw(o, sa->threads, sa->pool, false, &hw, &err);
+  if (st == ROOF_OK) st = get_hw(o, sa->threads, false, &hw, &err);
   if (st == ROOF_OK) st = bind_inputs(sa, o, &err);
   if (st == ROOF_OK) st = bind_inputs(sb, o, &err);
   roof_output_diff diff;
