@@ -1,0 +1,421 @@
+/* Differential op tests: every XNNPACK-backed (or hand-optimized) kernel against its reference
+ * kernel on random shapes, odd channel counts, strides, dilations, groups and broadcasting.
+ * Each case is a small graph run twice on the same input: once with the fast kernels (which
+ * must actually be taken) and once with --reference. A case can be preceded by a 1x1 MaxPool
+ * so that the op under test sees NHWC activations. Fails at the first bad element with its
+ * coordinates. usage: test_ops [SEED] */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+
+typedef struct rng { uint64_t s; } rng;
+static uint64_t next(rng* r) {
+  uint64_t z = (r->s += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+static int irand(rng* r, int lo, int hi) { return lo + (int)(next(r) % (uint64_t)(hi - lo + 1)); }
+static float frand(rng* r) { return (float)((double)(next(r) >> 11) / 9007199254740992.0 * 2.0 - 1.0); }
+
+/* ---- a tiny graph builder ---- */
+
+typedef struct builder {
+  roof_graph* g;
+  rng* r;
+  const char* label;
+} builder;
+
+static int value(builder* b, const char* name, int rank, const int64_t* dims) {
+  int v = roof_graph_add_value(b->g, name);
+  roof_value_set_shape(&b->g->values[v], ROOF_DT_FLOAT, rank, dims);
+  return v;
+}
+
+static int input(builder* b, const char* name, int rank, const int64_t* dims) {
+  int v = value(b, name, rank, dims);
+  b->g->values[v].flags = ROOF_VAL_GRAPH_INPUT;
+  b->g->inputs = realloc(b->g->inputs, sizeof(int) * (size_t)(b->g->num_inputs + 1));
+  b->g->inputs[b->g->num_inputs++] = v;
+  return v;
+}
+
+static int constant(builder* b, const char* name, int rank, const int64_t* dims) {
+  int v = value(b, name, rank, dims);
+  uint64_t n = 1;
+  for (int i = 0; i < rank; i++) n *= (uint64_t)dims[i];
+  float* d = malloc(sizeof(float) * (n ? n : 1));
+  for (uint64_t i = 0; i < n; i++) d[i] = frand(b->r);
+  b->g->values[v].data = d;
+  b->g->values[v].nbytes = n * sizeof(float);
+  b->g->values[v].flags = ROOF_VAL_INITIALIZER | ROOF_VAL_CONST;
+  return v;
+}
+
+static int constant_i64(builder* b, const char* name, int n, const int64_t* vals) {
+  int64_t dims[1] = {n};
+  int v = roof_graph_add_value(b->g, name);
+  roof_value_set_shape(&b->g->values[v], ROOF_DT_INT64, 1, dims);
+  int64_t* d = malloc(sizeof(int64_t) * (size_t)(n ? n : 1));
+  memcpy(d, vals, sizeof(int64_t) * (size_t)n);
+  b->g->values[v].data = d;
+  b->g->values[v].nbytes = sizeof(int64_t) * (size_t)n;
+  b->g->values[v].flags = ROOF_VAL_INITIALIZER | ROOF_VAL_CONST;
+  return v;
+}
+
+static roof_attr* add_attr(roof_node* n, const char* name, roof_attr_type t) {
+  n->attrs = realloc(n->attrs, sizeof(roof_attr) * (size_t)(n->num_attrs + 1));
+  roof_attr* a = &n->attrs[n->num_attrs++];
+  memset(a, 0, sizeof(*a));
+  a->name = strdup(name);
+  a->type = t;
+  return a;
+}
+static void attr_i(roof_node* n, const char* name, int64_t v) { add_attr(n, name, ROOF_ATTR_INT)->i = v; }
+static void attr_f(roof_node* n, const char* name, float v) { add_attr(n, name, ROOF_ATTR_FLOAT)->f = v; }
+static void attr_ints(roof_node* n, const char* name, int cnt, const int64_t* v) {
+  roof_attr* a = add_attr(n, name, ROOF_ATTR_INTS);
+  a->ints = malloc(sizeof(int64_t) * (size_t)(cnt ? cnt : 1));
+  memcpy(a->ints, v, sizeof(int64_t) * (size_t)cnt);
+  a->n = (size_t)cnt;
+}
+static void attr_s(roof_node* n, const char* name, const char* s) {
+  roof_attr* a = add_attr(n, name, ROOF_ATTR_STRING);
+  a->s = strdup(s);
+  a->s_len = strlen(s);
+}
+
+static roof_node* node(builder* b, const char* op, const int* ins, int nin, const int* outs, int nout) {
+  int n = roof_graph_add_node(b->g, op, op, "", ins, nin, outs, nout);
+  return &b->g->nodes[n];
+}
+
+static int output(builder* b, const char* name) {
+  int v = roof_graph_add_value(b->g, name);
+  return v;
+}
+
+static void mark_output(builder* b, int v) {
+  b->g->values[v].flags |= ROOF_VAL_GRAPH_OUTPUT;
+  b->g->outputs = realloc(b->g->outputs, sizeof(int) * (size_t)(b->g->num_outputs + 1));
+  b->g->outputs[b->g->num_outputs++] = v;
+}
+
+/* Input x of 4-D dims, optionally through MaxPool(1x1) so the op sees NHWC data. */
+static int image(builder* b, const int64_t* dims, bool nhwc) {
+  int x = input(b, "x", 4, dims);
+  if (!nhwc) return x;
+  int y = output(b, "x_nhwc");
+  roof_node* n = node(b, "MaxPool", &x, 1, &y, 1);
+  int64_t k[2] = {1, 1};
+  attr_ints(n, "kernel_shape", 2, k);
+  return y;
+}
+
+static builder start(rng* r, const char* label) {
+  builder b = {roof_graph_new(), r, label};
+  b.g->path = strdup("test_ops");
+  b.g->opset = 13;
+  return b;
+}
+
+/* ---- running a case ---- */
+
+static int failures, cases;
+
+static bool run_session(const roof_model* m, bool reference, const float* in, size_t in_bytes, float** out,
+                        size_t* out_count, const char* op, bool* took_fast) {
+  roof_session* s = NULL;
+  roof_error err = {{0}};
+  roof_session_options so = {.threads = 2, .force_reference = reference};
+  if (roof_session_create(m, &so, &s, &err) != ROOF_OK) {
+    fprintf(stderr, "session: %s\n", err.message);
+    return false;
+  }
+  *took_fast = false;
+  for (int i = 0; i < s->num_steps; i++) {
+    if (strcmp(s->steps[i].k.node->op_type, op) == 0 && !s->steps[i].k.use_ref) *took_fast = true;
+  }
+  bool ok = roof_session_set_input(s, 0, in, in_bytes, &err) == ROOF_OK && roof_session_run(s, NULL, &err) == ROOF_OK;
+  if (!ok) fprintf(stderr, "run: %s\n", err.message);
+  roof_io_info info;
+  roof_session_output_info(s, 0, &info);
+  *out_count = info.nbytes / sizeof(float);
+  *out = malloc(info.nbytes + 1);
+  if (ok) memcpy(*out, roof_session_output(s, 0), info.nbytes);
+  roof_session_free(s);
+  return ok;
+}
+
+/* Runs the graph both ways and compares; `op` is the op whose fast path must be taken. */
+static void check(builder* b, const char* op, bool expect_fast) {
+  cases++;
+  roof_graph* g = b->g;
+  g->num_original_nodes = g->num_nodes;
+  roof_model* m = NULL;
+  roof_error err = {{0}};
+  roof_model_from_graph(g, &m, &err);
+  roof_prepare_options po = {.fusion = "none"};
+  if (roof_model_prepare(m, &po, &err) != ROOF_OK) {
+    fprintf(stderr, "FAIL %s: prepare: %s\n", b->label, err.message);
+    failures++;
+    roof_model_free(m);
+    return;
+  }
+  roof_io_info info;
+  const roof_value* x = &m->g->values[m->g->inputs[0]];
+  uint64_t n = 1;
+  for (int i = 0; i < x->rank; i++) n *= (uint64_t)x->dims[i];
+  float* in = malloc(sizeof(float) * n);
+  for (uint64_t i = 0; i < n; i++) in[i] = frand(b->r);
+  (void)info;
+  float *fast = NULL, *ref = NULL;
+  size_t nf = 0, nr = 0;
+  bool took_fast = false, took_ref = false;
+  bool ok = run_session(m, false, in, n * sizeof(float), &fast, &nf, op, &took_fast) &&
+            run_session(m, true, in, n * sizeof(float), &ref, &nr, op, &took_ref);
+  if (!ok || nf != nr) {
+    fprintf(stderr, "FAIL %s: session failed\n", b->label);
+    failures++;
+  } else if (expect_fast && !took_fast) {
+    fprintf(stderr, "FAIL %s: the fast kernel of %s was not taken\n", b->label, op);
+    failures++;
+  } else {
+    const roof_value* y = &m->g->values[m->g->outputs[0]];
+    double mag = 0;
+    for (size_t i = 0; i < nr; i++) mag = fmax(mag, fabs(ref[i]));
+    for (size_t i = 0; i < nr; i++) {
+      if (fabs((double)fast[i] - ref[i]) <= 1e-5 * mag + 1e-4 * fabs(ref[i]) + 1e-6) continue;
+      int64_t idx[ROOF_MAX_RANK];
+      size_t rem = i;
+      for (int d = y->rank - 1; d >= 0; d--) {
+        idx[d] = (int64_t)(rem % (size_t)y->dims[d]);
+        rem /= (size_t)y->dims[d];
+      }
+      char c[96];
+      fprintf(stderr, "FAIL %s: element [%s]: fast %.8g, reference %.8g\n", b->label,
+              roof_shape_str(idx, y->rank, c, sizeof(c)), fast[i], ref[i]);
+      failures++;
+      break;
+    }
+  }
+  free(in);
+  free(fast);
+  free(ref);
+  roof_model_free(m);
+}
+
+/* ---- cases ---- */
+
+static void conv_case(rng* r, int i) {
+  char label[160];
+  int64_t N = irand(r, 1, 2), C = irand(r, 1, 19), H = irand(r, 5, 17), W = irand(r, 5, 17);
+  int kind = i % 3; /* 0 dense, 1 depthwise, 2 grouped */
+  int64_t groups = kind == 1 ? C : (kind == 2 && C % 2 == 0 ? 2 : 1);
+  int64_t M = kind == 1 ? C * irand(r, 1, 2) : groups * irand(r, 1, 9);
+  int64_t k = irand(r, 1, 3) * 2 - 1, s = irand(r, 1, 3), d = irand(r, 1, 2);
+  if ((k - 1) * d + 1 > H || (k - 1) * d + 1 > W) d = 1;
+  int64_t pads[4] = {irand(r, 0, 2), irand(r, 0, 2), irand(r, 0, 2), irand(r, 0, 2)};
+  snprintf(label, sizeof(label), "Conv#%d x %lldx%lldx%lldx%lld w %lldx%lldx%lldx%lld s%lld d%lld g%lld", i, (long long)N,
+           (long long)C, (long long)H, (long long)W, (long long)M, (long long)(C / groups), (long long)k, (long long)k,
+           (long long)s, (long long)d, (long long)groups);
+  builder b = start(r, label);
+  int64_t xd[4] = {N, C, H, W}, wd[4] = {M, C / groups, k, k}, bd[1] = {M};
+  int ins[3] = {image(&b, xd, false), constant(&b, "w", 4, wd), constant(&b, "b", 1, bd)};
+  int y = output(&b, "y");
+  roof_node* n = node(&b, "Conv", ins, i % 4 == 3 ? 2 : 3, &y, 1);
+  int64_t st[2] = {s, s}, dil[2] = {d, d};
+  attr_ints(n, "strides", 2, st);
+  attr_ints(n, "dilations", 2, dil);
+  if (i % 5 == 4) attr_s(n, "auto_pad", "SAME_UPPER");
+  else attr_ints(n, "pads", 4, pads);
+  attr_i(n, "group", groups);
+  mark_output(&b, y);
+  check(&b, "Conv", true);
+}
+
+static void convt_case(rng* r, int i) {
+  char label[128];
+  int64_t C = irand(r, 1, 8), H = irand(r, 3, 9), M = irand(r, 1, 8), k = irand(r, 2, 4), s = irand(r, 1, 3);
+  snprintf(label, sizeof(label), "ConvTranspose#%d C%lld H%lld M%lld k%lld s%lld", i, (long long)C, (long long)H, (long long)M,
+           (long long)k, (long long)s);
+  builder b = start(r, label);
+  int64_t xd[4] = {1, C, H, H + 1}, wd[4] = {C, M, k, k}, bd[1] = {M};
+  int ins[3] = {image(&b, xd, false), constant(&b, "w", 4, wd), constant(&b, "b", 1, bd)};
+  int y = output(&b, "y");
+  roof_node* n = node(&b, "ConvTranspose", ins, 3, &y, 1);
+  int64_t st[2] = {s, s}, pads[4] = {0, 1, 1, 0}, op[2] = {s > 1 ? 1 : 0, 0};
+  attr_ints(n, "strides", 2, st);
+  attr_ints(n, "pads", 4, pads);
+  attr_ints(n, "output_padding", 2, op);
+  mark_output(&b, y);
+  check(&b, "ConvTranspose", true);
+}
+
+static void gemm_case(rng* r, int i) {
+  char label[96];
+  int64_t M = irand(r, 1, 5), K = irand(r, 1, 40), N = irand(r, 1, 33);
+  int tb = i % 2;
+  snprintf(label, sizeof(label), "Gemm#%d %lldx%lld * %lldx%lld transB %d", i, (long long)M, (long long)K, (long long)K,
+           (long long)N, tb);
+  builder b = start(r, label);
+  int64_t ad[2] = {M, K}, bd[2] = {tb ? N : K, tb ? K : N}, cd[1] = {N};
+  int ins[3] = {input(&b, "a", 2, ad), constant(&b, "bm", 2, bd), constant(&b, "c", 1, cd)};
+  int y = output(&b, "y");
+  roof_node* n = node(&b, "Gemm", ins, 3, &y, 1);
+  attr_i(n, "transB", tb);
+  attr_f(n, "alpha", 0.5f + (float)(i % 3));
+  attr_f(n, "beta", 1.5f);
+  mark_output(&b, y);
+  check(&b, "Gemm", true);
+
+  builder m = start(r, "MatMul batched");
+  int64_t a3[3] = {2, M, K}, b2[2] = {K, N};
+  int mi[2] = {input(&m, "a", 3, a3), constant(&m, "bm", 2, b2)};
+  int my = output(&m, "y");
+  node(&m, "MatMul", mi, 2, &my, 1);
+  mark_output(&m, my);
+  check(&m, "MatMul", true);
+}
+
+static void pool_case(rng* r, int i) {
+  char label[128];
+  bool is_max = i % 2 == 0;
+  int64_t C = irand(r, 1, 13), H = irand(r, 4, 15), k = irand(r, 2, 3), s = irand(r, 1, 2);
+  int ceil_mode = i % 3 == 0;
+  snprintf(label, sizeof(label), "%s#%d C%lld H%lld k%lld s%lld ceil %d", is_max ? "MaxPool" : "AveragePool", i, (long long)C,
+           (long long)H, (long long)k, (long long)s, ceil_mode);
+  builder b = start(r, label);
+  int64_t xd[4] = {1, C, H, H + 2};
+  int x = image(&b, xd, false), y = output(&b, "y");
+  roof_node* n = node(&b, is_max ? "MaxPool" : "AveragePool", &x, 1, &y, 1);
+  int64_t kk[2] = {k, k}, st[2] = {s, s}, pads[4] = {i % 2, 0, i % 2, 1};
+  attr_ints(n, "kernel_shape", 2, kk);
+  attr_ints(n, "strides", 2, st);
+  attr_ints(n, "pads", 4, pads);
+  attr_i(n, "ceil_mode", ceil_mode);
+  mark_output(&b, y);
+  check(&b, is_max ? "MaxPool" : "AveragePool", true);
+}
+
+static void unary_case(rng* r, const char* op, bool fast) {
+  char label[96];
+  int64_t xd[4] = {irand(r, 1, 2), irand(r, 1, 17), irand(r, 1, 9), irand(r, 1, 9)};
+  for (int nhwc = 0; nhwc < 2; nhwc++) {
+    snprintf(label, sizeof(label), "%s %s", op, nhwc ? "nhwc" : "plain");
+    builder b = start(r, label);
+    int x = image(&b, xd, nhwc), y = output(&b, "y");
+    roof_node* n = node(&b, op, &x, 1, &y, 1);
+    if (strcmp(op, "LeakyRelu") == 0) attr_f(n, "alpha", 0.1f);
+    mark_output(&b, y);
+    check(&b, op, fast);
+  }
+}
+
+static void binary_case(rng* r, const char* op, int i) {
+  static const int64_t kShapes[][4] = {{1, 1, 1, 1}, {1, 7, 1, 1}, {1, 1, 5, 6}, {1, 7, 5, 6}, {1, 1, 1, 6}, {1, 7, 5, 1}};
+  int s = i % 6;
+  int64_t xd[4] = {1, 7, 5, 6};
+  char label[96];
+  for (int nhwc = 0; nhwc < 2; nhwc++) {
+    snprintf(label, sizeof(label), "%s %s const %lldx%lldx%lldx%lld", op, nhwc ? "nhwc" : "plain", (long long)kShapes[s][0],
+             (long long)kShapes[s][1], (long long)kShapes[s][2], (long long)kShapes[s][3]);
+    builder b = start(r, label);
+    int ins[2] = {image(&b, xd, nhwc), constant(&b, "c", 4 - (i % 2), kShapes[s] + (i % 2))};
+    if (i % 3 == 2) {
+      int t = ins[0];
+      ins[0] = ins[1];
+      ins[1] = t;
+    }
+    int y = output(&b, "y");
+    node(&b, op, ins, 2, &y, 1);
+    mark_output(&b, y);
+    check(&b, op, true);
+  }
+}
+
+static void misc_cases(rng* r) {
+  int64_t xd[4] = {2, 9, 5, 7};
+  for (int nhwc = 0; nhwc < 2; nhwc++) {
+    builder b = start(r, nhwc ? "Softmax axis 1 nhwc" : "Softmax axis -1 plain");
+    int x = image(&b, xd, nhwc), y = output(&b, "y");
+    roof_node* n = node(&b, "Softmax", &x, 1, &y, 1);
+    attr_i(n, "axis", nhwc ? 1 : -1);
+    mark_output(&b, y);
+    check(&b, "Softmax", true);
+
+    builder c = start(r, nhwc ? "BatchNormalization nhwc" : "BatchNormalization plain");
+    int64_t cd[1] = {9};
+    int ci[5] = {image(&c, xd, nhwc), constant(&c, "s", 1, cd), constant(&c, "b", 1, cd), constant(&c, "m", 1, cd), 0};
+    ci[4] = constant(&c, "v", 1, cd);
+    float* var = c.g->values[ci[4]].data;
+    for (int k = 0; k < 9; k++) var[k] = fabsf(var[k]) + 0.1f;
+    int cy = output(&c, "y");
+    node(&c, "BatchNormalization", ci, 5, &cy, 1);
+    mark_output(&c, cy);
+    check(&c, "BatchNormalization", true);
+
+    builder d = start(r, nhwc ? "Concat/Split axis 1 nhwc" : "Concat/Split axis 1 plain");
+    int dx = image(&d, xd, nhwc);
+    int parts[3] = {output(&d, "p0"), output(&d, "p1"), output(&d, "p2")};
+    roof_node* sp = node(&d, "Split", &dx, 1, parts, 3);
+    attr_i(sp, "axis", 1);
+    int64_t split[3] = {2, 4, 3};
+    int sv = constant_i64(&d, "split", 3, split);
+    sp->inputs = realloc(sp->inputs, sizeof(int) * 2);
+    sp->inputs[1] = sv;
+    sp->num_inputs = 2;
+    int order[3] = {parts[2], parts[0], parts[1]};
+    int dy = output(&d, "y");
+    roof_node* cc = node(&d, "Concat", order, 3, &dy, 1);
+    attr_i(cc, "axis", 1);
+    mark_output(&d, dy);
+    check(&d, "Concat", true);
+
+    builder e = start(r, nhwc ? "ReduceMean spatial nhwc" : "ReduceMean spatial plain");
+    int ex = image(&e, xd, nhwc), ey = output(&e, "y");
+    roof_node* rm = node(&e, "ReduceMean", &ex, 1, &ey, 1);
+    int64_t axes[2] = {2, 3};
+    attr_ints(rm, "axes", 2, axes);
+    attr_i(rm, "keepdims", nhwc);
+    mark_output(&e, ey);
+    check(&e, "ReduceMean", nhwc);
+
+    builder f = start(r, nhwc ? "GlobalAveragePool nhwc" : "GlobalAveragePool");
+    int fx = image(&f, xd, nhwc), fy = output(&f, "y");
+    node(&f, "GlobalAveragePool", &fx, 1, &fy, 1);
+    mark_output(&f, fy);
+    check(&f, "GlobalAveragePool", true);
+  }
+  builder b = start(r, "Resize linear x2 half_pixel");
+  int x = image(&b, xd, false), y = output(&b, "y");
+  int64_t sd[1] = {4};
+  int sc = constant(&b, "scales", 1, sd);
+  float* scales = b.g->values[sc].data;
+  scales[0] = scales[1] = 1.0f;
+  scales[2] = scales[3] = 2.0f;
+  int ins[3] = {x, -1, sc};
+  roof_node* n = node(&b, "Resize", ins, 3, &y, 1);
+  attr_s(n, "mode", "linear");
+  mark_output(&b, y);
+  check(&b, "Resize", true);
+}
+
+int main(int argc, char** argv) {
+  rng r = {argc > 1 ? strtoull(argv[1], NULL, 10) : 20261124};
+  for (int i = 0; i < 30; i++) conv_case(&r, i);
+  for (int i = 0; i < 6; i++) convt_case(&r, i);
+  for (int i = 0; i < 8; i++) gemm_case(&r, i);
+  for (int i = 0; i < 12; i++) pool_case(&r, i);
+  static const char* const kFast[] = {"Relu", "Clip", "LeakyRelu", "Sigmoid", "Elu", "Tanh", "HardSigmoid"};
+  for (size_t i = 0; i < sizeof(kFast) / sizeof(kFast[0]); i++) unary_case(&r, kFast[i], true);
+  static const char* const kBin[] = {"Add", "Sub", "Mul", "Div"};
+  for (int i = 0; i < 12; i++) binary_case(&r, kBin[i % 4], i);
+  misc_cases(&r);
+  printf("test_ops: %d cases, %d failures\n", cases, failures);
+  return failures ? 1 : 0;
+}
