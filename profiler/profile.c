@@ -1,6 +1,10 @@
 /* Profiling: two phases (plain runs for latency, instrumented runs for per-layer time),
  * per-layer cost from the op descriptors, and the roofline per layer. */
+#define _GNU_SOURCE 1
 #include "profile.h"
+
+#include <sched.h>
+#include <stdio.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +54,34 @@ static void fill_static(roof_profile* p) {
   }
 }
 
+static void affinity_string(char* out, size_t n) {
+  cpu_set_t set;
+  out[0] = '\0';
+  if (sched_getaffinity(0, sizeof(set), &set) != 0) return;
+  size_t o = 0;
+  for (int c = 0; c < CPU_SETSIZE && o + 16 < n; c++) {
+    if (!CPU_ISSET(c, &set)) continue;
+    int e = c;
+    while (e + 1 < CPU_SETSIZE && CPU_ISSET(e + 1, &set)) e++;
+    o += (size_t)snprintf(out + o, n - o, o ? ",%d" : "%d", c);
+    if (e > c) o += (size_t)snprintf(out + o, n - o, "-%d", e);
+    c = e;
+  }
+}
+
+roof_energy roof_profile_energy(const roof_profile* p) {
+  roof_energy e = {0};
+  if (!p->has_hw || !(p->hw.tdp_w > 0) || !(p->latency_ms.median > 0)) return e;
+  double util = p->hw.utilization > 0 ? p->hw.utilization : 1.0, pue = p->hw.pue > 0 ? p->hw.pue : 1.0;
+  e.valid = true;
+  e.power_w = p->hw.tdp_w * util * pue;
+  e.joules = e.power_w * p->latency_ms.median / 1e3;
+  e.wh = e.joules / 3600.0;
+  e.gco2 = e.wh / 1000.0 * p->hw.grid_gco2_per_kwh;
+  e.cost = e.wh / 1000.0 * p->hw.price_per_kwh;
+  return e;
+}
+
 static double timer_resolution_ns(void) {
   struct timespec r;
   clock_getres(CLOCK_MONOTONIC, &r);
@@ -85,6 +117,7 @@ roof_status roof_profile_run(roof_session* s, const roof_profile_options* opts, 
   }
   fill_static(&out);
   totals(&out);
+  affinity_string(out.affinity, sizeof(out.affinity));
   if (!opts->timed) goto done;
   out.timer_resolution_ns = timer_resolution_ns();
   struct rusage ru0, ru1;

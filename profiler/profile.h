@@ -59,6 +59,7 @@ typedef struct roof_profile {
   bool has_hw;
   roof_hw hw;
   uint64_t* stamps;            /* runs x (num_layers + 1) raw timestamps (ns), owned */
+  char affinity[256];          /* CPUs the process may run on, e.g. "0-1" */
 } roof_profile;
 
 /* Computes costs for every step and, when opts->timed, runs the session. Inputs must be bound. */
@@ -67,6 +68,15 @@ roof_status roof_profile_run(roof_session* s, const roof_profile_options* opts, 
 /* Adds roofline figures from hardware roofs to every layer. */
 void roof_profile_roofline(roof_profile* p, const roof_hw* hw);
 void roof_profile_free(roof_profile* p);
+
+/* Energy per inference from the hardware file's constants (cheat-sheet family IV):
+ * power = TDP x utilization x PUE; energy = power x latency. All zero when the file gives no
+ * TDP. Estimates from constants, not measurements. */
+typedef struct roof_energy {
+  bool valid;
+  double power_w, joules, wh, gco2, cost;
+} roof_energy;
+roof_energy roof_profile_energy(const roof_profile* p);
 
 typedef enum roof_sort { ROOF_SORT_ORDER = 0, ROOF_SORT_TIME, ROOF_SORT_HEADROOM, ROOF_SORT_EFFICIENCY } roof_sort;
 

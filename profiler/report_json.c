@@ -163,6 +163,16 @@ cJSON* roof_profile_to_json(const roof_profile* p, const char* fusion) {
     add_num(run, "unmodelled_ms", p->unmodelled_ms);
     add_num(run, "peak_rss_bytes", (double)p->peak_rss_bytes);
     add_num(run, "minor_faults_per_run", p->minor_faults_per_run);
+    add_str(run, "cpu_affinity", p->affinity);
+    roof_energy e = roof_profile_energy(p);
+    if (e.valid) {
+      cJSON* en = cJSON_AddObjectToObject(run, "energy_estimate");
+      add_num(en, "power_w", e.power_w);
+      add_num(en, "joules_per_inference", e.joules);
+      add_num(en, "wh_per_inference", e.wh);
+      add_num(en, "gco2_per_inference", e.gco2);
+      add_num(en, "cost_per_inference", e.cost);
+    }
   }
   cJSON* layers = cJSON_AddArrayToObject(root, "layers");
   for (int i = 0; i < p->num_layers; i++) cJSON_AddItemToArray(layers, layer_obj(p, &p->layers[i]));

@@ -64,8 +64,13 @@ static void summary(FILE* f, const roof_profile* p) {
     fprintf(f, "layers   sum of medians %.3f ms vs instrumented median %.3f ms (dispatch %.3f ms); "
                "instrumentation overhead %.2f%%\n",
             p->layer_sum_ms, p->instrumented_ms.median, p->instrumented_ms.median - p->layer_sum_ms, p->overhead_pct);
-    fprintf(f, "memory   peak RSS %.1f MiB, %.1f minor page faults per run; %.3f ms in layers with no FLOP model\n",
-            (double)p->peak_rss_bytes / 1048576.0, p->minor_faults_per_run, p->unmodelled_ms);
+    fprintf(f, "memory   peak RSS %.1f MiB, %.1f minor page faults per run; %.3f ms in layers with no FLOP model; CPUs %s\n",
+            (double)p->peak_rss_bytes / 1048576.0, p->minor_faults_per_run, p->unmodelled_ms, p->affinity);
+    roof_energy e = roof_profile_energy(p);
+    if (e.valid) {
+      fprintf(f, "energy   estimate from the hardware file's constants: %.1f W, %.4g J (%.3g Wh) per inference, "
+                 "%.3g gCO2, %.3g cost units\n", e.power_w, e.joules, e.wh, e.gco2, e.cost);
+    }
   }
 }
 

@@ -8,7 +8,9 @@
  * Exit codes follow sysexits.h (see rooftop.h). Errors are one line on stderr; results go to
  * stdout.
  */
+#define _GNU_SOURCE 1
 #include <errno.h>
+#include <sched.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -51,6 +53,7 @@ typedef struct cli_opts {
   int reference;
   int top;
   roof_sort sort;
+  const char* pin;
   bool no_model; /* probe takes no MODEL */
 } cli_opts;
 
@@ -90,7 +93,8 @@ static const char kHelp[] =
     "\n"
     "run:     --output-dir DIR (default: no files written)\n"
     "profile: --runs N (default 20), --warmup N (default 3), --top N,\n"
-    "         --sort order|time|headroom|efficiency, --hw FILE (roofs from a file instead of the probe)\n"
+    "         --sort order|time|headroom|efficiency, --hw FILE (roofs from a file instead of the probe),\n"
+    "         --pin CPUS (e.g. 0 or 0,2-3: CPUs the run may use)\n"
     "info:    --hw FILE adds the predicted roofline time per layer\n"
     "profile, info: --json FILE writes the report as JSON (schema rooftop.profile/1),\n"
     "         --csv FILE one row per layer, --trace FILE Chrome trace events (profile only)\n"
@@ -175,6 +179,9 @@ static int parse_args(int argc, char** argv, int first, cli_opts* o) {
       NEED_VALUE();
       if (!parse_u64(v, 1000000, &n)) return usage_error("--warmup expects 0..1000000, got '%s'", v);
       o->warmup = (int)n;
+    } else if (strcmp(a, "--pin") == 0) {
+      NEED_VALUE();
+      o->pin = v;
     } else if (strcmp(a, "--top") == 0) {
       NEED_VALUE();
       if (!parse_u64(v, 1000000, &n)) return usage_error("--top expects a count, got '%s'", v);
@@ -298,11 +305,38 @@ static roof_status bind_inputs(roof_session* s, const cli_opts* o, roof_error* e
   return ROOF_OK;
 }
 
+/* --pin 0,2-3: restrict the process (and the pool threads created after) to these CPUs. */
+static roof_status apply_pin(const char* spec, roof_error* err) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  const char* p = spec;
+  while (*p) {
+    char* end;
+    long a = strtol(p, &end, 10), b = a;
+    if (end == p || a < 0 || a >= CPU_SETSIZE) goto bad;
+    if (*end == '-') {
+      p = end + 1;
+      b = strtol(p, &end, 10);
+      if (end == p || b < a || b >= CPU_SETSIZE) goto bad;
+    }
+    for (long c = a; c <= b; c++) CPU_SET((int)c, &set);
+    p = *end == ',' ? end + 1 : end;
+    if (*end && *end != ',') goto bad;
+  }
+  if (sched_setaffinity(0, sizeof(set), &set) != 0) {
+    return roof_fail(err, ROOF_E_USAGE, "--pin %s: cannot run on those CPUs: %s", spec, strerror(errno));
+  }
+  return ROOF_OK;
+bad:
+  return roof_fail(err, ROOF_E_USAGE, "--pin expects a CPU list such as 0 or 0,2-3, got '%s'", spec);
+}
+
 /* Loads, prepares and creates a session; on failure prints nothing (caller does). */
 static roof_status open_session(const cli_opts* o, roof_model** m_out, roof_session** s_out, roof_error* err) {
   roof_model* m = NULL;
   roof_session* s = NULL;
-  roof_status st = roof_model_load(o->model, NULL, &m, err);
+  roof_status st = o->pin ? apply_pin(o->pin, err) : ROOF_OK;
+  if (st == ROOF_OK) st = roof_model_load(o->model, NULL, &m, err);
   if (st != ROOF_OK) return st;
   roof_prepare_options po = {.shapes = o->shapes, .num_shapes = (size_t)o->num_shapes, .fusion = o->fusion};
   st = roof_model_prepare(m, &po, err);
