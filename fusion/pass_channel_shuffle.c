@@ -1,0 +1,79 @@
+/* Pass `channel_shuffle`: Reshape [N, C, H, W] -> [N, g, C/g, H, W], Transpose (0, 2, 1, 3, 4),
+ * Reshape back to [N, C, H, W] (ShuffleNet's channel shuffle) becomes one ChannelShuffle
+ * kernel, which also keeps the data NHWC instead of converting it around the reshapes. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fusion.h"
+#include "graph_edit.h"
+#include "op.h"
+#include "shuffle_params.h"
+
+extern const roof_op_desc roof_op_ChannelShuffle;
+
+static bool is(const roof_node* n, const char* op) { return !n->removed && n->domain[0] == '\0' && strcmp(n->op_type, op) == 0; }
+
+/* The single live consumer of value v, or -1. */
+static int only_consumer(const roof_graph* g, int v) {
+  int c[2];
+  return roof_edit_consumers(g, v, c, 2) == 1 && !(g->values[v].flags & ROOF_VAL_GRAPH_OUTPUT) ? c[0] : -1;
+}
+
+static bool perm_is_shuffle(const roof_node* t) {
+  const roof_attr* a = roof_node_attr(t, "perm");
+  static const int64_t kPerm[5] = {0, 2, 1, 3, 4};
+  return a && a->type == ROOF_ATTR_INTS && a->n == 5 && memcmp(a->ints, kPerm, sizeof(kPerm)) == 0;
+}
+
+static roof_status rewrite(roof_graph* g, int r1, int t, int r2, int64_t groups, roof_error* err) {
+  roof_shuffle_params* p = calloc(1, sizeof(*p));
+  char* type = strdup("ChannelShuffle");
+  char* domain = strdup("ai.rooftop");
+  if (!p || !type || !domain) {
+    free(p);
+    free(type);
+    free(domain);
+    return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory in pass channel_shuffle", g->path);
+  }
+  p->groups = groups;
+  roof_node* n = &g->nodes[r1];
+  free(n->params);
+  free(n->op_type);
+  free(n->domain);
+  n->params = p;
+  n->op_type = type;
+  n->domain = domain;
+  n->op = &roof_op_ChannelShuffle;
+  n->num_inputs = 1; /* the shape input is no longer read */
+  g->values[n->outputs[0]].producer = -1;
+  n->outputs[0] = g->nodes[r2].outputs[0];
+  if (roof_edit_absorb(g, r1, t) != ROOF_OK || roof_edit_absorb(g, r1, r2) != ROOF_OK) {
+    return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory in pass channel_shuffle", g->path);
+  }
+  return ROOF_OK;
+}
+
+roof_status roof_pass_channel_shuffle(roof_graph* g, bool* changed, roof_error* err) {
+  for (int oi = 0; oi < g->num_order; oi++) {
+    int r1 = g->order[oi];
+    if (!is(&g->nodes[r1], "Reshape")) continue;
+    const roof_value* x = roof_in(g, &g->nodes[r1], 0);
+    const roof_value* mid = roof_out(g, &g->nodes[r1], 0);
+    if (!x || !mid || x->rank != 4 || mid->rank != 5 || x->dtype != ROOF_DT_FLOAT) continue;
+    int64_t groups = mid->dims[1];
+    if (mid->dims[0] != x->dims[0] || groups * mid->dims[2] != x->dims[1] || mid->dims[3] != x->dims[2] ||
+        mid->dims[4] != x->dims[3]) {
+      continue;
+    }
+    int t = only_consumer(g, g->nodes[r1].outputs[0]);
+    if (t < 0 || !is(&g->nodes[t], "Transpose") || !perm_is_shuffle(&g->nodes[t])) continue;
+    int r2 = only_consumer(g, g->nodes[t].outputs[0]);
+    if (r2 < 0 || !is(&g->nodes[r2], "Reshape")) continue;
+    const roof_value* y = roof_out(g, &g->nodes[r2], 0);
+    if (!y || y->rank != 4 || memcmp(y->dims, x->dims, 4 * sizeof(int64_t)) != 0) continue;
+    roof_status st = rewrite(g, r1, t, r2, groups, err);
+    if (st != ROOF_OK) return st;
+    *changed = true;
+  }
+  return ROOF_OK;
+}
