@@ -9,12 +9,14 @@ roof_status roof_pass_conv_bn(roof_graph* g, bool* changed, roof_error* err);
 roof_status roof_pass_activation(roof_graph* g, bool* changed, roof_error* err);
 roof_status roof_pass_hardswish(roof_graph* g, bool* changed, roof_error* err);
 roof_status roof_pass_channel_shuffle(roof_graph* g, bool* changed, roof_error* err);
+roof_status roof_pass_swish(roof_graph* g, bool* changed, roof_error* err);
 
 /* Table order is run order within a round. */
 static const roof_pass kPasses[] = {
     {"identity", "drop Identity, inference Dropout, no-op Cast and Reshape", roof_pass_identity},
     {"conv_bn", "fold BatchNormalization into the preceding Conv, ConvTranspose or Gemm", roof_pass_conv_bn},
     {"channel_shuffle", "Reshape -> Transpose -> Reshape channel shuffle into one ChannelShuffle kernel", roof_pass_channel_shuffle},
+    {"swish", "x * Sigmoid(x) into one Swish (SiLU) kernel", roof_pass_swish},
     {"hardswish", "x * HardSigmoid(x) (alpha 1/6, beta 1/2) into one HardSwish kernel", roof_pass_hardswish},
     {"activation", "fuse Relu and Clip into the clamp of the preceding Conv, Gemm, MatMul, Add or pooling", roof_pass_activation},
     {NULL, NULL, NULL}, /* sentinel */
