@@ -152,14 +152,17 @@ static bool run_session(const roof_model* m, bool reference, const float* in, si
 }
 
 /* Runs the graph both ways and compares; `op` is the op whose fast path must be taken. */
-static void check(builder* b, const char* op, bool expect_fast) {
+static void check_fused(builder* b, const char* op, bool expect_fast, const char* fusion);
+static void check(builder* b, const char* op, bool expect_fast) { check_fused(b, op, expect_fast, "none"); }
+
+static void check_fused(builder* b, const char* op, bool expect_fast, const char* fusion) {
   cases++;
   roof_graph* g = b->g;
   g->num_original_nodes = g->num_nodes;
   roof_model* m = NULL;
   roof_error err = {{0}};
   roof_model_from_graph(g, &m, &err);
-  roof_prepare_options po = {.fusion = "none"};
+  roof_prepare_options po = {.fusion = fusion};
   if (roof_model_prepare(m, &po, &err) != ROOF_OK) {
     fprintf(stderr, "FAIL %s: prepare: %s\n", b->label, err.message);
     failures++;
@@ -405,6 +408,42 @@ static void misc_cases(rng* r) {
   check(&b, "Resize", true);
 }
 
+/* Kernels only the fusion passes create: built from the patterns they replace. */
+static void fused_cases(rng* r) {
+  int64_t xd[4] = {1, 12, 5, 7};
+  for (int nhwc = 0; nhwc < 2; nhwc++) {
+    builder b = start(r, nhwc ? "Swish nhwc" : "Swish plain");
+    int x = image(&b, xd, nhwc), s = output(&b, "s"), y = output(&b, "y");
+    node(&b, "Sigmoid", &x, 1, &s, 1);
+    int mi[2] = {x, s};
+    node(&b, "Mul", mi, 2, &y, 1);
+    mark_output(&b, y);
+    check_fused(&b, "Swish", true, "swish");
+
+    builder h = start(r, nhwc ? "HardSwish nhwc" : "HardSwish plain");
+    int hx = image(&h, xd, nhwc), hs = output(&h, "s"), hy = output(&h, "y");
+    roof_node* hn = node(&h, "HardSigmoid", &hx, 1, &hs, 1);
+    attr_f(hn, "alpha", 1.0f / 6.0f);
+    attr_f(hn, "beta", 0.5f);
+    int hi[2] = {hs, hx};
+    node(&h, "Mul", hi, 2, &hy, 1);
+    mark_output(&h, hy);
+    check_fused(&h, "HardSwish", true, "hardswish");
+  }
+  builder c = start(r, "ChannelShuffle groups 3 (after a conv, NHWC)");
+  int x = image(&c, xd, true);
+  int64_t s5[5] = {1, 3, 4, 5, 7}, s4[4] = {1, 12, 5, 7}, perm[5] = {0, 2, 1, 3, 4};
+  int a = output(&c, "a"), t = output(&c, "t"), y = output(&c, "y");
+  int r1[2] = {x, constant_i64(&c, "s5", 5, s5)};
+  node(&c, "Reshape", r1, 2, &a, 1);
+  roof_node* tn = node(&c, "Transpose", &a, 1, &t, 1);
+  attr_ints(tn, "perm", 5, perm);
+  int r2[2] = {t, constant_i64(&c, "s4", 4, s4)};
+  node(&c, "Reshape", r2, 2, &y, 1);
+  mark_output(&c, y);
+  check_fused(&c, "ChannelShuffle", true, "channel_shuffle");
+}
+
 int main(int argc, char** argv) {
   rng r = {argc > 1 ? strtoull(argv[1], NULL, 10) : 20261124};
   for (int i = 0; i < 30; i++) conv_case(&r, i);
@@ -416,6 +455,7 @@ int main(int argc, char** argv) {
   static const char* const kBin[] = {"Add", "Sub", "Mul", "Div"};
   for (int i = 0; i < 12; i++) binary_case(&r, kBin[i % 4], i);
   misc_cases(&r);
+  fused_cases(&r);
   printf("test_ops: %d cases, %d failures\n", cases, failures);
   return failures ? 1 : 0;
 }
