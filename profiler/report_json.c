@@ -174,6 +174,14 @@ cJSON* roof_profile_to_json(const roof_profile* p, const char* fusion) {
       add_num(en, "cost_per_inference", e.cost);
     }
   }
+  cJSON* folded = cJSON_AddArrayToObject(root, "folded");
+  for (int i = 0; i < g->num_folded; i++) {
+    cJSON* o = cJSON_CreateObject();
+    add_str(o, "name", g->folded[i].name);
+    add_str(o, "pass", g->folded[i].pass);
+    add_str(o, "reason", g->folded[i].reason);
+    cJSON_AddItemToArray(folded, o);
+  }
   cJSON* layers = cJSON_AddArrayToObject(root, "layers");
   for (int i = 0; i < p->num_layers; i++) cJSON_AddItemToArray(layers, layer_obj(p, &p->layers[i]));
   return root;
