@@ -154,6 +154,9 @@ static roof_status check_name(load_ctx* c, const char* name, const char* what, r
     return roof_fail(err, ROOF_E_DATA, "%s: %s '%s' is longer than %u bytes", c->path, what, ROOF_SAFE(name, nb),
                      c->o->max_name_bytes);
   }
+  if (name && !roof_utf8_valid(name)) {
+    return roof_fail(err, ROOF_E_DATA, "%s: %s '%s' is not valid UTF-8", c->path, what, ROOF_SAFE(name, nb));
+  }
   return ROOF_OK;
 }
 
