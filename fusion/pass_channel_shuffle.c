@@ -27,23 +27,12 @@ static bool perm_is_shuffle(const roof_node* t) {
 
 static roof_status rewrite(roof_graph* g, int r1, int t, int r2, int64_t groups, roof_error* err) {
   roof_shuffle_params* p = calloc(1, sizeof(*p));
-  char* type = strdup("ChannelShuffle");
-  char* domain = strdup("ai.rooftop");
-  if (!p || !type || !domain) {
+  if (p == NULL || roof_edit_retype(g, r1, "ChannelShuffle", "ai.rooftop", &roof_op_ChannelShuffle, p) != ROOF_OK) {
     free(p);
-    free(type);
-    free(domain);
     return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory in pass channel_shuffle", g->path);
   }
   p->groups = groups;
   roof_node* n = &g->nodes[r1];
-  free(n->params);
-  free(n->op_type);
-  free(n->domain);
-  n->params = p;
-  n->op_type = type;
-  n->domain = domain;
-  n->op = &roof_op_ChannelShuffle;
   n->num_inputs = 1; /* the shape input is no longer read */
   g->values[n->outputs[0]].producer = -1;
   n->outputs[0] = g->nodes[r2].outputs[0];

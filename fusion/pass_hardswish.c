@@ -30,13 +30,11 @@ roof_status roof_pass_hardswish(roof_graph* g, bool* changed, roof_error* err) {
       if (fabsf(attr_or(h, "alpha", 0.2f) - 1.0f / 6.0f) > 1e-6f || fabsf(attr_or(h, "beta", 0.5f) - 0.5f) > 1e-6f) continue;
       if (!roof_edit_single_use(g, m->inputs[side], mn)) continue;
       /* the HardSigmoid node becomes the HardSwish and writes the Mul's output */
-      char* type = strdup("HardSwish");
-      if (type == NULL) return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory in pass hardswish", g->path);
-      free(h->op_type);
-      h->op_type = type;
-      roof_status st = roof_op_HardSwish.parse(g, h, h->params, err);
+      if (roof_edit_retype(g, hn, "HardSwish", "", &roof_op_HardSwish, NULL) != ROOF_OK) {
+        return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory in pass hardswish", g->path);
+      }
+      roof_status st = roof_op_HardSwish.parse(g, h, h->params, err); /* params follow the new op type */
       if (st != ROOF_OK) return st;
-      h->op = &roof_op_HardSwish;
       g->values[h->outputs[0]].producer = -1;
       h->outputs[0] = m->outputs[0];
       if (roof_edit_absorb(g, hn, mn) != ROOF_OK) return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory in pass hardswish", g->path);

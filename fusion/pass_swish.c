@@ -20,18 +20,9 @@ roof_status roof_pass_swish(roof_graph* g, bool* changed, roof_error* err) {
       roof_node* sg = &g->nodes[sn];
       if (sg->removed || sg->domain[0] || strcmp(sg->op_type, "Sigmoid") != 0 || sg->inputs[0] != m->inputs[1 - side]) continue;
       if (!roof_edit_single_use(g, m->inputs[side], mn)) continue;
-      char* type = strdup("Swish");
-      char* domain = strdup("ai.rooftop");
-      if (!type || !domain) {
-        free(type);
-        free(domain);
+      if (roof_edit_retype(g, sn, "Swish", "ai.rooftop", &roof_op_Swish, NULL) != ROOF_OK) {
         return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory in pass swish", g->path);
       }
-      free(sg->op_type);
-      free(sg->domain);
-      sg->op_type = type;
-      sg->domain = domain;
-      sg->op = &roof_op_Swish;
       g->values[sg->outputs[0]].producer = -1;
       sg->outputs[0] = m->outputs[0];
       if (roof_edit_absorb(g, sn, mn) != ROOF_OK) return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory in pass swish", g->path);

@@ -1,10 +1,8 @@
 /* CSV report: one row per layer, RFC 4180 quoting (fields with comma, quote, CR or LF are
  * quoted and quotes doubled). Names are cleaned to valid UTF-8 first. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "report.h"
 
@@ -65,19 +63,14 @@ static void write_rows(FILE* f, const roof_profile* p) {
 }
 
 roof_status roof_report_csv(const char* path, const roof_profile* p, roof_error* err) {
-  char tmp[4096];
-  if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp)) {
-    return roof_fail(err, ROOF_E_CANTCREAT, "%s: path too long", path);
-  }
-  FILE* f = fopen(tmp, "wb");
-  if (f == NULL) return roof_fail(err, ROOF_E_CANTCREAT, "%s: cannot create: %s", path, strerror(errno));
+  char* text = NULL;
+  size_t len = 0;
+  FILE* f = open_memstream(&text, &len);
+  if (f == NULL) return roof_fail(err, ROOF_E_NOMEM, "out of memory writing %s", path);
   write_rows(f, p);
   bool ok = !ferror(f);
-  ok = (fclose(f) == 0) && ok;
-  if (!ok || rename(tmp, path) != 0) {
-    int e = errno;
-    remove(tmp);
-    return roof_fail(err, ROOF_E_IO, "%s: write failed: %s", path, strerror(e));
-  }
-  return ROOF_OK;
+  fclose(f);
+  roof_status st = ok ? roof_write_text_file(path, text, err) : roof_fail(err, ROOF_E_NOMEM, "out of memory writing %s", path);
+  free(text);
+  return st;
 }

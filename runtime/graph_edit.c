@@ -111,3 +111,25 @@ bool roof_edit_bypass(roof_graph* g, int n, const char* pass, const char* reason
   *st = roof_graph_fold_node(g, n, pass, reason);
   return *st == ROOF_OK;
 }
+
+roof_status roof_edit_retype(roof_graph* g, int n, const char* op_type, const char* domain,
+                             const struct roof_op_desc* desc, void* params) {
+  char* type = strdup(op_type);
+  char* dom = strdup(domain);
+  if (type == NULL || dom == NULL) {
+    free(type);
+    free(dom);
+    return ROOF_E_NOMEM;
+  }
+  roof_node* node = &g->nodes[n];
+  free(node->op_type);
+  free(node->domain);
+  node->op_type = type;
+  node->domain = dom;
+  node->op = desc;
+  if (params) {
+    free(node->params);
+    node->params = params;
+  }
+  return ROOF_OK;
+}
