@@ -1,8 +1,11 @@
 /* Arena planner: every executed activation gets an offset in one buffer. Buffers whose
  * lifetimes overlap never share bytes; placement is largest-first into the smallest gap that
  * fits among already placed, lifetime-overlapping buffers (the classic greedy by size).
- * Views (ROOF_OPF_ALIAS ops) share their input's buffer, so a buffer's lifetime is the union
- * of the lifetimes of every value aliasing it. Graph inputs and constants are not planned. */
+ *
+ * Values are grouped into buffers first: a view (ROOF_OPF_ALIAS op) shares its input's buffer,
+ * and an op that may work in place (ROOF_OPF_INPLACE) writes into its input's buffer when that
+ * input is read by nothing later and has the same size and layout. A buffer's lifetime is the
+ * union of its members'. Graph inputs and constants are not planned. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,58 +33,87 @@ static int cmp_offset(const void* a, const void* b) {
   return ((*x)->offset > (*y)->offset) - ((*x)->offset < (*y)->offset);
 }
 
-/* Value index whose buffer v lives in (follows ALIAS producers), or -1 if not planned. */
-static int root_of(const roof_graph* g, int v) {
-  for (int guard = 0; guard < g->num_values; guard++) {
-    const roof_value* val = &g->values[v];
-    if (val->flags & (ROOF_VAL_CONST | ROOF_VAL_GRAPH_INPUT)) return -1;
-    if (val->producer < 0) return -1;
-    const roof_node* n = &g->nodes[val->producer];
-    if (!(n->op->flags & ROOF_OPF_ALIAS) || n->inputs[0] < 0) return v;
-    v = n->inputs[0];
+typedef struct plan_ctx {
+  const roof_graph* g;
+  int* parent;    /* per value: value whose buffer it uses (itself for a root), -1 if not planned */
+  int* producer;  /* per value: producing step, -1 */
+  int* last;      /* per value: last step reading it (num_order for graph outputs) */
+} plan_ctx;
+
+static int root_of(const plan_ctx* c, int v) {
+  while (v >= 0 && c->parent[v] != v) v = c->parent[v];
+  return v;
+}
+
+static bool same_bytes_and_layout(const roof_value* a, const roof_value* b) {
+  uint64_t x = 0, y = 0;
+  return a->layout == b->layout && a->dtype == b->dtype && roof_value_bytes(a, &x) && roof_value_bytes(b, &y) && x == y;
+}
+
+/* Groups values into buffers (views, then in-place writes, in execution order). */
+static void group_values(plan_ctx* c, const int* order, int num_order) {
+  const roof_graph* g = c->g;
+  for (int s = 0; s < num_order; s++) {
+    const roof_node* n = &g->nodes[order[s]];
+    for (int o = 0; o < n->num_outputs; o++) {
+      int v = n->outputs[o];
+      if (v < 0 || (g->values[v].flags & (ROOF_VAL_CONST | ROOF_VAL_GRAPH_INPUT))) continue;
+      c->parent[v] = v;
+      c->producer[v] = s;
+    }
+    for (int i = 0; i < n->num_inputs; i++) {
+      if (n->inputs[i] >= 0) c->last[n->inputs[i]] = s;
+    }
+    int x = n->num_inputs > 0 ? n->inputs[0] : -1, y = n->num_outputs > 0 ? n->outputs[0] : -1;
+    if ((n->op->flags & ROOF_OPF_ALIAS) && y >= 0) c->parent[y] = (x >= 0 && c->parent[x] >= 0) ? x : -1;
   }
-  return -1;
+  for (int i = 0; i < g->num_outputs; i++) c->last[g->outputs[i]] = num_order;
+  /* a group's last use: every member's */
+  for (int v = 0; v < g->num_values; v++) {
+    int r = root_of(c, v);
+    if (r >= 0 && r != v && c->last[v] > c->last[r]) c->last[r] = c->last[v];
+  }
+  for (int s = 0; s < num_order; s++) {
+    const roof_node* n = &g->nodes[order[s]];
+    if (!(n->op->flags & ROOF_OPF_INPLACE) || n->num_inputs < 1 || n->num_outputs < 1) continue;
+    int x = n->inputs[0], y = n->outputs[0];
+    if (x < 0 || y < 0 || c->parent[x] < 0 || c->parent[y] != y) continue;
+    int rx = root_of(c, x);
+    bool read_again = false;
+    for (int i = 1; i < n->num_inputs; i++) read_again = read_again || (n->inputs[i] >= 0 && root_of(c, n->inputs[i]) == rx);
+    if (c->last[rx] != s || read_again || !same_bytes_and_layout(&g->values[x], &g->values[y])) continue;
+    c->parent[y] = rx; /* write over the input, which dies here */
+    if (c->last[y] > c->last[rx]) c->last[rx] = c->last[y];
+  }
 }
 
 roof_status roof_plan_arena(const roof_graph* g, const int* order, int num_order, size_t* offsets,
                             size_t* arena_bytes, size_t* naive_bytes, roof_error* err) {
   roof_status st = ROOF_OK;
-  int* slot = malloc(sizeof(int) * (size_t)g->num_values + 1);
-  buf* bufs = calloc((size_t)g->num_values + 1, sizeof(buf));
-  const buf** live = calloc((size_t)g->num_values + 1, sizeof(buf*));
-  if (!slot || !bufs || !live) {
+  size_t nv = (size_t)g->num_values + 1;
+  plan_ctx c = {g, malloc(sizeof(int) * nv), malloc(sizeof(int) * nv), malloc(sizeof(int) * nv)};
+  int* slot = malloc(sizeof(int) * nv);
+  buf* bufs = calloc(nv, sizeof(buf));
+  const buf** live = calloc(nv, sizeof(buf*));
+  if (!c.parent || !c.producer || !c.last || !slot || !bufs || !live) {
     st = roof_fail(err, ROOF_E_NOMEM, "%s: out of memory planning the arena", g->path);
     goto cleanup;
   }
-  for (int v = 0; v < g->num_values; v++) slot[v] = -1;
+  for (int v = 0; v < g->num_values; v++) c.parent[v] = c.producer[v] = c.last[v] = slot[v] = -1;
+  group_values(&c, order, num_order);
   int nb = 0;
   uint64_t naive = 0;
-  for (int s = 0; s < num_order; s++) {
-    const roof_node* n = &g->nodes[order[s]];
-    for (int o = 0; o < n->num_outputs; o++) {
-      int v = n->outputs[o];
-      if (v < 0) continue;
-      int r = root_of(g, v);
-      if (r < 0) continue;
-      if (slot[r] < 0) {
-        uint64_t bytes = 0;
-        roof_value_bytes(&g->values[r], &bytes);
-        bytes += XNN_EXTRA_BYTES; /* XNNPACK may read past the end of every input */
-        bytes = (bytes + ROOF_ARENA_ALIGN - 1) / ROOF_ARENA_ALIGN * ROOF_ARENA_ALIGN;
-        bufs[nb] = (buf){.root = r, .first = s, .last = s, .size = bytes};
-        slot[r] = nb++;
-        naive += bytes;
-      }
-    }
-    for (int i = 0; i < n->num_inputs; i++) {
-      int v = n->inputs[i];
-      int r = v < 0 ? -1 : root_of(g, v);
-      if (r >= 0 && slot[r] >= 0 && bufs[slot[r]].last < s) bufs[slot[r]].last = s;
-    }
-  }
-  for (int i = 0; i < g->num_outputs; i++) {
-    int r = root_of(g, g->outputs[i]);
-    if (r >= 0 && slot[r] >= 0) bufs[slot[r]].last = num_order;
+  for (int v = 0; v < g->num_values; v++) {
+    uint64_t bytes = 0;
+    if (c.parent[v] < 0 || !roof_value_bytes(&g->values[v], &bytes)) continue;
+    bytes += XNN_EXTRA_BYTES; /* XNNPACK may read past the end of every input */
+    bytes = (bytes + ROOF_ARENA_ALIGN - 1) / ROOF_ARENA_ALIGN * ROOF_ARENA_ALIGN;
+    int pn = g->values[v].producer;
+    if (pn < 0 || !(g->nodes[pn].op->flags & ROOF_OPF_ALIAS)) naive += bytes; /* views hold no bytes of their own */
+    if (c.parent[v] != v) continue;
+    int last = c.last[v] >= c.producer[v] ? c.last[v] : c.producer[v];
+    bufs[nb] = (buf){.root = v, .first = c.producer[v], .last = last, .size = bytes};
+    slot[v] = nb++;
   }
   qsort(bufs, (size_t)nb, sizeof(buf), cmp_size_desc);
   uint64_t total = 0;
@@ -108,14 +140,16 @@ roof_status roof_plan_arena(const roof_graph* g, const int* order, int num_order
   }
   for (int v = 0; v < g->num_values; v++) offsets[v] = SIZE_MAX;
   for (int i = 0; i < nb; i++) offsets[bufs[i].root] = (size_t)bufs[i].offset;
-  /* Aliases take their root's offset. */
   for (int v = 0; v < g->num_values; v++) {
-    int r = root_of(g, v);
+    int r = root_of(&c, v);
     if (r >= 0 && r != v) offsets[v] = offsets[r];
   }
   *arena_bytes = (size_t)total;
   *naive_bytes = (size_t)naive;
 cleanup:
+  free(c.parent);
+  free(c.producer);
+  free(c.last);
   free(slot);
   free(bufs);
   free(live);
