@@ -66,10 +66,13 @@ oom:
   return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory inserting layout conversions", g->path);
 }
 
+/* With one channel or one pixel, NCHW and NHWC put the bytes in the same order. */
+static bool layouts_coincide(const roof_value* v) { return v->dims[1] == 1 || v->dims[2] * v->dims[3] == 1; }
+
 /* Rewrites input i of node n to the twin in layout `want` when it is a rank-4 activation. */
 static roof_status want_input(roof_graph* g, twin_map* t, int node, int i, roof_layout want, roof_error* err) {
   int v = g->nodes[node].inputs[i];
-  if (v < 0 || !is_activation4(&g->values[v])) return ROOF_OK;
+  if (v < 0 || !is_activation4(&g->values[v]) || layouts_coincide(&g->values[v])) return ROOF_OK;
   int tv;
   roof_status st = twin(g, t, v, want, &tv, err);
   if (st == ROOF_OK) g->nodes[node].inputs[i] = tv; /* nodes may have moved: index again */
@@ -126,7 +129,7 @@ roof_status roof_graph_layout(roof_graph* g, roof_error* err) {
   /* Graph outputs leave in ONNX layout: the plain twin takes over the output's name. */
   for (int i = 0; i < g->num_outputs && st == ROOF_OK; i++) {
     int v = g->outputs[i];
-    if (g->values[v].layout != ROOF_LAYOUT_NHWC) continue;
+    if (g->values[v].layout != ROOF_LAYOUT_NHWC || layouts_coincide(&g->values[v])) continue;
     int tv;
     st = twin(g, &t, v, ROOF_LAYOUT_PLAIN, &tv, err);
     if (st != ROOF_OK) break;
