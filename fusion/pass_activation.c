@@ -1,7 +1,10 @@
 /* Pass `activation`: folds Relu and Clip into the clamp of the op that feeds them (Conv,
  * ConvTranspose, Gemm, MatMul, Add/Sub/Mul/Div, pools: every op flagged ROOF_OPF_FUSED_ACT),
- * which XNNPACK applies for free through output_min/output_max. */
+ * which XNNPACK applies for free through output_min/output_max; and HardSigmoid after a Conv
+ * or Gemm, by rescaling the weights and clamping to [0, 1]. */
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fused_act.h"
@@ -35,11 +38,77 @@ static bool clamp_range(const roof_graph* g, const roof_node* n, float* lo, floa
   return true;
 }
 
+static float float_attr(const roof_node* n, const char* name, float def) {
+  const roof_attr* a = roof_node_attr(n, name);
+  return a && a->type == ROOF_ATTR_FLOAT ? a->f : def;
+}
+
+/* Copy of constant value v with every element mapped to scale * x + shift; -1 on failure. */
+static int scaled_copy(roof_graph* g, int v, float scale, float shift, const char* suffix) {
+  const roof_value* src = &g->values[v];
+  uint64_t n = 0;
+  if (!roof_value_count(src, &n)) return -1;
+  float* d = malloc(sizeof(float) * (n ? n : 1));
+  if (d == NULL) return -1;
+  for (uint64_t i = 0; i < n; i++) d[i] = scale * ((const float*)src->data)[i] + shift;
+  char name[512];
+  snprintf(name, sizeof(name), "%s::%s", src->name, suffix);
+  int64_t dims[ROOF_MAX_RANK];
+  memcpy(dims, src->dims, sizeof(dims));
+  return roof_edit_add_const(g, name, src->rank, dims, d);
+}
+
+/* HardSigmoid y = clamp(alpha * x + beta, 0, 1) after a Conv or Gemm with constant weights:
+ * scale the weights by alpha, map the bias to alpha * b + beta, clamp to [0, 1]. */
+static roof_status fold_hardsigmoid(roof_graph* g, int hn, bool* changed) {
+  roof_node* h = &g->nodes[hn];
+  const roof_value* x = roof_in(g, h, 0);
+  if (!x || x->producer < 0) return ROOF_OK;
+  int pn = x->producer;
+  roof_node* p = &g->nodes[pn];
+  bool conv = strcmp(p->op_type, "Conv") == 0, gemm = strcmp(p->op_type, "Gemm") == 0;
+  float alpha = float_attr(h, "alpha", 0.2f), beta = float_attr(h, "beta", 0.5f);
+  float gbeta = gemm ? float_attr(p, "beta", 1.0f) : 1.0f;
+  const roof_value* w = roof_in(g, p, 1);
+  const roof_value* b = roof_in(g, p, 2);
+  if (p->removed || p->domain[0] || !(conv || gemm) || !(alpha > 0.0f) || gbeta == 0.0f) return ROOF_OK;
+  if (!w || !w->data || !(w->flags & ROOF_VAL_CONST) || (b && !(b->data && (b->flags & ROOF_VAL_CONST)))) return ROOF_OK;
+  if (!roof_act_is_identity((const roof_act*)p->params) || !roof_edit_single_use(g, h->inputs[0], hn)) return ROOF_OK;
+  int wv = scaled_copy(g, p->inputs[1], alpha, 0.0f, "hardsigmoid");
+  int bv;
+  if (b) {
+    bv = scaled_copy(g, g->nodes[pn].inputs[2], alpha, beta / gbeta, "hardsigmoid");
+  } else { /* no bias: one of beta per output channel (Conv) or column (Gemm) */
+    const roof_value* y = &g->values[g->nodes[pn].outputs[0]];
+    int64_t n = y->dims[conv ? 1 : y->rank - 1];
+    float* d = malloc(sizeof(float) * (size_t)(n ? n : 1));
+    for (int64_t i = 0; d && i < n; i++) d[i] = beta / gbeta;
+    bv = d ? roof_edit_add_const(g, "hardsigmoid::bias", 1, &n, d) : -1;
+  }
+  if (wv < 0 || bv < 0 || roof_edit_set_input(g, pn, 1, wv) != ROOF_OK || roof_edit_set_input(g, pn, 2, bv) != ROOF_OK) {
+    return ROOF_E_NOMEM;
+  }
+  roof_act* act = g->nodes[pn].params;
+  act->min = 0.0f;
+  act->max = 1.0f;
+  g->values[g->nodes[pn].outputs[0]].producer = -1;
+  g->nodes[pn].outputs[0] = g->nodes[hn].outputs[0];
+  if (roof_edit_absorb(g, pn, hn) != ROOF_OK) return ROOF_E_NOMEM;
+  *changed = true;
+  return ROOF_OK;
+}
+
 roof_status roof_pass_activation(roof_graph* g, bool* changed, roof_error* err) {
   for (int oi = 0; oi < g->num_order; oi++) {
     int an = g->order[oi];
     roof_node* a = &g->nodes[an];
     float lo, hi;
+    if (!a->removed && !a->domain[0] && strcmp(a->op_type, "HardSigmoid") == 0) {
+      if (fold_hardsigmoid(g, an, changed) != ROOF_OK) {
+        return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory in pass activation", g->path);
+      }
+      continue;
+    }
     if (a->removed || a->domain[0] || !clamp_range(g, a, &lo, &hi)) continue;
     const roof_value* x = roof_in(g, a, 0);
     if (x == NULL || x->dtype != ROOF_DT_FLOAT || x->producer < 0) continue;

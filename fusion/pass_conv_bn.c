@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fused_act.h"
 #include "fusion.h"
+#include "op.h"
 #include "graph_edit.h"
 
 typedef struct bn_coeffs {
@@ -143,6 +145,8 @@ roof_status roof_pass_conv_bn(roof_graph* g, bool* changed, roof_error* err) {
     int pn = x->producer;
     const roof_node* p = &g->nodes[pn];
     if (p->removed || p->outputs[0] != b->inputs[0] || !roof_edit_single_use(g, b->inputs[0], bn)) continue;
+    /* a clamp already fused into the producer sits between it and the BN: folding is wrong */
+    if (p->op && (p->op->flags & ROOF_OPF_FUSED_ACT) && !roof_act_is_identity((const roof_act*)p->params)) continue;
     prod_kind kind;
     if (strcmp(p->op_type, "Conv") == 0) kind = PROD_CONV;
     else if (strcmp(p->op_type, "ConvTranspose") == 0) kind = PROD_CONVT;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fused_act.h"
 #include "fusion.h"
 #include "graph_edit.h"
 #include "op.h"
@@ -20,6 +21,7 @@ roof_status roof_pass_hardswish(roof_graph* g, bool* changed, roof_error* err) {
     int mn = g->order[oi];
     roof_node* m = &g->nodes[mn];
     if (m->removed || m->domain[0] || strcmp(m->op_type, "Mul") != 0 || m->num_inputs != 2) continue;
+    if (!roof_act_is_identity((const roof_act*)m->params)) continue; /* a clamp already fused into the Mul */
     for (int side = 0; side < 2; side++) {
       const roof_value* s = roof_in(g, m, side);
       int other = m->inputs[1 - side];

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fused_act.h"
 #include "fusion.h"
 #include "graph_edit.h"
 #include "op.h"
@@ -13,6 +14,7 @@ roof_status roof_pass_swish(roof_graph* g, bool* changed, roof_error* err) {
     int mn = g->order[oi];
     roof_node* m = &g->nodes[mn];
     if (m->removed || m->domain[0] || strcmp(m->op_type, "Mul") != 0 || m->num_inputs != 2) continue;
+    if (!roof_act_is_identity((const roof_act*)m->params)) continue; /* a clamp already fused into the Mul */
     for (int side = 0; side < 2; side++) {
       const roof_value* s = roof_in(g, m, side);
       if (s == NULL || s->producer < 0 || s->dtype != ROOF_DT_FLOAT) continue;

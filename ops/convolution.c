@@ -5,16 +5,9 @@
 #include <string.h>
 
 #include "common.h"
-#include "fused_act.h"
+#include "conv_params.h"
 
-typedef struct conv_params {
-  roof_act act; /* first: see fused_act.h */
-  int64_t group;
-  roof_spatial sp;
-  int64_t output_padding[3]; /* ConvTranspose */
-  int64_t output_shape[3];
-  int has_output_shape;
-} conv_params;
+typedef roof_conv_params conv_params;
 
 static roof_status parse_conv(const roof_graph* g, const roof_node* n, void* params, roof_error* err) {
   conv_params* p = params;

@@ -82,7 +82,7 @@ typedef struct roof_node {
 /* An original node that disappeared entirely (provenance, see fusion/fusion.h). */
 typedef struct roof_folded {
   char* name;        /* original node name */
-  const char* pass;  /* static string: pass name, or "load" for load-time evaluation */
+  const char* pass;  /* static string: the pass that removed it ("constfold" runs at load) */
   const char* reason;/* static string */
 } roof_folded;
 

@@ -69,7 +69,7 @@ static roof_status fold_known(roof_graph* g, roof_error* err) {
       roof_value* y = roof_out(g, n, o);
       if (y) y->flags |= ROOF_VAL_CONST;
     }
-    if (roof_graph_fold_node(g, g->order[oi], "load", "evaluated at load time: every input is constant") != ROOF_OK) {
+    if (roof_graph_fold_node(g, g->order[oi], "constfold", "evaluated at load time: every input is constant") != ROOF_OK) {
       return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory recording folded nodes", g->path);
     }
   }

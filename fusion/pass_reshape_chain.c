@@ -1,0 +1,31 @@
+/* Pass `reshape_chain`: consecutive views (Reshape, Flatten, Squeeze, Unsqueeze) become one:
+ * the last view reads the first one's input directly. Views are zero-copy already; this keeps
+ * the executed graph and the reports free of view-of-view chains. */
+#include <string.h>
+
+#include "fusion.h"
+#include "graph_edit.h"
+
+static bool is_view(const roof_node* n) {
+  static const char* const kViews[] = {"Reshape", "Flatten", "Squeeze", "Unsqueeze"};
+  if (n->removed || n->domain[0]) return false;
+  for (size_t i = 0; i < sizeof(kViews) / sizeof(kViews[0]); i++) {
+    if (strcmp(n->op_type, kViews[i]) == 0) return true;
+  }
+  return false;
+}
+
+roof_status roof_pass_reshape_chain(roof_graph* g, bool* changed, roof_error* err) {
+  for (int oi = 0; oi < g->num_order; oi++) {
+    int n2 = g->order[oi];
+    if (!is_view(&g->nodes[n2])) continue;
+    const roof_value* x = roof_in(g, &g->nodes[n2], 0);
+    if (!x || x->producer < 0 || (x->flags & ROOF_VAL_CONST)) continue;
+    int n1 = x->producer;
+    if (!is_view(&g->nodes[n1]) || !roof_edit_single_use(g, g->nodes[n2].inputs[0], n2)) continue;
+    g->nodes[n2].inputs[0] = g->nodes[n1].inputs[0]; /* the last view's output shape already holds */
+    if (roof_edit_absorb(g, n2, n1) != ROOF_OK) return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory in pass reshape_chain", g->path);
+    *changed = true;
+  }
+  return ROOF_OK;
+}
