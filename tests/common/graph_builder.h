@@ -91,6 +91,13 @@ static inline roof_node* node(builder* b, const char* op, const int* ins, int ni
   return &b->g->nodes[n];
 }
 
+/* Same as node() with an explicit node name (provenance tests need unique names). */
+static inline roof_node* named(builder* b, const char* name, const char* op, const int* ins, int nin, const int* outs,
+                               int nout) {
+  int n = roof_graph_add_node(b->g, name, op, "", ins, nin, outs, nout);
+  return &b->g->nodes[n];
+}
+
 static inline int output(builder* b, const char* name) {
   int v = roof_graph_add_value(b->g, name);
   return v;

@@ -1,0 +1,246 @@
+/* Fusion passes on small graphs: for each pass, the pattern it rewrites is built twice and
+ * prepared with --fusion none and with that pass alone; outputs must agree (bit-exact where
+ * no arithmetic changes), fewer kernels must run, and every original node name must appear
+ * exactly once across the executed nodes' fused_from lists and the folded list. */
+#include <math.h>
+#include <stdio.h>
+
+#include "graph_builder.h"
+
+static int failures;
+
+typedef void (*build_fn)(builder* b);
+
+static roof_session* open_session(roof_model* m, const char* fusion, const char* label) {
+  roof_error err = {{0}};
+  roof_prepare_options po = {.fusion = fusion};
+  roof_session* s = NULL;
+  roof_session_options so = {.threads = 1};
+  if (roof_model_prepare(m, &po, &err) != ROOF_OK || roof_session_create(m, &so, &s, &err) != ROOF_OK) {
+    fprintf(stderr, "FAIL %s (%s): %s\n", label, fusion, err.message);
+    failures++;
+    return NULL;
+  }
+  return s;
+}
+
+static bool run_with(roof_session* s, const float* in, size_t bytes) {
+  roof_error err = {{0}};
+  bool ok = roof_session_set_input(s, 0, in, bytes, &err) == ROOF_OK && roof_session_run(s, NULL, &err) == ROOF_OK;
+  if (!ok) fprintf(stderr, "run: %s\n", err.message);
+  return ok;
+}
+
+/* Every original name exactly once across fused_from and folded. */
+static void check_provenance(const roof_session* s, const char* label) {
+  const roof_graph* g = s->model->g;
+  for (int i = 0; i < g->num_original_nodes; i++) {
+    const char* name = g->nodes[i].name;
+    int seen = 0;
+    for (int k = 0; k < s->num_steps; k++) {
+      const roof_node* n = s->steps[k].k.node;
+      for (int f = 0; f < n->num_fused_from; f++) seen += strcmp(n->fused_from[f], name) == 0;
+    }
+    for (int f = 0; f < g->num_folded; f++) seen += strcmp(g->folded[f].name, name) == 0;
+    if (seen != 1) {
+      fprintf(stderr, "FAIL %s: original node '%s' appears %d times in provenance\n", label, name, seen);
+      failures++;
+    }
+  }
+}
+
+static void check_pass(const char* label, const char* pass, build_fn build, bool exact) {
+  rng r1 = {99}, r2 = {99}, ri = {5};
+  builder a = start(&r1, label), b = start(&r2, label);
+  build(&a);
+  build(&b);
+  a.g->num_original_nodes = a.g->num_nodes;
+  b.g->num_original_nodes = b.g->num_nodes;
+  roof_model *ma = NULL, *mb = NULL;
+  roof_error err = {{0}};
+  roof_model_from_graph(a.g, &ma, &err);
+  roof_model_from_graph(b.g, &mb, &err);
+  roof_session* sa = open_session(ma, "none", label);
+  roof_session* sb = open_session(mb, pass, label);
+  if (sa && sb) {
+    roof_io_info in, out;
+    roof_session_input_info(sa, 0, &in);
+    roof_session_output_info(sa, 0, &out);
+    float* x = malloc(in.nbytes);
+    for (size_t i = 0; i < in.nbytes / sizeof(float); i++) x[i] = frand(&ri) * 3.0f;
+    if (run_with(sa, x, in.nbytes) && run_with(sb, x, in.nbytes)) {
+      const float *ya = roof_session_output(sa, 0), *yb = roof_session_output(sb, 0);
+      size_t n = out.nbytes / sizeof(float);
+      double mag = 0;
+      for (size_t i = 0; i < n; i++) mag = fmax(mag, fabs(ya[i]));
+      for (size_t i = 0; i < n; i++) {
+        double e = fabs((double)ya[i] - yb[i]);
+        if (exact ? e == 0.0 : e <= 1e-5 * mag + 1e-4 * fabs(ya[i])) continue;
+        fprintf(stderr, "FAIL %s: element %zu: unfused %.8g, fused %.8g\n", label, i, ya[i], yb[i]);
+        failures++;
+        break;
+      }
+    } else {
+      failures++;
+    }
+    free(x);
+    if (sb->num_steps >= sa->num_steps) {
+      fprintf(stderr, "FAIL %s: pass %s ran %d kernels, unfused %d\n", label, pass, sb->num_steps, sa->num_steps);
+      failures++;
+    }
+    check_provenance(sb, label);
+    printf("%-28s %-16s kernels %d -> %d\n", label, pass, sa->num_steps, sb->num_steps);
+  }
+  roof_session_free(sa);
+  roof_session_free(sb);
+  roof_model_free(ma);
+  roof_model_free(mb);
+}
+
+static const int64_t kImg[4] = {1, 6, 8, 8};
+
+static int conv3(builder* b, const char* name, int x, int64_t cin, int64_t cout) {
+  int64_t wd[4] = {cout, cin, 3, 3}, bd[1] = {cout}, pads[4] = {1, 1, 1, 1};
+  int ins[3] = {x, constant(b, "w", 4, wd), constant(b, "b", 1, bd)};
+  int y = output(b, name);
+  attr_ints(named(b, name, "Conv", ins, 3, &y, 1), "pads", 4, pads);
+  return y;
+}
+
+static void build_identity(builder* b) {
+  int x = input(b, "x", 4, kImg), t = output(b, "t"), y = output(b, "y");
+  named(b, "id", "Identity", &x, 1, &t, 1);
+  named(b, "relu", "Relu", &t, 1, &y, 1);
+  mark_output(b, y);
+}
+
+static void build_reshape_chain(builder* b) {
+  int x = input(b, "x", 4, kImg), f = output(b, "f"), r = output(b, "r"), y = output(b, "y");
+  named(b, "flatten", "Flatten", &x, 1, &f, 1);
+  int64_t shape[2] = {2, 192};
+  int ri[2] = {f, constant_i64(b, "shape", 2, shape)};
+  named(b, "reshape", "Reshape", ri, 2, &r, 1);
+  named(b, "relu", "Relu", &r, 1, &y, 1);
+  mark_output(b, y);
+}
+
+static void build_pad(builder* b) {
+  int x = input(b, "x", 4, kImg), p = output(b, "p"), y = output(b, "y");
+  int64_t pads[8] = {0, 0, 1, 2, 0, 0, 2, 1};
+  int pi[2] = {x, constant_i64(b, "pads", 8, pads)};
+  named(b, "pad", "Pad", pi, 2, &p, 1);
+  int64_t wd[4] = {4, 6, 3, 3};
+  int ci[2] = {p, constant(b, "w", 4, wd)};
+  named(b, "conv", "Conv", ci, 2, &y, 1);
+  mark_output(b, y);
+}
+
+static void build_matmul_add(builder* b) {
+  int64_t ad[2] = {3, 8}, bd[2] = {8, 5}, cd[1] = {5};
+  int a = input(b, "a", 2, ad), m = output(b, "m"), y = output(b, "y");
+  int mi[2] = {a, constant(b, "B", 2, bd)};
+  named(b, "matmul", "MatMul", mi, 2, &m, 1);
+  int ai[2] = {constant(b, "bias", 1, cd), m};
+  named(b, "add", "Add", ai, 2, &y, 1);
+  mark_output(b, y);
+}
+
+static void bn_inputs(builder* b, int x, int* ins, int64_t c) {
+  int64_t cd[1] = {c};
+  ins[0] = x;
+  for (int i = 1; i < 5; i++) ins[i] = constant(b, "bn", 1, cd);
+  float* var = b->g->values[ins[4]].data;
+  for (int i = 0; i < c; i++) var[i] = fabsf(var[i]) + 0.5f;
+}
+
+static void build_conv_bn(builder* b) {
+  int c = conv3(b, "conv", input(b, "x", 4, kImg), 6, 5), y = output(b, "y"), ins[5];
+  bn_inputs(b, c, ins, 5);
+  named(b, "bn", "BatchNormalization", ins, 5, &y, 1);
+  mark_output(b, y);
+}
+
+/* Conv -> Relu -> BN: the Relu fuses into the Conv, and the BN must then stay a kernel. */
+static void build_conv_relu_bn(builder* b) {
+  int c = conv3(b, "conv", input(b, "x", 4, kImg), 6, 5), r = output(b, "r"), y = output(b, "y"), ins[5];
+  named(b, "relu", "Relu", &c, 1, &r, 1);
+  bn_inputs(b, r, ins, 5);
+  named(b, "bn", "BatchNormalization", ins, 5, &y, 1);
+  mark_output(b, y);
+}
+
+static void build_activations(builder* b) {
+  int x = input(b, "x", 4, kImg);
+  int c1 = conv3(b, "conv1", x, 6, 6), k = output(b, "k");
+  int64_t lo_hi[1] = {1};
+  int cl[3] = {c1, constant(b, "lo", 0, lo_hi), constant(b, "hi", 0, lo_hi)};
+  float* lo = b->g->values[cl[1]].data;
+  float* hi = b->g->values[cl[2]].data;
+  *lo = 0.0f;
+  *hi = 0.5f;
+  named(b, "clip", "Clip", cl, 3, &k, 1);
+  int s = output(b, "s"), r = output(b, "r");
+  int ai[2] = {k, x};
+  named(b, "add", "Add", ai, 2, &s, 1);
+  named(b, "relu", "Relu", &s, 1, &r, 1);
+  int c2 = conv3(b, "conv2", r, 6, 3), h = output(b, "h");
+  roof_node* hs = named(b, "hsig", "HardSigmoid", &c2, 1, &h, 1);
+  attr_f(hs, "alpha", 0.25f);
+  attr_f(hs, "beta", 0.4f);
+  int p = output(b, "p"), y = output(b, "y");
+  int64_t k3[2] = {3, 3}, pads[4] = {1, 1, 1, 1};
+  roof_node* mp = named(b, "pool", "MaxPool", &h, 1, &p, 1);
+  attr_ints(mp, "kernel_shape", 2, k3);
+  attr_ints(mp, "pads", 4, pads);
+  named(b, "relu2", "Relu", &p, 1, &y, 1);
+  mark_output(b, y);
+}
+
+static void build_swish(builder* b) {
+  int x = input(b, "x", 4, kImg), s = output(b, "s"), y = output(b, "y");
+  named(b, "sigmoid", "Sigmoid", &x, 1, &s, 1);
+  int mi[2] = {s, x};
+  named(b, "mul", "Mul", mi, 2, &y, 1);
+  mark_output(b, y);
+}
+
+static void build_hardswish(builder* b) {
+  int x = input(b, "x", 4, kImg), s = output(b, "s"), y = output(b, "y");
+  roof_node* h = named(b, "hsig", "HardSigmoid", &x, 1, &s, 1);
+  attr_f(h, "alpha", 1.0f / 6.0f);
+  attr_f(h, "beta", 0.5f);
+  int mi[2] = {x, s};
+  named(b, "mul", "Mul", mi, 2, &y, 1);
+  mark_output(b, y);
+}
+
+static void build_shuffle(builder* b) {
+  int c = conv3(b, "conv", input(b, "x", 4, kImg), 6, 6);
+  int64_t s5[5] = {1, 2, 3, 8, 8}, s4[4] = {1, 6, 8, 8}, perm[5] = {0, 2, 1, 3, 4};
+  int a = output(b, "a"), t = output(b, "t"), y = output(b, "y");
+  int r1[2] = {c, constant_i64(b, "s5", 5, s5)};
+  named(b, "reshape1", "Reshape", r1, 2, &a, 1);
+  attr_ints(named(b, "transpose", "Transpose", &a, 1, &t, 1), "perm", 5, perm);
+  int r2[2] = {t, constant_i64(b, "s4", 4, s4)};
+  named(b, "reshape2", "Reshape", r2, 2, &y, 1);
+  mark_output(b, y);
+}
+
+int main(void) {
+  check_pass("Identity", "identity", build_identity, true);
+  check_pass("Flatten -> Reshape", "reshape_chain", build_reshape_chain, true);
+  check_pass("Pad -> Conv", "pad", build_pad, false);
+  check_pass("MatMul -> Add", "matmul_add", build_matmul_add, false);
+  check_pass("Conv -> BN", "conv_bn", build_conv_bn, false);
+  check_pass("Conv -> Relu -> BN", "conv_bn,activation", build_conv_relu_bn, false);
+  check_pass("Clip/Add+Relu/HardSigmoid/Pool", "activation", build_activations, false);
+  check_pass("x * Sigmoid(x)", "swish", build_swish, false);
+  check_pass("x * HardSigmoid(x)", "hardswish", build_hardswish, false);
+  check_pass("channel shuffle", "channel_shuffle", build_shuffle, true);
+  if (failures) {
+    fprintf(stderr, "test_passes: %d failures\n", failures);
+    return 1;
+  }
+  printf("test_passes: ok\n");
+  return 0;
+}
