@@ -2,6 +2,8 @@
 #include "compare.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 roof_status roof_compare_outputs(const roof_session* ref, const roof_session* test, double rtol, double atol_frac,
@@ -156,4 +158,100 @@ cJSON* roof_compare_to_json(const roof_profile* unfused, const roof_profile* fus
   cJSON_AddItemToObject(root, "unfused", roof_profile_to_json(unfused, "none"));
   cJSON_AddItemToObject(root, "fused", roof_profile_to_json(fused, "all"));
   return root;
+}
+
+/* ---- saved profiles: rooftop compare A.json B.json ---- */
+
+static cJSON* load_profile(const char* path, roof_error* err, roof_status* st) {
+  FILE* f = fopen(path, "rb");
+  if (f == NULL) {
+    *st = roof_fail(err, ROOF_E_NOINPUT, "%s: cannot open", path);
+    return NULL;
+  }
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char* text = (n > 0 && n < (1L << 30)) ? malloc((size_t)n + 1) : NULL;
+  size_t got = text ? fread(text, 1, (size_t)n, f) : 0;
+  fclose(f);
+  cJSON* j = NULL;
+  if (text && got == (size_t)n) {
+    text[n] = '\0';
+    j = cJSON_Parse(text);
+  }
+  free(text);
+  const cJSON* schema = j ? cJSON_GetObjectItemCaseSensitive(j, "schema") : NULL;
+  if (!cJSON_IsString(schema) || strcmp(schema->valuestring, "rooftop.profile/1") != 0 ||
+      !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(j, "layers"))) {
+    cJSON_Delete(j);
+    *st = roof_fail(err, ROOF_E_DATA, "%s: not a rooftop.profile/1 JSON report (rooftop profile --json)", path);
+    return NULL;
+  }
+  return j;
+}
+
+static double layer_ms(const cJSON* layer) {
+  const cJSON* t = cJSON_GetObjectItemCaseSensitive(layer, "time_ms");
+  const cJSON* m = t ? cJSON_GetObjectItemCaseSensitive(t, "median") : NULL;
+  return cJSON_IsNumber(m) ? m->valuedouble : 0.0;
+}
+
+/* Layer of `layers` whose fused_from holds `name`, or NULL. */
+static const cJSON* layer_for(const cJSON* layers, const char* name) {
+  const cJSON* l;
+  cJSON_ArrayForEach(l, layers) {
+    const cJSON* f;
+    cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(l, "fused_from")) {
+      if (cJSON_IsString(f) && strcmp(f->valuestring, name) == 0) return l;
+    }
+  }
+  return NULL;
+}
+
+static const char* str_of(const cJSON* o, const char* key) {
+  const cJSON* v = cJSON_GetObjectItemCaseSensitive(o, key);
+  return cJSON_IsString(v) ? v->valuestring : "?";
+}
+
+roof_status roof_compare_saved(FILE* out, const char* path_a, const char* path_b, roof_error* err) {
+  roof_status st = ROOF_OK;
+  cJSON* a = load_profile(path_a, err, &st);
+  cJSON* b = a ? load_profile(path_b, err, &st) : NULL;
+  if (b == NULL) {
+    cJSON_Delete(a);
+    return st;
+  }
+  const cJSON* la = cJSON_GetObjectItemCaseSensitive(a, "layers");
+  const cJSON* lb = cJSON_GetObjectItemCaseSensitive(b, "layers");
+  fprintf(out, "%-36s %-14s %10s %10s %8s  %s\n", "layer (A)", "op", "A ms", "B ms", "B/A", "B layer");
+  const cJSON* l;
+  int unmatched = 0;
+  cJSON_ArrayForEach(l, la) {
+    const cJSON* first = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(l, "fused_from"), 0);
+    const cJSON* m = cJSON_IsString(first) ? layer_for(lb, first->valuestring) : NULL;
+    double ta = layer_ms(l), tb = m ? layer_ms(m) : 0.0;
+    char* name = roof_utf8_clean(str_of(l, "name"));
+    char* other = roof_utf8_clean(m ? str_of(m, "name") : "(none: removed or unmatched)");
+    char tbs[32] = "-", ratio[32] = "";
+    if (m) {
+      snprintf(tbs, sizeof(tbs), "%.3f", tb);
+      snprintf(ratio, sizeof(ratio), "%.2f", ta > 0 ? tb / ta : 0.0);
+    }
+    fprintf(out, "%-36.36s %-14.14s %10.3f %10s %8s  %s\n", name ? name : "?", str_of(l, "op_type"), ta, tbs, ratio,
+            other ? other : "?");
+    unmatched += m == NULL;
+    free(name);
+    free(other);
+  }
+  const cJSON* ra = cJSON_GetObjectItemCaseSensitive(a, "run");
+  const cJSON* rb = cJSON_GetObjectItemCaseSensitive(b, "run");
+  const cJSON* ma = ra ? cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(ra, "latency_ms"), "median") : NULL;
+  const cJSON* mb = rb ? cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(rb, "latency_ms"), "median") : NULL;
+  if (cJSON_IsNumber(ma) && cJSON_IsNumber(mb)) {
+    fprintf(out, "\nlatency A %.3f ms, B %.3f ms: B/A %.3f; %d of A's layers have no counterpart in B\n", ma->valuedouble,
+            mb->valuedouble, ma->valuedouble > 0 ? mb->valuedouble / ma->valuedouble : 0.0, unmatched);
+  }
+  cJSON_Delete(a);
+  cJSON_Delete(b);
+  return ROOF_OK;
 }

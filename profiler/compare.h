@@ -26,6 +26,11 @@ void roof_report_compare(FILE* f, const roof_profile* unfused, const roof_profil
                          const roof_output_diff* d);
 cJSON* roof_compare_to_json(const roof_profile* unfused, const roof_profile* fused, const roof_output_diff* d);
 
+/* Diffs two saved profiles (rooftop profile --json) layer by layer, matching each layer of A
+ * to the layer of B that stands for the same original node (say two machines or two fusion
+ * settings). */
+roof_status roof_compare_saved(FILE* out, const char* path_a, const char* path_b, roof_error* err);
+
 /* Executed layers that are not layout conversions. */
 int roof_profile_compute_layers(const roof_profile* p);
 

@@ -35,6 +35,7 @@
 
 typedef struct cli_opts {
   const char* model;
+  const char* model2; /* compare A.json B.json */
   const char* output_dir;
   const char* fusion;
   const char* hw_file;
@@ -54,7 +55,8 @@ typedef struct cli_opts {
   int top;
   roof_sort sort;
   const char* pin;
-  bool no_model; /* probe takes no MODEL */
+  bool no_model;  /* probe takes no MODEL */
+  bool allow_two; /* compare takes A.json B.json */
 } cli_opts;
 
 static int fail(roof_status st, const roof_error* err) {
@@ -79,6 +81,7 @@ static const char kHelp[] =
     "  profile MODEL  time every layer next to its FLOPs and bytes\n"
     "  info MODEL     shapes, params, FLOPs and bytes per layer, without running\n"
     "  compare MODEL  profile with --fusion none and with fusion; outputs must agree\n"
+    "  compare A.json B.json   diff two saved profiles layer by layer (by original node)\n"
     "  ops            supported ops with opset range and backend\n"
     "  passes         fusion passes\n"
     "  probe          measure peak FLOP/s and cache/DRAM bandwidth (--json FILE saves them)\n"
@@ -221,6 +224,8 @@ static int parse_args(int argc, char** argv, int first, cli_opts* o) {
       return usage_error("unknown option '%s'", a);
     } else if (o->model == NULL) {
       o->model = a;
+    } else if (o->model2 == NULL && o->allow_two) {
+      o->model2 = a;
     } else {
       return usage_error("unexpected argument '%s'", a);
     }
@@ -507,6 +512,10 @@ static int cmd_probe(const cli_opts* o) {
 /* Profiles the graph with --fusion none and with the requested fusion on the same inputs. */
 static int cmd_compare(const cli_opts* o) {
   roof_error err = {{0}};
+  if (o->model2) {
+    roof_status st = roof_compare_saved(stdout, o->model, o->model2, &err);
+    return st == ROOF_OK ? 0 : fail(st, &err);
+  }
   roof_model *ma = NULL, *mb = NULL;
   roof_session *sa = NULL, *sb = NULL;
   roof_profile pa, pb;
@@ -592,6 +601,7 @@ int main(int argc, char** argv) {
                strcmp(cmd, "probe") == 0 || strcmp(cmd, "compare") == 0;
   if (!known) return usage_error("unknown command '%s'", cmd);
   o.no_model = strcmp(cmd, "probe") == 0;
+  o.allow_two = strcmp(cmd, "compare") == 0;
   int rc = parse_args(argc, argv, 2, &o);
   if (rc) return rc;
   if (o.no_model) {
