@@ -81,18 +81,19 @@ def main():
     print(f"ok: JSON {len(p['layers'])} layers, CSV {len(rows)} rows, {len(events)} trace events")
 
     # Roofs measured now, then used for a profile in the same test: a compute roof under a real
-    # kernel would be wrong, and bandwidth must fall from L1 to DRAM (10% slack for noise).
+    # kernel would be wrong (5% slack for timer noise), and bandwidth must fall from L1 to DRAM.
     hw = os.path.join(work, "hw.json")
     subprocess.run([rooftop, "probe", "--threads", "1", "--json", hw], check=True, stdout=subprocess.DEVNULL)
     roofs = json.load(open(hw))
     bw = roofs["bandwidth_gbs"]
-    if not (bw["l1"] >= 0.9 * bw["l2"] and bw["l2"] >= 0.9 * bw["l3"] and bw["l3"] >= 0.9 * bw["dram"] and bw["l1"] > bw["dram"]):
+    # 25% slack per step: a busy neighbour can slow one measurement, never speed it up
+    if not (bw["l1"] >= 0.75 * bw["l2"] and bw["l2"] >= 0.75 * bw["l3"] and bw["l3"] >= 0.75 * bw["dram"] and bw["l1"] > bw["dram"]):
         fail(f"bandwidths do not fall from L1 to DRAM: {bw}")
     hp = os.path.join(work, "hw_profile.json")
     subprocess.run([rooftop, "profile", model, "--runs", "5", "--threads", "1", "--hw", hw, "--json", hp], check=True,
                    stdout=subprocess.DEVNULL)
     best = max(l["achieved_gflops"] for l in json.load(open(hp))["layers"] if l["op_type"] == "Conv")
-    if best > roofs["peak_gflops"] * 1.02:
+    if best > roofs["peak_gflops"] * 1.05:
         fail(f"a convolution reached {best:.1f} GFLOP/s above the probed peak {roofs['peak_gflops']:.1f}")
     print(f"ok: probe peak {roofs['peak_gflops']:.1f} GFLOP/s >= best convolution {best:.1f} GFLOP/s; "
           f"read GB/s L1 {bw['l1']:.0f} L2 {bw['l2']:.0f} L3 {bw['l3']:.0f} DRAM {bw['dram']:.1f}")
