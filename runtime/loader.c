@@ -1,7 +1,14 @@
-/* ONNX model loading: file -> validated graph IR. See loader.h for the contract. */
+/* ONNX model loading: file -> validated graph IR. See loader.h for the contract.
+ *
+ * Stages: read the file (size checks) -> pre-scan + budgeted unpack (budget_alloc.c) ->
+ * opset, then every op looked up in the registry (an unknown op is reported first, 69) ->
+ * build the IR here, validating every name, tensor and edge once -> cycle check ->
+ * roof_graph_bind_ops (descriptor + attribute parsing). One cleanup path frees the protobuf
+ * message and the half-built graph on any failure. */
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,87 +32,59 @@ void roof_load_options_resolve(const roof_load_options* in, roof_load_options* o
   *out = o;
 }
 
-/* ---- budgeted allocator: protobuf-c allocations counted against a limit ---- */
+/* ---- reading the file ---- */
 
-static void* budget_alloc(void* ctx, size_t size) {
-  roof_budget* b = ctx;
-  if (size > b->limit - b->used) {
-    b->exceeded = true;
-    return NULL;
+static roof_status read_all(int fd, uint8_t* buf, size_t size, size_t* got) {
+  *got = 0;
+  while (*got < size) {
+    ssize_t r = read(fd, buf + *got, size - *got);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return ROOF_E_NOINPUT; /* error, or the file shrank under us */
+    *got += (size_t)r;
   }
-  size_t* p = malloc(size + sizeof(size_t) * 2); /* header keeps the size for free; 16-byte aligned */
-  if (p == NULL) return NULL;
-  p[0] = size;
-  b->used += size;
-  return p + 2;
+  return ROOF_OK;
 }
 
-static void budget_free(void* ctx, void* ptr) {
-  if (ptr == NULL) return;
-  roof_budget* b = ctx;
-  size_t* p = (size_t*)ptr - 2;
-  b->used -= p[0];
-  free(p);
-}
-
-void roof_budget_init(roof_budget* b, uint64_t limit) {
-  memset(b, 0, sizeof(*b));
-  b->limit = limit;
-  b->allocator.alloc = budget_alloc;
-  b->allocator.free = budget_free;
-  b->allocator.allocator_data = b;
-}
-
-roof_status roof_read_file(const char* path, uint64_t max_bytes, uint8_t** data, size_t* len, roof_error* err) {
-  char pb[ROOF_NAME_BUF * 2];
+roof_status roof_read_file(const char* path, uint64_t max_bytes, const char* what, uint8_t** data, size_t* len,
+                           roof_error* err) {
+  char pb[ROOF_PATH_BUF];
   const char* p = ROOF_SAFE(path, pb);
-  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* NONBLOCK: a FIFO must not hang the open */
+  /* O_NONBLOCK: opening a FIFO must not hang; the fstat below refuses it anyway. */
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0) return roof_fail(err, ROOF_E_NOINPUT, "%s: cannot open: %s", p, strerror(errno));
   struct stat sb;
   roof_status st = ROOF_OK;
   uint8_t* buf = NULL;
-  if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-    st = roof_fail(err, ROOF_E_NOINPUT, "%s: not a regular file", p);
-    goto done;
-  }
-  if (sb.st_size == 0) {
-    st = roof_fail(err, ROOF_E_DATA, "%s: empty file: not an ONNX model", p);
-    goto done;
-  }
-  if ((uint64_t)sb.st_size > max_bytes) {
+  size_t got = 0;
+  if (fstat(fd, &sb) != 0) {
+    st = roof_fail(err, ROOF_E_NOINPUT, "%s: cannot stat: %s", p, strerror(errno));
+  } else if (!S_ISREG(sb.st_mode)) {
+    st = roof_fail(err, ROOF_E_NOINPUT, "%s: not a regular file (%s)", p,
+                   S_ISDIR(sb.st_mode) ? "a directory" : S_ISFIFO(sb.st_mode) ? "a FIFO" : "a device or socket");
+  } else if (sb.st_size == 0) {
+    st = roof_fail(err, ROOF_E_DATA, "%s: empty file: not %s", p, what);
+  } else if ((uint64_t)sb.st_size > max_bytes || (uint64_t)sb.st_size > SIZE_MAX) {
     st = roof_fail(err, ROOF_E_DATA, "%s: file of %lld bytes exceeds the limit of %llu bytes", p,
                    (long long)sb.st_size, (unsigned long long)max_bytes);
-    goto done;
-  }
-  buf = malloc((size_t)sb.st_size);
-  if (buf == NULL) {
+  } else if ((buf = malloc((size_t)sb.st_size)) == NULL) {
     st = roof_fail(err, ROOF_E_NOMEM, "%s: cannot allocate %lld bytes", p, (long long)sb.st_size);
-    goto done;
+  } else if (read_all(fd, buf, (size_t)sb.st_size, &got) != ROOF_OK) {
+    st = roof_fail(err, ROOF_E_NOINPUT, "%s: read failed after %zu of %lld bytes", p, got, (long long)sb.st_size);
+  } else {
+    *data = buf;
+    *len = got;
+    buf = NULL;
   }
-  size_t got = 0;
-  while (got < (size_t)sb.st_size) {
-    ssize_t r = read(fd, buf + got, (size_t)sb.st_size - got);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) {
-      st = roof_fail(err, ROOF_E_NOINPUT, "%s: read failed after %zu bytes", p, got);
-      goto done;
-    }
-    got += (size_t)r;
-  }
-  *data = buf;
-  *len = got;
-  buf = NULL;
-done:
   free(buf);
   close(fd);
   return st;
 }
 
-/* ---- name -> value index, open addressing (models reach 100k values) ---- */
+/* ---- name -> value index: open addressing (models reach 100k values; no O(n^2)) ---- */
 
 typedef struct name_map {
   int* slots;
-  size_t cap;
+  size_t cap, used;
   const roof_graph* g;
 } name_map;
 
@@ -115,11 +94,13 @@ static uint64_t hash_str(const char* s) {
   return h;
 }
 
+/* Sized for `expected` entries at load factor <= 1/2; it never grows. */
 static bool map_init(name_map* m, const roof_graph* g, size_t expected) {
   m->cap = 64;
   while (m->cap < expected * 2 + 16) m->cap *= 2;
-  m->slots = malloc(sizeof(int) * m->cap);
+  m->used = 0;
   m->g = g;
+  m->slots = malloc(sizeof(int) * m->cap);
   if (m->slots == NULL) return false;
   for (size_t i = 0; i < m->cap; i++) m->slots[i] = -1;
   return true;
@@ -133,10 +114,13 @@ static int map_find(const name_map* m, const char* name) {
   }
 }
 
-static void map_put(name_map* m, int v) {
+static bool map_put(name_map* m, int v) {
+  if (m->used + 1 > m->cap / 2) return false; /* would break the probe bound; cannot happen when sized right */
   size_t i = hash_str(m->g->values[v].name) & (m->cap - 1);
   while (m->slots[i] >= 0) i = (i + 1) & (m->cap - 1);
   m->slots[i] = v;
+  m->used++;
+  return true;
 }
 
 /* ---- building the IR ---- */
@@ -144,32 +128,80 @@ static void map_put(name_map* m, int v) {
 typedef struct load_ctx {
   roof_graph* g;
   const roof_load_options* o;
+  ProtobufCAllocator* pb_alloc; /* the decode's allocator: lets raw_data go as soon as it is copied */
   name_map names;
-  char path[ROOF_NAME_BUF * 2]; /* sanitized, for messages */
+  char path[ROOF_PATH_BUF]; /* sanitized, for messages */
 } load_ctx;
 
-static roof_status check_name(load_ctx* c, const char* name, const char* what, roof_error* err) {
+static roof_status oom(const load_ctx* c, roof_error* err) {
+  return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory", c->path);
+}
+
+/* Every name kept in the IR ends up in messages and JSON reports: bounded length, UTF-8.
+ * (NUL bytes inside protobuf strings were already refused by the pre-scan.) */
+static roof_status check_name(const load_ctx* c, const char* name, const char* what, roof_error* err) {
   char nb[ROOF_NAME_BUF];
-  if (name && strlen(name) > c->o->max_name_bytes) {
-    return roof_fail(err, ROOF_E_DATA, "%s: %s '%s' is longer than %u bytes", c->path, what, ROOF_SAFE(name, nb),
+  if (name == NULL) return ROOF_OK;
+  if (strlen(name) > c->o->max_name_bytes) {
+    return roof_fail(err, ROOF_E_DATA, "%s: %s '%s': name is longer than %u bytes", c->path, what, ROOF_SAFE(name, nb),
                      c->o->max_name_bytes);
   }
-  if (name && !roof_utf8_valid(name)) {
-    return roof_fail(err, ROOF_E_DATA, "%s: %s '%s' is not valid UTF-8", c->path, what, ROOF_SAFE(name, nb));
+  if (!roof_utf8_valid(name)) {
+    return roof_fail(err, ROOF_E_DATA, "%s: %s '%s': name is not valid UTF-8", c->path, what, ROOF_SAFE(name, nb));
   }
   return ROOF_OK;
 }
 
 static roof_status add_named_value(load_ctx* c, const char* name, int* out, roof_error* err) {
   int v = roof_graph_add_value(c->g, name);
-  if (v < 0) return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory", c->path);
-  map_put(&c->names, v);
+  if (v < 0) return oom(c, err);
+  if (!map_put(&c->names, v)) return roof_fail(err, ROOF_E_INTERNAL, "%s: name table is full", c->path);
   *out = v;
   return ROOF_OK;
 }
 
-static roof_status load_initializers(load_ctx* c, const Onnx__GraphProto* gp, roof_error* err) {
+/* The IR holds its own copy now: giving protobuf-c's copy back keeps the peak near one file
+ * size instead of two for weight-heavy models. */
+static void release_raw_data(load_ctx* c, Onnx__TensorProto* t) {
+  if (!t->has_raw_data || t->raw_data.data == NULL) return;
+  c->pb_alloc->free(c->pb_alloc->allocator_data, t->raw_data.data);
+  t->raw_data.data = NULL;
+  t->raw_data.len = 0;
+  t->has_raw_data = 0;
+}
+
+static roof_status add_initializer(load_ctx* c, Onnx__TensorProto* t, size_t i, roof_error* err) {
   char nb[ROOF_NAME_BUF];
+  if (t->name == NULL || t->name[0] == '\0') return roof_fail(err, ROOF_E_DATA, "%s: initializer %zu has no name", c->path, i);
+  roof_status st = check_name(c, t->name, "tensor", err);
+  if (st != ROOF_OK) return st;
+  if (map_find(&c->names, t->name) >= 0) {
+    return roof_fail(err, ROOF_E_DATA, "%s: tensor '%s': initializer is defined twice", c->path, ROOF_SAFE(t->name, nb));
+  }
+  tensor_ctx tc = {.where = c->path, .dir = c->g->dir, .max_bytes = c->o->max_tensor_bytes};
+  roof_value tmp;
+  st = roof_decode_tensor_proto(t, &tc, &tmp, err);
+  if (st != ROOF_OK) return st;
+  int v = -1;
+  st = add_named_value(c, t->name, &v, err);
+  if (st != ROOF_OK) {
+    free(tmp.data);
+    free(tmp.name);
+    return st;
+  }
+  roof_value* val = &c->g->values[v];
+  val->dtype = tmp.dtype;
+  val->rank = tmp.rank;
+  memcpy(val->dims, tmp.dims, sizeof(val->dims));
+  val->data = tmp.data;
+  val->nbytes = tmp.nbytes;
+  val->flags = ROOF_VAL_INITIALIZER | ROOF_VAL_CONST;
+  free(tmp.name);
+  release_raw_data(c, t);
+  return ROOF_OK;
+}
+
+static roof_status load_initializers(load_ctx* c, Onnx__GraphProto* gp, roof_error* err) {
   if (gp->n_initializer > c->o->max_initializers) {
     return roof_fail(err, ROOF_E_DATA, "%s: %zu initializers exceed the limit of %u", c->path, gp->n_initializer,
                      c->o->max_initializers);
@@ -177,73 +209,62 @@ static roof_status load_initializers(load_ctx* c, const Onnx__GraphProto* gp, ro
   if (gp->n_sparse_initializer) {
     return roof_fail(err, ROOF_E_UNSUPPORTED, "%s: sparse initializers are not supported", c->path);
   }
-  tensor_ctx tc = {.where = c->path, .dir = c->g->dir, .max_bytes = c->o->max_tensor_bytes};
   for (size_t i = 0; i < gp->n_initializer; i++) {
-    const Onnx__TensorProto* t = gp->initializer[i];
-    if (t->name == NULL || t->name[0] == '\0') return roof_fail(err, ROOF_E_DATA, "%s: initializer %zu has no name", c->path, i);
-    roof_status st = check_name(c, t->name, "initializer", err);
+    roof_status st = add_initializer(c, gp->initializer[i], i, err);
     if (st != ROOF_OK) return st;
-    if (map_find(&c->names, t->name) >= 0) {
-      return roof_fail(err, ROOF_E_DATA, "%s: tensor '%s': initializer defined twice", c->path, ROOF_SAFE(t->name, nb));
-    }
-    roof_value tmp;
-    st = roof_decode_tensor_proto(t, &tc, &tmp, err);
-    if (st != ROOF_OK) return st;
-    int v = -1;
-    st = add_named_value(c, t->name, &v, err);
-    if (st != ROOF_OK) {
-      free(tmp.data);
-      free(tmp.name);
-      return st;
-    }
-    roof_value* val = &c->g->values[v];
-    val->dtype = tmp.dtype;
-    val->rank = tmp.rank;
-    memcpy(val->dims, tmp.dims, sizeof(val->dims));
-    val->data = tmp.data;
-    val->nbytes = tmp.nbytes;
-    val->flags = ROOF_VAL_INITIALIZER | ROOF_VAL_CONST;
-    free(tmp.name);
   }
   return ROOF_OK;
 }
 
-/* Declared type of a graph input/output: dtype and dims (dim_param names kept). */
-static roof_status value_type(load_ctx* c, const Onnx__ValueInfoProto* vi, roof_value* v, bool required,
-                              roof_error* err) {
+/* One declared dim of a graph input: a value, or a dynamic dim with its symbolic name. */
+static roof_status input_dim(load_ctx* c, const Onnx__ValueInfoProto* vi, const Onnx__TensorShapeProto__Dimension* dim,
+                             int d, roof_value* v, roof_error* err) {
   char nb[ROOF_NAME_BUF];
+  v->dims[d] = -1;
+  if (dim && dim->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE) {
+    if (dim->dim_value < 0) {
+      return roof_fail(err, ROOF_E_DATA, "%s: tensor '%s': dim %d is negative (%lld)", c->path, ROOF_SAFE(vi->name, nb),
+                       d, (long long)dim->dim_value);
+    }
+    v->dims[d] = dim->dim_value;
+    return ROOF_OK;
+  }
+  const char* p = dim && dim->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM ? dim->dim_param : NULL;
+  if (p == NULL || p[0] == '\0') p = "?";
+  roof_status st = check_name(c, p, "dim_param", err);
+  if (st != ROOF_OK) return st;
+  v->dim_params[d] = strdup(p);
+  return v->dim_params[d] ? ROOF_OK : oom(c, err);
+}
+
+/* Declared type of a graph input: dtype and dims (dynamic dims keep their dim_param name). */
+static roof_status input_type(load_ctx* c, const Onnx__ValueInfoProto* vi, roof_value* v, roof_error* err) {
+  char nb[ROOF_NAME_BUF];
+  const char* name = ROOF_SAFE(vi->name, nb);
   const Onnx__TypeProto* tp = vi->type;
-  if (tp == NULL || tp->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE || tp->tensor_type == NULL) {
-    if (!required) return ROOF_OK;
-    return roof_fail(err, tp == NULL ? ROOF_E_DATA : ROOF_E_UNSUPPORTED, "%s: tensor '%s': %s", c->path,
-                     ROOF_SAFE(vi->name, nb), tp == NULL ? "graph input has no type" : "only tensor inputs are supported");
+  if (tp == NULL || tp->value_case == ONNX__TYPE_PROTO__VALUE__NOT_SET) {
+    return roof_fail(err, ROOF_E_DATA, "%s: tensor '%s': graph input has no type", c->path, name);
+  }
+  if (tp->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE || tp->tensor_type == NULL) {
+    return roof_fail(err, ROOF_E_UNSUPPORTED, "%s: tensor '%s': only tensor graph inputs are supported (not sequence, map, optional or sparse)",
+                     c->path, name);
   }
   const Onnx__TypeProto__Tensor* tt = tp->tensor_type;
   v->dtype = tt->has_elem_type ? tt->elem_type : 0;
-  if (required && roof_dtype_size(v->dtype) == 0) {
-    return roof_fail(err, ROOF_E_UNSUPPORTED, "%s: tensor '%s': input dtype %d is not supported", c->path,
-                     ROOF_SAFE(vi->name, nb), v->dtype);
+  if (v->dtype == 0) return roof_fail(err, ROOF_E_DATA, "%s: tensor '%s': graph input has no element type", c->path, name);
+  if (roof_dtype_size(v->dtype) == 0) {
+    return roof_fail(err, ROOF_E_UNSUPPORTED, "%s: tensor '%s': graph input type %d (%s) is not supported", c->path, name,
+                     v->dtype, roof_dtype_name(v->dtype));
   }
-  if (tt->shape == NULL) return ROOF_OK; /* rank unknown: must come from --shape */
+  if (tt->shape == NULL) return ROOF_OK; /* rank unknown: it must come from --shape */
   if (tt->shape->n_dim > ROOF_MAX_RANK) {
-    return roof_fail(err, ROOF_E_UNSUPPORTED, "%s: tensor '%s': rank %zu exceeds the limit of %d", c->path,
-                     ROOF_SAFE(vi->name, nb), tt->shape->n_dim, ROOF_MAX_RANK);
+    return roof_fail(err, ROOF_E_UNSUPPORTED, "%s: tensor '%s': rank %zu exceeds the maximum of %d", c->path, name,
+                     tt->shape->n_dim, ROOF_MAX_RANK);
   }
   v->rank = (int)tt->shape->n_dim;
   for (int d = 0; d < v->rank; d++) {
-    const Onnx__TensorShapeProto__Dimension* dim = tt->shape->dim[d];
-    v->dims[d] = -1;
-    if (dim && dim->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE) {
-      if (dim->dim_value < 0) {
-        return roof_fail(err, ROOF_E_DATA, "%s: tensor '%s': dim %d is negative (%lld)", c->path,
-                         ROOF_SAFE(vi->name, nb), d, (long long)dim->dim_value);
-      }
-      v->dims[d] = dim->dim_value;
-    } else {
-      const char* p = dim && dim->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM ? dim->dim_param : "?";
-      v->dim_params[d] = strdup(p && p[0] ? p : "?");
-      if (v->dim_params[d] == NULL) return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory", c->path);
-    }
+    roof_status st = input_dim(c, vi, tt->shape->dim[d], d, v, err);
+    if (st != ROOF_OK) return st;
   }
   return ROOF_OK;
 }
@@ -251,141 +272,179 @@ static roof_status value_type(load_ctx* c, const Onnx__ValueInfoProto* vi, roof_
 static roof_status load_inputs(load_ctx* c, const Onnx__GraphProto* gp, roof_error* err) {
   char nb[ROOF_NAME_BUF];
   c->g->inputs = malloc(sizeof(int) * (gp->n_input + 1));
-  if (c->g->inputs == NULL) return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory", c->path);
+  if (c->g->inputs == NULL) return oom(c, err);
   for (size_t i = 0; i < gp->n_input; i++) {
     const Onnx__ValueInfoProto* vi = gp->input[i];
     if (vi->name == NULL || vi->name[0] == '\0') return roof_fail(err, ROOF_E_DATA, "%s: graph input %zu has no name", c->path, i);
-    roof_status st = check_name(c, vi->name, "input", err);
+    roof_status st = check_name(c, vi->name, "tensor", err);
     if (st != ROOF_OK) return st;
     int v = map_find(&c->names, vi->name);
-    if (v >= 0 && (c->g->values[v].flags & ROOF_VAL_INITIALIZER)) continue; /* old-style: initializers listed as inputs */
-    if (v >= 0) return roof_fail(err, ROOF_E_DATA, "%s: tensor '%s': graph input listed twice", c->path, ROOF_SAFE(vi->name, nb));
-    st = add_named_value(c, vi->name, &v, err);
-    if (st != ROOF_OK) return st;
-    st = value_type(c, vi, &c->g->values[v], true, err);
-    if (st != ROOF_OK) return st;
+    if (v >= 0 && (c->g->values[v].flags & ROOF_VAL_INITIALIZER)) continue; /* IR < 4: initializers listed as inputs */
+    if (v >= 0) return roof_fail(err, ROOF_E_DATA, "%s: tensor '%s': graph input is listed twice", c->path, ROOF_SAFE(vi->name, nb));
+    if ((st = add_named_value(c, vi->name, &v, err)) != ROOF_OK) return st;
     c->g->values[v].flags = ROOF_VAL_GRAPH_INPUT;
     c->g->inputs[c->g->num_inputs++] = v;
+    if ((st = input_type(c, vi, &c->g->values[v], err)) != ROOF_OK) return st;
   }
+  return ROOF_OK;
+}
+
+/* Old exporters leave AttributeProto.type unset; the field that is present tells it. */
+static roof_attr_type attr_type(const Onnx__AttributeProto* a) {
+  if (a->has_type && a->type != ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__UNDEFINED) return (roof_attr_type)a->type;
+  if (a->n_floats) return ROOF_ATTR_FLOATS;
+  if (a->n_ints) return ROOF_ATTR_INTS;
+  if (a->n_strings) return ROOF_ATTR_STRINGS;
+  if (a->t) return ROOF_ATTR_TENSOR;
+  if (a->g || a->n_graphs) return (roof_attr_type)ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__GRAPH;
+  if (a->has_f) return ROOF_ATTR_FLOAT;
+  if (a->has_i) return ROOF_ATTR_INT;
+  if (a->has_s) return ROOF_ATTR_STRING;
+  return ROOF_ATTR_UNDEFINED;
+}
+
+static roof_status attr_tensor(load_ctx* c, const roof_node* n, const Onnx__AttributeProto* a, roof_attr* out,
+                               roof_error* err) {
+  char nb[ROOF_NAME_BUF], ob[ROOF_NAME_BUF], ab[ROOF_NAME_BUF], where[sizeof(c->path) + 3 * ROOF_NAME_BUF + 48];
+  snprintf(where, sizeof(where), "%s: node '%s' (%s): attribute '%s'", c->path, ROOF_SAFE(n->name, nb),
+           ROOF_SAFE(n->op_type, ob), ROOF_SAFE(a->name, ab));
+  if (a->t == NULL) return roof_fail(err, ROOF_E_DATA, "%s: no tensor given", where);
+  out->t = calloc(1, sizeof(roof_value));
+  if (out->t == NULL) return oom(c, err);
+  tensor_ctx tc = {.where = where, .dir = c->g->dir, .max_bytes = c->o->max_tensor_bytes};
+  roof_status st = roof_decode_tensor_proto(a->t, &tc, out->t, err);
+  if (st != ROOF_OK) {
+    free(out->t);
+    out->t = NULL;
+    return st;
+  }
+  out->t->flags = ROOF_VAL_CONST;
   return ROOF_OK;
 }
 
 static roof_status copy_attr(load_ctx* c, const roof_node* n, const Onnx__AttributeProto* a, roof_attr* out,
                              roof_error* err) {
   char ab[ROOF_NAME_BUF];
-  if (a->name == NULL || a->name[0] == '\0') return roof_node_fail(err, ROOF_E_DATA, c->g, n, "attribute without a name");
   out->name = strdup(a->name);
-  if (out->name == NULL) return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory", c->path);
-  out->type = a->has_type ? (roof_attr_type)a->type : ROOF_ATTR_UNDEFINED;
-  if (a->ref_attr_name && a->ref_attr_name[0]) {
-    return roof_node_fail(err, ROOF_E_UNSUPPORTED, c->g, n, "attribute '%s' refers to a function attribute",
-                          ROOF_SAFE(a->name, ab));
-  }
+  if (out->name == NULL) return oom(c, err);
+  out->type = attr_type(a);
   switch (out->type) {
     case ROOF_ATTR_FLOAT: out->f = a->f; return ROOF_OK;
     case ROOF_ATTR_INT: out->i = a->i; return ROOF_OK;
     case ROOF_ATTR_STRING:
       /* protobuf bytes carry no terminator: copy the length and add one */
-      out->s = malloc(a->s.len + 1);
-      if (out->s == NULL) break;
+      if ((out->s = malloc(a->s.len + 1)) == NULL) return oom(c, err);
       if (a->s.len) memcpy(out->s, a->s.data, a->s.len);
       out->s[a->s.len] = '\0';
       out->s_len = a->s.len;
       return ROOF_OK;
     case ROOF_ATTR_FLOATS:
       out->n = a->n_floats;
-      out->floats = malloc(sizeof(float) * (a->n_floats + 1));
-      if (out->floats == NULL) break;
+      if ((out->floats = malloc(sizeof(float) * (a->n_floats + 1))) == NULL) return oom(c, err);
       if (a->n_floats) memcpy(out->floats, a->floats, sizeof(float) * a->n_floats);
       return ROOF_OK;
     case ROOF_ATTR_INTS:
       out->n = a->n_ints;
-      out->ints = malloc(sizeof(int64_t) * (a->n_ints + 1));
-      if (out->ints == NULL) break;
+      if ((out->ints = malloc(sizeof(int64_t) * (a->n_ints + 1))) == NULL) return oom(c, err);
       if (a->n_ints) memcpy(out->ints, a->ints, sizeof(int64_t) * a->n_ints);
       return ROOF_OK;
-    case ROOF_ATTR_TENSOR: {
-      if (a->t == NULL) return roof_node_fail(err, ROOF_E_DATA, c->g, n, "attribute '%s' has no tensor", ROOF_SAFE(a->name, ab));
-      out->t = calloc(1, sizeof(roof_value));
-      if (out->t == NULL) break;
-      tensor_ctx tc = {.where = c->path, .dir = c->g->dir, .max_bytes = c->o->max_tensor_bytes};
-      roof_status st = roof_decode_tensor_proto(a->t, &tc, out->t, err);
-      if (st != ROOF_OK) {
-        free(out->t);
-        out->t = NULL;
-      }
-      return st;
-    }
-    case ROOF_ATTR_STRINGS:
-      out->n = a->n_strings; /* contents unused by supported ops */
-      return ROOF_OK;
-    default:
-      return roof_node_fail(err, ROOF_E_UNSUPPORTED, c->g, n, "attribute '%s' has unsupported type %d (graphs, sparse tensors and type protos are not supported)",
-                            ROOF_SAFE(a->name, ab), (int)out->type);
+    case ROOF_ATTR_TENSOR: return attr_tensor(c, n, a, out, err);
+    case ROOF_ATTR_STRINGS: out->n = a->n_strings; return ROOF_OK; /* contents unused by supported ops */
+    case ROOF_ATTR_UNDEFINED:
+      return roof_node_fail(err, ROOF_E_DATA, c->g, n, "attribute '%s' has no type and no value", ROOF_SAFE(a->name, ab));
+    default: break;
   }
-  return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory", c->path);
+  if ((int)out->type == ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__GRAPH ||
+      (int)out->type == ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__GRAPHS) {
+    return roof_node_fail(err, ROOF_E_UNSUPPORTED, c->g, n, "attribute '%s' holds a subgraph (If/Loop/Scan bodies are not supported)",
+                          ROOF_SAFE(a->name, ab));
+  }
+  return roof_node_fail(err, ROOF_E_UNSUPPORTED, c->g, n, "attribute '%s' has type %d (tensor lists, sparse tensors and type protos are not supported)",
+                        ROOF_SAFE(a->name, ab), (int)out->type);
+}
+
+static roof_status load_attrs(load_ctx* c, const Onnx__NodeProto* np, roof_node* n, roof_error* err) {
+  char ab[ROOF_NAME_BUF];
+  n->attrs = calloc(np->n_attribute + 1, sizeof(roof_attr));
+  if (n->attrs == NULL) return oom(c, err);
+  for (size_t a = 0; a < np->n_attribute; a++) {
+    const Onnx__AttributeProto* ap = np->attribute[a];
+    if (ap->name == NULL || ap->name[0] == '\0') return roof_node_fail(err, ROOF_E_DATA, c->g, n, "attribute %zu has no name", a);
+    roof_status st = check_name(c, ap->name, "attribute", err);
+    if (st != ROOF_OK) return st;
+    if (roof_node_attr(n, ap->name)) {
+      return roof_node_fail(err, ROOF_E_DATA, c->g, n, "attribute '%s' is given twice", ROOF_SAFE(ap->name, ab));
+    }
+    if (ap->ref_attr_name && ap->ref_attr_name[0]) {
+      return roof_node_fail(err, ROOF_E_UNSUPPORTED, c->g, n, "attribute '%s' refers to a function attribute",
+                            ROOF_SAFE(ap->name, ab));
+    }
+    n->num_attrs = (int)a + 1;
+    if ((st = copy_attr(c, n, ap, &n->attrs[a], err)) != ROOF_OK) return st;
+  }
+  return ROOF_OK;
+}
+
+static const char* node_domain(const Onnx__NodeProto* np) {
+  if (np->domain == NULL || strcmp(np->domain, "ai.onnx") == 0) return ""; /* both name the default domain */
+  return np->domain;
+}
+
+/* The name a node gets in the IR (and in messages): its own, or "<op_type>_<index>". */
+static const char* node_name(const Onnx__NodeProto* np, size_t index, char* buf, size_t n) {
+  if (np->name && np->name[0]) return np->name;
+  snprintf(buf, n, "%.60s_%zu", np->op_type ? np->op_type : "", index);
+  return buf;
 }
 
 /* Sweep 1: the node, its outputs and attributes. Inputs are wired in sweep 2, so nodes may be
- * listed in any order and a cycle is reported as a cycle (by the Kahn sort), not as an
- * undefined input. */
+ * listed in any order and a cycle is reported as a cycle, not as an undefined input. */
 static roof_status declare_node(load_ctx* c, const Onnx__NodeProto* np, size_t index, roof_error* err) {
   char nb[ROOF_NAME_BUF], synth[96];
-  const char* op = np->op_type ? np->op_type : "";
-  if (op[0] == '\0') return roof_fail(err, ROOF_E_DATA, "%s: node %zu has no op_type", c->path, index);
-  const char* name = np->name;
-  if (name == NULL || name[0] == '\0') {
-    snprintf(synth, sizeof(synth), "%.60s_%zu", op, index);
-    name = synth;
-  }
-  roof_status st = check_name(c, name, "node name", err);
-  if (st == ROOF_OK) st = check_name(c, op, "op_type", err);
+  const char* op = np->op_type; /* non-empty: check_ops ran */
+  roof_status st = check_name(c, op, "op_type", err);
+  if (st == ROOF_OK) st = check_name(c, np->name, "node", err);
+  if (st == ROOF_OK) st = check_name(c, np->domain, "domain", err);
   if (st != ROOF_OK) return st;
-  int node = roof_graph_add_node(c->g, name, op, np->domain, NULL, 0, NULL, 0);
-  if (node < 0) return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory", c->path);
+  const char* name = node_name(np, index, synth, sizeof(synth));
+  int node = roof_graph_add_node(c->g, name, op, node_domain(np), NULL, 0, NULL, 0);
+  if (node < 0) return oom(c, err);
   int* outs = malloc(sizeof(int) * (np->n_output + 1));
-  if (outs == NULL) return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory", c->path);
+  if (outs == NULL) return oom(c, err);
   free(c->g->nodes[node].outputs);
   c->g->nodes[node].outputs = outs;
   for (size_t o = 0; o < np->n_output; o++) {
     const char* out = np->output[o];
     outs[o] = -1;
     c->g->nodes[node].num_outputs = (int)o + 1;
-    if (out == NULL || out[0] == '\0') continue;
-    if ((st = check_name(c, out, "tensor name", err)) != ROOF_OK) return st;
+    if (out == NULL || out[0] == '\0') continue; /* optional output not requested */
+    if ((st = check_name(c, out, "tensor", err)) != ROOF_OK) return st;
     if (map_find(&c->names, out) >= 0) {
       return roof_node_fail(err, ROOF_E_DATA, c->g, &c->g->nodes[node],
-                            "tensor '%s': output is already produced by another node, input or initializer",
+                            "tensor '%s': output is already produced by another node, a graph input or an initializer",
                             ROOF_SAFE(out, nb));
     }
     if ((st = add_named_value(c, out, &outs[o], err)) != ROOF_OK) return st;
   }
-  roof_node* n = &c->g->nodes[node];
-  n->attrs = calloc(np->n_attribute + 1, sizeof(roof_attr));
-  if (n->attrs == NULL) return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory", c->path);
-  for (size_t a = 0; a < np->n_attribute; a++) {
-    n->num_attrs = (int)a + 1;
-    st = copy_attr(c, n, np->attribute[a], &n->attrs[a], err);
-    if (st != ROOF_OK) return st;
-  }
-  return ROOF_OK;
+  return load_attrs(c, np, &c->g->nodes[node], err);
 }
 
 static roof_status wire_node(load_ctx* c, const Onnx__NodeProto* np, int node, roof_error* err) {
   char nb[ROOF_NAME_BUF];
   roof_node* n = &c->g->nodes[node];
   int* ins = malloc(sizeof(int) * (np->n_input + 1));
-  if (ins == NULL) return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory", c->path);
+  if (ins == NULL) return oom(c, err);
   free(n->inputs);
   n->inputs = ins;
   for (size_t i = 0; i < np->n_input; i++) {
     const char* in = np->input[i];
     ins[i] = -1;
     n->num_inputs = (int)i + 1;
-    if (in == NULL || in[0] == '\0') continue;
+    if (in == NULL || in[0] == '\0') continue; /* optional input omitted */
     ins[i] = map_find(&c->names, in);
     if (ins[i] < 0) {
-      return roof_node_fail(err, ROOF_E_DATA, c->g, n, "tensor '%s': input %zu is not produced by any node, input or initializer",
+      return roof_node_fail(err, ROOF_E_DATA, c->g, n,
+                            "tensor '%s': input %zu is not produced by any node, graph input or initializer",
                             ROOF_SAFE(in, nb), i);
     }
   }
@@ -393,9 +452,6 @@ static roof_status wire_node(load_ctx* c, const Onnx__NodeProto* np, int node, r
 }
 
 static roof_status load_nodes(load_ctx* c, const Onnx__GraphProto* gp, roof_error* err) {
-  if (gp->n_node > c->o->max_nodes) {
-    return roof_fail(err, ROOF_E_DATA, "%s: %zu nodes exceed the limit of %u", c->path, gp->n_node, c->o->max_nodes);
-  }
   roof_status st = ROOF_OK;
   for (size_t i = 0; i < gp->n_node && st == ROOF_OK; i++) st = declare_node(c, gp->node[i], i, err);
   for (size_t i = 0; i < gp->n_node && st == ROOF_OK; i++) st = wire_node(c, gp->node[i], (int)i, err);
@@ -407,12 +463,14 @@ static roof_status load_outputs(load_ctx* c, const Onnx__GraphProto* gp, roof_er
   char nb[ROOF_NAME_BUF];
   if (gp->n_output == 0) return roof_fail(err, ROOF_E_DATA, "%s: graph has no outputs", c->path);
   c->g->outputs = malloc(sizeof(int) * (gp->n_output + 1));
-  if (c->g->outputs == NULL) return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory", c->path);
+  if (c->g->outputs == NULL) return oom(c, err);
   for (size_t i = 0; i < gp->n_output; i++) {
     const char* name = gp->output[i]->name;
-    int v = name ? map_find(&c->names, name) : -1;
+    if (name == NULL || name[0] == '\0') return roof_fail(err, ROOF_E_DATA, "%s: graph output %zu has no name", c->path, i);
+    int v = map_find(&c->names, name);
     if (v < 0) {
-      return roof_fail(err, ROOF_E_DATA, "%s: tensor '%s': graph output is never produced", c->path, ROOF_SAFE(name, nb));
+      return roof_fail(err, ROOF_E_DATA, "%s: tensor '%s': graph output is never produced (no node, graph input or initializer)",
+                       c->path, ROOF_SAFE(name, nb));
     }
     c->g->values[v].flags |= ROOF_VAL_GRAPH_OUTPUT;
     c->g->outputs[c->g->num_outputs++] = v;
@@ -420,59 +478,102 @@ static roof_status load_outputs(load_ctx* c, const Onnx__GraphProto* gp, roof_er
   return ROOF_OK;
 }
 
+/* Default-domain opset; 0 when the model imports none (then no node may use that domain). */
 static roof_status load_opset(load_ctx* c, const Onnx__ModelProto* mp, roof_error* err) {
-  c->g->opset = -1;
+  c->g->opset = 0;
   for (size_t i = 0; i < mp->n_opset_import; i++) {
     const Onnx__OperatorSetIdProto* os = mp->opset_import[i];
-    if (os && (os->domain == NULL || os->domain[0] == '\0' || strcmp(os->domain, "ai.onnx") == 0)) {
-      c->g->opset = os->has_version ? os->version : 1;
+    if (os->domain == NULL || os->domain[0] == '\0' || strcmp(os->domain, "ai.onnx") == 0) {
+      if (!os->has_version || os->version < 1) {
+        return roof_fail(err, ROOF_E_DATA, "%s: opset_import for the default domain has no valid version", c->path);
+      }
+      c->g->opset = os->version;
     }
   }
-  if (c->g->opset < 1) {
-    /* valid ONNX may use other domains only (training ops); nothing here can run it */
-    return roof_fail(err, mp->n_opset_import ? ROOF_E_UNSUPPORTED : ROOF_E_DATA,
-                     "%s: model imports no default-domain (ai.onnx) opset", c->path);
-  }
   c->g->ir_version = mp->has_ir_version ? mp->ir_version : 0;
+  if (mp->producer_name && mp->producer_name[0]) {
+    roof_status st = check_name(c, mp->producer_name, "producer", err);
+    if (st != ROOF_OK) return st;
+    if ((c->g->producer = strdup(mp->producer_name)) == NULL) return oom(c, err);
+  }
   return ROOF_OK;
 }
 
-/* An op outside the registry is the most basic refusal: report it before anything else. */
-static roof_status check_ops(load_ctx* c, const Onnx__GraphProto* gp, roof_error* err) {
-  char ob[ROOF_NAME_BUF], db[ROOF_NAME_BUF], nb[ROOF_NAME_BUF];
+/* A default-domain node needs a default-domain opset_import (other domains are unknown ops). */
+static roof_status check_opset_use(const load_ctx* c, const Onnx__GraphProto* gp, roof_error* err) {
+  char nb[ROOF_NAME_BUF], ob[ROOF_NAME_BUF], synth[96];
+  if (c->g->opset >= 1) return ROOF_OK;
+  for (size_t i = 0; i < gp->n_node; i++) {
+    const Onnx__NodeProto* np = gp->node[i];
+    if (node_domain(np)[0] != '\0') continue;
+    return roof_fail(err, ROOF_E_DATA, "%s: node '%s' (%s): uses the default ONNX domain, but the model imports no version of it (opset_import)",
+                     c->path, ROOF_SAFE(node_name(np, i, synth, sizeof(synth)), nb), ROOF_SAFE(np->op_type, ob));
+  }
+  return ROOF_OK;
+}
+
+/* An op outside the registry is the most basic refusal (69): it is reported before anything
+ * else is validated, so a model using one unsupported feature is not blamed for another. */
+static roof_status check_ops(const load_ctx* c, const Onnx__GraphProto* gp, roof_error* err) {
+  char ob[ROOF_NAME_BUF], db[ROOF_NAME_BUF], nb[ROOF_NAME_BUF], synth[96];
   for (size_t i = 0; i < gp->n_node; i++) {
     const Onnx__NodeProto* np = gp->node[i];
     const char* op = np->op_type ? np->op_type : "";
-    const char* dom = np->domain ? np->domain : "";
+    const char* dom = node_domain(np);
+    if (op[0] == '\0') return roof_fail(err, ROOF_E_DATA, "%s: node %zu has no op_type", c->path, i);
     if (roof_op_find(dom, op, c->g->opset)) continue;
-    const char* name = np->name && np->name[0] ? np->name : op;
+    const char* name = ROOF_SAFE(node_name(np, i, synth, sizeof(synth)), nb);
     if (roof_op_known(dom, op)) {
-      return roof_fail(err, ROOF_E_UNSUPPORTED, "%s: node '%s' (%s): op is not supported at opset %lld", c->path,
-                       ROOF_SAFE(name, nb), ROOF_SAFE(op, ob), (long long)c->g->opset);
+      return roof_fail(err, ROOF_E_UNSUPPORTED, "%s: node '%s' (%s): op is not supported at opset %lld", c->path, name,
+                       ROOF_SAFE(op, ob), (long long)c->g->opset);
     }
     return roof_fail(err, ROOF_E_UNSUPPORTED, "%s: node '%s' (%s): unknown op (domain '%s'); `rooftop ops` lists the supported ones",
-                     c->path, ROOF_SAFE(name, nb), ROOF_SAFE(op, ob), ROOF_SAFE(dom, db));
+                     c->path, name, ROOF_SAFE(op, ob), ROOF_SAFE(dom, db));
   }
+  return ROOF_OK;
+}
+
+/* Values the graph can hold: initializers + inputs + every node output (sizes the name map). */
+static roof_status count_values(const load_ctx* c, const Onnx__GraphProto* gp, size_t* n, roof_error* err) {
+  size_t total = gp->n_initializer + gp->n_input;
+  for (size_t i = 0; i < gp->n_node; i++) total += gp->node[i]->n_output;
+  if (total > INT_MAX / 4) return roof_fail(err, ROOF_E_DATA, "%s: %zu tensors exceed the limit", c->path, total);
+  *n = total;
   return ROOF_OK;
 }
 
 static roof_status build_graph(load_ctx* c, const Onnx__ModelProto* mp, roof_error* err) {
-  const Onnx__GraphProto* gp = mp->graph;
+  Onnx__GraphProto* gp = mp->graph;
   if (gp == NULL) return roof_fail(err, ROOF_E_DATA, "%s: model has no graph", c->path);
-  if (!map_init(&c->names, c->g, gp->n_initializer + gp->n_input + gp->n_node * 2 + 16)) {
-    return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory", c->path);
-  }
   roof_status st = load_opset(c, mp, err);
+  if (st == ROOF_OK) st = check_opset_use(c, gp, err);
   if (st == ROOF_OK) st = check_ops(c, gp, err);
-  if (st == ROOF_OK) st = load_initializers(c, gp, err);
+  if (st != ROOF_OK) return st;
+  if (gp->n_node > c->o->max_nodes) { /* before walking the nodes to count their outputs */
+    return roof_fail(err, ROOF_E_DATA, "%s: %zu nodes exceed the limit of %u", c->path, gp->n_node, c->o->max_nodes);
+  }
+  size_t nvalues = 0;
+  if ((st = count_values(c, gp, &nvalues, err)) != ROOF_OK) return st;
+  if (!map_init(&c->names, c->g, nvalues)) return oom(c, err);
+  st = load_initializers(c, gp, err);
   if (st == ROOF_OK) st = load_inputs(c, gp, err);
   if (st == ROOF_OK) st = load_nodes(c, gp, err);
   if (st == ROOF_OK) st = load_outputs(c, gp, err);
-  if (st == ROOF_OK && mp->producer_name) c->g->producer = strdup(mp->producer_name);
   return st;
 }
 
+static roof_status new_graph(load_ctx* c, const char* path, roof_error* err) {
+  c->g = roof_graph_new();
+  if (c->g == NULL || (c->g->path = strdup(path)) == NULL) return oom(c, err);
+  char* tmp = strdup(path);
+  if (tmp == NULL) return oom(c, err);
+  c->g->dir = strdup(dirname(tmp));
+  free(tmp);
+  return c->g->dir ? ROOF_OK : oom(c, err);
+}
+
 roof_status roof_load_graph(const char* path, const roof_load_options* opts, roof_graph** out, roof_error* err) {
+  if (path == NULL || out == NULL) return roof_fail(err, ROOF_E_USAGE, "roof_load_graph: NULL argument");
   roof_load_options o;
   roof_load_options_resolve(opts, &o);
   load_ctx c = {0};
@@ -480,46 +581,22 @@ roof_status roof_load_graph(const char* path, const roof_load_options* opts, roo
   ROOF_SAFE(path, c.path);
   uint8_t* data = NULL;
   size_t len = 0;
-  Onnx__ModelProto* mp = NULL;
+  ProtobufCMessage* msg = NULL;
   roof_budget budget;
-  roof_status st = roof_read_file(path, o.max_file_bytes, &data, &len, err);
-  if (st != ROOF_OK) return st;
-  pb_scan_result sr = roof_pb_scan(data, len, PB_ROOT_MODEL, o.max_nesting_depth);
-  if (sr != PB_SCAN_OK) {
-    st = sr == PB_SCAN_NOMEM ? roof_fail(err, ROOF_E_NOMEM, "%s: out of memory scanning", c.path)
-         : sr == PB_SCAN_TOO_DEEP
-             ? roof_fail(err, ROOF_E_DATA, "%s: protobuf messages nest deeper than the limit of %u", c.path, o.max_nesting_depth)
-             : roof_fail(err, ROOF_E_DATA, "%s: not an ONNX model (malformed protobuf)", c.path);
-    goto done;
-  }
-  roof_budget_init(&budget, (uint64_t)len * o.decode_budget_factor + ((uint64_t)64 << 20));
-  mp = onnx__model_proto__unpack(&budget.allocator, len, data);
-  if (mp == NULL) {
-    st = roof_fail(err, ROOF_E_DATA, "%s: %s", c.path,
-                   budget.exceeded ? "decoding exceeds the allocation budget" : "not an ONNX model (protobuf decode failed)");
-    goto done;
-  }
-  c.g = roof_graph_new();
-  if (c.g == NULL || (c.g->path = strdup(path)) == NULL) {
-    st = roof_fail(err, ROOF_E_NOMEM, "%s: out of memory", c.path);
-    goto done;
-  }
-  char* tmp = strdup(path);
-  c.g->dir = tmp ? strdup(dirname(tmp)) : NULL;
-  free(tmp);
-  if (c.g->dir == NULL) {
-    st = roof_fail(err, ROOF_E_NOMEM, "%s: out of memory", c.path);
-    goto done;
-  }
-  st = build_graph(&c, mp, err);
-  if (st == ROOF_OK) st = roof_graph_bind_ops(c.g, err);
+  roof_status st = roof_read_file(path, o.max_file_bytes, "an ONNX model", &data, &len, err);
+  if (st == ROOF_OK) st = roof_pb_unpack(&onnx__model_proto__descriptor, data, len, &o, c.path, &budget, &msg, err);
+  free(data); /* protobuf-c copied what it keeps */
+  if (st == ROOF_OK) st = new_graph(&c, path, err);
+  c.pb_alloc = &budget.allocator;
+  if (st == ROOF_OK) st = build_graph(&c, (const Onnx__ModelProto*)msg, err);
+  if (msg) protobuf_c_message_free_unpacked(msg, &budget.allocator);
+  msg = NULL;
+  if (st == ROOF_OK) st = roof_graph_toposort(c.g, err); /* a cycle is invalid data (65) */
+  if (st == ROOF_OK) st = roof_graph_bind_ops(c.g, err);  /* descriptors + attribute parsing */
   if (st == ROOF_OK) {
     *out = c.g;
     c.g = NULL;
   }
-done:
-  if (mp) onnx__model_proto__free_unpacked(mp, &budget.allocator);
-  free(data);
   free(c.names.slots);
   roof_graph_free(c.g);
   return st;

@@ -1,4 +1,5 @@
-/* Loader internals shared by loader.c, tensor_decode.c and tensor_io.c. */
+/* Loader internals shared by loader.c, budget_alloc.c, tensor_decode.c, external_data.c and
+ * tensor_io.c. Nothing here is used outside runtime/. */
 #ifndef ROOF_LOADER_INTERNAL_H
 #define ROOF_LOADER_INTERNAL_H
 
@@ -8,25 +9,45 @@
 #include "onnx.pb-c.h"
 #include "pb_scan.h"
 
-/* A ProtobufCAllocator that refuses to hand out more than `limit` bytes in total. */
+/* Sanitized file paths in messages: up to ~140 bytes are shown whole (ROOF_SAFE cuts longer). */
+#define ROOF_PATH_BUF (ROOF_NAME_BUF * 6)
+
+/* A ProtobufCAllocator that refuses to keep more than `limit` bytes live (headers included). */
 typedef struct roof_budget {
   ProtobufCAllocator allocator;
-  uint64_t used, limit;
-  bool exceeded;
+  uint64_t used, peak, limit;
+  bool exceeded; /* a request was refused for the budget */
+  bool nomem;    /* malloc itself failed */
 } roof_budget;
 
 void roof_budget_init(roof_budget* b, uint64_t limit);
+/* decode_budget_factor * file_bytes + 64 MiB, saturating. */
+uint64_t roof_decode_budget(const roof_load_options* o, size_t file_bytes);
 
+/* Where a TensorProto comes from, for messages and external data. */
 typedef struct tensor_ctx {
-  const char* where;   /* file name for messages */
+  const char* where;   /* message prefix, already sanitized: "FILE" or "FILE: node 'N' (OP)" */
   const char* dir;     /* model directory for external data; NULL forbids external data */
   uint64_t max_bytes;  /* single tensor limit */
 } tensor_ctx;
 
-roof_status roof_decode_tensor_proto(const Onnx__TensorProto* t, const tensor_ctx* c, roof_value* v, roof_error* err);
+/* Decodes `t` into `v` (name strdup'ed or NULL, data malloc'ed). On failure v is untouched. */
+roof_status roof_decode_tensor_proto(const Onnx__TensorProto* t, const tensor_ctx* c, roof_value* v,
+                                     roof_error* err);
 
-/* Reads a whole regular file (size-checked). Error statuses: 66 cannot open / not regular,
- * 65 empty or over max_bytes. */
-roof_status roof_read_file(const char* path, uint64_t max_bytes, uint8_t** data, size_t* len, roof_error* err);
+/* Reads `bytes` bytes of external data for `t` into dst, enforcing the rules of loader.h. */
+roof_status roof_external_data_read(const Onnx__TensorProto* t, const tensor_ctx* c, uint64_t bytes, void* dst,
+                                    roof_error* err);
+
+/* Reads a whole regular file (size-checked). 66: cannot open / not a regular file / read error;
+ * 65: empty or larger than max_bytes. `what` names the kind of file in the empty-file message. */
+roof_status roof_read_file(const char* path, uint64_t max_bytes, const char* what, uint8_t** data, size_t* len,
+                           roof_error* err);
+
+/* Unpacks `data` as message `desc` after the nesting pre-scan, under the decode budget.
+ * `where` (sanitized) prefixes messages. The result is freed with roof_pb_free(msg, budget). */
+roof_status roof_pb_unpack(const ProtobufCMessageDescriptor* desc, const uint8_t* data, size_t len,
+                           const roof_load_options* o, const char* where, roof_budget* budget,
+                           ProtobufCMessage** msg, roof_error* err);
 
 #endif

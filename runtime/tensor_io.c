@@ -2,9 +2,11 @@
 #include "tensor_io.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "loader_internal.h"
@@ -15,7 +17,10 @@ void roof_value_release(roof_value* v) {
   free(v->data);
   for (int d = 0; d < ROOF_MAX_RANK; d++) free(v->dim_params[d]);
   memset(v, 0, sizeof(*v));
+  v->producer = -1;
 }
+
+/* ---- .npy: magic, version, header length, a Python dict literal, raw C-order data ---- */
 
 static int npy_dtype(const char* descr) {
   static const struct { const char* d; int t; } kTypes[] = {
@@ -28,70 +33,98 @@ static int npy_dtype(const char* descr) {
   return 0;
 }
 
-/* .npy v1/v2/v3: magic, version, header length, a Python dict literal, then raw C-order data. */
-static roof_status read_npy(const char* path, const uint8_t* b, size_t len, roof_value* v, roof_error* err) {
-  if (len < 10) return roof_fail(err, ROOF_E_DATA, "%s: truncated .npy header", path);
+/* Value text after "'key':" in the header dict (spaces skipped), or NULL. */
+static const char* npy_field(const char* header, const char* key) {
+  const char* k = strstr(header, key);
+  if (k == NULL) return NULL;
+  k += strlen(key);
+  while (*k == ' ') k++;
+  if (*k != ':') return NULL;
+  k++;
+  while (*k == ' ') k++;
+  return k;
+}
+
+static roof_status npy_descr(const char* p, const char* header, int* dtype, roof_error* err) {
+  char descr[16];
+  const char* d = npy_field(header, "'descr'");
+  const char* end = d && *d == '\'' ? strchr(d + 1, '\'') : NULL;
+  if (end == NULL || (size_t)(end - d - 1) >= sizeof(descr)) {
+    return roof_fail(err, ROOF_E_DATA, "%s: .npy header has no readable 'descr'", p);
+  }
+  memcpy(descr, d + 1, (size_t)(end - d - 1));
+  descr[end - d - 1] = '\0';
+  *dtype = npy_dtype(descr);
+  if (*dtype == 0) {
+    char db[ROOF_NAME_BUF];
+    return roof_fail(err, ROOF_E_UNSUPPORTED, "%s: .npy dtype '%s' is not supported (<f4 <f8 <i8 <i4 |u1 |i1 |b1)", p,
+                     ROOF_SAFE(descr, db));
+  }
+  const char* fo = npy_field(header, "'fortran_order'");
+  if (fo == NULL || (strncmp(fo, "False", 5) != 0 && strncmp(fo, "True", 4) != 0)) {
+    return roof_fail(err, ROOF_E_DATA, "%s: .npy header has no 'fortran_order'", p);
+  }
+  if (fo[0] == 'T') return roof_fail(err, ROOF_E_DATA, "%s: .npy data is in Fortran order; only C order is read", p);
+  return ROOF_OK;
+}
+
+static roof_status npy_shape(const char* p, const char* header, roof_value* v, roof_error* err) {
+  const char* lp = npy_field(header, "'shape'");
+  const char* rp = lp && *lp == '(' ? strchr(lp, ')') : NULL;
+  if (rp == NULL) return roof_fail(err, ROOF_E_DATA, "%s: .npy header has no 'shape' tuple", p);
+  for (const char* s = lp + 1; s < rp;) {
+    while (s < rp && (*s == ' ' || *s == ',')) s++;
+    if (s >= rp) break;
+    if (*s < '0' || *s > '9') return roof_fail(err, ROOF_E_DATA, "%s: .npy shape is malformed", p);
+    char* end;
+    errno = 0;
+    long long dim = strtoll(s, &end, 10);
+    if (errno || end > rp) return roof_fail(err, ROOF_E_DATA, "%s: .npy shape is malformed", p);
+    if (v->rank >= ROOF_MAX_RANK) return roof_fail(err, ROOF_E_UNSUPPORTED, "%s: .npy rank exceeds %d", p, ROOF_MAX_RANK);
+    v->dims[v->rank++] = dim;
+    s = end;
+  }
+  return ROOF_OK;
+}
+
+static roof_status read_npy(const char* p, const uint8_t* b, size_t len, roof_value* v, roof_error* err) {
   size_t hlen, off;
-  if (b[6] == 1) {
+  if (len >= 10 && b[6] == 1) {
     hlen = (size_t)b[8] | ((size_t)b[9] << 8);
     off = 10;
-  } else if (b[6] == 2 || b[6] == 3) {
-    if (len < 12) return roof_fail(err, ROOF_E_DATA, "%s: truncated .npy header", path);
+  } else if (len >= 12 && (b[6] == 2 || b[6] == 3)) {
     hlen = (size_t)b[8] | ((size_t)b[9] << 8) | ((size_t)b[10] << 16) | ((size_t)b[11] << 24);
     off = 12;
   } else {
-    return roof_fail(err, ROOF_E_DATA, "%s: unsupported .npy version %d", path, b[6]);
+    return roof_fail(err, ROOF_E_DATA, "%s: truncated .npy header or unknown version %d", p, len > 6 ? b[6] : -1);
   }
-  if (hlen > len - off || hlen > 65536) return roof_fail(err, ROOF_E_DATA, "%s: .npy header length %zu is out of range", path, hlen);
-  char header[65537];
+  if (hlen > len - off || hlen > (1u << 20)) return roof_fail(err, ROOF_E_DATA, "%s: .npy header length %zu is out of range", p, hlen);
+  char* header = malloc(hlen + 1);
+  if (header == NULL) return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory", p);
   memcpy(header, b + off, hlen);
   header[hlen] = '\0';
-  char descr[16] = "";
-  const char* d = strstr(header, "'descr'");
-  const char* q = d ? strchr(d + 7, '\'') : NULL;
-  const char* q2 = q ? strchr(q + 1, '\'') : NULL;
-  if (!q2 || (size_t)(q2 - q - 1) >= sizeof(descr)) return roof_fail(err, ROOF_E_DATA, "%s: .npy header has no descr", path);
-  memcpy(descr, q + 1, (size_t)(q2 - q - 1));
-  descr[q2 - q - 1] = '\0';
-  int dtype = npy_dtype(descr);
-  if (dtype == 0) return roof_fail(err, ROOF_E_UNSUPPORTED, "%s: .npy dtype '%s' is not supported", path, descr);
-  const char* fo = strstr(header, "'fortran_order'");
-  const char* colon = fo ? strchr(fo, ':') : NULL;
-  while (colon && (*++colon == ' ')) {
-  }
-  if (colon == NULL || strncmp(colon, "False", 5) != 0) {
-    return roof_fail(err, ROOF_E_UNSUPPORTED, "%s: .npy must be in C order (fortran_order False)", path);
-  }
-  const char* sh = strstr(header, "'shape'");
-  const char* lp = sh ? strchr(sh, '(') : NULL;
-  const char* rp = lp ? strchr(lp, ')') : NULL;
-  if (!rp) return roof_fail(err, ROOF_E_DATA, "%s: .npy header has no shape", path);
   roof_value out;
   memset(&out, 0, sizeof(out));
-  out.dtype = dtype;
-  for (const char* p = lp + 1; p < rp;) {
-    while (p < rp && (*p == ' ' || *p == ',')) p++;
-    if (p >= rp) break;
-    char* end;
-    errno = 0;
-    long long dim = strtoll(p, &end, 10);
-    if (end == p || errno || dim < 0) return roof_fail(err, ROOF_E_DATA, "%s: .npy shape is malformed", path);
-    if (out.rank >= ROOF_MAX_RANK) return roof_fail(err, ROOF_E_UNSUPPORTED, "%s: .npy rank exceeds %d", path, ROOF_MAX_RANK);
-    out.dims[out.rank++] = dim;
-    p = end;
-  }
+  out.producer = -1;
+  roof_status st = npy_descr(p, header, &out.dtype, err);
+  if (st == ROOF_OK) st = npy_shape(p, header, &out, err);
+  free(header);
+  if (st != ROOF_OK) return st;
   uint64_t bytes;
-  if (!roof_dims_count(out.dims, out.rank, &bytes) || !roof_mul_u64(bytes, roof_dtype_size(dtype), &bytes)) {
-    return roof_fail(err, ROOF_E_DATA, "%s: .npy shape overflows", path);
+  if (!roof_dims_count(out.dims, out.rank, &bytes) || !roof_mul_u64(bytes, roof_dtype_size(out.dtype), &bytes)) {
+    return roof_fail(err, ROOF_E_DATA, "%s: .npy shape overflows", p);
   }
   size_t data_off = off + hlen;
   if (len - data_off != bytes) {
-    return roof_fail(err, ROOF_E_DATA, "%s: .npy holds %zu data bytes, its shape needs %llu", path, len - data_off,
+    return roof_fail(err, ROOF_E_DATA, "%s: .npy holds %zu data bytes, its shape and dtype need %llu", p, len - data_off,
                      (unsigned long long)bytes);
   }
   out.data = malloc(bytes ? (size_t)bytes : 1);
-  if (out.data == NULL) return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory", path);
+  if (out.data == NULL) return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory", p);
   if (bytes) memcpy(out.data, b + data_off, (size_t)bytes);
+  if (out.dtype == ROOF_DT_BOOL) {
+    for (uint64_t i = 0; i < bytes; i++) ((uint8_t*)out.data)[i] = ((uint8_t*)out.data)[i] != 0;
+  }
   out.nbytes = (size_t)bytes;
   *v = out;
   return ROOF_OK;
@@ -102,25 +135,75 @@ roof_status roof_tensor_file_read(const char* path, roof_value* v, roof_error* e
   size_t len = 0;
   roof_load_options o;
   roof_load_options_resolve(NULL, &o);
-  roof_status st = roof_read_file(path, o.max_file_bytes, &data, &len, err);
+  roof_status st = roof_read_file(path, o.max_file_bytes, "a tensor file", &data, &len, err);
   if (st != ROOF_OK) return st;
-  char pb[ROOF_NAME_BUF * 2];
-  const char* p = ROOF_SAFE(path, pb);
-  if (len >= 6 && memcmp(data, "\x93NUMPY", 6) == 0) st = read_npy(p, data, len, v, err);
-  else st = roof_tensor_decode(data, len, p, &o, v, err);
+  char pb[ROOF_PATH_BUF];
+  if (len >= 6 && memcmp(data, "\x93NUMPY", 6) == 0) st = read_npy(ROOF_SAFE(path, pb), data, len, v, err);
+  else st = roof_tensor_decode(data, len, path, &o, v, err);
   free(data);
   return st;
 }
 
+/* ---- writing: pack a TensorProto, write a temporary file beside the target, rename ---- */
+
+static roof_status write_all(int fd, const uint8_t* buf, size_t n) {
+  size_t done = 0;
+  while (done < n) {
+    ssize_t w = write(fd, buf + done, n - done);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return ROOF_E_IO;
+    done += (size_t)w;
+  }
+  return ROOF_OK;
+}
+
+static roof_status write_replace(const char* path, const char* p, const uint8_t* buf, size_t n, roof_error* err) {
+  char tmp[4096];
+  int fd = -1;
+  /* O_EXCL on a fresh name: never follows a planted symlink, never clobbers another writer's file */
+  for (int attempt = 0; fd < 0 && attempt < 16; attempt++) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld.%ld", path, (long)getpid(), (long)ts.tv_nsec + attempt) >= (int)sizeof(tmp)) {
+      return roof_fail(err, ROOF_E_CANTCREAT, "%s: path is too long", p);
+    }
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0666);
+    if (fd < 0 && errno != EEXIST) break;
+  }
+  if (fd < 0) return roof_fail(err, ROOF_E_CANTCREAT, "%s: cannot create: %s", p, strerror(errno));
+  roof_status st = write_all(fd, buf, n);
+  int e = errno;
+  if (close(fd) != 0 && st == ROOF_OK) {
+    st = ROOF_E_IO;
+    e = errno;
+  }
+  if (st != ROOF_OK) {
+    unlink(tmp);
+    return roof_fail(err, ROOF_E_IO, "%s: write failed: %s", p, strerror(e));
+  }
+  if (rename(tmp, path) != 0) {
+    e = errno;
+    unlink(tmp);
+    return roof_fail(err, ROOF_E_CANTCREAT, "%s: cannot replace: %s", p, strerror(e));
+  }
+  return ROOF_OK;
+}
+
 roof_status roof_tensor_file_write(const char* path, const char* name, int dtype, int rank, const int64_t* dims,
                                    const void* data, roof_error* err) {
-  Onnx__TensorProto t = ONNX__TENSOR_PROTO__INIT;
-  int64_t d[ROOF_MAX_RANK];
+  char pb[ROOF_PATH_BUF];
+  const char* p = ROOF_SAFE(path, pb);
+  if (rank < 0 || rank > ROOF_MAX_RANK || (rank > 0 && dims == NULL)) {
+    return roof_fail(err, ROOF_E_INTERNAL, "%s: invalid rank %d", p, rank);
+  }
+  if (roof_dtype_size(dtype) == 0) return roof_fail(err, ROOF_E_UNSUPPORTED, "%s: cannot write dtype %d", p, dtype);
+  int64_t d[ROOF_MAX_RANK] = {0};
   for (int i = 0; i < rank; i++) d[i] = dims[i];
   uint64_t bytes;
-  if (!roof_dims_count(d, rank, &bytes) || !roof_mul_u64(bytes, roof_dtype_size(dtype), &bytes)) {
-    return roof_fail(err, ROOF_E_INTERNAL, "%s: tensor size overflows", path);
+  if (!roof_dims_count(d, rank, &bytes) || !roof_mul_u64(bytes, roof_dtype_size(dtype), &bytes) || bytes > SIZE_MAX / 2) {
+    return roof_fail(err, ROOF_E_INTERNAL, "%s: tensor size overflows", p);
   }
+  Onnx__TensorProto t = ONNX__TENSOR_PROTO__INIT;
   t.n_dims = (size_t)rank;
   t.dims = d;
   t.has_data_type = 1;
@@ -131,26 +214,9 @@ roof_status roof_tensor_file_write(const char* path, const char* name, int dtype
   t.raw_data.data = (uint8_t*)data;
   size_t n = onnx__tensor_proto__get_packed_size(&t);
   uint8_t* buf = malloc(n ? n : 1);
-  if (buf == NULL) return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory", path);
+  if (buf == NULL) return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory", p);
   onnx__tensor_proto__pack(&t, buf);
-  char tmp[4096];
-  roof_status st = ROOF_OK;
-  if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp)) {
-    free(buf);
-    return roof_fail(err, ROOF_E_CANTCREAT, "%s: path too long", path);
-  }
-  FILE* f = fopen(tmp, "wb");
-  if (f == NULL) {
-    st = roof_fail(err, ROOF_E_CANTCREAT, "%s: cannot create: %s", path, strerror(errno));
-  } else {
-    bool ok = fwrite(buf, 1, n, f) == n;
-    ok = (fclose(f) == 0) && ok;
-    if (!ok || rename(tmp, path) != 0) {
-      int e = errno;
-      remove(tmp);
-      st = roof_fail(err, ROOF_E_IO, "%s: write failed: %s", path, strerror(e));
-    }
-  }
+  roof_status st = write_replace(path, p, buf, n, err);
   free(buf);
   return st;
 }

@@ -1,52 +1,98 @@
 #!/usr/bin/python3
-"""Writes the malformed models of tests/bad_input/cases.txt into OUT_DIR.
+"""Writes the models of tests/bad_input/cases.txt into OUT_DIR (as OUT_DIR/NAME.onnx) and the
+tensor files of tests/bad_input/tensor_cases.txt (as OUT_DIR/tensors/NAME).
 
-Every file is generated here from the onnx package's helpers or raw protobuf bytes, so no
-hand-edited binary lives in the repository. usage: make_bad_models.py OUT_DIR
+    /usr/bin/python3 make_bad_models.py OUT_DIR
+
+Every file is built here, from the onnx package's helpers or from raw protobuf bytes, so no
+hand-edited binary lives in the repository. cases.txt (next to this script) holds what each
+case must produce; this script refuses to finish when the two lists disagree. Support files
+for the external-data cases (weights, links) are written into OUT_DIR as well.
 """
 import os
+import random
 import sys
 
 import numpy as np
-import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-
-def model(nodes, inputs, outputs, inits=(), opset=13):
-    g = helper.make_graph(nodes, "bad", inputs, outputs, initializer=list(inits))
-    return helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
+OPSET = 13
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def save(m, path):
-    with open(path, "wb") as f:
-        f.write(m.SerializeToString() if hasattr(m, "SerializeToString") else m)
+class Out:
+    """OUT_DIR plus the list of case models written so far."""
 
+    def __init__(self, root):
+        self.root = root
+        self.names = []
+
+    def path(self, name):
+        return os.path.join(self.root, name)
+
+    def raw(self, name, data):
+        with open(self.path(name), "wb") as f:
+            f.write(data)
+
+    def case(self, name, data):
+        """Writes OUT_DIR/NAME.onnx (data: bytes or a ModelProto)."""
+        if not isinstance(data, bytes):
+            data = data.SerializeToString()
+        self.raw(name + ".onnx", data)
+        self.names.append(name)
+
+    def no_file(self, name):
+        """A case whose model is not a regular file (or is missing): made by the caller."""
+        self.names.append(name)
+
+
+# ---- builders ---------------------------------------------------------------------------------
 
 def vi(name, shape, dtype=TensorProto.FLOAT):
     return helper.make_tensor_value_info(name, dtype, shape)
 
 
-def relu_model():
-    return model([helper.make_node("Relu", ["x"], ["y"], name="relu")], [vi("x", [1, 4])], [vi("y", [1, 4])])
+def model(nodes, inputs, outputs, inits=(), opset_imports=None):
+    g = helper.make_graph(nodes, "bad", inputs, outputs, initializer=list(inits))
+    imports = opset_imports if opset_imports is not None else [helper.make_opsetid("", OPSET)]
+    m = helper.make_model(g, producer_name="rooftop-bad-input", opset_imports=imports)
+    m.ir_version = 8
+    return m
 
 
-def conv_model(**attrs):
-    w = numpy_helper.from_array(np.ones((4, 3, 3, 3), np.float32), "w")
-    node = helper.make_node("Conv", ["x", "w"], ["y"], name="conv", **attrs)
-    return model([node], [vi("x", [1, 6, 8, 8])], [vi("y", None)], [w])
+def relu_model(out="y"):
+    return model([helper.make_node("Relu", ["x"], [out], name="relu")], [vi("x", [1, 4])], [vi(out, [1, 4])])
 
 
-def raw_tensor(name, dims, raw):
+def add_model(init):
+    """y = x + W, W the given [4] initializer."""
+    return model([helper.make_node("Add", ["x", init.name], ["y"], name="add")], [vi("x", [4])], [vi("y", None)],
+                 [init])
+
+
+def conv_model(w_shape=(4, 3, 3, 3), x_shape=(1, 3, 8, 8), **attrs):
+    w = numpy_helper.from_array(np.ones(w_shape, np.float32), "w")
+    node = helper.make_node("Conv", ["x", "w"], ["y"], name="conv", pads=[1, 1, 1, 1], **attrs)
+    return model([node], [vi("x", list(x_shape))], [vi("y", None)], [w])
+
+
+def raw_tensor(name, dims, raw=None, dtype=TensorProto.FLOAT):
     t = TensorProto()
     t.name = name
-    t.data_type = TensorProto.FLOAT
+    t.data_type = dtype
     t.dims.extend(dims)
-    t.raw_data = raw
+    if raw is not None:
+        t.raw_data = raw
     return t
 
 
-def key(field, wire):
-    return bytes([(field << 3) | wire])
+def external_tensor(location, offset=0, nbytes=16):
+    t = raw_tensor("w", [nbytes // 4])
+    t.data_location = TensorProto.EXTERNAL
+    for k, v in (("location", location), ("offset", str(offset)), ("length", str(nbytes))):
+        e = t.external_data.add()
+        e.key, e.value = k, v
+    return t
 
 
 def varint(n):
@@ -60,108 +106,231 @@ def varint(n):
 
 
 def ld(field, payload):
-    return key(field, 2) + varint(len(payload)) + payload
+    """A length-delimited protobuf field."""
+    return varint(field << 3 | 2) + varint(len(payload)) + payload
 
 
-def deep_nesting():
-    # graph.node(1) -> node.attribute(5) -> attribute.g(6) -> ... 600 levels: protobuf-c
-    # would recurse once per level; the pre-scan must refuse it first.
+def model_header():
+    """ModelProto.ir_version = 8 and opset_import {domain "", version 13}, as raw bytes."""
+    return varint(1 << 3) + varint(8) + ld(8, ld(1, b"") + varint(2 << 3) + varint(OPSET))
+
+
+def swap_bytes(data, old, new):
+    """Replaces a placeholder by raw bytes of the same length (protobuf lengths stay valid)."""
+    assert len(old) == len(new) and old in data
+    return data.replace(old, new)
+
+
+# ---- cases ------------------------------------------------------------------------------------
+
+def file_cases(o):
+    o.no_file("missing_file")  # run_case.sh points it at a path that does not exist
+    os.makedirs(o.path("directory.onnx"), exist_ok=True)
+    o.no_file("directory")
+    if not os.path.exists(o.path("fifo.onnx")):
+        os.mkfifo(o.path("fifo.onnx"))
+    o.no_file("fifo")
+    o.case("empty", b"")
+    good = conv_model().SerializeToString()
+    o.case("truncated", good[: len(good) * 3 // 5])
+    o.case("not_protobuf", b"this is a text file, not a protobuf\n" * 4)
+    o.case("random_bytes", random.Random(20240617).randbytes(4096))
+    # graph.node(1) -> node.attribute(5) -> attribute.g(6) -> graph.node ... until ~100 KB:
+    # ~30k levels, enough for protobuf-c's unbounded recursion to overflow the stack.
     g = b""
-    for _ in range(200):
+    while len(g) < 100_000:
         g = ld(1, ld(5, ld(6, g)))
-    return ld(7, g) + ld(8, ld(2, b"") + key(2, 0) + varint(13))
-
-
-def with_external(path_value, out_dir, make_file=True):
-    t = TensorProto()
-    t.name = "w"
-    t.data_type = TensorProto.FLOAT
-    t.dims.extend([4])
-    t.data_location = TensorProto.EXTERNAL
-    for k, v in (("location", path_value), ("offset", "0"), ("length", "16")):
-        e = t.external_data.add()
-        e.key, e.value = k, v
-    node = helper.make_node("Add", ["x", "w"], ["y"], name="add")
-    return model([node], [vi("x", [4])], [vi("y", [4])], [t])
-
-
-def write_all(out):
-    os.makedirs(out, exist_ok=True)
-    p = lambda name: os.path.join(out, name + ".onnx")
-    os.makedirs(p("directory"), exist_ok=True)
-    if not os.path.exists(p("fifo")):
-        os.mkfifo(p("fifo"))
-    open(p("empty"), "wb").close()
-    good = relu_model().SerializeToString()
-    save(good[: len(good) // 2], p("truncated"))
-    save(b"this is a text file, not a protobuf\n" * 4, p("not_protobuf"))
-    save(deep_nesting(), p("deep_nesting"))
-    # cycle: a -> n0 -> b -> n1 -> a
-    save(model([helper.make_node("Relu", ["b"], ["a"], name="n0"), helper.make_node("Relu", ["a"], ["b"], name="n1")],
-               [vi("x", [1])], [vi("b", [1])]), p("cycle"))
-    save(model([helper.make_node("Relu", ["nowhere"], ["y"], name="relu")], [vi("x", [1])], [vi("y", [1])]),
-         p("undefined_input"))
-    save(model([helper.make_node("Relu", ["x"], ["y"], name="r0"), helper.make_node("Relu", ["x"], ["y"], name="r1")],
-               [vi("x", [1])], [vi("y", [1])]), p("duplicate_output"))
-    save(model([helper.make_node("Relu", ["x"], ["y"], name="relu")], [vi("x", [1])], [vi("z", [1])]),
-         p("output_never_produced"))
-
-    def init_model(t):
-        return model([helper.make_node("Add", ["x", t.name], ["y"], name="add")], [vi("x", [1])], [vi("y", None)], [t])
-
-    t = raw_tensor("w", [2, -3], b"")
-    save(init_model(t), p("negative_dim"))
-    t = raw_tensor("w", [4], np.ones(3, np.float32).tobytes())
-    save(init_model(t), p("raw_data_short"))
-    t = raw_tensor("w", [4], np.ones(5, np.float32).tobytes())
-    save(init_model(t), p("raw_data_long"))
-    t = raw_tensor("w", [1], np.ones(1, np.float32).tobytes())
-    t.float_data.append(1.0)
-    save(init_model(t), p("raw_and_typed"))
-    t = raw_tensor("w", [1 << 31, 1 << 31, 1 << 31], np.ones(1, np.float32).tobytes())
-    save(init_model(t), p("dims_overflow"))
-    t = raw_tensor("w", [1] * 7, np.ones(1, np.float32).tobytes())
-    save(init_model(t), p("rank7"))
-    save(conv_model(strides=[0, 1]), p("zero_stride"))
-    save(conv_model(group=4), p("group_not_dividing"))
-    save(model([helper.make_node("FrobnicateTensor", ["x"], ["y"], name="frob")], [vi("x", [1])], [vi("y", [1])]),
-         p("unknown_op"))
+    o.case("deep_nesting", model_header() + ld(7, g))
+    # 2 million empty NodeProtos: 4 MB on disk, ~300 MB once protobuf-c builds its structs.
+    o.case("decode_budget", model_header() + ld(7, b"\x0a\x00" * 2_000_000))
     m = relu_model()
-    del m.opset_import[:]
-    save(m, p("no_opset"))
-    ext = os.path.join(out, "ext")
-    os.makedirs(ext, exist_ok=True)
-    with open(os.path.join(out, "weights.bin"), "wb") as f:
-        f.write(np.ones(4, np.float32).tobytes())
-    save(with_external("../weights.bin", out), os.path.join(ext, "external_dotdot.onnx"))
-    os.replace(os.path.join(ext, "external_dotdot.onnx"), p("external_dotdot"))  # '..' is refused by name anyway
-    save(with_external(os.path.join(os.path.abspath(out), "weights.bin"), out), p("external_absolute"))
-    link = os.path.join(out, "weights_link.bin")
-    if not os.path.lexists(link):
-        os.symlink("weights.bin", link)
-    save(with_external("weights_link.bin", out), p("external_symlink"))
-    save(with_external("weights.bin", out), p("external_outside_tmp"))
-    m = onnx.load(p("external_outside_tmp"), load_external_data=False)
-    for e in m.graph.initializer[0].external_data:
-        if e.key == "offset":
-            e.value = "8"  # 8 + 16 > 16-byte file
-    save(m, p("external_outside"))
-    os.remove(p("external_outside_tmp"))
-    save(model([helper.make_node("Relu", ["input"], ["y"], name="relu")], [vi("input", ["batch", 3])], [vi("y", None)]),
-         p("missing_dynamic_dim"))
+    m.ClearField("graph")
+    o.case("no_graph", m)
+
+
+def graph_cases(o):
+    # a -> n0 -> b -> n1 -> a
+    o.case("cycle", model([helper.make_node("Relu", ["b"], ["a"], name="n0"),
+                           helper.make_node("Relu", ["a"], ["b"], name="n1")], [vi("x", [1])], [vi("b", [1])]))
+    o.case("undefined_input", model([helper.make_node("Relu", ["nowhere"], ["y"], name="relu")], [vi("x", [1])],
+                                    [vi("y", [1])]))
+    o.case("duplicate_output", model([helper.make_node("Relu", ["x"], ["y"], name="r0"),
+                                      helper.make_node("Sigmoid", ["x"], ["y"], name="r1")], [vi("x", [1])],
+                                     [vi("y", [1])]))
+    w = numpy_helper.from_array(np.ones(4, np.float32), "w")
+    o.case("output_overwrites_initializer",
+           model([helper.make_node("Relu", ["x"], ["w"], name="relu")], [vi("x", [4])], [vi("w", None)], [w]))
+    o.case("output_never_produced", model([helper.make_node("Relu", ["x"], ["y"], name="relu")], [vi("x", [1])],
+                                          [vi("z", [1])]))
+    o.case("unknown_op", model([helper.make_node("FrobnicateTensor", ["x"], ["y"], name="frob")], [vi("x", [1])],
+                               [vi("y", [1])]))
+    o.case("no_opset", model(relu_model().graph.node, [vi("x", [1, 4])], [vi("y", None)],
+                             opset_imports=[helper.make_opsetid("com.example", 1)]))
+    # If/Loop/Scan are not in the registry (unknown op comes first), so a known op carries the
+    # subgraph: the attribute itself must be refused, naming the node.
+    branch = helper.make_graph([helper.make_node("Relu", ["x"], ["t"])], "branch", [], [vi("t", None)])
+    o.case("graph_attribute", model([helper.make_node("Relu", ["x"], ["y"], name="relu_with_body", body=branch)],
+                                    [vi("x", [1, 4])], [vi("y", None)]))
+    o.case("missing_dynamic_dim", model([helper.make_node("Relu", ["input"], ["y"], name="relu")],
+                                        [vi("input", ["batch", 3])], [vi("y", None)]))
+    o.case("control_dynamic_dim", model([helper.make_node("Relu", ["input"], ["y"], name="relu")],
+                                        [vi("input", ["batch", 3])], [vi("y", None)]))
+    untyped = vi("x", [1])
+    untyped.ClearField("type")
+    o.case("input_without_type", model([helper.make_node("Relu", ["x"], ["y"], name="relu")], [untyped],
+                                       [vi("y", None)]))
     idx = numpy_helper.from_array(np.array([7], np.int64), "idx")
-    save(model([helper.make_node("Gather", ["x", "idx"], ["y"], name="gather", axis=0)], [vi("x", [4])], [vi("y", None)],
-               [idx]), p("gather_out_of_range"))
+    o.case("gather_out_of_range", model([helper.make_node("Gather", ["x", "idx"], ["y"], name="gather", axis=0)],
+                                        [vi("x", [4])], [vi("y", None)], [idx]))
+
+
+def name_cases(o):
+    # protobuf's Python API refuses invalid UTF-8 and keeps NUL, so placeholders of the same
+    # length are swapped for raw bytes after serialization.
     m = relu_model()
-    m.graph.node[0].name = "bad"  # replaced with invalid UTF-8 bytes below
-    data = m.SerializeToString().replace(b"\x03bad", b"\x03b\xffd")
-    save(data, p("name_invalid_utf8"))
+    m.graph.node[0].name = "bad"
+    o.case("name_invalid_utf8", swap_bytes(m.SerializeToString(), b"\x03bad", b"\x03b\xffd"))
+    o.case("name_overlong_utf8", swap_bytes(relu_model(out="yPH").SerializeToString(), b"yPH", b"y\xc0\x80"))
+    o.case("name_with_nul", swap_bytes(relu_model(out="yPH").SerializeToString(), b"yPH", b"y\x00z"))
+    o.case("name_too_long", relu_model(out="y" * 5000))
+
+
+def initializer_cases(o):
+    o.case("negative_dim", add_model(raw_tensor("w", [2, -3], b"")))
+    o.case("raw_data_short", add_model(raw_tensor("w", [4], b"\0" * 12)))
+    o.case("raw_data_long", add_model(raw_tensor("w", [4], b"\0" * 20)))
+    t = raw_tensor("w", [4], b"\0" * 16)
+    t.float_data.extend([1.0, 2.0, 3.0, 4.0])
+    o.case("raw_and_typed", add_model(t))
+    t = raw_tensor("w", [4])
+    t.float_data.extend([1.0, 2.0, 3.0])
+    o.case("typed_count_mismatch", add_model(t))
+    o.case("dims_overflow", add_model(raw_tensor("w", [1 << 31, 1 << 31, 1 << 31], b"")))
+    o.case("tensor_over_limit", add_model(raw_tensor("w", [1 << 20, 1 << 20], b"")))
+    o.case("rank7", add_model(raw_tensor("w", [1] * 6 + [4], b"\0" * 16)))
+    o.case("invalid_dtype", add_model(raw_tensor("w", [4], b"\0" * 16, dtype=99)))
+    o.case("string_initializer", add_model(helper.make_tensor("w", TensorProto.STRING, [4], [b"a", b"b", b"c", b"d"])))
+    # A Constant node's TENSOR attribute goes through the same decoder as initializers.
+    const = helper.make_node("Constant", [], ["c"], name="const", value=raw_tensor("", [4], b"\0" * 8))
+    o.case("constant_attr_short", model([const, helper.make_node("Add", ["x", "c"], ["y"], name="add")],
+                                        [vi("x", [4])], [vi("y", None)]))
+    const = helper.make_node("Constant", [], ["c"], name="const", value=raw_tensor("c", [4], b"\0" * 16))
+    o.case("control_constant", model([const, helper.make_node("Add", ["x", "c"], ["y"])], [vi("x", [4])],
+                                     [vi("y", None)]))
+
+
+def op_cases(o):
+    o.case("zero_stride", conv_model(strides=[0, 1]))
+    o.case("group_not_dividing", conv_model(w_shape=(4, 1, 3, 3), group=2))
+    o.case("control_conv", conv_model())
+
+
+def external_cases(o):
+    blob = np.arange(8, dtype=np.float32).tobytes()  # 32 bytes
+
+    def fresh(name):
+        if os.path.lexists(o.path(name)):
+            os.remove(o.path(name))
+        return o.path(name)
+
+    os.makedirs(o.path("weights_dir"), exist_ok=True)
+    for name in ("weights.bin", "symlink_target.bin", "hard_a.bin", "weights_dir/inner.bin"):
+        fresh(name)
+        o.raw(name, blob)
+    os.symlink("symlink_target.bin", fresh("symlink.bin"))
+    os.symlink("weights_dir", fresh("linked_dir"))
+    os.link(o.path("hard_a.bin"), fresh("hard_b.bin"))
+    o.case("control_external", add_model(external_tensor("weights.bin", offset=16)))
+    o.case("control_external_subdir", add_model(external_tensor("./weights_dir//inner.bin")))
+    o.case("external_dotdot", add_model(external_tensor("weights_dir/../weights.bin")))
+    o.case("external_absolute", add_model(external_tensor(os.path.abspath(o.path("weights.bin")))))
+    o.case("external_symlink", add_model(external_tensor("symlink.bin")))
+    o.case("external_symlinked_dir", add_model(external_tensor("linked_dir/inner.bin")))
+    o.case("external_hardlink", add_model(external_tensor("hard_a.bin")))
+    o.case("external_outside", add_model(external_tensor("weights.bin", offset=24)))
+    o.case("external_missing", add_model(external_tensor("no_such_weights.bin")))
+
+
+def cli_cases(o):
     for name in ("bad_threads", "unknown_flag", "shape_not_input"):
-        save(relu_model(), p(name))
+        o.case(name, relu_model())
 
 
-if __name__ == "__main__":
+def npy_bytes(header, data=b""):
+    """A .npy v1 file with the given header dict text (padded to 64 bytes like numpy does)."""
+    text = header.encode("latin1")
+    pad = 64 - (10 + len(text) + 1) % 64
+    text += b" " * pad + b"\n"
+    return b"\x93NUMPY\x01\x00" + len(text).to_bytes(2, "little") + text + data
+
+
+def tensor_cases(o):
+    """Tensor files (--input of the CLI, conformance data) for tensor_cases.txt."""
+    os.makedirs(o.path("tensors"), exist_ok=True)
+    written = []
+
+    def put(name, data):
+        o.raw(os.path.join("tensors", name), data)
+        written.append(name)
+
+    def npy(name, array):
+        import io
+        buf = io.BytesIO()
+        np.save(buf, array)
+        put(name, buf.getvalue())
+
+    npy("f4.npy", np.arange(6, dtype=np.float32).reshape(2, 3))
+    npy("i8.npy", np.arange(4, dtype=np.int64))
+    npy("bool.npy", np.array([True, False, True]))
+    npy("scalar.npy", np.array(3.5, dtype=np.float64))
+    npy("empty_dim.npy", np.zeros((2, 0, 3), dtype=np.float32))
+    npy("fortran.npy", np.asfortranarray(np.arange(6, dtype=np.float32).reshape(2, 3)))
+    npy("big_endian.npy", np.arange(4, dtype=">f4"))
+    npy("rank7.npy", np.zeros([1] * 7, dtype=np.float32))
+    full = np.arange(6, dtype=np.float32).reshape(2, 3)
+    put("short_data.npy", npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", full.tobytes()[:20]))
+    put("negative_shape.npy", npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (2, -3), }"))
+    put("no_shape.npy", npy_bytes("{'descr': '<f4', 'fortran_order': False, }"))
+    put("header_too_long.npy", b"\x93NUMPY\x01\x00" + (60000).to_bytes(2, "little") + b"{")
+    put("overflow_shape.npy", npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296, 4294967296), }"))
+    put("f4.pb", numpy_helper.from_array(np.arange(6, dtype=np.float32).reshape(2, 3), "t").SerializeToString())
+    put("i64_typed.pb", helper.make_tensor("t", TensorProto.INT64, [3], [1, -2, 3]).SerializeToString())
+    put("raw_short.pb", raw_tensor("t", [4], b"\0" * 15).SerializeToString())
+    put("garbage.pb", b"\xff" * 64)
+    put("empty.pb", b"")
+    put("external.pb", external_tensor("weights.bin").SerializeToString())
+    return written
+
+
+def manifest_names(manifest):
+    names = []
+    with open(os.path.join(HERE, manifest)) as f:
+        for line in f:
+            if line.strip() and not line.startswith("#"):
+                names.append(line.split("|", 1)[0])
+    return names
+
+
+def check(manifest, want, have):
+    if sorted(want) != sorted(have) or len(set(have)) != len(have):
+        print(f"make_bad_models.py: {manifest} and the generator disagree: only in {manifest} "
+              f"{sorted(set(want) - set(have))}, only generated {sorted(set(have) - set(want))}", file=sys.stderr)
+        sys.exit(1)
+
+
+def main():
     if len(sys.argv) != 2:
         print(__doc__, file=sys.stderr)
         sys.exit(64)
-    write_all(sys.argv[1])
+    o = Out(sys.argv[1])
+    os.makedirs(o.root, exist_ok=True)
+    for make in (file_cases, graph_cases, name_cases, initializer_cases, op_cases, external_cases, cli_cases):
+        make(o)
+    check("cases.txt", manifest_names("cases.txt"), o.names)
+    tensors = tensor_cases(o)
+    check("tensor_cases.txt", manifest_names("tensor_cases.txt"), tensors)
+    print(f"{len(o.names)} model cases and {len(tensors)} tensor files written to {o.root}")
+
+
+if __name__ == "__main__":
+    main()
