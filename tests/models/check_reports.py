@@ -82,21 +82,33 @@ def main():
 
     # Roofs measured now, then used for a profile in the same test: a compute roof under a real
     # kernel would be wrong (5% slack for timer noise), and bandwidth must fall from L1 to DRAM.
+    # A busy neighbour can slow either measurement; a wrong roof fails every attempt, noise does
+    # not, so the check passes when one of three attempts is consistent.
+    problems = []
+    for attempt in range(3):
+        problem, summary = probe_check(rooftop, model, work)
+        if problem is None:
+            print(f"ok: {summary}")
+            return
+        problems.append(problem)
+    fail("; ".join(problems))
+
+
+def probe_check(rooftop, model, work):
     hw = os.path.join(work, "hw.json")
     subprocess.run([rooftop, "probe", "--threads", "1", "--json", hw], check=True, stdout=subprocess.DEVNULL)
     roofs = json.load(open(hw))
     bw = roofs["bandwidth_gbs"]
-    # 25% slack per step: a busy neighbour can slow one measurement, never speed it up
     if not (bw["l1"] >= 0.75 * bw["l2"] and bw["l2"] >= 0.75 * bw["l3"] and bw["l3"] >= 0.75 * bw["dram"] and bw["l1"] > bw["dram"]):
-        fail(f"bandwidths do not fall from L1 to DRAM: {bw}")
+        return f"bandwidths do not fall from L1 to DRAM: {bw}", None
     hp = os.path.join(work, "hw_profile.json")
     subprocess.run([rooftop, "profile", model, "--runs", "5", "--threads", "1", "--hw", hw, "--json", hp], check=True,
                    stdout=subprocess.DEVNULL)
     best = max(l["achieved_gflops"] for l in json.load(open(hp))["layers"] if l["op_type"] == "Conv")
     if best > roofs["peak_gflops"] * 1.05:
-        fail(f"a convolution reached {best:.1f} GFLOP/s above the probed peak {roofs['peak_gflops']:.1f}")
-    print(f"ok: probe peak {roofs['peak_gflops']:.1f} GFLOP/s >= best convolution {best:.1f} GFLOP/s; "
-          f"read GB/s L1 {bw['l1']:.0f} L2 {bw['l2']:.0f} L3 {bw['l3']:.0f} DRAM {bw['dram']:.1f}")
+        return f"a convolution reached {best:.1f} GFLOP/s above the probed peak {roofs['peak_gflops']:.1f}", None
+    return None, (f"probe peak {roofs['peak_gflops']:.1f} GFLOP/s >= best convolution {best:.1f} GFLOP/s; "
+                  f"read GB/s L1 {bw['l1']:.0f} L2 {bw['l2']:.0f} L3 {bw['l3']:.0f} DRAM {bw['dram']:.1f}")
 
 
 if __name__ == "__main__":
