@@ -1,0 +1,176 @@
+// rooftop against ONNX Runtime, side by side: see tools/bench/README.md.
+// Both engines run as child processes of this driver (one process tree), on the same .npy
+// input, alternating A B A B for --rounds rounds of --runs timed runs after --warmup runs each.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { seededFloats, writeNpy } from './npy.mjs';
+
+const here = path.dirname(new URL(import.meta.url).pathname);
+
+function parseArgs(argv) {
+  const o = {
+    root: path.resolve(here, '../..'), zoo: null, out: null, ort: null, threads: [1, 2], rounds: 5,
+    runs: 20, warmup: 5, models: ['resnet18', 'resnet50', 'mobilenet_v2', 'mobilenet_v3_small',
+      'shufflenet_v2_x1_0', 'squeezenet1_1', 'efficientnet_b0'], variants: ['plain', 'raw'],
+    scaling: true,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const [k, v] = [argv[i], argv[i + 1]];
+    const list = () => { i++; return v.split(','); };
+    if (k === '--threads') o.threads = list().map(Number);
+    else if (k === '--models') o.models = list();
+    else if (k === '--variants') o.variants = list();
+    else if (k === '--rounds') { o.rounds = Number(v); i++; }
+    else if (k === '--runs') { o.runs = Number(v); i++; }
+    else if (k === '--warmup') { o.warmup = Number(v); i++; }
+    else if (k === '--zoo') { o.zoo = v; i++; }
+    else if (k === '--out') { o.out = v; i++; }
+    else if (k === '--ort') { o.ort = v; i++; }
+    else if (k === '--no-scaling') o.scaling = false;
+    else throw new Error(`unknown argument '${k}'`);
+  }
+  o.zoo ??= path.join(o.root, 'build/zoo');
+  o.out ??= path.join(o.root, 'build/bench');
+  o.ort ??= path.join(o.out, 'onnxruntime');
+  if (o.rounds < 5 || o.runs < 20) console.error('note: fewer than 5 rounds of 20 runs is below the benchmark\'s standard');
+  return o;
+}
+
+// A child speaking the worker protocol: JSON lines out, commands in.
+class Worker {
+  constructor(cmd, args) {
+    this.proc = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.stderr = '';
+    this.proc.stderr.on('data', d => { this.stderr += d; });
+    this.lines = readline.createInterface({ input: this.proc.stdout })[Symbol.asyncIterator]();
+  }
+  async next() {
+    const r = await this.lines.next();
+    if (r.done) throw new Error(`worker ${this.proc.spawnargs.slice(0, 3).join(' ')} ended: ${this.stderr.trim()}`);
+    return JSON.parse(r.value);
+  }
+  async run(n) { this.proc.stdin.write(`run ${n}\n`); return (await this.next()).times_ms; }
+  async quit() { this.proc.stdin.write('quit\n'); const r = await this.next(); this.proc.stdin.end(); return r; }
+}
+
+const median = a => { const s = [...a].sort((x, y) => x - y); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+
+function compareOutputs(a, b) {
+  const floats = file => { const b = fs.readFileSync(file); return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)); };
+  const x = floats(a), y = floats(b);
+  if (x.length !== y.length) return { ok: false, rel: Infinity };
+  let maxAbs = 0, maxRef = 0;
+  for (let i = 0; i < x.length; i++) { maxAbs = Math.max(maxAbs, Math.abs(x[i] - y[i])); maxRef = Math.max(maxRef, Math.abs(y[i])); }
+  const rel = maxAbs / (maxRef || 1);
+  return { ok: rel <= 1e-3, rel };
+}
+
+async function inputShape(o, model) {
+  const probe = new Worker(process.execPath, ['-e', `
+    const ort = require(${JSON.stringify(path.join(o.ort, 'node_modules/onnxruntime-node'))});
+    ort.InferenceSession.create(${JSON.stringify(model)}).then(s => console.log(JSON.stringify(s.inputMetadata[0])));`]);
+  return probe.next();
+}
+
+// One configuration: model file, input shape, threads. Returns a result row.
+async function measure(o, label, model, shape, threads) {
+  const meta = await inputShape(o, model);
+  const dims = shape ?? meta.shape;
+  const dir = path.join(o.out, 'tmp');
+  fs.mkdirSync(dir, { recursive: true });
+  const npy = path.join(dir, `${label}.npy`);
+  writeNpy(npy, dims, seededFloats(dims.reduce((a, b) => a * b, 1), 42));
+  const outA = path.join(dir, `${label}.rooftop.bin`), outB = path.join(dir, `${label}.ort.bin`);
+  const A = new Worker(path.join(o.root, 'build/bench_worker'), [model, meta.name, npy, String(threads), outA]);
+  const B = new Worker(process.execPath, [path.join(here, 'ort_worker.mjs'), o.ort, model, meta.name, npy, String(threads), outB]);
+  const readyA = await A.next(), readyB = await B.next();
+  await A.run(o.warmup); await B.run(o.warmup);
+  const ta = [], tb = [], ratios = [];
+  for (let r = 0; r < o.rounds; r++) {
+    const a = await A.run(o.runs), b = await B.run(o.runs);
+    ta.push(...a); tb.push(...b);
+    ratios.push(median(a) / median(b));
+  }
+  const endA = await A.quit(), endB = await B.quit();
+  const check = compareOutputs(outA, outB);
+  return {
+    label, threads, shape: dims.join('x'), model_mb: fs.statSync(model).size / 1048576,
+    rooftop_ms: median(ta), ort_ms: median(tb), ratio: median(ratios), ratios,
+    rooftop_rss_mb: endA.peak_rss_bytes / 1048576, ort_rss_mb: endB.peak_rss_bytes / 1048576,
+    node_rss_mb: readyB.baseline_rss_bytes / 1048576,
+    rooftop_first_ms: readyA.load_to_first_result_ms, ort_first_ms: readyB.load_to_first_result_ms,
+    max_rel_diff: check.rel, outputs_agree: check.ok,
+  };
+}
+
+const f = (x, d = 2) => x.toFixed(d);
+
+function printRow(r) {
+  console.log(`${r.label.padEnd(34)} t${r.threads} ${r.shape.padEnd(12)} rooftop ${f(r.rooftop_ms).padStart(7)} ms  ORT ${f(r.ort_ms).padStart(7)} ms  ` +
+    `ratio ${f(r.ratio, 3)} [${r.ratios.map(x => f(x, 3)).join(' ')}]  RSS ${f(r.rooftop_rss_mb, 0)}/${f(r.ort_rss_mb, 0)} MB  ` +
+    `first ${f(r.rooftop_first_ms, 0)}/${f(r.ort_first_ms, 0)} ms  diff ${r.max_rel_diff.toExponential(1)}${r.outputs_agree ? '' : ' DISAGREE'}`);
+}
+
+const COLS = ['label', 'threads', 'shape', 'model_mb', 'rooftop_ms', 'ort_ms', 'ratio', 'ratios', 'rooftop_rss_mb', 'ort_rss_mb',
+  'node_rss_mb', 'rooftop_first_ms', 'ort_first_ms', 'max_rel_diff', 'outputs_agree'];
+
+function writeCsv(file, rows) {
+  const cell = v => {
+    const s = Array.isArray(v) ? v.map(x => f(x, 4)).join(' ') : typeof v === 'number' ? String(+v.toPrecision(6)) : String(v);
+    return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  fs.writeFileSync(file, [COLS.join(','), ...rows.map(r => COLS.map(c => cell(r[c])).join(','))].join('\n') + '\n');
+}
+
+function writeMarkdown(file, rows, o, ortVersion) {
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  const lines = [
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${cpu} (${os.cpus().length} logical CPUs), ` +
+    `rooftop vs ONNX Runtime ${ortVersion} (onnxruntime-node, CPU EP, graphOptimizationLevel all), ` +
+    `${o.rounds} alternating rounds of ${o.runs} runs after ${o.warmup} warm-up, median of ${o.rounds * o.runs} runs each. ` +
+    `Ratio = median over rounds of rooftop / ORT (below 1: rooftop faster). RSS of ORT includes Node.js ` +
+    `(${f(rows[0]?.node_rss_mb ?? 0, 0)} MB before ONNX Runtime loads).`,
+    '',
+    '| model | threads | input | rooftop ms | ORT ms | ratio | peak RSS rooftop / ORT MB | load to first result rooftop / ORT ms | max rel diff |',
+    '|---|---:|---|---:|---:|---:|---:|---:|---:|',
+    ...rows.map(r => `| ${r.label} | ${r.threads} | ${r.shape} | ${f(r.rooftop_ms)} | ${f(r.ort_ms)} | ${f(r.ratio, 3)} | ` +
+      `${f(r.rooftop_rss_mb, 0)} / ${f(r.ort_rss_mb, 0)} | ${f(r.rooftop_first_ms, 0)} / ${f(r.ort_first_ms, 0)} | ${r.max_rel_diff.toExponential(1)} |`),
+  ];
+  fs.writeFileSync(file, lines.join('\n') + '\n');
+}
+
+async function main() {
+  const o = parseArgs(process.argv.slice(2));
+  const ortVersion = JSON.parse(fs.readFileSync(path.join(o.ort, 'node_modules/onnxruntime-node/package.json'))).version;
+  const rows = [];
+  for (const m of o.models) {
+    for (const v of o.variants) {
+      const file = path.join(o.zoo, v === 'raw' ? `${m}_raw.onnx` : `${m}.onnx`);
+      for (const t of o.threads) {
+        const r = await measure(o, v === 'raw' ? `${m}_raw` : m, file, null, t);
+        printRow(r); rows.push(r);
+      }
+    }
+  }
+  if (o.scaling) {
+    // Latency against input size and batch on the dynamic exports (tools/bench/export_dynamic.py).
+    for (const m of ['resnet18', 'mobilenet_v2']) {
+      const file = path.join(o.out, 'dynamic', `${m}_dynamic.onnx`);
+      const shapes = [[1, 3, 224, 224], [1, 3, 320, 320], [1, 3, 448, 448], [2, 3, 224, 224], [4, 3, 224, 224]];
+      for (const s of shapes) {
+        const r = await measure(o, `${m}_dynamic`, file, s, 1);
+        printRow(r); rows.push(r);
+      }
+    }
+  }
+  writeCsv(path.join(o.out, 'vs-onnxruntime.csv'), rows);
+  writeMarkdown(path.join(o.out, 'vs-onnxruntime.md'), rows, o, ortVersion);
+  console.log(`wrote ${path.join(o.out, 'vs-onnxruntime.csv')} and vs-onnxruntime.md`);
+  const worst = rows.filter(r => !r.outputs_agree);
+  if (worst.length) { console.error(`outputs disagree: ${worst.map(r => r.label).join(', ')}`); process.exitCode = 1; }
+}
+
+main().catch(e => { console.error(`vs-onnxruntime: ${e.message}`); process.exit(1); });
