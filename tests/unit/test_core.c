@@ -85,6 +85,65 @@ static void test_views(void) {
   CHECK(dst[1 * 60 + 3 * 15 + 4 * 3 + 2] == (float)(1 * 60 + 2 * 20 + 3 * 5 + 4), "nhwc position");
 }
 
+/* roof_tensor_copy against a naive walk of the logical index, on random views: a source that
+ * is a sliced (offset, stepped, possibly reversed) window of a bigger buffer, a destination in
+ * a random axis order. Fails at the first differing element with its coordinates. */
+static void test_copy_random(void) {
+  enum { CAP = 4096 };
+  static float big[CAP], dst[CAP], want[CAP];
+  uint32_t seed = 12345;
+  for (int i = 0; i < CAP; i++) big[i] = (float)i;
+  for (int trial = 0; trial < 500; trial++) {
+    seed = seed * 1103515245u + 12345u;
+    int rank = 1 + (int)(seed >> 16) % 5;
+    int64_t dims[ROOF_MAX_RANK], full[ROOF_MAX_RANK], step[ROOF_MAX_RANK], start[ROOF_MAX_RANK];
+    for (int d = 0; d < rank; d++) {
+      seed = seed * 1103515245u + 12345u;
+      dims[d] = 1 + (seed >> 16) % 4;
+      step[d] = ((seed >> 20) % 3 == 0) ? -1 : 1 + (int64_t)((seed >> 24) % 2);
+      full[d] = dims[d] * (step[d] < 0 ? 1 : step[d]) + (int64_t)((seed >> 26) % 2);
+      start[d] = step[d] < 0 ? full[d] - 1 : (int64_t)((seed >> 28) % 2) * (full[d] - dims[d] * step[d]);
+    }
+    uint64_t total;
+    if (!roof_dims_count(full, rank, &total) || total > CAP) continue; /* the source must fit `big` */
+    roof_tensor s, d;
+    roof_tensor_init(&s, ROOF_DT_FLOAT, rank, full, ROOF_LAYOUT_PLAIN, big);
+    int64_t off = 0;
+    for (int a = 0; a < rank; a++) {
+      off += start[a] * s.strides[a];
+      s.strides[a] *= step[a];
+      s.dims[a] = dims[a];
+    }
+    s.data = big + off;
+    /* destination: a random axis order (perm[0] outermost) */
+    int perm[ROOF_MAX_RANK];
+    for (int a = 0; a < rank; a++) perm[a] = a;
+    for (int a = rank - 1; a > 0; a--) {
+      seed = seed * 1103515245u + 12345u;
+      int b = (int)((seed >> 16) % (uint32_t)(a + 1)), t = perm[a];
+      perm[a] = perm[b], perm[b] = t;
+    }
+    roof_tensor_init(&d, ROOF_DT_FLOAT, rank, dims, ROOF_LAYOUT_PLAIN, dst);
+    int64_t st = 1; /* padded by one element on some axes so that the destination has gaps too */
+    for (int a = rank - 1; a >= 0; a--) d.strides[perm[a]] = st, st *= dims[perm[a]] + (int64_t)((seed >> (a + 3)) & 1);
+    if (st > CAP) continue;
+    roof_tensor w = d;
+    w.data = want;
+    int64_t idx[ROOF_MAX_RANK] = {0};
+    do want[roof_offset(&w, idx)] = ((const float*)s.data)[roof_offset(&s, idx)];
+    while (roof_index_next(idx, dims, rank));
+    memset(dst, 0, sizeof(dst));
+    roof_tensor_copy(&s, &d);
+    memset(idx, 0, sizeof(idx));
+    bool same = true;
+    do same = dst[roof_offset(&d, idx)] == want[roof_offset(&w, idx)];
+    while (same && roof_index_next(idx, dims, rank));
+    CHECK(same, "trial %d rank %d: first difference at [%lld %lld %lld %lld %lld]", trial, rank, (long long)idx[0],
+          (long long)idx[1], (long long)idx[2], (long long)idx[3], (long long)idx[4]);
+    if (!same) return;
+  }
+}
+
 static void test_stats(void) {
   double x[5] = {5, 1, 4, 2, 3}, scratch[5];
   roof_stats s;
@@ -121,6 +180,7 @@ int main(int argc, char** argv) {
   test_sanitize();
   test_toposort();
   test_views();
+  test_copy_random();
   test_stats();
   test_hw_file(argc > 1 ? argv[1] : "tools/hw");
   if (failures) {
