@@ -13,7 +13,7 @@ import { readNpy } from './npy.mjs';
 
 const [ortDir, model, inputName, inputPath, threadsArg, outputPath] = process.argv.slice(2);
 const baselineRss = process.resourceUsage().maxRSS * 1024; // node itself, before ONNX Runtime
-const ort = createRequire(path.join(ortDir, 'package.json'))('onnxruntime-node');
+const ort = createRequire(path.resolve(ortDir, 'package.json'))('onnxruntime-node');
 const threads = Number(threadsArg);
 const input = readNpy(inputPath);
 const feeds = { [inputName]: new ort.Tensor('float32', input.data, input.shape) };

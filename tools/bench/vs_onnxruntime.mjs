@@ -34,7 +34,7 @@ function parseArgs(argv) {
   }
   o.zoo ??= path.join(o.root, 'build/zoo');
   o.out ??= path.join(o.root, 'build/bench');
-  o.ort ??= path.join(o.out, 'onnxruntime');
+  o.ort = path.resolve(o.ort ?? path.join(o.out, 'onnxruntime'));
   if (o.rounds < 5 || o.runs < 20) console.error('note: fewer than 5 rounds of 20 runs is below the benchmark\'s standard');
   return o;
 }
