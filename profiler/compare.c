@@ -86,6 +86,30 @@ static group_sum sum_group(const roof_profile* unfused, const roof_node* fused) 
   return s;
 }
 
+/* Where every original node went in the fused graph: the four counts sum to the original
+ * node count (tests/models/check_compare.py checks it against the model file). */
+typedef struct node_accounting {
+  int in_groups;  /* stand in a fused kernel with others */
+  int unchanged;  /* one original node, one kernel */
+  int removed;    /* folded by a fusion pass */
+  int constant;   /* evaluated at load (constfold), in both graphs */
+} node_accounting;
+
+static node_accounting account_nodes(const roof_profile* fused) {
+  const roof_graph* g = fused->session->model->g;
+  node_accounting a = {0};
+  for (int i = 0; i < fused->num_layers; i++) {
+    int k = fused->layers[i].node->num_fused_from;
+    if (k >= 2) a.in_groups += k;
+    else a.unchanged += k; /* layout conversions stand for no original node */
+  }
+  for (int i = 0; i < g->num_folded; i++) {
+    if (strcmp(g->folded[i].pass, "constfold") == 0) a.constant++;
+    else a.removed++;
+  }
+  return a;
+}
+
 void roof_report_compare(FILE* f, const roof_profile* unfused, const roof_profile* fused, const roof_output_diff* d) {
   const roof_graph* g = fused->session->model->g;
   fprintf(f, "outputs  %s: max abs error %.3g, max rel error %.3g (max |output| %.3g)%s%s\n",
@@ -110,8 +134,11 @@ void roof_report_compare(FILE* f, const roof_profile* unfused, const roof_profil
     fprintf(f, "%-40.40s %10.3f %10s %10.3f %10s  (%s: %s)\n", g->folded[i].name, l ? l->time_ms.median : 0.0, "-",
             l ? l->time_ms.median : 0.0, "-", g->folded[i].pass, g->folded[i].reason);
   }
+  node_accounting a = account_nodes(fused);
+  fprintf(f, "\noriginal nodes %d: %d in fused groups, %d unchanged, %d removed by passes, %d constant at load\n",
+          a.in_groups + a.unchanged + a.removed + a.constant, a.in_groups, a.unchanged, a.removed, a.constant);
   double before = unfused->latency_ms.median, after = fused->latency_ms.median;
-  fprintf(f, "\nexecuted nodes %d -> %d (not counting layout conversions: %d -> %d)\n", unfused->num_layers,
+  fprintf(f, "executed nodes %d -> %d (not counting layout conversions: %d -> %d)\n", unfused->num_layers,
           fused->num_layers, roof_profile_compute_layers(unfused), roof_profile_compute_layers(fused));
   fprintf(f, "latency %.3f ms -> %.3f ms: speedup %.3fx\n", before, after, after > 0 ? before / after : 0.0);
 }
@@ -146,6 +173,13 @@ cJSON* roof_compare_to_json(const roof_profile* unfused, const roof_profile* fus
     cJSON_AddStringToObject(o, "reason", g->folded[i].reason);
     cJSON_AddItemToArray(folded, o);
   }
+  node_accounting a = account_nodes(fused);
+  cJSON* acc = cJSON_AddObjectToObject(root, "accounting");
+  cJSON_AddNumberToObject(acc, "original_nodes", a.in_groups + a.unchanged + a.removed + a.constant);
+  cJSON_AddNumberToObject(acc, "in_groups", a.in_groups);
+  cJSON_AddNumberToObject(acc, "unchanged", a.unchanged);
+  cJSON_AddNumberToObject(acc, "removed", a.removed);
+  cJSON_AddNumberToObject(acc, "constant", a.constant);
   cJSON* tot = cJSON_AddObjectToObject(root, "totals");
   cJSON_AddNumberToObject(tot, "nodes_before", unfused->num_layers);
   cJSON_AddNumberToObject(tot, "nodes_after", fused->num_layers);
