@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 roof_status roof_compare_outputs(const roof_session* ref, const roof_session* test, double rtol, double atol_frac,
                                  roof_output_diff* d, roof_error* err) {
@@ -110,7 +111,63 @@ static node_accounting account_nodes(const roof_profile* fused) {
   return a;
 }
 
-void roof_report_compare(FILE* f, const roof_profile* unfused, const roof_profile* fused, const roof_output_diff* d) {
+static double mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Times `runs` runs of s into out[0..runs). */
+static roof_status time_runs(roof_session* s, int runs, double* out, roof_error* err) {
+  for (int i = 0; i < runs; i++) {
+    double t0 = mono_ms();
+    roof_status st = roof_session_run(s, NULL, err);
+    if (st != ROOF_OK) return st;
+    out[i] = mono_ms() - t0;
+  }
+  return ROOF_OK;
+}
+
+roof_status roof_compare_alternate(roof_session* a, roof_session* b, int rounds, int runs, roof_alternation* out,
+                                   roof_error* err) {
+  if (rounds < 1 || runs < 1 || rounds > 1000 || runs > 100000) {
+    return roof_fail(err, ROOF_E_USAGE, "alternating rounds %d x runs %d: both must be in 1..1000 / 1..100000", rounds, runs);
+  }
+  size_t n = (size_t)rounds * (size_t)runs;
+  double *sa = malloc(n * sizeof(double)), *sb = malloc(n * sizeof(double));
+  double *ratio = malloc((size_t)rounds * sizeof(double)), *scratch = malloc(n * sizeof(double));
+  roof_status st = ROOF_OK;
+  if (sa == NULL || sb == NULL || ratio == NULL || scratch == NULL) {
+    st = roof_fail(err, ROOF_E_NOMEM, "out of memory for %zu timing samples", n);
+    goto cleanup;
+  }
+  if ((st = roof_session_run(a, NULL, err)) != ROOF_OK || (st = roof_session_run(b, NULL, err)) != ROOF_OK) goto cleanup;
+  for (int r = 0; r < rounds; r++) {
+    double* ra = sa + (size_t)r * (size_t)runs;
+    double* rb = sb + (size_t)r * (size_t)runs;
+    if ((st = time_runs(a, runs, ra, err)) != ROOF_OK || (st = time_runs(b, runs, rb, err)) != ROOF_OK) goto cleanup;
+    roof_stats ma, mb;
+    roof_stats_compute(ra, (size_t)runs, scratch, &ma);
+    roof_stats_compute(rb, (size_t)runs, scratch, &mb);
+    ratio[r] = mb.median > 0 ? ma.median / mb.median : 0.0;
+  }
+  roof_alternation res = {.rounds = rounds, .runs = runs};
+  roof_stats_compute(sa, n, scratch, &res.a_ms);
+  roof_stats_compute(sb, n, scratch, &res.b_ms);
+  roof_stats rs;
+  roof_stats_compute(ratio, (size_t)rounds, scratch, &rs);
+  res.speedup = rs.median;
+  *out = res;
+cleanup:
+  free(sa);
+  free(sb);
+  free(ratio);
+  free(scratch);
+  return st;
+}
+
+void roof_report_compare(FILE* f, const roof_profile* unfused, const roof_profile* fused, const roof_output_diff* d,
+                         const roof_alternation* alt) {
   const roof_graph* g = fused->session->model->g;
   fprintf(f, "outputs  %s: max abs error %.3g, max rel error %.3g (max |output| %.3g)%s%s\n",
           d->agree ? "agree" : "DIFFER", d->max_abs, d->max_rel, d->max_mag, d->agree ? "" : "; first: ",
@@ -137,13 +194,14 @@ void roof_report_compare(FILE* f, const roof_profile* unfused, const roof_profil
   node_accounting a = account_nodes(fused);
   fprintf(f, "\noriginal nodes %d: %d in fused groups, %d unchanged, %d removed by passes, %d constant at load\n",
           a.in_groups + a.unchanged + a.removed + a.constant, a.in_groups, a.unchanged, a.removed, a.constant);
-  double before = unfused->latency_ms.median, after = fused->latency_ms.median;
   fprintf(f, "executed nodes %d -> %d (not counting layout conversions: %d -> %d)\n", unfused->num_layers,
           fused->num_layers, roof_profile_compute_layers(unfused), roof_profile_compute_layers(fused));
-  fprintf(f, "latency %.3f ms -> %.3f ms: speedup %.3fx\n", before, after, after > 0 ? before / after : 0.0);
+  fprintf(f, "latency %.3f ms -> %.3f ms: speedup %.3fx (median over %d alternating rounds of %d runs each)\n",
+          alt->a_ms.median, alt->b_ms.median, alt->speedup, alt->rounds, alt->runs);
 }
 
-cJSON* roof_compare_to_json(const roof_profile* unfused, const roof_profile* fused, const roof_output_diff* d) {
+cJSON* roof_compare_to_json(const roof_profile* unfused, const roof_profile* fused, const roof_output_diff* d,
+                            const roof_alternation* alt) {
   const roof_graph* g = fused->session->model->g;
   cJSON* root = cJSON_CreateObject();
   cJSON_AddStringToObject(root, "schema", "rooftop.compare/1");
@@ -185,10 +243,11 @@ cJSON* roof_compare_to_json(const roof_profile* unfused, const roof_profile* fus
   cJSON_AddNumberToObject(tot, "nodes_after", fused->num_layers);
   cJSON_AddNumberToObject(tot, "compute_nodes_before", roof_profile_compute_layers(unfused));
   cJSON_AddNumberToObject(tot, "compute_nodes_after", roof_profile_compute_layers(fused));
-  cJSON_AddItemToObject(tot, "latency_before_ms", roof_json_number(unfused->latency_ms.median));
-  cJSON_AddItemToObject(tot, "latency_after_ms", roof_json_number(fused->latency_ms.median));
-  double sp = fused->latency_ms.median > 0 ? unfused->latency_ms.median / fused->latency_ms.median : 0.0;
-  cJSON_AddItemToObject(tot, "speedup", roof_json_number(sp));
+  cJSON_AddItemToObject(tot, "latency_before_ms", roof_json_number(alt->a_ms.median));
+  cJSON_AddItemToObject(tot, "latency_after_ms", roof_json_number(alt->b_ms.median));
+  cJSON_AddItemToObject(tot, "speedup", roof_json_number(alt->speedup));
+  cJSON_AddNumberToObject(tot, "alternating_rounds", alt->rounds);
+  cJSON_AddNumberToObject(tot, "runs_per_round", alt->runs);
   cJSON_AddItemToObject(root, "unfused", roof_profile_to_json(unfused, "none"));
   cJSON_AddItemToObject(root, "fused", roof_profile_to_json(fused, "all"));
   return root;

@@ -21,10 +21,24 @@ typedef struct roof_output_diff {
 roof_status roof_compare_outputs(const roof_session* ref, const roof_session* test, double rtol, double atol_frac,
                                  roof_output_diff* d, roof_error* err);
 
-/* One row per fused group and per folded node, then totals. */
+/* End-to-end latency of two sessions measured in alternating rounds (A `runs` times, then B,
+ * `rounds` times), so that load from other processes falls on both alike. */
+typedef struct roof_alternation {
+  int rounds, runs;   /* per session: rounds x runs timed runs (after one untimed run each) */
+  roof_stats a_ms, b_ms;
+  double speedup;     /* median over rounds of median(A) / median(B) */
+} roof_alternation;
+
+/* Inputs must be bound. Allocates only its sample buffers (freed before returning). */
+roof_status roof_compare_alternate(roof_session* a, roof_session* b, int rounds, int runs, roof_alternation* out,
+                                   roof_error* err);
+
+/* One row per fused group and per folded node, then node accounting and totals; latencies and
+ * speedup come from `alt` (unfused = A). */
 void roof_report_compare(FILE* f, const roof_profile* unfused, const roof_profile* fused,
-                         const roof_output_diff* d);
-cJSON* roof_compare_to_json(const roof_profile* unfused, const roof_profile* fused, const roof_output_diff* d);
+                         const roof_output_diff* d, const roof_alternation* alt);
+cJSON* roof_compare_to_json(const roof_profile* unfused, const roof_profile* fused, const roof_output_diff* d,
+                            const roof_alternation* alt);
 
 /* Diffs two saved profiles (rooftop profile --json) layer by layer, matching each layer of A
  * to the layer of B that stands for the same original node (say two machines or two fusion

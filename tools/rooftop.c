@@ -536,12 +536,17 @@ static int cmd_compare(const cli_opts* o) {
   roof_profile_options po = {.runs = o->runs, .warmup = o->warmup, .timed = true};
   if (st == ROOF_OK) st = roof_profile_run(sa, &po, &pa, &err);
   if (st == ROOF_OK) st = roof_profile_run(sb, &po, &pb, &err);
+  /* Latencies for the totals: alternating rounds, as the two profiles above ran one after the
+   * other and a busy neighbour would bias one of them. */
+  roof_alternation alt;
+  int per_round = o->runs / 4 > 2 ? o->runs / 4 : 2;
+  if (st == ROOF_OK) st = roof_compare_alternate(sa, sb, 5, per_round, &alt, &err);
   if (st == ROOF_OK) {
     roof_profile_roofline(&pa, &hw);
     roof_profile_roofline(&pb, &hw);
-    roof_report_compare(stdout, &pa, &pb, &diff);
+    roof_report_compare(stdout, &pa, &pb, &diff, &alt);
     if (o->json_out) {
-      cJSON* j = roof_compare_to_json(&pa, &pb, &diff);
+      cJSON* j = roof_compare_to_json(&pa, &pb, &diff, &alt);
       char* text = j ? cJSON_Print(j) : NULL;
       cJSON_Delete(j);
       st = text ? roof_write_text_file(o->json_out, text, &err) : roof_fail(&err, ROOF_E_NOMEM, "out of memory");
