@@ -247,19 +247,24 @@ static roof_status create_conv(roof_kernel* k, roof_error* err) {
     return ROOF_E_UNSUPPORTED;
   }
   int64_t O = w->dims[0], I = w->dims[1], KH = w->dims[2], KW = w->dims[3];
-  float* packed = malloc(sizeof(float) * (size_t)(O * I * KH * KW) + XNN_EXTRA_BYTES);
-  if (packed == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory packing weights");
   const float* src = w->data;
-  for (int64_t o = 0; o < O; o++)
-    for (int64_t i = 0; i < I; i++)
-      for (int64_t h = 0; h < KH; h++)
-        for (int64_t ww = 0; ww < KW; ww++) packed[((o * KH + h) * KW + ww) * I + i] = src[((o * I + i) * KH + h) * KW + ww];
+  float* packed = NULL;
+  /* XNNPACK takes [O][KH][KW][I]; ONNX gives [O][I][KH][KW]. The two coincide for 1x1 and
+   * depthwise kernels (most of the weights of ResNet-50 and the MobileNets): no copy then. */
+  if (KH * KW != 1 && I != 1) {
+    packed = malloc(sizeof(float) * (size_t)(O * I * KH * KW));
+    if (packed == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory packing weights");
+    for (int64_t o = 0; o < O; o++)
+      for (int64_t i = 0; i < I; i++)
+        for (int64_t h = 0; h < KH; h++)
+          for (int64_t ww = 0; ww < KW; ww++) packed[((o * KH + h) * KW + ww) * I + i] = src[((o * I + i) * KH + h) * KW + ww];
+  }
   const float* bias = k->num_in > 2 && k->in[2].data ? k->in[2].data : NULL;
   enum xnn_status s = xnn_create_convolution2d_nhwc_f32(
       (uint32_t)p->sp.pads[0], (uint32_t)p->sp.pads[3], (uint32_t)p->sp.pads[2], (uint32_t)p->sp.pads[1], (uint32_t)KH,
       (uint32_t)KW, (uint32_t)p->sp.strides[0], (uint32_t)p->sp.strides[1], (uint32_t)p->sp.dilations[0],
       (uint32_t)p->sp.dilations[1], (uint32_t)p->group, (size_t)I, (size_t)(O / p->group), (size_t)x->dims[1],
-      (size_t)y->dims[1], packed, bias, p->act.min, p->act.max, 0, &k->xop[0]);
+      (size_t)y->dims[1], packed ? packed : src, bias, p->act.min, p->act.max, 0, &k->xop[0]);
   free(packed); /* XNNPACK keeps its own packed copy */
   return roof_xnn_check(s, k, "create convolution", err);
 }

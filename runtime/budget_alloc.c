@@ -4,40 +4,40 @@
  * packed int64 into 8 bytes, so a small file can ask for gigabytes. The loader hands this
  * allocator to onnx__*__unpack(): once the live total would pass `limit`, alloc answers NULL,
  * protobuf-c unwinds (freeing what it built) and the loader reports "exceeds the budget". */
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "loader_internal.h"
 
-/* Each block carries its size in a 16-byte header (keeps malloc's 16-byte alignment). */
-enum { HEADER = 16 };
-
+/* Blocks are plain malloc blocks, accounted by their usable size, so that a decoded buffer
+ * (raw_data) can be handed over to the IR and later released with free(). */
 static void* budget_alloc(void* ctx, size_t size) {
   roof_budget* b = ctx;
-  uint64_t need;
-  if (!roof_add_u64(size, HEADER, &need) || need > b->limit - b->used) {
+  if (size > b->limit - b->used) {
     b->exceeded = true;
     return NULL;
   }
-  unsigned char* p = malloc((size_t)need);
+  void* p = malloc(size ? size : 1);
   if (p == NULL) {
     b->nomem = true;
     return NULL;
   }
-  memcpy(p, &size, sizeof(size));
-  b->used += need;
+  b->used += malloc_usable_size(p);
   if (b->used > b->peak) b->peak = b->used;
-  return p + HEADER;
+  return p;
 }
 
 static void budget_free(void* ctx, void* ptr) {
   if (ptr == NULL) return;
   roof_budget* b = ctx;
-  unsigned char* p = (unsigned char*)ptr - HEADER;
-  size_t size;
-  memcpy(&size, p, sizeof(size));
-  b->used -= size + HEADER;
-  free(p);
+  b->used -= malloc_usable_size(ptr);
+  free(ptr);
+}
+
+void* roof_budget_take(roof_budget* b, void* ptr) {
+  if (ptr != NULL) b->used -= malloc_usable_size(ptr);
+  return ptr;
 }
 
 void roof_budget_init(roof_budget* b, uint64_t limit) {

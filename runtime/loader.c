@@ -129,6 +129,7 @@ typedef struct load_ctx {
   roof_graph* g;
   const roof_load_options* o;
   ProtobufCAllocator* pb_alloc; /* the decode's allocator: lets raw_data go as soon as it is copied */
+  roof_budget* budget;          /* the same allocator's books: raw_data is taken over, not copied */
   name_map names;
   char path[ROOF_PATH_BUF]; /* sanitized, for messages */
 } load_ctx;
@@ -178,7 +179,7 @@ static roof_status add_initializer(load_ctx* c, Onnx__TensorProto* t, size_t i, 
   if (map_find(&c->names, t->name) >= 0) {
     return roof_fail(err, ROOF_E_DATA, "%s: tensor '%s': initializer is defined twice", c->path, ROOF_SAFE(t->name, nb));
   }
-  tensor_ctx tc = {.where = c->path, .dir = c->g->dir, .max_bytes = c->o->max_tensor_bytes};
+  tensor_ctx tc = {.where = c->path, .dir = c->g->dir, .max_bytes = c->o->max_tensor_bytes, .owner = c->budget};
   roof_value tmp;
   st = roof_decode_tensor_proto(t, &tc, &tmp, err);
   if (st != ROOF_OK) return st;
@@ -588,6 +589,7 @@ roof_status roof_load_graph(const char* path, const roof_load_options* opts, roo
   free(data); /* protobuf-c copied what it keeps */
   if (st == ROOF_OK) st = new_graph(&c, path, err);
   c.pb_alloc = &budget.allocator;
+  c.budget = &budget;
   if (st == ROOF_OK) st = build_graph(&c, (const Onnx__ModelProto*)msg, err);
   if (msg) protobuf_c_message_free_unpacked(msg, &budget.allocator);
   msg = NULL;

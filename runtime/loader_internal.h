@@ -12,7 +12,7 @@
 /* Sanitized file paths in messages: up to ~140 bytes are shown whole (ROOF_SAFE cuts longer). */
 #define ROOF_PATH_BUF (ROOF_NAME_BUF * 6)
 
-/* A ProtobufCAllocator that refuses to keep more than `limit` bytes live (headers included). */
+/* A ProtobufCAllocator that refuses to keep more than `limit` bytes live (malloc's usable sizes). */
 typedef struct roof_budget {
   ProtobufCAllocator allocator;
   uint64_t used, peak, limit;
@@ -21,6 +21,9 @@ typedef struct roof_budget {
 } roof_budget;
 
 void roof_budget_init(roof_budget* b, uint64_t limit);
+/* Takes a block the allocator handed out off its books: the caller owns it and frees it with
+ * free(). Returns ptr. */
+void* roof_budget_take(roof_budget* b, void* ptr);
 /* decode_budget_factor * file_bytes + 64 MiB, saturating. */
 uint64_t roof_decode_budget(const roof_load_options* o, size_t file_bytes);
 
@@ -29,10 +32,13 @@ typedef struct tensor_ctx {
   const char* where;   /* message prefix, already sanitized: "FILE" or "FILE: node 'N' (OP)" */
   const char* dir;     /* model directory for external data; NULL forbids external data */
   uint64_t max_bytes;  /* single tensor limit */
+  roof_budget* owner;  /* the decode's allocator: when set, raw_data buffers are taken over (no
+                        * copy) and the TensorProto's field is emptied; NULL: copied */
 } tensor_ctx;
 
-/* Decodes `t` into `v` (name strdup'ed or NULL, data malloc'ed). On failure v is untouched. */
-roof_status roof_decode_tensor_proto(const Onnx__TensorProto* t, const tensor_ctx* c, roof_value* v,
+/* Decodes `t` into `v` (name strdup'ed or NULL, data malloc'ed). On failure v is untouched and
+ * so is t; on success t's raw_data is emptied when c->owner is set. */
+roof_status roof_decode_tensor_proto(Onnx__TensorProto* t, const tensor_ctx* c, roof_value* v,
                                      roof_error* err);
 
 /* Reads `bytes` bytes of external data for `t` into dst, enforcing the rules of loader.h. */
