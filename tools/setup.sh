@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 packages=(cmake gcc make pkg-config libxnnpack-dev libpthreadpool-dev libprotobuf-c-dev protobuf-c-compiler
           libcjson-dev libonnx-dev libonnx-testdata python3-onnx python3-torch python3-torchvision python3-numpy
-          valgrind)
+          valgrind chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

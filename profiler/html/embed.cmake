@@ -2,16 +2,18 @@
 #   const char roof_html_js[];  const char roof_html_css[];
 # (NUL-terminated byte arrays) from JS and CSS. Run with
 #   cmake -DJS=report.js -DCSS=report.css -DOUT=report_html_assets.c -P embed.cmake
-# Refuses an asset that would end its own <script>/<style> element early.
+# Refuses an asset that would end its own <script>/<style> element early (or open a comment).
 cmake_minimum_required(VERSION 3.25)
 
 function(roof_embed var file tag out_text)
   file(READ "${file}" text)
   string(TOLOWER "${text}" lower)
-  string(FIND "${lower}" "</${tag}" pos)
-  if(NOT pos EQUAL -1)
-    message(FATAL_ERROR "${file} contains '</${tag}', which would end the embedding element")
-  endif()
+  foreach(bad "</${tag}" "<!--")
+    string(FIND "${lower}" "${bad}" pos)
+    if(NOT pos EQUAL -1)
+      message(FATAL_ERROR "${file} contains '${bad}', which would end or derail the embedding element")
+    endif()
+  endforeach()
   file(READ "${file}" hex HEX)
   string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
   string(REGEX REPLACE "(0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,)" "\\1\n  "

@@ -5,8 +5,8 @@
  *
  * Contract with tests (tests/html/check_html.py): when rendering is done, <body> carries
  * data-state="ready", data-layers (layers in the report), data-points (chart circles),
- * data-rows (rows in the table's data model after filters), data-errors (errors caught by
- * window.onerror or console.error) and data-render-ms. Every rendered point is a
+ * data-rows (rows in the table's data model after filters), data-page-size (rows per table
+ * page), data-errors (errors caught by window.onerror or console.error) and data-render-ms. Every rendered point is a
  * <circle class="layer-point" data-index=N>; every table row a <tr data-index=N>. */
 (function () {
   "use strict";
@@ -25,7 +25,7 @@
     consoleError.apply(null, arguments);
   };
 
-  var PAGE = 200;
+  var PAGE = 100; /* rows per table page: layout cost grows with rendered rows, not with layers */
   var SVGNS = "http://www.w3.org/2000/svg";
   var LEVELS = ["l1", "l2", "l3", "dram"];
 
@@ -103,7 +103,7 @@
     if (en) items.push(kv("energy estimate", fix(en.power_w, 1) + " W, " + num(en.joules_per_inference).toPrecision(3) +
       " J per inference, " + num(en.gco2_per_inference).toPrecision(3) + " gCO2"));
     return el("section", {id: "summary"}, [el("h2", {text: "Summary"}), el("div", {cls: "grid"}, items),
-      el("pre", {id: "roof-errors"})]);
+      el("pre", {id: "roof-errors", text: errors.join("\n")})]);
   }
 
   /* ---- roofline chart ---- */
@@ -502,6 +502,7 @@
     drawChart();
     state.rerender();
     document.body.dataset.layers = String(layers.length);
+    document.body.dataset.pageSize = String(PAGE);
     document.body.dataset.renderMs = (performance.now() - t0).toFixed(1);
     document.body.dataset.errors = String(errors.length);
     document.body.dataset.state = "ready";

@@ -15,7 +15,7 @@ For resnet18 (raw export) and mobilenet_v2, `rooftop profile --json J --html H` 
 `rooftop compare` of resnet18 (raw) with --html: one groups-table row per fused group of its
 JSON and one point per fused layer.
 Speed (printed, not asserted): load and sort of the unfused raw shufflenet_v2_x1_0 report, and
-of a synthetic 2,000-layer page (shufflenet's layers repeated) that must page 200 rows at a time.
+of a synthetic 2,000-layer page (shufflenet's layers repeated) that must page its table.
 
 Exit 77 (CTest SKIP_RETURN_CODE) when chromium is not installed.
 usage: check_html.py ROOFTOP ZOO_DIR WORK_DIR
@@ -32,7 +32,6 @@ import tempfile
 import time
 
 SKIP = 77
-PAGE = 200
 
 
 def fail(msg):
@@ -179,7 +178,8 @@ PROBE_JS = r"""
   const idx = els => Array.from(els, e => Number(e.getAttribute('data-index')));
   const out = {state: b.state, errors: Number(b.errors || 0), errorText: (q('#roof-errors') || {}).textContent || '',
     layers: Number(b.layers), rows: Number(b.rows), points: idx(document.querySelectorAll('circle.layer-point')),
-    model: window.rooftopReport ? window.rooftopReport.state.view.length : -1, renderMs: Number(b.renderMs)};
+    model: window.rooftopReport ? window.rooftopReport.state.view.length : -1, renderMs: Number(b.renderMs),
+    pageSize: Number(b.pageSize)};
   out.firstPage = document.querySelectorAll('#layer-rows tr[data-index]').length;
   const seen = [];
   for (let guard = 0; guard < 1000; guard++) {
@@ -243,8 +243,8 @@ def check_page(browser, html, layers, label, shot=None, groups=None):
         fail(f"{label}: {len(r['points'])} chart points for {len(layers)} executed layers")
     if r["rows"] != len(layers) or r["model"] != len(layers) or r["layers"] != len(layers):
         fail(f"{label}: table model holds {r['rows']}/{r['model']} rows for {len(layers)} layers")
-    if r["firstPage"] != min(PAGE, len(layers)):
-        fail(f"{label}: first page shows {r['firstPage']} rows, expected {min(PAGE, len(layers))}")
+    if not 0 < r["pageSize"] <= 500 or r["firstPage"] != min(r["pageSize"], len(layers)):
+        fail(f"{label}: first page shows {r['firstPage']} rows (page size {r['pageSize']}) for {len(layers)} layers")
     if sorted(r["paged"]) != want:
         fail(f"{label}: paging shows {len(r['paged'])} rows ({len(set(r['paged']))} distinct) for {len(layers)} layers")
     timed = [l for l in layers if median_ms(l) is not None]
@@ -337,7 +337,7 @@ def main():
                   f"{len(report['layers'])} layers): load {r['loadMs']:.0f} ms (render {r['renderMs']:.1f} ms), "
                   f"sort by time {r['sortMs']:.1f} ms")
             r = check_page(browser, big_html, big_layers, "synthetic 2000")
-            print(f"speed: synthetic 2,000 layers (200 per page): load {r['loadMs']:.0f} ms "
+            print(f"speed: synthetic 2,000 layers ({r['pageSize']} rows per page): load {r['loadMs']:.0f} ms "
                   f"(render {r['renderMs']:.1f} ms), sort by time {r['sortMs']:.1f} ms")
         finally:
             browser.close()
