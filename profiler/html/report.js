@@ -299,12 +299,12 @@
     (c.groups || []).forEach(function (g) {
       saved += num(g.saved_ms) || 0;
       tb.appendChild(el("tr", null, [el("td", {cls: "l name", text: g.name, title: g.name}),
-        el("td", {cls: "l", text: g.fused_from.length + ": " + g.fused_from.join(", ")}),
         el("td", {text: fix(g.before_ms, 4)}), el("td", {text: fix(g.after_ms, 4)}),
-        el("td", {cls: num(g.saved_ms) >= 0 ? "saved-pos" : "saved-neg", text: fix(g.saved_ms, 4)})]));
+        el("td", {cls: num(g.saved_ms) >= 0 ? "saved-pos" : "saved-neg", text: fix(g.saved_ms, 4)}),
+        el("td", {cls: "l wrap", text: g.fused_from.length + ": " + g.fused_from.join(", ")})]));
     });
-    var head = el("tr", null, ["fused layer", "original nodes", "before ms", "after ms", "saved ms"].map(function (h, i) {
-      return el("th", {cls: i < 2 ? "l" : "", text: h});
+    var head = el("tr", null, ["fused layer", "before ms", "after ms", "saved ms", "original nodes"].map(function (h, i) {
+      return el("th", {cls: i === 0 || i === 4 ? "l" : "", text: h});
     }));
     var folded = (c.folded || []).filter(function (f) { return f.pass !== "constfold"; });
     return el("section", {id: "compare"}, [el("h2", {text: "Fusion: unfused vs fused"}), grid,
