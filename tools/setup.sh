@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Shared set-up of tools/demo and tools/test on Debian 12: installs the Debian packages rooftop
 # needs when any is missing (apt-get, with sudo when not root; chromium renders the HTML report in
-# the browser test), then configures and builds Release into build/. Safe to rerun: a warm machine installs nothing and rebuilds incrementally.
+# the browser test), then configures and builds Release into build/. Safe to rerun: a warm
+# machine installs nothing and rebuilds incrementally.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
