@@ -71,6 +71,13 @@
   function shapeStr(ts) {
     return (ts || []).map(function (t) { return (t.shape || []).join("x") || "scalar"; }).join(", ");
   }
+  /* s cut in the middle to n characters: layer names differ at both ends. */
+  function midCut(s, n) {
+    var a = Array.from(String(s));
+    if (a.length <= n) return String(s);
+    var head = Math.ceil((n - 1) / 2);
+    return a.slice(0, head).join("") + "\u2026" + a.slice(a.length - (n - 1 - head)).join("");
+  }
   function median(l) { return l.time_ms ? num(l.time_ms.median) : null; }
   function boundOf(l) { return l.bound || "unknown"; }
 
@@ -328,8 +335,10 @@
     {key: "share", label: "share", get: function (l) { return num(l.share); }, bar: true},
     {key: "gflops", label: "GFLOP/s", get: function (l) { return num(l.achieved_gflops); }, fmt: function (v) { return fix(v, 1); }},
     {key: "eff", label: "eff", get: function (l) { return num(l.efficiency); }, eff: true},
-    {key: "headroom", label: "headroom ms", get: function (l) { return num(l.headroom_ms); }, fmt: function (v) { return fix(v, 4); }},
-    {key: "bound", label: "bound", cls: "l", get: function (l) { return boundOf(l) + (l.roofline_level ? " " + l.roofline_level : ""); }, tag: true}
+    {key: "headroom", label: "headroom", get: function (l) { return num(l.headroom_ms); }, fmt: function (v) { return fix(v, 4); }},
+    {key: "bound", label: "bound", cls: "l", tag: true, get: function (l) {
+      return boundOf(l) + (boundOf(l) === "memory" && l.roofline_level ? " " + l.roofline_level.toUpperCase() : "");
+    }}
   ];
 
   function compareValues(a, b) {
@@ -363,7 +372,7 @@
       if (c.bar) td = shareBar(v);
       else if (c.eff) td = effCell(v);
       else if (c.tag) td = el("td", {cls: "l"}, el("span", {cls: "tag " + boundOf(l), text: v}));
-      else td = el("td", {cls: c.cls, text: c.fmt ? c.fmt(v) : v});
+      else td = el("td", {cls: c.cls, text: c.key === "name" ? midCut(v, 32) : c.fmt ? c.fmt(v) : v});
       if (c.key === "name") {
         td.title = l.name;
         if ((l.fused_from || []).length > 1) {
