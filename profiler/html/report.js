@@ -58,6 +58,7 @@
     });
   }
   function num(v) { return typeof v === "number" && isFinite(v) ? v : null; }
+  function prec(v, d) { v = num(v); return v === null ? "\u2013" : v.toPrecision(d); }
   function fix(v, d) { v = num(v); return v === null ? "\u2013" : v.toFixed(d); }
   function pct(v, d) { v = num(v); return v === null ? "\u2013" : (100 * v).toFixed(d === undefined ? 1 : d) + "%"; }
   function mib(v) { v = num(v); return v === null ? "\u2013" : (v / 1048576).toFixed(2) + " MiB"; }
@@ -107,8 +108,8 @@
           ", L2 " + fix(bw.l2, 0) + ", L3 " + fix(bw.l3, 0) + ", DRAM " + fix(bw.dram, 1) + " GB/s"));
     }
     var en = r.energy_estimate;
-    if (en) items.push(kv("energy estimate", fix(en.power_w, 1) + " W, " + num(en.joules_per_inference).toPrecision(3) +
-      " J per inference, " + num(en.gco2_per_inference).toPrecision(3) + " gCO2"));
+    if (en) items.push(kv("energy estimate", fix(en.power_w, 1) + " W, " + prec(en.joules_per_inference, 3) +
+      " J per inference, " + prec(en.gco2_per_inference, 3) + " gCO2 (from the hardware file's constants)"));
     return el("section", {id: "summary"}, [el("h2", {text: "Summary"}), el("div", {cls: "grid"}, items),
       el("pre", {id: "roof-errors", text: errors.join("\n")})]);
   }
@@ -128,7 +129,7 @@
     });
     if (hw) {
       ys.push(hw.peak_gflops * 1.5);
-      LEVELS.forEach(function (lv) { var bw = num(hw.bandwidth_gbs[lv]); if (bw > 0) xs.push(hw.peak_gflops / bw); });
+      LEVELS.forEach(function (lv) { var bw = num((hw.bandwidth_gbs || {})[lv]); if (bw > 0) xs.push(hw.peak_gflops / bw); });
     }
     if (!xs.length) xs = [0.1, 100];
     if (!ys.length) ys = [0.1, 100];
@@ -185,7 +186,7 @@
     var g = svg("g", {cls: "roofs", "clip-path": "url(#plot-area)"});
     var peak = num(hw.peak_gflops);
     LEVELS.forEach(function (lv) {
-      var bw = num(hw.bandwidth_gbs[lv]);
+      var bw = num((hw.bandwidth_gbs || {})[lv]);
       if (!(bw > 0) || !(peak > 0)) return;
       var ridge = Math.min(peak / bw, xmax), x0 = xmin;
       if (bw * x0 > peak) return;
@@ -197,7 +198,7 @@
     });
     if (peak > 0) {
       var rmin = Infinity;
-      LEVELS.forEach(function (lv) { var bw = num(hw.bandwidth_gbs[lv]); if (bw > 0) rmin = Math.min(rmin, peak / bw); });
+      LEVELS.forEach(function (lv) { var bw = num((hw.bandwidth_gbs || {})[lv]); if (bw > 0) rmin = Math.min(rmin, peak / bw); });
       var x0 = Math.max(xmin, Math.min(rmin, xmax));
       g.appendChild(svg("line", {cls: "roof roof-compute", x1: sx(x0), x2: sx(xmax), y1: sy(peak), y2: sy(peak)}));
       g.appendChild(svg("text", {cls: "roof-label", x: sx(xmax) - 4, y: sy(peak) - 5, "text-anchor": "end",
@@ -301,7 +302,7 @@
       kv("latency", fix(t.latency_before_ms, 3) + " ms \u2192 " + fix(t.latency_after_ms, 3) + " ms (speedup " + fix(t.speedup, 3) + "x)"),
       kv("executed nodes", t.nodes_before + " \u2192 " + t.nodes_after),
       kv("compute nodes (no layout conversions)", t.compute_nodes_before + " \u2192 " + t.compute_nodes_after),
-      kv("outputs", (o.agree ? "agree" : "DIFFER") + "; max abs error " + num(o.max_abs_error).toPrecision(3))]);
+      kv("outputs", (o.agree ? "agree" : "DIFFER") + "; max abs error " + prec(o.max_abs_error, 3))]);
     var tb = el("tbody"), saved = 0;
     (c.groups || []).forEach(function (g) {
       saved += num(g.saved_ms) || 0;
