@@ -2,11 +2,15 @@
  *
  *   rooftop run MODEL [--input NAME=FILE]... [--shape NAME=DIMS]... [--threads N] [--output-dir DIR]
  *   rooftop profile MODEL [--runs N] [--warmup N] [--threads N] [--shape ...] [--input ...]
+ *                         [--json FILE] [--csv FILE] [--trace FILE] [--html FILE] [--quiet]
  *   rooftop info MODEL [--shape ...]
- *   rooftop ops | passes
+ *   rooftop compare MODEL [...] | compare A.json B.json
+ *   rooftop probe | ops | passes
+ *   rooftop COMMAND --help    (that command's options and examples; man page: tools/rooftop.1)
  *
  * Exit codes follow sysexits.h (see rooftop.h). Errors are one line on stderr; results go to
- * stdout.
+ * stdout. A progress line is drawn on stderr during the probe and the timed phases, only when
+ * stderr is a terminal and --quiet is not given.
  */
 #define _GNU_SOURCE 1
 #include <errno.h>
