@@ -97,6 +97,22 @@ static double timer_resolution_ns(void) {
   return per_read > res ? per_read : res;
 }
 
+static void progress(const roof_profile_options* o, const char* phase, size_t done, size_t total) {
+  if (o->progress) o->progress(o->progress_ctx, phase, (int)done, (int)total);
+}
+
+/* `n` untimed runs (warm-up), reporting progress as `phase`. */
+static roof_status warm_up(roof_session* s, const roof_profile_options* o, const char* phase, int n,
+                           uint64_t* stamps, roof_error* err) {
+  roof_status st = ROOF_OK;
+  for (int w = 0; w < n && st == ROOF_OK; w++) {
+    progress(o, phase, (size_t)w, (size_t)n);
+    st = roof_session_run(s, stamps, err);
+  }
+  if (n > 0) progress(o, phase, (size_t)n, (size_t)n);
+  return st;
+}
+
 roof_status roof_profile_run(roof_session* s, const roof_profile_options* opts, roof_profile* p,
                              roof_error* err) {
   roof_profile out;
@@ -122,21 +138,27 @@ roof_status roof_profile_run(roof_session* s, const roof_profile_options* opts, 
   out.timer_resolution_ns = timer_resolution_ns();
   struct rusage ru0, ru1;
   /* Phase 1: plain runs, the latency a user sees. */
-  for (int w = 0; w < out.warmup && st == ROOF_OK; w++) st = roof_session_run(s, NULL, err);
+  st = warm_up(s, opts, "warm-up", out.warmup, NULL, err);
   getrusage(RUSAGE_SELF, &ru0);
   for (size_t r = 0; r < runs && st == ROOF_OK; r++) {
+    progress(opts, "latency runs", r, runs);
     double t0 = now_ms();
     st = roof_session_run(s, NULL, err);
     samples[r] = now_ms() - t0;
   }
   getrusage(RUSAGE_SELF, &ru1);
+  progress(opts, "latency runs", runs, runs);
   if (st != ROOF_OK) goto cleanup;
   roof_stats_compute(samples, runs, scratch, &out.latency_ms);
   out.minor_faults_per_run = (double)(ru1.ru_minflt - ru0.ru_minflt) / (double)runs;
   /* Phase 2: a timestamp after every kernel. */
-  for (int w = 0; w < out.warmup && st == ROOF_OK; w++) st = roof_session_run(s, stamps, err);
-  for (size_t r = 0; r < runs && st == ROOF_OK; r++) st = roof_session_run(s, stamps + r * n1, err);
+  if (st == ROOF_OK) st = warm_up(s, opts, "instrumented warm-up", out.warmup, stamps, err);
+  for (size_t r = 0; r < runs && st == ROOF_OK; r++) {
+    progress(opts, "instrumented runs", r, runs);
+    st = roof_session_run(s, stamps + r * n1, err);
+  }
   if (st != ROOF_OK) goto cleanup;
+  progress(opts, "instrumented runs", runs, runs);
   for (size_t r = 0; r < runs; r++) samples[r] = (double)(stamps[r * n1 + n1 - 1] - stamps[r * n1]) / 1e6;
   roof_stats_compute(samples, runs, scratch, &out.instrumented_ms);
   for (int i = 0; i < out.num_layers; i++) {

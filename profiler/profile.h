@@ -39,6 +39,12 @@ typedef struct roof_profile_options {
   int runs;     /* timed runs per phase (default 20) */
   int warmup;   /* untimed runs before each phase (default 3) */
   bool timed;   /* false: static analysis only (rooftop info) */
+  /* Optional progress of the timed phases, called on the profiling thread outside every timed
+   * region: before each run with done = runs finished so far, and once with done == total
+   * when the phase ends. `phase` is a constant string ("warm-up", "latency runs",
+   * "instrumented warm-up", "instrumented runs"). NULL: no calls. */
+  void (*progress)(void* ctx, const char* phase, int done, int total);
+  void* progress_ctx;
 } roof_profile_options;
 
 typedef struct roof_profile {

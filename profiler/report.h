@@ -18,4 +18,15 @@ roof_status roof_report_csv(const char* path, const roof_profile* p, roof_error*
 roof_status roof_report_trace(const char* path, const roof_profile* p, roof_error* err);
 roof_status roof_write_text_file(const char* path, const char* text, roof_error* err);
 
+/* HTML report (report_html.c): one self-contained page, no network access, that renders a
+ * JSON report (schema rooftop.profile/1 or rooftop.compare/1) as a summary, a log-log
+ * roofline chart with one point per layer, a by-op-type table and a sortable, filterable,
+ * paged layer table. The JSON is embedded with every '<' escaped.
+ * roof_html_document: the page as malloc'ed text (NULL on OOM or a NULL report).
+ * roof_report_html_doc: writes it atomically; report is not consumed.
+ * roof_report_html: the same for a profile (JSON built by roof_profile_to_json). */
+char* roof_html_document(const cJSON* report);
+roof_status roof_report_html_doc(const char* path, const cJSON* report, roof_error* err);
+roof_status roof_report_html(const char* path, const roof_profile* p, const char* fusion, roof_error* err);
+
 #endif

@@ -1,18 +1,45 @@
-/* Terminal report: a summary, then one row per executed layer, fitting 100 columns. */
+/* Terminal report: a summary, then one row per executed layer, fitting 100 columns (long
+ * layer names are cut in the middle; only unbounded strings such as the model path or the CPU
+ * name can make a summary line longer). */
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "profile.h"
 
+static bool utf8_cont(char c) { return ((unsigned char)c & 0xC0) == 0x80; }
+
+/* Code points in s (continuation bytes not counted; an invalid byte counts as one). */
+static int utf8_width(const char* s) {
+  int n = 0;
+  for (; *s; s++) n += !utf8_cont(*s);
+  return n;
+}
+
+/* Byte length of the first n code points of s. */
+static size_t utf8_head(const char* s, int n) {
+  size_t i = 0;
+  for (int k = 0; s[i] && k < n; k++) {
+    i++;
+    while (utf8_cont(s[i])) i++;
+  }
+  return i;
+}
+
+/* Pointer to the last n code points of s (a string of `width` code points). */
+static const char* utf8_tail(const char* s, int width, int n) { return s + utf8_head(s, width - n); }
+
+/* s in exactly `width` columns: padded, or cut in the middle with an ellipsis, since layer
+ * names differ at both ends ("layer1.0.co\u2026bn2"). Cuts fall on code point boundaries. */
 static void print_cut(FILE* f, const char* s, int width) {
-  int len = (int)strlen(s);
+  int len = utf8_width(s);
   if (len <= width) {
-    fprintf(f, "%-*s", width, s);
+    fprintf(f, "%s%*s", s, width - len, "");
     return;
   }
-  int head = (width - 1) / 2, tail = width - 1 - head; /* names differ at both ends: cut the middle */
-  fprintf(f, "%.*s~%s", head, s, s + len - tail);
+  int head = (width - 1) / 2, tail = width - 1 - head;
+  fprintf(f, "%.*s\xE2\x80\xA6%s", (int)utf8_head(s, head), s, utf8_tail(s, len, tail));
 }
 
 typedef struct sort_ctx {
@@ -47,29 +74,34 @@ static void sort_indices(int* idx, int n, const roof_layer* layers, roof_sort ke
 static void summary(FILE* f, const roof_profile* p) {
   const roof_session* s = p->session;
   const roof_graph* g = s->model->g;
-  fprintf(f, "model    %s (opset %lld): %d nodes, %d executed, %" PRIu64 " params (%.1f MiB)\n", g->path,
-          (long long)g->opset, g->num_original_nodes, s->num_steps, p->params, (double)p->weight_bytes / 1048576.0);
-  fprintf(f, "work     %.3f GFLOP (%.3f G multiply-accumulates), %.1f MiB moved; arena %.2f MiB (naive %.2f MiB)\n",
-          (double)p->flops / 1e9, (double)p->macs / 1e9, (double)p->bytes / 1048576.0,
-          (double)s->arena_bytes / 1048576.0, (double)s->activation_bytes_total / 1048576.0);
+  fprintf(f, "model    %s (opset %lld)\n", g->path, (long long)g->opset);
+  fprintf(f, "graph    %d nodes, %d executed, %" PRIu64 " params (%.1f MiB)\n", g->num_original_nodes, s->num_steps,
+          p->params, (double)p->weight_bytes / 1048576.0);
+  fprintf(f, "work     %.3f GFLOP (%.3f G multiply-accumulates), %.1f MiB moved\n", (double)p->flops / 1e9,
+          (double)p->macs / 1e9, (double)p->bytes / 1048576.0);
+  fprintf(f, "memory   arena %.2f MiB (naive %.2f MiB)", (double)s->arena_bytes / 1048576.0,
+          (double)s->activation_bytes_total / 1048576.0);
+  if (p->runs > 0) {
+    fprintf(f, "; peak RSS %.1f MiB; %.1f minor page faults per run", (double)p->peak_rss_bytes / 1048576.0,
+            p->minor_faults_per_run);
+  }
+  fprintf(f, "\n");
   if (p->has_hw) {
-    fprintf(f, "machine  %s, %u threads, %s roofs: %.1f GFLOP/s, L1 %.0f / L2 %.0f / L3 %.0f / DRAM %.1f GB/s\n",
-            p->hw.cpu, s->threads, p->hw.source, p->hw.peak_gflops, p->hw.read_gbs[0], p->hw.read_gbs[1],
-            p->hw.read_gbs[2], p->hw.read_gbs[3]);
+    fprintf(f, "machine  %s, %u threads\n", p->hw.cpu, s->threads);
+    fprintf(f, "roofs    %s: %.1f GFLOP/s; L1 %.0f, L2 %.0f, L3 %.0f, DRAM %.1f GB/s\n", p->hw.source, p->hw.peak_gflops,
+            p->hw.read_gbs[0], p->hw.read_gbs[1], p->hw.read_gbs[2], p->hw.read_gbs[3]);
   }
   if (p->runs > 0) {
-    fprintf(f, "latency  median %.3f ms (min %.3f, p90 %.3f, max %.3f, sd %.3f) over %d runs, %d warm-up\n",
+    fprintf(f, "latency  median %.3f ms (min %.3f, p90 %.3f, max %.3f, sd %.3f), %d runs, %d warm-up\n",
             p->latency_ms.median, p->latency_ms.min, p->latency_ms.p90, p->latency_ms.max, p->latency_ms.stddev,
             p->runs, p->warmup);
-    fprintf(f, "layers   sum of medians %.3f ms vs instrumented median %.3f ms (dispatch %.3f ms); "
-               "instrumentation overhead %.2f%%\n",
+    fprintf(f, "layers   sum of medians %.3f ms, instrumented %.3f ms (dispatch %.3f ms, overhead %.2f%%)\n",
             p->layer_sum_ms, p->instrumented_ms.median, p->instrumented_ms.median - p->layer_sum_ms, p->overhead_pct);
-    fprintf(f, "memory   peak RSS %.1f MiB, %.1f minor page faults per run; %.3f ms in layers with no FLOP model; CPUs %s\n",
-            (double)p->peak_rss_bytes / 1048576.0, p->minor_faults_per_run, p->unmodelled_ms, p->affinity);
+    fprintf(f, "         %.3f ms in layers with no FLOP model; CPUs %s\n", p->unmodelled_ms, p->affinity);
     roof_energy e = roof_profile_energy(p);
     if (e.valid) {
-      fprintf(f, "energy   estimate from the hardware file's constants: %.1f W, %.4g J (%.3g Wh) per inference, "
-                 "%.3g gCO2, %.3g cost units\n", e.power_w, e.joules, e.wh, e.gco2, e.cost);
+      fprintf(f, "energy   estimate from the hardware file's constants: %.1f W, %.4g J (%.3g Wh) per inference,\n"
+                 "         %.3g gCO2, %.3g cost units\n", e.power_w, e.joules, e.wh, e.gco2, e.cost);
     }
   }
 }
@@ -78,7 +110,7 @@ void roof_report_table(FILE* f, const roof_profile* p, roof_sort sort, int top) 
   static const char* const kLevel[] = {"L1", "L2", "L3", "DRAM"};
   summary(f, p);
   bool timed = p->runs > 0;
-  fprintf(f, "\n%4s %-24s %-12s %-3s %8s %7s %6s", "#", "layer", "op", "krn", "MFLOP", "MiB", "FLOP/B");
+  fprintf(f, "\n%4s %-26s %-12s %-3s %8s %7s %6s", "#", "layer", "op", "krn", "MFLOP", "MiB", "FLOP/B");
   if (timed) fprintf(f, " %8s %5s", "ms", "share");
   if (p->has_hw) fprintf(f, " %5s %-5s", timed ? "eff" : "roof", "bound");
   fprintf(f, "\n");
@@ -91,7 +123,7 @@ void roof_report_table(FILE* f, const roof_profile* p, roof_sort sort, int top) 
     const roof_layer* l = &p->layers[idx[r]];
     uint64_t bytes = l->cost.bytes_read + l->cost.bytes_written;
     fprintf(f, "%4d ", l->index);
-    print_cut(f, l->node->name, 24);
+    print_cut(f, l->node->name, 26);
     fprintf(f, " %-12.12s %-3.3s %8.2f %7.2f %6.1f", l->node->op_type, l->kernel, (double)l->cost.flops / 1e6,
             (double)bytes / 1048576.0, l->intensity);
     if (timed) fprintf(f, " %8.3f %4.1f%%", l->time_ms.median, 100.0 * l->share);
@@ -106,8 +138,8 @@ void roof_report_table(FILE* f, const roof_profile* p, roof_sort sort, int top) 
   }
   if (n < p->num_layers) fprintf(f, "(%d more layers; --top 0 shows all)\n", p->num_layers - n);
   if (p->has_hw) {
-    fprintf(f, "eff = roofline time / measured median; bound C = compute, M:LEVEL = memory at the cache level holding "
-               "the working set; ! = above its roof (cost model suspect)\n");
+    fprintf(f, "eff = roofline time / measured median; ! = above its roof (cost model suspect)\n"
+               "bound C = compute, M:LEVEL = memory at the cache level holding the working set\n");
   }
   free(idx);
 }

@@ -1,5 +1,6 @@
 /* Op binding, shape inference in topological order, and load-time evaluation of nodes whose
  * inputs are all known (the Shape/Gather/Unsqueeze/Concat arithmetic of PyTorch exports). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,6 +47,22 @@ static const roof_shape_binding* find_binding(const roof_shape_binding* b, size_
   return NULL;
 }
 
+/* "--shape NAME=D0xD1x..." for an input with dynamic dims: declared dims kept, 1 for each
+ * dynamic one; the name single-quoted when a shell would split or expand it. */
+static const char* suggest_shape_flag(const roof_value* v, char* out, size_t n) {
+  char nb[ROOF_NAME_BUF];
+  const char* name = ROOF_SAFE(v->name, nb);
+  bool plain = name[0] != '\0' && strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.:/-") ==
+                                       strlen(name);
+  const char* q = plain || strchr(name, '\'') ? "" : "'";
+  size_t o = (size_t)snprintf(out, n, "--shape %s%s=", q, name);
+  for (int d = 0; d < v->rank && o < n; d++) {
+    o += (size_t)snprintf(out + o, n - o, "%s%lld", d ? "x" : "", (long long)(v->dims[d] < 0 ? 1 : v->dims[d]));
+  }
+  if (o < n) snprintf(out + o, n - o, "%s", q);
+  return out;
+}
+
 static roof_status bind_inputs(roof_graph* g, const roof_shape_binding* shapes, size_t nshapes,
                                roof_error* err) {
   char nb[ROOF_NAME_BUF], sb[128], pb[ROOF_NAME_BUF * 2];
@@ -80,11 +97,12 @@ static roof_status bind_inputs(roof_graph* g, const roof_shape_binding* shapes, 
     }
     for (int d = 0; d < v->rank; d++) {
       if (v->dims[d] < 0) {
-        char pn[ROOF_NAME_BUF];
+        char pn[ROOF_NAME_BUF], flag[ROOF_NAME_BUF + 160];
         return roof_fail(err, ROOF_E_USAGE,
-                         "%s: tensor '%s': dim %d ('%s') is dynamic; set it with --shape %s=DIMS (e.g. 1x3x224x224)",
+                         "%s: tensor '%s': dim %d ('%s') is dynamic; add the flag %s (declared dims, 1 for each "
+                         "dynamic one: change as needed)",
                          path, ROOF_SAFE(v->name, nb), d, ROOF_SAFE(v->dim_params[d] ? v->dim_params[d] : "?", pn),
-                         ROOF_SAFE(v->name, sb));
+                         suggest_shape_flag(v, flag, sizeof(flag)));
       }
     }
   }

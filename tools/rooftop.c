@@ -2,11 +2,15 @@
  *
  *   rooftop run MODEL [--input NAME=FILE]... [--shape NAME=DIMS]... [--threads N] [--output-dir DIR]
  *   rooftop profile MODEL [--runs N] [--warmup N] [--threads N] [--shape ...] [--input ...]
+ *                         [--json FILE] [--csv FILE] [--trace FILE] [--html FILE] [--quiet]
  *   rooftop info MODEL [--shape ...]
- *   rooftop ops | passes
+ *   rooftop compare MODEL [...] | compare A.json B.json
+ *   rooftop probe | ops | passes
+ *   rooftop COMMAND --help    (that command's options and examples; man page: tools/rooftop.1)
  *
  * Exit codes follow sysexits.h (see rooftop.h). Errors are one line on stderr; results go to
- * stdout.
+ * stdout. A progress line is drawn on stderr during the probe and the timed phases, only when
+ * stderr is a terminal and --quiet is not given.
  */
 #define _GNU_SOURCE 1
 #include <errno.h>
@@ -19,6 +23,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "compare.h"
@@ -42,6 +47,7 @@ typedef struct cli_opts {
   const char* json_out;
   const char* csv_out;
   const char* trace_out;
+  const char* html_out;
   const char* input_names[MAX_BINDINGS];
   const char* input_files[MAX_BINDINGS];
   int num_input_files;
@@ -57,6 +63,7 @@ typedef struct cli_opts {
   const char* pin;
   bool no_model;  /* probe takes no MODEL */
   bool allow_two; /* compare takes A.json B.json */
+  bool quiet;     /* no progress indicator, no notes */
 } cli_opts;
 
 static int fail(roof_status st, const roof_error* err) {
@@ -74,7 +81,7 @@ static int usage_error(const char* fmt, const char* arg) {
 static const char kHelp[] =
     "rooftop - per-layer roofline profiler for ONNX models on XNNPACK\n"
     "\n"
-    "usage: rooftop COMMAND [ARGS]\n"
+    "usage: rooftop COMMAND [ARGS]      (rooftop COMMAND --help: options and examples)\n"
     "\n"
     "commands:\n"
     "  run MODEL      run once, write outputs as TensorProto files\n"
@@ -93,6 +100,7 @@ static const char kHelp[] =
     "  --fusion SPEC       all (default), none, or a comma list of pass names\n"
     "  --seed N            seed for random inputs (default 42)\n"
     "  --reference         use the reference kernels for every op (slow; an oracle)\n"
+    "  --quiet, -q         no progress indicator on stderr, no notes on stdout\n"
     "\n"
     "run:     --output-dir DIR (default: no files written)\n"
     "profile: --runs N (default 20), --warmup N (default 3), --top N,\n"
@@ -101,14 +109,100 @@ static const char kHelp[] =
     "info:    --hw FILE adds the predicted roofline time per layer\n"
     "profile, info: --json FILE writes the report as JSON (schema rooftop.profile/1),\n"
     "         --csv FILE one row per layer, --trace FILE Chrome trace events (profile only)\n"
+    "profile, compare: --html FILE writes a self-contained HTML report (roofline chart, tables)\n"
     "\n"
     "exit codes: 0 ok, 64 usage, 65 invalid model or input data, 66 cannot open,\n"
     "            69 valid but unsupported, 70 internal error, 71 out of memory,\n"
     "            73 cannot create output, 74 write error\n"
     "\n"
     "examples:\n"
-    "  rooftop profile resnet18.onnx --threads 1\n"
+    "  rooftop profile resnet18.onnx --threads 1 --html resnet18.html\n"
     "  rooftop run model.onnx --shape input=1x3x640x640 --output-dir out\n";
+
+static const char kInputHelp[] =
+    "  --shape NAME=DIMS   bind a dynamic input shape (dims separated by x)\n"
+    "  --input NAME=FILE   input tensor (.pb TensorProto or .npy); others get seeded random data\n"
+    "  --seed N            seed for random inputs (default 42)\n"
+    "  --threads N         thread count (default: online cores)\n"
+    "  --fusion SPEC       all (default), none, or a comma list of pass names (rooftop passes)\n"
+    "  --reference         reference kernels for every op (slow; an oracle)\n"
+    "  --quiet, -q         no progress indicator on stderr, no notes on stdout\n";
+
+/* One help text per command: usage, options, examples (printed with kInputHelp where the
+ * command loads a model). */
+typedef struct cmd_help {
+  const char* name;
+  bool model_options;
+  const char* text;
+} cmd_help;
+
+static const cmd_help kCommandHelp[] = {
+    {"run", true,
+     "usage: rooftop run MODEL [options]\n"
+     "Runs the model once and writes each graph output as DIR/output_<i>.pb.\n\n"
+     "  --output-dir DIR    where to write the outputs (default: none written)\n"},
+    {"profile", true,
+     "usage: rooftop profile MODEL [options]\n"
+     "Times every executed layer and puts it against its roofline bound on this machine.\n\n"
+     "  --runs N            timed runs per phase (default 20)\n"
+     "  --warmup N          untimed runs before each phase (default 3)\n"
+     "  --sort KEY          order (default), time, headroom or efficiency\n"
+     "  --top N             print the first N layers of the table (default all)\n"
+     "  --hw FILE           roofs from a hardware file instead of the probe (predict another machine)\n"
+     "  --pin CPUS          run on these CPUs only, e.g. 0 or 0,2-3\n"
+     "  --json FILE         report as JSON (schema rooftop.profile/1)\n"
+     "  --csv FILE          one row per layer\n"
+     "  --trace FILE        Chrome trace events (chrome://tracing, Perfetto)\n"
+     "  --html FILE         self-contained HTML report: roofline chart, sortable layer table\n\n"
+     "examples:\n"
+     "  rooftop profile resnet18.onnx --threads 1 --sort time --top 10\n"
+     "  rooftop profile model.onnx --shape input=1x3x224x224 --html report.html --json report.json\n"
+     "  rooftop profile model.onnx --hw tools/hw/intel-10980xe.json --runs 50\n"},
+    {"info", true,
+     "usage: rooftop info MODEL [options]\n"
+     "Shapes, params, FLOPs and bytes per layer without running the model.\n\n"
+     "  --hw FILE           add the predicted roofline time per layer\n"
+     "  --json FILE         report as JSON (schema rooftop.info/1)\n"
+     "  --csv FILE          one row per layer\n\n"
+     "examples:\n"
+     "  rooftop info resnet18.onnx --fusion none\n"
+     "  rooftop info model.onnx --hw tools/hw/intel-10980xe.json --json predicted.json\n"},
+    {"compare", true,
+     "usage: rooftop compare MODEL [options]\n"
+     "       rooftop compare A.json B.json\n"
+     "Profiles MODEL with --fusion none and with fusion on the same inputs: outputs must agree;\n"
+     "prints time saved per fused group. With two saved profiles (rooftop profile --json), diffs\n"
+     "them layer by layer, matching layers by the original nodes they stand for.\n\n"
+     "  --runs N, --warmup N, --hw FILE   as for profile\n"
+     "  --json FILE         comparison as JSON (schema rooftop.compare/1)\n"
+     "  --html FILE         self-contained HTML report of the fused run with the fused groups\n\n"
+     "examples:\n"
+     "  rooftop compare resnet18_raw.onnx --threads 1 --html fusion.html\n"
+     "  rooftop compare laptop.json server.json\n"},
+    {"probe", false,
+     "usage: rooftop probe [--threads N] [--json FILE] [--quiet]\n"
+     "Measures peak FP32 FLOP/s and read/copy bandwidth at L1, L2, L3 and DRAM working sets;\n"
+     "the result is cached per CPU and thread count for rooftop profile.\n\n"
+     "examples:\n"
+     "  rooftop probe --threads 1\n"
+     "  rooftop probe --json my-machine.json   # usable later with --hw\n"},
+    {"ops", false, "usage: rooftop ops\nLists supported ops with their opset range and backend.\n"},
+    {"passes", false, "usage: rooftop passes\nLists the fusion passes.\n"},
+};
+
+/* Prints the help of `cmd`; false when there is no such command. */
+static bool print_command_help(const char* cmd) {
+  for (size_t i = 0; i < sizeof(kCommandHelp) / sizeof(kCommandHelp[0]); i++) {
+    const cmd_help* h = &kCommandHelp[i];
+    if (strcmp(h->name, cmd) != 0) continue;
+    fputs(h->text, stdout);
+    if (h->model_options) printf("\nmodel options:\n%s", kInputHelp);
+    return true;
+  }
+  return false;
+}
+
+static bool is_help(const char* a) { return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0; }
 
 static bool parse_u64(const char* s, uint64_t max, uint64_t* out) {
   if (s == NULL || *s == '\0' || *s == '-') return false;
@@ -218,6 +312,11 @@ static int parse_args(int argc, char** argv, int first, cli_opts* o) {
     } else if (strcmp(a, "--json") == 0) {
       NEED_VALUE();
       o->json_out = v;
+    } else if (strcmp(a, "--html") == 0) {
+      NEED_VALUE();
+      o->html_out = v;
+    } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+      o->quiet = true;
     } else if (strcmp(a, "--reference") == 0) {
       o->reference = 1;
     } else if (a[0] == '-' && a[1] != '\0') {
@@ -304,7 +403,7 @@ static roof_status bind_inputs(roof_session* s, const cli_opts* o, roof_error* e
       st = roof_session_set_input(s, i, buf, info.nbytes, err);
       free(buf);
       if (st != ROOF_OK) return st;
-      printf("note: input '%s' not given: seeded random values (seed %" PRIu64 ")\n", info.name, o->seed + i);
+      if (!o->quiet) printf("note: input '%s' not given: seeded random values (seed %" PRIu64 ")\n", info.name, o->seed + i);
     }
   }
   return ROOF_OK;
@@ -392,10 +491,59 @@ static int cmd_run(const cli_opts* o) {
   return 0;
 }
 
+/* ---- progress on stderr ---- */
+
+/* One progress line on stderr, drawn only when stderr is a terminal and --quiet is not given;
+ * redrawn at most every 100 ms so that terminal writes stay clear of the timed runs. */
+typedef struct cli_progress {
+  bool on;
+  const char* label; /* prefix such as "fused: ", or "" */
+  double last_ms;
+} cli_progress;
+
+static double mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
+static cli_progress progress_make(const cli_opts* o, const char* label) {
+  cli_progress pr = {.on = !o->quiet && isatty(STDERR_FILENO), .label = label, .last_ms = 0.0};
+  return pr;
+}
+
+/* roof_profile_options.progress: "[#####...............] fused: latency runs 5/20" */
+static void progress_show(void* ctx, const char* phase, int done, int total) {
+  cli_progress* pr = ctx;
+  if (!pr->on) return;
+  if (done >= total) {
+    fputs("\r\033[K", stderr);
+    pr->last_ms = 0.0;
+    return;
+  }
+  double now = mono_ms();
+  if (done > 0 && now - pr->last_ms < 100.0) return;
+  pr->last_ms = now;
+  int fill = total > 0 ? 20 * done / total : 0;
+  fprintf(stderr, "\r\033[K[%.*s%.*s] %s%s %d/%d", fill, "####################", 20 - fill, "....................",
+          pr->label, phase, done, total);
+  fflush(stderr);
+}
+
+static void progress_note(const cli_progress* pr, const char* text) {
+  if (pr == NULL || !pr->on) return;
+  fprintf(stderr, "\r\033[K%s", text);
+  fflush(stderr);
+}
+
+static void progress_clear(const cli_progress* pr) {
+  if (pr && pr->on) fputs("\r\033[K", stderr);
+}
+
 /* ---- profile / info ---- */
 
-static roof_status get_hw(const cli_opts* o, uint32_t threads, bool force_probe, roof_hw* hw,
-                          roof_error* err);
+static roof_status get_hw(const cli_opts* o, uint32_t threads, bool force_probe, const cli_progress* pr,
+                          roof_hw* hw, roof_error* err);
 
 static int cmd_profile(const cli_opts* o, bool timed) {
   roof_error err = {{0}};
@@ -406,20 +554,24 @@ static int cmd_profile(const cli_opts* o, bool timed) {
   roof_profile p;
   memset(&p, 0, sizeof(p));
   roof_hw hw;
+  cli_progress pr = progress_make(o, "");
   /* Roofs first: a probe after the runs would compete with nothing, but one before them
    * keeps the timed phase free of the probe's cache pollution. */
-  if (timed || o->hw_file) st = get_hw(o, s->threads, false, &hw, &err);
+  if (timed || o->hw_file) st = get_hw(o, s->threads, false, &pr, &hw, &err);
   if (st == ROOF_OK && timed) st = bind_inputs(s, o, &err);
   if (st == ROOF_OK) {
-    roof_profile_options po = {.runs = o->runs, .warmup = o->warmup, .timed = timed};
+    roof_profile_options po = {.runs = o->runs, .warmup = o->warmup, .timed = timed,
+                               .progress = progress_show, .progress_ctx = &pr};
     st = roof_profile_run(s, &po, &p, &err);
   }
+  progress_clear(&pr);
   if (st == ROOF_OK) {
     if (timed || o->hw_file) roof_profile_roofline(&p, &hw);
     roof_report_table(stdout, &p, o->sort, o->top);
     if (o->json_out) st = roof_report_json(o->json_out, &p, o->fusion, &err);
     if (st == ROOF_OK && o->csv_out) st = roof_report_csv(o->csv_out, &p, &err);
     if (st == ROOF_OK && o->trace_out) st = roof_report_trace(o->trace_out, &p, &err);
+    if (st == ROOF_OK && o->html_out) st = roof_report_html(o->html_out, &p, o->fusion, &err);
   }
   roof_profile_free(&p);
   roof_session_free(s);
@@ -474,14 +626,16 @@ static roof_status probe_isolated(uint32_t threads, roof_hw* hw, roof_error* err
 
 /* Roofs for this run: --hw FILE, else the cache for this CPU and thread count, else a fresh
  * probe (saved to the cache). */
-static roof_status get_hw(const cli_opts* o, uint32_t threads, bool force_probe, roof_hw* hw,
-                          roof_error* err) {
+static roof_status get_hw(const cli_opts* o, uint32_t threads, bool force_probe, const cli_progress* pr,
+                          roof_hw* hw, roof_error* err) {
   if (o->hw_file && !force_probe) return roof_hw_load(o->hw_file, hw, err);
   char cpu[128], path[4096];
   roof_hw_cpu_name(cpu, sizeof(cpu));
   bool cached = roof_hw_cache_path(cpu, threads, path, sizeof(path));
   if (cached && !force_probe && roof_hw_load(path, hw, err) == ROOF_OK) return ROOF_OK;
+  progress_note(pr, "probing this machine's roofs (peak FLOP/s, L1/L2/L3/DRAM bandwidth)...");
   roof_status st = probe_isolated(threads, hw, err);
+  progress_clear(pr);
   if (st == ROOF_OK && cached) {
     roof_error ignored;
     roof_hw_save(path, hw, &ignored); /* a read-only cache only costs a re-probe next time */
@@ -494,7 +648,8 @@ static int cmd_probe(const cli_opts* o) {
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
   uint32_t threads = o->threads ? o->threads : (uint32_t)(cores > 0 ? cores : 1);
   roof_hw hw;
-  roof_status st = get_hw(o, threads, true, &hw, &err);
+  cli_progress pr = progress_make(o, "");
+  roof_status st = get_hw(o, threads, true, &pr, &hw, &err);
   if (st == ROOF_OK && o->json_out) st = roof_hw_save(o->json_out, &hw, &err);
   if (st != ROOF_OK) return fail(st, &err);
   printf("cpu: %s  threads: %u  isa: %s\n", hw.cpu, hw.threads, hw.isa);
@@ -509,10 +664,26 @@ static int cmd_probe(const cli_opts* o) {
   return 0;
 }
 
+/* --json and --html outputs of compare MODEL (one JSON document serves both). */
+static roof_status write_compare_reports(const cli_opts* o, const roof_profile* pa, const roof_profile* pb,
+                                         const roof_output_diff* diff, const roof_alternation* alt, roof_error* err) {
+  if (o->json_out == NULL && o->html_out == NULL) return ROOF_OK;
+  cJSON* j = roof_compare_to_json(pa, pb, diff, alt);
+  char* text = j && o->json_out ? cJSON_Print(j) : NULL;
+  roof_status st = ROOF_OK;
+  if (j == NULL || (o->json_out && text == NULL)) st = roof_fail(err, ROOF_E_NOMEM, "out of memory writing reports");
+  if (st == ROOF_OK && o->json_out) st = roof_write_text_file(o->json_out, text, err);
+  if (st == ROOF_OK && o->html_out) st = roof_report_html_doc(o->html_out, j, err);
+  free(text);
+  cJSON_Delete(j);
+  return st;
+}
+
 /* Profiles the graph with --fusion none and with the requested fusion on the same inputs. */
 static int cmd_compare(const cli_opts* o) {
   roof_error err = {{0}};
   if (o->model2) {
+    if (o->html_out) return usage_error("--html is for compare MODEL; %s", "profile each side with --html instead");
     roof_status st = roof_compare_saved(stdout, o->model, o->model2, &err);
     return st == ROOF_OK ? 0 : fail(st, &err);
   }
@@ -526,16 +697,20 @@ static int cmd_compare(const cli_opts* o) {
   roof_status st = open_session(&unfused, &ma, &sa, &err);
   if (st == ROOF_OK) st = open_session(o, &mb, &sb, &err);
   roof_hw hw;
-  if (st == ROOF_OK) st = get_hw(o, sa->threads, false, &hw, &err);
+  cli_progress pr_a = progress_make(o, "unfused: "), pr_b = progress_make(o, "fused: ");
+  if (st == ROOF_OK) st = get_hw(o, sa->threads, false, &pr_a, &hw, &err);
   if (st == ROOF_OK) st = bind_inputs(sa, o, &err);
   if (st == ROOF_OK) st = bind_inputs(sb, o, &err);
   roof_output_diff diff;
   if (st == ROOF_OK) st = roof_session_run(sa, NULL, &err);
   if (st == ROOF_OK) st = roof_session_run(sb, NULL, &err);
   if (st == ROOF_OK) st = roof_compare_outputs(sa, sb, 1e-4, 1e-5, &diff, &err);
-  roof_profile_options po = {.runs = o->runs, .warmup = o->warmup, .timed = true};
+  roof_profile_options po = {.runs = o->runs, .warmup = o->warmup, .timed = true,
+                             .progress = progress_show, .progress_ctx = &pr_a};
   if (st == ROOF_OK) st = roof_profile_run(sa, &po, &pa, &err);
+  po.progress_ctx = &pr_b;
   if (st == ROOF_OK) st = roof_profile_run(sb, &po, &pb, &err);
+  progress_clear(&pr_b);
   /* Latencies for the totals: alternating rounds, as the two profiles above ran one after the
    * other and a busy neighbour would bias one of them. */
   roof_alternation alt;
@@ -545,13 +720,7 @@ static int cmd_compare(const cli_opts* o) {
     roof_profile_roofline(&pa, &hw);
     roof_profile_roofline(&pb, &hw);
     roof_report_compare(stdout, &pa, &pb, &diff, &alt);
-    if (o->json_out) {
-      cJSON* j = roof_compare_to_json(&pa, &pb, &diff, &alt);
-      char* text = j ? cJSON_Print(j) : NULL;
-      cJSON_Delete(j);
-      st = text ? roof_write_text_file(o->json_out, text, &err) : roof_fail(&err, ROOF_E_NOMEM, "out of memory");
-      free(text);
-    }
+    st = write_compare_reports(o, &pa, &pb, &diff, &alt, &err);
   }
   roof_profile_free(&pa);
   roof_profile_free(&pb);
@@ -594,8 +763,9 @@ int main(int argc, char** argv) {
     return 0;
   }
   const char* cmd = argv[1];
-  if (argc > 2 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
-    fputs(kHelp, stdout);
+  for (int i = 2; i < argc; i++) {
+    if (!is_help(argv[i])) continue;
+    if (!print_command_help(cmd)) fputs(kHelp, stdout);
     return 0;
   }
   if (strcmp(cmd, "ops") == 0) return cmd_ops();
@@ -609,6 +779,9 @@ int main(int argc, char** argv) {
   o.allow_two = strcmp(cmd, "compare") == 0;
   int rc = parse_args(argc, argv, 2, &o);
   if (rc) return rc;
+  if (o.html_out && strcmp(cmd, "profile") != 0 && strcmp(cmd, "compare") != 0) {
+    return usage_error("--html needs timings: use it with rooftop profile or rooftop compare, not %s", cmd);
+  }
   if (o.no_model) {
     if (o.model) return usage_error("probe takes no MODEL argument (got '%s')", o.model);
     return cmd_probe(&o);

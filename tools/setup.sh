@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Shared set-up of tools/demo and tools/test on Debian 12: installs the Debian packages rooftop
-# needs when any is missing (apt-get, with sudo when not root), then configures and builds
-# Release into build/. Safe to rerun: a warm machine installs nothing and rebuilds incrementally.
+# needs when any is missing (apt-get, with sudo when not root; chromium renders the HTML report in
+# the browser test), then configures and builds Release into build/. Safe to rerun: a warm
+# machine installs nothing and rebuilds incrementally.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(cmake gcc make pkg-config libxnnpack-dev libpthreadpool-dev libprotobuf-c-dev protobuf-c-compiler
           libcjson-dev libonnx-dev libonnx-testdata python3-onnx python3-torch python3-torchvision python3-numpy
-          valgrind)
+          valgrind chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
