@@ -87,6 +87,8 @@ struct roof_kernel {
   xnn_operator_t xop[2];
   void* state;             /* op-owned (packed weights, scratch), freed by destroy */
   bool use_ref;            /* set when create answered unsupported or the user forced it */
+  bool native;             /* set by create when the fast path is rooftop's own vectorized code
+                            * (an op this XNNPACK lacks), not an XNNPACK operator */
 };
 
 /* Registry (ops/registry.c). */

@@ -19,7 +19,8 @@ static double now_ms(void) {
 
 static const char* kernel_name(const roof_kernel* k) {
   if (k->desc->flags & ROOF_OPF_ALIAS) return "view";
-  return k->use_ref ? "reference" : "xnnpack";
+  if (k->use_ref) return "reference";
+  return k->native ? "native" : "xnnpack";
 }
 
 static void totals(roof_profile* p) {

@@ -118,6 +118,7 @@ static roof_status make_kernels(roof_session* s, const roof_session_options* o, 
         if (n->op->destroy) n->op->destroy(k);
         memset(k->xop, 0, sizeof(k->xop));
         k->state = NULL;
+        k->native = false;
         k->use_ref = true;
       } else if (cs != ROOF_OK) {
         *err = why;

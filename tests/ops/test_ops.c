@@ -318,6 +318,20 @@ static void fused_cases(rng* r) {
     mark_output(&h, hy);
     check_fused(&h, "HardSwish", true, "hardswish");
   }
+  /* Swish over [-60, 60] and several pool tiles: the exp range reduction, both saturations
+   * and the masked tail of the native kernel (22440 elements, not a multiple of 16). */
+  builder w = start(r, "Swish wide range, NHWC");
+  int64_t wd[4] = {1, 40, 33, 17}, one[1] = {1};
+  int wx = image(&w, wd, true), ws = output(&w, "scaled"), wsg = output(&w, "s"), wy = output(&w, "y");
+  int k60 = constant(&w, "k60", 1, one);
+  ((float*)w.g->values[k60].data)[0] = 60.0f;
+  int wm[2] = {wx, k60};
+  node(&w, "Mul", wm, 2, &ws, 1);
+  node(&w, "Sigmoid", &ws, 1, &wsg, 1);
+  int wm2[2] = {ws, wsg};
+  node(&w, "Mul", wm2, 2, &wy, 1);
+  mark_output(&w, wy);
+  check_fused(&w, "Swish", true, "swish");
   builder c = start(r, "ChannelShuffle groups 3 (after a conv, NHWC)");
   int x = image(&c, xd, true);
   int64_t s5[5] = {1, 3, 4, 5, 7}, s4[4] = {1, 12, 5, 7}, perm[5] = {0, 2, 1, 3, 4};
