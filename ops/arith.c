@@ -191,7 +191,8 @@ static void destroy_arith(roof_kernel* k) {
 #define ARITH_DESC(SYM)                                                                                       \
   const roof_op_desc roof_op_##SYM = {                                                                        \
       .op_type = #SYM, .domain = "", .since_version = 1, .until_version = 1000,                              \
-      .flags = ROOF_OPF_XNNPACK | ROOF_OPF_FUSED_ACT, .layout = ROOF_LR_ANY, .params_size = sizeof(arith_params), \
+      .flags = ROOF_OPF_XNNPACK | ROOF_OPF_FUSED_ACT | ROOF_OPF_INPLACE, .layout = ROOF_LR_ANY,                  \
+      .params_size = sizeof(arith_params),                                                                     \
       .parse = parse_arith, .infer = infer_arith, .cost = roof_cost_eltwise, .describe = describe_arith,     \
       .create = create_arith, .setup = setup_arith, .destroy = destroy_arith, .ref = ref_arith,              \
   }

@@ -42,7 +42,8 @@ enum {
   ROOF_OPF_NO_FOLD = 1u << 1,    /* never evaluate at load even with constant inputs */
   ROOF_OPF_XNNPACK = 1u << 2,    /* has an XNNPACK path (shown by `rooftop ops`) */
   ROOF_OPF_FUSED_ACT = 1u << 3,  /* params begin with a roof_act clamp (ops/fused_act.h) */
-  ROOF_OPF_INPLACE = 1u << 4,    /* output 0 may share input 0's buffer (same shape and layout) */
+  ROOF_OPF_INPLACE = 1u << 4,    /* output 0 may share the buffer of any input with its shape and
+                                  * layout (elementwise: each element read before it is written) */
 };
 
 /* How an op relates to the NHWC layout of rank-4 activations. */

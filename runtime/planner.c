@@ -3,8 +3,8 @@
  * fits among already placed, lifetime-overlapping buffers (the classic greedy by size).
  *
  * Values are grouped into buffers first: a view (ROOF_OPF_ALIAS op) shares its input's buffer,
- * and an op that may work in place (ROOF_OPF_INPLACE) writes into its input's buffer when that
- * input is read by nothing later and has the same size and layout. A buffer's lifetime is the
+ * and an op that may work in place (ROOF_OPF_INPLACE) writes into the buffer of an input that
+ * is read by nothing later and has the same size and layout. A buffer's lifetime is the
  * union of its members'. Graph inputs and constants are not planned. */
 #include <stdlib.h>
 #include <string.h>
@@ -75,15 +75,22 @@ static void group_values(plan_ctx* c, const int* order, int num_order) {
   }
   for (int s = 0; s < num_order; s++) {
     const roof_node* n = &g->nodes[order[s]];
-    if (!(n->op->flags & ROOF_OPF_INPLACE) || n->num_inputs < 1 || n->num_outputs < 1) continue;
-    int x = n->inputs[0], y = n->outputs[0];
-    if (x < 0 || y < 0 || c->parent[x] < 0 || c->parent[y] != y) continue;
-    int rx = root_of(c, x);
-    bool read_again = false;
-    for (int i = 1; i < n->num_inputs; i++) read_again = read_again || (n->inputs[i] >= 0 && root_of(c, n->inputs[i]) == rx);
-    if (c->last[rx] != s || read_again || !same_bytes_and_layout(&g->values[x], &g->values[y])) continue;
-    c->parent[y] = rx; /* write over the input, which dies here */
-    if (c->last[y] > c->last[rx]) c->last[rx] = c->last[y];
+    if (!(n->op->flags & ROOF_OPF_INPLACE) || n->num_outputs < 1) continue;
+    int y = n->outputs[0];
+    if (y < 0 || c->parent[y] != y) continue;
+    /* The first input that dies here, is read through no other input, and has the output's
+     * bytes and layout (a residual Add can take either operand's buffer). */
+    for (int i = 0; i < n->num_inputs; i++) {
+      int x = n->inputs[i];
+      if (x < 0 || c->parent[x] < 0) continue;
+      int rx = root_of(c, x);
+      bool read_again = false;
+      for (int j = 0; j < n->num_inputs; j++) read_again = read_again || (j != i && n->inputs[j] >= 0 && root_of(c, n->inputs[j]) == rx);
+      if (c->last[rx] != s || read_again || !same_bytes_and_layout(&g->values[x], &g->values[y])) continue;
+      c->parent[y] = rx; /* write over the input, which dies here */
+      if (c->last[y] > c->last[rx]) c->last[rx] = c->last[y];
+      break;
+    }
   }
 }
 

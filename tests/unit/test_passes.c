@@ -226,6 +226,51 @@ static void build_shuffle(builder* b) {
   mark_output(b, y);
 }
 
+/* Planner: an elementwise op writes over whichever input dies there. In
+ * z = (u + v) * u with u = Relu(x), v = Sigmoid(x), the Add must take v's buffer (u is read
+ * again by the Mul) and the result must still be right. */
+static void check_inplace_second_operand(void) {
+  rng r = {7};
+  builder b = start(&r, "in place");
+  int64_t d[4] = {1, 3, 4, 5};
+  int x = image(&b, d, false), u = output(&b, "u"), v = output(&b, "v"), y = output(&b, "y"), z = output(&b, "z");
+  node(&b, "Relu", &x, 1, &u, 1);
+  node(&b, "Sigmoid", &x, 1, &v, 1);
+  int ai[2] = {u, v}, mi[2] = {y, u};
+  node(&b, "Add", ai, 2, &y, 1);
+  node(&b, "Mul", mi, 2, &z, 1);
+  mark_output(&b, z);
+  b.g->num_original_nodes = b.g->num_nodes;
+  roof_model* m = NULL;
+  roof_error err = {{0}};
+  roof_model_from_graph(b.g, &m, &err);
+  roof_session* s = open_session(m, "none", "in place");
+  float in[60];
+  for (int i = 0; i < 60; i++) in[i] = frand(&r) * 4.0f;
+  if (s && run_with(s, in, sizeof(in))) {
+    for (int k = 0; k < s->num_steps; k++) {
+      const roof_kernel* kk = &s->steps[k].k;
+      if (strcmp(kk->node->op_type, "Add") != 0) continue;
+      if (kk->out[0].data != kk->in[1].data || kk->out[0].data == kk->in[0].data) {
+        fprintf(stderr, "FAIL in place: Add writes %p, u %p, v %p (expected v's buffer)\n", kk->out[0].data,
+                kk->in[0].data, kk->in[1].data);
+        failures++;
+      }
+    }
+    const float* out = roof_session_output(s, 0);
+    for (int i = 0; i < 60; i++) {
+      float uu = in[i] > 0 ? in[i] : 0.0f, vv = 1.0f / (1.0f + expf(-in[i])), want = (uu + vv) * uu;
+      if (fabsf(out[i] - want) > 1e-5f * (1.0f + fabsf(want))) {
+        fprintf(stderr, "FAIL in place: element %d: got %.8g, want %.8g\n", i, out[i], want);
+        failures++;
+        break;
+      }
+    }
+  }
+  roof_session_free(s);
+  roof_model_free(m);
+}
+
 int main(void) {
   check_pass("Identity", "identity", build_identity, true);
   check_pass("Flatten -> Reshape", "reshape_chain", build_reshape_chain, true);
@@ -237,6 +282,7 @@ int main(void) {
   check_pass("x * Sigmoid(x)", "swish", build_swish, false);
   check_pass("x * HardSigmoid(x)", "hardswish", build_hardswish, false);
   check_pass("channel shuffle", "channel_shuffle", build_shuffle, true);
+  check_inplace_second_operand();
   if (failures) {
     fprintf(stderr, "test_passes: %d failures\n", failures);
     return 1;
