@@ -129,6 +129,22 @@ static void conv_case(rng* r, int i) {
   check(&b, "Conv", true);
 }
 
+/* Convolutions with more weight bytes than half of an L2 cache: the XNNPACK path runs them as
+ * output-channel slices (uneven last slice included), which must be invisible in the result. */
+static void conv_wide_case(rng* r, int64_t C, int64_t M, int64_t k) {
+  char label[96];
+  snprintf(label, sizeof(label), "Conv wide x 1x%lldx6x7 w %lldx%lldx%lldx%lld (sliced)", (long long)C, (long long)M,
+           (long long)C, (long long)k, (long long)k);
+  builder b = start(r, label);
+  int64_t xd[4] = {1, C, 6, 7}, wd[4] = {M, C, k, k}, bd[1] = {M}, pads[4] = {k / 2, k / 2, k / 2, k / 2};
+  int ins[3] = {image(&b, xd, true), constant(&b, "w", 4, wd), constant(&b, "b", 1, bd)};
+  int y = output(&b, "y");
+  roof_node* n = node(&b, "Conv", ins, 3, &y, 1);
+  attr_ints(n, "pads", 4, pads);
+  mark_output(&b, y);
+  check(&b, "Conv", true);
+}
+
 static void convt_case(rng* r, int i) {
   char label[128];
   int64_t C = irand(r, 1, 8), H = irand(r, 3, 9), M = irand(r, 1, 8), k = irand(r, 2, 4), s = irand(r, 1, 3);
@@ -349,6 +365,8 @@ static void fused_cases(rng* r) {
 int main(int argc, char** argv) {
   rng r = {argc > 1 ? strtoull(argv[1], NULL, 10) : 20261124};
   for (int i = 0; i < 30; i++) conv_case(&r, i);
+  conv_wide_case(&r, 64, 600, 3);  /* 1.4 MB of weights */
+  conv_wide_case(&r, 300, 500, 1); /* 0.6 MB, 1x1 */
   for (int i = 0; i < 6; i++) convt_case(&r, i);
   for (int i = 0; i < 8; i++) gemm_case(&r, i);
   for (int i = 0; i < 12; i++) pool_case(&r, i);
