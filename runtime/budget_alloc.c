@@ -18,7 +18,7 @@ static void* budget_alloc(void* ctx, size_t size) {
     b->exceeded = true;
     return NULL;
   }
-  void* p = malloc(size ? size : 1);
+  void* p = roof_alloc_large(size, 16); /* raw_data of big weights: huge pages, fewer faults */
   if (p == NULL) {
     b->nomem = true;
     return NULL;

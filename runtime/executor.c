@@ -16,10 +16,22 @@ static uint64_t now_ns(void) {
 static void* alloc_padded(uint64_t bytes) {
   /* 64-byte aligned with room for XNNPACK's over-read */
   size_t n = (size_t)((bytes + XNN_EXTRA_BYTES + 63) / 64 * 64);
-  void* p = aligned_alloc(64, n ? n : 64);
+  void* p = roof_alloc_large(n ? n : 64, 64);
   if (p) memset(p, 0, n ? n : 64);
   return p;
 }
+
+/* XNNPACK's allocations (packed weights above all) through roof_alloc_large. */
+static void* xnn_alloc(void* ctx, size_t n) { return (void)ctx, roof_alloc_large(n, 16); }
+static void* xnn_realloc(void* ctx, void* p, size_t n) { return (void)ctx, realloc(p, n); }
+static void xnn_free(void* ctx, void* p) { (void)ctx, free(p); }
+static void* xnn_aligned_alloc(void* ctx, size_t align, size_t n) {
+  return (void)ctx, roof_alloc_large(n, align < sizeof(void*) ? sizeof(void*) : align);
+}
+static const struct xnn_allocator kXnnAllocator = {
+    .allocate = xnn_alloc, .reallocate = xnn_realloc, .deallocate = xnn_free,
+    .aligned_allocate = xnn_aligned_alloc, .aligned_deallocate = xnn_free,
+};
 
 void roof_session_free(roof_session* s) {
   if (s == NULL) return;
@@ -148,7 +160,7 @@ roof_status roof_session_create(const roof_model* model, const roof_session_opti
   roof_session* s = calloc(1, sizeof(*s));
   if (s == NULL) return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory creating a session", g->path);
   s->model = model;
-  if (xnn_initialize(NULL) != xnn_status_success) {
+  if (xnn_initialize(&kXnnAllocator) != xnn_status_success) {
     st = roof_fail(err, ROOF_E_INTERNAL, "XNNPACK failed to initialize (unsupported CPU?)");
     goto cleanup;
   }

@@ -66,7 +66,7 @@ roof_status roof_read_file(const char* path, uint64_t max_bytes, const char* wha
   } else if ((uint64_t)sb.st_size > max_bytes || (uint64_t)sb.st_size > SIZE_MAX) {
     st = roof_fail(err, ROOF_E_DATA, "%s: file of %lld bytes exceeds the limit of %llu bytes", p,
                    (long long)sb.st_size, (unsigned long long)max_bytes);
-  } else if ((buf = malloc((size_t)sb.st_size)) == NULL) {
+  } else if ((buf = roof_alloc_large((size_t)sb.st_size, 16)) == NULL) {
     st = roof_fail(err, ROOF_E_NOMEM, "%s: cannot allocate %lld bytes", p, (long long)sb.st_size);
   } else if (read_all(fd, buf, (size_t)sb.st_size, &got) != ROOF_OK) {
     st = roof_fail(err, ROOF_E_NOINPUT, "%s: read failed after %zu of %lld bytes", p, got, (long long)sb.st_size);

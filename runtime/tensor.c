@@ -1,7 +1,10 @@
 /* Data types, checked arithmetic and strided views; see tensor.h. */
+#define _GNU_SOURCE /* posix_memalign, madvise(MADV_HUGEPAGE) */
 #include "tensor.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 size_t roof_dtype_size(int dtype) {
   switch (dtype) {
@@ -105,6 +108,15 @@ int roof_tensor_physical_dims(const roof_tensor* t, size_t* out) {
   }
   for (int i = 0; i < t->rank; i++) out[i] = (size_t)t->dims[i];
   return t->rank;
+}
+
+void* roof_alloc_large(size_t n, size_t align) {
+  enum { HUGE = 2 << 20 };
+  if (n >= HUGE && align < HUGE) align = HUGE;
+  void* p = NULL;
+  if (posix_memalign(&p, align, n ? n : 1) != 0) return NULL;
+  if (n >= HUGE) (void)madvise(p, n / HUGE * HUGE, MADV_HUGEPAGE); /* a hint: failure is harmless */
+  return p;
 }
 
 /* Copy plan over the axes that matter: size-1 axes dropped, the rest ordered by destination

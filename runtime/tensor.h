@@ -85,6 +85,12 @@ static inline bool roof_index_next(int64_t* idx, const int64_t* dims, int rank) 
   return false;
 }
 
+/* A buffer of n bytes aligned to `align` (a power of two >= sizeof(void*)), released with
+ * free(). Blocks of 2 MiB and more are 2 MiB aligned and their whole 2 MiB extents advised for
+ * transparent huge pages: filling 100 MB of fresh memory otherwise costs ~25k page faults
+ * (the model file, decoded weights, XNNPACK's packed weights, the arena). NULL on failure. */
+void* roof_alloc_large(size_t n, size_t align);
+
 /* Generic strided copy between views of equal dtype and logical dims (any layouts). */
 void roof_tensor_copy(const roof_tensor* src, roof_tensor* dst);
 
