@@ -384,14 +384,14 @@ static roof_status setup_convt(roof_kernel* k, roof_error* err) {
 
 const roof_op_desc roof_op_Conv = {
     .op_type = "Conv", .domain = "", .since_version = 1, .until_version = 1000,
-    .flags = ROOF_OPF_XNNPACK | ROOF_OPF_FUSED_ACT, .layout = ROOF_LR_NHWC, .params_size = sizeof(conv_params),
+    .flags = ROOF_OPF_XNNPACK | ROOF_OPF_FUSED_ACT | ROOF_OPF_PACKS_CONSTS, .layout = ROOF_LR_NHWC, .params_size = sizeof(conv_params),
     .parse = parse_conv, .infer = infer_conv, .cost = cost_conv, .describe = describe_conv,
     .create = create_conv, .setup = setup_conv, .run = run_conv, .destroy = destroy_conv, .ref = ref_conv,
 };
 
 const roof_op_desc roof_op_ConvTranspose = {
     .op_type = "ConvTranspose", .domain = "", .since_version = 1, .until_version = 1000,
-    .flags = ROOF_OPF_XNNPACK | ROOF_OPF_FUSED_ACT, .layout = ROOF_LR_NHWC, .params_size = sizeof(conv_params),
+    .flags = ROOF_OPF_XNNPACK | ROOF_OPF_FUSED_ACT | ROOF_OPF_PACKS_CONSTS, .layout = ROOF_LR_NHWC, .params_size = sizeof(conv_params),
     .parse = parse_conv, .infer = infer_convt, .cost = cost_convt, .describe = describe_conv,
     .create = create_convt, .setup = setup_convt, .destroy = roof_xnn_destroy, .ref = ref_convt,
 };

@@ -249,14 +249,14 @@ static roof_status setup_fc(roof_kernel* k, roof_error* err) {
 
 const roof_op_desc roof_op_Gemm = {
     .op_type = "Gemm", .domain = "", .since_version = 1, .until_version = 1000,
-    .flags = ROOF_OPF_XNNPACK | ROOF_OPF_FUSED_ACT, .layout = ROOF_LR_ANY, .params_size = sizeof(gemm_params),
+    .flags = ROOF_OPF_XNNPACK | ROOF_OPF_FUSED_ACT | ROOF_OPF_PACKS_CONSTS, .layout = ROOF_LR_ANY, .params_size = sizeof(gemm_params),
     .parse = parse_gemm, .infer = infer_gemm, .cost = cost_gemm, .describe = describe_gemm,
     .create = create_gemm, .setup = setup_fc, .destroy = roof_xnn_destroy, .ref = ref_gemm,
 };
 
 const roof_op_desc roof_op_MatMul = {
     .op_type = "MatMul", .domain = "", .since_version = 1, .until_version = 1000,
-    .flags = ROOF_OPF_XNNPACK | ROOF_OPF_FUSED_ACT, .layout = ROOF_LR_ANY, .params_size = sizeof(gemm_params),
+    .flags = ROOF_OPF_XNNPACK | ROOF_OPF_FUSED_ACT | ROOF_OPF_PACKS_CONSTS, .layout = ROOF_LR_ANY, .params_size = sizeof(gemm_params),
     .parse = parse_matmul, .infer = infer_matmul, .cost = cost_gemm, .describe = describe_gemm,
     .create = create_matmul, .setup = setup_fc, .destroy = roof_xnn_destroy, .ref = ref_matmul,
 };

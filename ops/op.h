@@ -42,6 +42,8 @@ enum {
   ROOF_OPF_NO_FOLD = 1u << 1,    /* never evaluate at load even with constant inputs */
   ROOF_OPF_XNNPACK = 1u << 2,    /* has an XNNPACK path (shown by `rooftop ops`) */
   ROOF_OPF_FUSED_ACT = 1u << 3,  /* params begin with a roof_act clamp (ops/fused_act.h) */
+  ROOF_OPF_PACKS_CONSTS = 1u << 5, /* a successful create copies every constant input but input 0
+                                     * (packed weights, bias); run never reads them */
   ROOF_OPF_INPLACE = 1u << 4,    /* output 0 may share the buffer of any input with its shape and
                                   * layout (elementwise: each element read before it is written) */
 };

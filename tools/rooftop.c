@@ -445,7 +445,8 @@ static roof_status open_session(const cli_opts* o, roof_model** m_out, roof_sess
   roof_prepare_options po = {.shapes = o->shapes, .num_shapes = (size_t)o->num_shapes, .fusion = o->fusion};
   st = roof_model_prepare(m, &po, err);
   if (st == ROOF_OK) {
-    roof_session_options so = {.threads = o->threads, .force_reference = o->reference};
+    /* one session per model here: the loaded weights can go once XNNPACK has packed them */
+    roof_session_options so = {.threads = o->threads, .force_reference = o->reference, .release_weights = 1};
     st = roof_session_create(m, &so, &s, err);
   }
   if (st != ROOF_OK) {

@@ -81,9 +81,14 @@ roof_status roof_model_prepare(roof_model* model, const roof_prepare_options* op
 typedef struct roof_session_options {
   uint32_t threads;    /* 0: online cores */
   int force_reference; /* 1: use reference kernels for every op (oracle runs) */
+  int release_weights; /* 1: free each initializer as soon as the kernels reading it have packed
+                        * their own copies (peak memory near one copy of the weights). The
+                        * model keeps shapes and costs but serves no further session. */
 } roof_session_options;
 
-roof_status roof_session_create(const roof_model* model, const roof_session_options* opts,
+/* Plans the arena, creates kernels. Fails with ROOF_E_USAGE on a model whose weights an
+ * earlier session released. The model must outlive the session. */
+roof_status roof_session_create(roof_model* model, const roof_session_options* opts,
                                 roof_session** session_out, roof_error* err);
 void roof_session_free(roof_session* session); /* accepts NULL */
 
