@@ -134,9 +134,9 @@ function writeMarkdown(file, rows, o, ortVersion) {
     `Ratio = median over rounds of rooftop / ORT (below 1: rooftop faster). RSS of ORT includes Node.js ` +
     `(${f(rows[0]?.node_rss_mb ?? 0, 0)} MB before ONNX Runtime loads).`,
     '',
-    '| model | threads | input | rooftop ms | ORT ms | ratio | peak RSS rooftop / ORT MB | load to first result rooftop / ORT ms | max rel diff |',
-    '|---|---:|---|---:|---:|---:|---:|---:|---:|',
-    ...rows.map(r => `| ${r.label} | ${r.threads} | ${r.shape} | ${f(r.rooftop_ms)} | ${f(r.ort_ms)} | ${f(r.ratio, 3)} | ` +
+    '| model | file MB | threads | input | rooftop ms | ORT ms | ratio | peak RSS rooftop / ORT MB | load to first result rooftop / ORT ms | max rel diff |',
+    '|---|---:|---:|---|---:|---:|---:|---:|---:|---:|',
+    ...rows.map(r => `| ${r.label} | ${f(r.model_mb, 1)} | ${r.threads} | ${r.shape} | ${f(r.rooftop_ms)} | ${f(r.ort_ms)} | ${f(r.ratio, 3)} | ` +
       `${f(r.rooftop_rss_mb, 0)} / ${f(r.ort_rss_mb, 0)} | ${f(r.rooftop_first_ms, 0)} / ${f(r.ort_first_ms, 0)} | ${r.max_rel_diff.toExponential(1)} |`),
   ];
   fs.writeFileSync(file, lines.join('\n') + '\n');
