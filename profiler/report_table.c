@@ -87,7 +87,7 @@ static void summary(FILE* f, const roof_profile* p) {
   }
   fprintf(f, "\n");
   if (p->has_hw) {
-    fprintf(f, "machine  %s, %u threads\n", p->hw.cpu, s->threads);
+    fprintf(f, "machine  %s, %u thread%s\n", p->hw.cpu, s->threads, s->threads == 1 ? "" : "s");
     fprintf(f, "roofs    %s: %.1f GFLOP/s; L1 %.0f, L2 %.0f, L3 %.0f, DRAM %.1f GB/s\n", p->hw.source, p->hw.peak_gflops,
             p->hw.read_gbs[0], p->hw.read_gbs[1], p->hw.read_gbs[2], p->hw.read_gbs[3]);
   }

@@ -90,7 +90,7 @@
     var items = [
       kv("model", (m.path || "?") + " (opset " + m.opset + ")"),
       kv("nodes", m.nodes_original + " original, " + m.nodes_executed + " executed (fusion " + (r.fusion || "?") + ")"),
-      kv("threads / CPUs", r.threads + " threads, CPUs " + (r.cpu_affinity || "?")),
+      kv("threads / CPUs", r.threads + (r.threads === 1 ? " thread" : " threads") + ", CPUs " + (r.cpu_affinity || "?")),
       kv("latency (plain runs)", fix(lat.median, 3) + " ms median; min " + fix(lat.min, 3) + ", p90 " + fix(lat.p90, 3) +
         ", max " + fix(lat.max, 3) + ", sd " + fix(lat.stddev, 3) + " over " + r.runs + " runs, " + r.warmup + " warm-up"),
       kv("work", big(m.flops) + "FLOP (" + big(m.macs) + " multiply-accumulates)"),
@@ -103,7 +103,7 @@
     ];
     if (hw) {
       var bw = hw.bandwidth_gbs || {};
-      items.splice(2, 0, kv("machine", hw.cpu + ", " + hw.threads + " threads"),
+      items.splice(2, 0, kv("machine", hw.cpu + ", " + hw.threads + (hw.threads === 1 ? " thread" : " threads")),
         kv("roofs (" + (hw.source === "spec" ? "spec file" : "measured") + ")", fix(hw.peak_gflops, 1) + " GFLOP/s; L1 " + fix(bw.l1, 0) +
           ", L2 " + fix(bw.l2, 0) + ", L3 " + fix(bw.l3, 0) + ", DRAM " + fix(bw.dram, 1) + " GB/s"));
     }
