@@ -1,4 +1,4 @@
-/* Profiling: two phases (plain runs for latency, instrumented runs for per-layer time),
+/* Profiling: plain runs for latency alternating with instrumented runs for per-layer time,
  * per-layer cost from the op descriptors, and the roofline per layer. */
 #define _GNU_SOURCE 1
 #include "profile.h"
@@ -138,28 +138,29 @@ roof_status roof_profile_run(roof_session* s, const roof_profile_options* opts, 
   if (!opts->timed) goto done;
   out.timer_resolution_ns = timer_resolution_ns();
   struct rusage ru0, ru1;
-  /* Phase 1: plain runs, the latency a user sees. */
+  /* Plain runs (the latency a user sees) and instrumented runs (a timestamp after every kernel)
+   * alternate, so that a busy neighbour or a clock change weighs on both alike and the
+   * overhead is their difference, not the drift between two phases. */
   st = warm_up(s, opts, "warm-up", out.warmup, NULL, err);
+  if (st == ROOF_OK) st = warm_up(s, opts, "instrumented warm-up", out.warmup, stamps, err);
+  double* plain = calloc(runs + 1, sizeof(double));
+  if (st == ROOF_OK && plain == NULL) st = roof_fail(err, ROOF_E_NOMEM, "out of memory for profile buffers (%zu runs)", runs);
   getrusage(RUSAGE_SELF, &ru0);
   for (size_t r = 0; r < runs && st == ROOF_OK; r++) {
-    progress(opts, "latency runs", r, runs);
+    progress(opts, "timed runs", r, runs);
     double t0 = now_ms();
     st = roof_session_run(s, NULL, err);
-    samples[r] = now_ms() - t0;
+    plain[r] = now_ms() - t0;
+    if (st == ROOF_OK) st = roof_session_run(s, stamps + r * n1, err);
   }
   getrusage(RUSAGE_SELF, &ru1);
-  progress(opts, "latency runs", runs, runs);
-  if (st != ROOF_OK) goto cleanup;
-  roof_stats_compute(samples, runs, scratch, &out.latency_ms);
-  out.minor_faults_per_run = (double)(ru1.ru_minflt - ru0.ru_minflt) / (double)runs;
-  /* Phase 2: a timestamp after every kernel. */
-  if (st == ROOF_OK) st = warm_up(s, opts, "instrumented warm-up", out.warmup, stamps, err);
-  for (size_t r = 0; r < runs && st == ROOF_OK; r++) {
-    progress(opts, "instrumented runs", r, runs);
-    st = roof_session_run(s, stamps + r * n1, err);
+  if (st == ROOF_OK) {
+    progress(opts, "timed runs", runs, runs);
+    roof_stats_compute(plain, runs, scratch, &out.latency_ms);
+    out.minor_faults_per_run = (double)(ru1.ru_minflt - ru0.ru_minflt) / (double)(2 * runs);
   }
+  free(plain);
   if (st != ROOF_OK) goto cleanup;
-  progress(opts, "instrumented runs", runs, runs);
   for (size_t r = 0; r < runs; r++) samples[r] = (double)(stamps[r * n1 + n1 - 1] - stamps[r * n1]) / 1e6;
   roof_stats_compute(samples, runs, scratch, &out.instrumented_ms);
   for (int i = 0; i < out.num_layers; i++) {

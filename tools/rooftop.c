@@ -513,7 +513,7 @@ static cli_progress progress_make(const cli_opts* o, const char* label) {
   return pr;
 }
 
-/* roof_profile_options.progress: "[#####...............] fused: latency runs 5/20" */
+/* roof_profile_options.progress: "[#####...............] fused: timed runs 5/20" */
 static void progress_show(void* ctx, const char* phase, int done, int total) {
   cli_progress* pr = ctx;
   if (!pr->on) return;

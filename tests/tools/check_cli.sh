@@ -33,7 +33,7 @@ widest=$(grep -v '^model ' "$work/p.txt" | LC_ALL=C.UTF-8 wc -L)
 if command -v script >/dev/null; then # a pseudo-terminal: the progress line must show, and not with --quiet
   tty_run() { script -qec "$1 2>&1 >/dev/null" /dev/null; }
   cmdline="'$rooftop' profile '$model' --runs 3 --warmup 1 --threads 1"
-  tty_run "$cmdline" | grep -q "latency runs" || fail "no progress line on a terminal"
+  tty_run "$cmdline" | grep -q "timed runs" || fail "no progress line on a terminal"
   tty_run "$cmdline --quiet" | grep -q "runs" && fail "--quiet still draws progress"
 fi
 echo "ok: per-command help, --html refusal, quiet stderr, 100-column table, HTML written"
