@@ -200,12 +200,12 @@ static roof_status check_outputs(roof_graph* g, roof_node* n, uint64_t max_bytes
 }
 
 roof_status roof_graph_infer(roof_graph* g, const roof_shape_binding* shapes, size_t num_shapes,
-                             roof_error* err) {
+                             uint64_t max_tensor_bytes, roof_error* err) {
   roof_status st = bind_inputs(g, shapes, num_shapes, err);
   if (st != ROOF_OK) return st;
   st = roof_graph_toposort(g, err);
   if (st != ROOF_OK) return st;
-  const uint64_t max_bytes = (uint64_t)4 << 30;
+  const uint64_t max_bytes = max_tensor_bytes ? max_tensor_bytes : (uint64_t)4 << 30;
   for (int oi = 0; oi < g->num_order; oi++) {
     roof_node* n = &g->nodes[g->order[oi]];
     for (int i = 0; i < n->num_inputs; i++) {
