@@ -247,7 +247,7 @@ const void* roof_session_output(const roof_session* s, size_t i) {
 /* Deadline check between kernels: only when a timeout was asked for (one clock read each). */
 static roof_status check_deadline(roof_session* s, size_t next_step, roof_error* err) {
   if (s->timeout_ns == 0 || now_ns() <= s->deadline_ns) return ROOF_OK;
-  char pb[ROOF_NAME_BUF * 2], nb[ROOF_NAME_BUF];
+  char pb[ROOF_NAME_BUF * 2], nb[ROOF_NAME_BUF], ob[ROOF_NAME_BUF];
   const roof_graph* g = s->model->g;
   if (next_step >= (size_t)s->num_steps) {
     return roof_fail(err, ROOF_E_TIMEOUT, "%s: run time limit of %.6g s reached (--timeout) by the end of the run",
@@ -255,7 +255,7 @@ static roof_status check_deadline(roof_session* s, size_t next_step, roof_error*
   }
   const roof_node* n = &g->nodes[s->steps[next_step].node];
   return roof_fail(err, ROOF_E_TIMEOUT, "%s: node '%s' (%s): run time limit of %.6g s reached (--timeout); stopped before step %zu of %d",
-                   ROOF_SAFE(g->path, pb), ROOF_SAFE(n->name, nb), n->op_type, s->timeout_s, next_step,
+                   ROOF_SAFE(g->path, pb), ROOF_SAFE(n->name, nb), ROOF_SAFE(n->op_type, ob), s->timeout_s, next_step,
                    s->num_steps);
 }
 

@@ -97,7 +97,7 @@ static const char kHelp[] =
     "  --seed N            seed for random inputs (default 42)\n"
     "  --reference         use the reference kernels for every op (slow; an oracle)\n"
     "\n"
-    "limits (untrusted models; each takes a positive integer, a refusal exits 65):\n"
+    "limits (untrusted models; positive integers; a model over a limit exits 65, over --max-rank 69):\n"
     "  --max-file-bytes N        model file size (default 2147483647 = 2 GiB - 1)\n"
     "  --max-nesting-depth N     protobuf message nesting (default 100)\n"
     "  --decode-budget-factor N  decoder may allocate N x file size + 64 MiB (default 8)\n"
@@ -138,9 +138,7 @@ static bool parse_u64(const char* s, uint64_t max, uint64_t* out) {
 
 /* Seconds as a positive decimal number (e.g. 0.001 or 30), at most a year. */
 static bool parse_seconds(const char* s, double* out) {
-  if (s == NULL || *s < '0' || *s > '9') {
-    if (s == NULL || *s != '.') return false;
-  }
+  if (s == NULL || !((*s >= '0' && *s <= '9') || *s == '.')) return false; /* no sign, space, inf, nan */
   char* end;
   errno = 0;
   double v = strtod(s, &end);
