@@ -150,7 +150,19 @@ roof_status roof_xnn_check(enum xnn_status s, const roof_kernel* k, const char* 
   return roof_node_fail(err, st, k->g, k->node, "XNNPACK %s failed with status %d", what, (int)s);
 }
 
+bool roof_kernel_outputs_empty(const roof_kernel* k) {
+  bool any = false;
+  for (int i = 0; i < k->num_out; i++) {
+    uint64_t n = 1;
+    if (roof_out(k->g, k->node, i) == NULL) continue;
+    if (!roof_dims_count(k->out[i].dims, k->out[i].rank, &n) || n != 0) return false;
+    any = true;
+  }
+  return any;
+}
+
 roof_status roof_kernel_run(roof_kernel* k, roof_error* err) {
+  if (roof_kernel_outputs_empty(k)) return ROOF_OK; /* nothing to write; kernels assume >= 1 element */
   if (k->use_ref) return k->desc->ref(k, err);
   roof_status st = k->desc->run ? k->desc->run(k) : roof_xnn_run(k);
   if (st != ROOF_OK) return roof_node_fail(err, st, k->g, k->node, "kernel run failed");

@@ -238,10 +238,11 @@ static roof_status slice_inputs(roof_graph* g, roof_node* n, int64_t* starts, in
     if ((st = roof_attr_get_ints(g, n, "starts", &s, &ns, err)) != ROOF_OK) return st;
     if ((st = roof_attr_get_ints(g, n, "ends", &e, &ne, err)) != ROOF_OK) return st;
     if ((st = roof_attr_get_ints(g, n, "axes", &a, &na, err)) != ROOF_OK) return st;
+    if (s == NULL || e == NULL) return roof_node_fail(err, ROOF_E_DATA, g, n, "attributes 'starts' and 'ends' are required");
     if (ns > ROOF_MAX_RANK || ne != ns || (a && na != ns)) return roof_node_fail(err, ROOF_E_DATA, g, n, "starts/ends/axes lengths differ");
-    memcpy(starts, s, ns * sizeof(int64_t));
-    memcpy(ends, e, ne * sizeof(int64_t));
-    if (a) memcpy(axes, a, na * sizeof(int64_t));
+    if (ns) memcpy(starts, s, ns * sizeof(int64_t));
+    if (ne) memcpy(ends, e, ne * sizeof(int64_t));
+    if (a && na) memcpy(axes, a, na * sizeof(int64_t));
   } else {
     if ((st = roof_const_ints(g, n, 1, starts, ROOF_MAX_RANK, &ns, err)) != ROOF_OK) return st;
     if ((st = roof_const_ints(g, n, 2, ends, ROOF_MAX_RANK, &ne, err)) != ROOF_OK) return st;

@@ -102,8 +102,11 @@ const roof_op_desc* roof_op_find(const char* domain, const char* op_type, int64_
 /* True if the op type is known at some opset (for "unsupported opset" vs "unknown op"). */
 bool roof_op_known(const char* domain, const char* op_type);
 
-/* Dispatch helpers used by the executor and the tests. */
+/* Dispatch helpers used by the executor and the tests. roof_kernel_run does nothing (ROOF_OK)
+ * when every output the node has holds zero elements: kernels may assume at least one. */
 roof_status roof_kernel_run(roof_kernel* k, roof_error* err);
+/* True when the kernel has at least one output and every one present holds zero elements. */
+bool roof_kernel_outputs_empty(const roof_kernel* k);
 
 /* Common default for run: xnn_run_operator(k->xop[0], k->pool). */
 roof_status roof_xnn_run(roof_kernel* k);

@@ -221,6 +221,12 @@ roof_status roof_session_create(roof_model* model, const roof_session_options* o
   roof_session* s = calloc(1, sizeof(*s));
   if (s == NULL) return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory creating a session", g->path);
   s->model = model;
+  if (!(opts->timeout_s >= 0.0 && opts->timeout_s <= 1e9)) { /* NaN fails too */
+    st = roof_fail(err, ROOF_E_USAGE, "roof_session_create: timeout_s must lie in [0, 1e9] seconds");
+    goto cleanup;
+  }
+  s->timeout_s = opts->timeout_s;
+  s->timeout_ns = opts->timeout_s > 0.0 ? (uint64_t)(opts->timeout_s * 1e9) + 1 : 0;
   if (xnn_initialize(&kXnnAllocator) != xnn_status_success) {
     st = roof_fail(err, ROOF_E_INTERNAL, "XNNPACK failed to initialize (unsupported CPU?)");
     goto cleanup;
@@ -312,15 +318,34 @@ const void* roof_session_output(const roof_session* s, size_t i) {
   return s->value_ptr[s->model->g->outputs[i]];
 }
 
+/* Deadline check between kernels: only when a timeout was asked for (one clock read each). */
+static roof_status check_deadline(roof_session* s, size_t next_step, roof_error* err) {
+  if (s->timeout_ns == 0 || now_ns() <= s->deadline_ns) return ROOF_OK;
+  char pb[ROOF_NAME_BUF * 2], nb[ROOF_NAME_BUF], ob[ROOF_NAME_BUF];
+  const roof_graph* g = s->model->g;
+  if (next_step >= (size_t)s->num_steps) {
+    return roof_fail(err, ROOF_E_TIMEOUT, "%s: run time limit of %.6g s reached (--timeout) by the end of the run",
+                     ROOF_SAFE(g->path, pb), s->timeout_s);
+  }
+  const roof_node* n = &g->nodes[s->steps[next_step].node];
+  return roof_fail(err, ROOF_E_TIMEOUT, "%s: node '%s' (%s): run time limit of %.6g s reached (--timeout); stopped before step %zu of %d",
+                   ROOF_SAFE(g->path, pb), ROOF_SAFE(n->name, nb), ROOF_SAFE(n->op_type, ob), s->timeout_s, next_step,
+                   s->num_steps);
+}
+
 roof_status roof_session_run(roof_session* s, uint64_t* stamps, roof_error* err) {
-  if (stamps) stamps[0] = now_ns();
+  uint64_t t0 = now_ns();
+  if (stamps) stamps[0] = t0;
+  if (s->timeout_ns && s->deadline_ns == 0) s->deadline_ns = t0 + s->timeout_ns;
   for (int i = 0; i < s->num_steps; i++) {
+    roof_status st = check_deadline(s, (size_t)i, err);
+    if (st != ROOF_OK) return st;
     roof_kernel* k = &s->steps[i].k;
     if (!(k->desc->flags & ROOF_OPF_ALIAS)) {
-      roof_status st = roof_kernel_run(k, err);
+      st = roof_kernel_run(k, err);
       if (st != ROOF_OK) return st;
     }
     if (stamps) stamps[i + 1] = now_ns();
   }
-  return ROOF_OK;
+  return check_deadline(s, (size_t)s->num_steps, err);
 }

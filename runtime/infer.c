@@ -175,7 +175,7 @@ static roof_status evaluate(roof_graph* g, roof_node* n, roof_error* err) {
     }
     roof_tensor_init(&out[o], y->dtype, y->rank, y->dims, ROOF_LAYOUT_PLAIN, bufs[o]);
   }
-  st = n->op->ref(&k, err);
+  st = roof_kernel_outputs_empty(&k) ? ROOF_OK : n->op->ref(&k, err); /* empty: nothing to compute */
   if (st != ROOF_OK) goto cleanup;
   for (int o = 0; o < n->num_outputs; o++) {
     roof_value* y = roof_out(g, n, o);
@@ -218,12 +218,12 @@ static roof_status check_outputs(roof_graph* g, roof_node* n, uint64_t max_bytes
 }
 
 roof_status roof_graph_infer(roof_graph* g, const roof_shape_binding* shapes, size_t num_shapes,
-                             roof_error* err) {
+                             uint64_t max_tensor_bytes, roof_error* err) {
   roof_status st = bind_inputs(g, shapes, num_shapes, err);
   if (st != ROOF_OK) return st;
   st = roof_graph_toposort(g, err);
   if (st != ROOF_OK) return st;
-  const uint64_t max_bytes = (uint64_t)4 << 30;
+  const uint64_t max_bytes = max_tensor_bytes ? max_tensor_bytes : (uint64_t)4 << 30;
   for (int oi = 0; oi < g->num_order; oi++) {
     roof_node* n = &g->nodes[g->order[oi]];
     for (int i = 0; i < n->num_inputs; i++) {
@@ -233,6 +233,9 @@ roof_status roof_graph_infer(roof_graph* g, const roof_shape_binding* shapes, si
         return roof_node_fail(err, ROOF_E_DATA, g, n, "tensor '%s': input %d has no known shape",
                               ROOF_SAFE(v->name, vb), i);
       }
+    }
+    if (roof_out(g, n, 0) == NULL) { /* infer functions write output 0 unchecked */
+      return roof_node_fail(err, ROOF_E_DATA, g, n, "output 0 is missing (every supported op produces its first output)");
     }
     st = n->op->infer(g, n, err);
     if (st != ROOF_OK) return st;

@@ -29,6 +29,7 @@ void roof_load_options_resolve(const roof_load_options* in, roof_load_options* o
   if (!o.max_initializers) o.max_initializers = 1000000;
   if (!o.max_name_bytes) o.max_name_bytes = 4096;
   if (!o.max_tensor_bytes) o.max_tensor_bytes = (uint64_t)4 << 30;
+  if (!o.max_rank || o.max_rank > ROOF_MAX_RANK) o.max_rank = ROOF_MAX_RANK;
   *out = o;
 }
 
@@ -179,7 +180,8 @@ static roof_status add_initializer(load_ctx* c, Onnx__TensorProto* t, size_t i, 
   if (map_find(&c->names, t->name) >= 0) {
     return roof_fail(err, ROOF_E_DATA, "%s: tensor '%s': initializer is defined twice", c->path, ROOF_SAFE(t->name, nb));
   }
-  tensor_ctx tc = {.where = c->path, .dir = c->g->dir, .max_bytes = c->o->max_tensor_bytes, .owner = c->budget};
+  tensor_ctx tc = {.where = c->path, .dir = c->g->dir, .max_bytes = c->o->max_tensor_bytes, .max_rank = c->o->max_rank,
+                   .owner = c->budget};
   roof_value tmp;
   st = roof_decode_tensor_proto(t, &tc, &tmp, err);
   if (st != ROOF_OK) return st;
@@ -258,9 +260,9 @@ static roof_status input_type(load_ctx* c, const Onnx__ValueInfoProto* vi, roof_
                      v->dtype, roof_dtype_name(v->dtype));
   }
   if (tt->shape == NULL) return ROOF_OK; /* rank unknown: it must come from --shape */
-  if (tt->shape->n_dim > ROOF_MAX_RANK) {
-    return roof_fail(err, ROOF_E_UNSUPPORTED, "%s: tensor '%s': rank %zu exceeds the maximum of %d", c->path, name,
-                     tt->shape->n_dim, ROOF_MAX_RANK);
+  if (tt->shape->n_dim > c->o->max_rank) {
+    return roof_fail(err, ROOF_E_UNSUPPORTED, "%s: tensor '%s': rank %zu exceeds the maximum of %u", c->path, name,
+                     tt->shape->n_dim, c->o->max_rank);
   }
   v->rank = (int)tt->shape->n_dim;
   for (int d = 0; d < v->rank; d++) {
@@ -312,7 +314,7 @@ static roof_status attr_tensor(load_ctx* c, const roof_node* n, const Onnx__Attr
   if (a->t == NULL) return roof_fail(err, ROOF_E_DATA, "%s: no tensor given", where);
   out->t = calloc(1, sizeof(roof_value));
   if (out->t == NULL) return oom(c, err);
-  tensor_ctx tc = {.where = where, .dir = c->g->dir, .max_bytes = c->o->max_tensor_bytes};
+  tensor_ctx tc = {.where = where, .dir = c->g->dir, .max_bytes = c->o->max_tensor_bytes, .max_rank = c->o->max_rank};
   roof_status st = roof_decode_tensor_proto(a->t, &tc, out->t, err);
   if (st != ROOF_OK) {
     free(out->t);
@@ -563,36 +565,35 @@ static roof_status build_graph(load_ctx* c, const Onnx__ModelProto* mp, roof_err
   return st;
 }
 
-static roof_status new_graph(load_ctx* c, const char* path, roof_error* err) {
+/* `dir` NULL: the graph has no directory and external data is refused. */
+static roof_status new_graph(load_ctx* c, const char* path, const char* dir, roof_error* err) {
   c->g = roof_graph_new();
   if (c->g == NULL || (c->g->path = strdup(path)) == NULL) return oom(c, err);
-  char* tmp = strdup(path);
+  if (dir == NULL) return ROOF_OK;
+  char* tmp = strdup(dir);
   if (tmp == NULL) return oom(c, err);
   c->g->dir = strdup(dirname(tmp));
   free(tmp);
   return c->g->dir ? ROOF_OK : oom(c, err);
 }
 
-roof_status roof_load_graph(const char* path, const roof_load_options* opts, roof_graph** out, roof_error* err) {
-  if (path == NULL || out == NULL) return roof_fail(err, ROOF_E_USAGE, "roof_load_graph: NULL argument");
-  roof_load_options o;
-  roof_load_options_resolve(opts, &o);
+/* Decode + build + validate. `owned` (NULL, or `data` itself when the caller hands it over) is
+ * freed right after decoding: protobuf-c copied what it keeps, so the peak stays near one file. */
+static roof_status load_from_bytes(const uint8_t* data, size_t len, uint8_t* owned, const char* path, const char* dir,
+                                   const roof_load_options* o, roof_graph** out, roof_error* err) {
   load_ctx c = {0};
-  c.o = &o;
+  c.o = o;
   ROOF_SAFE(path, c.path);
-  uint8_t* data = NULL;
-  size_t len = 0;
   ProtobufCMessage* msg = NULL;
   roof_budget budget;
-  roof_status st = roof_read_file(path, o.max_file_bytes, "an ONNX model", &data, &len, err);
-  if (st == ROOF_OK) st = roof_pb_unpack(&onnx__model_proto__descriptor, data, len, &o, c.path, &budget, &msg, err);
-  free(data); /* protobuf-c copied what it keeps */
-  if (st == ROOF_OK) st = new_graph(&c, path, err);
+  roof_status st = len == 0 ? roof_fail(err, ROOF_E_DATA, "%s: empty: not an ONNX model", c.path) : ROOF_OK;
+  if (st == ROOF_OK) st = roof_pb_unpack(&onnx__model_proto__descriptor, data, len, o, c.path, &budget, &msg, err);
+  free(owned);
+  if (st == ROOF_OK) st = new_graph(&c, path, dir, err);
   c.pb_alloc = &budget.allocator;
   c.budget = &budget;
   if (st == ROOF_OK) st = build_graph(&c, (const Onnx__ModelProto*)msg, err);
   if (msg) protobuf_c_message_free_unpacked(msg, &budget.allocator);
-  msg = NULL;
   if (st == ROOF_OK) st = roof_graph_toposort(c.g, err); /* a cycle is invalid data (65) */
   if (st == ROOF_OK) st = roof_graph_bind_ops(c.g, err);  /* descriptors + attribute parsing */
   if (st == ROOF_OK) {
@@ -602,4 +603,30 @@ roof_status roof_load_graph(const char* path, const roof_load_options* opts, roo
   free(c.names.slots);
   roof_graph_free(c.g);
   return st;
+}
+
+roof_status roof_load_graph(const char* path, const roof_load_options* opts, roof_graph** out, roof_error* err) {
+  if (path == NULL || out == NULL) return roof_fail(err, ROOF_E_USAGE, "roof_load_graph: NULL argument");
+  roof_load_options o;
+  roof_load_options_resolve(opts, &o);
+  uint8_t* data = NULL;
+  size_t len = 0;
+  roof_status st = roof_read_file(path, o.max_file_bytes, "an ONNX model", &data, &len, err);
+  if (st != ROOF_OK) return st;
+  return load_from_bytes(data, len, data, path, path, &o, out, err);
+}
+
+roof_status roof_load_graph_mem(const void* data, size_t len, const char* name, const roof_load_options* opts,
+                                roof_graph** out, roof_error* err) {
+  if ((data == NULL && len > 0) || name == NULL || out == NULL) {
+    return roof_fail(err, ROOF_E_USAGE, "roof_load_graph_mem: NULL argument");
+  }
+  roof_load_options o;
+  roof_load_options_resolve(opts, &o);
+  char pb[ROOF_PATH_BUF];
+  if ((uint64_t)len > o.max_file_bytes) {
+    return roof_fail(err, ROOF_E_DATA, "%s: model of %zu bytes exceeds the limit of %llu bytes", ROOF_SAFE(name, pb), len,
+                     (unsigned long long)o.max_file_bytes);
+  }
+  return load_from_bytes(data, len, NULL, name, NULL, &o, out, err);
 }

@@ -20,6 +20,11 @@ void roof_load_options_resolve(const roof_load_options* in, roof_load_options* o
 roof_status roof_load_graph(const char* path, const roof_load_options* opts, roof_graph** out,
                             roof_error* err);
 
+/* The same from bytes in memory (fuzzing, embedding): `name` stands for the file in messages
+ * and g->path; the graph has no directory, so external data is refused. */
+roof_status roof_load_graph_mem(const void* data, size_t len, const char* name, const roof_load_options* opts,
+                                roof_graph** out, roof_error* err);
+
 /* Decodes a serialized onnx.TensorProto (from memory) into `v`: dtype, rank, dims, data
  * (malloc'ed, owned by v), nbytes, name (strdup or NULL). `what` names the source in messages. */
 roof_status roof_tensor_decode(const void* bytes, size_t len, const char* what,

@@ -32,6 +32,7 @@ typedef struct tensor_ctx {
   const char* where;   /* message prefix, already sanitized: "FILE" or "FILE: node 'N' (OP)" */
   const char* dir;     /* model directory for external data; NULL forbids external data */
   uint64_t max_bytes;  /* single tensor limit */
+  uint32_t max_rank;   /* 1..ROOF_MAX_RANK; 0 is read as ROOF_MAX_RANK */
   roof_budget* owner;  /* the decode's allocator: when set, raw_data buffers are taken over (no
                         * copy) and the TensorProto's field is emptied; NULL: copied */
 } tensor_ctx;

@@ -17,6 +17,7 @@ const char* roof_status_name(roof_status s) {
     case ROOF_E_NOMEM: return "out of memory";
     case ROOF_E_CANTCREAT: return "cannot create output";
     case ROOF_E_IO: return "write error";
+    case ROOF_E_TIMEOUT: return "time limit reached";
   }
   return "unknown status";
 }
@@ -96,7 +97,7 @@ roof_status roof_model_prepare(roof_model* m, const roof_prepare_options* opts, 
   roof_status st = roof_graph_bind_ops(g, err);
   if (st == ROOF_OK) st = init_provenance(g, err);
   if (st != ROOF_OK) return st;
-  st = roof_graph_infer(g, opts->shapes, opts->num_shapes, err);
+  st = roof_graph_infer(g, opts->shapes, opts->num_shapes, m->load.max_tensor_bytes, err);
   if (st != ROOF_OK) return st;
   st = fold_known(g, err);
   if (st != ROOF_OK) return st;

@@ -21,9 +21,11 @@ roof_status roof_model_from_graph(roof_graph* g, roof_model** out, roof_error* e
 roof_status roof_graph_bind_ops(roof_graph* g, roof_error* err);
 
 /* Shape inference in topological order, evaluating nodes whose inputs are all known when the
- * result is small (shape arithmetic), binding dynamic graph-input dims from `shapes`. */
+ * result is small (shape arithmetic), binding dynamic graph-input dims from `shapes`. Every
+ * inferred tensor larger than `max_tensor_bytes` (0: 4 GiB) is refused (65) before any
+ * allocation for it. */
 roof_status roof_graph_infer(roof_graph* g, const roof_shape_binding* shapes, size_t num_shapes,
-                             roof_error* err);
+                             uint64_t max_tensor_bytes, roof_error* err);
 
 /* Chooses NHWC/plain for every executed value and inserts LayoutConvert nodes. */
 roof_status roof_graph_layout(roof_graph* g, roof_error* err);
@@ -46,6 +48,9 @@ struct roof_session {
   void** value_ptr;          /* per graph value: bound data pointer (arena, const, or NULL) */
   int num_values;
   roof_tensor* views;        /* storage for all kernel in/out views */
+  double timeout_s;          /* as asked for (messages) */
+  uint64_t timeout_ns;       /* 0: no run-time limit */
+  uint64_t deadline_ns;      /* CLOCK_MONOTONIC; set when the first run starts (timeout_ns > 0) */
 };
 
 /* Planner: assigns arena offsets (largest-first, best gap) honouring aliases. */

@@ -27,9 +27,10 @@ static roof_status check_dtype(const Onnx__TensorProto* t, const tensor_ctx* c, 
 static roof_status tensor_dims(const Onnx__TensorProto* t, const tensor_ctx* c, roof_value* v, uint64_t* count,
                                roof_error* err) {
   char nb[ROOF_NAME_BUF];
-  if (t->n_dims > ROOF_MAX_RANK) {
-    return roof_fail(err, ROOF_E_UNSUPPORTED, "%s: tensor '%s': rank %zu exceeds the maximum of %d", c->where,
-                     ROOF_SAFE(tname(t), nb), t->n_dims, ROOF_MAX_RANK);
+  uint32_t max_rank = c->max_rank && c->max_rank < ROOF_MAX_RANK ? c->max_rank : ROOF_MAX_RANK;
+  if (t->n_dims > max_rank) {
+    return roof_fail(err, ROOF_E_UNSUPPORTED, "%s: tensor '%s': rank %zu exceeds the maximum of %u", c->where,
+                     ROOF_SAFE(tname(t), nb), t->n_dims, max_rank);
   }
   uint64_t n = 1;
   for (size_t d = 0; d < t->n_dims; d++) {
@@ -176,7 +177,7 @@ roof_status roof_tensor_decode(const void* bytes, size_t len, const char* what, 
   ProtobufCMessage* msg = NULL;
   roof_status st = roof_pb_unpack(&onnx__tensor_proto__descriptor, bytes, len, &o, where, &budget, &msg, err);
   if (st != ROOF_OK) return st;
-  tensor_ctx c = {.where = where, .dir = NULL, .max_bytes = o.max_tensor_bytes, .owner = &budget};
+  tensor_ctx c = {.where = where, .dir = NULL, .max_bytes = o.max_tensor_bytes, .max_rank = o.max_rank, .owner = &budget};
   st = roof_decode_tensor_proto((Onnx__TensorProto*)msg, &c, v, err);
   protobuf_c_message_free_unpacked(msg, &budget.allocator);
   return st;

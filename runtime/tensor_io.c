@@ -130,6 +130,16 @@ static roof_status read_npy(const char* p, const uint8_t* b, size_t len, roof_va
   return ROOF_OK;
 }
 
+roof_status roof_tensor_bytes_read(const void* bytes, size_t len, const char* what, const roof_load_options* opts,
+                                   roof_value* v, roof_error* err) {
+  char pb[ROOF_PATH_BUF];
+  const uint8_t* data = bytes;
+  if (what == NULL) what = "tensor";
+  if (data == NULL && len > 0) return roof_fail(err, ROOF_E_USAGE, "roof_tensor_bytes_read: NULL data");
+  if (len >= 6 && memcmp(data, "\x93NUMPY", 6) == 0) return read_npy(ROOF_SAFE(what, pb), data, len, v, err);
+  return roof_tensor_decode(data, len, what, opts, v, err);
+}
+
 roof_status roof_tensor_file_read(const char* path, roof_value* v, roof_error* err) {
   uint8_t* data = NULL;
   size_t len = 0;
@@ -137,9 +147,7 @@ roof_status roof_tensor_file_read(const char* path, roof_value* v, roof_error* e
   roof_load_options_resolve(NULL, &o);
   roof_status st = roof_read_file(path, o.max_file_bytes, "a tensor file", &data, &len, err);
   if (st != ROOF_OK) return st;
-  char pb[ROOF_PATH_BUF];
-  if (len >= 6 && memcmp(data, "\x93NUMPY", 6) == 0) st = read_npy(ROOF_SAFE(path, pb), data, len, v, err);
-  else st = roof_tensor_decode(data, len, path, &o, v, err);
+  st = roof_tensor_bytes_read(data, len, path, &o, v, err);
   free(data);
   return st;
 }

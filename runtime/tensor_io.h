@@ -10,6 +10,11 @@
  * Errors name the file and the rule (66 cannot open, 65 malformed). */
 roof_status roof_tensor_file_read(const char* path, roof_value* v, roof_error* err);
 
+/* The same from bytes in memory; `what` names the source in messages; `opts` NULL: defaults
+ * (single-tensor bytes, rank, nesting and decode budget apply to TensorProto input). */
+roof_status roof_tensor_bytes_read(const void* bytes, size_t len, const char* what, const roof_load_options* opts,
+                                   roof_value* v, roof_error* err);
+
 /* Writes a TensorProto with raw_data (little-endian) to path (73 cannot create, 74 write). */
 roof_status roof_tensor_file_write(const char* path, const char* name, int dtype, int rank,
                                    const int64_t* dims, const void* data, roof_error* err);

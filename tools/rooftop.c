@@ -61,6 +61,9 @@ typedef struct cli_opts {
   int top;
   roof_sort sort;
   const char* pin;
+  roof_load_options limits;  /* zero fields: the library's defaults */
+  uint64_t max_arena_bytes;  /* 0: default */
+  double timeout_s;          /* 0: none */
   bool no_model;  /* probe takes no MODEL */
   bool allow_two; /* compare takes A.json B.json */
   bool quiet;     /* no progress indicator, no notes */
@@ -102,6 +105,19 @@ static const char kHelp[] =
     "  --reference         use the reference kernels for every op (slow; an oracle)\n"
     "  --quiet, -q         no progress indicator on stderr, no notes on stdout\n"
     "\n"
+    "limits (untrusted models; positive integers; a model over a limit exits 65, over --max-rank 69):\n"
+    "  --max-file-bytes N        model file size (default 2147483647 = 2 GiB - 1)\n"
+    "  --max-nesting-depth N     protobuf message nesting (default 100)\n"
+    "  --decode-budget-factor N  decoder may allocate N x file size + 64 MiB (default 8)\n"
+    "  --max-nodes N             nodes in the graph (default 1000000)\n"
+    "  --max-initializers N      initializers in the graph (default 1000000)\n"
+    "  --max-name-bytes N        any name (node, tensor, attribute, ...) (default 4096)\n"
+    "  --max-rank N              rank of initializers, constants and graph inputs, 1..6 (default 6)\n"
+    "  --max-tensor-bytes N      any single tensor in the file or planned (default 4294967296 = 4 GiB)\n"
+    "  --max-arena-bytes N       planned activation arena (default 17179869184 = 16 GiB)\n"
+    "  --timeout SECONDS         run time limit, checked between kernels, e.g. 0.5 (default none);\n"
+    "                            when reached the command stops cleanly and exits 75\n"
+    "\n"
     "run:     --output-dir DIR (default: no files written)\n"
     "profile: --runs N (default 20), --warmup N (default 3), --top N,\n"
     "         --sort order|time|headroom|efficiency, --hw FILE (roofs from a file instead of the probe),\n"
@@ -113,7 +129,7 @@ static const char kHelp[] =
     "\n"
     "exit codes: 0 ok, 64 usage, 65 invalid model or input data, 66 cannot open,\n"
     "            69 valid but unsupported, 70 internal error, 71 out of memory,\n"
-    "            73 cannot create output, 74 write error\n"
+    "            73 cannot create output, 74 write error, 75 time limit (--timeout) reached\n"
     "\n"
     "examples:\n"
     "  rooftop profile resnet18.onnx --threads 1 --html resnet18.html\n"
@@ -214,6 +230,66 @@ static bool parse_u64(const char* s, uint64_t max, uint64_t* out) {
   return true;
 }
 
+/* Seconds as a positive decimal number (e.g. 0.001 or 30), at most a year. */
+static bool parse_seconds(const char* s, double* out) {
+  if (s == NULL || !((*s >= '0' && *s <= '9') || *s == '.')) return false; /* no sign, space, inf, nan */
+  char* end;
+  errno = 0;
+  double v = strtod(s, &end);
+  if (errno || *end || !(v > 0.0) || v > 31536000.0) return false;
+  *out = v;
+  return true;
+}
+
+typedef struct limit_flag {
+  const char* name;
+  uint64_t min, max;
+} limit_flag;
+
+/* One table entry per library limit; the index is the case in set_limit(). */
+static const limit_flag kLimitFlags[] = {
+    {"--max-file-bytes", 1, UINT64_MAX},  {"--max-nesting-depth", 1, UINT32_MAX},
+    {"--decode-budget-factor", 1, 1024},  {"--max-nodes", 1, UINT32_MAX},
+    {"--max-initializers", 1, UINT32_MAX}, {"--max-name-bytes", 1, UINT32_MAX},
+    {"--max-rank", 1, 6},                 {"--max-tensor-bytes", 1, UINT64_MAX},
+    {"--max-arena-bytes", 1, UINT64_MAX},
+};
+
+static void set_limit(cli_opts* o, size_t which, uint64_t n) {
+  switch (which) {
+    case 0: o->limits.max_file_bytes = n; break;
+    case 1: o->limits.max_nesting_depth = (uint32_t)n; break;
+    case 2: o->limits.decode_budget_factor = (uint32_t)n; break;
+    case 3: o->limits.max_nodes = (uint32_t)n; break;
+    case 4: o->limits.max_initializers = (uint32_t)n; break;
+    case 5: o->limits.max_name_bytes = (uint32_t)n; break;
+    case 6: o->limits.max_rank = (uint32_t)n; break;
+    case 7: o->limits.max_tensor_bytes = n; break;
+    default: o->max_arena_bytes = n; break;
+  }
+}
+
+/* 1: `a` is a limit flag (handled, or a usage error in *rc); 0: not one. */
+static int parse_limit(cli_opts* o, const char* a, const char* v, int* rc) {
+  for (size_t i = 0; i < sizeof(kLimitFlags) / sizeof(kLimitFlags[0]); i++) {
+    const limit_flag* f = &kLimitFlags[i];
+    if (strcmp(a, f->name) != 0) continue;
+    uint64_t n;
+    if (v == NULL) {
+      *rc = usage_error("option %s needs a value", a);
+    } else if (!parse_u64(v, f->max, &n) || n < f->min) {
+      fprintf(stderr, "rooftop: %s expects an integer in %llu..%llu, got '%s' (see rooftop --help)\n", a,
+              (unsigned long long)f->min, (unsigned long long)f->max, v);
+      *rc = ROOF_E_USAGE;
+    } else {
+      set_limit(o, i, n);
+      *rc = 0;
+    }
+    return 1;
+  }
+  return 0;
+}
+
 static int parse_shape(cli_opts* o, const char* arg) {
   const char* eq = strrchr(arg, '=');
   if (eq == NULL || eq == arg || (size_t)(eq - arg) >= sizeof(o->shape_names[0])) {
@@ -249,6 +325,12 @@ static int parse_args(int argc, char** argv, int first, cli_opts* o) {
     const char* a = argv[i];
     const char* v = i + 1 < argc ? argv[i + 1] : NULL;
     uint64_t n;
+    int limit_rc = 0;
+    if (parse_limit(o, a, v, &limit_rc)) {
+      if (limit_rc) return limit_rc;
+      i++;
+      continue;
+    }
 #define NEED_VALUE() \
   if (v == NULL) return usage_error("option %s needs a value", a); \
   i++
@@ -317,6 +399,11 @@ static int parse_args(int argc, char** argv, int first, cli_opts* o) {
       o->html_out = v;
     } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
       o->quiet = true;
+    } else if (strcmp(a, "--timeout") == 0) {
+      NEED_VALUE();
+      if (!parse_seconds(v, &o->timeout_s)) {
+        return usage_error("--timeout expects seconds > 0 (at most 31536000), such as 0.5 or 30, got '%s'", v);
+      }
     } else if (strcmp(a, "--reference") == 0) {
       o->reference = 1;
     } else if (a[0] == '-' && a[1] != '\0') {
@@ -440,13 +527,15 @@ static roof_status open_session(const cli_opts* o, roof_model** m_out, roof_sess
   roof_model* m = NULL;
   roof_session* s = NULL;
   roof_status st = o->pin ? apply_pin(o->pin, err) : ROOF_OK;
-  if (st == ROOF_OK) st = roof_model_load(o->model, NULL, &m, err);
+  if (st == ROOF_OK) st = roof_model_load(o->model, &o->limits, &m, err);
   if (st != ROOF_OK) return st;
-  roof_prepare_options po = {.shapes = o->shapes, .num_shapes = (size_t)o->num_shapes, .fusion = o->fusion};
+  roof_prepare_options po = {.shapes = o->shapes, .num_shapes = (size_t)o->num_shapes, .fusion = o->fusion,
+                             .max_arena_bytes = o->max_arena_bytes};
   st = roof_model_prepare(m, &po, err);
   if (st == ROOF_OK) {
     /* one session per model here: the loaded weights can go once XNNPACK has packed them */
-    roof_session_options so = {.threads = o->threads, .force_reference = o->reference, .release_weights = 1};
+    roof_session_options so = {.threads = o->threads, .force_reference = o->reference, .release_weights = 1,
+                               .timeout_s = o->timeout_s};
     st = roof_session_create(m, &so, &s, err);
   }
   if (st != ROOF_OK) {

@@ -35,6 +35,7 @@ typedef enum roof_status {
   ROOF_E_NOMEM = 71,       /* allocation failed */
   ROOF_E_CANTCREAT = 73,   /* output file cannot be created */
   ROOF_E_IO = 74,          /* write error */
+  ROOF_E_TIMEOUT = 75,     /* run time limit reached (checked between kernels; EX_TEMPFAIL) */
 } roof_status;
 
 /* One-line diagnostic; always NUL-terminated; empty on success. */
@@ -56,6 +57,8 @@ typedef struct roof_load_options {
   uint32_t max_initializers;    /* default 1,000,000 */
   uint32_t max_name_bytes;      /* default 4096 */
   uint64_t max_tensor_bytes;    /* default 4 GiB, any single tensor (file or planned) */
+  uint32_t max_rank;            /* default 6 (ROOF_MAX_RANK, also the largest allowed value):
+                                   initializers, Constant tensors and graph inputs */
 } roof_load_options;
 
 roof_status roof_model_load(const char* path, const roof_load_options* opts, roof_model** model_out,
@@ -84,6 +87,8 @@ typedef struct roof_session_options {
   int release_weights; /* 1: free each initializer as soon as the kernels reading it have packed
                         * their own copies (peak memory near one copy of the weights). The
                         * model keeps shapes and costs but serves no further session. */
+  double timeout_s;    /* > 0: roof_session_run answers ROOF_E_TIMEOUT once this many seconds have
+                          passed since the session's first run started (0: no limit) */
 } roof_session_options;
 
 /* Plans the arena, creates kernels. Fails with ROOF_E_USAGE on a model whose weights an
@@ -115,7 +120,10 @@ const void* roof_session_output(const roof_session* s, size_t i);
 
 /* Runs every kernel once. When `stamps_ns` is non-NULL it must hold
  * roof_session_num_steps()+1 entries: stamps_ns[0] is taken before the first kernel and
- * stamps_ns[k+1] after kernel k (CLOCK_MONOTONIC, nanoseconds). No allocation happens here. */
+ * stamps_ns[k+1] after kernel k (CLOCK_MONOTONIC, nanoseconds). No allocation happens here.
+ * With a timeout (roof_session_options.timeout_s) the clock is read between kernels; past the
+ * deadline the run stops before the next kernel and answers ROOF_E_TIMEOUT (outputs are then
+ * incomplete; the session stays valid and can be freed). */
 size_t roof_session_num_steps(const roof_session* s);
 roof_status roof_session_run(roof_session* s, uint64_t* stamps_ns, roof_error* err);
 

@@ -256,6 +256,37 @@ def cli_cases(o):
         o.case(name, relu_model())
 
 
+# Flags that set a limit (rooftop --help); cases.txt gives each a value it must refuse.
+LIMIT_FLAGS = ("max_file_bytes", "max_nesting_depth", "decode_budget_factor", "max_nodes", "max_initializers",
+               "max_name_bytes", "max_rank", "max_tensor_bytes", "max_arena_bytes", "timeout")
+
+
+def sigmoid_chain(n=100, shape=(1, 64, 128, 128)):
+    """n Sigmoids in a row on a 4 MiB tensor: a few milliseconds of kernels, nothing to fuse."""
+    nodes = [helper.make_node("Sigmoid", [f"t{i}"], [f"t{i + 1}"], name=f"sig{i}") for i in range(n)]
+    return model(nodes, [vi("t0", list(shape))], [vi(f"t{n}", None)])
+
+
+def limit_cases(o):
+    """Models for the limit flags (the limit itself is set on the command line in cases.txt)."""
+    for name in ("limit_file_bytes", "limit_nesting_depth", "limit_name_bytes", "limit_tensor_bytes_planned"):
+        o.case(name, relu_model())
+    two = model([helper.make_node("Relu", ["x"], ["h"], name="relu0"), helper.make_node("Relu", ["h"], ["y"], name="relu1")],
+                [vi("x", [1, 4])], [vi("y", [1, 4])])
+    o.case("limit_nodes", two)
+    for name in ("limit_rank", "limit_tensor_bytes", "limit_arena", "control_limits"):
+        o.case(name, conv_model())
+    a = numpy_helper.from_array(np.ones([4], np.float32), "a")
+    b = numpy_helper.from_array(np.ones([4], np.float32), "b")
+    o.case("limit_initializers", model([helper.make_node("Add", ["x", "a"], ["h"], name="add0"),
+                                        helper.make_node("Add", ["h", "b"], ["y"], name="add1")],
+                                       [vi("x", [4])], [vi("y", None)], [a, b]))
+    o.case("limit_decode_budget", model_header() + ld(7, b"\x0a\x00" * 600_000))
+    o.case("limit_timeout", sigmoid_chain())
+    for flag in LIMIT_FLAGS:
+        o.case("bad_" + flag, relu_model())
+
+
 def npy_bytes(header, data=b""):
     """A .npy v1 file with the given header dict text (padded to 64 bytes like numpy does)."""
     text = header.encode("latin1")
@@ -324,7 +355,8 @@ def main():
         sys.exit(64)
     o = Out(sys.argv[1])
     os.makedirs(o.root, exist_ok=True)
-    for make in (file_cases, graph_cases, name_cases, initializer_cases, op_cases, external_cases, cli_cases):
+    for make in (file_cases, graph_cases, name_cases, initializer_cases, op_cases, external_cases, cli_cases,
+                 limit_cases):
         make(o)
     check("cases.txt", manifest_names("cases.txt"), o.names)
     tensors = tensor_cases(o)
