@@ -161,6 +161,15 @@ bool roof_kernel_outputs_empty(const roof_kernel* k) {
   return any;
 }
 
+bool roof_xnn_indirection_ok(const roof_kernel* k, int64_t n, int64_t oh, int64_t ow, int64_t kh, int64_t kw) {
+  uint64_t count = 1;
+  const int64_t f[6] = {n, oh, ow, kh, kw, (int64_t)sizeof(void*)};
+  for (int i = 0; i < 6; i++) {
+    if (f[i] < 0 || !roof_mul_u64(count, (uint64_t)f[i], &count)) return false;
+  }
+  return count <= k->max_scratch_bytes;
+}
+
 roof_status roof_kernel_run(roof_kernel* k, roof_error* err) {
   if (roof_kernel_outputs_empty(k)) return ROOF_OK; /* nothing to write; kernels assume >= 1 element */
   if (k->use_ref) return k->desc->ref(k, err);

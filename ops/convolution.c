@@ -285,6 +285,7 @@ static roof_status create_conv(roof_kernel* k, roof_error* err) {
     return ROOF_E_UNSUPPORTED;
   }
   int64_t O = w->dims[0], I = w->dims[1], KH = w->dims[2], KW = w->dims[3];
+  if (!roof_xnn_indirection_ok(k, y->dims[0], y->dims[2], y->dims[3], KH, KW)) return ROOF_E_UNSUPPORTED;
   const float* src = w->data;
   float* packed = NULL;
   /* XNNPACK takes [O][KH][KW][I]; ONNX gives [O][I][KH][KW]. The two coincide for 1x1 and
@@ -350,6 +351,8 @@ static roof_status create_convt(roof_kernel* k, roof_error* err) {
   const conv_params* p = k->params;
   const roof_tensor *x = &k->in[0], *w = &k->in[1], *y = &k->out[0];
   if (p->sp.nsp != 2 || !roof_tensor_is_nhwc(x) || !roof_tensor_is_nhwc(y) || !weights_const(k)) return ROOF_E_UNSUPPORTED;
+  /* deconvolution's indirection covers the input pixels times the kernel */
+  if (!roof_xnn_indirection_ok(k, x->dims[0], y->dims[2], y->dims[3], w->dims[2], w->dims[3])) return ROOF_E_UNSUPPORTED;
   for (int i = 0; i < 4; i++) {
     if (p->sp.pads[i] < 0) return ROOF_E_UNSUPPORTED;
   }

@@ -90,6 +90,8 @@ struct roof_kernel {
   xnn_operator_t xop[2];
   void* state;             /* op-owned (packed weights, scratch), freed by destroy */
   bool use_ref;            /* set when create answered unsupported or the user forced it */
+  uint64_t max_scratch_bytes; /* what create/setup may have XNNPACK allocate besides the outputs
+                               * (indirection buffers): the single-tensor limit */
   bool native;             /* set by create when the fast path is rooftop's own vectorized code
                             * (an op this XNNPACK lacks), not an XNNPACK operator */
 };
@@ -114,5 +116,9 @@ roof_status roof_xnn_run(roof_kernel* k);
 void roof_xnn_destroy(roof_kernel* k);
 /* XNNPACK status -> roof status with a message naming the call. */
 roof_status roof_xnn_check(enum xnn_status s, const roof_kernel* k, const char* what, roof_error* err);
+/* XNNPACK's indirection buffer for a windowed op (conv, pooling): N x OH x OW x KH x KW pointers
+ * at most (XNNPACK allocates it in setup, outside any arena). False when that exceeds
+ * k->max_scratch_bytes: the caller answers unsupported and the reference kernel runs instead. */
+bool roof_xnn_indirection_ok(const roof_kernel* k, int64_t n, int64_t oh, int64_t ow, int64_t kh, int64_t kw);
 
 #endif

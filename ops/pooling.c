@@ -158,6 +158,9 @@ static roof_status create_pool(roof_kernel* k, roof_error* err) {
   const pool_params* p = k->params;
   const roof_tensor *x = &k->in[0], *y = &k->out[0];
   if (p->sp.nsp != 2 || !roof_tensor_is_nhwc(x) || !roof_tensor_is_nhwc(y)) return ROOF_E_UNSUPPORTED;
+  if (!roof_xnn_indirection_ok(k, y->dims[0], y->dims[2], y->dims[3], p->sp.kernel[0], p->sp.kernel[1])) {
+    return ROOF_E_UNSUPPORTED;
+  }
   /* ceil mode: extend bottom/right padding so XNNPACK produces the extra row/column */
   uint32_t pad_b = (uint32_t)p->sp.pads[2], pad_r = (uint32_t)p->sp.pads[3];
   int64_t need_h = (y->dims[2] - 1) * p->sp.strides[0] + (p->sp.kernel[0] - 1) * p->sp.dilations[0] + 1;

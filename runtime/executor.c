@@ -167,6 +167,7 @@ static roof_status make_kernels_with(roof_session* s, roof_model* m, const roof_
     k->node = n;
     k->params = n->params;
     k->pool = s->pool;
+    k->max_scratch_bytes = m->load.max_tensor_bytes ? m->load.max_tensor_bytes : (uint64_t)4 << 30;
     k->in = vp;
     k->num_in = n->num_inputs;
     for (int i = 0; i < n->num_inputs; i++, vp++) {
