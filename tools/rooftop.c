@@ -370,7 +370,7 @@ static roof_status bind_inputs(roof_session* s, const cli_opts* o, roof_error* e
     roof_status st;
     if (file) {
       roof_value v = {0};
-      st = roof_tensor_file_read(file, &v, err);
+      st = roof_tensor_file_read_limited(file, &o->limits, &v, err);
       if (st != ROOF_OK) return st;
       bool same = v.dtype == info.dtype && v.rank == info.rank;
       for (int d = 0; same && d < v.rank; d++) same = v.dims[d] == info.dims[d];
