@@ -98,7 +98,7 @@ static const char kHelp[] =
     "  --reference         use the reference kernels for every op (slow; an oracle)\n"
     "\n"
     "limits (untrusted models; positive integers; a model over a limit exits 65, over --max-rank 69):\n"
-    "  --max-file-bytes N        model file size (default 2147483647 = 2 GiB - 1)\n"
+    "  --max-file-bytes N        model and --input file size (default 2147483647 = 2 GiB - 1)\n"
     "  --max-nesting-depth N     protobuf message nesting (default 100)\n"
     "  --decode-budget-factor N  decoder may allocate N x file size + 64 MiB (default 8)\n"
     "  --max-nodes N             nodes in the graph (default 1000000)\n"
