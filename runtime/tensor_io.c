@@ -130,26 +130,51 @@ static roof_status read_npy(const char* p, const uint8_t* b, size_t len, roof_va
   return ROOF_OK;
 }
 
+/* The limits a TensorProto gets inside roof_tensor_decode, applied to a decoded .npy array. */
+static roof_status npy_limits(const char* p, const roof_load_options* o, roof_value* v, roof_error* err) {
+  roof_status st = ROOF_OK;
+  if ((uint32_t)v->rank > o->max_rank) {
+    st = roof_fail(err, ROOF_E_UNSUPPORTED, "%s: .npy rank %d exceeds the maximum of %u", p, v->rank, o->max_rank);
+  } else if (v->nbytes > o->max_tensor_bytes) {
+    st = roof_fail(err, ROOF_E_DATA, "%s: .npy array of %zu bytes exceeds the single-tensor limit of %llu bytes", p,
+                   v->nbytes, (unsigned long long)o->max_tensor_bytes);
+  }
+  if (st != ROOF_OK) roof_value_release(v);
+  return st;
+}
+
 roof_status roof_tensor_bytes_read(const void* bytes, size_t len, const char* what, const roof_load_options* opts,
                                    roof_value* v, roof_error* err) {
   char pb[ROOF_PATH_BUF];
   const uint8_t* data = bytes;
   if (what == NULL) what = "tensor";
   if (data == NULL && len > 0) return roof_fail(err, ROOF_E_USAGE, "roof_tensor_bytes_read: NULL data");
-  if (len >= 6 && memcmp(data, "\x93NUMPY", 6) == 0) return read_npy(ROOF_SAFE(what, pb), data, len, v, err);
-  return roof_tensor_decode(data, len, what, opts, v, err);
+  if (!(len >= 6 && memcmp(data, "\x93NUMPY", 6) == 0)) return roof_tensor_decode(data, len, what, opts, v, err);
+  roof_load_options o;
+  roof_load_options_resolve(opts, &o);
+  roof_value out;
+  const char* p = ROOF_SAFE(what, pb);
+  roof_status st = read_npy(p, data, len, &out, err);
+  if (st == ROOF_OK) st = npy_limits(p, &o, &out, err);
+  if (st == ROOF_OK) *v = out;
+  return st;
 }
 
-roof_status roof_tensor_file_read(const char* path, roof_value* v, roof_error* err) {
+roof_status roof_tensor_file_read_limited(const char* path, const roof_load_options* opts, roof_value* v,
+                                          roof_error* err) {
   uint8_t* data = NULL;
   size_t len = 0;
   roof_load_options o;
-  roof_load_options_resolve(NULL, &o);
+  roof_load_options_resolve(opts, &o);
   roof_status st = roof_read_file(path, o.max_file_bytes, "a tensor file", &data, &len, err);
   if (st != ROOF_OK) return st;
   st = roof_tensor_bytes_read(data, len, path, &o, v, err);
   free(data);
   return st;
+}
+
+roof_status roof_tensor_file_read(const char* path, roof_value* v, roof_error* err) {
+  return roof_tensor_file_read_limited(path, NULL, v, err);
 }
 
 /* ---- writing: pack a TensorProto, write a temporary file beside the target, rename ---- */

@@ -10,8 +10,12 @@
  * Errors name the file and the rule (66 cannot open, 65 malformed). */
 roof_status roof_tensor_file_read(const char* path, roof_value* v, roof_error* err);
 
-/* The same from bytes in memory; `what` names the source in messages; `opts` NULL: defaults
- * (single-tensor bytes, rank, nesting and decode budget apply to TensorProto input). */
+/* The same with load limits (NULL: defaults): file bytes, single-tensor bytes and rank apply
+ * to both formats, nesting depth and decode budget to TensorProto files (rooftop --input). */
+roof_status roof_tensor_file_read_limited(const char* path, const roof_load_options* opts, roof_value* v,
+                                          roof_error* err);
+
+/* From bytes in memory; `what` names the source in messages; `opts` as above. */
 roof_status roof_tensor_bytes_read(const void* bytes, size_t len, const char* what, const roof_load_options* opts,
                                    roof_value* v, roof_error* err);
 

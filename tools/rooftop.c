@@ -106,7 +106,7 @@ static const char kHelp[] =
     "  --quiet, -q         no progress indicator on stderr, no notes on stdout\n"
     "\n"
     "limits (untrusted models; positive integers; a model over a limit exits 65, over --max-rank 69):\n"
-    "  --max-file-bytes N        model file size (default 2147483647 = 2 GiB - 1)\n"
+    "  --max-file-bytes N        model and --input file size (default 2147483647 = 2 GiB - 1)\n"
     "  --max-nesting-depth N     protobuf message nesting (default 100)\n"
     "  --decode-budget-factor N  decoder may allocate N x file size + 64 MiB (default 8)\n"
     "  --max-nodes N             nodes in the graph (default 1000000)\n"
@@ -469,7 +469,7 @@ static roof_status bind_inputs(roof_session* s, const cli_opts* o, roof_error* e
     roof_status st;
     if (file) {
       roof_value v = {0};
-      st = roof_tensor_file_read(file, &v, err);
+      st = roof_tensor_file_read_limited(file, &o->limits, &v, err);
       if (st != ROOF_OK) return st;
       bool same = v.dtype == info.dtype && v.rank == info.rank;
       for (int d = 0; same && d < v.rank; d++) same = v.dims[d] == info.dims[d];

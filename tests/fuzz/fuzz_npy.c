@@ -1,14 +1,16 @@
 /* Fuzz target: bytes -> .npy decode (`--input NAME=FILE.npy`). Inputs without the .npy magic
  * get it prepended, so the fuzzer spends its time inside the header and shape parsers.
- * Property: an accepted array's byte count matches its shape and dtype; bool data is 0/1. */
+ * Property: an accepted array's byte count matches its shape and dtype and stays under the
+ * single-tensor limit; bool data is 0/1. */
 #include "fuzz_common.h"
 #include "loader.h"
 #include "tensor_io.h"
 
 static const char kMagic[6] = "\x93NUMPY";
 
-static void check(const roof_value* v) {
+static void check(const roof_value* v, const roof_load_options* o) {
   uint64_t n = 0;
+  FUZZ_CHECK(v->nbytes <= o->max_tensor_bytes, "accepted array over the single-tensor limit");
   FUZZ_CHECK(v->rank >= 0 && v->rank <= 6, "accepted array rank outside 0..6");
   for (int d = 0; d < v->rank; d++) FUZZ_CHECK(v->dims[d] >= 0, "accepted array with a negative dim");
   FUZZ_CHECK(roof_dims_count(v->dims, v->rank, &n) && roof_mul_u64(n, roof_dtype_size(v->dtype), &n) && n == v->nbytes,
@@ -33,7 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   roof_error err;
   roof_load_options o = fuzz_limits();
   if (roof_tensor_bytes_read(buf, len, "fuzz.npy", &o, &v, &err) == ROOF_OK) {
-    check(&v);
+    check(&v, &o);
     roof_value_release(&v);
   }
   free(buf);

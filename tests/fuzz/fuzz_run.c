@@ -5,8 +5,12 @@
 #include "fuzz_common.h"
 #include "loader.h"
 #include "model.h"
+#include "op.h"
 
 enum { kMaxModelBytes = 64 << 10 };
+/* Work a run may take, by the cost model (flops, pooling windows included): the sanitizers
+ * make reference kernels ~10x slower, and one slow input costs thousands of fast ones. */
+static const uint64_t kMaxFlops = (uint64_t)16 << 20;
 
 static size_t bind_dynamic(const roof_graph* g, roof_shape_binding* b, size_t cap) {
   size_t n = 0;
@@ -21,6 +25,20 @@ static size_t bind_dynamic(const roof_graph* g, roof_shape_binding* b, size_t ca
     n++;
   }
   return n;
+}
+
+static bool cheap_enough(const roof_graph* g) {
+  uint64_t total = 0;
+  for (int oi = 0; oi < g->num_order; oi++) {
+    const roof_node* n = &g->nodes[g->order[oi]];
+    roof_cost c = {0};
+    if (n->removed || n->op == NULL || n->op->cost == NULL) continue;
+    n->op->cost(g, n, &c);
+    if (c.flops > kMaxFlops || c.bytes_read > 4 * kMaxFlops || c.bytes_written > 4 * kMaxFlops) return false;
+    total += c.flops + (c.bytes_read + c.bytes_written) / 4; /* copies cost per element too */
+    if (total > kMaxFlops) return false;
+  }
+  return true;
 }
 
 /* Small integers as every dtype holds them: valid indices for Gather and friends often. */
@@ -52,7 +70,8 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   roof_prepare_options po = {.shapes = shapes, .num_shapes = bind_dynamic(m->g, shapes, 16),
                              .max_arena_bytes = (uint64_t)4 << 20};
   roof_session_options so = {.threads = 1, .force_reference = size & 1, .timeout_s = 2.0};
-  if (roof_model_prepare(m, &po, &err) == ROOF_OK && roof_session_create(m, &so, &s, &err) == ROOF_OK) {
+  if (roof_model_prepare(m, &po, &err) == ROOF_OK && cheap_enough(m->g) &&
+      roof_session_create(m, &so, &s, &err) == ROOF_OK) {
     fill_inputs(s, size > 0 ? data[size / 2] : 0);
     roof_session_run(s, NULL, &err);
     roof_session_free(s);

@@ -7,6 +7,7 @@
 
 #include "graph.h"
 #include "hw.h"
+#include "model.h"
 #include "stats.h"
 
 static int failures;
@@ -175,6 +176,62 @@ static void test_hw_file(const char* dir) {
   CHECK(roof_hw_load("/nonexistent/hw.json", &hw, &err) == ROOF_E_NOINPUT, "missing file is 66");
 }
 
+/* x[1,64] -> Relu -> Sigmoid -> y, prepared; NULL on failure (reported). */
+static roof_model* tiny_model(const roof_prepare_options* po) {
+  roof_graph* g = roof_graph_new();
+  g->path = strdup("tiny.onnx");
+  g->opset = 13;
+  int64_t dims[2] = {1, 64};
+  int x = roof_graph_add_value(g, "x"), h = roof_graph_add_value(g, "h"), y = roof_graph_add_value(g, "y");
+  roof_value_set_shape(&g->values[x], ROOF_DT_FLOAT, 2, dims);
+  g->values[x].flags = ROOF_VAL_GRAPH_INPUT;
+  g->values[y].flags = ROOF_VAL_GRAPH_OUTPUT;
+  g->inputs = malloc(sizeof(int));
+  g->outputs = malloc(sizeof(int));
+  g->inputs[g->num_inputs++] = x;
+  g->outputs[g->num_outputs++] = y;
+  roof_graph_add_node(g, "r", "Relu", "", &x, 1, &h, 1);
+  roof_graph_add_node(g, "s", "Sigmoid", "", &h, 1, &y, 1);
+  g->num_original_nodes = g->num_nodes;
+  roof_model* m = NULL;
+  roof_error err = {{0}};
+  CHECK(roof_model_from_graph(g, &m, &err) == ROOF_OK, "%s", err.message);
+  if (m && roof_model_prepare(m, po, &err) != ROOF_OK) {
+    CHECK(0, "prepare: %s", err.message);
+    roof_model_free(m);
+    m = NULL;
+  }
+  return m;
+}
+
+/* Run-time limits of the session options: arena bytes, timeout (and its argument check). */
+static void test_session_limits(void) {
+  roof_error err = {{0}};
+  roof_session* s = NULL;
+  roof_prepare_options po = {.fusion = "none", .max_arena_bytes = 64};
+  roof_model* m = tiny_model(&po);
+  roof_session_options so = {.threads = 1};
+  CHECK(m && roof_session_create(m, &so, &s, &err) == ROOF_E_DATA && s == NULL && strstr(err.message, "planned arena of"),
+        "arena over the limit: %s", err.message);
+  roof_model_free(m);
+  po.max_arena_bytes = 0;
+  m = tiny_model(&po);
+  so.timeout_s = NAN;
+  CHECK(m && roof_session_create(m, &so, &s, &err) == ROOF_E_USAGE && s == NULL, "NaN timeout: %s", err.message);
+  so.timeout_s = 1e-9;
+  CHECK(m && roof_session_create(m, &so, &s, &err) == ROOF_OK, "%s", err.message);
+  CHECK(s && roof_session_run(s, NULL, &err) == ROOF_E_TIMEOUT && strstr(err.message, "run time limit of 1e-09 s"),
+        "1 ns timeout: %s", err.message);
+  CHECK(s && roof_session_run(s, NULL, &err) == ROOF_E_TIMEOUT, "a later run is past the deadline too");
+  roof_session_free(s);
+  s = NULL;
+  so.timeout_s = 3600;
+  CHECK(m && roof_session_create(m, &so, &s, &err) == ROOF_OK && roof_session_run(s, NULL, &err) == ROOF_OK,
+        "an hour is enough: %s", err.message);
+  roof_session_free(s);
+  roof_model_free(m);
+}
+
 int main(int argc, char** argv) {
   test_checked_math();
   test_sanitize();
@@ -183,6 +240,7 @@ int main(int argc, char** argv) {
   test_copy_random();
   test_stats();
   test_hw_file(argc > 1 ? argv[1] : "tools/hw");
+  test_session_limits();
   if (failures) {
     fprintf(stderr, "test_core: %d failures\n", failures);
     return 1;
