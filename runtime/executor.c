@@ -114,6 +114,20 @@ static roof_status release_plan_make(const roof_graph* g, release_plan* r, roof_
   return ROOF_OK;
 }
 
+/* Initializers no executed node reads (a BatchNorm's parameters after conv_bn, the unfolded
+ * weights it replaced) go before any kernel is built. */
+static void release_unread(roof_model* m, roof_session* s, const release_plan* r) {
+  for (int v = 0; v < m->g->num_values; v++) {
+    roof_value* val = &m->g->values[v];
+    if (r->uses[v] > 0 || r->keep[v] || !(val->flags & ROOF_VAL_CONST) || val->data == NULL) continue;
+    free(val->data);
+    val->data = NULL;
+    val->flags |= ROOF_VAL_RELEASED;
+    s->value_ptr[v] = NULL;
+    m->weights_released = true;
+  }
+}
+
 /* After node n's kernel exists: an initializer whose last reader this was, and that no reader
  * needs at run time, goes. Every kernel that read it has packed its own copy by now. */
 static void release_after(roof_model* m, roof_session* s, const roof_node* n, const roof_kernel* k, release_plan* r) {
@@ -138,6 +152,7 @@ static roof_status make_kernels(roof_session* s, roof_model* m, const roof_sessi
   const roof_graph* g = s->model->g;
   release_plan rel = {0};
   roof_status rs = o->release_weights ? release_plan_make(g, &rel, err) : ROOF_OK;
+  if (rs == ROOF_OK && o->release_weights) release_unread(m, s, &rel);
   if (rs == ROOF_OK) rs = make_kernels_with(s, m, o, o->release_weights ? &rel : NULL, err);
   free(rel.uses);
   free(rel.keep);
