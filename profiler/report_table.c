@@ -95,7 +95,7 @@ static void summary(FILE* f, const roof_profile* p) {
     fprintf(f, "latency  median %.3f ms (min %.3f, p90 %.3f, max %.3f, sd %.3f), %d runs, %d warm-up\n",
             p->latency_ms.median, p->latency_ms.min, p->latency_ms.p90, p->latency_ms.max, p->latency_ms.stddev,
             p->runs, p->warmup);
-    fprintf(f, "layers   sum of medians %.3f ms, instrumented %.3f ms (dispatch %.3f ms, overhead %.2f%%)\n",
+    fprintf(f, "layers   sum of medians %.3f ms, instrumented %.3f ms (spread %.3f ms, overhead %.2f%%)\n",
             p->layer_sum_ms, p->instrumented_ms.median, p->instrumented_ms.median - p->layer_sum_ms, p->overhead_pct);
     fprintf(f, "         %.3f ms in layers with no FLOP model; CPUs %s\n", p->unmodelled_ms, p->affinity);
     roof_energy e = roof_profile_energy(p);

@@ -98,7 +98,7 @@
       kv("params", big(m.params) + " (" + mib(m.weight_bytes) + ")"),
       kv("arena", mib(m.arena_bytes) + " (naive " + mib(m.activation_bytes_total) + ")"),
       kv("peak RSS", mib(r.peak_rss_bytes) + "; " + fix(r.minor_faults_per_run, 1) + " minor faults per run"),
-      kv("overhead", "instrumentation " + fix(r.overhead_pct, 2) + "%; dispatch " +
+      kv("overhead", "instrumentation " + fix(r.overhead_pct, 2) + "%; spread " +
         fix(num((r.instrumented_ms || {}).median) - num(r.layer_sum_ms), 3) + " ms; no FLOP model " + fix(r.unmodelled_ms, 3) + " ms")
     ];
     if (hw) {
