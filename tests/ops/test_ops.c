@@ -147,6 +147,24 @@ static void conv_wide_case(rng* r, int64_t C, int64_t M, int64_t k) {
   check(&b, "Conv", true);
 }
 
+/* Few-channel convolutions (a stem): windows over every border, strides, dilation, asymmetric
+ * pads. */
+static void conv_stem_case(rng* r, int64_t C, int64_t H, int64_t W, int64_t k, int64_t s, int64_t d, const int64_t* pads) {
+  char label[128];
+  snprintf(label, sizeof(label), "Conv stem x 1x%lldx%lldx%lld w 16x%lldx%lldx%lld s%lld d%lld", (long long)C,
+           (long long)H, (long long)W, (long long)C, (long long)k, (long long)k, (long long)s, (long long)d);
+  builder b = start(r, label);
+  int64_t xd[4] = {1, C, H, W}, wd[4] = {16, C, k, k}, bd[1] = {16}, st[2] = {s, s}, dil[2] = {d, d};
+  int ins[3] = {image(&b, xd, false), constant(&b, "w", 4, wd), constant(&b, "b", 1, bd)};
+  int y = output(&b, "y");
+  roof_node* n = node(&b, "Conv", ins, 3, &y, 1);
+  attr_ints(n, "pads", 4, pads);
+  attr_ints(n, "strides", 2, st);
+  attr_ints(n, "dilations", 2, dil);
+  mark_output(&b, y);
+  check(&b, "Conv", true);
+}
+
 static void convt_case(rng* r, int i) {
   char label[128];
   int64_t C = irand(r, 1, 8), H = irand(r, 3, 9), M = irand(r, 1, 8), k = irand(r, 2, 4), s = irand(r, 1, 3);
@@ -369,6 +387,10 @@ int main(int argc, char** argv) {
   for (int i = 0; i < 30; i++) conv_case(&r, i);
   conv_wide_case(&r, 64, 600, 3);  /* 1.4 MB of weights */
   conv_wide_case(&r, 300, 500, 1); /* 0.6 MB, 1x1 */
+  int64_t stem_pads[4] = {3, 3, 3, 3}, odd_pads[4] = {0, 2, 1, 0};
+  conv_stem_case(&r, 3, 67, 75, 7, 2, 1, stem_pads);
+  conv_stem_case(&r, 1, 19, 23, 3, 1, 2, odd_pads);
+  conv_stem_case(&r, 4, 9, 8, 5, 3, 1, odd_pads);
   for (int i = 0; i < 6; i++) convt_case(&r, i);
   for (int i = 0; i < 8; i++) gemm_case(&r, i);
   for (int i = 0; i < 12; i++) pool_case(&r, i);
