@@ -3,24 +3,7 @@
  * symbolic batch sizes get past inference. No kernel is created. */
 #include "fuzz_common.h"
 #include "loader.h"
-#include "model.h"
-
-/* Binds every dynamic dim of every graph input of known rank to 1. */
-static size_t bind_dynamic(const roof_graph* g, roof_shape_binding* b, size_t cap) {
-  size_t n = 0;
-  for (int i = 0; i < g->num_inputs && n < cap; i++) {
-    const roof_value* v = &g->values[g->inputs[i]];
-    if (v->rank < 0 || v->rank > 6) continue;
-    bool dynamic = false;
-    for (int d = 0; d < v->rank; d++) dynamic = dynamic || v->dims[d] < 0;
-    if (!dynamic) continue;
-    b[n].name = v->name;
-    b[n].rank = v->rank;
-    for (int d = 0; d < v->rank; d++) b[n].dims[d] = v->dims[d] < 0 ? 1 : v->dims[d];
-    n++;
-  }
-  return n;
-}
+#include "fuzz_model.h"
 
 static void plan(const roof_graph* g) {
   size_t* offsets = malloc(sizeof(size_t) * ((size_t)g->num_values + 1));
@@ -41,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (roof_model_from_graph(g, &m, &err) != ROOF_OK) return 0;
   roof_load_options_resolve(&o, &m->load);
   roof_shape_binding shapes[16];
-  roof_prepare_options po = {.shapes = shapes, .num_shapes = bind_dynamic(m->g, shapes, 16),
+  roof_prepare_options po = {.shapes = shapes, .num_shapes = fuzz_bind_dynamic(m->g, shapes, 16),
                              .max_arena_bytes = (uint64_t)64 << 20};
   if (roof_model_prepare(m, &po, &err) == ROOF_OK) plan(m->g);
   roof_model_free(m);

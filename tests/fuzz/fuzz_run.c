@@ -4,28 +4,13 @@
  * arithmetic (UBSan). */
 #include "fuzz_common.h"
 #include "loader.h"
-#include "model.h"
+#include "fuzz_model.h"
 #include "op.h"
 
 enum { kMaxModelBytes = 64 << 10 };
 /* Work a run may take, by the cost model (flops, pooling windows included): the sanitizers
  * make reference kernels ~10x slower, and one slow input costs thousands of fast ones. */
 static const uint64_t kMaxFlops = (uint64_t)16 << 20;
-
-static size_t bind_dynamic(const roof_graph* g, roof_shape_binding* b, size_t cap) {
-  size_t n = 0;
-  for (int i = 0; i < g->num_inputs && n < cap; i++) {
-    const roof_value* v = &g->values[g->inputs[i]];
-    bool dynamic = false;
-    for (int d = 0; d < v->rank; d++) dynamic = dynamic || v->dims[d] < 0;
-    if (v->rank < 0 || !dynamic) continue;
-    b[n].name = v->name;
-    b[n].rank = v->rank;
-    for (int d = 0; d < v->rank; d++) b[n].dims[d] = v->dims[d] < 0 ? 1 : v->dims[d];
-    n++;
-  }
-  return n;
-}
 
 static bool cheap_enough(const roof_graph* g) {
   uint64_t total = 0;
@@ -67,7 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (roof_model_from_graph(g, &m, &err) != ROOF_OK) return 0;
   roof_load_options_resolve(&o, &m->load);
   roof_shape_binding shapes[16];
-  roof_prepare_options po = {.shapes = shapes, .num_shapes = bind_dynamic(m->g, shapes, 16),
+  roof_prepare_options po = {.shapes = shapes, .num_shapes = fuzz_bind_dynamic(m->g, shapes, 16),
                              .max_arena_bytes = (uint64_t)4 << 20};
   roof_session_options so = {.threads = 1, .force_reference = size & 1, .timeout_s = 2.0};
   if (roof_model_prepare(m, &po, &err) == ROOF_OK && cheap_enough(m->g) &&

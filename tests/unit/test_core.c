@@ -10,16 +10,7 @@
 #include "model.h"
 #include "stats.h"
 
-static int failures;
-#define CHECK(cond, ...)                                           \
-  do {                                                             \
-    if (!(cond)) {                                                 \
-      failures++;                                                  \
-      fprintf(stderr, "%s:%d: FAIL %s: ", __FILE__, __LINE__, #cond); \
-      fprintf(stderr, __VA_ARGS__);                                \
-      fprintf(stderr, "\n");                                       \
-    }                                                              \
-  } while (0)
+#include "check.h"
 
 static void test_checked_math(void) {
   uint64_t r = 7;

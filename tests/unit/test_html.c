@@ -10,16 +10,7 @@
 #include "report.h"
 #include "report_html_assets.h"
 
-static int failures;
-#define CHECK(cond, ...)                                              \
-  do {                                                                \
-    if (!(cond)) {                                                    \
-      failures++;                                                     \
-      fprintf(stderr, "%s:%d: FAIL %s: ", __FILE__, __LINE__, #cond); \
-      fprintf(stderr, __VA_ARGS__);                                   \
-      fprintf(stderr, "\n");                                          \
-    }                                                                 \
-  } while (0)
+#include "check.h"
 
 static const char kHostile[] = "</script><script>alert(1)</script><!-- </SCRIPT \xc3\xa9";
 static const char kDataTag[] = "<script id=\"roof-data\" type=\"application/json\">";
