@@ -17,16 +17,9 @@ static void plan(const roof_graph* g) {
 
 int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   roof_load_options o = fuzz_limits();
-  roof_graph* g = NULL;
-  roof_model* m = NULL;
-  roof_error err;
-  if (roof_load_graph_mem(data, size, "fuzz.onnx", &o, &g, &err) != ROOF_OK) return 0;
-  if (roof_model_from_graph(g, &m, &err) != ROOF_OK) return 0;
-  roof_load_options_resolve(&o, &m->load);
-  roof_shape_binding shapes[16];
-  roof_prepare_options po = {.shapes = shapes, .num_shapes = fuzz_bind_dynamic(m->g, shapes, 16),
-                             .max_arena_bytes = (uint64_t)64 << 20};
-  if (roof_model_prepare(m, &po, &err) == ROOF_OK) plan(m->g);
+  bool prepared;
+  roof_model* m = fuzz_prepare(data, size, &o, (uint64_t)64 << 20, &prepared);
+  if (prepared) plan(m->g);
   roof_model_free(m);
   return 0;
 }

@@ -44,18 +44,12 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size > kMaxModelBytes) return 0;
   roof_load_options o = fuzz_limits();
   o.max_tensor_bytes = (uint64_t)1 << 20;
-  roof_graph* g = NULL;
-  roof_model* m = NULL;
   roof_session* s = NULL;
   roof_error err;
-  if (roof_load_graph_mem(data, size, "fuzz.onnx", &o, &g, &err) != ROOF_OK) return 0;
-  if (roof_model_from_graph(g, &m, &err) != ROOF_OK) return 0;
-  roof_load_options_resolve(&o, &m->load);
-  roof_shape_binding shapes[16];
-  roof_prepare_options po = {.shapes = shapes, .num_shapes = fuzz_bind_dynamic(m->g, shapes, 16),
-                             .max_arena_bytes = (uint64_t)4 << 20};
+  bool prepared;
+  roof_model* m = fuzz_prepare(data, size, &o, (uint64_t)4 << 20, &prepared);
   roof_session_options so = {.threads = 1, .force_reference = size & 1, .timeout_s = 2.0};
-  if (roof_model_prepare(m, &po, &err) == ROOF_OK && cheap_enough(m->g) &&
+  if (prepared && cheap_enough(m->g) &&
       roof_session_create(m, &so, &s, &err) == ROOF_OK) {
     fill_inputs(s, size > 0 ? data[size / 2] : 0);
     roof_session_run(s, NULL, &err);
