@@ -34,6 +34,12 @@ static roof_status check_io(roof_graph* g, roof_node* n, conv_params* p, bool tr
   st = roof_spatial_parse(g, n, x->rank - 2, &p->sp, err);
   if (st != ROOF_OK) return st;
   for (int i = 0; i < p->sp.nsp; i++) {
+    /* an empty kernel has no taps: the reference loops (and XNNPACK) assume at least one */
+    if (w->dims[i + 2] < 1) {
+      char b[ROOF_NAME_BUF];
+      return roof_node_fail(err, ROOF_E_DATA, g, n, "tensor '%s': weight %s has an empty kernel (its dims must be >= 1)",
+                            ROOF_SAFE(w->name, b), roof_shape_str(w->dims, w->rank, ws, sizeof(ws)));
+    }
     if (p->sp.kernel[i] == 0) p->sp.kernel[i] = w->dims[i + 2];
     if (p->sp.kernel[i] != w->dims[i + 2]) {
       return roof_node_fail(err, ROOF_E_DATA, g, n, "kernel_shape does not match weight %s", roof_shape_str(w->dims, w->rank, ws, sizeof(ws)));
@@ -199,30 +205,33 @@ static roof_status ref_convt(roof_kernel* k, roof_error* err) {
   int64_t plain[ROOF_MAX_RANK];
   roof_strides_for(y->dims, y->rank, ROOF_LAYOUT_PLAIN, plain);
   int64_t xi[ROOF_MAX_RANK] = {0};
-  do {
-    float xv = ((const float*)x->data)[roof_offset(x, xi)];
-    int64_t grp = xi[1] / cin_g;
-    int64_t ki[3] = {0, 0, 0}, kdims[3] = {1, 1, 1};
-    for (int i = 0; i < nsp; i++) kdims[i] = w->dims[i + 2];
+  /* an empty input scatters nothing (the output is bias only, e.g. X [1, 0, 3, 3]) */
+  if (roof_tensor_count(x) > 0) {
     do {
-      int64_t yo[ROOF_MAX_RANK] = {xi[0], 0};
-      bool inside = true;
-      for (int i = 0; i < nsp && inside; i++) {
-        yo[i + 2] = xi[i + 2] * p->sp.strides[i] + ki[i] * p->sp.dilations[i] - p->sp.pads[i];
-        inside = yo[i + 2] >= 0 && yo[i + 2] < y->dims[i + 2];
-      }
-      if (!inside) continue;
-      int64_t wi[ROOF_MAX_RANK] = {xi[1], 0};
-      for (int i = 0; i < nsp; i++) wi[i + 2] = ki[i];
-      for (int64_t j = 0; j < cout_g; j++) {
-        wi[1] = j;
-        yo[1] = grp * cout_g + j;
-        int64_t off = 0;
-        for (int d = 0; d < y->rank; d++) off += yo[d] * plain[d];
-        acc[off] += (double)xv * ((const float*)w->data)[roof_offset(w, wi)];
-      }
-    } while (roof_index_next(ki, kdims, nsp));
-  } while (roof_index_next(xi, x->dims, x->rank));
+      float xv = ((const float*)x->data)[roof_offset(x, xi)];
+      int64_t grp = xi[1] / cin_g;
+      int64_t ki[3] = {0, 0, 0}, kdims[3] = {1, 1, 1};
+      for (int i = 0; i < nsp; i++) kdims[i] = w->dims[i + 2];
+      do {
+        int64_t yo[ROOF_MAX_RANK] = {xi[0], 0};
+        bool inside = true;
+        for (int i = 0; i < nsp && inside; i++) {
+          yo[i + 2] = xi[i + 2] * p->sp.strides[i] + ki[i] * p->sp.dilations[i] - p->sp.pads[i];
+          inside = yo[i + 2] >= 0 && yo[i + 2] < y->dims[i + 2];
+        }
+        if (!inside) continue;
+        int64_t wi[ROOF_MAX_RANK] = {xi[1], 0};
+        for (int i = 0; i < nsp; i++) wi[i + 2] = ki[i];
+        for (int64_t j = 0; j < cout_g; j++) {
+          wi[1] = j;
+          yo[1] = grp * cout_g + j;
+          int64_t off = 0;
+          for (int d = 0; d < y->rank; d++) off += yo[d] * plain[d];
+          acc[off] += (double)xv * ((const float*)w->data)[roof_offset(w, wi)];
+        }
+      } while (roof_index_next(ki, kdims, nsp));
+    } while (roof_index_next(xi, x->dims, x->rank));
+  }
   int64_t yi[ROOF_MAX_RANK] = {0};
   uint64_t flat = 0;
   do {

@@ -140,11 +140,14 @@ static roof_status ref_gap(roof_kernel* k, roof_error* err) {
     for (int64_t c = 0; c < x->dims[1]; c++) {
       double acc = 0.0;
       int64_t si[ROOF_MAX_RANK] = {0};
-      do {
-        int64_t xi[ROOF_MAX_RANK] = {n, c};
-        for (int i = 0; i < nsp; i++) xi[i + 2] = si[i];
-        acc += ((const float*)x->data)[roof_offset(x, xi)];
-      } while (roof_index_next(si, sp_dims, nsp));
+      /* an empty spatial extent averages nothing: 0 / 0, NaN, as ReduceMean over an empty axis */
+      if (area > 0) {
+        do {
+          int64_t xi[ROOF_MAX_RANK] = {n, c};
+          for (int i = 0; i < nsp; i++) xi[i + 2] = si[i];
+          acc += ((const float*)x->data)[roof_offset(x, xi)];
+        } while (roof_index_next(si, sp_dims, nsp));
+      }
       int64_t yi[ROOF_MAX_RANK] = {n, c};
       ((float*)y->data)[roof_offset(y, yi)] = (float)(acc / (double)area);
     }

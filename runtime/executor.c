@@ -159,6 +159,17 @@ static roof_status make_kernels(roof_session* s, roof_model* m, const roof_sessi
   return rs;
 }
 
+
+/* An input with no elements whose node still has a non-empty output (a ConvTranspose over zero
+ * channels, a global pooling over an empty map): XNNPACK refuses zero extents at setup, while the
+ * reference kernels define the result (bias only, NaN means). Kernels with empty outputs never
+ * run at all. */
+static bool has_empty_input(const roof_kernel* k) {
+  for (int i = 0; i < k->num_in; i++) {
+    if (k->node->inputs[i] >= 0 && roof_tensor_count(&k->in[i]) == 0) return true;
+  }
+  return false;
+}
 static roof_status make_kernels_with(roof_session* s, roof_model* m, const roof_session_options* o, release_plan* rel,
                                      roof_error* err) {
   const roof_graph* g = s->model->g;
@@ -194,7 +205,7 @@ static roof_status make_kernels_with(roof_session* s, roof_model* m, const roof_
       if (n->outputs[i] >= 0) view_of(s, n->outputs[i], vp);
     }
     if (n->op->flags & ROOF_OPF_ALIAS) continue; /* zero-copy view: nothing to create */
-    k->use_ref = o->force_reference || n->op->create == NULL;
+    k->use_ref = o->force_reference || n->op->create == NULL || has_empty_input(k);
     if (!k->use_ref) {
       roof_error why;
       roof_status cs = n->op->create(k, &why);

@@ -222,7 +222,15 @@ def initializer_cases(o):
 def op_cases(o):
     o.case("zero_stride", conv_model(strides=[0, 1]))
     o.case("group_not_dividing", conv_model(w_shape=(4, 1, 3, 3), group=2))
+    o.case("conv_empty_kernel", conv_model(w_shape=(4, 3, 0, 3)))
     o.case("control_conv", conv_model())
+    # empty inputs under non-empty outputs: the reference kernels once read element 0 of them
+    o.case("control_convt_empty_channels", model(
+        [helper.make_node("ConvTranspose", ["x", "w", "b"], ["y"], name="convt")], [vi("x", [1, 0, 3, 3])],
+        [vi("y", None)], [numpy_helper.from_array(np.ones((0, 2, 2, 2), np.float32), "w"),
+                          numpy_helper.from_array(np.ones(2, np.float32), "b")]))
+    o.case("control_gap_empty_map", model(
+        [helper.make_node("GlobalAveragePool", ["x"], ["y"], name="gap")], [vi("x", [1, 2, 0, 3])], [vi("y", None)]))
 
 
 def external_cases(o):
