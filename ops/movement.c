@@ -1,6 +1,7 @@
 /* Data movement: Concat, Split, Slice, Transpose, Gather, Pad. Slicing and transposing are
  * expressed as strided views of the input followed by one copy; Concat and Split copy whole
  * contiguous slabs when every operand shares the output's physical layout. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -485,6 +486,14 @@ static roof_status infer_pad(roof_graph* g, roof_node* n, roof_error* err) {
     for (int d = 0; d < r; d++) axes[d] = d;
   }
   if (cnt != 2 * na) return roof_node_fail(err, ROOF_E_DATA, g, n, "pads has %zu values for %zu axes", cnt, na);
+  /* the fill value is converted through double: float16/bfloat16 fill only with zero bytes */
+  const roof_value* cv = g->opset >= 11 ? roof_in(g, n, 2) : NULL;
+  if (p->pad_mode == 0 && (!roof_dtype_has_scalar_io(x->dtype) || (cv && !roof_dtype_has_scalar_io(cv->dtype))) &&
+      (cv || p->pad_value != 0.0)) {
+    char b[ROOF_NAME_BUF];
+    return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "tensor '%s': a pad value for %s data is not supported (only 0 pads %s)",
+                          ROOF_SAFE(cv ? cv->name : x->name, b), roof_dtype_name(x->dtype), roof_dtype_name(x->dtype));
+  }
   memset(p->pads, 0, sizeof(p->pads));
   for (size_t i = 0; i < na; i++) {
     int a;
@@ -529,8 +538,8 @@ static roof_status ref_pad(roof_kernel* k, roof_error* err) {
     }
     int64_t yo = roof_offset(y, yi);
     if (inside) memcpy((char*)y->data + yo * (int64_t)es, (const char*)x->data + roof_offset(x, xi) * (int64_t)es, es);
-    else if (y->dtype == ROOF_DT_FLOAT || y->dtype == ROOF_DT_DOUBLE) roof_store_f64(y->dtype, y->data, yo, p->pad_value);
-    else roof_store_i64(y->dtype, y->data, yo, (int64_t)p->pad_value);
+    else if (p->pad_value == 0.0 && !signbit(p->pad_value)) memset((char*)y->data + yo * (int64_t)es, 0, es); /* zero in every dtype */
+    else roof_store_f64(y->dtype, y->data, yo, p->pad_value); /* saturates NaN and huge values for integer outputs */
   } while (roof_index_next(yi, y->dims, r));
   return ROOF_OK;
 }

@@ -200,6 +200,15 @@ void roof_tensor_copy(const roof_tensor* src, roof_tensor* dst) {
   }
 }
 
+bool roof_dtype_has_scalar_io(int dtype) {
+  switch (dtype) {
+    case ROOF_DT_FLOAT: case ROOF_DT_DOUBLE: case ROOF_DT_INT64: case ROOF_DT_INT32: case ROOF_DT_INT16:
+    case ROOF_DT_INT8: case ROOF_DT_UINT8: case ROOF_DT_BOOL: case ROOF_DT_UINT16: case ROOF_DT_UINT32:
+    case ROOF_DT_UINT64: return true;
+    default: return false;
+  }
+}
+
 double roof_load_f64(int dtype, const void* data, int64_t off) {
   switch (dtype) {
     case ROOF_DT_FLOAT: return ((const float*)data)[off];

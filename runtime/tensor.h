@@ -94,7 +94,10 @@ void* roof_alloc_large(size_t n, size_t align);
 /* Generic strided copy between views of equal dtype and logical dims (any layouts). */
 void roof_tensor_copy(const roof_tensor* src, roof_tensor* dst);
 
-/* Reads element `off` (in elements) of a numeric tensor as double / int64 (any dtype). */
+/* Reads element `off` (in elements) of a numeric tensor as double / int64. The stores convert
+ * (float to integer saturates, NaN gives INT64_MIN's truncation). Only the dtypes for which
+ * roof_dtype_has_scalar_io() is true are read or written; others read 0 and store nothing. */
+bool roof_dtype_has_scalar_io(int dtype);
 double roof_load_f64(int dtype, const void* data, int64_t off);
 int64_t roof_load_i64(int dtype, const void* data, int64_t off);
 void roof_store_f64(int dtype, void* data, int64_t off, double v);

@@ -229,6 +229,17 @@ def op_cases(o):
         [helper.make_node("ConvTranspose", ["x", "w", "b"], ["y"], name="convt")], [vi("x", [1, 0, 3, 3])],
         [vi("y", None)], [numpy_helper.from_array(np.ones((0, 2, 2, 2), np.float32), "w"),
                           numpy_helper.from_array(np.ones(2, np.float32), "b")]))
+    # Pad-2's float 'value' attribute on integer data: NaN once went through an undefined
+    # float-to-integer conversion (UBSan); now it saturates like Cast
+    o.case("control_pad_int_nan_value", model(
+        [helper.make_node("Pad", ["x"], ["y"], name="pad", pads=[0, 1, 0, 1], value=float("nan"))],
+        [vi("x", [2, 3], TensorProto.INT32)], [vi("y", None, TensorProto.INT32)],
+        opset_imports=[helper.make_opsetid("", 9)]))
+    o.case("pad_float16_value", model(
+        [helper.make_node("Pad", ["x", "p", "v"], ["y"], name="pad")], [vi("x", [2, 3], TensorProto.FLOAT16)],
+        [vi("y", None, TensorProto.FLOAT16)],
+        [numpy_helper.from_array(np.array([0, 1, 0, 1], np.int64), "p"),
+         numpy_helper.from_array(np.array(np.nan, np.float16), "v")]))
     o.case("control_gap_empty_map", model(
         [helper.make_node("GlobalAveragePool", ["x"], ["y"], name="gap")], [vi("x", [1, 2, 0, 3])], [vi("y", None)]))
 
