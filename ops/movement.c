@@ -503,7 +503,11 @@ static roof_status infer_pad(roof_graph* g, roof_node* n, roof_error* err) {
   }
   int64_t dims[ROOF_MAX_RANK];
   for (int d = 0; d < r; d++) {
-    dims[d] = x->dims[d] + p->pads[d] + p->pads[d + r];
+    if (__builtin_add_overflow(x->dims[d], p->pads[d], &dims[d]) || __builtin_add_overflow(dims[d], p->pads[d + r], &dims[d])) {
+      char b[ROOF_NAME_BUF];
+      return roof_node_fail(err, ROOF_E_DATA, g, n, "tensor '%s': axis %d (%lld) padded by %lld and %lld overflows int64",
+                            ROOF_SAFE(x->name, b), d, (long long)x->dims[d], (long long)p->pads[d], (long long)p->pads[d + r]);
+    }
     if (dims[d] < 0) return roof_node_fail(err, ROOF_E_DATA, g, n, "padding makes axis %d negative", d);
     if (p->pad_mode && x->dims[d] == 0 && dims[d] > 0) return roof_node_fail(err, ROOF_E_DATA, g, n, "cannot %s-pad an empty axis", p->pad_mode == 1 ? "reflect" : "edge");
   }

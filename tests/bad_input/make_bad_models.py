@@ -235,6 +235,9 @@ def op_cases(o):
         [helper.make_node("Pad", ["x"], ["y"], name="pad", pads=[0, 1, 0, 1], value=float("nan"))],
         [vi("x", [2, 3], TensorProto.INT32)], [vi("y", None, TensorProto.INT32)],
         opset_imports=[helper.make_opsetid("", 9)]))
+    o.case("pad_overflow", model(
+        [helper.make_node("Pad", ["x", "p"], ["y"], name="pad")], [vi("x", [2, 3])], [vi("y", None)],
+        [numpy_helper.from_array(np.array([0, 7008163972078530322, 0, 7957695015159490924], np.int64), "p")]))
     o.case("pad_float16_value", model(
         [helper.make_node("Pad", ["x", "p", "v"], ["y"], name="pad")], [vi("x", [2, 3], TensorProto.FLOAT16)],
         [vi("y", None, TensorProto.FLOAT16)],
