@@ -76,7 +76,11 @@ static roof_status infer_concat(roof_graph* g, roof_node* n, roof_error* err) {
       return roof_node_fail(err, ROOF_E_DATA, g, n, "input %d %s does not match input 0 %s outside axis %d", i,
                             roof_shape_str(x->dims, x->rank, a, 64), roof_shape_str(x0->dims, x0->rank, b, 64), axis);
     }
-    dims[axis] += x->dims[axis];
+    if (__builtin_add_overflow(dims[axis], x->dims[axis], &dims[axis])) { /* huge dims of empty inputs */
+      char b[ROOF_NAME_BUF];
+      return roof_node_fail(err, ROOF_E_DATA, g, n, "tensor '%s': adding its axis %d (%lld) to the output passes int64",
+                            ROOF_SAFE(x->name, b), axis, (long long)x->dims[axis]);
+    }
   }
   roof_value_set_shape(roof_out(g, n, 0), x0->dtype, x0->rank, dims);
   return ROOF_OK;
@@ -188,7 +192,9 @@ static roof_status infer_split(roof_graph* g, roof_node* n, roof_error* err) {
   int64_t sum = 0;
   for (size_t i = 0; i < p->num_split; i++) {
     if (p->split[i] < 0) return roof_node_fail(err, ROOF_E_DATA, g, n, "split %zu is negative", i);
-    sum += p->split[i];
+    if (__builtin_add_overflow(sum, p->split[i], &sum)) {
+      return roof_node_fail(err, ROOF_E_DATA, g, n, "split %zu (%lld) makes the sum pass int64", i, (long long)p->split[i]);
+    }
   }
   if (p->num_split != (size_t)outs || sum != x->dims[axis]) {
     return roof_node_fail(err, ROOF_E_DATA, g, n, "%zu splits summing to %lld for %d outputs and axis size %lld",

@@ -238,6 +238,14 @@ def op_cases(o):
     o.case("pad_overflow", model(
         [helper.make_node("Pad", ["x", "p"], ["y"], name="pad")], [vi("x", [2, 3])], [vi("y", None)],
         [numpy_helper.from_array(np.array([0, 7008163972078530322, 0, 7957695015159490924], np.int64), "p")]))
+    # an empty tensor may have one huge dim: sums of dims must be checked too
+    big = 7000000000000000000
+    o.case("concat_dims_overflow", model(
+        [helper.make_node("Concat", ["a", "b"], ["y"], name="concat", axis=1)], [vi("a", [0, big]), vi("b", [0, big])],
+        [vi("y", None)]))
+    o.case("split_sum_overflow", model(
+        [helper.make_node("Split", ["a", "s"], ["y1", "y2"], name="split", axis=1)], [vi("a", [0, 4])],
+        [vi("y1", None), vi("y2", None)], [numpy_helper.from_array(np.array([big, big], np.int64), "s")]))
     o.case("pad_float16_value", model(
         [helper.make_node("Pad", ["x", "p", "v"], ["y"], name="pad")], [vi("x", [2, 3], TensorProto.FLOAT16)],
         [vi("y", None, TensorProto.FLOAT16)],
