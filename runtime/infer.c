@@ -192,6 +192,31 @@ cleanup:
   return st;
 }
 
+/* No dim may exceed the single-tensor byte limit, even in an empty tensor ([0, 7e18] holds no
+ * bytes): shape arithmetic (padding, strides, sums of dims) then stays far inside int64. */
+static bool dims_bounded(const roof_value* v, uint64_t max_bytes, int* bad) {
+  for (int d = 0; d < v->rank; d++) {
+    if (v->dims[d] > 0 && (uint64_t)v->dims[d] > max_bytes) {
+      *bad = d;
+      return false;
+    }
+  }
+  return true;
+}
+
+static roof_status check_known_dims(const roof_graph* g, uint64_t max_bytes, roof_error* err) {
+  for (int i = 0; i < g->num_values; i++) {
+    const roof_value* v = &g->values[i];
+    int d;
+    if (v->rank < 0 || dims_bounded(v, max_bytes, &d)) continue;
+    char vb[ROOF_NAME_BUF], pb[ROOF_NAME_BUF * 2];
+    return roof_fail(err, ROOF_E_DATA, "%s: tensor '%s': dim %d is %lld, above the tensor size limit of %llu bytes",
+                     ROOF_SAFE(g->path, pb), ROOF_SAFE(v->name, vb), d, (long long)v->dims[d],
+                     (unsigned long long)max_bytes);
+  }
+  return ROOF_OK;
+}
+
 static roof_status check_outputs(roof_graph* g, roof_node* n, uint64_t max_bytes, roof_error* err) {
   char vb[ROOF_NAME_BUF], sb[128];
   for (int o = 0; o < n->num_outputs; o++) {
@@ -206,6 +231,11 @@ static roof_status check_outputs(roof_graph* g, roof_node* n, uint64_t max_bytes
     if (roof_dtype_size(y->dtype) == 0) {
       return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "tensor '%s': dtype %s is not supported",
                             ROOF_SAFE(y->name, vb), roof_dtype_name(y->dtype));
+    }
+    int d;
+    if (!dims_bounded(y, max_bytes, &d)) {
+      return roof_node_fail(err, ROOF_E_DATA, g, n, "tensor '%s': dim %d is %lld, above the tensor size limit of %llu bytes",
+                            ROOF_SAFE(y->name, vb), d, (long long)y->dims[d], (unsigned long long)max_bytes);
     }
     if (!roof_value_bytes(y, &bytes) || bytes > max_bytes) {
       return roof_node_fail(err, ROOF_E_DATA, g, n,
@@ -224,6 +254,8 @@ roof_status roof_graph_infer(roof_graph* g, const roof_shape_binding* shapes, si
   st = roof_graph_toposort(g, err);
   if (st != ROOF_OK) return st;
   const uint64_t max_bytes = max_tensor_bytes ? max_tensor_bytes : (uint64_t)4 << 30;
+  st = check_known_dims(g, max_bytes, err); /* inputs as bound, initializers, constants */
+  if (st != ROOF_OK) return st;
   for (int oi = 0; oi < g->num_order; oi++) {
     roof_node* n = &g->nodes[g->order[oi]];
     for (int i = 0; i < n->num_inputs; i++) {

@@ -243,6 +243,8 @@ def op_cases(o):
     o.case("concat_dims_overflow", model(
         [helper.make_node("Concat", ["a", "b"], ["y"], name="concat", axis=1)], [vi("a", [0, big]), vi("b", [0, big])],
         [vi("y", None)]))
+    o.case("empty_tensor_huge_dim", model(
+        [helper.make_node("Relu", ["a"], ["y"], name="relu")], [vi("a", [0, big])], [vi("y", None)]))
     o.case("split_sum_overflow", model(
         [helper.make_node("Split", ["a", "s"], ["y1", "y2"], name="split", axis=1)], [vi("a", [0, 4])],
         [vi("y1", None), vi("y2", None)], [numpy_helper.from_array(np.array([big, big], np.int64), "s")]))
