@@ -113,7 +113,7 @@ static const char kHelp[] =
     "  --max-initializers N      initializers in the graph (default 1000000)\n"
     "  --max-name-bytes N        any name (node, tensor, attribute, ...) (default 4096)\n"
     "  --max-rank N              rank of initializers, constants and graph inputs, 1..6 (default 6)\n"
-    "  --max-tensor-bytes N      any single tensor in the file or planned, and any one dim (default 4 GiB)\n"
+    "  --max-tensor-bytes N      any tensor in the file or planned, and any one dim (default 4 GiB)\n"
     "  --max-arena-bytes N       planned activation arena (default 17179869184 = 16 GiB)\n"
     "  --timeout SECONDS         run time limit, checked between kernels, e.g. 0.5 (default none);\n"
     "                            when reached the command stops cleanly and exits 75\n"
