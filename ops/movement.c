@@ -480,6 +480,12 @@ static roof_status infer_pad(roof_graph* g, roof_node* n, roof_error* err) {
   if (g->opset >= 11) {
     if ((st = roof_const_ints(g, n, 1, raw, 2 * ROOF_MAX_RANK, &cnt, err)) != ROOF_OK) return st;
     const roof_value* cv = roof_in(g, n, 2);
+    uint64_t cn = 0;
+    if (cv && (!roof_value_count(cv, &cn) || cn != 1)) {
+      char b[ROOF_NAME_BUF];
+      return roof_node_fail(err, ROOF_E_DATA, g, n, "tensor '%s': constant_value must hold one element, not %llu",
+                            ROOF_SAFE(cv->name, b), (unsigned long long)cn);
+    }
     if (cv && roof_value_has_data(cv)) p->pad_value = roof_load_f64(cv->dtype, cv->data, 0);
     else if (cv) return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "constant_value must be known at load time");
   }

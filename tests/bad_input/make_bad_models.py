@@ -248,6 +248,10 @@ def op_cases(o):
     o.case("split_sum_overflow", model(
         [helper.make_node("Split", ["a", "s"], ["y1", "y2"], name="split", axis=1)], [vi("a", [0, 4])],
         [vi("y1", None), vi("y2", None)], [numpy_helper.from_array(np.array([big, big], np.int64), "s")]))
+    o.case("pad_empty_value", model(
+        [helper.make_node("Pad", ["x", "p", "v"], ["y"], name="pad")], [vi("x", [2, 3])], [vi("y", None)],
+        [numpy_helper.from_array(np.array([0, 1, 0, 1], np.int64), "p"),
+         numpy_helper.from_array(np.zeros((0, 126), np.float32), "v")]))
     o.case("pad_float16_value", model(
         [helper.make_node("Pad", ["x", "p", "v"], ["y"], name="pad")], [vi("x", [2, 3], TensorProto.FLOAT16)],
         [vi("y", None, TensorProto.FLOAT16)],
