@@ -477,9 +477,9 @@ static roof_status infer_pad(roof_graph* g, roof_node* n, roof_error* err) {
   int64_t raw[2 * ROOF_MAX_RANK];
   size_t cnt = p->num_split;
   memcpy(raw, p->pads, sizeof(raw));
+  const roof_value* cv = g->opset >= 11 ? roof_in(g, n, 2) : NULL; /* constant_value (opset 11+) */
   if (g->opset >= 11) {
     if ((st = roof_const_ints(g, n, 1, raw, 2 * ROOF_MAX_RANK, &cnt, err)) != ROOF_OK) return st;
-    const roof_value* cv = roof_in(g, n, 2);
     uint64_t cn = 0;
     if (cv && (!roof_value_count(cv, &cn) || cn != 1)) {
       char b[ROOF_NAME_BUF];
@@ -499,7 +499,6 @@ static roof_status infer_pad(roof_graph* g, roof_node* n, roof_error* err) {
   }
   if (cnt != 2 * na) return roof_node_fail(err, ROOF_E_DATA, g, n, "pads has %zu values for %zu axes", cnt, na);
   /* the fill value is converted through double: float16/bfloat16 fill only with zero bytes */
-  const roof_value* cv = g->opset >= 11 ? roof_in(g, n, 2) : NULL;
   if (p->pad_mode == 0 && (!roof_dtype_has_scalar_io(x->dtype) || (cv && !roof_dtype_has_scalar_io(cv->dtype))) &&
       (cv || p->pad_value != 0.0)) {
     char b[ROOF_NAME_BUF];
