@@ -17,12 +17,10 @@ const roof_pass* roof_pass_at(size_t i);
 
 roof_status roof_fusion_run(roof_graph* g, const char* spec, roof_error* err);
 
-/* x * GATE(x) (fusion/gate.c): the node of op `gate_op` feeding one side of Mul node `mn`,
- * with x on the other side and the gate read only by that Mul; -1 when the pattern is absent. */
-int roof_match_self_gate(const roof_graph* g, int mn, const char* gate_op);
-struct roof_op_desc;
-/* Turns gate node gn into (op_type, domain, desc) writing Mul mn's output; mn is absorbed. */
-roof_status roof_merge_gate(roof_graph* g, int gn, int mn, const char* op_type, const char* domain,
-                            const struct roof_op_desc* desc);
+/* x * GATE(x) (fusion/gate.c): the node of op `gate_op` (a roof_op_id) feeding one side of Mul
+ * node `mn`, with x on the other side and the gate read only by that Mul; -1 when absent. */
+int roof_match_self_gate(const roof_graph* g, int mn, int gate_op);
+/* Turns gate node gn into op `op` (a roof_op_id) writing Mul mn's output; mn is absorbed. */
+roof_status roof_merge_gate(roof_graph* g, int gn, int mn, int op);
 
 #endif

@@ -6,24 +6,23 @@
 #include "graph_edit.h"
 #include "op.h"
 
-int roof_match_self_gate(const roof_graph* g, int mn, const char* gate_op) {
+int roof_match_self_gate(const roof_graph* g, int mn, int gate_op) {
   const roof_node* m = &g->nodes[mn];
-  if (m->removed || m->domain[0] || strcmp(m->op_type, "Mul") != 0 || m->num_inputs != 2) return -1;
+  if (!roof_node_is(m, ROOF_OP_Mul) || m->num_inputs != 2) return -1;
   if (!roof_act_is_identity((const roof_act*)m->params)) return -1; /* a clamp already fused into the Mul */
   for (int side = 0; side < 2; side++) {
     const roof_value* s = roof_in(g, m, side);
     if (s == NULL || s->producer < 0 || s->dtype != ROOF_DT_FLOAT) continue;
     const roof_node* gate = &g->nodes[s->producer];
-    if (gate->removed || gate->domain[0] || strcmp(gate->op_type, gate_op) != 0) continue;
+    if (!roof_node_is(gate, (roof_op_id)gate_op)) continue;
     if (gate->inputs[0] != m->inputs[1 - side] || !roof_edit_single_use(g, m->inputs[side], mn)) continue;
     return s->producer;
   }
   return -1;
 }
 
-roof_status roof_merge_gate(roof_graph* g, int gn, int mn, const char* op_type, const char* domain,
-                            const struct roof_op_desc* desc) {
-  if (roof_edit_retype(g, gn, op_type, domain, desc, NULL) != ROOF_OK) return ROOF_E_NOMEM;
+roof_status roof_merge_gate(roof_graph* g, int gn, int mn, int op) {
+  if (roof_edit_retype(g, gn, op, NULL) != ROOF_OK) return ROOF_E_NOMEM;
   roof_node* gate = &g->nodes[gn];
   g->values[gate->outputs[0]].producer = -1;
   gate->outputs[0] = g->nodes[mn].outputs[0]; /* the gate node now writes the Mul's output */

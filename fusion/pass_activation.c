@@ -7,40 +7,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "activation_params.h"
 #include "fused_act.h"
+#include "gemm_params.h"
 #include "fusion.h"
 #include "graph_edit.h"
 #include "op.h"
 
-/* Clamp range of a Relu or Clip node; false when it is not a constant range. */
-static bool clamp_range(const roof_graph* g, const roof_node* n, float* lo, float* hi) {
-  *lo = -INFINITY;
-  *hi = INFINITY;
-  if (strcmp(n->op_type, "Relu") == 0) {
-    *lo = 0.0f;
-    return true;
-  }
-  if (strcmp(n->op_type, "Clip") != 0) return false;
-  if (g->opset < 11) {
-    const roof_attr* a = roof_node_attr(n, "min");
-    const roof_attr* b = roof_node_attr(n, "max");
-    if (a && a->type == ROOF_ATTR_FLOAT) *lo = a->f;
-    if (b && b->type == ROOF_ATTR_FLOAT) *hi = b->f;
-    return true;
-  }
-  for (int i = 1; i <= 2; i++) {
-    const roof_value* v = roof_in(g, n, i);
-    if (v == NULL) continue;
-    if (!v->data || !(v->flags & ROOF_VAL_CONST) || v->dtype != ROOF_DT_FLOAT) return false;
-    if (i == 1) *lo = *(const float*)v->data;
-    else *hi = *(const float*)v->data;
-  }
+/* Clamp range of a Relu or Clip node (parsed params); false for other ops and for Clip bounds
+ * known only at run time. */
+static bool clamp_range(const roof_node* n, float* lo, float* hi) {
+  if (!roof_node_is(n, ROOF_OP_Relu) && !roof_node_is(n, ROOF_OP_Clip)) return false;
+  const roof_act_params* p = n->params;
+  if (p->runtime_bounds) return false;
+  *lo = p->min;
+  *hi = p->max;
   return true;
-}
-
-static float float_attr(const roof_node* n, const char* name, float def) {
-  const roof_attr* a = roof_node_attr(n, name);
-  return a && a->type == ROOF_ATTR_FLOAT ? a->f : def;
 }
 
 /* Copy of constant value v with every element mapped to scale * x + shift; -1 on failure. */
@@ -66,12 +48,13 @@ static roof_status fold_hardsigmoid(roof_graph* g, int hn, bool* changed) {
   if (!x || x->producer < 0) return ROOF_OK;
   int pn = x->producer;
   roof_node* p = &g->nodes[pn];
-  bool conv = strcmp(p->op_type, "Conv") == 0, gemm = strcmp(p->op_type, "Gemm") == 0;
-  float alpha = float_attr(h, "alpha", 0.2f), beta = float_attr(h, "beta", 0.5f);
-  float gbeta = gemm ? float_attr(p, "beta", 1.0f) : 1.0f;
+  bool conv = roof_node_is(p, ROOF_OP_Conv), gemm = roof_node_is(p, ROOF_OP_Gemm);
+  const roof_act_params* hp = h->params;
+  float alpha = hp->alpha, beta = hp->beta;
+  float gbeta = gemm ? ((const roof_gemm_params*)p->params)->beta : 1.0f;
   const roof_value* w = roof_in(g, p, 1);
   const roof_value* b = roof_in(g, p, 2);
-  if (p->removed || p->domain[0] || !(conv || gemm) || !(alpha > 0.0f) || gbeta == 0.0f) return ROOF_OK;
+  if (!(conv || gemm) || !(alpha > 0.0f) || gbeta == 0.0f) return ROOF_OK;
   if (!w || !w->data || !(w->flags & ROOF_VAL_CONST) || (b && !(b->data && (b->flags & ROOF_VAL_CONST)))) return ROOF_OK;
   if (!roof_act_is_identity((const roof_act*)p->params) || !roof_edit_single_use(g, h->inputs[0], hn)) return ROOF_OK;
   int wv = scaled_copy(g, p->inputs[1], alpha, 0.0f, "hardsigmoid");
@@ -103,13 +86,13 @@ roof_status roof_pass_activation(roof_graph* g, bool* changed, roof_error* err) 
     int an = g->order[oi];
     roof_node* a = &g->nodes[an];
     float lo, hi;
-    if (!a->removed && !a->domain[0] && strcmp(a->op_type, "HardSigmoid") == 0) {
+    if (roof_node_is(a, ROOF_OP_HardSigmoid)) {
       if (fold_hardsigmoid(g, an, changed) != ROOF_OK) {
         return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory in pass activation", g->path);
       }
       continue;
     }
-    if (a->removed || a->domain[0] || !clamp_range(g, a, &lo, &hi)) continue;
+    if (!clamp_range(a, &lo, &hi)) continue;
     const roof_value* x = roof_in(g, a, 0);
     if (x == NULL || x->dtype != ROOF_DT_FLOAT || x->producer < 0) continue;
     int pn = x->producer;

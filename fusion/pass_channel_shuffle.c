@@ -9,9 +9,6 @@
 #include "op.h"
 #include "shuffle_params.h"
 
-extern const roof_op_desc roof_op_ChannelShuffle;
-
-static bool is(const roof_node* n, const char* op) { return !n->removed && n->domain[0] == '\0' && strcmp(n->op_type, op) == 0; }
 
 /* The single live consumer of value v, or -1. */
 static int only_consumer(const roof_graph* g, int v) {
@@ -27,7 +24,7 @@ static bool perm_is_shuffle(const roof_node* t) {
 
 static roof_status rewrite(roof_graph* g, int r1, int t, int r2, int64_t groups, roof_error* err) {
   roof_shuffle_params* p = calloc(1, sizeof(*p));
-  if (p == NULL || roof_edit_retype(g, r1, "ChannelShuffle", "ai.rooftop", &roof_op_ChannelShuffle, p) != ROOF_OK) {
+  if (p == NULL || roof_edit_retype(g, r1, ROOF_OP_ChannelShuffle, p) != ROOF_OK) {
     free(p);
     return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory in pass channel_shuffle", g->path);
   }
@@ -45,7 +42,7 @@ static roof_status rewrite(roof_graph* g, int r1, int t, int r2, int64_t groups,
 roof_status roof_pass_channel_shuffle(roof_graph* g, bool* changed, roof_error* err) {
   for (int oi = 0; oi < g->num_order; oi++) {
     int r1 = g->order[oi];
-    if (!is(&g->nodes[r1], "Reshape")) continue;
+    if (!roof_node_is(&g->nodes[r1], ROOF_OP_Reshape)) continue;
     const roof_value* x = roof_in(g, &g->nodes[r1], 0);
     const roof_value* mid = roof_out(g, &g->nodes[r1], 0);
     if (!x || !mid || x->rank != 4 || mid->rank != 5 || x->dtype != ROOF_DT_FLOAT) continue;
@@ -55,9 +52,9 @@ roof_status roof_pass_channel_shuffle(roof_graph* g, bool* changed, roof_error* 
       continue;
     }
     int t = only_consumer(g, g->nodes[r1].outputs[0]);
-    if (t < 0 || !is(&g->nodes[t], "Transpose") || !perm_is_shuffle(&g->nodes[t])) continue;
+    if (t < 0 || !roof_node_is(&g->nodes[t], ROOF_OP_Transpose) || !perm_is_shuffle(&g->nodes[t])) continue;
     int r2 = only_consumer(g, g->nodes[t].outputs[0]);
-    if (r2 < 0 || !is(&g->nodes[r2], "Reshape")) continue;
+    if (r2 < 0 || !roof_node_is(&g->nodes[r2], ROOF_OP_Reshape)) continue;
     const roof_value* y = roof_out(g, &g->nodes[r2], 0);
     if (!y || y->rank != 4 || memcmp(y->dims, x->dims, 4 * sizeof(int64_t)) != 0) continue;
     roof_status st = rewrite(g, r1, t, r2, groups, err);

@@ -10,6 +10,7 @@
 
 #include "fused_act.h"
 #include "fusion.h"
+#include "gemm_params.h"
 #include "op.h"
 #include "graph_edit.h"
 
@@ -139,7 +140,7 @@ roof_status roof_pass_conv_bn(roof_graph* g, bool* changed, roof_error* err) {
   for (int oi = 0; oi < g->num_order; oi++) {
     int bn = g->order[oi];
     roof_node* b = &g->nodes[bn];
-    if (b->removed || strcmp(b->op_type, "BatchNormalization") != 0 || b->domain[0]) continue;
+    if (!roof_node_is(b, ROOF_OP_BatchNormalization)) continue;
     const roof_value* x = roof_in(g, b, 0);
     if (x == NULL || x->producer < 0 || x->rank < 2) continue;
     int pn = x->producer;
@@ -148,13 +149,12 @@ roof_status roof_pass_conv_bn(roof_graph* g, bool* changed, roof_error* err) {
     /* a clamp already fused into the producer sits between it and the BN: folding is wrong */
     if (p->op && (p->op->flags & ROOF_OPF_FUSED_ACT) && !roof_act_is_identity((const roof_act*)p->params)) continue;
     prod_kind kind;
-    if (strcmp(p->op_type, "Conv") == 0) kind = PROD_CONV;
-    else if (strcmp(p->op_type, "ConvTranspose") == 0) kind = PROD_CONVT;
-    else if (strcmp(p->op_type, "Gemm") == 0) {
-      const roof_attr* tb = roof_node_attr(p, "transB");
-      kind = (tb && tb->type == ROOF_ATTR_INT && tb->i) ? PROD_GEMM_T : PROD_GEMM_N;
-      const roof_attr* ta = roof_node_attr(p, "transA");
-      if (x->rank != 2 || (ta && ta->type == ROOF_ATTR_INT && ta->i)) continue;
+    if (roof_node_is(p, ROOF_OP_Conv)) kind = PROD_CONV;
+    else if (roof_node_is(p, ROOF_OP_ConvTranspose)) kind = PROD_CONVT;
+    else if (roof_node_is(p, ROOF_OP_Gemm)) {
+      const roof_gemm_params* gp = p->params;
+      kind = gp->trans_b ? PROD_GEMM_T : PROD_GEMM_N;
+      if (x->rank != 2 || gp->trans_a) continue;
     } else continue;
     roof_status st = fold(g, pn, bn, kind, x->dims[1], changed);
     if (st != ROOF_OK) return roof_fail(err, st, "%s: out of memory in pass conv_bn", g->path);

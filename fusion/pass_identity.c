@@ -4,13 +4,14 @@
 
 #include "fusion.h"
 #include "graph_edit.h"
+#include "op.h"
 
 static const char* noop_reason(const roof_graph* g, const roof_node* n) {
   const roof_value* x = roof_in(g, n, 0);
   const roof_value* y = roof_out(g, n, 0);
   if (x == NULL || y == NULL) return NULL;
-  if (strcmp(n->op_type, "Identity") == 0) return "Identity is a no-op";
-  if (strcmp(n->op_type, "Dropout") == 0) {
+  if (roof_node_is(n, ROOF_OP_Identity)) return "Identity is a no-op";
+  if (roof_node_is(n, ROOF_OP_Dropout)) {
     const roof_value* training = roof_in(g, n, 2);
     if (training && !(training->data && training->flags & ROOF_VAL_CONST && *(const uint8_t*)training->data == 0)) {
       return NULL;
@@ -19,15 +20,15 @@ static const char* noop_reason(const roof_graph* g, const roof_node* n) {
   }
   bool same_shape = x->rank == y->rank && x->dtype == y->dtype &&
                     memcmp(x->dims, y->dims, sizeof(int64_t) * (size_t)(x->rank > 0 ? x->rank : 0)) == 0;
-  if (strcmp(n->op_type, "Cast") == 0 && same_shape) return "Cast to the same dtype is a no-op";
-  if (strcmp(n->op_type, "Reshape") == 0 && same_shape) return "Reshape to the same shape is a no-op";
+  if (roof_node_is(n, ROOF_OP_Cast) && same_shape) return "Cast to the same dtype is a no-op";
+  if (roof_node_is(n, ROOF_OP_Reshape) && same_shape) return "Reshape to the same shape is a no-op";
   return NULL;
 }
 
 roof_status roof_pass_identity(roof_graph* g, bool* changed, roof_error* err) {
   for (int oi = 0; oi < g->num_order; oi++) {
     int n = g->order[oi];
-    if (g->nodes[n].removed || g->nodes[n].domain[0] != '\0') continue;
+    if (g->nodes[n].removed) continue;
     const char* why = noop_reason(g, &g->nodes[n]);
     if (why == NULL) continue;
     roof_status st;

@@ -7,22 +7,20 @@
 #include "graph_edit.h"
 #include "op.h"
 
-extern const roof_op_desc roof_op_Gemm;
-
 static bool const_value(const roof_value* v) { return v && v->data && (v->flags & ROOF_VAL_CONST) && v->dtype == ROOF_DT_FLOAT; }
 
 roof_status roof_pass_matmul_add(roof_graph* g, bool* changed, roof_error* err) {
   for (int oi = 0; oi < g->num_order; oi++) {
     int an = g->order[oi];
     roof_node* a = &g->nodes[an];
-    if (a->removed || a->domain[0] || strcmp(a->op_type, "Add") != 0 || a->num_inputs != 2) continue;
+    if (!roof_node_is(a, ROOF_OP_Add) || a->num_inputs != 2) continue;
     for (int side = 0; side < 2; side++) {
       const roof_value* y = roof_in(g, a, side);
       const roof_value* bias = roof_in(g, a, 1 - side);
       if (!y || y->producer < 0 || !const_value(bias) || y->rank != 2) continue;
       int mn = y->producer;
       roof_node* m = &g->nodes[mn];
-      if (m->removed || m->domain[0] || strcmp(m->op_type, "MatMul") != 0) continue;
+      if (!roof_node_is(m, ROOF_OP_MatMul)) continue;
       const roof_value* A = roof_in(g, m, 0);
       const roof_value* B = roof_in(g, m, 1);
       if (!A || A->rank != 2 || !const_value(B) || B->rank != 2 || !roof_edit_single_use(g, a->inputs[side], an)) continue;
@@ -36,13 +34,13 @@ roof_status roof_pass_matmul_add(roof_graph* g, bool* changed, roof_error* err) 
       if (!fits) continue;
       int bv = a->inputs[1 - side];
       roof_act add_act = *(const roof_act*)a->params; /* a clamp fused into the Add stays last */
-      if (roof_edit_retype(g, mn, "Gemm", "", &roof_op_Gemm, NULL) != ROOF_OK ||
+      if (roof_edit_retype(g, mn, ROOF_OP_Gemm, NULL) != ROOF_OK ||
           roof_edit_set_input(g, mn, 2, bv) != ROOF_OK) {
         return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory in pass matmul_add", g->path);
       }
       m = &g->nodes[mn];
-      roof_status st = roof_op_Gemm.parse(g, m, m->params, err); /* MatMul and Gemm share the params layout */
-      if (st != ROOF_OK) return st;
+      /* MatMul's params are a roof_gemm_params with Gemm's defaults (alpha = beta = 1, no
+       * transposes); the clamp becomes the Add's */
       *(roof_act*)m->params = add_act;
       g->values[m->outputs[0]].producer = -1;
       m->outputs[0] = g->nodes[an].outputs[0];

@@ -40,14 +40,14 @@ roof_status roof_pass_pad(roof_graph* g, bool* changed, roof_error* err) {
   for (int oi = 0; oi < g->num_order; oi++) {
     int cn = g->order[oi];
     roof_node* c = &g->nodes[cn];
-    if (c->removed || c->domain[0] || strcmp(c->op_type, "Conv") != 0) continue;
+    if (!roof_node_is(c, ROOF_OP_Conv)) continue;
     const roof_value* x = roof_in(g, c, 0);
     if (!x || x->rank != 4 || x->producer < 0) continue;
     int pn = x->producer;
     roof_node* p = &g->nodes[pn];
     int64_t add[4];
     roof_conv_params* cp = c->params;
-    if (p->removed || strcmp(p->op_type, "Pad") != 0 || p->domain[0] || cp->sp.nsp != 2) continue;
+    if (!roof_node_is(p, ROOF_OP_Pad) || cp->sp.nsp != 2) continue;
     if (!roof_edit_single_use(g, c->inputs[0], cn) || !zero_spatial_pads(g, p, add)) continue;
     for (int i = 0; i < 4; i++) cp->sp.pads[i] += add[i];
     c->inputs[0] = p->inputs[0];

@@ -5,14 +5,11 @@
 
 #include "fusion.h"
 #include "graph_edit.h"
+#include "op.h"
 
 static bool is_view(const roof_node* n) {
-  static const char* const kViews[] = {"Reshape", "Flatten", "Squeeze", "Unsqueeze"};
-  if (n->removed || n->domain[0]) return false;
-  for (size_t i = 0; i < sizeof(kViews) / sizeof(kViews[0]); i++) {
-    if (strcmp(n->op_type, kViews[i]) == 0) return true;
-  }
-  return false;
+  return roof_node_is(n, ROOF_OP_Reshape) || roof_node_is(n, ROOF_OP_Flatten) || roof_node_is(n, ROOF_OP_Squeeze) ||
+         roof_node_is(n, ROOF_OP_Unsqueeze);
 }
 
 roof_status roof_pass_reshape_chain(roof_graph* g, bool* changed, roof_error* err) {

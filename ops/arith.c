@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "xnn_backend.h"
 #include "fused_act.h"
 
 typedef enum arith_kind { K_ADD, K_SUB, K_MUL, K_DIV } arith_kind;
@@ -18,7 +19,12 @@ typedef struct arith_params {
 static roof_status parse_arith(const roof_graph* g, const roof_node* n, void* params, roof_error* err) {
   arith_params* p = params;
   roof_act_init(&p->act);
-  p->kind = n->op_type[0] == 'A' ? K_ADD : n->op_type[0] == 'S' ? K_SUB : n->op_type[0] == 'M' ? K_MUL : K_DIV;
+  switch (n->op->id) {
+    case ROOF_OP_Add: p->kind = K_ADD; break;
+    case ROOF_OP_Sub: p->kind = K_SUB; break;
+    case ROOF_OP_Mul: p->kind = K_MUL; break;
+    default: p->kind = K_DIV; break;
+  }
   return ROOF_OK;
 }
 
@@ -124,8 +130,8 @@ static roof_status operand(roof_kernel* k, arith_state* s, int i, const int* per
   if (r == 0) s->shape[i][0] = 1;
   if (ordered) return ROOF_OK;
   const roof_value* v = roof_in(k->g, k->node, i);
-  if (!(v->flags & ROOF_VAL_CONST) || !v->data) return ROOF_E_UNSUPPORTED;
-  s->packed[i] = malloc(sizeof(float) * (size_t)run + XNN_EXTRA_BYTES);
+  if (!(v->flags & ROOF_VAL_CONST) || !v->data) return roof_kernel_refuse(err, "operand %d is strided in memory", i);
+  s->packed[i] = malloc(sizeof(float) * (size_t)run + ROOF_XNN_PADDING);
   if (s->packed[i] == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory");
   roof_tensor src = {.dtype = in->dtype, .rank = r, .data = in->data}, dst = src;
   for (int d = 0; d < r; d++) {
@@ -141,9 +147,8 @@ static roof_status operand(roof_kernel* k, arith_state* s, int i, const int* per
 static roof_status create_arith(roof_kernel* k, roof_error* err) {
   const arith_params* p = k->params;
   const roof_tensor* y = &k->out[0];
-  if (y->dtype != ROOF_DT_FLOAT || !(roof_tensor_is_plain(y) || roof_tensor_is_nhwc(y)) || roof_tensor_count(y) == 0) {
-    return ROOF_E_UNSUPPORTED;
-  }
+  if (!(roof_tensor_is_plain(y) || roof_tensor_is_nhwc(y))) return roof_kernel_refuse(err, "output is strided in memory");
+  if (!roof_act_xnn_ok(&p->act)) return roof_kernel_refuse(err, "empty fused clamp range");
   arith_state* s = calloc(1, sizeof(*s));
   if (s == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory");
   k->state = s;
@@ -153,14 +158,15 @@ static roof_status create_arith(roof_kernel* k, roof_error* err) {
     roof_status st = operand(k, s, i, perm, err);
     if (st != ROOF_OK) return st;
   }
+  xnn_operator_t op = NULL;
   enum xnn_status xs;
   switch (p->kind) {
-    case K_ADD: xs = xnn_create_add_nd_f32(p->act.min, p->act.max, 0, &k->xop[0]); break;
-    case K_SUB: xs = xnn_create_subtract_nd_f32(p->act.min, p->act.max, 0, &k->xop[0]); break;
-    case K_MUL: xs = xnn_create_multiply_nd_f32(p->act.min, p->act.max, 0, &k->xop[0]); break;
-    default: xs = xnn_create_divide_nd_f32(p->act.min, p->act.max, 0, &k->xop[0]); break;
+    case K_ADD: xs = xnn_create_add_nd_f32(p->act.min, p->act.max, 0, &op); break;
+    case K_SUB: xs = xnn_create_subtract_nd_f32(p->act.min, p->act.max, 0, &op); break;
+    case K_MUL: xs = xnn_create_multiply_nd_f32(p->act.min, p->act.max, 0, &op); break;
+    default: xs = xnn_create_divide_nd_f32(p->act.min, p->act.max, 0, &op); break;
   }
-  return roof_xnn_check(xs, k, "create binary op", err);
+  return roof_xnn_created(xs, op, k, "create binary op", err);
 }
 
 static roof_status setup_arith(roof_kernel* k, roof_error* err) {
@@ -171,10 +177,10 @@ static roof_status setup_arith(roof_kernel* k, roof_error* err) {
   float* y = k->out[0].data;
   enum xnn_status xs;
   switch (p->kind) {
-    case K_ADD: xs = xnn_setup_add_nd_f32(k->xop[0], s->rank[0], s->shape[0], s->rank[1], s->shape[1], a, b, y, k->pool); break;
-    case K_SUB: xs = xnn_setup_subtract_nd_f32(k->xop[0], s->rank[0], s->shape[0], s->rank[1], s->shape[1], a, b, y, k->pool); break;
-    case K_MUL: xs = xnn_setup_multiply_nd_f32(k->xop[0], s->rank[0], s->shape[0], s->rank[1], s->shape[1], a, b, y, k->pool); break;
-    default: xs = xnn_setup_divide_nd_f32(k->xop[0], s->rank[0], s->shape[0], s->rank[1], s->shape[1], a, b, y, k->pool); break;
+    case K_ADD: xs = xnn_setup_add_nd_f32(roof_xop(k), s->rank[0], s->shape[0], s->rank[1], s->shape[1], a, b, y, k->pool); break;
+    case K_SUB: xs = xnn_setup_subtract_nd_f32(roof_xop(k), s->rank[0], s->shape[0], s->rank[1], s->shape[1], a, b, y, k->pool); break;
+    case K_MUL: xs = xnn_setup_multiply_nd_f32(roof_xop(k), s->rank[0], s->shape[0], s->rank[1], s->shape[1], a, b, y, k->pool); break;
+    default: xs = xnn_setup_divide_nd_f32(roof_xop(k), s->rank[0], s->shape[0], s->rank[1], s->shape[1], a, b, y, k->pool); break;
   }
   return roof_xnn_check(xs, k, "setup binary op", err);
 }
@@ -188,16 +194,24 @@ static void destroy_arith(roof_kernel* k) {
   roof_xnn_destroy(k);
 }
 
-#define ARITH_DESC(SYM)                                                                                       \
-  const roof_op_desc roof_op_##SYM = {                                                                        \
-      .op_type = #SYM, .domain = "", .since_version = 1, .until_version = 1000,                              \
-      .flags = ROOF_OPF_XNNPACK | ROOF_OPF_FUSED_ACT | ROOF_OPF_INPLACE, .layout = ROOF_LR_ANY,                  \
-      .params_size = sizeof(arith_params),                                                                     \
+static const int kArithDtypes[] = {ROOF_DT_FLOAT, ROOF_DT_DOUBLE, ROOF_DT_INT8, ROOF_DT_UINT8, ROOF_DT_INT16, ROOF_DT_UINT16,
+                                   ROOF_DT_INT32, ROOF_DT_UINT32, ROOF_DT_INT64, ROOF_DT_UINT64, 0};
+
+#define ARITH_OP(SYM)                                                                                         \
+  const roof_op_schema roof_op_##SYM = {                                                                      \
+      .id = ROOF_OP_##SYM, .op_type = #SYM, .domain = "", .since_version = 1, .until_version = 1000,         \
+      .flags = ROOF_OPF_FUSED_ACT | ROOF_OPF_INPLACE, .layout = ROOF_LR_ANY, .params_size = sizeof(arith_params), \
       .parse = parse_arith, .infer = infer_arith, .cost = roof_cost_eltwise, .describe = describe_arith,     \
-      .create = create_arith, .setup = setup_arith, .destroy = destroy_arith, .ref = ref_arith,              \
+  };                                                                                                          \
+  const roof_kernel_impl roof_kernel_##SYM##_xnnpack = {                                                     \
+      .op = ROOF_OP_##SYM, .backend = ROOF_BACKEND_XNNPACK, .dtypes = roof_dtypes_f32, .create = create_arith, \
+      .setup = setup_arith, .run = roof_xnn_run, .destroy = destroy_arith, .input_padding = ROOF_XNN_PADDING, \
+  };                                                                                                          \
+  const roof_kernel_impl roof_kernel_##SYM##_ref = {                                                         \
+      .op = ROOF_OP_##SYM, .backend = ROOF_BACKEND_REF, .dtypes = kArithDtypes, .run = ref_arith,            \
   }
 
-ARITH_DESC(Add);
-ARITH_DESC(Sub);
-ARITH_DESC(Mul);
-ARITH_DESC(Div);
+ARITH_OP(Add);
+ARITH_OP(Sub);
+ARITH_OP(Mul);
+ARITH_OP(Div);

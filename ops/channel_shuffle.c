@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "common.h"
+#include "xnn_backend.h"
 #include "shuffle_params.h"
 
 static roof_status infer_shuffle(roof_graph* g, roof_node* n, roof_error* err) {
@@ -46,22 +47,33 @@ static roof_status ref_shuffle(roof_kernel* k, roof_error* err) {
 static roof_status create_shuffle(roof_kernel* k, roof_error* err) {
   const roof_shuffle_params* p = k->params;
   const roof_tensor *x = &k->in[0], *y = &k->out[0];
-  if (!roof_tensor_is_nhwc(x) || !roof_tensor_is_nhwc(y) || p->groups < 2) return ROOF_E_UNSUPPORTED;
+  if (!roof_tensor_is_nhwc(x) || !roof_tensor_is_nhwc(y)) return roof_kernel_refuse(err, "input or output not NHWC");
+  if (p->groups < 2) return roof_kernel_refuse(err, "fewer than 2 groups");
   size_t C = (size_t)x->dims[1];
-  enum xnn_status s = xnn_create_channel_shuffle_nc_x32((size_t)p->groups, C / (size_t)p->groups, C, C, 0, &k->xop[0]);
-  return roof_xnn_check(s, k, "create channel shuffle", err);
+  xnn_operator_t op = NULL;
+  enum xnn_status s = xnn_create_channel_shuffle_nc_x32((size_t)p->groups, C / (size_t)p->groups, C, C, 0, &op);
+  return roof_xnn_created(s, op, k, "create channel shuffle", err);
 }
 
 static roof_status setup_shuffle(roof_kernel* k, roof_error* err) {
   const roof_tensor* x = &k->in[0];
   size_t batch = (size_t)(x->dims[0] * x->dims[2] * x->dims[3]);
-  enum xnn_status s = xnn_setup_channel_shuffle_nc_x32(k->xop[0], batch, x->data, k->out[0].data, k->pool);
+  enum xnn_status s = xnn_setup_channel_shuffle_nc_x32(roof_xop(k), batch, x->data, k->out[0].data, k->pool);
   return roof_xnn_check(s, k, "setup channel shuffle", err);
 }
 
-const roof_op_desc roof_op_ChannelShuffle = {
-    .op_type = "ChannelShuffle", .domain = "ai.rooftop", .since_version = 1, .until_version = 1000,
-    .flags = ROOF_OPF_XNNPACK | ROOF_OPF_NO_FOLD, .layout = ROOF_LR_NHWC, .params_size = sizeof(roof_shuffle_params),
-    .infer = infer_shuffle, .cost = cost_shuffle, .describe = describe_shuffle, .create = create_shuffle,
-    .setup = setup_shuffle, .destroy = roof_xnn_destroy, .ref = ref_shuffle,
+static void destroy_shuffle(roof_kernel* k) { roof_xnn_destroy(k); }
+
+const roof_op_schema roof_op_ChannelShuffle = {
+    .id = ROOF_OP_ChannelShuffle, .op_type = "ChannelShuffle", .domain = "ai.rooftop", .since_version = 1,
+    .until_version = 1000, .flags = ROOF_OPF_NO_FOLD, .layout = ROOF_LR_NHWC, .params_size = sizeof(roof_shuffle_params),
+    .infer = infer_shuffle, .cost = cost_shuffle, .describe = describe_shuffle,
+};
+/* x32: a channel shuffle moves 32-bit words whatever they hold */
+const roof_kernel_impl roof_kernel_ChannelShuffle_xnnpack = {
+    .op = ROOF_OP_ChannelShuffle, .backend = ROOF_BACKEND_XNNPACK, .dtypes = roof_dtypes_f32, .create = create_shuffle,
+    .setup = setup_shuffle, .run = roof_xnn_run, .destroy = destroy_shuffle, .input_padding = ROOF_XNN_PADDING,
+};
+const roof_kernel_impl roof_kernel_ChannelShuffle_ref = {
+    .op = ROOF_OP_ChannelShuffle, .backend = ROOF_BACKEND_REF, .dtypes = roof_dtypes_f32, .run = ref_shuffle,
 };

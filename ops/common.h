@@ -3,7 +3,7 @@
 #ifndef ROOF_OPS_COMMON_H
 #define ROOF_OPS_COMMON_H
 
-#include "op.h"
+#include "kernel.h"
 
 /* True when the value's data is available at load time (initializer, folded or evaluated). */
 static inline bool roof_value_has_data(const roof_value* v) {

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "xnn_backend.h"
 #include "conv_params.h"
 
 typedef roof_conv_params conv_params;
@@ -287,14 +288,25 @@ static void destroy_conv(roof_kernel* k) {
   roof_xnn_destroy(k); /* frees the state */
 }
 
+/* What both XNNPACK entries need: 2-D, NHWC in and out, constant weights and bias. */
+static bool supports_xnn(const roof_kernel* k, char* why, size_t n) {
+  const conv_params* p = k->params;
+  const char* no = p->sp.nsp != 2 ? "XNNPACK convolves 2-D only"
+                   : !roof_tensor_is_nhwc(&k->in[0]) || !roof_tensor_is_nhwc(&k->out[0]) ? "input or output not NHWC"
+                   : !weights_const(k) ? "weights or bias not constant"
+                   : !roof_act_xnn_ok(&p->act) ? "empty fused clamp range"
+                   : NULL;
+  if (no) snprintf(why, n, "%s", no);
+  return no == NULL;
+}
+
 static roof_status create_conv(roof_kernel* k, roof_error* err) {
   const conv_params* p = k->params;
   const roof_tensor *x = &k->in[0], *w = &k->in[1], *y = &k->out[0];
-  if (p->sp.nsp != 2 || !roof_tensor_is_nhwc(x) || !roof_tensor_is_nhwc(y) || !weights_const(k)) {
-    return ROOF_E_UNSUPPORTED;
-  }
   int64_t O = w->dims[0], I = w->dims[1], KH = w->dims[2], KW = w->dims[3];
-  if (!roof_xnn_indirection_ok(k, y->dims[0], y->dims[2], y->dims[3], KH, KW)) return ROOF_E_UNSUPPORTED;
+  if (!roof_xnn_indirection_ok(k, y->dims[0], y->dims[2], y->dims[3], KH, KW)) {
+    return roof_kernel_refuse(err, "indirection buffer over the tensor size limit");
+  }
   const float* src = w->data;
   float* packed = NULL;
   /* XNNPACK takes [O][KH][KW][I]; ONNX gives [O][I][KH][KW]. The two coincide for 1x1 and
@@ -346,10 +358,11 @@ static roof_status setup_conv(roof_kernel* k, roof_error* err) {
   return ROOF_OK;
 }
 
-static roof_status run_conv(roof_kernel* k) {
+static roof_status run_conv(roof_kernel* k, roof_error* err) {
   conv_state* cs = k->state;
   for (int i = 0; i < cs->num_slices; i++) {
-    if (xnn_run_operator(cs->op[i], k->pool) != xnn_status_success) return ROOF_E_INTERNAL;
+      roof_status st = roof_xnn_check(xnn_run_operator(cs->op[i], k->pool), k, "run convolution", err);
+    if (st != ROOF_OK) return st;
   }
   return ROOF_OK;
 }
@@ -359,14 +372,16 @@ static roof_status run_conv(roof_kernel* k) {
 static roof_status create_convt(roof_kernel* k, roof_error* err) {
   const conv_params* p = k->params;
   const roof_tensor *x = &k->in[0], *w = &k->in[1], *y = &k->out[0];
-  if (p->sp.nsp != 2 || !roof_tensor_is_nhwc(x) || !roof_tensor_is_nhwc(y) || !weights_const(k)) return ROOF_E_UNSUPPORTED;
   /* deconvolution's indirection covers the input pixels times the kernel */
-  if (!roof_xnn_indirection_ok(k, x->dims[0], y->dims[2], y->dims[3], w->dims[2], w->dims[3])) return ROOF_E_UNSUPPORTED;
-  for (int i = 0; i < 4; i++) {
-    if (p->sp.pads[i] < 0) return ROOF_E_UNSUPPORTED;
+  if (!roof_xnn_indirection_ok(k, x->dims[0], y->dims[2], y->dims[3], w->dims[2], w->dims[3])) {
+    return roof_kernel_refuse(err, "indirection buffer over the tensor size limit");
   }
+  for (int i = 0; i < 4; i++) {
+    if (p->sp.pads[i] < 0) return roof_kernel_refuse(err, "negative padding (output_shape smaller than the full output)");
+  }
+  xnn_operator_t op = NULL;
   int64_t CI = w->dims[0], CO_G = w->dims[1], KH = w->dims[2], KW = w->dims[3], G = p->group, CI_G = CI / G;
-  float* packed = malloc(sizeof(float) * (size_t)(CI * CO_G * KH * KW) + XNN_EXTRA_BYTES);
+  float* packed = malloc(sizeof(float) * (size_t)(CI * CO_G * KH * KW) + ROOF_XNN_PADDING);
   if (packed == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory packing weights");
   const float* src = w->data;
   for (int64_t gi = 0; gi < G; gi++)
@@ -380,30 +395,45 @@ static roof_status create_convt(roof_kernel* k, roof_error* err) {
       (uint32_t)p->sp.pads[0], (uint32_t)p->sp.pads[3], (uint32_t)p->sp.pads[2], (uint32_t)p->sp.pads[1], (uint32_t)KH,
       (uint32_t)KW, (uint32_t)p->sp.strides[0], (uint32_t)p->sp.strides[1], (uint32_t)p->sp.dilations[0],
       (uint32_t)p->sp.dilations[1], (uint32_t)G, (size_t)CI_G, (size_t)CO_G, (size_t)x->dims[1], (size_t)y->dims[1],
-      packed, bias, p->act.min, p->act.max, 0, &k->xop[0]);
+      packed, bias, p->act.min, p->act.max, 0, &op);
   free(packed);
-  return roof_xnn_check(s, k, "create deconvolution", err);
+  return roof_xnn_created(s, op, k, "create deconvolution", err);
 }
 
 static roof_status setup_convt(roof_kernel* k, roof_error* err) {
   const conv_params* p = k->params;
   const roof_tensor* x = &k->in[0];
   enum xnn_status s = xnn_setup_deconvolution2d_nhwc_f32(
-      k->xop[0], (size_t)x->dims[0], (size_t)x->dims[2], (size_t)x->dims[3], (uint32_t)p->output_padding[0],
+      roof_xop(k), (size_t)x->dims[0], (size_t)x->dims[2], (size_t)x->dims[3], (uint32_t)p->output_padding[0],
       (uint32_t)p->output_padding[1], x->data, k->out[0].data, k->pool);
   return roof_xnn_check(s, k, "setup deconvolution", err);
 }
 
-const roof_op_desc roof_op_Conv = {
-    .op_type = "Conv", .domain = "", .since_version = 1, .until_version = 1000,
-    .flags = ROOF_OPF_XNNPACK | ROOF_OPF_FUSED_ACT | ROOF_OPF_PACKS_CONSTS, .layout = ROOF_LR_NHWC, .params_size = sizeof(conv_params),
+static void destroy_convt(roof_kernel* k) { roof_xnn_destroy(k); }
+
+const roof_op_schema roof_op_Conv = {
+    .id = ROOF_OP_Conv, .op_type = "Conv", .domain = "", .since_version = 1, .until_version = 1000,
+    .flags = ROOF_OPF_FUSED_ACT | ROOF_OPF_PACKS_CONSTS, .layout = ROOF_LR_NHWC, .params_size = sizeof(conv_params),
     .parse = parse_conv, .infer = infer_conv, .cost = cost_conv, .describe = describe_conv,
-    .create = create_conv, .setup = setup_conv, .run = run_conv, .destroy = destroy_conv, .ref = ref_conv,
+};
+const roof_kernel_impl roof_kernel_Conv_xnnpack = {
+    .op = ROOF_OP_Conv, .backend = ROOF_BACKEND_XNNPACK, .dtypes = roof_dtypes_f32, .supports = supports_xnn,
+    .create = create_conv, .setup = setup_conv, .run = run_conv, .destroy = destroy_conv, .input_padding = ROOF_XNN_PADDING,
+};
+const roof_kernel_impl roof_kernel_Conv_ref = {
+    .op = ROOF_OP_Conv, .backend = ROOF_BACKEND_REF, .dtypes = roof_dtypes_f32, .run = ref_conv,
 };
 
-const roof_op_desc roof_op_ConvTranspose = {
-    .op_type = "ConvTranspose", .domain = "", .since_version = 1, .until_version = 1000,
-    .flags = ROOF_OPF_XNNPACK | ROOF_OPF_FUSED_ACT | ROOF_OPF_PACKS_CONSTS, .layout = ROOF_LR_NHWC, .params_size = sizeof(conv_params),
+const roof_op_schema roof_op_ConvTranspose = {
+    .id = ROOF_OP_ConvTranspose, .op_type = "ConvTranspose", .domain = "", .since_version = 1, .until_version = 1000,
+    .flags = ROOF_OPF_FUSED_ACT | ROOF_OPF_PACKS_CONSTS, .layout = ROOF_LR_NHWC, .params_size = sizeof(conv_params),
     .parse = parse_conv, .infer = infer_convt, .cost = cost_convt, .describe = describe_conv,
-    .create = create_convt, .setup = setup_convt, .destroy = roof_xnn_destroy, .ref = ref_convt,
+};
+const roof_kernel_impl roof_kernel_ConvTranspose_xnnpack = {
+    .op = ROOF_OP_ConvTranspose, .backend = ROOF_BACKEND_XNNPACK, .dtypes = roof_dtypes_f32, .supports = supports_xnn,
+    .create = create_convt, .setup = setup_convt, .run = roof_xnn_run, .destroy = destroy_convt,
+    .input_padding = ROOF_XNN_PADDING,
+};
+const roof_kernel_impl roof_kernel_ConvTranspose_ref = {
+    .op = ROOF_OP_ConvTranspose, .backend = ROOF_BACKEND_REF, .dtypes = roof_dtypes_f32, .run = ref_convt,
 };

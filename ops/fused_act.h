@@ -20,6 +20,9 @@ static inline float roof_act_apply(const roof_act* a, float v) {
   return v < a->min ? a->min : (v > a->max ? a->max : v);
 }
 
+/* XNNPACK takes a clamp only when min < max (an empty or NaN range is its invalid_parameter). */
+static inline int roof_act_xnn_ok(const roof_act* a) { return a->min < a->max; }
+
 static inline int roof_act_is_identity(const roof_act* a) { return a->min == -INFINITY && a->max == INFINITY; }
 
 #endif

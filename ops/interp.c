@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "xnn_backend.h"
 
 enum { CT_HALF_PIXEL, CT_PYTORCH_HALF_PIXEL, CT_ALIGN_CORNERS, CT_ASYMMETRIC, CT_TF_HALF_PIXEL_NN };
 enum { NM_ROUND_PREFER_FLOOR, NM_ROUND_PREFER_CEIL, NM_FLOOR, NM_CEIL };
@@ -158,31 +159,45 @@ static roof_status ref_resize(roof_kernel* k, roof_error* err) {
 static roof_status create_resize(roof_kernel* k, roof_error* err) {
   const resize_params* p = k->params;
   const roof_tensor *x = &k->in[0], *y = &k->out[0];
-  if (!p->linear || x->rank != 4 || !roof_tensor_is_nhwc(x) || !roof_tensor_is_nhwc(y)) return ROOF_E_UNSUPPORTED;
-  if (x->dims[0] != y->dims[0] || x->dims[1] != y->dims[1] || y->dims[2] < 2 || y->dims[3] < 2) return ROOF_E_UNSUPPORTED;
+  if (!p->linear) return roof_kernel_refuse(err, "XNNPACK has no Resize mode nearest");
+  if (x->rank != 4 || !roof_tensor_is_nhwc(x) || !roof_tensor_is_nhwc(y)) return roof_kernel_refuse(err, "not a 2-D NHWC resize");
+  if (x->dims[0] != y->dims[0] || x->dims[1] != y->dims[1]) return roof_kernel_refuse(err, "N or C resized");
+  if (y->dims[2] < 2 || y->dims[3] < 2) return roof_kernel_refuse(err, "output smaller than 2x2");
   uint32_t flags;
   if (p->coord == CT_ALIGN_CORNERS) flags = XNN_FLAG_ALIGN_CORNERS;
   else if (p->coord == CT_ASYMMETRIC) flags = XNN_FLAG_TENSORFLOW_LEGACY_MODE;
   else if (p->coord == CT_HALF_PIXEL || p->coord == CT_PYTORCH_HALF_PIXEL) flags = 0;
-  else return ROOF_E_UNSUPPORTED;
+  else return roof_kernel_refuse(err, "coordinate transform not in XNNPACK");
   /* XNNPACK derives the scale from the sizes; ONNX may give a scale that floors differently */
   for (int d = 2; d < 4; d++) {
-    if (fabs((double)p->scale[d] - (double)y->dims[d] / (double)x->dims[d]) > 1e-6 && p->coord != CT_ALIGN_CORNERS) return ROOF_E_UNSUPPORTED;
+    if (fabs((double)p->scale[d] - (double)y->dims[d] / (double)x->dims[d]) > 1e-6 && p->coord != CT_ALIGN_CORNERS) {
+      return roof_kernel_refuse(err, "scale differs from the size ratio");
+    }
   }
   size_t c = (size_t)x->dims[1];
-  enum xnn_status s = xnn_create_resize_bilinear2d_nhwc_f32(c, c, c, flags, &k->xop[0]);
-  return roof_xnn_check(s, k, "create resize", err);
+  xnn_operator_t op = NULL;
+  enum xnn_status s = xnn_create_resize_bilinear2d_nhwc_f32(c, c, c, flags, &op);
+  return roof_xnn_created(s, op, k, "create resize", err);
 }
 
 static roof_status setup_resize(roof_kernel* k, roof_error* err) {
   const roof_tensor *x = &k->in[0], *y = &k->out[0];
-  enum xnn_status s = xnn_setup_resize_bilinear2d_nhwc_f32(k->xop[0], (size_t)x->dims[0], (size_t)x->dims[2], (size_t)x->dims[3],
+  enum xnn_status s = xnn_setup_resize_bilinear2d_nhwc_f32(roof_xop(k), (size_t)x->dims[0], (size_t)x->dims[2], (size_t)x->dims[3],
                                                            (size_t)y->dims[2], (size_t)y->dims[3], x->data, y->data, k->pool);
   return roof_xnn_check(s, k, "setup resize", err);
 }
 
-const roof_op_desc roof_op_Resize = {
-    .op_type = "Resize", .domain = "", .since_version = 10, .until_version = 1000, .flags = ROOF_OPF_XNNPACK,
+static void destroy_resize(roof_kernel* k) { roof_xnn_destroy(k); }
+
+const roof_op_schema roof_op_Resize = {
+    .id = ROOF_OP_Resize, .op_type = "Resize", .domain = "", .since_version = 10, .until_version = 1000,
     .layout = ROOF_LR_NHWC, .params_size = sizeof(resize_params), .parse = parse_resize, .infer = infer_resize,
-    .cost = cost_resize, .create = create_resize, .setup = setup_resize, .destroy = roof_xnn_destroy, .ref = ref_resize,
+    .cost = cost_resize,
+};
+const roof_kernel_impl roof_kernel_Resize_xnnpack = {
+    .op = ROOF_OP_Resize, .backend = ROOF_BACKEND_XNNPACK, .dtypes = roof_dtypes_f32, .create = create_resize,
+    .setup = setup_resize, .run = roof_xnn_run, .destroy = destroy_resize, .input_padding = ROOF_XNN_PADDING,
+};
+const roof_kernel_impl roof_kernel_Resize_ref = {
+    .op = ROOF_OP_Resize, .backend = ROOF_BACKEND_REF, .dtypes = roof_dtypes_f32, .run = ref_resize,
 };

@@ -5,13 +5,10 @@
 #include <string.h>
 
 #include "common.h"
-#include "fused_act.h"
+#include "xnn_backend.h"
+#include "gemm_params.h"
 
-typedef struct gemm_params {
-  roof_act act; /* first: see fused_act.h */
-  float alpha, beta;
-  int64_t trans_a, trans_b;
-} gemm_params;
+typedef roof_gemm_params gemm_params;
 
 static roof_status parse_gemm(const roof_graph* g, const roof_node* n, void* params, roof_error* err) {
   gemm_params* p = params;
@@ -95,7 +92,7 @@ static roof_status infer_matmul(roof_graph* g, roof_node* n, roof_error* err) {
 static void cost_gemm(const roof_graph* g, const roof_node* n, roof_cost* c) {
   const roof_value *a = roof_in(g, n, 0), *y = roof_out(g, n, 0);
   const gemm_params* p = n->params;
-  bool is_gemm = strcmp(n->op_type, "Gemm") == 0;
+  bool is_gemm = n->op->id == ROOF_OP_Gemm;
   int64_t k = is_gemm ? (p->trans_a ? a->dims[0] : a->dims[1]) : a->dims[a->rank - 1];
   uint64_t out = 0;
   roof_value_count(y, &out);
@@ -119,7 +116,7 @@ static roof_status ref_gemm(roof_kernel* k, roof_error* err) {
   const roof_tensor *a = &k->in[0], *b = &k->in[1];
   roof_tensor* y = &k->out[0];
   roof_tensor cv;
-  bool has_c = k->num_in > 2 && k->in[2].data;
+  bool has_c = roof_in(k->g, k->node, 2) != NULL;
   if (has_c) roof_broadcast_view(&k->in[2], 2, y->dims, &cv);
   int64_t m = y->dims[0], nn = y->dims[1], kk = p->trans_a ? a->dims[0] : a->dims[1];
   const float *ad = a->data, *bd = b->data;
@@ -185,9 +182,10 @@ static roof_status create_fc(roof_kernel* k, size_t batch, int64_t K, int64_t N,
                              const float* bias, roof_error* err) {
   const gemm_params* p = k->params;
   const float* w = k->in[1].data;
+  if (!roof_act_xnn_ok(&p->act)) return roof_kernel_refuse(err, "empty fused clamp range");
   float* scaled = NULL;
   if (alpha != 1.0f) {
-    scaled = malloc(sizeof(float) * (size_t)(K * N) + XNN_EXTRA_BYTES);
+    scaled = malloc(sizeof(float) * (size_t)(K * N) + ROOF_XNN_PADDING);
     if (scaled == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory packing weights");
     for (int64_t i = 0; i < K * N; i++) scaled[i] = w[i] * alpha;
     w = scaled;
@@ -199,10 +197,11 @@ static roof_status create_fc(roof_kernel* k, size_t batch, int64_t K, int64_t N,
   }
   s->batch = batch;
   k->state = s;
+  xnn_operator_t op = NULL;
   enum xnn_status xs = xnn_create_fully_connected_nc_f32((size_t)K, (size_t)N, (size_t)K, (size_t)N, w, bias, p->act.min,
-                                                         p->act.max, b_is_kn ? XNN_FLAG_TRANSPOSE_WEIGHTS : 0, &k->xop[0]);
+                                                         p->act.max, b_is_kn ? XNN_FLAG_TRANSPOSE_WEIGHTS : 0, &op);
   free(scaled);
-  return roof_xnn_check(xs, k, "create fully connected", err);
+  return roof_xnn_created(xs, op, k, "create fully connected", err);
 }
 
 static bool const_in(const roof_kernel* k, int i) {
@@ -213,16 +212,18 @@ static bool const_in(const roof_kernel* k, int i) {
 static roof_status create_gemm(roof_kernel* k, roof_error* err) {
   const gemm_params* p = k->params;
   const roof_tensor* a = &k->in[0];
-  if (p->trans_a || !roof_tensor_is_plain(a) || !roof_tensor_is_plain(&k->out[0]) || !const_in(k, 1)) return ROOF_E_UNSUPPORTED;
+  if (p->trans_a) return roof_kernel_refuse(err, "transA");
+  if (!roof_tensor_is_plain(a) || !roof_tensor_is_plain(&k->out[0])) return roof_kernel_refuse(err, "strided input or output");
+  if (!const_in(k, 1)) return roof_kernel_refuse(err, "B is not constant");
   int64_t K = a->dims[1], N = k->out[0].dims[1];
   float* bias = NULL;
-  bool has_c = k->num_in > 2 && k->in[2].data;
+  bool has_c = roof_in(k->g, k->node, 2) != NULL;
   if (has_c) {
     const roof_tensor* c = &k->in[2];
     /* only a per-column bias can become XNNPACK's bias vector */
     bool row = c->rank == 0 || (c->rank == 1) || (c->rank == 2 && c->dims[0] == 1);
-    if (!row || !const_in(k, 2)) return ROOF_E_UNSUPPORTED;
-    bias = malloc(sizeof(float) * (size_t)N + XNN_EXTRA_BYTES);
+    if (!row || !const_in(k, 2)) return roof_kernel_refuse(err, "C is not a constant per-column bias");
+    bias = malloc(sizeof(float) * (size_t)N + ROOF_XNN_PADDING);
     if (bias == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory");
     uint64_t cn = roof_tensor_count(c);
     for (int64_t j = 0; j < N; j++) bias[j] = p->beta * ((const float*)c->data)[cn == 1 ? 0 : j];
@@ -234,29 +235,39 @@ static roof_status create_gemm(roof_kernel* k, roof_error* err) {
 
 static roof_status create_matmul(roof_kernel* k, roof_error* err) {
   const roof_tensor *a = &k->in[0], *b = &k->in[1];
-  if (b->rank != 2 || a->rank < 2 || !roof_tensor_is_plain(a) || !roof_tensor_is_plain(&k->out[0]) || !const_in(k, 1)) {
-    return ROOF_E_UNSUPPORTED;
-  }
+  if (b->rank != 2 || a->rank < 2) return roof_kernel_refuse(err, "XNNPACK multiplies by a 2-D matrix only");
+  if (!roof_tensor_is_plain(a) || !roof_tensor_is_plain(&k->out[0])) return roof_kernel_refuse(err, "strided input or output");
+  if (!const_in(k, 1)) return roof_kernel_refuse(err, "B is not constant");
   uint64_t rows = roof_tensor_count(a) / (uint64_t)a->dims[a->rank - 1];
   return create_fc(k, (size_t)rows, b->dims[0], b->dims[1], true, 1.0f, NULL, err);
 }
 
 static roof_status setup_fc(roof_kernel* k, roof_error* err) {
   const fc_state* s = k->state;
-  enum xnn_status xs = xnn_setup_fully_connected_nc_f32(k->xop[0], s->batch, k->in[0].data, k->out[0].data, k->pool);
+  enum xnn_status xs = xnn_setup_fully_connected_nc_f32(roof_xop(k), s->batch, k->in[0].data, k->out[0].data, k->pool);
   return roof_xnn_check(xs, k, "setup fully connected", err);
 }
 
-const roof_op_desc roof_op_Gemm = {
-    .op_type = "Gemm", .domain = "", .since_version = 1, .until_version = 1000,
-    .flags = ROOF_OPF_XNNPACK | ROOF_OPF_FUSED_ACT | ROOF_OPF_PACKS_CONSTS, .layout = ROOF_LR_ANY, .params_size = sizeof(gemm_params),
-    .parse = parse_gemm, .infer = infer_gemm, .cost = cost_gemm, .describe = describe_gemm,
-    .create = create_gemm, .setup = setup_fc, .destroy = roof_xnn_destroy, .ref = ref_gemm,
-};
+static void destroy_fc(roof_kernel* k) { roof_xnn_destroy(k); }
 
-const roof_op_desc roof_op_MatMul = {
-    .op_type = "MatMul", .domain = "", .since_version = 1, .until_version = 1000,
-    .flags = ROOF_OPF_XNNPACK | ROOF_OPF_FUSED_ACT | ROOF_OPF_PACKS_CONSTS, .layout = ROOF_LR_ANY, .params_size = sizeof(gemm_params),
-    .parse = parse_matmul, .infer = infer_matmul, .cost = cost_gemm, .describe = describe_gemm,
-    .create = create_matmul, .setup = setup_fc, .destroy = roof_xnn_destroy, .ref = ref_matmul,
+#define GEMM_OP(SYM, PARSE, INFER, CREATE)                                                                    \
+  const roof_op_schema roof_op_##SYM = {                                                                      \
+      .id = ROOF_OP_##SYM, .op_type = #SYM, .domain = "", .since_version = 1, .until_version = 1000,         \
+      .flags = ROOF_OPF_FUSED_ACT | ROOF_OPF_PACKS_CONSTS, .layout = ROOF_LR_ANY,                            \
+      .params_size = sizeof(gemm_params), .parse = PARSE, .infer = INFER, .cost = cost_gemm,                 \
+      .describe = describe_gemm,                                                                              \
+  };                                                                                                          \
+  const roof_kernel_impl roof_kernel_##SYM##_xnnpack = {                                                     \
+      .op = ROOF_OP_##SYM, .backend = ROOF_BACKEND_XNNPACK, .dtypes = roof_dtypes_f32, .create = CREATE,    \
+      .setup = setup_fc, .run = roof_xnn_run, .destroy = destroy_fc, .input_padding = ROOF_XNN_PADDING,     \
+  }
+
+GEMM_OP(Gemm, parse_gemm, infer_gemm, create_gemm);
+GEMM_OP(MatMul, parse_matmul, infer_matmul, create_matmul);
+
+const roof_kernel_impl roof_kernel_Gemm_ref = {
+    .op = ROOF_OP_Gemm, .backend = ROOF_BACKEND_REF, .dtypes = roof_dtypes_f32, .run = ref_gemm,
+};
+const roof_kernel_impl roof_kernel_MatMul_ref = {
+    .op = ROOF_OP_MatMul, .backend = ROOF_BACKEND_REF, .dtypes = roof_dtypes_f32, .run = ref_matmul,
 };

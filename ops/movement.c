@@ -47,7 +47,7 @@ static roof_tensor sub_view(const roof_tensor* t, int axis, int64_t offset, int6
 
 static roof_status parse_axis(const roof_graph* g, const roof_node* n, void* params, roof_error* err) {
   move_params* p = params;
-  return roof_attr_get_int(g, n, "axis", strcmp(n->op_type, "Gather") == 0 || strcmp(n->op_type, "Split") == 0 ? 0 : INT64_MIN,
+  return roof_attr_get_int(g, n, "axis", n->op->id == ROOF_OP_Concat ? INT64_MIN : 0,
                            &p->axis, err);
 }
 
@@ -121,7 +121,7 @@ static bool all_dense_like(const roof_tensor* ts, int n, const roof_tensor* ref)
   return dense_like(ref, ref);
 }
 
-static roof_status run_concat(roof_kernel* k) {
+static roof_status run_concat(roof_kernel* k, roof_error* err) {
   const move_params* p = k->params;
   roof_tensor* y = &k->out[0];
   if (all_dense_like(k->in, k->num_in, y)) {
@@ -148,7 +148,6 @@ static roof_status ref_concat(roof_kernel* k, roof_error* err) {
   return ROOF_OK;
 }
 
-static roof_status create_move(roof_kernel* k, roof_error* err) { return ROOF_OK; }
 
 /* ---- Split ---- */
 
@@ -221,7 +220,7 @@ static roof_status ref_split(roof_kernel* k, roof_error* err) {
   return ROOF_OK;
 }
 
-static roof_status run_split(roof_kernel* k) {
+static roof_status run_split(roof_kernel* k, roof_error* err) {
   const move_params* p = k->params;
   bool all_out = true;
   for (int i = 0; i < k->num_out; i++) all_out = all_out && k->out[i].data;
@@ -559,19 +558,21 @@ static roof_status ref_pad(roof_kernel* k, roof_error* err) {
   return ROOF_OK;
 }
 
-#define MOVE_DESC(SYM, NAME, SINCE, UNTIL, PARSE, INFER, CREATE, RUN, REF)                                    \
-  const roof_op_desc roof_op_##SYM = {                                                                        \
-      .op_type = NAME, .domain = "", .since_version = SINCE, .until_version = UNTIL, .layout = ROOF_LR_ANY,  \
-      .params_size = sizeof(move_params), .parse = PARSE, .infer = INFER, .cost = cost_copy,                 \
-      .create = CREATE, .run = RUN, .ref = REF,                                                              \
-  }
+#define MOVE_OP(SYM, PARSE, INFER, REF)                                                                       \
+  const roof_op_schema roof_op_##SYM = {                                                                      \
+      .id = ROOF_OP_##SYM, .op_type = #SYM, .domain = "", .since_version = 1, .until_version = 1000,         \
+      .layout = ROOF_LR_ANY, .params_size = sizeof(move_params), .parse = PARSE, .infer = INFER,             \
+      .cost = cost_copy,                                                                                      \
+  };                                                                                                          \
+  const roof_kernel_impl roof_kernel_##SYM##_ref = {.op = ROOF_OP_##SYM, .backend = ROOF_BACKEND_REF, .run = REF}
 
-MOVE_DESC(Concat, "Concat", 1, 1000, parse_axis, infer_concat, create_move, run_concat, ref_concat);
-MOVE_DESC(Split_2, "Split", 1, 12, parse_split, infer_split, create_move, run_split, ref_split);
-MOVE_DESC(Split_13, "Split", 13, 1000, parse_split, infer_split, create_move, run_split, ref_split);
-MOVE_DESC(Slice_1, "Slice", 1, 9, parse_slice, infer_slice, NULL, NULL, ref_slice);
-MOVE_DESC(Slice_10, "Slice", 10, 1000, parse_slice, infer_slice, NULL, NULL, ref_slice);
-MOVE_DESC(Transpose, "Transpose", 1, 1000, parse_transpose, infer_transpose, NULL, NULL, ref_transpose);
-MOVE_DESC(Gather, "Gather", 1, 1000, parse_axis, infer_gather, NULL, NULL, ref_gather);
-MOVE_DESC(Pad_2, "Pad", 1, 10, parse_pad, infer_pad, NULL, NULL, ref_pad);
-MOVE_DESC(Pad_11, "Pad", 11, 1000, parse_pad, infer_pad, NULL, NULL, ref_pad);
+MOVE_OP(Concat, parse_axis, infer_concat, ref_concat);
+MOVE_OP(Split, parse_split, infer_split, ref_split);
+MOVE_OP(Slice, parse_slice, infer_slice, ref_slice);
+MOVE_OP(Transpose, parse_transpose, infer_transpose, ref_transpose);
+MOVE_OP(Gather, parse_axis, infer_gather, ref_gather);
+MOVE_OP(Pad, parse_pad, infer_pad, ref_pad);
+
+/* native: slabs of dense tensors copied with memcpy (strided views fall back to the generic copy) */
+const roof_kernel_impl roof_kernel_Concat_native = {.op = ROOF_OP_Concat, .backend = ROOF_BACKEND_NATIVE, .run = run_concat};
+const roof_kernel_impl roof_kernel_Split_native = {.op = ROOF_OP_Split, .backend = ROOF_BACKEND_NATIVE, .run = run_split};

@@ -38,15 +38,16 @@ static void transpose_tile(void* ctx, size_t img, size_t r0, size_t c0, size_t n
   }
 }
 
-static roof_status create_layout(roof_kernel* k, roof_error* err) {
+static bool supports_layout(const roof_kernel* k, char* why, size_t n) {
   const roof_tensor *x = &k->in[0], *y = &k->out[0];
-  if (x->rank != 4 || x->dtype != ROOF_DT_FLOAT) return ROOF_E_UNSUPPORTED;
   bool to_nhwc = roof_tensor_is_plain(x) && roof_tensor_is_nhwc(y);
   bool to_nchw = roof_tensor_is_nhwc(x) && roof_tensor_is_plain(y);
-  return to_nhwc || to_nchw ? ROOF_OK : ROOF_E_UNSUPPORTED;
+  if (x->rank == 4 && (to_nhwc || to_nchw)) return true;
+  snprintf(why, n, "not a rank-4 NCHW <-> NHWC conversion");
+  return false;
 }
 
-static roof_status run_layout(roof_kernel* k) {
+static roof_status run_layout(roof_kernel* k, roof_error* err) {
   const roof_tensor *x = &k->in[0], *y = &k->out[0];
   size_t C = (size_t)x->dims[1], HW = (size_t)(x->dims[2] * x->dims[3]);
   bool to_nhwc = roof_tensor_is_plain(x) && !roof_tensor_is_plain(y);
@@ -74,8 +75,16 @@ static roof_status ref_layout(roof_kernel* k, roof_error* err) {
   return ROOF_OK;
 }
 
-const roof_op_desc roof_op_LayoutConvert = {
-    .op_type = "LayoutConvert", .domain = "ai.rooftop", .since_version = 1, .until_version = 1000,
-    .layout = ROOF_LR_ANY, .params_size = 0, .infer = infer_layout, .cost = cost_layout, .describe = describe_layout,
-    .create = create_layout, .run = run_layout, .ref = ref_layout,
+const roof_op_schema roof_op_LayoutConvert = {
+    .id = ROOF_OP_LayoutConvert, .op_type = "LayoutConvert", .domain = "ai.rooftop", .since_version = 1,
+    .until_version = 1000, .layout = ROOF_LR_ANY, .params_size = 0, .infer = infer_layout, .cost = cost_layout,
+    .describe = describe_layout,
+};
+/* native: a threaded tiled transpose of the [C, HW] planes */
+const roof_kernel_impl roof_kernel_LayoutConvert_native = {
+    .op = ROOF_OP_LayoutConvert, .backend = ROOF_BACKEND_NATIVE, .dtypes = roof_dtypes_f32, .supports = supports_layout,
+    .run = run_layout,
+};
+const roof_kernel_impl roof_kernel_LayoutConvert_ref = {
+    .op = ROOF_OP_LayoutConvert, .backend = ROOF_BACKEND_REF, .run = ref_layout,
 };

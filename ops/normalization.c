@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "xnn_backend.h"
 
 typedef struct bn_params {
   float epsilon;
@@ -101,7 +102,8 @@ static roof_status create_bn(roof_kernel* k, roof_error* err) {
   const roof_tensor *x = &k->in[0], *y = &k->out[0];
   bool nhwc = roof_tensor_is_nhwc(x) && roof_tensor_is_nhwc(y) && x->rank == 4;
   bool plain = roof_tensor_is_plain(x) && roof_tensor_is_plain(y);
-  if (!all_const(k) || !(nhwc || plain)) return ROOF_E_UNSUPPORTED;
+  if (!all_const(k)) return roof_kernel_refuse(err, "scale, bias, mean or variance not constant");
+  if (!(nhwc || plain)) return roof_kernel_refuse(err, "input and output not one dense layout");
   bn_state* s = calloc(1, sizeof(bn_state));
   if (s == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory");
   k->state = s;
@@ -139,7 +141,7 @@ static void bn_rows(void* ctx, size_t row) {
   }
 }
 
-static roof_status run_bn(roof_kernel* k) {
+static roof_status run_bn(roof_kernel* k, roof_error* err) {
   const bn_state* s = k->state;
   bn_task t = {s, k->in[0].data, k->out[0].data};
   size_t rows = s->channels_last ? (size_t)s->outer : (size_t)(s->outer * s->channels);
@@ -155,11 +157,18 @@ static void destroy_bn(roof_kernel* k) {
   k->state = NULL;
 }
 
-const roof_op_desc roof_op_BatchNormalization = {
-    .op_type = "BatchNormalization", .domain = "", .since_version = 1, .until_version = 1000,
-    .flags = ROOF_OPF_INPLACE, .layout = ROOF_LR_NHWC, .params_size = sizeof(bn_params),
-    .parse = parse_bn, .infer = infer_bn, .cost = cost_bn, .create = create_bn, .run = run_bn,
-    .destroy = destroy_bn, .ref = ref_bn,
+const roof_op_schema roof_op_BatchNormalization = {
+    .id = ROOF_OP_BatchNormalization, .op_type = "BatchNormalization", .domain = "", .since_version = 1,
+    .until_version = 1000, .flags = ROOF_OPF_INPLACE, .layout = ROOF_LR_NHWC, .params_size = sizeof(bn_params),
+    .parse = parse_bn, .infer = infer_bn, .cost = cost_bn,
+};
+/* native: per-channel coefficients computed once, the run is a threaded streaming multiply-add */
+const roof_kernel_impl roof_kernel_BatchNormalization_native = {
+    .op = ROOF_OP_BatchNormalization, .backend = ROOF_BACKEND_NATIVE, .dtypes = roof_dtypes_f32,
+    .create = create_bn, .run = run_bn, .destroy = destroy_bn,
+};
+const roof_kernel_impl roof_kernel_BatchNormalization_ref = {
+    .op = ROOF_OP_BatchNormalization, .backend = ROOF_BACKEND_REF, .dtypes = roof_dtypes_f32, .run = ref_bn,
 };
 
 /* ---- Softmax ---- */
@@ -247,33 +256,35 @@ static roof_status create_softmax(roof_kernel* k, roof_error* err) {
   } else if (!p->coerce_2d && p->axis == 1 && x->rank == 4 && roof_tensor_is_nhwc(x) && roof_tensor_is_nhwc(y)) {
     channels = (uint64_t)x->dims[1];
   } else {
-    return ROOF_E_UNSUPPORTED;
+    return roof_kernel_refuse(err, "XNNPACK reduces over the innermost contiguous dims only");
   }
-  if (channels == 0 || total == 0) return ROOF_E_UNSUPPORTED;
+  if (channels == 0 || total == 0) return roof_kernel_refuse(err, "empty tensor");
   softmax_state* s = calloc(1, sizeof(*s));
   if (s == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory");
   s->batch = (size_t)(total / channels);
   k->state = s;
-  enum xnn_status xs = xnn_create_softmax_nc_f32((size_t)channels, (size_t)channels, (size_t)channels, 0, &k->xop[0]);
-  return roof_xnn_check(xs, k, "create softmax", err);
+  xnn_operator_t op = NULL;
+  enum xnn_status xs = xnn_create_softmax_nc_f32((size_t)channels, (size_t)channels, (size_t)channels, 0, &op);
+  return roof_xnn_created(xs, op, k, "create softmax", err);
 }
 
 static roof_status setup_softmax(roof_kernel* k, roof_error* err) {
   const softmax_state* s = k->state;
-  enum xnn_status xs = xnn_setup_softmax_nc_f32(k->xop[0], s->batch, k->in[0].data, k->out[0].data, k->pool);
+  enum xnn_status xs = xnn_setup_softmax_nc_f32(roof_xop(k), s->batch, k->in[0].data, k->out[0].data, k->pool);
   return roof_xnn_check(xs, k, "setup softmax", err);
 }
 
-const roof_op_desc roof_op_Softmax_1 = {
-    .op_type = "Softmax", .domain = "", .since_version = 1, .until_version = 12,
-    .flags = ROOF_OPF_XNNPACK, .layout = ROOF_LR_ANY, .params_size = sizeof(softmax_params),
-    .parse = parse_softmax, .infer = infer_softmax, .cost = cost_softmax, .create = create_softmax,
-    .setup = setup_softmax, .destroy = roof_xnn_destroy, .ref = ref_softmax,
-};
+static void destroy_softmax(roof_kernel* k) { roof_xnn_destroy(k); }
 
-const roof_op_desc roof_op_Softmax_13 = {
-    .op_type = "Softmax", .domain = "", .since_version = 13, .until_version = 1000,
-    .flags = ROOF_OPF_XNNPACK, .layout = ROOF_LR_ANY, .params_size = sizeof(softmax_params),
-    .parse = parse_softmax, .infer = infer_softmax, .cost = cost_softmax, .create = create_softmax,
-    .setup = setup_softmax, .destroy = roof_xnn_destroy, .ref = ref_softmax,
+const roof_op_schema roof_op_Softmax = {
+    .id = ROOF_OP_Softmax, .op_type = "Softmax", .domain = "", .since_version = 1, .until_version = 1000,
+    .layout = ROOF_LR_ANY, .params_size = sizeof(softmax_params), .parse = parse_softmax, .infer = infer_softmax,
+    .cost = cost_softmax,
+};
+const roof_kernel_impl roof_kernel_Softmax_xnnpack = {
+    .op = ROOF_OP_Softmax, .backend = ROOF_BACKEND_XNNPACK, .dtypes = roof_dtypes_f32, .create = create_softmax,
+    .setup = setup_softmax, .run = roof_xnn_run, .destroy = destroy_softmax, .input_padding = ROOF_XNN_PADDING,
+};
+const roof_kernel_impl roof_kernel_Softmax_ref = {
+    .op = ROOF_OP_Softmax, .backend = ROOF_BACKEND_REF, .dtypes = roof_dtypes_f32, .run = ref_softmax,
 };

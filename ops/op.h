@@ -1,15 +1,16 @@
-/* The op interface: one descriptor per ONNX op, defined in its family's .c file.
+/* Op schemas: what an ONNX op means, written once per op in its family's .c file.
  *
- * Lifecycle of one executed node:
- *   parse   attributes -> node->params (struct of params_size bytes, zeroed by the caller)
- *   infer   input shapes (and constant data where the op needs it) -> output dtype + shape;
- *           pure with respect to everything but the node's outputs and params
- *   cost    final shapes -> macs, flops, bytes_read, bytes_written, params (pure)
- *   create  build the XNNPACK operator / pack weights; ROOF_E_UNSUPPORTED => reference kernel
- *   setup   bind k->in[] / k->out[] data pointers (called once per arena binding)
- *   run     the only timed region; NULL means "xnn_run_operator(k->xop[0])"
- *   destroy frees what create made; must accept a half-built kernel
- *   ref     naive kernel over strided views; the fallback and the oracle of every test
+ * A schema knows nothing of how the op runs (that is the kernel table, ops/kernel.h):
+ *   parse    attributes -> node->params (a struct of params_size bytes, zeroed by the caller).
+ *            One schema serves every opset of the op; parse and infer read g->opset where the
+ *            semantics changed (Clip's bounds as inputs from 11, Squeeze's axes from 13, ...).
+ *   infer    input shapes (and constant data where the op needs it) -> output dtype + shape;
+ *            pure with respect to everything but the node's outputs and params
+ *   cost     final shapes -> macs, flops, bytes_read, bytes_written, params (pure)
+ *   describe short text for reports ("k3x3 s2 g32")
+ *
+ * Ops are identified by roof_op_id (ROOF_OP_Conv, ...), generated from op_list.inc; nothing
+ * outside the registry compares op-type strings.
  *
  * Cost conventions (see docs/cost-model.md): macs = multiply-accumulates of Conv, ConvTranspose,
  * Gemm, MatMul (bias excluded); flops = 2 * macs for those, 1 per output element for
@@ -19,11 +20,17 @@
 #ifndef ROOF_OP_H
 #define ROOF_OP_H
 
-#include <pthreadpool.h>
 #include <stdint.h>
-#include <xnnpack.h>
 
 #include "graph.h"
+
+/* Every op rooftop knows, one id per schema (op_list.inc). */
+typedef enum roof_op_id {
+#define ROOF_OP(sym, family) ROOF_OP_##sym,
+#include "op_list.inc"
+#undef ROOF_OP
+  ROOF_OP_COUNT
+} roof_op_id;
 
 typedef struct roof_cost {
   uint64_t macs;
@@ -35,17 +42,15 @@ typedef struct roof_cost {
   bool has_model;        /* false: no FLOP model for this op (its time is reported apart) */
 } roof_cost;
 
-typedef struct roof_kernel roof_kernel;
-
 enum {
-  ROOF_OPF_ALIAS = 1u << 0,      /* output 0 shares input 0's buffer; run is a no-op */
+  ROOF_OPF_ALIAS = 1u << 0,      /* output 0 shares input 0's buffer; nothing runs (a view) */
   ROOF_OPF_NO_FOLD = 1u << 1,    /* never evaluate at load even with constant inputs */
-  ROOF_OPF_XNNPACK = 1u << 2,    /* has an XNNPACK path (shown by `rooftop ops`) */
   ROOF_OPF_FUSED_ACT = 1u << 3,  /* params begin with a roof_act clamp (ops/fused_act.h) */
-  ROOF_OPF_PACKS_CONSTS = 1u << 5, /* a successful create copies every constant input but input 0
-                                     * (packed weights, bias); run never reads them */
   ROOF_OPF_INPLACE = 1u << 4,    /* output 0 may share the buffer of any input with its shape and
                                   * layout (elementwise: each element read before it is written) */
+  ROOF_OPF_PACKS_CONSTS = 1u << 5, /* kernels other than the reference copy every constant input
+                                    * but input 0 at create (packed weights, bias) and never read
+                                    * them at run time */
 };
 
 /* How an op relates to the NHWC layout of rank-4 activations. */
@@ -56,11 +61,12 @@ typedef enum roof_layout_rule {
   ROOF_LR_META,      /* reads no data, only shapes (Shape) */
 } roof_layout_rule;
 
-typedef struct roof_op_desc {
+typedef struct roof_op_schema {
+  roof_op_id id;
   const char* op_type;
   const char* domain;    /* "" = ai.onnx */
-  int since_version;     /* first opset this descriptor serves */
-  int until_version;     /* last opset (inclusive) */
+  int since_version;     /* first opset this schema serves */
+  int until_version;     /* last opset (inclusive); 1000 = open-ended */
   uint32_t flags;
   roof_layout_rule layout;
   size_t params_size;
@@ -69,56 +75,18 @@ typedef struct roof_op_desc {
   void (*cost)(const roof_graph* g, const roof_node* n, roof_cost* c);
   /* Short text such as "k3x3 s2 g32"; returns chars written (snprintf semantics). */
   int (*describe)(const roof_graph* g, const roof_node* n, char* buf, size_t size);
-  roof_status (*create)(roof_kernel* k, roof_error* err);
-  roof_status (*setup)(roof_kernel* k, roof_error* err);
-  roof_status (*run)(roof_kernel* k);
-  void (*destroy)(roof_kernel* k);
-  roof_status (*ref)(roof_kernel* k, roof_error* err);
-} roof_op_desc;
-
-/* A node made executable. The executor fills everything but `xop` and `state`. */
-struct roof_kernel {
-  const roof_op_desc* desc;
-  const roof_graph* g;
-  const roof_node* node;
-  const void* params;      /* node->params */
-  roof_tensor* in;         /* num_in views; data == NULL for an omitted optional input */
-  int num_in;
-  roof_tensor* out;
-  int num_out;
-  pthreadpool_t pool;      /* may be NULL (single thread) */
-  xnn_operator_t xop[2];
-  void* state;             /* op-owned (packed weights, scratch), freed by destroy */
-  bool use_ref;            /* set when create answered unsupported or the user forced it */
-  uint64_t max_scratch_bytes; /* what create/setup may have XNNPACK allocate besides the outputs
-                               * (indirection buffers): the single-tensor limit */
-  bool native;             /* set by create when the fast path is rooftop's own vectorized code
-                            * (an op this XNNPACK lacks), not an XNNPACK operator */
-};
+} roof_op_schema;
 
 /* Registry (ops/registry.c). */
-size_t roof_op_count(void);
-const roof_op_desc* roof_op_at(size_t i);
-/* Highest since_version <= opset for (domain, op_type); NULL when unknown or out of range. */
-const roof_op_desc* roof_op_find(const char* domain, const char* op_type, int64_t opset);
+const roof_op_schema* roof_op_schema_of(roof_op_id id);   /* NULL when out of range */
+/* The schema of (domain, op_type) serving `opset`; NULL when unknown or out of range. */
+const roof_op_schema* roof_op_find(const char* domain, const char* op_type, int64_t opset);
 /* True if the op type is known at some opset (for "unsupported opset" vs "unknown op"). */
 bool roof_op_known(const char* domain, const char* op_type);
 
-/* Dispatch helpers used by the executor and the tests. roof_kernel_run does nothing (ROOF_OK)
- * when every output the node has holds zero elements: kernels may assume at least one. */
-roof_status roof_kernel_run(roof_kernel* k, roof_error* err);
-/* True when the kernel has at least one output and every one present holds zero elements. */
-bool roof_kernel_outputs_empty(const roof_kernel* k);
-
-/* Common default for run: xnn_run_operator(k->xop[0], k->pool). */
-roof_status roof_xnn_run(roof_kernel* k);
-/* Common default for destroy: deletes xop[0..1] and frees state. */
-void roof_xnn_destroy(roof_kernel* k);
-/* XNNPACK status -> roof status with a message naming the call. */
-roof_status roof_xnn_check(enum xnn_status s, const roof_kernel* k, const char* what, roof_error* err);
-/* XNNPACK's indirection buffer for a windowed op (conv, pooling): N x OH x OW x KH x KW pointers
- * at most (XNNPACK allocates it in setup, outside any arena). False when that exceeds
- * k->max_scratch_bytes: the caller answers unsupported and the reference kernel runs instead. */
-bool roof_xnn_indirection_ok(const roof_kernel* k, int64_t n, int64_t oh, int64_t ow, int64_t kh, int64_t kw);
+/* True when node n is live and bound to op `id` (the way passes recognise ops). */
+static inline bool roof_node_is(const roof_node* n, roof_op_id id) {
+  return !n->removed && n->op != NULL && n->op->id == id;
+}
 
 #endif

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "xnn_backend.h"
 #include "fused_act.h"
 
 typedef struct pool_params {
@@ -15,7 +16,7 @@ typedef struct pool_params {
 static roof_status parse_pool(const roof_graph* g, const roof_node* n, void* params, roof_error* err) {
   pool_params* p = params;
   roof_act_init(&p->act);
-  p->is_max = strcmp(n->op_type, "MaxPool") == 0;
+  p->is_max = n->op->id == ROOF_OP_MaxPool;
   const roof_attr* ks = roof_node_attr(n, "kernel_shape");
   if (ks == NULL || ks->type != ROOF_ATTR_INTS || ks->n < 1 || ks->n > 3) {
     return roof_node_fail(err, ROOF_E_DATA, g, n, "attribute 'kernel_shape' must list 1 to 3 sizes");
@@ -160,9 +161,12 @@ static roof_status ref_gap(roof_kernel* k, roof_error* err) {
 static roof_status create_pool(roof_kernel* k, roof_error* err) {
   const pool_params* p = k->params;
   const roof_tensor *x = &k->in[0], *y = &k->out[0];
-  if (p->sp.nsp != 2 || !roof_tensor_is_nhwc(x) || !roof_tensor_is_nhwc(y)) return ROOF_E_UNSUPPORTED;
+  if (p->sp.nsp != 2) return roof_kernel_refuse(err, "XNNPACK pools 2-D only");
+  if (p->sp.kernel[0] * p->sp.kernel[1] == 1) return roof_kernel_refuse(err, "XNNPACK takes no 1x1 pooling");
+  if (!roof_act_xnn_ok(&p->act)) return roof_kernel_refuse(err, "empty fused clamp range");
+  if (!roof_tensor_is_nhwc(x) || !roof_tensor_is_nhwc(y)) return roof_kernel_refuse(err, "input or output not NHWC");
   if (!roof_xnn_indirection_ok(k, y->dims[0], y->dims[2], y->dims[3], p->sp.kernel[0], p->sp.kernel[1])) {
-    return ROOF_E_UNSUPPORTED;
+    return roof_kernel_refuse(err, "indirection buffer over the tensor size limit");
   }
   /* ceil mode: extend bottom/right padding so XNNPACK produces the extra row/column */
   uint32_t pad_b = (uint32_t)p->sp.pads[2], pad_r = (uint32_t)p->sp.pads[3];
@@ -173,67 +177,72 @@ static roof_status create_pool(roof_kernel* k, roof_error* err) {
   if (need_h > have_h) { pad_b += (uint32_t)(need_h - have_h); extended = true; }
   if (need_w > have_w) { pad_r += (uint32_t)(need_w - have_w); extended = true; }
   bool has_pad = p->sp.pads[0] || p->sp.pads[1] || p->sp.pads[2] || p->sp.pads[3] || extended;
+  xnn_operator_t op = NULL;
   enum xnn_status s;
   size_t c = (size_t)x->dims[1];
   if (p->is_max) {
     s = xnn_create_max_pooling2d_nhwc_f32((uint32_t)p->sp.pads[0], pad_r, pad_b, (uint32_t)p->sp.pads[1],
                                           (uint32_t)p->sp.kernel[0], (uint32_t)p->sp.kernel[1], (uint32_t)p->sp.strides[0],
                                           (uint32_t)p->sp.strides[1], (uint32_t)p->sp.dilations[0],
-                                          (uint32_t)p->sp.dilations[1], c, c, c, p->act.min, p->act.max, 0, &k->xop[0]);
+                                          (uint32_t)p->sp.dilations[1], c, c, c, p->act.min, p->act.max, 0, &op);
   } else {
-    if (p->sp.count_include_pad && has_pad) return ROOF_E_UNSUPPORTED;
+    if (p->sp.count_include_pad && has_pad) return roof_kernel_refuse(err, "count_include_pad with padding");
     s = xnn_create_average_pooling2d_nhwc_f32((uint32_t)p->sp.pads[0], pad_r, pad_b, (uint32_t)p->sp.pads[1],
                                               (uint32_t)p->sp.kernel[0], (uint32_t)p->sp.kernel[1],
                                               (uint32_t)p->sp.strides[0], (uint32_t)p->sp.strides[1], c, c, c,
-                                              p->act.min, p->act.max, 0, &k->xop[0]);
+                                              p->act.min, p->act.max, 0, &op);
   }
-  return roof_xnn_check(s, k, "create pooling", err);
+  return roof_xnn_created(s, op, k, "create pooling", err);
 }
 
 static roof_status setup_pool(roof_kernel* k, roof_error* err) {
   const pool_params* p = k->params;
   const roof_tensor* x = &k->in[0];
   enum xnn_status s =
-      p->is_max ? xnn_setup_max_pooling2d_nhwc_f32(k->xop[0], (size_t)x->dims[0], (size_t)x->dims[2], (size_t)x->dims[3],
+      p->is_max ? xnn_setup_max_pooling2d_nhwc_f32(roof_xop(k), (size_t)x->dims[0], (size_t)x->dims[2], (size_t)x->dims[3],
                                                    x->data, k->out[0].data, k->pool)
-                : xnn_setup_average_pooling2d_nhwc_f32(k->xop[0], (size_t)x->dims[0], (size_t)x->dims[2],
+                : xnn_setup_average_pooling2d_nhwc_f32(roof_xop(k), (size_t)x->dims[0], (size_t)x->dims[2],
                                                        (size_t)x->dims[3], x->data, k->out[0].data, k->pool);
   return roof_xnn_check(s, k, "setup pooling", err);
 }
 
 static roof_status create_gap(roof_kernel* k, roof_error* err) {
   const roof_tensor *x = &k->in[0], *y = &k->out[0];
-  if (x->rank != 4 || !roof_tensor_is_nhwc(x) || !(roof_tensor_is_nhwc(y) || roof_tensor_is_plain(y))) return ROOF_E_UNSUPPORTED;
+  if (x->rank != 4 || !roof_tensor_is_nhwc(x) || !(roof_tensor_is_nhwc(y) || roof_tensor_is_plain(y))) {
+    return roof_kernel_refuse(err, "input not a rank-4 NHWC tensor");
+  }
   size_t c = (size_t)x->dims[1];
-  enum xnn_status s = xnn_create_global_average_pooling_nwc_f32(c, c, c, -INFINITY, INFINITY, 0, &k->xop[0]);
-  return roof_xnn_check(s, k, "create global average pooling", err);
+  xnn_operator_t op = NULL;
+  enum xnn_status s = xnn_create_global_average_pooling_nwc_f32(c, c, c, -INFINITY, INFINITY, 0, &op);
+  return roof_xnn_created(s, op, k, "create global average pooling", err);
 }
 
 static roof_status setup_gap(roof_kernel* k, roof_error* err) {
   const roof_tensor* x = &k->in[0];
-  enum xnn_status s = xnn_setup_global_average_pooling_nwc_f32(k->xop[0], (size_t)x->dims[0],
+  enum xnn_status s = xnn_setup_global_average_pooling_nwc_f32(roof_xop(k), (size_t)x->dims[0],
                                                                (size_t)(x->dims[2] * x->dims[3]), x->data, k->out[0].data,
                                                                k->pool);
   return roof_xnn_check(s, k, "setup global average pooling", err);
 }
 
-const roof_op_desc roof_op_MaxPool = {
-    .op_type = "MaxPool", .domain = "", .since_version = 1, .until_version = 1000,
-    .flags = ROOF_OPF_XNNPACK | ROOF_OPF_FUSED_ACT, .layout = ROOF_LR_NHWC, .params_size = sizeof(pool_params),
-    .parse = parse_pool, .infer = infer_pool, .cost = cost_pool, .describe = describe_pool,
-    .create = create_pool, .setup = setup_pool, .destroy = roof_xnn_destroy, .ref = ref_pool,
-};
+static void destroy_pool(roof_kernel* k) { roof_xnn_destroy(k); }
 
-const roof_op_desc roof_op_AveragePool = {
-    .op_type = "AveragePool", .domain = "", .since_version = 1, .until_version = 1000,
-    .flags = ROOF_OPF_XNNPACK | ROOF_OPF_FUSED_ACT, .layout = ROOF_LR_NHWC, .params_size = sizeof(pool_params),
-    .parse = parse_pool, .infer = infer_pool, .cost = cost_pool, .describe = describe_pool,
-    .create = create_pool, .setup = setup_pool, .destroy = roof_xnn_destroy, .ref = ref_pool,
-};
+#define POOL_OP(SYM, FLAGS, PSIZE, PARSE, INFER, COST, DESCRIBE, CREATE, SETUP, REF)                         \
+  const roof_op_schema roof_op_##SYM = {                                                                      \
+      .id = ROOF_OP_##SYM, .op_type = #SYM, .domain = "", .since_version = 1, .until_version = 1000,         \
+      .flags = FLAGS, .layout = ROOF_LR_NHWC, .params_size = PSIZE, .parse = PARSE, .infer = INFER,         \
+      .cost = COST, .describe = DESCRIBE,                                                                     \
+  };                                                                                                          \
+  const roof_kernel_impl roof_kernel_##SYM##_xnnpack = {                                                     \
+      .op = ROOF_OP_##SYM, .backend = ROOF_BACKEND_XNNPACK, .dtypes = roof_dtypes_f32, .create = CREATE,    \
+      .setup = SETUP, .run = roof_xnn_run, .destroy = destroy_pool, .input_padding = ROOF_XNN_PADDING,      \
+  };                                                                                                          \
+  const roof_kernel_impl roof_kernel_##SYM##_ref = {                                                         \
+      .op = ROOF_OP_##SYM, .backend = ROOF_BACKEND_REF, .dtypes = roof_dtypes_f32, .run = REF,               \
+  }
 
-const roof_op_desc roof_op_GlobalAveragePool = {
-    .op_type = "GlobalAveragePool", .domain = "", .since_version = 1, .until_version = 1000,
-    .flags = ROOF_OPF_XNNPACK, .layout = ROOF_LR_NHWC, .params_size = 0,
-    .infer = infer_gap, .cost = cost_gap, .create = create_gap, .setup = setup_gap, .destroy = roof_xnn_destroy,
-    .ref = ref_gap,
-};
+POOL_OP(MaxPool, ROOF_OPF_FUSED_ACT, sizeof(pool_params), parse_pool, infer_pool, cost_pool, describe_pool, create_pool,
+        setup_pool, ref_pool);
+POOL_OP(AveragePool, ROOF_OPF_FUSED_ACT, sizeof(pool_params), parse_pool, infer_pool, cost_pool, describe_pool,
+        create_pool, setup_pool, ref_pool);
+POOL_OP(GlobalAveragePool, 0, 0, NULL, infer_gap, cost_gap, NULL, create_gap, setup_gap, ref_gap);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "xnn_backend.h"
 
 typedef struct reduce_params {
   int64_t keepdims, noop_empty;
@@ -101,32 +102,34 @@ static roof_status create_reduce(roof_kernel* k, roof_error* err) {
   const reduce_params* p = k->params;
   const roof_tensor* x = &k->in[0];
   bool spatial = x->rank == 4 && !p->reduce[0] && !p->reduce[1] && p->reduce[2] && p->reduce[3];
-  if (!spatial || !roof_tensor_is_nhwc(x)) return ROOF_E_UNSUPPORTED;
+  if (!spatial || !roof_tensor_is_nhwc(x)) return roof_kernel_refuse(err, "not a spatial mean of an NHWC tensor");
   /* output [N, C] or [N, C, 1, 1]: channels innermost either way only if it is dense */
   const roof_tensor* y = &k->out[0];
-  if (!(roof_tensor_is_plain(y) || roof_tensor_is_nhwc(y))) return ROOF_E_UNSUPPORTED;
+  if (!(roof_tensor_is_plain(y) || roof_tensor_is_nhwc(y))) return roof_kernel_refuse(err, "output strided in memory");
   size_t c = (size_t)x->dims[1];
-  enum xnn_status s = xnn_create_global_average_pooling_nwc_f32(c, c, c, -INFINITY, INFINITY, 0, &k->xop[0]);
-  return roof_xnn_check(s, k, "create global average pooling", err);
+  xnn_operator_t op = NULL;
+  enum xnn_status s = xnn_create_global_average_pooling_nwc_f32(c, c, c, -INFINITY, INFINITY, 0, &op);
+  return roof_xnn_created(s, op, k, "create global average pooling", err);
 }
 
 static roof_status setup_reduce(roof_kernel* k, roof_error* err) {
   const roof_tensor* x = &k->in[0];
-  enum xnn_status s = xnn_setup_global_average_pooling_nwc_f32(k->xop[0], (size_t)x->dims[0], (size_t)(x->dims[2] * x->dims[3]),
+  enum xnn_status s = xnn_setup_global_average_pooling_nwc_f32(roof_xop(k), (size_t)x->dims[0], (size_t)(x->dims[2] * x->dims[3]),
                                                                x->data, k->out[0].data, k->pool);
   return roof_xnn_check(s, k, "setup global average pooling", err);
 }
 
-const roof_op_desc roof_op_ReduceMean_1 = {
-    .op_type = "ReduceMean", .domain = "", .since_version = 1, .until_version = 17,
-    .flags = ROOF_OPF_XNNPACK, .layout = ROOF_LR_ANY, .params_size = sizeof(reduce_params),
-    .parse = parse_reduce, .infer = infer_reduce, .cost = cost_reduce, .create = create_reduce,
-    .setup = setup_reduce, .destroy = roof_xnn_destroy, .ref = ref_reduce,
-};
+static void destroy_reduce(roof_kernel* k) { roof_xnn_destroy(k); }
 
-const roof_op_desc roof_op_ReduceMean_18 = {
-    .op_type = "ReduceMean", .domain = "", .since_version = 18, .until_version = 1000,
-    .flags = ROOF_OPF_XNNPACK, .layout = ROOF_LR_ANY, .params_size = sizeof(reduce_params),
-    .parse = parse_reduce, .infer = infer_reduce, .cost = cost_reduce, .create = create_reduce,
-    .setup = setup_reduce, .destroy = roof_xnn_destroy, .ref = ref_reduce,
+const roof_op_schema roof_op_ReduceMean = {
+    .id = ROOF_OP_ReduceMean, .op_type = "ReduceMean", .domain = "", .since_version = 1, .until_version = 1000,
+    .layout = ROOF_LR_ANY, .params_size = sizeof(reduce_params), .parse = parse_reduce, .infer = infer_reduce,
+    .cost = cost_reduce,
+};
+const roof_kernel_impl roof_kernel_ReduceMean_xnnpack = {
+    .op = ROOF_OP_ReduceMean, .backend = ROOF_BACKEND_XNNPACK, .dtypes = roof_dtypes_f32, .create = create_reduce,
+    .setup = setup_reduce, .run = roof_xnn_run, .destroy = destroy_reduce, .input_padding = ROOF_XNN_PADDING,
+};
+const roof_kernel_impl roof_kernel_ReduceMean_ref = {
+    .op = ROOF_OP_ReduceMean, .backend = ROOF_BACKEND_REF, .dtypes = roof_dtypes_f32, .run = ref_reduce,
 };

@@ -104,8 +104,10 @@ static roof_status infer_flatten(roof_graph* g, roof_node* n, roof_error* err) {
   return set_out(g, n, dims, 2, err);
 }
 
+/* Squeeze and Unsqueeze before opset 13: axes as an attribute (an input from 13 on). */
 static roof_status parse_axes_attr(const roof_graph* g, const roof_node* n, void* params, roof_error* err) {
   view_params* p = params;
+  if (g->opset >= 13) return ROOF_OK;
   const int64_t* axes;
   size_t cnt;
   roof_status st = roof_attr_get_ints(g, n, "axes", &axes, &cnt, err);
@@ -179,18 +181,19 @@ static roof_status infer_dropout(roof_graph* g, roof_node* n, roof_error* err) {
   return roof_infer_same(g, n, err);
 }
 
-#define VIEW_DESC(SYM, NAME, SINCE, UNTIL, LAYOUT, PARSE, INFER)                                              \
-  const roof_op_desc roof_op_##SYM = {                                                                        \
-      .op_type = NAME, .domain = "", .since_version = SINCE, .until_version = UNTIL, .flags = ROOF_OPF_ALIAS, \
-      .layout = LAYOUT, .params_size = sizeof(view_params), .parse = PARSE, .infer = INFER,                  \
-      .cost = cost_view, .ref = ref_copy,                                                                     \
-  }
+/* Views run nothing in a session (output 0 aliases input 0); their reference kernel is a copy,
+ * used when they are evaluated at load time. */
+#define VIEW_OP(SYM, SINCE, LAYOUT, PARSE, INFER)                                                             \
+  const roof_op_schema roof_op_##SYM = {                                                                      \
+      .id = ROOF_OP_##SYM, .op_type = #SYM, .domain = "", .since_version = SINCE, .until_version = 1000,     \
+      .flags = ROOF_OPF_ALIAS, .layout = LAYOUT, .params_size = sizeof(view_params), .parse = PARSE,         \
+      .infer = INFER, .cost = cost_view,                                                                      \
+  };                                                                                                          \
+  const roof_kernel_impl roof_kernel_##SYM##_ref = {.op = ROOF_OP_##SYM, .backend = ROOF_BACKEND_REF, .run = ref_copy}
 
-VIEW_DESC(Reshape, "Reshape", 5, 1000, ROOF_LR_PLAIN, parse_reshape, infer_reshape);
-VIEW_DESC(Flatten, "Flatten", 1, 1000, ROOF_LR_PLAIN, parse_flatten, infer_flatten);
-VIEW_DESC(Squeeze_1, "Squeeze", 1, 12, ROOF_LR_PLAIN, parse_axes_attr, infer_squeeze);
-VIEW_DESC(Squeeze_13, "Squeeze", 13, 1000, ROOF_LR_PLAIN, NULL, infer_squeeze);
-VIEW_DESC(Unsqueeze_1, "Unsqueeze", 1, 12, ROOF_LR_PLAIN, parse_axes_attr, infer_unsqueeze);
-VIEW_DESC(Unsqueeze_13, "Unsqueeze", 13, 1000, ROOF_LR_PLAIN, NULL, infer_unsqueeze);
-VIEW_DESC(Identity, "Identity", 1, 1000, ROOF_LR_ANY, NULL, roof_infer_same);
-VIEW_DESC(Dropout, "Dropout", 1, 1000, ROOF_LR_ANY, parse_dropout, infer_dropout);
+VIEW_OP(Reshape, 5, ROOF_LR_PLAIN, parse_reshape, infer_reshape);
+VIEW_OP(Flatten, 1, ROOF_LR_PLAIN, parse_flatten, infer_flatten);
+VIEW_OP(Squeeze, 1, ROOF_LR_PLAIN, parse_axes_attr, infer_squeeze);
+VIEW_OP(Unsqueeze, 1, ROOF_LR_PLAIN, parse_axes_attr, infer_unsqueeze);
+VIEW_OP(Identity, 1, ROOF_LR_ANY, NULL, roof_infer_same);
+VIEW_OP(Dropout, 1, ROOF_LR_ANY, parse_dropout, infer_dropout);

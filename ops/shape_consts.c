@@ -170,23 +170,14 @@ static roof_status ref_cast(roof_kernel* k, roof_error* err) {
   return ROOF_OK;
 }
 
-const roof_op_desc roof_op_Shape = {
-    .op_type = "Shape", .domain = "", .since_version = 1, .until_version = 1000, .layout = ROOF_LR_META,
-    .params_size = sizeof(shape_params), .parse = parse_shape, .infer = infer_shape, .cost = cost_small, .ref = ref_shape,
-};
+#define SHAPE_OP(SYM, SINCE, LAYOUT, PARSE, INFER, COST, REF)                                                \
+  const roof_op_schema roof_op_##SYM = {                                                                      \
+      .id = ROOF_OP_##SYM, .op_type = #SYM, .domain = "", .since_version = SINCE, .until_version = 1000,     \
+      .layout = LAYOUT, .params_size = sizeof(shape_params), .parse = PARSE, .infer = INFER, .cost = COST,   \
+  };                                                                                                          \
+  const roof_kernel_impl roof_kernel_##SYM##_ref = {.op = ROOF_OP_##SYM, .backend = ROOF_BACKEND_REF, .run = REF}
 
-const roof_op_desc roof_op_Constant = {
-    .op_type = "Constant", .domain = "", .since_version = 1, .until_version = 1000, .layout = ROOF_LR_ANY,
-    .params_size = sizeof(shape_params), .infer = infer_constant, .cost = cost_small, .ref = ref_constant,
-};
-
-const roof_op_desc roof_op_ConstantOfShape = {
-    .op_type = "ConstantOfShape", .domain = "", .since_version = 9, .until_version = 1000, .layout = ROOF_LR_ANY,
-    .params_size = sizeof(shape_params), .infer = infer_cos, .cost = cost_fill, .ref = ref_cos,
-};
-
-const roof_op_desc roof_op_Cast = {
-    .op_type = "Cast", .domain = "", .since_version = 6, .until_version = 1000, .layout = ROOF_LR_ANY,
-    .params_size = sizeof(shape_params), .parse = parse_cast, .infer = infer_cast, .cost = roof_cost_eltwise,
-    .ref = ref_cast,
-};
+SHAPE_OP(Shape, 1, ROOF_LR_META, parse_shape, infer_shape, cost_small, ref_shape);
+SHAPE_OP(Constant, 1, ROOF_LR_ANY, NULL, infer_constant, cost_small, ref_constant);
+SHAPE_OP(ConstantOfShape, 9, ROOF_LR_ANY, NULL, infer_cos, cost_fill, ref_cos);
+SHAPE_OP(Cast, 6, ROOF_LR_ANY, parse_cast, infer_cast, roof_cost_eltwise, ref_cast);

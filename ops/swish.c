@@ -4,9 +4,11 @@
  * XNNPACK's sigmoid writes y and a multiply pass by x follows: two sweeps but one kernel and no
  * intermediate activation. EfficientNet-B0 spends ~15% of its time here, memory-bound. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "common.h"
+#include "xnn_backend.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
@@ -37,10 +39,29 @@ typedef struct swish_state {
   size_t count;
   const float* x;
   float* y;
-  float* sig;   /* where XNNPACK's sigmoid goes: y, or scratch when y is x (in place) */
-  bool native;  /* the AVX-512 single-pass kernel, no XNNPACK operator */
-  float scratch[]; /* count floats, XNNPACK path in place only */
+  float* sig;   /* where XNNPACK's sigmoid goes: y, or the scratch when y is x (in place) */
 } swish_state;
+
+static bool supports_dense(const roof_kernel* k, char* why, size_t n) {
+  const roof_tensor *x = &k->in[0], *y = &k->out[0];
+  if ((roof_tensor_is_plain(x) && roof_tensor_is_plain(y)) || (roof_tensor_is_nhwc(x) && roof_tensor_is_nhwc(y))) return true;
+  snprintf(why, n, "input and output are not one dense layout");
+  return false;
+}
+
+static roof_status create_swish(roof_kernel* k, roof_error* err) {
+  swish_state* s = calloc(1, sizeof(*s));
+  if (s == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory");
+  k->state = s;
+  s->count = (size_t)roof_tensor_count(&k->in[0]);
+  return ROOF_OK;
+}
+
+static void bind(roof_kernel* k) {
+  swish_state* s = k->state;
+  s->x = k->in[0].data;
+  s->y = k->out[0].data;
+}
 
 #ifdef ROOF_SILU_AVX512
 /* 16 lanes of x / (1 + exp(-x)). exp(z) = 2^n * e^r with n = round(z / ln 2) and |r| <= ln2/2,
@@ -82,41 +103,53 @@ __attribute__((target("avx512f"))) static void silu_tile(void* ctx, size_t start
   }
 }
 
-/* ROOFTOP_NO_NATIVE=1 forces the XNNPACK path (tests cover both on one machine). */
-static bool silu_native_available(void) {
-  const char* off = getenv("ROOFTOP_NO_NATIVE");
-  return __builtin_cpu_supports("avx512f") && !(off && off[0] == '1');
+static bool supports_native(const roof_kernel* k, char* why, size_t n) {
+  if (!__builtin_cpu_supports("avx512f")) {
+    snprintf(why, n, "CPU has no AVX-512");
+    return false;
+  }
+  return supports_dense(k, why, n);
 }
+
+static roof_status setup_native(roof_kernel* k, roof_error* err) {
+  bind(k);
+  return ROOF_OK;
+}
+
+static roof_status run_native(roof_kernel* k, roof_error* err) {
+  swish_state* s = k->state;
+  if (k->pool) pthreadpool_parallelize_1d_tile_1d(k->pool, silu_tile, s, s->count, 4096, 0);
+  else silu_tile(s, 0, s->count);
+  return ROOF_OK;
+}
+
+const roof_kernel_impl roof_kernel_Swish_native = {
+    .op = ROOF_OP_Swish, .backend = ROOF_BACKEND_NATIVE, .dtypes = roof_dtypes_f32, .supports = supports_native,
+    .create = create_swish, .setup = setup_native, .run = run_native, .destroy = roof_xnn_destroy,
+};
 #else
-static void silu_tile(void* ctx, size_t start, size_t len) { (void)ctx, (void)start, (void)len; }
-static bool silu_native_available(void) { return false; }
+const roof_kernel_impl roof_kernel_Swish_native = {
+    .op = ROOF_OP_Swish, .backend = ROOF_BACKEND_NATIVE, .dtypes = roof_dtypes_f32, .supports = roof_kernel_not_built,
+};
 #endif
 
-static roof_status create_swish(roof_kernel* k, roof_error* err) {
-  const roof_tensor *x = &k->in[0], *y = &k->out[0];
-  bool dense = (roof_tensor_is_plain(x) && roof_tensor_is_plain(y)) || (roof_tensor_is_nhwc(x) && roof_tensor_is_nhwc(y));
-  if (!dense || roof_tensor_count(x) == 0) return ROOF_E_UNSUPPORTED;
-  size_t count = (size_t)roof_tensor_count(x);
-  bool native = silu_native_available();
-  /* In place (the planner may give y x's buffer), the two-sweep path needs a sigmoid buffer. */
-  size_t extra = (!native && x->data == y->data) ? count * sizeof(float) : 0;
-  swish_state* s = calloc(1, sizeof(*s) + extra);
-  if (s == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory");
-  k->state = s;
-  s->count = count;
-  s->native = native;
-  k->native = native;
-  if (s->native) return ROOF_OK;
-  return roof_xnn_check(xnn_create_sigmoid_nc_f32(1, 1, 1, 0, &k->xop[0]), k, "create sigmoid", err);
+/* XNNPACK's sigmoid, then a multiply pass by x. In place (the planner may give y x's buffer)
+ * the sigmoid goes to the session's scratch. */
+static uint64_t scratch_xnn(const roof_kernel* k) { return roof_tensor_count(&k->in[0]) * sizeof(float); }
+
+static roof_status create_xnn(roof_kernel* k, roof_error* err) {
+  roof_status st = create_swish(k, err);
+  if (st != ROOF_OK) return st;
+  xnn_operator_t op = NULL;
+  enum xnn_status xs = xnn_create_sigmoid_nc_f32(1, 1, 1, 0, &op);
+  return roof_xnn_created(xs, op, k, "create sigmoid", err);
 }
 
-static roof_status setup_swish(roof_kernel* k, roof_error* err) {
+static roof_status setup_xnn(roof_kernel* k, roof_error* err) {
   swish_state* s = k->state;
-  s->x = k->in[0].data;
-  s->y = k->out[0].data;
-  s->sig = (void*)s->x == (void*)s->y ? s->scratch : s->y;
-  if (s->native) return ROOF_OK;
-  return roof_xnn_check(xnn_setup_sigmoid_nc_f32(k->xop[0], s->count, s->x, s->sig, k->pool), k, "setup sigmoid", err);
+  bind(k);
+  s->sig = (void*)s->x == (void*)s->y ? k->scratch : s->y;
+  return roof_xnn_check(xnn_setup_sigmoid_nc_f32(roof_xop(k), s->count, s->x, s->sig, k->pool), k, "setup sigmoid", err);
 }
 
 static void mul_tile(void* ctx, size_t start, size_t len) {
@@ -127,22 +160,27 @@ static void mul_tile(void* ctx, size_t start, size_t len) {
   for (size_t i = 0; i < len; i++) y[i] = x[i] * sig[i];
 }
 
-static roof_status run_swish(roof_kernel* k) {
+static roof_status run_xnn(roof_kernel* k, roof_error* err) {
   swish_state* s = k->state;
-  if (s->native) {
-    if (k->pool) pthreadpool_parallelize_1d_tile_1d(k->pool, silu_tile, s, s->count, 4096, 0);
-    else silu_tile(s, 0, s->count);
-    return ROOF_OK;
-  }
-  if (roof_xnn_run(k) != ROOF_OK) return ROOF_E_INTERNAL;
+  roof_status st = roof_xnn_run(k, err);
+  if (st != ROOF_OK) return st;
   if (k->pool) pthreadpool_parallelize_1d_tile_1d(k->pool, mul_tile, s, s->count, 4096, 0);
   else mul_tile(s, 0, s->count);
   return ROOF_OK;
 }
 
-const roof_op_desc roof_op_Swish = {
-    .op_type = "Swish", .domain = "ai.rooftop", .since_version = 1, .until_version = 1000,
-    .flags = ROOF_OPF_XNNPACK | ROOF_OPF_NO_FOLD | ROOF_OPF_INPLACE, .layout = ROOF_LR_ANY, .params_size = 0,
-    .infer = roof_infer_same, .cost = cost_swish, .create = create_swish, .setup = setup_swish, .run = run_swish,
-    .destroy = roof_xnn_destroy, .ref = ref_swish,
+const roof_kernel_impl roof_kernel_Swish_xnnpack = {
+    .op = ROOF_OP_Swish, .backend = ROOF_BACKEND_XNNPACK, .dtypes = roof_dtypes_f32, .supports = supports_dense,
+    .create = create_xnn, .setup = setup_xnn, .run = run_xnn, .destroy = roof_xnn_destroy,
+    .input_padding = ROOF_XNN_PADDING, .scratch_bytes = scratch_xnn,
+};
+
+const roof_kernel_impl roof_kernel_Swish_ref = {
+    .op = ROOF_OP_Swish, .backend = ROOF_BACKEND_REF, .dtypes = roof_dtypes_f32, .run = ref_swish,
+};
+
+const roof_op_schema roof_op_Swish = {
+    .id = ROOF_OP_Swish, .op_type = "Swish", .domain = "ai.rooftop", .since_version = 1, .until_version = 1000,
+    .flags = ROOF_OPF_NO_FOLD | ROOF_OPF_INPLACE, .layout = ROOF_LR_ANY, .params_size = 0,
+    .infer = roof_infer_same, .cost = cost_swish,
 };

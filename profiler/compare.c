@@ -54,7 +54,7 @@ roof_status roof_compare_outputs(const roof_session* ref, const roof_session* te
 
 int roof_profile_compute_layers(const roof_profile* p) {
   int n = 0;
-  for (int i = 0; i < p->num_layers; i++) n += strcmp(p->layers[i].node->op_type, "LayoutConvert") != 0;
+  for (int i = 0; i < p->num_layers; i++) n += !roof_node_is(p->layers[i].node, ROOF_OP_LayoutConvert);
   return n;
 }
 

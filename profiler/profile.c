@@ -17,11 +17,7 @@ static double now_ms(void) {
   return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
 }
 
-static const char* kernel_name(const roof_kernel* k) {
-  if (k->desc->flags & ROOF_OPF_ALIAS) return "view";
-  if (k->use_ref) return "reference";
-  return k->native ? "native" : "xnnpack";
-}
+static const char* kernel_name(const roof_kernel* k) { return k->impl ? roof_backend_name(k->impl->backend) : "view"; }
 
 static void totals(roof_profile* p) {
   const roof_graph* g = p->session->model->g;
@@ -47,9 +43,10 @@ static void fill_static(roof_profile* p) {
     l->index = i;
     l->node = k->node;
     l->kernel = kernel_name(k);
+    l->kernel_reason = k->reason;
     l->cost.formula = "none";
-    if (k->desc->cost) k->desc->cost(s->model->g, k->node, &l->cost);
-    if (k->desc->describe) k->desc->describe(s->model->g, k->node, l->describe, sizeof(l->describe));
+    if (k->op->cost) k->op->cost(s->model->g, k->node, &l->cost);
+    if (k->op->describe) k->op->describe(s->model->g, k->node, l->describe, sizeof(l->describe));
     uint64_t bytes = l->cost.bytes_read + l->cost.bytes_written;
     l->intensity = bytes ? (double)l->cost.flops / (double)bytes : 0.0;
   }

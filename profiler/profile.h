@@ -17,7 +17,8 @@
 typedef struct roof_layer {
   int index;              /* execution order */
   const roof_node* node;
-  const char* kernel;     /* "xnnpack", "reference" or "view" */
+  const char* kernel;     /* backend: "xnnpack", "native", "ref" or "view" */
+  const char* kernel_reason; /* why faster entries refused the node ("" if none did); owned by the session */
   char describe[64];
   roof_cost cost;
   roof_stats time_ms;     /* over instrumented runs, warm-up excluded */

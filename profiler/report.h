@@ -4,6 +4,7 @@
 #define ROOF_REPORT_H
 
 #include <cjson/cJSON.h>
+#include <stdio.h>
 
 #include "profile.h"
 
@@ -11,6 +12,12 @@
 char* roof_utf8_clean(const char* s);
 cJSON* roof_json_string(const char* s);
 cJSON* roof_json_number(double v); /* null when not finite */
+
+/* The op table (report_ops.c): schemas with their kernels in priority order, from the
+ * registries. JSON schema rooftop.ops/1: {"ops": [{op_type, domain, since_version,
+ * until_version (null: open), view, kernels: [{backend, dtypes: [name | "any"]}]}]}. */
+void roof_report_ops_text(FILE* f);
+cJSON* roof_report_ops_json(void);
 
 cJSON* roof_profile_to_json(const roof_profile* p, const char* fusion);
 roof_status roof_report_json(const char* path, const roof_profile* p, const char* fusion, roof_error* err);

@@ -84,6 +84,7 @@ static cJSON* layer_obj(const roof_profile* p, const roof_layer* l) {
   add_str(o, "name", l->node->name);
   add_str(o, "op_type", l->node->op_type);
   add_str(o, "kernel", l->kernel);
+  add_str(o, "kernel_reason", l->kernel_reason ? l->kernel_reason : "");
   add_str(o, "describe", l->describe);
   cJSON* ff = cJSON_CreateArray();
   for (int i = 0; i < l->node->num_fused_from; i++) cJSON_AddItemToArray(ff, roof_json_string(l->node->fused_from[i]));

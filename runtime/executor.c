@@ -1,5 +1,6 @@
 /* Session: arena binding, kernel creation (XNNPACK or reference), timed execution.
  * Nothing on the run path allocates: views, kernels and the arena are built here once. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -13,33 +14,19 @@ static uint64_t now_ns(void) {
   return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static void* alloc_padded(uint64_t bytes) {
-  /* 64-byte aligned with room for XNNPACK's over-read */
-  size_t n = (size_t)((bytes + XNN_EXTRA_BYTES + 63) / 64 * 64);
+/* 64-byte aligned, zeroed, with `pad` readable bytes past the end (the kernels' over-read). */
+static void* alloc_padded(uint64_t bytes, size_t pad) {
+  size_t n = (size_t)((bytes + pad + 63) / 64 * 64);
   void* p = roof_alloc_large(n ? n : 64, 64);
   if (p) memset(p, 0, n ? n : 64);
   return p;
 }
 
-/* XNNPACK's allocations (packed weights above all) through roof_alloc_large. */
-static void* xnn_alloc(void* ctx, size_t n) { return (void)ctx, roof_alloc_large(n, 16); }
-static void* xnn_realloc(void* ctx, void* p, size_t n) { return (void)ctx, realloc(p, n); }
-static void xnn_free(void* ctx, void* p) { (void)ctx, free(p); }
-static void* xnn_aligned_alloc(void* ctx, size_t align, size_t n) {
-  return (void)ctx, roof_alloc_large(n, align < sizeof(void*) ? sizeof(void*) : align);
-}
-static const struct xnn_allocator kXnnAllocator = {
-    .allocate = xnn_alloc, .reallocate = xnn_realloc, .deallocate = xnn_free,
-    .aligned_allocate = xnn_aligned_alloc, .aligned_deallocate = xnn_free,
-};
-
 void roof_session_free(roof_session* s) {
   if (s == NULL) return;
-  for (int i = 0; i < s->num_steps; i++) {
-    roof_kernel* k = &s->steps[i].k;
-    if (k->desc && k->desc->destroy) k->desc->destroy(k);
-  }
+  for (int i = 0; i < s->num_steps; i++) roof_kernel_destroy(&s->steps[i].k);
   free(s->steps);
+  free(s->scratch);
   free(s->views);
   if (s->value_ptr && s->model) {
     const roof_graph* g = s->model->g;
@@ -53,21 +40,30 @@ void roof_session_free(roof_session* s) {
 
 static bool is_executed(const roof_node* n) { return !n->removed; }
 
-/* Binds every value to memory: constants to their data, planned values into the arena,
- * graph inputs to their own buffers (so repeated runs keep the input intact). */
-static roof_status bind_values(roof_session* s, const size_t* offsets, roof_error* err) {
+/* Constants are bound before kernels are chosen (create packs them); planned values and graph
+ * inputs after planning, which needs the chosen kernels' padding. */
+static void bind_constants(roof_session* s) {
+  const roof_graph* g = s->model->g;
+  for (int v = 0; v < g->num_values; v++) {
+    const roof_value* val = &g->values[v];
+    if (!(val->flags & ROOF_VAL_GRAPH_INPUT) && val->data && (val->flags & ROOF_VAL_CONST)) s->value_ptr[v] = val->data;
+  }
+}
+
+/* Planned values into the arena, graph inputs to their own buffers (so repeated runs keep the
+ * input intact), views to their source's pointer. */
+static roof_status bind_values(roof_session* s, const size_t* offsets, const size_t* padding, roof_error* err) {
   const roof_graph* g = s->model->g;
   for (int v = 0; v < g->num_values; v++) {
     const roof_value* val = &g->values[v];
     if (val->flags & ROOF_VAL_GRAPH_INPUT) continue;
-    if (val->data && (val->flags & ROOF_VAL_CONST)) s->value_ptr[v] = val->data;
-    else if (offsets[v] != SIZE_MAX) s->value_ptr[v] = (char*)s->arena + offsets[v];
+    if (!(val->data && (val->flags & ROOF_VAL_CONST)) && offsets[v] != SIZE_MAX) s->value_ptr[v] = (char*)s->arena + offsets[v];
   }
   for (int i = 0; i < g->num_inputs; i++) {
     int v = g->inputs[i];
     uint64_t bytes = 0;
     roof_value_bytes(&g->values[v], &bytes);
-    s->value_ptr[v] = alloc_padded(bytes);
+    s->value_ptr[v] = alloc_padded(bytes, padding[v]);
     if (s->value_ptr[v] == NULL) {
       return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory for graph input buffers", g->path);
     }
@@ -134,7 +130,7 @@ static void release_after(roof_model* m, roof_session* s, const roof_node* n, co
   for (int i = 0; i < n->num_inputs; i++) {
     int v = n->inputs[i];
     if (v < 0) continue;
-    if (k->use_ref) r->keep[v] = true;
+    if (k->impl && k->impl->backend == ROOF_BACKEND_REF) r->keep[v] = true; /* reads its weights at run time */
     roof_value* val = &m->g->values[v];
     if (--r->uses[v] > 0 || r->keep[v] || !(val->flags & ROOF_VAL_CONST) || val->data == NULL) continue;
     free(val->data);
@@ -188,7 +184,7 @@ static roof_status make_kernels_with(roof_session* s, roof_model* m, const roof_
     roof_step* st = &s->steps[s->num_steps++];
     roof_kernel* k = &st->k;
     st->node = g->order[oi];
-    k->desc = n->op;
+    k->op = n->op;
     k->g = g;
     k->node = n;
     k->params = n->params;
@@ -205,28 +201,61 @@ static roof_status make_kernels_with(roof_session* s, roof_model* m, const roof_
       if (n->outputs[i] >= 0) view_of(s, n->outputs[i], vp);
     }
     if (n->op->flags & ROOF_OPF_ALIAS) continue; /* zero-copy view: nothing to create */
-    k->use_ref = o->force_reference || n->op->create == NULL || has_empty_input(k);
-    if (!k->use_ref) {
-      roof_error why;
-      roof_status cs = n->op->create(k, &why);
-      if (cs == ROOF_E_UNSUPPORTED) {
-        if (n->op->destroy) n->op->destroy(k);
-        memset(k->xop, 0, sizeof(k->xop));
-        k->state = NULL;
-        k->native = false;
-        k->use_ref = true;
-      } else if (cs != ROOF_OK) {
-        *err = why;
-        return cs;
-      } else if (n->op->setup) {
-        cs = n->op->setup(k, err);
-        if (cs != ROOF_OK) return cs;
-      }
+    roof_backend only = ROOF_BACKEND_COUNT;
+    if (o->force_reference) {
+      only = ROOF_BACKEND_REF;
+      snprintf(k->reason, sizeof(k->reason), "reference kernels forced");
+    } else if (has_empty_input(k)) {
+      only = ROOF_BACKEND_REF;
+      snprintf(k->reason, sizeof(k->reason), "an input is empty");
     }
-    if (k->use_ref && n->op->ref == NULL) {
-      return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "no kernel for this case");
-    }
+    char forced[sizeof(k->reason)];
+    memcpy(forced, k->reason, sizeof(forced));
+    roof_status cs = roof_kernel_select(k, only, err);
+    if (cs != ROOF_OK) return cs;
+    if (only != ROOF_BACKEND_COUNT) memcpy(k->reason, forced, sizeof(forced));
     if (rel) release_after(m, s, n, k, rel);
+  }
+  return ROOF_OK;
+}
+
+/* Per value: the most bytes any chosen kernel may read past its end. */
+static void input_padding(const roof_session* s, size_t* pad) {
+  for (int i = 0; i < s->num_steps; i++) {
+    const roof_kernel* k = &s->steps[i].k;
+    if (k->impl == NULL) continue;
+    for (int j = 0; j < k->node->num_inputs; j++) {
+      int v = k->node->inputs[j];
+      if (v >= 0 && k->impl->input_padding > pad[v]) pad[v] = k->impl->input_padding;
+    }
+  }
+}
+
+/* Bound pointers into every kernel view, one shared scratch buffer, then each kernel's setup. */
+static roof_status setup_kernels(roof_session* s, roof_error* err) {
+  uint64_t scratch = 0;
+  for (int i = 0; i < s->num_steps; i++) {
+    roof_kernel* k = &s->steps[i].k;
+    for (int j = 0; j < k->num_in; j++) {
+      if (k->node->inputs[j] >= 0) k->in[j].data = s->value_ptr[k->node->inputs[j]];
+    }
+    for (int j = 0; j < k->num_out; j++) {
+      if (k->node->outputs[j] >= 0) k->out[j].data = s->value_ptr[k->node->outputs[j]];
+    }
+    uint64_t b = k->impl && k->impl->scratch_bytes ? k->impl->scratch_bytes(k) : 0;
+    if (b > scratch) scratch = b;
+  }
+  if (scratch > 0) {
+    s->scratch = alloc_padded(scratch, 64);
+    if (s->scratch == NULL) return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory for %llu bytes of kernel scratch",
+                                             s->model->g->path, (unsigned long long)scratch);
+  }
+  s->scratch_bytes = (size_t)scratch;
+  for (int i = 0; i < s->num_steps; i++) {
+    roof_kernel* k = &s->steps[i].k;
+    k->scratch = s->scratch;
+    roof_status st = roof_kernel_setup(k, err);
+    if (st != ROOF_OK) return st;
   }
   return ROOF_OK;
 }
@@ -245,6 +274,7 @@ roof_status roof_session_create(roof_model* model, const roof_session_options* o
   const roof_graph* g = model->g;
   roof_status st = ROOF_OK;
   size_t* offsets = NULL;
+  size_t* padding = NULL;
   roof_session* s = calloc(1, sizeof(*s));
   if (s == NULL) return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory creating a session", g->path);
   s->model = model;
@@ -254,10 +284,8 @@ roof_status roof_session_create(roof_model* model, const roof_session_options* o
   }
   s->timeout_s = opts->timeout_s;
   s->timeout_ns = opts->timeout_s > 0.0 ? (uint64_t)(opts->timeout_s * 1e9) + 1 : 0;
-  if (xnn_initialize(&kXnnAllocator) != xnn_status_success) {
-    st = roof_fail(err, ROOF_E_INTERNAL, "XNNPACK failed to initialize (unsupported CPU?)");
-    goto cleanup;
-  }
+  st = roof_kernels_init(err);
+  if (st != ROOF_OK) goto cleanup;
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
   s->threads = opts->threads ? opts->threads : (uint32_t)(cores > 0 ? cores : 1);
   if (s->threads > 1) {
@@ -270,11 +298,17 @@ roof_status roof_session_create(roof_model* model, const roof_session_options* o
   s->num_values = g->num_values;
   s->value_ptr = calloc((size_t)g->num_values + 1, sizeof(void*));
   offsets = malloc(sizeof(size_t) * ((size_t)g->num_values + 1));
-  if (!s->value_ptr || !offsets) {
+  padding = calloc((size_t)g->num_values + 1, sizeof(size_t));
+  if (!s->value_ptr || !offsets || !padding) {
     st = roof_fail(err, ROOF_E_NOMEM, "%s: out of memory creating a session", g->path);
     goto cleanup;
   }
-  st = roof_plan_arena(g, g->order, g->num_order, offsets, &s->arena_bytes, &s->activation_bytes_total, err);
+  /* Kernels first (their padding shapes the plan), then the arena, then setup. */
+  bind_constants(s);
+  st = make_kernels(s, model, opts, err);
+  if (st != ROOF_OK) goto cleanup;
+  input_padding(s, padding);
+  st = roof_plan_arena(g, g->order, g->num_order, padding, offsets, &s->arena_bytes, &s->activation_bytes_total, err);
   if (st != ROOF_OK) goto cleanup;
   uint64_t limit = model->prep.max_arena_bytes ? model->prep.max_arena_bytes : ((uint64_t)16 << 30);
   if (s->arena_bytes > limit) {
@@ -283,20 +317,22 @@ roof_status roof_session_create(roof_model* model, const roof_session_options* o
                    ROOF_SAFE(g->path, pb), s->arena_bytes, (unsigned long long)limit);
     goto cleanup;
   }
-  s->arena = alloc_padded(s->arena_bytes);
+  s->arena = alloc_padded(s->arena_bytes, 0);
   if (s->arena == NULL) {
     st = roof_fail(err, ROOF_E_NOMEM, "%s: cannot allocate the %zu-byte arena", g->path, s->arena_bytes);
     goto cleanup;
   }
-  st = bind_values(s, offsets, err);
+  st = bind_values(s, offsets, padding, err);
   if (st != ROOF_OK) goto cleanup;
-  st = make_kernels(s, model, opts, err);
+  st = setup_kernels(s, err);
   if (st != ROOF_OK) goto cleanup;
   free(offsets);
+  free(padding);
   *session_out = s;
   return ROOF_OK;
 cleanup:
   free(offsets);
+  free(padding);
   roof_session_free(s);
   return st;
 }
@@ -368,7 +404,7 @@ roof_status roof_session_run(roof_session* s, uint64_t* stamps, roof_error* err)
     roof_status st = check_deadline(s, (size_t)i, err);
     if (st != ROOF_OK) return st;
     roof_kernel* k = &s->steps[i].k;
-    if (!(k->desc->flags & ROOF_OPF_ALIAS)) {
+    if (k->impl != NULL) {
       st = roof_kernel_run(k, err);
       if (st != ROOF_OK) return st;
     }

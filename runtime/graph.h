@@ -14,7 +14,7 @@
 #include "diag.h"
 #include "tensor.h"
 
-struct roof_op_desc;
+struct roof_op_schema;
 
 enum {
   ROOF_VAL_INITIALIZER = 1u << 0, /* data from the file */
@@ -68,7 +68,7 @@ typedef struct roof_node {
   char* name;
   char* op_type;
   char* domain;      /* "" for the default ONNX domain */
-  const struct roof_op_desc* op;
+  const struct roof_op_schema* op;
   int* inputs;       /* value indices; -1 for an omitted optional input */
   int num_inputs;
   int* outputs;

@@ -1,5 +1,6 @@
 /* Graph-edit API; see graph_edit.h. */
 #include "graph_edit.h"
+#include "op.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -112,10 +113,10 @@ bool roof_edit_bypass(roof_graph* g, int n, const char* pass, const char* reason
   return *st == ROOF_OK;
 }
 
-roof_status roof_edit_retype(roof_graph* g, int n, const char* op_type, const char* domain,
-                             const struct roof_op_desc* desc, void* params) {
-  char* type = strdup(op_type);
-  char* dom = strdup(domain);
+roof_status roof_edit_retype(roof_graph* g, int n, int op, void* params) {
+  const roof_op_schema* desc = roof_op_schema_of((roof_op_id)op);
+  char* type = desc ? strdup(desc->op_type) : NULL;
+  char* dom = desc ? strdup(desc->domain) : NULL;
   if (type == NULL || dom == NULL) {
     free(type);
     free(dom);

@@ -17,11 +17,10 @@ roof_status roof_edit_set_input(roof_graph* g, int n, int i, int v);
 int roof_edit_add_const(roof_graph* g, const char* name, int rank, const int64_t* dims, float* data);
 /* Node `dst` now also stands for node `src`'s original nodes (appended after its own). */
 roof_status roof_edit_absorb(roof_graph* g, int dst, int src);
-struct roof_op_desc;
-/* Turns node n into another op (type, domain, descriptor); params are replaced by `params`
- * (owned from now on, may be NULL to keep the old ones). Fails only on OOM (node unchanged). */
-roof_status roof_edit_retype(roof_graph* g, int n, const char* op_type, const char* domain,
-                             const struct roof_op_desc* desc, void* params);
+/* Turns node n into op `op` (a roof_op_id: type, domain and schema follow); params are replaced
+ * by `params` (owned from now on, may be NULL to keep the old ones). Fails only on OOM (node
+ * unchanged). */
+roof_status roof_edit_retype(roof_graph* g, int n, int op, void* params);
 
 /* Removes a single-input pass-through node (output replaced by its input everywhere). Fails
  * (returns false, graph unchanged) when the output is a graph output that cannot be renamed. */

@@ -14,7 +14,7 @@ roof_status roof_graph_bind_ops(roof_graph* g, roof_error* err) {
   for (int i = 0; i < g->num_nodes; i++) {
     roof_node* n = &g->nodes[i];
     if (n->removed || n->op != NULL) continue;
-    const roof_op_desc* d = roof_op_find(n->domain, n->op_type, g->opset);
+    const roof_op_schema* d = roof_op_find(n->domain, n->op_type, g->opset);
     if (d == NULL) {
       char db[ROOF_NAME_BUF];
       if (roof_op_known(n->domain, n->op_type)) {
@@ -26,16 +26,17 @@ roof_status roof_graph_bind_ops(roof_graph* g, roof_error* err) {
     }
     void* params = calloc(1, d->params_size ? d->params_size : 1);
     if (params == NULL) return roof_node_fail(err, ROOF_E_NOMEM, g, n, "out of memory for parameters");
+    n->op = d; /* parse may switch on n->op->id (one parse serves a family of ops) */
     if (d->parse) {
       roof_status st = d->parse(g, n, params, err);
       if (st != ROOF_OK) {
+        n->op = NULL;
         free(params);
         return st;
       }
     }
     free(n->params);
     n->params = params;
-    n->op = d;
   }
   return ROOF_OK;
 }
@@ -146,7 +147,8 @@ static roof_status evaluate(roof_graph* g, roof_node* n, roof_error* err) {
     return ROOF_OK;
   }
   roof_kernel k = {0};
-  k.desc = n->op;
+  k.op = n->op;
+  k.impl = roof_kernel_ref_of(n->op->id);
   k.g = g;
   k.node = n;
   k.params = n->params;
@@ -154,7 +156,6 @@ static roof_status evaluate(roof_graph* g, roof_node* n, roof_error* err) {
   k.out = out;
   k.num_in = n->num_inputs;
   k.num_out = n->num_outputs;
-  k.use_ref = true;
   memset(in, 0, sizeof(in));
   memset(out, 0, sizeof(out));
   for (int i = 0; i < n->num_inputs; i++) {
@@ -175,7 +176,7 @@ static roof_status evaluate(roof_graph* g, roof_node* n, roof_error* err) {
     }
     roof_tensor_init(&out[o], y->dtype, y->rank, y->dims, ROOF_LAYOUT_PLAIN, bufs[o]);
   }
-  st = roof_kernel_outputs_empty(&k) ? ROOF_OK : n->op->ref(&k, err); /* empty: nothing to compute */
+  st = roof_kernel_outputs_empty(&k) ? ROOF_OK : k.impl->run(&k, err); /* empty: nothing to compute */
   if (st != ROOF_OK) goto cleanup;
   for (int o = 0; o < n->num_outputs; o++) {
     roof_value* y = roof_out(g, n, o);
@@ -273,7 +274,7 @@ roof_status roof_graph_infer(roof_graph* g, const roof_shape_binding* shapes, si
     if (st != ROOF_OK) return st;
     st = check_outputs(g, n, max_bytes, err);
     if (st != ROOF_OK) return st;
-    if (!(n->op->flags & ROOF_OPF_NO_FOLD) && n->op->ref && all_inputs_known(g, n)) {
+    if (!(n->op->flags & ROOF_OPF_NO_FOLD) && roof_kernel_ref_of(n->op->id) && all_inputs_known(g, n)) {
       st = evaluate(g, n, err);
       if (st != ROOF_OK) return st;
     }

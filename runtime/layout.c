@@ -9,7 +9,7 @@
 
 #include "model.h"
 
-extern const roof_op_desc roof_op_LayoutConvert;
+extern const roof_op_schema roof_op_LayoutConvert;
 
 typedef struct twin_map {
   int* other; /* per value: index of its converted twin, or -1 */
@@ -88,7 +88,7 @@ static void set_outputs(roof_graph* g, int node, roof_layout l) {
 }
 
 static roof_status place_node(roof_graph* g, twin_map* t, int node, roof_error* err) {
-  const roof_op_desc* d = g->nodes[node].op;
+  const roof_op_schema* d = g->nodes[node].op;
   int nin = g->nodes[node].num_inputs;
   roof_status st = ROOF_OK;
   switch (d->layout) {

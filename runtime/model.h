@@ -3,7 +3,7 @@
 #define ROOF_MODEL_H
 
 #include "graph.h"
-#include "../ops/op.h"
+#include "../ops/kernel.h"
 
 struct roof_model {
   roof_graph* g;
@@ -48,13 +48,18 @@ struct roof_session {
   void** value_ptr;          /* per graph value: bound data pointer (arena, const, or NULL) */
   int num_values;
   roof_tensor* views;        /* storage for all kernel in/out views */
+  void* scratch;             /* shared by all kernels (they run one at a time), or NULL */
+  size_t scratch_bytes;
   double timeout_s;          /* as asked for (messages) */
   uint64_t timeout_ns;       /* 0: no run-time limit */
   uint64_t deadline_ns;      /* CLOCK_MONOTONIC; set when the first run starts (timeout_ns > 0) */
 };
 
-/* Planner: assigns arena offsets (largest-first, best gap) honouring aliases. */
-roof_status roof_plan_arena(const roof_graph* g, const int* order, int num_order, size_t* offsets,
-                            size_t* arena_bytes, size_t* naive_bytes, roof_error* err);
+/* Planner: assigns arena offsets (largest-first, best gap) honouring aliases and in-place
+ * writes. padding[v] (NULL: none) is how many bytes a kernel may read past the end of value v;
+ * its buffer is that much longer. naive_bytes sums every planned activation as if each had its own
+ * buffer (padded and aligned the same way), so arena_bytes <= naive_bytes. */
+roof_status roof_plan_arena(const roof_graph* g, const int* order, int num_order, const size_t* padding,
+                            size_t* offsets, size_t* arena_bytes, size_t* naive_bytes, roof_error* err);
 
 #endif

@@ -94,26 +94,31 @@ static void group_values(plan_ctx* c, const int* order, int num_order) {
   }
 }
 
-roof_status roof_plan_arena(const roof_graph* g, const int* order, int num_order, size_t* offsets,
-                            size_t* arena_bytes, size_t* naive_bytes, roof_error* err) {
+roof_status roof_plan_arena(const roof_graph* g, const int* order, int num_order, const size_t* padding,
+                            size_t* offsets, size_t* arena_bytes, size_t* naive_bytes, roof_error* err) {
   roof_status st = ROOF_OK;
   size_t nv = (size_t)g->num_values + 1;
   plan_ctx c = {g, malloc(sizeof(int) * nv), malloc(sizeof(int) * nv), malloc(sizeof(int) * nv)};
   int* slot = malloc(sizeof(int) * nv);
+  size_t* pad = calloc(nv, sizeof(size_t)); /* per buffer root: the most any reader reads past the end */
   buf* bufs = calloc(nv, sizeof(buf));
   const buf** live = calloc(nv, sizeof(buf*));
-  if (!c.parent || !c.producer || !c.last || !slot || !bufs || !live) {
+  if (!c.parent || !c.producer || !c.last || !slot || !pad || !bufs || !live) {
     st = roof_fail(err, ROOF_E_NOMEM, "%s: out of memory planning the arena", g->path);
     goto cleanup;
   }
   for (int v = 0; v < g->num_values; v++) c.parent[v] = c.producer[v] = c.last[v] = slot[v] = -1;
   group_values(&c, order, num_order);
+  for (int v = 0; padding && v < g->num_values; v++) {
+    int r = root_of(&c, v);
+    if (r >= 0 && padding[v] > pad[r]) pad[r] = padding[v];
+  }
   int nb = 0;
   uint64_t naive = 0;
   for (int v = 0; v < g->num_values; v++) {
     uint64_t bytes = 0;
     if (c.parent[v] < 0 || !roof_value_bytes(&g->values[v], &bytes)) continue;
-    bytes += XNN_EXTRA_BYTES; /* XNNPACK may read past the end of every input */
+    bytes += pad[root_of(&c, v)]; /* a kernel may read this far past the end (the chosen kernels' input_padding) */
     bytes = (bytes + ROOF_ARENA_ALIGN - 1) / ROOF_ARENA_ALIGN * ROOF_ARENA_ALIGN;
     int pn = g->values[v].producer;
     if (pn < 0 || !(g->nodes[pn].op->flags & ROOF_OPF_ALIAS)) naive += bytes; /* views hold no bytes of their own */
@@ -158,6 +163,7 @@ cleanup:
   free(c.producer);
   free(c.last);
   free(slot);
+  free(pad);
   free(bufs);
   free(live);
   return st;

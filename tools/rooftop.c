@@ -202,7 +202,10 @@ static const cmd_help kCommandHelp[] = {
      "examples:\n"
      "  rooftop probe --threads 1\n"
      "  rooftop probe --json my-machine.json   # usable later with --hw\n"},
-    {"ops", false, "usage: rooftop ops\nLists supported ops with their opset range and backend.\n"},
+    {"ops", false,
+     "usage: rooftop ops [--json]\n"
+     "Lists the supported ops with their opset range and, in priority order, the kernels that\n"
+     "can run them (backend and input dtypes); --json prints the same as JSON (rooftop.ops/1).\n"},
     {"passes", false, "usage: rooftop passes\nLists the fusion passes.\n"},
 };
 
@@ -835,16 +838,25 @@ static int cmd_compare(const cli_opts* o) {
   return diff.agree ? 0 : ROOF_E_INTERNAL;
 }
 
-static int cmd_ops(void) {
-  printf("%-20s %-11s %-9s %s\n", "op", "domain", "opsets", "backend");
-  for (size_t i = 0; i < roof_op_count(); i++) {
-    const roof_op_desc* d = roof_op_at(i);
-    char range[32];
-    if (d->until_version >= 1000) snprintf(range, sizeof(range), "%d+", d->since_version);
-    else snprintf(range, sizeof(range), "%d-%d", d->since_version, d->until_version);
-    const char* backend = (d->flags & ROOF_OPF_ALIAS) ? "view" : (d->flags & ROOF_OPF_XNNPACK) ? "xnnpack" : "reference";
-    printf("%-20s %-11s %-9s %s\n", d->op_type, d->domain[0] ? d->domain : "ai.onnx", range, backend);
+static int cmd_ops(int argc, char** argv) {
+  bool json = false;
+  for (int i = 2; i < argc; i++) {
+    if (strcmp(argv[i], "--json") == 0) json = true;
+    else return usage_error("ops: unknown argument '%s' (rooftop ops [--json])", argv[i]);
   }
+  if (!json) {
+    roof_report_ops_text(stdout);
+    return 0;
+  }
+  cJSON* j = roof_report_ops_json();
+  char* text = j ? cJSON_Print(j) : NULL;
+  cJSON_Delete(j);
+  if (text == NULL) {
+    fprintf(stderr, "rooftop: out of memory\n");
+    return ROOF_E_NOMEM;
+  }
+  puts(text);
+  cJSON_free(text);
   return 0;
 }
 
@@ -871,7 +883,7 @@ int main(int argc, char** argv) {
     if (!print_command_help(cmd)) fputs(kHelp, stdout);
     return 0;
   }
-  if (strcmp(cmd, "ops") == 0) return cmd_ops();
+  if (strcmp(cmd, "ops") == 0) return cmd_ops(argc, argv);
   if (strcmp(cmd, "passes") == 0) return cmd_passes();
   cli_opts o;
   memset(&o, 0, sizeof(o));

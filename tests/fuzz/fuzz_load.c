@@ -9,7 +9,7 @@ static void plan(const roof_graph* g) {
   size_t* offsets = malloc(sizeof(size_t) * ((size_t)g->num_values + 1));
   size_t arena = 0, naive = 0;
   roof_error err;
-  if (offsets && roof_plan_arena(g, g->order, g->num_order, offsets, &arena, &naive, &err) == ROOF_OK) {
+  if (offsets && roof_plan_arena(g, g->order, g->num_order, NULL, offsets, &arena, &naive, &err) == ROOF_OK) {
     FUZZ_CHECK(arena <= naive || naive == 0, "planned arena larger than the naive sum of activations");
   }
   free(offsets);

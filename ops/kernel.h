@@ -1,0 +1,107 @@
+/* The kernel table: how ops run, per backend and dtype (what they mean is ops/op.h).
+ *
+ * Every entry is one way to run one op: {op, backend, dtypes, supports, create, setup, run,
+ * destroy, input padding, scratch}. kernel_list.inc lists them all, in priority order within
+ * an op (usually XNNPACK, then native, then the reference kernel, which every op has). The
+ * executor takes the first entry whose dtypes and `supports` accept the node and whose
+ * `create` succeeds; the reason each earlier entry gave is kept in the kernel (`reason`) and
+ * shown in reports ("xnnpack: Resize mode nearest").
+ *
+ * Lifecycle of one executed node:
+ *   supports  cheap static check on shapes, layouts and params (NULL: always); writes why not
+ *   create    build backend operators / pack weights. May answer ROOF_E_UNSUPPORTED with a
+ *             reason in err (the next entry is tried); any other error stops the session.
+ *   setup     bind k->in[] / k->out[] data pointers and k->scratch (once per arena binding)
+ *   run       the only timed region
+ *   destroy   frees what create made; must accept a half-built kernel
+ * Reference entries have only `run`: the naive kernel over strided views, the fallback, the
+ * load-time evaluator and the oracle of every op test.
+ *
+ * Thread-safety: a kernel belongs to one session; run uses the session's pool and must not be
+ * called concurrently on one kernel.
+ */
+#ifndef ROOF_KERNEL_H
+#define ROOF_KERNEL_H
+
+#include <pthreadpool.h>
+
+#include "op.h"
+
+typedef enum roof_backend {
+  ROOF_BACKEND_XNNPACK = 0, /* XNNPACK operators */
+  ROOF_BACKEND_NATIVE,      /* rooftop's own vectorized, threaded kernels */
+  ROOF_BACKEND_REF,         /* naive reference kernels (every dtype the schema accepts) */
+  ROOF_BACKEND_COUNT
+} roof_backend;
+
+const char* roof_backend_name(roof_backend b); /* "xnnpack", "native", "ref" */
+
+typedef struct roof_kernel roof_kernel;
+
+typedef struct roof_kernel_impl {
+  roof_op_id op;
+  roof_backend backend;
+  /* dtypes of input 0 this entry runs, 0-terminated; NULL: every dtype the schema accepts */
+  const int* dtypes;
+  bool (*supports)(const roof_kernel* k, char* why, size_t why_size);
+  roof_status (*create)(roof_kernel* k, roof_error* err);
+  roof_status (*setup)(roof_kernel* k, roof_error* err);
+  roof_status (*run)(roof_kernel* k, roof_error* err);
+  void (*destroy)(roof_kernel* k);
+  size_t input_padding; /* bytes the kernel may read past the end of every input */
+  /* bytes of scratch the run needs (k->scratch, shared by all kernels of a session since they
+   * run one after the other); NULL: none */
+  uint64_t (*scratch_bytes)(const roof_kernel* k);
+} roof_kernel_impl;
+
+/* A node made executable. The executor fills everything but `state` and `handle`. */
+struct roof_kernel {
+  const roof_op_schema* op;
+  const roof_kernel_impl* impl; /* chosen entry; NULL for views (ROOF_OPF_ALIAS) */
+  const roof_graph* g;
+  const roof_node* node;
+  const void* params;      /* node->params */
+  roof_tensor* in;         /* num_in views; data == NULL for an omitted optional input */
+  int num_in;
+  roof_tensor* out;
+  int num_out;
+  pthreadpool_t pool;      /* may be NULL (single thread) */
+  void* state;             /* entry-owned (parameters, packed data), freed by destroy */
+  void* handle;            /* the backend's operator (an XNNPACK operator), deleted by destroy */
+  void* scratch;           /* impl->scratch_bytes(k) bytes, valid during setup and run */
+  uint64_t max_scratch_bytes; /* what create/setup may have a backend allocate besides the
+                               * outputs (indirection buffers): the single-tensor limit */
+  char reason[256];        /* why the entries before impl refused the node ("" if none did) */
+};
+
+/* Dtype signatures shared by entries (0-terminated). */
+extern const int roof_dtypes_f32[]; /* float32 */
+
+/* The table (ops/kernel_registry.c). */
+size_t roof_kernel_impl_count(void);
+const roof_kernel_impl* roof_kernel_impl_at(size_t i);
+/* The reference entry of an op; NULL when the op has none (views evaluate through theirs). */
+const roof_kernel_impl* roof_kernel_ref_of(roof_op_id op);
+
+/* Chooses and creates the kernel of k (op, graph, node, params, views, pool filled in): the
+ * first entry in priority order that accepts it, skipping every backend but `only` when `only`
+ * is not ROOF_BACKEND_COUNT. Refusals are recorded in k->reason. On error k is destroyed. */
+roof_status roof_kernel_select(roof_kernel* k, roof_backend only, roof_error* err);
+/* Runs setup of the chosen entry (after data pointers are bound). */
+roof_status roof_kernel_setup(roof_kernel* k, roof_error* err);
+/* Runs the kernel; does nothing (ROOF_OK) when every output holds zero elements: kernels may
+ * assume at least one. */
+roof_status roof_kernel_run(roof_kernel* k, roof_error* err);
+/* Frees what the chosen entry made; accepts a kernel never created. */
+void roof_kernel_destroy(roof_kernel* k);
+/* True when the kernel has at least one output and every one present holds zero elements. */
+bool roof_kernel_outputs_empty(const roof_kernel* k);
+/* Backend-global initialisation (XNNPACK's); idempotent. */
+roof_status roof_kernels_init(roof_error* err);
+/* supports() of an entry compiled out on this architecture (always refuses, says so). */
+bool roof_kernel_not_built(const roof_kernel* k, char* why, size_t why_size);
+/* For create functions: ROOF_E_UNSUPPORTED with the reason (printf format) in err, so that the
+ * executor moves on to the next entry and reports why. */
+roof_status roof_kernel_refuse(roof_error* err, const char* fmt, ...) ROOF_PRINTF(2, 3);
+
+#endif
