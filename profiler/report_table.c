@@ -106,6 +106,41 @@ static void summary(FILE* f, const roof_profile* p) {
   }
 }
 
+static bool on_ref(const roof_layer* l) { return l->kernel && strcmp(l->kernel, "ref") == 0; }
+
+static bool same_fallback(const roof_layer* a, const roof_layer* b) {
+  return on_ref(a) && on_ref(b) && strcmp(a->node->op_type, b->node->op_type) == 0 &&
+         strcmp(a->kernel_reason ? a->kernel_reason : "", b->kernel_reason ? b->kernel_reason : "") == 0;
+}
+
+/* Layers on reference kernels, grouped by op and reason (first 8 groups): the slow paths a user
+ * should know of, with why every faster kernel refused. */
+static void fallbacks(FILE* f, const roof_profile* p) {
+  int n = 0, shown = 0;
+  double ms = 0.0;
+  for (int i = 0; i < p->num_layers; i++) {
+    if (!on_ref(&p->layers[i])) continue;
+    n++;
+    ms += p->layers[i].time_ms.median;
+  }
+  if (n == 0) return;
+  const char* layers = n == 1 ? "layer" : "layers";
+  if (p->runs > 0) fprintf(f, "reference kernels: %d %s, %.3f ms (%.1f%% of the layer time)\n", n, layers, ms,
+                           p->layer_sum_ms > 0 ? 100.0 * ms / p->layer_sum_ms : 0.0);
+  else fprintf(f, "reference kernels: %d %s\n", n, layers);
+  for (int i = 0; i < p->num_layers && shown < 8; i++) {
+    const roof_layer* l = &p->layers[i];
+    bool first = on_ref(l);
+    for (int j = 0; first && j < i; j++) first = !same_fallback(&p->layers[j], l); /* one line per (op, reason) */
+    if (!first) continue;
+    int same = 0;
+    for (int j = i; j < p->num_layers; j++) same += same_fallback(&p->layers[j], l);
+    fprintf(f, "  %.24s x%d: %.64s\n", l->node->op_type, same,
+            l->kernel_reason && l->kernel_reason[0] ? l->kernel_reason : "no faster kernel for this op");
+    shown++;
+  }
+}
+
 void roof_report_table(FILE* f, const roof_profile* p, roof_sort sort, int top) {
   static const char* const kLevel[] = {"L1", "L2", "L3", "DRAM"};
   summary(f, p);
@@ -137,6 +172,7 @@ void roof_report_table(FILE* f, const roof_profile* p, roof_sort sort, int top) 
     fprintf(f, "\n");
   }
   if (n < p->num_layers) fprintf(f, "(%d more layers; --top 0 shows all)\n", p->num_layers - n);
+  fallbacks(f, p);
   if (p->has_hw) {
     fprintf(f, "eff = roofline time / measured median; ! = above its roof (cost model suspect)\n"
                "bound C = compute, M:LEVEL = memory at the cache level holding the working set\n");

@@ -156,13 +156,14 @@ static roof_status make_kernels(roof_session* s, roof_model* m, const roof_sessi
 }
 
 
-/* An input with no elements whose node still has a non-empty output (a ConvTranspose over zero
- * channels, a global pooling over an empty map): XNNPACK refuses zero extents at setup, while the
- * reference kernels define the result (bias only, NaN means). Kernels with empty outputs never
- * run at all. */
+/* An activation input with no elements whose node still has a non-empty output (a ConvTranspose
+ * over zero channels, a global pooling over an empty map): XNNPACK refuses zero extents at setup,
+ * while the reference kernels define the result (bias only, NaN means). Kernels with empty
+ * outputs never run at all. Empty constants are parameters (Resize's roi), not data. */
 static bool has_empty_input(const roof_kernel* k) {
   for (int i = 0; i < k->num_in; i++) {
-    if (k->node->inputs[i] >= 0 && roof_tensor_count(&k->in[i]) == 0) return true;
+    const roof_value* v = roof_in(k->g, k->node, i);
+    if (v && !(v->flags & ROOF_VAL_CONST) && roof_tensor_count(&k->in[i]) == 0) return true;
   }
   return false;
 }
