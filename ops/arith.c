@@ -37,7 +37,7 @@ static roof_status infer_arith(roof_graph* g, roof_node* n, roof_error* err) {
     return roof_node_fail(err, ROOF_E_DATA, g, n, "operand dtypes differ (%s and %s)", roof_dtype_name(a->dtype),
                           roof_dtype_name(b->dtype));
   }
-  if (roof_dtype_size(a->dtype) == 0 || a->dtype == ROOF_DT_FLOAT16 || a->dtype == ROOF_DT_BOOL) {
+  if (!roof_dtype_has_scalar_io(a->dtype) || a->dtype == ROOF_DT_BOOL) {
     return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "dtype %s is not supported", roof_dtype_name(a->dtype));
   }
   int64_t dims[ROOF_MAX_RANK];
@@ -78,7 +78,7 @@ static roof_status ref_arith(roof_kernel* k, roof_error* err) {
   roof_broadcast_view(&k->in[0], y->rank, y->dims, &a);
   roof_broadcast_view(&k->in[1], y->rank, y->dims, &b);
   if (roof_tensor_count(y) == 0) return ROOF_OK;
-  bool is_float = y->dtype == ROOF_DT_FLOAT || y->dtype == ROOF_DT_DOUBLE;
+  bool is_float = roof_dtype_is_float(y->dtype);
   int64_t i[ROOF_MAX_RANK] = {0};
   do {
     int64_t ao = roof_offset(&a, i), bo = roof_offset(&b, i), yo = roof_offset(y, i);
@@ -194,7 +194,7 @@ static void destroy_arith(roof_kernel* k) {
   roof_xnn_destroy(k);
 }
 
-static const int kArithDtypes[] = {ROOF_DT_FLOAT, ROOF_DT_DOUBLE, ROOF_DT_INT8, ROOF_DT_UINT8, ROOF_DT_INT16, ROOF_DT_UINT16,
+static const int kArithDtypes[] = {ROOF_DT_FLOAT, ROOF_DT_DOUBLE, ROOF_DT_FLOAT16, ROOF_DT_BFLOAT16, ROOF_DT_INT8, ROOF_DT_UINT8, ROOF_DT_INT16, ROOF_DT_UINT16,
                                    ROOF_DT_INT32, ROOF_DT_UINT32, ROOF_DT_INT64, ROOF_DT_UINT64, 0};
 
 #define ARITH_OP(SYM)                                                                                         \

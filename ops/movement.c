@@ -497,7 +497,7 @@ static roof_status infer_pad(roof_graph* g, roof_node* n, roof_error* err) {
     for (int d = 0; d < r; d++) axes[d] = d;
   }
   if (cnt != 2 * na) return roof_node_fail(err, ROOF_E_DATA, g, n, "pads has %zu values for %zu axes", cnt, na);
-  /* the fill value is converted through double: float16/bfloat16 fill only with zero bytes */
+  /* the fill value is converted through double (float16 and bfloat16 through float32) */
   if (p->pad_mode == 0 && (!roof_dtype_has_scalar_io(x->dtype) || (cv && !roof_dtype_has_scalar_io(cv->dtype))) &&
       (cv || p->pad_value != 0.0)) {
     char b[ROOF_NAME_BUF];

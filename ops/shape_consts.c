@@ -134,7 +134,7 @@ static roof_status parse_cast(const roof_graph* g, const roof_node* n, void* par
   shape_params* p = params;
   roof_status st = roof_attr_get_int(g, n, "to", 0, &p->to, err);
   if (st != ROOF_OK) return st;
-  if (roof_dtype_size((int)p->to) == 0 || p->to == ROOF_DT_FLOAT16) {
+  if (!roof_dtype_has_scalar_io((int)p->to)) {
     return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "cast to %s is not supported", roof_dtype_name((int)p->to));
   }
   return ROOF_OK;
@@ -145,14 +145,12 @@ static roof_status infer_cast(roof_graph* g, roof_node* n, roof_error* err) {
   roof_status st = roof_require_input(g, n, 0, NULL, err);
   if (st != ROOF_OK) return st;
   const roof_value* x = roof_in(g, n, 0);
-  if (roof_dtype_size(x->dtype) == 0 || x->dtype == ROOF_DT_FLOAT16) {
+  if (!roof_dtype_has_scalar_io(x->dtype)) {
     return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "cast from %s is not supported", roof_dtype_name(x->dtype));
   }
   roof_value_set_shape(roof_out(g, n, 0), (int)p->to, x->rank, x->dims);
   return ROOF_OK;
 }
-
-static bool is_float_type(int dt) { return dt == ROOF_DT_FLOAT || dt == ROOF_DT_DOUBLE; }
 
 static roof_status ref_cast(roof_kernel* k, roof_error* err) {
   const roof_tensor* x = &k->in[0];
@@ -161,7 +159,7 @@ static roof_status ref_cast(roof_kernel* k, roof_error* err) {
   int64_t i[ROOF_MAX_RANK] = {0};
   do {
     int64_t xo = roof_offset(x, i), yo = roof_offset(y, i);
-    if (is_float_type(x->dtype) || is_float_type(y->dtype)) {
+    if (roof_dtype_is_float(x->dtype) || roof_dtype_is_float(y->dtype)) {
       roof_store_f64(y->dtype, y->data, yo, roof_load_f64(x->dtype, x->data, xo)); /* float -> int truncates */
     } else {
       roof_store_i64(y->dtype, y->data, yo, roof_load_i64(x->dtype, x->data, xo));

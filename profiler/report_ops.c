@@ -10,6 +10,7 @@ static const char* short_dtype(int dt) {
   switch (dt) {
     case ROOF_DT_FLOAT: return "f32";
     case ROOF_DT_FLOAT16: return "f16";
+    case ROOF_DT_BFLOAT16: return "bf16";
     case ROOF_DT_DOUBLE: return "f64";
     case ROOF_DT_INT8: return "i8";
     case ROOF_DT_UINT8: return "u8";

@@ -109,7 +109,7 @@ static void summary(FILE* f, const roof_profile* p) {
 static bool on_ref(const roof_layer* l) { return l->kernel && strcmp(l->kernel, "ref") == 0; }
 
 static bool same_fallback(const roof_layer* a, const roof_layer* b) {
-  return on_ref(a) && on_ref(b) && strcmp(a->node->op_type, b->node->op_type) == 0 &&
+  return on_ref(a) && on_ref(b) && a->node->op == b->node->op &&
          strcmp(a->kernel_reason ? a->kernel_reason : "", b->kernel_reason ? b->kernel_reason : "") == 0;
 }
 

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE /* posix_memalign, madvise(MADV_HUGEPAGE) */
 #include "tensor.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -10,7 +11,7 @@ size_t roof_dtype_size(int dtype) {
   switch (dtype) {
     case ROOF_DT_FLOAT: case ROOF_DT_INT32: case ROOF_DT_UINT32: return 4;
     case ROOF_DT_UINT8: case ROOF_DT_INT8: case ROOF_DT_BOOL: return 1;
-    case ROOF_DT_UINT16: case ROOF_DT_INT16: case ROOF_DT_FLOAT16: return 2;
+    case ROOF_DT_UINT16: case ROOF_DT_INT16: case ROOF_DT_FLOAT16: case ROOF_DT_BFLOAT16: return 2;
     case ROOF_DT_INT64: case ROOF_DT_DOUBLE: case ROOF_DT_UINT64: return 8;
     default: return 0;
   }
@@ -19,7 +20,7 @@ size_t roof_dtype_size(int dtype) {
 const char* roof_dtype_name(int dtype) {
   static const char* const kNames[] = {"undefined", "float32", "uint8", "int8", "uint16", "int16",
                                        "int32", "int64", "string", "bool", "float16", "float64",
-                                       "uint32", "uint64"};
+                                       "uint32", "uint64", "complex64", "complex128", "bfloat16"};
   if (dtype >= 0 && dtype < (int)(sizeof(kNames) / sizeof(kNames[0]))) return kNames[dtype];
   return "unknown";
 }
@@ -200,11 +201,63 @@ void roof_tensor_copy(const roof_tensor* src, roof_tensor* dst) {
   }
 }
 
+bool roof_dtype_is_float(int dtype) {
+  return dtype == ROOF_DT_FLOAT || dtype == ROOF_DT_DOUBLE || dtype == ROOF_DT_FLOAT16 || dtype == ROOF_DT_BFLOAT16;
+}
+
+float roof_f16_to_f32(uint16_t h) {
+  uint32_t sign = (uint32_t)(h & 0x8000u) << 16, e = (h >> 10) & 0x1fu, m = h & 0x3ffu, bits;
+  if (e == 0x1f) {
+    bits = sign | 0x7f800000u | (m << 13); /* inf, NaN (payload kept) */
+  } else if (e != 0) {
+    bits = sign | ((e + 112u) << 23) | (m << 13); /* rebias 15 -> 127 */
+  } else { /* zero or subnormal: m * 2^-24, exact in float */
+    float v = (float)m * 0x1p-24f;
+    memcpy(&bits, &v, sizeof(bits));
+    bits |= sign;
+  }
+  float f;
+  memcpy(&f, &bits, sizeof(f));
+  return f;
+}
+
+uint16_t roof_f32_to_f16(float f) {
+  uint32_t x;
+  memcpy(&x, &f, sizeof(x));
+  uint16_t sign = (uint16_t)((x >> 16) & 0x8000u);
+  uint32_t a = x & 0x7fffffffu;
+  if (a > 0x7f800000u) return sign | 0x7e00u; /* NaN stays NaN (quiet) */
+  if (a >= 0x47800000u) return sign | 0x7c00u; /* 65536 and above (and inf): infinity */
+  if (a < 0x38800000u) { /* below 2^-14: a subnormal half; rounding by the FPU (nearest even) */
+    float v;
+    memcpy(&v, &a, sizeof(v));
+    return sign | (uint16_t)lrintf(v * 0x1p24f);
+  }
+  uint32_t h = ((a >> 23) - 112u) << 10 | ((a >> 13) & 0x3ffu), rest = a & 0x1fffu;
+  if (rest > 0x1000u || (rest == 0x1000u && (h & 1u))) h++; /* a carry into the exponent is right */
+  return sign | (uint16_t)h;
+}
+
+float roof_bf16_to_f32(uint16_t h) {
+  uint32_t bits = (uint32_t)h << 16;
+  float f;
+  memcpy(&f, &bits, sizeof(f));
+  return f;
+}
+
+uint16_t roof_f32_to_bf16(float f) {
+  uint32_t x;
+  memcpy(&x, &f, sizeof(x));
+  if ((x & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((x >> 16) | 0x40u); /* NaN stays NaN */
+  x += 0x7fffu + ((x >> 16) & 1u); /* nearest, ties to even; overflow reaches infinity */
+  return (uint16_t)(x >> 16);
+}
+
 bool roof_dtype_has_scalar_io(int dtype) {
   switch (dtype) {
     case ROOF_DT_FLOAT: case ROOF_DT_DOUBLE: case ROOF_DT_INT64: case ROOF_DT_INT32: case ROOF_DT_INT16:
     case ROOF_DT_INT8: case ROOF_DT_UINT8: case ROOF_DT_BOOL: case ROOF_DT_UINT16: case ROOF_DT_UINT32:
-    case ROOF_DT_UINT64: return true;
+    case ROOF_DT_UINT64: case ROOF_DT_FLOAT16: case ROOF_DT_BFLOAT16: return true;
     default: return false;
   }
 }
@@ -221,6 +274,8 @@ double roof_load_f64(int dtype, const void* data, int64_t off) {
     case ROOF_DT_UINT16: return ((const uint16_t*)data)[off];
     case ROOF_DT_UINT32: return ((const uint32_t*)data)[off];
     case ROOF_DT_UINT64: return (double)((const uint64_t*)data)[off];
+    case ROOF_DT_FLOAT16: return roof_f16_to_f32(((const uint16_t*)data)[off]);
+    case ROOF_DT_BFLOAT16: return roof_bf16_to_f32(((const uint16_t*)data)[off]);
     default: return 0.0;
   }
 }
@@ -229,7 +284,7 @@ int64_t roof_load_i64(int dtype, const void* data, int64_t off) {
   switch (dtype) {
     case ROOF_DT_INT64: return ((const int64_t*)data)[off];
     case ROOF_DT_UINT64: return (int64_t)((const uint64_t*)data)[off];
-    case ROOF_DT_FLOAT: case ROOF_DT_DOUBLE: {
+    case ROOF_DT_FLOAT: case ROOF_DT_DOUBLE: case ROOF_DT_FLOAT16: case ROOF_DT_BFLOAT16: {
       double v = roof_load_f64(dtype, data, off);
       if (!(v > -9.2e18 && v < 9.2e18)) return v > 0 ? INT64_MAX : INT64_MIN; /* NaN -> MIN */
       return (int64_t)v;
@@ -243,6 +298,8 @@ void roof_store_f64(int dtype, void* data, int64_t off, double v) {
     case ROOF_DT_FLOAT: ((float*)data)[off] = (float)v; break;
     case ROOF_DT_DOUBLE: ((double*)data)[off] = v; break;
     case ROOF_DT_BOOL: ((uint8_t*)data)[off] = v != 0.0; break;
+    case ROOF_DT_FLOAT16: ((uint16_t*)data)[off] = roof_f32_to_f16((float)v); break;
+    case ROOF_DT_BFLOAT16: ((uint16_t*)data)[off] = roof_f32_to_bf16((float)v); break;
     default: roof_store_i64(dtype, data, off, roof_load_i64(ROOF_DT_DOUBLE, &v, 0)); break;
   }
 }
@@ -260,6 +317,8 @@ void roof_store_i64(int dtype, void* data, int64_t off, int64_t v) {
     case ROOF_DT_BOOL: ((uint8_t*)data)[off] = v != 0; break;
     case ROOF_DT_FLOAT: ((float*)data)[off] = (float)v; break;
     case ROOF_DT_DOUBLE: ((double*)data)[off] = (double)v; break;
+    case ROOF_DT_FLOAT16: ((uint16_t*)data)[off] = roof_f32_to_f16((float)v); break;
+    case ROOF_DT_BFLOAT16: ((uint16_t*)data)[off] = roof_f32_to_bf16((float)v); break;
     default: break;
   }
 }

@@ -30,6 +30,7 @@ typedef enum roof_dtype {
   ROOF_DT_DOUBLE = 11,
   ROOF_DT_UINT32 = 12,
   ROOF_DT_UINT64 = 13,
+  ROOF_DT_BFLOAT16 = 16,
 } roof_dtype;
 
 /* Size in bytes of one element; 0 for types rooftop cannot hold in a tensor (string, ...). */
@@ -94,9 +95,20 @@ void* roof_alloc_large(size_t n, size_t align);
 /* Generic strided copy between views of equal dtype and logical dims (any layouts). */
 void roof_tensor_copy(const roof_tensor* src, roof_tensor* dst);
 
+/* True for the floating-point dtypes (float32, float64, float16, bfloat16). */
+bool roof_dtype_is_float(int dtype);
+
+/* IEEE binary16 and bfloat16 <-> float32. Widening is exact; narrowing rounds to nearest, ties
+ * to even, overflows to infinity and keeps NaN a (quiet) NaN. */
+float roof_f16_to_f32(uint16_t h);
+uint16_t roof_f32_to_f16(float f);
+float roof_bf16_to_f32(uint16_t h);
+uint16_t roof_f32_to_bf16(float f);
+
 /* Reads element `off` (in elements) of a numeric tensor as double / int64. The stores convert
- * (float to integer saturates, NaN gives INT64_MIN's truncation). Only the dtypes for which
- * roof_dtype_has_scalar_io() is true are read or written; others read 0 and store nothing. */
+ * (float to integer saturates, NaN gives INT64_MIN's truncation; float16 and bfloat16 through
+ * float32). Only the dtypes for which roof_dtype_has_scalar_io() is true are read or written;
+ * others read 0 and store nothing. */
 bool roof_dtype_has_scalar_io(int dtype);
 double roof_load_f64(int dtype, const void* data, int64_t off);
 int64_t roof_load_i64(int dtype, const void* data, int64_t off);

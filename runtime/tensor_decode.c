@@ -20,7 +20,7 @@ static roof_status check_dtype(const Onnx__TensorProto* t, const tensor_ctx* c, 
                      ROOF_SAFE(tname(t), nb), dtype);
   }
   return roof_fail(err, ROOF_E_UNSUPPORTED, "%s: tensor '%s': data_type %d (%s) is not supported", c->where,
-                   ROOF_SAFE(tname(t), nb), dtype, dtype == ROOF_DT_STRING ? "string" : "complex/bfloat16/float8/int4");
+                   ROOF_SAFE(tname(t), nb), dtype, dtype == ROOF_DT_STRING ? "string" : "complex/float8/int4");
 }
 
 /* Element count with every dim checked: rank first (69), then negative dims and overflow (65). */
@@ -56,7 +56,7 @@ static const char* typed_field(const Onnx__TensorProto* t, int dtype, size_t* ha
     case ROOF_DT_INT64: *have = t->n_int64_data; return "int64_data";
     case ROOF_DT_DOUBLE: *have = t->n_double_data; return "double_data";
     case ROOF_DT_UINT32: case ROOF_DT_UINT64: *have = t->n_uint64_data; return "uint64_data";
-    default: *have = t->n_int32_data; return "int32_data"; /* int32, int16, int8, uint16, uint8, bool, float16 */
+    default: *have = t->n_int32_data; return "int32_data"; /* int32, int16, int8, uint16, uint8, bool, float16, bfloat16 */
   }
 }
 
@@ -78,7 +78,9 @@ static roof_status typed_data(const Onnx__TensorProto* t, const tensor_ctx* c, i
       case ROOF_DT_DOUBLE: ((double*)dst)[i] = t->double_data[i]; break;
       case ROOF_DT_UINT32: ((uint32_t*)dst)[i] = (uint32_t)t->uint64_data[i]; break;
       case ROOF_DT_UINT64: ((uint64_t*)dst)[i] = t->uint64_data[i]; break;
-      case ROOF_DT_FLOAT16: ((uint16_t*)dst)[i] = (uint16_t)t->int32_data[i]; break; /* the half's bits */
+      case ROOF_DT_FLOAT16: case ROOF_DT_BFLOAT16: /* the 16 bits, in int32_data */
+        ((uint16_t*)dst)[i] = (uint16_t)t->int32_data[i];
+        break;
       default: roof_store_i64(dtype, dst, (int64_t)i, t->int32_data[i]); break;     /* bool -> 0/1 */
     }
   }

@@ -252,7 +252,7 @@ def op_cases(o):
         [helper.make_node("Pad", ["x", "p", "v"], ["y"], name="pad")], [vi("x", [2, 3])], [vi("y", None)],
         [numpy_helper.from_array(np.array([0, 1, 0, 1], np.int64), "p"),
          numpy_helper.from_array(np.zeros((0, 126), np.float32), "v")]))
-    o.case("pad_float16_value", model(
+    o.case("control_pad_float16_value", model(
         [helper.make_node("Pad", ["x", "p", "v"], ["y"], name="pad")], [vi("x", [2, 3], TensorProto.FLOAT16)],
         [vi("y", None, TensorProto.FLOAT16)],
         [numpy_helper.from_array(np.array([0, 1, 0, 1], np.int64), "p"),
