@@ -60,6 +60,20 @@ static cJSON* stats_obj(const roof_stats* s) {
   return o;
 }
 
+/* {axis (null: per tensor), scale [...], zero_point [...]} */
+static cJSON* quant_obj(const roof_quant* q) {
+  cJSON* o = cJSON_CreateObject();
+  if (q->axis < 0) cJSON_AddNullToObject(o, "axis");
+  else add_num(o, "axis", q->axis);
+  cJSON* s = cJSON_AddArrayToObject(o, "scale");
+  cJSON* z = cJSON_AddArrayToObject(o, "zero_point");
+  for (int64_t i = 0; s && z && i < q->count; i++) {
+    cJSON_AddItemToArray(s, roof_json_number(q->scale[i]));
+    cJSON_AddItemToArray(z, cJSON_CreateNumber(q->zero_point[i]));
+  }
+  return o;
+}
+
 static cJSON* tensors(const roof_graph* g, const int* ids, int n) {
   cJSON* arr = cJSON_CreateArray();
   for (int i = 0; i < n; i++) {
@@ -71,6 +85,7 @@ static cJSON* tensors(const roof_graph* g, const int* ids, int n) {
     for (int d = 0; d < v->rank; d++) cJSON_AddItemToArray(shape, cJSON_CreateNumber((double)v->dims[d]));
     cJSON_AddItemToObject(t, "shape", shape);
     add_str(t, "dtype", roof_dtype_name(v->dtype));
+    if (v->quant) cJSON_AddItemToObject(t, "quant", quant_obj(v->quant));
     cJSON_AddItemToArray(arr, t);
   }
   return arr;

@@ -9,10 +9,49 @@
 
 roof_graph* roof_graph_new(void) { return calloc(1, sizeof(roof_graph)); }
 
+static void quant_free(roof_quant* q) {
+  if (q == NULL) return;
+  free(q->scale);
+  free(q->zero_point);
+  free(q);
+}
+
 static void value_clear(roof_value* v) {
   free(v->name);
   for (int d = 0; d < ROOF_MAX_RANK; d++) free(v->dim_params[d]);
   free(v->data);
+  quant_free(v->quant);
+}
+
+roof_status roof_value_set_quant(roof_value* v, int axis, int64_t count, const float* scale, const int32_t* zero_point,
+                                 const char** why) {
+  bool per_tensor = axis == -1 && count == 1;
+  bool per_axis = axis >= 0 && axis < v->rank && count == v->dims[axis] && count >= 1;
+  if (!per_tensor && !per_axis) {
+    *why = "one scale per tensor, or one per element of the quantized axis";
+    return ROOF_E_DATA;
+  }
+  for (int64_t i = 0; i < count; i++) {
+    if (!(scale[i] > 0.0f && scale[i] <= 3.4e38f)) {
+      *why = "every scale must be finite and positive";
+      return ROOF_E_DATA;
+    }
+  }
+  roof_quant* q = calloc(1, sizeof(*q));
+  float* s = q ? malloc(sizeof(float) * (size_t)count) : NULL;
+  int32_t* z = s ? malloc(sizeof(int32_t) * (size_t)count) : NULL;
+  if (z == NULL) {
+    free(s);
+    free(q);
+    *why = "out of memory";
+    return ROOF_E_NOMEM;
+  }
+  memcpy(s, scale, sizeof(float) * (size_t)count);
+  memcpy(z, zero_point, sizeof(int32_t) * (size_t)count);
+  *q = (roof_quant){.axis = axis, .count = count, .scale = s, .zero_point = z};
+  quant_free(v->quant);
+  v->quant = q;
+  return ROOF_OK;
 }
 
 static void attr_clear(roof_attr* a) {

@@ -26,6 +26,15 @@ enum {
                                    * dtype, dims and nbytes stay */
 };
 
+/* Quantization parameters of a value: real = scale * (q - zero_point), per tensor (axis -1,
+ * count 1) or per axis (count = dims[axis]). Owned by its value. */
+typedef struct roof_quant {
+  int axis;
+  int64_t count;
+  float* scale;        /* count finite values > 0 */
+  int32_t* zero_point; /* count values */
+} roof_quant;
+
 typedef struct roof_value {
   char* name;
   int dtype;                     /* roof_dtype; 0 until known */
@@ -38,6 +47,7 @@ typedef struct roof_value {
   int producer;                  /* node index or -1 */
   int num_consumers;             /* live node uses (recomputed by roof_graph_link) */
   roof_layout layout;            /* for executed values */
+  roof_quant* quant;             /* optional quantization parameters, owned; NULL: none */
 } roof_value;
 
 typedef enum roof_attr_type {
@@ -151,6 +161,12 @@ static inline roof_value* roof_in(const roof_graph* g, const roof_node* n, int i
 static inline roof_value* roof_out(const roof_graph* g, const roof_node* n, int i) {
   return (i < n->num_outputs && n->outputs[i] >= 0) ? &g->values[n->outputs[i]] : NULL;
 }
+
+/* Attaches quantization parameters (copied) to value v, replacing any. Checks: axis -1 with
+ * count 1, or 0 <= axis < rank with count == dims[axis]; every scale finite and > 0. Returns
+ * ROOF_E_DATA with the rule broken in `why` (static text), ROOF_E_NOMEM; v unchanged then. */
+roof_status roof_value_set_quant(roof_value* v, int axis, int64_t count, const float* scale, const int32_t* zero_point,
+                                 const char** why);
 
 /* Sets a value's dtype and shape (used by infer functions). */
 void roof_value_set_shape(roof_value* v, int dtype, int rank, const int64_t* dims);

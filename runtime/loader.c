@@ -536,6 +536,67 @@ static roof_status check_ops(const load_ctx* c, const Onnx__GraphProto* gp, roof
   return ROOF_OK;
 }
 
+/* One element of an annotation's SCALE_TENSOR / ZERO_POINT_TENSOR: an initializer of one element
+ * (float32 for the scale, an integer type for the zero point). *out written on success. */
+static roof_status annotation_tensor(load_ctx* c, const char* tensor, const char* key, const char* name, bool is_scale,
+                                     int* out, roof_error* err) {
+  char tb[ROOF_NAME_BUF], nb[ROOF_NAME_BUF];
+  int v = name ? map_find(&c->names, name) : -1;
+  const roof_value* val = v >= 0 ? &c->g->values[v] : NULL;
+  uint64_t n = 0;
+  bool one = val && roof_value_count(val, &n) && n == 1;
+  const char* why = val == NULL || !(val->flags & ROOF_VAL_INITIALIZER) ? "names no initializer"
+                    : !one ? "must hold one element (an annotation carries no axis for per-axis parameters)"
+                    : is_scale && val->dtype != ROOF_DT_FLOAT ? "must be float32"
+                    : !is_scale && (roof_dtype_is_float(val->dtype) || !roof_dtype_has_scalar_io(val->dtype))
+                        ? "must be an integer type"
+                        : NULL;
+  if (why == NULL) {
+    *out = v;
+    return ROOF_OK;
+  }
+  return roof_fail(err, val && !one && n > 1 ? ROOF_E_UNSUPPORTED : ROOF_E_DATA,
+                   "%s: tensor '%s': quantization annotation %s '%s' %s", c->path, ROOF_SAFE(tensor, tb), key,
+                   ROOF_SAFE(name ? name : "", nb), why);
+}
+
+/* GraphProto.quantization_annotation: per-tensor scale and zero point of a value, as
+ * initializer names under the keys SCALE_TENSOR and ZERO_POINT_TENSOR (zero point optional). */
+static roof_status load_quant_annotations(load_ctx* c, const Onnx__GraphProto* gp, roof_error* err) {
+  char tb[ROOF_NAME_BUF];
+  for (size_t i = 0; i < gp->n_quantization_annotation; i++) {
+    const Onnx__TensorAnnotation* a = gp->quantization_annotation[i];
+    if (a == NULL) continue;
+    int v = a->tensor_name ? map_find(&c->names, a->tensor_name) : -1;
+    if (v < 0) {
+      return roof_fail(err, ROOF_E_DATA, "%s: tensor '%s': quantization annotation names no tensor of the graph", c->path,
+                       ROOF_SAFE(a->tensor_name ? a->tensor_name : "", tb));
+    }
+    int sv = -1, zv = -1;
+    for (size_t k = 0; k < a->n_quant_parameter_tensor_names; k++) {
+      const Onnx__StringStringEntryProto* e = a->quant_parameter_tensor_names[k];
+      if (e == NULL || e->key == NULL) continue;
+      bool scale = strcmp(e->key, "SCALE_TENSOR") == 0, zero = strcmp(e->key, "ZERO_POINT_TENSOR") == 0;
+      if (!scale && !zero) continue; /* keys rooftop has no use for */
+      roof_status st = annotation_tensor(c, a->tensor_name, e->key, e->value, scale, scale ? &sv : &zv, err);
+      if (st != ROOF_OK) return st;
+    }
+    if (sv < 0) {
+      return roof_fail(err, ROOF_E_DATA, "%s: tensor '%s': quantization annotation has no SCALE_TENSOR", c->path,
+                       ROOF_SAFE(a->tensor_name, tb));
+    }
+    roof_value* val = &c->g->values[v];
+    float scale = (float)roof_load_f64(ROOF_DT_FLOAT, c->g->values[sv].data, 0);
+    int32_t zp = zv >= 0 ? (int32_t)roof_load_i64(c->g->values[zv].dtype, c->g->values[zv].data, 0) : 0;
+    const char* why = NULL;
+    roof_status st = roof_value_set_quant(val, -1, 1, &scale, &zp, &why);
+    if (st != ROOF_OK) {
+      return roof_fail(err, st, "%s: tensor '%s': quantization annotation: %s", c->path, ROOF_SAFE(val->name, tb), why);
+    }
+  }
+  return ROOF_OK;
+}
+
 /* Values the graph can hold: initializers + inputs + every node output (sizes the name map). */
 static roof_status count_values(const load_ctx* c, const Onnx__GraphProto* gp, size_t* n, roof_error* err) {
   size_t total = gp->n_initializer + gp->n_input;
@@ -562,6 +623,7 @@ static roof_status build_graph(load_ctx* c, const Onnx__ModelProto* mp, roof_err
   if (st == ROOF_OK) st = load_inputs(c, gp, err);
   if (st == ROOF_OK) st = load_nodes(c, gp, err);
   if (st == ROOF_OK) st = load_outputs(c, gp, err);
+  if (st == ROOF_OK) st = load_quant_annotations(c, gp, err);
   return st;
 }
 

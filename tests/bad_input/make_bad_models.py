@@ -287,6 +287,43 @@ def external_cases(o):
     o.case("external_missing", add_model(external_tensor("no_such_weights.bin")))
 
 
+def quant_model(scale, zero_point=None, tensor="y", scale_name="s", extra=()):
+    """Relu whose output carries a GraphProto.quantization_annotation (per-tensor scale and zero
+    point as initializers named in the annotation)."""
+    inits = [numpy_helper.from_array(np.asarray(scale), "s")]
+    entries = {"SCALE_TENSOR": scale_name}
+    if zero_point is not None:
+        inits.append(numpy_helper.from_array(np.asarray(zero_point), "z"))
+        entries["ZERO_POINT_TENSOR"] = "z"
+    m = model([helper.make_node("Relu", ["x"], ["y"], name="relu")], [vi("x", [1, 4])], [vi("y", [1, 4])], inits)
+    a = m.graph.quantization_annotation.add()
+    a.tensor_name = tensor
+    for k, v in list(entries.items()) + list(extra):
+        e = a.quant_parameter_tensor_names.add()
+        e.key, e.value = k, v
+    return m
+
+
+def quant_cases(o):
+    o.case("control_quant_annotation", quant_model(np.float32(0.05), np.uint8(128)))
+    o.case("quant_annotation_unknown_tensor", quant_model(np.float32(0.05), tensor="nowhere"))
+    o.case("quant_annotation_unknown_scale", quant_model(np.float32(0.05), scale_name="nowhere"))
+    o.case("quant_annotation_scale_dtype", quant_model(np.float64(0.05)))
+    o.case("quant_annotation_zero_scale", quant_model(np.float32(0.0), np.int8(0)))
+    o.case("quant_annotation_zero_point_float", quant_model(np.float32(0.05), np.float32(1.0)))
+    o.case("quant_annotation_per_axis", quant_model(np.array([0.1, 0.2], np.float32)))
+    o.case("quant_annotation_no_scale", quant_model_without_scale())
+
+
+def quant_model_without_scale():
+    m = quant_model(np.float32(0.05), np.int8(3))
+    entries = m.graph.quantization_annotation[0].quant_parameter_tensor_names
+    keep = [e for e in entries if e.key != "SCALE_TENSOR"]
+    del entries[:]
+    entries.extend(keep)
+    return m
+
+
 def cli_cases(o):
     for name in ("bad_threads", "unknown_flag", "shape_not_input"):
         o.case(name, relu_model())
@@ -391,8 +428,8 @@ def main():
         sys.exit(64)
     o = Out(sys.argv[1])
     os.makedirs(o.root, exist_ok=True)
-    for make in (file_cases, graph_cases, name_cases, initializer_cases, op_cases, external_cases, cli_cases,
-                 limit_cases):
+    for make in (file_cases, graph_cases, name_cases, initializer_cases, op_cases, quant_cases, external_cases,
+                 cli_cases, limit_cases):
         make(o)
     check("cases.txt", manifest_names("cases.txt"), o.names)
     tensors = tensor_cases(o)
