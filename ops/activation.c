@@ -108,17 +108,9 @@ typedef struct act_state {
   float* y;
 } act_state;
 
-static bool same_dense_layout(const roof_tensor* a, const roof_tensor* b) {
-  if (!(roof_tensor_is_plain(a) || roof_tensor_is_nhwc(a))) return false;
-  for (int i = 0; i < a->rank; i++) {
-    if (a->dims[i] != 1 && a->strides[i] != b->strides[i]) return false;
-  }
-  return true;
-}
-
 static bool supports_dense(const roof_kernel* k, char* why, size_t n) {
   const roof_act_params* p = k->params;
-  if (!same_dense_layout(&k->in[0], &k->out[0])) {
+  if (!roof_same_dense_layout(&k->in[0], &k->out[0])) {
     snprintf(why, n, "input and output are not one dense layout");
     return false;
   }

@@ -79,6 +79,14 @@ roof_status roof_require_input(const roof_graph* g, const roof_node* n, int i, c
                         ROOF_SAFE(v->name, b), roof_dtype_name(v->dtype), i);
 }
 
+bool roof_same_dense_layout(const roof_tensor* a, const roof_tensor* b) {
+  if (!(roof_tensor_is_plain(a) || roof_tensor_is_nhwc(a))) return false;
+  for (int i = 0; i < a->rank; i++) {
+    if (a->dims[i] != 1 && a->strides[i] != b->strides[i]) return false;
+  }
+  return true;
+}
+
 roof_status roof_infer_same(roof_graph* g, roof_node* n, roof_error* err) {
   roof_status st = roof_require_input(g, n, 0, NULL, err);
   if (st != ROOF_OK) return st;

@@ -29,6 +29,11 @@ extern const int roof_float_only[];   /* {FLOAT, 0} */
 /* Output 0 gets input 0's dtype and shape (unary elementwise ops). */
 roof_status roof_infer_same(roof_graph* g, roof_node* n, roof_error* err);
 
+/* True when a is dense (plain, or NHWC of rank 4) and b, of the same dims, has a's strides
+ * (size-1 dims aside): one flat loop over roof_tensor_count(a) elements then maps element i of
+ * a's buffer to element i of b's. Elementwise fast paths require it. */
+bool roof_same_dense_layout(const roof_tensor* a, const roof_tensor* b);
+
 /* Multidirectional (numpy) broadcasting of two shapes; ROOF_E_DATA naming both shapes. */
 roof_status roof_broadcast_shape(const roof_graph* g, const roof_node* n, const int64_t* a, int ra,
                                  const int64_t* b, int rb, int64_t* out, int* rout, roof_error* err);

@@ -257,6 +257,18 @@ def op_cases(o):
         [vi("y", None, TensorProto.FLOAT16)],
         [numpy_helper.from_array(np.array([0, 1, 0, 1], np.int64), "p"),
          numpy_helper.from_array(np.array(np.nan, np.float16), "v")]))
+    # unary elementwise rows (ops/unary_list.inc): dtype outside the row's set, arity, controls
+    o.case("neg_bool", model([helper.make_node("Neg", ["x"], ["y"], name="neg")], [vi("x", [2, 3], TensorProto.BOOL)],
+                             [vi("y", None, TensorProto.BOOL)]))
+    o.case("neg_uint8", model([helper.make_node("Neg", ["x"], ["y"], name="neg")], [vi("x", [2, 3], TensorProto.UINT8)],
+                              [vi("y", None, TensorProto.UINT8)]))
+    o.case("abs_two_inputs", model([helper.make_node("Abs", ["x", "x"], ["y"], name="abs")], [vi("x", [2, 3])],
+                                   [vi("y", None)]))
+    o.case("abs_no_input", model([helper.make_node("Abs", [], ["y"], name="abs")], [vi("x", [2, 3])], [vi("y", None)]))
+    o.case("control_neg_int64", model([helper.make_node("Neg", ["x"], ["y"], name="neg")],
+                                      [vi("x", [2, 3], TensorProto.INT64)], [vi("y", None, TensorProto.INT64)]))
+    o.case("control_abs_uint8", model([helper.make_node("Abs", ["x"], ["y"], name="abs")],
+                                      [vi("x", [2, 3], TensorProto.UINT8)], [vi("y", None, TensorProto.UINT8)]))
     o.case("control_gap_empty_map", model(
         [helper.make_node("GlobalAveragePool", ["x"], ["y"], name="gap")], [vi("x", [1, 2, 0, 3])], [vi("y", None)]))
 

@@ -412,7 +412,7 @@ int main(int argc, char** argv) {
   for (int i = 0; i < 6; i++) convt_case(&r, i);
   for (int i = 0; i < 8; i++) gemm_case(&r, i);
   for (int i = 0; i < 12; i++) pool_case(&r, i);
-  static const char* const kFast[] = {"Relu", "Clip", "LeakyRelu", "Sigmoid", "Elu", "Tanh", "HardSigmoid"};
+  static const char* const kFast[] = {"Relu", "Clip", "LeakyRelu", "Sigmoid", "Elu", "Tanh", "HardSigmoid", "Neg", "Abs"};
   for (size_t i = 0; i < sizeof(kFast) / sizeof(kFast[0]); i++) unary_case(&r, kFast[i], true);
   static const char* const kBin[] = {"Add", "Sub", "Mul", "Div"};
   for (int i = 0; i < 12; i++) binary_case(&r, kBin[i % 4], i);
