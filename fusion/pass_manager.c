@@ -35,6 +35,13 @@ static const roof_pass kPasses[] = {
 size_t roof_pass_count(void) { return ROOF_NUM_PASSES; }
 const roof_pass* roof_pass_at(size_t i) { return i < ROOF_NUM_PASSES ? &kPasses[i] : NULL; }
 
+roof_status roof_pass_fail(const roof_graph* g, const char* pass, int n, roof_status st, roof_error* err) {
+  if (st == ROOF_E_NOMEM) return roof_fail(err, st, "%s: out of memory in pass %s", g->path, pass);
+  char b[ROOF_NAME_BUF];
+  return roof_fail(err, ROOF_E_INTERNAL, "%s: node '%s': pass %s broke a graph-edit precondition", g->path,
+                   ROOF_SAFE(g->nodes[n].name, b), pass);
+}
+
 static bool spec_has(const char* spec, const char* name) {
   size_t len = strlen(name);
   for (const char* p = spec; *p;) {
