@@ -173,12 +173,14 @@ roof_status roof_edit_take_input(roof_graph* g, int c, int slot) {
   if (!feeds_only(g, p, c) || g->nodes[p].num_inputs < 1 || g->nodes[p].inputs[0] < 0 || !extra_outputs_unused(g, p)) {
     return ROOF_E_INTERNAL;
   }
+  g->values[g->nodes[c].inputs[slot]].producer = -1; /* read by nobody once p is gone */
   g->nodes[c].inputs[slot] = g->nodes[p].inputs[0];
   return roof_edit_absorb(g, c, p);
 }
 
 roof_status roof_edit_replace_chain(roof_graph* g, const int* chain, int count, int op, void* params, int keep_inputs) {
-  bool ok = count >= 1 && keep_inputs >= 0 && keep_inputs <= g->nodes[chain[0]].num_inputs;
+  bool ok = count >= 1 && chain[0] >= 0 && chain[0] < g->num_nodes && !g->nodes[chain[0]].removed && keep_inputs >= 0 &&
+            keep_inputs <= g->nodes[chain[0]].num_inputs;
   for (int i = 1; ok && i < count; i++) {
     ok = feeds_only(g, chain[i - 1], chain[i]) && g->nodes[chain[i]].num_outputs >= 1 && g->nodes[chain[i]].outputs[0] >= 0 &&
          extra_outputs_unused(g, chain[i]);

@@ -33,8 +33,8 @@ roof_status roof_edit_retype(roof_graph* g, int n, int op, void* params);
  * without a producer. c's other outputs, if any, must be unused. */
 roof_status roof_edit_take_output(roof_graph* g, int p, int c);
 /* The reverse: node c, the only reader of the value in its input `slot` (read once, not a graph
- * output), reads input 0 of that value's producer p instead and absorbs p. p's other outputs,
- * if any, must be unused. */
+ * output), reads input 0 of that value's producer p instead and absorbs p; the value is left
+ * without a producer. p's other outputs, if any, must be unused. */
 roof_status roof_edit_take_input(roof_graph* g, int c, int slot);
 /* Replaces the chain chain[0] -> ... -> chain[count - 1] (output 0 of each node read only by the
  * next, as in roof_edit_take_output) by one node: chain[0] becomes op `op` with `params` (owned
