@@ -1,6 +1,4 @@
 /* The x * GATE(x) pattern shared by the swish and hardswish passes. */
-#include <string.h>
-
 #include "fused_act.h"
 #include "fusion.h"
 #include "graph_edit.h"
@@ -22,9 +20,6 @@ int roof_match_self_gate(const roof_graph* g, int mn, int gate_op) {
 }
 
 roof_status roof_merge_gate(roof_graph* g, int gn, int mn, int op) {
-  if (roof_edit_retype(g, gn, op, NULL) != ROOF_OK) return ROOF_E_NOMEM;
-  roof_node* gate = &g->nodes[gn];
-  g->values[gate->outputs[0]].producer = -1;
-  gate->outputs[0] = g->nodes[mn].outputs[0]; /* the gate node now writes the Mul's output */
-  return roof_edit_absorb(g, gn, mn);
+  roof_status st = roof_edit_take_output(g, gn, mn); /* the gate node now writes the Mul's output */
+  return st == ROOF_OK ? roof_edit_retype(g, gn, op, NULL) : st;
 }

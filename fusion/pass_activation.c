@@ -37,7 +37,7 @@ static int scaled_copy(roof_graph* g, int v, float scale, float shift, const cha
   snprintf(name, sizeof(name), "%s::%s", src->name, suffix);
   int64_t dims[ROOF_MAX_RANK];
   memcpy(dims, src->dims, sizeof(dims));
-  return roof_edit_add_const(g, name, src->rank, dims, d);
+  return roof_edit_add_const(g, name, ROOF_DT_FLOAT, src->rank, dims, d);
 }
 
 /* HardSigmoid y = clamp(alpha * x + beta, 0, 1) after a Conv or Gemm with constant weights:
@@ -66,17 +66,16 @@ static roof_status fold_hardsigmoid(roof_graph* g, int hn, bool* changed) {
     int64_t n = y->dims[conv ? 1 : y->rank - 1];
     float* d = malloc(sizeof(float) * (size_t)(n ? n : 1));
     for (int64_t i = 0; d && i < n; i++) d[i] = beta / gbeta;
-    bv = d ? roof_edit_add_const(g, "hardsigmoid::bias", 1, &n, d) : -1;
+    bv = d ? roof_edit_add_const(g, "hardsigmoid::bias", ROOF_DT_FLOAT, 1, &n, d) : -1;
   }
   if (wv < 0 || bv < 0 || roof_edit_set_input(g, pn, 1, wv) != ROOF_OK || roof_edit_set_input(g, pn, 2, bv) != ROOF_OK) {
     return ROOF_E_NOMEM;
   }
+  roof_status st = roof_edit_take_output(g, pn, hn);
+  if (st != ROOF_OK) return st;
   roof_act* act = g->nodes[pn].params;
   act->min = 0.0f;
   act->max = 1.0f;
-  g->values[g->nodes[pn].outputs[0]].producer = -1;
-  g->nodes[pn].outputs[0] = g->nodes[hn].outputs[0];
-  if (roof_edit_absorb(g, pn, hn) != ROOF_OK) return ROOF_E_NOMEM;
   *changed = true;
   return ROOF_OK;
 }
@@ -87,9 +86,8 @@ roof_status roof_pass_activation(roof_graph* g, bool* changed, roof_error* err) 
     roof_node* a = &g->nodes[an];
     float lo, hi;
     if (roof_node_is(a, ROOF_OP_HardSigmoid)) {
-      if (fold_hardsigmoid(g, an, changed) != ROOF_OK) {
-        return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory in pass activation", g->path);
-      }
+      roof_status st = fold_hardsigmoid(g, an, changed);
+      if (st != ROOF_OK) return roof_pass_fail(g, "activation", an, st, err);
       continue;
     }
     if (!clamp_range(a, &lo, &hi)) continue;
@@ -99,13 +97,11 @@ roof_status roof_pass_activation(roof_graph* g, bool* changed, roof_error* err) 
     roof_node* p = &g->nodes[pn];
     if (p->removed || !p->op || !(p->op->flags & ROOF_OPF_FUSED_ACT) || p->outputs[0] != a->inputs[0]) continue;
     if (!roof_edit_single_use(g, a->inputs[0], an)) continue;
-    roof_act* act = p->params; /* first member by contract (fused_act.h) */
+    roof_status st = roof_edit_take_output(g, pn, an);
+    if (st != ROOF_OK) return roof_pass_fail(g, "activation", an, st, err);
+    roof_act* act = g->nodes[pn].params; /* first member by contract (fused_act.h) */
     act->min = fmaxf(act->min, lo);
     act->max = fminf(act->max, hi);
-    int y = a->outputs[0];
-    g->values[p->outputs[0]].producer = -1;
-    p->outputs[0] = y;
-    if (roof_edit_absorb(g, pn, an) != ROOF_OK) return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory in pass activation", g->path);
     *changed = true;
   }
   return ROOF_OK;

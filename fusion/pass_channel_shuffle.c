@@ -6,9 +6,9 @@
 
 #include "fusion.h"
 #include "graph_edit.h"
+#include "movement_params.h"
 #include "op.h"
 #include "shuffle_params.h"
-
 
 /* The single live consumer of value v, or -1. */
 static int only_consumer(const roof_graph* g, int v) {
@@ -16,27 +16,21 @@ static int only_consumer(const roof_graph* g, int v) {
   return roof_edit_consumers(g, v, c, 2) == 1 && !(g->values[v].flags & ROOF_VAL_GRAPH_OUTPUT) ? c[0] : -1;
 }
 
+/* perm as resolved by infer (the default when the attribute is absent is the reversal). */
 static bool perm_is_shuffle(const roof_node* t) {
-  const roof_attr* a = roof_node_attr(t, "perm");
+  const roof_transpose_params* p = t->params;
   static const int64_t kPerm[5] = {0, 2, 1, 3, 4};
-  return a && a->type == ROOF_ATTR_INTS && a->n == 5 && memcmp(a->ints, kPerm, sizeof(kPerm)) == 0;
+  return p->num_perm == 5 && memcmp(p->perm, kPerm, sizeof(kPerm)) == 0;
 }
 
+/* The first Reshape becomes the ChannelShuffle, reading x alone (not the shape input). */
 static roof_status rewrite(roof_graph* g, int r1, int t, int r2, int64_t groups, roof_error* err) {
   roof_shuffle_params* p = calloc(1, sizeof(*p));
-  if (p == NULL || roof_edit_retype(g, r1, ROOF_OP_ChannelShuffle, p) != ROOF_OK) {
-    free(p);
-    return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory in pass channel_shuffle", g->path);
-  }
+  if (p == NULL) return roof_pass_fail(g, "channel_shuffle", r1, ROOF_E_NOMEM, err);
   p->groups = groups;
-  roof_node* n = &g->nodes[r1];
-  n->num_inputs = 1; /* the shape input is no longer read */
-  g->values[n->outputs[0]].producer = -1;
-  n->outputs[0] = g->nodes[r2].outputs[0];
-  if (roof_edit_absorb(g, r1, t) != ROOF_OK || roof_edit_absorb(g, r1, r2) != ROOF_OK) {
-    return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory in pass channel_shuffle", g->path);
-  }
-  return ROOF_OK;
+  const int chain[3] = {r1, t, r2};
+  roof_status st = roof_edit_replace_chain(g, chain, 3, ROOF_OP_ChannelShuffle, p, 1);
+  return st == ROOF_OK ? ROOF_OK : roof_pass_fail(g, "channel_shuffle", r1, st, err);
 }
 
 roof_status roof_pass_channel_shuffle(roof_graph* g, bool* changed, roof_error* err) {

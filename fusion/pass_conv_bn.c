@@ -8,11 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conv_params.h"
 #include "fused_act.h"
 #include "fusion.h"
 #include "gemm_params.h"
-#include "op.h"
 #include "graph_edit.h"
+#include "norm_params.h"
+#include "op.h"
 
 typedef struct bn_coeffs {
   int64_t channels;
@@ -35,11 +37,8 @@ static bool read_bn(const roof_graph* g, const roof_node* bn, int64_t channels, 
       if (bn->outputs[o] >= 0) return false; /* training outputs */
     }
   }
-  float eps = 1e-5f;
-  const roof_attr* a = roof_node_attr(bn, "epsilon");
-  if (a && a->type == ROOF_ATTR_FLOAT) eps = a->f;
-  const roof_attr* tm = roof_node_attr(bn, "training_mode");
-  if (tm && tm->type == ROOF_ATTR_INT && tm->i != 0) return false;
+  /* parse refused training mode: a parsed BatchNormalization is always the inference form */
+  float eps = ((const roof_bn_params*)bn->params)->epsilon;
   const float* gamma = roof_in(g, bn, 1)->data;
   const float* beta = roof_in(g, bn, 2)->data;
   const float* mean = roof_in(g, bn, 3)->data;
@@ -75,7 +74,7 @@ static int64_t out_channel(prod_kind k, const roof_value* w, int64_t e, int64_t 
 }
 
 static roof_status fold(roof_graph* g, int pn, int bn_index, prod_kind kind, int64_t channels, bool* changed) {
-  roof_node* p = &g->nodes[pn];
+  const roof_node* p = &g->nodes[pn];
   const roof_node* bn = &g->nodes[bn_index];
   bn_coeffs c = {0};
   roof_status st = ROOF_OK;
@@ -85,16 +84,12 @@ static roof_status fold(roof_graph* g, int pn, int bn_index, prod_kind kind, int
   uint64_t wn;
   if (!w || w->dtype != ROOF_DT_FLOAT || !w->data || !(w->flags & ROOF_VAL_CONST) || !roof_value_count(w, &wn)) goto done;
   if (b && !const_float(b, channels)) goto done; /* Gemm C of another shape: leave it */
-  int64_t group = 1;
-  const roof_attr* ga = roof_node_attr(p, "group");
-  if (ga && ga->type == ROOF_ATTR_INT) group = ga->i;
+  bool gemm = kind == PROD_GEMM_T || kind == PROD_GEMM_N;
+  int64_t group = gemm ? 1 : ((const roof_conv_params*)p->params)->group;
   if (group < 1 || (kind == PROD_CONVT && w->dims[0] % group)) goto done;
-  double bias_scale = 1.0; /* Gemm: y = alpha*A*B + beta*C; the bias enters scaled by beta */
-  if (kind == PROD_GEMM_T || kind == PROD_GEMM_N) {
-    const roof_attr* beta = roof_node_attr(p, "beta");
-    if (beta && beta->type == ROOF_ATTR_FLOAT) bias_scale = beta->f;
-    if (bias_scale == 0.0) goto done;
-  }
+  /* Gemm: y = alpha*A*B + beta*C; the bias enters scaled by beta */
+  double bias_scale = gemm ? ((const roof_gemm_params*)p->params)->beta : 1.0;
+  if (bias_scale == 0.0) goto done;
   float* nw = malloc(sizeof(float) * (wn ? wn : 1));
   float* nb = malloc(sizeof(float) * (size_t)channels);
   if (!nw || !nb) {
@@ -114,21 +109,16 @@ static roof_status fold(roof_graph* g, int pn, int bn_index, prod_kind kind, int
   int64_t wdims[ROOF_MAX_RANK];
   memcpy(wdims, w->dims, sizeof(wdims));
   int wrank = w->rank;
-  int wv = roof_edit_add_const(g, name, wrank, wdims, nw);
+  int wv = roof_edit_add_const(g, name, ROOF_DT_FLOAT, wrank, wdims, nw);
   snprintf(name, sizeof(name), "%s::bn_bias", g->nodes[bn_index].name);
-  int bv = roof_edit_add_const(g, name, 1, &channels, nb);
+  int bv = roof_edit_add_const(g, name, ROOF_DT_FLOAT, 1, &channels, nb);
   if (wv < 0 || bv < 0) {
     st = ROOF_E_NOMEM;
     goto done;
   }
-  p = &g->nodes[pn]; /* the value array may have moved, nodes did not, but re-read anyway */
-  int y = g->nodes[bn_index].outputs[0];
   if ((st = roof_edit_set_input(g, pn, 1, wv)) != ROOF_OK) goto done;
   if ((st = roof_edit_set_input(g, pn, 2, bv)) != ROOF_OK) goto done;
-  int old_y = g->nodes[pn].outputs[0];
-  g->nodes[pn].outputs[0] = y;                     /* the producer now writes BN's output */
-  g->values[old_y].producer = -1;
-  if ((st = roof_edit_absorb(g, pn, bn_index)) != ROOF_OK) goto done;
+  if ((st = roof_edit_take_output(g, pn, bn_index)) != ROOF_OK) goto done; /* the producer now writes BN's output */
   *changed = true;
 done:
   free(c.scale);
@@ -157,7 +147,7 @@ roof_status roof_pass_conv_bn(roof_graph* g, bool* changed, roof_error* err) {
       if (x->rank != 2 || gp->trans_a) continue;
     } else continue;
     roof_status st = fold(g, pn, bn, kind, x->dims[1], changed);
-    if (st != ROOF_OK) return roof_fail(err, st, "%s: out of memory in pass conv_bn", g->path);
+    if (st != ROOF_OK) return roof_pass_fail(g, "conv_bn", bn, st, err);
   }
   return ROOF_OK;
 }

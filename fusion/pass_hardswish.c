@@ -14,9 +14,8 @@ roof_status roof_pass_hardswish(roof_graph* g, bool* changed, roof_error* err) {
     const roof_act_params* p = g->nodes[hn].params; /* parsed, defaults applied */
     if (fabsf(p->alpha - 1.0f / 6.0f) > 1e-6f || fabsf(p->beta - 0.5f) > 1e-6f) continue;
     /* HardSwish takes no attributes: the HardSigmoid's params (the same struct) stay unread */
-    if (roof_merge_gate(g, hn, mn, ROOF_OP_HardSwish) != ROOF_OK) {
-      return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory in pass hardswish", g->path);
-    }
+    roof_status st = roof_merge_gate(g, hn, mn, ROOF_OP_HardSwish);
+    if (st != ROOF_OK) return roof_pass_fail(g, "hardswish", mn, st, err);
     *changed = true;
   }
   return ROOF_OK;

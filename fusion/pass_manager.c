@@ -2,6 +2,7 @@
  * none changes the graph (bounded, so a pass that keeps "changing" cannot hang the load). */
 #include <string.h>
 
+#include "constfold.h"
 #include "fusion.h"
 
 roof_status roof_pass_identity(roof_graph* g, bool* changed, roof_error* err);
@@ -16,9 +17,12 @@ roof_status roof_pass_matmul_add(roof_graph* g, bool* changed, roof_error* err);
 
 /* Table order is run order within a round. */
 static const roof_pass kPasses[] = {
-    /* constfold has no run function here: static shapes depend on it, so it runs at load for
-     * every --fusion setting (runtime/model.c) and is listed for provenance and `rooftop passes`. */
-    {"constfold", "evaluate nodes whose inputs are all constant, incl. Shape of static shapes (at load, always on)", NULL},
+    /* Not a pass: a load stage (runtime/constfold.h) that static shapes depend on, run by
+     * roof_model_prepare for every --fusion setting. Listed (run NULL) because folded nodes
+     * carry its name in provenance; naming it in --fusion is accepted and changes nothing. */
+    {ROOF_CONSTFOLD_PASS,
+     "load stage, not a pass: evaluate all-constant nodes, incl. Shape of static shapes (always on)",
+     NULL},
     {"identity", "drop Identity, inference Dropout, no-op Cast and Reshape", roof_pass_identity},
     {"reshape_chain", "merge consecutive Reshape/Flatten/Squeeze/Unsqueeze into one zero-copy view", roof_pass_reshape_chain},
     {"pad", "fold a zero Pad of the spatial dims into the following Conv's padding", roof_pass_pad},
@@ -34,6 +38,13 @@ static const roof_pass kPasses[] = {
 
 size_t roof_pass_count(void) { return ROOF_NUM_PASSES; }
 const roof_pass* roof_pass_at(size_t i) { return i < ROOF_NUM_PASSES ? &kPasses[i] : NULL; }
+
+roof_status roof_pass_fail(const roof_graph* g, const char* pass, int n, roof_status st, roof_error* err) {
+  if (st == ROOF_E_NOMEM) return roof_fail(err, st, "%s: out of memory in pass %s", g->path, pass);
+  char b[ROOF_NAME_BUF];
+  return roof_fail(err, ROOF_E_INTERNAL, "%s: node '%s': pass %s broke a graph-edit precondition", g->path,
+                   ROOF_SAFE(g->nodes[n].name, b), pass);
+}
 
 static bool spec_has(const char* spec, const char* name) {
   size_t len = strlen(name);

@@ -34,17 +34,13 @@ roof_status roof_pass_matmul_add(roof_graph* g, bool* changed, roof_error* err) 
       if (!fits) continue;
       int bv = a->inputs[1 - side];
       roof_act add_act = *(const roof_act*)a->params; /* a clamp fused into the Add stays last */
-      if (roof_edit_retype(g, mn, ROOF_OP_Gemm, NULL) != ROOF_OK ||
-          roof_edit_set_input(g, mn, 2, bv) != ROOF_OK) {
-        return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory in pass matmul_add", g->path);
-      }
-      m = &g->nodes[mn];
+      roof_status st = roof_edit_take_output(g, mn, an);
+      if (st == ROOF_OK) st = roof_edit_retype(g, mn, ROOF_OP_Gemm, NULL);
+      if (st == ROOF_OK) st = roof_edit_set_input(g, mn, 2, bv);
+      if (st != ROOF_OK) return roof_pass_fail(g, "matmul_add", an, st, err);
       /* MatMul's params are a roof_gemm_params with Gemm's defaults (alpha = beta = 1, no
        * transposes); the clamp becomes the Add's */
-      *(roof_act*)m->params = add_act;
-      g->values[m->outputs[0]].producer = -1;
-      m->outputs[0] = g->nodes[an].outputs[0];
-      if (roof_edit_absorb(g, mn, an) != ROOF_OK) return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory in pass matmul_add", g->path);
+      *(roof_act*)g->nodes[mn].params = add_act;
       *changed = true;
       break;
     }

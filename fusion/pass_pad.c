@@ -1,30 +1,19 @@
 /* Pass `pad`: a Pad that adds zeros on the spatial dims only (constant mode, value 0) folds
  * into the padding of the Conv that reads it, which pads for free. */
-#include <string.h>
-
 #include "conv_params.h"
 #include "fusion.h"
 #include "graph_edit.h"
+#include "movement_params.h"
+#include "op.h"
 
-/* Spatial pads [h_begin, w_begin, h_end, w_end] of a zero Pad on a rank-4 tensor. */
+/* Spatial pads [h_begin, w_begin, h_end, w_end] of a zero constant Pad on a rank-4 tensor, from
+ * the params infer resolved (attributes before opset 11; the pads, constant_value and axes
+ * inputs from 11, so a Pad with axes folds too). */
 static bool zero_spatial_pads(const roof_graph* g, const roof_node* p, int64_t* out) {
-  const roof_attr* mode = roof_node_attr(p, "mode");
-  if (mode && mode->type == ROOF_ATTR_STRING && strcmp(mode->s, "constant") != 0) return false;
-  int64_t pads[8];
-  if (g->opset < 11) {
-    const roof_attr* a = roof_node_attr(p, "pads");
-    const roof_attr* v = roof_node_attr(p, "value");
-    if (!a || a->type != ROOF_ATTR_INTS || a->n != 8 || (v && v->type == ROOF_ATTR_FLOAT && v->f != 0.0f)) return false;
-    memcpy(pads, a->ints, sizeof(pads));
-  } else {
-    const roof_value* pv = roof_in(g, p, 1);
-    const roof_value* cv = roof_in(g, p, 2);
-    uint64_t n;
-    if (!pv || !pv->data || !(pv->flags & ROOF_VAL_CONST) || pv->dtype != ROOF_DT_INT64 || !roof_value_count(pv, &n) || n != 8) return false;
-    if (roof_in(g, p, 3)) return false; /* axes (opset 18) */
-    if (cv && !(cv->data && (cv->flags & ROOF_VAL_CONST) && roof_load_f64(cv->dtype, cv->data, 0) == 0.0)) return false;
-    memcpy(pads, pv->data, sizeof(pads));
-  }
+  const roof_pad_params* pp = p->params;
+  const roof_value* x = roof_in(g, p, 0);
+  if (pp->mode != ROOF_PAD_CONSTANT || pp->value != 0.0 || !x || x->rank != 4) return false;
+  const int64_t* pads = pp->pads;
   if (pads[0] || pads[1] || pads[4] || pads[5]) return false; /* batch or channel padding */
   for (int i = 0; i < 8; i++) {
     if (pads[i] < 0) return false;
@@ -49,10 +38,9 @@ roof_status roof_pass_pad(roof_graph* g, bool* changed, roof_error* err) {
     roof_conv_params* cp = c->params;
     if (!roof_node_is(p, ROOF_OP_Pad) || cp->sp.nsp != 2) continue;
     if (!roof_edit_single_use(g, c->inputs[0], cn) || !zero_spatial_pads(g, p, add)) continue;
+    roof_status st = roof_edit_take_input(g, cn, 0); /* the Conv reads the Pad's input */
+    if (st != ROOF_OK) return roof_pass_fail(g, "pad", cn, st, err);
     for (int i = 0; i < 4; i++) cp->sp.pads[i] += add[i];
-    c->inputs[0] = p->inputs[0];
-
-    if (roof_edit_absorb(g, cn, pn) != ROOF_OK) return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory in pass pad", g->path);
     *changed = true;
   }
   return ROOF_OK;

@@ -20,8 +20,8 @@ roof_status roof_pass_reshape_chain(roof_graph* g, bool* changed, roof_error* er
     if (!x || x->producer < 0 || (x->flags & ROOF_VAL_CONST)) continue;
     int n1 = x->producer;
     if (!is_view(&g->nodes[n1]) || !roof_edit_single_use(g, g->nodes[n2].inputs[0], n2)) continue;
-    g->nodes[n2].inputs[0] = g->nodes[n1].inputs[0]; /* the last view's output shape already holds */
-    if (roof_edit_absorb(g, n2, n1) != ROOF_OK) return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory in pass reshape_chain", g->path);
+    roof_status st = roof_edit_take_input(g, n2, 0); /* the last view's output shape already holds */
+    if (st != ROOF_OK) return roof_pass_fail(g, "reshape_chain", n2, st, err);
     *changed = true;
   }
   return ROOF_OK;

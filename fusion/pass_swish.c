@@ -7,9 +7,8 @@ roof_status roof_pass_swish(roof_graph* g, bool* changed, roof_error* err) {
     int mn = g->order[oi];
     int sn = roof_match_self_gate(g, mn, ROOF_OP_Sigmoid);
     if (sn < 0) continue;
-    if (roof_merge_gate(g, sn, mn, ROOF_OP_Swish) != ROOF_OK) {
-      return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory in pass swish", g->path);
-    }
+    roof_status st = roof_merge_gate(g, sn, mn, ROOF_OP_Swish);
+    if (st != ROOF_OK) return roof_pass_fail(g, "swish", mn, st, err);
     *changed = true;
   }
   return ROOF_OK;

@@ -7,18 +7,15 @@
 #include <string.h>
 
 #include "common.h"
+#include "movement_params.h"
 
+/* Concat, Split, Slice and Gather; Transpose and Pad have public params (movement_params.h). */
 typedef struct move_params {
   int64_t axis;
   int64_t split[64];
   size_t num_split;
   /* Slice, resolved at infer: per logical axis */
   int64_t start[ROOF_MAX_RANK], step[ROOF_MAX_RANK];
-  int64_t perm[ROOF_MAX_RANK]; /* Transpose */
-  size_t num_perm;
-  int pad_mode;                /* 0 constant, 1 reflect, 2 edge */
-  int64_t pads[2 * ROOF_MAX_RANK];
-  double pad_value;
 } move_params;
 
 /* Logical axis -> physical axis for a view (NHWC keeps C innermost). */
@@ -325,7 +322,7 @@ static roof_status ref_slice(roof_kernel* k, roof_error* err) {
 /* ---- Transpose ---- */
 
 static roof_status parse_transpose(const roof_graph* g, const roof_node* n, void* params, roof_error* err) {
-  move_params* p = params;
+  roof_transpose_params* p = params;
   const int64_t* perm;
   size_t cnt;
   roof_status st = roof_attr_get_ints(g, n, "perm", &perm, &cnt, err);
@@ -337,7 +334,7 @@ static roof_status parse_transpose(const roof_graph* g, const roof_node* n, void
 }
 
 static roof_status infer_transpose(roof_graph* g, roof_node* n, roof_error* err) {
-  move_params* p = n->params;
+  roof_transpose_params* p = n->params;
   roof_status st = roof_require_input(g, n, 0, NULL, err);
   if (st != ROOF_OK) return st;
   const roof_value* x = roof_in(g, n, 0);
@@ -359,7 +356,7 @@ static roof_status infer_transpose(roof_graph* g, roof_node* n, roof_error* err)
 }
 
 static roof_status ref_transpose(roof_kernel* k, roof_error* err) {
-  const move_params* p = k->params;
+  const roof_transpose_params* p = k->params;
   const roof_tensor* x = &k->in[0];
   roof_tensor v = *x;
   for (int d = 0; d < x->rank; d++) {
@@ -444,13 +441,13 @@ static roof_status ref_gather(roof_kernel* k, roof_error* err) {
 /* ---- Pad ---- */
 
 static roof_status parse_pad(const roof_graph* g, const roof_node* n, void* params, roof_error* err) {
-  move_params* p = params;
+  roof_pad_params* p = params;
   const char* mode;
   roof_status st = roof_attr_get_string(g, n, "mode", "constant", &mode, err);
   if (st != ROOF_OK) return st;
-  if (strcmp(mode, "constant") == 0) p->pad_mode = 0;
-  else if (strcmp(mode, "reflect") == 0) p->pad_mode = 1;
-  else if (strcmp(mode, "edge") == 0) p->pad_mode = 2;
+  if (strcmp(mode, "constant") == 0) p->mode = ROOF_PAD_CONSTANT;
+  else if (strcmp(mode, "reflect") == 0) p->mode = ROOF_PAD_REFLECT;
+  else if (strcmp(mode, "edge") == 0) p->mode = ROOF_PAD_EDGE;
   else return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "pad mode is not supported");
   if (g->opset < 11) {
     float v;
@@ -460,22 +457,22 @@ static roof_status parse_pad(const roof_graph* g, const roof_node* n, void* para
     if (st == ROOF_OK) st = roof_attr_get_ints(g, n, "pads", &pads, &cnt, err);
     if (st != ROOF_OK) return st;
     if (cnt > 2 * ROOF_MAX_RANK) return roof_node_fail(err, ROOF_E_DATA, g, n, "attribute 'pads' has %zu values", cnt);
-    if (cnt) memcpy(p->pads, pads, cnt * sizeof(int64_t));
-    p->num_split = cnt; /* pads count */
-    p->pad_value = v;
+    if (cnt) memcpy(p->attr_pads, pads, cnt * sizeof(int64_t));
+    p->num_attr_pads = cnt;
+    p->value = v;
   }
   return ROOF_OK;
 }
 
 static roof_status infer_pad(roof_graph* g, roof_node* n, roof_error* err) {
-  move_params* p = n->params;
+  roof_pad_params* p = n->params;
   roof_status st = roof_require_input(g, n, 0, NULL, err);
   if (st != ROOF_OK) return st;
   const roof_value* x = roof_in(g, n, 0);
   int r = x->rank;
   int64_t raw[2 * ROOF_MAX_RANK];
-  size_t cnt = p->num_split;
-  memcpy(raw, p->pads, sizeof(raw));
+  size_t cnt = p->num_attr_pads;
+  memcpy(raw, p->attr_pads, sizeof(raw));
   const roof_value* cv = g->opset >= 11 ? roof_in(g, n, 2) : NULL; /* constant_value (opset 11+) */
   if (g->opset >= 11) {
     if ((st = roof_const_ints(g, n, 1, raw, 2 * ROOF_MAX_RANK, &cnt, err)) != ROOF_OK) return st;
@@ -485,7 +482,7 @@ static roof_status infer_pad(roof_graph* g, roof_node* n, roof_error* err) {
       return roof_node_fail(err, ROOF_E_DATA, g, n, "tensor '%s': constant_value must hold one element, not %llu",
                             ROOF_SAFE(cv->name, b), (unsigned long long)cn);
     }
-    if (cv && roof_value_has_data(cv)) p->pad_value = roof_load_f64(cv->dtype, cv->data, 0);
+    if (cv && roof_value_has_data(cv)) p->value = roof_load_f64(cv->dtype, cv->data, 0);
     else if (cv) return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "constant_value must be known at load time");
   }
   int64_t axes[ROOF_MAX_RANK];
@@ -498,8 +495,8 @@ static roof_status infer_pad(roof_graph* g, roof_node* n, roof_error* err) {
   }
   if (cnt != 2 * na) return roof_node_fail(err, ROOF_E_DATA, g, n, "pads has %zu values for %zu axes", cnt, na);
   /* the fill value is converted through double (float16 and bfloat16 through float32) */
-  if (p->pad_mode == 0 && (!roof_dtype_has_scalar_io(x->dtype) || (cv && !roof_dtype_has_scalar_io(cv->dtype))) &&
-      (cv || p->pad_value != 0.0)) {
+  if (p->mode == ROOF_PAD_CONSTANT && (!roof_dtype_has_scalar_io(x->dtype) || (cv && !roof_dtype_has_scalar_io(cv->dtype))) &&
+      (cv || p->value != 0.0)) {
     char b[ROOF_NAME_BUF];
     return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "tensor '%s': a pad value for %s data is not supported (only 0 pads %s)",
                           ROOF_SAFE(cv ? cv->name : x->name, b), roof_dtype_name(x->dtype), roof_dtype_name(x->dtype));
@@ -519,14 +516,16 @@ static roof_status infer_pad(roof_graph* g, roof_node* n, roof_error* err) {
                             ROOF_SAFE(x->name, b), d, (long long)x->dims[d], (long long)p->pads[d], (long long)p->pads[d + r]);
     }
     if (dims[d] < 0) return roof_node_fail(err, ROOF_E_DATA, g, n, "padding makes axis %d negative", d);
-    if (p->pad_mode && x->dims[d] == 0 && dims[d] > 0) return roof_node_fail(err, ROOF_E_DATA, g, n, "cannot %s-pad an empty axis", p->pad_mode == 1 ? "reflect" : "edge");
+    if (p->mode != ROOF_PAD_CONSTANT && x->dims[d] == 0 && dims[d] > 0) {
+      return roof_node_fail(err, ROOF_E_DATA, g, n, "cannot %s-pad an empty axis", p->mode == ROOF_PAD_REFLECT ? "reflect" : "edge");
+    }
   }
   roof_value_set_shape(roof_out(g, n, 0), x->dtype, r, dims);
   return ROOF_OK;
 }
 
 static roof_status ref_pad(roof_kernel* k, roof_error* err) {
-  const move_params* p = k->params;
+  const roof_pad_params* p = k->params;
   const roof_tensor* x = &k->in[0];
   roof_tensor* y = &k->out[0];
   int r = x->rank;
@@ -539,8 +538,8 @@ static roof_status ref_pad(roof_kernel* k, roof_error* err) {
     for (int d = 0; d < r; d++) {
       int64_t v = yi[d] - p->pads[d], len = x->dims[d];
       if (v < 0 || v >= len) {
-        if (p->pad_mode == 0) inside = false;
-        else if (p->pad_mode == 2) v = v < 0 ? 0 : len - 1;
+        if (p->mode == ROOF_PAD_CONSTANT) inside = false;
+        else if (p->mode == ROOF_PAD_EDGE) v = v < 0 ? 0 : len - 1;
         else if (len == 1) v = 0;
         else {
           int64_t period = 2 * (len - 1); /* reflect without repeating the edge */
@@ -552,26 +551,26 @@ static roof_status ref_pad(roof_kernel* k, roof_error* err) {
     }
     int64_t yo = roof_offset(y, yi);
     if (inside) memcpy((char*)y->data + yo * (int64_t)es, (const char*)x->data + roof_offset(x, xi) * (int64_t)es, es);
-    else if (p->pad_value == 0.0 && !signbit(p->pad_value)) memset((char*)y->data + yo * (int64_t)es, 0, es); /* zero in every dtype */
-    else roof_store_f64(y->dtype, y->data, yo, p->pad_value); /* saturates NaN and huge values for integer outputs */
+    else if (p->value == 0.0 && !signbit(p->value)) memset((char*)y->data + yo * (int64_t)es, 0, es); /* zero in every dtype */
+    else roof_store_f64(y->dtype, y->data, yo, p->value); /* saturates NaN and huge values for integer outputs */
   } while (roof_index_next(yi, y->dims, r));
   return ROOF_OK;
 }
 
-#define MOVE_OP(SYM, PARSE, INFER, REF)                                                                       \
+#define MOVE_OP(SYM, PARAMS, PARSE, INFER, REF)                                                                       \
   const roof_op_schema roof_op_##SYM = {                                                                      \
       .id = ROOF_OP_##SYM, .op_type = #SYM, .domain = "", .since_version = 1, .until_version = 1000,         \
-      .layout = ROOF_LR_ANY, .params_size = sizeof(move_params), .parse = PARSE, .infer = INFER,             \
+      .layout = ROOF_LR_ANY, .params_size = sizeof(PARAMS), .parse = PARSE, .infer = INFER,             \
       .cost = cost_copy,                                                                                      \
   };                                                                                                          \
   const roof_kernel_impl roof_kernel_##SYM##_ref = {.op = ROOF_OP_##SYM, .backend = ROOF_BACKEND_REF, .run = REF}
 
-MOVE_OP(Concat, parse_axis, infer_concat, ref_concat);
-MOVE_OP(Split, parse_split, infer_split, ref_split);
-MOVE_OP(Slice, parse_slice, infer_slice, ref_slice);
-MOVE_OP(Transpose, parse_transpose, infer_transpose, ref_transpose);
-MOVE_OP(Gather, parse_axis, infer_gather, ref_gather);
-MOVE_OP(Pad, parse_pad, infer_pad, ref_pad);
+MOVE_OP(Concat, move_params, parse_axis, infer_concat, ref_concat);
+MOVE_OP(Split, move_params, parse_split, infer_split, ref_split);
+MOVE_OP(Slice, move_params, parse_slice, infer_slice, ref_slice);
+MOVE_OP(Transpose, roof_transpose_params, parse_transpose, infer_transpose, ref_transpose);
+MOVE_OP(Gather, move_params, parse_axis, infer_gather, ref_gather);
+MOVE_OP(Pad, roof_pad_params, parse_pad, infer_pad, ref_pad);
 
 /* native: slabs of dense tensors copied with memcpy (strided views fall back to the generic copy) */
 const roof_kernel_impl roof_kernel_Concat_native = {.op = ROOF_OP_Concat, .backend = ROOF_BACKEND_NATIVE, .run = run_concat};

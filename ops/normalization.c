@@ -5,14 +5,11 @@
 #include <string.h>
 
 #include "common.h"
+#include "norm_params.h"
 #include "xnn_backend.h"
 
-typedef struct bn_params {
-  float epsilon;
-} bn_params;
-
 static roof_status parse_bn(const roof_graph* g, const roof_node* n, void* params, roof_error* err) {
-  bn_params* p = params;
+  roof_bn_params* p = params;
   roof_status st = roof_attr_get_float(g, n, "epsilon", 1e-5f, &p->epsilon, err);
   int64_t tm = 0, spatial = 1;
   if (st == ROOF_OK) st = roof_attr_get_int(g, n, "training_mode", 0, &tm, err);
@@ -58,7 +55,7 @@ typedef struct bn_state {
 } bn_state;
 
 static void bn_coeffs(const roof_kernel* k, float* scale, float* shift) {
-  const bn_params* p = k->params;
+  const roof_bn_params* p = k->params;
   int64_t C = k->in[0].dims[1];
   for (int64_t c = 0; c < C; c++) {
     double g = ((const float*)k->in[1].data)[c * k->in[1].strides[0]];
@@ -159,7 +156,7 @@ static void destroy_bn(roof_kernel* k) {
 
 const roof_op_schema roof_op_BatchNormalization = {
     .id = ROOF_OP_BatchNormalization, .op_type = "BatchNormalization", .domain = "", .since_version = 1,
-    .until_version = 1000, .flags = ROOF_OPF_INPLACE, .layout = ROOF_LR_NHWC, .params_size = sizeof(bn_params),
+    .until_version = 1000, .flags = ROOF_OPF_INPLACE, .layout = ROOF_LR_NHWC, .params_size = sizeof(roof_bn_params),
     .parse = parse_bn, .infer = infer_bn, .cost = cost_bn,
 };
 /* native: per-channel coefficients computed once, the run is a threaded streaming multiply-add */

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "constfold.h"
+
 roof_status roof_compare_outputs(const roof_session* ref, const roof_session* test, double rtol, double atol_frac,
                                  roof_output_diff* d, roof_error* err) {
   memset(d, 0, sizeof(*d));
@@ -105,7 +107,7 @@ static node_accounting account_nodes(const roof_profile* fused) {
     else a.unchanged += k; /* layout conversions stand for no original node */
   }
   for (int i = 0; i < g->num_folded; i++) {
-    if (strcmp(g->folded[i].pass, "constfold") == 0) a.constant++;
+    if (strcmp(g->folded[i].pass, ROOF_CONSTFOLD_PASS) == 0) a.constant++;
     else a.removed++;
   }
   return a;
@@ -186,7 +188,7 @@ void roof_report_compare(FILE* f, const roof_profile* unfused, const roof_profil
             s.before_bytes > after_bytes ? (double)(s.before_bytes - after_bytes) / 1024.0 : 0.0);
   }
   for (int i = 0; i < g->num_folded; i++) {
-    if (strcmp(g->folded[i].pass, "constfold") == 0) continue; /* folded in both graphs */
+    if (strcmp(g->folded[i].pass, ROOF_CONSTFOLD_PASS) == 0) continue; /* folded in both graphs */
     const roof_layer* l = find_original(unfused, g->folded[i].name);
     fprintf(f, "%-40.40s %10.3f %10s %10.3f %10s  (%s: %s)\n", g->folded[i].name, l ? l->time_ms.median : 0.0, "-",
             l ? l->time_ms.median : 0.0, "-", g->folded[i].pass, g->folded[i].reason);

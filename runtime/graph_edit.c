@@ -60,14 +60,14 @@ roof_status roof_edit_set_input(roof_graph* g, int n, int i, int v) {
   return ROOF_OK;
 }
 
-int roof_edit_add_const(roof_graph* g, const char* name, int rank, const int64_t* dims, float* data) {
+int roof_edit_add_const(roof_graph* g, const char* name, int dtype, int rank, const int64_t* dims, void* data) {
   int v = roof_graph_add_value(g, name);
   if (v < 0) {
     free(data);
     return -1;
   }
   roof_value* val = &g->values[v];
-  roof_value_set_shape(val, ROOF_DT_FLOAT, rank, dims);
+  roof_value_set_shape(val, dtype, rank, dims);
   uint64_t bytes = 0;
   roof_value_bytes(val, &bytes);
   val->data = data;
@@ -131,6 +131,72 @@ roof_status roof_edit_retype(roof_graph* g, int n, int op, void* params) {
   if (params) {
     free(node->params);
     node->params = params;
+  }
+  return ROOF_OK;
+}
+
+/* True when node n's outputs other than output 0 are absent or read by nobody. */
+static bool extra_outputs_unused(const roof_graph* g, int n) {
+  const roof_node* node = &g->nodes[n];
+  for (int o = 1; o < node->num_outputs; o++) {
+    int v = node->outputs[o];
+    if (v < 0) continue;
+    if ((g->values[v].flags & ROOF_VAL_GRAPH_OUTPUT) || roof_edit_consumers(g, v, NULL, 0) > 0) return false;
+  }
+  return true;
+}
+
+/* True when p and c are distinct live nodes and c is the only reader of p's output 0. */
+static bool feeds_only(const roof_graph* g, int p, int c) {
+  if (p < 0 || c < 0 || p == c || p >= g->num_nodes || c >= g->num_nodes) return false;
+  const roof_node* pn = &g->nodes[p];
+  if (pn->removed || g->nodes[c].removed || pn->num_outputs < 1 || pn->outputs[0] < 0) return false;
+  return roof_edit_single_use(g, pn->outputs[0], c);
+}
+
+roof_status roof_edit_take_output(roof_graph* g, int p, int c) {
+  if (!feeds_only(g, p, c) || g->nodes[c].num_outputs < 1 || g->nodes[c].outputs[0] < 0 || !extra_outputs_unused(g, c)) {
+    return ROOF_E_INTERNAL;
+  }
+  int y = g->nodes[c].outputs[0];
+  g->values[g->nodes[p].outputs[0]].producer = -1;
+  g->nodes[p].outputs[0] = y;
+  g->values[y].producer = p;
+  return roof_edit_absorb(g, p, c);
+}
+
+roof_status roof_edit_take_input(roof_graph* g, int c, int slot) {
+  if (c < 0 || c >= g->num_nodes || slot < 0 || slot >= g->nodes[c].num_inputs || g->nodes[c].inputs[slot] < 0) {
+    return ROOF_E_INTERNAL;
+  }
+  int p = g->values[g->nodes[c].inputs[slot]].producer;
+  if (!feeds_only(g, p, c) || g->nodes[p].num_inputs < 1 || g->nodes[p].inputs[0] < 0 || !extra_outputs_unused(g, p)) {
+    return ROOF_E_INTERNAL;
+  }
+  g->values[g->nodes[c].inputs[slot]].producer = -1; /* read by nobody once p is gone */
+  g->nodes[c].inputs[slot] = g->nodes[p].inputs[0];
+  return roof_edit_absorb(g, c, p);
+}
+
+roof_status roof_edit_replace_chain(roof_graph* g, const int* chain, int count, int op, void* params, int keep_inputs) {
+  bool ok = count >= 1 && chain[0] >= 0 && chain[0] < g->num_nodes && !g->nodes[chain[0]].removed && keep_inputs >= 0 &&
+            keep_inputs <= g->nodes[chain[0]].num_inputs;
+  for (int i = 1; ok && i < count; i++) {
+    ok = feeds_only(g, chain[i - 1], chain[i]) && g->nodes[chain[i]].num_outputs >= 1 && g->nodes[chain[i]].outputs[0] >= 0 &&
+         extra_outputs_unused(g, chain[i]);
+  }
+  if (!ok) {
+    free(params);
+    return ROOF_E_INTERNAL;
+  }
+  if (roof_edit_retype(g, chain[0], op, params) != ROOF_OK) {
+    free(params);
+    return ROOF_E_NOMEM;
+  }
+  g->nodes[chain[0]].num_inputs = keep_inputs; /* the dropped inputs are no longer read */
+  for (int i = 1; i < count; i++) {
+    roof_status st = roof_edit_take_output(g, chain[0], chain[i]);
+    if (st != ROOF_OK) return st;
   }
   return ROOF_OK;
 }

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "constfold.h"
 #include "loader.h"
 #include "model.h"
 #include "../fusion/fusion.h"
@@ -54,29 +55,6 @@ void roof_model_free(roof_model* m) {
   free(m);
 }
 
-/* Nodes whose every output was evaluated at load time stop being executed: their outputs
- * become constants. Loading does this whatever the fusion setting: it is how static shapes
- * are known at all (see docs/design.md). */
-static roof_status fold_known(roof_graph* g, roof_error* err) {
-  for (int oi = 0; oi < g->num_order; oi++) {
-    roof_node* n = &g->nodes[g->order[oi]];
-    bool all = n->num_outputs > 0;
-    for (int o = 0; o < n->num_outputs; o++) {
-      const roof_value* y = roof_out(g, n, o);
-      if (y && !(y->data && (y->flags & ROOF_VAL_KNOWN))) all = false;
-    }
-    if (!all) continue;
-    for (int o = 0; o < n->num_outputs; o++) {
-      roof_value* y = roof_out(g, n, o);
-      if (y) y->flags |= ROOF_VAL_CONST;
-    }
-    if (roof_graph_fold_node(g, g->order[oi], "constfold", "evaluated at load time: every input is constant") != ROOF_OK) {
-      return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory recording folded nodes", g->path);
-    }
-  }
-  return ROOF_OK;
-}
-
 /* Every original node starts out standing for itself. */
 static roof_status init_provenance(roof_graph* g, roof_error* err) {
   for (int i = 0; i < g->num_nodes; i++) {
@@ -99,7 +77,7 @@ roof_status roof_model_prepare(roof_model* m, const roof_prepare_options* opts, 
   if (st != ROOF_OK) return st;
   st = roof_graph_infer(g, opts->shapes, opts->num_shapes, m->load.max_tensor_bytes, err);
   if (st != ROOF_OK) return st;
-  st = fold_known(g, err);
+  st = roof_constfold(g, err);
   if (st != ROOF_OK) return st;
   st = roof_graph_toposort(g, err);
   if (st != ROOF_OK) return st;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "graph_builder.h"
+#include "graph_edit.h"
 
 static int failures;
 
@@ -135,6 +136,43 @@ static void build_pad(builder* b) {
   mark_output(b, y);
 }
 
+/* Opset 18: Pad with an axes input; the pass reads the pads infer resolved per axis. */
+static void build_pad_axes(builder* b) {
+  b->g->opset = 18;
+  int x = input(b, "x", 4, kImg), p = output(b, "p"), y = output(b, "y");
+  int64_t pads[4] = {1, 2, 2, 1}, axes[2] = {-2, 3};
+  int pi[4] = {x, constant_i64(b, "pads", 4, pads), -1, constant_i64(b, "axes", 2, axes)};
+  named(b, "pad", "Pad", pi, 4, &p, 1);
+  int64_t wd[4] = {4, 6, 3, 3};
+  int ci[2] = {p, constant(b, "w", 4, wd)};
+  named(b, "conv", "Conv", ci, 2, &y, 1);
+  mark_output(b, y);
+}
+
+/* Pad by a nonzero value: Conv's padding adds zeros, so the pass must leave it. */
+static void build_pad_value(builder* b) {
+  int x = input(b, "x", 4, kImg), p = output(b, "p"), y = output(b, "y");
+  int64_t pads[8] = {0, 0, 1, 1, 0, 0, 1, 1}, one[1] = {1};
+  int pi[3] = {x, constant_i64(b, "pads", 8, pads), constant(b, "value", 0, one)};
+  named(b, "pad", "Pad", pi, 3, &p, 1);
+  int64_t wd[4] = {4, 6, 3, 3};
+  int ci[2] = {p, constant(b, "w", 4, wd)};
+  named(b, "conv", "Conv", ci, 2, &y, 1);
+  mark_output(b, y);
+}
+
+/* Reflect padding is not Conv padding either. */
+static void build_pad_reflect(builder* b) {
+  int x = input(b, "x", 4, kImg), p = output(b, "p"), y = output(b, "y");
+  int64_t pads[8] = {0, 0, 1, 1, 0, 0, 1, 1};
+  int pi[2] = {x, constant_i64(b, "pads", 8, pads)};
+  attr_s(named(b, "pad", "Pad", pi, 2, &p, 1), "mode", "reflect");
+  int64_t wd[4] = {4, 6, 3, 3};
+  int ci[2] = {p, constant(b, "w", 4, wd)};
+  named(b, "conv", "Conv", ci, 2, &y, 1);
+  mark_output(b, y);
+}
+
 static void build_matmul_add(builder* b) {
   int64_t ad[2] = {3, 8}, bd[2] = {8, 5}, cd[1] = {5};
   int a = input(b, "a", 2, ad), m = output(b, "m"), y = output(b, "y");
@@ -156,6 +194,38 @@ static void bn_inputs(builder* b, int x, int* ins, int64_t c) {
 static void build_conv_bn(builder* b) {
   int c = conv3(b, "conv", input(b, "x", 4, kImg), 6, 5), y = output(b, "y"), ins[5];
   bn_inputs(b, c, ins, 5);
+  named(b, "bn", "BatchNormalization", ins, 5, &y, 1);
+  mark_output(b, y);
+}
+
+/* A large epsilon: folding with the default one would not match the unfused output. */
+static void build_conv_bn_eps(builder* b) {
+  int c = conv3(b, "conv", input(b, "x", 4, kImg), 6, 5), y = output(b, "y"), ins[5];
+  bn_inputs(b, c, ins, 5);
+  attr_f(named(b, "bn", "BatchNormalization", ins, 5, &y, 1), "epsilon", 0.25f);
+  mark_output(b, y);
+}
+
+/* Grouped ConvTranspose (weight [C_in, O/g, k, k]): output channels depend on the group. */
+static void build_convt_bn(builder* b) {
+  int x = input(b, "x", 4, kImg), t = output(b, "t"), y = output(b, "y"), ins[5];
+  int64_t wd[4] = {6, 2, 3, 3}, bd[1] = {4};
+  int ti[3] = {x, constant(b, "w", 4, wd), constant(b, "b", 1, bd)};
+  attr_i(named(b, "convt", "ConvTranspose", ti, 3, &t, 1), "group", 2);
+  bn_inputs(b, t, ins, 4);
+  attr_f(named(b, "bn", "BatchNormalization", ins, 5, &y, 1), "epsilon", 0.1f);
+  mark_output(b, y);
+}
+
+/* Gemm with beta != 1: the bias enters scaled by beta. */
+static void build_gemm_bn(builder* b) {
+  int64_t ad[2] = {3, 8}, bd[2] = {5, 8}, cd[1] = {5};
+  int a = input(b, "a", 2, ad), m = output(b, "m"), y = output(b, "y"), ins[5];
+  int gi[3] = {a, constant(b, "B", 2, bd), constant(b, "C", 1, cd)};
+  roof_node* gn = named(b, "gemm", "Gemm", gi, 3, &m, 1);
+  attr_i(gn, "transB", 1);
+  attr_f(gn, "beta", 0.5f);
+  bn_inputs(b, m, ins, 5);
   named(b, "bn", "BatchNormalization", ins, 5, &y, 1);
   mark_output(b, y);
 }
@@ -226,6 +296,85 @@ static void build_shuffle(builder* b) {
   mark_output(b, y);
 }
 
+/* Transpose (0, 2, 1, 4, 3) between the reshapes is not a channel shuffle. */
+static void build_not_shuffle(builder* b) {
+  int c = conv3(b, "conv", input(b, "x", 4, kImg), 6, 6);
+  int64_t s5[5] = {1, 2, 3, 8, 8}, s4[4] = {1, 6, 8, 8}, perm[5] = {0, 2, 1, 4, 3};
+  int a = output(b, "a"), t = output(b, "t"), y = output(b, "y");
+  int r1[2] = {c, constant_i64(b, "s5", 5, s5)};
+  named(b, "reshape1", "Reshape", r1, 2, &a, 1);
+  attr_ints(named(b, "transpose", "Transpose", &a, 1, &t, 1), "perm", 5, perm);
+  int r2[2] = {t, constant_i64(b, "s4", 4, s4)};
+  named(b, "reshape2", "Reshape", r2, 2, &y, 1);
+  mark_output(b, y);
+}
+
+/* A pattern the pass must leave alone: with the pass alone, a node of `op_type` still runs. */
+static void check_kept(const char* label, const char* pass, build_fn build, const char* op_type) {
+  rng r = {99};
+  builder b = start(&r, label);
+  build(&b);
+  b.g->num_original_nodes = b.g->num_nodes;
+  roof_model* m = NULL;
+  roof_error err = {{0}};
+  roof_model_from_graph(b.g, &m, &err);
+  roof_session* s = open_session(m, pass, label);
+  if (s) {
+    bool kept = false;
+    for (int k = 0; k < s->num_steps; k++) kept = kept || strcmp(s->steps[k].k.node->op_type, op_type) == 0;
+    if (!kept) {
+      fprintf(stderr, "FAIL %s: pass %s removed the %s\n", label, pass, op_type);
+      failures++;
+    }
+    check_provenance(s, label);
+    printf("%-28s %-16s %s kept\n", label, pass, op_type);
+  }
+  roof_session_free(s);
+  roof_model_free(m);
+}
+
+/* Graph-edit API: preconditions refused with the graph unchanged; add_const of a non-float
+ * dtype; take_output rewires and records provenance. */
+static void check_graph_edit(void) {
+  rng r = {3};
+  builder b = start(&r, "graph edit");
+  int x = input(&b, "x", 4, kImg), a = output(&b, "a"), s = output(&b, "s"), t = output(&b, "t");
+  named(&b, "relu", "Relu", &x, 1, &a, 1);
+  named(&b, "sigmoid", "Sigmoid", &a, 1, &s, 1);
+  named(&b, "tanh", "Tanh", &a, 1, &t, 1);
+  mark_output(&b, s);
+  mark_output(&b, t);
+  roof_graph* g = b.g;
+  for (int n = 0; n < g->num_nodes; n++) roof_node_add_fused_from(&g->nodes[n], g->nodes[n].name);
+  roof_graph_link(g);
+  if (roof_edit_take_output(g, 0, 1) != ROOF_E_INTERNAL || g->nodes[0].outputs[0] != a || g->nodes[1].removed) {
+    fprintf(stderr, "FAIL graph edit: take_output over a value with two readers was not refused cleanly\n");
+    failures++;
+  }
+  if (roof_edit_take_input(g, 2, 0) != ROOF_E_INTERNAL || g->nodes[2].inputs[0] != a || g->nodes[0].removed) {
+    fprintf(stderr, "FAIL graph edit: take_input of a value with two readers was not refused cleanly\n");
+    failures++;
+  }
+  int64_t dims[1] = {3};
+  int64_t* d = malloc(3 * sizeof(int64_t));
+  for (int i = 0; i < 3; i++) d[i] = i;
+  int c = roof_edit_add_const(g, "k", ROOF_DT_INT64, 1, dims, d);
+  if (c < 0 || g->values[c].dtype != ROOF_DT_INT64 || g->values[c].nbytes != 24 || !(g->values[c].flags & ROOF_VAL_CONST)) {
+    fprintf(stderr, "FAIL graph edit: add_const of 3 int64 values\n");
+    failures++;
+  }
+  g->nodes[2].removed = true; /* now the Sigmoid is the Relu's only reader */
+  roof_node* relu = &g->nodes[0];
+  if (roof_edit_take_output(g, 0, 1) != ROOF_OK || relu->outputs[0] != s || g->values[s].producer != 0 ||
+      g->values[a].producer != -1 || !g->nodes[1].removed || relu->num_fused_from != 2 ||
+      strcmp(relu->fused_from[1], "sigmoid") != 0) {
+    fprintf(stderr, "FAIL graph edit: take_output did not rewire the Relu to the Sigmoid's output\n");
+    failures++;
+  }
+  printf("%-28s take_output, take_input, add_const\n", "graph edit");
+  roof_graph_free(g);
+}
+
 /* Planner: an elementwise op writes over whichever input dies there. In
  * z = (u + v) * u with u = Relu(x), v = Sigmoid(x), the Add must take v's buffer (u is read
  * again by the Mul) and the result must still be right. */
@@ -276,12 +425,20 @@ int main(void) {
   check_pass("Flatten -> Reshape", "reshape_chain", build_reshape_chain, true);
   check_pass("Pad -> Conv", "pad", build_pad, false);
   check_pass("MatMul -> Add", "matmul_add", build_matmul_add, false);
+  check_pass("Pad(axes) -> Conv", "pad", build_pad_axes, false);
+  check_kept("Pad(value 1) -> Conv", "pad", build_pad_value, "Pad");
+  check_kept("Pad(reflect) -> Conv", "pad", build_pad_reflect, "Pad");
   check_pass("Conv -> BN", "conv_bn", build_conv_bn, false);
+  check_pass("Conv -> BN(eps 0.25)", "conv_bn", build_conv_bn_eps, false);
+  check_pass("ConvT(group 2) -> BN", "conv_bn", build_convt_bn, false);
+  check_pass("Gemm(beta 0.5) -> BN", "conv_bn", build_gemm_bn, false);
   check_pass("Conv -> Relu -> BN", "conv_bn,activation", build_conv_relu_bn, false);
   check_pass("Clip/Add+Relu/HardSigmoid/Pool", "activation", build_activations, false);
   check_pass("x * Sigmoid(x)", "swish", build_swish, false);
   check_pass("x * HardSigmoid(x)", "hardswish", build_hardswish, false);
   check_pass("channel shuffle", "channel_shuffle", build_shuffle, true);
+  check_kept("perm (0,2,1,4,3)", "channel_shuffle", build_not_shuffle, "Transpose");
+  check_graph_edit();
   check_inplace_second_operand();
   if (failures) {
     fprintf(stderr, "test_passes: %d failures\n", failures);
