@@ -205,8 +205,6 @@ static roof_status run_act_native(roof_kernel* k, roof_error* err) {
   return ROOF_OK;
 }
 
-static void destroy_act(roof_kernel* k) { roof_xnn_destroy(k); }
-
 static int describe_act(const roof_graph* g, const roof_node* n, char* buf, size_t size) {
   const roof_act_params* p = n->params;
   if (n->op->id == ROOF_OP_Clip) return snprintf(buf, size, "clip [%g, %g]", p->min, p->max);
@@ -219,20 +217,15 @@ static int describe_act(const roof_graph* g, const roof_node* n, char* buf, size
       .flags = ROOF_OPF_INPLACE, .layout = ROOF_LR_ANY, .params_size = sizeof(roof_act_params),              \
       .parse = parse_act, .infer = infer_act, .cost = roof_cost_eltwise, .describe = describe_act,           \
   };                                                                                                          \
-  const roof_kernel_impl roof_kernel_##SYM##_ref = {.op = ROOF_OP_##SYM, .backend = ROOF_BACKEND_REF,       \
-                                                    .dtypes = roof_dtypes_f32, .run = ref_act}
+  ROOF_REF_KERNEL(SYM, roof_dtypes_f32, ref_act)
 
-#define ACT_XNNPACK(SYM)                                                                                      \
-  const roof_kernel_impl roof_kernel_##SYM##_xnnpack = {                                                     \
-      .op = ROOF_OP_##SYM, .backend = ROOF_BACKEND_XNNPACK, .dtypes = roof_dtypes_f32,                       \
-      .supports = supports_dense, .create = create_act_xnn, .setup = setup_act_xnn, .run = roof_xnn_run,     \
-      .destroy = destroy_act, .input_padding = ROOF_XNN_PADDING}
+#define ACT_XNNPACK(SYM) ROOF_XNN_KERNEL(SYM, supports_dense, create_act_xnn, setup_act_xnn, roof_xnn_destroy)
 
 #define ACT_NATIVE(SYM)                                                                                       \
   const roof_kernel_impl roof_kernel_##SYM##_native = {                                                      \
       .op = ROOF_OP_##SYM, .backend = ROOF_BACKEND_NATIVE, .dtypes = roof_dtypes_f32,                        \
       .supports = supports_native, .create = new_state, .setup = setup_act_native, .run = run_act_native,    \
-      .destroy = destroy_act}
+      .destroy = roof_xnn_destroy}
 
 ACT_SCHEMA(Relu, 1);
 ACT_SCHEMA(Clip, 1);

@@ -203,13 +203,8 @@ static const int kArithDtypes[] = {ROOF_DT_FLOAT, ROOF_DT_DOUBLE, ROOF_DT_FLOAT1
       .flags = ROOF_OPF_FUSED_ACT | ROOF_OPF_INPLACE, .layout = ROOF_LR_ANY, .params_size = sizeof(arith_params), \
       .parse = parse_arith, .infer = infer_arith, .cost = roof_cost_eltwise, .describe = describe_arith,     \
   };                                                                                                          \
-  const roof_kernel_impl roof_kernel_##SYM##_xnnpack = {                                                     \
-      .op = ROOF_OP_##SYM, .backend = ROOF_BACKEND_XNNPACK, .dtypes = roof_dtypes_f32, .create = create_arith, \
-      .setup = setup_arith, .run = roof_xnn_run, .destroy = destroy_arith, .input_padding = ROOF_XNN_PADDING, \
-  };                                                                                                          \
-  const roof_kernel_impl roof_kernel_##SYM##_ref = {                                                         \
-      .op = ROOF_OP_##SYM, .backend = ROOF_BACKEND_REF, .dtypes = kArithDtypes, .run = ref_arith,            \
-  }
+  ROOF_XNN_KERNEL(SYM, NULL, create_arith, setup_arith, destroy_arith);                                     \
+  ROOF_REF_KERNEL(SYM, kArithDtypes, ref_arith)
 
 ARITH_OP(Add);
 ARITH_OP(Sub);

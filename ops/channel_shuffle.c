@@ -62,18 +62,11 @@ static roof_status setup_shuffle(roof_kernel* k, roof_error* err) {
   return roof_xnn_check(s, k, "setup channel shuffle", err);
 }
 
-static void destroy_shuffle(roof_kernel* k) { roof_xnn_destroy(k); }
-
 const roof_op_schema roof_op_ChannelShuffle = {
     .id = ROOF_OP_ChannelShuffle, .op_type = "ChannelShuffle", .domain = "ai.rooftop", .since_version = 1,
     .until_version = 1000, .flags = ROOF_OPF_NO_FOLD, .layout = ROOF_LR_NHWC, .params_size = sizeof(roof_shuffle_params),
     .infer = infer_shuffle, .cost = cost_shuffle, .describe = describe_shuffle,
 };
 /* x32: a channel shuffle moves 32-bit words whatever they hold */
-const roof_kernel_impl roof_kernel_ChannelShuffle_xnnpack = {
-    .op = ROOF_OP_ChannelShuffle, .backend = ROOF_BACKEND_XNNPACK, .dtypes = roof_dtypes_f32, .create = create_shuffle,
-    .setup = setup_shuffle, .run = roof_xnn_run, .destroy = destroy_shuffle, .input_padding = ROOF_XNN_PADDING,
-};
-const roof_kernel_impl roof_kernel_ChannelShuffle_ref = {
-    .op = ROOF_OP_ChannelShuffle, .backend = ROOF_BACKEND_REF, .dtypes = roof_dtypes_f32, .run = ref_shuffle,
-};
+ROOF_XNN_KERNEL(ChannelShuffle, NULL, create_shuffle, setup_shuffle, roof_xnn_destroy);
+ROOF_REF_KERNEL(ChannelShuffle, roof_dtypes_f32, ref_shuffle);

@@ -409,8 +409,6 @@ static roof_status setup_convt(roof_kernel* k, roof_error* err) {
   return roof_xnn_check(s, k, "setup deconvolution", err);
 }
 
-static void destroy_convt(roof_kernel* k) { roof_xnn_destroy(k); }
-
 const roof_op_schema roof_op_Conv = {
     .id = ROOF_OP_Conv, .op_type = "Conv", .domain = "", .since_version = 1, .until_version = 1000,
     .flags = ROOF_OPF_FUSED_ACT | ROOF_OPF_PACKS_CONSTS, .layout = ROOF_LR_NHWC, .params_size = sizeof(conv_params),
@@ -420,20 +418,12 @@ const roof_kernel_impl roof_kernel_Conv_xnnpack = {
     .op = ROOF_OP_Conv, .backend = ROOF_BACKEND_XNNPACK, .dtypes = roof_dtypes_f32, .supports = supports_xnn,
     .create = create_conv, .setup = setup_conv, .run = run_conv, .destroy = destroy_conv, .input_padding = ROOF_XNN_PADDING,
 };
-const roof_kernel_impl roof_kernel_Conv_ref = {
-    .op = ROOF_OP_Conv, .backend = ROOF_BACKEND_REF, .dtypes = roof_dtypes_f32, .run = ref_conv,
-};
+ROOF_REF_KERNEL(Conv, roof_dtypes_f32, ref_conv);
 
 const roof_op_schema roof_op_ConvTranspose = {
     .id = ROOF_OP_ConvTranspose, .op_type = "ConvTranspose", .domain = "", .since_version = 1, .until_version = 1000,
     .flags = ROOF_OPF_FUSED_ACT | ROOF_OPF_PACKS_CONSTS, .layout = ROOF_LR_NHWC, .params_size = sizeof(conv_params),
     .parse = parse_conv, .infer = infer_convt, .cost = cost_convt, .describe = describe_conv,
 };
-const roof_kernel_impl roof_kernel_ConvTranspose_xnnpack = {
-    .op = ROOF_OP_ConvTranspose, .backend = ROOF_BACKEND_XNNPACK, .dtypes = roof_dtypes_f32, .supports = supports_xnn,
-    .create = create_convt, .setup = setup_convt, .run = roof_xnn_run, .destroy = destroy_convt,
-    .input_padding = ROOF_XNN_PADDING,
-};
-const roof_kernel_impl roof_kernel_ConvTranspose_ref = {
-    .op = ROOF_OP_ConvTranspose, .backend = ROOF_BACKEND_REF, .dtypes = roof_dtypes_f32, .run = ref_convt,
-};
+ROOF_XNN_KERNEL(ConvTranspose, supports_xnn, create_convt, setup_convt, roof_xnn_destroy);
+ROOF_REF_KERNEL(ConvTranspose, roof_dtypes_f32, ref_convt);

@@ -187,17 +187,10 @@ static roof_status setup_resize(roof_kernel* k, roof_error* err) {
   return roof_xnn_check(s, k, "setup resize", err);
 }
 
-static void destroy_resize(roof_kernel* k) { roof_xnn_destroy(k); }
-
 const roof_op_schema roof_op_Resize = {
     .id = ROOF_OP_Resize, .op_type = "Resize", .domain = "", .since_version = 10, .until_version = 1000,
     .layout = ROOF_LR_NHWC, .params_size = sizeof(resize_params), .parse = parse_resize, .infer = infer_resize,
     .cost = cost_resize,
 };
-const roof_kernel_impl roof_kernel_Resize_xnnpack = {
-    .op = ROOF_OP_Resize, .backend = ROOF_BACKEND_XNNPACK, .dtypes = roof_dtypes_f32, .create = create_resize,
-    .setup = setup_resize, .run = roof_xnn_run, .destroy = destroy_resize, .input_padding = ROOF_XNN_PADDING,
-};
-const roof_kernel_impl roof_kernel_Resize_ref = {
-    .op = ROOF_OP_Resize, .backend = ROOF_BACKEND_REF, .dtypes = roof_dtypes_f32, .run = ref_resize,
-};
+ROOF_XNN_KERNEL(Resize, NULL, create_resize, setup_resize, roof_xnn_destroy);
+ROOF_REF_KERNEL(Resize, roof_dtypes_f32, ref_resize);

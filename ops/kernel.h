@@ -77,6 +77,10 @@ struct roof_kernel {
 /* Dtype signatures shared by entries (0-terminated). */
 extern const int roof_dtypes_f32[]; /* float32 */
 
+/* Defines roof_kernel_SYM_ref: the reference entry of op SYM for the dtypes DTYPES (NULL: all). */
+#define ROOF_REF_KERNEL(SYM, DTYPES, RUN) \
+  const roof_kernel_impl roof_kernel_##SYM##_ref = {.op = ROOF_OP_##SYM, .backend = ROOF_BACKEND_REF, .dtypes = DTYPES, .run = RUN}
+
 /* The table (ops/kernel_registry.c). */
 size_t roof_kernel_impl_count(void);
 const roof_kernel_impl* roof_kernel_impl_at(size_t i);

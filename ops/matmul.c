@@ -248,8 +248,6 @@ static roof_status setup_fc(roof_kernel* k, roof_error* err) {
   return roof_xnn_check(xs, k, "setup fully connected", err);
 }
 
-static void destroy_fc(roof_kernel* k) { roof_xnn_destroy(k); }
-
 #define GEMM_OP(SYM, PARSE, INFER, CREATE)                                                                    \
   const roof_op_schema roof_op_##SYM = {                                                                      \
       .id = ROOF_OP_##SYM, .op_type = #SYM, .domain = "", .since_version = 1, .until_version = 1000,         \
@@ -257,17 +255,10 @@ static void destroy_fc(roof_kernel* k) { roof_xnn_destroy(k); }
       .params_size = sizeof(gemm_params), .parse = PARSE, .infer = INFER, .cost = cost_gemm,                 \
       .describe = describe_gemm,                                                                              \
   };                                                                                                          \
-  const roof_kernel_impl roof_kernel_##SYM##_xnnpack = {                                                     \
-      .op = ROOF_OP_##SYM, .backend = ROOF_BACKEND_XNNPACK, .dtypes = roof_dtypes_f32, .create = CREATE,    \
-      .setup = setup_fc, .run = roof_xnn_run, .destroy = destroy_fc, .input_padding = ROOF_XNN_PADDING,     \
-  }
+  ROOF_XNN_KERNEL(SYM, NULL, CREATE, setup_fc, roof_xnn_destroy)
 
 GEMM_OP(Gemm, parse_gemm, infer_gemm, create_gemm);
 GEMM_OP(MatMul, parse_matmul, infer_matmul, create_matmul);
 
-const roof_kernel_impl roof_kernel_Gemm_ref = {
-    .op = ROOF_OP_Gemm, .backend = ROOF_BACKEND_REF, .dtypes = roof_dtypes_f32, .run = ref_gemm,
-};
-const roof_kernel_impl roof_kernel_MatMul_ref = {
-    .op = ROOF_OP_MatMul, .backend = ROOF_BACKEND_REF, .dtypes = roof_dtypes_f32, .run = ref_matmul,
-};
+ROOF_REF_KERNEL(Gemm, roof_dtypes_f32, ref_gemm);
+ROOF_REF_KERNEL(MatMul, roof_dtypes_f32, ref_matmul);

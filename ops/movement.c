@@ -563,7 +563,7 @@ static roof_status ref_pad(roof_kernel* k, roof_error* err) {
       .layout = ROOF_LR_ANY, .params_size = sizeof(PARAMS), .parse = PARSE, .infer = INFER,             \
       .cost = cost_copy,                                                                                      \
   };                                                                                                          \
-  const roof_kernel_impl roof_kernel_##SYM##_ref = {.op = ROOF_OP_##SYM, .backend = ROOF_BACKEND_REF, .run = REF}
+  ROOF_REF_KERNEL(SYM, NULL, REF)
 
 MOVE_OP(Concat, move_params, parse_axis, infer_concat, ref_concat);
 MOVE_OP(Split, move_params, parse_split, infer_split, ref_split);

@@ -85,6 +85,4 @@ const roof_kernel_impl roof_kernel_LayoutConvert_native = {
     .op = ROOF_OP_LayoutConvert, .backend = ROOF_BACKEND_NATIVE, .dtypes = roof_dtypes_f32, .supports = supports_layout,
     .run = run_layout,
 };
-const roof_kernel_impl roof_kernel_LayoutConvert_ref = {
-    .op = ROOF_OP_LayoutConvert, .backend = ROOF_BACKEND_REF, .run = ref_layout,
-};
+ROOF_REF_KERNEL(LayoutConvert, NULL, ref_layout);

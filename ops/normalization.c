@@ -164,9 +164,7 @@ const roof_kernel_impl roof_kernel_BatchNormalization_native = {
     .op = ROOF_OP_BatchNormalization, .backend = ROOF_BACKEND_NATIVE, .dtypes = roof_dtypes_f32,
     .create = create_bn, .run = run_bn, .destroy = destroy_bn,
 };
-const roof_kernel_impl roof_kernel_BatchNormalization_ref = {
-    .op = ROOF_OP_BatchNormalization, .backend = ROOF_BACKEND_REF, .dtypes = roof_dtypes_f32, .run = ref_bn,
-};
+ROOF_REF_KERNEL(BatchNormalization, roof_dtypes_f32, ref_bn);
 
 /* ---- Softmax ---- */
 
@@ -271,17 +269,10 @@ static roof_status setup_softmax(roof_kernel* k, roof_error* err) {
   return roof_xnn_check(xs, k, "setup softmax", err);
 }
 
-static void destroy_softmax(roof_kernel* k) { roof_xnn_destroy(k); }
-
 const roof_op_schema roof_op_Softmax = {
     .id = ROOF_OP_Softmax, .op_type = "Softmax", .domain = "", .since_version = 1, .until_version = 1000,
     .layout = ROOF_LR_ANY, .params_size = sizeof(softmax_params), .parse = parse_softmax, .infer = infer_softmax,
     .cost = cost_softmax,
 };
-const roof_kernel_impl roof_kernel_Softmax_xnnpack = {
-    .op = ROOF_OP_Softmax, .backend = ROOF_BACKEND_XNNPACK, .dtypes = roof_dtypes_f32, .create = create_softmax,
-    .setup = setup_softmax, .run = roof_xnn_run, .destroy = destroy_softmax, .input_padding = ROOF_XNN_PADDING,
-};
-const roof_kernel_impl roof_kernel_Softmax_ref = {
-    .op = ROOF_OP_Softmax, .backend = ROOF_BACKEND_REF, .dtypes = roof_dtypes_f32, .run = ref_softmax,
-};
+ROOF_XNN_KERNEL(Softmax, NULL, create_softmax, setup_softmax, roof_xnn_destroy);
+ROOF_REF_KERNEL(Softmax, roof_dtypes_f32, ref_softmax);

@@ -225,21 +225,14 @@ static roof_status setup_gap(roof_kernel* k, roof_error* err) {
   return roof_xnn_check(s, k, "setup global average pooling", err);
 }
 
-static void destroy_pool(roof_kernel* k) { roof_xnn_destroy(k); }
-
 #define POOL_OP(SYM, FLAGS, PSIZE, PARSE, INFER, COST, DESCRIBE, CREATE, SETUP, REF)                         \
   const roof_op_schema roof_op_##SYM = {                                                                      \
       .id = ROOF_OP_##SYM, .op_type = #SYM, .domain = "", .since_version = 1, .until_version = 1000,         \
       .flags = FLAGS, .layout = ROOF_LR_NHWC, .params_size = PSIZE, .parse = PARSE, .infer = INFER,         \
       .cost = COST, .describe = DESCRIBE,                                                                     \
   };                                                                                                          \
-  const roof_kernel_impl roof_kernel_##SYM##_xnnpack = {                                                     \
-      .op = ROOF_OP_##SYM, .backend = ROOF_BACKEND_XNNPACK, .dtypes = roof_dtypes_f32, .create = CREATE,    \
-      .setup = SETUP, .run = roof_xnn_run, .destroy = destroy_pool, .input_padding = ROOF_XNN_PADDING,      \
-  };                                                                                                          \
-  const roof_kernel_impl roof_kernel_##SYM##_ref = {                                                         \
-      .op = ROOF_OP_##SYM, .backend = ROOF_BACKEND_REF, .dtypes = roof_dtypes_f32, .run = REF,               \
-  }
+  ROOF_XNN_KERNEL(SYM, NULL, CREATE, SETUP, roof_xnn_destroy);                                              \
+  ROOF_REF_KERNEL(SYM, roof_dtypes_f32, REF)
 
 POOL_OP(MaxPool, ROOF_OPF_FUSED_ACT, sizeof(pool_params), parse_pool, infer_pool, cost_pool, describe_pool, create_pool,
         setup_pool, ref_pool);

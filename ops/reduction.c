@@ -119,17 +119,10 @@ static roof_status setup_reduce(roof_kernel* k, roof_error* err) {
   return roof_xnn_check(s, k, "setup global average pooling", err);
 }
 
-static void destroy_reduce(roof_kernel* k) { roof_xnn_destroy(k); }
-
 const roof_op_schema roof_op_ReduceMean = {
     .id = ROOF_OP_ReduceMean, .op_type = "ReduceMean", .domain = "", .since_version = 1, .until_version = 1000,
     .layout = ROOF_LR_ANY, .params_size = sizeof(reduce_params), .parse = parse_reduce, .infer = infer_reduce,
     .cost = cost_reduce,
 };
-const roof_kernel_impl roof_kernel_ReduceMean_xnnpack = {
-    .op = ROOF_OP_ReduceMean, .backend = ROOF_BACKEND_XNNPACK, .dtypes = roof_dtypes_f32, .create = create_reduce,
-    .setup = setup_reduce, .run = roof_xnn_run, .destroy = destroy_reduce, .input_padding = ROOF_XNN_PADDING,
-};
-const roof_kernel_impl roof_kernel_ReduceMean_ref = {
-    .op = ROOF_OP_ReduceMean, .backend = ROOF_BACKEND_REF, .dtypes = roof_dtypes_f32, .run = ref_reduce,
-};
+ROOF_XNN_KERNEL(ReduceMean, NULL, create_reduce, setup_reduce, roof_xnn_destroy);
+ROOF_REF_KERNEL(ReduceMean, roof_dtypes_f32, ref_reduce);

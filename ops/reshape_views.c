@@ -189,7 +189,7 @@ static roof_status infer_dropout(roof_graph* g, roof_node* n, roof_error* err) {
       .flags = ROOF_OPF_ALIAS, .layout = LAYOUT, .params_size = sizeof(view_params), .parse = PARSE,         \
       .infer = INFER, .cost = cost_view,                                                                      \
   };                                                                                                          \
-  const roof_kernel_impl roof_kernel_##SYM##_ref = {.op = ROOF_OP_##SYM, .backend = ROOF_BACKEND_REF, .run = ref_copy}
+  ROOF_REF_KERNEL(SYM, NULL, ref_copy)
 
 VIEW_OP(Reshape, 5, ROOF_LR_PLAIN, parse_reshape, infer_reshape);
 VIEW_OP(Flatten, 1, ROOF_LR_PLAIN, parse_flatten, infer_flatten);

@@ -173,7 +173,7 @@ static roof_status ref_cast(roof_kernel* k, roof_error* err) {
       .id = ROOF_OP_##SYM, .op_type = #SYM, .domain = "", .since_version = SINCE, .until_version = 1000,     \
       .layout = LAYOUT, .params_size = sizeof(shape_params), .parse = PARSE, .infer = INFER, .cost = COST,   \
   };                                                                                                          \
-  const roof_kernel_impl roof_kernel_##SYM##_ref = {.op = ROOF_OP_##SYM, .backend = ROOF_BACKEND_REF, .run = REF}
+  ROOF_REF_KERNEL(SYM, NULL, REF)
 
 SHAPE_OP(Shape, 1, ROOF_LR_META, parse_shape, infer_shape, cost_small, ref_shape);
 SHAPE_OP(Constant, 1, ROOF_LR_ANY, NULL, infer_constant, cost_small, ref_constant);

@@ -175,9 +175,7 @@ const roof_kernel_impl roof_kernel_Swish_xnnpack = {
     .input_padding = ROOF_XNN_PADDING, .scratch_bytes = scratch_xnn,
 };
 
-const roof_kernel_impl roof_kernel_Swish_ref = {
-    .op = ROOF_OP_Swish, .backend = ROOF_BACKEND_REF, .dtypes = roof_dtypes_f32, .run = ref_swish,
-};
+ROOF_REF_KERNEL(Swish, roof_dtypes_f32, ref_swish);
 
 const roof_op_schema roof_op_Swish = {
     .id = ROOF_OP_Swish, .op_type = "Swish", .domain = "ai.rooftop", .since_version = 1, .until_version = 1000,

@@ -116,8 +116,7 @@ static bool supports_dense(const roof_kernel* k, char* why, size_t n) {
       .flags = ROOF_OPF_INPLACE, .layout = ROOF_LR_ANY, .params_size = 0, .parse = NULL,                   \
       .infer = infer_##SYM, .cost = roof_cost_eltwise, .describe = describe_unary,                         \
   };                                                                                                        \
-  const roof_kernel_impl roof_kernel_##SYM##_ref = {                                                       \
-      .op = ROOF_OP_##SYM, .backend = ROOF_BACKEND_REF, .dtypes = kDtypes_##DTYPES, .run = ref_##SYM};
+  ROOF_REF_KERNEL(SYM, kDtypes_##DTYPES, ref_##SYM);
 
 #define ROOF_UNARY(SYM, SINCE, DTYPES, EXPR) UNARY_DEFINE(SYM, SINCE, DTYPES, EXPR)
 
@@ -133,9 +132,6 @@ static bool supports_dense(const roof_kernel* k, char* why, size_t n) {
     enum xnn_status xs = xnn_setup_##XNN##_nc_f32(roof_xop(k), count, k->in[0].data, k->out[0].data, k->pool); \
     return roof_xnn_check(xs, k, "setup " #XNN, err);                                                       \
   }                                                                                                         \
-  const roof_kernel_impl roof_kernel_##SYM##_xnnpack = {                                                   \
-      .op = ROOF_OP_##SYM, .backend = ROOF_BACKEND_XNNPACK, .dtypes = roof_dtypes_f32,                     \
-      .supports = supports_dense, .create = create_##SYM, .setup = setup_##SYM, .run = roof_xnn_run,       \
-      .destroy = roof_xnn_destroy, .input_padding = ROOF_XNN_PADDING};
+  ROOF_XNN_KERNEL(SYM, supports_dense, create_##SYM, setup_##SYM, roof_xnn_destroy);
 
 #include "unary_list.inc"

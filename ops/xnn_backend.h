@@ -11,6 +11,14 @@
  * XNNPACK entry. */
 #define ROOF_XNN_PADDING XNN_EXTRA_BYTES
 
+/* Defines roof_kernel_SYM_xnnpack: a float32 XNNPACK entry of op SYM whose operator is
+ * k->handle (run: xnn_run_operator; destroy: roof_xnn_destroy unless DESTROY says otherwise). */
+#define ROOF_XNN_KERNEL(SYM, SUPPORTS, CREATE, SETUP, DESTROY)                                               \
+  const roof_kernel_impl roof_kernel_##SYM##_xnnpack = {                                                     \
+      .op = ROOF_OP_##SYM, .backend = ROOF_BACKEND_XNNPACK, .dtypes = roof_dtypes_f32, .supports = SUPPORTS, \
+      .create = CREATE, .setup = SETUP, .run = roof_xnn_run, .destroy = DESTROY,                             \
+      .input_padding = ROOF_XNN_PADDING}
+
 static inline xnn_operator_t roof_xop(const roof_kernel* k) { return (xnn_operator_t)k->handle; }
 
 /* After an xnn_create_* call that wrote `op`: keeps it in k->handle and maps the status.
