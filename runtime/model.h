@@ -62,4 +62,11 @@ struct roof_session {
 roof_status roof_plan_arena(const roof_graph* g, const int* order, int num_order, const size_t* padding,
                             size_t* offsets, size_t* arena_bytes, size_t* naive_bytes, roof_error* err);
 
+/* An estimate of the arena a session of the prepared model would plan, without choosing
+ * kernels (rooftop info): every input padded for the widest kernel entry of its reader's op
+ * (a session pads for the entries it chose, never more), so the figures equal a session's
+ * when every node takes its widest entry. Allocates only the planner's scratch; the model is
+ * not modified. */
+roof_status roof_model_arena_estimate(const roof_model* m, size_t* arena_bytes, size_t* naive_bytes, roof_error* err);
+
 #endif

@@ -176,7 +176,8 @@ static const cmd_help kCommandHelp[] = {
      "  rooftop profile model.onnx --hw tools/hw/intel-10980xe.json --runs 50\n"},
     {"info", true,
      "usage: rooftop info MODEL [options]\n"
-     "Shapes, params, FLOPs and bytes per layer without running the model.\n\n"
+     "Shapes, params, FLOPs and bytes per layer without running the model: no kernel is created\n"
+     "and no weight packed (kernel column unchosen, arena figures estimated).\n\n"
      "  --hw FILE           add the predicted roofline time per layer\n"
      "  --json FILE         report as JSON (schema rooftop.info/1)\n"
      "  --csv FILE          one row per layer\n\n"
@@ -525,22 +526,33 @@ bad:
   return roof_fail(err, ROOF_E_USAGE, "--pin expects a CPU list such as 0 or 0,2-3, got '%s'", spec);
 }
 
-/* Loads, prepares and creates a session; on failure prints nothing (caller does). */
-static roof_status open_session(const cli_opts* o, roof_model** m_out, roof_session** s_out, roof_error* err) {
+/* Loads and prepares (applying --pin first); on failure prints nothing (caller does). */
+static roof_status open_model(const cli_opts* o, roof_model** m_out, roof_error* err) {
   roof_model* m = NULL;
-  roof_session* s = NULL;
   roof_status st = o->pin ? apply_pin(o->pin, err) : ROOF_OK;
   if (st == ROOF_OK) st = roof_model_load(o->model, &o->limits, &m, err);
   if (st != ROOF_OK) return st;
   roof_prepare_options po = {.shapes = o->shapes, .num_shapes = (size_t)o->num_shapes, .fusion = o->fusion,
                              .max_arena_bytes = o->max_arena_bytes};
   st = roof_model_prepare(m, &po, err);
-  if (st == ROOF_OK) {
-    /* one session per model here: the loaded weights can go once XNNPACK has packed them */
-    roof_session_options so = {.threads = o->threads, .force_reference = o->reference, .release_weights = 1,
-                               .timeout_s = o->timeout_s};
-    st = roof_session_create(m, &so, &s, err);
+  if (st != ROOF_OK) {
+    roof_model_free(m);
+    return st;
   }
+  *m_out = m;
+  return ROOF_OK;
+}
+
+/* Loads, prepares and creates a session; on failure prints nothing (caller does). */
+static roof_status open_session(const cli_opts* o, roof_model** m_out, roof_session** s_out, roof_error* err) {
+  roof_model* m = NULL;
+  roof_session* s = NULL;
+  roof_status st = open_model(o, &m, err);
+  if (st != ROOF_OK) return st;
+  /* one session per model here: the loaded weights can go once XNNPACK has packed them */
+  roof_session_options so = {.threads = o->threads, .force_reference = o->reference, .release_weights = 1,
+                             .timeout_s = o->timeout_s};
+  st = roof_session_create(m, &so, &s, err);
   if (st != ROOF_OK) {
     roof_model_free(m);
     return st;
@@ -638,7 +650,18 @@ static void progress_clear(const cli_progress* pr) {
 static roof_status get_hw(const cli_opts* o, uint32_t threads, bool force_probe, const cli_progress* pr,
                           roof_hw* hw, roof_error* err);
 
-static int cmd_profile(const cli_opts* o, bool timed) {
+/* Table, --json, --csv, --trace, --html of one profile. */
+static roof_status write_reports(const cli_opts* o, const roof_profile* p, roof_error* err) {
+  roof_report_table(stdout, p, o->sort, o->top);
+  roof_status st = ROOF_OK;
+  if (o->json_out) st = roof_report_json(o->json_out, p, o->fusion, err);
+  if (st == ROOF_OK && o->csv_out) st = roof_report_csv(o->csv_out, p, err);
+  if (st == ROOF_OK && o->trace_out) st = roof_report_trace(o->trace_out, p, err);
+  if (st == ROOF_OK && o->html_out) st = roof_report_html(o->html_out, p, o->fusion, err);
+  return st;
+}
+
+static int cmd_profile(const cli_opts* o) {
   roof_error err = {{0}};
   roof_model* m;
   roof_session* s;
@@ -650,24 +673,42 @@ static int cmd_profile(const cli_opts* o, bool timed) {
   cli_progress pr = progress_make(o, "");
   /* Roofs first: a probe after the runs would compete with nothing, but one before them
    * keeps the timed phase free of the probe's cache pollution. */
-  if (timed || o->hw_file) st = get_hw(o, s->threads, false, &pr, &hw, &err);
-  if (st == ROOF_OK && timed) st = bind_inputs(s, o, &err);
+  st = get_hw(o, s->threads, false, &pr, &hw, &err);
+  if (st == ROOF_OK) st = bind_inputs(s, o, &err);
   if (st == ROOF_OK) {
-    roof_profile_options po = {.runs = o->runs, .warmup = o->warmup, .timed = timed,
+    roof_profile_options po = {.runs = o->runs, .warmup = o->warmup, .timed = true,
                                .progress = progress_show, .progress_ctx = &pr};
     st = roof_profile_run(s, &po, &p, &err);
   }
   progress_clear(&pr);
   if (st == ROOF_OK) {
-    if (timed || o->hw_file) roof_profile_roofline(&p, &hw);
-    roof_report_table(stdout, &p, o->sort, o->top);
-    if (o->json_out) st = roof_report_json(o->json_out, &p, o->fusion, &err);
-    if (st == ROOF_OK && o->csv_out) st = roof_report_csv(o->csv_out, &p, &err);
-    if (st == ROOF_OK && o->trace_out) st = roof_report_trace(o->trace_out, &p, &err);
-    if (st == ROOF_OK && o->html_out) st = roof_report_html(o->html_out, &p, o->fusion, &err);
+    roof_profile_roofline(&p, &hw);
+    st = write_reports(o, &p, &err);
   }
   roof_profile_free(&p);
   roof_session_free(s);
+  roof_model_free(m);
+  if (st != ROOF_OK) return fail(st, &err);
+  return 0;
+}
+
+/* Costs from the prepared graph alone: no session, so no arena is allocated and no weight is
+ * packed (the arena figures are the planner's estimate, the kernel column stays unchosen). */
+static int cmd_info(const cli_opts* o) {
+  roof_error err = {{0}};
+  roof_model* m;
+  roof_status st = open_model(o, &m, &err);
+  if (st != ROOF_OK) return fail(st, &err);
+  roof_profile p;
+  memset(&p, 0, sizeof(p));
+  roof_hw hw;
+  st = roof_profile_static(m, o->threads, &p, &err);
+  if (st == ROOF_OK && o->hw_file) st = roof_hw_load(o->hw_file, &hw, &err);
+  if (st == ROOF_OK) {
+    if (o->hw_file) roof_profile_roofline(&p, &hw);
+    st = write_reports(o, &p, &err);
+  }
+  roof_profile_free(&p);
   roof_model_free(m);
   if (st != ROOF_OK) return fail(st, &err);
   return 0;
@@ -903,5 +944,6 @@ int main(int argc, char** argv) {
   }
   if (strcmp(cmd, "run") == 0) return cmd_run(&o);
   if (strcmp(cmd, "compare") == 0) return cmd_compare(&o);
-  return cmd_profile(&o, strcmp(cmd, "profile") == 0);
+  if (strcmp(cmd, "info") == 0) return cmd_info(&o);
+  return cmd_profile(&o);
 }
