@@ -22,8 +22,8 @@ enum {
   ROOF_VAL_GRAPH_OUTPUT = 1u << 2,
   ROOF_VAL_CONST = 1u << 3,       /* data is fixed for every run (initializer or folded) */
   ROOF_VAL_KNOWN = 1u << 4,       /* data was evaluated during shape inference (a node still produces it) */
-  ROOF_VAL_RELEASED = 1u << 5,    /* data freed once packed by its consumers (release_weights);
-                                   * dtype, dims and nbytes stay */
+  ROOF_VAL_RELEASED = 1u << 5,    /* data freed by roof_model_release_weights (packed by the
+                                   * kernels of a session); dtype, dims and nbytes stay */
 };
 
 typedef struct roof_value {

@@ -10,7 +10,7 @@ struct roof_model {
   roof_load_options load;
   roof_prepare_options prep; /* copy of the last prepare's scalar options */
   bool prepared;
-  bool weights_released; /* a session freed packed initializers: no further session */
+  bool weights_released; /* roof_model_release_weights freed constants: no further session */
 };
 
 /* Wraps an in-memory graph (tests, fuzzers) as a model; takes ownership of g (also on error). */

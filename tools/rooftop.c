@@ -549,11 +549,14 @@ static roof_status open_session(const cli_opts* o, roof_model** m_out, roof_sess
   roof_session* s = NULL;
   roof_status st = open_model(o, &m, err);
   if (st != ROOF_OK) return st;
-  /* one session per model here: the loaded weights can go once XNNPACK has packed them */
-  roof_session_options so = {.threads = o->threads, .force_reference = o->reference, .release_weights = 1,
-                             .timeout_s = o->timeout_s};
-  st = roof_session_create(m, &so, &s, err);
+  roof_session_options so = {.threads = o->threads, .force_reference = o->reference, .timeout_s = o->timeout_s};
+  /* One session per model here: constants the prepared graph no longer reads go before any
+   * kernel packs, the packed ones once the kernels hold their copies (one copy of the weights). */
+  st = roof_model_release_weights(m, NULL, err);
+  if (st == ROOF_OK) st = roof_session_create(m, &so, &s, err);
+  if (st == ROOF_OK) st = roof_model_release_weights(m, s, err);
   if (st != ROOF_OK) {
+    roof_session_free(s);
     roof_model_free(m);
     return st;
   }
