@@ -373,6 +373,11 @@ roof_status roof_model_release_weights(roof_model* model, const roof_session* se
     return roof_fail(err, ROOF_E_USAGE, "roof_model_release_weights: the session was not created from this model");
   }
   roof_graph* g = model->g;
+  if (model->num_borrowers > 0) {
+    char pb[ROOF_NAME_BUF * 2];
+    return roof_fail(err, ROOF_E_USAGE, "%s: roof_model_release_weights: %d copies borrow this model's weights "
+                     "(roof_model_copy); free them first", ROOF_SAFE(g->path, pb), model->num_borrowers);
+  }
   bool* keep = calloc((size_t)g->num_values + 1, sizeof(bool));
   if (keep == NULL) return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory releasing weights", g->path);
   if (session) run_time_reads(session, keep);
@@ -380,7 +385,10 @@ roof_status roof_model_release_weights(roof_model* model, const roof_session* se
   for (int i = 0; i < g->num_outputs; i++) keep[g->outputs[i]] = true;
   for (int v = 0; v < g->num_values; v++) {
     roof_value* val = &g->values[v];
-    if (keep[v] || !(val->flags & ROOF_VAL_CONST) || (val->flags & ROOF_VAL_GRAPH_INPUT) || val->data == NULL) continue;
+    if (keep[v] || !(val->flags & ROOF_VAL_CONST) || (val->flags & (ROOF_VAL_GRAPH_INPUT | ROOF_VAL_BORROWED)) ||
+        val->data == NULL) {
+      continue; /* a borrowed buffer is its lender's to free */
+    }
     free(val->data);
     val->data = NULL;
     val->flags |= ROOF_VAL_RELEASED;

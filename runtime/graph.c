@@ -9,10 +9,17 @@
 
 roof_graph* roof_graph_new(void) { return calloc(1, sizeof(roof_graph)); }
 
+void roof_value_drop_data(roof_value* v) {
+  if (!(v->flags & ROOF_VAL_BORROWED)) free(v->data);
+  v->data = NULL;
+  v->nbytes = 0;
+  v->flags &= ~(uint32_t)ROOF_VAL_BORROWED;
+}
+
 static void value_clear(roof_value* v) {
   free(v->name);
   for (int d = 0; d < ROOF_MAX_RANK; d++) free(v->dim_params[d]);
-  free(v->data);
+  roof_value_drop_data(v);
 }
 
 static void attr_clear(roof_attr* a) {

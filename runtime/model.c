@@ -50,6 +50,7 @@ roof_status roof_model_from_graph(roof_graph* g, roof_model** out, roof_error* e
 
 void roof_model_free(roof_model* m) {
   if (m == NULL) return;
+  if (m->lender) m->lender->num_borrowers--;
   roof_graph_free(m->g);
   free(m);
 }

@@ -11,6 +11,8 @@ struct roof_model {
   roof_prepare_options prep; /* copy of the last prepare's scalar options */
   bool prepared;
   bool weights_released; /* roof_model_release_weights freed constants: no further session */
+  roof_model* lender;     /* roof_model_copy: the model whose constant buffers this one borrows */
+  int num_borrowers;      /* live copies borrowing this model's buffers */
 };
 
 /* Wraps an in-memory graph (tests, fuzzers) as a model; takes ownership of g (also on error). */

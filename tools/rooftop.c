@@ -526,15 +526,24 @@ bad:
   return roof_fail(err, ROOF_E_USAGE, "--pin expects a CPU list such as 0 or 0,2-3, got '%s'", spec);
 }
 
-/* Loads and prepares (applying --pin first); on failure prints nothing (caller does). */
+/* Applies --pin, then loads the model (unprepared); on failure prints nothing (caller does). */
+static roof_status load_model(const cli_opts* o, roof_model** m_out, roof_error* err) {
+  roof_status st = o->pin ? apply_pin(o->pin, err) : ROOF_OK;
+  if (st == ROOF_OK) st = roof_model_load(o->model, &o->limits, m_out, err);
+  return st;
+}
+
+static roof_status prepare_model(const cli_opts* o, roof_model* m, const char* fusion, roof_error* err) {
+  roof_prepare_options po = {.shapes = o->shapes, .num_shapes = (size_t)o->num_shapes, .fusion = fusion,
+                             .max_arena_bytes = o->max_arena_bytes};
+  return roof_model_prepare(m, &po, err);
+}
+
+/* Loads and prepares; on failure prints nothing (caller does). */
 static roof_status open_model(const cli_opts* o, roof_model** m_out, roof_error* err) {
   roof_model* m = NULL;
-  roof_status st = o->pin ? apply_pin(o->pin, err) : ROOF_OK;
-  if (st == ROOF_OK) st = roof_model_load(o->model, &o->limits, &m, err);
-  if (st != ROOF_OK) return st;
-  roof_prepare_options po = {.shapes = o->shapes, .num_shapes = (size_t)o->num_shapes, .fusion = o->fusion,
-                             .max_arena_bytes = o->max_arena_bytes};
-  st = roof_model_prepare(m, &po, err);
+  roof_status st = load_model(o, &m, err);
+  if (st == ROOF_OK) st = prepare_model(o, m, o->fusion, err);
   if (st != ROOF_OK) {
     roof_model_free(m);
     return st;
@@ -543,25 +552,49 @@ static roof_status open_model(const cli_opts* o, roof_model** m_out, roof_error*
   return ROOF_OK;
 }
 
-/* Loads, prepares and creates a session; on failure prints nothing (caller does). */
-static roof_status open_session(const cli_opts* o, roof_model** m_out, roof_session** s_out, roof_error* err) {
-  roof_model* m = NULL;
+/* A session of a prepared model that serves no other. Constants the prepared graph no longer
+ * reads go before any kernel packs, the packed ones once the kernels hold their copies, so
+ * the model's own weights are held once (borrowed ones stay with their lender). */
+static roof_status sole_session(const cli_opts* o, roof_model* m, roof_session** s_out, roof_error* err) {
   roof_session* s = NULL;
-  roof_status st = open_model(o, &m, err);
-  if (st != ROOF_OK) return st;
   roof_session_options so = {.threads = o->threads, .force_reference = o->reference, .timeout_s = o->timeout_s};
-  /* One session per model here: constants the prepared graph no longer reads go before any
-   * kernel packs, the packed ones once the kernels hold their copies (one copy of the weights). */
-  st = roof_model_release_weights(m, NULL, err);
+  roof_status st = roof_model_release_weights(m, NULL, err);
   if (st == ROOF_OK) st = roof_session_create(m, &so, &s, err);
   if (st == ROOF_OK) st = roof_model_release_weights(m, s, err);
   if (st != ROOF_OK) {
     roof_session_free(s);
+    return st;
+  }
+  *s_out = s;
+  return ROOF_OK;
+}
+
+/* Loads, prepares and creates a session; on failure prints nothing (caller does). */
+static roof_status open_session(const cli_opts* o, roof_model** m_out, roof_session** s_out, roof_error* err) {
+  roof_model* m = NULL;
+  roof_status st = open_model(o, &m, err);
+  if (st == ROOF_OK) st = sole_session(o, m, s_out, err);
+  if (st != ROOF_OK) {
     roof_model_free(m);
     return st;
   }
   *m_out = m;
-  *s_out = s;
+  return ROOF_OK;
+}
+
+/* One side of compare MODEL: a copy of the loaded `src` (borrowing its weights), prepared with
+ * `fusion`, and its session. */
+static roof_status open_side(const cli_opts* o, roof_model* src, const char* fusion, roof_model** m_out,
+                             roof_session** s_out, roof_error* err) {
+  roof_model* m = NULL;
+  roof_status st = roof_model_copy(src, &m, err);
+  if (st == ROOF_OK) st = prepare_model(o, m, fusion, err);
+  if (st == ROOF_OK) st = sole_session(o, m, s_out, err);
+  if (st != ROOF_OK) {
+    roof_model_free(m);
+    return st;
+  }
+  *m_out = m;
   return ROOF_OK;
 }
 
@@ -837,15 +870,16 @@ static int cmd_compare(const cli_opts* o) {
     roof_status st = roof_compare_saved(stdout, o->model, o->model2, &err);
     return st == ROOF_OK ? 0 : fail(st, &err);
   }
-  roof_model *ma = NULL, *mb = NULL;
+  roof_model *src = NULL, *ma = NULL, *mb = NULL;
   roof_session *sa = NULL, *sb = NULL;
   roof_profile pa, pb;
   memset(&pa, 0, sizeof(pa));
   memset(&pb, 0, sizeof(pb));
-  cli_opts unfused = *o;
-  unfused.fusion = "none";
-  roof_status st = open_session(&unfused, &ma, &sa, &err);
-  if (st == ROOF_OK) st = open_session(o, &mb, &sb, &err);
+  /* One load, two copies borrowing its weights. The fused side first: its fused weights are
+   * its own and go once packed, before the unfused side packs the loaded ones. */
+  roof_status st = load_model(o, &src, &err);
+  if (st == ROOF_OK) st = open_side(o, src, o->fusion, &mb, &sb, &err);
+  if (st == ROOF_OK) st = open_side(o, src, "none", &ma, &sa, &err);
   roof_hw hw;
   cli_progress pr_a = progress_make(o, "unfused: "), pr_b = progress_make(o, "fused: ");
   if (st == ROOF_OK) st = get_hw(o, sa->threads, false, &pr_a, &hw, &err);
@@ -878,6 +912,7 @@ static int cmd_compare(const cli_opts* o) {
   roof_session_free(sb);
   roof_model_free(ma);
   roof_model_free(mb);
+  roof_model_free(src); /* the lender last */
   if (st != ROOF_OK) return fail(st, &err);
   return diff.agree ? 0 : ROOF_E_INTERNAL;
 }

@@ -2,6 +2,7 @@
  *
  * Public API. Lifecycle:
  *   roof_model_load()     read + validate an ONNX file into an IR (no protobuf types kept)
+ *   roof_model_copy()     optional: a second model borrowing the first one's weights
  *   roof_model_prepare()  bind dynamic dims, infer shapes, run fusion passes, choose layouts
  *   roof_session_create() plan the arena, pack weights, create kernels (XNNPACK or reference);
  *                         never modifies the model
@@ -66,6 +67,17 @@ typedef struct roof_load_options {
 roof_status roof_model_load(const char* path, const roof_load_options* opts, roof_model** model_out,
                             roof_error* err);
 void roof_model_free(roof_model* model); /* accepts NULL */
+
+/* A second model from one load, to prepare differently (rooftop compare: fused and unfused).
+ * `src` must be loaded and neither prepared nor released, nor itself a copy (ROOF_E_USAGE).
+ * Ownership: the copy owns its names, nodes and attributes, and every constant its own
+ * preparation makes (folded values, fused weights); the constant buffers it was copied with
+ * (initializers, Constant tensors) it borrows from `src`: it reads them and never writes, frees
+ * or releases them (roof_model_release_weights on the copy skips them). `src` must outlive the
+ * copy and cannot release its weights while copies exist (ROOF_E_USAGE); it may be prepared
+ * and serve sessions meanwhile. Copying and freeing a copy update `src`'s borrower count:
+ * do both on the thread that uses `src`. */
+roof_status roof_model_copy(roof_model* src, roof_model** copy_out, roof_error* err);
 
 /* Binding of a graph input's dims from the CLI: name and a full static shape. */
 typedef struct roof_shape_binding {
