@@ -95,7 +95,7 @@ static bool has_empty_input(const roof_kernel* k) {
   }
   return false;
 }
-static roof_status make_kernels(roof_session* s, const roof_session_options* o, roof_error* err) {
+static roof_status make_kernels(roof_session* s, const roof_session_options* o, roof_release_plan* rel, roof_error* err) {
   const roof_graph* g = s->model->g;
   size_t nviews = 0;
   for (int oi = 0; oi < g->num_order; oi++) {
@@ -142,6 +142,7 @@ static roof_status make_kernels(roof_session* s, const roof_session_options* o, 
     roof_status cs = roof_kernel_select(k, only, err);
     if (cs != ROOF_OK) return cs;
     if (only != ROOF_BACKEND_COUNT) memcpy(k->reason, forced, sizeof(forced));
+    if (rel) roof_release_after_kernel(rel, s, k);
   }
   return ROOF_OK;
 }
@@ -189,6 +190,11 @@ static roof_status setup_kernels(roof_session* s, roof_error* err) {
 
 roof_status roof_session_create(const roof_model* model, const roof_session_options* opts,
                                 roof_session** session_out, roof_error* err) {
+  return roof_session_create_with(model, opts, NULL, session_out, err);
+}
+
+roof_status roof_session_create_with(const roof_model* model, const roof_session_options* opts, roof_release_plan* rel,
+                                     roof_session** session_out, roof_error* err) {
   static const roof_session_options kDefault = {0};
   if (opts == NULL) opts = &kDefault;
   if (model == NULL || !model->prepared) {
@@ -232,7 +238,7 @@ roof_status roof_session_create(const roof_model* model, const roof_session_opti
   }
   /* Kernels first (their padding shapes the plan), then the arena, then setup. */
   bind_constants(s);
-  st = make_kernels(s, opts, err);
+  st = make_kernels(s, opts, rel, err);
   if (st != ROOF_OK) goto cleanup;
   input_padding(s, padding);
   st = roof_plan_arena(g, g->order, g->num_order, padding, offsets, &s->arena_bytes, &s->activation_bytes_total, err);
@@ -338,62 +344,4 @@ roof_status roof_session_run(roof_session* s, uint64_t* stamps, roof_error* err)
     if (stamps) stamps[i + 1] = now_ns();
   }
   return check_deadline(s, (size_t)s->num_steps, err);
-}
-
-/* What the executed nodes read at all (no session: any kernel may be chosen later). */
-static void graph_reads(const roof_graph* g, bool* keep) {
-  for (int oi = 0; oi < g->num_order; oi++) {
-    const roof_node* n = &g->nodes[g->order[oi]];
-    if (!is_executed(n)) continue;
-    for (int j = 0; j < n->num_inputs; j++) {
-      if (n->inputs[j] >= 0) keep[n->inputs[j]] = true;
-    }
-  }
-}
-
-/* What the kernels of s read at run time: every input of a reference kernel or of an op whose
- * kernels keep no packed copy, input 0 of a packing kernel (the activation), and every input of
- * a view (its output is the same buffer). */
-static void run_time_reads(const roof_session* s, bool* keep) {
-  for (int i = 0; i < s->num_steps; i++) {
-    const roof_kernel* k = &s->steps[i].k;
-    const roof_node* n = k->node;
-    bool packs = k->impl && k->impl->backend != ROOF_BACKEND_REF && (n->op->flags & ROOF_OPF_PACKS_CONSTS);
-    for (int j = 0; j < n->num_inputs; j++) {
-      if (n->inputs[j] >= 0 && (!packs || j == 0)) keep[n->inputs[j]] = true;
-    }
-  }
-}
-
-roof_status roof_model_release_weights(roof_model* model, const roof_session* session, roof_error* err) {
-  if (model == NULL || !model->prepared) {
-    return roof_fail(err, ROOF_E_USAGE, "roof_model_release_weights: model is not prepared (call roof_model_prepare)");
-  }
-  if (session != NULL && session->model != model) {
-    return roof_fail(err, ROOF_E_USAGE, "roof_model_release_weights: the session was not created from this model");
-  }
-  roof_graph* g = model->g;
-  if (model->num_borrowers > 0) {
-    char pb[ROOF_NAME_BUF * 2];
-    return roof_fail(err, ROOF_E_USAGE, "%s: roof_model_release_weights: %d copies borrow this model's weights "
-                     "(roof_model_copy); free them first", ROOF_SAFE(g->path, pb), model->num_borrowers);
-  }
-  bool* keep = calloc((size_t)g->num_values + 1, sizeof(bool));
-  if (keep == NULL) return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory releasing weights", g->path);
-  if (session) run_time_reads(session, keep);
-  else graph_reads(g, keep);
-  for (int i = 0; i < g->num_outputs; i++) keep[g->outputs[i]] = true;
-  for (int v = 0; v < g->num_values; v++) {
-    roof_value* val = &g->values[v];
-    if (keep[v] || !(val->flags & ROOF_VAL_CONST) || (val->flags & (ROOF_VAL_GRAPH_INPUT | ROOF_VAL_BORROWED)) ||
-        val->data == NULL) {
-      continue; /* a borrowed buffer is its lender's to free */
-    }
-    free(val->data);
-    val->data = NULL;
-    val->flags |= ROOF_VAL_RELEASED;
-  }
-  free(keep);
-  if (session) model->weights_released = true;
-  return ROOF_OK;
 }

@@ -27,8 +27,8 @@ enum {
   ROOF_VAL_RELEASED = 1u << 5,    /* data freed by roof_model_release_weights (packed by the
                                    * kernels of a session); dtype, dims and nbytes stay */
   ROOF_VAL_BORROWED = 1u << 6,    /* data belongs to the model this graph's model was copied
-                                   * from (roof_model_copy): read-only here, never freed or
-                                   * released through this graph */
+                                   * from (roof_model_copy): read-only here and never freed
+                                   * through this graph (releasing only forgets the pointer) */
 };
 
 typedef struct roof_value {

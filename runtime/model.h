@@ -11,8 +11,9 @@ struct roof_model {
   roof_prepare_options prep; /* copy of the last prepare's scalar options */
   bool prepared;
   bool weights_released; /* roof_model_release_weights freed constants: no further session */
-  roof_model* lender;     /* roof_model_copy: the model whose constant buffers this one borrows */
-  int num_borrowers;      /* live copies borrowing this model's buffers */
+  roof_model* lender;        /* roof_model_copy: the model whose constant buffers this one borrows */
+  roof_model* borrowers;     /* live copies of this model (a list through next_borrower) */
+  roof_model* next_borrower; /* in the lender's list */
 };
 
 /* Wraps an in-memory graph (tests, fuzzers) as a model; takes ownership of g (also on error). */
@@ -56,6 +57,15 @@ struct roof_session {
   uint64_t timeout_ns;       /* 0: no run-time limit */
   uint64_t deadline_ns;      /* CLOCK_MONOTONIC; set when the first run starts (timeout_ns > 0) */
 };
+
+/* Streaming release (runtime/release.c): roof_model_release_to_session hands a plan to the
+ * executor, which calls roof_release_after_kernel once each kernel exists; the release itself
+ * (freeing the model's constants, clearing the session's pointers to them) is release.c's. */
+typedef struct roof_release_plan roof_release_plan;
+void roof_release_after_kernel(roof_release_plan* r, roof_session* s, const roof_kernel* k);
+/* roof_session_create with an optional plan (NULL: the model is only read). */
+roof_status roof_session_create_with(const roof_model* model, const roof_session_options* opts, roof_release_plan* rel,
+                                     roof_session** session_out, roof_error* err);
 
 /* Planner: assigns arena offsets (largest-first, best gap) honouring aliases and in-place
  * writes. padding[v] (NULL: none) is how many bytes a kernel may read past the end of value v;

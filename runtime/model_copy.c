@@ -133,9 +133,9 @@ static bool copy_graph(const roof_graph* src, roof_graph* dst) {
 
 roof_status roof_model_copy(roof_model* src, roof_model** copy_out, roof_error* err) {
   if (src == NULL || copy_out == NULL) return roof_fail(err, ROOF_E_USAGE, "roof_model_copy: NULL argument");
-  if (src->prepared || src->weights_released || src->lender != NULL) {
-    return roof_fail(err, ROOF_E_USAGE, "roof_model_copy: the source must be a loaded model, not prepared, "
-                                         "released or itself a copy");
+  if (src->prepared || src->lender != NULL) {
+    return roof_fail(err, ROOF_E_USAGE, "roof_model_copy: the source must be a loaded model, neither prepared "
+                                         "nor itself a copy");
   }
   roof_graph* g = roof_graph_new();
   roof_status st = g ? ROOF_OK : roof_fail(err, ROOF_E_NOMEM, "%s: out of memory copying the model", src->g->path);
@@ -154,7 +154,8 @@ roof_status roof_model_copy(roof_model* src, roof_model** copy_out, roof_error* 
   }
   m->load = src->load;
   m->lender = src;
-  src->num_borrowers++;
+  m->next_borrower = src->borrowers;
+  src->borrowers = m;
   *copy_out = m;
   return ROOF_OK;
 }

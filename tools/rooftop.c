@@ -552,43 +552,17 @@ static roof_status open_model(const cli_opts* o, roof_model** m_out, roof_error*
   return ROOF_OK;
 }
 
-/* A session of a prepared model that serves no other. Constants the prepared graph no longer
- * reads go before any kernel packs, the packed ones once the kernels hold their copies, so
- * the model's own weights are held once (borrowed ones stay with their lender). */
+/* A session of a prepared model that serves no other: the model's weights are released as
+ * the kernels pack them, so they are held about once (borrowed ones stay with their lender). */
 static roof_status sole_session(const cli_opts* o, roof_model* m, roof_session** s_out, roof_error* err) {
-  roof_session* s = NULL;
   roof_session_options so = {.threads = o->threads, .force_reference = o->reference, .timeout_s = o->timeout_s};
-  roof_status st = roof_model_release_weights(m, NULL, err);
-  if (st == ROOF_OK) st = roof_session_create(m, &so, &s, err);
-  if (st == ROOF_OK) st = roof_model_release_weights(m, s, err);
-  if (st != ROOF_OK) {
-    roof_session_free(s);
-    return st;
-  }
-  *s_out = s;
-  return ROOF_OK;
+  return roof_model_release_to_session(m, &so, s_out, err);
 }
 
 /* Loads, prepares and creates a session; on failure prints nothing (caller does). */
 static roof_status open_session(const cli_opts* o, roof_model** m_out, roof_session** s_out, roof_error* err) {
   roof_model* m = NULL;
   roof_status st = open_model(o, &m, err);
-  if (st == ROOF_OK) st = sole_session(o, m, s_out, err);
-  if (st != ROOF_OK) {
-    roof_model_free(m);
-    return st;
-  }
-  *m_out = m;
-  return ROOF_OK;
-}
-
-/* One side of compare MODEL: a copy of the loaded `src` (borrowing its weights), prepared with
- * `fusion`, and its session. */
-static roof_status open_side(const cli_opts* o, roof_model* src, const char* fusion, roof_model** m_out,
-                             roof_session** s_out, roof_error* err) {
-  roof_model* m = NULL;
-  roof_status st = roof_model_copy(src, &m, err);
-  if (st == ROOF_OK) st = prepare_model(o, m, fusion, err);
   if (st == ROOF_OK) st = sole_session(o, m, s_out, err);
   if (st != ROOF_OK) {
     roof_model_free(m);
@@ -862,6 +836,24 @@ static roof_status write_compare_reports(const cli_opts* o, const roof_profile* 
   return st;
 }
 
+/* Both sides of compare MODEL from one load: the unfused side is the loaded model, the fused
+ * side a copy borrowing its weights. Order keeps one extra copy of the weights at most: the
+ * copy is prepared and lets go of the loaded constants its graph does not read, then the
+ * unfused session packs the loaded weights and releases them (all but those the copy still
+ * reads), then the fused session packs the copy's own fused weights and releases them. On
+ * failure the outputs written so far are the caller's to free. */
+static roof_status open_compare(const cli_opts* o, roof_model** ma, roof_session** sa, roof_model** mb,
+                                roof_session** sb, roof_error* err) {
+  roof_status st = load_model(o, ma, err);
+  if (st == ROOF_OK) st = roof_model_copy(*ma, mb, err);
+  if (st == ROOF_OK) st = prepare_model(o, *mb, o->fusion, err);
+  if (st == ROOF_OK) st = roof_model_release_weights(*mb, NULL, err);
+  if (st == ROOF_OK) st = prepare_model(o, *ma, "none", err);
+  if (st == ROOF_OK) st = sole_session(o, *ma, sa, err);
+  if (st == ROOF_OK) st = sole_session(o, *mb, sb, err);
+  return st;
+}
+
 /* Profiles the graph with --fusion none and with the requested fusion on the same inputs. */
 static int cmd_compare(const cli_opts* o) {
   roof_error err = {{0}};
@@ -870,16 +862,12 @@ static int cmd_compare(const cli_opts* o) {
     roof_status st = roof_compare_saved(stdout, o->model, o->model2, &err);
     return st == ROOF_OK ? 0 : fail(st, &err);
   }
-  roof_model *src = NULL, *ma = NULL, *mb = NULL;
+  roof_model *ma = NULL, *mb = NULL;
   roof_session *sa = NULL, *sb = NULL;
   roof_profile pa, pb;
   memset(&pa, 0, sizeof(pa));
   memset(&pb, 0, sizeof(pb));
-  /* One load, two copies borrowing its weights. The fused side first: its fused weights are
-   * its own and go once packed, before the unfused side packs the loaded ones. */
-  roof_status st = load_model(o, &src, &err);
-  if (st == ROOF_OK) st = open_side(o, src, o->fusion, &mb, &sb, &err);
-  if (st == ROOF_OK) st = open_side(o, src, "none", &ma, &sa, &err);
+  roof_status st = open_compare(o, &ma, &sa, &mb, &sb, &err);
   roof_hw hw;
   cli_progress pr_a = progress_make(o, "unfused: "), pr_b = progress_make(o, "fused: ");
   if (st == ROOF_OK) st = get_hw(o, sa->threads, false, &pr_a, &hw, &err);
@@ -910,9 +898,8 @@ static int cmd_compare(const cli_opts* o) {
   roof_profile_free(&pb);
   roof_session_free(sa);
   roof_session_free(sb);
-  roof_model_free(ma);
   roof_model_free(mb);
-  roof_model_free(src); /* the lender last */
+  roof_model_free(ma); /* the lender after its copy */
   if (st != ROOF_OK) return fail(st, &err);
   return diff.agree ? 0 : ROOF_E_INTERNAL;
 }

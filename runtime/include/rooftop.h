@@ -7,6 +7,7 @@
  *   roof_session_create() plan the arena, pack weights, create kernels (XNNPACK or reference);
  *                         never modifies the model
  *   roof_model_release_weights()  optional: free the weights a session's kernels packed
+ *                         (roof_model_release_to_session: both, releasing as kernels pack)
  *   roof_session_run()    run once; optionally record a timestamp after every kernel
  *
  * Errors: every function returns a roof_status whose numeric value is the exit code a CLI
@@ -69,14 +70,15 @@ roof_status roof_model_load(const char* path, const roof_load_options* opts, roo
 void roof_model_free(roof_model* model); /* accepts NULL */
 
 /* A second model from one load, to prepare differently (rooftop compare: fused and unfused).
- * `src` must be loaded and neither prepared nor released, nor itself a copy (ROOF_E_USAGE).
+ * `src` must be loaded and neither prepared nor itself a copy (ROOF_E_USAGE).
  * Ownership: the copy owns its names, nodes and attributes, and every constant its own
- * preparation makes (folded values, fused weights); the constant buffers it was copied with
- * (initializers, Constant tensors) it borrows from `src`: it reads them and never writes, frees
- * or releases them (roof_model_release_weights on the copy skips them). `src` must outlive the
- * copy and cannot release its weights while copies exist (ROOF_E_USAGE); it may be prepared
- * and serve sessions meanwhile. Copying and freeing a copy update `src`'s borrower count:
- * do both on the thread that uses `src`. */
+ * preparation makes (folded values, fused weights). The constant buffers it was copied with
+ * (initializers, Constant tensors) it borrows from `src`: it reads them and never writes or
+ * frees them; roof_model_release_weights on the copy only stops it referencing them. `src`
+ * must outlive the copy. It may meanwhile be prepared, serve sessions and release weights:
+ * buffers a live copy still references are kept (freeing the copy, or releasing its weights,
+ * lets a later release of `src` free them). Copying and freeing a copy update `src`'s list of
+ * copies: do both on the thread that uses `src`. */
 roof_status roof_model_copy(roof_model* src, roof_model** copy_out, roof_error* err);
 
 /* Binding of a graph input's dims from the CLI: name and a full static shape. */
@@ -117,8 +119,19 @@ void roof_session_free(roof_session* session); /* accepts NULL */
  *     weights they packed copies of). `session` must come from `model`, and every other session
  *     of `model` must already be freed (their kernels may read what this frees). `session` runs
  *     as before; no further session can be created from the model (ROOF_E_USAGE).
- * The model keeps names, shapes and costs (reports). Calling it again frees nothing more. */
+ * A copy (roof_model_copy) never frees a borrowed buffer, it stops referencing it; a model
+ * with live copies keeps every buffer they still reference. The model keeps names, shapes and
+ * costs (reports). Calling it again frees nothing more. */
 roof_status roof_model_release_weights(roof_model* model, const roof_session* session, roof_error* err);
+
+/* roof_session_create followed by roof_model_release_weights(model, NULL) before and
+ * (model, session) after, with the peak memory of one copy of the weights instead of two:
+ * each constant goes as soon as the last kernel reading it has packed its copy. The same
+ * rules hold (every other session of `model` freed beforehand, buffers lent to live copies
+ * kept); the model serves no further session afterwards, nor after a failure (some constants
+ * may be gone by then). */
+roof_status roof_model_release_to_session(roof_model* model, const roof_session_options* opts,
+                                          roof_session** session_out, roof_error* err);
 
 /* Graph inputs and outputs, in graph order. Data is float32 or int64 etc. as `dtype`
  * (ONNX TensorProto.DataType codes), dims are logical (ONNX order, NCHW). */
