@@ -99,7 +99,7 @@ typedef struct node_accounting {
 } node_accounting;
 
 static node_accounting account_nodes(const roof_profile* fused) {
-  const roof_graph* g = fused->session->model->g;
+  const roof_graph* g = fused->g;
   node_accounting a = {0};
   for (int i = 0; i < fused->num_layers; i++) {
     int k = fused->layers[i].node->num_fused_from;
@@ -170,7 +170,7 @@ cleanup:
 
 void roof_report_compare(FILE* f, const roof_profile* unfused, const roof_profile* fused, const roof_output_diff* d,
                          const roof_alternation* alt) {
-  const roof_graph* g = fused->session->model->g;
+  const roof_graph* g = fused->g;
   fprintf(f, "outputs  %s: max abs error %.3g, max rel error %.3g (max |output| %.3g)%s%s\n",
           d->agree ? "agree" : "DIFFER", d->max_abs, d->max_rel, d->max_mag, d->agree ? "" : "; first: ",
           d->agree ? "" : d->first_bad);
@@ -204,7 +204,7 @@ void roof_report_compare(FILE* f, const roof_profile* unfused, const roof_profil
 
 cJSON* roof_compare_to_json(const roof_profile* unfused, const roof_profile* fused, const roof_output_diff* d,
                             const roof_alternation* alt) {
-  const roof_graph* g = fused->session->model->g;
+  const roof_graph* g = fused->g;
   cJSON* root = cJSON_CreateObject();
   cJSON_AddStringToObject(root, "schema", "rooftop.compare/1");
   cJSON* out = cJSON_AddObjectToObject(root, "outputs");

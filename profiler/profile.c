@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 static double now_ms(void) {
   struct timespec ts;
@@ -20,7 +21,7 @@ static double now_ms(void) {
 static const char* kernel_name(const roof_kernel* k) { return k->impl ? roof_backend_name(k->impl->backend) : "view"; }
 
 static void totals(roof_profile* p) {
-  const roof_graph* g = p->session->model->g;
+  const roof_graph* g = p->g;
   for (int v = 0; v < g->num_values; v++) {
     const roof_value* val = &g->values[v];
     uint64_t c, b;
@@ -35,20 +36,24 @@ static void totals(roof_profile* p) {
   }
 }
 
-static void fill_static(roof_profile* p) {
-  const roof_session* s = p->session;
+/* Cost and describe text of layer i, standing for node n (the schema's, from final shapes). */
+static void fill_layer(roof_profile* p, int i, const roof_node* n, const char* kernel, const char* reason) {
+  roof_layer* l = &p->layers[i];
+  l->index = i;
+  l->node = n;
+  l->kernel = kernel;
+  l->kernel_reason = reason;
+  l->cost.formula = "none";
+  if (n->op->cost) n->op->cost(p->g, n, &l->cost);
+  if (n->op->describe) n->op->describe(p->g, n, l->describe, sizeof(l->describe));
+  uint64_t bytes = l->cost.bytes_read + l->cost.bytes_written;
+  l->intensity = bytes ? (double)l->cost.flops / (double)bytes : 0.0;
+}
+
+static void fill_static(roof_profile* p, const roof_session* s) {
   for (int i = 0; i < s->num_steps; i++) {
     const roof_kernel* k = &s->steps[i].k;
-    roof_layer* l = &p->layers[i];
-    l->index = i;
-    l->node = k->node;
-    l->kernel = kernel_name(k);
-    l->kernel_reason = k->reason;
-    l->cost.formula = "none";
-    if (k->op->cost) k->op->cost(s->model->g, k->node, &l->cost);
-    if (k->op->describe) k->op->describe(s->model->g, k->node, l->describe, sizeof(l->describe));
-    uint64_t bytes = l->cost.bytes_read + l->cost.bytes_written;
-    l->intensity = bytes ? (double)l->cost.flops / (double)bytes : 0.0;
+    fill_layer(p, i, k->node, kernel_name(k), k->reason);
   }
 }
 
@@ -115,8 +120,12 @@ roof_status roof_profile_run(roof_session* s, const roof_profile_options* opts, 
                              roof_error* err) {
   roof_profile out;
   memset(&out, 0, sizeof(out));
-  out.session = s;
+  out.g = s->model->g;
   out.num_layers = s->num_steps;
+  out.threads = s->threads;
+  out.kernels_chosen = true;
+  out.arena_bytes = s->arena_bytes;
+  out.activation_bytes_total = s->activation_bytes_total;
   out.runs = opts->timed ? (opts->runs > 0 ? opts->runs : 20) : 0;
   out.warmup = opts->warmup >= 0 ? opts->warmup : 3;
   out.layers = calloc((size_t)s->num_steps + 1, sizeof(roof_layer));
@@ -129,7 +138,7 @@ roof_status roof_profile_run(roof_session* s, const roof_profile_options* opts, 
     st = roof_fail(err, ROOF_E_NOMEM, "out of memory for profile buffers (%zu runs)", runs);
     goto cleanup;
   }
-  fill_static(&out);
+  fill_static(&out, s);
   totals(&out);
   affinity_string(out.affinity, sizeof(out.affinity));
   if (!opts->timed) goto done;
@@ -189,6 +198,32 @@ cleanup:
   free(scratch);
   free(out.layers);
   return st;
+}
+
+/* The layers a session would have: the executed nodes in g->order. A view's kernel is known
+ * from its op alone ("view", nothing runs); every other layer's is left unchosen, since
+ * choosing means creating (packing weights), which is what info must not do. */
+roof_status roof_profile_static(const roof_model* m, uint32_t threads, roof_profile* p, roof_error* err) {
+  if (m == NULL || !m->prepared) return roof_fail(err, ROOF_E_USAGE, "roof_profile_static: model is not prepared");
+  roof_profile out;
+  memset(&out, 0, sizeof(out));
+  out.g = m->g;
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  out.threads = threads ? threads : (uint32_t)(cores > 0 ? cores : 1);
+  out.arena_estimated = true;
+  roof_status st = roof_model_arena_estimate(m, &out.arena_bytes, &out.activation_bytes_total, err);
+  if (st != ROOF_OK) return st;
+  out.layers = calloc((size_t)m->g->num_order + 1, sizeof(roof_layer));
+  if (out.layers == NULL) return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory for %d layers", m->g->path, m->g->num_order);
+  for (int oi = 0; oi < m->g->num_order; oi++) {
+    const roof_node* n = &m->g->nodes[m->g->order[oi]];
+    if (n->removed) continue;
+    fill_layer(&out, out.num_layers++, n, (n->op->flags & ROOF_OPF_ALIAS) ? "view" : NULL, "");
+  }
+  totals(&out);
+  affinity_string(out.affinity, sizeof(out.affinity));
+  *p = out;
+  return ROOF_OK;
 }
 
 void roof_profile_roofline(roof_profile* p, const roof_hw* hw) {

@@ -1,9 +1,10 @@
 /* Profiling a session: plain end-to-end runs for latency, then instrumented runs with one
  * monotonic timestamp after every kernel, per-layer statistics, and the roofline per layer.
  *
- * Ownership: roof_profile_run() allocates `layers` and the raw stamps; roof_profile_free()
- * releases them (accepts a zeroed struct). The profile points into the session's graph: keep
- * the session and model alive while the profile is used.
+ * Ownership: roof_profile_run() and roof_profile_static() allocate `layers` (and the raw
+ * stamps); roof_profile_free() releases them (accepts a zeroed struct). The profile points into
+ * the model's graph (and, after roof_profile_run, into the session's kernel reasons): keep the
+ * model (and session) alive while the profile is used.
  */
 #ifndef ROOF_PROFILE_H
 #define ROOF_PROFILE_H
@@ -17,8 +18,10 @@
 typedef struct roof_layer {
   int index;              /* execution order */
   const roof_node* node;
-  const char* kernel;     /* backend: "xnnpack", "native", "ref" or "view" */
-  const char* kernel_reason; /* why faster entries refused the node ("" if none did); owned by the session */
+  const char* kernel;     /* backend: "xnnpack", "native", "ref" or "view"; NULL when no kernel
+                           * was chosen (roof_profile_static: views still say "view") */
+  const char* kernel_reason; /* why faster entries refused the node ("" if none did, or none
+                              * chosen); owned by the session */
   char describe[64];
   roof_cost cost;
   roof_stats time_ms;     /* over instrumented runs, warm-up excluded */
@@ -49,7 +52,7 @@ typedef struct roof_profile_options {
 } roof_profile_options;
 
 typedef struct roof_profile {
-  const roof_session* session;
+  const roof_graph* g;         /* the prepared graph the layers stand for */
   roof_layer* layers;
   int num_layers;
   int runs, warmup;
@@ -63,6 +66,12 @@ typedef struct roof_profile {
   double timer_resolution_ns;
   /* totals */
   uint64_t params, weight_bytes, flops, macs, bytes;
+  uint32_t threads;            /* the session's, or what a session would use (static) */
+  bool kernels_chosen;         /* false: static profile, no session (layers' kernel NULL) */
+  size_t arena_bytes;          /* planned activation arena */
+  size_t activation_bytes_total; /* naive sum of executed activations */
+  bool arena_estimated;        /* planned without kernels: every input padded for the widest
+                                * kernel entry of its reader's op (an upper bound on padding) */
   bool has_hw;
   roof_hw hw;
   uint64_t* stamps;            /* runs x (num_layers + 1) raw timestamps (ns), owned */
@@ -72,6 +81,11 @@ typedef struct roof_profile {
 /* Computes costs for every step and, when opts->timed, runs the session. Inputs must be bound. */
 roof_status roof_profile_run(roof_session* s, const roof_profile_options* opts, roof_profile* p,
                              roof_error* err);
+/* Costs, describe text and shapes of every executed node of a prepared model, from its graph
+ * alone (rooftop info): no session, no kernel, no arena allocated, no weight packed; the arena
+ * figures are the planner's estimate (arena_estimated). `threads` is recorded as given (0: the
+ * online cores, as a session would resolve it). The model is not modified. */
+roof_status roof_profile_static(const roof_model* m, uint32_t threads, roof_profile* p, roof_error* err);
 /* Adds roofline figures from hardware roofs to every layer. */
 void roof_profile_roofline(roof_profile* p, const roof_hw* hw);
 void roof_profile_free(roof_profile* p);

@@ -27,14 +27,14 @@ static void write_rows(FILE* f, const roof_profile* p) {
   fputs("index,name,op_type,kernel,fused_from,output_shape,params,macs,flops,bytes_read,bytes_written,"
         "arithmetic_intensity,median_ms,min_ms,max_ms,mean_ms,p90_ms,stddev_ms,share,roofline_ms,roofline_dram_ms,"
         "roofline_level,bound,efficiency,headroom_ms,achieved_gflops,achieved_gbs\r\n", f);
-  const roof_graph* g = p->session->model->g;
+  const roof_graph* g = p->g;
   for (int i = 0; i < p->num_layers; i++) {
     const roof_layer* l = &p->layers[i];
     fprintf(f, "%d,", l->index);
     field(f, l->node->name);
     fputc(',', f);
     field(f, l->node->op_type);
-    fprintf(f, ",%s,", l->kernel);
+    fprintf(f, ",%s,", l->kernel ? l->kernel : ""); /* info: none chosen */
     size_t len = 1;
     for (int k = 0; k < l->node->num_fused_from; k++) len += strlen(l->node->fused_from[k]) + 1;
     char* ff = calloc(len, 1);

@@ -93,12 +93,13 @@ static cJSON* tensors(const roof_graph* g, const int* ids, int n) {
 
 static cJSON* layer_obj(const roof_profile* p, const roof_layer* l) {
   static const char* const kLevel[] = {"l1", "l2", "l3", "dram"};
-  const roof_graph* g = p->session->model->g;
+  const roof_graph* g = p->g;
   cJSON* o = cJSON_CreateObject();
   add_num(o, "index", l->index);
   add_str(o, "name", l->node->name);
   add_str(o, "op_type", l->node->op_type);
-  add_str(o, "kernel", l->kernel);
+  if (l->kernel) add_str(o, "kernel", l->kernel);
+  else cJSON_AddNullToObject(o, "kernel"); /* info: no kernel chosen */
   add_str(o, "kernel_reason", l->kernel_reason ? l->kernel_reason : "");
   add_str(o, "describe", l->describe);
   cJSON* ff = cJSON_CreateArray();
@@ -138,8 +139,7 @@ static cJSON* layer_obj(const roof_profile* p, const roof_layer* l) {
 }
 
 cJSON* roof_profile_to_json(const roof_profile* p, const char* fusion) {
-  const roof_session* s = p->session;
-  const roof_graph* g = s->model->g;
+  const roof_graph* g = p->g;
   cJSON* root = cJSON_CreateObject();
   add_str(root, "schema", p->runs > 0 ? "rooftop.profile/1" : "rooftop.info/1");
   cJSON* tool = cJSON_AddObjectToObject(root, "tool");
@@ -149,14 +149,15 @@ cJSON* roof_profile_to_json(const roof_profile* p, const char* fusion) {
   add_str(model, "path", g->path);
   add_num(model, "opset", (double)g->opset);
   add_num(model, "nodes_original", g->num_original_nodes);
-  add_num(model, "nodes_executed", s->num_steps);
+  add_num(model, "nodes_executed", p->num_layers);
   add_num(model, "params", (double)p->params);
   add_num(model, "weight_bytes", (double)p->weight_bytes);
   add_num(model, "flops", (double)p->flops);
   add_num(model, "macs", (double)p->macs);
   add_num(model, "bytes", (double)p->bytes);
-  add_num(model, "arena_bytes", (double)s->arena_bytes);
-  add_num(model, "activation_bytes_total", (double)s->activation_bytes_total);
+  add_num(model, "arena_bytes", (double)p->arena_bytes);
+  add_num(model, "activation_bytes_total", (double)p->activation_bytes_total);
+  cJSON_AddBoolToObject(model, "arena_estimated", p->arena_estimated);
   if (p->has_hw) {
     cJSON* hw = cJSON_AddObjectToObject(root, "hardware");
     add_str(hw, "cpu", p->hw.cpu);
@@ -167,7 +168,7 @@ cJSON* roof_profile_to_json(const roof_profile* p, const char* fusion) {
     for (int lv = 0; lv < ROOF_MEM_LEVELS; lv++) add_num(bw, roof_mem_level_names[lv], p->hw.read_gbs[lv]);
   }
   cJSON* run = cJSON_AddObjectToObject(root, "run");
-  add_num(run, "threads", s->threads);
+  add_num(run, "threads", p->threads);
   add_num(run, "runs", p->runs);
   add_num(run, "warmup", p->warmup);
   add_str(run, "fusion", fusion ? fusion : "all");

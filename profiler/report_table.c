@@ -72,22 +72,22 @@ static void sort_indices(int* idx, int n, const roof_layer* layers, roof_sort ke
 }
 
 static void summary(FILE* f, const roof_profile* p) {
-  const roof_session* s = p->session;
-  const roof_graph* g = s->model->g;
+  const roof_graph* g = p->g;
   fprintf(f, "model    %s (opset %lld)\n", g->path, (long long)g->opset);
-  fprintf(f, "graph    %d nodes, %d executed, %" PRIu64 " params (%.1f MiB)\n", g->num_original_nodes, s->num_steps,
+  fprintf(f, "graph    %d nodes, %d executed, %" PRIu64 " params (%.1f MiB)\n", g->num_original_nodes, p->num_layers,
           p->params, (double)p->weight_bytes / 1048576.0);
   fprintf(f, "work     %.3f GFLOP (%.3f G multiply-accumulates), %.1f MiB moved\n", (double)p->flops / 1e9,
           (double)p->macs / 1e9, (double)p->bytes / 1048576.0);
-  fprintf(f, "memory   arena %.2f MiB (naive %.2f MiB)", (double)s->arena_bytes / 1048576.0,
-          (double)s->activation_bytes_total / 1048576.0);
+  fprintf(f, "memory   arena %.2f MiB (naive %.2f MiB)%s", (double)p->arena_bytes / 1048576.0,
+          (double)p->activation_bytes_total / 1048576.0,
+          p->arena_estimated ? ", estimated without kernels (widest padding per op)" : "");
   if (p->runs > 0) {
     fprintf(f, "; peak RSS %.1f MiB; %.1f minor page faults per run", (double)p->peak_rss_bytes / 1048576.0,
             p->minor_faults_per_run);
   }
   fprintf(f, "\n");
   if (p->has_hw) {
-    fprintf(f, "machine  %s, %u thread%s\n", p->hw.cpu, s->threads, s->threads == 1 ? "" : "s");
+    fprintf(f, "machine  %s, %u thread%s\n", p->hw.cpu, p->threads, p->threads == 1 ? "" : "s");
     fprintf(f, "roofs    %s: %.1f GFLOP/s; L1 %.0f, L2 %.0f, L3 %.0f, DRAM %.1f GB/s\n", p->hw.source, p->hw.peak_gflops,
             p->hw.read_gbs[0], p->hw.read_gbs[1], p->hw.read_gbs[2], p->hw.read_gbs[3]);
   }
@@ -159,7 +159,7 @@ void roof_report_table(FILE* f, const roof_profile* p, roof_sort sort, int top) 
     uint64_t bytes = l->cost.bytes_read + l->cost.bytes_written;
     fprintf(f, "%4d ", l->index);
     print_cut(f, l->node->name, 26);
-    fprintf(f, " %-12.12s %-3.3s %8.2f %7.2f %6.1f", l->node->op_type, l->kernel, (double)l->cost.flops / 1e6,
+    fprintf(f, " %-12.12s %-3.3s %8.2f %7.2f %6.1f", l->node->op_type, l->kernel ? l->kernel : "-", (double)l->cost.flops / 1e6,
             (double)bytes / 1048576.0, l->intensity);
     if (timed) fprintf(f, " %8.3f %4.1f%%", l->time_ms.median, 100.0 * l->share);
     if (p->has_hw) {
@@ -172,6 +172,7 @@ void roof_report_table(FILE* f, const roof_profile* p, roof_sort sort, int top) 
     fprintf(f, "\n");
   }
   if (n < p->num_layers) fprintf(f, "(%d more layers; --top 0 shows all)\n", p->num_layers - n);
+  if (!p->kernels_chosen) fprintf(f, "krn - = not chosen: kernels are chosen only when a session packs the weights\n");
   fallbacks(f, p);
   if (p->has_hw) {
     fprintf(f, "eff = roofline time / measured median; ! = above its roof (cost model suspect)\n"

@@ -8,7 +8,7 @@ roof_status roof_report_trace(const char* path, const roof_profile* p, roof_erro
   if (p->stamps == NULL || p->runs == 0) {
     return roof_fail(err, ROOF_E_USAGE, "%s: a trace needs timed runs (rooftop profile)", path);
   }
-  const roof_graph* g = p->session->model->g;
+  const roof_graph* g = p->g;
   cJSON* root = cJSON_CreateObject();
   cJSON* events = cJSON_AddArrayToObject(root, "traceEvents");
   cJSON_AddStringToObject(root, "displayTimeUnit", "ms");

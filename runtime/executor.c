@@ -85,77 +85,6 @@ static void view_of(const roof_session* s, int v, roof_tensor* t) {
   roof_tensor_init(t, val->dtype, val->rank, val->dims, val->layout, s->value_ptr[v]);
 }
 
-/* release_weights: which initializers only packing kernels read, and how many reads remain. */
-typedef struct release_plan {
-  int* uses;  /* executed reads left per value */
-  bool* keep; /* read by something that needs the data at run time */
-} release_plan;
-
-static roof_status release_plan_make(const roof_graph* g, release_plan* r, roof_error* err) {
-  r->uses = calloc((size_t)g->num_values + 1, sizeof(int));
-  r->keep = calloc((size_t)g->num_values + 1, sizeof(bool));
-  if (!r->uses || !r->keep) return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory", g->path);
-  for (int oi = 0; oi < g->num_order; oi++) {
-    const roof_node* n = &g->nodes[g->order[oi]];
-    if (!is_executed(n)) continue;
-    bool packs = (n->op->flags & ROOF_OPF_PACKS_CONSTS) && !(n->op->flags & ROOF_OPF_ALIAS);
-    for (int i = 0; i < n->num_inputs; i++) {
-      int v = n->inputs[i];
-      if (v < 0) continue;
-      r->uses[v]++;
-      if (!packs || i == 0) r->keep[v] = true;
-    }
-  }
-  for (int i = 0; i < g->num_outputs; i++) r->keep[g->outputs[i]] = true;
-  return ROOF_OK;
-}
-
-/* Initializers no executed node reads (a BatchNorm's parameters after conv_bn, the unfolded
- * weights it replaced) go before any kernel is built. */
-static void release_unread(roof_model* m, roof_session* s, const release_plan* r) {
-  for (int v = 0; v < m->g->num_values; v++) {
-    roof_value* val = &m->g->values[v];
-    if (r->uses[v] > 0 || r->keep[v] || !(val->flags & ROOF_VAL_CONST) || val->data == NULL) continue;
-    free(val->data);
-    val->data = NULL;
-    val->flags |= ROOF_VAL_RELEASED;
-    s->value_ptr[v] = NULL;
-    m->weights_released = true;
-  }
-}
-
-/* After node n's kernel exists: an initializer whose last reader this was, and that no reader
- * needs at run time, goes. Every kernel that read it has packed its own copy by now. */
-static void release_after(roof_model* m, roof_session* s, const roof_node* n, const roof_kernel* k, release_plan* r) {
-  for (int i = 0; i < n->num_inputs; i++) {
-    int v = n->inputs[i];
-    if (v < 0) continue;
-    if (k->impl && k->impl->backend == ROOF_BACKEND_REF) r->keep[v] = true; /* reads its weights at run time */
-    roof_value* val = &m->g->values[v];
-    if (--r->uses[v] > 0 || r->keep[v] || !(val->flags & ROOF_VAL_CONST) || val->data == NULL) continue;
-    free(val->data);
-    val->data = NULL;
-    val->flags |= ROOF_VAL_RELEASED;
-    s->value_ptr[v] = NULL;
-    m->weights_released = true;
-  }
-}
-
-static roof_status make_kernels_with(roof_session* s, roof_model* m, const roof_session_options* o, release_plan* rel,
-                                     roof_error* err);
-
-static roof_status make_kernels(roof_session* s, roof_model* m, const roof_session_options* o, roof_error* err) {
-  const roof_graph* g = s->model->g;
-  release_plan rel = {0};
-  roof_status rs = o->release_weights ? release_plan_make(g, &rel, err) : ROOF_OK;
-  if (rs == ROOF_OK && o->release_weights) release_unread(m, s, &rel);
-  if (rs == ROOF_OK) rs = make_kernels_with(s, m, o, o->release_weights ? &rel : NULL, err);
-  free(rel.uses);
-  free(rel.keep);
-  return rs;
-}
-
-
 /* An activation input with no elements whose node still has a non-empty output (a ConvTranspose
  * over zero channels, a global pooling over an empty map): XNNPACK refuses zero extents at setup,
  * while the reference kernels define the result (bias only, NaN means). Kernels with empty
@@ -167,8 +96,7 @@ static bool has_empty_input(const roof_kernel* k) {
   }
   return false;
 }
-static roof_status make_kernels_with(roof_session* s, roof_model* m, const roof_session_options* o, release_plan* rel,
-                                     roof_error* err) {
+static roof_status make_kernels(roof_session* s, const roof_session_options* o, roof_release_plan* rel, roof_error* err) {
   const roof_graph* g = s->model->g;
   size_t nviews = 0;
   for (int oi = 0; oi < g->num_order; oi++) {
@@ -190,7 +118,7 @@ static roof_status make_kernels_with(roof_session* s, roof_model* m, const roof_
     k->node = n;
     k->params = n->params;
     k->pool = s->pool;
-    k->max_scratch_bytes = m->load.max_tensor_bytes ? m->load.max_tensor_bytes : (uint64_t)4 << 30;
+    k->max_scratch_bytes = s->model->load.max_tensor_bytes ? s->model->load.max_tensor_bytes : (uint64_t)4 << 30;
     k->in = vp;
     k->num_in = n->num_inputs;
     for (int i = 0; i < n->num_inputs; i++, vp++) {
@@ -215,7 +143,7 @@ static roof_status make_kernels_with(roof_session* s, roof_model* m, const roof_
     roof_status cs = roof_kernel_select(k, only, err);
     if (cs != ROOF_OK) return cs;
     if (only != ROOF_BACKEND_COUNT) memcpy(k->reason, forced, sizeof(forced));
-    if (rel) release_after(m, s, n, k, rel);
+    if (rel) roof_release_after_kernel(rel, s, k);
   }
   return ROOF_OK;
 }
@@ -261,16 +189,21 @@ static roof_status setup_kernels(roof_session* s, roof_error* err) {
   return ROOF_OK;
 }
 
-roof_status roof_session_create(roof_model* model, const roof_session_options* opts,
+roof_status roof_session_create(const roof_model* model, const roof_session_options* opts,
                                 roof_session** session_out, roof_error* err) {
+  return roof_session_create_with(model, opts, NULL, session_out, err);
+}
+
+roof_status roof_session_create_with(const roof_model* model, const roof_session_options* opts, roof_release_plan* rel,
+                                     roof_session** session_out, roof_error* err) {
   static const roof_session_options kDefault = {0};
   if (opts == NULL) opts = &kDefault;
   if (model == NULL || !model->prepared) {
     return roof_fail(err, ROOF_E_USAGE, "roof_session_create: model is not prepared (call roof_model_prepare)");
   }
   if (model->weights_released) {
-    return roof_fail(err, ROOF_E_USAGE, "roof_session_create: an earlier session released this model's weights "
-                                         "(release_weights); load the model again");
+    return roof_fail(err, ROOF_E_USAGE, "roof_session_create: this model's weights were released "
+                                         "(roof_model_release_weights); load the model again");
   }
   const roof_graph* g = model->g;
   roof_status st = ROOF_OK;
@@ -306,7 +239,7 @@ roof_status roof_session_create(roof_model* model, const roof_session_options* o
   }
   /* Kernels first (their padding shapes the plan), then the arena, then setup. */
   bind_constants(s);
-  st = make_kernels(s, model, opts, err);
+  st = make_kernels(s, opts, rel, err);
   if (st != ROOF_OK) goto cleanup;
   input_padding(s, padding);
   st = roof_plan_arena(g, g->order, g->num_order, padding, offsets, &s->arena_bytes, &s->activation_bytes_total, err);

@@ -16,10 +16,17 @@ static void quant_free(roof_quant* q) {
   free(q);
 }
 
+void roof_value_drop_data(roof_value* v) {
+  if (!(v->flags & ROOF_VAL_BORROWED)) free(v->data);
+  v->data = NULL;
+  v->nbytes = 0;
+  v->flags &= ~(uint32_t)ROOF_VAL_BORROWED;
+}
+
 static void value_clear(roof_value* v) {
   free(v->name);
   for (int d = 0; d < ROOF_MAX_RANK; d++) free(v->dim_params[d]);
-  free(v->data);
+  roof_value_drop_data(v);
   quant_free(v->quant);
 }
 

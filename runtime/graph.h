@@ -1,7 +1,9 @@
 /* Graph IR: values and nodes, indices instead of pointers (arrays grow during passes).
  *
- * Ownership: the graph owns every string, attribute array and constant buffer it points to;
- * roof_graph_free() releases everything and accepts a half-built graph.
+ * Ownership: the graph owns every string, attribute array and constant buffer it points to,
+ * except the data of values flagged ROOF_VAL_BORROWED (a copy's view of its source model's
+ * buffers, roof_model_copy), which it never frees or writes; roof_graph_free() releases
+ * everything it owns and accepts a half-built graph.
  * Shapes are logical (ONNX order). `layout` says how an executed value sits in memory.
  */
 #ifndef ROOF_GRAPH_H
@@ -22,8 +24,11 @@ enum {
   ROOF_VAL_GRAPH_OUTPUT = 1u << 2,
   ROOF_VAL_CONST = 1u << 3,       /* data is fixed for every run (initializer or folded) */
   ROOF_VAL_KNOWN = 1u << 4,       /* data was evaluated during shape inference (a node still produces it) */
-  ROOF_VAL_RELEASED = 1u << 5,    /* data freed once packed by its consumers (release_weights);
-                                   * dtype, dims and nbytes stay */
+  ROOF_VAL_RELEASED = 1u << 5,    /* data freed by roof_model_release_weights (packed by the
+                                   * kernels of a session); dtype, dims and nbytes stay */
+  ROOF_VAL_BORROWED = 1u << 6,    /* data belongs to the model this graph's model was copied
+                                   * from (roof_model_copy): read-only here and never freed
+                                   * through this graph (releasing only forgets the pointer) */
 };
 
 /* Quantization parameters of a value: real = scale * (q - zero_point), per tensor (axis -1,
@@ -42,7 +47,7 @@ typedef struct roof_value {
   int64_t dims[ROOF_MAX_RANK];   /* logical; -1 = dynamic until bound */
   char* dim_params[ROOF_MAX_RANK]; /* symbolic names of dynamic graph-input dims, or NULL */
   uint32_t flags;
-  void* data;                    /* owned; CONST or KNOWN values only */
+  void* data;                    /* owned unless ROOF_VAL_BORROWED; CONST or KNOWN values only */
   size_t nbytes;                 /* bytes of data */
   int producer;                  /* node index or -1 */
   int num_consumers;             /* live node uses (recomputed by roof_graph_link) */
@@ -167,6 +172,9 @@ static inline roof_value* roof_out(const roof_graph* g, const roof_node* n, int 
  * ROOF_E_DATA with the rule broken in `why` (static text), ROOF_E_NOMEM; v unchanged then. */
 roof_status roof_value_set_quant(roof_value* v, int axis, int64_t count, const float* scale, const int32_t* zero_point,
                                  const char** why);
+
+/* Frees v->data unless borrowed, then forgets it (data NULL, nbytes 0, not borrowed). */
+void roof_value_drop_data(roof_value* v);
 
 /* Sets a value's dtype and shape (used by infer functions). */
 void roof_value_set_shape(roof_value* v, int dtype, int rank, const int64_t* dims);

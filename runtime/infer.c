@@ -139,11 +139,12 @@ static roof_status evaluate(roof_graph* g, roof_node* n, roof_error* err) {
       x0->dtype == y0->dtype) {
     /* A view of a single-use constant (Identity of an initializer in raw exports): move the
      * buffer instead of copying it, so weights are held once. */
-    free(y0->data);
+    roof_value_drop_data(y0);
     y0->data = x0->data;
     y0->nbytes = x0->nbytes;
-    y0->flags |= ROOF_VAL_KNOWN;
+    y0->flags |= ROOF_VAL_KNOWN | (x0->flags & ROOF_VAL_BORROWED); /* a borrowed buffer stays borrowed */
     x0->data = NULL;
+    x0->flags &= ~(uint32_t)ROOF_VAL_BORROWED;
     return ROOF_OK;
   }
   roof_kernel k = {0};
@@ -181,7 +182,7 @@ static roof_status evaluate(roof_graph* g, roof_node* n, roof_error* err) {
   for (int o = 0; o < n->num_outputs; o++) {
     roof_value* y = roof_out(g, n, o);
     if (y == NULL) continue;
-    free(y->data);
+    roof_value_drop_data(y);
     y->data = bufs[o];
     roof_value_bytes(y, &total);
     y->nbytes = total;

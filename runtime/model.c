@@ -51,6 +51,11 @@ roof_status roof_model_from_graph(roof_graph* g, roof_model** out, roof_error* e
 
 void roof_model_free(roof_model* m) {
   if (m == NULL) return;
+  for (roof_model** p = m->lender ? &m->lender->borrowers : NULL; p && *p; p = &(*p)->next_borrower) {
+    if (*p != m) continue;
+    *p = m->next_borrower; /* the lender no longer keeps buffers for this copy */
+    break;
+  }
   roof_graph_free(m->g);
   free(m);
 }

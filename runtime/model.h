@@ -10,7 +10,10 @@ struct roof_model {
   roof_load_options load;
   roof_prepare_options prep; /* copy of the last prepare's scalar options */
   bool prepared;
-  bool weights_released; /* a session freed packed initializers: no further session */
+  bool weights_released; /* roof_model_release_weights freed constants: no further session */
+  roof_model* lender;        /* roof_model_copy: the model whose constant buffers this one borrows */
+  roof_model* borrowers;     /* live copies of this model (a list through next_borrower) */
+  roof_model* next_borrower; /* in the lender's list */
 };
 
 /* Wraps an in-memory graph (tests, fuzzers) as a model; takes ownership of g (also on error). */
@@ -55,11 +58,27 @@ struct roof_session {
   uint64_t deadline_ns;      /* CLOCK_MONOTONIC; set when the first run starts (timeout_ns > 0) */
 };
 
+/* Streaming release (runtime/release.c): roof_model_release_to_session hands a plan to the
+ * executor, which calls roof_release_after_kernel once each kernel exists; the release itself
+ * (freeing the model's constants, clearing the session's pointers to them) is release.c's. */
+typedef struct roof_release_plan roof_release_plan;
+void roof_release_after_kernel(roof_release_plan* r, roof_session* s, const roof_kernel* k);
+/* roof_session_create with an optional plan (NULL: the model is only read). */
+roof_status roof_session_create_with(const roof_model* model, const roof_session_options* opts, roof_release_plan* rel,
+                                     roof_session** session_out, roof_error* err);
+
 /* Planner: assigns arena offsets (largest-first, best gap) honouring aliases and in-place
  * writes. padding[v] (NULL: none) is how many bytes a kernel may read past the end of value v;
  * its buffer is that much longer. naive_bytes sums every planned activation as if each had its own
  * buffer (padded and aligned the same way), so arena_bytes <= naive_bytes. */
 roof_status roof_plan_arena(const roof_graph* g, const int* order, int num_order, const size_t* padding,
                             size_t* offsets, size_t* arena_bytes, size_t* naive_bytes, roof_error* err);
+
+/* An estimate of the arena a session of the prepared model would plan, without choosing
+ * kernels (rooftop info): every input padded for the widest kernel entry of its reader's op
+ * (a session pads for the entries it chose, never more), so the figures equal a session's
+ * when every node takes its widest entry. Allocates only the planner's scratch; the model is
+ * not modified. */
+roof_status roof_model_arena_estimate(const roof_model* m, size_t* arena_bytes, size_t* naive_bytes, roof_error* err);
 
 #endif

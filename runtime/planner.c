@@ -168,3 +168,43 @@ cleanup:
   free(live);
   return st;
 }
+
+/* Without kernels nobody knows which entry each node will take, so every input is padded for
+ * the entry of its reader's op that reads furthest past the end: the kernels chosen later can
+ * only read less. */
+static void widest_padding(const roof_graph* g, size_t* pad) {
+  for (int oi = 0; oi < g->num_order; oi++) {
+    const roof_node* n = &g->nodes[g->order[oi]];
+    if (n->removed || (n->op->flags & ROOF_OPF_ALIAS)) continue;
+    size_t widest = 0;
+    for (size_t e = 0; e < roof_kernel_impl_count(); e++) {
+      const roof_kernel_impl* k = roof_kernel_impl_at(e);
+      if (k->op == n->op->id && k->input_padding > widest) widest = k->input_padding;
+    }
+    for (int i = 0; i < n->num_inputs; i++) {
+      int v = n->inputs[i];
+      if (v >= 0 && widest > pad[v]) pad[v] = widest;
+    }
+  }
+}
+
+roof_status roof_model_arena_estimate(const roof_model* m, size_t* arena_bytes, size_t* naive_bytes, roof_error* err) {
+  if (m == NULL || !m->prepared) return roof_fail(err, ROOF_E_USAGE, "roof_model_arena_estimate: model is not prepared");
+  const roof_graph* g = m->g;
+  size_t nv = (size_t)g->num_values + 1;
+  size_t* offsets = malloc(sizeof(size_t) * nv);
+  size_t* padding = calloc(nv, sizeof(size_t));
+  size_t arena = 0, naive = 0;
+  roof_status st = ROOF_OK;
+  if (!offsets || !padding) st = roof_fail(err, ROOF_E_NOMEM, "%s: out of memory planning the arena", g->path);
+  if (st == ROOF_OK) {
+    widest_padding(g, padding);
+    st = roof_plan_arena(g, g->order, g->num_order, padding, offsets, &arena, &naive, err);
+  }
+  free(offsets);
+  free(padding);
+  if (st != ROOF_OK) return st;
+  *arena_bytes = arena;
+  *naive_bytes = naive;
+  return ROOF_OK;
+}

@@ -176,7 +176,8 @@ static const cmd_help kCommandHelp[] = {
      "  rooftop profile model.onnx --hw tools/hw/intel-10980xe.json --runs 50\n"},
     {"info", true,
      "usage: rooftop info MODEL [options]\n"
-     "Shapes, params, FLOPs and bytes per layer without running the model.\n\n"
+     "Shapes, params, FLOPs and bytes per layer without running the model: no kernel is created\n"
+     "and no weight packed (kernel column unchosen, arena figures estimated).\n\n"
      "  --hw FILE           add the predicted roofline time per layer\n"
      "  --json FILE         report as JSON (schema rooftop.info/1)\n"
      "  --csv FILE          one row per layer\n\n"
@@ -525,28 +526,49 @@ bad:
   return roof_fail(err, ROOF_E_USAGE, "--pin expects a CPU list such as 0 or 0,2-3, got '%s'", spec);
 }
 
-/* Loads, prepares and creates a session; on failure prints nothing (caller does). */
-static roof_status open_session(const cli_opts* o, roof_model** m_out, roof_session** s_out, roof_error* err) {
-  roof_model* m = NULL;
-  roof_session* s = NULL;
+/* Applies --pin, then loads the model (unprepared); on failure prints nothing (caller does). */
+static roof_status load_model(const cli_opts* o, roof_model** m_out, roof_error* err) {
   roof_status st = o->pin ? apply_pin(o->pin, err) : ROOF_OK;
-  if (st == ROOF_OK) st = roof_model_load(o->model, &o->limits, &m, err);
-  if (st != ROOF_OK) return st;
-  roof_prepare_options po = {.shapes = o->shapes, .num_shapes = (size_t)o->num_shapes, .fusion = o->fusion,
+  if (st == ROOF_OK) st = roof_model_load(o->model, &o->limits, m_out, err);
+  return st;
+}
+
+static roof_status prepare_model(const cli_opts* o, roof_model* m, const char* fusion, roof_error* err) {
+  roof_prepare_options po = {.shapes = o->shapes, .num_shapes = (size_t)o->num_shapes, .fusion = fusion,
                              .max_arena_bytes = o->max_arena_bytes};
-  st = roof_model_prepare(m, &po, err);
-  if (st == ROOF_OK) {
-    /* one session per model here: the loaded weights can go once XNNPACK has packed them */
-    roof_session_options so = {.threads = o->threads, .force_reference = o->reference, .release_weights = 1,
-                               .timeout_s = o->timeout_s};
-    st = roof_session_create(m, &so, &s, err);
-  }
+  return roof_model_prepare(m, &po, err);
+}
+
+/* Loads and prepares; on failure prints nothing (caller does). */
+static roof_status open_model(const cli_opts* o, roof_model** m_out, roof_error* err) {
+  roof_model* m = NULL;
+  roof_status st = load_model(o, &m, err);
+  if (st == ROOF_OK) st = prepare_model(o, m, o->fusion, err);
   if (st != ROOF_OK) {
     roof_model_free(m);
     return st;
   }
   *m_out = m;
-  *s_out = s;
+  return ROOF_OK;
+}
+
+/* A session of a prepared model that serves no other: the model's weights are released as
+ * the kernels pack them, so they are held about once (borrowed ones stay with their lender). */
+static roof_status sole_session(const cli_opts* o, roof_model* m, roof_session** s_out, roof_error* err) {
+  roof_session_options so = {.threads = o->threads, .force_reference = o->reference, .timeout_s = o->timeout_s};
+  return roof_model_release_to_session(m, &so, s_out, err);
+}
+
+/* Loads, prepares and creates a session; on failure prints nothing (caller does). */
+static roof_status open_session(const cli_opts* o, roof_model** m_out, roof_session** s_out, roof_error* err) {
+  roof_model* m = NULL;
+  roof_status st = open_model(o, &m, err);
+  if (st == ROOF_OK) st = sole_session(o, m, s_out, err);
+  if (st != ROOF_OK) {
+    roof_model_free(m);
+    return st;
+  }
+  *m_out = m;
   return ROOF_OK;
 }
 
@@ -638,7 +660,18 @@ static void progress_clear(const cli_progress* pr) {
 static roof_status get_hw(const cli_opts* o, uint32_t threads, bool force_probe, const cli_progress* pr,
                           roof_hw* hw, roof_error* err);
 
-static int cmd_profile(const cli_opts* o, bool timed) {
+/* Table, --json, --csv, --trace, --html of one profile. */
+static roof_status write_reports(const cli_opts* o, const roof_profile* p, roof_error* err) {
+  roof_report_table(stdout, p, o->sort, o->top);
+  roof_status st = ROOF_OK;
+  if (o->json_out) st = roof_report_json(o->json_out, p, o->fusion, err);
+  if (st == ROOF_OK && o->csv_out) st = roof_report_csv(o->csv_out, p, err);
+  if (st == ROOF_OK && o->trace_out) st = roof_report_trace(o->trace_out, p, err);
+  if (st == ROOF_OK && o->html_out) st = roof_report_html(o->html_out, p, o->fusion, err);
+  return st;
+}
+
+static int cmd_profile(const cli_opts* o) {
   roof_error err = {{0}};
   roof_model* m;
   roof_session* s;
@@ -650,24 +683,42 @@ static int cmd_profile(const cli_opts* o, bool timed) {
   cli_progress pr = progress_make(o, "");
   /* Roofs first: a probe after the runs would compete with nothing, but one before them
    * keeps the timed phase free of the probe's cache pollution. */
-  if (timed || o->hw_file) st = get_hw(o, s->threads, false, &pr, &hw, &err);
-  if (st == ROOF_OK && timed) st = bind_inputs(s, o, &err);
+  st = get_hw(o, s->threads, false, &pr, &hw, &err);
+  if (st == ROOF_OK) st = bind_inputs(s, o, &err);
   if (st == ROOF_OK) {
-    roof_profile_options po = {.runs = o->runs, .warmup = o->warmup, .timed = timed,
+    roof_profile_options po = {.runs = o->runs, .warmup = o->warmup, .timed = true,
                                .progress = progress_show, .progress_ctx = &pr};
     st = roof_profile_run(s, &po, &p, &err);
   }
   progress_clear(&pr);
   if (st == ROOF_OK) {
-    if (timed || o->hw_file) roof_profile_roofline(&p, &hw);
-    roof_report_table(stdout, &p, o->sort, o->top);
-    if (o->json_out) st = roof_report_json(o->json_out, &p, o->fusion, &err);
-    if (st == ROOF_OK && o->csv_out) st = roof_report_csv(o->csv_out, &p, &err);
-    if (st == ROOF_OK && o->trace_out) st = roof_report_trace(o->trace_out, &p, &err);
-    if (st == ROOF_OK && o->html_out) st = roof_report_html(o->html_out, &p, o->fusion, &err);
+    roof_profile_roofline(&p, &hw);
+    st = write_reports(o, &p, &err);
   }
   roof_profile_free(&p);
   roof_session_free(s);
+  roof_model_free(m);
+  if (st != ROOF_OK) return fail(st, &err);
+  return 0;
+}
+
+/* Costs from the prepared graph alone: no session, so no arena is allocated and no weight is
+ * packed (the arena figures are the planner's estimate, the kernel column stays unchosen). */
+static int cmd_info(const cli_opts* o) {
+  roof_error err = {{0}};
+  roof_model* m;
+  roof_status st = open_model(o, &m, &err);
+  if (st != ROOF_OK) return fail(st, &err);
+  roof_profile p;
+  memset(&p, 0, sizeof(p));
+  roof_hw hw;
+  st = roof_profile_static(m, o->threads, &p, &err);
+  if (st == ROOF_OK && o->hw_file) st = roof_hw_load(o->hw_file, &hw, &err);
+  if (st == ROOF_OK) {
+    if (o->hw_file) roof_profile_roofline(&p, &hw);
+    st = write_reports(o, &p, &err);
+  }
+  roof_profile_free(&p);
   roof_model_free(m);
   if (st != ROOF_OK) return fail(st, &err);
   return 0;
@@ -785,6 +836,24 @@ static roof_status write_compare_reports(const cli_opts* o, const roof_profile* 
   return st;
 }
 
+/* Both sides of compare MODEL from one load: the unfused side is the loaded model, the fused
+ * side a copy borrowing its weights. Order keeps one extra copy of the weights at most: the
+ * copy is prepared and lets go of the loaded constants its graph does not read, then the
+ * unfused session packs the loaded weights and releases them (all but those the copy still
+ * reads), then the fused session packs the copy's own fused weights and releases them. On
+ * failure the outputs written so far are the caller's to free. */
+static roof_status open_compare(const cli_opts* o, roof_model** ma, roof_session** sa, roof_model** mb,
+                                roof_session** sb, roof_error* err) {
+  roof_status st = load_model(o, ma, err);
+  if (st == ROOF_OK) st = roof_model_copy(*ma, mb, err);
+  if (st == ROOF_OK) st = prepare_model(o, *mb, o->fusion, err);
+  if (st == ROOF_OK) st = roof_model_release_weights(*mb, NULL, err);
+  if (st == ROOF_OK) st = prepare_model(o, *ma, "none", err);
+  if (st == ROOF_OK) st = sole_session(o, *ma, sa, err);
+  if (st == ROOF_OK) st = sole_session(o, *mb, sb, err);
+  return st;
+}
+
 /* Profiles the graph with --fusion none and with the requested fusion on the same inputs. */
 static int cmd_compare(const cli_opts* o) {
   roof_error err = {{0}};
@@ -798,10 +867,7 @@ static int cmd_compare(const cli_opts* o) {
   roof_profile pa, pb;
   memset(&pa, 0, sizeof(pa));
   memset(&pb, 0, sizeof(pb));
-  cli_opts unfused = *o;
-  unfused.fusion = "none";
-  roof_status st = open_session(&unfused, &ma, &sa, &err);
-  if (st == ROOF_OK) st = open_session(o, &mb, &sb, &err);
+  roof_status st = open_compare(o, &ma, &sa, &mb, &sb, &err);
   roof_hw hw;
   cli_progress pr_a = progress_make(o, "unfused: "), pr_b = progress_make(o, "fused: ");
   if (st == ROOF_OK) st = get_hw(o, sa->threads, false, &pr_a, &hw, &err);
@@ -832,8 +898,8 @@ static int cmd_compare(const cli_opts* o) {
   roof_profile_free(&pb);
   roof_session_free(sa);
   roof_session_free(sb);
-  roof_model_free(ma);
   roof_model_free(mb);
+  roof_model_free(ma); /* the lender after its copy */
   if (st != ROOF_OK) return fail(st, &err);
   return diff.agree ? 0 : ROOF_E_INTERNAL;
 }
@@ -903,5 +969,6 @@ int main(int argc, char** argv) {
   }
   if (strcmp(cmd, "run") == 0) return cmd_run(&o);
   if (strcmp(cmd, "compare") == 0) return cmd_compare(&o);
-  return cmd_profile(&o, strcmp(cmd, "profile") == 0);
+  if (strcmp(cmd, "info") == 0) return cmd_info(&o);
+  return cmd_profile(&o);
 }

@@ -2,8 +2,12 @@
  *
  * Public API. Lifecycle:
  *   roof_model_load()     read + validate an ONNX file into an IR (no protobuf types kept)
+ *   roof_model_copy()     optional: a second model borrowing the first one's weights
  *   roof_model_prepare()  bind dynamic dims, infer shapes, run fusion passes, choose layouts
- *   roof_session_create() plan the arena, pack weights, create kernels (XNNPACK or reference)
+ *   roof_session_create() plan the arena, pack weights, create kernels (XNNPACK or reference);
+ *                         never modifies the model
+ *   roof_model_release_weights()  optional: free the weights a session's kernels packed
+ *                         (roof_model_release_to_session: both, releasing as kernels pack)
  *   roof_session_run()    run once; optionally record a timestamp after every kernel
  *
  * Errors: every function returns a roof_status whose numeric value is the exit code a CLI
@@ -65,6 +69,18 @@ roof_status roof_model_load(const char* path, const roof_load_options* opts, roo
                             roof_error* err);
 void roof_model_free(roof_model* model); /* accepts NULL */
 
+/* A second model from one load, to prepare differently (rooftop compare: fused and unfused).
+ * `src` must be loaded and neither prepared nor itself a copy (ROOF_E_USAGE).
+ * Ownership: the copy owns its names, nodes and attributes, and every constant its own
+ * preparation makes (folded values, fused weights). The constant buffers it was copied with
+ * (initializers, Constant tensors) it borrows from `src`: it reads them and never writes or
+ * frees them; roof_model_release_weights on the copy only stops it referencing them. `src`
+ * must outlive the copy. It may meanwhile be prepared, serve sessions and release weights:
+ * buffers a live copy still references are kept (freeing the copy, or releasing its weights,
+ * lets a later release of `src` free them). Copying and freeing a copy update `src`'s list of
+ * copies: do both on the thread that uses `src`. */
+roof_status roof_model_copy(roof_model* src, roof_model** copy_out, roof_error* err);
+
 /* Binding of a graph input's dims from the CLI: name and a full static shape. */
 typedef struct roof_shape_binding {
   const char* name;
@@ -84,18 +100,38 @@ roof_status roof_model_prepare(roof_model* model, const roof_prepare_options* op
 typedef struct roof_session_options {
   uint32_t threads;    /* 0: online cores */
   int force_reference; /* 1: use reference kernels for every op (oracle runs) */
-  int release_weights; /* 1: free each initializer as soon as the kernels reading it have packed
-                        * their own copies (peak memory near one copy of the weights). The
-                        * model keeps shapes and costs but serves no further session. */
   double timeout_s;    /* > 0: roof_session_run answers ROOF_E_TIMEOUT once this many seconds have
                           passed since the session's first run started (0: no limit) */
 } roof_session_options;
 
-/* Plans the arena, creates kernels. Fails with ROOF_E_USAGE on a model whose weights an
- * earlier session released. The model must outlive the session. */
-roof_status roof_session_create(roof_model* model, const roof_session_options* opts,
+/* Plans the arena, creates kernels. The model is only read: several sessions may be created
+ * from one model (one thread at a time). Fails with ROOF_E_USAGE on a model whose weights were
+ * released. The model must outlive the session. */
+roof_status roof_session_create(const roof_model* model, const roof_session_options* opts,
                                 roof_session** session_out, roof_error* err);
 void roof_session_free(roof_session* session); /* accepts NULL */
+
+/* Frees constants of a prepared model to lower peak memory (one copy of the weights).
+ *   session NULL: the constants no executed node reads (a BatchNorm's parameters after conv_bn,
+ *     the unfused weights it replaced). Sessions are unaffected and can still be created; call it
+ *     after roof_model_prepare and before roof_session_create, while no weight is packed yet.
+ *   session non-NULL: also every constant the kernels of `session` only read at creation (the
+ *     weights they packed copies of). `session` must come from `model`, and every other session
+ *     of `model` must already be freed (their kernels may read what this frees). `session` runs
+ *     as before; no further session can be created from the model (ROOF_E_USAGE).
+ * A copy (roof_model_copy) never frees a borrowed buffer, it stops referencing it; a model
+ * with live copies keeps every buffer they still reference. The model keeps names, shapes and
+ * costs (reports). Calling it again frees nothing more. */
+roof_status roof_model_release_weights(roof_model* model, const roof_session* session, roof_error* err);
+
+/* roof_session_create followed by roof_model_release_weights(model, NULL) before and
+ * (model, session) after, with the peak memory of one copy of the weights instead of two:
+ * each constant goes as soon as the last kernel reading it has packed its copy. The same
+ * rules hold (every other session of `model` freed beforehand, buffers lent to live copies
+ * kept); the model serves no further session afterwards, nor after a failure (some constants
+ * may be gone by then). */
+roof_status roof_model_release_to_session(roof_model* model, const roof_session_options* opts,
+                                          roof_session** session_out, roof_error* err);
 
 /* Graph inputs and outputs, in graph order. Data is float32 or int64 etc. as `dtype`
  * (ONNX TensorProto.DataType codes), dims are logical (ONNX order, NCHW). */

@@ -15,15 +15,21 @@
 
 static int failures, cases;
 
-/* The fast session runs last and releases the weights its kernels packed: the run then proves
- * that no kernel reads a released initializer. */
+/* The fast session runs last and the model's weights its kernels packed are released before
+ * it runs: the run then proves that no kernel reads a released initializer. Cases alternate
+ * between releasing as the kernels pack (roof_model_release_to_session) and after they all
+ * exist (roof_model_release_weights), so that both ways are proved. */
 static bool run_session(roof_model* m, bool reference, const float* in, size_t in_bytes, float** out,
                         size_t* out_count, const char* op, bool* took_fast) {
   roof_session* s = NULL;
   roof_error err = {{0}};
-  roof_session_options so = {.threads = 2, .force_reference = reference, .release_weights = !reference};
-  if (roof_session_create(m, &so, &s, &err) != ROOF_OK) {
+  roof_session_options so = {.threads = 2, .force_reference = reference};
+  bool streaming = !reference && cases % 2 == 1;
+  roof_status st = streaming ? roof_model_release_to_session(m, &so, &s, &err) : roof_session_create(m, &so, &s, &err);
+  if (st == ROOF_OK && !reference && !streaming) st = roof_model_release_weights(m, s, &err);
+  if (st != ROOF_OK) {
     fprintf(stderr, "session: %s\n", err.message);
+    roof_session_free(s);
     return false;
   }
   *took_fast = false;

@@ -8,6 +8,7 @@
 #include "graph.h"
 #include "hw.h"
 #include "model.h"
+#include "profile.h"
 #include "stats.h"
 
 #include "check.h"
@@ -223,6 +224,38 @@ static void test_session_limits(void) {
   roof_model_free(m);
 }
 
+/* rooftop info's profile comes from the prepared graph alone: the same layers and costs as a
+ * session's profile, no kernel chosen, arena figures flagged as the planner's estimate. */
+static void test_profile_static(void) {
+  roof_error err = {{0}};
+  roof_prepare_options po = {.fusion = "none"};
+  roof_model* m = tiny_model(&po);
+  roof_profile st, ses;
+  memset(&st, 0, sizeof(st));
+  memset(&ses, 0, sizeof(ses));
+  roof_session* s = NULL;
+  roof_session_options so = {.threads = 1};
+  roof_profile_options popt = {.timed = false};
+  CHECK(m && roof_profile_static(m, 1, &st, &err) == ROOF_OK, "%s", err.message);
+  CHECK(m && roof_session_create(m, &so, &s, &err) == ROOF_OK && roof_profile_run(s, &popt, &ses, &err) == ROOF_OK,
+        "%s", err.message);
+  CHECK(st.num_layers == 2 && st.num_layers == ses.num_layers, "%d static layers, %d in a session", st.num_layers,
+        ses.num_layers);
+  for (int i = 0; i < st.num_layers && i < ses.num_layers; i++) {
+    CHECK(st.layers[i].node == ses.layers[i].node && st.layers[i].cost.flops == ses.layers[i].cost.flops &&
+              st.layers[i].cost.bytes_read == ses.layers[i].cost.bytes_read,
+          "layer %d differs from the session's", i);
+    CHECK(st.layers[i].kernel == NULL && ses.layers[i].kernel != NULL, "layer %d: kernel chosen only by a session", i);
+  }
+  CHECK(st.arena_estimated && !st.kernels_chosen && !ses.arena_estimated && ses.kernels_chosen, "flags");
+  CHECK(st.arena_bytes >= ses.arena_bytes && st.threads == 1, "estimate %zu vs session arena %zu", st.arena_bytes,
+        ses.arena_bytes);
+  roof_profile_free(&st);
+  roof_profile_free(&ses);
+  roof_session_free(s);
+  roof_model_free(m);
+}
+
 int main(int argc, char** argv) {
   test_checked_math();
   test_sanitize();
@@ -232,6 +265,7 @@ int main(int argc, char** argv) {
   test_stats();
   test_hw_file(argc > 1 ? argv[1] : "tools/hw");
   test_session_limits();
+  test_profile_static();
   if (failures) {
     fprintf(stderr, "test_core: %d failures\n", failures);
     return 1;

@@ -84,8 +84,10 @@ int main(int argc, char** argv) {
   roof_prepare_options po = {.shapes = &bind, .num_shapes = 1, .fusion = argc == 7 ? argv[6] : NULL};
   st = roof_model_prepare(m, &po, &err);
   if (st != ROOF_OK) goto done;
-  roof_session_options so = {.threads = (uint32_t)atoi(argv[4]), .release_weights = 1};
-  st = roof_session_create(m, &so, &s, &err);
+  roof_session_options so = {.threads = (uint32_t)atoi(argv[4])};
+  st = roof_model_release_weights(m, NULL, &err);
+  if (st == ROOF_OK) st = roof_session_create(m, &so, &s, &err);
+  if (st == ROOF_OK) st = roof_model_release_weights(m, s, &err);
   if (st != ROOF_OK) goto done;
   st = roof_session_set_input(s, 0, in.data, in.nbytes, &err);
   if (st == ROOF_OK) st = roof_session_run(s, NULL, &err);
