@@ -48,7 +48,7 @@ static roof_status infer_act(roof_graph* g, roof_node* n, roof_error* err) {
       uint64_t cnt = 0;
       if (v == NULL) continue;
       if (!roof_value_count(v, &cnt) || cnt != 1) return roof_node_fail(err, ROOF_E_DATA, g, n, "Clip bound %d must be a scalar", i);
-      if (!roof_value_has_data(v) || !(v->flags & ROOF_VAL_CONST)) {
+      if (!roof_value_has_data(v)) { /* data known at load (an initializer, or a Constant evaluated) */
         p->runtime_bounds = true;
         continue;
       }

@@ -4,7 +4,9 @@ passes), and one raw export with --reference, is profiled once; each executed la
 (op_type, kernel) must be an entry of the op table that takes the layer's input dtype, view
 layers must be ops the table calls views, a layer on the reference kernel of an op that has
 faster entries must say why (kernel_reason), and each op's entries must end with its reference
-kernel. Prints what it checked; exits 1 at the first disagreement, naming the model and layer.
+kernel. In the plain profiles no layer may run on the reference kernel of an op that has a
+faster one (every zoo layer has a fast path: a refusal there is a lost one). Prints what it
+checked; exits 1 at the first disagreement, naming the model and layer.
 usage: check_ops_table.py ROOFTOP ZOO_DIR WORK_DIR
 """
 import json
@@ -43,7 +45,9 @@ def profile(rooftop, model, out, extra):
     return json.load(open(out))
 
 
-def check_layers(label, report, table):
+def check_layers(label, report, table, fast_expected):
+    """fast_expected: a layer whose op has a faster entry than ref must not run on ref (the zoo
+    has no case a faster kernel refuses; a refusal there is a lost fast path)."""
     seen = set()
     for l in report["layers"]:
         key = next((k for k in table if k[1] == l["op_type"]), None)
@@ -64,6 +68,8 @@ def check_layers(label, report, table):
         faster = [k["backend"] for k in op["kernels"][:op["kernels"].index(entry)]]
         if faster and not l.get("kernel_reason"):
             fail(f"{label}: layer {l['name']}: {l['kernel']} chosen over {faster} with no kernel_reason")
+        if fast_expected and l["kernel"] == "ref" and faster:
+            fail(f"{label}: layer {l['name']}: {l['op_type']} runs on its reference kernel: {l['kernel_reason']}")
         seen.add((l["op_type"], l["kernel"]))
     return seen
 
@@ -77,12 +83,12 @@ def main():
         for variant in ("", "_raw"):
             model = os.path.join(zoo, name + variant + ".onnx")
             pairs |= check_layers(name + variant, profile(rooftop, model, os.path.join(work, name + variant + ".json"), []),
-                                  table)
+                                  table, True)
     model = os.path.join(zoo, "shufflenet_v2_x1_0_raw.onnx")
     ref = profile(rooftop, model, os.path.join(work, "reference.json"), ["--reference"])
     if any(l["kernel"] not in ("ref", "view") for l in ref["layers"]):
         fail("shufflenet_v2_x1_0_raw --reference: a layer ran on a kernel other than ref")
-    pairs |= check_layers("shufflenet_v2_x1_0_raw --reference", ref, table)
+    pairs |= check_layers("shufflenet_v2_x1_0_raw --reference", ref, table, False)
     print(f"{len(table)} ops in the table; {len(pairs)} (op, kernel) pairs seen in 15 profiles agree with it:")
     print("  " + ", ".join(f"{o}/{k}" for o, k in sorted(pairs)))
 
