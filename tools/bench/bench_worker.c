@@ -85,9 +85,7 @@ int main(int argc, char** argv) {
   st = roof_model_prepare(m, &po, &err);
   if (st != ROOF_OK) goto done;
   roof_session_options so = {.threads = (uint32_t)atoi(argv[4])};
-  st = roof_model_release_weights(m, NULL, &err);
-  if (st == ROOF_OK) st = roof_session_create(m, &so, &s, &err);
-  if (st == ROOF_OK) st = roof_model_release_weights(m, s, &err);
+  st = roof_model_release_to_session(m, &so, &s, &err); /* weights freed as kernels pack them */
   if (st != ROOF_OK) goto done;
   st = roof_session_set_input(s, 0, in.data, in.nbytes, &err);
   if (st == ROOF_OK) st = roof_session_run(s, NULL, &err);
