@@ -125,15 +125,20 @@ static void build_reshape_chain(builder* b) {
   mark_output(b, y);
 }
 
+/* The 3x3 Conv (4 -> 6 channels) after each Pad case, writing graph output y. */
+static void conv_into(builder* b, int p, int y) {
+  int64_t wd[4] = {4, 6, 3, 3};
+  int ci[2] = {p, constant(b, "w", 4, wd)};
+  named(b, "conv", "Conv", ci, 2, &y, 1);
+  mark_output(b, y);
+}
+
 static void build_pad(builder* b) {
   int x = input(b, "x", 4, kImg), p = output(b, "p"), y = output(b, "y");
   int64_t pads[8] = {0, 0, 1, 2, 0, 0, 2, 1};
   int pi[2] = {x, constant_i64(b, "pads", 8, pads)};
   named(b, "pad", "Pad", pi, 2, &p, 1);
-  int64_t wd[4] = {4, 6, 3, 3};
-  int ci[2] = {p, constant(b, "w", 4, wd)};
-  named(b, "conv", "Conv", ci, 2, &y, 1);
-  mark_output(b, y);
+  conv_into(b, p, y);
 }
 
 /* Opset 18: Pad with an axes input; the pass reads the pads infer resolved per axis. */
@@ -143,10 +148,7 @@ static void build_pad_axes(builder* b) {
   int64_t pads[4] = {1, 2, 2, 1}, axes[2] = {-2, 3};
   int pi[4] = {x, constant_i64(b, "pads", 4, pads), -1, constant_i64(b, "axes", 2, axes)};
   named(b, "pad", "Pad", pi, 4, &p, 1);
-  int64_t wd[4] = {4, 6, 3, 3};
-  int ci[2] = {p, constant(b, "w", 4, wd)};
-  named(b, "conv", "Conv", ci, 2, &y, 1);
-  mark_output(b, y);
+  conv_into(b, p, y);
 }
 
 /* Pad by a nonzero value: Conv's padding adds zeros, so the pass must leave it. */
@@ -155,10 +157,7 @@ static void build_pad_value(builder* b) {
   int64_t pads[8] = {0, 0, 1, 1, 0, 0, 1, 1}, one[1] = {1};
   int pi[3] = {x, constant_i64(b, "pads", 8, pads), constant(b, "value", 0, one)};
   named(b, "pad", "Pad", pi, 3, &p, 1);
-  int64_t wd[4] = {4, 6, 3, 3};
-  int ci[2] = {p, constant(b, "w", 4, wd)};
-  named(b, "conv", "Conv", ci, 2, &y, 1);
-  mark_output(b, y);
+  conv_into(b, p, y);
 }
 
 /* Reflect padding is not Conv padding either. */
@@ -167,10 +166,7 @@ static void build_pad_reflect(builder* b) {
   int64_t pads[8] = {0, 0, 1, 1, 0, 0, 1, 1};
   int pi[2] = {x, constant_i64(b, "pads", 8, pads)};
   attr_s(named(b, "pad", "Pad", pi, 2, &p, 1), "mode", "reflect");
-  int64_t wd[4] = {4, 6, 3, 3};
-  int ci[2] = {p, constant(b, "w", 4, wd)};
-  named(b, "conv", "Conv", ci, 2, &y, 1);
-  mark_output(b, y);
+  conv_into(b, p, y);
 }
 
 static void build_matmul_add(builder* b) {
