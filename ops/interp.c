@@ -1,5 +1,6 @@
 /* Resize (opsets 10+): nearest and (multi)linear with the ONNX coordinate transforms, as a
- * reference kernel over strided views; bilinear 2-D resizes of NHWC tensors run on XNNPACK. */
+ * reference kernel over strided views; 2-D resizes of NHWC tensors run on XNNPACK (bilinear,
+ * where its coordinate modes match) or on the native kernel (nearest and linear, any mode). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,6 +187,139 @@ static roof_status setup_resize(roof_kernel* k, roof_error* err) {
                                                            (size_t)y->dims[2], (size_t)y->dims[3], x->data, y->data, k->pool);
   return roof_xnn_check(s, k, "setup resize", err);
 }
+
+/* ---- native: 2-D resizes of NHWC tensors (N and C kept), nearest and linear, every
+ * coordinate transform. Per output row and column the source rows/columns and weights are
+ * computed once at create (the reference's own index math); a run walks output rows in
+ * parallel, each pixel a copy of C channels (nearest) or a 4-tap blend of them (linear). ---- */
+
+typedef struct resize_tap {
+  int64_t lo, hi; /* source row or column */
+  float w;        /* weight of hi (linear) */
+} resize_tap;
+
+typedef struct resize_state {
+  int64_t ih, iw, oh, ow, c;
+  bool linear;
+  resize_tap* rows; /* [oh] */
+  resize_tap* cols; /* [ow] */
+  const float* x;   /* [N, IH, IW, C] */
+  float* y;         /* [N, OH, OW, C] */
+} resize_state;
+
+static bool supports_native(const roof_kernel* k, char* why, size_t n) {
+  const roof_tensor *x = &k->in[0], *y = &k->out[0];
+  const char* no = x->rank != 4 || !roof_tensor_is_nhwc(x) || !roof_tensor_is_nhwc(y) ? "not a 2-D NHWC resize"
+                   : x->dims[0] != y->dims[0] || x->dims[1] != y->dims[1]                 ? "N or C resized"
+                                                                                       : NULL;
+  if (no) snprintf(why, n, "%s", no);
+  return no == NULL;
+}
+
+/* Taps of one spatial axis d (2: rows, 3: columns), as ref_resize computes them. */
+static void axis_taps(const resize_params* p, int d, int64_t in_len, int64_t out_len, resize_tap* t) {
+  for (int64_t o = 0; o < out_len; o++) {
+    double v = to_input(p, d, o, in_len, out_len);
+    if (!p->linear) {
+      t[o] = (resize_tap){nearest_index(p, v, in_len), 0, 0.0f};
+      t[o].hi = t[o].lo;
+      continue;
+    }
+    if (v < 0) v = 0;
+    if (v > (double)(in_len - 1)) v = (double)(in_len - 1);
+    int64_t lo = (int64_t)floor(v);
+    t[o] = (resize_tap){lo, lo + 1 < in_len ? lo + 1 : lo, (float)(v - (double)lo)};
+  }
+}
+
+/* True when axis d of length len maps every index to itself at scale 1 (as ref_resize maps it). */
+static bool axis_identity(const resize_params* p, int d, int64_t len) {
+  for (int64_t o = 0; o < len; o++) {
+    double v = to_input(p, d, o, len, len);
+    if (p->linear) {
+      if (v < 0) v = 0;
+      if (v > (double)(len - 1)) v = (double)(len - 1);
+      if (v != (double)o) return false;
+    } else if (nearest_index(p, v, len) != o) {
+      return false;
+    }
+  }
+  return true;
+}
+
+static void destroy_native(roof_kernel* k) {
+  resize_state* s = k->state;
+  if (s) {
+    free(s->rows);
+    free(s->cols);
+  }
+  free(s);
+  k->state = NULL;
+}
+
+static roof_status create_native(roof_kernel* k, roof_error* err) {
+  const resize_params* p = k->params;
+  const roof_tensor *x = &k->in[0], *y = &k->out[0];
+  resize_state* s = calloc(1, sizeof(*s));
+  if (s == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory");
+  k->state = s;
+  *s = (resize_state){.ih = x->dims[2], .iw = x->dims[3], .oh = y->dims[2], .ow = y->dims[3], .c = x->dims[1],
+                      .linear = p->linear};
+  s->rows = malloc(sizeof(resize_tap) * (size_t)(s->oh ? s->oh : 1));
+  s->cols = malloc(sizeof(resize_tap) * (size_t)(s->ow ? s->ow : 1));
+  if (!s->rows || !s->cols) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory for resize taps");
+  axis_taps(p, 2, s->ih, s->oh, s->rows);
+  axis_taps(p, 3, s->iw, s->ow, s->cols);
+  /* The transform applies to N and C too; some (tf_half_pixel_for_nn with ceil) move them even
+   * at scale 1, which this kernel does not: those stay with the reference. */
+  for (int d = 0; d < 2; d++) {
+    if (!axis_identity(p, d, x->dims[d])) return roof_kernel_refuse(err, "the coordinate transform moves axis %d at scale 1", d);
+  }
+  return ROOF_OK;
+}
+
+static roof_status setup_native(roof_kernel* k, roof_error* err) {
+  resize_state* s = k->state;
+  s->x = k->in[0].data;
+  s->y = k->out[0].data;
+  return ROOF_OK;
+}
+
+/* One output row r of image b: row index = b * OH + r. */
+static void resize_row(void* ctx, size_t row) {
+  const resize_state* s = ctx;
+  int64_t b = (int64_t)row / s->oh, r = (int64_t)row % s->oh, c = s->c;
+  const resize_tap* rt = &s->rows[r];
+  const float* top = s->x + (b * s->ih + rt->lo) * s->iw * c;
+  const float* bot = s->x + (b * s->ih + rt->hi) * s->iw * c;
+  float* y = s->y + (int64_t)row * s->ow * c;
+  for (int64_t q = 0; q < s->ow; q++, y += c) {
+    const resize_tap* ct = &s->cols[q];
+    if (!s->linear) {
+      memcpy(y, top + ct->lo * c, sizeof(float) * (size_t)c);
+      continue;
+    }
+    const float *a = top + ct->lo * c, *bb = top + ct->hi * c, *cc = bot + ct->lo * c, *d = bot + ct->hi * c;
+    const float wx = ct->w, wy = rt->w;
+    for (int64_t i = 0; i < c; i++) {
+      float t0 = a[i] + wx * (bb[i] - a[i]), t1 = cc[i] + wx * (d[i] - cc[i]);
+      y[i] = t0 + wy * (t1 - t0);
+    }
+  }
+}
+
+static roof_status run_native(roof_kernel* k, roof_error* err) {
+  resize_state* s = k->state;
+  size_t rows = (size_t)(k->out[0].dims[0] * s->oh);
+  if (k->pool) pthreadpool_parallelize_1d(k->pool, resize_row, s, rows, 0);
+  else for (size_t r = 0; r < rows; r++) resize_row(s, r);
+  return ROOF_OK;
+}
+
+const roof_kernel_impl roof_kernel_Resize_native = {
+    .op = ROOF_OP_Resize, .backend = ROOF_BACKEND_NATIVE, .dtypes = roof_dtypes_f32, .supports = supports_native,
+    .create = create_native, .setup = setup_native, .run = run_native, .destroy = destroy_native,
+};
 
 const roof_op_schema roof_op_Resize = {
     .id = ROOF_OP_Resize, .op_type = "Resize", .domain = "", .since_version = 10, .until_version = 1000,

@@ -289,6 +289,29 @@ static void binary_case(rng* r, const char* op, int i) {
   }
 }
 
+/* Resize of the spatial axes by (sh, sw) with the given modes; a fast kernel must take it when
+ * `fast` says so. */
+static void resize_case(rng* r, const int64_t* xd, const char* mode, const char* coord, const char* nearest, float sh,
+                        float sw, bool fast) {
+  char label[128];
+  snprintf(label, sizeof(label), "Resize %s %s %s x%gx%g", mode, coord, nearest, sh, sw);
+  builder b = start(r, label);
+  int x = image(&b, xd, false), y = output(&b, "y");
+  int64_t sd[1] = {4};
+  int sc = constant(&b, "scales", 1, sd);
+  float* scales = b.g->values[sc].data;
+  scales[0] = scales[1] = 1.0f;
+  scales[2] = sh;
+  scales[3] = sw;
+  int ins[3] = {x, -1, sc};
+  roof_node* n = node(&b, "Resize", ins, 3, &y, 1);
+  attr_s(n, "mode", mode);
+  attr_s(n, "coordinate_transformation_mode", coord);
+  attr_s(n, "nearest_mode", nearest);
+  mark_output(&b, y);
+  check(&b, "Resize", fast);
+}
+
 static void misc_cases(rng* r) {
   int64_t xd[4] = {2, 9, 5, 7};
   for (int nhwc = 0; nhwc < 2; nhwc++) {
@@ -342,18 +365,19 @@ static void misc_cases(rng* r) {
     mark_output(&f, fy);
     check(&f, "GlobalAveragePool", true);
   }
-  builder b = start(r, "Resize linear x2 half_pixel");
-  int x = image(&b, xd, false), y = output(&b, "y");
-  int64_t sd[1] = {4};
-  int sc = constant(&b, "scales", 1, sd);
-  float* scales = b.g->values[sc].data;
-  scales[0] = scales[1] = 1.0f;
-  scales[2] = scales[3] = 2.0f;
-  int ins[3] = {x, -1, sc};
-  roof_node* n = node(&b, "Resize", ins, 3, &y, 1);
-  attr_s(n, "mode", "linear");
-  mark_output(&b, y);
-  check(&b, "Resize", true);
+  resize_case(r, xd, "linear", "half_pixel", "round_prefer_floor", 2.0f, 2.0f, true); /* XNNPACK */
+  bool native = !native_off();
+  /* the native kernel: every nearest mode, linear where XNNPACK's coordinates differ */
+  resize_case(r, xd, "nearest", "asymmetric", "floor", 2.0f, 2.0f, native);
+  resize_case(r, xd, "nearest", "half_pixel", "round_prefer_floor", 3.0f, 1.5f, native);
+  resize_case(r, xd, "nearest", "align_corners", "round_prefer_ceil", 0.5f, 2.0f, native);
+  /* ceil moves C at scale 1 under this transform: the reference kernel runs, and must */
+  resize_case(r, xd, "nearest", "tf_half_pixel_for_nn", "ceil", 1.7f, 0.6f, false);
+  resize_case(r, xd, "nearest", "tf_half_pixel_for_nn", "floor", 1.7f, 0.6f, native);
+  resize_case(r, xd, "nearest", "pytorch_half_pixel", "round_prefer_floor", 2.0f, 1.0f, native);
+  resize_case(r, xd, "linear", "asymmetric", "floor", 1.5f, 2.5f, native);
+  resize_case(r, xd, "linear", "pytorch_half_pixel", "floor", 0.4f, 1.3f, native);
+  resize_case(r, xd, "linear", "align_corners", "floor", 2.0f, 0.5f, native);
 }
 
 /* Kernels only the fusion passes create: built from the patterns they replace. */
