@@ -23,7 +23,7 @@ static const roof_pass kPasses[] = {
     {ROOF_CONSTFOLD_PASS,
      "load stage, not a pass: evaluate all-constant nodes, incl. Shape of static shapes (always on)",
      NULL},
-    {"identity", "drop Identity, inference Dropout, no-op Cast and Reshape", roof_pass_identity},
+    {"identity", "drop Identity, inference Dropout, no-op Cast, Reshape, Pad and Transpose", roof_pass_identity},
     {"reshape_chain", "merge consecutive Reshape/Flatten/Squeeze/Unsqueeze into one zero-copy view", roof_pass_reshape_chain},
     {"pad", "fold a zero Pad of the spatial dims into the following Conv's padding", roof_pass_pad},
     {"matmul_add", "MatMul by a constant matrix + Add of a constant bias into one Gemm (fully connected)", roof_pass_matmul_add},

@@ -115,6 +115,27 @@ static void build_identity(builder* b) {
   mark_output(b, y);
 }
 
+/* Pad by zero on every side (opset 13: pads as an input), Transpose by the identity perm. */
+static void build_noop_pad_transpose(builder* b) {
+  int x = input(b, "x", 4, kImg), p = output(b, "p"), t = output(b, "t"), y = output(b, "y");
+  int64_t pads[8] = {0, 0, 0, 0, 0, 0, 0, 0}, perm[4] = {0, 1, 2, 3};
+  int pi[2] = {x, constant_i64(b, "pads", 8, pads)};
+  named(b, "pad", "Pad", pi, 2, &p, 1);
+  attr_ints(named(b, "transpose", "Transpose", &p, 1, &t, 1), "perm", 4, perm);
+  named(b, "relu", "Relu", &t, 1, &y, 1);
+  mark_output(b, y);
+}
+
+/* A crop and a pad of the same size keep the shape but are no no-op. */
+static void build_pad_crop(builder* b) {
+  int x = input(b, "x", 4, kImg), p = output(b, "p"), y = output(b, "y");
+  int64_t pads[8] = {0, 0, 1, -1, 0, 0, -1, 1};
+  int pi[2] = {x, constant_i64(b, "pads", 8, pads)};
+  named(b, "pad", "Pad", pi, 2, &p, 1);
+  named(b, "relu", "Relu", &p, 1, &y, 1);
+  mark_output(b, y);
+}
+
 static void build_reshape_chain(builder* b) {
   int x = input(b, "x", 4, kImg), f = output(b, "f"), r = output(b, "r"), y = output(b, "y");
   named(b, "flatten", "Flatten", &x, 1, &f, 1);
@@ -503,6 +524,8 @@ static void check_copy(void) {
 
 int main(void) {
   check_pass("Identity", "identity", build_identity, true);
+  check_pass("Pad(0) -> Transpose(id)", "identity", build_noop_pad_transpose, true);
+  check_kept("Pad(crop 1, pad 1)", "identity", build_pad_crop, "Pad");
   check_pass("Flatten -> Reshape", "reshape_chain", build_reshape_chain, true);
   check_pass("Pad -> Conv", "pad", build_pad, false);
   check_pass("MatMul -> Add", "matmul_add", build_matmul_add, false);
