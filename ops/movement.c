@@ -8,6 +8,7 @@
 
 #include "common.h"
 #include "movement_params.h"
+#include "xnn_backend.h"
 
 /* Concat, Split, Slice and Gather; Transpose and Pad have public params (movement_params.h). */
 typedef struct move_params {
@@ -556,6 +557,75 @@ static roof_status ref_pad(roof_kernel* k, roof_error* err) {
   } while (roof_index_next(yi, y->dims, r));
   return ROOF_OK;
 }
+
+/* ---- Pad on XNNPACK's constant pad (x8, x16, x32: it moves bytes, any dtype of that size).
+ * Dense tensors in one memory order; NHWC tensors pad their physical [N, H, W, C] dims. ---- */
+
+typedef struct pad_state {
+  size_t rank;
+  size_t shape[ROOF_MAX_RANK], pre[ROOF_MAX_RANK], post[ROOF_MAX_RANK]; /* physical order */
+  size_t es;
+} pad_state;
+
+static bool pad_nhwc(const roof_tensor* y) { return y->rank == 4 && roof_tensor_is_nhwc(y) && !roof_tensor_is_plain(y); }
+
+static bool supports_pad_xnn(const roof_kernel* k, char* why, size_t n) {
+  const roof_pad_params* p = k->params;
+  const roof_tensor *x = &k->in[0], *y = &k->out[0];
+  size_t es = roof_dtype_size(x->dtype);
+  bool dense = pad_nhwc(y) ? roof_tensor_is_nhwc(x) : roof_tensor_is_plain(x) && roof_tensor_is_plain(y);
+  const char* no = p->mode != ROOF_PAD_CONSTANT ? "XNNPACK pads with a constant only"
+                   : es != 1 && es != 2 && es != 4 ? "no XNNPACK pad for 8-byte elements"
+                   : x->rank == 0 ? "a scalar"
+                   : !dense ? "input and output not one dense memory order"
+                   : NULL;
+  for (int i = 0; no == NULL && i < 2 * x->rank; i++) {
+    if (p->pads[i] < 0) no = "negative pads (a crop)";
+  }
+  if (no) snprintf(why, n, "%s", no);
+  return no == NULL;
+}
+
+static roof_status create_pad_xnn(roof_kernel* k, roof_error* err) {
+  const roof_pad_params* p = k->params;
+  const roof_tensor* x = &k->in[0];
+  pad_state* s = calloc(1, sizeof(*s));
+  if (s == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory");
+  k->state = s;
+  static const int kNhwc[4] = {0, 2, 3, 1}; /* physical axis i holds logical axis kNhwc[i] */
+  bool nhwc = pad_nhwc(&k->out[0]);
+  s->rank = (size_t)x->rank;
+  s->es = roof_dtype_size(x->dtype);
+  for (int i = 0; i < x->rank; i++) {
+    int d = nhwc ? kNhwc[i] : i;
+    s->shape[i] = (size_t)x->dims[d];
+    s->pre[i] = (size_t)p->pads[d];
+    s->post[i] = (size_t)p->pads[d + x->rank];
+  }
+  uint32_t fill = 0; /* the value's bytes in the element type (zero bytes for 0, as ref_pad) */
+  if (!(p->value == 0.0 && !signbit(p->value))) roof_store_f64(x->dtype, &fill, 0, p->value);
+  xnn_operator_t op = NULL;
+  enum xnn_status xs = s->es == 4 ? xnn_create_constant_pad_nd_x32(&fill, 0, &op)
+                       : s->es == 2 ? xnn_create_constant_pad_nd_x16(&fill, 0, &op)
+                                    : xnn_create_constant_pad_nd_x8(&fill, 0, &op);
+  return roof_xnn_created(xs, op, k, "create constant pad", err);
+}
+
+static roof_status setup_pad_xnn(roof_kernel* k, roof_error* err) {
+  const pad_state* s = k->state;
+  const void* x = k->in[0].data;
+  void* y = k->out[0].data;
+  enum xnn_status xs =
+      s->es == 4 ? xnn_setup_constant_pad_nd_x32(roof_xop(k), s->rank, s->shape, s->pre, s->post, x, y, k->pool)
+      : s->es == 2 ? xnn_setup_constant_pad_nd_x16(roof_xop(k), s->rank, s->shape, s->pre, s->post, x, y, k->pool)
+                   : xnn_setup_constant_pad_nd_x8(roof_xop(k), s->rank, s->shape, s->pre, s->post, x, y, k->pool);
+  return roof_xnn_check(xs, k, "setup constant pad", err);
+}
+
+const roof_kernel_impl roof_kernel_Pad_xnnpack = {
+    .op = ROOF_OP_Pad, .backend = ROOF_BACKEND_XNNPACK, .supports = supports_pad_xnn, .create = create_pad_xnn,
+    .setup = setup_pad_xnn, .run = roof_xnn_run, .destroy = roof_xnn_destroy, .input_padding = ROOF_XNN_PADDING,
+};
 
 #define MOVE_OP(SYM, PARAMS, PARSE, INFER, REF)                                                                       \
   const roof_op_schema roof_op_##SYM = {                                                                      \

@@ -312,6 +312,21 @@ static void resize_case(rng* r, const int64_t* xd, const char* mode, const char*
   check(&b, "Resize", fast);
 }
 
+/* Pad by a constant on XNNPACK: plain and NHWC, channels and batch padded too. */
+static void pad_cases(rng* r) {
+  int64_t xd[4] = {2, 5, 6, 7};
+  for (int nhwc = 0; nhwc < 2; nhwc++) {
+    builder b = start(r, nhwc ? "Pad constant 0.5 nhwc" : "Pad constant 0.5 plain");
+    int64_t pads[8] = {1, 2, 0, 3, 0, 1, 2, 1}, vd[1] = {1};
+    int vi = constant(&b, "value", 0, vd);
+    ((float*)b.g->values[vi].data)[0] = 0.5f;
+    int ins[3] = {image(&b, xd, nhwc), constant_i64(&b, "pads", 8, pads), vi}, y = output(&b, "y");
+    node(&b, "Pad", ins, 3, &y, 1);
+    mark_output(&b, y);
+    check(&b, "Pad", true);
+  }
+}
+
 static void misc_cases(rng* r) {
   int64_t xd[4] = {2, 9, 5, 7};
   for (int nhwc = 0; nhwc < 2; nhwc++) {
@@ -447,6 +462,7 @@ int main(int argc, char** argv) {
   static const char* const kBin[] = {"Add", "Sub", "Mul", "Div"};
   for (int i = 0; i < 12; i++) binary_case(&r, kBin[i % 4], i);
   misc_cases(&r);
+  pad_cases(&r);
   fused_cases(&r);
   printf("test_ops: %d cases, %d failures\n", cases, failures);
   return failures ? 1 : 0;
