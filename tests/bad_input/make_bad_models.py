@@ -299,6 +299,24 @@ def external_cases(o):
     o.case("external_missing", add_model(external_tensor("no_such_weights.bin")))
 
 
+def layer_norm_model(x_shape=(2, 3, 4), scale_shape=(4,), x_dtype=TensorProto.FLOAT, outputs=("y",), **attrs):
+    """LayerNormalization (opset 17) of x by a constant scale."""
+    inits = [numpy_helper.from_array(np.ones(scale_shape, np.float32), "s")]
+    return model([helper.make_node("LayerNormalization", ["x", "s"], list(outputs), name="ln", **attrs)],
+                 [vi("x", list(x_shape), x_dtype)], [vi(n, None) for n in outputs], inits,
+                 opset_imports=[helper.make_opsetid("", 17)])
+
+
+def layer_norm_cases(o):
+    o.case("control_layer_norm_stats", layer_norm_model(outputs=("y", "mean", "inv_std"), axis=1))
+    o.case("layer_norm_scale_shape", layer_norm_model(scale_shape=(3,)))
+    o.case("layer_norm_axis", layer_norm_model(axis=3))
+    o.case("layer_norm_int_input", layer_norm_model(x_dtype=TensorProto.INT64))
+    o.case("layer_norm_stash_type", layer_norm_model(stash_type=0))
+    o.case("control_layer_norm_empty_rows",
+           layer_norm_model(x_shape=(2, 0), scale_shape=(0,), outputs=("y", "mean", "inv_std")))
+
+
 def quant_model(scale, zero_point=None, tensor="y", scale_name="s", extra=()):
     """Relu whose output carries a GraphProto.quantization_annotation (per-tensor scale and zero
     point as initializers named in the annotation)."""
@@ -440,8 +458,8 @@ def main():
         sys.exit(64)
     o = Out(sys.argv[1])
     os.makedirs(o.root, exist_ok=True)
-    for make in (file_cases, graph_cases, name_cases, initializer_cases, op_cases, quant_cases, external_cases,
-                 cli_cases, limit_cases):
+    for make in (file_cases, graph_cases, name_cases, initializer_cases, op_cases, layer_norm_cases, quant_cases,
+                 external_cases, cli_cases, limit_cases):
         make(o)
     check("cases.txt", manifest_names("cases.txt"), o.names)
     tensors = tensor_cases(o)

@@ -327,6 +327,31 @@ static void pad_cases(rng* r) {
   }
 }
 
+/* LayerNormalization over the last axis (Scale and B per element) and over [C, H, W] (one
+ * Scale value, no B), from plain and NHWC producers. */
+static void layer_norm_cases(rng* r) {
+  int64_t xd[4] = {2, 6, 5, 33};
+  for (int nhwc = 0; nhwc < 2; nhwc++) {
+    builder b = start(r, nhwc ? "LayerNormalization axis -1 after nhwc" : "LayerNormalization axis -1");
+    b.g->opset = 17;
+    int64_t wd[1] = {33};
+    int ins[3] = {image(&b, xd, nhwc), constant(&b, "scale", 1, wd), constant(&b, "bias", 1, wd)}, y = output(&b, "y");
+    attr_i(node(&b, "LayerNormalization", ins, 3, &y, 1), "axis", -1);
+    mark_output(&b, y);
+    check(&b, "LayerNormalization", true);
+
+    builder c = start(r, nhwc ? "LayerNormalization axis 1 scalar scale after nhwc" : "LayerNormalization axis 1 scalar scale");
+    c.g->opset = 17;
+    int64_t sd[1] = {1};
+    int cin[2] = {image(&c, xd, nhwc), constant(&c, "scale", 1, sd)}, cy = output(&c, "y");
+    roof_node* n = node(&c, "LayerNormalization", cin, 2, &cy, 1);
+    attr_i(n, "axis", 1);
+    attr_f(n, "epsilon", 0.25f);
+    mark_output(&c, cy);
+    check(&c, "LayerNormalization", true);
+  }
+}
+
 static void misc_cases(rng* r) {
   int64_t xd[4] = {2, 9, 5, 7};
   for (int nhwc = 0; nhwc < 2; nhwc++) {
@@ -463,6 +488,7 @@ int main(int argc, char** argv) {
   for (int i = 0; i < 12; i++) binary_case(&r, kBin[i % 4], i);
   misc_cases(&r);
   pad_cases(&r);
+  layer_norm_cases(&r);
   fused_cases(&r);
   printf("test_ops: %d cases, %d failures\n", cases, failures);
   return failures ? 1 : 0;
