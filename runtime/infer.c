@@ -10,20 +10,66 @@
  * load-time evaluation uses the slow reference kernels and duplicates memory. */
 #define ROOF_FOLD_MAX_BYTES ((uint64_t)64 << 20)
 
+void roof_missing_add(roof_missing_ops* m, const char* op_type, const char* domain, const char* node, bool known) {
+  m->nodes++;
+  for (int k = 0; k < m->kinds && k < ROOF_MISSING_MAX; k++) {
+    if (strcmp(m->kind[k].op_type, op_type) == 0 && strcmp(m->kind[k].domain, domain) == 0) {
+      m->kind[k].count++;
+      return;
+    }
+  }
+  if (m->kinds < ROOF_MISSING_MAX) {
+    roof_missing_op* o = &m->kind[m->kinds];
+    *o = (roof_missing_op){.op_type = op_type, .domain = domain, .count = 1, .known = known};
+    roof_name_sanitize(node, o->node, sizeof(o->node));
+  }
+  m->kinds++;
+}
+
+roof_status roof_missing_fail(const char* path, int64_t opset, const roof_missing_ops* m, roof_error* err) {
+  char pb[ROOF_NAME_BUF * 2], tb[ROOF_NAME_BUF], db[ROOF_NAME_BUF];
+  const roof_missing_op* f = &m->kind[0];
+  path = ROOF_SAFE(path, pb);
+  if (m->kinds == 1) {
+    char more[48] = "";
+    if (f->count > 1) snprintf(more, sizeof(more), " (%d nodes)", f->count);
+    if (f->known) {
+      return roof_fail(err, ROOF_E_UNSUPPORTED, "%s: node '%s' (%s): op is not supported at opset %lld%s", path, f->node,
+                       ROOF_SAFE(f->op_type, tb), (long long)opset, more);
+    }
+    return roof_fail(err, ROOF_E_UNSUPPORTED, "%s: node '%s' (%s): unknown op (domain '%s')%s; `rooftop ops` lists the supported ones",
+                     path, f->node, ROOF_SAFE(f->op_type, tb), ROOF_SAFE(f->domain, db), more);
+  }
+  char list[640];
+  size_t o = 0;
+  list[0] = '\0';
+  for (int k = 0; k < m->kinds && k < ROOF_MISSING_MAX; k++) {
+    const roof_missing_op* e = &m->kind[k];
+    int w = snprintf(list + o, sizeof(list) - o, "%s%s%s%s x%d (node '%s'%s)", k ? ", " : "", ROOF_SAFE(e->domain, db),
+                     e->domain[0] ? "." : "", ROOF_SAFE(e->op_type, tb), e->count, e->node, e->known ? ", not at this opset" : "");
+    if (w < 0 || (size_t)w >= sizeof(list) - o) { /* no room: end the list where the last entry ended */
+      list[o] = '\0';
+      break;
+    }
+    o += (size_t)w;
+  }
+  bool cut = m->kinds > ROOF_MISSING_MAX || o + 1 >= sizeof(list);
+  return roof_fail(err, ROOF_E_UNSUPPORTED, "%s: %d unsupported op types in %d nodes (opset %lld): %s%s; `rooftop ops` lists the supported ones",
+                   path, m->kinds, m->nodes, (long long)opset, list, cut ? ", ..." : "");
+}
+
 roof_status roof_graph_bind_ops(roof_graph* g, roof_error* err) {
+  roof_missing_ops missing = {0};
+  for (int i = 0; i < g->num_nodes; i++) {
+    const roof_node* n = &g->nodes[i];
+    if (n->removed || n->op != NULL || roof_op_find(n->domain, n->op_type, g->opset)) continue;
+    roof_missing_add(&missing, n->op_type, n->domain, n->name, roof_op_known(n->domain, n->op_type));
+  }
+  if (missing.kinds > 0) return roof_missing_fail(g->path, g->opset, &missing, err);
   for (int i = 0; i < g->num_nodes; i++) {
     roof_node* n = &g->nodes[i];
     if (n->removed || n->op != NULL) continue;
     const roof_op_schema* d = roof_op_find(n->domain, n->op_type, g->opset);
-    if (d == NULL) {
-      char db[ROOF_NAME_BUF];
-      if (roof_op_known(n->domain, n->op_type)) {
-        return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "op is not supported at opset %lld",
-                              (long long)g->opset);
-      }
-      return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "unknown op (domain '%s'); `rooftop ops` lists the supported ones",
-                            ROOF_SAFE(n->domain, db));
-    }
     void* params = calloc(1, d->params_size ? d->params_size : 1);
     if (params == NULL) return roof_node_fail(err, ROOF_E_NOMEM, g, n, "out of memory for parameters");
     n->op = d; /* parse may switch on n->op->id (one parse serves a family of ops) */

@@ -517,23 +517,20 @@ static roof_status check_opset_use(const load_ctx* c, const Onnx__GraphProto* gp
 
 /* An op outside the registry is the most basic refusal (69): it is reported before anything
  * else is validated, so a model using one unsupported feature is not blamed for another. */
+/* Every node's op must be known at the model's opset; all that are not are named at once, before
+ * any weight is decoded. */
 static roof_status check_ops(const load_ctx* c, const Onnx__GraphProto* gp, roof_error* err) {
-  char ob[ROOF_NAME_BUF], db[ROOF_NAME_BUF], nb[ROOF_NAME_BUF], synth[96];
+  char synth[96];
+  roof_missing_ops missing = {0};
   for (size_t i = 0; i < gp->n_node; i++) {
     const Onnx__NodeProto* np = gp->node[i];
     const char* op = np->op_type ? np->op_type : "";
     const char* dom = node_domain(np);
     if (op[0] == '\0') return roof_fail(err, ROOF_E_DATA, "%s: node %zu has no op_type", c->path, i);
     if (roof_op_find(dom, op, c->g->opset)) continue;
-    const char* name = ROOF_SAFE(node_name(np, i, synth, sizeof(synth)), nb);
-    if (roof_op_known(dom, op)) {
-      return roof_fail(err, ROOF_E_UNSUPPORTED, "%s: node '%s' (%s): op is not supported at opset %lld", c->path, name,
-                       ROOF_SAFE(op, ob), (long long)c->g->opset);
-    }
-    return roof_fail(err, ROOF_E_UNSUPPORTED, "%s: node '%s' (%s): unknown op (domain '%s'); `rooftop ops` lists the supported ones",
-                     c->path, name, ROOF_SAFE(op, ob), ROOF_SAFE(dom, db));
+    roof_missing_add(&missing, op, dom, node_name(np, i, synth, sizeof(synth)), roof_op_known(dom, op));
   }
-  return ROOF_OK;
+  return missing.kinds ? roof_missing_fail(c->path, c->g->opset, &missing, err) : ROOF_OK;
 }
 
 /* One element of an annotation's SCALE_TENSOR / ZERO_POINT_TENSOR: an initializer of one element

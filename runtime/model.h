@@ -23,6 +23,25 @@ roof_status roof_model_from_graph(roof_graph* g, roof_model** out, roof_error* e
  * Unknown op: ROOF_E_UNSUPPORTED naming op, domain and opset. Called by the loader. */
 roof_status roof_graph_bind_ops(roof_graph* g, roof_error* err);
 
+/* Unsupported ops of a model, by kind (op type and domain), so that one error names them all. */
+#define ROOF_MISSING_MAX 16
+typedef struct roof_missing_op {
+  const char* op_type; /* borrowed from the node (or NodeProto) for the error's lifetime */
+  const char* domain;
+  char node[ROOF_NAME_BUF]; /* first node's name, sanitized */
+  int count;
+  bool known;               /* known at some other opset */
+} roof_missing_op;
+typedef struct roof_missing_ops {
+  roof_missing_op kind[ROOF_MISSING_MAX];
+  int kinds; /* may exceed ROOF_MISSING_MAX: the rest are counted, not listed */
+  int nodes;
+} roof_missing_ops;
+void roof_missing_add(roof_missing_ops* m, const char* op_type, const char* domain, const char* node, bool known);
+/* ROOF_E_UNSUPPORTED naming every kind: one kind keeps the one-node form ("node 'n' (Op):
+ * unknown op ..."), several are listed as "Op xCOUNT (node 'first')". */
+roof_status roof_missing_fail(const char* path, int64_t opset, const roof_missing_ops* m, roof_error* err);
+
 /* Shape inference in topological order, evaluating nodes whose inputs are all known when the
  * result is small (shape arithmetic), binding dynamic graph-input dims from `shapes`. Every
  * inferred tensor larger than `max_tensor_bytes` (0: 4 GiB) is refused (65) before any

@@ -299,6 +299,15 @@ def external_cases(o):
     o.case("external_missing", add_model(external_tensor("no_such_weights.bin")))
 
 
+def missing_ops_model():
+    """Three unsupported op types in four nodes: every one is named in one error."""
+    nodes = [helper.make_node("FrobA", ["x"], ["a"], name="fa1"), helper.make_node("FrobB", ["a"], ["b"], name="fb"),
+             helper.make_node("FrobA", ["b"], ["c"], name="fa2"),
+             helper.make_node("Custom", ["c"], ["y"], name="cu", domain="com.example")]
+    return model(nodes, [vi("x", [1, 4])], [vi("y", [1, 4])],
+                 opset_imports=[helper.make_opsetid("", OPSET), helper.make_opsetid("com.example", 1)])
+
+
 def layer_norm_model(x_shape=(2, 3, 4), scale_shape=(4,), x_dtype=TensorProto.FLOAT, outputs=("y",), **attrs):
     """LayerNormalization (opset 17) of x by a constant scale."""
     inits = [numpy_helper.from_array(np.ones(scale_shape, np.float32), "s")]
@@ -308,6 +317,7 @@ def layer_norm_model(x_shape=(2, 3, 4), scale_shape=(4,), x_dtype=TensorProto.FL
 
 
 def layer_norm_cases(o):
+    o.case("unsupported_ops_listed", missing_ops_model())
     o.case("control_layer_norm_stats", layer_norm_model(outputs=("y", "mean", "inv_std"), axis=1))
     o.case("layer_norm_scale_shape", layer_norm_model(scale_shape=(3,)))
     o.case("layer_norm_axis", layer_norm_model(axis=3))
