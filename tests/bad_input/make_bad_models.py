@@ -269,6 +269,20 @@ def op_cases(o):
                                       [vi("x", [2, 3], TensorProto.INT64)], [vi("y", None, TensorProto.INT64)]))
     o.case("control_abs_uint8", model([helper.make_node("Abs", ["x"], ["y"], name="abs")],
                                       [vi("x", [2, 3], TensorProto.UINT8)], [vi("y", None, TensorProto.UINT8)]))
+    # one refused dtype per dtype set of the new rows (FLOATS, NUMERIC, BOOL, FLOAT32; bool output)
+    def unary(op, name, dtype, out_dtype=None, **attrs):
+        return model([helper.make_node(op, ["x"], ["y"], name=name, **attrs)], [vi("x", [2, 3], dtype)],
+                     [vi("y", None, out_dtype if out_dtype is not None else dtype)])
+    o.case("sqrt_int64", unary("Sqrt", "sqrt", TensorProto.INT64))
+    o.case("sign_bool", unary("Sign", "sign", TensorProto.BOOL))
+    o.case("not_float", unary("Not", "not", TensorProto.FLOAT))
+    o.case("isnan_int32", unary("IsNaN", "isnan", TensorProto.INT32, TensorProto.BOOL))
+    o.case("celu_double", unary("Celu", "celu", TensorProto.DOUBLE))
+    o.case("selu_int8", unary("Selu", "selu", TensorProto.INT8, alpha=2.0))
+    o.case("control_not_bool", unary("Not", "not", TensorProto.BOOL))
+    o.case("control_isinf_float16", unary("IsInf", "isinf", TensorProto.FLOAT16, TensorProto.BOOL, detect_negative=0))
+    o.case("control_erf_int32", unary("Erf", "erf", TensorProto.INT32))
+    o.case("control_round_bfloat16", unary("Round", "round", TensorProto.BFLOAT16))
     o.case("control_gap_empty_map", model(
         [helper.make_node("GlobalAveragePool", ["x"], ["y"], name="gap")], [vi("x", [1, 2, 0, 3])], [vi("y", None)]))
 

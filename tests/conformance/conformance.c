@@ -1,6 +1,8 @@
 /* ONNX backend conformance runner over libonnx-testdata.
  *
- * usage: conformance [--filter SUBSTR] [--verbose] [--list-skipped] MANIFEST DATA_DIR...
+ * usage: conformance [--filter SUBSTR] [--verbose] [--list-skipped] [--reference] MANIFEST DATA_DIR...
+ * --reference runs every op on its reference kernel (the oracle of tests/ops), which the default
+ * kernels otherwise hide for the ops XNNPACK or a native kernel takes.
  * Each DATA_DIR holds test folders with model.onnx and test_data_set_N/{input,output}_K.pb.
  * A test is skipped when one of its ops is outside rooftop's registry (`rooftop ops`, checked
  * here on the decoded model, so the loader's order of checks does not matter) or when the
@@ -173,7 +175,8 @@ static int count_files(const char* dir, const char* prefix) {
   }
 }
 
-static result run_set(const char* model_path, const char* set_dir, double rtol, double atol, char* why, size_t wn) {
+static result run_set(const char* model_path, const char* set_dir, double rtol, double atol, bool reference,
+                      char* why, size_t wn) {
   roof_error err = {{0}};
   roof_model* m = NULL;
   roof_session* s = NULL;
@@ -202,7 +205,7 @@ static result run_set(const char* model_path, const char* set_dir, double rtol, 
   }
   roof_prepare_options po = {.shapes = shapes, .num_shapes = (size_t)bound};
   if (st == ROOF_OK) st = roof_model_prepare(m, &po, &err);
-  roof_session_options so = {.threads = 1};
+  roof_session_options so = {.threads = 1, .force_reference = reference};
   if (st == ROOF_OK) st = roof_session_create(m, &so, &s, &err);
   for (int i = 0; st == ROOF_OK && i < nin; i++) {
     roof_io_info info;
@@ -247,7 +250,7 @@ done:
   return r;
 }
 
-static result run_test(const char* dir, const char* name, const entry* e, char* why, size_t wn) {
+static result run_test(const char* dir, const char* name, const entry* e, bool reference, char* why, size_t wn) {
   char model[4096];
   snprintf(model, sizeof(model), "%s/%s/model.onnx", dir, name);
   if (e && e->skip) {
@@ -262,7 +265,7 @@ static result run_test(const char* dir, const char* name, const entry* e, char* 
     char sd[4096];
     snprintf(sd, sizeof(sd), "%s/%s/test_data_set_%d", dir, name, set);
     if (!file_exists(sd)) break;
-    r = run_set(model, sd, rtol, atol, why, wn);
+    r = run_set(model, sd, rtol, atol, reference, why, wn);
     if (r != R_PASS) break;
   }
   return r;
@@ -271,18 +274,19 @@ static result run_test(const char* dir, const char* name, const entry* e, char* 
 int main(int argc, char** argv) {
   const char* filter = NULL;
   const char* manifest_path = NULL;
-  bool verbose = false, list_skipped = false;
+  bool verbose = false, list_skipped = false, reference = false;
   const char* dirs[16];
   int ndirs = 0;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--filter") == 0 && i + 1 < argc) filter = argv[++i];
     else if (strcmp(argv[i], "--verbose") == 0) verbose = true;
     else if (strcmp(argv[i], "--list-skipped") == 0) list_skipped = true;
+    else if (strcmp(argv[i], "--reference") == 0) reference = true;
     else if (manifest_path == NULL) manifest_path = argv[i];
     else if (ndirs < 16) dirs[ndirs++] = argv[i];
   }
   if (manifest_path == NULL || ndirs == 0) {
-    fprintf(stderr, "usage: conformance [--filter S] [--verbose] [--list-skipped] MANIFEST DATA_DIR...\n");
+    fprintf(stderr, "usage: conformance [--filter S] [--verbose] [--list-skipped] [--reference] MANIFEST DATA_DIR...\n");
     return 64;
   }
   manifest m = {0};
@@ -308,7 +312,7 @@ int main(int argc, char** argv) {
     qsort(names, (size_t)nn, sizeof(char*), cmp_str);
     for (int i = 0; i < nn; i++) {
       char why[1200] = "";
-      result r = run_test(dirs[d], names[i], find_entry(&m, names[i]), why, sizeof(why));
+      result r = run_test(dirs[d], names[i], find_entry(&m, names[i]), reference, why, sizeof(why));
       if (r == R_PASS) pass++;
       else if (r == R_FAIL) fail++;
       else skip++;
