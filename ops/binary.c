@@ -207,23 +207,37 @@ static bin_class class_of(const binary_row* row, const roof_tensor* v, int n) {
   return fl ? C_FLOAT : unsigned_dtype(dt) ? C_UNSIGNED : C_SIGNED;
 }
 
+/* Offset of operand t at output index i (output rank r): t right-aligned, its size-1 dims
+ * broadcast. Computed per element rather than from stored views: variadic ops have any number
+ * of operands and nothing on the run path allocates. */
+static int64_t bcast_offset(const roof_tensor* t, int r, const int64_t* i) {
+  int shift = r - t->rank;
+  int64_t off = 0;
+  for (int d = 0; d < t->rank; d++) off += t->dims[d] == 1 ? 0 : i[d + shift] * t->strides[d];
+  return off;
+}
+
+static double load_f(const roof_tensor* t, int r, const int64_t* i) { return roof_load_f64(t->dtype, t->data, bcast_offset(t, r, i)); }
+static int64_t load_i(const roof_tensor* t, int r, const int64_t* i) { return roof_load_i64(t->dtype, t->data, bcast_offset(t, r, i)); }
+
 /* One output element from every operand at index i; every operand is read before y is written,
  * so y may share an operand's buffer (ROOF_OPF_INPLACE). */
 static void element(const binary_row* row, const binary_params* p, const roof_tensor* v, int n, bin_class c, roof_tensor* y,
                     const int64_t* i) {
   int64_t yo = roof_offset(y, i);
+  int r = y->rank;
   if (c == C_FLOAT) {
-    double acc = roof_load_f64(v[0].dtype, v[0].data, roof_offset(&v[0], i));
-    for (int j = 1; j < n; j++) acc = row->f(acc, roof_load_f64(v[j].dtype, v[j].data, roof_offset(&v[j], i)), p);
+    double acc = load_f(&v[0], r, i);
+    for (int j = 1; j < n; j++) acc = row->f(acc, load_f(&v[j], r, i), p);
     if (row->rule == R_MEAN) acc /= n;
     roof_store_f64(y->dtype, y->data, yo, acc);
   } else if (c == C_SIGNED) {
-    int64_t acc = roof_load_i64(v[0].dtype, v[0].data, roof_offset(&v[0], i));
-    for (int j = 1; j < n; j++) acc = row->i(acc, roof_load_i64(v[j].dtype, v[j].data, roof_offset(&v[j], i)), p);
+    int64_t acc = load_i(&v[0], r, i);
+    for (int j = 1; j < n; j++) acc = row->i(acc, load_i(&v[j], r, i), p);
     roof_store_i64(y->dtype, y->data, yo, acc);
   } else {
-    uint64_t acc = (uint64_t)roof_load_i64(v[0].dtype, v[0].data, roof_offset(&v[0], i));
-    for (int j = 1; j < n; j++) acc = row->u(acc, (uint64_t)roof_load_i64(v[j].dtype, v[j].data, roof_offset(&v[j], i)), p);
+    uint64_t acc = (uint64_t)load_i(&v[0], r, i);
+    for (int j = 1; j < n; j++) acc = row->u(acc, (uint64_t)load_i(&v[j], r, i), p);
     roof_store_i64(y->dtype, y->data, yo, (int64_t)acc);
   }
 }
@@ -231,24 +245,19 @@ static void element(const binary_row* row, const binary_params* p, const roof_te
 /* Where copies the chosen element's bytes: exact for every dtype. */
 static void select_element(const roof_tensor* v, roof_tensor* y, const int64_t* i) {
   size_t es = roof_dtype_size(y->dtype);
-  const roof_tensor* src = roof_load_i64(ROOF_DT_BOOL, v[0].data, roof_offset(&v[0], i)) ? &v[1] : &v[2];
-  memcpy((char*)y->data + (size_t)roof_offset(y, i) * es, (const char*)src->data + (size_t)roof_offset(src, i) * es, es);
+  const roof_tensor* src = load_i(&v[0], y->rank, i) ? &v[1] : &v[2];
+  memcpy((char*)y->data + (size_t)roof_offset(y, i) * es, (const char*)src->data + (size_t)bcast_offset(src, y->rank, i) * es, es);
 }
 
 static roof_status ref_binary(roof_kernel* k, const binary_row* row, roof_error* err) {
   roof_tensor* y = &k->out[0];
-  int n = k->num_in;
   if (roof_tensor_count(y) == 0) return ROOF_OK;
-  roof_tensor* v = calloc((size_t)n, sizeof(*v));
-  if (v == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory");
-  for (int j = 0; j < n; j++) roof_broadcast_view(&k->in[j], y->rank, y->dims, &v[j]);
-  bin_class c = class_of(row, v, n);
+  bin_class c = class_of(row, k->in, k->num_in);
   int64_t i[ROOF_MAX_RANK] = {0};
   do {
-    if (row->rule == R_WHERE) select_element(v, y, i);
-    else element(row, k->params, v, n, c, y, i);
+    if (row->rule == R_WHERE) select_element(k->in, y, i);
+    else element(row, k->params, k->in, k->num_in, c, y, i);
   } while (roof_index_next(i, y->dims, y->rank));
-  free(v);
   return ROOF_OK;
 }
 
