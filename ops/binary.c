@@ -64,6 +64,18 @@ static int64_t bin_ipow(int64_t a, int64_t e) {
   return (int64_t)r;
 }
 
+/* Unsigned exponents (uint64 ones may exceed INT64_MAX): the base's bits, wrapping, which is the
+ * signed result modulo 2^64 as well. */
+static uint64_t bin_upow(uint64_t a, uint64_t e) {
+  uint64_t r = 1;
+  while (e) {
+    if (e & 1) r *= a;
+    a *= a;
+    e >>= 1;
+  }
+  return r;
+}
+
 /* Divisor 0 gives 0 and -1 gives 0 (INT64_MIN % -1 traps on x86); fmod 0 moves a nonzero
  * remainder to the divisor's sign, as Python's % does. */
 static int64_t bin_imod(int64_t a, int64_t b, int fmod_mode) {
@@ -200,11 +212,15 @@ static int describe_binary(const roof_graph* g, const roof_node* n, char* buf, s
 
 typedef enum bin_class { C_FLOAT, C_SIGNED, C_UNSIGNED } bin_class;
 
-/* How the row computes on these operands: Pow goes through double when either is a float. */
+/* How the row computes on these operands. Pow: through double when either is a float, else by
+ * the exponent's signedness (the base is int32 or int64). */
 static bin_class class_of(const binary_row* row, const roof_tensor* v, int n) {
   int dt = v[row->rule == R_WHERE ? 1 : 0].dtype;
-  bool fl = roof_dtype_is_float(dt) || (row->rule == R_POW && n > 1 && roof_dtype_is_float(v[1].dtype));
-  return fl ? C_FLOAT : unsigned_dtype(dt) ? C_UNSIGNED : C_SIGNED;
+  if (row->rule == R_POW && n > 1) {
+    if (roof_dtype_is_float(dt) || roof_dtype_is_float(v[1].dtype)) return C_FLOAT;
+    dt = v[1].dtype;
+  }
+  return roof_dtype_is_float(dt) ? C_FLOAT : unsigned_dtype(dt) ? C_UNSIGNED : C_SIGNED;
 }
 
 /* Offset of operand t at output index i (output rank r): t right-aligned, its size-1 dims

@@ -396,6 +396,17 @@ static void reference_semantics(void) {
   if (ref_eval("Pow", -1, 2, pdt, pins, py, 7)) {
     for (int i = 0; i < 7; i++) EXPECT_EQ_I64("Pow int32^int64", py[i], pwant[i]);
   }
+  /* Pow int32 ^ uint64: exponents past INT64_MAX are exponents, not negatives */
+  int32_t qa[3] = {-1, 3, 2}, qy[3];
+  uint64_t qe[3] = {((uint64_t)1 << 63) + 1, ((uint64_t)1 << 63) + 0, 3};
+  uint32_t b3 = 3; /* 3^(2^63) mod 2^32: 63 squarings */
+  for (int i = 0; i < 63; i++) b3 *= b3;
+  const int32_t qwant[3] = {-1, (int32_t)b3, 8};
+  const int qdt[3] = {ROOF_DT_INT32, ROOF_DT_UINT64, ROOF_DT_INT32};
+  const void* qins[2] = {qa, qe};
+  if (ref_eval("Pow", -1, 2, qdt, qins, qy, 3)) {
+    for (int i = 0; i < 3; i++) EXPECT_EQ_I64("Pow int32^uint64", qy[i], qwant[i]);
+  }
   /* Max / Min of uint64 compare unsigned */
   uint64_t ua[2] = {UINT64_MAX, 0}, ub[2] = {1, 5}, uy[2];
   const int u64x3[3] = {ROOF_DT_UINT64, ROOF_DT_UINT64, ROOF_DT_UINT64};
