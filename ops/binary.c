@@ -351,6 +351,11 @@ static roof_status setup_prelu(roof_kernel* k, roof_error* err) {
 
 /* ---- the rows ---- */
 
+/* PRelu's only non-reference kernel copies the slope into its operator at create, so a constant
+ * slope may be released once it exists (ROOF_OPF_PACKS_CONSTS); Max and Min read their constant
+ * operands at run time. */
+#define BIN_PACKS(rule) ((rule) == R_PRELU ? ROOF_OPF_PACKS_CONSTS : 0u)
+
 #define BINARY_DEFINE(SYM, SINCE, MIN_IN, MAX_IN, RULE, FEXPR, IEXPR, UEXPR)                                      \
   static double f_##SYM(double a, double b, const binary_params* p) {                                             \
     (void)a, (void)b, (void)p;                                                                                    \
@@ -374,7 +379,8 @@ static roof_status setup_prelu(roof_kernel* k, roof_error* err) {
   static roof_status ref_##SYM(roof_kernel* k, roof_error* err) { return ref_binary(k, &kRow_##SYM, err); }       \
   const roof_op_schema roof_op_##SYM = {                                                                          \
       .id = ROOF_OP_##SYM, .op_type = #SYM, .domain = "", .since_version = SINCE, .until_version = 1000,         \
-      .flags = ROOF_OPF_INPLACE, .layout = ROOF_LR_ANY, .params_size = sizeof(binary_params),                    \
+      .flags = ROOF_OPF_INPLACE | BIN_PACKS(R_##RULE), .layout = ROOF_LR_ANY,                                   \
+      .params_size = sizeof(binary_params),                                                                       \
       .parse = parse_##SYM, .infer = infer_##SYM, .cost = roof_cost_eltwise, .describe = describe_binary,        \
   };                                                                                                              \
   ROOF_REF_KERNEL(SYM, NULL, ref_##SYM);
