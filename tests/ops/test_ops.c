@@ -335,6 +335,50 @@ static void variadic_case(rng* r) {
   check(&m, "Max", true);
 }
 
+/* Comparisons and Where on strided (NHWC) data, checked against an identity rather than the
+ * other session (which shares their kernels): Where(x > c, x, c) - Max(x, c) is 0 everywhere,
+ * likewise for >=, < and <= with the branches swapped; c is a per-channel [7,1,1] constant. */
+static void where_identity_case(rng* r) {
+  static const char* const kCmp[] = {"Greater", "GreaterOrEqual", "Less", "LessOrEqual"};
+  int64_t xd[4] = {1, 7, 5, 6}, cd[3] = {7, 1, 1};
+  for (int o = 0; o < 8; o++) {
+    bool nhwc = o >= 4, swap = (o % 4) >= 2;
+    char label[96];
+    snprintf(label, sizeof(label), "Where(%s(x, c)) - Max(x, c) == 0, %s", kCmp[o % 4], nhwc ? "nhwc" : "plain");
+    builder b = start(r, label);
+    int x = image(&b, xd, nhwc), c = constant(&b, "c", 3, cd);
+    int cond = output(&b, "cond"), w = output(&b, "w"), m = output(&b, "m"), y = output(&b, "y");
+    int ci[2] = {x, c}, wi[3] = {cond, swap ? c : x, swap ? x : c}, si[2] = {w, m};
+    node(&b, kCmp[o % 4], ci, 2, &cond, 1);
+    node(&b, "Where", wi, 3, &w, 1);
+    node(&b, "Max", ci, 2, &m, 1);
+    node(&b, "Sub", si, 2, &y, 1);
+    mark_output(&b, y);
+    cases++;
+    b.g->num_original_nodes = b.g->num_nodes;
+    roof_model* mo = NULL;
+    roof_error err = {{0}};
+    roof_model_from_graph(b.g, &mo, &err);
+    roof_prepare_options po = {.fusion = "none"};
+    float in[210], *out = NULL;
+    for (int i = 0; i < 210; i++) in[i] = frand(r);
+    in[3] = ((const float*)b.g->values[c].data)[0]; /* a tie: x == c on channel 0 */
+    size_t n = 0;
+    bool took = false;
+    bool ok = roof_model_prepare(mo, &po, &err) == ROOF_OK && run_session(mo, true, in, sizeof(in), &out, &n, "Where", &took);
+    size_t bad = n;
+    for (size_t i = 0; ok && i < n; i++) {
+      if (out[i] != 0.0f && bad == n) bad = i;
+    }
+    if (!ok || n != 210 || bad != n) {
+      fprintf(stderr, "FAIL %s: %s\n", label, !ok ? err.message : n != 210 ? "output size" : "nonzero element");
+      failures++;
+    }
+    free(out);
+    roof_model_free(mo);
+  }
+}
+
 /* ---- reference semantics the differential cases cannot see: integers, NaN, selection ---- */
 
 /* Runs op's reference kernel on rank-1 operands of n elements (dtypes[i] each; the output
@@ -583,6 +627,7 @@ int main(int argc, char** argv) {
   prelu_case(&r);
   variadic_case(&r);
   reference_semantics();
+  where_identity_case(&r);
   misc_cases(&r);
   fused_cases(&r);
   printf("test_ops: %d cases, %d failures\n", cases, failures);
