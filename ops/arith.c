@@ -1,6 +1,9 @@
 /* Add, Sub, Mul, Div with numpy broadcasting. Float: XNNPACK *_nd_f32 on physical shapes
  * (NHWC outputs permute every operand's dims; constant operands in the wrong order are
- * repacked once). Integers (shape arithmetic at load time) and every other case: reference. */
+ * repacked once). Integers (shape arithmetic at load time) and every other case: reference.
+ * These four keep their own family (not binary_list.inc) because they carry a fused clamp and
+ * are the fusion passes' targets; the XNNPACK nd entry pieces are shared with binary.c's Max
+ * and Min through arith_nd.h. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +11,7 @@
 #include "common.h"
 #include "xnn_backend.h"
 #include "fused_act.h"
+#include "arith_nd.h"
 
 typedef enum arith_kind { K_ADD, K_SUB, K_MUL, K_DIV } arith_kind;
 
@@ -95,6 +99,7 @@ static roof_status ref_arith(roof_kernel* k, roof_error* err) {
 }
 
 typedef struct arith_state {
+  roof_nd_kind kind;
   size_t shape[2][ROOF_MAX_RANK];
   size_t rank[2];
   float* packed[2]; /* repacked constant operands, or NULL */
@@ -144,14 +149,13 @@ static roof_status operand(roof_kernel* k, arith_state* s, int i, const int* per
   return ROOF_OK;
 }
 
-static roof_status create_arith(roof_kernel* k, roof_error* err) {
-  const arith_params* p = k->params;
+roof_status roof_nd_create(roof_kernel* k, roof_nd_kind kind, float min, float max, roof_error* err) {
   const roof_tensor* y = &k->out[0];
   if (!(roof_tensor_is_plain(y) || roof_tensor_is_nhwc(y))) return roof_kernel_refuse(err, "output is strided in memory");
-  if (!roof_act_xnn_ok(&p->act)) return roof_kernel_refuse(err, "empty fused clamp range");
   arith_state* s = calloc(1, sizeof(*s));
   if (s == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory");
   k->state = s;
+  s->kind = kind;
   int perm[ROOF_MAX_RANK];
   perm_for(y, perm);
   for (int i = 0; i < 2; i++) {
@@ -160,32 +164,45 @@ static roof_status create_arith(roof_kernel* k, roof_error* err) {
   }
   xnn_operator_t op = NULL;
   enum xnn_status xs;
-  switch (p->kind) {
-    case K_ADD: xs = xnn_create_add_nd_f32(p->act.min, p->act.max, 0, &op); break;
-    case K_SUB: xs = xnn_create_subtract_nd_f32(p->act.min, p->act.max, 0, &op); break;
-    case K_MUL: xs = xnn_create_multiply_nd_f32(p->act.min, p->act.max, 0, &op); break;
-    default: xs = xnn_create_divide_nd_f32(p->act.min, p->act.max, 0, &op); break;
+  switch (kind) {
+    case ROOF_ND_ADD: xs = xnn_create_add_nd_f32(min, max, 0, &op); break;
+    case ROOF_ND_SUB: xs = xnn_create_subtract_nd_f32(min, max, 0, &op); break;
+    case ROOF_ND_MUL: xs = xnn_create_multiply_nd_f32(min, max, 0, &op); break;
+    case ROOF_ND_DIV: xs = xnn_create_divide_nd_f32(min, max, 0, &op); break;
+    case ROOF_ND_MAX: xs = xnn_create_maximum_nd_f32(0, &op); break;
+    default: xs = xnn_create_minimum_nd_f32(0, &op); break;
   }
   return roof_xnn_created(xs, op, k, "create binary op", err);
 }
 
-static roof_status setup_arith(roof_kernel* k, roof_error* err) {
-  const arith_params* p = k->params;
+roof_status roof_nd_setup(roof_kernel* k, roof_error* err) {
   const arith_state* s = k->state;
   const float* a = s->packed[0] ? s->packed[0] : k->in[0].data;
   const float* b = s->packed[1] ? s->packed[1] : k->in[1].data;
   float* y = k->out[0].data;
+  xnn_operator_t op = roof_xop(k);
+  const size_t *sa = s->shape[0], *sb = s->shape[1];
+  size_t ra = s->rank[0], rb = s->rank[1];
   enum xnn_status xs;
-  switch (p->kind) {
-    case K_ADD: xs = xnn_setup_add_nd_f32(roof_xop(k), s->rank[0], s->shape[0], s->rank[1], s->shape[1], a, b, y, k->pool); break;
-    case K_SUB: xs = xnn_setup_subtract_nd_f32(roof_xop(k), s->rank[0], s->shape[0], s->rank[1], s->shape[1], a, b, y, k->pool); break;
-    case K_MUL: xs = xnn_setup_multiply_nd_f32(roof_xop(k), s->rank[0], s->shape[0], s->rank[1], s->shape[1], a, b, y, k->pool); break;
-    default: xs = xnn_setup_divide_nd_f32(roof_xop(k), s->rank[0], s->shape[0], s->rank[1], s->shape[1], a, b, y, k->pool); break;
+  switch (s->kind) {
+    case ROOF_ND_ADD: xs = xnn_setup_add_nd_f32(op, ra, sa, rb, sb, a, b, y, k->pool); break;
+    case ROOF_ND_SUB: xs = xnn_setup_subtract_nd_f32(op, ra, sa, rb, sb, a, b, y, k->pool); break;
+    case ROOF_ND_MUL: xs = xnn_setup_multiply_nd_f32(op, ra, sa, rb, sb, a, b, y, k->pool); break;
+    case ROOF_ND_DIV: xs = xnn_setup_divide_nd_f32(op, ra, sa, rb, sb, a, b, y, k->pool); break;
+    case ROOF_ND_MAX: xs = xnn_setup_maximum_nd_f32(op, ra, sa, rb, sb, a, b, y, k->pool); break;
+    default: xs = xnn_setup_minimum_nd_f32(op, ra, sa, rb, sb, a, b, y, k->pool); break;
   }
   return roof_xnn_check(xs, k, "setup binary op", err);
 }
 
-static void destroy_arith(roof_kernel* k) {
+static roof_status create_arith(roof_kernel* k, roof_error* err) {
+  static const roof_nd_kind kKinds[] = {[K_ADD] = ROOF_ND_ADD, [K_SUB] = ROOF_ND_SUB, [K_MUL] = ROOF_ND_MUL, [K_DIV] = ROOF_ND_DIV};
+  const arith_params* p = k->params;
+  if (!roof_act_xnn_ok(&p->act)) return roof_kernel_refuse(err, "empty fused clamp range");
+  return roof_nd_create(k, kKinds[p->kind], p->act.min, p->act.max, err);
+}
+
+void roof_nd_destroy(roof_kernel* k) {
   arith_state* s = k->state;
   if (s) {
     free(s->packed[0]);
@@ -203,7 +220,7 @@ static const int kArithDtypes[] = {ROOF_DT_FLOAT, ROOF_DT_DOUBLE, ROOF_DT_FLOAT1
       .flags = ROOF_OPF_FUSED_ACT | ROOF_OPF_INPLACE, .layout = ROOF_LR_ANY, .params_size = sizeof(arith_params), \
       .parse = parse_arith, .infer = infer_arith, .cost = roof_cost_eltwise, .describe = describe_arith,     \
   };                                                                                                          \
-  ROOF_XNN_KERNEL(SYM, NULL, create_arith, setup_arith, destroy_arith);                                     \
+  ROOF_XNN_KERNEL(SYM, NULL, create_arith, roof_nd_setup, roof_nd_destroy);                                     \
   ROOF_REF_KERNEL(SYM, kArithDtypes, ref_arith)
 
 ARITH_OP(Add);

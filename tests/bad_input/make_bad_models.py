@@ -283,6 +283,34 @@ def op_cases(o):
     o.case("control_isinf_float16", unary("IsInf", "isinf", TensorProto.FLOAT16, TensorProto.BOOL, detect_negative=0))
     o.case("control_erf_int32", unary("Erf", "erf", TensorProto.INT32))
     o.case("control_round_bfloat16", unary("Round", "round", TensorProto.BFLOAT16))
+    # binary elementwise rows (ops/binary_list.inc): dtypes outside a rule, mismatched operands,
+    # spec rules, arity, controls
+    B, F, I32 = TensorProto.BOOL, TensorProto.FLOAT, TensorProto.INT32
+
+    def bin_model(op, dtypes, out_dtype=None, **attrs):
+        names = ["a", "b", "c"][:len(dtypes)]
+        return model([helper.make_node(op, names, ["y"], name=op.lower(), **attrs)],
+                     [vi(n, [2, 3], d) for n, d in zip(names, dtypes)], [vi("y", None, out_dtype or dtypes[-1])])
+    o.case("and_float", bin_model("And", [F, F]))
+    o.case("xor_mixed", bin_model("Xor", [B, F]))
+    o.case("where_float_condition", bin_model("Where", [F, F, F]))
+    o.case("where_xy_differ", bin_model("Where", [B, F, I32]))
+    o.case("max_operands_differ", bin_model("Max", [F, F, I32]))
+    o.case("less_bool", bin_model("Less", [B, B], B))
+    o.case("sum_int32", bin_model("Sum", [I32, I32]))
+    o.case("pow_uint8_base", bin_model("Pow", [TensorProto.UINT8, F]))
+    o.case("mod_float_fmod0", bin_model("Mod", [F, F]))
+    o.case("mod_fmod2", bin_model("Mod", [I32, I32], fmod=2))
+    o.case("max_no_input", model([helper.make_node("Max", [], ["y"], name="max")], [vi("x", [2, 3])], [vi("y", None)]))
+    o.case("prelu_slope_wider", model([helper.make_node("PRelu", ["x", "s"], ["y"], name="prelu")],
+                                      [vi("x", [1, 3]), vi("s", [2, 3])], [vi("y", None)]))
+    o.case("control_where_int32", bin_model("Where", [B, I32, I32]))
+    o.case("control_mod_int32_by_zero", model(
+        [helper.make_node("Mod", ["x", "z"], ["y"], name="mod")], [vi("x", [2, 3], I32)], [vi("y", None, I32)],
+        [numpy_helper.from_array(np.array([0, -1, 3], np.int32), "z")]))
+    o.case("control_pow_int32_negative", model(
+        [helper.make_node("Pow", ["x", "e"], ["y"], name="pow")], [vi("x", [3], I32)], [vi("y", None, I32)],
+        [numpy_helper.from_array(np.array([-1, -2, 0], np.int64), "e")]))
     o.case("control_gap_empty_map", model(
         [helper.make_node("GlobalAveragePool", ["x"], ["y"], name="gap")], [vi("x", [1, 2, 0, 3])], [vi("y", None)]))
 

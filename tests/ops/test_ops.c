@@ -372,6 +372,207 @@ static void layer_norm_cases(rng* r) {
   }
 }
 
+/* PRelu: XNNPACK when the constant slope varies along the innermost physical dim only (channels
+ * of NHWC data, the last dim of plain data) or is a scalar; the reference otherwise. */
+static void prelu_case(rng* r) {
+  static const int64_t kSlopes[][3] = {{7, 1, 1}, {1, 1, 6}, {1, 1, 1}, {7, 5, 6}, {1, 5, 1}};
+  static const bool kFastPlain[] = {false, true, true, false, false}, kFastNhwc[] = {true, false, true, false, false};
+  int64_t xd[4] = {2, 7, 5, 6};
+  char label[96];
+  for (int s = 0; s < 5; s++) {
+    for (int nhwc = 0; nhwc < 2; nhwc++) {
+      snprintf(label, sizeof(label), "PRelu %s slope %lldx%lldx%lld", nhwc ? "nhwc" : "plain", (long long)kSlopes[s][0],
+               (long long)kSlopes[s][1], (long long)kSlopes[s][2]);
+      builder b = start(r, label);
+      int rank = s == 1 ? 1 : 3; /* [6] as a rank-1 slope: right-aligned broadcasting */
+      int ins[2] = {image(&b, xd, nhwc), constant(&b, "slope", rank, kSlopes[s] + (3 - rank))};
+      int y = output(&b, "y");
+      node(&b, "PRelu", ins, 2, &y, 1);
+      mark_output(&b, y);
+      check(&b, "PRelu", nhwc ? kFastNhwc[s] : kFastPlain[s]);
+    }
+  }
+}
+
+/* Variadic Max / Min / Sum / Mean over three operands (reference only: XNNPACK takes two) and
+ * a 2-input Max between two activations. */
+static void variadic_case(rng* r) {
+  static const char* const kOps[] = {"Max", "Min", "Sum", "Mean"};
+  int64_t xd[4] = {1, 7, 5, 6}, cd[2][3] = {{7, 1, 1}, {1, 5, 6}};
+  for (int o = 0; o < 4; o++) {
+    char label[64];
+    snprintf(label, sizeof(label), "%s of 3 (x, [7,1,1], [1,5,6])", kOps[o]);
+    builder b = start(r, label);
+    int ins[3] = {image(&b, xd, o % 2), constant(&b, "c0", 3, cd[0]), constant(&b, "c1", 3, cd[1])};
+    int y = output(&b, "y");
+    node(&b, kOps[o], ins, 3, &y, 1);
+    mark_output(&b, y);
+    check(&b, kOps[o], false);
+  }
+  builder m = start(r, "Max of x and Sigmoid(x), nhwc");
+  int x = image(&m, xd, true), s = output(&m, "s"), y = output(&m, "y");
+  node(&m, "Sigmoid", &x, 1, &s, 1);
+  int mi[2] = {s, x};
+  node(&m, "Max", mi, 2, &y, 1);
+  mark_output(&m, y);
+  check(&m, "Max", true);
+}
+
+/* Comparisons and Where on strided (NHWC) data, checked against an identity rather than the
+ * other session (which shares their kernels): Where(x > c, x, c) - Max(x, c) is 0 everywhere,
+ * likewise for >=, < and <= with the branches swapped; c is a per-channel [7,1,1] constant. */
+static void where_identity_case(rng* r) {
+  static const char* const kCmp[] = {"Greater", "GreaterOrEqual", "Less", "LessOrEqual"};
+  int64_t xd[4] = {1, 7, 5, 6}, cd[3] = {7, 1, 1};
+  for (int o = 0; o < 8; o++) {
+    bool nhwc = o >= 4, swap = (o % 4) >= 2;
+    char label[96];
+    snprintf(label, sizeof(label), "Where(%s(x, c)) - Max(x, c) == 0, %s", kCmp[o % 4], nhwc ? "nhwc" : "plain");
+    builder b = start(r, label);
+    int x = image(&b, xd, nhwc), c = constant(&b, "c", 3, cd);
+    int cond = output(&b, "cond"), w = output(&b, "w"), m = output(&b, "m"), y = output(&b, "y");
+    int ci[2] = {x, c}, wi[3] = {cond, swap ? c : x, swap ? x : c}, si[2] = {w, m};
+    node(&b, kCmp[o % 4], ci, 2, &cond, 1);
+    node(&b, "Where", wi, 3, &w, 1);
+    node(&b, "Max", ci, 2, &m, 1);
+    node(&b, "Sub", si, 2, &y, 1);
+    mark_output(&b, y);
+    cases++;
+    b.g->num_original_nodes = b.g->num_nodes;
+    roof_model* mo = NULL;
+    roof_error err = {{0}};
+    roof_model_from_graph(b.g, &mo, &err);
+    roof_prepare_options po = {.fusion = "none"};
+    float in[210], *out = NULL;
+    for (int i = 0; i < 210; i++) in[i] = frand(r);
+    in[3] = ((const float*)b.g->values[c].data)[0]; /* a tie: x == c on channel 0 */
+    size_t n = 0;
+    bool took = false;
+    bool ok = roof_model_prepare(mo, &po, &err) == ROOF_OK && run_session(mo, true, in, sizeof(in), &out, &n, "Where", &took);
+    size_t bad = n;
+    for (size_t i = 0; ok && i < n; i++) {
+      if (out[i] != 0.0f && bad == n) bad = i;
+    }
+    if (!ok || n != 210 || bad != n) {
+      fprintf(stderr, "FAIL %s: %s\n", label, !ok ? err.message : n != 210 ? "output size" : "nonzero element");
+      failures++;
+    }
+    free(out);
+    roof_model_free(mo);
+  }
+}
+
+/* ---- reference semantics the differential cases cannot see: integers, NaN, selection ---- */
+
+/* Runs op's reference kernel on rank-1 operands of n elements (dtypes[i] each; the output
+ * dtype last) with the attribute fmod when fmod >= 0, the node parsed by the op's own schema. */
+static bool ref_eval(const char* op, int64_t fmod, int num_in, const int* dtypes, const void* const* ins, void* out, int64_t n) {
+  builder b = start(NULL, op);
+  int vin[3], vout = output(&b, "y");
+  for (int i = 0; i < num_in; i++) vin[i] = input(&b, "x", 1, &n);
+  roof_node* nd = node(&b, op, vin, num_in, &vout, 1);
+  if (fmod >= 0) attr_i(nd, "fmod", fmod);
+  const roof_op_schema* sc = roof_op_find("", op, 13);
+  roof_error err = {{0}};
+  bool ok = sc != NULL;
+  if (ok) {
+    nd->op = sc;
+    nd->params = calloc(1, sc->params_size ? sc->params_size : 1);
+    ok = sc->parse == NULL || sc->parse(b.g, nd, nd->params, &err) == ROOF_OK;
+  }
+  roof_tensor t[4];
+  for (int i = 0; i <= num_in; i++) roof_tensor_init(&t[i], dtypes[i], 1, &n, ROOF_LAYOUT_PLAIN, i < num_in ? (void*)ins[i] : out);
+  roof_kernel k = {.op = sc, .g = b.g, .node = nd, .params = ok ? nd->params : NULL, .in = t, .num_in = num_in, .out = &t[num_in], .num_out = 1};
+  ok = ok && roof_kernel_ref_of(sc->id)->run(&k, &err) == ROOF_OK;
+  if (!ok) fprintf(stderr, "FAIL %s reference: %s\n", op, err.message);
+  roof_graph_free(b.g);
+  return ok;
+}
+
+#define EXPECT_EQ_I64(what, got, want)                                                              \
+  do {                                                                                              \
+    cases++;                                                                                        \
+    if ((int64_t)(got) != (int64_t)(want)) {                                                        \
+      fprintf(stderr, "FAIL %s: got %lld, want %lld\n", what, (long long)(got), (long long)(want)); \
+      failures++;                                                                                   \
+    }                                                                                               \
+  } while (0)
+
+static void reference_semantics(void) {
+  /* Mod: divisor's sign (fmod 0) or dividend's (fmod 1); 0 for a zero divisor and INT_MIN % -1 */
+  int32_t ma[6] = {7, -7, 7, -7, 5, INT32_MIN}, mb[6] = {3, 3, -3, -3, 0, -1}, my[6];
+  const int32_t want0[6] = {1, 2, -2, -1, 0, 0}, want1[6] = {1, -1, 1, -1, 0, 0};
+  const int i32x3[3] = {ROOF_DT_INT32, ROOF_DT_INT32, ROOF_DT_INT32};
+  const void* mins[2] = {ma, mb};
+  for (int f = 0; f < 2; f++) {
+    if (!ref_eval("Mod", f, 2, i32x3, mins, my, 6)) continue;
+    for (int i = 0; i < 6; i++) EXPECT_EQ_I64(f ? "Mod int32 fmod=1" : "Mod int32 fmod=0", my[i], (f ? want1 : want0)[i]);
+  }
+  int64_t la[1] = {INT64_MIN}, lb[1] = {-1}, ly[1] = {1};
+  const int i64x3[3] = {ROOF_DT_INT64, ROOF_DT_INT64, ROOF_DT_INT64};
+  const void* lins[2] = {la, lb};
+  if (ref_eval("Mod", 0, 2, i64x3, lins, ly, 1)) EXPECT_EQ_I64("Mod INT64_MIN % -1", ly[0], 0);
+  /* Pow int32 ^ int64: exact, wrapping; negative exponents trunc(1 / base^-e) */
+  int32_t pa[7] = {2, 2, 1, -1, -1, 3, 0}, py[7];
+  int64_t pe[7] = {10, -1, -5, -3, -4, 40, -2};
+  uint32_t p340 = 1;
+  for (int i = 0; i < 40; i++) p340 *= 3u;
+  const int32_t pwant[7] = {1024, 0, 1, -1, 1, (int32_t)p340, 0};
+  const int pdt[3] = {ROOF_DT_INT32, ROOF_DT_INT64, ROOF_DT_INT32};
+  const void* pins[2] = {pa, pe};
+  if (ref_eval("Pow", -1, 2, pdt, pins, py, 7)) {
+    for (int i = 0; i < 7; i++) EXPECT_EQ_I64("Pow int32^int64", py[i], pwant[i]);
+  }
+  /* Pow int32 ^ uint64: exponents past INT64_MAX are exponents, not negatives */
+  int32_t qa[3] = {-1, 3, 2}, qy[3];
+  uint64_t qe[3] = {((uint64_t)1 << 63) + 1, ((uint64_t)1 << 63) + 0, 3};
+  uint32_t b3 = 3; /* 3^(2^63) mod 2^32: 63 squarings */
+  for (int i = 0; i < 63; i++) b3 *= b3;
+  const int32_t qwant[3] = {-1, (int32_t)b3, 8};
+  const int qdt[3] = {ROOF_DT_INT32, ROOF_DT_UINT64, ROOF_DT_INT32};
+  const void* qins[2] = {qa, qe};
+  if (ref_eval("Pow", -1, 2, qdt, qins, qy, 3)) {
+    for (int i = 0; i < 3; i++) EXPECT_EQ_I64("Pow int32^uint64", qy[i], qwant[i]);
+  }
+  /* Max / Min of uint64 compare unsigned */
+  uint64_t ua[2] = {UINT64_MAX, 0}, ub[2] = {1, 5}, uy[2];
+  const int u64x3[3] = {ROOF_DT_UINT64, ROOF_DT_UINT64, ROOF_DT_UINT64};
+  const void* uins[2] = {ua, ub};
+  if (ref_eval("Max", -1, 2, u64x3, uins, uy, 2)) {
+    cases++;
+    if (uy[0] != UINT64_MAX || uy[1] != 5) {
+      fprintf(stderr, "FAIL Max uint64: got %llu %llu\n", (unsigned long long)uy[0], (unsigned long long)uy[1]);
+      failures++;
+    }
+  }
+  /* Max / Min propagate NaN from either side (ONNX Runtime, numpy); comparisons with NaN are false */
+  float fa[3] = {NAN, 1, 2}, fb[3] = {1, NAN, 3}, fy[3];
+  uint8_t by[3];
+  const int f32x3[3] = {ROOF_DT_FLOAT, ROOF_DT_FLOAT, ROOF_DT_FLOAT}, cmp[3] = {ROOF_DT_FLOAT, ROOF_DT_FLOAT, ROOF_DT_BOOL};
+  const void* fins[2] = {fa, fb};
+  static const char* const kMinMax[2] = {"Max", "Min"};
+  for (int o = 0; o < 2; o++) {
+    if (!ref_eval(kMinMax[o], -1, 2, f32x3, fins, fy, 3)) continue;
+    cases++;
+    if (!isnan(fy[0]) || !isnan(fy[1]) || fy[2] != (o ? 2.0f : 3.0f)) {
+      fprintf(stderr, "FAIL %s float NaN: got %g %g %g\n", kMinMax[o], fy[0], fy[1], fy[2]);
+      failures++;
+    }
+  }
+  if (ref_eval("GreaterOrEqual", -1, 2, cmp, fins, by, 3)) {
+    for (int i = 0; i < 3; i++) EXPECT_EQ_I64("GreaterOrEqual with NaN", by[i], 0);
+  }
+  /* Where selects bytes: int64 values beyond double's precision survive */
+  uint8_t wc[2] = {1, 0};
+  int64_t wx[2] = {INT64_MAX, 1}, wy2[2] = {3, INT64_MIN + 1}, wo[2];
+  const int wdt[4] = {ROOF_DT_BOOL, ROOF_DT_INT64, ROOF_DT_INT64, ROOF_DT_INT64};
+  const void* wins[3] = {wc, wx, wy2};
+  if (ref_eval("Where", -1, 3, wdt, wins, wo, 2)) {
+    EXPECT_EQ_I64("Where int64", wo[0], INT64_MAX);
+    EXPECT_EQ_I64("Where int64", wo[1], INT64_MIN + 1);
+  }
+}
+
 static void misc_cases(rng* r) {
   int64_t xd[4] = {2, 9, 5, 7};
   for (int nhwc = 0; nhwc < 2; nhwc++) {
@@ -514,6 +715,11 @@ int main(int argc, char** argv) {
   for (size_t i = 0; i < sizeof(kRef) / sizeof(kRef[0]); i++) unary_case(&r, kRef[i], false);
   static const char* const kBin[] = {"Add", "Sub", "Mul", "Div"};
   for (int i = 0; i < 12; i++) binary_case(&r, kBin[i % 4], i);
+  for (int i = 0; i < 12; i++) binary_case(&r, i % 2 ? "Min" : "Max", i / 2 + 6 * (i % 2)); /* every shape, both ranks */
+  prelu_case(&r);
+  variadic_case(&r);
+  reference_semantics();
+  where_identity_case(&r);
   misc_cases(&r);
   pad_cases(&r);
   layer_norm_cases(&r);
