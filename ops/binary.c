@@ -390,6 +390,6 @@ static roof_status setup_prelu(roof_kernel* k, roof_error* err) {
 
 #define ROOF_BINARY_XNN(SYM, SINCE, MIN_IN, MAX_IN, RULE, XNN, FEXPR, IEXPR, UEXPR) \
   BINARY_DEFINE(SYM, SINCE, MIN_IN, MAX_IN, RULE, FEXPR, IEXPR, UEXPR)              \
-  ROOF_XNN_KERNEL(SYM, supports_##XNN, create_##XNN, setup_##XNN, destroy_##XNN);
+  ROOF_XNN_KERNEL_(SYM, supports_##XNN, create_##XNN, setup_##XNN, destroy_##XNN, BIN_PACKS(R_##RULE) != 0);
 
 #include "binary_list.inc"

@@ -417,6 +417,7 @@ const roof_op_schema roof_op_Conv = {
 const roof_kernel_impl roof_kernel_Conv_xnnpack = {
     .op = ROOF_OP_Conv, .backend = ROOF_BACKEND_XNNPACK, .dtypes = roof_dtypes_f32, .supports = supports_xnn,
     .create = create_conv, .setup = setup_conv, .run = run_conv, .destroy = destroy_conv, .input_padding = ROOF_XNN_PADDING,
+    .packs_consts = true,
 };
 ROOF_REF_KERNEL(Conv, roof_dtypes_f32, ref_conv);
 
@@ -425,5 +426,5 @@ const roof_op_schema roof_op_ConvTranspose = {
     .flags = ROOF_OPF_FUSED_ACT | ROOF_OPF_PACKS_CONSTS, .layout = ROOF_LR_NHWC, .params_size = sizeof(conv_params),
     .parse = parse_conv, .infer = infer_convt, .cost = cost_convt, .describe = describe_conv,
 };
-ROOF_XNN_KERNEL(ConvTranspose, supports_xnn, create_convt, setup_convt, roof_xnn_destroy);
+ROOF_XNN_PACKING_KERNEL(ConvTranspose, supports_xnn, create_convt, setup_convt, roof_xnn_destroy);
 ROOF_REF_KERNEL(ConvTranspose, roof_dtypes_f32, ref_convt);

@@ -49,6 +49,9 @@ typedef struct roof_kernel_impl {
   roof_status (*run)(roof_kernel* k, roof_error* err);
   void (*destroy)(roof_kernel* k);
   size_t input_padding; /* bytes the kernel may read past the end of every input */
+  /* create copies every constant input but input 0 (packed weights, bias) and run never reads
+   * them: a model-level release may free them once the kernel exists */
+  bool packs_consts;
   /* bytes of scratch the run needs (k->scratch, shared by all kernels of a session since they
    * run one after the other); NULL: none */
   uint64_t (*scratch_bytes)(const roof_kernel* k);

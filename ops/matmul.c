@@ -255,10 +255,147 @@ static roof_status setup_fc(roof_kernel* k, roof_error* err) {
       .params_size = sizeof(gemm_params), .parse = PARSE, .infer = INFER, .cost = cost_gemm,                 \
       .describe = describe_gemm,                                                                              \
   };                                                                                                          \
-  ROOF_XNN_KERNEL(SYM, NULL, CREATE, setup_fc, roof_xnn_destroy)
+  ROOF_XNN_PACKING_KERNEL(SYM, NULL, CREATE, setup_fc, roof_xnn_destroy)
 
 GEMM_OP(Gemm, parse_gemm, infer_gemm, create_gemm);
 GEMM_OP(MatMul, parse_matmul, infer_matmul, create_matmul);
 
 ROOF_REF_KERNEL(Gemm, roof_dtypes_f32, ref_gemm);
 ROOF_REF_KERNEL(MatMul, roof_dtypes_f32, ref_matmul);
+
+/* ---- native MatMul of two activations (attention's Q K^T and A V): plain float32 operands of
+ * rank >= 2 with broadcast batch dims. Tasks are (batch, block of 4 rows of C); a block walks K
+ * once, each row of B feeding 4 rows of C, the inner loop over N vectorized (one clone per
+ * vector ISA on x86). XNNPACK (this version) has no batched matmul. ---- */
+
+#define ROOF_MM_ROWS 4
+
+typedef struct mm_state {
+  int64_t M, K, N, batch, blocks;
+  int64_t* offs; /* [batch][3]: element offsets of A, B, C */
+  roof_act act;
+  bool clamp;
+  const float* a; /* [.., M, K] */
+  const float* b; /* [.., K, N] */
+  float* y;       /* [.., M, N] */
+} mm_state;
+
+static bool supports_mm_native(const roof_kernel* k, char* why, size_t n) {
+  const roof_tensor *a = &k->in[0], *b = &k->in[1], *y = &k->out[0];
+  const char* no = a->rank < 2 || b->rank < 2 ? "a 1-D operand"
+                   : !roof_tensor_is_plain(a) || !roof_tensor_is_plain(b) || !roof_tensor_is_plain(y) ? "strided operand"
+                                                                                                    : NULL;
+  if (no) snprintf(why, n, "%s", no);
+  return no == NULL;
+}
+
+static void destroy_mm(roof_kernel* k) {
+  mm_state* s = k->state;
+  if (s) free(s->offs);
+  free(s);
+  k->state = NULL;
+}
+
+/* Batch offsets as ref_matmul computes them: broadcast batch dims read offset 0. */
+static roof_status create_mm_native(roof_kernel* k, roof_error* err) {
+  const gemm_params* p = k->params;
+  const roof_tensor *a = &k->in[0], *b = &k->in[1], *y = &k->out[0];
+  mm_state* s = calloc(1, sizeof(*s));
+  if (s == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory");
+  k->state = s;
+  int rb = y->rank - 2;
+  s->M = a->dims[a->rank - 2];
+  s->K = a->dims[a->rank - 1];
+  s->N = b->dims[b->rank - 1];
+  s->blocks = (s->M + ROOF_MM_ROWS - 1) / ROOF_MM_ROWS;
+  s->batch = 1;
+  for (int i = 0; i < rb; i++) s->batch *= y->dims[i];
+  s->act = p->act;
+  s->clamp = !roof_act_is_identity(&p->act);
+  s->offs = malloc(sizeof(int64_t) * 3 * (size_t)(s->batch ? s->batch : 1));
+  if (s->offs == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory for batch offsets");
+  int64_t bi[ROOF_MAX_RANK] = {0}, *o = s->offs;
+  do {
+    int64_t ao = 0, bo = 0, yo = 0;
+    for (int i = 0; i < rb; i++) {
+      int da = a->rank - 2 - rb + i, db = b->rank - 2 - rb + i;
+      if (da >= 0 && a->dims[da] > 1) ao += bi[i] * a->strides[da];
+      if (db >= 0 && b->dims[db] > 1) bo += bi[i] * b->strides[db];
+      yo += bi[i] * y->strides[i];
+    }
+    *o++ = ao;
+    *o++ = bo;
+    *o++ = yo;
+  } while (rb > 0 && roof_index_next(bi, y->dims, rb));
+  return ROOF_OK;
+}
+
+static roof_status setup_mm_native(roof_kernel* k, roof_error* err) {
+  mm_state* s = k->state;
+  s->a = k->in[0].data;
+  s->b = k->in[1].data;
+  s->y = k->out[0].data;
+  return ROOF_OK;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define ROOF_MM_CLONES __attribute__((target_clones("avx512f", "avx2,fma", "default")))
+#else
+#define ROOF_MM_CLONES
+#endif
+
+/* c[r][0..n) = sum over t of a[r * lda + t] * b[t * n ..] for `rows` (<= 4) rows. */
+ROOF_MM_CLONES static void mm_rows(const float* a, int64_t lda, const float* b, float* c, int64_t rows, int64_t K,
+                                   int64_t n) {
+  float* c0 = c;
+  float* c1 = rows > 1 ? c + n : c0;
+  float* c2 = rows > 2 ? c + 2 * n : c0;
+  float* c3 = rows > 3 ? c + 3 * n : c0;
+  memset(c, 0, sizeof(float) * (size_t)(rows * n));
+  for (int64_t t = 0; t < K; t++) {
+    const float* bt = b + t * n;
+    const float a0 = a[t], a1 = rows > 1 ? a[lda + t] : 0.0f, a2 = rows > 2 ? a[2 * lda + t] : 0.0f,
+                a3 = rows > 3 ? a[3 * lda + t] : 0.0f;
+    if (rows == ROOF_MM_ROWS) {
+      for (int64_t j = 0; j < n; j++) {
+        const float bv = bt[j];
+        c0[j] += a0 * bv;
+        c1[j] += a1 * bv;
+        c2[j] += a2 * bv;
+        c3[j] += a3 * bv;
+      }
+    } else {
+      for (int64_t r = 0; r < rows; r++) {
+        const float av = a[r * lda + t];
+        float* cr = c + r * n;
+        for (int64_t j = 0; j < n; j++) cr[j] += av * bt[j];
+      }
+    }
+  }
+}
+
+static void mm_block(void* ctx, size_t batch, size_t block) {
+  const mm_state* s = ctx;
+  const int64_t* o = s->offs + 3 * batch;
+  int64_t r0 = (int64_t)block * ROOF_MM_ROWS, rows = s->M - r0 < ROOF_MM_ROWS ? s->M - r0 : ROOF_MM_ROWS;
+  float* c = s->y + o[2] + r0 * s->N;
+  mm_rows(s->a + o[0] + r0 * s->K, s->K, s->b + o[1], c, rows, s->K, s->N);
+  if (!s->clamp) return;
+  for (int64_t i = 0; i < rows * s->N; i++) c[i] = roof_act_apply(&s->act, c[i]);
+}
+
+static roof_status run_mm_native(roof_kernel* k, roof_error* err) {
+  mm_state* s = k->state;
+  if (k->pool) pthreadpool_parallelize_2d(k->pool, mm_block, s, (size_t)s->batch, (size_t)s->blocks, 0);
+  else {
+    for (int64_t b = 0; b < s->batch; b++) {
+      for (int64_t i = 0; i < s->blocks; i++) mm_block(s, (size_t)b, (size_t)i);
+    }
+  }
+  return ROOF_OK;
+}
+
+const roof_kernel_impl roof_kernel_MatMul_native = {
+    .op = ROOF_OP_MatMul, .backend = ROOF_BACKEND_NATIVE, .dtypes = roof_dtypes_f32, .supports = supports_mm_native,
+    .create = create_mm_native, .setup = setup_mm_native, .run = run_mm_native, .destroy = destroy_mm,
+};

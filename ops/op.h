@@ -48,9 +48,9 @@ enum {
   ROOF_OPF_FUSED_ACT = 1u << 3,  /* params begin with a roof_act clamp (ops/fused_act.h) */
   ROOF_OPF_INPLACE = 1u << 4,    /* output 0 may share the buffer of any input with its shape and
                                   * layout (elementwise: each element read before it is written) */
-  ROOF_OPF_PACKS_CONSTS = 1u << 5, /* kernels other than the reference copy every constant input
-                                    * but input 0 at create (packed weights, bias) and never read
-                                    * them at run time */
+  ROOF_OPF_PACKS_CONSTS = 1u << 5, /* some kernel of this op may pack its constant inputs (the
+                                    * entry's packs_consts says which): weights may go once the
+                                    * kernels reading them exist */
 };
 
 /* How an op relates to the NHWC layout of rank-4 activations. */

@@ -12,12 +12,16 @@
 #define ROOF_XNN_PADDING XNN_EXTRA_BYTES
 
 /* Defines roof_kernel_SYM_xnnpack: a float32 XNNPACK entry of op SYM whose operator is
- * k->handle (run: xnn_run_operator; destroy: roof_xnn_destroy unless DESTROY says otherwise). */
-#define ROOF_XNN_KERNEL(SYM, SUPPORTS, CREATE, SETUP, DESTROY)                                               \
+ * k->handle (run: xnn_run_operator; destroy: roof_xnn_destroy unless DESTROY says otherwise).
+ * ROOF_XNN_PACKING_KERNEL: the same for an operator that packs the constant inputs (weights). */
+#define ROOF_XNN_KERNEL_(SYM, SUPPORTS, CREATE, SETUP, DESTROY, PACKS)                                       \
   const roof_kernel_impl roof_kernel_##SYM##_xnnpack = {                                                     \
       .op = ROOF_OP_##SYM, .backend = ROOF_BACKEND_XNNPACK, .dtypes = roof_dtypes_f32, .supports = SUPPORTS, \
       .create = CREATE, .setup = SETUP, .run = roof_xnn_run, .destroy = DESTROY,                             \
-      .input_padding = ROOF_XNN_PADDING}
+      .input_padding = ROOF_XNN_PADDING, .packs_consts = PACKS}
+#define ROOF_XNN_KERNEL(SYM, SUPPORTS, CREATE, SETUP, DESTROY) ROOF_XNN_KERNEL_(SYM, SUPPORTS, CREATE, SETUP, DESTROY, false)
+#define ROOF_XNN_PACKING_KERNEL(SYM, SUPPORTS, CREATE, SETUP, DESTROY) \
+  ROOF_XNN_KERNEL_(SYM, SUPPORTS, CREATE, SETUP, DESTROY, true)
 
 static inline xnn_operator_t roof_xop(const roof_kernel* k) { return (xnn_operator_t)k->handle; }
 

@@ -67,13 +67,17 @@ static void graph_reads(const roof_graph* g, bool* keep) {
   }
 }
 
+/* Whether kernel k keeps no reference to input i once created (its entry packed it). */
+static bool kernel_packed(const roof_kernel* k, int i) {
+  return k->impl != NULL && k->impl->packs_consts && packed_input(k->op, i);
+}
+
 /* What the kernels of s read at run time: all inputs but those a packing kernel copied. */
 static void run_time_reads(const roof_session* s, bool* keep) {
   for (int i = 0; i < s->num_steps; i++) {
     const roof_kernel* k = &s->steps[i].k;
-    bool ref = k->impl && k->impl->backend == ROOF_BACKEND_REF;
     for (int j = 0; j < k->node->num_inputs; j++) {
-      if (k->node->inputs[j] >= 0 && (ref || !packed_input(k->op, j))) keep[k->node->inputs[j]] = true;
+      if (k->node->inputs[j] >= 0 && !kernel_packed(k, j)) keep[k->node->inputs[j]] = true;
     }
   }
 }
@@ -151,11 +155,10 @@ static roof_status plan_make(roof_model* m, roof_release_plan* r, roof_error* er
  * no reader needs at run time, goes (every kernel that read it holds its own copy by now). */
 void roof_release_after_kernel(roof_release_plan* r, roof_session* s, const roof_kernel* k) {
   const roof_node* n = k->node;
-  bool ref = k->impl && k->impl->backend == ROOF_BACKEND_REF;
   for (int j = 0; j < n->num_inputs; j++) {
     int v = n->inputs[j];
     if (v < 0) continue;
-    if (ref) r->keep[v] = true; /* the reference kernel reads its weights at run time */
+    if (!kernel_packed(k, j)) r->keep[v] = true; /* this kernel reads it at run time */
     if (--r->uses[v] > 0 || r->keep[v]) continue;
     if (drop_constant(r->model->g, v, r->lent, r->num_lent)) s->value_ptr[v] = NULL;
   }

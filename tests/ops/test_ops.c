@@ -573,6 +573,21 @@ static void reference_semantics(void) {
   }
 }
 
+/* MatMul of two activations (x by its own transpose: attention's shape) and by a constant of
+ * rank 3 that XNNPACK's fully connected refuses: the native batched kernel, broadcast batches. */
+static void matmul_cases(rng* r) {
+  int64_t xd[4] = {2, 3, 5, 7}, perm[4] = {0, 1, 3, 2}, bd[3] = {3, 7, 6};
+  for (int c = 0; c < 2; c++) {
+    builder b = start(r, c ? "MatMul x [2,3,5,7] by a constant [3,7,6]" : "MatMul x by x^T [2,3,5,7] x [2,3,7,5]");
+    int x = image(&b, xd, false), t = output(&b, "t"), y = output(&b, "y");
+    if (c == 0) attr_ints(node(&b, "Transpose", &x, 1, &t, 1), "perm", 4, perm);
+    int ins[2] = {x, c == 0 ? t : constant(&b, "w", 3, bd)};
+    node(&b, "MatMul", ins, 2, &y, 1);
+    mark_output(&b, y);
+    check(&b, "MatMul", !native_off()); /* native only: XNNPACK needs a constant 2-D B */
+  }
+}
+
 static void misc_cases(rng* r) {
   int64_t xd[4] = {2, 9, 5, 7};
   for (int nhwc = 0; nhwc < 2; nhwc++) {
@@ -723,6 +738,7 @@ int main(int argc, char** argv) {
   misc_cases(&r);
   pad_cases(&r);
   layer_norm_cases(&r);
+  matmul_cases(&r);
   fused_cases(&r);
   printf("test_ops: %d cases, %d failures\n", cases, failures);
   return failures ? 1 : 0;
