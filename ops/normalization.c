@@ -269,6 +269,89 @@ static roof_status setup_softmax(roof_kernel* k, roof_error* err) {
   return roof_xnn_check(xs, k, "setup softmax", err);
 }
 
+/* ---- native: Softmax of a plain tensor over one axis that is not innermost (opset 13 on
+ * NCHW data, axis 1; attention scores laid out [.., heads, q, k] over a middle axis). Tasks are
+ * (outer index, block of 64 inner columns): each pass walks rows of 64 contiguous floats. ---- */
+
+#define ROOF_SM_COLS 64
+
+typedef struct sm_state {
+  int64_t outer, len, inner; /* [outer, len, inner]: len is the softmax axis */
+  const float* x;
+  float* y;
+} sm_state;
+
+static bool supports_sm_native(const roof_kernel* k, char* why, size_t n) {
+  const softmax_params* p = k->params;
+  const char* no = !roof_tensor_is_plain(&k->in[0]) || !roof_tensor_is_plain(&k->out[0]) ? "strided input or output"
+                   : p->coerce_2d ? "opset < 13 flattens the axes (XNNPACK's case)"
+                                  : NULL;
+  if (no) snprintf(why, n, "%s", no);
+  return no == NULL;
+}
+
+static roof_status create_sm_native(roof_kernel* k, roof_error* err) {
+  const softmax_params* p = k->params;
+  const roof_tensor* x = &k->in[0];
+  sm_state* s = calloc(1, sizeof(*s));
+  if (s == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory");
+  k->state = s;
+  s->outer = s->inner = 1;
+  for (int d = 0; d < x->rank; d++) {
+    if (d < p->axis) s->outer *= x->dims[d];
+    else if (d > p->axis) s->inner *= x->dims[d];
+  }
+  s->len = x->rank ? x->dims[p->axis] : 1;
+  return ROOF_OK;
+}
+
+static roof_status setup_sm_native(roof_kernel* k, roof_error* err) {
+  sm_state* s = k->state;
+  s->x = k->in[0].data;
+  s->y = k->out[0].data;
+  return ROOF_OK;
+}
+
+static void sm_block(void* ctx, size_t o, size_t block) {
+  const sm_state* s = ctx;
+  int64_t c0 = (int64_t)block * ROOF_SM_COLS, w = s->inner - c0 < ROOF_SM_COLS ? s->inner - c0 : ROOF_SM_COLS;
+  const float* x = s->x + (int64_t)o * s->len * s->inner + c0;
+  float* y = s->y + (int64_t)o * s->len * s->inner + c0;
+  float mx[ROOF_SM_COLS], sum[ROOF_SM_COLS];
+  for (int64_t i = 0; i < w; i++) mx[i] = -INFINITY, sum[i] = 0.0f;
+  for (int64_t a = 0; a < s->len; a++) {
+    for (int64_t i = 0; i < w; i++) mx[i] = fmaxf(mx[i], x[a * s->inner + i]);
+  }
+  for (int64_t a = 0; a < s->len; a++) { /* y holds exp(x - max) until the sums are known */
+    for (int64_t i = 0; i < w; i++) {
+      float e = expf(x[a * s->inner + i] - mx[i]);
+      y[a * s->inner + i] = e;
+      sum[i] += e;
+    }
+  }
+  for (int64_t i = 0; i < w; i++) sum[i] = 1.0f / sum[i];
+  for (int64_t a = 0; a < s->len; a++) {
+    for (int64_t i = 0; i < w; i++) y[a * s->inner + i] *= sum[i];
+  }
+}
+
+static roof_status run_sm_native(roof_kernel* k, roof_error* err) {
+  sm_state* s = k->state;
+  size_t blocks = (size_t)((s->inner + ROOF_SM_COLS - 1) / ROOF_SM_COLS);
+  if (k->pool) pthreadpool_parallelize_2d(k->pool, sm_block, s, (size_t)s->outer, blocks, 0);
+  else {
+    for (int64_t o = 0; o < s->outer; o++) {
+      for (size_t b = 0; b < blocks; b++) sm_block(s, (size_t)o, b);
+    }
+  }
+  return ROOF_OK;
+}
+
+const roof_kernel_impl roof_kernel_Softmax_native = {
+    .op = ROOF_OP_Softmax, .backend = ROOF_BACKEND_NATIVE, .dtypes = roof_dtypes_f32, .supports = supports_sm_native,
+    .create = create_sm_native, .setup = setup_sm_native, .run = run_sm_native, .destroy = roof_xnn_destroy,
+};
+
 const roof_op_schema roof_op_Softmax = {
     .id = ROOF_OP_Softmax, .op_type = "Softmax", .domain = "", .since_version = 1, .until_version = 1000,
     .layout = ROOF_LR_ANY, .params_size = sizeof(softmax_params), .parse = parse_softmax, .infer = infer_softmax,

@@ -588,6 +588,18 @@ static void matmul_cases(rng* r) {
   }
 }
 
+/* Softmax over a middle axis of plain data: the native kernel (XNNPACK takes innermost only). */
+static void softmax_axis_cases(rng* r) {
+  int64_t xd[4] = {2, 9, 5, 70};
+  for (int axis = 1; axis < 3; axis++) {
+    builder b = start(r, axis == 1 ? "Softmax axis 1 plain" : "Softmax axis 2 plain");
+    int x = image(&b, xd, false), y = output(&b, "y");
+    attr_i(node(&b, "Softmax", &x, 1, &y, 1), "axis", axis);
+    mark_output(&b, y);
+    check(&b, "Softmax", !native_off());
+  }
+}
+
 static void misc_cases(rng* r) {
   int64_t xd[4] = {2, 9, 5, 7};
   for (int nhwc = 0; nhwc < 2; nhwc++) {
@@ -739,6 +751,7 @@ int main(int argc, char** argv) {
   pad_cases(&r);
   layer_norm_cases(&r);
   matmul_cases(&r);
+  softmax_axis_cases(&r);
   fused_cases(&r);
   printf("test_ops: %d cases, %d failures\n", cases, failures);
   return failures ? 1 : 0;
