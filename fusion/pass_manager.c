@@ -11,6 +11,7 @@ roof_status roof_pass_activation(roof_graph* g, bool* changed, roof_error* err);
 roof_status roof_pass_hardswish(roof_graph* g, bool* changed, roof_error* err);
 roof_status roof_pass_channel_shuffle(roof_graph* g, bool* changed, roof_error* err);
 roof_status roof_pass_swish(roof_graph* g, bool* changed, roof_error* err);
+roof_status roof_pass_gelu(roof_graph* g, bool* changed, roof_error* err);
 roof_status roof_pass_pad(roof_graph* g, bool* changed, roof_error* err);
 roof_status roof_pass_reshape_chain(roof_graph* g, bool* changed, roof_error* err);
 roof_status roof_pass_matmul_add(roof_graph* g, bool* changed, roof_error* err);
@@ -31,6 +32,7 @@ static const roof_pass kPasses[] = {
     {"channel_shuffle", "Reshape -> Transpose -> Reshape channel shuffle into one ChannelShuffle kernel", roof_pass_channel_shuffle},
     {"swish", "x * Sigmoid(x) into one Swish (SiLU) kernel", roof_pass_swish},
     {"hardswish", "x * HardSigmoid(x) (alpha 1/6, beta 1/2) into one HardSwish kernel", roof_pass_hardswish},
+    {"gelu", "x / sqrt(2) -> Erf -> + 1 -> * x -> * 0.5 (GELU as PyTorch exports it) into one Gelu kernel", roof_pass_gelu},
     {"activation", "fuse Relu and Clip into the clamp of the preceding Conv, Gemm, MatMul, Add or pooling", roof_pass_activation},
     {NULL, NULL, NULL}, /* sentinel */
 };

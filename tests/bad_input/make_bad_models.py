@@ -358,7 +358,15 @@ def layer_norm_model(x_shape=(2, 3, 4), scale_shape=(4,), x_dtype=TensorProto.FL
                  opset_imports=[helper.make_opsetid("", 17)])
 
 
+def gelu_model(x_dtype=TensorProto.FLOAT, **attrs):
+    return model([helper.make_node("Gelu", ["x"], ["y"], name="gelu", **attrs)], [vi("x", [2, 3], x_dtype)],
+                 [vi("y", None, x_dtype)], opset_imports=[helper.make_opsetid("", 20)])
+
+
 def layer_norm_cases(o):
+    o.case("gelu_approximate", gelu_model(approximate="fast"))
+    o.case("gelu_int_input", gelu_model(TensorProto.INT32))
+    o.case("control_gelu_tanh", gelu_model(approximate="tanh"))
     o.case("unsupported_ops_listed", missing_ops_model())
     o.case("control_layer_norm_stats", layer_norm_model(outputs=("y", "mean", "inv_std"), axis=1))
     o.case("layer_norm_scale_shape", layer_norm_model(scale_shape=(3,)))

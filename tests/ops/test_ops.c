@@ -600,6 +600,20 @@ static void softmax_axis_cases(rng* r) {
   }
 }
 
+/* Gelu (opset 20), exact and tanh forms, on dense data: the native kernel against the reference. */
+static void gelu_cases(rng* r) {
+  int64_t xd[4] = {2, 9, 5, 71};
+  for (int tanh_form = 0; tanh_form < 2; tanh_form++) {
+    builder b = start(r, tanh_form ? "Gelu tanh" : "Gelu");
+    b.g->opset = 20;
+    int x = image(&b, xd, tanh_form), y = output(&b, "y");
+    roof_node* n = node(&b, "Gelu", &x, 1, &y, 1);
+    if (tanh_form) attr_s(n, "approximate", "tanh");
+    mark_output(&b, y);
+    check(&b, "Gelu", !native_off());
+  }
+}
+
 static void misc_cases(rng* r) {
   int64_t xd[4] = {2, 9, 5, 7};
   for (int nhwc = 0; nhwc < 2; nhwc++) {
@@ -752,6 +766,7 @@ int main(int argc, char** argv) {
   layer_norm_cases(&r);
   matmul_cases(&r);
   softmax_axis_cases(&r);
+  gelu_cases(&r);
   fused_cases(&r);
   printf("test_ops: %d cases, %d failures\n", cases, failures);
   return failures ? 1 : 0;

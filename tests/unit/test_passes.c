@@ -291,6 +291,41 @@ static void build_swish(builder* b) {
   mark_output(b, y);
 }
 
+/* A float32 scalar constant of value v. */
+static int scalar(builder* b, const char* name, float v) {
+  int c = constant(b, name, 0, NULL);
+  *(float*)b->g->values[c].data = v;
+  return c;
+}
+
+/* GELU as PyTorch exports nn.GELU: x / sqrt(2) -> Erf -> + 1 -> * x -> * 0.5 (`half_first`:
+ * (x * 0.5) * (1 + erf) instead); `half` is the factor (0.5 matches, anything else must not). */
+static void build_gelu_with(builder* b, bool half_first, float half) {
+  int x = input(b, "x", 4, kImg), d = output(b, "d"), e = output(b, "e"), a = output(b, "a"), m = output(b, "m");
+  int y = output(b, "y");
+  int di[2] = {x, scalar(b, "sqrt2", 1.4142135f)};
+  named(b, "div", "Div", di, 2, &d, 1);
+  named(b, "erf", "Erf", &d, 1, &e, 1);
+  int ai[2] = {e, scalar(b, "one", 1.0f)};
+  named(b, "add", "Add", ai, 2, &a, 1);
+  if (half_first) {
+    int h = output(b, "h"), hi[2] = {scalar(b, "half", half), x};
+    named(b, "halve", "Mul", hi, 2, &h, 1);
+    int mi[2] = {h, a};
+    named(b, "mul", "Mul", mi, 2, &y, 1);
+  } else {
+    int mi[2] = {x, a};
+    named(b, "mul", "Mul", mi, 2, &m, 1);
+    int hi[2] = {m, scalar(b, "half", half)};
+    named(b, "halve", "Mul", hi, 2, &y, 1);
+  }
+  mark_output(b, y);
+}
+
+static void build_gelu(builder* b) { build_gelu_with(b, false, 0.5f); }
+static void build_gelu_half_first(builder* b) { build_gelu_with(b, true, 0.5f); }
+static void build_not_gelu(builder* b) { build_gelu_with(b, false, 0.6f); }
+
 static void build_hardswish(builder* b) {
   int x = input(b, "x", 4, kImg), s = output(b, "s"), y = output(b, "y");
   roof_node* h = named(b, "hsig", "HardSigmoid", &x, 1, &s, 1);
@@ -540,6 +575,9 @@ int main(void) {
   check_pass("Clip/Add+Relu/HardSigmoid/Pool", "activation", build_activations, false);
   check_pass("x * Sigmoid(x)", "swish", build_swish, false);
   check_pass("x * HardSigmoid(x)", "hardswish", build_hardswish, false);
+  check_pass("GELU (erf form)", "gelu", build_gelu, false);
+  check_pass("GELU (x * 0.5 first)", "gelu", build_gelu_half_first, false);
+  check_kept("GELU-like, * 0.6", "gelu", build_not_gelu, "Erf");
   check_pass("channel shuffle", "channel_shuffle", build_shuffle, true);
   check_kept("perm (0,2,1,4,3)", "channel_shuffle", build_not_shuffle, "Transpose");
   check_graph_edit();
