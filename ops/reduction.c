@@ -119,6 +119,53 @@ static roof_status setup_reduce(roof_kernel* k, roof_error* err) {
   return roof_xnn_check(s, k, "setup global average pooling", err);
 }
 
+/* ---- native: the mean over a suffix of the axes of plain data (a transformer's decomposed
+ * LayerNorm reduces the last axis): rows of contiguous elements, in parallel. ---- */
+
+typedef struct rm_task {
+  const float* x; /* [rows, len] */
+  float* y;       /* [rows] */
+  int64_t len;
+} rm_task;
+
+static bool supports_rm_native(const roof_kernel* k, char* why, size_t n) {
+  const reduce_params* p = k->params;
+  const roof_tensor *x = &k->in[0], *y = &k->out[0];
+  bool suffix = x->rank > 0 && p->reduce[x->rank - 1];
+  for (int d = 0; suffix && d + 1 < x->rank; d++) suffix = !p->reduce[d] || p->reduce[d + 1];
+  const char* no = !roof_tensor_is_plain(x) || !roof_tensor_is_plain(y) ? "strided input or output"
+                   : !suffix ? "the reduced axes are not the innermost ones"
+                   : roof_tensor_count(x) == 0 ? "empty input"
+                                              : NULL;
+  if (no) snprintf(why, n, "%s", no);
+  return no == NULL;
+}
+
+static void rm_row(void* ctx, size_t row) {
+  const rm_task* t = ctx;
+  const float* x = t->x + (int64_t)row * t->len;
+  double sum = 0.0;
+  for (int64_t i = 0; i < t->len; i++) sum += x[i];
+  t->y[row] = (float)(sum / (double)t->len);
+}
+
+static roof_status run_rm_native(roof_kernel* k, roof_error* err) {
+  const reduce_params* p = k->params;
+  const roof_tensor* x = &k->in[0];
+  int64_t len = 1;
+  for (int d = 0; d < x->rank; d++) len *= p->reduce[d] ? x->dims[d] : 1;
+  rm_task t = {x->data, k->out[0].data, len};
+  size_t rows = (size_t)(roof_tensor_count(x) / (uint64_t)len);
+  if (k->pool) pthreadpool_parallelize_1d(k->pool, rm_row, &t, rows, 0);
+  else for (size_t r = 0; r < rows; r++) rm_row(&t, r);
+  return ROOF_OK;
+}
+
+const roof_kernel_impl roof_kernel_ReduceMean_native = {
+    .op = ROOF_OP_ReduceMean, .backend = ROOF_BACKEND_NATIVE, .dtypes = roof_dtypes_f32, .supports = supports_rm_native,
+    .run = run_rm_native,
+};
+
 const roof_op_schema roof_op_ReduceMean = {
     .id = ROOF_OP_ReduceMean, .op_type = "ReduceMean", .domain = "", .since_version = 1, .until_version = 1000,
     .layout = ROOF_LR_ANY, .params_size = sizeof(reduce_params), .parse = parse_reduce, .infer = infer_reduce,

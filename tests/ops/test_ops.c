@@ -614,6 +614,20 @@ static void gelu_cases(rng* r) {
   }
 }
 
+/* ReduceMean over the last axis and over the last two of plain data: the native kernel. */
+static void reduce_mean_cases(rng* r) {
+  int64_t xd[4] = {2, 3, 5, 37}, last[1] = {-1}, two[2] = {2, 3};
+  for (int c = 0; c < 2; c++) {
+    builder b = start(r, c ? "ReduceMean axes 2,3 plain" : "ReduceMean axis -1 plain keepdims");
+    int x = image(&b, xd, false), y = output(&b, "y");
+    roof_node* n = node(&b, "ReduceMean", &x, 1, &y, 1);
+    attr_ints(n, "axes", c ? 2 : 1, c ? two : last);
+    attr_i(n, "keepdims", c ? 0 : 1);
+    mark_output(&b, y);
+    check(&b, "ReduceMean", !native_off());
+  }
+}
+
 static void misc_cases(rng* r) {
   int64_t xd[4] = {2, 9, 5, 7};
   for (int nhwc = 0; nhwc < 2; nhwc++) {
@@ -767,6 +781,7 @@ int main(int argc, char** argv) {
   matmul_cases(&r);
   softmax_axis_cases(&r);
   gelu_cases(&r);
+  reduce_mean_cases(&r);
   fused_cases(&r);
   printf("test_ops: %d cases, %d failures\n", cases, failures);
   return failures ? 1 : 0;
