@@ -393,3 +393,54 @@ static roof_status setup_prelu(roof_kernel* k, roof_error* err) {
   ROOF_XNN_KERNEL_(SYM, supports_##XNN, create_##XNN, setup_##XNN, destroy_##XNN, BIN_PACKS(R_##RULE) != 0);
 
 #include "binary_list.inc"
+
+/* ---- native Pow of float32 data by a constant scalar exponent (x^2 and x^0.5 are what
+ * decomposed LayerNorms and norms export): dense tiles in parallel, the common exponents
+ * without powf. ---- */
+
+typedef struct pow_task {
+  const float* x;
+  float* y;
+  float e;
+} pow_task;
+
+static bool supports_pow_native(const roof_kernel* k, char* why, size_t size) {
+  const roof_value* e = roof_in(k->g, k->node, 1);
+  uint64_t n = 0;
+  const char* no = k->in[0].dtype != ROOF_DT_FLOAT || k->out[0].dtype != ROOF_DT_FLOAT ? "base not float32"
+                   : !(e->flags & ROOF_VAL_CONST) || e->data == NULL || !roof_value_count(e, &n) || n != 1
+                       ? "exponent not a constant scalar"
+                   : !roof_same_dense_layout(&k->in[0], &k->out[0]) ? "input and output are not one dense layout"
+                                                                     : NULL;
+  if (no) snprintf(why, size, "%s", no);
+  return no == NULL;
+}
+
+static void pow_tile(void* ctx, size_t start, size_t len) {
+  const pow_task* t = ctx;
+  const float* x = t->x + start;
+  float* y = t->y + start;
+  if (t->e == 2.0f) {
+    for (size_t i = 0; i < len; i++) y[i] = x[i] * x[i];
+  } else if (t->e == 0.5f) { /* as pow: +0 for -0, +inf for -inf */
+    for (size_t i = 0; i < len; i++) y[i] = x[i] == -INFINITY ? INFINITY : sqrtf(x[i]) + 0.0f;
+  } else if (t->e == 1.0f) {
+    for (size_t i = 0; i < len; i++) y[i] = x[i];
+  } else {
+    for (size_t i = 0; i < len; i++) y[i] = (float)pow(x[i], t->e); /* as the reference computes */
+  }
+}
+
+static roof_status run_pow_native(roof_kernel* k, roof_error* err) {
+  const roof_value* e = roof_in(k->g, k->node, 1);
+  pow_task t = {k->in[0].data, k->out[0].data, (float)roof_load_f64(e->dtype, e->data, 0)};
+  size_t count = (size_t)roof_tensor_count(&k->out[0]);
+  if (k->pool) pthreadpool_parallelize_1d_tile_1d(k->pool, pow_tile, &t, count, 4096, 0);
+  else pow_tile(&t, 0, count);
+  return ROOF_OK;
+}
+
+const roof_kernel_impl roof_kernel_Pow_native = {
+    .op = ROOF_OP_Pow, .backend = ROOF_BACKEND_NATIVE, .dtypes = roof_dtypes_f32, .supports = supports_pow_native,
+    .run = run_pow_native,
+};

@@ -628,6 +628,23 @@ static void reduce_mean_cases(rng* r) {
   }
 }
 
+/* Pow by a constant scalar exponent (2, 0.5 and 3; negative bases give NaN for 0.5). */
+static void pow_cases(rng* r) {
+  static const float kExp[] = {2.0f, 0.5f, 3.0f};
+  int64_t xd[4] = {2, 3, 5, 37};
+  for (int c = 0; c < 3; c++) {
+    char label[48];
+    snprintf(label, sizeof(label), "Pow x^%g", kExp[c]);
+    builder b = start(r, label);
+    int e = constant(&b, "e", 0, NULL);
+    *(float*)b.g->values[e].data = kExp[c];
+    int ins[2] = {image(&b, xd, c == 1), e}, y = output(&b, "y");
+    node(&b, "Pow", ins, 2, &y, 1);
+    mark_output(&b, y);
+    check(&b, "Pow", !native_off());
+  }
+}
+
 static void misc_cases(rng* r) {
   int64_t xd[4] = {2, 9, 5, 7};
   for (int nhwc = 0; nhwc < 2; nhwc++) {
@@ -782,6 +799,7 @@ int main(int argc, char** argv) {
   softmax_axis_cases(&r);
   gelu_cases(&r);
   reduce_mean_cases(&r);
+  pow_cases(&r);
   fused_cases(&r);
   printf("test_ops: %d cases, %d failures\n", cases, failures);
   return failures ? 1 : 0;
