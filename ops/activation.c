@@ -110,10 +110,7 @@ typedef struct act_state {
 
 static bool supports_dense(const roof_kernel* k, char* why, size_t n) {
   const roof_act_params* p = k->params;
-  if (!roof_same_dense_layout(&k->in[0], &k->out[0])) {
-    snprintf(why, n, "input and output are not one dense layout");
-    return false;
-  }
+  if (!roof_supports_same_dense(k, why, n)) return false;
   if (p->runtime_bounds) {
     snprintf(why, n, "Clip bounds known only at run time");
     return false;
@@ -200,8 +197,7 @@ static void tanh_tile(void* ctx, size_t start, size_t len) {
 static roof_status run_act_native(roof_kernel* k, roof_error* err) {
   act_state* s = k->state;
   void (*tile)(void*, size_t, size_t) = k->op->id == ROOF_OP_HardSigmoid ? hsigmoid_tile : tanh_tile;
-  if (k->pool) pthreadpool_parallelize_1d_tile_1d(k->pool, tile, s, s->count, 4096, 0);
-  else tile(s, 0, s->count);
+  pthreadpool_parallelize_1d_tile_1d(k->pool, tile, s, s->count, 4096, 0);
   return ROOF_OK;
 }
 

@@ -1,6 +1,7 @@
 /* Shared op helpers; see common.h. */
 #include "common.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,6 +86,12 @@ bool roof_same_dense_layout(const roof_tensor* a, const roof_tensor* b) {
     if (a->dims[i] != 1 && a->strides[i] != b->strides[i]) return false;
   }
   return true;
+}
+
+bool roof_supports_same_dense(const roof_kernel* k, char* why, size_t why_size) {
+  if (roof_same_dense_layout(&k->in[0], &k->out[0])) return true;
+  snprintf(why, why_size, "input and output are not one dense layout");
+  return false;
 }
 
 roof_status roof_infer_same(roof_graph* g, roof_node* n, roof_error* err) {

@@ -33,6 +33,8 @@ roof_status roof_infer_same(roof_graph* g, roof_node* n, roof_error* err);
  * (size-1 dims aside): one flat loop over roof_tensor_count(a) elements then maps element i of
  * a's buffer to element i of b's. Elementwise fast paths require it. */
 bool roof_same_dense_layout(const roof_tensor* a, const roof_tensor* b);
+/* supports() of elementwise kernels over a flat buffer: input 0 and output 0 one dense layout. */
+bool roof_supports_same_dense(const roof_kernel* k, char* why, size_t why_size);
 
 /* Multidirectional (numpy) broadcasting of two shapes; ROOF_E_DATA naming both shapes. */
 roof_status roof_broadcast_shape(const roof_graph* g, const roof_node* n, const int64_t* a, int ra,

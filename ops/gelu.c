@@ -75,18 +75,11 @@ static void gelu_tile(void* ctx, size_t start, size_t len) {
   }
 }
 
-static bool supports_dense(const roof_kernel* k, char* why, size_t n) {
-  if (roof_same_dense_layout(&k->in[0], &k->out[0])) return true;
-  snprintf(why, n, "input and output are not one dense layout");
-  return false;
-}
-
 static roof_status run_native(roof_kernel* k, roof_error* err) {
   const roof_gelu_params* p = k->params;
   gelu_task t = {k->in[0].data, k->out[0].data, p->tanh};
   size_t count = (size_t)roof_tensor_count(&k->in[0]);
-  if (k->pool) pthreadpool_parallelize_1d_tile_1d(k->pool, gelu_tile, &t, count, 4096, 0);
-  else gelu_tile(&t, 0, count);
+  pthreadpool_parallelize_1d_tile_1d(k->pool, gelu_tile, &t, count, 4096, 0);
   return ROOF_OK;
 }
 
@@ -96,7 +89,7 @@ const roof_op_schema roof_op_Gelu = {
     .infer = infer_gelu, .cost = cost_gelu, .describe = describe_gelu,
 };
 const roof_kernel_impl roof_kernel_Gelu_native = {
-    .op = ROOF_OP_Gelu, .backend = ROOF_BACKEND_NATIVE, .dtypes = roof_dtypes_f32, .supports = supports_dense,
+    .op = ROOF_OP_Gelu, .backend = ROOF_BACKEND_NATIVE, .dtypes = roof_dtypes_f32, .supports = roof_supports_same_dense,
     .run = run_native,
 };
 ROOF_REF_KERNEL(Gelu, roof_dtypes_f32, ref_gelu);

@@ -311,8 +311,7 @@ static void resize_row(void* ctx, size_t row) {
 static roof_status run_native(roof_kernel* k, roof_error* err) {
   resize_state* s = k->state;
   size_t rows = (size_t)(k->out[0].dims[0] * s->oh);
-  if (k->pool) pthreadpool_parallelize_1d(k->pool, resize_row, s, rows, 0);
-  else for (size_t r = 0; r < rows; r++) resize_row(s, r);
+  pthreadpool_parallelize_1d(k->pool, resize_row, s, rows, 0);
   return ROOF_OK;
 }
 

@@ -198,8 +198,7 @@ static roof_status run_native(roof_kernel* k, roof_error* err) {
       .bias_step = has_b && roof_tensor_count(&k->in[2]) == 1 ? 0 : 1, .epsilon = p->epsilon,
   };
   if (p->inner == 0) return ROOF_OK;
-  if (k->pool) pthreadpool_parallelize_1d(k->pool, ln_row, &t, (size_t)p->outer, 0);
-  else for (int64_t r = 0; r < p->outer; r++) ln_row(&t, (size_t)r);
+  pthreadpool_parallelize_1d(k->pool, ln_row, &t, (size_t)p->outer, 0);
   return ROOF_OK;
 }
 

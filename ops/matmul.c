@@ -386,12 +386,7 @@ static void mm_block(void* ctx, size_t batch, size_t block) {
 
 static roof_status run_mm_native(roof_kernel* k, roof_error* err) {
   mm_state* s = k->state;
-  if (k->pool) pthreadpool_parallelize_2d(k->pool, mm_block, s, (size_t)s->batch, (size_t)s->blocks, 0);
-  else {
-    for (int64_t b = 0; b < s->batch; b++) {
-      for (int64_t i = 0; i < s->blocks; i++) mm_block(s, (size_t)b, (size_t)i);
-    }
-  }
+  pthreadpool_parallelize_2d(k->pool, mm_block, s, (size_t)s->batch, (size_t)s->blocks, 0);
   return ROOF_OK;
 }
 

@@ -56,17 +56,7 @@ static roof_status run_layout(roof_kernel* k, roof_error* err) {
     memcpy(y->data, x->data, (size_t)roof_tensor_count(x) * sizeof(float));
     return ROOF_OK;
   }
-  if (k->pool) {
-    pthreadpool_parallelize_3d_tile_2d(k->pool, transpose_tile, &t, (size_t)x->dims[0], t.rows, t.cols, ROOF_TILE, ROOF_TILE, 0);
-  } else {
-    for (size_t i = 0; i < (size_t)x->dims[0]; i++) {
-      for (size_t r = 0; r < t.rows; r += ROOF_TILE) {
-        for (size_t c = 0; c < t.cols; c += ROOF_TILE) {
-          transpose_tile(&t, i, r, c, t.rows - r < ROOF_TILE ? t.rows - r : ROOF_TILE, t.cols - c < ROOF_TILE ? t.cols - c : ROOF_TILE);
-        }
-      }
-    }
-  }
+  pthreadpool_parallelize_3d_tile_2d(k->pool, transpose_tile, &t, (size_t)x->dims[0], t.rows, t.cols, ROOF_TILE, ROOF_TILE, 0);
   return ROOF_OK;
 }
 

@@ -142,8 +142,7 @@ static roof_status run_bn(roof_kernel* k, roof_error* err) {
   const bn_state* s = k->state;
   bn_task t = {s, k->in[0].data, k->out[0].data};
   size_t rows = s->channels_last ? (size_t)s->outer : (size_t)(s->outer * s->channels);
-  if (k->pool) pthreadpool_parallelize_1d(k->pool, bn_rows, &t, rows, 0);
-  else for (size_t r = 0; r < rows; r++) bn_rows(&t, r);
+  pthreadpool_parallelize_1d(k->pool, bn_rows, &t, rows, 0);
   return ROOF_OK;
 }
 
@@ -338,12 +337,7 @@ static void sm_block(void* ctx, size_t o, size_t block) {
 static roof_status run_sm_native(roof_kernel* k, roof_error* err) {
   sm_state* s = k->state;
   size_t blocks = (size_t)((s->inner + ROOF_SM_COLS - 1) / ROOF_SM_COLS);
-  if (k->pool) pthreadpool_parallelize_2d(k->pool, sm_block, s, (size_t)s->outer, blocks, 0);
-  else {
-    for (int64_t o = 0; o < s->outer; o++) {
-      for (size_t b = 0; b < blocks; b++) sm_block(s, (size_t)o, b);
-    }
-  }
+  pthreadpool_parallelize_2d(k->pool, sm_block, s, (size_t)s->outer, blocks, 0);
   return ROOF_OK;
 }
 

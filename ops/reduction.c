@@ -156,8 +156,7 @@ static roof_status run_rm_native(roof_kernel* k, roof_error* err) {
   for (int d = 0; d < x->rank; d++) len *= p->reduce[d] ? x->dims[d] : 1;
   rm_task t = {x->data, k->out[0].data, len};
   size_t rows = (size_t)(roof_tensor_count(x) / (uint64_t)len);
-  if (k->pool) pthreadpool_parallelize_1d(k->pool, rm_row, &t, rows, 0);
-  else for (size_t r = 0; r < rows; r++) rm_row(&t, r);
+  pthreadpool_parallelize_1d(k->pool, rm_row, &t, rows, 0);
   return ROOF_OK;
 }
 

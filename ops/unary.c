@@ -177,14 +177,6 @@ static roof_status ref_unary(roof_kernel* k, unary_row_fn row) {
   return ROOF_OK;
 }
 
-/* ---- XNNPACK float32: a dense buffer that input and output share the layout of ---- */
-
-static bool supports_dense(const roof_kernel* k, char* why, size_t n) {
-  if (roof_same_dense_layout(&k->in[0], &k->out[0])) return true;
-  snprintf(why, n, "input and output are not one dense layout");
-  return false;
-}
-
 /* ---- native: the row function over tiles of a dense buffer, in parallel (every row, every
  * dtype it takes; what XNNPACK lacks, and the dtypes XNNPACK's float32 entries refuse) ---- */
 
@@ -209,8 +201,7 @@ static roof_status native_unary(roof_kernel* k, unary_row_fn row) {
   unary_task t = {row, x->dtype, x->data, y->data, (int64_t)roof_dtype_size(x->dtype), (int64_t)roof_dtype_size(y->dtype),
                   k->params};
   size_t count = (size_t)roof_tensor_count(x);
-  if (k->pool) pthreadpool_parallelize_1d_tile_1d(k->pool, unary_tile, &t, count, 4096, 0);
-  else unary_tile(&t, 0, count);
+  pthreadpool_parallelize_1d_tile_1d(k->pool, unary_tile, &t, count, 4096, 0);
   return ROOF_OK;
 }
 
@@ -247,7 +238,7 @@ static roof_status native_unary(roof_kernel* k, unary_row_fn row) {
   };                                                                                                        \
   const roof_kernel_impl roof_kernel_##SYM##_native = {                                                    \
       .op = ROOF_OP_##SYM, .backend = ROOF_BACKEND_NATIVE, .dtypes = kDtypes_##DTYPES,                    \
-      .supports = supports_dense, .run = native_##SYM};                                                     \
+      .supports = roof_supports_same_dense, .run = native_##SYM};                                           \
   ROOF_REF_KERNEL(SYM, kDtypes_##DTYPES, ref_##SYM);
 
 #define ROOF_UNARY(SYM, SINCE, DTYPES, EXPR) UNARY_DEFINE(SYM, SINCE, DTYPES, SAME, NO_ATTR, NO_ATTR, EXPR)
@@ -265,7 +256,7 @@ static roof_status native_unary(roof_kernel* k, unary_row_fn row) {
     enum xnn_status xs = xnn_setup_##XNN##_nc_f32(roof_xop(k), count, k->in[0].data, k->out[0].data, k->pool); \
     return roof_xnn_check(xs, k, "setup " #XNN, err);                                                       \
   }                                                                                                         \
-  ROOF_XNN_KERNEL(SYM, supports_dense, create_##SYM, setup_##SYM, roof_xnn_destroy);
+  ROOF_XNN_KERNEL(SYM, roof_supports_same_dense, create_##SYM, setup_##SYM, roof_xnn_destroy);
 
 /* An EXPR is written once for signed and unsigned types: `x < 0` is meant to be false for the
  * unsigned ones. */
