@@ -168,7 +168,7 @@ const roof_kernel_impl roof_kernel_ReduceMean_native = {
 const roof_op_schema roof_op_ReduceMean = {
     .id = ROOF_OP_ReduceMean, .op_type = "ReduceMean", .domain = "", .since_version = 1, .until_version = 1000,
     .layout = ROOF_LR_ANY, .params_size = sizeof(reduce_params), .parse = parse_reduce, .infer = infer_reduce,
-    .cost = cost_reduce,
+    .cost = cost_reduce, .value_inputs = ROOF_IN(1),
 };
 ROOF_XNN_KERNEL(ReduceMean, NULL, create_reduce, setup_reduce, roof_xnn_destroy);
 ROOF_REF_KERNEL(ReduceMean, roof_dtypes_f32, ref_reduce);
