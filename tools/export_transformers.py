@@ -66,6 +66,16 @@ def export_encoder(out, script_mtime):
     print(f"{name}: exported")
 
 
+def reinit(layers):
+    """nn.TransformerEncoder deep-copies its layer: the copies would share every weight (and the
+    exporter would store them once). Fresh weights for each."""
+    for layer in layers:
+        for m in layer.modules():
+            reset = getattr(m, "reset_parameters", None) or getattr(m, "_reset_parameters", None)
+            if reset and m is not layer:
+                reset()
+
+
 def bert_base():
     import torch
 
@@ -77,6 +87,7 @@ def bert_base():
             self.norm = torch.nn.LayerNorm(768)
             layer = torch.nn.TransformerEncoderLayer(768, 12, 3072, dropout=0.0, activation="gelu", batch_first=True)
             self.encoder = torch.nn.TransformerEncoder(layer, 12, enable_nested_tensor=False)
+            reinit(self.encoder.layers)
 
         def forward(self, ids):
             positions = torch.arange(ids.shape[1]).unsqueeze(0)
