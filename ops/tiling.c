@@ -73,17 +73,25 @@ static void plan_finish(const plan_builder* b, size_t es, copy_plan* p) {
   }
 }
 
-/* The innermost axis: memcpy (both dense), a typed strided loop (a splat when xs is 0). */
+/* The innermost axis: memcpy (both dense), else a typed loop. */
 static void plan_inner(char* y, const char* x, int64_t n, int64_t ys, int64_t xs, size_t es) {
   if (xs == 1 && ys == 1) {
     memcpy(y, x, (size_t)n * es);
     return;
   }
+  /* dense destination: a splat (xs 0) or a gather, loops the compiler vectorizes */
 #define PLAN_LOOP(T)                                                    \
   do {                                                                  \
     T* yt = (T*)(void*)y;                                               \
     const T* xt = (const T*)(const void*)x;                             \
-    for (int64_t i = 0; i < n; i++) yt[i * ys] = xt[i * xs];            \
+    if (ys == 1 && xs == 0) {                                           \
+      const T v = xt[0];                                                \
+      for (int64_t i = 0; i < n; i++) yt[i] = v;                        \
+    } else if (ys == 1) {                                               \
+      for (int64_t i = 0; i < n; i++) yt[i] = xt[i * xs];               \
+    } else {                                                            \
+      for (int64_t i = 0; i < n; i++) yt[i * ys] = xt[i * xs];          \
+    }                                                                   \
   } while (0)
   switch (es) {
     case 1: PLAN_LOOP(uint8_t); break;
