@@ -94,7 +94,8 @@ static roof_status ref_range(roof_kernel* k, roof_error* err) {
     for (int64_t i = 0; i < y->dims[0]; i++) roof_store_f64(dt, y->data, i, s + (double)i * d);
   } else {
     int64_t s = roof_load_i64(dt, k->in[0].data, 0), d = roof_load_i64(dt, k->in[2].data, 0);
-    for (int64_t i = 0; i < y->dims[0]; i++) roof_store_i64(dt, y->data, i, s + i * d); /* within [start, limit) */
+    /* each value lies in [start, limit), but i * d alone may pass int64: wrapping arithmetic */
+    for (int64_t i = 0; i < y->dims[0]; i++) roof_store_i64(dt, y->data, i, (int64_t)((uint64_t)s + (uint64_t)i * (uint64_t)d));
   }
   return ROOF_OK;
 }
