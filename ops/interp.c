@@ -17,6 +17,8 @@ typedef struct resize_params {
   int coord, nearest;
   float scale[ROOF_MAX_RANK];
   bool from_scales; /* scales given: align_corners divides by in * scale - 1, not out - 1 */
+  float attr_scale[ROOF_MAX_RANK]; /* Upsample opsets 7, 8: the 'scales' attribute */
+  size_t num_attr_scale;
 } resize_params;
 
 static int pick(const char* s, const char* const* names, int n) {
@@ -50,15 +52,15 @@ static roof_status parse_resize(const roof_graph* g, const roof_node* n, void* p
   return ROOF_OK;
 }
 
+static roof_status resize_output(roof_graph* g, roof_node* n, const float* scales, size_t ns, const int64_t* sizes, size_t nz,
+                                 roof_error* err);
+
 static roof_status infer_resize(roof_graph* g, roof_node* n, roof_error* err) {
-  resize_params* p = n->params;
   roof_status st = roof_require_input(g, n, 0, roof_float_only, err);
   if (st != ROOF_OK) return st;
-  const roof_value* x = roof_in(g, n, 0);
-  int r = x->rank;
   int scales_in = g->opset < 11 ? 1 : 2, sizes_in = 3;
   float scales[ROOF_MAX_RANK];
-  int64_t sizes[ROOF_MAX_RANK], dims[ROOF_MAX_RANK];
+  int64_t sizes[ROOF_MAX_RANK];
   size_t ns = 0, nz = 0;
   const roof_value* sv = roof_in(g, n, scales_in);
   uint64_t scount = 0;
@@ -68,6 +70,16 @@ static roof_status infer_resize(roof_graph* g, roof_node* n, roof_error* err) {
   if (g->opset >= 11 && roof_in(g, n, sizes_in)) {
     if ((st = roof_const_ints(g, n, sizes_in, sizes, ROOF_MAX_RANK, &nz, err)) != ROOF_OK) return st;
   }
+  return resize_output(g, n, scales, ns, sizes, nz, err);
+}
+
+/* Output dims and per-axis scales from the scales (ns values) or the sizes (nz values). */
+static roof_status resize_output(roof_graph* g, roof_node* n, const float* scales, size_t ns, const int64_t* sizes, size_t nz,
+                                 roof_error* err) {
+  resize_params* p = n->params;
+  const roof_value* x = roof_in(g, n, 0);
+  int r = x->rank;
+  int64_t dims[ROOF_MAX_RANK];
   if ((ns == 0) == (nz == 0) || (ns && ns != (size_t)r) || (nz && nz != (size_t)r)) {
     return roof_node_fail(err, ROOF_E_DATA, g, n, "exactly one of scales or sizes must give %d values", r);
   }
@@ -85,6 +97,42 @@ static roof_status infer_resize(roof_graph* g, roof_node* n, roof_error* err) {
   }
   roof_value_set_shape(roof_out(g, n, 0), ROOF_DT_FLOAT, r, dims);
   return ROOF_OK;
+}
+
+/* Upsample (opsets 7 to 9, Resize's predecessor): Resize at opset 10 semantics (asymmetric
+ * coordinates, nearest rounds down), scales from the attribute (7, 8) or input 1 (9). The same
+ * params, so Resize's kernels run it unchanged. */
+static roof_status parse_upsample(const roof_graph* g, const roof_node* n, void* params, roof_error* err) {
+  resize_params* p = params;
+  const char* mode;
+  roof_status st = roof_attr_get_string(g, n, "mode", "nearest", &mode, err);
+  if (st != ROOF_OK) return st;
+  if (strcmp(mode, "nearest") != 0 && strcmp(mode, "linear") != 0) {
+    return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "mode '%.20s' is not supported (nearest or linear)", mode);
+  }
+  p->linear = mode[0] == 'l';
+  p->coord = CT_ASYMMETRIC;
+  p->nearest = NM_FLOOR;
+  if (g->opset >= 9) return ROOF_OK;
+  const float* sc;
+  size_t cnt = 0;
+  if ((st = roof_attr_get_floats(g, n, "scales", &sc, &cnt, err)) != ROOF_OK) return st;
+  if (sc == NULL || cnt > ROOF_MAX_RANK) return roof_node_fail(err, ROOF_E_DATA, g, n, "attribute 'scales' (1 to %d values) is required", ROOF_MAX_RANK);
+  memcpy(p->attr_scale, sc, cnt * sizeof(float));
+  p->num_attr_scale = cnt;
+  return ROOF_OK;
+}
+
+static roof_status infer_upsample(roof_graph* g, roof_node* n, roof_error* err) {
+  resize_params* p = n->params;
+  roof_status st = roof_require_input(g, n, 0, roof_float_only, err);
+  if (st != ROOF_OK) return st;
+  float scales[ROOF_MAX_RANK];
+  size_t ns = p->num_attr_scale;
+  memcpy(scales, p->attr_scale, sizeof(scales));
+  if (g->opset >= 9 && (st = roof_const_floats(g, n, 1, scales, ROOF_MAX_RANK, &ns, err)) != ROOF_OK) return st;
+  if (ns == 0) return roof_node_fail(err, ROOF_E_DATA, g, n, "scales are empty");
+  return resize_output(g, n, scales, ns, NULL, 0, err);
 }
 
 /* flops: one per output element (nearest), 2^k multiply-adds for k interpolated axes */
@@ -334,3 +382,15 @@ const roof_op_schema roof_op_Resize = {
 };
 ROOF_XNN_KERNEL(Resize, NULL, create_resize, setup_resize, roof_xnn_destroy);
 ROOF_REF_KERNEL(Resize, roof_dtypes_f32, ref_resize);
+
+const roof_op_schema roof_op_Upsample = {
+    .id = ROOF_OP_Upsample, .op_type = "Upsample", .domain = "", .since_version = 7, .until_version = 9,
+    .layout = ROOF_LR_NHWC, .params_size = sizeof(resize_params), .parse = parse_upsample, .infer = infer_upsample,
+    .cost = cost_resize, .value_inputs = ROOF_IN(1),
+};
+ROOF_XNN_KERNEL(Upsample, NULL, create_resize, setup_resize, roof_xnn_destroy);
+const roof_kernel_impl roof_kernel_Upsample_native = {
+    .op = ROOF_OP_Upsample, .backend = ROOF_BACKEND_NATIVE, .dtypes = roof_dtypes_f32, .supports = supports_native,
+    .create = create_native, .setup = setup_native, .run = run_native, .destroy = destroy_native,
+};
+ROOF_REF_KERNEL(Upsample, roof_dtypes_f32, ref_resize);

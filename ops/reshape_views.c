@@ -166,18 +166,20 @@ static roof_status infer_unsqueeze(roof_graph* g, roof_node* n, roof_error* err)
   return set_out(g, n, dims, r, err);
 }
 
-static roof_status parse_dropout(const roof_graph* g, const roof_node* n, void* params, roof_error* err) {
-  if (n->num_outputs > 1 && n->outputs[1] >= 0) {
-    return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "the mask output of Dropout is not supported");
-  }
-  return ROOF_OK;
-}
-
+/* The mask output (exports name it even when nothing reads it, torchvision's swin_t) is
+ * accepted while unread: at inference it would be all true. */
 static roof_status infer_dropout(roof_graph* g, roof_node* n, roof_error* err) {
-  const roof_value* t = roof_in(g, n, 2);
-  if (t && !(roof_value_has_data(t) && roof_load_i64(t->dtype, t->data, 0) == 0)) {
-    return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "training-mode Dropout is not supported");
+  const roof_value *t = roof_in(g, n, 2), *ratio = roof_in(g, n, 1);
+  /* training mode with a ratio of 0 drops nothing (torchvision's swin_t exports that) */
+  bool zero_ratio = ratio && roof_value_has_data(ratio) && roof_load_f64(ratio->dtype, ratio->data, 0) == 0.0;
+  if (t && !(roof_value_has_data(t) && (roof_load_i64(t->dtype, t->data, 0) == 0 || zero_ratio))) {
+    return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "training-mode Dropout with a ratio other than 0 is not supported");
   }
+  roof_value* mask = n->num_outputs > 1 ? roof_out(g, n, 1) : NULL;
+  if (mask && (mask->num_consumers > 0 || (mask->flags & ROOF_VAL_GRAPH_OUTPUT))) {
+    return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "the mask output of Dropout is read (only an unread mask is supported)");
+  }
+  if (mask) roof_value_set_shape(mask, ROOF_DT_BOOL, roof_in(g, n, 0)->rank, roof_in(g, n, 0)->dims);
   return roof_infer_same(g, n, err);
 }
 
@@ -196,4 +198,4 @@ VIEW_OP(Flatten, 1, ROOF_LR_PLAIN, parse_flatten, infer_flatten, 0);
 VIEW_OP(Squeeze, 1, ROOF_LR_PLAIN, parse_axes_attr, infer_squeeze, ROOF_IN(1));
 VIEW_OP(Unsqueeze, 1, ROOF_LR_PLAIN, parse_axes_attr, infer_unsqueeze, ROOF_IN(1));
 VIEW_OP(Identity, 1, ROOF_LR_ANY, NULL, roof_infer_same, 0);
-VIEW_OP(Dropout, 1, ROOF_LR_ANY, parse_dropout, infer_dropout, ROOF_IN(2));
+VIEW_OP(Dropout, 1, ROOF_LR_ANY, NULL, infer_dropout, ROOF_IN(2));

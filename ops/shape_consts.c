@@ -168,6 +168,18 @@ static roof_status ref_cast(roof_kernel* k, roof_error* err) {
   return ROOF_OK;
 }
 
+/* CastLike (opsets 15, 19): Cast to the dtype of input 1, whose data is never read. */
+static roof_status infer_castlike(roof_graph* g, roof_node* n, roof_error* err) {
+  roof_status st = roof_require_input(g, n, 1, NULL, err);
+  if (st != ROOF_OK) return st;
+  shape_params* p = n->params;
+  p->to = roof_in(g, n, 1)->dtype;
+  if (!roof_dtype_has_scalar_io((int)p->to)) {
+    return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "cast to %s is not supported", roof_dtype_name((int)p->to));
+  }
+  return infer_cast(g, n, err);
+}
+
 #define SHAPE_OP(SYM, SINCE, LAYOUT, PARSE, INFER, COST, REF, VALUES)                                             \
   const roof_op_schema roof_op_##SYM = {                                                                      \
       .id = ROOF_OP_##SYM, .op_type = #SYM, .domain = "", .since_version = SINCE, .until_version = 1000,     \
@@ -180,3 +192,4 @@ SHAPE_OP(Shape, 1, ROOF_LR_META, parse_shape, infer_shape, cost_small, ref_shape
 SHAPE_OP(Constant, 1, ROOF_LR_ANY, NULL, infer_constant, cost_small, ref_constant, 0);
 SHAPE_OP(ConstantOfShape, 9, ROOF_LR_ANY, NULL, infer_cos, cost_fill, ref_cos, ROOF_IN(0));
 SHAPE_OP(Cast, 6, ROOF_LR_ANY, parse_cast, infer_cast, roof_cost_eltwise, ref_cast, 0);
+SHAPE_OP(CastLike, 15, ROOF_LR_ANY, NULL, infer_castlike, roof_cost_eltwise, ref_cast, 0);

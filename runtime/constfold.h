@@ -2,10 +2,11 @@
  * inference and before fusion, whatever the --fusion setting, because static shapes depend on
  * it (docs/design.md). `rooftop passes` lists it for provenance only.
  *
- * Contract: shape inference has evaluated what it could (values flagged ROOF_VAL_KNOWN with
- * data). Every live node all of whose outputs were evaluated stops being executed: its outputs
- * become constants (ROOF_VAL_CONST) and the node is removed, recorded under g->folded with pass
- * ROOF_CONSTFOLD_PASS and reason ROOF_CONSTFOLD_REASON (reports and tests read these names).
+ * Contract: shape inference has evaluated what it could (values flagged ROOF_VAL_KNOWN, with
+ * data unless it moved into a view). Every live node all of whose outputs were evaluated stops
+ * being executed: its outputs holding data become constants (ROOF_VAL_CONST) and the node is
+ * removed, recorded under g->folded with pass ROOF_CONSTFOLD_PASS and reason
+ * ROOF_CONSTFOLD_REASON (reports and tests read these names).
  * Reads g->order (valid on entry); the caller re-sorts afterwards. Fails only on OOM. */
 #ifndef ROOF_CONSTFOLD_H
 #define ROOF_CONSTFOLD_H

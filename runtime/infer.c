@@ -184,7 +184,8 @@ static roof_status evaluate(roof_graph* g, roof_node* n, roof_error* err) {
       x0->num_consumers == 1 && !(x0->flags & (ROOF_VAL_GRAPH_OUTPUT | ROOF_VAL_GRAPH_INPUT)) &&
       x0->dtype == y0->dtype) {
     /* A view of a single-use constant (Identity of an initializer in raw exports): move the
-     * buffer instead of copying it, so weights are held once. */
+     * buffer instead of copying it, so weights are held once. x0 keeps ROOF_VAL_KNOWN without
+     * data, so that constfold still folds the node that produced it. */
     roof_value_drop_data(y0);
     y0->data = x0->data;
     y0->nbytes = x0->nbytes;

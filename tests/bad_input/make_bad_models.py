@@ -377,6 +377,51 @@ def layer_norm_cases(o):
            layer_norm_model(x_shape=(2, 0), scale_shape=(0,), outputs=("y", "mean", "inv_std")))
 
 
+def index_cases(o):
+    """Shape, indexing and movement ops: one rule each, run-time bad indices, controls."""
+    I64, F = TensorProto.INT64, TensorProto.FLOAT
+
+    def one(op, ins, x_shapes, inits=(), opset=OPSET, out_dtype=F, **attrs):
+        names = [i for i in ins if i not in {t.name for t in inits}]
+        return model([helper.make_node(op, ins, ["y"], name=op.lower(), **attrs)],
+                     [vi(n, shp, d) for n, (shp, d) in zip(names, x_shapes)], [vi("y", None, out_dtype)], inits,
+                     opset_imports=[helper.make_opsetid("", opset)])
+
+    def ints(name, v):
+        return numpy_helper.from_array(np.array(v, np.int64), name)
+
+    o.case("tile_negative_repeats", one("Tile", ["x", "r"], [([2, 3], F)], [ints("r", [1, -2])]))
+    o.case("tile_repeats_length", one("Tile", ["x", "r"], [([2, 3], F)], [ints("r", [2])]))
+    o.case("expand_not_broadcast", one("Expand", ["x", "s"], [([2, 3], F)], [ints("s", [4])]))
+    o.case("expand_shape_input", one("Expand", ["x", "s"], [([2, 3], F), ([2], I64)]))
+    o.case("depth_to_space_channels", one("DepthToSpace", ["x"], [([1, 3, 2, 2], F)], blocksize=2))
+    o.case("depth_to_space_mode", one("DepthToSpace", ["x"], [([1, 4, 2, 2], F)], blocksize=2, mode="XYZ"))
+    o.case("space_to_depth_rank", one("SpaceToDepth", ["x"], [([4, 2, 2], F)], blocksize=2))
+    o.case("gather_elements_axis", one("GatherElements", ["x", "i"], [([2, 3], F)], [ints("i", [[0]])], axis=2))
+    o.case("gather_elements_const_index", one("GatherElements", ["x", "i"], [([2, 3], F)], [ints("i", [[0, 5]])], axis=1))
+    o.case("gather_elements_float_indices", one("GatherElements", ["x", "i"], [([2, 3], F), ([2, 3], F)]))
+    # indices = graph input (0 or 1 under `rooftop run`) + 5: outside [-3, 3) at run time
+    o.case("gather_elements_run_index", model(
+        [helper.make_node("Add", ["j", "five"], ["i"], name="add"),
+         helper.make_node("GatherElements", ["x", "i"], ["y"], name="ge", axis=1)],
+        [vi("x", [2, 3]), vi("j", [2, 3], I64)], [vi("y", None)], [ints("five", 5)]))
+    o.case("gather_nd_batch_dims", one("GatherND", ["x", "i"], [([2, 3], F)], [ints("i", [[0], [1]])], batch_dims=2))
+    o.case("scatter_nd_updates_shape", one("ScatterND", ["x", "i", "u"], [([4, 3], F), ([3], F)], [ints("i", [[0], [1]])]))
+    o.case("scatter_elements_reduction", one("ScatterElements", ["x", "i", "u"], [([2, 3], F), ([1, 1], F)],
+                                             [ints("i", [[0]])], opset=18, reduction="avg"))
+    o.case("scatter_reduction_opset", one("ScatterElements", ["x", "i", "u"], [([2, 3], F), ([1, 1], F)],
+                                          [ints("i", [[0]])], opset=16, reduction="max"))
+    o.case("trilu_rank1", one("Trilu", ["x"], [([5], F)], opset=14))
+    o.case("cumsum_axis", one("CumSum", ["x", "a"], [([2, 3], F)], [ints("a", 3)], opset=14))
+    o.case("onehot_depth_input", one("OneHot", ["i", "d", "v"], [([3], I64), ([], I64), ([2], F)], opset=11))
+    o.case("range_zero_delta", one("Range", ["s", "l", "d"], [], [ints("s", 0), ints("l", 5), ints("d", 0)], opset=11,
+                                   out_dtype=I64))
+    o.case("eyelike_rank3", one("EyeLike", ["x"], [([2, 2, 2], F)], opset=9))
+    o.case("control_trilu_k_input", one("Trilu", ["x", "k"], [([4, 5], F), ([], I64)], opset=14, upper=0))
+    o.case("control_expand_int64", one("Expand", ["x", "s"], [([3, 1], I64)], [ints("s", [2, 3, 4])], out_dtype=I64))
+    o.case("control_onehot", one("OneHot", ["i", "d", "v"], [([3], I64), ([2], F)], [ints("d", 4)], opset=11, axis=0))
+
+
 def quant_model(scale, zero_point=None, tensor="y", scale_name="s", extra=()):
     """Relu whose output carries a GraphProto.quantization_annotation (per-tensor scale and zero
     point as initializers named in the annotation)."""
@@ -420,6 +465,21 @@ def shape_input_model():
                   helper.make_node("Reshape", ["x", "s2"], ["y"], name="reshape")],
                  [vi("x", [3, 4]), vi("s", [2], TensorProto.INT64)], [vi("y", None)],
                  [numpy_helper.from_array(np.zeros(2, np.int64), "zero")])
+
+
+def dropout_model(ratio, mask_out=False):
+    """Dropout in training mode (constant true) with the given ratio; the mask as a graph output
+    or unread."""
+    outs = [vi("y", None)] + ([vi("mask", None, TensorProto.BOOL)] if mask_out else [])
+    return model([helper.make_node("Dropout", ["x", "r", "t"], ["y", "mask"], name="dropout")], [vi("x", [2, 3])], outs,
+                 [numpy_helper.from_array(np.array(ratio, np.float32), "r"),
+                  numpy_helper.from_array(np.array(True), "t")])
+
+
+def dropout_cases(o):
+    o.case("dropout_training", dropout_model(0.5))
+    o.case("dropout_mask_read", dropout_model(0.0, mask_out=True))
+    o.case("control_dropout_zero_ratio", dropout_model(0.0))
 
 
 def value_cases(o):
@@ -538,8 +598,8 @@ def main():
         sys.exit(64)
     o = Out(sys.argv[1])
     os.makedirs(o.root, exist_ok=True)
-    for make in (file_cases, graph_cases, name_cases, initializer_cases, op_cases, layer_norm_cases, quant_cases,
-                 external_cases, value_cases, cli_cases, limit_cases):
+    for make in (file_cases, graph_cases, name_cases, initializer_cases, op_cases, layer_norm_cases, index_cases,
+                 quant_cases, external_cases, value_cases, dropout_cases, cli_cases, limit_cases):
         make(o)
     check("cases.txt", manifest_names("cases.txt"), o.names)
     tensors = tensor_cases(o)

@@ -83,6 +83,50 @@ REPORT = {
 }
 
 
+def index_ops_seed(out):
+    """One model chaining the shape, indexing and movement ops (wt-index), for load and run:
+    DepthToSpace, SpaceToDepth, Tile, Expand, Trilu, CumSum, GatherElements, GatherND, ScatterND,
+    ScatterElements, OneHot, Range, Size, EyeLike, CastLike."""
+    try:
+        import numpy as np
+        from onnx import TensorProto, helper, numpy_helper
+    except ImportError:
+        print("make_seeds.py: no onnx package: no index-ops seed", file=sys.stderr)
+        return
+    F, I64 = TensorProto.FLOAT, TensorProto.INT64
+    c = lambda name, v, dt=np.int64: numpy_helper.from_array(np.array(v, dt), name)
+    n = helper.make_node
+    nodes = [
+        n("DepthToSpace", ["x"], ["d2s"], blocksize=2, mode="CRD"),
+        n("SpaceToDepth", ["d2s"], ["s2d"], blocksize=2),
+        n("Tile", ["s2d", "reps"], ["tiled"]),
+        n("Expand", ["tiled", "shape"], ["wide"]),
+        n("Trilu", ["wide", "k"], ["tri"], upper=0),
+        n("CumSum", ["tri", "axis"], ["cum"], exclusive=1, reverse=1),
+        n("GatherElements", ["cum", "gi"], ["ge"], axis=3),
+        n("GatherND", ["ge", "ni"], ["gnd"], batch_dims=1),
+        n("ScatterND", ["gnd", "si", "su"], ["snd"], reduction="add"),
+        n("ScatterElements", ["snd", "ei", "eu"], ["sel"], axis=1, reduction="max"),
+        n("Size", ["sel"], ["size"]),
+        n("OneHot", ["oi", "depth", "ov"], ["oh"], axis=-1),
+        n("Range", ["r0", "r1", "r2"], ["rng"]),
+        n("EyeLike", ["oh"], ["eye"], k=1),
+        n("CastLike", ["size", "x"], ["size_f"]),
+    ]
+    inits = [c("reps", [1, 1, 1, 2]), c("shape", [2, 1, 1, 1]), c("k", 1), c("axis", 2),
+             c("gi", np.zeros((2, 8, 4, 3), np.int64)), c("ni", [[1], [0]]), c("si", [[[0, 1]]] * 2),
+             c("su", np.ones((2, 1, 3), np.float32), np.float32), c("ei", [[[0]], [[-1]]]),
+             c("eu", np.ones((2, 1, 1), np.float32), np.float32), c("oi", [0, 2, -1]), c("depth", 4),
+             c("ov", [0.0, 1.0], np.float32), c("r0", 0), c("r1", 5), c("r2", 2)]
+    outs = [helper.make_tensor_value_info(v, dt, None) for v, dt in (("sel", F), ("size_f", F), ("eye", F), ("rng", I64))]
+    g = helper.make_graph(nodes, "index_ops", [helper.make_tensor_value_info("x", F, [1, 8, 4, 4])], outs, inits)
+    m = helper.make_model(g, producer_name="rooftop-seeds", opset_imports=[helper.make_opsetid("", 18)])
+    m.ir_version = 8
+    for target in ("load", "run"):
+        with open(os.path.join(out, target, "index_ops.onnx"), "wb") as f:
+            f.write(m.SerializeToString())
+
+
 def main():
     if len(sys.argv) != 4:
         print(__doc__, file=sys.stderr)
@@ -93,6 +137,7 @@ def main():
         os.makedirs(os.path.join(out, t))
     testdata_seeds(testdata, out)
     bad_input_seeds(bad, out)
+    index_ops_seed(out)
     for folder, seeds in (("external", EXTERNAL), ("report", REPORT)):
         for name, data in seeds.items():
             with open(os.path.join(out, folder, name), "wb") as f:
