@@ -60,7 +60,7 @@ static roof_status infer_instance(roof_graph* g, roof_node* n, roof_error* err) 
     const roof_value* v = roof_in(g, n, i);
     if (v->rank != 1 || v->dims[0] != x->dims[1]) {
       char b[ROOF_NAME_BUF], s[64];
-      return roof_node_fail(err, ROOF_E_DATA, g, n, "tensor '%s': input %d is %s, must be [C] = [%lld]",
+      return roof_node_fail(err, ROOF_E_DATA, g, n, "tensor '%s': input %d has shape [%s], must be [C] = [%lld]",
                             ROOF_SAFE(v->name, b), i, roof_shape_str(v->dims, v->rank, s, sizeof(s)),
                             (long long)x->dims[1]);
     }
