@@ -1,4 +1,5 @@
-/* BatchNormalization (inference) as a per-channel scale and shift, and Softmax. */
+/* BatchNormalization (inference) as a per-channel scale and shift, and the axis family Softmax,
+ * LogSoftmax and Hardmax (one group of elements along an axis normalized together). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,24 +166,34 @@ const roof_kernel_impl roof_kernel_BatchNormalization_native = {
 };
 ROOF_REF_KERNEL(BatchNormalization, roof_dtypes_f32, ref_bn);
 
-/* ---- Softmax ---- */
+/* ---- the axis family: Softmax, LogSoftmax, Hardmax. One group is dim `axis` (opset 13 on), or
+ * dims [axis, rank) flattened into one (opsets 1-12, "coerce to 2-D"); every group maps on its
+ * own: exp(x - max) / sum, x - max - log(sum), or 1 at the first maximum (the first NaN, as
+ * numpy's argmax) and 0 elsewhere. ---- */
+
+typedef enum sm_kind { SM_SOFTMAX = 0, SM_LOG, SM_HARD } sm_kind;
 
 typedef struct softmax_params {
-  int64_t axis;
+  int64_t axis;  /* resolved to [0, rank) at infer */
   int coerce_2d; /* opsets < 13: flatten dims [axis, rank) into one */
+  int kind;      /* sm_kind, from the op */
 } softmax_params;
+
+static const int kSmFloats[] = {ROOF_DT_FLOAT, ROOF_DT_DOUBLE, ROOF_DT_FLOAT16, ROOF_DT_BFLOAT16, 0};
 
 static roof_status parse_softmax(const roof_graph* g, const roof_node* n, void* params, roof_error* err) {
   softmax_params* p = params;
   p->coerce_2d = g->opset < 13;
+  p->kind = n->op->id == ROOF_OP_LogSoftmax ? SM_LOG : n->op->id == ROOF_OP_Hardmax ? SM_HARD : SM_SOFTMAX;
   return roof_attr_get_int(g, n, "axis", p->coerce_2d ? 1 : -1, &p->axis, err);
 }
 
+/* Softmax stays float32 (its XNNPACK and native entries); the other two take every float. */
 static roof_status infer_softmax(roof_graph* g, roof_node* n, roof_error* err) {
-  roof_status st = roof_require_input(g, n, 0, roof_float_only, err);
+  softmax_params* p = n->params;
+  roof_status st = roof_require_input(g, n, 0, p->kind == SM_SOFTMAX ? roof_float_only : kSmFloats, err);
   if (st != ROOF_OK) return st;
   int axis;
-  softmax_params* p = n->params;
   const roof_value* x = roof_in(g, n, 0);
   st = roof_norm_axis(g, n, "axis", p->axis, x->rank, &axis, err);
   if (st != ROOF_OK) return st;
@@ -190,21 +201,23 @@ static roof_status infer_softmax(roof_graph* g, roof_node* n, roof_error* err) {
   return roof_infer_same(g, n, err);
 }
 
-/* exp, sum, divide: about 3 flops per element (exp counted as one) */
+/* Softmax: exp, sum, divide; LogSoftmax: exp, sum, subtract (exp counted as one flop): about 3
+ * flops per element. Hardmax: one compare per element. */
 static void cost_softmax(const roof_graph* g, const roof_node* n, roof_cost* c) {
+  const softmax_params* p = n->params;
   roof_cost_eltwise(g, n, c);
-  c->flops *= 3;
-  c->formula = "softmax";
+  c->flops *= p->kind == SM_HARD ? 1 : 3;
+  c->formula = p->kind == SM_HARD ? "argmax" : p->kind == SM_LOG ? "logsoftmax" : "softmax";
 }
 
-/* Reduced group: dims [axis, rank) when coerced, else dim `axis` alone. */
+/* The reference over strided views, any float dtype: the group of each outer index is walked
+ * three times (max, sum, store). */
 static roof_status ref_softmax(roof_kernel* k, roof_error* err) {
   const softmax_params* p = k->params;
   const roof_tensor* x = &k->in[0];
   roof_tensor* y = &k->out[0];
-  int r = x->rank;
+  int r = x->rank, ro = 0, rr = 0;
   int64_t outer_dims[ROOF_MAX_RANK], red_dims[ROOF_MAX_RANK];
-  int ro = 0, rr = 0;
   int red_axis[ROOF_MAX_RANK], outer_axis[ROOF_MAX_RANK];
   for (int i = 0; i < r; i++) {
     bool red = p->coerce_2d ? i >= p->axis : i == p->axis;
@@ -214,21 +227,28 @@ static roof_status ref_softmax(roof_kernel* k, roof_error* err) {
   if (roof_tensor_count(x) == 0) return ROOF_OK;
   int64_t oi[ROOF_MAX_RANK] = {0};
   do {
-    int64_t idx[ROOF_MAX_RANK] = {0}, ri[ROOF_MAX_RANK] = {0};
+    int64_t idx[ROOF_MAX_RANK] = {0}, ri[ROOF_MAX_RANK] = {0}, pos = 0, best = 0, first_nan = -1;
     for (int i = 0; i < ro; i++) idx[outer_axis[i]] = oi[i];
     double mx = -INFINITY, sum = 0.0;
     do {
       for (int i = 0; i < rr; i++) idx[red_axis[i]] = ri[i];
-      double v = ((const float*)x->data)[roof_offset(x, idx)];
-      mx = v > mx ? v : mx;
+      double v = roof_load_f64(x->dtype, x->data, roof_offset(x, idx));
+      if (v > mx) { mx = v; best = pos; }
+      if (isnan(v) && first_nan < 0) first_nan = pos;
+      pos++;
     } while (roof_index_next(ri, red_dims, rr));
     do {
       for (int i = 0; i < rr; i++) idx[red_axis[i]] = ri[i];
-      sum += exp(((const float*)x->data)[roof_offset(x, idx)] - mx);
+      sum += exp(roof_load_f64(x->dtype, x->data, roof_offset(x, idx)) - mx);
     } while (roof_index_next(ri, red_dims, rr));
+    if (first_nan >= 0) best = first_nan;
+    pos = 0;
     do {
       for (int i = 0; i < rr; i++) idx[red_axis[i]] = ri[i];
-      ((float*)y->data)[roof_offset(y, idx)] = (float)(exp(((const float*)x->data)[roof_offset(x, idx)] - mx) / sum);
+      double v = roof_load_f64(x->dtype, x->data, roof_offset(x, idx));
+      double out = p->kind == SM_LOG ? v - mx - log(sum) : p->kind == SM_HARD ? (double)(pos == best) : exp(v - mx) / sum;
+      roof_store_f64(y->dtype, y->data, roof_offset(y, idx), out);
+      pos++;
     } while (roof_index_next(ri, red_dims, rr));
   } while (ro > 0 && roof_index_next(oi, outer_dims, ro));
   return ROOF_OK;
@@ -239,7 +259,7 @@ typedef struct softmax_state {
 } softmax_state;
 
 /* XNNPACK reduces over the innermost contiguous dim: plain with the reduced dims last, or an
- * NHWC tensor reduced over C alone. */
+ * NHWC tensor reduced over C alone. Softmax only. */
 static roof_status create_softmax(roof_kernel* k, roof_error* err) {
   const softmax_params* p = k->params;
   const roof_tensor *x = &k->in[0], *y = &k->out[0];
@@ -268,25 +288,26 @@ static roof_status setup_softmax(roof_kernel* k, roof_error* err) {
   return roof_xnn_check(xs, k, "setup softmax", err);
 }
 
-/* ---- native: Softmax of a plain tensor over one axis that is not innermost (opset 13 on
- * NCHW data, axis 1; attention scores laid out [.., heads, q, k] over a middle axis). Tasks are
- * (outer index, block of 64 inner columns): each pass walks rows of 64 contiguous floats. ---- */
+/* ---- native: plain float32 data seen as [outer, len, inner] (len the group, flattened before
+ * opset 13). inner > 1 (a middle axis: NCHW channels, attention's [.., heads, q, k] over q):
+ * tasks are (outer index, block of 64 inner columns), each pass walks rows of 64 contiguous
+ * floats. inner == 1 (the last axis: log-probabilities over a vocabulary): tasks are rows, each
+ * reduced in 16 independent lanes so that the loops vectorize. ---- */
 
 #define ROOF_SM_COLS 64
+#define ROOF_SM_LANES 16
 
 typedef struct sm_state {
-  int64_t outer, len, inner; /* [outer, len, inner]: len is the softmax axis */
+  int64_t outer, len, inner; /* [outer, len, inner]: len is the group */
+  int kind;
   const float* x;
   float* y;
 } sm_state;
 
 static bool supports_sm_native(const roof_kernel* k, char* why, size_t n) {
-  const softmax_params* p = k->params;
-  const char* no = !roof_tensor_is_plain(&k->in[0]) || !roof_tensor_is_plain(&k->out[0]) ? "strided input or output"
-                   : p->coerce_2d ? "opset < 13 flattens the axes (XNNPACK's case)"
-                                  : NULL;
-  if (no) snprintf(why, n, "%s", no);
-  return no == NULL;
+  bool plain = roof_tensor_is_plain(&k->in[0]) && roof_tensor_is_plain(&k->out[0]);
+  if (!plain) snprintf(why, n, "strided input or output");
+  return plain;
 }
 
 static roof_status create_sm_native(roof_kernel* k, roof_error* err) {
@@ -295,12 +316,13 @@ static roof_status create_sm_native(roof_kernel* k, roof_error* err) {
   sm_state* s = calloc(1, sizeof(*s));
   if (s == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory");
   k->state = s;
-  s->outer = s->inner = 1;
+  s->kind = p->kind;
+  s->outer = s->inner = s->len = 1;
   for (int d = 0; d < x->rank; d++) {
     if (d < p->axis) s->outer *= x->dims[d];
-    else if (d > p->axis) s->inner *= x->dims[d];
+    else if (d == p->axis || p->coerce_2d) s->len *= x->dims[d];
+    else s->inner *= x->dims[d];
   }
-  s->len = x->rank ? x->dims[p->axis] : 1;
   return ROOF_OK;
 }
 
@@ -311,22 +333,40 @@ static roof_status setup_sm_native(roof_kernel* k, roof_error* err) {
   return ROOF_OK;
 }
 
-static void sm_block(void* ctx, size_t o, size_t block) {
-  const sm_state* s = ctx;
-  int64_t c0 = (int64_t)block * ROOF_SM_COLS, w = s->inner - c0 < ROOF_SM_COLS ? s->inner - c0 : ROOF_SM_COLS;
-  const float* x = s->x + (int64_t)o * s->len * s->inner + c0;
-  float* y = s->y + (int64_t)o * s->len * s->inner + c0;
+/* One (outer, column block): x and y point at [len, inner] with w <= 64 columns used. */
+static void sm_columns(const sm_state* s, const float* x, float* y, int64_t w) {
   float mx[ROOF_SM_COLS], sum[ROOF_SM_COLS];
-  for (int64_t i = 0; i < w; i++) mx[i] = -INFINITY, sum[i] = 0.0f;
+  int64_t best[ROOF_SM_COLS], nan_at[ROOF_SM_COLS];
+  for (int64_t i = 0; i < w; i++) mx[i] = -INFINITY, sum[i] = 0.0f, best[i] = 0, nan_at[i] = -1;
   for (int64_t a = 0; a < s->len; a++) {
     for (int64_t i = 0; i < w; i++) mx[i] = fmaxf(mx[i], x[a * s->inner + i]);
   }
-  for (int64_t a = 0; a < s->len; a++) { /* y holds exp(x - max) until the sums are known */
+  if (s->kind == SM_HARD) { /* first position of the max (or of a NaN) per column */
+    for (int64_t a = s->len - 1; a >= 0; a--) {
+      for (int64_t i = 0; i < w; i++) {
+        float v = x[a * s->inner + i];
+        best[i] = v == mx[i] ? a : best[i];
+        nan_at[i] = v != v ? a : nan_at[i];
+      }
+    }
+    for (int64_t a = 0; a < s->len; a++) {
+      for (int64_t i = 0; i < w; i++) y[a * s->inner + i] = a == (nan_at[i] >= 0 ? nan_at[i] : best[i]) ? 1.0f : 0.0f;
+    }
+    return;
+  }
+  for (int64_t a = 0; a < s->len; a++) { /* Softmax: y holds exp(x - max) until the sums are known */
     for (int64_t i = 0; i < w; i++) {
       float e = expf(x[a * s->inner + i] - mx[i]);
-      y[a * s->inner + i] = e;
+      if (s->kind == SM_SOFTMAX) y[a * s->inner + i] = e;
       sum[i] += e;
     }
+  }
+  if (s->kind == SM_LOG) {
+    for (int64_t i = 0; i < w; i++) sum[i] = mx[i] + logf(sum[i]);
+    for (int64_t a = 0; a < s->len; a++) {
+      for (int64_t i = 0; i < w; i++) y[a * s->inner + i] = x[a * s->inner + i] - sum[i];
+    }
+    return;
   }
   for (int64_t i = 0; i < w; i++) sum[i] = 1.0f / sum[i];
   for (int64_t a = 0; a < s->len; a++) {
@@ -334,22 +374,91 @@ static void sm_block(void* ctx, size_t o, size_t block) {
   }
 }
 
+static void sm_block(void* ctx, size_t o, size_t block) {
+  const sm_state* s = ctx;
+  int64_t c0 = (int64_t)block * ROOF_SM_COLS, w = s->inner - c0 < ROOF_SM_COLS ? s->inner - c0 : ROOF_SM_COLS;
+  int64_t base = (int64_t)o * s->len * s->inner + c0;
+  sm_columns(s, s->x + base, s->y + base, w);
+}
+
+/* max of x[0..n) ignoring NaN (-inf when there is none) */
+static float row_max(const float* x, int64_t n) {
+  float m[ROOF_SM_LANES], r = -INFINITY;
+  int64_t i = 0;
+  for (int l = 0; l < ROOF_SM_LANES; l++) m[l] = -INFINITY;
+  for (; i + ROOF_SM_LANES <= n; i += ROOF_SM_LANES) {
+    for (int l = 0; l < ROOF_SM_LANES; l++) m[l] = x[i + l] > m[l] ? x[i + l] : m[l];
+  }
+  for (int l = 0; l < ROOF_SM_LANES; l++) r = fmaxf(r, m[l]);
+  for (; i < n; i++) r = fmaxf(r, x[i]);
+  return r;
+}
+
+/* sum of exp(x - mx), stored in y as well when y is not NULL */
+static double row_expsum(const float* x, float* y, int64_t n, float mx) {
+  float acc[ROOF_SM_LANES] = {0};
+  double sum = 0.0;
+  int64_t i = 0;
+  for (; i + ROOF_SM_LANES <= n; i += ROOF_SM_LANES) {
+    for (int l = 0; l < ROOF_SM_LANES; l++) {
+      float e = expf(x[i + l] - mx);
+      if (y) y[i + l] = e;
+      acc[l] += e;
+    }
+  }
+  for (; i < n; i++) {
+    float e = expf(x[i] - mx);
+    if (y) y[i] = e;
+    sum += e;
+  }
+  for (int l = 0; l < ROOF_SM_LANES; l++) sum += acc[l];
+  return sum;
+}
+
+static void sm_row(void* ctx, size_t o) {
+  const sm_state* s = ctx;
+  const float* x = s->x + (int64_t)o * s->len;
+  float* y = s->y + (int64_t)o * s->len;
+  int64_t n = s->len, hot = 0;
+  float mx = row_max(x, n);
+  if (s->kind == SM_HARD) {
+    while (hot < n && x[hot] == x[hot]) hot++; /* the first NaN wins, else the first max */
+    if (hot == n) for (hot = 0; hot < n && x[hot] != mx; hot++) {}
+    for (int64_t i = 0; i < n; i++) y[i] = i == hot ? 1.0f : 0.0f;
+  } else if (s->kind == SM_LOG) {
+    float shift = mx + (float)log(row_expsum(x, NULL, n, mx));
+    for (int64_t i = 0; i < n; i++) y[i] = x[i] - shift;
+  } else {
+    float inv = (float)(1.0 / row_expsum(x, y, n, mx));
+    for (int64_t i = 0; i < n; i++) y[i] *= inv;
+  }
+}
+
 static roof_status run_sm_native(roof_kernel* k, roof_error* err) {
   sm_state* s = k->state;
-  size_t blocks = (size_t)((s->inner + ROOF_SM_COLS - 1) / ROOF_SM_COLS);
-  pthreadpool_parallelize_2d(k->pool, sm_block, s, (size_t)s->outer, blocks, 0);
+  if (s->inner == 1) {
+    pthreadpool_parallelize_1d(k->pool, sm_row, s, (size_t)s->outer, 0);
+  } else {
+    size_t blocks = (size_t)((s->inner + ROOF_SM_COLS - 1) / ROOF_SM_COLS);
+    pthreadpool_parallelize_2d(k->pool, sm_block, s, (size_t)s->outer, blocks, 0);
+  }
   return ROOF_OK;
 }
 
-const roof_kernel_impl roof_kernel_Softmax_native = {
-    .op = ROOF_OP_Softmax, .backend = ROOF_BACKEND_NATIVE, .dtypes = roof_dtypes_f32, .supports = supports_sm_native,
-    .create = create_sm_native, .setup = setup_sm_native, .run = run_sm_native, .destroy = roof_xnn_destroy,
-};
+#define SOFTMAX_OP(SYM)                                                                                           \
+  const roof_op_schema roof_op_##SYM = {                                                                          \
+      .id = ROOF_OP_##SYM, .op_type = #SYM, .domain = "", .since_version = 1, .until_version = 1000,             \
+      .layout = ROOF_LR_ANY, .params_size = sizeof(softmax_params), .parse = parse_softmax,                      \
+      .infer = infer_softmax, .cost = cost_softmax,                                                               \
+  };                                                                                                              \
+  const roof_kernel_impl roof_kernel_##SYM##_native = {                                                          \
+      .op = ROOF_OP_##SYM, .backend = ROOF_BACKEND_NATIVE, .dtypes = roof_dtypes_f32,                            \
+      .supports = supports_sm_native, .create = create_sm_native, .setup = setup_sm_native,                     \
+      .run = run_sm_native, .destroy = roof_xnn_destroy,                                                          \
+  };                                                                                                              \
+  ROOF_REF_KERNEL(SYM, NULL, ref_softmax)
 
-const roof_op_schema roof_op_Softmax = {
-    .id = ROOF_OP_Softmax, .op_type = "Softmax", .domain = "", .since_version = 1, .until_version = 1000,
-    .layout = ROOF_LR_ANY, .params_size = sizeof(softmax_params), .parse = parse_softmax, .infer = infer_softmax,
-    .cost = cost_softmax,
-};
+SOFTMAX_OP(Softmax);
+SOFTMAX_OP(LogSoftmax);
+SOFTMAX_OP(Hardmax);
 ROOF_XNN_KERNEL(Softmax, NULL, create_softmax, setup_softmax, roof_xnn_destroy);
-ROOF_REF_KERNEL(Softmax, roof_dtypes_f32, ref_softmax);

@@ -1,5 +1,7 @@
-/* MaxPool, AveragePool, GlobalAveragePool: XNNPACK for 2-D NHWC, reference for any case. */
+/* MaxPool, AveragePool, GlobalAveragePool: XNNPACK for 2-D NHWC, reference for any case.
+ * GlobalMaxPool: a native kernel (this XNNPACK has no global max pooling), reference. */
 #include <float.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -127,7 +129,9 @@ static roof_status ref_pool(roof_kernel* k, roof_error* err) {
   return ROOF_OK;
 }
 
+/* GlobalAveragePool and GlobalMaxPool (the max of an empty extent is -inf) */
 static roof_status ref_gap(roof_kernel* k, roof_error* err) {
+  bool is_max = k->node->op->id == ROOF_OP_GlobalMaxPool;
   const roof_tensor* x = &k->in[0];
   roof_tensor* y = &k->out[0];
   int64_t sp_dims[ROOF_MAX_RANK];
@@ -139,18 +143,19 @@ static roof_status ref_gap(roof_kernel* k, roof_error* err) {
   }
   for (int64_t n = 0; n < x->dims[0]; n++) {
     for (int64_t c = 0; c < x->dims[1]; c++) {
-      double acc = 0.0;
+      double acc = is_max ? -INFINITY : 0.0;
       int64_t si[ROOF_MAX_RANK] = {0};
       /* an empty spatial extent averages nothing: 0 / 0, NaN, as ReduceMean over an empty axis */
       if (area > 0) {
         do {
           int64_t xi[ROOF_MAX_RANK] = {n, c};
           for (int i = 0; i < nsp; i++) xi[i + 2] = si[i];
-          acc += ((const float*)x->data)[roof_offset(x, xi)];
+          double v = ((const float*)x->data)[roof_offset(x, xi)];
+          acc = !is_max ? acc + v : (v > acc || isnan(v)) && !isnan(acc) ? v : acc;
         } while (roof_index_next(si, sp_dims, nsp));
       }
       int64_t yi[ROOF_MAX_RANK] = {n, c};
-      ((float*)y->data)[roof_offset(y, yi)] = (float)(acc / (double)area);
+      ((float*)y->data)[roof_offset(y, yi)] = (float)(is_max ? acc : acc / (double)area);
     }
   }
   return ROOF_OK;
@@ -239,3 +244,84 @@ POOL_OP(MaxPool, ROOF_OPF_FUSED_ACT, sizeof(pool_params), parse_pool, infer_pool
 POOL_OP(AveragePool, ROOF_OPF_FUSED_ACT, sizeof(pool_params), parse_pool, infer_pool, cost_pool, describe_pool,
         create_pool, setup_pool, ref_pool);
 POOL_OP(GlobalAveragePool, 0, 0, NULL, infer_gap, cost_gap, NULL, create_gap, setup_gap, ref_gap);
+
+/* ---- GlobalMaxPool: native over NHWC data (tasks: image, block of 64 channels; each pixel a
+ * row of contiguous channels) or plain data (tasks: the N*C planes, 16 lanes each). NaN
+ * propagates, as in the reference. ---- */
+
+#define ROOF_GMP_COLS 64
+#define ROOF_GMP_LANES 16
+
+typedef struct gmp_task {
+  const float* x;
+  float* y; /* [N, C] */
+  int64_t C, S; /* channels, pixels per plane */
+} gmp_task;
+
+static inline float gmp_max(float a, float b) { return a == a && (b > a || b != b) ? b : a; }
+
+static void gmp_block(void* ctx, size_t n, size_t block) {
+  const gmp_task* t = ctx;
+  int64_t c0 = (int64_t)block * ROOF_GMP_COLS, w = t->C - c0 < ROOF_GMP_COLS ? t->C - c0 : ROOF_GMP_COLS;
+  const float* x = t->x + (int64_t)n * t->S * t->C + c0; /* [S, C] */
+  float m[ROOF_GMP_COLS];
+  for (int64_t i = 0; i < w; i++) m[i] = -INFINITY;
+  for (int64_t p = 0; p < t->S; p++) {
+    for (int64_t i = 0; i < w; i++) m[i] = gmp_max(m[i], x[p * t->C + i]);
+  }
+  memcpy(t->y + (int64_t)n * t->C + c0, m, sizeof(float) * (size_t)w);
+}
+
+static void gmp_plane(void* ctx, size_t plane) {
+  const gmp_task* t = ctx;
+  const float* x = t->x + (int64_t)plane * t->S;
+  float m[ROOF_GMP_LANES], r = -INFINITY;
+  int64_t i = 0;
+  for (int l = 0; l < ROOF_GMP_LANES; l++) m[l] = -INFINITY;
+  for (; i + ROOF_GMP_LANES <= t->S; i += ROOF_GMP_LANES) {
+    for (int l = 0; l < ROOF_GMP_LANES; l++) m[l] = gmp_max(m[l], x[i + l]);
+  }
+  for (int l = 0; l < ROOF_GMP_LANES; l++) r = gmp_max(r, m[l]);
+  for (; i < t->S; i++) r = gmp_max(r, x[i]);
+  t->y[plane] = r;
+}
+
+/* output [N, C, 1, ...]: plain and NHWC are the same bytes */
+static bool supports_gmp_native(const roof_kernel* k, char* why, size_t n) {
+  const roof_tensor *x = &k->in[0], *y = &k->out[0];
+  bool nhwc = x->rank == 4 && roof_tensor_is_nhwc(x);
+  const char* no = !nhwc && !roof_tensor_is_plain(x) ? "strided input"
+                   : !roof_tensor_is_plain(y) && !roof_tensor_is_nhwc(y) ? "strided output"
+                                                                        : NULL;
+  if (no) snprintf(why, n, "%s", no);
+  return no == NULL;
+}
+
+static roof_status run_gmp_native(roof_kernel* k, roof_error* err) {
+  const roof_tensor* x = &k->in[0];
+  gmp_task t = {x->data, k->out[0].data, x->dims[1], 1};
+  for (int d = 2; d < x->rank; d++) t.S *= x->dims[d];
+  if (x->rank == 4 && roof_tensor_is_nhwc(x) && !roof_tensor_is_plain(x)) {
+    size_t blocks = (size_t)((t.C + ROOF_GMP_COLS - 1) / ROOF_GMP_COLS);
+    pthreadpool_parallelize_2d(k->pool, gmp_block, &t, (size_t)x->dims[0], blocks, 0);
+  } else {
+    pthreadpool_parallelize_1d(k->pool, gmp_plane, &t, (size_t)(x->dims[0] * t.C), 0);
+  }
+  return ROOF_OK;
+}
+
+/* flops = one compare per input element */
+static void cost_gmp(const roof_graph* g, const roof_node* n, roof_cost* c) {
+  cost_gap(g, n, c);
+  c->formula = "global_max";
+}
+
+const roof_op_schema roof_op_GlobalMaxPool = {
+    .id = ROOF_OP_GlobalMaxPool, .op_type = "GlobalMaxPool", .domain = "", .since_version = 1, .until_version = 1000,
+    .layout = ROOF_LR_NHWC, .infer = infer_gap, .cost = cost_gmp,
+};
+const roof_kernel_impl roof_kernel_GlobalMaxPool_native = {
+    .op = ROOF_OP_GlobalMaxPool, .backend = ROOF_BACKEND_NATIVE, .dtypes = roof_dtypes_f32,
+    .supports = supports_gmp_native, .run = run_gmp_native,
+};
+ROOF_REF_KERNEL(GlobalMaxPool, roof_dtypes_f32, ref_gap);

@@ -421,6 +421,43 @@ def index_cases(o):
     o.case("control_expand_int64", one("Expand", ["x", "s"], [([3, 1], I64)], [ints("s", [2, 3, 4])], out_dtype=I64))
     o.case("control_onehot", one("OneHot", ["i", "d", "v"], [([3], I64), ([2], F)], [ints("d", 4)], opset=11, axis=0))
 
+def norm_cases(o):
+    """Normalization, axis-family, TopK, Einsum, GlobalMaxPool: one rule broken per case."""
+    F, I32, I64 = TensorProto.FLOAT, TensorProto.INT32, TensorProto.INT64
+
+    def one(op, x_shape, inits=(), extra_inputs=(), dtype=F, outputs=("y",), opset=13, **attrs):
+        ins = ["x"] + [t.name for t in inits] + [n for n, _ in extra_inputs]
+        name = {"MeanVarianceNormalization": "mvn", "InstanceNormalization": "inorm"}.get(op, op.lower())
+        return model([helper.make_node(op, ins, list(outputs), name=name, **attrs)],
+                     [vi("x", x_shape, dtype)] + [vi(n, s) for n, s in extra_inputs],
+                     [vi(n, None) for n in outputs], list(inits), opset_imports=[helper.make_opsetid("", opset)])
+
+    def arr(name, v, t=np.float32):
+        return numpy_helper.from_array(np.array(v, t), name)
+
+    o.case("instancenorm_scale_shape", one("InstanceNormalization", [1, 3, 4, 4],
+                                           [arr("s", np.ones(4)), arr("b", np.zeros(3))]))
+    o.case("logsoftmax_axis", one("LogSoftmax", [2, 3], axis=3))
+    o.case("hardmax_int_input", one("Hardmax", [2, 3], dtype=I32))
+    o.case("topk_k_too_large", one("TopK", [3, 4], [arr("k", [5], np.int64)], outputs=("v", "i")))
+    o.case("topk_negative_k", one("TopK", [3, 4], [arr("k", [-1], np.int64)], outputs=("v", "i")))
+    o.case("topk_k_not_constant", model(
+        [helper.make_node("TopK", ["x", "k"], ["v", "i"], name="topk")], [vi("x", [3, 4]), vi("k", [1], I64)],
+        [vi("v", None), vi("i", None, I64)]))
+    o.case("einsum_rank_mismatch", one("Einsum", [2, 3, 4], extra_inputs=[("w", [4, 5])], equation="ij,jk->ik"))
+    o.case("einsum_size_mismatch", one("Einsum", [2, 3], extra_inputs=[("w", [4, 5])], equation="ij,jk->ik"))
+    o.case("einsum_bad_char", one("Einsum", [2, 3], equation="i1->i"))
+    o.case("einsum_output_not_in_inputs", one("Einsum", [2, 3], equation="ij->k"))
+    o.case("lpnorm_p3", one("LpNormalization", [2, 3], p=3))
+    o.case("lrn_no_size", one("LRN", [1, 3, 2, 2]))
+    o.case("mvn_axes_twice", one("MeanVarianceNormalization", [1, 3, 2, 2], axes=[1, 1]))
+    o.case("globalmaxpool_rank2", one("GlobalMaxPool", [2, 3]))
+    o.case("control_einsum_attention", one("Einsum", [1, 2, 5, 4], extra_inputs=[("w", [1, 2, 6, 4])],
+                                           equation="bhid,bhjd->bhij"))
+    o.case("control_topk_int64_k0", one("TopK", [3, 4], [arr("k", [0], np.int64)], dtype=I64, outputs=("v", "i")))
+    o.case("control_instancenorm", one("InstanceNormalization", [1, 3, 4, 4],
+                                       [arr("s", np.ones(3)), arr("b", np.zeros(3))]))
+
 
 def quant_model(scale, zero_point=None, tensor="y", scale_name="s", extra=()):
     """Relu whose output carries a GraphProto.quantization_annotation (per-tensor scale and zero
@@ -599,7 +636,7 @@ def main():
     o = Out(sys.argv[1])
     os.makedirs(o.root, exist_ok=True)
     for make in (file_cases, graph_cases, name_cases, initializer_cases, op_cases, layer_norm_cases, index_cases,
-                 quant_cases, external_cases, value_cases, dropout_cases, cli_cases, limit_cases):
+                 norm_cases, quant_cases, external_cases, value_cases, dropout_cases, cli_cases, limit_cases):
         make(o)
     check("cases.txt", manifest_names("cases.txt"), o.names)
     tensors = tensor_cases(o)

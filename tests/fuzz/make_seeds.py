@@ -4,7 +4,8 @@
             model.onnx (load; run when at most 64 KiB) and every test_data_set_0/input_0.pb
             (tensor)
   BAD_DIR   the bad-input suite's generated models and tensors/ (make_bad_models.py)
-and a few hand-written inputs for the targets that read no file format (external, report).
+and a few hand-written inputs for the targets that read no file format (external, report), and
+small models written here for ops the test data lacks in combination (index_ops_seed, op_seeds).
 Nothing here is committed: the seeds are rebuilt in the build tree. Safe to rerun.
 
 usage: make_seeds.py TESTDATA BAD_DIR OUT_DIR
@@ -127,6 +128,40 @@ def index_ops_seed(out):
             f.write(m.SerializeToString())
 
 
+def op_seeds(out):
+    """A chain of the normalization, axis-family, TopK and Einsum ops (load and run targets):
+    mutations of it reach their infer and kernels with shapes the test data does not have."""
+    try:
+        import numpy as np
+        from onnx import TensorProto, helper, numpy_helper
+    except ImportError:
+        print("make_seeds.py: no onnx module: no op seeds", file=sys.stderr)
+        return
+    f = TensorProto.FLOAT
+    nodes = [
+        helper.make_node("InstanceNormalization", ["x", "s", "b"], ["n"]),
+        helper.make_node("LRN", ["n"], ["l"], size=3),
+        helper.make_node("LogSoftmax", ["l"], ["ls"], axis=-1),
+        helper.make_node("Einsum", ["ls", "ls"], ["e"], equation="bchw,bcvw->bchv"),
+        helper.make_node("TopK", ["e", "k"], ["v", "i"], axis=-1),
+        helper.make_node("Hardmax", ["v"], ["h"], axis=1),
+        helper.make_node("GlobalMaxPool", ["l"], ["g"]),
+        helper.make_node("MeanVarianceNormalization", ["x"], ["m"]),
+        helper.make_node("LpNormalization", ["m"], ["lp"], axis=1, p=1),
+        helper.make_node("Shrink", ["lp"], ["sh"], lambd=0.1, bias=0.05),
+    ]
+    inits = [numpy_helper.from_array(np.linspace(0.5, 2, 4, dtype=np.float32), "s"),
+             numpy_helper.from_array(np.linspace(-1, 1, 4, dtype=np.float32), "b"),
+             numpy_helper.from_array(np.array([2], np.int64), "k")]
+    graph = helper.make_graph(nodes, "norm_seed", [helper.make_tensor_value_info("x", f, [1, 4, 5, 6])],
+                              [helper.make_tensor_value_info(n, TensorProto.INT64 if n == "i" else f, None)
+                               for n in ("h", "i", "g", "sh")], inits)
+    data = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]).SerializeToString()
+    for target in ("load", "run"):
+        with open(os.path.join(out, target, "op_norm_chain.onnx"), "wb") as fh:
+            fh.write(data)
+
+
 def main():
     if len(sys.argv) != 4:
         print(__doc__, file=sys.stderr)
@@ -138,6 +173,7 @@ def main():
     testdata_seeds(testdata, out)
     bad_input_seeds(bad, out)
     index_ops_seed(out)
+    op_seeds(out)
     for folder, seeds in (("external", EXTERNAL), ("report", REPORT)):
         for name, data in seeds.items():
             with open(os.path.join(out, folder, name), "wb") as f:
