@@ -412,16 +412,18 @@ static void red_cols_task(void* ctx, size_t o, size_t c0, size_t nc) {
   t->row->cols(t->x + off, t->y + yoff * t->ysize, t->geo.red, t->geo.inner, (int64_t)nc, t->last);
 }
 
-/* Rows go in tiles of about 16k elements, so that short rows are not one task each. */
+/* Rows go in tiles of about 16k elements, so that short rows are not one task each; below one
+ * such tile of input the work runs on the calling thread (waking the pool costs more). */
 static roof_status native_reduce(roof_kernel* k, const reduce_row* row) {
   const reduce_params* p = k->params;
+  pthreadpool_t pool = roof_tensor_count(&k->in[0]) >= 16384 ? k->pool : NULL;
   red_task t = {row, k->in[0].data, k->out[0].data, roof_dtype_size(k->out[0].dtype), {0, 0, 0}, p->select_last != 0};
   red_blocks(&k->in[0], p->reduce, &t.geo);
   if (t.geo.inner == 1) {
     size_t tile = t.geo.red >= 16384 ? 1 : (size_t)(16384 / t.geo.red);
-    pthreadpool_parallelize_1d_tile_1d(k->pool, red_rows_task, &t, (size_t)t.geo.outer, tile, 0);
+    pthreadpool_parallelize_1d_tile_1d(pool, red_rows_task, &t, (size_t)t.geo.outer, tile, 0);
   } else {
-    pthreadpool_parallelize_2d_tile_1d(k->pool, red_cols_task, &t, (size_t)t.geo.outer, (size_t)t.geo.inner, RED_TILE, 0);
+    pthreadpool_parallelize_2d_tile_1d(pool, red_cols_task, &t, (size_t)t.geo.outer, (size_t)t.geo.inner, RED_TILE, 0);
   }
   return ROOF_OK;
 }
