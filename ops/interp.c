@@ -16,6 +16,7 @@ typedef struct resize_params {
   int linear;
   int coord, nearest;
   float scale[ROOF_MAX_RANK];
+  bool from_scales; /* scales given: align_corners divides by in * scale - 1, not out - 1 */
 } resize_params;
 
 static int pick(const char* s, const char* const* names, int n) {
@@ -75,6 +76,7 @@ static roof_status infer_resize(roof_graph* g, roof_node* n, roof_error* err) {
       if (!(scales[d] > 0.0f) || scales[d] > 1e6f) return roof_node_fail(err, ROOF_E_DATA, g, n, "scale %g on axis %d must be positive", scales[d], d);
       dims[d] = (int64_t)floor((double)x->dims[d] * scales[d]);
       p->scale[d] = scales[d];
+      p->from_scales = true;
     } else {
       if (sizes[d] < 0) return roof_node_fail(err, ROOF_E_DATA, g, n, "size %lld on axis %d is negative", (long long)sizes[d], d);
       dims[d] = sizes[d];
@@ -98,7 +100,11 @@ static double to_input(const resize_params* p, int d, int64_t x, int64_t in_len,
   switch (p->coord) {
     case CT_HALF_PIXEL: return ((double)x + 0.5) / s - 0.5;
     case CT_PYTORCH_HALF_PIXEL: return out_len > 1 ? ((double)x + 0.5) / s - 0.5 : 0.0;
-    case CT_ALIGN_CORNERS: return out_len == 1 ? 0.0 : (double)x * (double)(in_len - 1) / (double)(out_len - 1);
+    case CT_ALIGN_CORNERS: {
+      /* the resized length before flooring: in * scale when scales were given */
+      double len = p->from_scales ? (double)in_len * s : (double)out_len;
+      return len == 1.0 ? 0.0 : (double)x * (double)(in_len - 1) / (len - 1.0);
+    }
     case CT_TF_HALF_PIXEL_NN: return ((double)x + 0.5) / s;
     default: return (double)x / s;
   }
@@ -169,9 +175,10 @@ static roof_status create_resize(roof_kernel* k, roof_error* err) {
   else if (p->coord == CT_ASYMMETRIC) flags = XNN_FLAG_TENSORFLOW_LEGACY_MODE;
   else if (p->coord == CT_HALF_PIXEL || p->coord == CT_PYTORCH_HALF_PIXEL) flags = 0;
   else return roof_kernel_refuse(err, "coordinate transform not in XNNPACK");
-  /* XNNPACK derives the scale from the sizes; ONNX may give a scale that floors differently */
+  /* XNNPACK derives the scale from the sizes; ONNX may give a scale that floors differently
+   * (align_corners too: its denominator is then in * scale - 1, not out - 1) */
   for (int d = 2; d < 4; d++) {
-    if (fabs((double)p->scale[d] - (double)y->dims[d] / (double)x->dims[d]) > 1e-6 && p->coord != CT_ALIGN_CORNERS) {
+    if (fabs((double)p->scale[d] - (double)y->dims[d] / (double)x->dims[d]) > 1e-6) {
       return roof_kernel_refuse(err, "scale differs from the size ratio");
     }
   }
@@ -323,7 +330,7 @@ const roof_kernel_impl roof_kernel_Resize_native = {
 const roof_op_schema roof_op_Resize = {
     .id = ROOF_OP_Resize, .op_type = "Resize", .domain = "", .since_version = 10, .until_version = 1000,
     .layout = ROOF_LR_NHWC, .params_size = sizeof(resize_params), .parse = parse_resize, .infer = infer_resize,
-    .cost = cost_resize,
+    .cost = cost_resize, .value_inputs = ROOF_IN(1) | ROOF_IN(2) | ROOF_IN(3),
 };
 ROOF_XNN_KERNEL(Resize, NULL, create_resize, setup_resize, roof_xnn_destroy);
 ROOF_REF_KERNEL(Resize, roof_dtypes_f32, ref_resize);

@@ -627,20 +627,20 @@ const roof_kernel_impl roof_kernel_Pad_xnnpack = {
     .setup = setup_pad_xnn, .run = roof_xnn_run, .destroy = roof_xnn_destroy, .input_padding = ROOF_XNN_PADDING,
 };
 
-#define MOVE_OP(SYM, PARAMS, PARSE, INFER, REF)                                                                       \
+#define MOVE_OP(SYM, PARAMS, PARSE, INFER, REF, VALUES)                                                                 \
   const roof_op_schema roof_op_##SYM = {                                                                      \
       .id = ROOF_OP_##SYM, .op_type = #SYM, .domain = "", .since_version = 1, .until_version = 1000,         \
       .layout = ROOF_LR_ANY, .params_size = sizeof(PARAMS), .parse = PARSE, .infer = INFER,             \
-      .cost = cost_copy,                                                                                      \
+      .cost = cost_copy, .value_inputs = VALUES,                                                              \
   };                                                                                                          \
   ROOF_REF_KERNEL(SYM, NULL, REF)
 
-MOVE_OP(Concat, move_params, parse_axis, infer_concat, ref_concat);
-MOVE_OP(Split, move_params, parse_split, infer_split, ref_split);
-MOVE_OP(Slice, move_params, parse_slice, infer_slice, ref_slice);
-MOVE_OP(Transpose, roof_transpose_params, parse_transpose, infer_transpose, ref_transpose);
-MOVE_OP(Gather, move_params, parse_axis, infer_gather, ref_gather);
-MOVE_OP(Pad, roof_pad_params, parse_pad, infer_pad, ref_pad);
+MOVE_OP(Concat, move_params, parse_axis, infer_concat, ref_concat, 0);
+MOVE_OP(Split, move_params, parse_split, infer_split, ref_split, ROOF_IN(1));
+MOVE_OP(Slice, move_params, parse_slice, infer_slice, ref_slice, ROOF_IN(1) | ROOF_IN(2) | ROOF_IN(3) | ROOF_IN(4));
+MOVE_OP(Transpose, roof_transpose_params, parse_transpose, infer_transpose, ref_transpose, 0);
+MOVE_OP(Gather, move_params, parse_axis, infer_gather, ref_gather, 0);
+MOVE_OP(Pad, roof_pad_params, parse_pad, infer_pad, ref_pad, ROOF_IN(1) | ROOF_IN(2) | ROOF_IN(3));
 
 /* native: slabs of dense tensors copied with memcpy (strided views fall back to the generic copy) */
 const roof_kernel_impl roof_kernel_Concat_native = {.op = ROOF_OP_Concat, .backend = ROOF_BACKEND_NATIVE, .run = run_concat};

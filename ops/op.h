@@ -70,12 +70,18 @@ typedef struct roof_op_schema {
   uint32_t flags;
   roof_layout_rule layout;
   size_t params_size;
+  /* Inputs whose values (not only shapes) infer reads: a shape, axes, pads, k. Bit i = input i
+   * (ROOF_IN(i)). A graph input that reaches one of them is specialized at prepare: the model
+   * is planned for the value given (roof_prepare_options.values), see runtime/specialize.c. */
+  uint32_t value_inputs;
   roof_status (*parse)(const roof_graph* g, const roof_node* n, void* params, roof_error* err);
   roof_status (*infer)(roof_graph* g, roof_node* n, roof_error* err);
   void (*cost)(const roof_graph* g, const roof_node* n, roof_cost* c);
   /* Short text such as "k3x3 s2 g32"; returns chars written (snprintf semantics). */
   int (*describe)(const roof_graph* g, const roof_node* n, char* buf, size_t size);
 } roof_op_schema;
+
+#define ROOF_IN(i) (1u << (i))
 
 /* Registry (ops/registry.c). */
 const roof_op_schema* roof_op_schema_of(roof_op_id id);   /* NULL when out of range */

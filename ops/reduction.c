@@ -529,7 +529,7 @@ static int64_t row_find(const float* xp, int64_t len, float e, bool last) {
     }                                                                                         \
   }
 
-#define REDUCE_SCHEMA(SYM, DTS)                                                               \
+#define REDUCE_SCHEMA(SYM, DTS, VIN)                                                             \
   static roof_status parse_##SYM(const roof_graph* g, const roof_node* n, void* params, roof_error* err) { \
     return parse_reduce(g, n, params, &kRow_##SYM, err);                                      \
   }                                                                                           \
@@ -544,7 +544,7 @@ static int64_t row_find(const float* xp, int64_t len, float e, bool last) {
   const roof_op_schema roof_op_##SYM = {                                                      \
       .id = ROOF_OP_##SYM, .op_type = #SYM, .domain = "", .since_version = 1, .until_version = 1000, \
       .layout = ROOF_LR_ANY, .params_size = sizeof(reduce_params), .parse = parse_##SYM,      \
-      .infer = infer_##SYM, .cost = cost_reduce, .describe = describe_##SYM,                  \
+      .infer = infer_##SYM, .cost = cost_reduce, .describe = describe_##SYM, .value_inputs = VIN, \
   };                                                                                          \
   const roof_kernel_impl roof_kernel_##SYM##_native = {                                       \
       .op = ROOF_OP_##SYM, .backend = ROOF_BACKEND_NATIVE, .dtypes = roof_dtypes_f32,         \
@@ -560,7 +560,7 @@ static int64_t row_find(const float* xp, int64_t len, float e, bool last) {
       .axes_in = AXES_IN, .dtypes = kDtypes_##DTYPES, .pre = PRE, .init = INIT_##INIT,        \
       .fstep = fstep_##SYM, .ffinal = ffinal_##SYM, .istep = istep_##SYM, .ifinal = ifinal_##SYM, \
       .ustep = ustep_##SYM, .ufinal = ufinal_##SYM, .rows = rows_##SYM, .cols = cols_##SYM};   \
-  REDUCE_SCHEMA(SYM, kDtypes_##DTYPES)
+  REDUCE_SCHEMA(SYM, kDtypes_##DTYPES, ROOF_IN(1)) /* axes, from AXES_IN */
 
 #define ROOF_REDUCE_XNN(SYM, AXES_IN, DTYPES, INIT, PRE, STEP, COMBINE, FINAL, XNN)            \
   ROOF_REDUCE(SYM, AXES_IN, DTYPES, INIT, PRE, STEP, COMBINE, FINAL)                          \
@@ -608,7 +608,7 @@ static int64_t row_find(const float* xp, int64_t len, float e, bool last) {
   static const reduce_row kRow_##SYM = {                                                      \
       .dtypes = kDtypes_NUMERIC, .arg = true, .fbetter = fbetter_##SYM, .ibetter = ibetter_##SYM, \
       .ubetter = ubetter_##SYM, .rows = rows_##SYM, .cols = cols_##SYM};                       \
-  REDUCE_SCHEMA(SYM, kDtypes_NUMERIC)
+  REDUCE_SCHEMA(SYM, kDtypes_NUMERIC, 0)
 
 /* A STEP is written once for floats and integers: `fabs` of an integer and the like compile in
  * rows whose dtypes never reach them. */

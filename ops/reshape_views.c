@@ -183,17 +183,17 @@ static roof_status infer_dropout(roof_graph* g, roof_node* n, roof_error* err) {
 
 /* Views run nothing in a session (output 0 aliases input 0); their reference kernel is a copy,
  * used when they are evaluated at load time. */
-#define VIEW_OP(SYM, SINCE, LAYOUT, PARSE, INFER)                                                             \
+#define VIEW_OP(SYM, SINCE, LAYOUT, PARSE, INFER, VALUES)                                                          \
   const roof_op_schema roof_op_##SYM = {                                                                      \
       .id = ROOF_OP_##SYM, .op_type = #SYM, .domain = "", .since_version = SINCE, .until_version = 1000,     \
       .flags = ROOF_OPF_ALIAS, .layout = LAYOUT, .params_size = sizeof(view_params), .parse = PARSE,         \
-      .infer = INFER, .cost = cost_view,                                                                      \
+      .infer = INFER, .cost = cost_view, .value_inputs = VALUES,                                              \
   };                                                                                                          \
   ROOF_REF_KERNEL(SYM, NULL, ref_copy)
 
-VIEW_OP(Reshape, 5, ROOF_LR_PLAIN, parse_reshape, infer_reshape);
-VIEW_OP(Flatten, 1, ROOF_LR_PLAIN, parse_flatten, infer_flatten);
-VIEW_OP(Squeeze, 1, ROOF_LR_PLAIN, parse_axes_attr, infer_squeeze);
-VIEW_OP(Unsqueeze, 1, ROOF_LR_PLAIN, parse_axes_attr, infer_unsqueeze);
-VIEW_OP(Identity, 1, ROOF_LR_ANY, NULL, roof_infer_same);
-VIEW_OP(Dropout, 1, ROOF_LR_ANY, parse_dropout, infer_dropout);
+VIEW_OP(Reshape, 5, ROOF_LR_PLAIN, parse_reshape, infer_reshape, ROOF_IN(1));
+VIEW_OP(Flatten, 1, ROOF_LR_PLAIN, parse_flatten, infer_flatten, 0);
+VIEW_OP(Squeeze, 1, ROOF_LR_PLAIN, parse_axes_attr, infer_squeeze, ROOF_IN(1));
+VIEW_OP(Unsqueeze, 1, ROOF_LR_PLAIN, parse_axes_attr, infer_unsqueeze, ROOF_IN(1));
+VIEW_OP(Identity, 1, ROOF_LR_ANY, NULL, roof_infer_same, 0);
+VIEW_OP(Dropout, 1, ROOF_LR_ANY, parse_dropout, infer_dropout, ROOF_IN(2));

@@ -168,14 +168,15 @@ static roof_status ref_cast(roof_kernel* k, roof_error* err) {
   return ROOF_OK;
 }
 
-#define SHAPE_OP(SYM, SINCE, LAYOUT, PARSE, INFER, COST, REF)                                                \
+#define SHAPE_OP(SYM, SINCE, LAYOUT, PARSE, INFER, COST, REF, VALUES)                                             \
   const roof_op_schema roof_op_##SYM = {                                                                      \
       .id = ROOF_OP_##SYM, .op_type = #SYM, .domain = "", .since_version = SINCE, .until_version = 1000,     \
       .layout = LAYOUT, .params_size = sizeof(shape_params), .parse = PARSE, .infer = INFER, .cost = COST,   \
+      .value_inputs = VALUES,                                                                                 \
   };                                                                                                          \
   ROOF_REF_KERNEL(SYM, NULL, REF)
 
-SHAPE_OP(Shape, 1, ROOF_LR_META, parse_shape, infer_shape, cost_small, ref_shape);
-SHAPE_OP(Constant, 1, ROOF_LR_ANY, NULL, infer_constant, cost_small, ref_constant);
-SHAPE_OP(ConstantOfShape, 9, ROOF_LR_ANY, NULL, infer_cos, cost_fill, ref_cos);
-SHAPE_OP(Cast, 6, ROOF_LR_ANY, parse_cast, infer_cast, roof_cost_eltwise, ref_cast);
+SHAPE_OP(Shape, 1, ROOF_LR_META, parse_shape, infer_shape, cost_small, ref_shape, 0);
+SHAPE_OP(Constant, 1, ROOF_LR_ANY, NULL, infer_constant, cost_small, ref_constant, 0);
+SHAPE_OP(ConstantOfShape, 9, ROOF_LR_ANY, NULL, infer_cos, cost_fill, ref_cos, ROOF_IN(0));
+SHAPE_OP(Cast, 6, ROOF_LR_ANY, parse_cast, infer_cast, roof_cost_eltwise, ref_cast, 0);

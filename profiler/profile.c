@@ -187,6 +187,7 @@ roof_status roof_profile_run(roof_session* s, const roof_profile_options* opts, 
   getrusage(RUSAGE_SELF, &ru);
   out.peak_rss_bytes = (uint64_t)ru.ru_maxrss * 1024u;
 done:
+  roof_profile_sequence(&out); /* out of memory: the sequence figures stay zero */
   out.stamps = stamps;
   free(samples);
   free(scratch);
@@ -221,6 +222,7 @@ roof_status roof_profile_static(const roof_model* m, uint32_t threads, roof_prof
     fill_layer(&out, out.num_layers++, n, (n->op->flags & ROOF_OPF_ALIAS) ? "view" : NULL, "");
   }
   totals(&out);
+  roof_profile_sequence(&out);
   affinity_string(out.affinity, sizeof(out.affinity));
   *p = out;
   return ROOF_OK;
@@ -260,6 +262,8 @@ void roof_profile_free(roof_profile* p) {
   if (p == NULL) return;
   free(p->layers);
   free(p->stamps);
+  free(p->in_attention);
+  p->in_attention = NULL;
   p->stamps = NULL;
   p->layers = NULL;
   p->num_layers = 0;

@@ -39,6 +39,22 @@ typedef struct roof_layer {
   bool below_resolution;  /* median under the timer's resolution */
 } roof_layer;
 
+/* Sequence-model figures of a profile (profiler/sequence.c); all zero when the graph has no
+ * attention. Attention blocks are found in the executed graph: a Softmax over scores made by a
+ * MatMul of two activations (through the scale and mask ops between), and the MatMul of its
+ * output with another activation (the values). */
+typedef struct roof_sequence {
+  int attention_blocks;
+  int64_t keys;             /* keys per query: the scores' last dim (first block) */
+  int64_t queries;          /* query rows per head: the scores' second-to-last dim */
+  int64_t tokens;           /* token vectors per run: rows of the first dense layer's input */
+  uint64_t flops_per_token; /* profile flops / tokens, counted from the graph */
+  uint64_t dense_params;    /* params of layers other than Gather (embedding tables excluded) */
+  uint64_t rule_flops_per_token; /* forward-pass rule of thumb: 2 x dense_params */
+  double attention_ms;      /* sum of layer medians of the blocks (timed profiles) */
+  double attention_share;   /* of the sum of layer medians */
+} roof_sequence;
+
 typedef struct roof_profile_options {
   int runs;     /* timed runs per phase (default 20) */
   int warmup;   /* untimed runs before each phase (default 3) */
@@ -76,6 +92,8 @@ typedef struct roof_profile {
   roof_hw hw;
   uint64_t* stamps;            /* runs x (num_layers + 1) raw timestamps (ns), owned */
   char affinity[256];          /* CPUs the process may run on, e.g. "0-1" */
+  roof_sequence seq;
+  bool* in_attention;          /* per layer: part of an attention block (num_layers, owned) */
 } roof_profile;
 
 /* Computes costs for every step and, when opts->timed, runs the session. Inputs must be bound. */
@@ -86,6 +104,9 @@ roof_status roof_profile_run(roof_session* s, const roof_profile_options* opts, 
  * figures are the planner's estimate (arena_estimated). `threads` is recorded as given (0: the
  * online cores, as a session would resolve it). The model is not modified. */
 roof_status roof_profile_static(const roof_model* m, uint32_t threads, roof_profile* p, roof_error* err);
+/* Finds attention blocks and fills p->seq and p->in_attention (after costs and, for timed
+ * profiles, layer times). false only when out of memory (the figures stay zero). */
+bool roof_profile_sequence(roof_profile* p);
 /* Adds roofline figures from hardware roofs to every layer. */
 void roof_profile_roofline(roof_profile* p, const roof_hw* hw);
 void roof_profile_free(roof_profile* p);

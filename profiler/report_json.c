@@ -114,6 +114,7 @@ static cJSON* layer_obj(const roof_profile* p, const roof_layer* l) {
   add_num(o, "bytes_read", (double)l->cost.bytes_read);
   add_num(o, "bytes_written", (double)l->cost.bytes_written);
   add_num(o, "arithmetic_intensity", l->intensity);
+  cJSON_AddBoolToObject(o, "attention", p->in_attention && p->in_attention[l->index]);
   if (p->runs > 0) {
     cJSON_AddItemToObject(o, "time_ms", stats_obj(&l->time_ms));
     add_num(o, "share", l->share);
@@ -158,6 +159,23 @@ cJSON* roof_profile_to_json(const roof_profile* p, const char* fusion) {
   add_num(model, "arena_bytes", (double)p->arena_bytes);
   add_num(model, "activation_bytes_total", (double)p->activation_bytes_total);
   cJSON_AddBoolToObject(model, "arena_estimated", p->arena_estimated);
+  if (p->seq.attention_blocks > 0) {
+    const roof_sequence* q = &p->seq;
+    cJSON* s = cJSON_AddObjectToObject(model, "sequence");
+    add_num(s, "attention_blocks", q->attention_blocks);
+    add_num(s, "keys", (double)q->keys);
+    add_num(s, "queries", (double)q->queries);
+    add_num(s, "tokens", (double)q->tokens);
+    add_num(s, "flops_per_token", (double)q->flops_per_token);
+    add_num(s, "dense_params", (double)q->dense_params);
+    add_num(s, "rule_flops_per_token", (double)q->rule_flops_per_token);
+    if (p->runs > 0) {
+      add_num(s, "attention_ms", q->attention_ms);
+      add_num(s, "attention_share", q->attention_share);
+    }
+  } else {
+    cJSON_AddNullToObject(model, "sequence");
+  }
   if (p->has_hw) {
     cJSON* hw = cJSON_AddObjectToObject(root, "hardware");
     add_str(hw, "cpu", p->hw.cpu);

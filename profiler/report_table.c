@@ -78,6 +78,14 @@ static void summary(FILE* f, const roof_profile* p) {
           p->params, (double)p->weight_bytes / 1048576.0);
   fprintf(f, "work     %.3f GFLOP (%.3f G multiply-accumulates), %.1f MiB moved\n", (double)p->flops / 1e9,
           (double)p->macs / 1e9, (double)p->bytes / 1048576.0);
+  const roof_sequence* q = &p->seq;
+  if (q->attention_blocks > 0) {
+    fprintf(f, "sequence %d attention blocks, %lld keys per query, %lld tokens", q->attention_blocks,
+            (long long)q->keys, (long long)q->tokens);
+    if (p->runs > 0) fprintf(f, "; attention %.3f ms (%.1f%%)", q->attention_ms, 100.0 * q->attention_share);
+    fprintf(f, "\n         %.1f MFLOP/token counted; forward rule 2 x %.1f M non-embedding params = %.1f\n",
+            (double)q->flops_per_token / 1e6, (double)q->dense_params / 1e6, (double)q->rule_flops_per_token / 1e6);
+  }
   fprintf(f, "memory   arena %.2f MiB (naive %.2f MiB)%s", (double)p->arena_bytes / 1048576.0,
           (double)p->activation_bytes_total / 1048576.0,
           p->arena_estimated ? ", estimated without kernels (widest padding per op)" : "");

@@ -307,6 +307,15 @@ roof_status roof_session_set_input(roof_session* s, size_t i, const void* data, 
     return roof_fail(err, ROOF_E_DATA, "%s: tensor '%s': input has %zu bytes, the graph expects %zu",
                      ROOF_SAFE(g->path, pb), ROOF_SAFE(info.name, nb), nbytes, info.nbytes);
   }
+  const roof_value* v = &g->values[g->inputs[i]];
+  if ((v->flags & ROOF_VAL_KNOWN) && v->data && nbytes && memcmp(v->data, data, nbytes) != 0) {
+    /* shapes (and everything folded) were planned for the value given at prepare */
+    char nb[ROOF_NAME_BUF], pb[ROOF_NAME_BUF * 2];
+    return roof_fail(err, ROOF_E_USAGE,
+                     "%s: tensor '%s': this input sets shapes and the model was planned for another value of it; "
+                     "prepare the model again with this value",
+                     ROOF_SAFE(g->path, pb), ROOF_SAFE(info.name, nb));
+  }
   if (nbytes) memcpy(s->value_ptr[g->inputs[i]], data, nbytes);
   return ROOF_OK;
 }

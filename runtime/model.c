@@ -79,6 +79,7 @@ roof_status roof_model_prepare(roof_model* m, const roof_prepare_options* opts, 
   roof_graph* g = m->g;
   roof_status st = roof_graph_bind_ops(g, err);
   if (st == ROOF_OK) st = init_provenance(g, err);
+  if (st == ROOF_OK) st = roof_graph_specialize(g, opts->values, opts->num_values, err);
   if (st != ROOF_OK) return st;
   st = roof_graph_infer(g, opts->shapes, opts->num_shapes, m->load.max_tensor_bytes, err);
   if (st != ROOF_OK) return st;
@@ -93,6 +94,8 @@ roof_status roof_model_prepare(roof_model* m, const roof_prepare_options* opts, 
   m->prep = *opts;
   m->prep.shapes = NULL;
   m->prep.num_shapes = 0;
+  m->prep.values = NULL;
+  m->prep.num_values = 0;
   m->prep.fusion = NULL;
   m->prepared = true;
   return ROOF_OK;

@@ -23,6 +23,15 @@ roof_status roof_model_from_graph(roof_graph* g, roof_model** out, roof_error* e
  * Unknown op: ROOF_E_UNSUPPORTED naming op, domain and opset. Called by the loader. */
 roof_status roof_graph_bind_ops(roof_graph* g, roof_error* err);
 
+/* Specializes the graph inputs whose values define shapes (runtime/specialize.c): walks back
+ * from every input a schema reads by value (roof_op_schema.value_inputs) through producers,
+ * not through ops that read only shapes, to the graph inputs; each one found takes its bound
+ * value (copied) as known data and its dims. Bindings of other inputs are ignored. A
+ * shape-defining input without a value: ROOF_E_USAGE naming it and the node that needs it; a
+ * value of the wrong dtype, shape or size: ROOF_E_DATA. After roof_graph_bind_ops, before
+ * shape inference. */
+roof_status roof_graph_specialize(roof_graph* g, const roof_value_binding* values, size_t num_values, roof_error* err);
+
 /* Unsupported ops of a model, by kind (op type and domain), so that one error names them all. */
 #define ROOF_MISSING_MAX 16
 typedef struct roof_missing_op {

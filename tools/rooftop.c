@@ -533,10 +533,27 @@ static roof_status load_model(const cli_opts* o, roof_model** m_out, roof_error*
   return st;
 }
 
+/* The --input files are offered to prepare as values: the model is planned for those of the
+ * inputs that set shapes (the others are read again when bound). */
 static roof_status prepare_model(const cli_opts* o, roof_model* m, const char* fusion, roof_error* err) {
-  roof_prepare_options po = {.shapes = o->shapes, .num_shapes = (size_t)o->num_shapes, .fusion = fusion,
-                             .max_arena_bytes = o->max_arena_bytes};
-  return roof_model_prepare(m, &po, err);
+  roof_value files[MAX_BINDINGS] = {{0}};
+  roof_value_binding values[MAX_BINDINGS];
+  char names[MAX_BINDINGS][ROOF_NAME_BUF];
+  roof_status st = ROOF_OK;
+  int nf = 0;
+  for (; nf < o->num_input_files && st == ROOF_OK; nf++) {
+    st = roof_tensor_file_read_limited(o->input_files[nf], &o->limits, &files[nf], err);
+    int len = (int)(strchr(o->input_names[nf], '=') - o->input_names[nf]); /* NAME of NAME=FILE */
+    snprintf(names[nf], sizeof(names[nf]), "%.*s", len, o->input_names[nf]);
+    values[nf] = (roof_value_binding){.name = names[nf], .dtype = files[nf].dtype, .rank = files[nf].rank,
+                                      .data = files[nf].data, .nbytes = files[nf].nbytes};
+    if (files[nf].rank > 0) memcpy(values[nf].dims, files[nf].dims, sizeof(int64_t) * (size_t)files[nf].rank);
+  }
+  roof_prepare_options po = {.shapes = o->shapes, .num_shapes = (size_t)o->num_shapes, .values = values,
+                             .num_values = (size_t)nf, .fusion = fusion, .max_arena_bytes = o->max_arena_bytes};
+  if (st == ROOF_OK) st = roof_model_prepare(m, &po, err);
+  for (int f = 0; f < nf; f++) roof_value_release(&files[f]);
+  return st;
 }
 
 /* Loads and prepares; on failure prints nothing (caller does). */

@@ -88,9 +88,24 @@ typedef struct roof_shape_binding {
   int64_t dims[6];
 } roof_shape_binding;
 
+/* The value of a graph input (from the CLI's --input files). Only the inputs whose values define
+ * shapes (a Reshape's shape, a Range's limit, TopK's k, ... reached through any computation)
+ * use it: the model is planned for that value ("specialized") and every run must pass the same
+ * bytes; prepare again for another value. Values of other inputs are ignored. */
+typedef struct roof_value_binding {
+  const char* name;
+  int dtype;          /* roof dtype id, as roof_io_info.dtype */
+  int rank;
+  int64_t dims[6];
+  const void* data;   /* nbytes of row-major data, copied by roof_model_prepare */
+  size_t nbytes;
+} roof_value_binding;
+
 typedef struct roof_prepare_options {
   const roof_shape_binding* shapes;
   size_t num_shapes;
+  const roof_value_binding* values;
+  size_t num_values;
   const char* fusion;  /* "all" (default when NULL), "none", or a comma list of pass names */
   uint64_t max_arena_bytes; /* default 16 GiB */
 } roof_prepare_options;

@@ -443,6 +443,26 @@ def quant_model_without_scale():
     return m
 
 
+def shape_input_model():
+    """y = Reshape(x, s + 0): the shape comes from graph input s through an Add."""
+    return model([helper.make_node("Add", ["s", "zero"], ["s2"], name="add"),
+                  helper.make_node("Reshape", ["x", "s2"], ["y"], name="reshape")],
+                 [vi("x", [3, 4]), vi("s", [2], TensorProto.INT64)], [vi("y", None)],
+                 [numpy_helper.from_array(np.zeros(2, np.int64), "zero")])
+
+
+def value_cases(o):
+    """Inputs whose values set shapes, and the value files (--input) the cases give them."""
+    os.makedirs(o.path("values"), exist_ok=True)
+    for name, arr in (("s_2x6", np.array([2, 6], np.int64)), ("s_5x5", np.array([5, 5], np.int64)),
+                      ("s_int32", np.array([2, 6], np.int32)), ("s_three", np.array([2, 3, 2], np.int64))):
+        with open(o.path(f"values/{name}.pb"), "wb") as f:
+            f.write(numpy_helper.from_array(arr, "s").SerializeToString())
+    for name in ("shape_input_missing", "control_shape_input", "shape_input_bad_count", "shape_input_dtype",
+                 "shape_input_rank"):
+        o.case(name, shape_input_model())
+
+
 def cli_cases(o):
     for name in ("bad_threads", "unknown_flag", "shape_not_input"):
         o.case(name, relu_model())
@@ -548,8 +568,7 @@ def main():
     o = Out(sys.argv[1])
     os.makedirs(o.root, exist_ok=True)
     for make in (file_cases, graph_cases, name_cases, initializer_cases, op_cases, layer_norm_cases, reduce_cases,
-                 quant_cases,
-                 external_cases, cli_cases, limit_cases):
+                 quant_cases, external_cases, value_cases, cli_cases, limit_cases):
         make(o)
     check("cases.txt", manifest_names("cases.txt"), o.names)
     tensors = tensor_cases(o)

@@ -3,10 +3,13 @@
 # a signal), print exactly one line on stderr containing SUBSTR (nothing on stderr for a
 # positive control, EXPECTED_EXIT 0), leak nothing (valgrind, when installed; ROOF_NO_VALGRIND=1
 # turns it off) and create no file in DIR. PROGRAM is the rooftop CLI or tests' load_check.
-# usage: run_case.sh PROGRAM DIR NAME EXPECTED_EXIT SUBSTR [ARGS...]
+# usage: run_case.sh PROGRAM DIR NAME EXPECTED_EXIT SUBSTR [ARGS...]  (@DIR@ in ARGS becomes DIR)
 set -uo pipefail
 prog=$1 dir=$2 name=$3 want=$4 substr=$5
 shift 5
+args=()
+for a in "$@"; do args+=("${a//@DIR@/$dir}"); done
+set -- "${args[@]}"
 model="$dir/$name.onnx"
 [ "$name" = missing_file ] && model="$dir/does-not-exist.onnx"
 err=$(mktemp)

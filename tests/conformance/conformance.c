@@ -184,6 +184,7 @@ static result run_set(const char* model_path, const char* set_dir, double rtol, 
   int nin = count_files(set_dir, "input"), nout = count_files(set_dir, "output");
   roof_value* ins = calloc((size_t)nin + 1, sizeof(roof_value));
   roof_shape_binding* shapes = calloc((size_t)nin + 1, sizeof(roof_shape_binding));
+  roof_value_binding* values = calloc((size_t)nin + 1, sizeof(roof_value_binding));
   char path[4160];
   roof_status st = roof_model_load(model_path, NULL, &m, &err);
   for (int i = 0; st == ROOF_OK && i < nin; i++) {
@@ -197,13 +198,17 @@ static result run_set(const char* model_path, const char* set_dir, double rtol, 
     shapes[bound].name = g->values[g->inputs[i]].name;
     shapes[bound].rank = ins[i].rank;
     memcpy(shapes[bound].dims, ins[i].dims, sizeof(int64_t) * (size_t)ins[i].rank);
+    /* every value is offered; prepare uses those that set shapes */
+    values[bound] = (roof_value_binding){.name = shapes[bound].name, .dtype = ins[i].dtype, .rank = ins[i].rank,
+                                         .data = ins[i].data, .nbytes = ins[i].nbytes};
+    memcpy(values[bound].dims, ins[i].dims, sizeof(int64_t) * (size_t)ins[i].rank);
     bound++;
   }
   if (st == ROOF_OK && g && g->num_inputs != nin) {
     st = ROOF_E_UNSUPPORTED;
     snprintf(err.message, sizeof(err.message), "%d graph inputs, %d input files (optional inputs)", g->num_inputs, nin);
   }
-  roof_prepare_options po = {.shapes = shapes, .num_shapes = (size_t)bound};
+  roof_prepare_options po = {.shapes = shapes, .num_shapes = (size_t)bound, .values = values, .num_values = (size_t)bound};
   if (st == ROOF_OK) st = roof_model_prepare(m, &po, &err);
   roof_session_options so = {.threads = 1, .force_reference = reference};
   if (st == ROOF_OK) st = roof_session_create(m, &so, &s, &err);
@@ -245,6 +250,7 @@ done:
   for (int i = 0; i < nin; i++) roof_value_release(&ins[i]);
   free(ins);
   free(shapes);
+  free(values);
   roof_session_free(s);
   roof_model_free(m);
   return r;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One model-zoo check: run MODEL on the exported input at THREADS threads and compare with
-# torch's output (rtol 1e-3, atol 1e-4 of the output's max magnitude).
+# torch's output (rtol 1e-3, atol 1e-4 of the output's max magnitude), and with ONNX Runtime's
+# when ZOO_DIR/NAME/output_ort.pb exists (ort_references.sh).
 # usage: run_model.sh ROOFTOP COMPARE ZOO_DIR NAME VARIANT(plain|raw) THREADS
 set -euo pipefail
 rooftop=$1 compare=$2 zoo=$3 name=$4 variant=$5 threads=$6
@@ -14,3 +15,7 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 "$rooftop" run "$model" --input "input=$zoo/$name/input_0.pb" --threads "$threads" --output-dir "$out" >/dev/null
 "$compare" "$out/output_0.pb" "$zoo/$name/output_0.pb"
+if [ -f "$zoo/$name/output_ort.pb" ]; then
+  echo -n "vs ONNX Runtime: "
+  "$compare" "$out/output_0.pb" "$zoo/$name/output_ort.pb"
+fi

@@ -256,6 +256,59 @@ static void test_profile_static(void) {
   roof_model_free(m);
 }
 
+/* A graph input that sets a shape (Reshape's through an Add): prepare specializes the model to
+ * the value given; runs with that value work and compute the reshape, another value is refused. */
+static void test_specialized_input(void) {
+  roof_graph* g = roof_graph_new();
+  g->path = strdup("spec.onnx");
+  g->opset = 13;
+  int64_t xd[2] = {3, 4}, sd[1] = {2};
+  int x = roof_graph_add_value(g, "x"), s = roof_graph_add_value(g, "s"), z = roof_graph_add_value(g, "zero");
+  int s2 = roof_graph_add_value(g, "s2"), y = roof_graph_add_value(g, "y");
+  roof_value_set_shape(&g->values[x], ROOF_DT_FLOAT, 2, xd);
+  roof_value_set_shape(&g->values[s], ROOF_DT_INT64, 1, sd);
+  roof_value_set_shape(&g->values[z], ROOF_DT_INT64, 1, sd);
+  g->values[z].data = calloc(2, sizeof(int64_t));
+  g->values[z].nbytes = 2 * sizeof(int64_t);
+  g->values[z].flags = ROOF_VAL_INITIALIZER | ROOF_VAL_CONST;
+  g->values[x].flags = g->values[s].flags = ROOF_VAL_GRAPH_INPUT;
+  g->values[y].flags = ROOF_VAL_GRAPH_OUTPUT;
+  g->inputs = malloc(2 * sizeof(int));
+  g->outputs = malloc(sizeof(int));
+  g->inputs[g->num_inputs++] = x;
+  g->inputs[g->num_inputs++] = s;
+  g->outputs[g->num_outputs++] = y;
+  int add_in[2] = {s, z}, rs_in[2] = {x, s2};
+  roof_graph_add_node(g, "add", "Add", "", add_in, 2, &s2, 1);
+  roof_graph_add_node(g, "reshape", "Reshape", "", rs_in, 2, &y, 1);
+  g->num_original_nodes = g->num_nodes;
+  roof_model* m = NULL;
+  roof_session* ses = NULL;
+  roof_error err = {{0}};
+  CHECK(roof_model_from_graph(g, &m, &err) == ROOF_OK, "%s", err.message);
+  int64_t shape[2] = {6, 2}, other[2] = {2, 6};
+  float xs[12], out_want = 0.0f;
+  for (int i = 0; i < 12; i++) xs[i] = (float)i;
+  roof_value_binding vb = {.name = "s", .dtype = ROOF_DT_INT64, .rank = 1, .dims = {2}, .data = shape, .nbytes = sizeof(shape)};
+  roof_prepare_options po = {.values = &vb, .num_values = 1};
+  roof_session_options so = {.threads = 1};
+  CHECK(m && roof_model_prepare(m, &po, &err) == ROOF_OK, "prepare with the value: %s", err.message);
+  CHECK(m && roof_session_create(m, &so, &ses, &err) == ROOF_OK, "%s", err.message);
+  roof_io_info info;
+  if (ses) roof_session_output_info(ses, 0, &info);
+  CHECK(ses && info.rank == 2 && info.dims[0] == 6 && info.dims[1] == 2, "output planned as 6x2");
+  CHECK(ses && roof_session_set_input(ses, 0, xs, sizeof(xs), &err) == ROOF_OK &&
+            roof_session_set_input(ses, 1, shape, sizeof(shape), &err) == ROOF_OK && roof_session_run(ses, NULL, &err) == ROOF_OK,
+        "run with the planned value: %s", err.message);
+  if (ses) out_want = ((const float*)roof_session_output(ses, 0))[11];
+  CHECK(out_want == 11.0f, "reshape output [5, 1] is %g, want 11", out_want);
+  CHECK(ses && roof_session_set_input(ses, 1, other, sizeof(other), &err) == ROOF_E_USAGE &&
+            strstr(err.message, "planned for another value"),
+        "another value of a shape-setting input: %s", err.message);
+  roof_session_free(ses);
+  roof_model_free(m);
+}
+
 int main(int argc, char** argv) {
   test_checked_math();
   test_sanitize();
@@ -266,6 +319,7 @@ int main(int argc, char** argv) {
   test_hw_file(argc > 1 ? argv[1] : "tools/hw");
   test_session_limits();
   test_profile_static();
+  test_specialized_input();
   if (failures) {
     fprintf(stderr, "test_core: %d failures\n", failures);
     return 1;

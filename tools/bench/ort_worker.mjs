@@ -10,13 +10,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { readNpy } from './npy.mjs';
+import { readTensor } from './tensor_pb.mjs';
 
 const [ortDir, model, inputName, inputPath, threadsArg, outputPath] = process.argv.slice(2);
 const baselineRss = process.resourceUsage().maxRSS * 1024; // node itself, before ONNX Runtime
 const ort = createRequire(path.resolve(ortDir, 'package.json'))('onnxruntime-node');
 const threads = Number(threadsArg);
-const input = readNpy(inputPath);
-const feeds = { [inputName]: new ort.Tensor('float32', input.data, input.shape) };
+// .npy (float32) or a TensorProto .pb (float32 or int64: token ids)
+const pb = inputPath.endsWith('.pb') ? readTensor(inputPath) : null;
+const input = pb ? { kind: pb.kind, data: pb.data, shape: pb.dims } : { kind: 'float32', ...readNpy(inputPath) };
+const feeds = { [inputName]: new ort.Tensor(input.kind, input.data, input.shape) };
 
 const t0 = performance.now();
 const session = await ort.InferenceSession.create(model, {

@@ -15,11 +15,11 @@ function parseArgs(argv) {
     root: path.resolve(here, '../..'), zoo: null, out: null, ort: null, threads: [1, 2], rounds: 5,
     runs: 20, warmup: 5, models: ['resnet18', 'resnet50', 'mobilenet_v2', 'mobilenet_v3_small',
       'shufflenet_v2_x1_0', 'squeezenet1_1', 'efficientnet_b0'], variants: ['plain', 'raw'],
-    scaling: true,
+    scaling: true, transformers: [], transformerDir: null,
   };
   for (let i = 0; i < argv.length; i++) {
     const [k, v] = [argv[i], argv[i + 1]];
-    const list = () => { i++; return v.split(','); };
+    const list = () => { i++; return v.split(',').filter(Boolean); };
     if (k === '--threads') o.threads = list().map(Number);
     else if (k === '--models') o.models = list();
     else if (k === '--variants') o.variants = list();
@@ -30,9 +30,12 @@ function parseArgs(argv) {
     else if (k === '--out') { o.out = v; i++; }
     else if (k === '--ort') { o.ort = v; i++; }
     else if (k === '--no-scaling') o.scaling = false;
+    else if (k === '--transformers') o.transformers = list();
+    else if (k === '--transformer-dir') { o.transformerDir = v; i++; }
     else throw new Error(`unknown argument '${k}'`);
   }
   o.zoo ??= path.join(o.root, 'build/zoo');
+  o.transformerDir ??= path.join(o.root, 'build/transformers');
   o.out ??= path.join(o.root, 'build/bench');
   o.ort = path.resolve(o.ort ?? path.join(o.out, 'onnxruntime'));
   if (o.rounds < 5 || o.runs < 20) console.error('note: fewer than 5 rounds of 20 runs is below the benchmark\'s standard');
@@ -75,14 +78,19 @@ async function inputShape(o, model) {
   return probe.next();
 }
 
-// One configuration: model file, input shape, threads. Returns a result row.
-async function measure(o, label, model, shape, threads) {
+// One configuration: model file, input shape, threads. Returns a result row. `inputFile`: a
+// given input (the transformer exports' input_0.pb, token ids for BERT and GPT) instead of
+// seeded floats.
+async function measure(o, label, model, shape, threads, inputFile = null) {
   const meta = await inputShape(o, model);
   const dims = shape ?? meta.shape;
   const dir = path.join(o.out, 'tmp');
   fs.mkdirSync(dir, { recursive: true });
-  const npy = path.join(dir, `${label}.npy`);
-  writeNpy(npy, dims, seededFloats(dims.reduce((a, b) => a * b, 1), 42));
+  let npy = inputFile;
+  if (!npy) {
+    npy = path.join(dir, `${label}.npy`);
+    writeNpy(npy, dims, seededFloats(dims.reduce((a, b) => a * b, 1), 42));
+  }
   const outA = path.join(dir, `${label}.rooftop.bin`), outB = path.join(dir, `${label}.ort.bin`);
   const A = new Worker(path.join(o.root, 'build/bench_worker'), [model, meta.name, npy, String(threads), outA]);
   const B = new Worker(process.execPath, [path.join(here, 'ort_worker.mjs'), o.ort, model, meta.name, npy, String(threads), outB]);
@@ -153,6 +161,14 @@ async function main() {
         const r = await measure(o, v === 'raw' ? `${m}_raw` : m, file, null, t);
         printRow(r); rows.push(r);
       }
+    }
+  }
+  for (const m of o.transformers) {
+    // tools/export_transformers.py's acceptance models, on their exported inputs
+    const file = path.join(o.transformerDir, `${m}.onnx`);
+    for (const t of o.threads) {
+      const r = await measure(o, m, file, null, t, path.join(o.transformerDir, m, 'input_0.pb'));
+      printRow(r); rows.push(r);
     }
   }
   if (o.scaling) {
