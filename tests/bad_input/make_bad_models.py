@@ -458,6 +458,34 @@ def norm_cases(o):
     o.case("control_instancenorm", one("InstanceNormalization", [1, 3, 4, 4],
                                        [arr("s", np.ones(3)), arr("b", np.zeros(3))]))
 
+def reduce_model(op, x_shape=(2, 3, 4), x_dtype=TensorProto.FLOAT, opset=13, inputs=("x",), inits=(), out_dtype=None,
+                 **attrs):
+    """One reduction (ops/reduce_list.inc) of x; extra inputs are constants unless also graph inputs."""
+    graph_inputs = [vi("x", list(x_shape), x_dtype)] + [vi(n, [1], TensorProto.INT64) for n in inputs[1:]
+                                                         if n not in [t.name for t in inits]]
+    return model([helper.make_node(op, list(inputs), ["y"], name=op.lower(), **attrs)], graph_inputs,
+                 [vi("y", None, out_dtype or x_dtype)], inits, opset_imports=[helper.make_opsetid("", opset)])
+
+
+def reduce_cases(o):
+    axes = lambda *v: numpy_helper.from_array(np.array(v, np.int64), "axes")
+    I64 = TensorProto.INT64
+    o.case("reduce_axis_out_of_range", reduce_model("ReduceMax", axes=[3]))
+    o.case("reduce_axes_twice", reduce_model("ReduceSum", inputs=("x", "axes"), inits=[axes(1, -2)]))
+    o.case("reduce_axes_not_constant", reduce_model("ReduceMean", opset=18, inputs=("x", "axes")))
+    o.case("reduce_axes_attribute_opset18", reduce_model("ReduceMax", opset=18, axes=[1]))
+    o.case("reduce_sum_three_inputs", reduce_model("ReduceSum", inputs=("x", "axes", "axes"), inits=[axes(1)]))
+    o.case("reduce_l2_int32", reduce_model("ReduceL2", x_dtype=TensorProto.INT32))
+    o.case("reduce_max_bool", reduce_model("ReduceMax", x_dtype=TensorProto.BOOL))
+    o.case("argmax_axis_out_of_range", reduce_model("ArgMax", out_dtype=I64, axis=-4))
+    o.case("argmax_scalar", reduce_model("ArgMax", x_shape=(), out_dtype=I64))
+    o.case("argmin_empty_axis", reduce_model("ArgMin", x_shape=(2, 0), out_dtype=I64, axis=1))
+    o.case("control_reduce_max_empty_axis", reduce_model("ReduceMax", x_shape=(2, 0), opset=18, inputs=("x", "axes"),
+                                                         inits=[axes(1)]))
+    o.case("control_reduce_prod_int64_noop", reduce_model("ReduceProd", x_dtype=I64, opset=18, noop_with_empty_axes=1))
+    o.case("control_argmin_uint8_last", reduce_model("ArgMin", x_dtype=TensorProto.UINT8, out_dtype=I64, axis=1,
+                                                     select_last_index=1, keepdims=0))
+
 
 def quant_model(scale, zero_point=None, tensor="y", scale_name="s", extra=()):
     """Relu whose output carries a GraphProto.quantization_annotation (per-tensor scale and zero
@@ -636,7 +664,8 @@ def main():
     o = Out(sys.argv[1])
     os.makedirs(o.root, exist_ok=True)
     for make in (file_cases, graph_cases, name_cases, initializer_cases, op_cases, layer_norm_cases, index_cases,
-                 norm_cases, quant_cases, external_cases, value_cases, dropout_cases, cli_cases, limit_cases):
+                 norm_cases, reduce_cases, quant_cases, external_cases, value_cases, dropout_cases, cli_cases,
+                 limit_cases):
         make(o)
     check("cases.txt", manifest_names("cases.txt"), o.names)
     tensors = tensor_cases(o)

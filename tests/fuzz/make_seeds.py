@@ -5,7 +5,8 @@
             (tensor)
   BAD_DIR   the bad-input suite's generated models and tensors/ (make_bad_models.py)
 and a few hand-written inputs for the targets that read no file format (external, report), and
-small models written here for ops the test data lacks in combination (index_ops_seed, op_seeds).
+small models written here for ops the test data lacks in combination (index_ops_seed, op_seeds,
+reduce_seed: the reductions at opset 18).
 Nothing here is committed: the seeds are rebuilt in the build tree. Safe to rerun.
 
 usage: make_seeds.py TESTDATA BAD_DIR OUT_DIR
@@ -162,6 +163,26 @@ def op_seeds(out):
             fh.write(data)
 
 
+def reduce_seed():
+    """A chain of reductions at opset 18 (ops/reduce_list.inc): axes as constant inputs, a noop,
+    ArgMax with select_last_index; mutations reach every row's parse and infer."""
+    from onnx import TensorProto, helper, numpy_helper
+    import numpy as np
+    axes = lambda name, *v: numpy_helper.from_array(np.array(v, np.int64), name)
+    nodes = [helper.make_node("ReduceSum", ["x", "a1"], ["s"], name="sum", keepdims=1),
+             helper.make_node("ReduceLogSumExp", ["s", "a2"], ["l"], name="lse", keepdims=0),
+             helper.make_node("ReduceProd", ["x"], ["p"], name="prod", noop_with_empty_axes=1),
+             helper.make_node("ReduceMax", ["p", "a2"], ["m"], name="max"),
+             helper.make_node("ArgMax", ["m"], ["y"], name="argmax", axis=1, select_last_index=1)]
+    g = helper.make_graph(nodes, "reduce", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3, 8])],
+                          [helper.make_tensor_value_info("l", TensorProto.FLOAT, None),
+                           helper.make_tensor_value_info("y", TensorProto.INT64, None)],
+                          initializer=[axes("a1", 1), axes("a2", -1)])
+    m = helper.make_model(g, producer_name="rooftop-seed", opset_imports=[helper.make_opsetid("", 18)])
+    m.ir_version = 8
+    return m.SerializeToString()
+
+
 def main():
     if len(sys.argv) != 4:
         print(__doc__, file=sys.stderr)
@@ -174,6 +195,9 @@ def main():
     bad_input_seeds(bad, out)
     index_ops_seed(out)
     op_seeds(out)
+    for folder in ("load", "run"):
+        with open(os.path.join(out, folder, "reduce_chain.onnx"), "wb") as f:
+            f.write(reduce_seed())
     for folder, seeds in (("external", EXTERNAL), ("report", REPORT)):
         for name, data in seeds.items():
             with open(os.path.join(out, folder, name), "wb") as f:
