@@ -407,14 +407,15 @@ static void copy_nd_case(rng* r, int i, int* kinds_seen) {
     step[d] = i % 3 == 0 ? irand(r, 1, 2) : 1;
     sdims[d] = dims[d] * step[d] + irand(r, 0, 2);
   }
-  roof_strides_for(sdims, rank, ROOF_LAYOUT_PLAIN, src.strides);
+  int64_t plain[ROOF_MAX_RANK];
+  roof_strides_for(sdims, rank, ROOF_LAYOUT_PLAIN, plain);
   uint64_t sn = 1, dn = 1;
   for (int d = 0; d < rank; d++) sn *= (uint64_t)sdims[d];
   char* sbuf = malloc((size_t)sn * es);
   fill(r, dtype, sbuf, sn);
   int64_t off = 0, sst[ROOF_MAX_RANK];
   for (int d = 0; d < rank; d++) {
-    sst[d] = src.strides[perm[d]] * step[perm[d]];
+    sst[d] = plain[perm[d]] * step[perm[d]];
     bool flip = i % 4 == 1 && next(r) % 2;
     src.dims[d] = dims[d] < sdims[perm[d]] / step[perm[d]] ? dims[d] : sdims[perm[d]] / step[perm[d]];
     if (flip) off += (src.dims[d] - 1) * sst[d];
