@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "copy_nd.h"
 #include "movement_params.h"
 #include "xnn_backend.h"
 
@@ -305,18 +306,24 @@ static roof_status infer_slice(roof_graph* g, roof_node* n, roof_error* err) {
   return ROOF_OK;
 }
 
-static roof_status ref_slice(roof_kernel* k, roof_error* err) {
+/* The input elements the output takes, as a view (steps become strides); false when empty. */
+static bool slice_view(const roof_kernel* k, roof_tensor* v) {
   const move_params* p = k->params;
-  roof_tensor v = k->in[0];
+  *v = k->in[0];
   int64_t off = 0;
-  for (int d = 0; d < v.rank; d++) {
-    off += p->start[d] * v.strides[d];
-    v.strides[d] *= p->step[d];
-    v.dims[d] = k->out[0].dims[d];
+  for (int d = 0; d < v->rank; d++) {
+    off += p->start[d] * v->strides[d];
+    v->strides[d] *= p->step[d];
+    v->dims[d] = k->out[0].dims[d];
   }
-  if (roof_tensor_count(&v) == 0) return ROOF_OK;
-  v.data = (char*)v.data + off * (int64_t)roof_dtype_size(v.dtype);
-  roof_tensor_copy(&v, &k->out[0]);
+  if (roof_tensor_count(v) == 0) return false;
+  v->data = (char*)v->data + off * (int64_t)roof_dtype_size(v->dtype);
+  return true;
+}
+
+static roof_status ref_slice(roof_kernel* k, roof_error* err) {
+  roof_tensor v;
+  if (slice_view(k, &v)) roof_tensor_copy(&v, &k->out[0]);
   return ROOF_OK;
 }
 
@@ -356,7 +363,8 @@ static roof_status infer_transpose(roof_graph* g, roof_node* n, roof_error* err)
   return ROOF_OK;
 }
 
-static roof_status ref_transpose(roof_kernel* k, roof_error* err) {
+/* The input read in output order: output axis d walks input axis perm[d]. */
+static roof_tensor transpose_view(const roof_kernel* k) {
   const roof_transpose_params* p = k->params;
   const roof_tensor* x = &k->in[0];
   roof_tensor v = *x;
@@ -364,6 +372,11 @@ static roof_status ref_transpose(roof_kernel* k, roof_error* err) {
     v.dims[d] = x->dims[p->perm[d]];
     v.strides[d] = x->strides[p->perm[d]];
   }
+  return v;
+}
+
+static roof_status ref_transpose(roof_kernel* k, roof_error* err) {
+  roof_tensor v = transpose_view(k);
   if (roof_tensor_count(&v)) roof_tensor_copy(&v, &k->out[0]);
   return ROOF_OK;
 }
@@ -645,3 +658,85 @@ MOVE_OP(Pad, roof_pad_params, parse_pad, infer_pad, ref_pad, ROOF_IN(1) | ROOF_I
 /* native: slabs of dense tensors copied with memcpy (strided views fall back to the generic copy) */
 const roof_kernel_impl roof_kernel_Concat_native = {.op = ROOF_OP_Concat, .backend = ROOF_BACKEND_NATIVE, .run = run_concat};
 const roof_kernel_impl roof_kernel_Split_native = {.op = ROOF_OP_Split, .backend = ROOF_BACKEND_NATIVE, .run = run_split};
+
+/* ---- native: Transpose and Slice are a view of the input and one threaded copy (copy_nd.h:
+ * row memcpy, 2-D tiles for the innermost swap, or a strided loop); Gather copies rows of its
+ * inner block. They move bytes: every dtype. ---- */
+
+static bool dense(const roof_tensor* t) { return roof_tensor_is_plain(t) || roof_tensor_is_nhwc(t); }
+
+static bool supports_dense_io(const roof_kernel* k, char* why, size_t n) {
+  if (dense(&k->in[0]) && dense(&k->out[0])) return true;
+  snprintf(why, n, "input or output strided in memory (neither plain nor NHWC)");
+  return false;
+}
+
+static roof_status run_transpose_native(roof_kernel* k, roof_error* err) {
+  roof_tensor v = transpose_view(k);
+  roof_copy_nd(&v, &k->out[0], k->pool);
+  return ROOF_OK;
+}
+
+static roof_status run_slice_native(roof_kernel* k, roof_error* err) {
+  roof_tensor v;
+  if (slice_view(k, &v)) roof_copy_nd(&v, &k->out[0], k->pool);
+  return ROOF_OK;
+}
+
+/* x as [outer, len, inner], y as [outer, count, inner] with count = number of indices: row r of
+ * y (r = o * count + j) is row o * len + index j of x. Sizes in bytes along the inner block. */
+typedef struct gather_task {
+  const char* x;
+  char* y;
+  const void* idx;
+  bool idx64;
+  int64_t len;
+  size_t count, inner;
+} gather_task;
+
+static void gather_rows(void* ctx, size_t r0, size_t c0, size_t nr, size_t nc) {
+  const gather_task* t = ctx;
+  for (size_t r = r0; r < r0 + nr; r++) {
+    size_t o = r / t->count, j = r % t->count;
+    int64_t v = t->idx64 ? ((const int64_t*)t->idx)[j] : ((const int32_t*)t->idx)[j];
+    if (v < 0) v += t->len;
+    memcpy(t->y + r * t->inner + c0, t->x + (o * (size_t)t->len + (size_t)v) * t->inner + c0, nc);
+  }
+}
+
+static bool supports_gather_native(const roof_kernel* k, char* why, size_t n) {
+  if (roof_tensor_is_plain(&k->in[0]) && roof_tensor_is_plain(&k->in[1]) && roof_tensor_is_plain(&k->out[0])) return true;
+  snprintf(why, n, "data, indices or output not plain (NHWC or strided)");
+  return false;
+}
+
+static roof_status run_gather_native(roof_kernel* k, roof_error* err) {
+  const move_params* p = k->params;
+  const roof_tensor *x = &k->in[0], *ix = &k->in[1];
+  int axis = (int)p->axis;
+  gather_task t = {x->data, k->out[0].data, ix->data, ix->dtype == ROOF_DT_INT64, x->dims[axis], roof_tensor_count(ix),
+                   roof_dtype_size(x->dtype)};
+  size_t outer = 1;
+  for (int d = 0; d < axis; d++) outer *= (size_t)x->dims[d];
+  for (int d = axis + 1; d < x->rank; d++) t.inner *= (size_t)x->dims[d];
+  for (size_t j = 0; j < t.count; j++) { /* every index before any copy: a bad one is data, not a crash */
+    int64_t v = t.idx64 ? ((const int64_t*)t.idx)[j] : ((const int32_t*)t.idx)[j];
+    if (v < -t.len || v >= t.len) {
+      char b[ROOF_NAME_BUF];
+      const roof_value* iv = roof_in(k->g, k->node, 1);
+      return roof_node_fail(err, ROOF_E_DATA, k->g, k->node, "tensor '%s': index %lld is outside [%lld, %lld)",
+                            ROOF_SAFE(iv ? iv->name : "", b), (long long)v, (long long)-t.len, (long long)t.len);
+    }
+  }
+  size_t rows = outer * t.count, tr, tc;
+  roof_copy_tiles(rows, t.inner, 1, &tr, &tc);
+  pthreadpool_parallelize_2d_tile_2d(roof_copy_pool(k->pool, rows * t.inner), gather_rows, &t, rows, t.inner, tr, tc, 0);
+  return ROOF_OK;
+}
+
+const roof_kernel_impl roof_kernel_Transpose_native = {
+    .op = ROOF_OP_Transpose, .backend = ROOF_BACKEND_NATIVE, .supports = supports_dense_io, .run = run_transpose_native};
+const roof_kernel_impl roof_kernel_Slice_native = {
+    .op = ROOF_OP_Slice, .backend = ROOF_BACKEND_NATIVE, .supports = supports_dense_io, .run = run_slice_native};
+const roof_kernel_impl roof_kernel_Gather_native = {
+    .op = ROOF_OP_Gather, .backend = ROOF_BACKEND_NATIVE, .supports = supports_gather_native, .run = run_gather_native};

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "copy_nd.h"
 
 typedef struct shape_params {
   int64_t start, end; /* Shape (opset 15) */
@@ -193,3 +194,111 @@ SHAPE_OP(Constant, 1, ROOF_LR_ANY, NULL, infer_constant, cost_small, ref_constan
 SHAPE_OP(ConstantOfShape, 9, ROOF_LR_ANY, NULL, infer_cos, cost_fill, ref_cos, ROOF_IN(0));
 SHAPE_OP(Cast, 6, ROOF_LR_ANY, parse_cast, infer_cast, roof_cost_eltwise, ref_cast, 0);
 SHAPE_OP(CastLike, 15, ROOF_LR_ANY, NULL, infer_castlike, roof_cost_eltwise, ref_cast, 0);
+
+/* ---- native Cast: one loop per (from, to) pair over dense data, tiles in parallel. Each pair
+ * converts exactly as ref_cast does (through double when either side is floating, saturating
+ * float to integer through int64 then wrapping; through int64 between integers and bool), so
+ * results match bit for bit; float16 and bfloat16 use the round-to-nearest-even helpers of
+ * tensor.h. Same dtype is a copy. ---- */
+
+static inline int64_t cast_sat(double v) { /* roof_load_i64 of a double: NaN -> INT64_MIN */
+  return !(v > -9.2e18 && v < 9.2e18) ? (v > 0 ? INT64_MAX : INT64_MIN) : (int64_t)v;
+}
+
+/* Per element kind K: K_TO_F (to double), K_TO_I (to int64), K_OF_F(T, double), K_OF_I(T, int64),
+ * K_FLOAT (true for the floating kinds). Kinds: F32, F64, F16, BF16, INT (every integer, uint64
+ * included: its int64 view is what ref_cast computes with), BOOL. */
+#define F32_TO_F(v) ((double)(v))
+#define F64_TO_F(v) (v)
+#define F16_TO_F(v) ((double)roof_f16_to_f32(v))
+#define BF16_TO_F(v) ((double)roof_bf16_to_f32(v))
+#define INT_TO_F(v) ((double)(v))
+#define BOOL_TO_F(v) ((double)(v))
+#define F32_TO_I(v) cast_sat(v)
+#define F64_TO_I(v) cast_sat(v)
+#define F16_TO_I(v) cast_sat(F16_TO_F(v))
+#define BF16_TO_I(v) cast_sat(BF16_TO_F(v))
+#define INT_TO_I(v) ((int64_t)(v))
+#define BOOL_TO_I(v) ((int64_t)(v))
+#define F32_OF_F(T, d) ((float)(d))
+#define F64_OF_F(T, d) (d)
+#define F16_OF_F(T, d) roof_f32_to_f16((float)(d))
+#define BF16_OF_F(T, d) roof_f32_to_bf16((float)(d))
+#define INT_OF_F(T, d) ((T)cast_sat(d))
+#define BOOL_OF_F(T, d) ((T)((d) != 0.0))
+#define F32_OF_I(T, i) ((float)(i))
+#define F64_OF_I(T, i) ((double)(i))
+#define F16_OF_I(T, i) roof_f32_to_f16((float)(i))
+#define BF16_OF_I(T, i) roof_f32_to_bf16((float)(i))
+#define INT_OF_I(T, i) ((T)(i))
+#define BOOL_OF_I(T, i) ((T)((i) != 0))
+#define F32_FLOAT 1
+#define F64_FLOAT 1
+#define F16_FLOAT 1
+#define BF16_FLOAT 1
+#define INT_FLOAT 0
+#define BOOL_FLOAT 0
+
+/* The dtypes twice (a macro cannot expand inside itself): X(DTYPE, C type, kind). */
+#define CAST_FROM(X)                                                                                   \
+  X(FLOAT, float, F32) X(DOUBLE, double, F64) X(FLOAT16, uint16_t, F16) X(BFLOAT16, uint16_t, BF16)     \
+  X(INT8, int8_t, INT) X(INT16, int16_t, INT) X(INT32, int32_t, INT) X(INT64, int64_t, INT)             \
+  X(UINT8, uint8_t, INT) X(UINT16, uint16_t, INT) X(UINT32, uint32_t, INT) X(UINT64, uint64_t, INT)     \
+  X(BOOL, uint8_t, BOOL)
+#define CAST_TO(X, SN, ST, SK)                                                                                       \
+  X(SN, ST, SK, FLOAT, float, F32) X(SN, ST, SK, DOUBLE, double, F64) X(SN, ST, SK, FLOAT16, uint16_t, F16)           \
+  X(SN, ST, SK, BFLOAT16, uint16_t, BF16) X(SN, ST, SK, INT8, int8_t, INT) X(SN, ST, SK, INT16, int16_t, INT)         \
+  X(SN, ST, SK, INT32, int32_t, INT) X(SN, ST, SK, INT64, int64_t, INT) X(SN, ST, SK, UINT8, uint8_t, INT)            \
+  X(SN, ST, SK, UINT16, uint16_t, INT) X(SN, ST, SK, UINT32, uint32_t, INT) X(SN, ST, SK, UINT64, uint64_t, INT)      \
+  X(SN, ST, SK, BOOL, uint8_t, BOOL)
+
+#define CAST_ELEM(SK, DK, DT, v) ((SK##_FLOAT || DK##_FLOAT) ? DK##_OF_F(DT, SK##_TO_F(v)) : DK##_OF_I(DT, SK##_TO_I(v)))
+
+#define CAST_PAIR_FN(SN, ST, SK, DN, DT, DK)                                                \
+  static void cast_##SN##_##DN(const void* restrict x, void* restrict y, size_t n) {        \
+    const ST* s = x;                                                                      \
+    DT* d = y;                                                                            \
+    for (size_t i = 0; i < n; i++) d[i] = (DT)CAST_ELEM(SK, DK, DT, s[i]);                \
+  }
+#define CAST_ROW_FN(SN, ST, SK) CAST_TO(CAST_PAIR_FN, SN, ST, SK)
+CAST_FROM(CAST_ROW_FN)
+
+typedef void (*cast_fn)(const void* x, void* y, size_t n);
+#define CAST_PAIR_PTR(SN, ST, SK, DN, DT, DK) [ROOF_DT_##SN][ROOF_DT_##DN] = cast_##SN##_##DN,
+#define CAST_ROW_PTR(SN, ST, SK) CAST_TO(CAST_PAIR_PTR, SN, ST, SK)
+static const cast_fn kCastFns[ROOF_DT_BFLOAT16 + 1][ROOF_DT_BFLOAT16 + 1] = {CAST_FROM(CAST_ROW_PTR)};
+
+typedef struct cast_task {
+  cast_fn fn; /* NULL: same dtype, a copy */
+  const char* x;
+  char* y;
+  size_t xs, ys; /* element sizes */
+} cast_task;
+
+static void cast_tile(void* ctx, size_t start, size_t count) {
+  const cast_task* t = ctx;
+  if (t->fn) t->fn(t->x + start * t->xs, t->y + start * t->ys, count);
+  else memcpy(t->y + start * t->ys, t->x + start * t->xs, count * t->xs);
+}
+
+static bool supports_cast_native(const roof_kernel* k, char* why, size_t n) {
+  int from = k->in[0].dtype, to = k->out[0].dtype;
+  bool known = from >= 0 && to >= 0 && from <= ROOF_DT_BFLOAT16 && to <= ROOF_DT_BFLOAT16;
+  if (!known || (from != to && kCastFns[from][to] == NULL)) {
+    snprintf(why, n, "no loop from %s to %s", roof_dtype_name(from), roof_dtype_name(to));
+    return false;
+  }
+  return roof_supports_same_dense(k, why, n);
+}
+
+static roof_status run_cast_native(roof_kernel* k, roof_error* err) {
+  const roof_tensor *x = &k->in[0], *y = &k->out[0];
+  cast_task t = {x->dtype == y->dtype ? NULL : kCastFns[x->dtype][y->dtype], x->data, y->data, roof_dtype_size(x->dtype),
+                 roof_dtype_size(y->dtype)};
+  size_t count = (size_t)roof_tensor_count(x), tile = 8192;
+  pthreadpool_parallelize_1d_tile_1d(roof_copy_pool(k->pool, count * (t.xs + t.ys)), cast_tile, &t, count, tile, 0);
+  return ROOF_OK;
+}
+
+const roof_kernel_impl roof_kernel_Cast_native = {
+    .op = ROOF_OP_Cast, .backend = ROOF_BACKEND_NATIVE, .supports = supports_cast_native, .run = run_cast_native};

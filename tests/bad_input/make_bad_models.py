@@ -486,6 +486,38 @@ def reduce_cases(o):
     o.case("control_argmin_uint8_last", reduce_model("ArgMin", x_dtype=TensorProto.UINT8, out_dtype=I64, axis=1,
                                                      select_last_index=1, keepdims=0))
 
+def copy_cases(o):
+    """Transpose, Slice, Gather and Cast: the rules their infer and kernels check."""
+    x2 = [vi("x", [2, 3])]
+    o.case("transpose_perm_repeated", model([helper.make_node("Transpose", ["x"], ["y"], name="transpose", perm=[0, 0])],
+                                            x2, [vi("y", None)]))
+    o.case("transpose_perm_length", model([helper.make_node("Transpose", ["x"], ["y"], name="transpose", perm=[1, 0, 2])],
+                                          x2, [vi("y", None)]))
+    ints = lambda name, v: numpy_helper.from_array(np.array(v, np.int64), name)
+    o.case("slice_step_zero", model([helper.make_node("Slice", ["x", "s", "e", "a", "st"], ["y"], name="slice")], x2,
+                                    [vi("y", None)], [ints("s", [0]), ints("e", [2]), ints("a", [1]), ints("st", [0])]))
+    o.case("slice_axis_twice", model([helper.make_node("Slice", ["x", "s", "e", "a"], ["y"], name="slice")], x2,
+                                     [vi("y", None)], [ints("s", [0, 1]), ints("e", [1, 2]), ints("a", [0, -2])]))
+    o.case("gather_axis", model([helper.make_node("Gather", ["x", "idx"], ["y"], name="gather", axis=2)], x2,
+                                [vi("y", None)], [ints("idx", [0])]))
+    # indices fed at run time (the CLI's random integers are 0 or 1) into an axis of length 1
+    o.case("gather_fed_index_out_of_range",
+           model([helper.make_node("Gather", ["x", "idx"], ["y"], name="gather", axis=0)],
+                 [vi("x", [1, 3]), vi("idx", [8], TensorProto.INT64)], [vi("y", None)]))
+    o.case("cast_to_string", model([helper.make_node("Cast", ["x"], ["y"], name="cast", to=TensorProto.STRING)], x2,
+                                   [vi("y", None, TensorProto.STRING)]))
+    # every native kernel of the family once: a rank-6 transpose, a reversed slice, int32 indices,
+    # float16 and back
+    x6 = [vi("x", [2, 3, 1, 4, 5, 2])]
+    o.case("control_copies", model([
+        helper.make_node("Transpose", ["x"], ["t"], name="transpose", perm=[5, 3, 0, 4, 2, 1]),
+        helper.make_node("Slice", ["t", "s", "e", "a", "st"], ["u"], name="slice"),
+        helper.make_node("Gather", ["u", "idx"], ["v"], name="gather", axis=-1),
+        helper.make_node("Cast", ["v"], ["h"], name="to_half", to=TensorProto.FLOAT16),
+        helper.make_node("Cast", ["h"], ["y"], name="to_float", to=TensorProto.FLOAT)], x6, [vi("y", None)],
+        [ints("s", [-1, 4]), ints("e", [-100, 0]), ints("a", [3, 1]), ints("st", [-2, -1]),
+         numpy_helper.from_array(np.array([2, -1, 0, 1], np.int32), "idx")]))
+
 
 def quant_model(scale, zero_point=None, tensor="y", scale_name="s", extra=()):
     """Relu whose output carries a GraphProto.quantization_annotation (per-tensor scale and zero
@@ -664,7 +696,7 @@ def main():
     o = Out(sys.argv[1])
     os.makedirs(o.root, exist_ok=True)
     for make in (file_cases, graph_cases, name_cases, initializer_cases, op_cases, layer_norm_cases, index_cases,
-                 norm_cases, reduce_cases, quant_cases, external_cases, value_cases, dropout_cases, cli_cases,
+                 norm_cases, reduce_cases, copy_cases, quant_cases, external_cases, value_cases, dropout_cases, cli_cases,
                  limit_cases):
         make(o)
     check("cases.txt", manifest_names("cases.txt"), o.names)

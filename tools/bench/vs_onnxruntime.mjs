@@ -1,7 +1,7 @@
 // rooftop against ONNX Runtime, side by side: see tools/bench/README.md.
 // Both engines run as child processes of this driver (one process tree), on the same .npy
 // input, alternating A B A B for --rounds rounds of --runs timed runs after --warmup runs each.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -78,6 +78,21 @@ async function inputShape(o, model) {
   return probe.next();
 }
 
+// Share of rooftop's layer time spent on reference kernels (per-layer "kernel" of its profile
+// JSON): the layers that still run the naive oracle. A short profile of its own, after the timed
+// rounds, on the same input and threads.
+function refShare(o, model, inputName, npy, threads, label) {
+  const json = path.join(o.out, 'tmp', `${label}.t${threads}.profile.json`);
+  const r = spawnSync(path.join(o.root, 'build/rooftop'), ['profile', model, '--input', `${inputName}=${npy}`, '--threads',
+    String(threads), '--runs', '5', '--warmup', '2', '--quiet', '--json', json], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`rooftop profile ${model}: ${r.stderr.trim()}`);
+  const layers = JSON.parse(fs.readFileSync(json)).layers;
+  const sum = ls => ls.reduce((a, l) => a + l.time_ms.median, 0);
+  const ref = layers.filter(l => l.kernel === 'ref');
+  const ops = [...new Set(ref.map(l => l.op_type))].join(' ');
+  return { share: sum(ref) / (sum(layers) || 1), ops };
+}
+
 // One configuration: model file, input shape, threads. Returns a result row. `inputFile`: a
 // given input (the transformer exports' input_0.pb, token ids for BERT and GPT) instead of
 // seeded floats.
@@ -104,13 +119,14 @@ async function measure(o, label, model, shape, threads, inputFile = null) {
   }
   const endA = await A.quit(), endB = await B.quit();
   const check = compareOutputs(outA, outB);
+  const ref = refShare(o, model, meta.name, npy, threads, label);
   return {
     label, threads, shape: dims.join('x'), model_mb: fs.statSync(model).size / 1048576,
     rooftop_ms: median(ta), ort_ms: median(tb), ratio: median(ratios), ratios,
     rooftop_rss_mb: endA.peak_rss_bytes / 1048576, ort_rss_mb: endB.peak_rss_bytes / 1048576,
     node_rss_mb: readyB.baseline_rss_bytes / 1048576,
     rooftop_first_ms: readyA.load_to_first_result_ms, ort_first_ms: readyB.load_to_first_result_ms,
-    max_rel_diff: check.rel, outputs_agree: check.ok,
+    max_rel_diff: check.rel, outputs_agree: check.ok, ref_share: ref.share, ref_ops: ref.ops,
   };
 }
 
@@ -119,11 +135,12 @@ const f = (x, d = 2) => x.toFixed(d);
 function printRow(r) {
   console.log(`${r.label.padEnd(34)} t${r.threads} ${r.shape.padEnd(12)} rooftop ${f(r.rooftop_ms).padStart(7)} ms  ORT ${f(r.ort_ms).padStart(7)} ms  ` +
     `ratio ${f(r.ratio, 3)} [${r.ratios.map(x => f(x, 3)).join(' ')}]  RSS ${f(r.rooftop_rss_mb, 0)}/${f(r.ort_rss_mb, 0)} MB  ` +
-    `first ${f(r.rooftop_first_ms, 0)}/${f(r.ort_first_ms, 0)} ms  diff ${r.max_rel_diff.toExponential(1)}${r.outputs_agree ? '' : ' DISAGREE'}`);
+    `first ${f(r.rooftop_first_ms, 0)}/${f(r.ort_first_ms, 0)} ms  diff ${r.max_rel_diff.toExponential(1)}${r.outputs_agree ? '' : ' DISAGREE'}  ` +
+    `ref ${f(100 * r.ref_share, 1)}%${r.ref_ops ? ` (${r.ref_ops})` : ''}`);
 }
 
 const COLS = ['label', 'threads', 'shape', 'model_mb', 'rooftop_ms', 'ort_ms', 'ratio', 'ratios', 'rooftop_rss_mb', 'ort_rss_mb',
-  'node_rss_mb', 'rooftop_first_ms', 'ort_first_ms', 'max_rel_diff', 'outputs_agree'];
+  'node_rss_mb', 'rooftop_first_ms', 'ort_first_ms', 'max_rel_diff', 'outputs_agree', 'ref_share', 'ref_ops'];
 
 function writeCsv(file, rows) {
   const cell = v => {
@@ -140,12 +157,14 @@ function writeMarkdown(file, rows, o, ortVersion) {
     `rooftop vs ONNX Runtime ${ortVersion} (onnxruntime-node, CPU EP, graphOptimizationLevel all), ` +
     `${o.rounds} alternating rounds of ${o.runs} runs after ${o.warmup} warm-up, median of ${o.rounds * o.runs} runs each. ` +
     `Ratio = median over rounds of rooftop / ORT (below 1: rooftop faster). RSS of ORT includes Node.js ` +
-    `(${f(rows[0]?.node_rss_mb ?? 0, 0)} MB before ONNX Runtime loads).`,
+    `(${f(rows[0]?.node_rss_mb ?? 0, 0)} MB before ONNX Runtime loads). Ref share = rooftop's layer time on reference ` +
+    `kernels (its profile JSON, 5 runs), with their op types.`,
     '',
-    '| model | file MB | threads | input | rooftop ms | ORT ms | ratio | peak RSS rooftop / ORT MB | load to first result rooftop / ORT ms | max rel diff |',
-    '|---|---:|---:|---|---:|---:|---:|---:|---:|---:|',
+    '| model | file MB | threads | input | rooftop ms | ORT ms | ratio | peak RSS rooftop / ORT MB | load to first result rooftop / ORT ms | max rel diff | ref share |',
+    '|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|',
     ...rows.map(r => `| ${r.label} | ${f(r.model_mb, 1)} | ${r.threads} | ${r.shape} | ${f(r.rooftop_ms)} | ${f(r.ort_ms)} | ${f(r.ratio, 3)} | ` +
-      `${f(r.rooftop_rss_mb, 0)} / ${f(r.ort_rss_mb, 0)} | ${f(r.rooftop_first_ms, 0)} / ${f(r.ort_first_ms, 0)} | ${r.max_rel_diff.toExponential(1)} |`),
+      `${f(r.rooftop_rss_mb, 0)} / ${f(r.ort_rss_mb, 0)} | ${f(r.rooftop_first_ms, 0)} / ${f(r.ort_first_ms, 0)} | ${r.max_rel_diff.toExponential(1)} | ` +
+      `${f(100 * r.ref_share, 1)}%${r.ref_ops ? ` (${r.ref_ops})` : ''} |`),
   ];
   fs.writeFileSync(file, lines.join('\n') + '\n');
 }
