@@ -652,6 +652,16 @@ static void mm_pack_task(void* ctx, size_t item) {
   else mm_pack_b(s, (i - at) / s->panels, (i - at) % s->panels);
 }
 
+/* Asks for rows r0.. of A (at most mr, each K long) ahead of the FMA loop: its 12 strided row
+ * streams would otherwise miss one line at a time when A comes from L3 or DRAM. */
+static void mm_prefetch_rows(const float* a, int64_t lda, int64_t rows, int64_t K) {
+  for (int64_t i = 0; i < rows; i++) {
+    const char* r = (const char*)(a + i * lda);
+    for (int64_t off = 0; off < K * (int64_t)sizeof(float); off += 64) __builtin_prefetch(r + off);
+    __builtin_prefetch(r + K * (int64_t)sizeof(float) - 1);
+  }
+}
+
 static void mm_task(void* ctx, size_t batch, size_t tile, size_t group) {
   const mm_state* s = ctx;
   const int64_t* m = s->map + 3 * batch;
@@ -663,6 +673,11 @@ static void mm_task(void* ctx, size_t batch, size_t tile, size_t group) {
   } else {
     t.a = s->a + s->a_off[m[0]] + r0 * s->a_rs;
     t.lda = s->a_rs;
+  }
+  if (group == 0) {
+    mm_prefetch_rows(t.a, t.lda, t.mr, K);
+    int64_t next = s->M - r0 - t.mr < mr ? s->M - r0 - t.mr : mr; /* the next tile's rows */
+    if (next > 0) mm_prefetch_rows(t.a + t.mr * t.lda, t.lda, next, K);
   }
   int64_t p0 = (int64_t)group * s->per_group, p1 = p0 + s->per_group < s->panels ? p0 + s->per_group : s->panels;
   for (int64_t p = p0; p < p1; p++) {
