@@ -583,6 +583,14 @@ static void mm_grouping(const roof_kernel* k, mm_state* s) {
   s->groups = (s->panels + per - 1) / per;
 }
 
+/* The executor already sends empty operands to the reference kernel; K = 0 is refused here too
+ * since the blocks assume at least one term. */
+static bool supports_mm_native(const roof_kernel* k, char* why, size_t n) {
+  if (k->in[0].dims[k->in[0].rank - 1] > 0) return true;
+  snprintf(why, n, "K is 0");
+  return false;
+}
+
 static roof_status create_mm_native(roof_kernel* k, roof_error* err) {
   const gemm_params* p = k->params;
   mm_state* s = calloc(1, sizeof(*s));
@@ -697,6 +705,7 @@ static roof_status run_mm_native(roof_kernel* k, roof_error* err) {
 }
 
 const roof_kernel_impl roof_kernel_MatMul_native = {
-    .op = ROOF_OP_MatMul, .backend = ROOF_BACKEND_NATIVE, .dtypes = roof_dtypes_f32, .create = create_mm_native,
-    .setup = setup_mm_native, .run = run_mm_native, .destroy = destroy_mm, .scratch_bytes = scratch_mm_native,
+    .op = ROOF_OP_MatMul, .backend = ROOF_BACKEND_NATIVE, .dtypes = roof_dtypes_f32, .supports = supports_mm_native,
+    .create = create_mm_native, .setup = setup_mm_native, .run = run_mm_native, .destroy = destroy_mm,
+    .scratch_bytes = scratch_mm_native,
 };
