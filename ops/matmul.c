@@ -294,8 +294,7 @@ typedef struct mm_block {
 } mm_block;
 
 typedef struct mm_isa {
-  const char* name;
-  int mr, nr;
+  int mr, nr; /* block rows and columns (packed panel width) */
   void (*block)(const mm_block* t);
 } mm_isa;
 
@@ -453,10 +452,10 @@ __attribute__((target("avx2,fma"))) static void mm_block_avx2(const mm_block* t)
 }
 #endif
 
-static const mm_isa kMmPortable = {"portable", MM_P_MR, MM_P_NR, mm_block_portable};
+static const mm_isa kMmPortable = {MM_P_MR, MM_P_NR, mm_block_portable};
 #ifdef ROOF_MM_X86
-static const mm_isa kMmAvx512 = {"avx512", 12, 32, mm_block_avx512};
-static const mm_isa kMmAvx2 = {"avx2", 6, 16, mm_block_avx2};
+static const mm_isa kMmAvx512 = {12, 32, mm_block_avx512};
+static const mm_isa kMmAvx2 = {6, 16, mm_block_avx2};
 #endif
 
 /* The best micro-kernel this CPU runs. ROOFTOP_NATIVE_ISA=avx2 or =portable caps the choice
