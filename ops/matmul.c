@@ -1,5 +1,6 @@
 /* Gemm and MatMul: XNNPACK fully-connected when the weight matrix is constant and the
- * activation is plain; reference kernels for every case. */
+ * activation is plain; a native packed, register-blocked kernel for MatMul of two activations
+ * (attention); reference kernels for every case. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -263,71 +264,354 @@ GEMM_OP(MatMul, parse_matmul, infer_matmul, create_matmul);
 ROOF_REF_KERNEL(Gemm, roof_dtypes_f32, ref_gemm);
 ROOF_REF_KERNEL(MatMul, roof_dtypes_f32, ref_matmul);
 
-/* ---- native MatMul of two activations (attention's Q K^T and A V): plain float32 operands of
- * rank >= 2 with broadcast batch dims. Tasks are (batch, block of 4 rows of C); a block walks K
- * once, each row of B feeding 4 rows of C, the inner loop over N vectorized (one clone per
- * vector ISA on x86). XNNPACK (this version) has no batched matmul. ---- */
+/* ---- native MatMul of two activations (attention's Q K^T and A V). XNNPACK (this version)
+ * has no batched product of two activations. Float32 operands of any strides (NHWC, transposed
+ * views), 1-D operands promoted as ONNX says, broadcast batch dims. Each run:
+ *   1. packs (in parallel) every B batch into column panels [K][NR] in the session scratch,
+ *      zero-padded past N, so that the inner loop reads B as one dense stream whatever its
+ *      strides; A, read in place by rows, is copied to dense rows only when its K is strided;
+ *   2. multiplies (in parallel over batch x row tile x group of panels): an MR x NR block of C
+ *      lives in registers over the whole K, each k one panel row times MR broadcast A values.
+ * The micro-kernel is chosen at create from the CPU: AVX-512 12x32 (24 accumulators of the 32
+ * registers), AVX2+FMA 6x16 (12 of 16), else portable C 4x8 that the compiler vectorizes. ---- */
 
-#define ROOF_MM_ROWS 4
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define ROOF_MM_X86 1
+#endif
+
+/* One MR x NR block: C[0..mr)[0..nc) = mr rows of A (in place, or packed dense) times one
+ * packed B panel, over the whole K. */
+typedef struct mm_block {
+  int64_t K;
+  const float* a; /* row 0 of the tile: A[i][k] at a[i * lda + k] */
+  int64_t lda;
+  const float* b; /* packed panel [K][NR] */
+  float* c;
+  int64_t c_rs, c_cs; /* element strides of C's rows and columns */
+  int mr, nc;         /* 1..MR rows, 1..NR columns actually stored */
+  const roof_act* act; /* NULL: no clamp */
+} mm_block;
+
+typedef struct mm_isa {
+  int mr, nr; /* block rows and columns (packed panel width) */
+  void (*block)(const mm_block* t);
+} mm_isa;
+
+/* Stores rows x cols of a block computed into tmp (row stride nr) through C's strides, clamped. */
+static void mm_store_tmp(const mm_block* t, const float* tmp, int nr) {
+  for (int i = 0; i < t->mr; i++) {
+    float* c = t->c + i * t->c_rs;
+    for (int j = 0; j < t->nc; j++) {
+      float v = tmp[i * nr + j];
+      c[j * t->c_cs] = t->act ? roof_act_apply(t->act, v) : v;
+    }
+  }
+}
+
+/* Portable: a 4x8 block in eight 4-lane GNU C vectors (SSE2, NEON, or scalar code where the
+ * target has none); rows past mr read row 0 and are not stored. */
+#define MM_P_MR 4
+#define MM_P_NR 8
+typedef float mm_v4 __attribute__((vector_size(16)));
+static inline mm_v4 mm_v4_load(const float* p) {
+  mm_v4 v;
+  memcpy(&v, p, sizeof(v));
+  return v;
+}
+static void mm_block_portable(const mm_block* t) {
+  const int64_t lda = t->lda;
+  const float* a0 = t->a;
+  const float* a1 = t->mr > 1 ? a0 + lda : a0;
+  const float* a2 = t->mr > 2 ? a0 + 2 * lda : a0;
+  const float* a3 = t->mr > 3 ? a0 + 3 * lda : a0;
+  mm_v4 c00 = {0}, c01 = {0}, c10 = {0}, c11 = {0}, c20 = {0}, c21 = {0}, c30 = {0}, c31 = {0};
+  const float* b = t->b;
+  for (int64_t k = 0; k < t->K; k++, b += MM_P_NR) {
+    const mm_v4 b0 = mm_v4_load(b), b1 = mm_v4_load(b + 4);
+    const mm_v4 x0 = {a0[k], a0[k], a0[k], a0[k]}, x1 = {a1[k], a1[k], a1[k], a1[k]};
+    const mm_v4 x2 = {a2[k], a2[k], a2[k], a2[k]}, x3 = {a3[k], a3[k], a3[k], a3[k]};
+    c00 += x0 * b0, c01 += x0 * b1, c10 += x1 * b0, c11 += x1 * b1;
+    c20 += x2 * b0, c21 += x2 * b1, c30 += x3 * b0, c31 += x3 * b1;
+  }
+  float tmp[MM_P_MR * MM_P_NR];
+  const mm_v4 rows[8] = {c00, c01, c10, c11, c20, c21, c30, c31};
+  memcpy(tmp, rows, sizeof(tmp));
+  mm_store_tmp(t, tmp, MM_P_NR);
+}
+
+#ifdef ROOF_MM_X86
+/* Accumulators are named variables (rows 0..11, vectors 0..1), not an array: an array is not
+ * reliably kept in registers. MR and NV are constants at each call site, so rows >= MR and the
+ * second vector when NV == 1 vanish. */
+#define MM_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11)
+#define MM_ALWAYS_INLINE static inline __attribute__((always_inline))
+/* A's rows in groups of 3 from 4 pointers: addressed as p, p + lda, p + 2 * lda, which x86 folds
+ * into the broadcast FMA's operand (few general registers for 12 rows) */
+#define MM_A_BASES                                                                   \
+  const int64_t lda = t->lda;                                                        \
+  const float* a0 = t->a;                                                            \
+  const float* a3 = MR > 3 ? a0 + 3 * lda : a0;                                      \
+  const float* a6 = MR > 6 ? a0 + 6 * lda : a0;                                      \
+  const float* a9 = MR > 9 ? a0 + 9 * lda : a0;
+#define MM_A(i) (((i) < 3 ? a0 : (i) < 6 ? a3 : (i) < 9 ? a6 : a9)[((i) % 3) * lda])
+#define MM_A_NEXT a0++, a3++, a6++, a9++
+
+#define MM512_DECL(i) __m512 c##i##0 = _mm512_setzero_ps(), c##i##1 = _mm512_setzero_ps();
+#define MM512_FMA(i)                                     \
+  if (MR > i) {                                          \
+    const __m512 ai = _mm512_set1_ps(MM_A(i));           \
+    c##i##0 = _mm512_fmadd_ps(ai, b0, c##i##0);          \
+    if (NV > 1) c##i##1 = _mm512_fmadd_ps(ai, b1, c##i##1); \
+  }
+/* direct: masked stores of the nc columns; else through tmp (strided C, clamp) */
+#define MM512_STORE(i)                                                     \
+  if (MR > i) {                                                            \
+    if (direct) {                                                          \
+      _mm512_mask_storeu_ps(t->c + i * t->c_rs, m0, c##i##0);              \
+      if (NV > 1) _mm512_mask_storeu_ps(t->c + i * t->c_rs + 16, m1, c##i##1); \
+    } else {                                                               \
+      _mm512_storeu_ps(tmp + i * 32, c##i##0);                             \
+      _mm512_storeu_ps(tmp + i * 32 + 16, c##i##1);                        \
+    }                                                                      \
+  }
+
+__attribute__((target("avx512f"))) MM_ALWAYS_INLINE void mm512(const mm_block* t, const int MR, const int NV) {
+  MM_ROWS(MM512_DECL)
+  MM_A_BASES
+  const float* b = t->b;
+  for (int64_t k = 0; k < t->K; k++, MM_A_NEXT, b += 32) {
+    const __m512 b0 = _mm512_loadu_ps(b), b1 = NV > 1 ? _mm512_loadu_ps(b + 16) : b0;
+    MM_ROWS(MM512_FMA)
+  }
+  const bool direct = t->c_cs == 1 && t->act == NULL;
+  const int nc = t->nc;
+  const __mmask16 m0 = (__mmask16)(nc >= 16 ? 0xFFFFu : (1u << nc) - 1u);
+  const __mmask16 m1 = (__mmask16)(nc >= 32 ? 0xFFFFu : nc > 16 ? (1u << (nc - 16)) - 1u : 0u);
+  float tmp[12 * 32];
+  MM_ROWS(MM512_STORE)
+  if (!direct) mm_store_tmp(t, tmp, 32);
+}
+
+#define MM512_CASE(R)           \
+  case R:                       \
+    if (two) mm512(t, R, 2);    \
+    else mm512(t, R, 1);        \
+    break;
+__attribute__((target("avx512f"))) static void mm_block_avx512(const mm_block* t) {
+  const bool two = t->nc > 16;
+  switch (t->mr) {
+    MM512_CASE(1) MM512_CASE(2) MM512_CASE(3) MM512_CASE(4) MM512_CASE(5) MM512_CASE(6)
+    MM512_CASE(7) MM512_CASE(8) MM512_CASE(9) MM512_CASE(10) MM512_CASE(11) MM512_CASE(12)
+  }
+}
+
+#define MM256_DECL(i) __m256 c##i##0 = _mm256_setzero_ps(), c##i##1 = _mm256_setzero_ps();
+#define MM256_FMA(i)                                     \
+  if (MR > i) {                                          \
+    const __m256 ai = _mm256_broadcast_ss(&MM_A(i));     \
+    c##i##0 = _mm256_fmadd_ps(ai, b0, c##i##0);          \
+    if (NV > 1) c##i##1 = _mm256_fmadd_ps(ai, b1, c##i##1); \
+  }
+#define MM256_STORE(i)                                                     \
+  if (MR > i) {                                                            \
+    if (direct) {                                                          \
+      _mm256_storeu_ps(t->c + i * t->c_rs, c##i##0);                       \
+      if (NV > 1) _mm256_storeu_ps(t->c + i * t->c_rs + 8, c##i##1);       \
+    } else {                                                               \
+      _mm256_storeu_ps(tmp + i * 16, c##i##0);                             \
+      _mm256_storeu_ps(tmp + i * 16 + 8, c##i##1);                         \
+    }                                                                      \
+  }
+
+__attribute__((target("avx2,fma"))) MM_ALWAYS_INLINE void mm256(const mm_block* t, const int MR, const int NV) {
+  MM_ROWS(MM256_DECL)
+  MM_A_BASES
+  const float* b = t->b;
+  for (int64_t k = 0; k < t->K; k++, MM_A_NEXT, b += 16) {
+    const __m256 b0 = _mm256_loadu_ps(b), b1 = NV > 1 ? _mm256_loadu_ps(b + 8) : b0;
+    MM_ROWS(MM256_FMA)
+  }
+  /* full vectors only when every stored column is real: partial widths go through tmp */
+  const bool direct = t->c_cs == 1 && t->act == NULL && t->nc == 8 * NV;
+  float tmp[6 * 16];
+  MM_ROWS(MM256_STORE)
+  if (!direct) mm_store_tmp(t, tmp, 16);
+}
+
+#define MM256_CASE(R)           \
+  case R:                       \
+    if (two) mm256(t, R, 2);    \
+    else mm256(t, R, 1);        \
+    break;
+__attribute__((target("avx2,fma"))) static void mm_block_avx2(const mm_block* t) {
+  const bool two = t->nc > 8;
+  switch (t->mr) {
+    MM256_CASE(1) MM256_CASE(2) MM256_CASE(3) MM256_CASE(4) MM256_CASE(5) MM256_CASE(6)
+  }
+}
+#endif
+
+static const mm_isa kMmPortable = {MM_P_MR, MM_P_NR, mm_block_portable};
+#ifdef ROOF_MM_X86
+static const mm_isa kMmAvx512 = {12, 32, mm_block_avx512};
+static const mm_isa kMmAvx2 = {6, 16, mm_block_avx2};
+#endif
+
+/* The best micro-kernel this CPU runs. ROOFTOP_NATIVE_ISA=avx2 or =portable caps the choice
+ * (the op tests run every micro-kernel on one machine). */
+static const mm_isa* mm_pick_isa(void) {
+  const char* cap = getenv("ROOFTOP_NATIVE_ISA");
+  bool portable = cap && strcmp(cap, "portable") == 0;
+  bool no512 = portable || (cap && strcmp(cap, "avx2") == 0);
+#ifdef ROOF_MM_X86
+  if (!no512 && __builtin_cpu_supports("avx512f")) return &kMmAvx512;
+  if (!portable && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return &kMmAvx2;
+#else
+  (void)no512;
+#endif
+  return &kMmPortable;
+}
 
 typedef struct mm_state {
-  int64_t M, K, N, batch, blocks;
-  int64_t* offs; /* [batch][3]: element offsets of A, B, C */
-  roof_act act;
-  bool clamp;
-  const float* a; /* [.., M, K] */
-  const float* b; /* [.., K, N] */
-  float* y;       /* [.., M, N] */
+  const mm_isa* isa;
+  int64_t M, K, N;
+  int64_t a_rs, a_cs, b_rs, b_cs, c_rs, c_cs; /* element strides: A [M, K], B [K, N], C [M, N] */
+  int64_t batch, na, nb;   /* output batches; A's and B's own batches (broadcast dims excluded) */
+  int64_t tiles, panels;   /* row tiles of MR, column panels of NR */
+  int64_t groups, per_group; /* panels are taken per_group at a time by one task */
+  int64_t* a_off;          /* [na] element offset of each A batch */
+  int64_t* b_off;          /* [nb] */
+  int64_t* map;            /* [batch][3]: A batch, B batch, C element offset */
+  bool pack_a;             /* A's K is strided: copied to dense rows first */
+  uint64_t pa_floats;      /* packed A, rounded to 64 bytes; packed B follows */
+  uint64_t scratch;        /* bytes */
+  const roof_act* act;     /* NULL: no clamp */
+  const float* a;
+  const float* b;
+  float* y;
+  float* pa; /* [na][M][K] when pack_a */
+  float* pb; /* [nb][panels][K][NR] */
 } mm_state;
-
-static bool supports_mm_native(const roof_kernel* k, char* why, size_t n) {
-  const roof_tensor *a = &k->in[0], *b = &k->in[1], *y = &k->out[0];
-  const char* no = a->rank < 2 || b->rank < 2 ? "a 1-D operand"
-                   : !roof_tensor_is_plain(a) || !roof_tensor_is_plain(b) || !roof_tensor_is_plain(y) ? "strided operand"
-                                                                                                    : NULL;
-  if (no) snprintf(why, n, "%s", no);
-  return no == NULL;
-}
 
 static void destroy_mm(roof_kernel* k) {
   mm_state* s = k->state;
-  if (s) free(s->offs);
+  if (s) {
+    free(s->a_off);
+    free(s->b_off);
+    free(s->map);
+  }
   free(s);
   k->state = NULL;
 }
 
-/* Batch offsets as ref_matmul computes them: broadcast batch dims read offset 0. */
+/* The operand's own batch index of output batch bi (broadcast dims read 0) and its offset. */
+static void mm_operand_batch(const roof_tensor* x, int xb, const int64_t* bi, int rb, int64_t* lin, int64_t* off) {
+  *lin = 0;
+  *off = 0;
+  for (int i = 0; i < xb; i++) {
+    int64_t idx = x->dims[i] > 1 ? bi[rb - xb + i] : 0;
+    *lin = *lin * x->dims[i] + idx;
+    *off += idx * x->strides[i];
+  }
+}
+
+/* Geometry of the promoted operands: 1-D A is one row [1, K], 1-D B one column [K, 1]. */
+static void mm_geometry(const roof_kernel* k, mm_state* s) {
+  const roof_tensor *a = &k->in[0], *b = &k->in[1], *y = &k->out[0];
+  int rb = y->rank - (a->rank > 1) - (b->rank > 1);
+  s->K = a->dims[a->rank - 1];
+  s->M = a->rank > 1 ? a->dims[a->rank - 2] : 1;
+  s->N = b->rank > 1 ? b->dims[b->rank - 1] : 1;
+  s->a_cs = a->strides[a->rank - 1];
+  s->a_rs = a->rank > 1 ? a->strides[a->rank - 2] : 0;
+  s->b_rs = b->strides[b->rank > 1 ? b->rank - 2 : 0];
+  s->b_cs = b->rank > 1 ? b->strides[b->rank - 1] : 0;
+  s->c_rs = a->rank > 1 ? y->strides[rb] : 0;
+  s->c_cs = b->rank > 1 ? y->strides[y->rank - 1] : 1;
+  s->batch = s->na = s->nb = 1;
+  for (int i = 0; i < rb; i++) s->batch *= y->dims[i];
+  for (int i = 0; i < a->rank - 2; i++) s->na *= a->dims[i];
+  for (int i = 0; i < b->rank - 2; i++) s->nb *= b->dims[i];
+  s->tiles = (s->M + s->isa->mr - 1) / s->isa->mr;
+  s->pack_a = s->a_cs != 1 && s->K > 1;
+  s->panels = (s->N + s->isa->nr - 1) / s->isa->nr;
+}
+
+/* Offsets of every batch, as ref_matmul computes them. */
+static void mm_batches(const roof_kernel* k, mm_state* s) {
+  const roof_tensor *a = &k->in[0], *b = &k->in[1], *y = &k->out[0];
+  int rb = y->rank - (a->rank > 1) - (b->rank > 1);
+  int ab = a->rank > 2 ? a->rank - 2 : 0, bb = b->rank > 2 ? b->rank - 2 : 0;
+  int64_t bi[ROOF_MAX_RANK] = {0}, *m = s->map;
+  do {
+    int64_t al, ao, bl, bo, yo = 0;
+    mm_operand_batch(a, ab, bi, rb, &al, &ao);
+    mm_operand_batch(b, bb, bi, rb, &bl, &bo);
+    for (int i = 0; i < rb; i++) yo += bi[i] * y->strides[i];
+    s->a_off[al] = ao;
+    s->b_off[bl] = bo;
+    *m++ = al;
+    *m++ = bl;
+    *m++ = yo;
+  } while (rb > 0 && roof_index_next(bi, y->dims, rb));
+}
+
+/* Packed sizes, checked; refuses what would pass the single-tensor limit. */
+static roof_status mm_scratch_size(roof_kernel* k, mm_state* s, roof_error* err) {
+  uint64_t pa, pb, total;
+  bool ok = roof_mul_u64((uint64_t)s->na, s->pack_a ? (uint64_t)s->M : 0, &pa) && roof_mul_u64(pa, (uint64_t)s->K, &pa) &&
+            roof_add_u64(pa, 15, &pa) &&
+            roof_mul_u64((uint64_t)s->nb, (uint64_t)s->panels, &pb) && roof_mul_u64(pb, (uint64_t)s->K, &pb) &&
+            roof_mul_u64(pb, (uint64_t)s->isa->nr, &pb) && roof_add_u64(pa / 16 * 16, pb, &total) &&
+            roof_mul_u64(total, sizeof(float), &total);
+  if (!ok || total > k->max_scratch_bytes) {
+    return roof_kernel_refuse(err, "packed operands would exceed %llu bytes", (unsigned long long)k->max_scratch_bytes);
+  }
+  s->pa_floats = pa / 16 * 16;
+  s->scratch = total;
+  return ROOF_OK;
+}
+
+/* Panels per task: all of a row when rows alone give every thread several tasks. */
+static void mm_grouping(const roof_kernel* k, mm_state* s) {
+  int64_t threads = (int64_t)pthreadpool_get_threads_count(k->pool);
+  int64_t per = s->panels;
+  while (per > 1 && s->batch * s->tiles * ((s->panels + per - 1) / per) < 4 * threads) per = (per + 1) / 2;
+  s->per_group = per;
+  s->groups = (s->panels + per - 1) / per;
+}
+
+/* The executor already sends empty operands to the reference kernel; K = 0 is refused here too
+ * since the blocks assume at least one term. */
+static bool supports_mm_native(const roof_kernel* k, char* why, size_t n) {
+  if (k->in[0].dims[k->in[0].rank - 1] > 0) return true;
+  snprintf(why, n, "K is 0");
+  return false;
+}
+
 static roof_status create_mm_native(roof_kernel* k, roof_error* err) {
   const gemm_params* p = k->params;
-  const roof_tensor *a = &k->in[0], *b = &k->in[1], *y = &k->out[0];
   mm_state* s = calloc(1, sizeof(*s));
   if (s == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory");
   k->state = s;
-  int rb = y->rank - 2;
-  s->M = a->dims[a->rank - 2];
-  s->K = a->dims[a->rank - 1];
-  s->N = b->dims[b->rank - 1];
-  s->blocks = (s->M + ROOF_MM_ROWS - 1) / ROOF_MM_ROWS;
-  s->batch = 1;
-  for (int i = 0; i < rb; i++) s->batch *= y->dims[i];
-  s->act = p->act;
-  s->clamp = !roof_act_is_identity(&p->act);
-  s->offs = malloc(sizeof(int64_t) * 3 * (size_t)(s->batch ? s->batch : 1));
-  if (s->offs == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory for batch offsets");
-  int64_t bi[ROOF_MAX_RANK] = {0}, *o = s->offs;
-  do {
-    int64_t ao = 0, bo = 0, yo = 0;
-    for (int i = 0; i < rb; i++) {
-      int da = a->rank - 2 - rb + i, db = b->rank - 2 - rb + i;
-      if (da >= 0 && a->dims[da] > 1) ao += bi[i] * a->strides[da];
-      if (db >= 0 && b->dims[db] > 1) bo += bi[i] * b->strides[db];
-      yo += bi[i] * y->strides[i];
-    }
-    *o++ = ao;
-    *o++ = bo;
-    *o++ = yo;
-  } while (rb > 0 && roof_index_next(bi, y->dims, rb));
+  s->isa = mm_pick_isa();
+  s->act = roof_act_is_identity(&p->act) ? NULL : &p->act;
+  mm_geometry(k, s);
+  roof_status st = mm_scratch_size(k, s, err);
+  if (st != ROOF_OK) return st;
+  s->a_off = calloc((size_t)s->na, sizeof(int64_t));
+  s->b_off = calloc((size_t)s->nb, sizeof(int64_t));
+  s->map = malloc(sizeof(int64_t) * 3 * (size_t)s->batch);
+  if (!s->a_off || !s->b_off || !s->map) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory for batch offsets");
+  mm_batches(k, s);
+  mm_grouping(k, s);
   return ROOF_OK;
+}
+
+static uint64_t scratch_mm_native(const roof_kernel* k) {
+  const mm_state* s = k->state;
+  return s ? s->scratch : 0;
 }
 
 static roof_status setup_mm_native(roof_kernel* k, roof_error* err) {
@@ -335,62 +619,92 @@ static roof_status setup_mm_native(roof_kernel* k, roof_error* err) {
   s->a = k->in[0].data;
   s->b = k->in[1].data;
   s->y = k->out[0].data;
+  s->pa = k->scratch;
+  s->pb = s->pa + s->pa_floats;
   return ROOF_OK;
 }
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define ROOF_MM_CLONES __attribute__((target_clones("avx512f", "avx2,fma", "default")))
-#else
-#define ROOF_MM_CLONES
-#endif
-
-/* c[r][0..n) = sum over t of a[r * lda + t] * b[t * n ..] for `rows` (<= 4) rows. */
-ROOF_MM_CLONES static void mm_rows(const float* a, int64_t lda, const float* b, float* c, int64_t rows, int64_t K,
-                                   int64_t n) {
-  float* c0 = c;
-  float* c1 = rows > 1 ? c + n : c0;
-  float* c2 = rows > 2 ? c + 2 * n : c0;
-  float* c3 = rows > 3 ? c + 3 * n : c0;
-  memset(c, 0, sizeof(float) * (size_t)(rows * n));
-  for (int64_t t = 0; t < K; t++) {
-    const float* bt = b + t * n;
-    const float a0 = a[t], a1 = rows > 1 ? a[lda + t] : 0.0f, a2 = rows > 2 ? a[2 * lda + t] : 0.0f,
-                a3 = rows > 3 ? a[3 * lda + t] : 0.0f;
-    if (rows == ROOF_MM_ROWS) {
-      for (int64_t j = 0; j < n; j++) {
-        const float bv = bt[j];
-        c0[j] += a0 * bv;
-        c1[j] += a1 * bv;
-        c2[j] += a2 * bv;
-        c3[j] += a3 * bv;
-      }
-    } else {
-      for (int64_t r = 0; r < rows; r++) {
-        const float av = a[r * lda + t];
-        float* cr = c + r * n;
-        for (int64_t j = 0; j < n; j++) cr[j] += av * bt[j];
-      }
-    }
+/* Rows of tile `tile` of A batch ab copied dense: pa[i][k] = A[i][k]. */
+static void mm_pack_a(const mm_state* s, int64_t ab, int64_t tile) {
+  const int64_t mr = s->isa->mr, K = s->K, r0 = tile * mr, rows = s->M - r0 < mr ? s->M - r0 : mr;
+  const float* a = s->a + s->a_off[ab] + r0 * s->a_rs;
+  float* p = s->pa + (ab * s->M + r0) * K;
+  for (int64_t i = 0; i < rows; i++, p += K) {
+    const float* ar = a + i * s->a_rs;
+    for (int64_t t = 0; t < K; t++) p[t] = ar[t * s->a_cs];
   }
 }
 
-static void mm_block(void* ctx, size_t batch, size_t block) {
+/* Column panel `panel` of B batch bb: pb[k][j] = B[k][panel * NR + j], columns past N zero. */
+static void mm_pack_b(const mm_state* s, int64_t bb, int64_t panel) {
+  const int64_t nr = s->isa->nr, K = s->K, c0 = panel * nr, cols = s->N - c0 < nr ? s->N - c0 : nr;
+  const float* b = s->b + s->b_off[bb] + c0 * s->b_cs;
+  float* p = s->pb + (bb * s->panels + panel) * K * nr;
+  for (int64_t t = 0; t < K; t++, p += nr) {
+    const float* br = b + t * s->b_rs;
+    if (s->b_cs == 1) {
+      for (int64_t j = 0; j < cols; j++) p[j] = br[j]; /* short rows: a loop, not a memcpy call */
+    } else {
+      for (int64_t j = 0; j < cols; j++) p[j] = br[j * s->b_cs];
+    }
+    for (int64_t j = cols; j < nr; j++) p[j] = 0.0f;
+  }
+}
+
+/* items [0, na * tiles) pack A tiles (when A is packed), the rest B panels */
+static void mm_pack_task(void* ctx, size_t item) {
   const mm_state* s = ctx;
-  const int64_t* o = s->offs + 3 * batch;
-  int64_t r0 = (int64_t)block * ROOF_MM_ROWS, rows = s->M - r0 < ROOF_MM_ROWS ? s->M - r0 : ROOF_MM_ROWS;
-  float* c = s->y + o[2] + r0 * s->N;
-  mm_rows(s->a + o[0] + r0 * s->K, s->K, s->b + o[1], c, rows, s->K, s->N);
-  if (!s->clamp) return;
-  for (int64_t i = 0; i < rows * s->N; i++) c[i] = roof_act_apply(&s->act, c[i]);
+  int64_t i = (int64_t)item, at = s->pack_a ? s->na * s->tiles : 0;
+  if (i < at) mm_pack_a(s, i / s->tiles, i % s->tiles);
+  else mm_pack_b(s, (i - at) / s->panels, (i - at) % s->panels);
+}
+
+/* Asks for rows r0.. of A (at most mr, each K long) ahead of the FMA loop: its 12 strided row
+ * streams would otherwise miss one line at a time when A comes from L3 or DRAM. */
+static void mm_prefetch_rows(const float* a, int64_t lda, int64_t rows, int64_t K) {
+  for (int64_t i = 0; i < rows; i++) {
+    const char* r = (const char*)(a + i * lda);
+    for (int64_t off = 0; off < K * (int64_t)sizeof(float); off += 64) __builtin_prefetch(r + off);
+    __builtin_prefetch(r + K * (int64_t)sizeof(float) - 1);
+  }
+}
+
+static void mm_task(void* ctx, size_t batch, size_t tile, size_t group) {
+  const mm_state* s = ctx;
+  const int64_t* m = s->map + 3 * batch;
+  const int64_t mr = s->isa->mr, nr = s->isa->nr, K = s->K, r0 = (int64_t)tile * mr;
+  mm_block t = {.K = K, .c_rs = s->c_rs, .c_cs = s->c_cs, .mr = (int)(s->M - r0 < mr ? s->M - r0 : mr), .act = s->act};
+  if (s->pack_a) {
+    t.a = s->pa + (m[0] * s->M + r0) * K;
+    t.lda = K;
+  } else {
+    t.a = s->a + s->a_off[m[0]] + r0 * s->a_rs;
+    t.lda = s->a_rs;
+  }
+  if (group == 0) {
+    mm_prefetch_rows(t.a, t.lda, t.mr, K);
+    int64_t next = s->M - r0 - t.mr < mr ? s->M - r0 - t.mr : mr; /* the next tile's rows */
+    if (next > 0) mm_prefetch_rows(t.a + t.mr * t.lda, t.lda, next, K);
+  }
+  int64_t p0 = (int64_t)group * s->per_group, p1 = p0 + s->per_group < s->panels ? p0 + s->per_group : s->panels;
+  for (int64_t p = p0; p < p1; p++) {
+    t.b = s->pb + (m[1] * s->panels + p) * K * nr;
+    t.c = s->y + m[2] + r0 * s->c_rs + p * nr * s->c_cs;
+    t.nc = (int)(s->N - p * nr < nr ? s->N - p * nr : nr);
+    s->isa->block(&t);
+  }
 }
 
 static roof_status run_mm_native(roof_kernel* k, roof_error* err) {
   mm_state* s = k->state;
-  pthreadpool_parallelize_2d(k->pool, mm_block, s, (size_t)s->batch, (size_t)s->blocks, 0);
+  size_t packs = (size_t)((s->pack_a ? s->na * s->tiles : 0) + s->nb * s->panels);
+  pthreadpool_parallelize_1d(k->pool, mm_pack_task, s, packs, 0);
+  pthreadpool_parallelize_3d(k->pool, mm_task, s, (size_t)s->batch, (size_t)s->tiles, (size_t)s->groups, 0);
   return ROOF_OK;
 }
 
 const roof_kernel_impl roof_kernel_MatMul_native = {
     .op = ROOF_OP_MatMul, .backend = ROOF_BACKEND_NATIVE, .dtypes = roof_dtypes_f32, .supports = supports_mm_native,
     .create = create_mm_native, .setup = setup_mm_native, .run = run_mm_native, .destroy = destroy_mm,
+    .scratch_bytes = scratch_mm_native,
 };

@@ -518,6 +518,25 @@ def copy_cases(o):
         [ints("s", [-1, 4]), ints("e", [-100, 0]), ints("a", [3, 1]), ints("st", [-2, -1]),
          numpy_helper.from_array(np.array([2, -1, 0, 1], np.int32), "idx")]))
 
+def matmul_cases(o):
+    # MatMul of two activations (the native kernel): shape rules, dtype, controls with
+    # broadcast batch dims and 1-D operands
+    def mm(a, b, dtype=TensorProto.FLOAT):
+        return model([helper.make_node("MatMul", ["a", "b"], ["y"], name="mm")], [vi("a", a, dtype), vi("b", b, dtype)],
+                     [vi("y", None, dtype)])
+    o.case("matmul_inner_dims", mm([2, 3, 5], [2, 4, 6]))
+    o.case("matmul_batch_broadcast", mm([2, 3, 4], [3, 4, 5]))
+    o.case("matmul_int32", mm([2, 3], [3, 4], TensorProto.INT32))
+    o.case("control_matmul_activations", mm([2, 1, 5, 7], [3, 7, 4]))
+    o.case("control_matmul_vector", mm([7], [2, 7, 3]))
+    # attention's two products (also a seed of the fuzz corpus's run target, see make_seeds.py)
+    o.case("control_matmul_attention", model(
+        [helper.make_node("Transpose", ["k"], ["kt"], name="kt", perm=[0, 1, 3, 2]),
+         helper.make_node("MatMul", ["q", "kt"], ["s"], name="qk"),
+         helper.make_node("Softmax", ["s"], ["p"], name="softmax", axis=-1),
+         helper.make_node("MatMul", ["p", "v"], ["y"], name="pv")],
+        [vi("q", [1, 2, 13, 8]), vi("k", [1, 2, 13, 8]), vi("v", [1, 2, 13, 8])], [vi("y", None)]))
+
 
 def quant_model(scale, zero_point=None, tensor="y", scale_name="s", extra=()):
     """Relu whose output carries a GraphProto.quantization_annotation (per-tensor scale and zero
@@ -696,8 +715,8 @@ def main():
     o = Out(sys.argv[1])
     os.makedirs(o.root, exist_ok=True)
     for make in (file_cases, graph_cases, name_cases, initializer_cases, op_cases, layer_norm_cases, index_cases,
-                 norm_cases, reduce_cases, copy_cases, quant_cases, external_cases, value_cases, dropout_cases, cli_cases,
-                 limit_cases):
+                 norm_cases, reduce_cases, copy_cases, matmul_cases, quant_cases, external_cases, value_cases,
+                 dropout_cases, cli_cases, limit_cases):
         make(o)
     check("cases.txt", manifest_names("cases.txt"), o.names)
     tensors = tensor_cases(o)

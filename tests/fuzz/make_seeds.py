@@ -3,7 +3,9 @@
   TESTDATA  libonnx-testdata's data folder (CMake cache variable ROOF_ONNX_TESTDATA): every
             model.onnx (load; run when at most 64 KiB) and every test_data_set_0/input_0.pb
             (tensor)
-  BAD_DIR   the bad-input suite's generated models and tensors/ (make_bad_models.py)
+  BAD_DIR   the bad-input suite's generated models and tensors/ (make_bad_models.py), whose
+            positive controls seed the run target with ops the testdata lacks in small models
+            (control_matmul_attention: Q.K^T and A.V, both operands activations)
 and a few hand-written inputs for the targets that read no file format (external, report), and
 small models written here for ops the test data lacks in combination (index_ops_seed, op_seeds,
 reduce_seed: the reductions at opset 18).

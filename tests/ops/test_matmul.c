@@ -1,0 +1,240 @@
+/* Differential tests of the native MatMul of two activations against the reference kernel:
+ * random shapes (1, odd sizes, tile edges, K = 1, 1-D operands, broadcast batch dims),
+ * attention's shapes, NHWC (strided) operands and output, a fused Relu clamp, 1 and 2 threads.
+ * Both operands are graph inputs, so the native kernel (not XNNPACK's fully connected) runs.
+ * ROOFTOP_NATIVE_ISA=avx2 / =portable run the other micro-kernels on an AVX-512 machine.
+ * Fails at the first bad element with its coordinates. usage: test_matmul [SEED] */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "graph_builder.h"
+
+static int failures, cases;
+
+/* One MatMul case: operand shapes, optional NHWC views (rank 4, through a 1x1 MaxPool) and
+ * a Relu after it (fused into the MatMul's clamp by the activation pass). */
+typedef struct mm_case {
+  int ra, rb;
+  int64_t a[ROOF_MAX_RANK], b[ROOF_MAX_RANK];
+  bool nhwc_a, nhwc_b, relu;
+} mm_case;
+
+static int operand(builder* b, const char* name, int rank, const int64_t* dims, bool nhwc) {
+  int x = input(b, name, rank, dims);
+  if (!nhwc) return x;
+  char vn[32];
+  snprintf(vn, sizeof(vn), "%s_nhwc", name);
+  int y = output(b, vn);
+  int64_t k[2] = {1, 1};
+  attr_ints(node(b, "MaxPool", &x, 1, &y, 1), "kernel_shape", 2, k);
+  return y;
+}
+
+static void describe(const mm_case* c, char* buf, size_t n) {
+  char as[64], bs[64];
+  snprintf(buf, n, "MatMul %s%s x %s%s%s", roof_shape_str(c->a, c->ra, as, 64), c->nhwc_a ? " nhwc" : "",
+           roof_shape_str(c->b, c->rb, bs, 64), c->nhwc_b ? " nhwc" : "", c->relu ? " +relu" : "");
+}
+
+static roof_model* build(rng* r, const mm_case* c, const char* label) {
+  builder b = start(r, label);
+  int ins[2] = {operand(&b, "a", c->ra, c->a, c->nhwc_a), operand(&b, "b", c->rb, c->b, c->nhwc_b)};
+  int y = output(&b, "y");
+  node(&b, "MatMul", ins, 2, &y, 1);
+  if (c->relu) {
+    int z = output(&b, "z");
+    node(&b, "Relu", &y, 1, &z, 1);
+    y = z;
+  }
+  mark_output(&b, y);
+  b.g->num_original_nodes = b.g->num_nodes;
+  roof_model* m = NULL;
+  roof_error err = {{0}};
+  roof_prepare_options po = {.fusion = c->relu ? "activation" : "none"};
+  if (roof_model_from_graph(b.g, &m, &err) != ROOF_OK || roof_model_prepare(m, &po, &err) != ROOF_OK) {
+    fprintf(stderr, "FAIL %s: prepare: %s\n", label, err.message);
+    roof_model_free(m);
+    return NULL;
+  }
+  return m;
+}
+
+/* Runs the model on inputs in[0..1]; *backend is the MatMul kernel's backend. */
+static float* run(roof_model* m, bool reference, int threads, float* const* in, const size_t* bytes, size_t* count,
+                  roof_backend* backend) {
+  roof_session* s = NULL;
+  roof_error err = {{0}};
+  roof_session_options so = {.threads = threads, .force_reference = reference};
+  if (roof_session_create(m, &so, &s, &err) != ROOF_OK) {
+    fprintf(stderr, "session: %s\n", err.message);
+    return NULL;
+  }
+  *backend = ROOF_BACKEND_COUNT;
+  for (int i = 0; i < s->num_steps; i++) {
+    const roof_kernel* k = &s->steps[i].k;
+    if (k->op->id == ROOF_OP_MatMul && k->impl) *backend = k->impl->backend;
+  }
+  float* out = NULL;
+  bool ok = roof_session_set_input(s, 0, in[0], bytes[0], &err) == ROOF_OK &&
+            roof_session_set_input(s, 1, in[1], bytes[1], &err) == ROOF_OK && roof_session_run(s, NULL, &err) == ROOF_OK;
+  if (ok) {
+    roof_io_info info;
+    roof_session_output_info(s, 0, &info);
+    *count = info.nbytes / sizeof(float);
+    out = malloc(info.nbytes + 1);
+    memcpy(out, roof_session_output(s, 0), info.nbytes);
+  } else {
+    fprintf(stderr, "run: %s\n", err.message);
+  }
+  roof_session_free(s);
+  return out;
+}
+
+static void compare(const char* label, const roof_value* y, const float* fast, const float* ref, size_t n) {
+  double mag = 0;
+  for (size_t i = 0; i < n; i++) mag = fmax(mag, fabs(ref[i]));
+  for (size_t i = 0; i < n; i++) {
+    if (fabs((double)fast[i] - ref[i]) <= 1e-5 * mag + 1e-4 * fabs(ref[i]) + 1e-6) continue;
+    int64_t idx[ROOF_MAX_RANK];
+    size_t rem = i;
+    for (int d = y->rank - 1; d >= 0; d--) {
+      idx[d] = (int64_t)(rem % (size_t)y->dims[d]);
+      rem /= (size_t)y->dims[d];
+    }
+    char c[96];
+    fprintf(stderr, "FAIL %s: element [%s]: native %.8g, reference %.8g\n", label,
+            roof_shape_str(idx, y->rank, c, sizeof(c)), fast[i], ref[i]);
+    failures++;
+    return;
+  }
+}
+
+static void check(rng* r, const mm_case* c, int threads) {
+  char label[200];
+  describe(c, label, sizeof(label));
+  cases++;
+  roof_model* m = build(r, c, label);
+  if (m == NULL) {
+    failures++;
+    return;
+  }
+  float* in[2];
+  size_t bytes[2];
+  for (int i = 0; i < 2; i++) {
+    const roof_value* x = &m->g->values[m->g->inputs[i]];
+    uint64_t n = 1;
+    for (int d = 0; d < x->rank; d++) n *= (uint64_t)x->dims[d];
+    in[i] = malloc(sizeof(float) * n);
+    for (uint64_t j = 0; j < n; j++) in[i][j] = frand(r);
+    bytes[i] = sizeof(float) * n;
+  }
+  size_t nf = 0, nr = 0;
+  roof_backend bf, br;
+  float* ref = run(m, true, 1, in, bytes, &nr, &br);
+  float* fast = run(m, false, threads, in, bytes, &nf, &bf);
+  if (ref == NULL || fast == NULL || nf != nr) {
+    fprintf(stderr, "FAIL %s: session failed\n", label);
+    failures++;
+  } else if (bf != ROOF_BACKEND_NATIVE) {
+    fprintf(stderr, "FAIL %s: the native MatMul was not taken\n", label);
+    failures++;
+  } else {
+    compare(label, &m->g->values[m->g->outputs[0]], fast, ref, nr);
+  }
+  free(in[0]);
+  free(in[1]);
+  free(fast);
+  free(ref);
+  roof_model_free(m);
+}
+
+/* Sizes that straddle every micro-kernel's tile edges (MR 4, 6, 12; NR 8, 16, 32). */
+static int64_t edge_size(rng* r) {
+  static const int64_t kSizes[] = {1, 2, 3, 5, 7, 8, 11, 12, 13, 16, 17, 23, 25, 31, 32, 33, 47, 65};
+  return kSizes[irand(r, 0, (int)(sizeof(kSizes) / sizeof(kSizes[0])) - 1)];
+}
+
+/* Random ranks 1..4 with broadcast batch dims: each batch dim of one operand is 1, absent or
+ * the common size. */
+static void random_case(rng* r, int i) {
+  mm_case c = {.ra = irand(r, 1, 4), .rb = irand(r, 1, 4)};
+  int64_t M = edge_size(r), N = edge_size(r), K = i % 7 == 0 ? 1 : edge_size(r);
+  int nb = (c.ra > c.rb ? c.ra : c.rb) - 2;
+  int64_t batch[ROOF_MAX_RANK];
+  for (int d = 0; d < nb; d++) batch[d] = irand(r, 1, 3);
+  for (int d = 0; d < c.ra - 2; d++) c.a[d] = irand(r, 0, 2) ? batch[nb - (c.ra - 2) + d] : 1;
+  for (int d = 0; d < c.rb - 2; d++) c.b[d] = irand(r, 0, 2) ? batch[nb - (c.rb - 2) + d] : 1;
+  if (c.ra == 1) c.a[0] = K;
+  else c.a[c.ra - 2] = M, c.a[c.ra - 1] = K;
+  if (c.rb == 1) c.b[0] = K;
+  else c.b[c.rb - 2] = K, c.b[c.rb - 1] = N;
+  check(r, &c, 1 + i % 2);
+}
+
+static mm_case make4(const int64_t* a, const int64_t* b) {
+  mm_case c = {.ra = 4, .rb = 4};
+  memcpy(c.a, a, sizeof(int64_t) * 4);
+  memcpy(c.b, b, sizeof(int64_t) * 4);
+  return c;
+}
+
+/* ViT-B/16 and BERT-base attention products, 1 and 2 threads. */
+static void attention_cases(rng* r) {
+  static const int64_t kShapes[4][2][4] = {
+      {{1, 12, 197, 64}, {1, 12, 64, 197}},
+      {{1, 12, 197, 197}, {1, 12, 197, 64}},
+      {{1, 12, 128, 64}, {1, 12, 64, 128}},
+      {{1, 12, 128, 128}, {1, 12, 128, 64}},
+  };
+  for (int i = 0; i < 4; i++) {
+    mm_case c = make4(kShapes[i][0], kShapes[i][1]);
+    check(r, &c, 1 + i % 2);
+  }
+}
+
+/* Strided operands: NHWC views of A (K strided: A copied dense), of B (columns strided), of both;
+ * the output follows A's layout (columns strided: stored element by element). */
+static void strided_cases(rng* r) {
+  static const int64_t kA[4] = {2, 3, 13, 9}, kB[4] = {2, 3, 9, 21}, kB1[4] = {1, 3, 9, 40};
+  for (int i = 0; i < 4; i++) {
+    mm_case c = make4(kA, i == 3 ? kB1 : kB);
+    c.nhwc_a = i != 1;
+    c.nhwc_b = i >= 1;
+    check(r, &c, 2);
+  }
+}
+
+/* A Relu fused into the MatMul's clamp, with dense and with strided output. */
+static void clamp_cases(rng* r) {
+  static const int64_t kA[4] = {1, 2, 29, 17}, kB[4] = {1, 2, 17, 35};
+  for (int i = 0; i < 2; i++) {
+    mm_case c = make4(kA, kB);
+    c.relu = true;
+    c.nhwc_a = i == 1;
+    check(r, &c, 2);
+  }
+}
+
+/* Long K (accumulation over many terms) and a row count far from any tile size. */
+static void long_cases(rng* r) {
+  mm_case c = {.ra = 3, .rb = 2, .a = {2, 37, 700}, .b = {700, 50}};
+  check(r, &c, 2);
+  mm_case v = {.ra = 2, .rb = 1, .a = {101, 333}, .b = {333}}; /* matrix by vector */
+  check(r, &v, 2);
+  mm_case w = {.ra = 1, .rb = 3, .a = {70}, .b = {3, 70, 97}}; /* vector by batched matrix */
+  check(r, &w, 1);
+}
+
+int main(int argc, char** argv) {
+  rng r = {argc > 1 ? strtoull(argv[1], NULL, 10) : 20261201};
+  for (int i = 0; i < 60; i++) random_case(&r, i);
+  attention_cases(&r);
+  strided_cases(&r);
+  clamp_cases(&r);
+  long_cases(&r);
+  const char* isa = getenv("ROOFTOP_NATIVE_ISA");
+  printf("test_matmul (%s): %d cases, %d failures\n", isa ? isa : "best ISA", cases, failures);
+  return failures ? 1 : 0;
+}
