@@ -8,13 +8,9 @@
 #include <string.h>
 
 #include "common.h"
+#include "layer_norm_params.h"
 
-typedef struct ln_params {
-  int64_t axis;     /* resolved to [0, rank) by infer */
-  float epsilon;
-  int64_t outer;    /* product of dims before axis (rows) */
-  int64_t inner;    /* product of dims from axis on (row length) */
-} ln_params;
+typedef roof_ln_params ln_params; /* layer_norm_params.h: the layer_norm pass writes it */
 
 static roof_status parse_ln(const roof_graph* g, const roof_node* n, void* params, roof_error* err) {
   ln_params* p = params;

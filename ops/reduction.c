@@ -6,14 +6,10 @@
 #include <string.h>
 
 #include "common.h"
+#include "reduce_params.h"
 #include "xnn_backend.h"
 
-typedef struct reduce_params {
-  int64_t keepdims, noop_empty;
-  int64_t axes[ROOF_MAX_RANK];
-  size_t num_axes;
-  bool reduce[ROOF_MAX_RANK]; /* resolved at infer */
-} reduce_params;
+typedef roof_reduce_params reduce_params; /* reduce_params.h: the pass reads it */
 
 static roof_status parse_reduce(const roof_graph* g, const roof_node* n, void* params, roof_error* err) {
   reduce_params* p = params;
