@@ -95,10 +95,11 @@ static roof_status infer_attn(roof_graph* g, roof_node* n, roof_error* err) {
   int r = 0;
   if (st == ROOF_OK) st = operand_dims(g, n, p, d, &r, err);
   if (st == ROOF_OK) st = check_shapes(g, n, d, r, err);
+  if (st != ROOF_OK) return st;
   int64_t sd[ROOF_MAX_RANK], od[ROOF_MAX_RANK], yd[ROOF_MAX_RANK];
   memcpy(sd, d[0], sizeof(sd));
   sd[r - 1] = d[1][r - 2];
-  if (st == ROOF_OK) st = check_mask(g, n, sd, r, err);
+  st = check_mask(g, n, sd, r, err);
   if (st != ROOF_OK) return st;
   memcpy(od, d[0], sizeof(od));
   od[r - 1] = d[2][r - 1];
