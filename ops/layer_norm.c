@@ -8,13 +8,9 @@
 #include <string.h>
 
 #include "common.h"
+#include "layer_norm_params.h"
 
-typedef struct ln_params {
-  int64_t axis;     /* resolved to [0, rank) by infer */
-  float epsilon;
-  int64_t outer;    /* product of dims before axis (rows) */
-  int64_t inner;    /* product of dims from axis on (row length) */
-} ln_params;
+typedef roof_ln_params ln_params; /* layer_norm_params.h: the layer_norm pass writes it */
 
 static roof_status parse_ln(const roof_graph* g, const roof_node* n, void* params, roof_error* err) {
   ln_params* p = params;
@@ -166,22 +162,44 @@ static bool supports_native(const roof_kernel* k, char* why, size_t n) {
   return no == NULL;
 }
 
-static void ln_row(void* ctx, size_t row) {
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define ROOF_LN_CLONES __attribute__((target_clones("avx512f", "avx2,fma", "default")))
+#else
+#define ROOF_LN_CLONES
+#endif
+
+enum { LN_LANES = 8 };
+
+/* sum of x[i] - c (squared when `square`) in double, over LN_LANES independent accumulators so
+ * that the loop vectorizes without reassociating anything. */
+static inline double lane_sum(const float* x, int64_t n, float c, bool square) {
+  double acc[LN_LANES] = {0.0}, s = 0.0;
+  int64_t i = 0;
+  for (; i + LN_LANES <= n; i += LN_LANES) {
+    for (int l = 0; l < LN_LANES; l++) {
+      const double d = (double)(x[i + l] - c);
+      acc[l] += square ? d * d : d;
+    }
+  }
+  for (; i < n; i++) s += square ? (double)(x[i] - c) * (x[i] - c) : (double)(x[i] - c);
+  for (int l = 0; l < LN_LANES; l++) s += acc[l];
+  return s;
+}
+
+ROOF_LN_CLONES static void ln_row(void* ctx, size_t row) {
   const ln_task* t = ctx;
   const int64_t n = t->inner;
   const float* x = t->x + (int64_t)row * n;
-  float* y = t->y + (int64_t)row * n;
-  double sum = 0.0, sq = 0.0;
-  for (int64_t i = 0; i < n; i++) sum += x[i];
-  const float mean = (float)(sum / (double)n);
-  for (int64_t i = 0; i < n; i++) {
-    float d = x[i] - mean;
-    sq += (double)d * d;
-  }
-  const float inv = (float)(1.0 / sqrt(sq / (double)n + (double)t->epsilon));
-  for (int64_t i = 0; i < n; i++) {
-    float v = (x[i] - mean) * inv * t->scale[i * t->scale_step];
-    y[i] = t->bias ? v + t->bias[i * t->bias_step] : v;
+  float* restrict y = t->y + (int64_t)row * n;
+  const float mean = (float)(lane_sum(x, n, 0.0f, false) / (double)n);
+  const float inv = (float)(1.0 / sqrt(lane_sum(x, n, mean, true) / (double)n + (double)t->epsilon));
+  if (t->scale_step == 1 && t->bias && t->bias_step == 1) { /* the transformer case: dense rows */
+    for (int64_t i = 0; i < n; i++) y[i] = (x[i] - mean) * inv * t->scale[i] + t->bias[i];
+  } else {
+    for (int64_t i = 0; i < n; i++) {
+      float v = (x[i] - mean) * inv * t->scale[i * t->scale_step];
+      y[i] = t->bias ? v + t->bias[i * t->bias_step] : v;
+    }
   }
   if (t->mean) t->mean[row] = mean;
   if (t->inv) t->inv[row] = inv;

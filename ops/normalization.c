@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "softmax_params.h"
 #include "norm_params.h"
 #include "xnn_backend.h"
 
@@ -173,11 +174,7 @@ ROOF_REF_KERNEL(BatchNormalization, roof_dtypes_f32, ref_bn);
 
 typedef enum sm_kind { SM_SOFTMAX = 0, SM_LOG, SM_HARD } sm_kind;
 
-typedef struct softmax_params {
-  int64_t axis;  /* resolved to [0, rank) at infer */
-  int coerce_2d; /* opsets < 13: flatten dims [axis, rank) into one */
-  int kind;      /* sm_kind, from the op */
-} softmax_params;
+typedef roof_softmax_params softmax_params; /* softmax_params.h: the pass reads it */
 
 static const int kSmFloats[] = {ROOF_DT_FLOAT, ROOF_DT_DOUBLE, ROOF_DT_FLOAT16, ROOF_DT_BFLOAT16, 0};
 

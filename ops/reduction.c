@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "reduce_params.h"
 #include "xnn_backend.h"
 
 /* ---- dtype sets a row names ---- */
@@ -41,12 +42,7 @@ typedef enum red_init { INIT_ZERO, INIT_ONE, INIT_LOWEST, INIT_HIGHEST } red_ini
 #define RED_BETTER(x, v, last, CMP) \
   (RED_NAN(v) ? ((last) && RED_NAN(x)) : (RED_NAN(x) || (x) CMP (v) || ((last) && (x) == (v))))
 
-typedef struct reduce_params {
-  int64_t keepdims, noop_empty, select_last;
-  int64_t axes[ROOF_MAX_RANK]; /* ArgMax / ArgMin: axes[0] is `axis` */
-  size_t num_axes;
-  bool reduce[ROOF_MAX_RANK]; /* resolved at infer */
-} reduce_params;
+typedef roof_reduce_params reduce_params; /* reduce_params.h: the layer_norm pass reads it */
 
 /* What a row generates (reduce rows fill the step fields, arg rows the better fields). */
 typedef struct reduce_row {

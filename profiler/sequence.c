@@ -4,9 +4,11 @@
  * token (each weight used once per token by a multiply-add); the 6 x params often quoted is a
  * training estimate (forward and backward), and "6 L d^2" matches neither. The counted figure
  * also holds what the rule leaves out: attention's score and value products (4 x keys x width
- * per token and layer), normalisations and activations. */
+ * per token and layer), normalisations and activations. A block the attention pass fused is
+ * one Attention layer. */
 #include <stdlib.h>
 
+#include "attention_params.h"
 #include "profile.h"
 
 enum { MAX_CHAIN = 8 }; /* ops between the scores' MatMul and the Softmax (scale, mask, cast) */
@@ -59,6 +61,20 @@ static bool mark_block(roof_profile* p, const int* layer_of, int s, int64_t* key
   return true;
 }
 
+/* An Attention layer (the attention pass's fusion of a whole block): keys S and queries T from
+ * its operands as the kernel reads them (through their perms). */
+static void fused_block(roof_profile* p, int i, int64_t* keys, int64_t* queries) {
+  const roof_node* n = p->layers[i].node;
+  const roof_attention_params* a = n->params;
+  const roof_value *q = &p->g->values[n->inputs[0]], *k = &p->g->values[n->inputs[1]];
+  int r = q->rank;
+  p->in_attention[i] = true;
+  if (*keys == 0 && r >= 2 && a->has_perms) {
+    *keys = k->dims[a->perm[1][r - 2]];
+    *queries = q->dims[a->perm[0][r - 2]];
+  }
+}
+
 /* Token vectors per run: rows of the first dense layer's activation input ([..., width]). */
 static int64_t dense_rows(const roof_profile* p) {
   for (int i = 0; i < p->num_layers; i++) {
@@ -87,6 +103,9 @@ bool roof_profile_sequence(roof_profile* p) {
   for (int i = 0; i < p->num_layers; i++) layer_of[p->layers[i].node - g->nodes] = i;
   for (int i = 0; i < p->num_layers; i++) {
     if (roof_node_is(p->layers[i].node, ROOF_OP_Softmax) && mark_block(p, layer_of, i, &seq.keys, &seq.queries)) {
+      seq.attention_blocks++;
+    } else if (roof_node_is(p->layers[i].node, ROOF_OP_Attention)) {
+      fused_block(p, i, &seq.keys, &seq.queries);
       seq.attention_blocks++;
     }
   }

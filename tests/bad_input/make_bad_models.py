@@ -538,6 +538,53 @@ def matmul_cases(o):
         [vi("q", [1, 2, 13, 8]), vi("k", [1, 2, 13, 8]), vi("v", [1, 2, 13, 8])], [vi("y", None)]))
 
 
+def attention_model(q=(2, 3, 4), k=(2, 5, 4), v=(2, 5, 4), mask=None, dtype=TensorProto.FLOAT):
+    """Attention (domain ai.rooftop, what the attention pass makes) read straight from a model."""
+    names = ["q", "k", "v"] + (["mask"] if mask else [])
+    shapes = [q, k, v] + ([mask] if mask else [])
+    return model([helper.make_node("Attention", names, ["y"], name="attn", domain="ai.rooftop")],
+                 [vi(n, list(sh), dtype if n != "mask" else TensorProto.FLOAT) for n, sh in zip(names, shapes)],
+                 [vi("y", None)], opset_imports=[helper.make_opsetid("", OPSET), helper.make_opsetid("ai.rooftop", 1)])
+
+
+def transformer_block_model():
+    """Decomposed LayerNorm then single-head self-attention with a causal mask, at opset 13: the
+    layer_norm and attention passes turn its 14 nodes into 2 layers."""
+    x = "x"
+    nodes = [helper.make_node("ReduceMean", [x], ["m"], axes=[-1], name="mean"),
+             helper.make_node("Sub", [x, "m"], ["d"], name="sub"),
+             helper.make_node("Pow", ["d", "two"], ["d2"], name="pow"),
+             helper.make_node("ReduceMean", ["d2"], ["var"], axes=[-1], name="var"),
+             helper.make_node("Add", ["var", "eps"], ["ve"], name="add_eps"),
+             helper.make_node("Sqrt", ["ve"], ["sd"], name="sqrt"),
+             helper.make_node("Div", ["d", "sd"], ["n"], name="div"),
+             helper.make_node("Mul", ["n", "gamma"], ["g"], name="scale"),
+             helper.make_node("Add", ["g", "beta"], ["h"], name="bias"),
+             helper.make_node("Transpose", ["h"], ["ht"], perm=[0, 2, 1], name="k_t"),
+             helper.make_node("MatMul", ["h", "ht"], ["s"], name="qk"),
+             helper.make_node("Div", ["s", "sqrt_d"], ["ss"], name="scale_scores"),
+             helper.make_node("Add", ["ss", "causal"], ["sm"], name="mask"),
+             helper.make_node("Softmax", ["sm"], ["p"], axis=-1, name="softmax"),
+             helper.make_node("MatMul", ["p", "h"], ["y"], name="pv")]
+    causal = np.triu(np.full((6, 6), -np.inf, np.float32), 1)
+    inits = [numpy_helper.from_array(np.float32(2), "two"), numpy_helper.from_array(np.float32(1e-5), "eps"),
+             numpy_helper.from_array(np.linspace(0.5, 1.5, 8, dtype=np.float32), "gamma"),
+             numpy_helper.from_array(np.linspace(-0.5, 0.5, 8, dtype=np.float32), "beta"),
+             numpy_helper.from_array(np.float32(np.sqrt(8)), "sqrt_d"), numpy_helper.from_array(causal, "causal")]
+    return model(nodes, [vi(x, [1, 6, 8])], [vi("y", [1, 6, 8])], inits)
+
+
+def fusion_cases(o):
+    o.case("attention_head_dims", attention_model(k=(2, 5, 6)))
+    o.case("attention_kv_length", attention_model(v=(2, 4, 4)))
+    o.case("attention_batch", attention_model(k=(3, 5, 4), v=(3, 5, 4)))
+    o.case("attention_rank", attention_model(q=(4,)))
+    o.case("attention_mask_shape", attention_model(mask=(3, 4)))
+    o.case("attention_int_input", attention_model(dtype=TensorProto.INT32))
+    o.case("control_attention_mask", attention_model(mask=(1, 3, 5)))
+    o.case("control_transformer_block", transformer_block_model())
+
+
 def quant_model(scale, zero_point=None, tensor="y", scale_name="s", extra=()):
     """Relu whose output carries a GraphProto.quantization_annotation (per-tensor scale and zero
     point as initializers named in the annotation)."""
@@ -716,7 +763,7 @@ def main():
     os.makedirs(o.root, exist_ok=True)
     for make in (file_cases, graph_cases, name_cases, initializer_cases, op_cases, layer_norm_cases, index_cases,
                  norm_cases, reduce_cases, copy_cases, matmul_cases, quant_cases, external_cases, value_cases,
-                 dropout_cases, cli_cases, limit_cases):
+                 dropout_cases, fusion_cases, cli_cases, limit_cases):
         make(o)
     check("cases.txt", manifest_names("cases.txt"), o.names)
     tensors = tensor_cases(o)

@@ -8,7 +8,8 @@
             (control_matmul_attention: Q.K^T and A.V, both operands activations)
 and a few hand-written inputs for the targets that read no file format (external, report), and
 small models written here for ops the test data lacks in combination (index_ops_seed, op_seeds,
-reduce_seed: the reductions at opset 18).
+reduce_seed: the reductions at opset 18) and the decomposed transformer block the layer_norm and
+attention passes fuse (fusion_seeds).
 Nothing here is committed: the seeds are rebuilt in the build tree. Safe to rerun.
 
 usage: make_seeds.py TESTDATA BAD_DIR OUT_DIR
@@ -185,6 +186,44 @@ def reduce_seed():
     return m.SerializeToString()
 
 
+def fusion_seeds(out):
+    """LayerNorm as opset 13 exports it, then scaled dot-product attention with its Transposes and
+    a causal mask (load and run targets): mutations reach the layer_norm and attention passes'
+    near misses and the Attention kernels with odd shapes; plus one Attention node as a model
+    may hold it (domain ai.rooftop), for its infer."""
+    try:
+        import numpy as np
+        from onnx import TensorProto, helper, numpy_helper
+    except ImportError:
+        print("make_seeds.py: no onnx module: no fusion seeds", file=sys.stderr)
+        return
+    n = helper.make_node
+    nodes = [n("ReduceMean", ["x"], ["m"], axes=[-1]), n("Sub", ["x", "m"], ["d"]), n("Mul", ["d", "d"], ["d2"]),
+             n("ReduceMean", ["d2"], ["var"], axes=[-1]), n("Add", ["eps", "var"], ["ve"]), n("Sqrt", ["ve"], ["sd"]),
+             n("Reciprocal", ["sd"], ["r"]), n("Mul", ["d", "r"], ["h"]),
+             n("Transpose", ["h"], ["q"], perm=[1, 0, 2]), n("Div", ["q", "sqrt_d"], ["qs"]),
+             n("Transpose", ["h"], ["kt"], perm=[1, 2, 0]), n("MatMul", ["qs", "kt"], ["s"]),
+             n("Add", ["s", "causal"], ["sm"]), n("Softmax", ["sm"], ["p"], axis=-1),
+             n("Transpose", ["h"], ["v"], perm=[1, 0, 2]), n("MatMul", ["p", "v"], ["o"]),
+             n("Transpose", ["o"], ["y"], perm=[1, 0, 2])]
+    f = TensorProto.FLOAT
+    inits = [numpy_helper.from_array(np.float32(1e-5), "eps"), numpy_helper.from_array(np.float32(2.0), "sqrt_d"),
+             numpy_helper.from_array(np.triu(np.full((5, 5), -np.inf, np.float32), 1), "causal")]
+    block = helper.make_graph(nodes, "fusion_seed", [helper.make_tensor_value_info("x", f, [5, 2, 4])],
+                              [helper.make_tensor_value_info("y", f, None)], inits)
+    attn = helper.make_graph([n("Attention", ["q", "k", "v", "mask"], ["y"], domain="ai.rooftop", scale=0.5)], "attn_seed",
+                             [helper.make_tensor_value_info(a, f, s) for a, s in
+                              (("q", [2, 3, 4]), ("k", [2, 5, 4]), ("v", [2, 5, 3]), ("mask", [3, 5]))],
+                             [helper.make_tensor_value_info("y", f, None)])
+    models = {"op_fused_block.onnx": helper.make_model(block, opset_imports=[helper.make_opsetid("", 13)]),
+              "op_attention.onnx": helper.make_model(attn, opset_imports=[helper.make_opsetid("", 13),
+                                                                          helper.make_opsetid("ai.rooftop", 1)])}
+    for name, m in models.items():
+        for target in ("load", "run"):
+            with open(os.path.join(out, target, name), "wb") as fh:
+                fh.write(m.SerializeToString())
+
+
 def main():
     if len(sys.argv) != 4:
         print(__doc__, file=sys.stderr)
@@ -200,6 +239,7 @@ def main():
     for folder in ("load", "run"):
         with open(os.path.join(out, folder, "reduce_chain.onnx"), "wb") as f:
             f.write(reduce_seed())
+    fusion_seeds(out)
     for folder, seeds in (("external", EXTERNAL), ("report", REPORT)):
         for name, data in seeds.items():
             with open(os.path.join(out, folder, name), "wb") as f:

@@ -361,6 +361,107 @@ static void build_not_shuffle(builder* b) {
   build_shuffle_with(b, kPerm);
 }
 
+/* ---- layer_norm and attention ---- */
+
+typedef enum ln_form { LN_POW, LN_MUL, LN_RECIP, LN_BARE, LN_AXIS1, LN_SHARED, LN_EPS_INPUT } ln_form;
+
+/* Decomposed LayerNorm of x [2, 6, 5] over its last axis (LN_AXIS1: over axis 1, which the
+ * pass must leave; LN_SHARED: x - mean is also a graph output; LN_EPS_INPUT: epsilon comes from
+ * the input instead of a constant). LN_BARE has no scale or bias. */
+static void build_ln_form(builder* b, ln_form form) {
+  static const int64_t kX[3] = {2, 6, 5};
+  int64_t axis = form == LN_AXIS1 ? 1 : -1, row[1] = {5}, gd[3] = {1, 1, 5};
+  int x = input(b, "x", 3, kX), m = output(b, "m"), d = output(b, "d"), v = output(b, "v"), vm = output(b, "vm");
+  int ve = output(b, "ve"), sd = output(b, "sd"), n = output(b, "n");
+  attr_ints(named(b, "mean", "ReduceMean", &x, 1, &m, 1), "axes", 1, &axis);
+  int si[2] = {x, m};
+  named(b, "sub", "Sub", si, 2, &d, 1);
+  int pi[2] = {d, form == LN_MUL ? d : scalar(b, "two", 2.0f)};
+  named(b, "sq", form == LN_MUL ? "Mul" : "Pow", pi, 2, &v, 1);
+  attr_ints(named(b, "var", "ReduceMean", &v, 1, &vm, 1), "axes", 1, &axis);
+  int ai[2] = {form == LN_EPS_INPUT ? x : scalar(b, "eps", 1e-5f), vm};
+  named(b, "add_eps", "Add", ai, 2, &ve, 1);
+  named(b, "sqrt", "Sqrt", &ve, 1, &sd, 1);
+  if (form == LN_RECIP) {
+    int rc = output(b, "rc"), mi[2] = {rc, d};
+    named(b, "recip", "Reciprocal", &sd, 1, &rc, 1);
+    named(b, "norm", "Mul", mi, 2, &n, 1);
+  } else {
+    int di[2] = {d, sd};
+    named(b, "norm", "Div", di, 2, &n, 1);
+  }
+  if (form == LN_BARE) {
+    mark_output(b, n);
+    return;
+  }
+  int y1 = output(b, "y1"), y = output(b, "y");
+  int gi[2] = {constant(b, "gamma", form == LN_RECIP ? 3 : 1, form == LN_RECIP ? gd : row), n};
+  named(b, "scale", "Mul", gi, 2, &y1, 1);
+  int bi[2] = {y1, constant(b, "beta", 1, row)};
+  named(b, "bias", "Add", bi, 2, &y, 1);
+  mark_output(b, y);
+  if (form == LN_SHARED) mark_output(b, d);
+}
+
+static void build_ln_pow(builder* b) { build_ln_form(b, LN_POW); }
+static void build_ln_mul(builder* b) { build_ln_form(b, LN_MUL); }
+static void build_ln_recip(builder* b) { build_ln_form(b, LN_RECIP); }
+static void build_ln_bare(builder* b) { build_ln_form(b, LN_BARE); }
+static void build_ln_axis1(builder* b) { build_ln_form(b, LN_AXIS1); }
+static void build_ln_shared(builder* b) { build_ln_form(b, LN_SHARED); }
+static void build_ln_eps_input(builder* b) { build_ln_form(b, LN_EPS_INPUT); }
+
+typedef enum attn_form { ATTN_TORCH, ATTN_SCORES_SCALE, ATTN_SCALE_INPUT, ATTN_AXIS1, ATTN_SHARED } attn_form;
+
+/* Self-attention on x [2, 5, 8] read as [T, B, d] (PyTorch's layout): Q = Transpose(x, 1 0 2)
+ * / sqrt(8) (ATTN_SCORES_SCALE: scores * 1/sqrt(8) instead), K^T = Transpose(x, 1 2 0), V =
+ * Transpose(x, 1 0 2), a constant causal mask, Softmax, the output back by Transpose (1 0 2).
+ * Near misses the pass must leave: the scores scaled by an activation (ATTN_SCALE_INPUT), Softmax over
+ * axis 1 (ATTN_AXIS1), the scores also a graph output (ATTN_SHARED). */
+static void build_attn_form(builder* b, attn_form form) {
+  static const int64_t kX[3] = {2, 5, 8}, p102[3] = {1, 0, 2}, p120[3] = {1, 2, 0}, md[2] = {2, 2};
+  int x = input(b, "x", 3, kX), qt = output(b, "qt"), kt = output(b, "kt"), vt = output(b, "vt");
+  attr_ints(named(b, "q_t", "Transpose", &x, 1, &qt, 1), "perm", 3, p102);
+  attr_ints(named(b, "k_t", "Transpose", &x, 1, &kt, 1), "perm", 3, p120);
+  attr_ints(named(b, "v_t", "Transpose", &x, 1, &vt, 1), "perm", 3, p102);
+  bool on_scores = form == ATTN_SCORES_SCALE || form == ATTN_SCALE_INPUT;
+  int q = qt, s = output(b, "s");
+  if (!on_scores) {
+    int qs = output(b, "qs"), di[2] = {qt, scalar(b, "sqrt_d", sqrtf(8.0f))};
+    named(b, "q_scale", "Div", di, 2, &qs, 1);
+    q = qs;
+  }
+  int mi[2] = {q, kt};
+  named(b, "qk", "MatMul", mi, 2, &s, 1);
+  if (on_scores) {
+    int sc = scalar(b, "inv_sqrt_d", 1.0f / sqrtf(8.0f)), ss = output(b, "ss");
+    if (form == ATTN_SCALE_INPUT) {
+      sc = output(b, "sc"); /* mean of all of x: [1, 1, 1] */
+      named(b, "scale_mean", "ReduceMean", &x, 1, &sc, 1);
+    }
+    int si[2] = {sc, s};
+    named(b, "s_scale", "Mul", si, 2, &ss, 1);
+    s = ss;
+  }
+  int mask = constant(b, "mask", 2, md), sm = output(b, "sm"), p = output(b, "p"), o = output(b, "o"), y = output(b, "y");
+  float* mv = b->g->values[mask].data;
+  mv[0] = 0.0f, mv[1] = -INFINITY, mv[2] = 0.0f, mv[3] = 0.0f;
+  int ai[2] = {s, mask};
+  named(b, "add_mask", "Add", ai, 2, &sm, 1);
+  attr_i(named(b, "softmax", "Softmax", &sm, 1, &p, 1), "axis", form == ATTN_AXIS1 ? 1 : -1);
+  int pi[2] = {p, vt};
+  named(b, "pv", "MatMul", pi, 2, &o, 1);
+  attr_ints(named(b, "out_t", "Transpose", &o, 1, &y, 1), "perm", 3, p102);
+  mark_output(b, y);
+  if (form == ATTN_SHARED) mark_output(b, s);
+}
+
+static void build_attn_torch(builder* b) { build_attn_form(b, ATTN_TORCH); }
+static void build_attn_scores_scale(builder* b) { build_attn_form(b, ATTN_SCORES_SCALE); }
+static void build_attn_scale_input(builder* b) { build_attn_form(b, ATTN_SCALE_INPUT); }
+static void build_attn_axis1(builder* b) { build_attn_form(b, ATTN_AXIS1); }
+static void build_attn_shared(builder* b) { build_attn_form(b, ATTN_SHARED); }
+
 /* A pattern the pass must leave alone: with the pass alone, a node of `op_type` still runs. */
 static void check_kept(const char* label, const char* pass, build_fn build, const char* op_type) {
   rng r = {99};
@@ -580,6 +681,18 @@ int main(void) {
   check_kept("GELU-like, * 0.6", "gelu", build_not_gelu, "Erf");
   check_pass("channel shuffle", "channel_shuffle", build_shuffle, true);
   check_kept("perm (0,2,1,4,3)", "channel_shuffle", build_not_shuffle, "Transpose");
+  check_pass("LayerNorm (Pow, affine)", "layer_norm", build_ln_pow, false);
+  check_pass("LayerNorm (d * d)", "layer_norm", build_ln_mul, false);
+  check_pass("LayerNorm (Reciprocal)", "layer_norm", build_ln_recip, false);
+  check_pass("LayerNorm (no affine)", "layer_norm", build_ln_bare, false);
+  check_kept("LayerNorm over axis 1", "layer_norm", build_ln_axis1, "ReduceMean");
+  check_kept("LayerNorm, x - mean shared", "layer_norm", build_ln_shared, "ReduceMean");
+  check_kept("LayerNorm, eps not constant", "layer_norm", build_ln_eps_input, "ReduceMean");
+  check_pass("attention (PyTorch form)", "attention", build_attn_torch, false);
+  check_pass("attention (scaled scores)", "attention", build_attn_scores_scale, false);
+  check_kept("attention, scale activation", "attention", build_attn_scale_input, "Softmax");
+  check_kept("attention, softmax axis 1", "attention", build_attn_axis1, "Softmax");
+  check_kept("attention, scores shared", "attention", build_attn_shared, "Softmax");
   check_graph_edit();
   check_inplace_second_operand();
   check_copy();

@@ -1,0 +1,426 @@
+/* Attention (domain ai.rooftop): Y = softmax(scale * Q.K^T + mask) . V over the last two axes,
+ * what the `attention` pass makes of MatMul -> scale -> [Add mask] -> Softmax -> MatMul.
+ * Q [B.., T, d], K [B.., S, d], V [B.., S, dv] -> [B.., T, dv]; each operand (and the output)
+ * is a permuted view of the tensor bound (attention_params.h), so absorbed Transposes cost no
+ * copy. The native kernel works on blocks of query rows: the T x S scores of a block live in a
+ * per-thread scratch buffer and never reach memory as an activation. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attention_params.h"
+#include "common.h"
+#include "sgemm.h"
+
+enum { IN_Q = 0, IN_K = 1, IN_V = 2, IN_MASK = 3 };
+
+static roof_status parse_attn(const roof_graph* g, const roof_node* n, void* params, roof_error* err) {
+  roof_attention_params* p = params;
+  roof_status st = roof_attr_get_float(g, n, "scale", 0.0f, &p->scale, err);
+  if (st == ROOF_OK && !isfinite(p->scale)) return roof_node_fail(err, ROOF_E_DATA, g, n, "scale %g must be finite", p->scale);
+  return st;
+}
+
+static bool is_perm(const int64_t* p, int r) {
+  bool seen[ROOF_MAX_RANK] = {false};
+  for (int a = 0; a < r; a++) {
+    if (p[a] < 0 || p[a] >= r || seen[p[a]]) return false;
+    seen[p[a]] = true;
+  }
+  return true;
+}
+
+static void permuted(const int64_t* dims, const int64_t* perm, int r, int64_t* out) {
+  for (int a = 0; a < r; a++) out[a] = dims[perm[a]];
+}
+
+/* Logical dims of Q, K, V (d[0..2]) after the perms; ROOF_E_DATA naming the rule broken. */
+static roof_status operand_dims(const roof_graph* g, const roof_node* n, roof_attention_params* p,
+                                int64_t d[3][ROOF_MAX_RANK], int* rank, roof_error* err) {
+  const roof_value* in[3] = {roof_in(g, n, IN_Q), roof_in(g, n, IN_K), roof_in(g, n, IN_V)};
+  int r = in[0]->rank;
+  if (r < 2 || in[1]->rank != r || in[2]->rank != r) {
+    return roof_node_fail(err, ROOF_E_DATA, g, n, "Q, K and V must share one rank >= 2 (got %d, %d, %d)", r, in[1]->rank,
+                          in[2]->rank);
+  }
+  for (int i = 0; i < 3 && !p->has_perms; i++) {
+    for (int a = 0; a < r; a++) p->perm[i][a] = a;
+  }
+  for (int a = 0; a < r && !p->has_perms; a++) p->out_perm[a] = a;
+  p->has_perms = true;
+  for (int i = 0; i < 3; i++) {
+    if (!is_perm(p->perm[i], r)) return roof_node_fail(err, ROOF_E_DATA, g, n, "perm of input %d is not a permutation of %d axes", i, r);
+    permuted(in[i]->dims, p->perm[i], r, d[i]);
+  }
+  if (!is_perm(p->out_perm, r)) return roof_node_fail(err, ROOF_E_DATA, g, n, "output perm is not a permutation of %d axes", r);
+  *rank = r;
+  return ROOF_OK;
+}
+
+static roof_status check_shapes(const roof_graph* g, const roof_node* n, int64_t d[3][ROOF_MAX_RANK], int r, roof_error* err) {
+  char qs[96], ks[96], vs[96];
+  bool batch = true;
+  for (int a = 0; a < r - 2; a++) batch = batch && d[0][a] == d[1][a] && d[1][a] == d[2][a];
+  const char* rule = !batch ? "batch dims differ"
+                     : d[0][r - 1] != d[1][r - 1] ? "Q and K must share the last dim (d)"
+                     : d[1][r - 2] != d[2][r - 2] ? "K and V must share dim -2 (S)"
+                                                  : NULL;
+  if (rule == NULL) return ROOF_OK;
+  return roof_node_fail(err, ROOF_E_DATA, g, n, "Q %s, K %s, V %s: %s", roof_shape_str(d[0], r, qs, 96),
+                        roof_shape_str(d[1], r, ks, 96), roof_shape_str(d[2], r, vs, 96), rule);
+}
+
+/* The mask broadcasts one way to the scores [B.., T, S]. */
+static roof_status check_mask(const roof_graph* g, const roof_node* n, const int64_t* sd, int r, roof_error* err) {
+  const roof_value* m = roof_in(g, n, IN_MASK);
+  if (m == NULL) return ROOF_OK;
+  bool ok = m->rank <= r;
+  for (int a = 0; ok && a < m->rank; a++) {
+    int64_t want = sd[r - m->rank + a];
+    ok = m->dims[a] == 1 || m->dims[a] == want;
+  }
+  if (ok) return ROOF_OK;
+  char ms[96], ss[96];
+  return roof_node_fail(err, ROOF_E_DATA, g, n, "mask %s does not broadcast to the scores %s",
+                        roof_shape_str(m->dims, m->rank, ms, 96), roof_shape_str(sd, r, ss, 96));
+}
+
+static roof_status infer_attn(roof_graph* g, roof_node* n, roof_error* err) {
+  roof_attention_params* p = n->params;
+  roof_status st = ROOF_OK;
+  for (int i = IN_Q; i <= IN_V && st == ROOF_OK; i++) st = roof_require_input(g, n, i, roof_float_only, err);
+  if (st == ROOF_OK && roof_in(g, n, IN_MASK)) st = roof_require_input(g, n, IN_MASK, roof_float_only, err);
+  int64_t d[3][ROOF_MAX_RANK];
+  int r = 0;
+  if (st == ROOF_OK) st = operand_dims(g, n, p, d, &r, err);
+  if (st == ROOF_OK) st = check_shapes(g, n, d, r, err);
+  if (st != ROOF_OK) return st;
+  int64_t sd[ROOF_MAX_RANK], od[ROOF_MAX_RANK], yd[ROOF_MAX_RANK];
+  memcpy(sd, d[0], sizeof(sd));
+  sd[r - 1] = d[1][r - 2];
+  st = check_mask(g, n, sd, r, err);
+  if (st != ROOF_OK) return st;
+  memcpy(od, d[0], sizeof(od));
+  od[r - 1] = d[2][r - 1];
+  permuted(od, p->out_perm, r, yd);
+  if (p->scale == 0.0f) p->scale = d[0][r - 1] > 0 ? (float)(1.0 / sqrt((double)d[0][r - 1])) : 1.0f;
+  roof_value_set_shape(roof_out(g, n, 0), ROOF_DT_FLOAT, r, yd);
+  return ROOF_OK;
+}
+
+/* Sizes of one problem: batch = product of B.., then T, S, d, dv. */
+typedef struct attn_dims {
+  int64_t batch, T, S, d, dv;
+} attn_dims;
+
+static attn_dims dims_of(const roof_graph* g, const roof_node* n) {
+  const roof_attention_params* p = n->params;
+  const roof_value *q = roof_in(g, n, IN_Q), *k = roof_in(g, n, IN_K), *v = roof_in(g, n, IN_V);
+  int r = q->rank;
+  attn_dims a = {1, q->dims[p->perm[0][r - 2]], k->dims[p->perm[1][r - 2]], q->dims[p->perm[0][r - 1]],
+                 v->dims[p->perm[2][r - 1]]};
+  for (int i = 0; i < r - 2; i++) a.batch *= q->dims[p->perm[0][i]];
+  return a;
+}
+
+/* Per batch-head: macs of the two products, T*S*d + T*S*dv; flops twice those plus 5 per score
+ * (scale, mask, softmax's max/exp/sum/divide counted as Softmax counts them). Bytes: Q, K, V,
+ * mask and the output; the scores stay in cache (docs/cost-model.md). */
+static void cost_attn(const roof_graph* g, const roof_node* n, roof_cost* c) {
+  attn_dims a = dims_of(g, n);
+  uint64_t ts = (uint64_t)(a.batch * a.T * a.S);
+  c->macs = ts * (uint64_t)(a.d + a.dv);
+  c->flops = 2 * c->macs + 5 * ts;
+  c->bytes_read = roof_cost_input_bytes(g, n);
+  c->bytes_written = roof_cost_output_bytes(g, n);
+  c->params = roof_cost_const_params(g, n);
+  c->formula = "attention";
+  c->has_model = true;
+}
+
+static int describe_attn(const roof_graph* g, const roof_node* n, char* buf, size_t size) {
+  const roof_attention_params* p = n->params;
+  attn_dims a = dims_of(g, n);
+  return snprintf(buf, size, "%lld x T %lld, S %lld, d %lld, dv %lld, scale %.4g%s", (long long)a.batch, (long long)a.T,
+                  (long long)a.S, (long long)a.d, (long long)a.dv, p->scale, roof_in(g, n, IN_MASK) ? ", mask" : "");
+}
+
+/* ---- views: operand i through its perm, the output through the inverse of out_perm ---- */
+
+static void operand_view(const roof_tensor* t, const int64_t* perm, roof_tensor* v) {
+  *v = *t;
+  for (int a = 0; a < t->rank; a++) {
+    v->dims[a] = t->dims[perm[a]];
+    v->strides[a] = t->strides[perm[a]];
+  }
+}
+
+static void output_view(const roof_tensor* y, const int64_t* out_perm, roof_tensor* o) {
+  *o = *y;
+  for (int a = 0; a < y->rank; a++) {
+    o->dims[out_perm[a]] = y->dims[a];
+    o->strides[out_perm[a]] = y->strides[a];
+  }
+}
+
+/* Q, K, V, O views and the mask broadcast to the scores [B.., T, S] (has_mask false: none). */
+static bool views(const roof_kernel* k, roof_tensor* v, roof_tensor* mask) {
+  const roof_attention_params* p = k->params;
+  for (int i = 0; i < 3; i++) operand_view(&k->in[i], p->perm[i], &v[i]);
+  output_view(&k->out[0], p->out_perm, &v[3]);
+  bool has_mask = k->num_in > IN_MASK && k->node->inputs[IN_MASK] >= 0;
+  if (has_mask) {
+    int r = v[0].rank;
+    int64_t sd[ROOF_MAX_RANK];
+    memcpy(sd, v[0].dims, sizeof(sd));
+    sd[r - 1] = v[1].dims[r - 2];
+    roof_broadcast_view(&k->in[IN_MASK], r, sd, mask);
+  }
+  return has_mask;
+}
+
+/* ---- reference: per query row, double accumulation, strided views ---- */
+
+static roof_status ref_attn(roof_kernel* k, roof_error* err) {
+  const roof_attention_params* p = k->params;
+  roof_tensor v[4], m;
+  bool has_mask = views(k, v, &m);
+  const roof_tensor *q = &v[0], *kk = &v[1], *vv = &v[2], *o = &v[3];
+  int r = q->rank;
+  int64_t T = q->dims[r - 2], d = q->dims[r - 1], S = kk->dims[r - 2], dv = vv->dims[r - 1];
+  double* row = malloc(sizeof(double) * (size_t)(S > 0 ? S : 1));
+  if (row == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory");
+  int64_t bi[ROOF_MAX_RANK] = {0}, ix[ROOF_MAX_RANK], iy[ROOF_MAX_RANK];
+  do {
+    memcpy(ix, bi, sizeof(ix));
+    memcpy(iy, bi, sizeof(iy));
+    for (int64_t t = 0; t < T; t++) {
+      double mx = -INFINITY, sum = 0.0;
+      for (int64_t s = 0; s < S; s++) {
+        double acc = 0.0;
+        for (int64_t e = 0; e < d; e++) {
+          ix[r - 2] = t, ix[r - 1] = e, iy[r - 2] = s, iy[r - 1] = e;
+          acc += (double)((const float*)q->data)[roof_offset(q, ix)] * ((const float*)kk->data)[roof_offset(kk, iy)];
+        }
+        acc *= p->scale;
+        ix[r - 2] = t, ix[r - 1] = s;
+        if (has_mask) acc += ((const float*)m.data)[roof_offset(&m, ix)];
+        row[s] = acc;
+        mx = acc > mx ? acc : mx;
+      }
+      for (int64_t s = 0; s < S; s++) sum += (row[s] = exp(row[s] - mx));
+      for (int64_t j = 0; j < dv; j++) {
+        double acc = 0.0;
+        for (int64_t s = 0; s < S; s++) {
+          iy[r - 2] = s, iy[r - 1] = j;
+          acc += row[s] / sum * ((const float*)vv->data)[roof_offset(vv, iy)];
+        }
+        ix[r - 2] = t, ix[r - 1] = j;
+        ((float*)o->data)[roof_offset(o, ix)] = (float)acc;
+      }
+    }
+  } while (r > 2 && roof_index_next(bi, q->dims, r - 2));
+  free(row);
+  return ROOF_OK;
+}
+
+/* ---- native: tasks of (batch-head, block of query rows), each slot of the pool with its own
+ * scratch: K^T packed [d][S] (and V [S][dv] when its rows are strided), the scores [rows][S] ---- */
+
+enum { ATTN_ROWS = 32 };
+
+typedef struct attn_state {
+  attn_dims a;
+  float scale;
+  int64_t rows, blocks, slots, slot_floats;
+  bool pack_v, has_mask;
+  int64_t qt, qe, ks, ke, vs, vj, ot, mt, ms; /* strides of the row and column axes */
+  int64_t* offs;                              /* [batch][5]: Q, K, V, O, mask */
+  const float *q, *k, *v, *m;
+  float *o, *scratch;
+} attn_state;
+
+static bool supports_native(const roof_kernel* k, char* why, size_t n) {
+  roof_tensor v[4], m;
+  views(k, v, &m);
+  if (v[3].strides[v[3].rank - 1] == 1 || v[3].dims[v[3].rank - 1] == 1) return true;
+  snprintf(why, n, "output rows strided (last axis stride %lld)", (long long)v[3].strides[v[3].rank - 1]);
+  return false;
+}
+
+static void destroy_native(roof_kernel* k) {
+  attn_state* s = k->state;
+  if (s) free(s->offs);
+  free(s);
+  k->state = NULL;
+}
+
+/* Offsets of every batch index into the five views (batch dims row-major). */
+static void batch_offsets(attn_state* s, const roof_tensor* v, const roof_tensor* m, int r) {
+  int64_t bi[ROOF_MAX_RANK] = {0};
+  for (int64_t b = 0; b < s->a.batch; b++) {
+    int64_t* o = s->offs + 5 * b;
+    memset(o, 0, 5 * sizeof(int64_t));
+    for (int a = 0; a < r - 2; a++) {
+      for (int i = 0; i < 4; i++) o[i] += bi[a] * v[i].strides[a];
+      if (s->has_mask) o[4] += bi[a] * m->strides[a];
+    }
+    if (r > 2) roof_index_next(bi, v[0].dims, r - 2);
+  }
+}
+
+static roof_status create_native(roof_kernel* k, roof_error* err) {
+  const roof_attention_params* p = k->params;
+  roof_tensor v[4], m;
+  attn_state* s = calloc(1, sizeof(*s));
+  if (s == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory");
+  k->state = s;
+  s->has_mask = views(k, v, &m);
+  int r = v[0].rank;
+  s->a = dims_of(k->g, k->node);
+  s->scale = p->scale;
+  s->qt = v[0].strides[r - 2], s->qe = v[0].strides[r - 1], s->ks = v[1].strides[r - 2], s->ke = v[1].strides[r - 1];
+  s->vs = v[2].strides[r - 2], s->vj = v[2].strides[r - 1], s->ot = v[3].strides[r - 2];
+  s->mt = s->has_mask ? m.strides[r - 2] : 0, s->ms = s->has_mask ? m.strides[r - 1] : 0;
+  s->pack_v = s->vj != 1 && s->a.dv > 1;
+  s->rows = s->a.T < ATTN_ROWS ? (s->a.T > 0 ? s->a.T : 1) : ATTN_ROWS;
+  s->blocks = (s->a.T + s->rows - 1) / s->rows;
+  int64_t threads = k->pool ? (int64_t)pthreadpool_get_threads_count(k->pool) : 1;
+  s->slots = s->a.batch * s->blocks < threads ? s->a.batch * s->blocks : threads;
+  if (s->slots < 1) s->slots = 1;
+  uint64_t kt = 0, vp = 0, sc = 0, per = 0, all = 0, bytes = 0;
+  bool ok = roof_mul_u64((uint64_t)s->a.d, (uint64_t)s->a.S, &kt) && roof_mul_u64((uint64_t)s->a.S, (uint64_t)s->a.dv, &vp) &&
+            roof_mul_u64((uint64_t)s->rows, (uint64_t)s->a.S, &sc) && roof_add_u64(kt, s->pack_v ? vp : 0, &per) &&
+            roof_add_u64(per, sc, &per) && roof_mul_u64(per, (uint64_t)s->slots, &all) && roof_mul_u64(all, sizeof(float), &bytes);
+  if (!ok || bytes > k->max_scratch_bytes) return roof_kernel_refuse(err, "scratch of %llu bytes past the tensor limit", (unsigned long long)bytes);
+  s->slot_floats = (int64_t)per;
+  s->offs = malloc(sizeof(int64_t) * 5 * (size_t)s->a.batch);
+  if (s->offs == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory");
+  batch_offsets(s, v, &m, r);
+  return ROOF_OK;
+}
+
+static uint64_t scratch_native(const roof_kernel* k) {
+  const attn_state* s = k->state;
+  return s ? (uint64_t)(s->slots * s->slot_floats) * sizeof(float) : 0;
+}
+
+static roof_status setup_native(roof_kernel* k, roof_error* err) {
+  attn_state* s = k->state;
+  s->q = k->in[IN_Q].data, s->k = k->in[IN_K].data, s->v = k->in[IN_V].data, s->o = k->out[0].data;
+  s->m = s->has_mask ? k->in[IN_MASK].data : NULL;
+  s->scratch = k->scratch;
+  return ROOF_OK;
+}
+
+/* kt[e][s] = K[s][e] of batch b; vp[s][j] = V[s][j] when V's rows are strided. */
+static void pack_kv(const attn_state* s, int64_t b, float* kt, float* vp) {
+  const float* kb = s->k + s->offs[5 * b + 1];
+  for (int64_t e = 0; e < s->a.d; e++) {
+    for (int64_t t = 0; t < s->a.S; t++) kt[e * s->a.S + t] = kb[t * s->ks + e * s->ke];
+  }
+  const float* vb = s->v + s->offs[5 * b + 2];
+  for (int64_t t = 0; s->pack_v && t < s->a.S; t++) {
+    for (int64_t j = 0; j < s->a.dv; j++) vp[t * s->a.dv + j] = vb[t * s->vs + j * s->vj];
+  }
+}
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define ROOF_ATTN_CLONES __attribute__((target_clones("avx512f", "avx2,fma", "default")))
+#else
+#define ROOF_ATTN_CLONES
+#endif
+
+/* e^x for x <= 0 in straight-line float code the compiler vectorizes (libm's expf is a call
+ * per element, the softmax's main cost): 2^n * e^r with n = round(x / ln 2) by the 1.5 * 2^23
+ * trick, |r| <= ln2 / 2, e^r by its degree-6 Taylor polynomial (< 1.3e-7 relative); below -87
+ * the result is 0 (e^-87 is about float's smallest normal), NaN stays NaN. The file is built
+ * with -fno-trapping-math (CMakeLists.txt) so that these selects vectorize. */
+static inline float exp_nonpos(float x) {
+  const float xc = x >= -87.0f ? x : -87.0f; /* NaN -> -87: keeps the integer conversion defined */
+  const float n = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+  float r = xc - n * 0.693359375f; /* ln 2 in two parts: n * hi is exact */
+  r = r + n * 2.12194440e-4f;
+  float p = 1.0f / 720.0f;
+  p = p * r + 1.0f / 120.0f;
+  p = p * r + 1.0f / 24.0f;
+  p = p * r + 1.0f / 6.0f;
+  p = p * r + 0.5f;
+  p = p * r + 1.0f;
+  p = p * r + 1.0f;
+  const int32_t bits = ((int32_t)n + 127) * (1 << 23);
+  float two_n;
+  memcpy(&two_n, &bits, sizeof(two_n));
+  const float y = x >= -87.0f ? p * two_n : 0.0f;
+  return x != x ? x : y;
+}
+
+/* One row of scores: add the mask row, then softmax in place (as Softmax computes it: a row
+ * whose maximum is -inf or NaN comes out NaN). */
+ROOF_ATTN_CLONES static void softmax_row(float* restrict x, const float* restrict mrow, int64_t ms, int64_t S) {
+  if (mrow && ms == 1) for (int64_t i = 0; i < S; i++) x[i] += mrow[i];
+  else if (mrow) for (int64_t i = 0; i < S; i++) x[i] += mrow[i * ms];
+  float mx = -INFINITY, sum = 0.0f;
+  for (int64_t i = 0; i < S; i++) mx = x[i] > mx ? x[i] : mx;
+  if (!(mx > -INFINITY) || mx == INFINITY) { /* all -inf, or +inf: x - mx is NaN somewhere */
+    for (int64_t i = 0; i < S; i++) x[i] = expf(x[i] - mx);
+  } else {
+    for (int64_t i = 0; i < S; i++) x[i] = exp_nonpos(x[i] - mx);
+  }
+  for (int64_t i = 0; i < S; i++) sum += x[i];
+  const float inv = 1.0f / sum;
+  for (int64_t i = 0; i < S; i++) x[i] *= inv;
+}
+
+static void attn_task(const attn_state* s, int64_t b, int64_t blk, const float* kt, const float* vp, float* sc) {
+  const attn_dims* a = &s->a;
+  const int64_t t0 = blk * s->rows, rows = a->T - t0 < s->rows ? a->T - t0 : s->rows;
+  const int64_t* off = s->offs + 5 * b;
+  /* [rows, S] = scale * Q[t0 .. t0 + rows) . K^T */
+  roof_sgemm_f32(rows, a->S, a->d, s->scale, s->q + off[0] + t0 * s->qt, s->qt, s->qe, kt, a->S, 1, 0.0f, sc, a->S, 1);
+  for (int64_t i = 0; i < rows; i++) {
+    const float* mrow = s->has_mask ? s->m + off[4] + (t0 + i) * s->mt : NULL;
+    softmax_row(sc + i * a->S, mrow, s->ms, a->S);
+  }
+  /* [rows, dv] = P . V */
+  const float* vb = s->pack_v ? vp : s->v + off[2];
+  int64_t vrow = s->pack_v ? a->dv : s->vs;
+  roof_sgemm_f32(rows, a->dv, a->S, 1.0f, sc, a->S, 1, vb, vrow, 1, 0.0f, s->o + off[3] + t0 * s->ot, s->ot, 1);
+}
+
+/* Slot i takes a contiguous share of the tasks (batch-major, so K and V are packed once per
+ * batch index it meets). */
+static void attn_slot(void* ctx, size_t slot) {
+  const attn_state* s = ctx;
+  const int64_t tasks = s->a.batch * s->blocks;
+  const int64_t first = tasks * (int64_t)slot / s->slots, last = tasks * ((int64_t)slot + 1) / s->slots;
+  float* kt = s->scratch + (int64_t)slot * s->slot_floats;
+  float* vp = kt + s->a.d * s->a.S;
+  float* sc = vp + (s->pack_v ? s->a.S * s->a.dv : 0);
+  int64_t packed = -1;
+  for (int64_t t = first; t < last; t++) {
+    int64_t b = t / s->blocks;
+    if (b != packed) pack_kv(s, b, kt, vp);
+    packed = b;
+    attn_task(s, b, t % s->blocks, kt, vp, sc);
+  }
+}
+
+static roof_status run_native(roof_kernel* k, roof_error* err) {
+  attn_state* s = k->state;
+  pthreadpool_parallelize_1d(k->pool, attn_slot, s, (size_t)s->slots, 0);
+  return ROOF_OK;
+}
+
+const roof_op_schema roof_op_Attention = {
+    .id = ROOF_OP_Attention, .op_type = "Attention", .domain = "ai.rooftop", .since_version = 1, .until_version = 1000,
+    .layout = ROOF_LR_PLAIN, .params_size = sizeof(roof_attention_params), .parse = parse_attn, .infer = infer_attn,
+    .cost = cost_attn, .describe = describe_attn,
+};
+const roof_kernel_impl roof_kernel_Attention_native = {
+    .op = ROOF_OP_Attention, .backend = ROOF_BACKEND_NATIVE, .dtypes = roof_dtypes_f32, .supports = supports_native,
+    .create = create_native, .setup = setup_native, .run = run_native, .destroy = destroy_native,
+    .scratch_bytes = scratch_native,
+};
+ROOF_REF_KERNEL(Attention, roof_dtypes_f32, ref_attn);
