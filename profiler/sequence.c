@@ -13,8 +13,9 @@
 
 enum { MAX_CHAIN = 8 }; /* ops between the scores' MatMul and the Softmax (scale, mask, cast) */
 
+/* Flags, not data: a session may have released the weights its kernels packed. */
 static bool is_activation(const roof_graph* g, int v) {
-  return v >= 0 && !(g->values[v].data && (g->values[v].flags & ROOF_VAL_CONST));
+  return v >= 0 && !(g->values[v].flags & (ROOF_VAL_CONST | ROOF_VAL_RELEASED));
 }
 
 /* A MatMul whose operands are both computed (attention's products; weights are constant). */
@@ -69,9 +70,9 @@ static void fused_block(roof_profile* p, int i, int64_t* keys, int64_t* queries)
   const roof_value *q = &p->g->values[n->inputs[0]], *k = &p->g->values[n->inputs[1]];
   int r = q->rank;
   p->in_attention[i] = true;
-  if (*keys == 0 && r >= 2 && a->has_perms) {
-    *keys = k->dims[a->perm[1][r - 2]];
-    *queries = q->dims[a->perm[0][r - 2]];
+  if (*keys == 0 && r >= 2) {
+    *keys = k->dims[a->has_perms ? a->perm[1][r - 2] : r - 2];
+    *queries = q->dims[a->has_perms ? a->perm[0][r - 2] : r - 2];
   }
 }
 

@@ -4,7 +4,8 @@
 encoder_small (2 layers, 16 tokens of width 64, at opsets 13 and 17): 2 attention blocks of 16
 keys, 16 tokens, FLOPs per token = model FLOPs / 16, the rule = 2 x dense params, 3 layers per
 unfused block (scores MatMul, Softmax, values MatMul; the scale is folded into a weight) or 1 if
-fused; ConvNeXt has no attention: sequence is null.
+fused; swin_t's figures from a timed profile (weights released to the session): 49 keys (7x7
+windows), 3136 tokens (56x56 patches); ConvNeXt has no attention: sequence is null.
 usage: check_sequence.py ROOFTOP TRANSFORMER_DIR OUT_DIR
 """
 import json
@@ -13,8 +14,9 @@ import subprocess
 import sys
 
 
-def info(rooftop, model, tmp):
-    subprocess.run([rooftop, "info", model, "--json", tmp], check=True, stdout=subprocess.DEVNULL)
+def info(rooftop, model, tmp, command="info"):
+    extra = ["--runs", "2", "--warmup", "1"] if command == "profile" else []
+    subprocess.run([rooftop, command, model, "--json", tmp] + extra, check=True, stdout=subprocess.DEVNULL)
     with open(tmp) as f:
         return json.load(f)
 
@@ -37,6 +39,12 @@ def main():
             (len(marked) in (2, 6), f"attention layers marked: {[x['name'] for x in marked]}"),
         ]
         failures += [f"{name}: {why}" for ok, why in checks if not ok]
+    # a timed profile: the session releases the weights its kernels packed; the figures stay
+    # swin_t: 7x7 windows (49 keys), 56x56 patches of the 224 image at stage 1 (3136 tokens)
+    d = info(rooftop, f"{root}/swin_t.onnx", tmp, "profile")
+    s = d["model"]["sequence"]
+    if not (s and s["tokens"] == 3136 and s["keys"] == 49 and 0.0 < s["attention_share"] < 1.0):
+        failures.append(f"swin_t profile: 3136 tokens, 49 keys, an attention share in (0, 1): {s}")
     d = info(rooftop, f"{root}/convnext_tiny.onnx", tmp)
     if d["model"]["sequence"] is not None or any(layer["attention"] for layer in d["layers"]):
         failures.append("convnext_tiny: no attention expected")
