@@ -11,6 +11,7 @@
 
 #include "attention_params.h"
 #include "common.h"
+#include "vec_math.h"
 #include "sgemm.h"
 
 enum { IN_Q = 0, IN_K = 1, IN_V = 2, IN_MASK = 3 };
@@ -326,39 +327,9 @@ static void pack_kv(const attn_state* s, int64_t b, float* kt, float* vp) {
   }
 }
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define ROOF_ATTN_CLONES __attribute__((target_clones("avx512f", "avx2,fma", "default")))
-#else
-#define ROOF_ATTN_CLONES
-#endif
-
-/* e^x for x <= 0 in straight-line float code the compiler vectorizes (libm's expf is a call
- * per element, the softmax's main cost): 2^n * e^r with n = round(x / ln 2) by the 1.5 * 2^23
- * trick, |r| <= ln2 / 2, e^r by its degree-6 Taylor polynomial (< 1.3e-7 relative); below -87
- * the result is 0 (e^-87 is about float's smallest normal), NaN stays NaN. The file is built
- * with -fno-trapping-math (CMakeLists.txt) so that these selects vectorize. */
-static inline float exp_nonpos(float x) {
-  const float xc = x >= -87.0f ? x : -87.0f; /* NaN -> -87: keeps the integer conversion defined */
-  const float n = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
-  float r = xc - n * 0.693359375f; /* ln 2 in two parts: n * hi is exact */
-  r = r + n * 2.12194440e-4f;
-  float p = 1.0f / 720.0f;
-  p = p * r + 1.0f / 120.0f;
-  p = p * r + 1.0f / 24.0f;
-  p = p * r + 1.0f / 6.0f;
-  p = p * r + 0.5f;
-  p = p * r + 1.0f;
-  p = p * r + 1.0f;
-  const int32_t bits = ((int32_t)n + 127) * (1 << 23);
-  float two_n;
-  memcpy(&two_n, &bits, sizeof(two_n));
-  const float y = x >= -87.0f ? p * two_n : 0.0f;
-  return x != x ? x : y;
-}
-
 /* One row of scores: add the mask row, then softmax in place (as Softmax computes it: a row
  * whose maximum is -inf or NaN comes out NaN). */
-ROOF_ATTN_CLONES static void softmax_row(float* restrict x, const float* restrict mrow, int64_t ms, int64_t S) {
+ROOF_VEC_CLONES static void softmax_row(float* restrict x, const float* restrict mrow, int64_t ms, int64_t S) {
   if (mrow && ms == 1) for (int64_t i = 0; i < S; i++) x[i] += mrow[i];
   else if (mrow) for (int64_t i = 0; i < S; i++) x[i] += mrow[i * ms];
   float mx = -INFINITY, sum = 0.0f;
@@ -366,7 +337,7 @@ ROOF_ATTN_CLONES static void softmax_row(float* restrict x, const float* restric
   if (!(mx > -INFINITY) || mx == INFINITY) { /* all -inf, or +inf: x - mx is NaN somewhere */
     for (int64_t i = 0; i < S; i++) x[i] = expf(x[i] - mx);
   } else {
-    for (int64_t i = 0; i < S; i++) x[i] = exp_nonpos(x[i] - mx);
+    for (int64_t i = 0; i < S; i++) x[i] = roof_exp_nonpos(x[i] - mx);
   }
   for (int64_t i = 0; i < S; i++) sum += x[i];
   const float inv = 1.0f / sum;

@@ -8,6 +8,7 @@
 
 #include "common.h"
 #include "gelu_params.h"
+#include "vec_math.h"
 
 static roof_status parse_gelu(const roof_graph* g, const roof_node* n, void* params, roof_error* err) {
   roof_gelu_params* p = params;
@@ -64,15 +65,19 @@ typedef struct gelu_task {
   bool tanh_form;
 } gelu_task;
 
+/* erf and tanh from vec_math.h, so the loops vectorize (libm's were a call per element: 2% of
+ * the roofline) */
+ROOF_VEC_CLONES static void gelu_rows(const float* restrict x, float* restrict y, size_t len, bool tanh_form) {
+  if (tanh_form) {
+    for (size_t i = 0; i < len; i++) y[i] = 0.5f * x[i] * (1.0f + roof_tanh(0.7978845608f * (x[i] + 0.044715f * x[i] * x[i] * x[i])));
+  } else {
+    for (size_t i = 0; i < len; i++) y[i] = 0.5f * x[i] * (1.0f + roof_erf(x[i] * 0.70710678f));
+  }
+}
+
 static void gelu_tile(void* ctx, size_t start, size_t len) {
   const gelu_task* t = ctx;
-  const float* x = t->x + start;
-  float* y = t->y + start;
-  if (t->tanh_form) {
-    for (size_t i = 0; i < len; i++) y[i] = 0.5f * x[i] * (1.0f + tanhf(0.7978845608f * (x[i] + 0.044715f * x[i] * x[i] * x[i])));
-  } else {
-    for (size_t i = 0; i < len; i++) y[i] = 0.5f * x[i] * (1.0f + erff(x[i] * 0.70710678f));
-  }
+  gelu_rows(t->x + start, t->y + start, len, t->tanh_form);
 }
 
 static roof_status run_native(roof_kernel* k, roof_error* err) {
