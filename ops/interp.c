@@ -17,6 +17,9 @@ typedef struct resize_params {
   int coord, nearest;
   float scale[ROOF_MAX_RANK];
   bool from_scales; /* scales given: align_corners divides by in * scale - 1, not out - 1 */
+  bool cubic;       /* mode cubic (reference kernel only): 4 taps per axis */
+  float cubic_a;    /* cubic_coeff_a */
+  bool exclude_outside; /* cubic: taps outside the input get weight 0, the rest renormalised */
   float attr_scale[ROOF_MAX_RANK]; /* Upsample opsets 7, 8: the 'scales' attribute */
   size_t num_attr_scale;
 } resize_params;
@@ -29,7 +32,7 @@ static int pick(const char* s, const char* const* names, int n) {
 }
 
 static roof_status parse_resize(const roof_graph* g, const roof_node* n, void* params, roof_error* err) {
-  static const char* const kModes[] = {"nearest", "linear"};
+  static const char* const kModes[] = {"nearest", "linear", "cubic"};
   static const char* const kCoords[] = {"half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric", "tf_half_pixel_for_nn"};
   static const char* const kNearest[] = {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil"};
   resize_params* p = params;
@@ -41,12 +44,20 @@ static roof_status parse_resize(const roof_graph* g, const roof_node* n, void* p
   if (st == ROOF_OK) st = roof_attr_get_string(g, n, "keep_aspect_ratio_policy", "stretch", &policy, err);
   if (st == ROOF_OK) st = roof_attr_get_int(g, n, "antialias", 0, &antialias, err);
   if (st != ROOF_OK) return st;
-  int m = pick(mode, kModes, 2), c = pick(coord, kCoords, 5), nm = pick(nearest, kNearest, 4);
+  int64_t exclude = 0;
+  float cubic_a = -0.75f;
+  if (st == ROOF_OK) st = roof_attr_get_int(g, n, "exclude_outside", 0, &exclude, err);
+  if (st == ROOF_OK) st = roof_attr_get_float(g, n, "cubic_coeff_a", -0.75f, &cubic_a, err);
+  if (st != ROOF_OK) return st;
+  int m = pick(mode, kModes, 3), c = pick(coord, kCoords, 5), nm = pick(nearest, kNearest, 4);
   if (m < 0 || c < 0 || nm < 0 || strcmp(policy, "stretch") != 0 || antialias) {
     return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "mode '%.20s' / coordinate_transformation_mode '%.24s' / nearest_mode '%.20s' / "
                           "antialias / aspect policy combination is not supported", mode, coord, nearest);
   }
   p->linear = m == 1;
+  p->cubic = m == 2;
+  p->cubic_a = cubic_a;
+  p->exclude_outside = exclude != 0;
   p->coord = c;
   p->nearest = nm;
   return ROOF_OK;
@@ -140,6 +151,7 @@ static void cost_resize(const roof_graph* g, const roof_node* n, roof_cost* c) {
   roof_cost_eltwise(g, n, c);
   const resize_params* p = n->params;
   if (p->linear) c->flops *= 4;
+  if (p->cubic) c->flops *= 16;
   c->formula = "resize";
 }
 
@@ -170,6 +182,43 @@ static int64_t nearest_index(const resize_params* p, double v, int64_t len) {
   return i < 0 ? 0 : (i >= len ? len - 1 : i);
 }
 
+/* Source indices and weights of one output coordinate on axis d: 1 tap (nearest), 2 (linear,
+ * the coordinate clamped to the input) or 4 (cubic: floor - 1 .. floor + 2 with the Keys
+ * kernel of parameter A, indices clamped to the edge, or with exclude_outside weight 0 and the
+ * others renormalised). Returns the tap count. */
+static int ref_taps(const resize_params* p, int d, int64_t o, int64_t in_len, int64_t out_len, int64_t* idx, double* w) {
+  double v = to_input(p, d, o, in_len, out_len);
+  if (!p->linear && !p->cubic) {
+    idx[0] = nearest_index(p, v, in_len);
+    w[0] = 1.0;
+    return 1;
+  }
+  if (p->linear) {
+    if (v < 0) v = 0;
+    if (v > (double)(in_len - 1)) v = (double)(in_len - 1);
+    idx[0] = (int64_t)floor(v);
+    idx[1] = idx[0] + 1 < in_len ? idx[0] + 1 : idx[0];
+    w[1] = v - (double)idx[0];
+    w[0] = 1.0 - w[1];
+    return 2;
+  }
+  const double A = p->cubic_a, f = floor(v), t = v - f;
+  const double dist[4] = {t + 1.0, t, 1.0 - t, 2.0 - t};
+  double sum = 0.0;
+  for (int i = 0; i < 4; i++) {
+    double x = dist[i];
+    w[i] = x <= 1.0 ? ((A + 2.0) * x - (A + 3.0)) * x * x + 1.0 : ((A * x - 5.0 * A) * x + 8.0 * A) * x - 4.0 * A;
+    int64_t j = (int64_t)f - 1 + i;
+    if (p->exclude_outside && (j < 0 || j >= in_len)) w[i] = 0.0;
+    idx[i] = j < 0 ? 0 : (j >= in_len ? in_len - 1 : j);
+    sum += w[i];
+  }
+  if (p->exclude_outside && sum != 0.0) {
+    for (int i = 0; i < 4; i++) w[i] /= sum;
+  }
+  return 4;
+}
+
 static roof_status ref_resize(roof_kernel* k, roof_error* err) {
   const resize_params* p = k->params;
   const roof_tensor* x = &k->in[0];
@@ -178,29 +227,23 @@ static roof_status ref_resize(roof_kernel* k, roof_error* err) {
   if (roof_tensor_count(y) == 0 || roof_tensor_count(x) == 0) return ROOF_OK;
   int64_t yi[ROOF_MAX_RANK] = {0};
   do {
-    int64_t lo[ROOF_MAX_RANK], hi[ROOF_MAX_RANK];
-    double w[ROOF_MAX_RANK];
+    int64_t idx[ROOF_MAX_RANK][4];
+    double w[ROOF_MAX_RANK][4];
+    int taps[ROOF_MAX_RANK], combos = 1;
     for (int d = 0; d < r; d++) {
-      double v = to_input(p, d, yi[d], x->dims[d], y->dims[d]);
-      if (!p->linear) {
-        lo[d] = hi[d] = nearest_index(p, v, x->dims[d]);
-        w[d] = 0.0;
-      } else {
-        if (v < 0) v = 0;
-        if (v > (double)(x->dims[d] - 1)) v = (double)(x->dims[d] - 1);
-        lo[d] = (int64_t)floor(v);
-        hi[d] = lo[d] + 1 < x->dims[d] ? lo[d] + 1 : lo[d];
-        w[d] = v - (double)lo[d];
-      }
+      taps[d] = ref_taps(p, d, yi[d], x->dims[d], y->dims[d], idx[d], w[d]);
+      combos *= taps[d];
     }
     double acc = 0.0;
-    for (int corner = 0; corner < (1 << r); corner++) {
+    for (int c = 0; c < combos; c++) { /* every combination of one tap per axis */
       double weight = 1.0;
       int64_t xi[ROOF_MAX_RANK];
+      int rest = c;
       for (int d = 0; d < r; d++) {
-        bool up = (corner >> d) & 1;
-        weight *= up ? w[d] : 1.0 - w[d];
-        xi[d] = up ? hi[d] : lo[d];
+        int j = rest % taps[d];
+        rest /= taps[d];
+        weight *= w[d][j];
+        xi[d] = idx[d][j];
       }
       if (weight != 0.0) acc += weight * ((const float*)x->data)[roof_offset(x, xi)];
     }
@@ -214,7 +257,7 @@ static roof_status ref_resize(roof_kernel* k, roof_error* err) {
 static roof_status create_resize(roof_kernel* k, roof_error* err) {
   const resize_params* p = k->params;
   const roof_tensor *x = &k->in[0], *y = &k->out[0];
-  if (!p->linear) return roof_kernel_refuse(err, "XNNPACK has no Resize mode nearest");
+  if (!p->linear) return roof_kernel_refuse(err, p->cubic ? "XNNPACK has no Resize mode cubic" : "XNNPACK has no Resize mode nearest");
   if (x->rank != 4 || !roof_tensor_is_nhwc(x) || !roof_tensor_is_nhwc(y)) return roof_kernel_refuse(err, "not a 2-D NHWC resize");
   if (x->dims[0] != y->dims[0] || x->dims[1] != y->dims[1]) return roof_kernel_refuse(err, "N or C resized");
   if (y->dims[2] < 2 || y->dims[3] < 2) return roof_kernel_refuse(err, "output smaller than 2x2");
@@ -264,7 +307,9 @@ typedef struct resize_state {
 
 static bool supports_native(const roof_kernel* k, char* why, size_t n) {
   const roof_tensor *x = &k->in[0], *y = &k->out[0];
-  const char* no = x->rank != 4 || !roof_tensor_is_nhwc(x) || !roof_tensor_is_nhwc(y) ? "not a 2-D NHWC resize"
+  const resize_params* p = k->params;
+  const char* no = p->cubic ? "mode cubic runs on the reference kernel"
+                   : x->rank != 4 || !roof_tensor_is_nhwc(x) || !roof_tensor_is_nhwc(y) ? "not a 2-D NHWC resize"
                    : x->dims[0] != y->dims[0] || x->dims[1] != y->dims[1]                 ? "N or C resized"
                                                                                        : NULL;
   if (no) snprintf(why, n, "%s", no);
