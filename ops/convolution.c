@@ -397,39 +397,67 @@ DW_INLINE void dw_taps(int64_t i0, int64_t k, int64_t size, int64_t* lo, int64_t
   *hi = size - i0 < k ? size - i0 : k;
 }
 
-/* One pixel, channels [c0, c0 + cn): taps ky in [ky0, ky1), kx in [kx0, kx1). */
+/* 16 channels as one value (a GCC/clang vector: the accumulators stay in registers, where
+ * arrays indexed in the tap loops were spilled; one zmm, two ymm or four xmm per ISA). */
+typedef float dw_v16 __attribute__((vector_size(DW_BLOCK * sizeof(float))));
+/* dw_v16 values pass only between always-inlined functions: no call ABI to keep stable */
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+DW_INLINE dw_v16 dw_load(const float* p) {
+  dw_v16 v;
+  memcpy(&v, p, sizeof(v));
+  return v;
+}
+
+DW_INLINE void dw_store(const dw_state* s, float* y, dw_v16 v) {
+  float t[DW_BLOCK];
+  memcpy(t, &v, sizeof(t));
+  for (int j = 0; j < DW_BLOCK; j++) y[j] = roof_act_apply(&s->act, t[j]);
+}
+
+/* One pixel, 16 channels from c0: taps ky in [ky0, ky1), kx in [kx0, kx1). */
 DW_INLINE void dw_pixel(const dw_state* s, const float* xo, float* yp, int64_t ky0, int64_t ky1, int64_t kx0,
-                        int64_t kx1, int64_t c0, const int64_t cn) {
-  const float* bias = s->w + s->KH * s->KW * s->C + c0;
-  float acc[DW_BLOCK];
-  for (int64_t j = 0; j < cn; j++) acc[j] = bias[j];
+                        int64_t kx1, int64_t c0) {
+  dw_v16 acc = dw_load(s->w + s->KH * s->KW * s->C + c0);
   for (int64_t ky = ky0; ky < ky1; ky++) {
     for (int64_t kx = kx0; kx < kx1; kx++) {
-      const float* xv = xo + ky * s->xs_h + kx * s->xs_w + c0;
-      const float* wv = s->w + (ky * s->KW + kx) * s->C + c0;
-      for (int64_t j = 0; j < cn; j++) acc[j] += xv[j] * wv[j];
+      acc += dw_load(xo + ky * s->xs_h + kx * s->xs_w + c0) * dw_load(s->w + (ky * s->KW + kx) * s->C + c0);
     }
   }
-  for (int64_t j = 0; j < cn; j++) yp[c0 + j] = roof_act_apply(&s->act, acc[j]);
+  dw_store(s, yp + c0, acc);
+}
+
+/* The last C % 16 channels of one pixel, one at a time. */
+DW_INLINE void dw_pixel_tail(const dw_state* s, const float* xo, float* yp, int64_t ky0, int64_t ky1, int64_t kx0,
+                             int64_t kx1, int64_t c0) {
+  for (int64_t c = c0; c < s->C; c++) {
+    float acc = s->w[s->KH * s->KW * s->C + c];
+    for (int64_t ky = ky0; ky < ky1; ky++)
+      for (int64_t kx = kx0; kx < kx1; kx++) acc += xo[ky * s->xs_h + kx * s->xs_w + c] * s->w[(ky * s->KW + kx) * s->C + c];
+    yp[c] = roof_act_apply(&s->act, acc);
+  }
 }
 
 /* DW_PIXELS interior pixels (every kx tap inside), 16 channels from c0. */
 DW_INLINE void dw_pixels(const dw_state* s, const float* xo, float* yp, int64_t ky0, int64_t ky1, int64_t c0) {
-  const float* bias = s->w + s->KH * s->KW * s->C + c0;
   const int64_t xstep = s->sw * s->xs_w;
-  float acc[DW_PIXELS][DW_BLOCK];
-  for (int p = 0; p < DW_PIXELS; p++)
-    for (int j = 0; j < DW_BLOCK; j++) acc[p][j] = bias[j];
+  dw_v16 a0 = dw_load(s->w + s->KH * s->KW * s->C + c0), a1 = a0, a2 = a0, a3 = a0;
   for (int64_t ky = ky0; ky < ky1; ky++) {
+    const float* xr = xo + ky * s->xs_h + c0;
+    const float* wr = s->w + ky * s->KW * s->C + c0;
     for (int64_t kx = 0; kx < s->KW; kx++) {
-      const float* xv = xo + ky * s->xs_h + kx * s->xs_w + c0;
-      const float* wv = s->w + (ky * s->KW + kx) * s->C + c0;
-      for (int p = 0; p < DW_PIXELS; p++)
-        for (int j = 0; j < DW_BLOCK; j++) acc[p][j] += xv[p * xstep + j] * wv[j];
+      const float* xv = xr + kx * s->xs_w;
+      dw_v16 wv = dw_load(wr + kx * s->C);
+      a0 += dw_load(xv) * wv;
+      a1 += dw_load(xv + xstep) * wv;
+      a2 += dw_load(xv + 2 * xstep) * wv;
+      a3 += dw_load(xv + 3 * xstep) * wv;
     }
   }
-  for (int p = 0; p < DW_PIXELS; p++)
-    for (int j = 0; j < DW_BLOCK; j++) yp[p * s->ys_w + c0 + j] = roof_act_apply(&s->act, acc[p][j]);
+  dw_store(s, yp + c0, a0);
+  dw_store(s, yp + s->ys_w + c0, a1);
+  dw_store(s, yp + 2 * s->ys_w + c0, a2);
+  dw_store(s, yp + 3 * s->ys_w + c0, a3);
 }
 
 /* One output row [OW, C] of image n. Offsets into x are formed as integers and only taps
@@ -452,13 +480,13 @@ DW_INLINE void dw_row_body(void* ctx, size_t n, size_t oy) {
       int64_t c0 = 0;
       for (; c0 + DW_BLOCK <= C; c0 += DW_BLOCK) dw_pixels(s, xo, yp, ky0, ky1, c0);
       for (int p = 0; p < DW_PIXELS && c0 < C; p++)
-        dw_pixel(s, xo + p * s->sw * s->xs_w, yp + p * s->ys_w, ky0, ky1, 0, s->KW, c0, C - c0);
+        dw_pixel_tail(s, xo + p * s->sw * s->xs_w, yp + p * s->ys_w, ky0, ky1, 0, s->KW, c0);
       ox += DW_PIXELS;
       continue;
     }
     int64_t c0 = 0;
-    for (; c0 + DW_BLOCK <= C; c0 += DW_BLOCK) dw_pixel(s, xo, yp, ky0, ky1, kx0, kx1, c0, DW_BLOCK);
-    if (c0 < C) dw_pixel(s, xo, yp, ky0, ky1, kx0, kx1, c0, C - c0);
+    for (; c0 + DW_BLOCK <= C; c0 += DW_BLOCK) dw_pixel(s, xo, yp, ky0, ky1, kx0, kx1, c0);
+    dw_pixel_tail(s, xo, yp, ky0, ky1, kx0, kx1, c0);
     ox++;
   }
 }
