@@ -416,12 +416,12 @@ DW_INLINE void dw_store(const dw_state* s, float* y, dw_v16 v) {
 }
 
 /* One pixel, 16 channels from c0: taps ky in [ky0, ky1), kx in [kx0, kx1). */
-DW_INLINE void dw_pixel(const dw_state* s, const float* xo, float* yp, int64_t ky0, int64_t ky1, int64_t kx0,
+DW_INLINE void dw_pixel(const dw_state* s, int64_t xo, float* yp, int64_t ky0, int64_t ky1, int64_t kx0,
                         int64_t kx1, int64_t c0) {
   dw_v16 acc = dw_load(s->w + s->KH * s->KW * s->C + c0);
   for (int64_t ky = ky0; ky < ky1; ky++) {
     for (int64_t kx = kx0; kx < kx1; kx++) {
-      acc += dw_load(xo + ky * s->xs_h + kx * s->xs_w + c0) * dw_load(s->w + (ky * s->KW + kx) * s->C + c0);
+      acc += dw_load(s->x + xo + ky * s->xs_h + kx * s->xs_w + c0) * dw_load(s->w + (ky * s->KW + kx) * s->C + c0);
     }
   }
   dw_store(s, yp + c0, acc);
@@ -429,13 +429,13 @@ DW_INLINE void dw_pixel(const dw_state* s, const float* xo, float* yp, int64_t k
 
 /* One pixel, 64 channels from c0: four independent accumulators hide the FMA latency at the
  * borders (all of a 7x7 map's pixels are borders of a 7x7 window). */
-DW_INLINE void dw_pixel64(const dw_state* s, const float* xo, float* yp, int64_t ky0, int64_t ky1, int64_t kx0,
+DW_INLINE void dw_pixel64(const dw_state* s, int64_t xo, float* yp, int64_t ky0, int64_t ky1, int64_t kx0,
                           int64_t kx1, int64_t c0) {
   const float* bias = s->w + s->KH * s->KW * s->C + c0;
   dw_v16 a0 = dw_load(bias), a1 = dw_load(bias + 16), a2 = dw_load(bias + 32), a3 = dw_load(bias + 48);
   for (int64_t ky = ky0; ky < ky1; ky++) {
     for (int64_t kx = kx0; kx < kx1; kx++) {
-      const float* xv = xo + ky * s->xs_h + kx * s->xs_w + c0;
+      const float* xv = s->x + xo + ky * s->xs_h + kx * s->xs_w + c0;
       const float* wv = s->w + (ky * s->KW + kx) * s->C + c0;
       a0 += dw_load(xv) * dw_load(wv);
       a1 += dw_load(xv + 16) * dw_load(wv + 16);
@@ -450,22 +450,22 @@ DW_INLINE void dw_pixel64(const dw_state* s, const float* xo, float* yp, int64_t
 }
 
 /* The last C % 16 channels of one pixel, one at a time. */
-DW_INLINE void dw_pixel_tail(const dw_state* s, const float* xo, float* yp, int64_t ky0, int64_t ky1, int64_t kx0,
+DW_INLINE void dw_pixel_tail(const dw_state* s, int64_t xo, float* yp, int64_t ky0, int64_t ky1, int64_t kx0,
                              int64_t kx1, int64_t c0) {
   for (int64_t c = c0; c < s->C; c++) {
     float acc = s->w[s->KH * s->KW * s->C + c];
     for (int64_t ky = ky0; ky < ky1; ky++)
-      for (int64_t kx = kx0; kx < kx1; kx++) acc += xo[ky * s->xs_h + kx * s->xs_w + c] * s->w[(ky * s->KW + kx) * s->C + c];
+      for (int64_t kx = kx0; kx < kx1; kx++) acc += s->x[xo + ky * s->xs_h + kx * s->xs_w + c] * s->w[(ky * s->KW + kx) * s->C + c];
     yp[c] = roof_act_apply(&s->act, acc);
   }
 }
 
 /* DW_PIXELS interior pixels (every kx tap inside), 16 channels from c0. */
-DW_INLINE void dw_pixels(const dw_state* s, const float* xo, float* yp, int64_t ky0, int64_t ky1, int64_t c0) {
+DW_INLINE void dw_pixels(const dw_state* s, int64_t xo, float* yp, int64_t ky0, int64_t ky1, int64_t c0) {
   const int64_t xstep = s->sw * s->xs_w;
   dw_v16 a0 = dw_load(s->w + s->KH * s->KW * s->C + c0), a1 = a0, a2 = a0, a3 = a0;
   for (int64_t ky = ky0; ky < ky1; ky++) {
-    const float* xr = xo + ky * s->xs_h + c0;
+    const float* xr = s->x + xo + ky * s->xs_h + c0;
     const float* wr = s->w + ky * s->KW * s->C + c0;
     for (int64_t kx = 0; kx < s->KW; kx++) {
       const float* xv = xr + kx * s->xs_w;
@@ -489,12 +489,12 @@ DW_INLINE void dw_row_body(void* ctx, size_t n, size_t oy) {
   const int64_t C = s->C, iy0 = (int64_t)oy * s->sh - s->pt;
   int64_t ky0, ky1;
   dw_taps(iy0, s->KH, s->H, &ky0, &ky1);
-  const float* xn = s->x + (int64_t)n * s->xs_n;
+  const int64_t xn = (int64_t)n * s->xs_n;
   float* yrow = s->y + (int64_t)n * s->ys_n + (int64_t)oy * s->ys_h;
   for (int64_t ox = 0; ox < s->OW;) {
     const int64_t ix0 = ox * s->sw - s->pl;
     float* yp = yrow + ox * s->ys_w;
-    const float* xo = xn + iy0 * s->xs_h + ix0 * s->xs_w; /* window origin (may lie outside) */
+    const int64_t xo = xn + iy0 * s->xs_h + ix0 * s->xs_w; /* window origin, an offset: it may lie outside */
     int64_t kx0, kx1;
     dw_taps(ix0, s->KW, s->W, &kx0, &kx1);
     int64_t last = ix0 + (DW_PIXELS - 1) * s->sw; /* window start of the 4th pixel */
