@@ -367,6 +367,245 @@ static roof_status run_conv(roof_kernel* k, roof_error* err) {
   return ROOF_OK;
 }
 
+/* ---- Native depthwise convolution, kernel area > 25 ----
+ * XNNPACK (this version) has depthwise micro-kernels up to 25 taps; a 7x7 depthwise conv
+ * (ConvNeXt) falls to its generic path at ~6% of peak. Here: weights packed [kh][kw][C] so that
+ * a tap is a contiguous run of channels, like an NHWC pixel; one task per (n, output row); per
+ * pixel, channels in blocks of 16 accumulated over the taps that fall inside the input (the
+ * padding is the clipped tap range). Interior pixels go 4 at a time: a weight load serves 4
+ * FMAs and the 4 accumulators hide the FMA latency. */
+#define DW_BLOCK 16
+#define DW_PIXELS 4
+#define DW_INLINE static inline __attribute__((always_inline))
+
+typedef struct dw_state dw_state;
+typedef void (*dw_row_fn)(void* ctx, size_t n, size_t oy);
+
+struct dw_state {
+  int64_t C, H, W, OH, OW, KH, KW, sh, sw, pt, pl;
+  int64_t xs_n, xs_h, xs_w, ys_n, ys_h, ys_w; /* element strides of the NHWC views */
+  roof_act act;
+  float* w; /* [KH][KW][C] taps, then [C] bias */
+  const float* x;
+  float* y;
+  dw_row_fn row;
+};
+
+/* Clipped tap range [lo, hi) of an output coordinate whose window starts at input i0. */
+DW_INLINE void dw_taps(int64_t i0, int64_t k, int64_t size, int64_t* lo, int64_t* hi) {
+  *lo = i0 < 0 ? -i0 : 0;
+  *hi = size - i0 < k ? size - i0 : k;
+}
+
+/* 16 channels as one value (a GCC/clang vector: the accumulators stay in registers, where
+ * arrays indexed in the tap loops were spilled; one zmm, two ymm or four xmm per ISA). */
+typedef float dw_v16 __attribute__((vector_size(DW_BLOCK * sizeof(float))));
+/* dw_v16 values pass only between always-inlined functions: no call ABI to keep stable */
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+DW_INLINE dw_v16 dw_load(const float* p) {
+  dw_v16 v;
+  memcpy(&v, p, sizeof(v));
+  return v;
+}
+
+DW_INLINE void dw_store(const dw_state* s, float* y, dw_v16 v) {
+  float t[DW_BLOCK];
+  memcpy(t, &v, sizeof(t));
+  for (int j = 0; j < DW_BLOCK; j++) y[j] = roof_act_apply(&s->act, t[j]);
+}
+
+/* One pixel, 16 channels from c0: taps ky in [ky0, ky1), kx in [kx0, kx1). */
+DW_INLINE void dw_pixel(const dw_state* s, int64_t xo, float* yp, int64_t ky0, int64_t ky1, int64_t kx0,
+                        int64_t kx1, int64_t c0) {
+  dw_v16 acc = dw_load(s->w + s->KH * s->KW * s->C + c0);
+  for (int64_t ky = ky0; ky < ky1; ky++) {
+    for (int64_t kx = kx0; kx < kx1; kx++) {
+      acc += dw_load(s->x + xo + ky * s->xs_h + kx * s->xs_w + c0) * dw_load(s->w + (ky * s->KW + kx) * s->C + c0);
+    }
+  }
+  dw_store(s, yp + c0, acc);
+}
+
+/* One pixel, 64 channels from c0: four independent accumulators hide the FMA latency at the
+ * borders (all of a 7x7 map's pixels are borders of a 7x7 window). */
+DW_INLINE void dw_pixel64(const dw_state* s, int64_t xo, float* yp, int64_t ky0, int64_t ky1, int64_t kx0,
+                          int64_t kx1, int64_t c0) {
+  const float* bias = s->w + s->KH * s->KW * s->C + c0;
+  dw_v16 a0 = dw_load(bias), a1 = dw_load(bias + 16), a2 = dw_load(bias + 32), a3 = dw_load(bias + 48);
+  for (int64_t ky = ky0; ky < ky1; ky++) {
+    for (int64_t kx = kx0; kx < kx1; kx++) {
+      const float* xv = s->x + xo + ky * s->xs_h + kx * s->xs_w + c0;
+      const float* wv = s->w + (ky * s->KW + kx) * s->C + c0;
+      a0 += dw_load(xv) * dw_load(wv);
+      a1 += dw_load(xv + 16) * dw_load(wv + 16);
+      a2 += dw_load(xv + 32) * dw_load(wv + 32);
+      a3 += dw_load(xv + 48) * dw_load(wv + 48);
+    }
+  }
+  dw_store(s, yp + c0, a0);
+  dw_store(s, yp + c0 + 16, a1);
+  dw_store(s, yp + c0 + 32, a2);
+  dw_store(s, yp + c0 + 48, a3);
+}
+
+/* The last C % 16 channels of one pixel, one at a time. */
+DW_INLINE void dw_pixel_tail(const dw_state* s, int64_t xo, float* yp, int64_t ky0, int64_t ky1, int64_t kx0,
+                             int64_t kx1, int64_t c0) {
+  for (int64_t c = c0; c < s->C; c++) {
+    float acc = s->w[s->KH * s->KW * s->C + c];
+    for (int64_t ky = ky0; ky < ky1; ky++)
+      for (int64_t kx = kx0; kx < kx1; kx++) acc += s->x[xo + ky * s->xs_h + kx * s->xs_w + c] * s->w[(ky * s->KW + kx) * s->C + c];
+    yp[c] = roof_act_apply(&s->act, acc);
+  }
+}
+
+/* DW_PIXELS interior pixels (every kx tap inside), 16 channels from c0. */
+DW_INLINE void dw_pixels(const dw_state* s, int64_t xo, float* yp, int64_t ky0, int64_t ky1, int64_t c0) {
+  const int64_t xstep = s->sw * s->xs_w;
+  dw_v16 a0 = dw_load(s->w + s->KH * s->KW * s->C + c0), a1 = a0, a2 = a0, a3 = a0;
+  for (int64_t ky = ky0; ky < ky1; ky++) {
+    const float* xr = s->x + xo + ky * s->xs_h + c0;
+    const float* wr = s->w + ky * s->KW * s->C + c0;
+    for (int64_t kx = 0; kx < s->KW; kx++) {
+      const float* xv = xr + kx * s->xs_w;
+      dw_v16 wv = dw_load(wr + kx * s->C);
+      a0 += dw_load(xv) * wv;
+      a1 += dw_load(xv + xstep) * wv;
+      a2 += dw_load(xv + 2 * xstep) * wv;
+      a3 += dw_load(xv + 3 * xstep) * wv;
+    }
+  }
+  dw_store(s, yp + c0, a0);
+  dw_store(s, yp + s->ys_w + c0, a1);
+  dw_store(s, yp + 2 * s->ys_w + c0, a2);
+  dw_store(s, yp + 3 * s->ys_w + c0, a3);
+}
+
+/* One output row [OW, C] of image n. Offsets into x are formed as integers and only taps
+ * inside the input are dereferenced. */
+DW_INLINE void dw_row_body(void* ctx, size_t n, size_t oy) {
+  const dw_state* s = ctx;
+  const int64_t C = s->C, iy0 = (int64_t)oy * s->sh - s->pt;
+  int64_t ky0, ky1;
+  dw_taps(iy0, s->KH, s->H, &ky0, &ky1);
+  const int64_t xn = (int64_t)n * s->xs_n;
+  float* yrow = s->y + (int64_t)n * s->ys_n + (int64_t)oy * s->ys_h;
+  for (int64_t ox = 0; ox < s->OW;) {
+    const int64_t ix0 = ox * s->sw - s->pl;
+    float* yp = yrow + ox * s->ys_w;
+    const int64_t xo = xn + iy0 * s->xs_h + ix0 * s->xs_w; /* window origin, an offset: it may lie outside */
+    int64_t kx0, kx1;
+    dw_taps(ix0, s->KW, s->W, &kx0, &kx1);
+    int64_t last = ix0 + (DW_PIXELS - 1) * s->sw; /* window start of the 4th pixel */
+    if (ix0 >= 0 && ox + DW_PIXELS <= s->OW && last + s->KW <= s->W) {
+      int64_t c0 = 0;
+      for (; c0 + DW_BLOCK <= C; c0 += DW_BLOCK) dw_pixels(s, xo, yp, ky0, ky1, c0);
+      for (int p = 0; p < DW_PIXELS && c0 < C; p++)
+        dw_pixel_tail(s, xo + p * s->sw * s->xs_w, yp + p * s->ys_w, ky0, ky1, 0, s->KW, c0);
+      ox += DW_PIXELS;
+      continue;
+    }
+    int64_t c0 = 0;
+    for (; c0 + 4 * DW_BLOCK <= C; c0 += 4 * DW_BLOCK) dw_pixel64(s, xo, yp, ky0, ky1, kx0, kx1, c0);
+    for (; c0 + DW_BLOCK <= C; c0 += DW_BLOCK) dw_pixel(s, xo, yp, ky0, ky1, kx0, kx1, c0);
+    dw_pixel_tail(s, xo, yp, ky0, ky1, kx0, kx1, c0);
+    ox++;
+  }
+}
+
+static void dw_row_portable(void* ctx, size_t n, size_t oy) { dw_row_body(ctx, n, oy); }
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("avx512f"))) static void dw_row_avx512(void* ctx, size_t n, size_t oy) { dw_row_body(ctx, n, oy); }
+__attribute__((target("avx2,fma"))) static void dw_row_avx2(void* ctx, size_t n, size_t oy) { dw_row_body(ctx, n, oy); }
+#endif
+
+/* The widest row function this CPU runs; ROOFTOP_NATIVE_ISA=avx2|portable caps it (as MatMul). */
+static dw_row_fn dw_pick_row(void) {
+#if defined(__x86_64__) && defined(__GNUC__)
+  const char* cap = getenv("ROOFTOP_NATIVE_ISA");
+  bool portable = cap && strcmp(cap, "portable") == 0;
+  bool no512 = portable || (cap && strcmp(cap, "avx2") == 0);
+  if (!no512 && __builtin_cpu_supports("avx512f")) return dw_row_avx512;
+  if (!portable && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return dw_row_avx2;
+#endif
+  return dw_row_portable;
+}
+
+static bool supports_dw(const roof_kernel* k, char* why, size_t n) {
+  const conv_params* p = k->params;
+  const roof_tensor *x = &k->in[0], *w = &k->in[1], *y = &k->out[0];
+  const roof_spatial* sp = &p->sp;
+  bool two_d = sp->nsp == 2;
+  const char* no = !two_d ? "native depthwise is 2-D only"
+                   : !(p->group == x->dims[1] && w->dims[0] == p->group && w->dims[1] == 1) ? "not depthwise (multiplier 1)"
+                   : w->dims[2] * w->dims[3] <= 25 ? "kernel area <= 25 (XNNPACK's depthwise)"
+                   : sp->dilations[0] != 1 || sp->dilations[1] != 1 ? "dilation"
+                   : sp->strides[0] < 1 || sp->strides[0] > 2 || sp->strides[1] < 1 || sp->strides[1] > 2 ? "stride above 2"
+                   : !roof_tensor_is_nhwc(x) || !roof_tensor_is_nhwc(y) ? "input or output not NHWC"
+                   : !weights_const(k) ? "weights or bias not constant"
+                   : NULL;
+  if (no) snprintf(why, n, "%s", no);
+  return no == NULL;
+}
+
+/* Packs ONNX [C][1][KH][KW] weights as [KH][KW][C], then the bias (zeros when absent). */
+static roof_status create_dw(roof_kernel* k, roof_error* err) {
+  const conv_params* p = k->params;
+  const roof_tensor *x = &k->in[0], *w = &k->in[1], *y = &k->out[0];
+  const int64_t C = w->dims[0], KH = w->dims[2], KW = w->dims[3];
+  uint64_t count = 0, bytes = 0;
+  if (!roof_mul_u64((uint64_t)(KH * KW + 1), (uint64_t)C, &count) || !roof_mul_u64(count, sizeof(float), &bytes) ||
+      bytes > SIZE_MAX) {
+    return roof_node_fail(err, ROOF_E_DATA, k->g, k->node, "depthwise weights of %lld channels too large", (long long)C);
+  }
+  dw_state* s = calloc(1, sizeof(*s));
+  float* packed = malloc((size_t)bytes);
+  if (s == NULL || packed == NULL) {
+    free(s);
+    free(packed);
+    return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory packing weights");
+  }
+  const float* src = w->data;
+  for (int64_t c = 0; c < C; c++)
+    for (int64_t t = 0; t < KH * KW; t++) packed[t * C + c] = src[c * KH * KW + t];
+  const float* bias = k->num_in > 2 && k->in[2].data ? k->in[2].data : NULL;
+  for (int64_t c = 0; c < C; c++) packed[KH * KW * C + c] = bias ? bias[c] : 0.0f;
+  *s = (dw_state){.C = C, .H = x->dims[2], .W = x->dims[3], .OH = y->dims[2], .OW = y->dims[3], .KH = KH, .KW = KW,
+                  .sh = p->sp.strides[0], .sw = p->sp.strides[1], .pt = p->sp.pads[0], .pl = p->sp.pads[1],
+                  .act = p->act, .w = packed, .row = dw_pick_row()};
+  k->state = s;
+  return ROOF_OK;
+}
+
+static roof_status setup_dw(roof_kernel* k, roof_error* err) {
+  dw_state* s = k->state;
+  const roof_tensor *x = &k->in[0], *y = &k->out[0]; /* [N, C, H, W] views, NHWC strides */
+  s->x = x->data;
+  s->y = y->data;
+  s->xs_n = x->strides[0], s->xs_h = x->strides[2], s->xs_w = x->strides[3];
+  s->ys_n = y->strides[0], s->ys_h = y->strides[2], s->ys_w = y->strides[3];
+  return ROOF_OK;
+}
+
+static roof_status run_dw(roof_kernel* k, roof_error* err) {
+  dw_state* s = k->state;
+  pthreadpool_parallelize_2d(k->pool, s->row, s, (size_t)k->out[0].dims[0], (size_t)s->OH, 0);
+  return ROOF_OK;
+}
+
+static void destroy_dw(roof_kernel* k) {
+  dw_state* s = k->state;
+  if (s) free(s->w);
+  free(s);
+  k->state = NULL;
+}
+
+const roof_kernel_impl roof_kernel_Conv_native = {
+    .op = ROOF_OP_Conv, .backend = ROOF_BACKEND_NATIVE, .dtypes = roof_dtypes_f32, .supports = supports_dw,
+    .create = create_dw, .setup = setup_dw, .run = run_dw, .destroy = destroy_dw, .packs_consts = true,
+};
+
 /* XNNPACK deconvolution wants [groups][group_out][kh][kw][group_in]; ONNX ConvTranspose
  * weights are [C_in][C_out/g][kh][kw]. */
 static roof_status create_convt(roof_kernel* k, roof_error* err) {

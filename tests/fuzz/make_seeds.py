@@ -224,6 +224,29 @@ def fusion_seeds(out):
                 fh.write(m.SerializeToString())
 
 
+def dw_conv_seed(out):
+    """A 7x7 depthwise Conv (stride 2, 19 channels, asymmetric pads) and a Relu the activation pass
+    fuses (load and run targets): the native depthwise kernel with mutated shapes and pads."""
+    try:
+        import numpy as np
+        from onnx import TensorProto, helper, numpy_helper
+    except ImportError:
+        print("make_seeds.py: no onnx module: no depthwise conv seed", file=sys.stderr)
+        return
+    f = TensorProto.FLOAT
+    nodes = [helper.make_node("Conv", ["x", "w", "b"], ["c"], group=19, kernel_shape=[7, 7], strides=[2, 2],
+                              pads=[3, 2, 3, 1]),
+             helper.make_node("Relu", ["c"], ["y"])]
+    inits = [numpy_helper.from_array(np.linspace(-1, 1, 19 * 49, dtype=np.float32).reshape(19, 1, 7, 7), "w"),
+             numpy_helper.from_array(np.linspace(-0.5, 0.5, 19, dtype=np.float32), "b")]
+    graph = helper.make_graph(nodes, "dw_conv_seed", [helper.make_tensor_value_info("x", f, [1, 19, 9, 11])],
+                              [helper.make_tensor_value_info("y", f, None)], inits)
+    data = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]).SerializeToString()
+    for target in ("load", "run"):
+        with open(os.path.join(out, target, "op_dw_conv7x7.onnx"), "wb") as fh:
+            fh.write(data)
+
+
 def main():
     if len(sys.argv) != 4:
         print(__doc__, file=sys.stderr)
@@ -240,6 +263,7 @@ def main():
         with open(os.path.join(out, folder, "reduce_chain.onnx"), "wb") as f:
             f.write(reduce_seed())
     fusion_seeds(out)
+    dw_conv_seed(out)
     for folder, seeds in (("external", EXTERNAL), ("report", REPORT)):
         for name, data in seeds.items():
             with open(os.path.join(out, folder, name), "wb") as f:

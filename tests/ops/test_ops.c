@@ -799,6 +799,45 @@ static void fused_cases(rng* r) {
   check_fused(&c, "ChannelShuffle", true, "channel_shuffle");
 }
 
+/* Depthwise convolutions with more than 25 taps (ConvNeXt's 7x7): the native kernel (XNNPACK
+ * below 26 taps). Odd sizes, channels not a multiple of 16, strides 1 and 2, asymmetric pads,
+ * 4-pixel interior blocks and clipped borders, optionally a Relu the activation pass fuses. */
+static void conv_dw_case(rng* r, int64_t N, int64_t C, int64_t H, int64_t W, int64_t kh, int64_t kw, int64_t s,
+                         const int64_t* pads, bool bias, bool relu) {
+  char label[160];
+  snprintf(label, sizeof(label), "Conv dw x %lldx%lldx%lldx%lld k%lldx%lld s%lld p%lld,%lld,%lld,%lld%s%s", (long long)N,
+           (long long)C, (long long)H, (long long)W, (long long)kh, (long long)kw, (long long)s, (long long)pads[0],
+           (long long)pads[1], (long long)pads[2], (long long)pads[3], bias ? "" : " no bias", relu ? " +Relu" : "");
+  builder b = start(r, label);
+  int64_t xd[4] = {N, C, H, W}, wd[4] = {C, 1, kh, kw}, bd[1] = {C}, st[2] = {s, s};
+  int ins[3] = {image(&b, xd, true), constant(&b, "w", 4, wd), constant(&b, "b", 1, bd)};
+  int y = output(&b, "y");
+  roof_node* n = node(&b, "Conv", ins, bias ? 3 : 2, &y, 1);
+  attr_ints(n, "pads", 4, pads);
+  attr_ints(n, "strides", 2, st);
+  attr_i(n, "group", C);
+  if (relu) {
+    int z = output(&b, "z");
+    node(&b, "Relu", &y, 1, &z, 1);
+    y = z;
+  }
+  mark_output(&b, y);
+  check_fused(&b, "Conv", true, relu ? "all" : "none");
+}
+
+static void conv_dw_cases(rng* r) {
+  int64_t p3[4] = {3, 3, 3, 3}, odd[4] = {1, 3, 2, 0}, p0[4] = {0, 0, 0, 0}, p2[4] = {2, 2, 2, 2};
+  conv_dw_case(r, 1, 96, 14, 14, 7, 7, 1, p3, true, false);
+  conv_dw_case(r, 2, 37, 13, 11, 7, 7, 1, p3, true, true);
+  conv_dw_case(r, 1, 17, 9, 23, 7, 7, 2, p3, true, false);
+  conv_dw_case(r, 1, 50, 7, 7, 7, 7, 1, p3, false, true);
+  conv_dw_case(r, 1, 5, 12, 19, 7, 7, 2, odd, true, true);
+  conv_dw_case(r, 1, 33, 8, 10, 7, 5, 1, odd, true, false);
+  conv_dw_case(r, 1, 16, 7, 16, 7, 7, 1, p0, true, false);
+  conv_dw_case(r, 1, 3, 5, 4, 9, 9, 2, p3, true, true);
+  conv_dw_case(r, 1, 24, 11, 11, 5, 5, 1, p2, true, false); /* 25 taps: XNNPACK's */
+}
+
 int main(int argc, char** argv) {
   rng r = {argc > 1 ? strtoull(argv[1], NULL, 10) : 20261124};
   for (int i = 0; i < 30; i++) conv_case(&r, i);
@@ -806,6 +845,7 @@ int main(int argc, char** argv) {
   conv_wide_case(&r, 300, 500, 1); /* 0.6 MB, 1x1 */
   int64_t stem_pads[4] = {3, 3, 3, 3}, odd_pads[4] = {0, 2, 1, 0};
   conv_stem_case(&r, 3, 67, 75, 7, 2, 1, stem_pads);
+  conv_dw_cases(&r);
   conv_stem_case(&r, 1, 19, 23, 3, 1, 2, odd_pads);
   conv_stem_case(&r, 4, 9, 8, 5, 3, 1, odd_pads);
   for (int i = 0; i < 6; i++) convt_case(&r, i);
