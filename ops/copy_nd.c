@@ -21,34 +21,16 @@ typedef struct nd_plan {
   char* dst;
 } nd_plan;
 
-/* Size-1 axes dropped, the others by destination stride (largest first; ties keep logical
- * order), then pairs merged where both sides are contiguous across them. */
+/* The axes that matter, as the generic strided copy plans them (tensor.h). */
 static void plan_axes(const roof_tensor* src, const roof_tensor* dst, nd_plan* p) {
-  nd_plan raw = {0};
-  for (int i = 0; i < src->rank; i++) {
-    if (src->dims[i] == 1) continue;
-    int k = raw.rank++;
-    while (k > 0 && raw.ds[k - 1] < dst->strides[i]) {
-      raw.dims[k] = raw.dims[k - 1], raw.ss[k] = raw.ss[k - 1], raw.ds[k] = raw.ds[k - 1];
-      k--;
-    }
-    raw.dims[k] = src->dims[i], raw.ss[k] = src->strides[i], raw.ds[k] = dst->strides[i];
-  }
-  p->rank = 0;
-  for (int i = 0; i < raw.rank; i++) {
-    int o = p->rank - 1;
-    if (o >= 0 && p->ss[o] == raw.ss[i] * raw.dims[i] && p->ds[o] == raw.ds[i] * raw.dims[i]) {
-      p->dims[o] *= raw.dims[i];
-      p->ss[o] = raw.ss[i];
-      p->ds[o] = raw.ds[i];
-      continue;
-    }
-    p->dims[++o] = raw.dims[i], p->ss[o] = raw.ss[i], p->ds[o] = raw.ds[i];
-    p->rank = o + 1;
-  }
+  roof_copy_axes a;
+  roof_copy_axes_plan(src, dst, &a);
+  p->rank = a.rank;
+  memcpy(p->dims, a.dims, sizeof(a.dims));
+  memcpy(p->ss, a.ss, sizeof(a.ss));
+  memcpy(p->ds, a.ds, sizeof(a.ds));
 }
 
-/* Moves axis a to position rank - 2 (a copy visits every index whatever the axis order). */
 static void move_to_tile_axis(nd_plan* p, int a) {
   int64_t d = p->dims[a], s = p->ss[a], t = p->ds[a];
   for (int i = a; i < p->rank - 2; i++) {

@@ -120,17 +120,11 @@ void* roof_alloc_large(size_t n, size_t align) {
   return p;
 }
 
-/* Copy plan over the axes that matter: size-1 axes dropped, the rest ordered by destination
- * stride (largest first) and merged where both views are contiguous across the pair. Why: a walk
- * of the full logical index per element ran ~100x slower than memcpy on the channel slices of
- * NHWC activations (ShuffleNet's channel split), which become one run per pixel here. */
-typedef struct copy_plan {
-  int rank;
-  int64_t dims[ROOF_MAX_RANK], ss[ROOF_MAX_RANK], ds[ROOF_MAX_RANK];
-} copy_plan;
-
-static void copy_plan_build(const roof_tensor* src, const roof_tensor* dst, copy_plan* p) {
-  copy_plan raw = {0};
+/* Why the plan: a walk of the full logical index per element ran ~100x slower than memcpy on
+ * the channel slices of NHWC activations (ShuffleNet's channel split), which become one run per
+ * pixel with it. */
+void roof_copy_axes_plan(const roof_tensor* src, const roof_tensor* dst, roof_copy_axes* p) {
+  roof_copy_axes raw = {0};
   for (int i = 0; i < src->rank; i++) {
     if (src->dims[i] == 1) continue;
     int k = raw.rank++;
@@ -176,8 +170,8 @@ void roof_tensor_copy(const roof_tensor* src, roof_tensor* dst) {
     memmove(dst->data, src->data, n * es);
     return;
   }
-  copy_plan p;
-  copy_plan_build(src, dst, &p);
+  roof_copy_axes p;
+  roof_copy_axes_plan(src, dst, &p);
   if (p.rank == 0) {
     memcpy(dst->data, src->data, es);
     return;

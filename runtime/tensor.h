@@ -92,6 +92,15 @@ static inline bool roof_index_next(int64_t* idx, const int64_t* dims, int rank) 
  * (the model file, decoded weights, XNNPACK's packed weights, the arena). NULL on failure. */
 void* roof_alloc_large(size_t n, size_t align);
 
+/* The axes of a copy between two views of equal logical dims that matter: size-1 axes dropped,
+ * the rest ordered by destination stride (largest first; ties keep logical order) and merged
+ * where both views are contiguous across the pair. Strides in elements. */
+typedef struct roof_copy_axes {
+  int rank;
+  int64_t dims[ROOF_MAX_RANK], ss[ROOF_MAX_RANK], ds[ROOF_MAX_RANK];
+} roof_copy_axes;
+void roof_copy_axes_plan(const roof_tensor* src, const roof_tensor* dst, roof_copy_axes* p);
+
 /* Generic strided copy between views of equal dtype and logical dims (any layouts). */
 void roof_tensor_copy(const roof_tensor* src, roof_tensor* dst);
 
