@@ -169,6 +169,8 @@ static roof_status infer_unsqueeze(roof_graph* g, roof_node* n, roof_error* err)
 /* The mask output (exports name it even when nothing reads it, torchvision's swin_t) is
  * accepted while unread: at inference it would be all true. */
 static roof_status infer_dropout(roof_graph* g, roof_node* n, roof_error* err) {
+  roof_status st = roof_require_input(g, n, 0, NULL, err);
+  if (st != ROOF_OK) return st;
   const roof_value *t = roof_in(g, n, 2), *ratio = roof_in(g, n, 1);
   /* training mode with a ratio of 0 drops nothing (torchvision's swin_t exports that) */
   bool zero_ratio = ratio && roof_value_has_data(ratio) && roof_load_f64(ratio->dtype, ratio->data, 0) == 0.0;
