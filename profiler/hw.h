@@ -5,6 +5,7 @@
  *     "isa": "avx512f", "peak_gflops": 255.0,
  *     "bandwidth_gbs": { "l1": ..., "l2": ..., "l3": ..., "dram": ... },   read bandwidth
  *     "copy_gbs":      { "l1": ..., "l2": ..., "l3": ..., "dram": ... },   optional
+ *     "write_gbs":     { "l1": ..., "l2": ..., "l3": ..., "dram": ... },   optional
  *     "cache_bytes":   { "l1": 49152, "l2": 1048576, "l3": 33554432 },     optional
  *     "energy": { "tdp_w": 205, "utilization": 0.7, "pue": 1.2,
  *                 "grid_gco2_per_kwh": 400, "price_per_kwh": 0.15 } }       optional
@@ -30,7 +31,8 @@ typedef struct roof_hw {
   uint32_t threads;
   double peak_gflops;
   double read_gbs[ROOF_MEM_LEVELS];
-  double copy_gbs[ROOF_MEM_LEVELS];
+  double copy_gbs[ROOF_MEM_LEVELS];  /* bytes read + written by memcpy */
+  double write_gbs[ROOF_MEM_LEVELS]; /* plain vector stores; 0 = not measured (read figure used) */
   uint64_t cache_bytes[3]; /* capacity used for the cache-aware roof: L1d, L2, L3 per core group */
   /* energy constants, 0 when absent */
   double tdp_w, utilization, pue, grid_gco2_per_kwh, price_per_kwh;
@@ -38,7 +40,7 @@ typedef struct roof_hw {
 
 extern const char* const roof_mem_level_names[ROOF_MEM_LEVELS]; /* "l1", "l2", "l3", "dram" */
 
-/* Measures peak FP32 FLOP/s (independent FMA chains on the widest ISA) and read/copy bandwidth
+/* Measures peak FP32 FLOP/s (independent FMA chains on the widest ISA) and read/copy/write bandwidth
  * at working sets inside L1, L2, L3 and DRAM, using `threads` workers of `pool` (NULL: 1). */
 roof_status roof_hw_probe(uint32_t threads, pthreadpool_t pool, roof_hw* hw, roof_error* err);
 

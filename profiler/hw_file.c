@@ -66,6 +66,7 @@ roof_status roof_hw_load(const char* path, roof_hw* hw, roof_error* err) {
   h.peak_gflops = num(root, "peak_gflops");
   levels_in(root, "bandwidth_gbs", h.read_gbs);
   levels_in(root, "copy_gbs", h.copy_gbs);
+  levels_in(root, "write_gbs", h.write_gbs);
   const cJSON* caches = cJSON_GetObjectItemCaseSensitive(root, "cache_bytes");
   for (int lv = 0; lv < 3 && caches; lv++) {
     double b = num(caches, roof_mem_level_names[lv]);
@@ -97,11 +98,13 @@ roof_status roof_hw_save(const char* path, const roof_hw* hw, roof_error* err) {
   cJSON* root = cJSON_CreateObject();
   cJSON* bw = cJSON_CreateObject();
   cJSON* cp = cJSON_CreateObject();
+  cJSON* wr = cJSON_CreateObject();
   cJSON* cb = cJSON_CreateObject();
   roof_status st = ROOF_OK;
-  if (!root || !bw || !cp || !cb) {
+  if (!root || !bw || !cp || !wr || !cb) {
     cJSON_Delete(bw);
     cJSON_Delete(cp);
+    cJSON_Delete(wr);
     cJSON_Delete(cb);
     cJSON_Delete(root);
     return roof_fail(err, ROOF_E_NOMEM, "out of memory writing %s", path);
@@ -115,10 +118,12 @@ roof_status roof_hw_save(const char* path, const roof_hw* hw, roof_error* err) {
   for (int lv = 0; lv < ROOF_MEM_LEVELS; lv++) {
     cJSON_AddNumberToObject(bw, roof_mem_level_names[lv], hw->read_gbs[lv]);
     cJSON_AddNumberToObject(cp, roof_mem_level_names[lv], hw->copy_gbs[lv]);
+    cJSON_AddNumberToObject(wr, roof_mem_level_names[lv], hw->write_gbs[lv]);
   }
   for (int lv = 0; lv < 3; lv++) cJSON_AddNumberToObject(cb, roof_mem_level_names[lv], (double)hw->cache_bytes[lv]);
   cJSON_AddItemToObject(root, "bandwidth_gbs", bw);
   cJSON_AddItemToObject(root, "copy_gbs", cp);
+  cJSON_AddItemToObject(root, "write_gbs", wr);
   cJSON_AddItemToObject(root, "cache_bytes", cb);
   char* text = cJSON_Print(root);
   cJSON_Delete(root);

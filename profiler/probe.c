@@ -4,7 +4,8 @@
  * (12 x 512-bit on AVX-512, 12 x 256-bit on AVX2, a scalar loop otherwise); a naive single
  * accumulator loop would measure latency, not throughput.
  * Bandwidth: each worker streams over its own buffer sized to half of the level it targets
- * (read: vector loads summed into several accumulators; copy: memcpy between two halves).
+ * (read: vector loads summed into several accumulators; write: vector stores; copy: memcpy
+ * between two halves).
  */
 #include <immintrin.h>
 #include <math.h>
@@ -118,9 +119,11 @@ typedef struct bw_task {
   float** bufs;      /* one per worker */
   size_t floats;     /* per worker */
   int reps;
-  int copy;
+  int mode;          /* BW_READ, BW_COPY, BW_WRITE */
   float sink[64];
 } bw_task;
+
+enum { BW_READ, BW_COPY, BW_WRITE };
 
 __attribute__((target("avx512f"))) static float read_avx512(const float* p, size_t n) {
   __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
@@ -132,6 +135,23 @@ __attribute__((target("avx512f"))) static float read_avx512(const float* p, size
     a3 = _mm512_add_ps(a3, _mm512_load_ps(p + i + 48));
   }
   return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
+}
+
+/* Stores as kernels write outputs (plain stores, no streaming hint): at DRAM they cost the line's
+ * read for ownership and its write-back. */
+__attribute__((target("avx512f"))) static void write_avx512(float* p, size_t n, float v) {
+  const __m512 x = _mm512_set1_ps(v);
+  for (size_t i = 0; i + 64 <= n; i += 64) {
+    _mm512_store_ps(p + i, x);
+    _mm512_store_ps(p + i + 16, x);
+    _mm512_store_ps(p + i + 32, x);
+    _mm512_store_ps(p + i + 48, x);
+  }
+}
+
+static void write_plain(float* p, size_t n, float v) {
+  for (size_t i = 0; i < n; i++) p[i] = v;
+  __asm__ volatile("" : : "r"(p) : "memory"); /* the stores are the measurement */
 }
 
 static float read_plain(const float* p, size_t n) {
@@ -147,9 +167,12 @@ static void bw_worker(void* ctx, size_t w) {
   float* p = t->bufs[w];
   bool avx512 = __builtin_cpu_supports("avx512f");
   for (int r = 0; r < t->reps; r++) {
-    if (t->copy) {
+    if (t->mode == BW_COPY) {
       memcpy(p + t->floats / 2, p, t->floats / 2 * sizeof(float));
       p[r % 16] += 1.0f;
+    } else if (t->mode == BW_WRITE) {
+      if (avx512) write_avx512(p, t->floats, (float)r);
+      else write_plain(p, t->floats, (float)r);
     } else {
       t->sink[w % 64] += avx512 ? read_avx512(p, t->floats) : read_plain(p, t->floats);
     }
@@ -157,8 +180,8 @@ static void bw_worker(void* ctx, size_t w) {
 }
 
 /* GB/s for a per-worker working set of `bytes`; copy counts bytes read + written. */
-static double measure_bw(pthreadpool_t pool, uint32_t threads, size_t bytes, int copy) {
-  bw_task t = {.floats = bytes / sizeof(float) / 64 * 64, .reps = 1, .copy = copy};
+static double measure_bw(pthreadpool_t pool, uint32_t threads, size_t bytes, int mode) {
+  bw_task t = {.floats = bytes / sizeof(float) / 64 * 64, .reps = 1, .mode = mode};
   double best = 0.0;
   t.bufs = calloc(threads, sizeof(float*));
   if (t.bufs == NULL) return 0.0;
@@ -259,8 +282,9 @@ roof_status roof_hw_probe(uint32_t threads, pthreadpool_t pool, roof_hw* hw, roo
   size_t sets[ROOF_MEM_LEVELS] = {l1 / 2, l2 / 2, l3 / 4, (size_t)(l3 * 4 > (256u << 20) ? l3 * 4 : (256u << 20))};
   for (int lv = 0; lv < ROOF_MEM_LEVELS; lv++) {
     size_t per_worker = lv == ROOF_MEM_L3 || lv == ROOF_MEM_DRAM ? sets[lv] / threads : sets[lv];
-    h.read_gbs[lv] = measure_bw(pool, threads, per_worker, 0);
-    h.copy_gbs[lv] = measure_bw(pool, threads, per_worker, 1);
+    h.read_gbs[lv] = measure_bw(pool, threads, per_worker, BW_READ);
+    h.copy_gbs[lv] = measure_bw(pool, threads, per_worker, BW_COPY);
+    h.write_gbs[lv] = measure_bw(pool, threads, per_worker, BW_WRITE);
     if (h.read_gbs[lv] <= 0.0) return roof_fail(err, ROOF_E_NOMEM, "probe: cannot allocate %zu bytes", per_worker);
   }
   *hw = h;

@@ -2,6 +2,7 @@
  * per-layer cost from the op descriptors, and the roofline per layer. */
 #define _GNU_SOURCE 1
 #include "profile.h"
+#include "residency.h"
 
 #include <sched.h>
 #include <stdio.h>
@@ -43,6 +44,7 @@ static void fill_layer(roof_profile* p, int i, const roof_node* n, const char* k
   l->node = n;
   l->kernel = kernel;
   l->kernel_reason = reason;
+  l->inplace_input = -1;
   l->cost.formula = "none";
   if (n->op->cost) n->op->cost(p->g, n, &l->cost);
   if (n->op->describe) n->op->describe(p->g, n, l->describe, sizeof(l->describe));
@@ -54,6 +56,11 @@ static void fill_static(roof_profile* p, const roof_session* s) {
   for (int i = 0; i < s->num_steps; i++) {
     const roof_kernel* k = &s->steps[i].k;
     fill_layer(p, i, k->node, kernel_name(k), k->reason);
+    const roof_node* n = k->node;
+    void* out = n->num_outputs > 0 && n->outputs[0] >= 0 ? s->value_ptr[n->outputs[0]] : NULL;
+    for (int j = 0; j < n->num_inputs && out && !(n->op->flags & ROOF_OPF_ALIAS); j++) {
+      if (n->inputs[j] >= 0 && s->value_ptr[n->inputs[j]] == out) p->layers[i].inplace_input = j;
+    }
   }
 }
 
@@ -228,24 +235,82 @@ roof_status roof_profile_static(const roof_model* m, uint32_t threads, roof_prof
   return ROOF_OK;
 }
 
+enum { BW_READ, BW_WRITE, BW_COPY };
+
+/* GB/s of level lv for reads, writes or copies (read + written bytes); a missing write or copy
+ * figure falls back to the read one, a missing level to the next slower one with a figure. */
+static double level_gbs(const roof_hw* hw, int lv, int kind) {
+  for (; lv < ROOF_MEM_LEVELS; lv++) {
+    double w = kind == BW_WRITE ? hw->write_gbs[lv] : kind == BW_COPY ? hw->copy_gbs[lv] : 0.0;
+    if (w > 0) return w;
+    if (hw->read_gbs[lv] > 0) return hw->read_gbs[lv];
+  }
+  return 0.0;
+}
+
+static double seconds(double bytes, double gbs) { return gbs > 0 ? bytes / (gbs * 1e9) : 0.0; }
+
+/* Seconds to move the layer's bytes, split by the level each tensor comes from. The cost
+ * model's byte counts are what the kernel moves (re-reads included); the tensors' split by
+ * level scales to them. Bytes written in place over bytes just read move like a copy at that
+ * level (no read for ownership: the lines are there). Writes the level that takes the most
+ * time to *level. */
+static double memory_seconds(const roof_layer* l, const roof_hw* hw, int* level) {
+  uint64_t rsum = 0, wsum = 0;
+  for (int lv = 0; lv < ROOF_MEM_LEVELS; lv++) {
+    rsum += l->read_from[lv];
+    wsum += l->written_to[lv];
+  }
+  double total = 0.0, worst = -1.0;
+  *level = ROOF_MEM_DRAM;
+  for (int lv = 0; lv < ROOF_MEM_LEVELS; lv++) {
+    double rb = rsum ? (double)l->cost.bytes_read * (double)l->read_from[lv] / (double)rsum : 0.0;
+    double wb = wsum ? (double)l->cost.bytes_written * (double)l->written_to[lv] / (double)wsum : 0.0;
+    double pb = wsum ? (double)l->cost.bytes_written * (double)l->rewritten[lv] / (double)wsum : 0.0;
+    if (pb > rb) pb = rb;
+    double t = seconds(rb - pb, level_gbs(hw, lv, BW_READ)) + seconds(wb - pb, level_gbs(hw, lv, BW_WRITE)) +
+               seconds(2 * pb, level_gbs(hw, lv, BW_COPY));
+    total += t;
+    if (t > worst && (rb > 0 || wb > 0)) {
+      worst = t;
+      *level = lv;
+    }
+  }
+  /* bytes the cost model counts on a layer with no tensor touched (none so far): at DRAM */
+  if (rsum + wsum == 0 && l->cost.bytes_read + l->cost.bytes_written > 0) {
+    total = seconds((double)(l->cost.bytes_read + l->cost.bytes_written), level_gbs(hw, ROOF_MEM_DRAM, BW_READ));
+  }
+  return total;
+}
+
 void roof_profile_roofline(roof_profile* p, const roof_hw* hw) {
   p->has_hw = true;
   p->hw = *hw;
+  bool usable[3];
+  for (int lv = 0; lv < 3; lv++) usable[lv] = hw->read_gbs[lv] > 0;
+  if (!roof_residency_fill(p, hw->cache_bytes, usable, p->threads)) {
+    /* out of memory: every tensor from DRAM (the DRAM-only bound) */
+    for (int i = 0; i < p->num_layers; i++) {
+      roof_layer* l = &p->layers[i];
+      memset(l->read_from, 0, sizeof(l->read_from));
+      memset(l->written_to, 0, sizeof(l->written_to));
+      l->read_from[ROOF_MEM_DRAM] = l->cost.bytes_read;
+      l->written_to[ROOF_MEM_DRAM] = l->cost.bytes_written;
+    }
+  }
   double peak = hw->peak_gflops * 1e9; /* FLOP/s */
+  double dram = hw->read_gbs[ROOF_MEM_DRAM] * 1e9;
   for (int i = 0; i < p->num_layers; i++) {
     roof_layer* l = &p->layers[i];
     uint64_t bytes = l->cost.bytes_read + l->cost.bytes_written;
     int level = ROOF_MEM_DRAM;
-    double bw = roof_hw_bandwidth_for(hw, bytes, &level) * 1e9; /* B/s */
-    double dram = hw->read_gbs[ROOF_MEM_DRAM] * 1e9;
     double t_compute = peak > 0 ? (double)l->cost.flops / peak : 0.0;
-    double t_mem = bw > 0 ? (double)bytes / bw : 0.0;
+    double t_mem = memory_seconds(l, hw, &level);
     double t_dram = dram > 0 ? (double)bytes / dram : 0.0;
     l->roofline_level = level;
     l->roofline_ms = 1e3 * (t_compute > t_mem ? t_compute : t_mem);
     l->roofline_dram_ms = 1e3 * (t_compute > t_dram ? t_compute : t_dram);
-    /* compute-bound when intensity lies above the ridge point peak / bandwidth */
-    l->compute_bound = bw > 0 && l->intensity > peak / bw;
+    l->compute_bound = t_compute > 0 && t_compute >= t_mem;
     double med = l->time_ms.median;
     if (med > 0) {
       l->efficiency = l->roofline_ms / med;

@@ -28,10 +28,17 @@ typedef struct roof_layer {
   double share;           /* of the sum of layer medians */
   /* roofline (valid when the profile has hardware roofs) */
   double intensity;       /* flops / (bytes_read + bytes_written) */
-  double roofline_ms;     /* cache-aware: bandwidth of the level holding the working set */
-  double roofline_dram_ms;
-  int roofline_level;     /* ROOF_MEM_* */
-  bool compute_bound;     /* intensity above the ridge point at that level */
+  double roofline_ms;     /* residency-aware bound: max(compute time, memory time), the memory
+                           * time summing each tensor at the bandwidth of the level it comes
+                           * from (profiler/residency.h) */
+  double roofline_dram_ms; /* the same with every byte from DRAM */
+  int roofline_level;     /* ROOF_MEM_*: the level that takes the most memory time */
+  bool compute_bound;     /* compute time >= memory time */
+  uint64_t read_from[ROOF_MEM_LEVELS];  /* bytes of input tensors by the level they come from */
+  uint64_t written_to[ROOF_MEM_LEVELS]; /* bytes of output tensors by the level they land in */
+  uint64_t rewritten[ROOF_MEM_LEVELS];  /* the part of written_to written in place over an input
+                                         * the layer read (the lines are already there) */
+  int inplace_input;      /* input whose buffer output 0 reuses (the session's plan), -1 none */
   double efficiency;      /* roofline_ms / median */
   double headroom_ms;     /* median - roofline_ms */
   double achieved_gflops, achieved_gbs;

@@ -123,6 +123,12 @@ static cJSON* layer_obj(const roof_profile* p, const roof_layer* l) {
     add_num(o, "roofline_ms", l->roofline_ms);
     add_num(o, "roofline_dram_ms", l->roofline_dram_ms);
     add_str(o, "roofline_level", kLevel[l->roofline_level]);
+    cJSON* from = cJSON_AddObjectToObject(o, "read_from");
+    cJSON* to = cJSON_AddObjectToObject(o, "written_to");
+    for (int lv = 0; lv < ROOF_MEM_LEVELS; lv++) {
+      add_num(from, roof_mem_level_names[lv], (double)l->read_from[lv]);
+      add_num(to, roof_mem_level_names[lv], (double)l->written_to[lv]);
+    }
     add_str(o, "bound", !l->cost.has_model ? "unknown" : l->compute_bound ? "compute" : "memory");
     if (p->runs > 0) {
       add_num(o, "efficiency", l->efficiency);
@@ -183,7 +189,15 @@ cJSON* roof_profile_to_json(const roof_profile* p, const char* fusion) {
     add_str(hw, "source", p->hw.source);
     add_num(hw, "peak_gflops", p->hw.peak_gflops);
     cJSON* bw = cJSON_AddObjectToObject(hw, "bandwidth_gbs");
-    for (int lv = 0; lv < ROOF_MEM_LEVELS; lv++) add_num(bw, roof_mem_level_names[lv], p->hw.read_gbs[lv]);
+    cJSON* wr = cJSON_AddObjectToObject(hw, "write_gbs");
+    cJSON* cp = cJSON_AddObjectToObject(hw, "copy_gbs");
+    cJSON* cb = cJSON_AddObjectToObject(hw, "cache_bytes");
+    for (int lv = 0; lv < ROOF_MEM_LEVELS; lv++) {
+      add_num(bw, roof_mem_level_names[lv], p->hw.read_gbs[lv]);
+      add_num(wr, roof_mem_level_names[lv], p->hw.write_gbs[lv]);
+      add_num(cp, roof_mem_level_names[lv], p->hw.copy_gbs[lv]);
+      if (lv < 3) add_num(cb, roof_mem_level_names[lv], (double)p->hw.cache_bytes[lv]);
+    }
   }
   cJSON* run = cJSON_AddObjectToObject(root, "run");
   add_num(run, "threads", p->threads);

@@ -198,7 +198,7 @@ static const cmd_help kCommandHelp[] = {
      "  rooftop compare laptop.json server.json\n"},
     {"probe", false,
      "usage: rooftop probe [--threads N] [--json FILE] [--quiet]\n"
-     "Measures peak FP32 FLOP/s and read/copy bandwidth at L1, L2, L3 and DRAM working sets;\n"
+     "Measures peak FP32 FLOP/s and read/write/copy bandwidth at L1, L2, L3 and DRAM working sets;\n"
      "the result is cached per CPU and thread count for rooftop profile.\n\n"
      "examples:\n"
      "  rooftop probe --threads 1\n"
@@ -795,6 +795,7 @@ static void keep_best(roof_hw* hw, const roof_hw* old) {
   for (int lv = 0; lv < ROOF_MEM_LEVELS; lv++) {
     if (old->read_gbs[lv] > hw->read_gbs[lv]) hw->read_gbs[lv] = old->read_gbs[lv];
     if (old->copy_gbs[lv] > hw->copy_gbs[lv]) hw->copy_gbs[lv] = old->copy_gbs[lv];
+    if (old->write_gbs[lv] > hw->write_gbs[lv]) hw->write_gbs[lv] = old->write_gbs[lv];
   }
 }
 
@@ -828,11 +829,12 @@ static int cmd_probe(const cli_opts* o) {
   if (st != ROOF_OK) return fail(st, &err);
   printf("cpu: %s  threads: %u  isa: %s\n", hw.cpu, hw.threads, hw.isa);
   printf("peak fp32: %.1f GFLOP/s\n", hw.peak_gflops);
-  printf("%-5s %12s %12s %12s\n", "level", "size", "read GB/s", "copy GB/s");
+  printf("%-5s %12s %12s %12s %12s\n", "level", "size", "read GB/s", "write GB/s", "copy GB/s");
   for (int lv = 0; lv < ROOF_MEM_LEVELS; lv++) {
     char size[32] = "-";
     if (lv < 3) snprintf(size, sizeof(size), "%llu KiB", (unsigned long long)(hw.cache_bytes[lv] >> 10));
-    printf("%-5s %12s %12.1f %12.1f\n", roof_mem_level_names[lv], size, hw.read_gbs[lv], hw.copy_gbs[lv]);
+    printf("%-5s %12s %12.1f %12.1f %12.1f\n", roof_mem_level_names[lv], size, hw.read_gbs[lv], hw.write_gbs[lv],
+           hw.copy_gbs[lv]);
   }
   printf("ridge point (DRAM): %.1f FLOP/byte\n", hw.peak_gflops / hw.read_gbs[ROOF_MEM_DRAM]);
   return 0;
