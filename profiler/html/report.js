@@ -81,6 +81,10 @@
   }
   function median(l) { return l.time_ms ? num(l.time_ms.median) : null; }
   function boundOf(l) { return l.bound || "unknown"; }
+  /* The roof a layer is judged against: the compute peak, or the memory level that takes most
+   * of its memory time (roofline_level). */
+  function judgeOf(l) { var b = boundOf(l); return b === "memory" ? (l.roofline_level || "dram") : b; }
+  var JUDGE_LABELS = {compute: "compute roof", l1: "L1 roof", l2: "L2 roof", l3: "L3 roof", dram: "DRAM roof", unknown: "no FLOP model"};
 
   /* ---- summary ---- */
   function kv(k, v) { return el("div", {cls: "kv"}, [el("span", {cls: "k", text: k}), el("span", {cls: "v", text: v})]); }
@@ -212,20 +216,37 @@
     return (Math.atan2(dy, dx) * 180 / Math.PI).toFixed(1);
   }
 
-  function colourClass(l, state) { return state.colour === "op" ? "" : "b-" + boundOf(l); }
+  function colourClass(l, state) {
+    return state.colour === "op" ? "" : state.colour === "roof" ? "j-" + judgeOf(l) : "b-" + boundOf(l);
+  }
+
+  /* "judged against the L2 roof (216 GB/s read): 0.0037 ms" and the bytes per level */
+  function roofText(l, hw) {
+    var j = judgeOf(l), v = "";
+    if (j === "compute") v = " (" + fix(hw && hw.peak_gflops, 1) + " GFLOP/s)";
+    else if (j !== "unknown") v = " (" + fix(hw && (hw.bandwidth_gbs || {})[j], 1) + " GB/s read)";
+    var lines = ["judged against the " + JUDGE_LABELS[j] + v + ": " + fix(l.roofline_ms, 4) + " ms"];
+    var from = l.read_from || {}, to = l.written_to || {};
+    var parts = LEVELS.filter(function (lv) { return (from[lv] || 0) + (to[lv] || 0) > 0; }).map(function (lv) {
+      return lv.toUpperCase() + " " + big((from[lv] || 0) + (to[lv] || 0)) + "B";
+    });
+    if (parts.length) lines.push("tensors from/to: " + parts.join(", "));
+    return lines;
+  }
 
   function opColour(op, state) {
     var i = state.ops.indexOf(op);
     return "hsl(" + Math.round((i * 137.5) % 360) + ", 60%, 48%)";
   }
 
-  function tooltipText(l) {
+  function tooltipText(l, hw) {
     var lines = [l.op_type + (l.describe ? " " + l.describe : "") + " (" + l.kernel + ")",
       "in " + shapeStr(l.inputs) + " \u2192 out " + shapeStr(l.outputs),
       "time " + fix(median(l), 4) + " ms (" + pct(l.share) + " of layers)",
       "efficiency " + pct(l.efficiency) + ", headroom " + fix(l.headroom_ms, 4) + " ms",
       boundOf(l) + "-bound" + (l.roofline_level ? " at " + l.roofline_level.toUpperCase() : "") +
         ", " + fix(l.arithmetic_intensity, 2) + " FLOP/B, " + fix(l.achieved_gflops, 2) + " GFLOP/s"];
+    if (l.roofline_ms !== undefined) lines = lines.concat(roofText(l, hw));
     if (!(num(l.arithmetic_intensity) > 0 && num(l.achieved_gflops) > 0)) lines.push("no FLOPs or bytes: pinned to the axis");
     return lines;
   }
@@ -239,7 +260,7 @@
       var l = layersByIndex[t.getAttribute("data-index")];
       tip.textContent = "";
       tip.appendChild(el("b", {text: "#" + l.index + " " + l.name}));
-      tooltipText(l).forEach(function (s) { tip.appendChild(el("div", {text: s})); });
+      tooltipText(l, state.hw).forEach(function (s) { tip.appendChild(el("div", {text: s})); });
       var box = wrap.getBoundingClientRect();
       var x = e.clientX - box.left + 14, y = e.clientY - box.top + 14;
       if (x + 320 > box.width) x = Math.max(0, x - 340);
@@ -258,12 +279,14 @@
   function byOp(layers) {
     var m = {};
     layers.forEach(function (l) {
-      var o = m[l.op_type] || (m[l.op_type] = {op: l.op_type, count: 0, ms: 0, share: 0, effSum: 0, effN: 0, flops: 0});
+      var o = m[l.op_type] || (m[l.op_type] = {op: l.op_type, count: 0, ms: 0, share: 0, roofMs: 0, timedMs: 0, flops: 0});
       o.count++;
       o.ms += median(l) || 0;
       o.share += l.share || 0;
       o.flops += l.flops || 0;
-      if (num(l.efficiency) !== null && (median(l) || 0) > 0) { o.effSum += l.efficiency; o.effN++; }
+      /* time-weighted: the op's summed roofs over its summed times (a mean of ratios would let
+       * a few tiny layers above their roof outweigh the slow ones) */
+      if (num(l.efficiency) !== null && (median(l) || 0) > 0) { o.roofMs += l.roofline_ms || 0; o.timedMs += median(l); }
     });
     var rows = Object.keys(m).map(function (k) { return m[k]; });
     rows.sort(function (a, b) { return b.ms - a.ms; });
@@ -271,9 +294,9 @@
     rows.forEach(function (o) {
       tb.appendChild(el("tr", null, [el("td", {cls: "l", text: o.op}), el("td", {text: o.count}),
         el("td", {text: fix(o.ms, 3)}), shareBar(o.share), el("td", {text: big(o.flops)}),
-        effCell(o.effN ? o.effSum / o.effN : null)]));
+        effCell(o.timedMs > 0 ? o.roofMs / o.timedMs : null)]));
     });
-    var head = el("tr", null, ["op type", "count", "time ms", "share", "FLOP", "mean efficiency"].map(function (h, i) {
+    var head = el("tr", null, ["op type", "count", "time ms", "share", "FLOP", "efficiency (time-weighted)"].map(function (h, i) {
       return el("th", {cls: i ? "" : "l", text: h});
     }));
     return el("section", {id: "by-op"}, [el("h2", {text: "By op type"}), el("table", null, [el("thead", null, head), tb])]);
@@ -475,7 +498,7 @@
     layers.forEach(function (l) { if (ops.indexOf(l.op_type) < 0) ops.push(l.op_type); });
     ops.sort();
     var state = {sortKey: "index", dir: 1, page: 0, op: "", bound: "", text: "", open: {}, selected: -1,
-      colour: "bound", ops: ops, view: []};
+      colour: p.hardware ? "roof" : "bound", ops: ops, view: [], hw: p.hardware};
     var name = ((p.model || {}).path || "model").split("/").pop();
     document.title = "rooftop: " + name + (isCompare ? " (fusion compare)" : "");
     var app = document.getElementById("app");
@@ -488,12 +511,16 @@
     main.appendChild(summary(p));
     if (isCompare) main.appendChild(compareSection(data));
     var chartWrap = el("div", {cls: "chart-wrap", id: "chart"});
-    var colourSel = el("select", {id: "colour-by"}, [el("option", {value: "bound", text: "bound"}), el("option", {value: "op", text: "op type"})]);
+    var colourSel = el("select", {id: "colour-by"}, [el("option", {value: "roof", text: "roof judging it"}),
+      el("option", {value: "bound", text: "bound"}), el("option", {value: "op", text: "op type"})]);
+    colourSel.value = state.colour;
     var legend = el("div", {cls: "legend"});
     main.appendChild(el("section", {id: "roofline"}, [el("h2", {text: "Roofline"}),
       el("div", {cls: "controls"}, el("label", null, ["colour by ", colourSel])), chartWrap, legend,
       el("p", {cls: "note", text: "One circle per executed layer; area by share of layer time. Layers with no FLOPs or " +
-        "bytes are pinned to the axis (hollow). Roofs: compute peak and read bandwidth per memory level."})]));
+        "bytes are pinned to the axis (hollow). Roofs: compute peak and read bandwidth per memory level. " +
+        "Coloured by roof: the roof each layer is judged against (compute, or the memory level that takes " +
+        "most of its memory time in the residency model); its bound is in the tooltip."})]));
     var table = tableSection(layers, state);
     main.appendChild(byOp(layers));
     main.appendChild(table.section);
@@ -523,6 +550,8 @@
     box.textContent = "";
     var items = state.colour === "op"
       ? state.ops.map(function (o) { return [o, opColour(o, state)]; })
+      : state.colour === "roof"
+      ? ["compute", "l1", "l2", "l3", "dram", "unknown"].map(function (j) { return [JUDGE_LABELS[j], "var(--j-" + j + ")"]; })
       : [["compute-bound", "var(--compute)"], ["memory-bound", "var(--memory)"], ["no FLOP model", "var(--unknown)"]];
     items.forEach(function (it) {
       var s = el("span", {text: it[0]});
