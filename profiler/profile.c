@@ -4,6 +4,7 @@
 #include "profile.h"
 #include "residency.h"
 
+#include <math.h>
 #include <sched.h>
 #include <stdio.h>
 
@@ -235,13 +236,12 @@ roof_status roof_profile_static(const roof_model* m, uint32_t threads, roof_prof
   return ROOF_OK;
 }
 
-enum { BW_READ, BW_WRITE, BW_COPY };
-
-/* GB/s of level lv for reads, writes or copies (read + written bytes); a missing write or copy
- * figure falls back to the read one, a missing level to the next slower one with a figure. */
+/* GB/s of level lv for reads (kind 0), writes (1) or copies (2, read + written bytes). A write
+ * rate is at least half the copy rate (a copy writes that fast); a missing figure falls back
+ * to the read one, a missing level to the next slower level with a figure. */
 static double level_gbs(const roof_hw* hw, int lv, int kind) {
   for (; lv < ROOF_MEM_LEVELS; lv++) {
-    double w = kind == BW_WRITE ? hw->write_gbs[lv] : kind == BW_COPY ? hw->copy_gbs[lv] : 0.0;
+    double w = kind == 1 ? fmax(hw->write_gbs[lv], hw->copy_gbs[lv] / 2) : kind == 2 ? hw->copy_gbs[lv] : 0.0;
     if (w > 0) return w;
     if (hw->read_gbs[lv] > 0) return hw->read_gbs[lv];
   }
@@ -250,37 +250,38 @@ static double level_gbs(const roof_hw* hw, int lv, int kind) {
 
 static double seconds(double bytes, double gbs) { return gbs > 0 ? bytes / (gbs * 1e9) : 0.0; }
 
-/* Seconds to move the layer's bytes, split by the level each tensor comes from. The cost
- * model's byte counts are what the kernel moves (re-reads included); the tensors' split by
- * level scales to them. Bytes written in place over bytes just read move like a copy at that
- * level (no read for ownership: the lines are there). Writes the level that takes the most
- * time to *level. */
+/* Memory time of a layer: the hierarchical roofline. Bytes served from level lv or a slower one
+ * all cross level lv, so the time is at least, for every level, those bytes at that level's
+ * rates: reads at the read rate, writes at the write rate, both together at the copy rate
+ * (writes in place excepted: a copy pays a read for ownership of its destination, they do
+ * not). The largest of these is the bound; *level is the level that sets it. The tensors' split by
+ * level (residency.c) is scaled to the cost model's byte counts, which include a kernel's
+ * re-reads. */
 static double memory_seconds(const roof_layer* l, const roof_hw* hw, int* level) {
   uint64_t rsum = 0, wsum = 0;
   for (int lv = 0; lv < ROOF_MEM_LEVELS; lv++) {
     rsum += l->read_from[lv];
     wsum += l->written_to[lv];
   }
-  double total = 0.0, worst = -1.0;
+  double rscale = rsum ? (double)l->cost.bytes_read / (double)rsum : 0.0;
+  double wscale = wsum ? (double)l->cost.bytes_written / (double)wsum : 0.0;
+  /* a layer that touches no tensor but moves bytes by the cost model (none so far): DRAM */
+  double r_beyond = rsum ? 0.0 : (double)l->cost.bytes_read, w_beyond = wsum ? 0.0 : (double)l->cost.bytes_written;
+  double p_beyond = 0.0;
+  double worst = 0.0;
   *level = ROOF_MEM_DRAM;
-  for (int lv = 0; lv < ROOF_MEM_LEVELS; lv++) {
-    double rb = rsum ? (double)l->cost.bytes_read * (double)l->read_from[lv] / (double)rsum : 0.0;
-    double wb = wsum ? (double)l->cost.bytes_written * (double)l->written_to[lv] / (double)wsum : 0.0;
-    double pb = wsum ? (double)l->cost.bytes_written * (double)l->rewritten[lv] / (double)wsum : 0.0;
-    if (pb > rb) pb = rb;
-    double t = seconds(rb - pb, level_gbs(hw, lv, BW_READ)) + seconds(wb - pb, level_gbs(hw, lv, BW_WRITE)) +
-               seconds(2 * pb, level_gbs(hw, lv, BW_COPY));
-    total += t;
-    if (t > worst && (rb > 0 || wb > 0)) {
+  for (int lv = ROOF_MEM_DRAM; lv >= 0; lv--) { /* slowest first: "beyond" accumulates */
+    r_beyond += rscale * (double)l->read_from[lv];
+    w_beyond += wscale * (double)l->written_to[lv];
+    p_beyond += wscale * (double)l->in_place[lv];
+    double t = fmax(fmax(seconds(r_beyond, level_gbs(hw, lv, 0)), seconds(w_beyond, level_gbs(hw, lv, 1))),
+                    seconds(r_beyond + w_beyond - p_beyond, level_gbs(hw, lv, 2)));
+    if (t > worst) {
       worst = t;
       *level = lv;
     }
   }
-  /* bytes the cost model counts on a layer with no tensor touched (none so far): at DRAM */
-  if (rsum + wsum == 0 && l->cost.bytes_read + l->cost.bytes_written > 0) {
-    total = seconds((double)(l->cost.bytes_read + l->cost.bytes_written), level_gbs(hw, ROOF_MEM_DRAM, BW_READ));
-  }
-  return total;
+  return worst;
 }
 
 void roof_profile_roofline(roof_profile* p, const roof_hw* hw) {

@@ -36,8 +36,8 @@ typedef struct roof_layer {
   bool compute_bound;     /* compute time >= memory time */
   uint64_t read_from[ROOF_MEM_LEVELS];  /* bytes of input tensors by the level they come from */
   uint64_t written_to[ROOF_MEM_LEVELS]; /* bytes of output tensors by the level they land in */
-  uint64_t rewritten[ROOF_MEM_LEVELS];  /* the part of written_to written in place over an input
-                                         * the layer read (the lines are already there) */
+  uint64_t in_place[ROOF_MEM_LEVELS];   /* the part of written_to written over an input the layer
+                                         * read (no read for ownership: the lines are there) */
   int inplace_input;      /* input whose buffer output 0 reuses (the session's plan), -1 none */
   double efficiency;      /* roofline_ms / median */
   double headroom_ms;     /* median - roofline_ms */

@@ -125,9 +125,11 @@ static cJSON* layer_obj(const roof_profile* p, const roof_layer* l) {
     add_str(o, "roofline_level", kLevel[l->roofline_level]);
     cJSON* from = cJSON_AddObjectToObject(o, "read_from");
     cJSON* to = cJSON_AddObjectToObject(o, "written_to");
+    cJSON* inpl = cJSON_AddObjectToObject(o, "written_in_place");
     for (int lv = 0; lv < ROOF_MEM_LEVELS; lv++) {
       add_num(from, roof_mem_level_names[lv], (double)l->read_from[lv]);
       add_num(to, roof_mem_level_names[lv], (double)l->written_to[lv]);
+      add_num(inpl, roof_mem_level_names[lv], (double)l->in_place[lv]);
     }
     add_str(o, "bound", !l->cost.has_model ? "unknown" : l->compute_bound ? "compute" : "memory");
     if (p->runs > 0) {

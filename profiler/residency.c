@@ -43,11 +43,21 @@ static uint64_t value_bytes(const roof_graph* g, int v) {
   return roof_value_bytes(&g->values[v], &b) ? b : 0;
 }
 
-static int level_of(const sim* s, uint64_t distance) {
+/* Adds `bytes` of a tensor to out[] by level when `others` distinct bytes were touched since
+ * its last touch: a level of capacity C can have kept C - others of it (the best a replacement
+ * policy can do, so the split never puts bytes farther than they need be); the rest comes
+ * from the next level. */
+static void split(const sim* s, uint64_t others, uint64_t bytes, uint64_t* out) {
+  uint64_t served = 0;
   for (int lv = 0; lv < 3; lv++) {
-    if (s->cap[lv] && distance <= s->cap[lv]) return lv;
+    if (s->cap[lv] == 0 || s->cap[lv] <= others) continue;
+    uint64_t upto = s->cap[lv] - others < bytes ? s->cap[lv] - others : bytes;
+    if (upto > served) {
+      out[lv] += upto - served;
+      served = upto;
+    }
   }
-  return ROOF_MEM_DRAM;
+  out[ROOF_MEM_DRAM] += bytes - served;
 }
 
 /* Distinct bytes touched since value v's latest touch, v's own bytes excluded. */
@@ -77,29 +87,25 @@ static bool listed(const int* vals, int n, int v) {
 static void run_layer(sim* s, const roof_graph* g, roof_layer* l, bool record) {
   const roof_node* n = l->node;
   int seen[16], num_seen = 0;
-  uint64_t working = 0;
+  uint64_t scratch[ROOF_MEM_LEVELS] = {0};
   for (int i = 0; i < n->num_inputs; i++) {
     if (n->inputs[i] < 0) continue;
     int v = s->root[n->inputs[i]];
     if (listed(seen, num_seen, v)) continue;
     if (num_seen < 16) seen[num_seen++] = v;
     uint64_t bytes = value_bytes(g, v);
-    int lv = s->last[v] < 0 ? ROOF_MEM_DRAM : level_of(s, bytes + since_last(s, v));
-    if (record) l->read_from[lv] += bytes;
-    working += bytes;
+    uint64_t* out = record ? l->read_from : scratch;
+    if (s->last[v] < 0) out[ROOF_MEM_DRAM] += bytes; /* first touch ever */
+    else split(s, since_last(s, v), bytes, out);
     touch(s, g, v, bytes);
   }
   for (int i = 0; i < n->num_outputs; i++) {
     if (n->outputs[i] < 0) continue;
     int v = s->root[n->outputs[i]];
     uint64_t bytes = value_bytes(g, v);
-    /* in place: the lines were just read, they sit where the reuse distance says */
-    bool inplace = listed(seen, num_seen, v);
-    int lv = level_of(s, bytes + (inplace ? since_last(s, v) : working));
-    if (record) {
-      l->written_to[lv] += bytes;
-      if (inplace) l->rewritten[lv] += bytes;
-    }
+    /* the output's lines may be anywhere; at best they are resident (in place they are) */
+    split(s, 0, bytes, record ? l->written_to : scratch);
+    if (record && listed(seen, num_seen, v)) split(s, 0, bytes, l->in_place);
     touch(s, g, v, bytes);
   }
 }
@@ -133,7 +139,7 @@ bool roof_residency_fill(roof_profile* p, const uint64_t cache_bytes[3], const b
   }
   for (int i = 0; i < p->num_layers; i++) {
     roof_layer* l = &p->layers[i];
-    for (int lv = 0; lv < ROOF_MEM_LEVELS; lv++) l->read_from[lv] = l->written_to[lv] = l->rewritten[lv] = 0;
+    for (int lv = 0; lv < ROOF_MEM_LEVELS; lv++) l->read_from[lv] = l->written_to[lv] = l->in_place[lv] = 0;
   }
   for (int pass = 0; pass < 2; pass++) { /* the first run warms the caches; the second counts */
     for (int i = 0; i < p->num_layers; i++) {
