@@ -284,6 +284,26 @@ static double memory_seconds(const roof_layer* l, const roof_hw* hw, int* level)
   return worst;
 }
 
+/* Why a layer ran faster than its roof, from what the profile knows: a time too short to
+ * trust, roofs that contradict themselves, or a count (FLOPs, bytes) above what the kernel
+ * does. */
+static const char* above_reason(const roof_profile* p, const roof_layer* l, const roof_hw* hw) {
+  if (p->timer_resolution_ns > 0 && l->time_ms.median * 1e6 < 50 * p->timer_resolution_ns) {
+    return "time within 50x the timer's resolution";
+  }
+  for (int lv = 1; lv < ROOF_MEM_LEVELS; lv++) {
+    if (hw->read_gbs[lv] > 1.1 * hw->read_gbs[lv - 1] && hw->read_gbs[lv - 1] > 0) {
+      return "the roofs contradict themselves (read bandwidth rises toward DRAM): probe again on a quiet machine";
+    }
+  }
+  if (l->compute_bound) {
+    return l->achieved_gflops > hw->peak_gflops ? "faster than the probed compute peak: the peak is low or the FLOP count high"
+                                                : "compute roof: the FLOP count is above what the kernel computes";
+  }
+  return "faster than its memory roof: the bandwidth probed at that level is low, or the kernel moves fewer bytes "
+         "than the cost model counts";
+}
+
 void roof_profile_roofline(roof_profile* p, const roof_hw* hw) {
   p->has_hw = true;
   p->hw = *hw;
@@ -320,6 +340,7 @@ void roof_profile_roofline(roof_profile* p, const roof_hw* hw) {
       l->achieved_gflops = (double)l->cost.flops / (med * 1e6);
       l->achieved_gbs = (double)bytes / (med * 1e6);
       l->above_roof = l->efficiency > 1.05;
+      l->above_reason = l->above_roof ? above_reason(p, l, hw) : NULL;
     }
   }
 }

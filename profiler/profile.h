@@ -43,6 +43,7 @@ typedef struct roof_layer {
   double headroom_ms;     /* median - roofline_ms */
   double achieved_gflops, achieved_gbs;
   bool above_roof;        /* efficiency > 1.05: the cost model is suspect for this layer */
+  const char* above_reason; /* static text: the likeliest reason, when above_roof */
   bool below_resolution;  /* median under the timer's resolution */
 } roof_layer;
 

@@ -139,6 +139,7 @@ static cJSON* layer_obj(const roof_profile* p, const roof_layer* l) {
       add_num(o, "achieved_gbs", l->achieved_gbs);
       cJSON* flags = cJSON_CreateArray();
       if (l->above_roof) cJSON_AddItemToArray(flags, cJSON_CreateString("above_roof"));
+      if (l->above_roof) add_str(o, "above_roof_reason", l->above_reason);
       if (l->below_resolution) cJSON_AddItemToArray(flags, cJSON_CreateString("below_timer_resolution"));
       if (!l->cost.has_model) cJSON_AddItemToArray(flags, cJSON_CreateString("no_flop_model"));
       cJSON_AddItemToObject(o, "flags", flags);

@@ -149,6 +149,20 @@ static void fallbacks(FILE* f, const roof_profile* p) {
   }
 }
 
+/* Layers faster than their roof, each with its likeliest reason (first 8). */
+static void above_roof(FILE* f, const roof_profile* p) {
+  int n = 0, shown = 0;
+  for (int i = 0; i < p->num_layers; i++) n += p->layers[i].above_roof;
+  if (n == 0) return;
+  fprintf(f, "above their roof: %d %s\n", n, n == 1 ? "layer" : "layers");
+  for (int i = 0; i < p->num_layers && shown < 8; i++) {
+    const roof_layer* l = &p->layers[i];
+    if (!l->above_roof) continue;
+    fprintf(f, "  #%d %.24s %.0f%%: %s\n", l->index, l->node->op_type, 100.0 * l->efficiency, l->above_reason);
+    shown++;
+  }
+}
+
 void roof_report_table(FILE* f, const roof_profile* p, roof_sort sort, int top) {
   static const char* const kLevel[] = {"L1", "L2", "L3", "DRAM"};
   summary(f, p);
@@ -182,9 +196,10 @@ void roof_report_table(FILE* f, const roof_profile* p, roof_sort sort, int top) 
   if (n < p->num_layers) fprintf(f, "(%d more layers; --top 0 shows all)\n", p->num_layers - n);
   if (!p->kernels_chosen) fprintf(f, "krn - = not chosen: kernels are chosen only when a session packs the weights\n");
   fallbacks(f, p);
+  above_roof(f, p);
   if (p->has_hw) {
     fprintf(f, "eff = roofline time / measured median; ! = above its roof (cost model suspect)\n"
-               "bound C = compute, M:LEVEL = memory at the cache level holding the working set\n");
+               "bound C = compute, M:LEVEL = memory, LEVEL setting the memory time (residency model)\n");
   }
   free(idx);
 }
