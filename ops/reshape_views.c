@@ -2,6 +2,7 @@
  * Dropout (any layout). The executor never runs them: the output shares the input's buffer.
  * Their reference kernels copy, for load-time evaluation into separate buffers. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common.h"
@@ -166,8 +167,9 @@ static roof_status infer_unsqueeze(roof_graph* g, roof_node* n, roof_error* err)
   return set_out(g, n, dims, r, err);
 }
 
-/* The mask output (exports name it even when nothing reads it, torchvision's swin_t) is
- * accepted while unread: at inference it would be all true. */
+/* Dropout drops nothing at inference (and in training mode with a ratio of 0): output 0 is a
+ * view of the input and the mask, when present, is all true. A read mask becomes a constant
+ * at load, so nothing runs for it. */
 static roof_status infer_dropout(roof_graph* g, roof_node* n, roof_error* err) {
   roof_status st = roof_require_input(g, n, 0, NULL, err);
   if (st != ROOF_OK) return st;
@@ -178,10 +180,20 @@ static roof_status infer_dropout(roof_graph* g, roof_node* n, roof_error* err) {
     return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "training-mode Dropout with a ratio other than 0 is not supported");
   }
   roof_value* mask = n->num_outputs > 1 ? roof_out(g, n, 1) : NULL;
-  if (mask && (mask->num_consumers > 0 || (mask->flags & ROOF_VAL_GRAPH_OUTPUT))) {
-    return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "the mask output of Dropout is read (only an unread mask is supported)");
-  }
   if (mask) roof_value_set_shape(mask, ROOF_DT_BOOL, roof_in(g, n, 0)->rank, roof_in(g, n, 0)->dims);
+  uint64_t bytes = 0;
+  if (mask && (mask->num_consumers > 0 || (mask->flags & ROOF_VAL_GRAPH_OUTPUT)) && mask->data == NULL) {
+    if (!roof_value_bytes(mask, &bytes) || bytes > ((uint64_t)64 << 20)) {
+      return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "the mask output of Dropout is read and larger than 64 MiB");
+    }
+    void* ones = malloc(bytes ? bytes : 1);
+    if (ones == NULL) return roof_node_fail(err, ROOF_E_NOMEM, g, n, "out of memory for the Dropout mask (%llu bytes)",
+                                            (unsigned long long)bytes);
+    memset(ones, 1, bytes);
+    mask->data = ones;
+    mask->nbytes = bytes;
+    mask->flags |= ROOF_VAL_KNOWN | ROOF_VAL_CONST;
+  }
   return roof_infer_same(g, n, err);
 }
 

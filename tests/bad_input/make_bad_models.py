@@ -641,7 +641,7 @@ def dropout_model(ratio, mask_out=False):
 
 def dropout_cases(o):
     o.case("dropout_training", dropout_model(0.5))
-    o.case("dropout_mask_read", dropout_model(0.0, mask_out=True))
+    o.case("control_dropout_mask_read", dropout_model(0.0, mask_out=True))  # the mask: a constant of ones
     o.case("control_dropout_zero_ratio", dropout_model(0.0))
 
 
