@@ -293,15 +293,14 @@ static const char* above_reason(const roof_profile* p, const roof_layer* l, cons
   }
   for (int lv = 1; lv < ROOF_MEM_LEVELS; lv++) {
     if (hw->read_gbs[lv] > 1.1 * hw->read_gbs[lv - 1] && hw->read_gbs[lv - 1] > 0) {
-      return "the roofs contradict themselves (read bandwidth rises toward DRAM): probe again on a quiet machine";
+      return "roofs contradict themselves: probe again on a quiet machine";
     }
   }
   if (l->compute_bound) {
-    return l->achieved_gflops > hw->peak_gflops ? "faster than the probed compute peak: the peak is low or the FLOP count high"
-                                                : "compute roof: the FLOP count is above what the kernel computes";
+    return l->achieved_gflops > hw->peak_gflops ? "beats the probed peak: peak low or FLOPs overcounted"
+                                                : "beats its compute roof: FLOPs overcounted";
   }
-  return "faster than its memory roof: the bandwidth probed at that level is low, or the kernel moves fewer bytes "
-         "than the cost model counts";
+  return "beats its memory roof: bandwidth probed low or bytes overcounted";
 }
 
 void roof_profile_roofline(roof_profile* p, const roof_hw* hw) {

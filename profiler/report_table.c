@@ -149,6 +149,23 @@ static void fallbacks(FILE* f, const roof_profile* p) {
   }
 }
 
+/* Nodes a partial prepare (rooftop info) set aside, with why (first 8). */
+static void not_analysed(FILE* f, const roof_profile* p) {
+  int n = 0, shown = 0;
+  for (int i = 0; i < p->g->num_folded; i++) n += strcmp(p->g->folded[i].pass, "not_analysed") == 0;
+  if (n == 0) return;
+  fprintf(f, "not analysed: %d %s (no cost in the totals)\n", n, n == 1 ? "node" : "nodes");
+  for (int i = 0; i < p->g->num_folded && shown < 8; i++) {
+    const roof_folded* r = &p->g->folded[i];
+    if (strcmp(r->pass, "not_analysed") != 0) continue;
+    fprintf(f, "  ");
+    print_cut(f, r->name, 40);
+    fprintf(f, " %s\n", r->reason);
+    shown++;
+  }
+  if (n > shown) fprintf(f, "  (%d more in the JSON report's folded list)\n", n - shown);
+}
+
 /* Layers faster than their roof, each with its likeliest reason (first 8). */
 static void above_roof(FILE* f, const roof_profile* p) {
   int n = 0, shown = 0;
@@ -196,6 +213,7 @@ void roof_report_table(FILE* f, const roof_profile* p, roof_sort sort, int top) 
   if (n < p->num_layers) fprintf(f, "(%d more layers; --top 0 shows all)\n", p->num_layers - n);
   if (!p->kernels_chosen) fprintf(f, "krn - = not chosen: kernels are chosen only when a session packs the weights\n");
   fallbacks(f, p);
+  not_analysed(f, p);
   above_roof(f, p);
   if (p->has_hw) {
     fprintf(f, "eff = roofline time / measured median; ! = above its roof (cost model suspect)\n"

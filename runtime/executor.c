@@ -201,6 +201,10 @@ roof_status roof_session_create_with(const roof_model* model, const roof_session
   if (model == NULL || !model->prepared) {
     return roof_fail(err, ROOF_E_USAGE, "roof_session_create: model is not prepared (call roof_model_prepare)");
   }
+  if (model->partial) {
+    return roof_fail(err, ROOF_E_USAGE, "roof_session_create: the model was prepared partially (some nodes not "
+                                         "analysed): it serves static profiles only");
+  }
   if (model->weights_released) {
     return roof_fail(err, ROOF_E_USAGE, "roof_session_create: this model's weights were released "
                                          "(roof_model_release_weights); load the model again");

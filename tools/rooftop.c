@@ -39,6 +39,7 @@
 #define MAX_BINDINGS 64
 
 typedef struct cli_opts {
+  bool partial; /* info: analyse what can be (roof_prepare_options.partial) */
   const char* model;
   const char* model2; /* compare A.json B.json */
   const char* output_dir;
@@ -550,7 +551,8 @@ static roof_status prepare_model(const cli_opts* o, roof_model* m, const char* f
     if (files[nf].rank > 0) memcpy(values[nf].dims, files[nf].dims, sizeof(int64_t) * (size_t)files[nf].rank);
   }
   roof_prepare_options po = {.shapes = o->shapes, .num_shapes = (size_t)o->num_shapes, .values = values,
-                             .num_values = (size_t)nf, .fusion = fusion, .max_arena_bytes = o->max_arena_bytes};
+                             .num_values = (size_t)nf, .fusion = fusion, .max_arena_bytes = o->max_arena_bytes,
+                             .partial = o->partial};
   if (st == ROOF_OK) st = roof_model_prepare(m, &po, err);
   for (int f = 0; f < nf; f++) roof_value_release(&files[f]);
   return st;
@@ -721,9 +723,33 @@ static int cmd_profile(const cli_opts* o) {
 
 /* Costs from the prepared graph alone: no session, so no arena is allocated and no weight is
  * packed (the arena figures are the planner's estimate, the kernel column stays unchosen). */
-static int cmd_info(const cli_opts* o) {
+/* After a partial info: every unsupported op named at once (as a load would), and the first
+ * refusal of shape inference. 69 when something was left out, else 0. */
+static int partial_verdict(const roof_model* m) {
+  if (m->not_analysed == 0) return 0;
+  const roof_graph* g = m->g;
+  roof_missing_ops missing = {0};
+  for (int i = 0; i < g->num_nodes; i++) {
+    const roof_node* n = &g->nodes[i];
+    if (n->op == NULL) roof_missing_add(&missing, n->op_type, n->domain, n->name, roof_op_known(n->domain, n->op_type));
+  }
+  roof_error e = {{0}};
+  if (missing.kinds) roof_missing_fail(g->path, g->opset, &missing, &e);
+  else snprintf(e.message, sizeof(e.message), "%s", g->path);
+  /* the note is a node's refusal when no op is missing, else it repeats the list */
+  bool note = missing.kinds == 0 && m->partial_note[0];
+  fprintf(stderr, "rooftop: %s; %d nodes not analysed (the report covers the others)%s%s\n", e.message,
+          m->not_analysed, note ? "; first refusal: " : "", note ? m->partial_note : "");
+  return roof_exit_code(ROOF_E_UNSUPPORTED);
+}
+
+static int cmd_info(const cli_opts* opts) {
   roof_error err = {{0}};
   roof_model* m;
+  cli_opts io = *opts; /* info reports what it can: unsupported ops are set aside, not fatal */
+  io.partial = true;
+  io.limits.keep_unsupported = true;
+  const cli_opts* o = &io;
   roof_status st = open_model(o, &m, &err);
   if (st != ROOF_OK) return fail(st, &err);
   roof_profile p;
@@ -736,9 +762,10 @@ static int cmd_info(const cli_opts* o) {
     st = write_reports(o, &p, &err);
   }
   roof_profile_free(&p);
+  int rc = st == ROOF_OK ? partial_verdict(m) : 0;
   roof_model_free(m);
   if (st != ROOF_OK) return fail(st, &err);
-  return 0;
+  return rc;
 }
 
 /* The probe streams a buffer larger than the last-level cache; run it in a child process so
