@@ -3,6 +3,7 @@
 #define _GNU_SOURCE 1
 #include "profile.h"
 #include "residency.h"
+#include "cpus.h"
 
 #include <math.h>
 #include <sched.h>
@@ -65,32 +66,38 @@ static void fill_static(roof_profile* p, const roof_session* s) {
   }
 }
 
-static void affinity_string(char* out, size_t n) {
-  cpu_set_t set;
-  out[0] = '\0';
-  if (sched_getaffinity(0, sizeof(set), &set) != 0) return;
-  size_t o = 0;
-  for (int c = 0; c < CPU_SETSIZE && o + 16 < n; c++) {
-    if (!CPU_ISSET(c, &set)) continue;
-    int e = c;
-    while (e + 1 < CPU_SETSIZE && CPU_ISSET(e + 1, &set)) e++;
-    o += (size_t)snprintf(out + o, n - o, o ? ",%d" : "%d", c);
-    if (e > c) o += (size_t)snprintf(out + o, n - o, "-%d", e);
-    c = e;
-  }
+/* CPU model, CPU set and whether the threads outnumber the CPUs allowed (p->threads set). */
+static void machine_facts(roof_profile* p) {
+  roof_cpu_limits lim;
+  roof_cpu_limits_get(&lim);
+  snprintf(p->affinity, sizeof(p->affinity), "%s", lim.cpu_set);
+  roof_hw_cpu_name(p->cpu, sizeof(p->cpu));
+  p->allowed_cpus = lim.allowed;
+  p->oversubscribed = p->threads > lim.allowed;
+}
+
+/* A machine's constants applied to a latency: energy of that machine only, never another's. */
+static roof_energy energy_for(const roof_hw* hw, double ms) {
+  roof_energy e = {0};
+  if (!(hw->tdp_w > 0) || !(ms > 0)) return e;
+  double util = hw->utilization > 0 ? hw->utilization : 1.0, pue = hw->pue > 0 ? hw->pue : 1.0;
+  e.valid = true;
+  e.power_w = hw->tdp_w * util * pue;
+  e.joules = e.power_w * ms / 1e3;
+  e.wh = e.joules / 3600.0;
+  e.gco2 = e.wh / 1000.0 * hw->grid_gco2_per_kwh;
+  e.cost = e.wh / 1000.0 * hw->price_per_kwh;
+  return e;
 }
 
 roof_energy roof_profile_energy(const roof_profile* p) {
-  roof_energy e = {0};
-  if (!p->has_hw || !(p->hw.tdp_w > 0) || !(p->latency_ms.median > 0)) return e;
-  double util = p->hw.utilization > 0 ? p->hw.utilization : 1.0, pue = p->hw.pue > 0 ? p->hw.pue : 1.0;
-  e.valid = true;
-  e.power_w = p->hw.tdp_w * util * pue;
-  e.joules = e.power_w * p->latency_ms.median / 1e3;
-  e.wh = e.joules / 3600.0;
-  e.gco2 = e.wh / 1000.0 * p->hw.grid_gco2_per_kwh;
-  e.cost = e.wh / 1000.0 * p->hw.price_per_kwh;
-  return e;
+  roof_energy none = {0};
+  return p->has_hw ? energy_for(&p->hw, p->latency_ms.median) : none;
+}
+
+roof_energy roof_profile_energy_predicted(const roof_profile* p) {
+  roof_energy none = {0};
+  return p->has_target ? energy_for(&p->target, p->predicted_ms) : none;
 }
 
 static double timer_resolution_ns(void) {
@@ -148,7 +155,7 @@ roof_status roof_profile_run(roof_session* s, const roof_profile_options* opts, 
   }
   fill_static(&out, s);
   totals(&out);
-  affinity_string(out.affinity, sizeof(out.affinity));
+  machine_facts(&out);
   if (!opts->timed) goto done;
   out.timer_resolution_ns = timer_resolution_ns();
   struct rusage ru0, ru1;
@@ -217,8 +224,7 @@ roof_status roof_profile_static(const roof_model* m, uint32_t threads, roof_prof
   roof_profile out;
   memset(&out, 0, sizeof(out));
   out.g = m->g;
-  long cores = sysconf(_SC_NPROCESSORS_ONLN);
-  out.threads = threads ? threads : (uint32_t)(cores > 0 ? cores : 1);
+  out.threads = threads ? threads : roof_default_threads();
   out.arena_estimated = true;
   roof_status st = roof_model_arena_estimate(m, &out.arena_bytes, &out.activation_bytes_total, err);
   if (st != ROOF_OK) return st;
@@ -231,7 +237,7 @@ roof_status roof_profile_static(const roof_model* m, uint32_t threads, roof_prof
   }
   totals(&out);
   roof_profile_sequence(&out);
-  affinity_string(out.affinity, sizeof(out.affinity));
+  machine_facts(&out);
   *p = out;
   return ROOF_OK;
 }
@@ -304,6 +310,18 @@ static const char* above_reason(const roof_profile* p, const roof_layer* l, cons
          "than the cost model counts";
 }
 
+/* A layer long enough to time well that beat the compute peak by more than timer noise can
+ * explain: the peak is wrong (a probe disturbed or oversubscribed), not the layer. */
+static const roof_layer* layer_above_peak(const roof_profile* p, double peak_gflops) {
+  const roof_layer* worst = NULL;
+  for (int i = 0; i < p->num_layers; i++) {
+    const roof_layer* l = &p->layers[i];
+    if (l->time_ms.median < ROOF_PEAK_CHECK_MS || l->below_resolution) continue;
+    if (l->achieved_gflops > peak_gflops * 1.05 && (!worst || l->achieved_gflops > worst->achieved_gflops)) worst = l;
+  }
+  return worst;
+}
+
 void roof_profile_roofline(roof_profile* p, const roof_hw* hw) {
   p->has_hw = true;
   p->hw = *hw;
@@ -342,6 +360,23 @@ void roof_profile_roofline(roof_profile* p, const roof_hw* hw) {
       l->above_roof = l->efficiency > 1.05;
       l->above_reason = l->above_roof ? above_reason(p, l, hw) : NULL;
     }
+  }
+  p->above_peak = layer_above_peak(p, hw->peak_gflops);
+}
+
+/* The roofline time of every layer with the target's figures only. */
+void roof_profile_predict(roof_profile* p, const roof_hw* target) {
+  p->has_target = true;
+  p->target = *target;
+  p->predicted_ms = 0.0;
+  double peak = target->peak_gflops * 1e9;
+  for (int i = 0; i < p->num_layers; i++) {
+    roof_layer* l = &p->layers[i];
+    double bw = roof_hw_bandwidth_for(target, l->cost.bytes_read + l->cost.bytes_written, NULL) * 1e9;
+    double t_compute = peak > 0 ? (double)l->cost.flops / peak : 0.0;
+    double t_mem = bw > 0 ? (double)(l->cost.bytes_read + l->cost.bytes_written) / bw : 0.0;
+    l->predicted_ms = 1e3 * (t_compute > t_mem ? t_compute : t_mem);
+    p->predicted_ms += l->predicted_ms;
   }
 }
 
