@@ -3,7 +3,7 @@
  *   rooftop run MODEL [--input NAME=FILE]... [--shape NAME=DIMS]... [--threads N] [--output-dir DIR]
  *   rooftop profile MODEL [--runs N] [--warmup N] [--threads N] [--shape ...] [--input ...]
  *                         [--json FILE] [--csv FILE] [--trace FILE] [--html FILE] [--quiet]
- *   rooftop info MODEL [--shape ...]
+ *   rooftop info MODEL [--shape ...] [--hw FILE]
  *   rooftop compare MODEL [...] | compare A.json B.json
  *   rooftop probe | ops | passes
  *   rooftop COMMAND --help    (that command's options and examples; man page: tools/rooftop.1)
@@ -100,7 +100,7 @@ static const char kHelp[] =
     "common options:\n"
     "  --shape NAME=DIMS   bind a dynamic input shape, e.g. --shape input=1x3x224x224\n"
     "  --input NAME=FILE   input tensor (.pb TensorProto or .npy); others get seeded random data\n"
-    "  --threads N         thread count (default: online cores)\n"
+    "  --threads N         thread count (default: the CPUs this process may use)\n"
     "  --fusion SPEC       all (default), none, or a comma list of pass names\n"
     "  --seed N            seed for random inputs (default 42)\n"
     "  --reference         use the reference kernels for every op (slow; an oracle)\n"
@@ -121,9 +121,10 @@ static const char kHelp[] =
     "\n"
     "run:     --output-dir DIR (default: no files written)\n"
     "profile: --runs N (default 20), --warmup N (default 3), --top N,\n"
-    "         --sort order|time|headroom|efficiency, --hw FILE (roofs from a file instead of the probe),\n"
+    "         --sort order|time|headroom|efficiency, --hw FILE (adds a prediction for the file's machine;\n"
+    "         measured figures stay this machine's),\n"
     "         --pin CPUS (e.g. 0 or 0,2-3: CPUs the run may use)\n"
-    "info:    --hw FILE adds the predicted roofline time per layer\n"
+    "info:    --hw FILE adds the predicted roofline time per layer and in total\n"
     "profile, info: --json FILE writes the report as JSON (schema rooftop.profile/1),\n"
     "         --csv FILE one row per layer, --trace FILE Chrome trace events (profile only)\n"
     "profile, compare: --html FILE writes a self-contained HTML report (roofline chart, tables)\n"
@@ -140,7 +141,7 @@ static const char kInputHelp[] =
     "  --shape NAME=DIMS   bind a dynamic input shape (dims separated by x)\n"
     "  --input NAME=FILE   input tensor (.pb TensorProto or .npy); others get seeded random data\n"
     "  --seed N            seed for random inputs (default 42)\n"
-    "  --threads N         thread count (default: online cores)\n"
+    "  --threads N         thread count (default: the CPUs this process may use)\n"
     "  --fusion SPEC       all (default), none, or a comma list of pass names (rooftop passes)\n"
     "  --reference         reference kernels for every op (slow; an oracle)\n"
     "  --quiet, -q         no progress indicator on stderr, no notes on stdout\n";
@@ -165,7 +166,8 @@ static const cmd_help kCommandHelp[] = {
      "  --warmup N          untimed runs before each phase (default 3)\n"
      "  --sort KEY          order (default), time, headroom or efficiency\n"
      "  --top N             print the first N layers of the table (default all)\n"
-     "  --hw FILE           roofs from a hardware file instead of the probe (predict another machine)\n"
+     "  --hw FILE           add a prediction for the file's machine (pred ms column, total, energy);\n"
+     "                      this machine is still the one measured and judged\n"
      "  --pin CPUS          run on these CPUs only, e.g. 0 or 0,2-3\n"
      "  --json FILE         report as JSON (schema rooftop.profile/1)\n"
      "  --csv FILE          one row per layer\n"
@@ -179,7 +181,8 @@ static const cmd_help kCommandHelp[] = {
      "usage: rooftop info MODEL [options]\n"
      "Shapes, params, FLOPs and bytes per layer without running the model: no kernel is created\n"
      "and no weight packed (kernel column unchosen, arena figures estimated).\n\n"
-     "  --hw FILE           add the predicted roofline time per layer\n"
+     "  --hw FILE           add the predicted roofline time per layer and in total for the file's\n"
+     "                      machine and thread count\n"
      "  --json FILE         report as JSON (schema rooftop.info/1)\n"
      "  --csv FILE          one row per layer\n\n"
      "examples:\n"
@@ -200,7 +203,8 @@ static const cmd_help kCommandHelp[] = {
     {"probe", false,
      "usage: rooftop probe [--threads N] [--json FILE] [--quiet]\n"
      "Measures peak FP32 FLOP/s and read/write/copy bandwidth at L1, L2, L3 and DRAM working sets;\n"
-     "the result is cached per CPU and thread count for rooftop profile.\n\n"
+     "the result is cached per CPU, thread count and CPU set for rooftop profile (not when it\n"
+     "contradicts itself after 3 measurements, nor with more threads than CPUs allowed).\n\n"
      "examples:\n"
      "  rooftop probe --threads 1\n"
      "  rooftop probe --json my-machine.json   # usable later with --hw\n"},
