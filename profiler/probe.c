@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cpus.h"
 #include "diag.h"
 #include "hw.h"
 
@@ -267,6 +268,10 @@ roof_status roof_hw_probe(uint32_t threads, pthreadpool_t pool, roof_hw* hw, roo
   roof_hw_cpu_name(h.cpu, sizeof(h.cpu));
   snprintf(h.source, sizeof(h.source), "probe");
   h.threads = threads;
+  roof_cpu_limits lim;
+  roof_cpu_limits_get(&lim);
+  snprintf(h.cpu_set, sizeof(h.cpu_set), "%s", lim.cpu_set);
+  h.allowed_cpus = lim.allowed;
   __builtin_cpu_init();
   int isa = __builtin_cpu_supports("avx512f") ? 2 : __builtin_cpu_supports("fma") ? 1 : 0;
   snprintf(h.isa, sizeof(h.isa), "%s", isa == 2 ? "avx512f" : isa == 1 ? "avx2+fma" : "scalar");
@@ -287,6 +292,7 @@ roof_status roof_hw_probe(uint32_t threads, pthreadpool_t pool, roof_hw* hw, roo
     h.write_gbs[lv] = measure_bw(pool, threads, per_worker, BW_WRITE);
     if (h.read_gbs[lv] <= 0.0) return roof_fail(err, ROOF_E_NOMEM, "probe: cannot allocate %zu bytes", per_worker);
   }
+  roof_hw_check(&h, h.problem, sizeof(h.problem));
   *hw = h;
   return ROOF_OK;
 }

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE 1
 #include "profile.h"
 #include "residency.h"
+#include "cpus.h"
 
 #include <math.h>
 #include <sched.h>
@@ -65,32 +66,38 @@ static void fill_static(roof_profile* p, const roof_session* s) {
   }
 }
 
-static void affinity_string(char* out, size_t n) {
-  cpu_set_t set;
-  out[0] = '\0';
-  if (sched_getaffinity(0, sizeof(set), &set) != 0) return;
-  size_t o = 0;
-  for (int c = 0; c < CPU_SETSIZE && o + 16 < n; c++) {
-    if (!CPU_ISSET(c, &set)) continue;
-    int e = c;
-    while (e + 1 < CPU_SETSIZE && CPU_ISSET(e + 1, &set)) e++;
-    o += (size_t)snprintf(out + o, n - o, o ? ",%d" : "%d", c);
-    if (e > c) o += (size_t)snprintf(out + o, n - o, "-%d", e);
-    c = e;
-  }
+/* CPU model, CPU set and whether the threads outnumber the CPUs allowed (p->threads set). */
+static void machine_facts(roof_profile* p) {
+  roof_cpu_limits lim;
+  roof_cpu_limits_get(&lim);
+  snprintf(p->affinity, sizeof(p->affinity), "%s", lim.cpu_set);
+  roof_hw_cpu_name(p->cpu, sizeof(p->cpu));
+  p->allowed_cpus = lim.allowed;
+  p->oversubscribed = p->threads > lim.allowed;
+}
+
+/* A machine's constants applied to a latency: energy of that machine only, never another's. */
+static roof_energy energy_for(const roof_hw* hw, double ms) {
+  roof_energy e = {0};
+  if (!(hw->tdp_w > 0) || !(ms > 0)) return e;
+  double util = hw->utilization > 0 ? hw->utilization : 1.0, pue = hw->pue > 0 ? hw->pue : 1.0;
+  e.valid = true;
+  e.power_w = hw->tdp_w * util * pue;
+  e.joules = e.power_w * ms / 1e3;
+  e.wh = e.joules / 3600.0;
+  e.gco2 = e.wh / 1000.0 * hw->grid_gco2_per_kwh;
+  e.cost = e.wh / 1000.0 * hw->price_per_kwh;
+  return e;
 }
 
 roof_energy roof_profile_energy(const roof_profile* p) {
-  roof_energy e = {0};
-  if (!p->has_hw || !(p->hw.tdp_w > 0) || !(p->latency_ms.median > 0)) return e;
-  double util = p->hw.utilization > 0 ? p->hw.utilization : 1.0, pue = p->hw.pue > 0 ? p->hw.pue : 1.0;
-  e.valid = true;
-  e.power_w = p->hw.tdp_w * util * pue;
-  e.joules = e.power_w * p->latency_ms.median / 1e3;
-  e.wh = e.joules / 3600.0;
-  e.gco2 = e.wh / 1000.0 * p->hw.grid_gco2_per_kwh;
-  e.cost = e.wh / 1000.0 * p->hw.price_per_kwh;
-  return e;
+  roof_energy none = {0};
+  return p->has_hw ? energy_for(&p->hw, p->latency_ms.median) : none;
+}
+
+roof_energy roof_profile_energy_predicted(const roof_profile* p) {
+  roof_energy none = {0};
+  return p->has_target ? energy_for(&p->target, p->predicted_ms) : none;
 }
 
 static double timer_resolution_ns(void) {
@@ -148,7 +155,7 @@ roof_status roof_profile_run(roof_session* s, const roof_profile_options* opts, 
   }
   fill_static(&out, s);
   totals(&out);
-  affinity_string(out.affinity, sizeof(out.affinity));
+  machine_facts(&out);
   if (!opts->timed) goto done;
   out.timer_resolution_ns = timer_resolution_ns();
   struct rusage ru0, ru1;
@@ -217,8 +224,7 @@ roof_status roof_profile_static(const roof_model* m, uint32_t threads, roof_prof
   roof_profile out;
   memset(&out, 0, sizeof(out));
   out.g = m->g;
-  long cores = sysconf(_SC_NPROCESSORS_ONLN);
-  out.threads = threads ? threads : (uint32_t)(cores > 0 ? cores : 1);
+  out.threads = threads ? threads : roof_default_threads();
   out.arena_estimated = true;
   roof_status st = roof_model_arena_estimate(m, &out.arena_bytes, &out.activation_bytes_total, err);
   if (st != ROOF_OK) return st;
@@ -231,7 +237,7 @@ roof_status roof_profile_static(const roof_model* m, uint32_t threads, roof_prof
   }
   totals(&out);
   roof_profile_sequence(&out);
-  affinity_string(out.affinity, sizeof(out.affinity));
+  machine_facts(&out);
   *p = out;
   return ROOF_OK;
 }
@@ -274,8 +280,11 @@ static double memory_seconds(const roof_layer* l, const roof_hw* hw, int* level)
     r_beyond += rscale * (double)l->read_from[lv];
     w_beyond += wscale * (double)l->written_to[lv];
     p_beyond += wscale * (double)l->in_place[lv];
+    /* the in-place exception needs a copy figure to apply to; with none, reads and writes
+     * together at the read rate (a spec sheet's one bandwidth is for all traffic) */
+    double both = hw->copy_gbs[lv] > 0 ? r_beyond + w_beyond - p_beyond : r_beyond + w_beyond;
     double t = fmax(fmax(seconds(r_beyond, level_gbs(hw, lv, 0)), seconds(w_beyond, level_gbs(hw, lv, 1))),
-                    seconds(r_beyond + w_beyond - p_beyond, level_gbs(hw, lv, 2)));
+                    seconds(both, level_gbs(hw, lv, 2)));
     if (t > worst) {
       worst = t;
       *level = lv;
@@ -291,16 +300,25 @@ static const char* above_reason(const roof_profile* p, const roof_layer* l, cons
   if (p->timer_resolution_ns > 0 && l->time_ms.median * 1e6 < 50 * p->timer_resolution_ns) {
     return "time within 50x the timer's resolution";
   }
-  for (int lv = 1; lv < ROOF_MEM_LEVELS; lv++) {
-    if (hw->read_gbs[lv] > 1.1 * hw->read_gbs[lv - 1] && hw->read_gbs[lv - 1] > 0) {
-      return "roofs contradict themselves: probe again on a quiet machine";
-    }
-  }
+  char why[192];
+  if (!roof_hw_check(hw, why, sizeof(why))) return "roofs contradict themselves: probe again on a quiet machine";
   if (l->compute_bound) {
     return l->achieved_gflops > hw->peak_gflops ? "beats the probed peak: peak low or FLOPs overcounted"
                                                 : "beats its compute roof: FLOPs overcounted";
   }
   return "beats its memory roof: bandwidth probed low or bytes overcounted";
+}
+
+/* A layer long enough to time well that beat the compute peak by more than timer noise can
+ * explain: the peak is wrong (a probe disturbed or oversubscribed), not the layer. */
+static const roof_layer* layer_above_peak(const roof_profile* p, double peak_gflops) {
+  const roof_layer* worst = NULL;
+  for (int i = 0; i < p->num_layers; i++) {
+    const roof_layer* l = &p->layers[i];
+    if (l->time_ms.median < ROOF_PEAK_CHECK_MS || l->below_resolution) continue;
+    if (l->achieved_gflops > peak_gflops * 1.05 && (!worst || l->achieved_gflops > worst->achieved_gflops)) worst = l;
+  }
+  return worst;
 }
 
 void roof_profile_roofline(roof_profile* p, const roof_hw* hw) {
@@ -342,6 +360,44 @@ void roof_profile_roofline(roof_profile* p, const roof_hw* hw) {
       l->above_reason = l->above_roof ? above_reason(p, l, hw) : NULL;
     }
   }
+  p->above_peak = layer_above_peak(p, hw->peak_gflops);
+}
+
+/* The roofline time of every layer with the target's figures only. */
+/* The target's roof per layer, with the residency model run for the target's caches and
+ * threads; the layers' own residency figures (this machine's) are kept aside and restored. */
+void roof_profile_predict(roof_profile* p, const roof_hw* target) {
+  p->has_target = true;
+  p->target = *target;
+  p->predicted_ms = 0.0;
+  enum { kArrays = 3 };
+  size_t per = sizeof(uint64_t) * ROOF_MEM_LEVELS;
+  uint64_t* saved = malloc(per * kArrays * ((size_t)p->num_layers + 1));
+  bool usable[3];
+  for (int lv = 0; lv < 3; lv++) usable[lv] = target->read_gbs[lv] > 0;
+  for (int i = 0; saved && i < p->num_layers; i++) {
+    memcpy(saved + (size_t)i * kArrays * ROOF_MEM_LEVELS, p->layers[i].read_from, per);
+    memcpy(saved + ((size_t)i * kArrays + 1) * ROOF_MEM_LEVELS, p->layers[i].written_to, per);
+    memcpy(saved + ((size_t)i * kArrays + 2) * ROOF_MEM_LEVELS, p->layers[i].in_place, per);
+  }
+  /* out of memory (either buffer): every tensor from the target's DRAM */
+  bool resident = saved && roof_residency_fill(p, target->cache_bytes, usable, target->threads);
+  double peak = target->peak_gflops * 1e9;
+  for (int i = 0; i < p->num_layers; i++) {
+    roof_layer* l = &p->layers[i];
+    int level;
+    double t_compute = peak > 0 ? (double)l->cost.flops / peak : 0.0;
+    double t_mem = resident ? memory_seconds(l, target, &level)
+                            : seconds((double)(l->cost.bytes_read + l->cost.bytes_written), level_gbs(target, ROOF_MEM_DRAM, 0));
+    l->predicted_ms = 1e3 * (t_compute > t_mem ? t_compute : t_mem);
+    p->predicted_ms += l->predicted_ms;
+  }
+  for (int i = 0; saved && i < p->num_layers; i++) {
+    memcpy(p->layers[i].read_from, saved + (size_t)i * kArrays * ROOF_MEM_LEVELS, per);
+    memcpy(p->layers[i].written_to, saved + ((size_t)i * kArrays + 1) * ROOF_MEM_LEVELS, per);
+    memcpy(p->layers[i].in_place, saved + ((size_t)i * kArrays + 2) * ROOF_MEM_LEVELS, per);
+  }
+  free(saved);
 }
 
 void roof_profile_free(roof_profile* p) {

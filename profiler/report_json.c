@@ -145,7 +145,36 @@ static cJSON* layer_obj(const roof_profile* p, const roof_layer* l) {
       cJSON_AddItemToObject(o, "flags", flags);
     }
   }
+  if (p->has_target) add_num(o, "predicted_ms", l->predicted_ms);
   return o;
+}
+
+static void add_energy(cJSON* o, const char* key, roof_energy e) {
+  if (!e.valid) return;
+  cJSON* en = cJSON_AddObjectToObject(o, key);
+  add_num(en, "power_w", e.power_w);
+  add_num(en, "joules_per_inference", e.joules);
+  add_num(en, "wh_per_inference", e.wh);
+  add_num(en, "gco2_per_inference", e.gco2);
+  add_num(en, "cost_per_inference", e.cost);
+}
+
+/* The --hw machine's predicted figures, in their own object: never mixed with "run". */
+static void add_prediction(cJSON* root, const roof_profile* p) {
+  if (!p->has_target) return;
+  const roof_hw* t = &p->target;
+  char label[256];
+  snprintf(label, sizeof(label), "prediction for %s, %u thread%s", t->cpu, t->threads, t->threads == 1 ? "" : "s");
+  cJSON* pr = cJSON_AddObjectToObject(root, "prediction");
+  add_str(pr, "label", label);
+  add_str(pr, "cpu", t->cpu);
+  add_num(pr, "threads", t->threads);
+  add_str(pr, "source", t->source);
+  add_num(pr, "peak_gflops", t->peak_gflops);
+  cJSON* bw = cJSON_AddObjectToObject(pr, "bandwidth_gbs");
+  for (int lv = 0; lv < ROOF_MEM_LEVELS; lv++) add_num(bw, roof_mem_level_names[lv], t->read_gbs[lv]);
+  add_num(pr, "latency_ms", p->predicted_ms);
+  add_energy(pr, "energy_estimate", roof_profile_energy_predicted(p));
 }
 
 cJSON* roof_profile_to_json(const roof_profile* p, const char* fusion) {
@@ -201,12 +230,27 @@ cJSON* roof_profile_to_json(const roof_profile* p, const char* fusion) {
       add_num(cp, roof_mem_level_names[lv], p->hw.copy_gbs[lv]);
       if (lv < 3) add_num(cb, roof_mem_level_names[lv], (double)p->hw.cache_bytes[lv]);
     }
+    add_str(hw, "cpu_set", p->hw.cpu_set);
+    add_num(hw, "allowed_cpus", p->hw.allowed_cpus);
+    add_str(hw, "problem", p->hw.problem);
+    if (p->above_peak) {
+      cJSON* ap = cJSON_AddObjectToObject(hw, "above_peak");
+      add_num(ap, "index", p->above_peak->index);
+      add_str(ap, "name", p->above_peak->node->name);
+      add_num(ap, "achieved_gflops", p->above_peak->achieved_gflops);
+    } else {
+      cJSON_AddNullToObject(hw, "above_peak");
+    }
   }
+  add_prediction(root, p);
   cJSON* run = cJSON_AddObjectToObject(root, "run");
   add_num(run, "threads", p->threads);
   add_num(run, "runs", p->runs);
   add_num(run, "warmup", p->warmup);
   add_str(run, "fusion", fusion ? fusion : "all");
+  add_str(run, "cpu", p->cpu);
+  add_num(run, "allowed_cpus", p->allowed_cpus);
+  cJSON_AddBoolToObject(run, "oversubscribed", p->oversubscribed);
   if (p->runs > 0) {
     cJSON_AddItemToObject(run, "latency_ms", stats_obj(&p->latency_ms));
     cJSON_AddItemToObject(run, "instrumented_ms", stats_obj(&p->instrumented_ms));
@@ -216,15 +260,7 @@ cJSON* roof_profile_to_json(const roof_profile* p, const char* fusion) {
     add_num(run, "peak_rss_bytes", (double)p->peak_rss_bytes);
     add_num(run, "minor_faults_per_run", p->minor_faults_per_run);
     add_str(run, "cpu_affinity", p->affinity);
-    roof_energy e = roof_profile_energy(p);
-    if (e.valid) {
-      cJSON* en = cJSON_AddObjectToObject(run, "energy_estimate");
-      add_num(en, "power_w", e.power_w);
-      add_num(en, "joules_per_inference", e.joules);
-      add_num(en, "wh_per_inference", e.wh);
-      add_num(en, "gco2_per_inference", e.gco2);
-      add_num(en, "cost_per_inference", e.cost);
-    }
+    add_energy(run, "energy_estimate", roof_profile_energy(p));
   }
   cJSON* folded = cJSON_AddArrayToObject(root, "folded");
   for (int i = 0; i < g->num_folded; i++) {

@@ -3,7 +3,7 @@
  *   rooftop run MODEL [--input NAME=FILE]... [--shape NAME=DIMS]... [--threads N] [--output-dir DIR]
  *   rooftop profile MODEL [--runs N] [--warmup N] [--threads N] [--shape ...] [--input ...]
  *                         [--json FILE] [--csv FILE] [--trace FILE] [--html FILE] [--quiet]
- *   rooftop info MODEL [--shape ...]
+ *   rooftop info MODEL [--shape ...] [--hw FILE]
  *   rooftop compare MODEL [...] | compare A.json B.json
  *   rooftop probe | ops | passes
  *   rooftop COMMAND --help    (that command's options and examples; man page: tools/rooftop.1)
@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "compare.h"
+#include "cpus.h"
 #include "fusion.h"
 #include "hw.h"
 #include "model.h"
@@ -100,7 +101,7 @@ static const char kHelp[] =
     "common options:\n"
     "  --shape NAME=DIMS   bind a dynamic input shape, e.g. --shape input=1x3x224x224\n"
     "  --input NAME=FILE   input tensor (.pb TensorProto or .npy); others get seeded random data\n"
-    "  --threads N         thread count (default: online cores)\n"
+    "  --threads N         thread count (default: the CPUs this process may use)\n"
     "  --fusion SPEC       all (default), none, or a comma list of pass names\n"
     "  --seed N            seed for random inputs (default 42)\n"
     "  --reference         use the reference kernels for every op (slow; an oracle)\n"
@@ -121,9 +122,10 @@ static const char kHelp[] =
     "\n"
     "run:     --output-dir DIR (default: no files written)\n"
     "profile: --runs N (default 20), --warmup N (default 3), --top N,\n"
-    "         --sort order|time|headroom|efficiency, --hw FILE (roofs from a file instead of the probe),\n"
+    "         --sort order|time|headroom|efficiency, --hw FILE (adds a prediction for the file's machine;\n"
+    "         measured figures stay this machine's),\n"
     "         --pin CPUS (e.g. 0 or 0,2-3: CPUs the run may use)\n"
-    "info:    --hw FILE adds the predicted roofline time per layer\n"
+    "info:    --hw FILE adds the predicted roofline time per layer and in total\n"
     "profile, info: --json FILE writes the report as JSON (schema rooftop.profile/1),\n"
     "         --csv FILE one row per layer, --trace FILE Chrome trace events (profile only)\n"
     "profile, compare: --html FILE writes a self-contained HTML report (roofline chart, tables)\n"
@@ -140,7 +142,7 @@ static const char kInputHelp[] =
     "  --shape NAME=DIMS   bind a dynamic input shape (dims separated by x)\n"
     "  --input NAME=FILE   input tensor (.pb TensorProto or .npy); others get seeded random data\n"
     "  --seed N            seed for random inputs (default 42)\n"
-    "  --threads N         thread count (default: online cores)\n"
+    "  --threads N         thread count (default: the CPUs this process may use)\n"
     "  --fusion SPEC       all (default), none, or a comma list of pass names (rooftop passes)\n"
     "  --reference         reference kernels for every op (slow; an oracle)\n"
     "  --quiet, -q         no progress indicator on stderr, no notes on stdout\n";
@@ -165,7 +167,8 @@ static const cmd_help kCommandHelp[] = {
      "  --warmup N          untimed runs before each phase (default 3)\n"
      "  --sort KEY          order (default), time, headroom or efficiency\n"
      "  --top N             print the first N layers of the table (default all)\n"
-     "  --hw FILE           roofs from a hardware file instead of the probe (predict another machine)\n"
+     "  --hw FILE           add a prediction for the file's machine (pred ms column, total, energy);\n"
+     "                      this machine is still the one measured and judged\n"
      "  --pin CPUS          run on these CPUs only, e.g. 0 or 0,2-3\n"
      "  --json FILE         report as JSON (schema rooftop.profile/1)\n"
      "  --csv FILE          one row per layer\n"
@@ -179,7 +182,8 @@ static const cmd_help kCommandHelp[] = {
      "usage: rooftop info MODEL [options]\n"
      "Shapes, params, FLOPs and bytes per layer without running the model: no kernel is created\n"
      "and no weight packed (kernel column unchosen, arena figures estimated).\n\n"
-     "  --hw FILE           add the predicted roofline time per layer\n"
+     "  --hw FILE           add the predicted roofline time per layer and in total for the file's\n"
+     "                      machine and thread count\n"
      "  --json FILE         report as JSON (schema rooftop.info/1)\n"
      "  --csv FILE          one row per layer\n\n"
      "examples:\n"
@@ -200,7 +204,8 @@ static const cmd_help kCommandHelp[] = {
     {"probe", false,
      "usage: rooftop probe [--threads N] [--json FILE] [--quiet]\n"
      "Measures peak FP32 FLOP/s and read/write/copy bandwidth at L1, L2, L3 and DRAM working sets;\n"
-     "the result is cached per CPU and thread count for rooftop profile.\n\n"
+     "the result is cached per CPU, thread count and CPU set for rooftop profile (not when it\n"
+     "contradicts itself after 3 measurements, nor with more threads than CPUs allowed).\n\n"
      "examples:\n"
      "  rooftop probe --threads 1\n"
      "  rooftop probe --json my-machine.json   # usable later with --hw\n"},
@@ -678,6 +683,7 @@ static void progress_clear(const cli_progress* pr) {
 
 static roof_status get_hw(const cli_opts* o, uint32_t threads, bool force_probe, const cli_progress* pr,
                           roof_hw* hw, roof_error* err);
+static void forget_cached_probe(const roof_hw* hw);
 
 /* Table, --json, --csv, --trace, --html of one profile. */
 static roof_status write_reports(const cli_opts* o, const roof_profile* p, roof_error* err) {
@@ -698,11 +704,12 @@ static int cmd_profile(const cli_opts* o) {
   if (st != ROOF_OK) return fail(st, &err);
   roof_profile p;
   memset(&p, 0, sizeof(p));
-  roof_hw hw;
+  roof_hw hw, target;
   cli_progress pr = progress_make(o, "");
   /* Roofs first: a probe after the runs would compete with nothing, but one before them
    * keeps the timed phase free of the probe's cache pollution. */
   st = get_hw(o, s->threads, false, &pr, &hw, &err);
+  if (st == ROOF_OK && o->hw_file) st = roof_hw_load(o->hw_file, &target, &err);
   if (st == ROOF_OK) st = bind_inputs(s, o, &err);
   if (st == ROOF_OK) {
     roof_profile_options po = {.runs = o->runs, .warmup = o->warmup, .timed = true,
@@ -712,7 +719,9 @@ static int cmd_profile(const cli_opts* o) {
   progress_clear(&pr);
   if (st == ROOF_OK) {
     roof_profile_roofline(&p, &hw);
+    if (o->hw_file) roof_profile_predict(&p, &target);
     st = write_reports(o, &p, &err);
+    if (p.above_peak) forget_cached_probe(&hw);
   }
   roof_profile_free(&p);
   roof_session_free(s);
@@ -758,7 +767,8 @@ static int cmd_info(const cli_opts* opts) {
   st = roof_profile_static(m, o->threads, &p, &err);
   if (st == ROOF_OK && o->hw_file) st = roof_hw_load(o->hw_file, &hw, &err);
   if (st == ROOF_OK) {
-    if (o->hw_file) roof_profile_roofline(&p, &hw);
+    if (o->hw_file) roof_profile_roofline(&p, &hw); /* nothing measured: the file's roofs judge alone */
+    if (o->hw_file) roof_profile_predict(&p, &hw);
     st = write_reports(o, &p, &err);
   }
   roof_profile_free(&p);
@@ -812,31 +822,47 @@ static roof_status probe_isolated(uint32_t threads, roof_hw* hw, roof_error* err
   return roof_fail(err, ROOF_E_INTERNAL, "probe: the measuring process failed");
 }
 
-/* Roofs for this run: --hw FILE, else the cache for this CPU and thread count, else a fresh
- * probe (saved to the cache). */
 /* Roofs are best-achievable figures: a busy neighbour during a probe can only lower them, so
- * a re-probe keeps, per figure, the higher of itself and the cached probe of this CPU. */
+ * a re-probe keeps, per figure, the higher of itself and the cached probe of these CPUs. */
 static void keep_best(roof_hw* hw, const roof_hw* old) {
-  if (strcmp(old->source, "probe") != 0 || strcmp(old->cpu, hw->cpu) != 0 || old->threads != hw->threads) return;
-  if (old->peak_gflops > hw->peak_gflops) hw->peak_gflops = old->peak_gflops;
-  for (int lv = 0; lv < ROOF_MEM_LEVELS; lv++) {
-    if (old->read_gbs[lv] > hw->read_gbs[lv]) hw->read_gbs[lv] = old->read_gbs[lv];
-    if (old->copy_gbs[lv] > hw->copy_gbs[lv]) hw->copy_gbs[lv] = old->copy_gbs[lv];
-    if (old->write_gbs[lv] > hw->write_gbs[lv]) hw->write_gbs[lv] = old->write_gbs[lv];
+  if (strcmp(old->source, "probe") != 0 || strcmp(old->cpu, hw->cpu) != 0 || old->threads != hw->threads ||
+      strcmp(old->cpu_set, hw->cpu_set) != 0) {
+    return;
   }
+  roof_hw merged = *hw;
+  if (old->peak_gflops > merged.peak_gflops) merged.peak_gflops = old->peak_gflops;
+  for (int lv = 0; lv < ROOF_MEM_LEVELS; lv++) {
+    if (old->read_gbs[lv] > merged.read_gbs[lv]) merged.read_gbs[lv] = old->read_gbs[lv];
+    if (old->copy_gbs[lv] > merged.copy_gbs[lv]) merged.copy_gbs[lv] = old->copy_gbs[lv];
+    if (old->write_gbs[lv] > merged.write_gbs[lv]) merged.write_gbs[lv] = old->write_gbs[lv];
+  }
+  if (roof_hw_check(&merged, merged.problem, sizeof(merged.problem))) *hw = merged;
 }
 
+/* This machine's roofs for `threads` (never a --hw file): the cache for this CPU model, thread
+ * count and CPU set, else a fresh probe. A probe that contradicts itself (roof_hw_check) is
+ * measured again, twice at most; if it still does, it serves this run with hw->problem set
+ * (the reports warn) and is not cached. Neither is a probe with more threads than CPUs
+ * allowed: threads taking turns measure the scheduler, not the machine. */
 static roof_status get_hw(const cli_opts* o, uint32_t threads, bool force_probe, const cli_progress* pr,
                           roof_hw* hw, roof_error* err) {
-  if (o->hw_file && !force_probe) return roof_hw_load(o->hw_file, hw, err);
   char cpu[128], path[4096];
+  roof_cpu_limits lim;
+  roof_cpu_limits_get(&lim);
   roof_hw_cpu_name(cpu, sizeof(cpu));
-  bool cached = roof_hw_cache_path(cpu, threads, path, sizeof(path));
-  if (cached && !force_probe && roof_hw_load(path, hw, err) == ROOF_OK) return ROOF_OK;
+  bool cached = roof_hw_cache_path(cpu, threads, lim.cpu_set, path, sizeof(path));
+  if (cached && !force_probe && roof_hw_load(path, hw, err) == ROOF_OK &&
+      roof_hw_check(hw, hw->problem, sizeof(hw->problem))) {
+    return ROOF_OK;
+  }
   progress_note(pr, "probing this machine's roofs (peak FLOP/s, L1/L2/L3/DRAM bandwidth)...");
-  roof_status st = probe_isolated(threads, hw, err);
+  roof_status st = ROOF_OK;
+  for (int attempt = 0; attempt < 3; attempt++) {
+    st = probe_isolated(threads, hw, err);
+    if (st != ROOF_OK || hw->problem[0] == '\0') break;
+  }
   progress_clear(pr);
-  if (st == ROOF_OK && cached) {
+  if (st == ROOF_OK && cached && hw->problem[0] == '\0' && threads <= lim.allowed) {
     roof_error ignored;
     roof_hw old;
     if (roof_hw_load(path, &old, &ignored) == ROOF_OK) keep_best(hw, &old);
@@ -845,16 +871,26 @@ static roof_status get_hw(const cli_opts* o, uint32_t threads, bool force_probe,
   return st;
 }
 
+/* A cached probe whose peak a layer beat is deleted: the next profile measures again. */
+static void forget_cached_probe(const roof_hw* hw) {
+  char path[4096];
+  if (strcmp(hw->source, "probe") == 0 && roof_hw_cache_path(hw->cpu, hw->threads, hw->cpu_set, path, sizeof(path))) {
+    remove(path);
+  }
+}
+
 static int cmd_probe(const cli_opts* o) {
   roof_error err = {{0}};
-  long cores = sysconf(_SC_NPROCESSORS_ONLN);
-  uint32_t threads = o->threads ? o->threads : (uint32_t)(cores > 0 ? cores : 1);
+  uint32_t threads = o->threads ? o->threads : roof_default_threads();
   roof_hw hw;
   cli_progress pr = progress_make(o, "");
   roof_status st = get_hw(o, threads, true, &pr, &hw, &err);
   if (st == ROOF_OK && o->json_out) st = roof_hw_save(o->json_out, &hw, &err);
   if (st != ROOF_OK) return fail(st, &err);
-  printf("cpu: %s  threads: %u  isa: %s\n", hw.cpu, hw.threads, hw.isa);
+  printf("cpu: %s  threads: %u  isa: %s  CPUs %s (%u allowed)\n", hw.cpu, hw.threads, hw.isa, hw.cpu_set,
+         hw.allowed_cpus);
+  if (hw.threads > hw.allowed_cpus) printf("warning: %u threads on %u allowed CPUs take turns: not cached\n", hw.threads, hw.allowed_cpus);
+  if (hw.problem[0]) printf("warning: the probe contradicts itself after 3 measurements (%s): not cached\n", hw.problem);
   printf("peak fp32: %.1f GFLOP/s\n", hw.peak_gflops);
   printf("%-5s %12s %12s %12s %12s\n", "level", "size", "read GB/s", "write GB/s", "copy GB/s");
   for (int lv = 0; lv < ROOF_MEM_LEVELS; lv++) {
@@ -914,9 +950,10 @@ static int cmd_compare(const cli_opts* o) {
   memset(&pa, 0, sizeof(pa));
   memset(&pb, 0, sizeof(pb));
   roof_status st = open_compare(o, &ma, &sa, &mb, &sb, &err);
-  roof_hw hw;
+  roof_hw hw, target;
   cli_progress pr_a = progress_make(o, "unfused: "), pr_b = progress_make(o, "fused: ");
   if (st == ROOF_OK) st = get_hw(o, sa->threads, false, &pr_a, &hw, &err);
+  if (st == ROOF_OK && o->hw_file) st = roof_hw_load(o->hw_file, &target, &err);
   if (st == ROOF_OK) st = bind_inputs(sa, o, &err);
   if (st == ROOF_OK) st = bind_inputs(sb, o, &err);
   roof_output_diff diff;
@@ -937,6 +974,8 @@ static int cmd_compare(const cli_opts* o) {
   if (st == ROOF_OK) {
     roof_profile_roofline(&pa, &hw);
     roof_profile_roofline(&pb, &hw);
+    if (o->hw_file) roof_profile_predict(&pa, &target);
+    if (o->hw_file) roof_profile_predict(&pb, &target);
     roof_report_compare(stdout, &pa, &pb, &diff, &alt);
     st = write_compare_reports(o, &pa, &pb, &diff, &alt, &err);
   }

@@ -89,12 +89,23 @@
   /* ---- summary ---- */
   function kv(k, v) { return el("div", {cls: "kv"}, [el("span", {cls: "k", text: k}), el("span", {cls: "v", text: v})]); }
 
+  /* Reasons to doubt this profile's figures: oversubscribed threads, a suspect probe. */
+  function warnings(p) {
+    var r = p.run || {}, hw = p.hardware || {}, out = [];
+    if (r.oversubscribed) out.push(r.threads + " threads on " + r.allowed_cpus + " allowed CPUs: threads take turns, times are inflated");
+    if (hw.problem) out.push("the probe contradicts itself (" + hw.problem + "): used for this run, not cached");
+    if (hw.above_peak) out.push("layer " + hw.above_peak.index + " \u2018" + hw.above_peak.name + "\u2019 ran at " +
+      fix(hw.above_peak.achieved_gflops, 1) + " GFLOP/s, above the probed peak: the probe is suspect");
+    return out;
+  }
+
   function summary(p) {
     var m = p.model || {}, r = p.run || {}, hw = p.hardware, lat = r.latency_ms || {};
     var items = [
       kv("model", (m.path || "?") + " (opset " + m.opset + ")"),
       kv("nodes", m.nodes_original + " original, " + m.nodes_executed + " executed (fusion " + (r.fusion || "?") + ")"),
-      kv("threads / CPUs", r.threads + (r.threads === 1 ? " thread" : " threads") + ", CPUs " + (r.cpu_affinity || "?")),
+      kv("threads / CPUs", r.threads + (r.threads === 1 ? " thread" : " threads") + ", CPUs " + (r.cpu_affinity || "?") +
+        (r.allowed_cpus ? " (" + r.allowed_cpus + " allowed)" : "")),
       kv("latency (plain runs)", fix(lat.median, 3) + " ms median; min " + fix(lat.min, 3) + ", p90 " + fix(lat.p90, 3) +
         ", max " + fix(lat.max, 3) + ", sd " + fix(lat.stddev, 3) + " over " + r.runs + " runs, " + r.warmup + " warm-up"),
       kv("work", big(m.flops) + "FLOP (" + big(m.macs) + " multiply-accumulates)"),
@@ -105,15 +116,25 @@
       kv("overhead", "instrumentation " + fix(r.overhead_pct, 2) + "%; spread " +
         fix(num((r.instrumented_ms || {}).median) - num(r.layer_sum_ms), 3) + " ms; no FLOP model " + fix(r.unmodelled_ms, 3) + " ms")
     ];
+    items.splice(2, 0, kv("machine", (r.cpu || (hw || {}).cpu || "?") + ", " + r.threads + (r.threads === 1 ? " thread" : " threads")));
     if (hw) {
       var bw = hw.bandwidth_gbs || {};
-      items.splice(2, 0, kv("machine", hw.cpu + ", " + hw.threads + (hw.threads === 1 ? " thread" : " threads")),
-        kv("roofs (" + (hw.source === "spec" ? "spec file" : "measured") + ")", fix(hw.peak_gflops, 1) + " GFLOP/s; L1 " + fix(bw.l1, 0) +
+      items.splice(3, 0, kv("roofs (" + (hw.source === "spec" ? "spec file" : "measured") + ")", fix(hw.peak_gflops, 1) + " GFLOP/s; L1 " + fix(bw.l1, 0) +
           ", L2 " + fix(bw.l2, 0) + ", L3 " + fix(bw.l3, 0) + ", DRAM " + fix(bw.dram, 1) + " GB/s"));
     }
     var en = r.energy_estimate;
     if (en) items.push(kv("energy estimate", fix(en.power_w, 1) + " W, " + prec(en.joules_per_inference, 3) +
-      " J per inference, " + prec(en.gco2_per_inference, 3) + " gCO2 (from the hardware file's constants)"));
+      " J per inference, " + prec(en.gco2_per_inference, 3) + " gCO2 (from this machine's constants)"));
+    var pr = p.prediction;
+    if (pr) {
+      items.push(kv(pr.label, fix(pr.latency_ms, 3) + " ms per inference predicted (roofline time from the hardware file," +
+        " not measured; column \u201cpred ms\u201d)"));
+      var pe = pr.energy_estimate;
+      if (pe) items.push(kv("predicted energy", fix(pe.power_w, 1) + " W, " + prec(pe.joules_per_inference, 3) +
+        " J per inference, " + prec(pe.gco2_per_inference, 3) + " gCO2 (the file's constants, predicted time)"));
+    }
+    warnings(p).forEach(function (w) { items.unshift(el("div", {cls: "kv warn"}, [el("span", {cls: "k", text: "warning"}),
+      el("span", {cls: "v", text: w})])); });
     return el("section", {id: "summary"}, [el("h2", {text: "Summary"}), el("div", {cls: "grid"}, items),
       el("pre", {id: "roof-errors", text: errors.join("\n")})]);
   }
@@ -421,7 +442,7 @@
     boundSel.addEventListener("change", function () { state.bound = boundSel.value; state.page = 0; state.rerender(); });
     search.addEventListener("input", function () { state.text = search.value.toLowerCase(); state.page = 0; state.rerender(); });
     var head = el("tr", null, COLS.map(function (c) {
-      return el("th", {cls: "sortable " + (c.cls || "").replace("name", ""), "data-key": c.key, text: c.label});
+      return el("th", {cls: "sortable " + (c.cls || "").replace("name", ""), "data-key": c.key, text: c.label, title: c.title});
     }));
     var thead = el("thead", null, head);
     thead.addEventListener("click", function (e) {
@@ -509,6 +530,8 @@
     var main = el("main");
     app.appendChild(main);
     main.appendChild(summary(p));
+    if (p.prediction) COLS.splice(COLS.findIndex(function (c) { return c.key === "share"; }) + 1, 0, {key: "predicted",
+      label: "pred ms", title: p.prediction.label, get: function (l) { return num(l.predicted_ms); }, fmt: function (v) { return fix(v, 4); }});
     if (isCompare) main.appendChild(compareSection(data));
     var chartWrap = el("div", {cls: "chart-wrap", id: "chart"});
     var colourSel = el("select", {id: "colour-by"}, [el("option", {value: "roof", text: "roof judging it"}),

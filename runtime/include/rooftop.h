@@ -123,7 +123,8 @@ typedef struct roof_prepare_options {
 roof_status roof_model_prepare(roof_model* model, const roof_prepare_options* opts, roof_error* err);
 
 typedef struct roof_session_options {
-  uint32_t threads;    /* 0: online cores */
+  uint32_t threads;    /* 0: the CPUs this process may use (affinity mask, capped by a cgroup
+                          CPU quota); more than that is allowed but only takes turns */
   int force_reference; /* 1: use reference kernels for every op (oracle runs) */
   double timeout_s;    /* > 0: roof_session_run answers ROOF_E_TIMEOUT once this many seconds have
                           passed since the session's first run started (0: no limit) */
