@@ -143,6 +143,12 @@ static void test_stats(void) {
   roof_stats_compute(x, 5, scratch, &s);
   CHECK(s.median == 3 && s.min == 1 && s.max == 5 && s.mean == 3 && s.p90 == 5, "stats");
   CHECK(fabs(s.stddev - sqrt(2.5)) < 1e-12, "stddev %g", s.stddev);
+  CHECK(fabs(s.cv - sqrt(2.5) / 3) < 1e-12 && s.median_lo == 1 && s.median_hi == 5, "cv %g, interval of 5 samples", s.cv);
+  double y[20], scratch20[20];
+  for (int i = 0; i < 20; i++) y[i] = 19 - i; /* 0..19 reversed */
+  roof_stats_compute(y, 20, scratch20, &s);
+  CHECK(s.median_lo == 5 && s.median_hi == 14, "median interval of 20 samples: ranks 6 and 15, got %g..%g", s.median_lo,
+        s.median_hi);
 }
 
 static void test_hw_file(const char* dir) {
