@@ -38,6 +38,9 @@ static bool read_stat(int pid, roof_proc_sample* out) {
   if (len > sizeof(out->name) - 1) len = sizeof(out->name) - 1;
   memcpy(out->name, open + 1, len);
   out->name[len] = '\0';
+  for (char* c = out->name; *c; c++) { /* any process may name itself: no control bytes in reports */
+    if ((unsigned char)*c < 0x20 || *c == 0x7f) *c = '?';
+  }
   out->pid = pid;
   unsigned long long utime, stime; /* fields 14 and 15 */
   if (sscanf(close + 1, " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &out->state, &utime, &stime) != 3) {

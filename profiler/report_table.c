@@ -71,6 +71,39 @@ static void sort_indices(int* idx, int n, const roof_layer* layers, roof_sort ke
   }
 }
 
+/* "run      noisy (reason; reason)", wrapped at the reasons to stay within 100 columns, then
+ * the outcome of --until-stable when asked for. */
+static void verdict(FILE* f, const roof_profile* p) {
+  const roof_noise* n = &p->noise;
+  fprintf(f, "run      %s", n->noisy ? "noisy" : "quiet");
+  size_t col = 14;
+  for (int i = 0; i < n->num_reasons; i++) {
+    const char* sep = i ? "; " : " (";
+    size_t w = strlen(sep) + strlen(n->reasons[i]) + (i + 1 == n->num_reasons);
+    if (col + w > 100) {
+      fprintf(f, "%s\n        ", i ? ";" : " (");
+      sep = " ";
+      col = 9;
+    }
+    fprintf(f, "%s%s", sep, n->reasons[i]);
+    col += w;
+  }
+  fprintf(f, "%s\n", n->num_reasons ? ")" : "");
+  if (!n->until_stable) return;
+  if (n->settled) {
+    fprintf(f, "stable   settled after %d runs (%d batches: medians moved < %.0f%%)\n", p->runs, n->batches,
+            100.0 * ROOF_SETTLE_MOVE);
+  } else if (n->batches < 2) {
+    fprintf(f, "stable   not settled: %d runs, one batch (raise --max-runs)\n", p->runs);
+  } else if (n->settle_layer >= 0) {
+    fprintf(f, "stable   not settled after %d runs (%d batches): layer #%d moved %.1f%%\n", p->runs, n->batches,
+            n->settle_layer, 100.0 * n->settle_move);
+  } else {
+    fprintf(f, "stable   not settled after %d runs (%d batches): latency median moved %.1f%%\n", p->runs, n->batches,
+            100.0 * n->settle_move);
+  }
+}
+
 static void summary(FILE* f, const roof_profile* p) {
   const roof_graph* g = p->g;
   fprintf(f, "model    %s (opset %lld)\n", g->path, (long long)g->opset);
@@ -106,6 +139,7 @@ static void summary(FILE* f, const roof_profile* p) {
     fprintf(f, "layers   sum of medians %.3f ms, instrumented %.3f ms (spread %.3f ms, overhead %.2f%%)\n",
             p->layer_sum_ms, p->instrumented_ms.median, p->instrumented_ms.median - p->layer_sum_ms, p->overhead_pct);
     fprintf(f, "         %.3f ms in layers with no FLOP model; CPUs %s\n", p->unmodelled_ms, p->affinity);
+    verdict(f, p);
     roof_energy e = roof_profile_energy(p);
     if (e.valid) {
       fprintf(f, "energy   estimate from the hardware file's constants: %.1f W, %.4g J (%.3g Wh) per inference,\n"
@@ -169,7 +203,11 @@ void roof_report_table(FILE* f, const roof_profile* p, roof_sort sort, int top) 
     print_cut(f, l->node->name, 26);
     fprintf(f, " %-12.12s %-3.3s %8.2f %7.2f %6.1f", l->node->op_type, l->kernel ? l->kernel : "-", (double)l->cost.flops / 1e6,
             (double)bytes / 1048576.0, l->intensity);
-    if (timed) fprintf(f, " %8.3f %4.1f%%", l->time_ms.median, 100.0 * l->share);
+    if (timed) {
+      char ms[32];
+      snprintf(ms, sizeof(ms), "%s%.3f", l->unstable ? "~" : "", l->time_ms.median);
+      fprintf(f, " %8s %4.1f%%", ms, 100.0 * l->share);
+    }
     if (p->has_hw) {
       if (timed) fprintf(f, " %4.0f%%%s", 100.0 * l->efficiency, l->above_roof ? "!" : " ");
       else fprintf(f, " %5.3f", l->roofline_ms);
@@ -182,6 +220,11 @@ void roof_report_table(FILE* f, const roof_profile* p, roof_sort sort, int top) 
   if (n < p->num_layers) fprintf(f, "(%d more layers; --top 0 shows all)\n", p->num_layers - n);
   if (!p->kernels_chosen) fprintf(f, "krn - = not chosen: kernels are chosen only when a session packs the weights\n");
   fallbacks(f, p);
+  if (timed && p->noise.unstable_layers > 0) {
+    int n = p->noise.unstable_layers;
+    fprintf(f, "~ = unstable median (%d layer%s): its 95%% interval reaches beyond +-%.0f%%; more --runs or "
+               "--until-stable\n", n, n == 1 ? "" : "s", 100.0 * ROOF_NOISE_UNSTABLE);
+  }
   if (p->has_hw) {
     fprintf(f, "eff = roofline time / measured median; ! = above its roof (cost model suspect)\n"
                "bound C = compute, M:LEVEL = memory at the cache level holding the working set\n");
