@@ -94,7 +94,7 @@ static void verdict(FILE* f, const roof_profile* p) {
     fprintf(f, "stable   settled after %d runs (%d batches: medians moved < %.0f%%)\n", p->runs, n->batches,
             100.0 * ROOF_SETTLE_MOVE);
   } else if (n->batches < 2) {
-    fprintf(f, "stable   not settled: %d runs, one batch (raise --max-runs)\n", p->runs);
+    fprintf(f, "stable   not settled: one batch (%d runs) within the caps (--max-runs, --max-seconds)\n", p->runs);
   } else if (n->settle_layer >= 0) {
     fprintf(f, "stable   not settled after %d runs (%d batches): layer #%d moved %.1f%%\n", p->runs, n->batches,
             n->settle_layer, 100.0 * n->settle_move);
@@ -205,7 +205,9 @@ void roof_report_table(FILE* f, const roof_profile* p, roof_sort sort, int top) 
             (double)bytes / 1048576.0, l->intensity);
     if (timed) {
       char ms[32];
-      snprintf(ms, sizeof(ms), "%s%.3f", l->unstable ? "~" : "", l->time_ms.median);
+      /* one decimal less for a marked 4-digit time: the column stays 8 wide */
+      snprintf(ms, sizeof(ms), "%s%.*f", l->unstable ? "~" : "", l->unstable && l->time_ms.median >= 999.9995 ? 2 : 3,
+               l->time_ms.median);
       fprintf(f, " %8s %4.1f%%", ms, 100.0 * l->share);
     }
     if (p->has_hw) {
