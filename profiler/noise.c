@@ -170,9 +170,10 @@ void roof_noise_system(const roof_proc_snapshot* start, unsigned threads, roof_n
   out->load1 = load_average();
   double own = (double)threads * (1.0 - exp(-out->elapsed_s / 60.0));
   out->load_others = out->load1 > own ? out->load1 - own : 0.0;
+  if (!start->ok) return; /* unreadable, or not taken (skip_process_scan) */
   roof_proc_snapshot end;
   roof_proc_snapshot_take(&end);
-  out->procs_read = start->ok && end.ok;
+  out->procs_read = end.ok;
   if (out->procs_read) busy_processes(start, &end, &ours, out);
   roof_proc_snapshot_free(&end);
 }

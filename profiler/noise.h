@@ -82,7 +82,8 @@ void roof_proc_snapshot_take(roof_proc_snapshot* s);
 void roof_proc_snapshot_free(roof_proc_snapshot* s);
 
 /* Takes a second snapshot and fills out's system figures (elapsed_s, load, CPUs, busy
- * processes) from `start`; `threads` are the profile's. */
+ * processes) from `start`; `threads` are the profile's. A `start` that is not ok (unreadable
+ * /proc, or never taken: a zeroed struct) leaves the busy list unknown. */
 void roof_noise_system(const roof_proc_snapshot* start, unsigned threads, roof_noise* out);
 
 /* The verdict of a timed profile whose layer times, latency, overhead and system figures

@@ -74,6 +74,9 @@ typedef struct roof_profile_options {
   bool until_stable;
   int max_runs;
   double max_seconds;
+  /* true: other processes are not read from /proc (a few ms per hundred processes; the busy
+   * list stays unknown), for callers that profile in a tight loop such as a fuzzer. */
+  bool skip_process_scan;
 } roof_profile_options;
 
 typedef struct roof_profile {
