@@ -260,7 +260,8 @@ roof_status roof_profile_run(roof_session* s, const roof_profile_options* opts, 
   affinity_string(out.affinity, sizeof(out.affinity));
   if (!opts->timed) goto done;
   out.timer_resolution_ns = timer_resolution_ns();
-  if (!opts->skip_process_scan) roof_proc_snapshot_take(&procs); /* others' CPU time, before the first run */
+  if (opts->skip_process_scan) procs.t_ms = now_ms(); /* the profile's duration still counts */
+  else roof_proc_snapshot_take(&procs);              /* others' CPU time, before the first run */
   st = warm_up(s, opts, "warm-up", out.warmup, NULL, err);
   if (st == ROOF_OK) st = warm_up(s, opts, "instrumented warm-up", out.warmup, b.stamps, err);
   struct rusage ru0, ru1;
