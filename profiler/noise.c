@@ -142,6 +142,7 @@ static void busy_processes(const roof_proc_snapshot* a, const roof_proc_snapshot
     if (bp.overlap <= 0 || (cpus * bp.overlap < ROOF_NOISE_BUSY_CPU && !waiting)) continue;
     memcpy(bp.name, e->name, sizeof(bp.name));
     out->busy_cpus += cpus * bp.overlap;
+    out->busy_waiting += waiting && bp.overlap >= 1.0;
     keep_busy(out, &bp);
   }
 }
@@ -288,6 +289,9 @@ void roof_noise_judge(roof_profile* p, const double* plain, const double* instru
   if (n->load1 >= 0 && n->load_others > free_cpus(n->cpus_online, p->threads) + ROOF_NOISE_LOAD_MARGIN) {
     reason(n, "load %.1f on %d CPU%s", n->load1, n->cpus_online, n->cpus_online == 1 ? "" : "s");
   }
-  if (n->num_busy > 0 && n->busy_cpus > free_cpus(n->cpus_allowed, p->threads) + ROOF_NOISE_BUSY_CPU) say_busy(n);
+  int free_ours = free_cpus(n->cpus_allowed, p->threads);
+  if (n->num_busy > 0 && (n->busy_cpus > free_ours + ROOF_NOISE_BUSY_CPU || (free_ours == 0 && n->busy_waiting > 0))) {
+    say_busy(n);
+  }
   n->noisy = n->num_reasons > 0;
 }

@@ -53,6 +53,8 @@ typedef struct roof_noise {
   bool procs_read;                /* /proc/[pid]/stat of other processes could be read */
   double elapsed_s;               /* from before the warm-up to after the last timed run */
   double busy_cpus;               /* CPUs' worth other processes took on the profile's CPUs */
+  int busy_waiting;               /* processes runnable at both readings whose CPUs are all
+                                   * the profile's: they compete with it whatever they got */
   int num_busy;                   /* most demanding first, at most ROOF_NOISE_MAX_BUSY */
   roof_busy_process busy[ROOF_NOISE_MAX_BUSY];
   /* --until-stable (roof_profile_options.until_stable) */

@@ -90,6 +90,7 @@ static cJSON* noise_obj(const roof_noise* n) {
   add_num(o, "cpus_allowed", n->cpus_allowed);
   add_num(o, "elapsed_s", n->elapsed_s);
   add_num(o, "busy_cpus", n->busy_cpus);
+  add_num(o, "busy_waiting", n->busy_waiting);
   cJSON* busy = n->procs_read ? cJSON_AddArrayToObject(o, "busy_processes") : cJSON_AddNullToObject(o, "busy_processes");
   for (int i = 0; n->procs_read && i < n->num_busy; i++) {
     const roof_busy_process* b = &n->busy[i];
