@@ -131,6 +131,124 @@ static roof_status warm_up(roof_session* s, const roof_profile_options* o, const
   return st;
 }
 
+/* Per-run buffers of the timed phase, grown batch by batch (--until-stable). */
+typedef struct run_buffers {
+  size_t n1;          /* stamps per run: layers + 1 */
+  size_t cap;         /* runs the buffers hold */
+  uint64_t* stamps;   /* n1 per run (ns) */
+  double *plain, *instr; /* per run: plain latency, instrumented total (ms) */
+  double *samples, *scratch;
+  double* medians;    /* until stable: the previous and the current batch's medians, n1 each */
+} run_buffers;
+
+/* Grows every per-run buffer to `runs` runs (+1: the instrumented warm-up writes run 0's row
+ * before the timed runs); false when out of memory (the buffers stay valid). */
+static bool grow(run_buffers* b, size_t runs) {
+  if (runs + 1 <= b->cap) return true;
+  size_t cap = runs + 1;
+  uint64_t* st = realloc(b->stamps, b->n1 * cap * sizeof(uint64_t));
+  if (st == NULL) return false;
+  b->stamps = st;
+  double** arrays[] = {&b->plain, &b->instr, &b->samples, &b->scratch};
+  for (size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++) {
+    double* d = realloc(*arrays[i], cap * sizeof(double));
+    if (d == NULL) return false;
+    *arrays[i] = d;
+  }
+  b->cap = cap;
+  return true;
+}
+
+static void free_buffers(run_buffers* b) {
+  free(b->plain);
+  free(b->instr);
+  free(b->samples);
+  free(b->scratch);
+  free(b->medians);
+}
+
+/* Timed runs [first, first + n): plain runs (the latency a user sees) alternate with
+ * instrumented runs (a timestamp after every kernel), so that a busy neighbour or a clock
+ * change weighs on both alike and the overhead is their difference, not the drift between
+ * two phases. */
+static roof_status timed_runs(roof_session* s, const roof_profile_options* o, run_buffers* b, size_t first, size_t n,
+                              size_t total, roof_error* err) {
+  roof_status st = ROOF_OK;
+  for (size_t r = first; r < first + n && st == ROOF_OK; r++) {
+    progress(o, "timed runs", r, total);
+    double t0 = now_ms();
+    st = roof_session_run(s, NULL, err);
+    b->plain[r] = now_ms() - t0;
+    if (st == ROOF_OK) st = roof_session_run(s, b->stamps + r * b->n1, err);
+  }
+  return st;
+}
+
+/* Median over runs [first, first + n) of layer i's time, or of the plain latency (i < 0). */
+static double batch_median(run_buffers* b, int i, size_t first, size_t n) {
+  for (size_t r = 0; r < n; r++) {
+    const uint64_t* t = b->stamps + (first + r) * b->n1;
+    b->samples[r] = i < 0 ? b->plain[first + r] : (double)(t[i + 1] - t[i]) / 1e6;
+  }
+  roof_stats st;
+  roof_stats_compute(b->samples, n, b->scratch, &st);
+  return st.median;
+}
+
+/* After a batch at runs [first, first + n): its medians (latency, and every layer above
+ * ROOF_SETTLE_MIN_SHARE of the layer time) against the previous batch's; settled when none
+ * moved by ROOF_SETTLE_MOVE or more. Independent batches, not growing totals: a cumulative
+ * median settles by the mere weight of its past samples. */
+static void settle(roof_profile* p, run_buffers* b, size_t first, size_t n) {
+  int nl = p->num_layers;
+  double *prev = b->medians, *cur = b->medians + nl + 1, sum = 0.0;
+  for (int i = 0; i <= nl; i++) {
+    cur[i] = batch_median(b, i < nl ? i : -1, first, n);
+    if (i < nl) sum += cur[i];
+  }
+  roof_noise* q = &p->noise;
+  if (++q->batches > 1) {
+    q->settle_move = 0.0;
+    q->settle_layer = -1;
+    for (int i = 0; i <= nl; i++) {
+      if (i < nl && !(cur[i] > ROOF_SETTLE_MIN_SHARE * sum)) continue;
+      double move = prev[i] > 0 ? fabs(cur[i] - prev[i]) / prev[i] : 1.0;
+      if (move <= q->settle_move) continue;
+      q->settle_move = move;
+      q->settle_layer = i < nl ? i : -1;
+    }
+    q->settled = q->settle_move < ROOF_SETTLE_MOVE;
+  }
+  memcpy(prev, cur, (size_t)(nl + 1) * sizeof(double));
+}
+
+/* The timed phase: one batch of opts->runs, or batches until stable (see profile.h); sets
+ * p->runs to the runs made. */
+static roof_status timed_phase(roof_session* s, const roof_profile_options* opts, roof_profile* p, run_buffers* b,
+                               roof_error* err) {
+  size_t batch = (size_t)p->runs, cap = batch;
+  if (opts->until_stable) cap = opts->max_runs > 0 ? (size_t)opts->max_runs : (10 * batch > 200 ? 10 * batch : 200);
+  double limit_ms = 1e3 * (opts->max_seconds > 0 ? opts->max_seconds : 60.0), t0 = now_ms();
+  p->noise.until_stable = opts->until_stable;
+  if (opts->until_stable && (b->medians = calloc(2 * b->n1, sizeof(double))) == NULL) {
+    return roof_fail(err, ROOF_E_NOMEM, "out of memory for --until-stable medians (%zu layers)", b->n1);
+  }
+  roof_status st = ROOF_OK;
+  size_t done = 0;
+  while (st == ROOF_OK && done < cap) {
+    size_t n = cap - done < batch ? cap - done : batch;
+    if (!grow(b, done + n)) return roof_fail(err, ROOF_E_NOMEM, "out of memory for profile buffers (%zu runs)", done + n);
+    st = timed_runs(s, opts, b, done, n, cap, err);
+    done += n;
+    if (st != ROOF_OK || !opts->until_stable) break;
+    settle(p, b, done - n, n);
+    if (p->noise.settled || now_ms() - t0 >= limit_ms) break;
+  }
+  if (st == ROOF_OK) progress(opts, "timed runs", cap, cap);
+  p->runs = (int)done;
+  return st;
+}
+
 roof_status roof_profile_run(roof_session* s, const roof_profile_options* opts, roof_profile* p,
                              roof_error* err) {
   roof_profile out;
@@ -144,13 +262,11 @@ roof_status roof_profile_run(roof_session* s, const roof_profile_options* opts, 
   out.runs = opts->timed ? (opts->runs > 0 ? opts->runs : 20) : 0;
   out.warmup = opts->warmup >= 0 ? opts->warmup : 3;
   out.layers = calloc((size_t)s->num_steps + 1, sizeof(roof_layer));
-  size_t n1 = (size_t)s->num_steps + 1, runs = (size_t)out.runs;
-  uint64_t* stamps = calloc(n1 * (runs + 1), sizeof(uint64_t));
-  double* samples = calloc(runs + 1, sizeof(double));
-  double* scratch = calloc(runs + 1, sizeof(double));
+  run_buffers b = {.n1 = (size_t)s->num_steps + 1};
+  roof_proc_snapshot procs = {0};
   roof_status st = ROOF_OK;
-  if (!out.layers || !stamps || !samples || !scratch) {
-    st = roof_fail(err, ROOF_E_NOMEM, "out of memory for profile buffers (%zu runs)", runs);
+  if (!out.layers || !grow(&b, (size_t)out.runs)) {
+    st = roof_fail(err, ROOF_E_NOMEM, "out of memory for profile buffers (%d runs)", out.runs);
     goto cleanup;
   }
   fill_static(&out, s);
@@ -158,36 +274,25 @@ roof_status roof_profile_run(roof_session* s, const roof_profile_options* opts, 
   machine_facts(&out);
   if (!opts->timed) goto done;
   out.timer_resolution_ns = timer_resolution_ns();
-  struct rusage ru0, ru1;
-  /* Plain runs (the latency a user sees) and instrumented runs (a timestamp after every kernel)
-   * alternate, so that a busy neighbour or a clock change weighs on both alike and the
-   * overhead is their difference, not the drift between two phases. */
+  if (opts->skip_process_scan) procs.t_ms = now_ms(); /* the profile's duration still counts */
+  else roof_proc_snapshot_take(&procs);              /* others' CPU time, before the first run */
   st = warm_up(s, opts, "warm-up", out.warmup, NULL, err);
-  if (st == ROOF_OK) st = warm_up(s, opts, "instrumented warm-up", out.warmup, stamps, err);
-  double* plain = calloc(runs + 1, sizeof(double));
-  if (st == ROOF_OK && plain == NULL) st = roof_fail(err, ROOF_E_NOMEM, "out of memory for profile buffers (%zu runs)", runs);
+  if (st == ROOF_OK) st = warm_up(s, opts, "instrumented warm-up", out.warmup, b.stamps, err);
+  struct rusage ru0, ru1;
   getrusage(RUSAGE_SELF, &ru0);
-  for (size_t r = 0; r < runs && st == ROOF_OK; r++) {
-    progress(opts, "timed runs", r, runs);
-    double t0 = now_ms();
-    st = roof_session_run(s, NULL, err);
-    plain[r] = now_ms() - t0;
-    if (st == ROOF_OK) st = roof_session_run(s, stamps + r * n1, err);
-  }
+  if (st == ROOF_OK) st = timed_phase(s, opts, &out, &b, err);
   getrusage(RUSAGE_SELF, &ru1);
-  if (st == ROOF_OK) {
-    progress(opts, "timed runs", runs, runs);
-    roof_stats_compute(plain, runs, scratch, &out.latency_ms);
-    out.minor_faults_per_run = (double)(ru1.ru_minflt - ru0.ru_minflt) / (double)(2 * runs);
-  }
-  free(plain);
   if (st != ROOF_OK) goto cleanup;
-  for (size_t r = 0; r < runs; r++) samples[r] = (double)(stamps[r * n1 + n1 - 1] - stamps[r * n1]) / 1e6;
-  roof_stats_compute(samples, runs, scratch, &out.instrumented_ms);
+  roof_noise_system(&procs, out.threads, &out.noise);
+  size_t runs = (size_t)out.runs, n1 = b.n1;
+  roof_stats_compute(b.plain, runs, b.scratch, &out.latency_ms);
+  out.minor_faults_per_run = (double)(ru1.ru_minflt - ru0.ru_minflt) / (double)(2 * runs);
+  for (size_t r = 0; r < runs; r++) b.instr[r] = (double)(b.stamps[r * n1 + n1 - 1] - b.stamps[r * n1]) / 1e6;
+  roof_stats_compute(b.instr, runs, b.scratch, &out.instrumented_ms);
   for (int i = 0; i < out.num_layers; i++) {
     roof_layer* l = &out.layers[i];
-    for (size_t r = 0; r < runs; r++) samples[r] = (double)(stamps[r * n1 + i + 1] - stamps[r * n1 + i]) / 1e6;
-    roof_stats_compute(samples, runs, scratch, &l->time_ms);
+    for (size_t r = 0; r < runs; r++) b.samples[r] = (double)(b.stamps[r * n1 + i + 1] - b.stamps[r * n1 + i]) / 1e6;
+    roof_stats_compute(b.samples, runs, b.scratch, &l->time_ms);
     out.layer_sum_ms += l->time_ms.median;
     if (!l->cost.has_model) out.unmodelled_ms += l->time_ms.median;
     l->below_resolution = l->time_ms.median * 1e6 < out.timer_resolution_ns && !(l->cost.formula && strcmp(l->cost.formula, "view") == 0);
@@ -198,20 +303,21 @@ roof_status roof_profile_run(roof_session* s, const roof_profile_options* opts, 
   out.overhead_pct = out.latency_ms.median > 0
                          ? 100.0 * (out.instrumented_ms.median - out.latency_ms.median) / out.latency_ms.median
                          : 0.0;
+  roof_noise_judge(&out, b.plain, b.instr, runs);
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
   out.peak_rss_bytes = (uint64_t)ru.ru_maxrss * 1024u;
 done:
   roof_profile_sequence(&out); /* out of memory: the sequence figures stay zero */
-  out.stamps = stamps;
-  free(samples);
-  free(scratch);
+  out.stamps = b.stamps;
+  free_buffers(&b);
+  roof_proc_snapshot_free(&procs);
   *p = out;
   return ROOF_OK;
 cleanup:
-  free(stamps);
-  free(samples);
-  free(scratch);
+  free(b.stamps);
+  free_buffers(&b);
+  roof_proc_snapshot_free(&procs);
   free(out.layers);
   return st;
 }

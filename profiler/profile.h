@@ -13,6 +13,7 @@
 
 #include "hw.h"
 #include "model.h"
+#include "noise.h"
 #include "stats.h"
 
 typedef struct roof_layer {
@@ -46,6 +47,7 @@ typedef struct roof_layer {
   const char* above_reason; /* static text: the likeliest reason, when above_roof */
   bool below_resolution;  /* median under the timer's resolution */
   double predicted_ms;    /* roofline time on the profile's target machine (has_target) */
+  bool unstable;          /* the median's ~95% interval is wider than +-5% of it (noise.h) */
 } roof_layer;
 
 /* Sequence-model figures of a profile (profiler/sequence.c); all zero when the graph has no
@@ -74,6 +76,16 @@ typedef struct roof_profile_options {
    * "instrumented warm-up", "instrumented runs"). NULL: no calls. */
   void (*progress)(void* ctx, const char* phase, int done, int total);
   void* progress_ctx;
+  /* Until stable: batches of `runs` timed runs go on until two successive batches agree (the
+   * latency median and the median of every layer above 1% of the time moved by less than 2%),
+   * or max_runs timed runs (0: 10 batches, at least 200 runs) or max_seconds of timed runs
+   * (0: 60) are reached; the statistics cover every batch. */
+  bool until_stable;
+  int max_runs;
+  double max_seconds;
+  /* true: other processes are not read from /proc (a few ms per hundred processes; the busy
+   * list stays unknown), for callers that profile in a tight loop such as a fuzzer. */
+  bool skip_process_scan;
 } roof_profile_options;
 
 typedef struct roof_profile {
@@ -114,6 +126,7 @@ typedef struct roof_profile {
   double predicted_ms;         /* sum of the layers' predicted_ms */
   roof_sequence seq;
   bool* in_attention;          /* per layer: part of an attention block (num_layers, owned) */
+  roof_noise noise;            /* timed profiles: verdict, its reasons, until-stable outcome */
 } roof_profile;
 
 /* Computes costs for every step and, when opts->timed, runs the session. Inputs must be bound. */

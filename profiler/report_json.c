@@ -57,7 +57,70 @@ static cJSON* stats_obj(const roof_stats* s) {
   add_num(o, "mean", s->mean);
   add_num(o, "p90", s->p90);
   add_num(o, "stddev", s->stddev);
+  add_num(o, "cv", s->cv);
+  add_num(o, "median_low", s->median_lo);
+  add_num(o, "median_high", s->median_hi);
   return o;
+}
+
+/* run.noise: the verdict of noise.h with what was seen. */
+static cJSON* noise_obj(const roof_noise* n) {
+  cJSON* o = cJSON_CreateObject();
+  add_str(o, "verdict", n->noisy ? "noisy" : "quiet");
+  cJSON* rs = cJSON_AddArrayToObject(o, "reasons");
+  for (int i = 0; i < n->num_reasons; i++) cJSON_AddItemToArray(rs, roof_json_string(n->reasons[i]));
+  add_num(o, "runs_total", n->runs_total);
+  add_num(o, "runs_slow", n->runs_slow);
+  cJSON* band = cJSON_AddArrayToObject(o, "overhead_plausible_pct");
+  cJSON_AddItemToArray(band, roof_json_number(n->overhead_lo_pct));
+  cJSON_AddItemToArray(band, roof_json_number(n->overhead_hi_pct));
+  if (n->twin_fast >= 0) {
+    cJSON* t = cJSON_AddObjectToObject(o, "identical_layers");
+    add_num(t, "ratio", n->twin_ratio);
+    add_num(t, "fast", n->twin_fast);
+    add_num(t, "slow", n->twin_slow);
+  } else {
+    cJSON_AddNullToObject(o, "identical_layers");
+  }
+  add_num(o, "unstable_layers", n->unstable_layers);
+  if (n->load1 >= 0) add_num(o, "load_average_1m", n->load1);
+  else cJSON_AddNullToObject(o, "load_average_1m");
+  add_num(o, "load_others", n->load_others);
+  add_num(o, "cpus_online", n->cpus_online);
+  add_num(o, "cpus_allowed", n->cpus_allowed);
+  add_num(o, "elapsed_s", n->elapsed_s);
+  add_num(o, "busy_cpus", n->busy_cpus);
+  add_num(o, "busy_waiting", n->busy_waiting);
+  cJSON* busy = n->procs_read ? cJSON_AddArrayToObject(o, "busy_processes") : cJSON_AddNullToObject(o, "busy_processes");
+  for (int i = 0; n->procs_read && i < n->num_busy; i++) {
+    const roof_busy_process* b = &n->busy[i];
+    cJSON* e = cJSON_CreateObject();
+    add_num(e, "pid", b->pid);
+    add_str(e, "name", b->name);
+    char state[2] = {b->state, '\0'};
+    add_str(e, "state", state);
+    add_num(e, "cpus", b->cpus);
+    add_num(e, "overlap", b->overlap);
+    cJSON_AddItemToArray(busy, e);
+  }
+  return o;
+}
+
+/* run.until_stable: null unless asked for. */
+static void until_stable_obj(cJSON* run, const roof_profile* p) {
+  const roof_noise* n = &p->noise;
+  if (!n->until_stable) {
+    cJSON_AddNullToObject(run, "until_stable");
+    return;
+  }
+  cJSON* o = cJSON_AddObjectToObject(run, "until_stable");
+  cJSON_AddBoolToObject(o, "settled", n->settled);
+  add_num(o, "runs", p->runs);
+  add_num(o, "batches", n->batches);
+  if (n->batches > 1) add_num(o, "largest_move", n->settle_move);
+  else cJSON_AddNullToObject(o, "largest_move");
+  if (n->batches > 1 && n->settle_layer >= 0) add_num(o, "moved_layer", n->settle_layer);
+  else cJSON_AddNullToObject(o, "moved_layer");
 }
 
 /* {axis (null: per tensor), scale [...], zero_point [...]} */
@@ -118,6 +181,7 @@ static cJSON* layer_obj(const roof_profile* p, const roof_layer* l) {
   if (p->runs > 0) {
     cJSON_AddItemToObject(o, "time_ms", stats_obj(&l->time_ms));
     add_num(o, "share", l->share);
+    cJSON_AddBoolToObject(o, "unstable", l->unstable);
   }
   if (p->has_hw) {
     add_num(o, "roofline_ms", l->roofline_ms);
@@ -142,6 +206,7 @@ static cJSON* layer_obj(const roof_profile* p, const roof_layer* l) {
       if (l->above_roof) add_str(o, "above_roof_reason", l->above_reason);
       if (l->below_resolution) cJSON_AddItemToArray(flags, cJSON_CreateString("below_timer_resolution"));
       if (!l->cost.has_model) cJSON_AddItemToArray(flags, cJSON_CreateString("no_flop_model"));
+      if (l->unstable) cJSON_AddItemToArray(flags, cJSON_CreateString("unstable_median"));
       cJSON_AddItemToObject(o, "flags", flags);
     }
   }
@@ -260,6 +325,8 @@ cJSON* roof_profile_to_json(const roof_profile* p, const char* fusion) {
     add_num(run, "peak_rss_bytes", (double)p->peak_rss_bytes);
     add_num(run, "minor_faults_per_run", p->minor_faults_per_run);
     add_str(run, "cpu_affinity", p->affinity);
+    cJSON_AddItemToObject(run, "noise", noise_obj(&p->noise));
+    until_stable_obj(run, p);
     add_energy(run, "energy_estimate", roof_profile_energy(p));
   }
   cJSON* folded = cJSON_AddArrayToObject(root, "folded");

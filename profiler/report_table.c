@@ -104,6 +104,39 @@ static void prediction(FILE* f, const roof_profile* p) {
   }
 }
 
+/* "run      noisy (reason; reason)", wrapped at the reasons to stay within 100 columns, then
+ * the outcome of --until-stable when asked for. */
+static void verdict(FILE* f, const roof_profile* p) {
+  const roof_noise* n = &p->noise;
+  fprintf(f, "run      %s", n->noisy ? "noisy" : "quiet");
+  size_t col = 14;
+  for (int i = 0; i < n->num_reasons; i++) {
+    const char* sep = i ? "; " : " (";
+    size_t w = strlen(sep) + strlen(n->reasons[i]) + (i + 1 == n->num_reasons);
+    if (col + w > 100) {
+      fprintf(f, "%s\n        ", i ? ";" : " (");
+      sep = " ";
+      col = 9;
+    }
+    fprintf(f, "%s%s", sep, n->reasons[i]);
+    col += w;
+  }
+  fprintf(f, "%s\n", n->num_reasons ? ")" : "");
+  if (!n->until_stable) return;
+  if (n->settled) {
+    fprintf(f, "stable   settled after %d runs (%d batches: medians moved < %.0f%%)\n", p->runs, n->batches,
+            100.0 * ROOF_SETTLE_MOVE);
+  } else if (n->batches < 2) {
+    fprintf(f, "stable   not settled: one batch (%d runs) within the caps (--max-runs, --max-seconds)\n", p->runs);
+  } else if (n->settle_layer >= 0) {
+    fprintf(f, "stable   not settled after %d runs (%d batches): layer #%d moved %.1f%%\n", p->runs, n->batches,
+            n->settle_layer, 100.0 * n->settle_move);
+  } else {
+    fprintf(f, "stable   not settled after %d runs (%d batches): latency median moved %.1f%%\n", p->runs, n->batches,
+            100.0 * n->settle_move);
+  }
+}
+
 static void summary(FILE* f, const roof_profile* p) {
   const roof_graph* g = p->g;
   fprintf(f, "model    %s (opset %lld)\n", g->path, (long long)g->opset);
@@ -135,6 +168,7 @@ static void summary(FILE* f, const roof_profile* p) {
     fprintf(f, "layers   sum of medians %.3f ms, instrumented %.3f ms (spread %.3f ms, overhead %.2f%%)\n",
             p->layer_sum_ms, p->instrumented_ms.median, p->instrumented_ms.median - p->layer_sum_ms, p->overhead_pct);
     fprintf(f, "         %.3f ms in layers with no FLOP model; CPUs %s\n", p->unmodelled_ms, p->affinity);
+    verdict(f, p);
     roof_energy e = roof_profile_energy(p);
     if (e.valid) {
       fprintf(f, "energy   estimate from this machine's constants: %.1f W, %.4g J (%.3g Wh) per inference,\n"
@@ -234,7 +268,13 @@ void roof_report_table(FILE* f, const roof_profile* p, roof_sort sort, int top) 
     print_cut(f, l->node->name, name_w);
     fprintf(f, " %-12.12s %-3.3s %8.2f %7.2f %6.1f", l->node->op_type, l->kernel ? l->kernel : "-", (double)l->cost.flops / 1e6,
             (double)bytes / 1048576.0, l->intensity);
-    if (timed) fprintf(f, " %8.3f %4.1f%%", l->time_ms.median, 100.0 * l->share);
+    if (timed) {
+      char ms[32];
+      /* one decimal less for a marked 4-digit time: the column stays 8 wide */
+      snprintf(ms, sizeof(ms), "%s%.*f", l->unstable ? "~" : "", l->unstable && l->time_ms.median >= 999.9995 ? 2 : 3,
+               l->time_ms.median);
+      fprintf(f, " %8s %4.1f%%", ms, 100.0 * l->share);
+    }
     if (pred_col) fprintf(f, " %8.4f", l->predicted_ms);
     if (p->has_hw) {
       if (timed) fprintf(f, " %4.0f%%%s", 100.0 * l->efficiency, l->above_roof ? "!" : " ");
@@ -253,6 +293,11 @@ void roof_report_table(FILE* f, const roof_profile* p, roof_sort sort, int top) 
   if (pred_col) {
     fprintf(f, "pred ms = predicted roofline time on %s, %u thread%s (not measured)\n", p->target.cpu,
             p->target.threads, p->target.threads == 1 ? "" : "s");
+  }
+  if (timed && p->noise.unstable_layers > 0) {
+    int n = p->noise.unstable_layers;
+    fprintf(f, "~ = unstable median (%d layer%s): its 95%% interval reaches beyond +-%.0f%%; more --runs or "
+               "--until-stable\n", n, n == 1 ? "" : "s", 100.0 * ROOF_NOISE_UNSTABLE);
   }
   if (p->has_hw) {
     fprintf(f, "eff = roofline time / measured median; ! = above its roof (cost model suspect)\n"

@@ -2,6 +2,7 @@
  *
  *   rooftop run MODEL [--input NAME=FILE]... [--shape NAME=DIMS]... [--threads N] [--output-dir DIR]
  *   rooftop profile MODEL [--runs N] [--warmup N] [--threads N] [--shape ...] [--input ...]
+ *                         [--until-stable [--max-runs N] [--max-seconds S]]
  *                         [--json FILE] [--csv FILE] [--trace FILE] [--html FILE] [--quiet]
  *   rooftop info MODEL [--shape ...] [--hw FILE]
  *   rooftop compare MODEL [...] | compare A.json B.json
@@ -66,6 +67,9 @@ typedef struct cli_opts {
   roof_load_options limits;  /* zero fields: the library's defaults */
   uint64_t max_arena_bytes;  /* 0: default */
   double timeout_s;          /* 0: none */
+  bool until_stable;         /* profile: batches of --runs until the medians settle */
+  int max_runs;              /* 0: the library's default cap */
+  double max_seconds;        /* 0: the library's default cap */
   bool no_model;  /* probe takes no MODEL */
   bool allow_two; /* compare takes A.json B.json */
   bool quiet;     /* no progress indicator, no notes */
@@ -124,7 +128,9 @@ static const char kHelp[] =
     "profile: --runs N (default 20), --warmup N (default 3), --top N,\n"
     "         --sort order|time|headroom|efficiency, --hw FILE (adds a prediction for the file's machine;\n"
     "         measured figures stay this machine's),\n"
-    "         --pin CPUS (e.g. 0 or 0,2-3: CPUs the run may use)\n"
+    "         --pin CPUS (e.g. 0 or 0,2-3: CPUs the run may use),\n"
+    "         --until-stable (batches of --runs until the medians settle; caps --max-runs N, default\n"
+    "         10 batches and at least 200 runs, --max-seconds S, default 60)\n"
     "info:    --hw FILE adds the predicted roofline time per layer and in total\n"
     "profile, info: --json FILE writes the report as JSON (schema rooftop.profile/1),\n"
     "         --csv FILE one row per layer, --trace FILE Chrome trace events (profile only)\n"
@@ -170,6 +176,11 @@ static const cmd_help kCommandHelp[] = {
      "  --hw FILE           add a prediction for the file's machine (pred ms column, total, energy);\n"
      "                      this machine is still the one measured and judged\n"
      "  --pin CPUS          run on these CPUs only, e.g. 0 or 0,2-3\n"
+     "  --until-stable      batches of --runs timed runs until two in a row agree (latency and every\n"
+     "                      layer above 1% of the time within 2%), or a cap is reached; every report\n"
+     "                      says which, after how many runs\n"
+     "  --max-runs N        cap for --until-stable (default 10 batches, at least 200 runs)\n"
+     "  --max-seconds S     cap for --until-stable, seconds of timed runs (default 60)\n"
      "  --json FILE         report as JSON (schema rooftop.profile/1)\n"
      "  --csv FILE          one row per layer\n"
      "  --trace FILE        Chrome trace events (chrome://tracing, Perfetto)\n"
@@ -177,7 +188,8 @@ static const cmd_help kCommandHelp[] = {
      "examples:\n"
      "  rooftop profile resnet18.onnx --threads 1 --sort time --top 10\n"
      "  rooftop profile model.onnx --shape input=1x3x224x224 --html report.html --json report.json\n"
-     "  rooftop profile model.onnx --hw tools/hw/intel-10980xe.json --runs 50\n"},
+     "  rooftop profile model.onnx --hw tools/hw/intel-10980xe.json --runs 50\n"
+     "  rooftop profile model.onnx --until-stable --max-seconds 30\n"},
     {"info", true,
      "usage: rooftop info MODEL [options]\n"
      "Shapes, params, FLOPs and bytes per layer without running the model: no kernel is created\n"
@@ -368,6 +380,17 @@ static int parse_args(int argc, char** argv, int first, cli_opts* o) {
       NEED_VALUE();
       if (!parse_u64(v, 1000000, &n)) return usage_error("--warmup expects 0..1000000, got '%s'", v);
       o->warmup = (int)n;
+    } else if (strcmp(a, "--until-stable") == 0) {
+      o->until_stable = true;
+    } else if (strcmp(a, "--max-runs") == 0) {
+      NEED_VALUE();
+      if (!parse_u64(v, 1000000, &n) || n == 0) return usage_error("--max-runs expects 1..1000000, got '%s'", v);
+      o->max_runs = (int)n;
+    } else if (strcmp(a, "--max-seconds") == 0) {
+      NEED_VALUE();
+      if (!parse_seconds(v, &o->max_seconds)) {
+        return usage_error("--max-seconds expects seconds > 0 (at most 31536000), such as 30, got '%s'", v);
+      }
     } else if (strcmp(a, "--pin") == 0) {
       NEED_VALUE();
       o->pin = v;
@@ -713,7 +736,8 @@ static int cmd_profile(const cli_opts* o) {
   if (st == ROOF_OK) st = bind_inputs(s, o, &err);
   if (st == ROOF_OK) {
     roof_profile_options po = {.runs = o->runs, .warmup = o->warmup, .timed = true,
-                               .progress = progress_show, .progress_ctx = &pr};
+                               .progress = progress_show, .progress_ctx = &pr, .until_stable = o->until_stable,
+                               .max_runs = o->max_runs, .max_seconds = o->max_seconds};
     st = roof_profile_run(s, &po, &p, &err);
   }
   progress_clear(&pr);
@@ -1047,6 +1071,12 @@ int main(int argc, char** argv) {
   if (rc) return rc;
   if (o.html_out && strcmp(cmd, "profile") != 0 && strcmp(cmd, "compare") != 0) {
     return usage_error("--html needs timings: use it with rooftop profile or rooftop compare, not %s", cmd);
+  }
+  if ((o.until_stable || o.max_runs || o.max_seconds > 0) && strcmp(cmd, "profile") != 0) {
+    return usage_error("--until-stable, --max-runs and --max-seconds are profile options, not %s ones", cmd);
+  }
+  if ((o.max_runs || o.max_seconds > 0) && !o.until_stable) {
+    return usage_error("--max-runs and --max-seconds cap --until-stable; add it%s", "");
   }
   if (o.no_model) {
     if (o.model) return usage_error("probe takes no MODEL argument (got '%s')", o.model);

@@ -87,6 +87,19 @@
   var JUDGE_LABELS = {compute: "compute roof", l1: "L1 roof", l2: "L2 roof", l3: "L3 roof", dram: "DRAM roof", unknown: "no FLOP model"};
 
   /* ---- summary ---- */
+  /* "run: noisy (reason; reason)" from run.noise; null for reports without one. */
+  function verdictText(r) {
+    var n = r && r.noise;
+    if (!n) return null;
+    return "run: " + n.verdict + ((n.reasons || []).length ? " (" + n.reasons.join("; ") + ")" : "");
+  }
+  function untilStableText(u, runs) {
+    if (u.settled) return "settled after " + runs + " runs (" + u.batches + " batches)";
+    var what = u.moved_layer === null || u.moved_layer === undefined ? "latency median" : "layer #" + u.moved_layer;
+    return "not settled after " + runs + " runs (" + u.batches + " batches)" +
+      (num(u.largest_move) !== null ? ": " + what + " moved " + pct(u.largest_move) : "");
+  }
+
   function kv(k, v) { return el("div", {cls: "kv"}, [el("span", {cls: "k", text: k}), el("span", {cls: "v", text: v})]); }
 
   /* Reasons to doubt this profile's figures: oversubscribed threads, a suspect probe. */
@@ -122,6 +135,9 @@
       items.splice(3, 0, kv("roofs (" + (hw.source === "spec" ? "spec file" : "measured") + ")", fix(hw.peak_gflops, 1) + " GFLOP/s; L1 " + fix(bw.l1, 0) +
           ", L2 " + fix(bw.l2, 0) + ", L3 " + fix(bw.l3, 0) + ", DRAM " + fix(bw.dram, 1) + " GB/s"));
     }
+    if (r.until_stable) items.push(kv("until stable", untilStableText(r.until_stable, r.runs)));
+    if (r.noise) items.push(kv("unstable medians", r.noise.unstable_layers + " layers (marked ~: the median's 95% interval " +
+      "reaches beyond \u00b15%)"));
     var en = r.energy_estimate;
     if (en) items.push(kv("energy estimate", fix(en.power_w, 1) + " W, " + prec(en.joules_per_inference, 3) +
       " J per inference, " + prec(en.gco2_per_inference, 3) + " gCO2 (from this machine's constants)"));
@@ -263,7 +279,8 @@
   function tooltipText(l, hw) {
     var lines = [l.op_type + (l.describe ? " " + l.describe : "") + " (" + l.kernel + ")",
       "in " + shapeStr(l.inputs) + " \u2192 out " + shapeStr(l.outputs),
-      "time " + fix(median(l), 4) + " ms (" + pct(l.share) + " of layers)",
+      "time " + (l.unstable ? "~" : "") + fix(median(l), 4) + " ms (" + pct(l.share) + " of layers)" +
+        (l.unstable ? ", unstable median" : ""),
       "efficiency " + pct(l.efficiency) + ", headroom " + fix(l.headroom_ms, 4) + " ms",
       boundOf(l) + "-bound" + (l.roofline_level ? " at " + l.roofline_level.toUpperCase() : "") +
         ", " + fix(l.arithmetic_intensity, 2) + " FLOP/B, " + fix(l.achieved_gflops, 2) + " GFLOP/s"];
@@ -418,6 +435,11 @@
       else if (c.eff) td = effCell(v);
       else if (c.tag) td = el("td", {cls: "l"}, el("span", {cls: "tag " + boundOf(l), text: v}));
       else td = el("td", {cls: c.cls, text: c.key === "name" ? midCut(v, 32) : c.fmt ? c.fmt(v) : v});
+      if (c.key === "time" && l.unstable) {
+        td.textContent = "~" + td.textContent;
+        td.className = "unstable";
+        td.title = "unstable median: 95% interval " + fix(l.time_ms.median_low, 4) + " to " + fix(l.time_ms.median_high, 4) + " ms";
+      }
       if (c.key === "name") {
         td.title = l.name;
         if ((l.fused_from || []).length > 1) {
@@ -526,7 +548,8 @@
     app.textContent = "";
     app.appendChild(el("header", null, [el("h1", {text: "rooftop " + (isCompare ? "fusion compare" : "profile") + ": " + name}),
       el("div", {cls: "sub", text: (p.model || {}).path + " \u2014 " + ((p.tool || {}).name || "rooftop") + " " + ((p.tool || {}).version || "") +
-        ", schema " + data.schema})]));
+        ", schema " + data.schema})].concat(verdictText(p.run) === null ? [] :
+        [el("div", {id: "roof-verdict", cls: "verdict " + p.run.noise.verdict, text: verdictText(p.run)})])));
     var main = el("main");
     app.appendChild(main);
     main.appendChild(summary(p));
