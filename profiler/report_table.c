@@ -118,7 +118,11 @@ static void verdict(FILE* f, const roof_profile* p) {
       sep = " ";
       col = 9;
     }
-    fprintf(f, "%s%s", sep, n->reasons[i]);
+    /* a reason longer than a line (many busy processes) is cut at the edge */
+    int room = (int)(100 - col - strlen(sep) - 1);
+    int len = (int)strlen(n->reasons[i]);
+    if (len > room && room > 3) fprintf(f, "%s%.*s...", sep, room - 3, n->reasons[i]);
+    else fprintf(f, "%s%s", sep, n->reasons[i]);
     col += w;
   }
   fprintf(f, "%s\n", n->num_reasons ? ")" : "");
