@@ -30,16 +30,39 @@ static size_t utf8_head(const char* s, int n) {
 /* Pointer to the last n code points of s (a string of `width` code points). */
 static const char* utf8_tail(const char* s, int width, int n) { return s + utf8_head(s, width - n); }
 
+/* Copy of s with control characters written as escapes (\n, \t, \xNN): a name must not break
+ * a line or move the cursor (malloc'ed; NULL when s has none, or out of memory). */
+static char* escape_controls(const char* s) {
+  size_t n = 0, len = strlen(s);
+  for (size_t i = 0; i < len; i++) n += (unsigned char)s[i] < 0x20 || s[i] == 0x7f;
+  char* out = n ? malloc(len + 3 * n + 1) : NULL;
+  if (out == NULL) return NULL;
+  char* o = out;
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c == '\n') o += sprintf(o, "\\n");
+    else if (c == '\t') o += sprintf(o, "\\t");
+    else if (c < 0x20 || c == 0x7f) o += sprintf(o, "\\x%02x", c);
+    else *o++ = (char)c;
+  }
+  *o = '\0';
+  return out;
+}
+
 /* s in exactly `width` columns: padded, or cut in the middle with an ellipsis, since layer
- * names differ at both ends ("layer1.0.co\u2026bn2"). Cuts fall on code point boundaries. */
-static void print_cut(FILE* f, const char* s, int width) {
+ * names differ at both ends ("layer1.0.co\u2026bn2"). Cuts fall on code point boundaries;
+ * control characters are escaped first. */
+static void print_cut(FILE* f, const char* raw, int width) {
+  char* escaped = escape_controls(raw);
+  const char* s = escaped ? escaped : raw;
   int len = utf8_width(s);
   if (len <= width) {
     fprintf(f, "%s%*s", s, width - len, "");
-    return;
+  } else {
+    int head = (width - 1) / 2, tail = width - 1 - head;
+    fprintf(f, "%.*s\xE2\x80\xA6%s", (int)utf8_head(s, head), s, utf8_tail(s, len, tail));
   }
-  int head = (width - 1) / 2, tail = width - 1 - head;
-  fprintf(f, "%.*s\xE2\x80\xA6%s", (int)utf8_head(s, head), s, utf8_tail(s, len, tail));
+  free(escaped);
 }
 
 typedef struct sort_ctx {
@@ -85,9 +108,9 @@ static void machine(FILE* f, const roof_profile* p) {
           p->hw.read_gbs[1], p->hw.read_gbs[2], p->hw.read_gbs[3]);
   if (p->hw.problem[0]) fprintf(f, "warning  the probe contradicts itself (%s): used for this run, not cached\n", p->hw.problem);
   if (p->above_peak) {
-    fprintf(f, "warning  layer %d '%s' ran at %.1f GFLOP/s, above the probed peak: the probe is suspect\n"
+    fprintf(f, "warning  layer #%d (%.16s) ran at %.1f GFLOP/s, above the probed peak: the probe is suspect\n"
                "         (its cache entry is dropped: the next profile measures again)\n", p->above_peak->index,
-            p->above_peak->node->name, p->above_peak->achieved_gflops);
+            p->above_peak->node->op_type, p->above_peak->achieved_gflops);
   }
 }
 
@@ -141,6 +164,20 @@ static void verdict(FILE* f, const roof_profile* p) {
   }
 }
 
+/* Percentiles asked for, start-up times, and how the runs ended (--duration, Ctrl-C). */
+static void run_figures(FILE* f, const roof_profile* p) {
+  int col = fprintf(f, "         percentiles");
+  for (int i = 0; i < p->num_percentiles; i++) {
+    if (col > 84) col = fprintf(f, "\n        ");
+    col += fprintf(f, " p%g %.3f%s", p->percentile_q[i], p->percentile_ms[i], i + 1 < p->num_percentiles ? "," : " ms");
+  }
+  fprintf(f, "\nstartup  first run %.3f ms", p->first_run_ms);
+  if (p->load_ms > 0) fprintf(f, "; model load %.1f ms, session (kernels, packed weights) %.1f ms", p->load_ms, p->session_ms);
+  fprintf(f, "\n");
+  if (p->duration_s > 0 && !p->stopped) fprintf(f, "         %d runs in --duration %g s\n", p->runs, p->duration_s);
+  if (p->stopped) fprintf(f, "stopped  interrupted (Ctrl-C): the figures cover the %d runs finished\n", p->runs);
+}
+
 static void summary(FILE* f, const roof_profile* p) {
   const roof_graph* g = p->g;
   fprintf(f, "model    %s (opset %lld)\n", g->path, (long long)g->opset);
@@ -169,6 +206,7 @@ static void summary(FILE* f, const roof_profile* p) {
     fprintf(f, "latency  median %.3f ms (min %.3f, p90 %.3f, max %.3f, sd %.3f), %d runs, %d warm-up\n",
             p->latency_ms.median, p->latency_ms.min, p->latency_ms.p90, p->latency_ms.max, p->latency_ms.stddev,
             p->runs, p->warmup);
+    run_figures(f, p);
     fprintf(f, "layers   sum of medians %.3f ms, instrumented %.3f ms (spread %.3f ms, overhead %.2f%%)\n",
             p->layer_sum_ms, p->instrumented_ms.median, p->instrumented_ms.median - p->layer_sum_ms, p->overhead_pct);
     fprintf(f, "         %.3f ms in layers with no FLOP model; CPUs %s\n", p->unmodelled_ms, p->affinity);
