@@ -191,5 +191,10 @@ typedef enum roof_sort { ROOF_SORT_ORDER = 0, ROOF_SORT_TIME, ROOF_SORT_HEADROOM
 
 /* Terminal table, at most 100 columns; `top` 0 = all layers. */
 void roof_report_table(FILE* f, const roof_profile* p, roof_sort sort, int top);
+/* The same within `width` columns (0: no limit, names whole): the layer column takes what the
+ * other columns leave, names shortened to fit keeping their block numbers (then cut in the
+ * middle); the kernel shape column (describe) shown where it fits; a by-op summary follows.
+ * Lines the table does not lay out (model path, CPU name) may be wider. */
+void roof_report_table_fit(FILE* f, const roof_profile* p, roof_sort sort, int top, int width);
 
 #endif

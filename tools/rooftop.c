@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -48,6 +49,7 @@ typedef struct cli_opts {
   const char* model2; /* compare A.json B.json */
   const char* output_dir;
   bool npy;       /* run: --output-format npy */
+  bool wide;      /* profile, info: table names whole, no width limit */
   const char* fusion;
   const char* hw_file;
   const char* json_out;
@@ -474,6 +476,8 @@ static int parse_args(int argc, char** argv, int first, cli_opts* o) {
     } else if (strcmp(a, "--html") == 0) {
       NEED_VALUE();
       o->html_out = v;
+    } else if (strcmp(a, "--wide") == 0) {
+      o->wide = true;
     } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
       o->quiet = true;
     } else if (strcmp(a, "--timeout") == 0) {
@@ -835,9 +839,21 @@ static roof_status get_hw(const cli_opts* o, uint32_t threads, bool force_probe,
                           roof_hw* hw, roof_error* err);
 static void forget_cached_probe(const roof_hw* hw);
 
+/* Columns for the table: none with --wide; else COLUMNS when set (as exported by the user),
+ * else the terminal's width when stdout is one, else 100 (files and pipes). */
+static int table_width(const cli_opts* o) {
+  if (o->wide) return 0;
+  const char* env = getenv("COLUMNS");
+  uint64_t n;
+  if (env && parse_u64(env, 100000, &n) && n >= 40) return (int)n;
+  struct winsize ws;
+  if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40) return ws.ws_col;
+  return 100;
+}
+
 /* Table, --json, --csv, --trace, --html of one profile. */
 static roof_status write_reports(const cli_opts* o, const roof_profile* p, roof_error* err) {
-  roof_report_table(stdout, p, o->sort, o->top);
+  roof_report_table_fit(stdout, p, o->sort, o->top, table_width(o));
   roof_status st = ROOF_OK;
   if (o->json_out) st = roof_report_json(o->json_out, p, o->fusion, err);
   if (st == ROOF_OK && o->csv_out) st = roof_report_csv(o->csv_out, p, err);

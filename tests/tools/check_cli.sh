@@ -133,3 +133,32 @@ grep -q "^stopped  interrupted (Ctrl-C)" "$work/int.txt" || fail "the table does
 python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['run']; assert r['stopped'] and 0 < r['runs'] == len(r['latency_runs_ms']) < 1000000" \
   "$work/int.json" || fail "interrupted JSON report"
 echo "ok: small things (issue 18 item 6), run control and figures (item 2)"
+
+# --- the terminal table ---
+# p.txt: 100 columns (not a terminal, no COLUMNS): every layer's shown name is distinct
+python3 - "$work/p.txt" "$work/p.json" <<'PY' || fail "100-column table"
+import json, re, sys
+lines = open(sys.argv[1]).read().splitlines()
+head = next(l for l in lines if l.startswith("   # layer"))
+op_at = head.index(" op ") + 1
+rows = [l for l in lines if re.match(r"^ {0,3}\d+ ", l)]
+names = [l[5:op_at - 1].strip() for l in rows]
+assert len(rows) == len(json.load(open(sys.argv[2]))["layers"]), "one row per layer"
+dup = {n for n in names if names.count(n) > 1}
+assert not dup, "names that no longer tell layers apart: %s" % sorted(dup)[:5]
+assert "hdrm ms" in head and "names shortened to fit" in "\n".join(lines)
+by_op = lines.index(next(l for l in lines if l.startswith("by op ")))
+conv = next(l for l in lines[by_op:] if l.split()[0] == "Conv")
+assert int(conv.split()[1]) == sum(l[op_at:].startswith("Conv ") for l in rows), conv
+layers = json.load(open(sys.argv[2]))
+assert not any(l["op_type"] == "Constant" for l in layers["layers"]), "a Constant node is executed"
+assert any(f["name"].endswith("/Constant") and f["pass"] == "constfold" for f in layers["folded"])
+PY
+COLUMNS=160 "$rooftop" info "$model" >"$work/c160.txt" || fail "info with COLUMNS=160"
+widest=$(grep -v '^model ' "$work/c160.txt" | LC_ALL=C.UTF-8 wc -L)
+[ "$widest" -gt 100 ] && [ "$widest" -le 160 ] || fail "COLUMNS=160: the table is $widest columns wide"
+grep -q "^   1 /features/features.0/features.0.0/Conv  *Conv .* k3x3 s2 p1 g1$" "$work/c160.txt" \
+  || fail "COLUMNS=160: no whole name and describe text: $(grep '^   1 ' "$work/c160.txt")"
+"$rooftop" info "$model" --wide | grep -q "^ *[0-9]* /features/features.17/conv/conv.0/conv.0.0/Conv " \
+  || fail "--wide does not print names whole"
+echo "ok: the terminal table (item 3): width, names, describe, headroom, by-op summary, constants folded"
