@@ -79,6 +79,7 @@ typedef struct cli_opts {
   double percentiles[ROOF_MAX_PERCENTILES];
   int num_percentiles;       /* 0: the library's default (50, 90, 95, 99) */
   int64_t batch;             /* --batch N: first dim of every graph input (0: as the model says) */
+  const char* model_flag; /* the first option given other than --json, --html, --quiet (compare A B refuses it) */
   bool no_model;  /* probe takes no MODEL */
   bool allow_two; /* compare takes A.json B.json */
   bool quiet;     /* no progress indicator, no notes */
@@ -377,6 +378,8 @@ static int parse_args(int argc, char** argv, int first, cli_opts* o) {
     const char* v = i + 1 < argc ? argv[i + 1] : NULL;
     uint64_t n;
     int limit_rc = 0;
+    bool report_flag = !strcmp(a, "--json") || !strcmp(a, "--html") || !strcmp(a, "--quiet") || !strcmp(a, "-q");
+    if (a[0] == '-' && !report_flag && o->model_flag == NULL) o->model_flag = a;
     if (parse_limit(o, a, v, &limit_rc)) {
       if (limit_rc) return limit_rc;
       i++;
@@ -1154,8 +1157,17 @@ static roof_status open_compare(const cli_opts* o, roof_model** ma, roof_session
 static int cmd_compare(const cli_opts* o) {
   roof_error err = {{0}};
   if (o->model2) {
-    if (o->html_out) return usage_error("--html is for compare MODEL; %s", "profile each side with --html instead");
-    roof_status st = roof_compare_saved(stdout, o->model, o->model2, &err);
+    if (o->model_flag) {
+      return usage_error("compare A.json B.json takes only --json, --html and --quiet; %s is for compare MODEL",
+                         o->model_flag);
+    }
+    cJSON* doc = NULL;
+    roof_status st = roof_compare_saved(stdout, o->model, o->model2, &doc, &err);
+    char* text = st == ROOF_OK && o->json_out ? cJSON_Print(doc) : NULL;
+    if (st == ROOF_OK && o->json_out) st = text ? roof_write_text_file(o->json_out, text, &err) : roof_fail(&err, ROOF_E_NOMEM, "out of memory writing %s", o->json_out);
+    if (st == ROOF_OK && o->html_out) st = roof_report_html_doc(o->html_out, doc, &err);
+    free(text);
+    cJSON_Delete(doc);
     return st == ROOF_OK ? 0 : fail(st, &err);
   }
   roof_model *ma = NULL, *mb = NULL;

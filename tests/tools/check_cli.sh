@@ -162,3 +162,32 @@ grep -q "^   1 /features/features.0/features.0.0/Conv  *Conv .* k3x3 s2 p1 g1$" 
 "$rooftop" info "$model" --wide | grep -q "^ *[0-9]* /features/features.17/conv/conv.0/conv.0.0/Conv " \
   || fail "--wide does not print names whole"
 echo "ok: the terminal table (item 3): width, names, describe, headroom, by-op summary, constants folded"
+
+# --- compare A.json B.json ---
+"$rooftop" compare "$work/p.json" "$work/d.json" --json "$work/ab.json" --html "$work/ab.html" >"$work/ab.txt" \
+  || fail "compare A.json B.json exited $?"
+grep -Eq "^A        .*p.json: mobilenet_v2_raw.onnx, .*, [0-9]+ threads?, fusion all, [0-9T:-]+Z$" "$work/ab.txt" \
+  || fail "compare: no header line for A: $(head -2 "$work/ab.txt")"
+grep -q "^B        .*d.json: mobilenet_v2_raw.onnx, .*, 1 thread, fusion all, " "$work/ab.txt" || fail "compare: no header for B"
+grep -q "^warning" "$work/ab.txt" && fail "compare warns although A and B are the same model"
+grep -Eq "^sum of layers +[0-9.]+ +[0-9.]+ +[0-9.]+$" "$work/ab.txt" || fail "compare: no sum-of-layers row"
+python3 - "$work/ab.json" "$work/p.json" <<'PY' || fail "compare --json"
+import json, sys
+d, a = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert d["schema"] == "rooftop.diff/1" and d["models_differ"] == ""
+assert len(d["rows"]) == len(a["layers"]) and d["profile_a"]["layers"] == a["layers"]
+t = d["totals"]
+assert abs(t["layer_sum_ratio"] - d["b"]["layer_sum_ms"] / d["a"]["layer_sum_ms"]) < 1e-9
+assert abs(t["outside_layers_a_ms"] - (d["a"]["latency_ms"] - d["a"]["layer_sum_ms"])) < 1e-9
+PY
+grep -q '"schema": *"rooftop.diff/1"' "$work/ab.html" || fail "compare --html wrote no comparison page"
+python3 -c "import json,sys; d=json.load(open(sys.argv[1])); d['model']['nodes_original']+=1; json.dump(d,open(sys.argv[2],'w'))" \
+  "$work/d.json" "$work/other.json"
+"$rooftop" compare "$work/p.json" "$work/other.json" >"$work/other.txt" || fail "compare with another model exited $?"
+grep -q "^warning  A and B are different models (nodes_original" "$work/other.txt" \
+  || fail "compare does not warn when the models differ"
+for flag in "--runs 3" "--threads 1" "--fusion none" "--csv x.csv"; do
+  "$rooftop" compare "$work/p.json" "$work/d.json" $flag >/dev/null 2>&1
+  [ $? -eq 64 ] || fail "compare A.json B.json $flag must be a usage error"
+done
+echo "ok: compare A.json B.json (item 4): header, model warning, sum of layers, --json, --html, unused flags refused"
