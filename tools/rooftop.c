@@ -1,6 +1,6 @@
 /* rooftop command-line tool.
  *
- *   rooftop run MODEL [--input NAME=FILE]... [--shape NAME=DIMS]... [--threads N] [--output-dir DIR]
+ *   rooftop run MODEL [--input NAME=FILE]... [--shape NAME=DIMS]... [--threads N] [--output-dir DIR [--output-format npy]]
  *   rooftop profile MODEL [--runs N] [--warmup N] [--threads N] [--shape ...] [--input ...]
  *                         [--until-stable [--max-runs N] [--max-seconds S]]
  *                         [--json FILE] [--csv FILE] [--trace FILE] [--html FILE] [--quiet]
@@ -103,7 +103,7 @@ static const char kHelp[] =
     "usage: rooftop COMMAND [ARGS]      (rooftop COMMAND --help: options and examples)\n"
     "\n"
     "commands:\n"
-    "  run MODEL      run once, write outputs as TensorProto files\n"
+    "  run MODEL      run once; print a summary of the outputs, or write them (--output-dir)\n"
     "  profile MODEL  time every layer next to its FLOPs and bytes\n"
     "  info MODEL     shapes, params, FLOPs and bytes per layer, without running\n"
     "  compare MODEL  profile with --fusion none and with fusion; outputs must agree\n"
@@ -119,7 +119,9 @@ static const char kHelp[] =
     "  --fusion SPEC       all (default), none, or a comma list of pass names\n"
     "  --seed N            seed for random inputs (default 42)\n"
     "  --reference         use the reference kernels for every op (slow; an oracle)\n"
+    "  --batch N           first dim of every graph input (a fixed one is rewritten, with a warning)\n"
     "  --quiet, -q         no progress indicator on stderr, no notes on stdout\n"
+    "  --wide              table names whole (else fitted to COLUMNS, the terminal, or 100 columns)\n"
     "\n"
     "limits (untrusted models; positive integers; a model over a limit exits 65, over --max-rank 69):\n"
     "  --max-file-bytes N        model and --input file size (default 2147483647 = 2 GiB - 1)\n"
@@ -134,8 +136,9 @@ static const char kHelp[] =
     "  --timeout SECONDS         run time limit, checked between kernels, e.g. 0.5 (default none);\n"
     "                            when reached the command stops cleanly and exits 75\n"
     "\n"
-    "run:     --output-dir DIR (default: no files written)\n"
+    "run:     --output-dir DIR (default: no files written), --output-format pb|npy (default pb)\n"
     "profile: --runs N (default 20), --warmup N (default 3), --top N,\n"
+    "         --duration S (timed runs for S seconds, at least --runs), --percentiles 50,90,95,99,\n"
     "         --sort order|time|headroom|efficiency, --hw FILE (adds a prediction for the file's machine;\n"
     "         measured figures stay this machine's),\n"
     "         --pin CPUS (e.g. 0 or 0,2-3: CPUs the run may use),\n"
@@ -148,7 +151,8 @@ static const char kHelp[] =
     "\n"
     "exit codes: 0 ok, 64 usage, 65 invalid model or input data, 66 cannot open,\n"
     "            69 valid but unsupported, 70 internal error, 71 out of memory,\n"
-    "            73 cannot create output, 74 write error, 75 time limit (--timeout) reached\n"
+    "            73 cannot create output, 74 write error, 75 time limit (--timeout) reached,\n"
+    "            130 interrupted (Ctrl-C during profile: the reports cover the runs finished)\n"
     "\n"
     "examples:\n"
     "  rooftop profile resnet18.onnx --threads 1 --html resnet18.html\n"
@@ -161,6 +165,7 @@ static const char kInputHelp[] =
     "  --threads N         thread count (default: the CPUs this process may use)\n"
     "  --fusion SPEC       all (default), none, or a comma list of pass names (rooftop passes)\n"
     "  --reference         reference kernels for every op (slow; an oracle)\n"
+    "  --batch N           first dim of every graph input (a fixed one is rewritten, with a warning)\n"
     "  --quiet, -q         no progress indicator on stderr, no notes on stdout\n";
 
 /* One help text per command: usage, options, examples (printed with kInputHelp where the
@@ -174,8 +179,10 @@ typedef struct cmd_help {
 static const cmd_help kCommandHelp[] = {
     {"run", true,
      "usage: rooftop run MODEL [options]\n"
-     "Runs the model once and writes each graph output as DIR/output_<i>.pb.\n\n"
-     "  --output-dir DIR    where to write the outputs (default: none written)\n"},
+     "Runs the model once and writes each graph output as DIR/output_<i>.pb (or .npy); without\n"
+     "--output-dir prints each output's name, shape, first values and range.\n\n"
+     "  --output-dir DIR    where to write the outputs (default: none written)\n"
+     "  --output-format F   pb (TensorProto, default) or npy\n"},
     {"profile", true,
      "usage: rooftop profile MODEL [options]\n"
      "Times every executed layer and puts it against its roofline bound on this machine.\n\n"
@@ -191,7 +198,10 @@ static const cmd_help kCommandHelp[] = {
      "                      says which, after how many runs\n"
      "  --max-runs N        cap for --until-stable (default 10 batches, at least 200 runs)\n"
      "  --max-seconds S     cap for --until-stable, seconds of timed runs (default 60)\n"
-     "  --json FILE         report as JSON (schema rooftop.profile/1)\n"
+     "  --duration S        timed runs until S seconds of them have passed (at least --runs)\n"
+     "  --percentiles LIST  latency percentiles to print and save (default 50,90,95,99)\n"
+     "  --wide              names whole; else the table fits COLUMNS, the terminal, or 100 columns\n"
+     "  --json FILE         report as JSON (schema rooftop.profile/1): every run's latency too\n"
      "  --csv FILE          one row per layer\n"
      "  --trace FILE        Chrome trace events (chrome://tracing, Perfetto)\n"
      "  --html FILE         self-contained HTML report: roofline chart, sortable layer table\n\n"
@@ -199,7 +209,9 @@ static const cmd_help kCommandHelp[] = {
      "  rooftop profile resnet18.onnx --threads 1 --sort time --top 10\n"
      "  rooftop profile model.onnx --shape input=1x3x224x224 --html report.html --json report.json\n"
      "  rooftop profile model.onnx --hw tools/hw/intel-10980xe.json --runs 50\n"
-     "  rooftop profile model.onnx --until-stable --max-seconds 30\n"},
+     "  rooftop profile model.onnx --until-stable --max-seconds 30\n"
+     "  rooftop profile model.onnx --duration 10 --percentiles 50,99,99.9\n"
+     "Ctrl-C ends the timed runs; the reports then cover the runs finished (exit 130).\n"},
     {"info", true,
      "usage: rooftop info MODEL [options]\n"
      "Shapes, params, FLOPs and bytes per layer without running the model: no kernel is created\n"
@@ -215,11 +227,14 @@ static const cmd_help kCommandHelp[] = {
      "usage: rooftop compare MODEL [options]\n"
      "       rooftop compare A.json B.json\n"
      "Profiles MODEL with --fusion none and with fusion on the same inputs: outputs must agree;\n"
-     "prints time saved per fused group. With two saved profiles (rooftop profile --json), diffs\n"
-     "them layer by layer, matching layers by the original nodes they stand for.\n\n"
-     "  --runs N, --warmup N, --hw FILE   as for profile\n"
-     "  --json FILE         comparison as JSON (schema rooftop.compare/1)\n"
-     "  --html FILE         self-contained HTML report of the fused run with the fused groups\n\n"
+     "prints time saved per fused group. With two saved profiles (rooftop profile --json), names\n"
+     "both (model, machine, threads, date), warns when the models differ, and diffs them layer by\n"
+     "layer (matched by the original nodes they stand for) with a sum-of-layers row; it takes\n"
+     "only --json, --html and --quiet.\n\n"
+     "  --runs N, --warmup N, --hw FILE   as for profile (compare MODEL)\n"
+     "  --json FILE         comparison as JSON (rooftop.compare/1; A.json B.json: rooftop.diff/1)\n"
+     "  --html FILE         self-contained HTML report: the fused run with the fused groups, or\n"
+     "                      A beside B with B's profile\n\n"
      "examples:\n"
      "  rooftop compare resnet18_raw.onnx --threads 1 --html fusion.html\n"
      "  rooftop compare laptop.json server.json\n"},

@@ -190,4 +190,15 @@ for flag in "--runs 3" "--threads 1" "--fusion none" "--csv x.csv"; do
   "$rooftop" compare "$work/p.json" "$work/d.json" $flag >/dev/null 2>&1
   [ $? -eq 64 ] || fail "compare A.json B.json $flag must be a usage error"
 done
+# --- docs: every flag of the help texts is in the man page and the README ---
+src=$(cd "$(dirname "$0")/../.." && pwd)
+flags=$( { "$rooftop" --help; for c in run profile info compare probe ops; do "$rooftop" $c --help; done; } \
+  | grep -o -- '--[a-z][a-z-]*' | sort -u)
+for f in $flags; do
+  grep -q -- "$(sed 's/-/\\\\-/g' <<<"$f")" "$src/tools/rooftop.1" || fail "the man page does not list $f"
+done
+for f in --duration --percentiles --batch --wide --output-format; do
+  grep -q -- "$f" "$src/README.md" || fail "README does not list $f"
+done
+grep -q "^    cmake -S . -B build .*cmake --install build" "$src/README.md" || fail "README has no plain cmake build and install line"
 echo "ok: compare A.json B.json (item 4): header, model warning, sum of layers, --json, --html, unused flags refused"
