@@ -545,6 +545,7 @@ typedef struct nat_state {
   rnn_params p;
   int G, passes;
   int64_t S, B, I, H, D, GH, chunks, rows, row_blocks, steps;
+  bool by_sequence; /* tasks of whole sequences (else of unit chunks, step by step) */
   nat_pass pass[2];
   float* rbh;  /* GRU linear_before_reset: Rb of the h gate [dirs][H] (outside r's product) */
   float* peep; /* LSTM P [dirs][3][H], or NULL */
@@ -675,9 +676,19 @@ static roof_status nat_scratch(roof_kernel* k, nat_state* s, roof_error* err) {
   return ROOF_OK;
 }
 
-/* Rows of a task: enough tasks for the pool (4 per thread) when the batch allows. */
+/* How the recurrence is split. Directions and batch entries are independent sequences: when
+ * there are at least as many of them as threads, each task runs every step of its rows (one
+ * pool call, no barrier per step: a barrier per step costs a wake-up of every thread, ~100 us
+ * on a loaded machine). Otherwise (one direction, a batch smaller than the pool) every step is
+ * split over chunks of units, enough tasks for the pool (4 per thread) when the batch allows. */
 static void nat_grouping(const roof_kernel* k, nat_state* s) {
   int64_t threads = k->pool ? (int64_t)pthreadpool_get_threads_count(k->pool) : 1;
+  int64_t blocks = (threads + s->D - 1) / s->D;
+  blocks = blocks < s->B ? blocks : s->B;
+  s->rows = (s->B + blocks - 1) / blocks;
+  s->row_blocks = (s->B + s->rows - 1) / s->rows;
+  s->by_sequence = s->D * s->row_blocks >= threads;
+  if (s->by_sequence) return;
   int64_t rows = s->B < NAT_ROWS ? s->B : NAT_ROWS;
   while (rows > 1 && s->D * s->chunks * ((s->B + rows - 1) / rows) < 4 * threads) rows = (rows + 1) / 2;
   s->rows = rows;
@@ -837,28 +848,37 @@ static void rnn_row(const nat_state* s, const nat_row* r) {
   memcpy(r->hn, r->g, sizeof(float) * (size_t)r->nu);
 }
 
-/* One task of a step pass: direction d, units [chunk * NAT_U, +NAT_U), batch rows of block rb. */
-static void nat_task(void* ctx, size_t d, size_t chunk, size_t rb) {
-  const nat_state* s = ctx;
-  const nat_pass* ps = &s->pass[s->pass_at];
-  const bool last = s->pass_at == s->passes - 1;
-  const int64_t H = s->H, b0 = (int64_t)rb * s->rows, nb = s->B - b0 < s->rows ? s->B - b0 : s->rows;
-  const int64_t u0 = (int64_t)chunk * NAT_U;
+/* Where a block is in the recurrence: step, pass of the step, which h buffer is the old state. */
+typedef struct nat_at {
+  int64_t step;
+  int pass;
+  int cur;
+} nat_at;
+
+/* One block of a step pass: direction d, units [chunk * NAT_U, +NAT_U), batch rows
+ * [b0, b0 + nb), nb <= NAT_ROWS. Rows whose sequence has ended keep their state. */
+static void nat_block(const nat_state* s, nat_at at, int64_t d, int64_t chunk, int64_t b0, int64_t nb) {
+  const nat_pass* ps = &s->pass[at.pass];
+  const bool last = at.pass == s->passes - 1;
+  const int64_t H = s->H, u0 = chunk * NAT_U;
   const int nu = (int)(H - u0 < NAT_U ? H - u0 : NAT_U);
-  const float* a = (s->pass_at == 1 ? s->rh : s->h[s->cur]) + ((int64_t)d * s->B + b0) * H;
-  const float* panel = ps->panels + ((int64_t)d * s->chunks + (int64_t)chunk) * H * ps->nc;
+  bool live = false;
+  for (int64_t i = 0; i < nb; i++) live = live || at.step < s->lens[b0 + i];
   float tmp[NAT_ROWS * 4 * NAT_U];
-  roof_sgemm_f32(nb, ps->nc, H, 1.0f, a, H, 1, panel, ps->nc, 1, 0.0f, tmp, ps->nc, 1);
+  if (live) {
+    const float* a = (at.pass == 1 ? s->rh : s->h[at.cur]) + (d * s->B + b0) * H;
+    const float* panel = ps->panels + (d * s->chunks + chunk) * H * ps->nc;
+    roof_sgemm_f32(nb, ps->nc, H, 1.0f, a, H, 1, panel, ps->nc, 1, 0.0f, tmp, ps->nc, 1);
+  }
   for (int64_t i = 0; i < nb; i++) {
-    const int64_t b = b0 + i, len = s->lens[b], at = ((int64_t)d * s->B + b) * H + u0;
-    nat_row r = {.d = (int64_t)d, .b = b, .u0 = u0, .nu = nu, .g = tmp + i * ps->nc, .h = s->h[s->cur] + at,
-                 .hn = s->h[s->cur ^ 1] + at};
-    if (s->step >= len) { /* this sequence has ended: its state stays */
+    const int64_t b = b0 + i, len = s->lens[b], off = (d * s->B + b) * H + u0;
+    nat_row r = {.d = d, .b = b, .u0 = u0, .nu = nu, .g = tmp + i * ps->nc, .h = s->h[at.cur] + off, .hn = s->h[at.cur ^ 1] + off};
+    if (at.step >= len) { /* this sequence has ended: its state stays */
       if (last) memcpy(r.hn, r.h, sizeof(float) * (size_t)nu);
       continue;
     }
-    r.t = reversed(&s->p, (int)d) ? len - 1 - s->step : s->step;
-    r.xp = s->proj + (s->p.layout ? b * s->S + r.t : r.t * s->B + b) * s->D * s->GH + (int64_t)d * s->GH + u0;
+    r.t = reversed(&s->p, (int)d) ? len - 1 - at.step : at.step;
+    r.xp = s->proj + (s->p.layout ? b * s->S + r.t : r.t * s->B + b) * s->D * s->GH + d * s->GH + u0;
     switch (s->p.kind) {
       case RNN_KIND_LSTM: lstm_row(s, &r); break;
       case RNN_KIND_GRU:
@@ -868,10 +888,33 @@ static void nat_task(void* ctx, size_t d, size_t chunk, size_t rb) {
       default: rnn_row(s, &r); break;
     }
     if (last && s->y) {
-      const int64_t row = s->p.layout ? (b * s->S + r.t) * s->D + (int64_t)d : (r.t * s->D + (int64_t)d) * s->B + b;
+      const int64_t row = s->p.layout ? (b * s->S + r.t) * s->D + d : (r.t * s->D + d) * s->B + b;
       memcpy(s->y + row * H + u0, r.hn, sizeof(float) * (size_t)nu);
     }
   }
+}
+
+/* Whole sequences: every step of direction d for the batch rows of block rb (no other task
+ * touches them, so the steps need no barrier). */
+static void nat_seq_task(void* ctx, size_t d, size_t rb) {
+  const nat_state* s = ctx;
+  const int64_t b0 = (int64_t)rb * s->rows, b1 = b0 + s->rows < s->B ? b0 + s->rows : s->B;
+  nat_at at = {0};
+  for (at.step = 0; at.step < s->steps; at.step++, at.cur ^= 1) {
+    for (at.pass = 0; at.pass < s->passes; at.pass++) {
+      for (int64_t ch = 0; ch < s->chunks; ch++) {
+        for (int64_t b = b0; b < b1; b += NAT_ROWS) nat_block(s, at, (int64_t)d, ch, b, b1 - b < NAT_ROWS ? b1 - b : NAT_ROWS);
+      }
+    }
+  }
+}
+
+/* One pass of one step: direction d, one chunk of units, rows of block rb. */
+static void nat_step_task(void* ctx, size_t d, size_t chunk, size_t rb) {
+  const nat_state* s = ctx;
+  const int64_t b0 = (int64_t)rb * s->rows, nb = s->B - b0 < s->rows ? s->B - b0 : s->rows;
+  nat_at at = {.step = s->step, .pass = s->pass_at, .cur = s->cur};
+  nat_block(s, at, (int64_t)d, (int64_t)chunk, b0, nb);
 }
 
 /* Initial states (layout-aware) into h[0] and c; zeros when absent. */
@@ -921,11 +964,16 @@ static roof_status run_native(roof_kernel* k, roof_error* err) {
       }
     }
   }
-  for (s->step = 0; s->step < steps; s->step++) {
-    for (s->pass_at = 0; s->pass_at < s->passes; s->pass_at++) {
-      pthreadpool_parallelize_3d(k->pool, nat_task, s, (size_t)s->D, (size_t)s->chunks, (size_t)s->row_blocks, 0);
+  s->steps = steps;
+  if (s->by_sequence) { /* one pool call: tasks of whole sequences */
+    pthreadpool_parallelize_2d(k->pool, nat_seq_task, s, (size_t)s->D, (size_t)s->row_blocks, 0);
+    s->cur = (int)(steps % 2);
+  } else { /* a pool call per step and pass: tasks of unit chunks */
+    for (s->step = 0; s->step < steps; s->step++, s->cur ^= 1) {
+      for (s->pass_at = 0; s->pass_at < s->passes; s->pass_at++) {
+        pthreadpool_parallelize_3d(k->pool, nat_step_task, s, (size_t)s->D, (size_t)s->chunks, (size_t)s->row_blocks, 0);
+      }
     }
-    s->cur ^= 1;
   }
   nat_store_state(s, s->h[s->cur], s->yh);
   if (s->p.kind == RNN_KIND_LSTM) nat_store_state(s, s->c, s->yc);
