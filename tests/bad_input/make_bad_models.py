@@ -769,9 +769,11 @@ def rnn_cases(o):
     base = [w("W", 1, 12, 3), w("R", 1, 12, 4)]
     o.case("rnn_lens_dtype", rnn("GRU", 3, inputs=("x", "W", "R", "", "lens"), inits=base + [lens([3, 1], np.int64)]))
     o.case("rnn_lens_const_range", rnn("GRU", 3, inputs=("x", "W", "R", "", "lens"), inits=base + [lens([3, 4])]))
-    # sequence_lens = j + 5 with j a graph input (the CLI feeds it 0 or 1): 5 or 6 steps of 3
-    o.case("rnn_lens_run_range", rnn("GRU", 3, inputs=("x", "W", "R", "", "lens2"), inits=base + [lens([5, 5])],
-                                     extra_nodes=[helper.make_node("Add", ["j", "lens"], ["lens2"], name="add")],
+    # sequence_lens = j * 0 + 5 with j a graph input (whatever the driver feeds it): 5 steps of 3
+    o.case("rnn_lens_run_range", rnn("GRU", 3, inputs=("x", "W", "R", "", "lens2"),
+                                     inits=base + [lens([5, 5]), numpy_helper.from_array(np.zeros(2, np.int32), "zero")],
+                                     extra_nodes=[helper.make_node("Mul", ["j", "zero"], ["j0"], name="mul"),
+                                                  helper.make_node("Add", ["j0", "lens"], ["lens2"], name="add")],
                                      extra_inputs=[vi("j", [2], I32)]))
     # every input and output, bidirectional, layout 1: the native kernel (constant weights)
     d, h, i, s, b = 2, 5, 3, 4, 3
