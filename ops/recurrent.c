@@ -412,10 +412,11 @@ static double ref_rb(const ref_io* io, int64_t row) {
   return roof_load_f64(io->dt, bv->data, io->d * bv->strides[0] + (row + kCells[io->p->kind].gates * io->p->hidden) * bv->strides[1]);
 }
 
-static double ref_peep(const ref_io* io, int gate, int64_t j) {
+/* P[d, gate, j] * c (nothing without P: 0 * inf would be NaN) */
+static double ref_peep(const ref_io* io, int gate, int64_t j, double c) {
   const roof_tensor* pv = &io->k->in[RNN_IN_P];
   if (!has_in(io->k, RNN_IN_P)) return 0.0;
-  return roof_load_f64(io->dt, pv->data, io->d * pv->strides[0] + (gate * io->p->hidden + j) * pv->strides[1]);
+  return c * roof_load_f64(io->dt, pv->data, io->d * pv->strides[0] + (gate * io->p->hidden + j) * pv->strides[1]);
 }
 
 /* One step: h (and c) -> hn (and cn); tmp holds 2 * hidden doubles. */
@@ -440,13 +441,13 @@ static void ref_step(const ref_io* io, const double* h, const double* c, double*
     }
   } else {
     for (int64_t j = 0; j < H; j++) { /* gate rows: i 0, o H, f 2H, c 3H */
-      double i = act_f64(&act[0], ref_clip(p, ref_xw(io, j, true) + ref_hr(io, j, h) + ref_peep(io, 0, j) * c[j]));
+      double i = act_f64(&act[0], ref_clip(p, ref_xw(io, j, true) + ref_hr(io, j, h) + ref_peep(io, 0, j, c[j])));
       double f = p->input_forget ? 1.0 - i
                                  : act_f64(&act[0], ref_clip(p, ref_xw(io, 2 * H + j, true) + ref_hr(io, 2 * H + j, h) +
-                                                                    ref_peep(io, 2, j) * c[j]));
+                                                                    ref_peep(io, 2, j, c[j])));
       double g = act_f64(&act[1], ref_clip(p, ref_xw(io, 3 * H + j, true) + ref_hr(io, 3 * H + j, h)));
       cn[j] = f * c[j] + i * g;
-      double o = act_f64(&act[0], ref_clip(p, ref_xw(io, H + j, true) + ref_hr(io, H + j, h) + ref_peep(io, 1, j) * cn[j]));
+      double o = act_f64(&act[0], ref_clip(p, ref_xw(io, H + j, true) + ref_hr(io, H + j, h) + ref_peep(io, 1, j, cn[j])));
       hn[j] = o * act_f64(&act[2], cn[j]);
     }
   }
@@ -783,19 +784,22 @@ static void lstm_row(const nat_state* s, const nat_row* r) {
   float* c = s->c + (r->d * s->B + r->b) * H + r->u0;
   const float* pp = s->peep ? s->peep + r->d * 3 * H + r->u0 : NULL;
   for (int u = 0; u < n; u++) gi[u] += r->xp[u], go[u] += r->xp[H + u], gf[u] += r->xp[2 * H + u], gc[u] += r->xp[3 * H + u];
-  float zero[NAT_U] = {0};
-  add_mul_clip(s, gi, pp ? pp : zero, c, n);
+  const float zero[NAT_U] = {0};
+  if (pp) add_mul_clip(s, gi, pp, c, n);
+  else add_clip(s, gi, zero, n);
   act_vec(&a[0], gi, n);
   if (s->p.input_forget) {
     for (int u = 0; u < n; u++) gf[u] = 1.0f - gi[u];
   } else {
-    add_mul_clip(s, gf, pp ? pp + 2 * H : zero, c, n);
+    if (pp) add_mul_clip(s, gf, pp + 2 * H, c, n);
+    else add_clip(s, gf, zero, n);
     act_vec(&a[0], gf, n);
   }
   add_clip(s, gc, zero, n);
   act_vec(&a[1], gc, n);
   for (int u = 0; u < n; u++) c[u] = gf[u] * c[u] + gi[u] * gc[u];
-  add_mul_clip(s, go, pp ? pp + H : zero, c, n);
+  if (pp) add_mul_clip(s, go, pp + H, c, n);
+  else add_clip(s, go, zero, n);
   act_vec(&a[0], go, n);
   memcpy(gc, c, sizeof(float) * (size_t)n);
   act_vec(&a[2], gc, n);
