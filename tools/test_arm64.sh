@@ -1,14 +1,11 @@
 #!/usr/bin/env bash
 # The arm64 stage of tools/test: cross-builds rooftop for arm64 and runs, under qemu-user, the
-# unit tests, the op tests and two zoo models (against torch's outputs at the zoo's tolerance).
+# unit tests, the op tests, the arm64 .deb (tests/tools/check_package.sh) and two zoo models
+# (against torch's outputs at the zoo's tolerance).
 # Under emulation timings mean nothing: only outputs are checked.
 #
-#   * host tools, amd64 packages: gcc-aarch64-linux-gnu, libc6-dev-arm64-cross (the C library to
-#     link against), qemu-user-static (tools/setup.sh --deps-only installs them);
-#   * the libraries, :arm64 packages: fetched with `apt-get download` after `dpkg --add-architecture
-#     arm64` and unpacked with dpkg -x into build-arm64/sysroot. NEVER `apt-get install` them:
-#     libxnnpack0 and friends are not co-installable across architectures, so apt would remove
-#     the amd64 libraries and break the native build.
+#   * the cross compiler, qemu-user-static and a sysroot of Debian's :arm64 libraries in
+#     build-arm64/sysroot: tools/arm64_sysroot.sh;
 #   * build-arm64/build: CMake with tools/cmake/aarch64-linux-gnu.cmake (ctest runs the test
 #     programs through qemu-aarch64 -L build-arm64/sysroot).
 #
@@ -23,40 +20,11 @@ out=${ROOF_ARM64_DIR:-$root/build-arm64}
 zoo=${ROOF_ZOO_DIR:-$root/build/zoo}
 start=$(date +%s)
 
-skip() {
-  echo "arm64: skipped: $*"
+tools/arm64_sysroot.sh "$out" || {
+  [ $? -eq 77 ] || exit 1
   echo "arm64: 0 passed, 0 failed, 1 skipped"
   exit 77
 }
-
-sudo=()
-if [ "$(id -u)" -ne 0 ]; then
-  command -v sudo >/dev/null || skip "not root and no sudo: cannot add the arm64 architecture"
-  sudo=(sudo)
-fi
-
-tools/setup.sh --deps-only gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static ||
-  skip "cannot install the cross compiler and qemu-user-static"
-
-# The :arm64 libraries and what they depend on (apt-cache depends PKG:arm64): libxnnpack0 needs
-# libcpuinfo0, libpthreadpool0, libgcc-s1 and libc6; the last two also serve qemu's loader.
-pkgs=(libxnnpack-dev libxnnpack0 libpthreadpool-dev libpthreadpool0 libprotobuf-c-dev libprotobuf-c1
-      libcjson-dev libcjson1 libcpuinfo0 libgcc-s1 libc6)
-stamp="${pkgs[*]}"
-if [ "$(cat "$out/sysroot/.rooftop-stamp" 2>/dev/null)" != "$stamp" ]; then
-  if ! dpkg --print-foreign-architectures | grep -qx arm64; then
-    "${sudo[@]}" dpkg --add-architecture arm64 || skip "dpkg --add-architecture arm64 failed"
-  fi
-  if ! apt-cache show libxnnpack0:arm64 >/dev/null 2>&1; then
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null || skip "apt-get update failed"
-  fi
-  rm -rf "$out/debs" "$out/sysroot"
-  mkdir -p "$out/debs" "$out/sysroot"
-  (cd "$out/debs" && apt-get download -q "${pkgs[@]/%/:arm64}" >"$out/download.log" 2>&1) ||
-    skip "apt-get download of the :arm64 packages failed (see $out/download.log)"
-  for deb in "$out"/debs/*.deb; do dpkg -x "$deb" "$out/sysroot"; done
-  echo "$stamp" >"$out/sysroot/.rooftop-stamp"
-fi
 
 cmake -S . -B "$out/build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_TOOLCHAIN_FILE="$root/tools/cmake/aarch64-linux-gnu.cmake" \
   -DROOF_ARM64_SYSROOT="$out/sysroot" -DROOF_ZOO_DIR="$zoo" >/dev/null
@@ -73,7 +41,7 @@ echo "arm64: cross build took $(($(date +%s) - start)) s"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 rc=0
-ctest --test-dir "$out/build" --output-on-failure -j2 --timeout 900 -L 'unit|ops' 2>&1 | tee "$tmp/unit.log" || rc=1
+ctest --test-dir "$out/build" --output-on-failure -j2 --timeout 900 -L 'unit|ops|package' 2>&1 | tee "$tmp/unit.log" || rc=1
 ctest --test-dir "$out/build" --output-on-failure -j2 --timeout 900 -FS zoo \
   -R '^zoo\.(squeezenet1_1\.plain\.t1|mobilenet_v3_small\.raw\.t2)$' 2>&1 | tee "$tmp/zoo.log" || rc=1
 

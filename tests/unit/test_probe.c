@@ -116,13 +116,44 @@ static void test_emulation(void) {
   else unsetenv("ROOFTOP_EMULATED");
 }
 
+/* The arm64 spec files (tools/hw): peak = cores x GHz x FMA pipes x 4 lanes x 2, DRAM =
+ * transfers x bus bytes, and where a layer of the demo's size lands. */
+static void test_arm_hw_files(const char* dir) {
+  static const struct {
+    const char* file;
+    double peak, dram;
+    uint32_t threads;
+    uint64_t l2, l3;
+  } kFiles[] = {
+      {"raspberry-pi-5.json", 4 * 2.4 * 2 * 4 * 2, 4267e6 * 4 / 1e9, 4, 512 << 10, 2 << 20},
+      {"raspberry-pi-4.json", 4 * 1.5 * 2 * 4 * 2, 3200e6 * 4 / 1e9, 4, 1 << 20, 0},
+      {"aws-graviton3-core.json", 2.6 * 4 * 4 * 2, 8 * 4800e6 * 8 / 1e9 / 64, 1, 1 << 20, 32 << 20},
+  };
+  for (size_t i = 0; i < sizeof(kFiles) / sizeof(kFiles[0]); i++) {
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/%s", dir, kFiles[i].file);
+    roof_hw hw;
+    roof_error err = {{0}};
+    CHECK(roof_hw_load(path, &hw, &err) == ROOF_OK, "%s", err.message);
+    CHECK(fabs(hw.peak_gflops - kFiles[i].peak) < 1e-9, "%s: peak %g, want %g", kFiles[i].file, hw.peak_gflops,
+          kFiles[i].peak);
+    CHECK(fabs(hw.read_gbs[ROOF_MEM_DRAM] - kFiles[i].dram) < 0.01, "%s: DRAM %g, want %g", kFiles[i].file,
+          hw.read_gbs[ROOF_MEM_DRAM], kFiles[i].dram);
+    CHECK(hw.threads == kFiles[i].threads && strcmp(hw.isa, "neon") == 0 && strcmp(hw.source, "spec") == 0,
+          "%s: threads, isa, source", kFiles[i].file);
+    CHECK(hw.cache_bytes[1] == kFiles[i].l2 && hw.cache_bytes[2] == kFiles[i].l3, "%s: L2/L3 capacity", kFiles[i].file);
+    /* levels without a figure take DRAM's: a spec sheet gives no cache bandwidth */
+    CHECK(hw.read_gbs[ROOF_MEM_L1] == hw.read_gbs[ROOF_MEM_DRAM], "%s: L1 falls back to DRAM", kFiles[i].file);
+  }
+}
+
 int main(int argc, char** argv) {
   test_fma_kernels();
   test_bandwidth_loops();
   test_cpu_names();
   test_emulation();
-  (void)argc;
-  (void)argv;
+  if (argc > 1) test_arm_hw_files(argv[1]);
+  else CHECK(false, "usage: test_probe TOOLS_HW_DIR");
   if (failures) fprintf(stderr, "test_probe: %d failures\n", failures);
   else printf("test_probe: ok\n");
   return failures ? 1 : 0;
