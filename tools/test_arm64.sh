@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The arm64 stage of tools/test: cross-builds rooftop for arm64 and runs, under qemu-user, the
-# unit tests, the op tests, the arm64 .deb (tests/tools/check_package.sh) and two zoo models
-# (against torch's outputs at the zoo's tolerance).
+# unit tests, the op tests, the conformance suite, the arm64 .deb (tests/tools/check_package.sh)
+# and two zoo models (against torch's outputs at the zoo's tolerance).
 # Under emulation timings mean nothing: only outputs are checked.
 #
 #   * the cross compiler, qemu-user-static and a sysroot of Debian's :arm64 libraries in
@@ -36,12 +36,12 @@ cmake --build "$out/build" -j"$(nproc)" >"$out/build.log" 2>&1 || {
 }
 echo "arm64: cross build took $(($(date +%s) - start)) s"
 
-# Unit and op tests, then two zoo models (a plain export at 1 thread, a raw one at 2); -FS zoo:
-# the zoo is exported by tools/test, never by this stage.
+# Unit, op, package and conformance tests, then two zoo models (a plain export at 1 thread, a
+# raw one at 2); -FS zoo: the zoo is exported by tools/test, never by this stage.
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 rc=0
-ctest --test-dir "$out/build" --output-on-failure -j2 --timeout 900 -L 'unit|ops|package' 2>&1 | tee "$tmp/unit.log" || rc=1
+ctest --test-dir "$out/build" --output-on-failure -j2 --timeout 900 -L 'unit|ops|package|conformance' 2>&1 | tee "$tmp/unit.log" || rc=1
 ctest --test-dir "$out/build" --output-on-failure -j2 --timeout 900 -FS zoo \
   -R '^zoo\.(squeezenet1_1\.plain\.t1|mobilenet_v3_small\.raw\.t2)$' 2>&1 | tee "$tmp/zoo.log" || rc=1
 
