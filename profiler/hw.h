@@ -8,7 +8,9 @@
  *     "write_gbs":     { "l1": ..., "l2": ..., "l3": ..., "dram": ... },   optional
  *     "cache_bytes":   { "l1": 49152, "l2": 1048576, "l3": 33554432 },     optional
  *     "energy": { "tdp_w": 205, "utilization": 0.7, "pue": 1.2,
- *                 "grid_gco2_per_kwh": 400, "price_per_kwh": 0.15 } }       optional
+ *                 "grid_gco2_per_kwh": 400, "price_per_kwh": 0.15 },        optional
+ *     "cpu_set": "0-1", "allowed_cpus": 2 }     the probe's CPUs (affinity list, and that count
+ *                                               capped by the cgroup quota); optional
  * Units: GFLOP/s = 1e9 FLOP/s, GB/s = 1e9 B/s, bytes. A spec file may give only peak_gflops
  * and bandwidth_gbs.dram; missing cache levels then fall back to DRAM.
  */
@@ -36,20 +38,36 @@ typedef struct roof_hw {
   uint64_t cache_bytes[3]; /* capacity used for the cache-aware roof: L1d, L2, L3 per core group */
   /* energy constants, 0 when absent */
   double tdp_w, utilization, pue, grid_gco2_per_kwh, price_per_kwh;
+  char cpu_set[256];      /* CPUs the probe could use ("0-1"); "" in spec files */
+  uint32_t allowed_cpus;  /* their count, capped by the cgroup CPU quota; 0 unknown */
+  char problem[192];      /* why these roofs cannot be trusted ("" when roof_hw_check passed);
+                           * never saved: such roofs are used once, not cached */
 } roof_hw;
 
 extern const char* const roof_mem_level_names[ROOF_MEM_LEVELS]; /* "l1", "l2", "l3", "dram" */
 
 /* Measures peak FP32 FLOP/s (independent FMA chains on the widest ISA) and read/copy/write bandwidth
- * at working sets inside L1, L2, L3 and DRAM, using `threads` workers of `pool` (NULL: 1). */
+ * at working sets inside L1, L2, L3 and DRAM, using `threads` workers of `pool` (NULL: 1).
+ * Records the CPU set and allowed CPUs, and fills `problem` by roof_hw_check (a probe that
+ * contradicts itself still succeeds: measuring again is the caller's choice). */
 roof_status roof_hw_probe(uint32_t threads, pthreadpool_t pool, roof_hw* hw, roof_error* err);
 
 roof_status roof_hw_load(const char* path, roof_hw* hw, roof_error* err);
 roof_status roof_hw_save(const char* path, const roof_hw* hw, roof_error* err);
 
-/* Cache file for this CPU and thread count: $XDG_CACHE_HOME/rooftop/hw-<cpu>-t<N>.json
- * (or ~/.cache/...). Returns false when no cache directory can be named. */
-bool roof_hw_cache_path(const char* cpu, uint32_t threads, char* out, size_t n);
+/* Cache file for this CPU model, thread count and CPU set (the affinity list, e.g. "0-1"):
+ * $XDG_CACHE_HOME/rooftop/hw-<cpu>-t<N>-c<set>.json (or ~/.cache/...); a set longer than 24
+ * characters is named by an 8-digit hash of it. Creates the directory. Returns false when
+ * no cache directory can be named or the path does not fit in n. */
+bool roof_hw_cache_path(const char* cpu, uint32_t threads, const char* cpu_set, char* out, size_t n);
+
+/* Whether roofs agree with themselves: peak and every read bandwidth finite and > 0 (write and
+ * copy bandwidths too when measured: source "probe"), and read bandwidth never rising toward DRAM
+ * by more than ROOF_HW_LEVEL_TOLERANCE (read_gbs[a] x tolerance >= read_gbs[b] for every
+ * level a nearer the core than b). false with the first broken rule in why (n > 0), else
+ * true with why = "". */
+#define ROOF_HW_LEVEL_TOLERANCE 1.10
+bool roof_hw_check(const roof_hw* hw, char* why, size_t n);
 
 /* CPU model name from /proc/cpuinfo (or "unknown cpu"). */
 void roof_hw_cpu_name(char* out, size_t n);

@@ -1,6 +1,7 @@
 /* Hardware roof files (rooftop.hw/1): load, save, cache location. See hw.h for the format. */
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +81,10 @@ roof_status roof_hw_load(const char* path, roof_hw* hw, roof_error* err) {
     h.grid_gco2_per_kwh = num(e, "grid_gco2_per_kwh");
     h.price_per_kwh = num(e, "price_per_kwh");
   }
+  const cJSON* set = cJSON_GetObjectItemCaseSensitive(root, "cpu_set");
+  if (cJSON_IsString(set)) snprintf(h.cpu_set, sizeof(h.cpu_set), "%s", set->valuestring);
+  double allowed = num(root, "allowed_cpus");
+  h.allowed_cpus = allowed >= 1 && allowed < 1e6 ? (uint32_t)allowed : 0;
   if (!(h.peak_gflops > 0) || !(h.read_gbs[ROOF_MEM_DRAM] > 0)) {
     st = roof_fail(err, ROOF_E_DATA, "%s: \"peak_gflops\" and \"bandwidth_gbs\".\"dram\" must be positive numbers", path);
     goto done;
@@ -125,6 +130,8 @@ roof_status roof_hw_save(const char* path, const roof_hw* hw, roof_error* err) {
   cJSON_AddItemToObject(root, "copy_gbs", cp);
   cJSON_AddItemToObject(root, "write_gbs", wr);
   cJSON_AddItemToObject(root, "cache_bytes", cb);
+  if (hw->cpu_set[0]) cJSON_AddStringToObject(root, "cpu_set", hw->cpu_set);
+  if (hw->allowed_cpus) cJSON_AddNumberToObject(root, "allowed_cpus", hw->allowed_cpus);
   char* text = cJSON_Print(root);
   cJSON_Delete(root);
   if (text == NULL) return roof_fail(err, ROOF_E_NOMEM, "out of memory writing %s", path);
@@ -145,7 +152,42 @@ roof_status roof_hw_save(const char* path, const roof_hw* hw, roof_error* err) {
   return st;
 }
 
-bool roof_hw_cache_path(const char* cpu, uint32_t threads, char* out, size_t n) {
+bool roof_hw_check(const roof_hw* hw, char* why, size_t n) {
+  bool probed = strcmp(hw->source, "probe") == 0;
+  if (n > 0) why[0] = '\0';
+  if (!(isfinite(hw->peak_gflops) && hw->peak_gflops > 0)) {
+    snprintf(why, n, "peak %g GFLOP/s is not a positive number", hw->peak_gflops);
+    return false;
+  }
+  for (int lv = 0; lv < ROOF_MEM_LEVELS; lv++) {
+    double r = hw->read_gbs[lv], c = hw->copy_gbs[lv], w = hw->write_gbs[lv];
+    bool cw_ok = isfinite(c) && isfinite(w) && (probed ? c > 0 && w > 0 : c >= 0 && w >= 0);
+    if (!(isfinite(r) && r > 0) || !cw_ok) {
+      snprintf(why, n, "%s bandwidth (read %g, copy %g, write %g GB/s) is not a positive number", roof_mem_level_names[lv],
+               r, c, w);
+      return false;
+    }
+  }
+  /* A level farther from the core is never faster: a rise beyond noise means a disturbed run. */
+  for (int a = 0; a < ROOF_MEM_LEVELS; a++) {
+    for (int b = a + 1; b < ROOF_MEM_LEVELS; b++) {
+      if (hw->read_gbs[a] * ROOF_HW_LEVEL_TOLERANCE >= hw->read_gbs[b]) continue;
+      snprintf(why, n, "read bandwidth rises toward DRAM: %s %.3g GB/s < %s %.3g GB/s", roof_mem_level_names[a],
+               hw->read_gbs[a], roof_mem_level_names[b], hw->read_gbs[b]);
+      return false;
+    }
+  }
+  return true;
+}
+
+/* FNV-1a: a short stable name for a long CPU list. */
+static uint32_t fnv1a(const char* s) {
+  uint32_t h = 2166136261u;
+  for (; *s; s++) h = (h ^ (uint8_t)*s) * 16777619u;
+  return h;
+}
+
+bool roof_hw_cache_path(const char* cpu, uint32_t threads, const char* cpu_set, char* out, size_t n) {
   const char* xdg = getenv("XDG_CACHE_HOME");
   const char* home = getenv("HOME");
   char base[2048];
@@ -168,5 +210,9 @@ bool roof_hw_cache_path(const char* cpu, uint32_t threads, char* out, size_t n) 
     mkdir(parent, 0755);
   }
   mkdir(base, 0755);
-  return snprintf(out, n, "%s/hw-%s-t%u.json", base, slug, threads) < (int)n;
+  char set[32];
+  if (cpu_set == NULL || cpu_set[0] == '\0') snprintf(set, sizeof(set), "any");
+  else if (strlen(cpu_set) <= 24 && strspn(cpu_set, "0123456789,-") == strlen(cpu_set)) snprintf(set, sizeof(set), "%s", cpu_set);
+  else snprintf(set, sizeof(set), "h%08x", fnv1a(cpu_set));
+  return snprintf(out, n, "%s/hw-%s-t%u-c%s.json", base, slug, threads, set) < (int)n;
 }

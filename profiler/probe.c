@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cpu_info.h"
+#include "cpus.h"
 #include "diag.h"
 #include "hw.h"
 #include "probe_kernels.h"
@@ -127,6 +128,10 @@ roof_status roof_hw_probe(uint32_t threads, pthreadpool_t pool, roof_hw* hw, roo
   roof_hw_cpu_name(h.cpu, sizeof(h.cpu));
   snprintf(h.source, sizeof(h.source), "probe");
   h.threads = threads;
+  roof_cpu_limits lim;
+  roof_cpu_limits_get(&lim);
+  snprintf(h.cpu_set, sizeof(h.cpu_set), "%s", lim.cpu_set);
+  h.allowed_cpus = lim.allowed;
   const roof_fma_kernel* fma[4];
   roof_fma_kernels(fma); /* widest first */
   snprintf(h.isa, sizeof(h.isa), "%s", fma[0]->isa);
@@ -156,6 +161,7 @@ roof_status roof_hw_probe(uint32_t threads, pthreadpool_t pool, roof_hw* hw, roo
     h.write_gbs[lv] = measure_bw(pool, threads, per_worker, BW_WRITE);
     if (h.read_gbs[lv] <= 0.0) return roof_fail(err, ROOF_E_NOMEM, "probe: cannot allocate %zu bytes", per_worker);
   }
+  roof_hw_check(&h, h.problem, sizeof(h.problem));
   *hw = h;
   return ROOF_OK;
 }

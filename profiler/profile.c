@@ -3,6 +3,7 @@
 #define _GNU_SOURCE 1
 #include "profile.h"
 #include "residency.h"
+#include "cpus.h"
 
 #include <math.h>
 #include <sched.h>
@@ -65,32 +66,38 @@ static void fill_static(roof_profile* p, const roof_session* s) {
   }
 }
 
-static void affinity_string(char* out, size_t n) {
-  cpu_set_t set;
-  out[0] = '\0';
-  if (sched_getaffinity(0, sizeof(set), &set) != 0) return;
-  size_t o = 0;
-  for (int c = 0; c < CPU_SETSIZE && o + 16 < n; c++) {
-    if (!CPU_ISSET(c, &set)) continue;
-    int e = c;
-    while (e + 1 < CPU_SETSIZE && CPU_ISSET(e + 1, &set)) e++;
-    o += (size_t)snprintf(out + o, n - o, o ? ",%d" : "%d", c);
-    if (e > c) o += (size_t)snprintf(out + o, n - o, "-%d", e);
-    c = e;
-  }
+/* CPU model, CPU set and whether the threads outnumber the CPUs allowed (p->threads set). */
+static void machine_facts(roof_profile* p) {
+  roof_cpu_limits lim;
+  roof_cpu_limits_get(&lim);
+  snprintf(p->affinity, sizeof(p->affinity), "%s", lim.cpu_set);
+  roof_hw_cpu_name(p->cpu, sizeof(p->cpu));
+  p->allowed_cpus = lim.allowed;
+  p->oversubscribed = p->threads > lim.allowed;
+}
+
+/* A machine's constants applied to a latency: energy of that machine only, never another's. */
+static roof_energy energy_for(const roof_hw* hw, double ms) {
+  roof_energy e = {0};
+  if (!(hw->tdp_w > 0) || !(ms > 0)) return e;
+  double util = hw->utilization > 0 ? hw->utilization : 1.0, pue = hw->pue > 0 ? hw->pue : 1.0;
+  e.valid = true;
+  e.power_w = hw->tdp_w * util * pue;
+  e.joules = e.power_w * ms / 1e3;
+  e.wh = e.joules / 3600.0;
+  e.gco2 = e.wh / 1000.0 * hw->grid_gco2_per_kwh;
+  e.cost = e.wh / 1000.0 * hw->price_per_kwh;
+  return e;
 }
 
 roof_energy roof_profile_energy(const roof_profile* p) {
-  roof_energy e = {0};
-  if (!p->has_hw || !(p->hw.tdp_w > 0) || !(p->latency_ms.median > 0)) return e;
-  double util = p->hw.utilization > 0 ? p->hw.utilization : 1.0, pue = p->hw.pue > 0 ? p->hw.pue : 1.0;
-  e.valid = true;
-  e.power_w = p->hw.tdp_w * util * pue;
-  e.joules = e.power_w * p->latency_ms.median / 1e3;
-  e.wh = e.joules / 3600.0;
-  e.gco2 = e.wh / 1000.0 * p->hw.grid_gco2_per_kwh;
-  e.cost = e.wh / 1000.0 * p->hw.price_per_kwh;
-  return e;
+  roof_energy none = {0};
+  return p->has_hw ? energy_for(&p->hw, p->latency_ms.median) : none;
+}
+
+roof_energy roof_profile_energy_predicted(const roof_profile* p) {
+  roof_energy none = {0};
+  return p->has_target ? energy_for(&p->target, p->predicted_ms) : none;
 }
 
 static double timer_resolution_ns(void) {
@@ -124,6 +131,124 @@ static roof_status warm_up(roof_session* s, const roof_profile_options* o, const
   return st;
 }
 
+/* Per-run buffers of the timed phase, grown batch by batch (--until-stable). */
+typedef struct run_buffers {
+  size_t n1;          /* stamps per run: layers + 1 */
+  size_t cap;         /* runs the buffers hold */
+  uint64_t* stamps;   /* n1 per run (ns) */
+  double *plain, *instr; /* per run: plain latency, instrumented total (ms) */
+  double *samples, *scratch;
+  double* medians;    /* until stable: the previous and the current batch's medians, n1 each */
+} run_buffers;
+
+/* Grows every per-run buffer to `runs` runs (+1: the instrumented warm-up writes run 0's row
+ * before the timed runs); false when out of memory (the buffers stay valid). */
+static bool grow(run_buffers* b, size_t runs) {
+  if (runs + 1 <= b->cap) return true;
+  size_t cap = runs + 1;
+  uint64_t* st = realloc(b->stamps, b->n1 * cap * sizeof(uint64_t));
+  if (st == NULL) return false;
+  b->stamps = st;
+  double** arrays[] = {&b->plain, &b->instr, &b->samples, &b->scratch};
+  for (size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++) {
+    double* d = realloc(*arrays[i], cap * sizeof(double));
+    if (d == NULL) return false;
+    *arrays[i] = d;
+  }
+  b->cap = cap;
+  return true;
+}
+
+static void free_buffers(run_buffers* b) {
+  free(b->plain);
+  free(b->instr);
+  free(b->samples);
+  free(b->scratch);
+  free(b->medians);
+}
+
+/* Timed runs [first, first + n): plain runs (the latency a user sees) alternate with
+ * instrumented runs (a timestamp after every kernel), so that a busy neighbour or a clock
+ * change weighs on both alike and the overhead is their difference, not the drift between
+ * two phases. */
+static roof_status timed_runs(roof_session* s, const roof_profile_options* o, run_buffers* b, size_t first, size_t n,
+                              size_t total, roof_error* err) {
+  roof_status st = ROOF_OK;
+  for (size_t r = first; r < first + n && st == ROOF_OK; r++) {
+    progress(o, "timed runs", r, total);
+    double t0 = now_ms();
+    st = roof_session_run(s, NULL, err);
+    b->plain[r] = now_ms() - t0;
+    if (st == ROOF_OK) st = roof_session_run(s, b->stamps + r * b->n1, err);
+  }
+  return st;
+}
+
+/* Median over runs [first, first + n) of layer i's time, or of the plain latency (i < 0). */
+static double batch_median(run_buffers* b, int i, size_t first, size_t n) {
+  for (size_t r = 0; r < n; r++) {
+    const uint64_t* t = b->stamps + (first + r) * b->n1;
+    b->samples[r] = i < 0 ? b->plain[first + r] : (double)(t[i + 1] - t[i]) / 1e6;
+  }
+  roof_stats st;
+  roof_stats_compute(b->samples, n, b->scratch, &st);
+  return st.median;
+}
+
+/* After a batch at runs [first, first + n): its medians (latency, and every layer above
+ * ROOF_SETTLE_MIN_SHARE of the layer time) against the previous batch's; settled when none
+ * moved by ROOF_SETTLE_MOVE or more. Independent batches, not growing totals: a cumulative
+ * median settles by the mere weight of its past samples. */
+static void settle(roof_profile* p, run_buffers* b, size_t first, size_t n) {
+  int nl = p->num_layers;
+  double *prev = b->medians, *cur = b->medians + nl + 1, sum = 0.0;
+  for (int i = 0; i <= nl; i++) {
+    cur[i] = batch_median(b, i < nl ? i : -1, first, n);
+    if (i < nl) sum += cur[i];
+  }
+  roof_noise* q = &p->noise;
+  if (++q->batches > 1) {
+    q->settle_move = 0.0;
+    q->settle_layer = -1;
+    for (int i = 0; i <= nl; i++) {
+      if (i < nl && !(cur[i] > ROOF_SETTLE_MIN_SHARE * sum)) continue;
+      double move = prev[i] > 0 ? fabs(cur[i] - prev[i]) / prev[i] : 1.0;
+      if (move <= q->settle_move) continue;
+      q->settle_move = move;
+      q->settle_layer = i < nl ? i : -1;
+    }
+    q->settled = q->settle_move < ROOF_SETTLE_MOVE;
+  }
+  memcpy(prev, cur, (size_t)(nl + 1) * sizeof(double));
+}
+
+/* The timed phase: one batch of opts->runs, or batches until stable (see profile.h); sets
+ * p->runs to the runs made. */
+static roof_status timed_phase(roof_session* s, const roof_profile_options* opts, roof_profile* p, run_buffers* b,
+                               roof_error* err) {
+  size_t batch = (size_t)p->runs, cap = batch;
+  if (opts->until_stable) cap = opts->max_runs > 0 ? (size_t)opts->max_runs : (10 * batch > 200 ? 10 * batch : 200);
+  double limit_ms = 1e3 * (opts->max_seconds > 0 ? opts->max_seconds : 60.0), t0 = now_ms();
+  p->noise.until_stable = opts->until_stable;
+  if (opts->until_stable && (b->medians = calloc(2 * b->n1, sizeof(double))) == NULL) {
+    return roof_fail(err, ROOF_E_NOMEM, "out of memory for --until-stable medians (%zu layers)", b->n1);
+  }
+  roof_status st = ROOF_OK;
+  size_t done = 0;
+  while (st == ROOF_OK && done < cap) {
+    size_t n = cap - done < batch ? cap - done : batch;
+    if (!grow(b, done + n)) return roof_fail(err, ROOF_E_NOMEM, "out of memory for profile buffers (%zu runs)", done + n);
+    st = timed_runs(s, opts, b, done, n, cap, err);
+    done += n;
+    if (st != ROOF_OK || !opts->until_stable) break;
+    settle(p, b, done - n, n);
+    if (p->noise.settled || now_ms() - t0 >= limit_ms) break;
+  }
+  if (st == ROOF_OK) progress(opts, "timed runs", cap, cap);
+  p->runs = (int)done;
+  return st;
+}
+
 roof_status roof_profile_run(roof_session* s, const roof_profile_options* opts, roof_profile* p,
                              roof_error* err) {
   roof_profile out;
@@ -137,50 +262,37 @@ roof_status roof_profile_run(roof_session* s, const roof_profile_options* opts, 
   out.runs = opts->timed ? (opts->runs > 0 ? opts->runs : 20) : 0;
   out.warmup = opts->warmup >= 0 ? opts->warmup : 3;
   out.layers = calloc((size_t)s->num_steps + 1, sizeof(roof_layer));
-  size_t n1 = (size_t)s->num_steps + 1, runs = (size_t)out.runs;
-  uint64_t* stamps = calloc(n1 * (runs + 1), sizeof(uint64_t));
-  double* samples = calloc(runs + 1, sizeof(double));
-  double* scratch = calloc(runs + 1, sizeof(double));
+  run_buffers b = {.n1 = (size_t)s->num_steps + 1};
+  roof_proc_snapshot procs = {0};
   roof_status st = ROOF_OK;
-  if (!out.layers || !stamps || !samples || !scratch) {
-    st = roof_fail(err, ROOF_E_NOMEM, "out of memory for profile buffers (%zu runs)", runs);
+  if (!out.layers || !grow(&b, (size_t)out.runs)) {
+    st = roof_fail(err, ROOF_E_NOMEM, "out of memory for profile buffers (%d runs)", out.runs);
     goto cleanup;
   }
   fill_static(&out, s);
   totals(&out);
-  affinity_string(out.affinity, sizeof(out.affinity));
+  machine_facts(&out);
   if (!opts->timed) goto done;
   out.timer_resolution_ns = timer_resolution_ns();
-  struct rusage ru0, ru1;
-  /* Plain runs (the latency a user sees) and instrumented runs (a timestamp after every kernel)
-   * alternate, so that a busy neighbour or a clock change weighs on both alike and the
-   * overhead is their difference, not the drift between two phases. */
+  if (opts->skip_process_scan) procs.t_ms = now_ms(); /* the profile's duration still counts */
+  else roof_proc_snapshot_take(&procs);              /* others' CPU time, before the first run */
   st = warm_up(s, opts, "warm-up", out.warmup, NULL, err);
-  if (st == ROOF_OK) st = warm_up(s, opts, "instrumented warm-up", out.warmup, stamps, err);
-  double* plain = calloc(runs + 1, sizeof(double));
-  if (st == ROOF_OK && plain == NULL) st = roof_fail(err, ROOF_E_NOMEM, "out of memory for profile buffers (%zu runs)", runs);
+  if (st == ROOF_OK) st = warm_up(s, opts, "instrumented warm-up", out.warmup, b.stamps, err);
+  struct rusage ru0, ru1;
   getrusage(RUSAGE_SELF, &ru0);
-  for (size_t r = 0; r < runs && st == ROOF_OK; r++) {
-    progress(opts, "timed runs", r, runs);
-    double t0 = now_ms();
-    st = roof_session_run(s, NULL, err);
-    plain[r] = now_ms() - t0;
-    if (st == ROOF_OK) st = roof_session_run(s, stamps + r * n1, err);
-  }
+  if (st == ROOF_OK) st = timed_phase(s, opts, &out, &b, err);
   getrusage(RUSAGE_SELF, &ru1);
-  if (st == ROOF_OK) {
-    progress(opts, "timed runs", runs, runs);
-    roof_stats_compute(plain, runs, scratch, &out.latency_ms);
-    out.minor_faults_per_run = (double)(ru1.ru_minflt - ru0.ru_minflt) / (double)(2 * runs);
-  }
-  free(plain);
   if (st != ROOF_OK) goto cleanup;
-  for (size_t r = 0; r < runs; r++) samples[r] = (double)(stamps[r * n1 + n1 - 1] - stamps[r * n1]) / 1e6;
-  roof_stats_compute(samples, runs, scratch, &out.instrumented_ms);
+  roof_noise_system(&procs, out.threads, &out.noise);
+  size_t runs = (size_t)out.runs, n1 = b.n1;
+  roof_stats_compute(b.plain, runs, b.scratch, &out.latency_ms);
+  out.minor_faults_per_run = (double)(ru1.ru_minflt - ru0.ru_minflt) / (double)(2 * runs);
+  for (size_t r = 0; r < runs; r++) b.instr[r] = (double)(b.stamps[r * n1 + n1 - 1] - b.stamps[r * n1]) / 1e6;
+  roof_stats_compute(b.instr, runs, b.scratch, &out.instrumented_ms);
   for (int i = 0; i < out.num_layers; i++) {
     roof_layer* l = &out.layers[i];
-    for (size_t r = 0; r < runs; r++) samples[r] = (double)(stamps[r * n1 + i + 1] - stamps[r * n1 + i]) / 1e6;
-    roof_stats_compute(samples, runs, scratch, &l->time_ms);
+    for (size_t r = 0; r < runs; r++) b.samples[r] = (double)(b.stamps[r * n1 + i + 1] - b.stamps[r * n1 + i]) / 1e6;
+    roof_stats_compute(b.samples, runs, b.scratch, &l->time_ms);
     out.layer_sum_ms += l->time_ms.median;
     if (!l->cost.has_model) out.unmodelled_ms += l->time_ms.median;
     l->below_resolution = l->time_ms.median * 1e6 < out.timer_resolution_ns && !(l->cost.formula && strcmp(l->cost.formula, "view") == 0);
@@ -191,20 +303,21 @@ roof_status roof_profile_run(roof_session* s, const roof_profile_options* opts, 
   out.overhead_pct = out.latency_ms.median > 0
                          ? 100.0 * (out.instrumented_ms.median - out.latency_ms.median) / out.latency_ms.median
                          : 0.0;
+  roof_noise_judge(&out, b.plain, b.instr, runs);
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
   out.peak_rss_bytes = (uint64_t)ru.ru_maxrss * 1024u;
 done:
   roof_profile_sequence(&out); /* out of memory: the sequence figures stay zero */
-  out.stamps = stamps;
-  free(samples);
-  free(scratch);
+  out.stamps = b.stamps;
+  free_buffers(&b);
+  roof_proc_snapshot_free(&procs);
   *p = out;
   return ROOF_OK;
 cleanup:
-  free(stamps);
-  free(samples);
-  free(scratch);
+  free(b.stamps);
+  free_buffers(&b);
+  roof_proc_snapshot_free(&procs);
   free(out.layers);
   return st;
 }
@@ -217,8 +330,7 @@ roof_status roof_profile_static(const roof_model* m, uint32_t threads, roof_prof
   roof_profile out;
   memset(&out, 0, sizeof(out));
   out.g = m->g;
-  long cores = sysconf(_SC_NPROCESSORS_ONLN);
-  out.threads = threads ? threads : (uint32_t)(cores > 0 ? cores : 1);
+  out.threads = threads ? threads : roof_default_threads();
   out.arena_estimated = true;
   roof_status st = roof_model_arena_estimate(m, &out.arena_bytes, &out.activation_bytes_total, err);
   if (st != ROOF_OK) return st;
@@ -231,7 +343,7 @@ roof_status roof_profile_static(const roof_model* m, uint32_t threads, roof_prof
   }
   totals(&out);
   roof_profile_sequence(&out);
-  affinity_string(out.affinity, sizeof(out.affinity));
+  machine_facts(&out);
   *p = out;
   return ROOF_OK;
 }
@@ -274,8 +386,11 @@ static double memory_seconds(const roof_layer* l, const roof_hw* hw, int* level)
     r_beyond += rscale * (double)l->read_from[lv];
     w_beyond += wscale * (double)l->written_to[lv];
     p_beyond += wscale * (double)l->in_place[lv];
+    /* the in-place exception needs a copy figure to apply to; with none, reads and writes
+     * together at the read rate (a spec sheet's one bandwidth is for all traffic) */
+    double both = hw->copy_gbs[lv] > 0 ? r_beyond + w_beyond - p_beyond : r_beyond + w_beyond;
     double t = fmax(fmax(seconds(r_beyond, level_gbs(hw, lv, 0)), seconds(w_beyond, level_gbs(hw, lv, 1))),
-                    seconds(r_beyond + w_beyond - p_beyond, level_gbs(hw, lv, 2)));
+                    seconds(both, level_gbs(hw, lv, 2)));
     if (t > worst) {
       worst = t;
       *level = lv;
@@ -291,17 +406,25 @@ static const char* above_reason(const roof_profile* p, const roof_layer* l, cons
   if (p->timer_resolution_ns > 0 && l->time_ms.median * 1e6 < 50 * p->timer_resolution_ns) {
     return "time within 50x the timer's resolution";
   }
-  for (int lv = 1; lv < ROOF_MEM_LEVELS; lv++) {
-    if (hw->read_gbs[lv] > 1.1 * hw->read_gbs[lv - 1] && hw->read_gbs[lv - 1] > 0) {
-      return "the roofs contradict themselves (read bandwidth rises toward DRAM): probe again on a quiet machine";
-    }
-  }
+  char why[192];
+  if (!roof_hw_check(hw, why, sizeof(why))) return "roofs contradict themselves: probe again on a quiet machine";
   if (l->compute_bound) {
-    return l->achieved_gflops > hw->peak_gflops ? "faster than the probed compute peak: the peak is low or the FLOP count high"
-                                                : "compute roof: the FLOP count is above what the kernel computes";
+    return l->achieved_gflops > hw->peak_gflops ? "beats the probed peak: peak low or FLOPs overcounted"
+                                                : "beats its compute roof: FLOPs overcounted";
   }
-  return "faster than its memory roof: the bandwidth probed at that level is low, or the kernel moves fewer bytes "
-         "than the cost model counts";
+  return "beats its memory roof: bandwidth probed low or bytes overcounted";
+}
+
+/* A layer long enough to time well that beat the compute peak by more than timer noise can
+ * explain: the peak is wrong (a probe disturbed or oversubscribed), not the layer. */
+static const roof_layer* layer_above_peak(const roof_profile* p, double peak_gflops) {
+  const roof_layer* worst = NULL;
+  for (int i = 0; i < p->num_layers; i++) {
+    const roof_layer* l = &p->layers[i];
+    if (l->time_ms.median < ROOF_PEAK_CHECK_MS || l->below_resolution) continue;
+    if (l->achieved_gflops > peak_gflops * 1.05 && (!worst || l->achieved_gflops > worst->achieved_gflops)) worst = l;
+  }
+  return worst;
 }
 
 void roof_profile_roofline(roof_profile* p, const roof_hw* hw) {
@@ -343,6 +466,44 @@ void roof_profile_roofline(roof_profile* p, const roof_hw* hw) {
       l->above_reason = l->above_roof ? above_reason(p, l, hw) : NULL;
     }
   }
+  p->above_peak = layer_above_peak(p, hw->peak_gflops);
+}
+
+/* The roofline time of every layer with the target's figures only. */
+/* The target's roof per layer, with the residency model run for the target's caches and
+ * threads; the layers' own residency figures (this machine's) are kept aside and restored. */
+void roof_profile_predict(roof_profile* p, const roof_hw* target) {
+  p->has_target = true;
+  p->target = *target;
+  p->predicted_ms = 0.0;
+  enum { kArrays = 3 };
+  size_t per = sizeof(uint64_t) * ROOF_MEM_LEVELS;
+  uint64_t* saved = malloc(per * kArrays * ((size_t)p->num_layers + 1));
+  bool usable[3];
+  for (int lv = 0; lv < 3; lv++) usable[lv] = target->read_gbs[lv] > 0;
+  for (int i = 0; saved && i < p->num_layers; i++) {
+    memcpy(saved + (size_t)i * kArrays * ROOF_MEM_LEVELS, p->layers[i].read_from, per);
+    memcpy(saved + ((size_t)i * kArrays + 1) * ROOF_MEM_LEVELS, p->layers[i].written_to, per);
+    memcpy(saved + ((size_t)i * kArrays + 2) * ROOF_MEM_LEVELS, p->layers[i].in_place, per);
+  }
+  /* out of memory (either buffer): every tensor from the target's DRAM */
+  bool resident = saved && roof_residency_fill(p, target->cache_bytes, usable, target->threads);
+  double peak = target->peak_gflops * 1e9;
+  for (int i = 0; i < p->num_layers; i++) {
+    roof_layer* l = &p->layers[i];
+    int level;
+    double t_compute = peak > 0 ? (double)l->cost.flops / peak : 0.0;
+    double t_mem = resident ? memory_seconds(l, target, &level)
+                            : seconds((double)(l->cost.bytes_read + l->cost.bytes_written), level_gbs(target, ROOF_MEM_DRAM, 0));
+    l->predicted_ms = 1e3 * (t_compute > t_mem ? t_compute : t_mem);
+    p->predicted_ms += l->predicted_ms;
+  }
+  for (int i = 0; saved && i < p->num_layers; i++) {
+    memcpy(p->layers[i].read_from, saved + (size_t)i * kArrays * ROOF_MEM_LEVELS, per);
+    memcpy(p->layers[i].written_to, saved + ((size_t)i * kArrays + 1) * ROOF_MEM_LEVELS, per);
+    memcpy(p->layers[i].in_place, saved + ((size_t)i * kArrays + 2) * ROOF_MEM_LEVELS, per);
+  }
+  free(saved);
 }
 
 void roof_profile_free(roof_profile* p) {

@@ -13,6 +13,7 @@
 
 #include "hw.h"
 #include "model.h"
+#include "noise.h"
 #include "stats.h"
 
 typedef struct roof_layer {
@@ -45,6 +46,8 @@ typedef struct roof_layer {
   bool above_roof;        /* efficiency > 1.05: the cost model is suspect for this layer */
   const char* above_reason; /* static text: the likeliest reason, when above_roof */
   bool below_resolution;  /* median under the timer's resolution */
+  double predicted_ms;    /* roofline time on the profile's target machine (has_target) */
+  bool unstable;          /* the median's ~95% interval is wider than +-5% of it (noise.h) */
 } roof_layer;
 
 /* Sequence-model figures of a profile (profiler/sequence.c); all zero when the graph has no
@@ -73,6 +76,16 @@ typedef struct roof_profile_options {
    * "instrumented warm-up", "instrumented runs"). NULL: no calls. */
   void (*progress)(void* ctx, const char* phase, int done, int total);
   void* progress_ctx;
+  /* Until stable: batches of `runs` timed runs go on until two successive batches agree (the
+   * latency median and the median of every layer above 1% of the time moved by less than 2%),
+   * or max_runs timed runs (0: 10 batches, at least 200 runs) or max_seconds of timed runs
+   * (0: 60) are reached; the statistics cover every batch. */
+  bool until_stable;
+  int max_runs;
+  double max_seconds;
+  /* true: other processes are not read from /proc (a few ms per hundred processes; the busy
+   * list stays unknown), for callers that profile in a tight loop such as a fuzzer. */
+  bool skip_process_scan;
 } roof_profile_options;
 
 typedef struct roof_profile {
@@ -100,8 +113,20 @@ typedef struct roof_profile {
   roof_hw hw;
   uint64_t* stamps;            /* runs x (num_layers + 1) raw timestamps (ns), owned */
   char affinity[256];          /* CPUs the process may run on, e.g. "0-1" */
+  /* The machine measured (or, static, the one a session would run on): runtime/cpus.h. */
+  char cpu[128];               /* model name from /proc/cpuinfo */
+  uint32_t allowed_cpus;       /* affinity mask capped by the cgroup CPU quota */
+  bool oversubscribed;         /* threads > allowed_cpus: threads take turns, times inflate */
+  const roof_layer* above_peak; /* a layer faster than hw's compute peak allows (the probe is
+                                 * suspect; roof_profile_roofline), or NULL */
+  /* Prediction for another machine (roof_profile_predict); never mixed with the measured
+   * figures and roofs above, which are always this machine's. */
+  bool has_target;
+  roof_hw target;              /* the machine predicted (a --hw file) */
+  double predicted_ms;         /* sum of the layers' predicted_ms */
   roof_sequence seq;
   bool* in_attention;          /* per layer: part of an attention block (num_layers, owned) */
+  roof_noise noise;            /* timed profiles: verdict, its reasons, until-stable outcome */
 } roof_profile;
 
 /* Computes costs for every step and, when opts->timed, runs the session. Inputs must be bound. */
@@ -109,24 +134,34 @@ roof_status roof_profile_run(roof_session* s, const roof_profile_options* opts, 
                              roof_error* err);
 /* Costs, describe text and shapes of every executed node of a prepared model, from its graph
  * alone (rooftop info): no session, no kernel, no arena allocated, no weight packed; the arena
- * figures are the planner's estimate (arena_estimated). `threads` is recorded as given (0: the
- * online cores, as a session would resolve it). The model is not modified. */
+ * figures are the planner's estimate (arena_estimated). `threads` is recorded as given (0: roof_default_threads(),
+ * as a session would resolve it). The model is not modified. */
 roof_status roof_profile_static(const roof_model* m, uint32_t threads, roof_profile* p, roof_error* err);
 /* Finds attention blocks and fills p->seq and p->in_attention (after costs and, for timed
  * profiles, layer times). false only when out of memory (the figures stay zero). */
 bool roof_profile_sequence(roof_profile* p);
-/* Adds roofline figures from hardware roofs to every layer. */
+/* Adds roofline figures from hardware roofs to every layer. The roofs must be those of the
+ * machine the profile ran on; sets p->above_peak when a layer outran the compute peak
+ * (achieved > 1.05 x peak on a layer of at least ROOF_PEAK_CHECK_MS median). */
 void roof_profile_roofline(roof_profile* p, const roof_hw* hw);
+#define ROOF_PEAK_CHECK_MS 0.05
+/* Predicted time of every layer on `target` (another machine, e.g. a spec file): its roofline
+ * time max(flops / peak, bytes / bandwidth of the level holding the working set), with the
+ * target's figures alone; p->predicted_ms is their sum. Measured figures are not touched. */
+void roof_profile_predict(roof_profile* p, const roof_hw* target);
 void roof_profile_free(roof_profile* p);
 
 /* Energy per inference from the hardware file's constants (cheat-sheet family IV):
  * power = TDP x utilization x PUE; energy = power x latency. All zero when the file gives no
- * TDP. Estimates from constants, not measurements. */
+ * TDP. Estimates from constants, not measurements. roof_profile_energy: this machine's
+ * constants (p->hw, if it has any) applied to the measured median latency. */
 typedef struct roof_energy {
   bool valid;
   double power_w, joules, wh, gco2, cost;
 } roof_energy;
 roof_energy roof_profile_energy(const roof_profile* p);
+/* The same from the target's constants applied to the predicted latency (has_target). */
+roof_energy roof_profile_energy_predicted(const roof_profile* p);
 
 typedef enum roof_sort { ROOF_SORT_ORDER = 0, ROOF_SORT_TIME, ROOF_SORT_HEADROOM, ROOF_SORT_EFFICIENCY } roof_sort;
 

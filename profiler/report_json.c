@@ -57,7 +57,70 @@ static cJSON* stats_obj(const roof_stats* s) {
   add_num(o, "mean", s->mean);
   add_num(o, "p90", s->p90);
   add_num(o, "stddev", s->stddev);
+  add_num(o, "cv", s->cv);
+  add_num(o, "median_low", s->median_lo);
+  add_num(o, "median_high", s->median_hi);
   return o;
+}
+
+/* run.noise: the verdict of noise.h with what was seen. */
+static cJSON* noise_obj(const roof_noise* n) {
+  cJSON* o = cJSON_CreateObject();
+  add_str(o, "verdict", n->noisy ? "noisy" : "quiet");
+  cJSON* rs = cJSON_AddArrayToObject(o, "reasons");
+  for (int i = 0; i < n->num_reasons; i++) cJSON_AddItemToArray(rs, roof_json_string(n->reasons[i]));
+  add_num(o, "runs_total", n->runs_total);
+  add_num(o, "runs_slow", n->runs_slow);
+  cJSON* band = cJSON_AddArrayToObject(o, "overhead_plausible_pct");
+  cJSON_AddItemToArray(band, roof_json_number(n->overhead_lo_pct));
+  cJSON_AddItemToArray(band, roof_json_number(n->overhead_hi_pct));
+  if (n->twin_fast >= 0) {
+    cJSON* t = cJSON_AddObjectToObject(o, "identical_layers");
+    add_num(t, "ratio", n->twin_ratio);
+    add_num(t, "fast", n->twin_fast);
+    add_num(t, "slow", n->twin_slow);
+  } else {
+    cJSON_AddNullToObject(o, "identical_layers");
+  }
+  add_num(o, "unstable_layers", n->unstable_layers);
+  if (n->load1 >= 0) add_num(o, "load_average_1m", n->load1);
+  else cJSON_AddNullToObject(o, "load_average_1m");
+  add_num(o, "load_others", n->load_others);
+  add_num(o, "cpus_online", n->cpus_online);
+  add_num(o, "cpus_allowed", n->cpus_allowed);
+  add_num(o, "elapsed_s", n->elapsed_s);
+  add_num(o, "busy_cpus", n->busy_cpus);
+  add_num(o, "busy_waiting", n->busy_waiting);
+  cJSON* busy = n->procs_read ? cJSON_AddArrayToObject(o, "busy_processes") : cJSON_AddNullToObject(o, "busy_processes");
+  for (int i = 0; n->procs_read && i < n->num_busy; i++) {
+    const roof_busy_process* b = &n->busy[i];
+    cJSON* e = cJSON_CreateObject();
+    add_num(e, "pid", b->pid);
+    add_str(e, "name", b->name);
+    char state[2] = {b->state, '\0'};
+    add_str(e, "state", state);
+    add_num(e, "cpus", b->cpus);
+    add_num(e, "overlap", b->overlap);
+    cJSON_AddItemToArray(busy, e);
+  }
+  return o;
+}
+
+/* run.until_stable: null unless asked for. */
+static void until_stable_obj(cJSON* run, const roof_profile* p) {
+  const roof_noise* n = &p->noise;
+  if (!n->until_stable) {
+    cJSON_AddNullToObject(run, "until_stable");
+    return;
+  }
+  cJSON* o = cJSON_AddObjectToObject(run, "until_stable");
+  cJSON_AddBoolToObject(o, "settled", n->settled);
+  add_num(o, "runs", p->runs);
+  add_num(o, "batches", n->batches);
+  if (n->batches > 1) add_num(o, "largest_move", n->settle_move);
+  else cJSON_AddNullToObject(o, "largest_move");
+  if (n->batches > 1 && n->settle_layer >= 0) add_num(o, "moved_layer", n->settle_layer);
+  else cJSON_AddNullToObject(o, "moved_layer");
 }
 
 /* {axis (null: per tensor), scale [...], zero_point [...]} */
@@ -118,6 +181,7 @@ static cJSON* layer_obj(const roof_profile* p, const roof_layer* l) {
   if (p->runs > 0) {
     cJSON_AddItemToObject(o, "time_ms", stats_obj(&l->time_ms));
     add_num(o, "share", l->share);
+    cJSON_AddBoolToObject(o, "unstable", l->unstable);
   }
   if (p->has_hw) {
     add_num(o, "roofline_ms", l->roofline_ms);
@@ -142,10 +206,40 @@ static cJSON* layer_obj(const roof_profile* p, const roof_layer* l) {
       if (l->above_roof) add_str(o, "above_roof_reason", l->above_reason);
       if (l->below_resolution) cJSON_AddItemToArray(flags, cJSON_CreateString("below_timer_resolution"));
       if (!l->cost.has_model) cJSON_AddItemToArray(flags, cJSON_CreateString("no_flop_model"));
+      if (l->unstable) cJSON_AddItemToArray(flags, cJSON_CreateString("unstable_median"));
       cJSON_AddItemToObject(o, "flags", flags);
     }
   }
+  if (p->has_target) add_num(o, "predicted_ms", l->predicted_ms);
   return o;
+}
+
+static void add_energy(cJSON* o, const char* key, roof_energy e) {
+  if (!e.valid) return;
+  cJSON* en = cJSON_AddObjectToObject(o, key);
+  add_num(en, "power_w", e.power_w);
+  add_num(en, "joules_per_inference", e.joules);
+  add_num(en, "wh_per_inference", e.wh);
+  add_num(en, "gco2_per_inference", e.gco2);
+  add_num(en, "cost_per_inference", e.cost);
+}
+
+/* The --hw machine's predicted figures, in their own object: never mixed with "run". */
+static void add_prediction(cJSON* root, const roof_profile* p) {
+  if (!p->has_target) return;
+  const roof_hw* t = &p->target;
+  char label[256];
+  snprintf(label, sizeof(label), "prediction for %s, %u thread%s", t->cpu, t->threads, t->threads == 1 ? "" : "s");
+  cJSON* pr = cJSON_AddObjectToObject(root, "prediction");
+  add_str(pr, "label", label);
+  add_str(pr, "cpu", t->cpu);
+  add_num(pr, "threads", t->threads);
+  add_str(pr, "source", t->source);
+  add_num(pr, "peak_gflops", t->peak_gflops);
+  cJSON* bw = cJSON_AddObjectToObject(pr, "bandwidth_gbs");
+  for (int lv = 0; lv < ROOF_MEM_LEVELS; lv++) add_num(bw, roof_mem_level_names[lv], t->read_gbs[lv]);
+  add_num(pr, "latency_ms", p->predicted_ms);
+  add_energy(pr, "energy_estimate", roof_profile_energy_predicted(p));
 }
 
 cJSON* roof_profile_to_json(const roof_profile* p, const char* fusion) {
@@ -201,12 +295,27 @@ cJSON* roof_profile_to_json(const roof_profile* p, const char* fusion) {
       add_num(cp, roof_mem_level_names[lv], p->hw.copy_gbs[lv]);
       if (lv < 3) add_num(cb, roof_mem_level_names[lv], (double)p->hw.cache_bytes[lv]);
     }
+    add_str(hw, "cpu_set", p->hw.cpu_set);
+    add_num(hw, "allowed_cpus", p->hw.allowed_cpus);
+    add_str(hw, "problem", p->hw.problem);
+    if (p->above_peak) {
+      cJSON* ap = cJSON_AddObjectToObject(hw, "above_peak");
+      add_num(ap, "index", p->above_peak->index);
+      add_str(ap, "name", p->above_peak->node->name);
+      add_num(ap, "achieved_gflops", p->above_peak->achieved_gflops);
+    } else {
+      cJSON_AddNullToObject(hw, "above_peak");
+    }
   }
+  add_prediction(root, p);
   cJSON* run = cJSON_AddObjectToObject(root, "run");
   add_num(run, "threads", p->threads);
   add_num(run, "runs", p->runs);
   add_num(run, "warmup", p->warmup);
   add_str(run, "fusion", fusion ? fusion : "all");
+  add_str(run, "cpu", p->cpu);
+  add_num(run, "allowed_cpus", p->allowed_cpus);
+  cJSON_AddBoolToObject(run, "oversubscribed", p->oversubscribed);
   if (p->runs > 0) {
     cJSON_AddItemToObject(run, "latency_ms", stats_obj(&p->latency_ms));
     cJSON_AddItemToObject(run, "instrumented_ms", stats_obj(&p->instrumented_ms));
@@ -216,15 +325,9 @@ cJSON* roof_profile_to_json(const roof_profile* p, const char* fusion) {
     add_num(run, "peak_rss_bytes", (double)p->peak_rss_bytes);
     add_num(run, "minor_faults_per_run", p->minor_faults_per_run);
     add_str(run, "cpu_affinity", p->affinity);
-    roof_energy e = roof_profile_energy(p);
-    if (e.valid) {
-      cJSON* en = cJSON_AddObjectToObject(run, "energy_estimate");
-      add_num(en, "power_w", e.power_w);
-      add_num(en, "joules_per_inference", e.joules);
-      add_num(en, "wh_per_inference", e.wh);
-      add_num(en, "gco2_per_inference", e.gco2);
-      add_num(en, "cost_per_inference", e.cost);
-    }
+    cJSON_AddItemToObject(run, "noise", noise_obj(&p->noise));
+    until_stable_obj(run, p);
+    add_energy(run, "energy_estimate", roof_profile_energy(p));
   }
   cJSON* folded = cJSON_AddArrayToObject(root, "folded");
   for (int i = 0; i < g->num_folded; i++) {

@@ -71,6 +71,76 @@ static void sort_indices(int* idx, int n, const roof_layer* layers, roof_sort ke
   }
 }
 
+/* Where the run happened (or, for info, would), with every reason to doubt its figures. */
+static void machine(FILE* f, const roof_profile* p) {
+  fprintf(f, "machine  %s, %u thread%s on CPUs %s (%u allowed)\n", p->cpu, p->threads, p->threads == 1 ? "" : "s",
+          p->affinity, p->allowed_cpus);
+  if (p->oversubscribed) {
+    fprintf(f, "warning  %u threads on %u allowed CPUs: threads take turns, times are inflated\n", p->threads,
+            p->allowed_cpus);
+  }
+  if (!p->has_hw) return;
+  fprintf(f, "roofs    %s of %s, %u thread%s: %.1f GFLOP/s; L1 %.0f, L2 %.0f, L3 %.0f, DRAM %.1f GB/s\n",
+          p->hw.source, p->hw.cpu, p->hw.threads, p->hw.threads == 1 ? "" : "s", p->hw.peak_gflops, p->hw.read_gbs[0],
+          p->hw.read_gbs[1], p->hw.read_gbs[2], p->hw.read_gbs[3]);
+  if (p->hw.problem[0]) fprintf(f, "warning  the probe contradicts itself (%s): used for this run, not cached\n", p->hw.problem);
+  if (p->above_peak) {
+    fprintf(f, "warning  layer %d '%s' ran at %.1f GFLOP/s, above the probed peak: the probe is suspect\n"
+               "         (its cache entry is dropped: the next profile measures again)\n", p->above_peak->index,
+            p->above_peak->node->name, p->above_peak->achieved_gflops);
+  }
+}
+
+/* Another machine's roofline time: a prediction, labelled as one, never a measurement. */
+static void prediction(FILE* f, const roof_profile* p) {
+  if (!p->has_target) return;
+  fprintf(f, "predict  %.3f ms per inference predicted (roofline time, not measured; column \"pred ms\") for\n"
+             "         %s, %u thread%s\n", p->predicted_ms, p->target.cpu, p->target.threads,
+          p->target.threads == 1 ? "" : "s");
+  roof_energy e = roof_profile_energy_predicted(p);
+  if (e.valid) {
+    fprintf(f, "         predicted energy from the file's constants: %.1f W, %.4g J (%.3g Wh) per inference,\n"
+               "         %.3g gCO2, %.3g cost units\n", e.power_w, e.joules, e.wh, e.gco2, e.cost);
+  }
+}
+
+/* "run      noisy (reason; reason)", wrapped at the reasons to stay within 100 columns, then
+ * the outcome of --until-stable when asked for. */
+static void verdict(FILE* f, const roof_profile* p) {
+  const roof_noise* n = &p->noise;
+  fprintf(f, "run      %s", n->noisy ? "noisy" : "quiet");
+  size_t col = 14;
+  for (int i = 0; i < n->num_reasons; i++) {
+    const char* sep = i ? "; " : " (";
+    size_t w = strlen(sep) + strlen(n->reasons[i]) + (i + 1 == n->num_reasons);
+    if (col + w > 100) {
+      fprintf(f, "%s\n        ", i ? ";" : " (");
+      sep = " ";
+      col = 9;
+    }
+    /* a reason longer than a line (many busy processes) is cut at the edge */
+    int room = (int)(100 - col - strlen(sep) - 1);
+    int len = (int)strlen(n->reasons[i]);
+    if (len > room && room > 3) fprintf(f, "%s%.*s...", sep, room - 3, n->reasons[i]);
+    else fprintf(f, "%s%s", sep, n->reasons[i]);
+    col += w;
+  }
+  fprintf(f, "%s\n", n->num_reasons ? ")" : "");
+  if (!n->until_stable) return;
+  if (n->settled) {
+    fprintf(f, "stable   settled after %d runs (%d batches: medians moved < %.0f%%)\n", p->runs, n->batches,
+            100.0 * ROOF_SETTLE_MOVE);
+  } else if (n->batches < 2) {
+    fprintf(f, "stable   not settled: one batch (%d runs) within the caps (--max-runs, --max-seconds)\n", p->runs);
+  } else if (n->settle_layer >= 0) {
+    fprintf(f, "stable   not settled after %d runs (%d batches): layer #%d moved %.1f%%\n", p->runs, n->batches,
+            n->settle_layer, 100.0 * n->settle_move);
+  } else {
+    fprintf(f, "stable   not settled after %d runs (%d batches): latency median moved %.1f%%\n", p->runs, n->batches,
+            100.0 * n->settle_move);
+  }
+}
+
 static void summary(FILE* f, const roof_profile* p) {
   const roof_graph* g = p->g;
   fprintf(f, "model    %s (opset %lld)\n", g->path, (long long)g->opset);
@@ -94,11 +164,7 @@ static void summary(FILE* f, const roof_profile* p) {
             p->minor_faults_per_run);
   }
   fprintf(f, "\n");
-  if (p->has_hw) {
-    fprintf(f, "machine  %s, %u thread%s\n", p->hw.cpu, p->threads, p->threads == 1 ? "" : "s");
-    fprintf(f, "roofs    %s: %.1f GFLOP/s; L1 %.0f, L2 %.0f, L3 %.0f, DRAM %.1f GB/s\n", p->hw.source, p->hw.peak_gflops,
-            p->hw.read_gbs[0], p->hw.read_gbs[1], p->hw.read_gbs[2], p->hw.read_gbs[3]);
-  }
+  machine(f, p);
   if (p->runs > 0) {
     fprintf(f, "latency  median %.3f ms (min %.3f, p90 %.3f, max %.3f, sd %.3f), %d runs, %d warm-up\n",
             p->latency_ms.median, p->latency_ms.min, p->latency_ms.p90, p->latency_ms.max, p->latency_ms.stddev,
@@ -106,12 +172,14 @@ static void summary(FILE* f, const roof_profile* p) {
     fprintf(f, "layers   sum of medians %.3f ms, instrumented %.3f ms (spread %.3f ms, overhead %.2f%%)\n",
             p->layer_sum_ms, p->instrumented_ms.median, p->instrumented_ms.median - p->layer_sum_ms, p->overhead_pct);
     fprintf(f, "         %.3f ms in layers with no FLOP model; CPUs %s\n", p->unmodelled_ms, p->affinity);
+    verdict(f, p);
     roof_energy e = roof_profile_energy(p);
     if (e.valid) {
-      fprintf(f, "energy   estimate from the hardware file's constants: %.1f W, %.4g J (%.3g Wh) per inference,\n"
+      fprintf(f, "energy   estimate from this machine's constants: %.1f W, %.4g J (%.3g Wh) per inference,\n"
                  "         %.3g gCO2, %.3g cost units\n", e.power_w, e.joules, e.wh, e.gco2, e.cost);
     }
   }
+  prediction(f, p);
 }
 
 static bool on_ref(const roof_layer* l) { return l->kernel && strcmp(l->kernel, "ref") == 0; }
@@ -149,6 +217,23 @@ static void fallbacks(FILE* f, const roof_profile* p) {
   }
 }
 
+/* Nodes a partial prepare (rooftop info) set aside, with why (first 8). */
+static void not_analysed(FILE* f, const roof_profile* p) {
+  int n = 0, shown = 0;
+  for (int i = 0; i < p->g->num_folded; i++) n += strcmp(p->g->folded[i].pass, "not_analysed") == 0;
+  if (n == 0) return;
+  fprintf(f, "not analysed: %d %s (no cost in the totals)\n", n, n == 1 ? "node" : "nodes");
+  for (int i = 0; i < p->g->num_folded && shown < 8; i++) {
+    const roof_folded* r = &p->g->folded[i];
+    if (strcmp(r->pass, "not_analysed") != 0) continue;
+    fprintf(f, "  ");
+    print_cut(f, r->name, 40);
+    fprintf(f, " %s\n", r->reason);
+    shown++;
+  }
+  if (n > shown) fprintf(f, "  (%d more in the JSON report's folded list)\n", n - shown);
+}
+
 /* Layers faster than their roof, each with its likeliest reason (first 8). */
 static void above_roof(FILE* f, const roof_profile* p) {
   int n = 0, shown = 0;
@@ -166,10 +251,14 @@ static void above_roof(FILE* f, const roof_profile* p) {
 void roof_report_table(FILE* f, const roof_profile* p, roof_sort sort, int top) {
   static const char* const kLevel[] = {"L1", "L2", "L3", "DRAM"};
   summary(f, p);
-  bool timed = p->runs > 0;
-  fprintf(f, "\n%4s %-26s %-12s %-3s %8s %7s %6s", "#", "layer", "op", "krn", "MFLOP", "MiB", "FLOP/B");
+  bool timed = p->runs > 0, pred_col = p->has_target; /* info: the predicted time replaces "roof ms" */
+  int name_w = timed && pred_col ? 17 : 26;            /* room for "pred ms" within 100 columns */
+  fprintf(f, "\n%4s %-*s %-12s %-3s %8s %7s %6s", "#", name_w, "layer", "op", "krn", "MFLOP", "MiB", "FLOP/B");
   if (timed) fprintf(f, " %8s %5s", "ms", "share");
-  if (p->has_hw) fprintf(f, " %5s %-5s", timed ? "eff" : "roof", "bound");
+  if (pred_col) fprintf(f, " %8s", "pred ms");
+  if (p->has_hw && timed) fprintf(f, " %5s", "eff");
+  if (p->has_hw && !timed && !pred_col) fprintf(f, " %7s", "roof ms");
+  if (p->has_hw) fprintf(f, " %-5s", "bound");
   fprintf(f, "\n");
   int* idx = malloc(sizeof(int) * ((size_t)p->num_layers + 1));
   if (idx == NULL) return;
@@ -180,13 +269,20 @@ void roof_report_table(FILE* f, const roof_profile* p, roof_sort sort, int top) 
     const roof_layer* l = &p->layers[idx[r]];
     uint64_t bytes = l->cost.bytes_read + l->cost.bytes_written;
     fprintf(f, "%4d ", l->index);
-    print_cut(f, l->node->name, 26);
+    print_cut(f, l->node->name, name_w);
     fprintf(f, " %-12.12s %-3.3s %8.2f %7.2f %6.1f", l->node->op_type, l->kernel ? l->kernel : "-", (double)l->cost.flops / 1e6,
             (double)bytes / 1048576.0, l->intensity);
-    if (timed) fprintf(f, " %8.3f %4.1f%%", l->time_ms.median, 100.0 * l->share);
+    if (timed) {
+      char ms[32];
+      /* one decimal less for a marked 4-digit time: the column stays 8 wide */
+      snprintf(ms, sizeof(ms), "%s%.*f", l->unstable ? "~" : "", l->unstable && l->time_ms.median >= 999.9995 ? 2 : 3,
+               l->time_ms.median);
+      fprintf(f, " %8s %4.1f%%", ms, 100.0 * l->share);
+    }
+    if (pred_col) fprintf(f, " %8.4f", l->predicted_ms);
     if (p->has_hw) {
       if (timed) fprintf(f, " %4.0f%%%s", 100.0 * l->efficiency, l->above_roof ? "!" : " ");
-      else fprintf(f, " %5.3f", l->roofline_ms);
+      else fprintf(f, pred_col ? " " : " %7.4f ", l->roofline_ms);
       if (!l->cost.has_model) fprintf(f, "%-5s", "?");
       else if (l->compute_bound) fprintf(f, "%-5s", "C");
       else fprintf(f, "M:%-3s", kLevel[l->roofline_level]);
@@ -196,7 +292,17 @@ void roof_report_table(FILE* f, const roof_profile* p, roof_sort sort, int top) 
   if (n < p->num_layers) fprintf(f, "(%d more layers; --top 0 shows all)\n", p->num_layers - n);
   if (!p->kernels_chosen) fprintf(f, "krn - = not chosen: kernels are chosen only when a session packs the weights\n");
   fallbacks(f, p);
+  not_analysed(f, p);
   above_roof(f, p);
+  if (pred_col) {
+    fprintf(f, "pred ms = predicted roofline time on %s, %u thread%s (not measured)\n", p->target.cpu,
+            p->target.threads, p->target.threads == 1 ? "" : "s");
+  }
+  if (timed && p->noise.unstable_layers > 0) {
+    int n = p->noise.unstable_layers;
+    fprintf(f, "~ = unstable median (%d layer%s): its 95%% interval reaches beyond +-%.0f%%; more --runs or "
+               "--until-stable\n", n, n == 1 ? "" : "s", 100.0 * ROOF_NOISE_UNSTABLE);
+  }
   if (p->has_hw) {
     fprintf(f, "eff = roofline time / measured median; ! = above its roof (cost model suspect)\n"
                "bound C = compute, M:LEVEL = memory, LEVEL setting the memory time (residency model)\n");

@@ -112,6 +112,7 @@ static void run_layer(sim* s, const roof_graph* g, roof_layer* l, bool record) {
 
 bool roof_residency_fill(roof_profile* p, const uint64_t cache_bytes[3], const bool usable[3], uint32_t threads) {
   const roof_graph* g = p->g;
+  if (g == NULL) return false; /* a profile built by hand, with no graph to walk */
   size_t touches = 0;
   for (int i = 0; i < p->num_layers; i++) touches += (size_t)(p->layers[i].node->num_inputs + p->layers[i].node->num_outputs);
   sim s = {.arena = p->arena_bytes};

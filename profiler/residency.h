@@ -28,7 +28,8 @@
 /* Fills read_from[] and written_to[] of every layer of `p` (bytes per memory level,
  * ROOF_MEM_*) for caches of `cache_bytes` (L1d, L2, L3; 0 = no such level) shared by
  * `threads` cores, and with `usable[lv]` false for a level that has no bandwidth figure.
- * Uses p->arena_bytes (0: no cap). Returns false when out of memory (layers unchanged). */
+ * Uses p->arena_bytes (0: no cap). Returns false when out of memory or p has no graph (layers
+ * unchanged then). */
 bool roof_residency_fill(roof_profile* p, const uint64_t cache_bytes[3], const bool usable[3], uint32_t threads);
 
 #endif

@@ -26,4 +26,11 @@ void roof_stats_compute(const double* samples, size_t n, double* scratch, roof_s
   double ss = 0.0;
   for (size_t i = 0; i < n; i++) ss += (scratch[i] - out->mean) * (scratch[i] - out->mean);
   out->stddev = n > 1 ? sqrt(ss / (double)(n - 1)) : 0.0;
+  out->cv = out->mean > 0 ? out->stddev / out->mean : 0.0;
+  /* Ranks of the median's interval from the binomial(n, 1/2) normal approximation, rounded
+   * outward so that small samples never claim more confidence than they have. */
+  double lo = floor(0.5 * (double)n - 0.98 * sqrt((double)n));
+  size_t k = lo > 0 ? (size_t)lo : 0;
+  out->median_lo = scratch[k];
+  out->median_hi = scratch[n - 1 - k];
 }

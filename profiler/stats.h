@@ -7,6 +7,10 @@
 
 typedef struct roof_stats {
   double median, min, max, mean, p90, stddev;
+  double cv;                     /* stddev / mean (0 when the mean is 0); rare outliers weigh
+                                  * on it although they leave the median where it is */
+  double median_lo, median_hi;   /* distribution-free ~95% interval of the median: the order
+                                  * statistics n/2 -+ 0.98 sqrt(n) (min and max for n < 8) */
 } roof_stats;
 
 /* Computes stats of n samples; `scratch` must hold n doubles (may alias nothing else). */

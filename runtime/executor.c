@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cpus.h"
 #include "model.h"
 
 static uint64_t now_ns(void) {
@@ -201,6 +202,10 @@ roof_status roof_session_create_with(const roof_model* model, const roof_session
   if (model == NULL || !model->prepared) {
     return roof_fail(err, ROOF_E_USAGE, "roof_session_create: model is not prepared (call roof_model_prepare)");
   }
+  if (model->partial) {
+    return roof_fail(err, ROOF_E_USAGE, "roof_session_create: the model was prepared partially (some nodes not "
+                                         "analysed): it serves static profiles only");
+  }
   if (model->weights_released) {
     return roof_fail(err, ROOF_E_USAGE, "roof_session_create: this model's weights were released "
                                          "(roof_model_release_weights); load the model again");
@@ -220,8 +225,7 @@ roof_status roof_session_create_with(const roof_model* model, const roof_session
   s->timeout_ns = opts->timeout_s > 0.0 ? (uint64_t)(opts->timeout_s * 1e9) + 1 : 0;
   st = roof_kernels_init(err);
   if (st != ROOF_OK) goto cleanup;
-  long cores = sysconf(_SC_NPROCESSORS_ONLN);
-  s->threads = opts->threads ? opts->threads : (uint32_t)(cores > 0 ? cores : 1);
+  s->threads = opts->threads ? opts->threads : roof_default_threads();
   if (s->threads > 1) {
     s->pool = pthreadpool_create(s->threads);
     if (s->pool == NULL) {

@@ -107,6 +107,7 @@ typedef struct roof_graph {
   char* path;        /* model file (for messages) */
   char* dir;         /* its directory (external data) */
   int64_t opset;     /* default-domain opset */
+  bool keep_unbound; /* nodes of unknown ops stay unbound (op NULL) after roof_graph_bind_ops */
   int64_t ir_version;
   char* producer;
   roof_value* values;

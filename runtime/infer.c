@@ -65,11 +65,12 @@ roof_status roof_graph_bind_ops(roof_graph* g, roof_error* err) {
     if (n->removed || n->op != NULL || roof_op_find(n->domain, n->op_type, g->opset)) continue;
     roof_missing_add(&missing, n->op_type, n->domain, n->name, roof_op_known(n->domain, n->op_type));
   }
-  if (missing.kinds > 0) return roof_missing_fail(g->path, g->opset, &missing, err);
+  if (missing.kinds > 0 && !g->keep_unbound) return roof_missing_fail(g->path, g->opset, &missing, err);
   for (int i = 0; i < g->num_nodes; i++) {
     roof_node* n = &g->nodes[i];
     if (n->removed || n->op != NULL) continue;
     const roof_op_schema* d = roof_op_find(n->domain, n->op_type, g->opset);
+    if (d == NULL) continue; /* kept unbound (keep_unbound) */
     void* params = calloc(1, d->params_size ? d->params_size : 1);
     if (params == NULL) return roof_node_fail(err, ROOF_E_NOMEM, g, n, "out of memory for parameters");
     n->op = d; /* parse may switch on n->op->id (one parse serves a family of ops) */
@@ -296,8 +297,38 @@ static roof_status check_outputs(roof_graph* g, roof_node* n, uint64_t max_bytes
   return ROOF_OK;
 }
 
-roof_status roof_graph_infer(roof_graph* g, const roof_shape_binding* shapes, size_t num_shapes,
-                             uint64_t max_tensor_bytes, roof_error* err) {
+/* Partial analysis: node n is set aside (folded under "not_analysed" with `reason`); the first
+ * refusal's message is kept in *note when it is empty. */
+static roof_status set_aside(roof_graph* g, roof_node* n, const char* reason, const roof_error* why, char* note,
+                             size_t note_size, roof_error* err) {
+  if (note && note[0] == '\0') snprintf(note, note_size, "%s", why ? why->message : reason);
+  if (roof_graph_fold_node(g, (int)(n - g->nodes), ROOF_NOT_ANALYSED_PASS, reason) != ROOF_OK) {
+    return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory recording the nodes not analysed", g->path);
+  }
+  return ROOF_OK;
+}
+
+/* One node's inference: its inputs' shapes, its output 0, the schema's infer, the size limits. */
+static roof_status infer_node(roof_graph* g, roof_node* n, uint64_t max_bytes, roof_error* err) {
+  for (int i = 0; i < n->num_inputs; i++) {
+    const roof_value* v = roof_in(g, n, i);
+    char vb[ROOF_NAME_BUF];
+    if (v && v->rank < 0) {
+      return roof_node_fail(err, ROOF_E_DATA, g, n, "tensor '%s': input %d has no known shape",
+                            ROOF_SAFE(v->name, vb), i);
+    }
+  }
+  if (roof_out(g, n, 0) == NULL) { /* infer functions write output 0 unchecked */
+    return roof_node_fail(err, ROOF_E_DATA, g, n, "output 0 is missing (every supported op produces its first output)");
+  }
+  roof_status st = n->op->infer(g, n, err);
+  if (st == ROOF_OK) st = check_outputs(g, n, max_bytes, err);
+  return st;
+}
+
+static roof_status infer_graph(roof_graph* g, const roof_shape_binding* shapes, size_t num_shapes,
+                               uint64_t max_tensor_bytes, char* note, size_t note_size, roof_error* err) {
+  bool partial = note != NULL;
   roof_status st = bind_inputs(g, shapes, num_shapes, err);
   if (st != ROOF_OK) return st;
   st = roof_graph_toposort(g, err);
@@ -307,27 +338,31 @@ roof_status roof_graph_infer(roof_graph* g, const roof_shape_binding* shapes, si
   if (st != ROOF_OK) return st;
   for (int oi = 0; oi < g->num_order; oi++) {
     roof_node* n = &g->nodes[g->order[oi]];
-    for (int i = 0; i < n->num_inputs; i++) {
-      const roof_value* v = roof_in(g, n, i);
-      char vb[ROOF_NAME_BUF];
-      if (v && v->rank < 0) {
-        return roof_node_fail(err, ROOF_E_DATA, g, n, "tensor '%s': input %d has no known shape",
-                              ROOF_SAFE(v->name, vb), i);
-      }
+    if (partial && n->op == NULL) {
+      st = set_aside(g, n, "unsupported op", NULL, NULL, 0, err);
+      if (st != ROOF_OK) return st;
+      continue;
     }
-    if (roof_out(g, n, 0) == NULL) { /* infer functions write output 0 unchecked */
-      return roof_node_fail(err, ROOF_E_DATA, g, n, "output 0 is missing (every supported op produces its first output)");
+    roof_error why;
+    st = infer_node(g, n, max_bytes, partial ? &why : err);
+    if (st != ROOF_OK && partial && st != ROOF_E_NOMEM) {
+      bool upstream = false;
+      for (int i = 0; i < n->num_inputs; i++) upstream = upstream || (roof_in(g, n, i) && roof_in(g, n, i)->rank < 0);
+      st = set_aside(g, n, upstream ? "reads a tensor of a node not analysed" : "shape inference refused it",
+                     upstream ? NULL : &why, upstream ? NULL : note, note_size, err);
+      if (st != ROOF_OK) return st;
+      continue;
     }
-    st = n->op->infer(g, n, err);
-    if (st != ROOF_OK) return st;
-    st = check_outputs(g, n, max_bytes, err);
-    if (st != ROOF_OK) return st;
+    if (st != ROOF_OK) {
+      if (partial) *err = why;
+      return st;
+    }
     if (!(n->op->flags & ROOF_OPF_NO_FOLD) && roof_kernel_ref_of(n->op->id) && all_inputs_known(g, n)) {
       st = evaluate(g, n, err);
       if (st != ROOF_OK) return st;
     }
   }
-  for (int i = 0; i < g->num_outputs; i++) {
+  for (int i = 0; i < g->num_outputs && !partial; i++) {
     const roof_value* v = &g->values[g->outputs[i]];
     char vb[ROOF_NAME_BUF], pb[ROOF_NAME_BUF * 2];
     if (v->rank < 0) {
@@ -336,4 +371,15 @@ roof_status roof_graph_infer(roof_graph* g, const roof_shape_binding* shapes, si
     }
   }
   return ROOF_OK;
+}
+
+roof_status roof_graph_infer(roof_graph* g, const roof_shape_binding* shapes, size_t num_shapes,
+                             uint64_t max_tensor_bytes, roof_error* err) {
+  return infer_graph(g, shapes, num_shapes, max_tensor_bytes, NULL, 0, err);
+}
+
+roof_status roof_graph_infer_partial(roof_graph* g, const roof_shape_binding* shapes, size_t num_shapes,
+                                     uint64_t max_tensor_bytes, char* note, size_t note_size, roof_error* err) {
+  if (note_size > 0) note[0] = '\0';
+  return infer_graph(g, shapes, num_shapes, max_tensor_bytes, note, note_size, err);
 }

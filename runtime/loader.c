@@ -608,7 +608,7 @@ static roof_status build_graph(load_ctx* c, const Onnx__ModelProto* mp, roof_err
   if (gp == NULL) return roof_fail(err, ROOF_E_DATA, "%s: model has no graph", c->path);
   roof_status st = load_opset(c, mp, err);
   if (st == ROOF_OK) st = check_opset_use(c, gp, err);
-  if (st == ROOF_OK) st = check_ops(c, gp, err);
+  if (st == ROOF_OK && !c->o->keep_unsupported) st = check_ops(c, gp, err);
   if (st != ROOF_OK) return st;
   if (gp->n_node > c->o->max_nodes) { /* before walking the nodes to count their outputs */
     return roof_fail(err, ROOF_E_DATA, "%s: %zu nodes exceed the limit of %u", c->path, gp->n_node, c->o->max_nodes);
@@ -649,6 +649,7 @@ static roof_status load_from_bytes(const uint8_t* data, size_t len, uint8_t* own
   if (st == ROOF_OK) st = roof_pb_unpack(&onnx__model_proto__descriptor, data, len, o, c.path, &budget, &msg, err);
   free(owned);
   if (st == ROOF_OK) st = new_graph(&c, path, dir, err);
+  if (st == ROOF_OK) c.g->keep_unbound = o->keep_unsupported;
   c.pb_alloc = &budget.allocator;
   c.budget = &budget;
   if (st == ROOF_OK) st = build_graph(&c, (const Onnx__ModelProto*)msg, err);

@@ -71,6 +71,17 @@ static roof_status init_provenance(roof_graph* g, roof_error* err) {
   return ROOF_OK;
 }
 
+/* Nodes left unbound by a load with keep_unsupported: all named at once unless the prepare is
+ * partial (they are set aside then). */
+static roof_status check_unbound(const roof_graph* g, bool partial, roof_error* err) {
+  roof_missing_ops missing = {0};
+  for (int i = 0; i < g->num_nodes && !partial; i++) {
+    const roof_node* n = &g->nodes[i];
+    if (!n->removed && n->op == NULL) roof_missing_add(&missing, n->op_type, n->domain, n->name, roof_op_known(n->domain, n->op_type));
+  }
+  return missing.kinds ? roof_missing_fail(g->path, g->opset, &missing, err) : ROOF_OK;
+}
+
 roof_status roof_model_prepare(roof_model* m, const roof_prepare_options* opts, roof_error* err) {
   static const roof_prepare_options kDefault = {0};
   if (opts == NULL) opts = &kDefault;
@@ -78,16 +89,22 @@ roof_status roof_model_prepare(roof_model* m, const roof_prepare_options* opts, 
   if (m->prepared) return roof_fail(err, ROOF_E_USAGE, "roof_model_prepare: model already prepared");
   roof_graph* g = m->g;
   roof_status st = roof_graph_bind_ops(g, err);
+  if (st == ROOF_OK) st = check_unbound(g, opts->partial, err);
   if (st == ROOF_OK) st = init_provenance(g, err);
   if (st == ROOF_OK) st = roof_graph_specialize(g, opts->values, opts->num_values, err);
   if (st != ROOF_OK) return st;
-  st = roof_graph_infer(g, opts->shapes, opts->num_shapes, m->load.max_tensor_bytes, err);
+  int folded_before = g->num_folded;
+  st = opts->partial ? roof_graph_infer_partial(g, opts->shapes, opts->num_shapes, m->load.max_tensor_bytes,
+                                                m->partial_note, sizeof(m->partial_note), err)
+                     : roof_graph_infer(g, opts->shapes, opts->num_shapes, m->load.max_tensor_bytes, err);
   if (st != ROOF_OK) return st;
+  int not_analysed = g->num_folded - folded_before;
   st = roof_constfold(g, err);
   if (st != ROOF_OK) return st;
   st = roof_graph_toposort(g, err);
   if (st != ROOF_OK) return st;
-  st = roof_fusion_run(g, opts->fusion, err);
+  /* passes match patterns over live nodes; with nodes set aside a match could span a gap */
+  st = roof_fusion_run(g, opts->partial ? "none" : opts->fusion, err);
   if (st != ROOF_OK) return st;
   st = roof_graph_layout(g, err);
   if (st != ROOF_OK) return st;
@@ -98,5 +115,7 @@ roof_status roof_model_prepare(roof_model* m, const roof_prepare_options* opts, 
   m->prep.num_values = 0;
   m->prep.fusion = NULL;
   m->prepared = true;
+  m->partial = opts->partial;
+  m->not_analysed = opts->partial ? not_analysed : 0;
   return ROOF_OK;
 }

@@ -10,6 +10,9 @@ struct roof_model {
   roof_load_options load;
   roof_prepare_options prep; /* copy of the last prepare's scalar options */
   bool prepared;
+  bool partial;          /* prepared with roof_prepare_options.partial: no session */
+  int not_analysed;      /* nodes set aside by a partial prepare */
+  char partial_note[512];/* the first refusal's message of a partial prepare ("" when none) */
   bool weights_released; /* roof_model_release_weights freed constants: no further session */
   roof_model* lender;        /* roof_model_copy: the model whose constant buffers this one borrows */
   roof_model* borrowers;     /* live copies of this model (a list through next_borrower) */
@@ -57,6 +60,17 @@ roof_status roof_missing_fail(const char* path, int64_t opset, const roof_missin
  * allocation for it. */
 roof_status roof_graph_infer(roof_graph* g, const roof_shape_binding* shapes, size_t num_shapes,
                              uint64_t max_tensor_bytes, roof_error* err);
+
+/* Pass name under which partial analysis (roof_prepare_options.partial) lists the nodes it set
+ * aside in g->folded. */
+#define ROOF_NOT_ANALYSED_PASS "not_analysed"
+
+/* roof_graph_infer that sets aside what it cannot analyse instead of failing: nodes of unbound
+ * ops, nodes whose schema refuses them, and nodes reading a tensor of an unknown shape are
+ * folded under ROOF_NOT_ANALYSED_PASS. `note` (note_size bytes) receives the first refusal's
+ * message ("" when none). Fails only on bad shape bindings, a cycle, or out of memory. */
+roof_status roof_graph_infer_partial(roof_graph* g, const roof_shape_binding* shapes, size_t num_shapes,
+                                     uint64_t max_tensor_bytes, char* note, size_t note_size, roof_error* err);
 
 /* Chooses NHWC/plain for every executed value and inserts LayoutConvert nodes. */
 roof_status roof_graph_layout(roof_graph* g, roof_error* err);

@@ -123,6 +123,7 @@ static bool copy_folded(const roof_graph* src, roof_graph* dst) {
 
 static bool copy_graph(const roof_graph* src, roof_graph* dst) {
   dst->opset = src->opset;
+  dst->keep_unbound = src->keep_unbound;
   dst->ir_version = src->ir_version;
   dst->num_original_nodes = src->num_original_nodes;
   dst->num_inputs = src->num_inputs;

@@ -2,8 +2,9 @@
  *
  *   rooftop run MODEL [--input NAME=FILE]... [--shape NAME=DIMS]... [--threads N] [--output-dir DIR]
  *   rooftop profile MODEL [--runs N] [--warmup N] [--threads N] [--shape ...] [--input ...]
+ *                         [--until-stable [--max-runs N] [--max-seconds S]]
  *                         [--json FILE] [--csv FILE] [--trace FILE] [--html FILE] [--quiet]
- *   rooftop info MODEL [--shape ...]
+ *   rooftop info MODEL [--shape ...] [--hw FILE]
  *   rooftop compare MODEL [...] | compare A.json B.json
  *   rooftop probe | ops | passes
  *   rooftop COMMAND --help    (that command's options and examples; man page: tools/rooftop.1)
@@ -27,6 +28,7 @@
 #include <unistd.h>
 
 #include "compare.h"
+#include "cpus.h"
 #include "fusion.h"
 #include "hw.h"
 #include "model.h"
@@ -39,6 +41,7 @@
 #define MAX_BINDINGS 64
 
 typedef struct cli_opts {
+  bool partial; /* info: analyse what can be (roof_prepare_options.partial) */
   const char* model;
   const char* model2; /* compare A.json B.json */
   const char* output_dir;
@@ -64,6 +67,9 @@ typedef struct cli_opts {
   roof_load_options limits;  /* zero fields: the library's defaults */
   uint64_t max_arena_bytes;  /* 0: default */
   double timeout_s;          /* 0: none */
+  bool until_stable;         /* profile: batches of --runs until the medians settle */
+  int max_runs;              /* 0: the library's default cap */
+  double max_seconds;        /* 0: the library's default cap */
   bool no_model;  /* probe takes no MODEL */
   bool allow_two; /* compare takes A.json B.json */
   bool quiet;     /* no progress indicator, no notes */
@@ -99,7 +105,7 @@ static const char kHelp[] =
     "common options:\n"
     "  --shape NAME=DIMS   bind a dynamic input shape, e.g. --shape input=1x3x224x224\n"
     "  --input NAME=FILE   input tensor (.pb TensorProto or .npy); others get seeded random data\n"
-    "  --threads N         thread count (default: online cores)\n"
+    "  --threads N         thread count (default: the CPUs this process may use)\n"
     "  --fusion SPEC       all (default), none, or a comma list of pass names\n"
     "  --seed N            seed for random inputs (default 42)\n"
     "  --reference         use the reference kernels for every op (slow; an oracle)\n"
@@ -120,9 +126,12 @@ static const char kHelp[] =
     "\n"
     "run:     --output-dir DIR (default: no files written)\n"
     "profile: --runs N (default 20), --warmup N (default 3), --top N,\n"
-    "         --sort order|time|headroom|efficiency, --hw FILE (roofs from a file instead of the probe),\n"
-    "         --pin CPUS (e.g. 0 or 0,2-3: CPUs the run may use)\n"
-    "info:    --hw FILE adds the predicted roofline time per layer\n"
+    "         --sort order|time|headroom|efficiency, --hw FILE (adds a prediction for the file's machine;\n"
+    "         measured figures stay this machine's),\n"
+    "         --pin CPUS (e.g. 0 or 0,2-3: CPUs the run may use),\n"
+    "         --until-stable (batches of --runs until the medians settle; caps --max-runs N, default\n"
+    "         10 batches and at least 200 runs, --max-seconds S, default 60)\n"
+    "info:    --hw FILE adds the predicted roofline time per layer and in total\n"
     "profile, info: --json FILE writes the report as JSON (schema rooftop.profile/1),\n"
     "         --csv FILE one row per layer, --trace FILE Chrome trace events (profile only)\n"
     "profile, compare: --html FILE writes a self-contained HTML report (roofline chart, tables)\n"
@@ -139,7 +148,7 @@ static const char kInputHelp[] =
     "  --shape NAME=DIMS   bind a dynamic input shape (dims separated by x)\n"
     "  --input NAME=FILE   input tensor (.pb TensorProto or .npy); others get seeded random data\n"
     "  --seed N            seed for random inputs (default 42)\n"
-    "  --threads N         thread count (default: online cores)\n"
+    "  --threads N         thread count (default: the CPUs this process may use)\n"
     "  --fusion SPEC       all (default), none, or a comma list of pass names (rooftop passes)\n"
     "  --reference         reference kernels for every op (slow; an oracle)\n"
     "  --quiet, -q         no progress indicator on stderr, no notes on stdout\n";
@@ -164,8 +173,14 @@ static const cmd_help kCommandHelp[] = {
      "  --warmup N          untimed runs before each phase (default 3)\n"
      "  --sort KEY          order (default), time, headroom or efficiency\n"
      "  --top N             print the first N layers of the table (default all)\n"
-     "  --hw FILE           roofs from a hardware file instead of the probe (predict another machine)\n"
+     "  --hw FILE           add a prediction for the file's machine (pred ms column, total, energy);\n"
+     "                      this machine is still the one measured and judged\n"
      "  --pin CPUS          run on these CPUs only, e.g. 0 or 0,2-3\n"
+     "  --until-stable      batches of --runs timed runs until two in a row agree (latency and every\n"
+     "                      layer above 1% of the time within 2%), or a cap is reached; every report\n"
+     "                      says which, after how many runs\n"
+     "  --max-runs N        cap for --until-stable (default 10 batches, at least 200 runs)\n"
+     "  --max-seconds S     cap for --until-stable, seconds of timed runs (default 60)\n"
      "  --json FILE         report as JSON (schema rooftop.profile/1)\n"
      "  --csv FILE          one row per layer\n"
      "  --trace FILE        Chrome trace events (chrome://tracing, Perfetto)\n"
@@ -173,12 +188,14 @@ static const cmd_help kCommandHelp[] = {
      "examples:\n"
      "  rooftop profile resnet18.onnx --threads 1 --sort time --top 10\n"
      "  rooftop profile model.onnx --shape input=1x3x224x224 --html report.html --json report.json\n"
-     "  rooftop profile model.onnx --hw tools/hw/intel-10980xe.json --runs 50\n"},
+     "  rooftop profile model.onnx --hw tools/hw/intel-10980xe.json --runs 50\n"
+     "  rooftop profile model.onnx --until-stable --max-seconds 30\n"},
     {"info", true,
      "usage: rooftop info MODEL [options]\n"
      "Shapes, params, FLOPs and bytes per layer without running the model: no kernel is created\n"
      "and no weight packed (kernel column unchosen, arena figures estimated).\n\n"
-     "  --hw FILE           add the predicted roofline time per layer\n"
+     "  --hw FILE           add the predicted roofline time per layer and in total for the file's\n"
+     "                      machine and thread count\n"
      "  --json FILE         report as JSON (schema rooftop.info/1)\n"
      "  --csv FILE          one row per layer\n\n"
      "examples:\n"
@@ -199,7 +216,8 @@ static const cmd_help kCommandHelp[] = {
     {"probe", false,
      "usage: rooftop probe [--threads N] [--json FILE] [--quiet]\n"
      "Measures peak FP32 FLOP/s and read/write/copy bandwidth at L1, L2, L3 and DRAM working sets;\n"
-     "the result is cached per CPU and thread count for rooftop profile.\n\n"
+     "the result is cached per CPU, thread count and CPU set for rooftop profile (not when it\n"
+     "contradicts itself after 3 measurements, nor with more threads than CPUs allowed).\n\n"
      "examples:\n"
      "  rooftop probe --threads 1\n"
      "  rooftop probe --json my-machine.json   # usable later with --hw\n"},
@@ -362,6 +380,17 @@ static int parse_args(int argc, char** argv, int first, cli_opts* o) {
       NEED_VALUE();
       if (!parse_u64(v, 1000000, &n)) return usage_error("--warmup expects 0..1000000, got '%s'", v);
       o->warmup = (int)n;
+    } else if (strcmp(a, "--until-stable") == 0) {
+      o->until_stable = true;
+    } else if (strcmp(a, "--max-runs") == 0) {
+      NEED_VALUE();
+      if (!parse_u64(v, 1000000, &n) || n == 0) return usage_error("--max-runs expects 1..1000000, got '%s'", v);
+      o->max_runs = (int)n;
+    } else if (strcmp(a, "--max-seconds") == 0) {
+      NEED_VALUE();
+      if (!parse_seconds(v, &o->max_seconds)) {
+        return usage_error("--max-seconds expects seconds > 0 (at most 31536000), such as 30, got '%s'", v);
+      }
     } else if (strcmp(a, "--pin") == 0) {
       NEED_VALUE();
       o->pin = v;
@@ -550,7 +579,8 @@ static roof_status prepare_model(const cli_opts* o, roof_model* m, const char* f
     if (files[nf].rank > 0) memcpy(values[nf].dims, files[nf].dims, sizeof(int64_t) * (size_t)files[nf].rank);
   }
   roof_prepare_options po = {.shapes = o->shapes, .num_shapes = (size_t)o->num_shapes, .values = values,
-                             .num_values = (size_t)nf, .fusion = fusion, .max_arena_bytes = o->max_arena_bytes};
+                             .num_values = (size_t)nf, .fusion = fusion, .max_arena_bytes = o->max_arena_bytes,
+                             .partial = o->partial};
   if (st == ROOF_OK) st = roof_model_prepare(m, &po, err);
   for (int f = 0; f < nf; f++) roof_value_release(&files[f]);
   return st;
@@ -676,6 +706,7 @@ static void progress_clear(const cli_progress* pr) {
 
 static roof_status get_hw(const cli_opts* o, uint32_t threads, bool force_probe, const cli_progress* pr,
                           roof_hw* hw, roof_error* err);
+static void forget_cached_probe(const roof_hw* hw);
 
 /* Table, --json, --csv, --trace, --html of one profile. */
 static roof_status write_reports(const cli_opts* o, const roof_profile* p, roof_error* err) {
@@ -696,21 +727,25 @@ static int cmd_profile(const cli_opts* o) {
   if (st != ROOF_OK) return fail(st, &err);
   roof_profile p;
   memset(&p, 0, sizeof(p));
-  roof_hw hw;
+  roof_hw hw, target;
   cli_progress pr = progress_make(o, "");
   /* Roofs first: a probe after the runs would compete with nothing, but one before them
    * keeps the timed phase free of the probe's cache pollution. */
   st = get_hw(o, s->threads, false, &pr, &hw, &err);
+  if (st == ROOF_OK && o->hw_file) st = roof_hw_load(o->hw_file, &target, &err);
   if (st == ROOF_OK) st = bind_inputs(s, o, &err);
   if (st == ROOF_OK) {
     roof_profile_options po = {.runs = o->runs, .warmup = o->warmup, .timed = true,
-                               .progress = progress_show, .progress_ctx = &pr};
+                               .progress = progress_show, .progress_ctx = &pr, .until_stable = o->until_stable,
+                               .max_runs = o->max_runs, .max_seconds = o->max_seconds};
     st = roof_profile_run(s, &po, &p, &err);
   }
   progress_clear(&pr);
   if (st == ROOF_OK) {
     roof_profile_roofline(&p, &hw);
+    if (o->hw_file) roof_profile_predict(&p, &target);
     st = write_reports(o, &p, &err);
+    if (p.above_peak) forget_cached_probe(&hw);
   }
   roof_profile_free(&p);
   roof_session_free(s);
@@ -721,9 +756,33 @@ static int cmd_profile(const cli_opts* o) {
 
 /* Costs from the prepared graph alone: no session, so no arena is allocated and no weight is
  * packed (the arena figures are the planner's estimate, the kernel column stays unchosen). */
-static int cmd_info(const cli_opts* o) {
+/* After a partial info: every unsupported op named at once (as a load would), and the first
+ * refusal of shape inference. 69 when something was left out, else 0. */
+static int partial_verdict(const roof_model* m) {
+  if (m->not_analysed == 0) return 0;
+  const roof_graph* g = m->g;
+  roof_missing_ops missing = {0};
+  for (int i = 0; i < g->num_nodes; i++) {
+    const roof_node* n = &g->nodes[i];
+    if (n->op == NULL) roof_missing_add(&missing, n->op_type, n->domain, n->name, roof_op_known(n->domain, n->op_type));
+  }
+  roof_error e = {{0}};
+  if (missing.kinds) roof_missing_fail(g->path, g->opset, &missing, &e);
+  else snprintf(e.message, sizeof(e.message), "%s", g->path);
+  /* the note is a node's refusal when no op is missing, else it repeats the list */
+  bool note = missing.kinds == 0 && m->partial_note[0];
+  fprintf(stderr, "rooftop: %s; %d nodes not analysed (the report covers the others)%s%s\n", e.message,
+          m->not_analysed, note ? "; first refusal: " : "", note ? m->partial_note : "");
+  return roof_exit_code(ROOF_E_UNSUPPORTED);
+}
+
+static int cmd_info(const cli_opts* opts) {
   roof_error err = {{0}};
   roof_model* m;
+  cli_opts io = *opts; /* info reports what it can: unsupported ops are set aside, not fatal */
+  io.partial = true;
+  io.limits.keep_unsupported = true;
+  const cli_opts* o = &io;
   roof_status st = open_model(o, &m, &err);
   if (st != ROOF_OK) return fail(st, &err);
   roof_profile p;
@@ -732,13 +791,15 @@ static int cmd_info(const cli_opts* o) {
   st = roof_profile_static(m, o->threads, &p, &err);
   if (st == ROOF_OK && o->hw_file) st = roof_hw_load(o->hw_file, &hw, &err);
   if (st == ROOF_OK) {
-    if (o->hw_file) roof_profile_roofline(&p, &hw);
+    if (o->hw_file) roof_profile_roofline(&p, &hw); /* nothing measured: the file's roofs judge alone */
+    if (o->hw_file) roof_profile_predict(&p, &hw);
     st = write_reports(o, &p, &err);
   }
   roof_profile_free(&p);
+  int rc = st == ROOF_OK ? partial_verdict(m) : 0;
   roof_model_free(m);
   if (st != ROOF_OK) return fail(st, &err);
-  return 0;
+  return rc;
 }
 
 /* The probe streams a buffer larger than the last-level cache; run it in a child process so
@@ -785,34 +846,50 @@ static roof_status probe_isolated(uint32_t threads, roof_hw* hw, roof_error* err
   return roof_fail(err, ROOF_E_INTERNAL, "probe: the measuring process failed");
 }
 
-/* Roofs for this run: --hw FILE, else the cache for this CPU and thread count, else a fresh
- * probe (saved to the cache). */
 /* Roofs are best-achievable figures: a busy neighbour during a probe can only lower them, so
- * a re-probe keeps, per figure, the higher of itself and the cached probe of this CPU. */
+ * a re-probe keeps, per figure, the higher of itself and the cached probe of these CPUs. */
 static void keep_best(roof_hw* hw, const roof_hw* old) {
-  if (strcmp(old->source, "probe") != 0 || strcmp(old->cpu, hw->cpu) != 0 || old->threads != hw->threads) return;
-  if (old->peak_gflops > hw->peak_gflops) hw->peak_gflops = old->peak_gflops;
-  for (int lv = 0; lv < ROOF_MEM_LEVELS; lv++) {
-    if (old->read_gbs[lv] > hw->read_gbs[lv]) hw->read_gbs[lv] = old->read_gbs[lv];
-    if (old->copy_gbs[lv] > hw->copy_gbs[lv]) hw->copy_gbs[lv] = old->copy_gbs[lv];
-    if (old->write_gbs[lv] > hw->write_gbs[lv]) hw->write_gbs[lv] = old->write_gbs[lv];
+  if (strcmp(old->source, "probe") != 0 || strcmp(old->cpu, hw->cpu) != 0 || old->threads != hw->threads ||
+      strcmp(old->cpu_set, hw->cpu_set) != 0) {
+    return;
   }
+  roof_hw merged = *hw;
+  if (old->peak_gflops > merged.peak_gflops) merged.peak_gflops = old->peak_gflops;
+  for (int lv = 0; lv < ROOF_MEM_LEVELS; lv++) {
+    if (old->read_gbs[lv] > merged.read_gbs[lv]) merged.read_gbs[lv] = old->read_gbs[lv];
+    if (old->copy_gbs[lv] > merged.copy_gbs[lv]) merged.copy_gbs[lv] = old->copy_gbs[lv];
+    if (old->write_gbs[lv] > merged.write_gbs[lv]) merged.write_gbs[lv] = old->write_gbs[lv];
+  }
+  if (roof_hw_check(&merged, merged.problem, sizeof(merged.problem))) *hw = merged;
 }
 
+/* This machine's roofs for `threads` (never a --hw file): the cache for this CPU model, thread
+ * count and CPU set, else a fresh probe. A probe that contradicts itself (roof_hw_check) is
+ * measured again, twice at most; if it still does, it serves this run with hw->problem set
+ * (the reports warn) and is not cached. Neither is a probe with more threads than CPUs
+ * allowed: threads taking turns measure the scheduler, not the machine. */
 static roof_status get_hw(const cli_opts* o, uint32_t threads, bool force_probe, const cli_progress* pr,
                           roof_hw* hw, roof_error* err) {
   char why[160];
   if (roof_hw_emulated(why, sizeof(why))) /* qemu-user: correct outputs, meaningless times */
     fprintf(stderr, "rooftop: warning: %s: timings and probed roofs mean nothing under emulation\n", why);
-  if (o->hw_file && !force_probe) return roof_hw_load(o->hw_file, hw, err);
   char cpu[128], path[4096];
+  roof_cpu_limits lim;
+  roof_cpu_limits_get(&lim);
   roof_hw_cpu_name(cpu, sizeof(cpu));
-  bool cached = roof_hw_cache_path(cpu, threads, path, sizeof(path));
-  if (cached && !force_probe && roof_hw_load(path, hw, err) == ROOF_OK) return ROOF_OK;
+  bool cached = roof_hw_cache_path(cpu, threads, lim.cpu_set, path, sizeof(path));
+  if (cached && !force_probe && roof_hw_load(path, hw, err) == ROOF_OK &&
+      roof_hw_check(hw, hw->problem, sizeof(hw->problem))) {
+    return ROOF_OK;
+  }
   progress_note(pr, "probing this machine's roofs (peak FLOP/s, L1/L2/L3/DRAM bandwidth)...");
-  roof_status st = probe_isolated(threads, hw, err);
+  roof_status st = ROOF_OK;
+  for (int attempt = 0; attempt < 3; attempt++) {
+    st = probe_isolated(threads, hw, err);
+    if (st != ROOF_OK || hw->problem[0] == '\0') break;
+  }
   progress_clear(pr);
-  if (st == ROOF_OK && cached) {
+  if (st == ROOF_OK && cached && hw->problem[0] == '\0' && threads <= lim.allowed) {
     roof_error ignored;
     roof_hw old;
     if (roof_hw_load(path, &old, &ignored) == ROOF_OK) keep_best(hw, &old);
@@ -821,16 +898,26 @@ static roof_status get_hw(const cli_opts* o, uint32_t threads, bool force_probe,
   return st;
 }
 
+/* A cached probe whose peak a layer beat is deleted: the next profile measures again. */
+static void forget_cached_probe(const roof_hw* hw) {
+  char path[4096];
+  if (strcmp(hw->source, "probe") == 0 && roof_hw_cache_path(hw->cpu, hw->threads, hw->cpu_set, path, sizeof(path))) {
+    remove(path);
+  }
+}
+
 static int cmd_probe(const cli_opts* o) {
   roof_error err = {{0}};
-  long cores = sysconf(_SC_NPROCESSORS_ONLN);
-  uint32_t threads = o->threads ? o->threads : (uint32_t)(cores > 0 ? cores : 1);
+  uint32_t threads = o->threads ? o->threads : roof_default_threads();
   roof_hw hw;
   cli_progress pr = progress_make(o, "");
   roof_status st = get_hw(o, threads, true, &pr, &hw, &err);
   if (st == ROOF_OK && o->json_out) st = roof_hw_save(o->json_out, &hw, &err);
   if (st != ROOF_OK) return fail(st, &err);
-  printf("cpu: %s  threads: %u  isa: %s\n", hw.cpu, hw.threads, hw.isa);
+  printf("cpu: %s  threads: %u  isa: %s  CPUs %s (%u allowed)\n", hw.cpu, hw.threads, hw.isa, hw.cpu_set,
+         hw.allowed_cpus);
+  if (hw.threads > hw.allowed_cpus) printf("warning: %u threads on %u allowed CPUs take turns: not cached\n", hw.threads, hw.allowed_cpus);
+  if (hw.problem[0]) printf("warning: the probe contradicts itself after 3 measurements (%s): not cached\n", hw.problem);
   printf("peak fp32: %.1f GFLOP/s\n", hw.peak_gflops);
   printf("%-5s %12s %12s %12s %12s\n", "level", "size", "read GB/s", "write GB/s", "copy GB/s");
   for (int lv = 0; lv < ROOF_MEM_LEVELS; lv++) {
@@ -890,9 +977,10 @@ static int cmd_compare(const cli_opts* o) {
   memset(&pa, 0, sizeof(pa));
   memset(&pb, 0, sizeof(pb));
   roof_status st = open_compare(o, &ma, &sa, &mb, &sb, &err);
-  roof_hw hw;
+  roof_hw hw, target;
   cli_progress pr_a = progress_make(o, "unfused: "), pr_b = progress_make(o, "fused: ");
   if (st == ROOF_OK) st = get_hw(o, sa->threads, false, &pr_a, &hw, &err);
+  if (st == ROOF_OK && o->hw_file) st = roof_hw_load(o->hw_file, &target, &err);
   if (st == ROOF_OK) st = bind_inputs(sa, o, &err);
   if (st == ROOF_OK) st = bind_inputs(sb, o, &err);
   roof_output_diff diff;
@@ -913,6 +1001,8 @@ static int cmd_compare(const cli_opts* o) {
   if (st == ROOF_OK) {
     roof_profile_roofline(&pa, &hw);
     roof_profile_roofline(&pb, &hw);
+    if (o->hw_file) roof_profile_predict(&pa, &target);
+    if (o->hw_file) roof_profile_predict(&pb, &target);
     roof_report_compare(stdout, &pa, &pb, &diff, &alt);
     st = write_compare_reports(o, &pa, &pb, &diff, &alt, &err);
   }
@@ -984,6 +1074,12 @@ int main(int argc, char** argv) {
   if (rc) return rc;
   if (o.html_out && strcmp(cmd, "profile") != 0 && strcmp(cmd, "compare") != 0) {
     return usage_error("--html needs timings: use it with rooftop profile or rooftop compare, not %s", cmd);
+  }
+  if ((o.until_stable || o.max_runs || o.max_seconds > 0) && strcmp(cmd, "profile") != 0) {
+    return usage_error("--until-stable, --max-runs and --max-seconds are profile options, not %s ones", cmd);
+  }
+  if ((o.max_runs || o.max_seconds > 0) && !o.until_stable) {
+    return usage_error("--max-runs and --max-seconds cap --until-stable; add it%s", "");
   }
   if (o.no_model) {
     if (o.model) return usage_error("probe takes no MODEL argument (got '%s')", o.model);

@@ -87,14 +87,38 @@
   var JUDGE_LABELS = {compute: "compute roof", l1: "L1 roof", l2: "L2 roof", l3: "L3 roof", dram: "DRAM roof", unknown: "no FLOP model"};
 
   /* ---- summary ---- */
+  /* "run: noisy (reason; reason)" from run.noise; null for reports without one. */
+  function verdictText(r) {
+    var n = r && r.noise;
+    if (!n) return null;
+    return "run: " + n.verdict + ((n.reasons || []).length ? " (" + n.reasons.join("; ") + ")" : "");
+  }
+  function untilStableText(u, runs) {
+    if (u.settled) return "settled after " + runs + " runs (" + u.batches + " batches)";
+    var what = u.moved_layer === null || u.moved_layer === undefined ? "latency median" : "layer #" + u.moved_layer;
+    return "not settled after " + runs + " runs (" + u.batches + " batches)" +
+      (num(u.largest_move) !== null ? ": " + what + " moved " + pct(u.largest_move) : "");
+  }
+
   function kv(k, v) { return el("div", {cls: "kv"}, [el("span", {cls: "k", text: k}), el("span", {cls: "v", text: v})]); }
+
+  /* Reasons to doubt this profile's figures: oversubscribed threads, a suspect probe. */
+  function warnings(p) {
+    var r = p.run || {}, hw = p.hardware || {}, out = [];
+    if (r.oversubscribed) out.push(r.threads + " threads on " + r.allowed_cpus + " allowed CPUs: threads take turns, times are inflated");
+    if (hw.problem) out.push("the probe contradicts itself (" + hw.problem + "): used for this run, not cached");
+    if (hw.above_peak) out.push("layer " + hw.above_peak.index + " \u2018" + hw.above_peak.name + "\u2019 ran at " +
+      fix(hw.above_peak.achieved_gflops, 1) + " GFLOP/s, above the probed peak: the probe is suspect");
+    return out;
+  }
 
   function summary(p) {
     var m = p.model || {}, r = p.run || {}, hw = p.hardware, lat = r.latency_ms || {};
     var items = [
       kv("model", (m.path || "?") + " (opset " + m.opset + ")"),
       kv("nodes", m.nodes_original + " original, " + m.nodes_executed + " executed (fusion " + (r.fusion || "?") + ")"),
-      kv("threads / CPUs", r.threads + (r.threads === 1 ? " thread" : " threads") + ", CPUs " + (r.cpu_affinity || "?")),
+      kv("threads / CPUs", r.threads + (r.threads === 1 ? " thread" : " threads") + ", CPUs " + (r.cpu_affinity || "?") +
+        (r.allowed_cpus ? " (" + r.allowed_cpus + " allowed)" : "")),
       kv("latency (plain runs)", fix(lat.median, 3) + " ms median; min " + fix(lat.min, 3) + ", p90 " + fix(lat.p90, 3) +
         ", max " + fix(lat.max, 3) + ", sd " + fix(lat.stddev, 3) + " over " + r.runs + " runs, " + r.warmup + " warm-up"),
       kv("work", big(m.flops) + "FLOP (" + big(m.macs) + " multiply-accumulates)"),
@@ -105,15 +129,28 @@
       kv("overhead", "instrumentation " + fix(r.overhead_pct, 2) + "%; spread " +
         fix(num((r.instrumented_ms || {}).median) - num(r.layer_sum_ms), 3) + " ms; no FLOP model " + fix(r.unmodelled_ms, 3) + " ms")
     ];
+    items.splice(2, 0, kv("machine", (r.cpu || (hw || {}).cpu || "?") + ", " + r.threads + (r.threads === 1 ? " thread" : " threads")));
     if (hw) {
       var bw = hw.bandwidth_gbs || {};
-      items.splice(2, 0, kv("machine", hw.cpu + ", " + hw.threads + (hw.threads === 1 ? " thread" : " threads")),
-        kv("roofs (" + (hw.source === "spec" ? "spec file" : "measured") + ")", fix(hw.peak_gflops, 1) + " GFLOP/s; L1 " + fix(bw.l1, 0) +
+      items.splice(3, 0, kv("roofs (" + (hw.source === "spec" ? "spec file" : "measured") + ")", fix(hw.peak_gflops, 1) + " GFLOP/s; L1 " + fix(bw.l1, 0) +
           ", L2 " + fix(bw.l2, 0) + ", L3 " + fix(bw.l3, 0) + ", DRAM " + fix(bw.dram, 1) + " GB/s"));
     }
+    if (r.until_stable) items.push(kv("until stable", untilStableText(r.until_stable, r.runs)));
+    if (r.noise) items.push(kv("unstable medians", r.noise.unstable_layers + " layers (marked ~: the median's 95% interval " +
+      "reaches beyond \u00b15%)"));
     var en = r.energy_estimate;
     if (en) items.push(kv("energy estimate", fix(en.power_w, 1) + " W, " + prec(en.joules_per_inference, 3) +
-      " J per inference, " + prec(en.gco2_per_inference, 3) + " gCO2 (from the hardware file's constants)"));
+      " J per inference, " + prec(en.gco2_per_inference, 3) + " gCO2 (from this machine's constants)"));
+    var pr = p.prediction;
+    if (pr) {
+      items.push(kv(pr.label, fix(pr.latency_ms, 3) + " ms per inference predicted (roofline time from the hardware file," +
+        " not measured; column \u201cpred ms\u201d)"));
+      var pe = pr.energy_estimate;
+      if (pe) items.push(kv("predicted energy", fix(pe.power_w, 1) + " W, " + prec(pe.joules_per_inference, 3) +
+        " J per inference, " + prec(pe.gco2_per_inference, 3) + " gCO2 (the file's constants, predicted time)"));
+    }
+    warnings(p).forEach(function (w) { items.unshift(el("div", {cls: "kv warn"}, [el("span", {cls: "k", text: "warning"}),
+      el("span", {cls: "v", text: w})])); });
     return el("section", {id: "summary"}, [el("h2", {text: "Summary"}), el("div", {cls: "grid"}, items),
       el("pre", {id: "roof-errors", text: errors.join("\n")})]);
   }
@@ -242,7 +279,8 @@
   function tooltipText(l, hw) {
     var lines = [l.op_type + (l.describe ? " " + l.describe : "") + " (" + l.kernel + ")",
       "in " + shapeStr(l.inputs) + " \u2192 out " + shapeStr(l.outputs),
-      "time " + fix(median(l), 4) + " ms (" + pct(l.share) + " of layers)",
+      "time " + (l.unstable ? "~" : "") + fix(median(l), 4) + " ms (" + pct(l.share) + " of layers)" +
+        (l.unstable ? ", unstable median" : ""),
       "efficiency " + pct(l.efficiency) + ", headroom " + fix(l.headroom_ms, 4) + " ms",
       boundOf(l) + "-bound" + (l.roofline_level ? " at " + l.roofline_level.toUpperCase() : "") +
         ", " + fix(l.arithmetic_intensity, 2) + " FLOP/B, " + fix(l.achieved_gflops, 2) + " GFLOP/s"];
@@ -397,6 +435,11 @@
       else if (c.eff) td = effCell(v);
       else if (c.tag) td = el("td", {cls: "l"}, el("span", {cls: "tag " + boundOf(l), text: v}));
       else td = el("td", {cls: c.cls, text: c.key === "name" ? midCut(v, 32) : c.fmt ? c.fmt(v) : v});
+      if (c.key === "time" && l.unstable) {
+        td.textContent = "~" + td.textContent;
+        td.className = "unstable";
+        td.title = "unstable median: 95% interval " + fix(l.time_ms.median_low, 4) + " to " + fix(l.time_ms.median_high, 4) + " ms";
+      }
       if (c.key === "name") {
         td.title = l.name;
         if ((l.fused_from || []).length > 1) {
@@ -421,7 +464,7 @@
     boundSel.addEventListener("change", function () { state.bound = boundSel.value; state.page = 0; state.rerender(); });
     search.addEventListener("input", function () { state.text = search.value.toLowerCase(); state.page = 0; state.rerender(); });
     var head = el("tr", null, COLS.map(function (c) {
-      return el("th", {cls: "sortable " + (c.cls || "").replace("name", ""), "data-key": c.key, text: c.label});
+      return el("th", {cls: "sortable " + (c.cls || "").replace("name", ""), "data-key": c.key, text: c.label, title: c.title});
     }));
     var thead = el("thead", null, head);
     thead.addEventListener("click", function (e) {
@@ -505,10 +548,13 @@
     app.textContent = "";
     app.appendChild(el("header", null, [el("h1", {text: "rooftop " + (isCompare ? "fusion compare" : "profile") + ": " + name}),
       el("div", {cls: "sub", text: (p.model || {}).path + " \u2014 " + ((p.tool || {}).name || "rooftop") + " " + ((p.tool || {}).version || "") +
-        ", schema " + data.schema})]));
+        ", schema " + data.schema})].concat(verdictText(p.run) === null ? [] :
+        [el("div", {id: "roof-verdict", cls: "verdict " + p.run.noise.verdict, text: verdictText(p.run)})])));
     var main = el("main");
     app.appendChild(main);
     main.appendChild(summary(p));
+    if (p.prediction) COLS.splice(COLS.findIndex(function (c) { return c.key === "share"; }) + 1, 0, {key: "predicted",
+      label: "pred ms", title: p.prediction.label, get: function (l) { return num(l.predicted_ms); }, fmt: function (v) { return fix(v, 4); }});
     if (isCompare) main.appendChild(compareSection(data));
     var chartWrap = el("div", {cls: "chart-wrap", id: "chart"});
     var colourSel = el("select", {id: "colour-by"}, [el("option", {value: "roof", text: "roof judging it"}),

@@ -20,6 +20,7 @@
 #ifndef ROOFTOP_H
 #define ROOFTOP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -63,6 +64,9 @@ typedef struct roof_load_options {
   uint64_t max_tensor_bytes;    /* default 4 GiB, any single tensor (file or planned) */
   uint32_t max_rank;            /* default 6 (ROOF_MAX_RANK, also the largest allowed value):
                                    initializers, Constant tensors and graph inputs */
+  bool keep_unsupported;        /* false (default): a node of an unknown op fails the load (69,
+                                   every such op named). true: such nodes are kept, unbound, and
+                                   only a prepare with `partial` accepts them (rooftop info) */
 } roof_load_options;
 
 roof_status roof_model_load(const char* path, const roof_load_options* opts, roof_model** model_out,
@@ -108,12 +112,19 @@ typedef struct roof_prepare_options {
   size_t num_values;
   const char* fusion;  /* "all" (default when NULL), "none", or a comma list of pass names */
   uint64_t max_arena_bytes; /* default 16 GiB */
+  /* false (default): any node that cannot be analysed fails the prepare. true: analyse what can
+   * be: nodes of unsupported ops (load with keep_unsupported), nodes whose shapes cannot be
+   * inferred, and every node reading a tensor one of those makes are set aside, listed in the
+   * graph's folded nodes under the pass "not_analysed" with the reason; fusion passes do not
+   * run. Such a model serves static profiles (rooftop info) but no session (ROOF_E_USAGE). */
+  bool partial;
 } roof_prepare_options;
 
 roof_status roof_model_prepare(roof_model* model, const roof_prepare_options* opts, roof_error* err);
 
 typedef struct roof_session_options {
-  uint32_t threads;    /* 0: online cores */
+  uint32_t threads;    /* 0: the CPUs this process may use (affinity mask, capped by a cgroup
+                          CPU quota); more than that is allowed but only takes turns */
   int force_reference; /* 1: use reference kernels for every op (oracle runs) */
   double timeout_s;    /* > 0: roof_session_run answers ROOF_E_TIMEOUT once this many seconds have
                           passed since the session's first run started (0: no limit) */

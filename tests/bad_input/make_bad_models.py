@@ -350,6 +350,14 @@ def missing_ops_model():
                  opset_imports=[helper.make_opsetid("", OPSET), helper.make_opsetid("com.example", 1)])
 
 
+def partial_info_model():
+    """x -> Relu -> FrobA -> Sigmoid -> y1 and x -> Neg -> y2: `info` analyses Relu and Neg and
+    sets aside FrobA (unsupported) and Sigmoid (reads FrobA's output)."""
+    nodes = [helper.make_node("Relu", ["x"], ["r"], name="relu"), helper.make_node("FrobA", ["r"], ["f"], name="frob"),
+             helper.make_node("Sigmoid", ["f"], ["y1"], name="sig"), helper.make_node("Neg", ["x"], ["y2"], name="neg")]
+    return model(nodes, [vi("x", [1, 4])], [vi("y1", [1, 4]), vi("y2", [1, 4])])
+
+
 def layer_norm_model(x_shape=(2, 3, 4), scale_shape=(4,), x_dtype=TensorProto.FLOAT, outputs=("y",), **attrs):
     """LayerNormalization (opset 17) of x by a constant scale."""
     inits = [numpy_helper.from_array(np.ones(scale_shape, np.float32), "s")]
@@ -368,6 +376,7 @@ def layer_norm_cases(o):
     o.case("gelu_int_input", gelu_model(TensorProto.INT32))
     o.case("control_gelu_tanh", gelu_model(approximate="tanh"))
     o.case("unsupported_ops_listed", missing_ops_model())
+    o.case("partial_info", partial_info_model())  # run refuses it (69); info analyses half of it
     o.case("control_layer_norm_stats", layer_norm_model(outputs=("y", "mean", "inv_std"), axis=1))
     o.case("layer_norm_scale_shape", layer_norm_model(scale_shape=(3,)))
     o.case("layer_norm_axis", layer_norm_model(axis=3))

@@ -23,9 +23,9 @@ static inline size_t fuzz_bind_dynamic(const roof_graph* g, roof_shape_binding* 
   return n;
 }
 
-/* Loads `data` with the limits `o`, binds dynamic dims to 1 and prepares with an arena limit.
- * Returns the model (the caller frees it; NULL when loading failed) and whether prepare
- * succeeded. */
+/* Loads `data` with the limits `o`, binds dynamic dims to 1 and prepares with an arena limit
+ * (partially when `o` keeps unsupported ops, as rooftop info does). Returns the model (the
+ * caller frees it; NULL when loading failed) and whether prepare succeeded. */
 static inline roof_model* fuzz_prepare(const uint8_t* data, size_t size, const roof_load_options* o,
                                        uint64_t max_arena_bytes, bool* prepared) {
   roof_graph* g = NULL;
@@ -37,7 +37,7 @@ static inline roof_model* fuzz_prepare(const uint8_t* data, size_t size, const r
   roof_load_options_resolve(o, &m->load);
   roof_shape_binding shapes[16];
   roof_prepare_options po = {.shapes = shapes, .num_shapes = fuzz_bind_dynamic(m->g, shapes, 16),
-                             .max_arena_bytes = max_arena_bytes};
+                             .max_arena_bytes = max_arena_bytes, .partial = o->keep_unsupported};
   *prepared = roof_model_prepare(m, &po, &err) == ROOF_OK;
   return m;
 }

@@ -119,7 +119,7 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       roof_session_create(m, &so, &s, &err) == ROOF_OK) {
     roof_profile p;
     memset(&p, 0, sizeof(p));
-    roof_profile_options popt = {.runs = 1, .warmup = 0, .timed = (size & 1) != 0};
+    roof_profile_options popt = {.runs = 1, .warmup = 0, .timed = (size & 1) != 0, .skip_process_scan = true};
     roof_hw hw;
     fill_hw(&hw, f[7], &r);
     if (roof_profile_run(s, &popt, &p, &err) == ROOF_OK) {

@@ -11,7 +11,9 @@ For resnet18 (raw export) and mobilenet_v2, `rooftop profile --json J --html H` 
   * clicking the "ms" header puts the slowest layer of the JSON first, clicking again the
     fastest; the op filter keeps exactly the JSON's Conv layers; clicking a chart point
     selects its table row;
-  * a PNG screenshot is saved to WORK_DIR/<model>.png.
+  * a PNG screenshot is saved to WORK_DIR/<model>.png;
+  * mobilenet_v2 is profiled with --hw tools/hw/intel-10980xe.json: the page labels the
+    prediction (summary and the "pred ms" column's tooltip) and names the machine measured.
 `rooftop compare` of resnet18 (raw) with --html: one groups-table row per fused group of its
 JSON and one point per fused layer.
 Speed (printed, not asserted): load and sort of the unfused raw shufflenet_v2_x1_0 report, and
@@ -211,6 +213,9 @@ PROBE_JS = r"""
   const selRow = q('#layer-rows tr.sel');
   out.selectedRow = selRow ? Number(selRow.getAttribute('data-index')) : -1;
   out.groups = document.querySelectorAll('#groups tbody tr').length;
+  const pred = q('th[data-key="predicted"]');
+  out.predTitle = pred ? pred.title : null;
+  out.summaryText = (q('#summary') || {}).textContent || '';
   const nav = performance.getEntriesByType('navigation')[0];
   out.loadMs = nav ? nav.loadEventEnd - nav.startTime : -1;
   th.scrollIntoView();
@@ -264,6 +269,20 @@ def check_page(browser, html, layers, label, shot=None, groups=None):
     return r
 
 
+def check_prediction(r, report, label):
+    """With --hw the page labels the prediction (summary, column tooltip) and still names the
+    machine measured; without it there is no predicted column."""
+    pr = report.get("prediction")
+    if pr is None:
+        if r["predTitle"] is not None:
+            fail(f"{label}: a 'pred ms' column without a prediction")
+        return
+    if r["predTitle"] != pr["label"] or pr["label"] not in r["summaryText"]:
+        fail(f"{label}: the prediction is not labelled {pr['label']!r} (column title {r['predTitle']!r})")
+    if report["run"]["cpu"] not in r["summaryText"]:
+        fail(f"{label}: the summary does not name the machine measured ({report['run']['cpu']})")
+
+
 def layers_by_index(layers):
     return {l["index"]: l for l in layers}
 
@@ -309,8 +328,9 @@ def main():
         if not os.path.exists(os.path.join(zoo, f)):
             fail(f"missing {os.path.join(zoo, f)}: export the zoo first (tools/export_zoo.py)")
     os.makedirs(work, exist_ok=True)
-    reports = {name: profile(rooftop, os.path.join(zoo, f), work, name,
-                             ("--fusion", "none") if name == "shufflenet" else ())
+    spec = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools", "hw", "intel-10980xe.json")
+    extra = {"shufflenet": ("--fusion", "none"), "mobilenet_v2": ("--hw", spec)}  # mobilenet: with a prediction
+    reports = {name: profile(rooftop, os.path.join(zoo, f), work, name, extra.get(name, ()))
                for name, f in models.items()}
     cj, ch = os.path.join(work, "compare.json"), os.path.join(work, "compare.html")
     subprocess.run([rooftop, "compare", os.path.join(zoo, models["resnet18"]), "--runs", "2", "--warmup", "1",
@@ -325,7 +345,8 @@ def main():
         try:
             for name in ("resnet18", "mobilenet_v2"):
                 report, html = reports[name]
-                check_page(browser, html, report["layers"], name, shot=os.path.join(work, name + ".png"))
+                r = check_page(browser, html, report["layers"], name, shot=os.path.join(work, name + ".png"))
+                check_prediction(r, report, name)
                 print(f"ok: {name}: {len(report['layers'])} layers = chart points = table rows, 0 errors, "
                       f"screenshot {os.path.join(work, name + '.png')}")
             check_page(browser, ch, comp["fused"]["layers"], "compare resnet18", shot=os.path.join(work, "compare.png"),

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "graph.h"
 #include "hw.h"
@@ -143,6 +144,12 @@ static void test_stats(void) {
   roof_stats_compute(x, 5, scratch, &s);
   CHECK(s.median == 3 && s.min == 1 && s.max == 5 && s.mean == 3 && s.p90 == 5, "stats");
   CHECK(fabs(s.stddev - sqrt(2.5)) < 1e-12, "stddev %g", s.stddev);
+  CHECK(fabs(s.cv - sqrt(2.5) / 3) < 1e-12 && s.median_lo == 1 && s.median_hi == 5, "cv %g, interval of 5 samples", s.cv);
+  double y[20], scratch20[20];
+  for (int i = 0; i < 20; i++) y[i] = 19 - i; /* 0..19 reversed */
+  roof_stats_compute(y, 20, scratch20, &s);
+  CHECK(s.median_lo == 5 && s.median_hi == 14, "median interval of 20 samples: ranks 6 and 15, got %g..%g", s.median_lo,
+        s.median_hi);
 }
 
 static void test_hw_file(const char* dir) {
@@ -309,6 +316,111 @@ static void test_specialized_input(void) {
   roof_model_free(m);
 }
 
+/* x -> Relu -> Relu -> y on 1x64: two identical layers. */
+static roof_model* twin_model(void) {
+  roof_graph* g = roof_graph_new();
+  g->path = strdup("twins.onnx");
+  g->opset = 13;
+  int64_t dims[2] = {1, 64};
+  int x = roof_graph_add_value(g, "x"), h = roof_graph_add_value(g, "h"), y = roof_graph_add_value(g, "y");
+  roof_value_set_shape(&g->values[x], ROOF_DT_FLOAT, 2, dims);
+  g->values[x].flags = ROOF_VAL_GRAPH_INPUT;
+  g->values[y].flags = ROOF_VAL_GRAPH_OUTPUT;
+  g->inputs = malloc(sizeof(int));
+  g->outputs = malloc(sizeof(int));
+  g->inputs[g->num_inputs++] = x;
+  g->outputs[g->num_outputs++] = y;
+  roof_graph_add_node(g, "a", "Relu", "", &x, 1, &h, 1);
+  roof_graph_add_node(g, "b", "Relu", "", &h, 1, &y, 1);
+  g->num_original_nodes = g->num_nodes;
+  roof_model* m = NULL;
+  roof_error err = {{0}};
+  roof_prepare_options po = {.fusion = "none"};
+  CHECK(roof_model_from_graph(g, &m, &err) == ROOF_OK, "%s", err.message);
+  if (m && roof_model_prepare(m, &po, &err) != ROOF_OK) {
+    CHECK(0, "prepare: %s", err.message);
+    roof_model_free(m);
+    m = NULL;
+  }
+  return m;
+}
+
+/* Re-judges profile p on made-up figures: every run at 1 ms, no system figures. */
+static void judge_made_up(roof_profile* p, double* plain, double* instr, size_t runs) {
+  memset(&p->noise, 0, sizeof(p->noise));
+  p->noise.load1 = -1;
+  p->noise.cpus_online = p->noise.cpus_allowed = 1;
+  p->latency_ms.median = p->instrumented_ms.median = 1.0;
+  roof_noise_judge(p, plain, instr, runs);
+}
+
+/* The noise verdict: structure on a real timed profile (--until-stable capped at two batches),
+ * then each rule on made-up figures, so that no assertion depends on this machine's load. */
+static void test_noise(void) {
+  roof_error err = {{0}};
+  roof_model* m = twin_model();
+  roof_session* s = NULL;
+  roof_session_options so = {.threads = 1};
+  roof_profile p;
+  memset(&p, 0, sizeof(p));
+  roof_profile_options popt = {.timed = true, .runs = 6, .warmup = 1, .until_stable = true, .max_runs = 12};
+  CHECK(m && roof_session_create(m, &so, &s, &err) == ROOF_OK && roof_profile_run(s, &popt, &p, &err) == ROOF_OK,
+        "%s", err.message);
+  if (p.layers == NULL) goto cleanup;
+  CHECK(p.num_layers == 2 && p.runs == 12 && p.noise.batches == 2 && p.noise.until_stable, "%d layers, %d runs, %d batches",
+        p.num_layers, p.runs, p.noise.batches);
+  CHECK(p.noise.runs_total == 24 && p.noise.noisy == (p.noise.num_reasons > 0) && p.noise.cpus_allowed >= 1,
+        "verdict structure: %d runs, %d reasons", p.noise.runs_total, p.noise.num_reasons);
+  double plain[20], instr[20];
+  for (int i = 0; i < 20; i++) plain[i] = instr[i] = 1.0;
+  p.overhead_pct = 0.0;
+  p.layers[0].time_ms.median = p.layers[1].time_ms.median = 0.1;
+  judge_made_up(&p, plain, instr, 20);
+  CHECK(!p.noise.noisy && fabs(p.noise.twin_ratio - 1.0) < 1e-12 && p.noise.twin_fast >= 0, "calm figures: %s",
+        p.noise.num_reasons ? p.noise.reasons[0] : "");
+  plain[0] = plain[1] = 1.6;  /* 2 of 40 runs: 5%, not more */
+  judge_made_up(&p, plain, instr, 20);
+  CHECK(!p.noise.noisy && p.noise.runs_slow == 2, "5%% slow runs are within the rule");
+  instr[0] = 2.0; /* 3 of 40 */
+  p.overhead_pct = -20.0;
+  p.layers[1].time_ms.median = 0.25;
+  judge_made_up(&p, plain, instr, 20);
+  CHECK(p.noise.noisy && p.noise.num_reasons == 3 && strcmp(p.noise.reasons[0], "8% of runs > 1.5x median") == 0 &&
+            strncmp(p.noise.reasons[1], "instrumentation overhead -20.0% (plausible -5% to ", 50) == 0 &&
+            strcmp(p.noise.reasons[2], "identical layers #0 and #1 2.5x apart") == 0,
+        "reasons: %d, '%s'", p.noise.num_reasons, p.noise.reasons[0]);
+  for (int i = 0; i < 20; i++) plain[i] = instr[i] = 1.0;
+  p.overhead_pct = 0.0;
+  p.layers[1].time_ms.median = 0.1;
+  memset(&p.noise, 0, sizeof(p.noise));
+  p.noise.load1 = 2.6; /* 1 thread on 2 CPUs: 1 free, beyond 1.5 others is noise */
+  p.noise.load_others = 2.6;
+  p.noise.cpus_online = 2;
+  p.noise.cpus_allowed = 1;
+  p.noise.num_busy = 1;
+  p.noise.busy_cpus = 0.5;
+  p.noise.busy[0] = (roof_busy_process){.pid = 123, .name = "stress", .state = 'R', .cpus = 0.5, .overlap = 1.0};
+  roof_noise_judge(&p, plain, instr, 20);
+  CHECK(p.noise.num_reasons == 2 && strcmp(p.noise.reasons[0], "load 2.6 on 2 CPUs") == 0 &&
+            strcmp(p.noise.reasons[1], "busy: stress (pid 123)") == 0,
+        "system reasons: %d, '%s'", p.noise.num_reasons, p.noise.num_reasons ? p.noise.reasons[0] : "");
+  roof_proc_snapshot snap;
+  roof_proc_snapshot_take(&snap);
+  if (snap.ok) { /* containers may hide /proc; then there is nothing to check */
+    bool parent = false, self = false;
+    for (size_t i = 0; i < snap.n; i++) {
+      parent |= snap.procs[i].pid == (int)getppid();
+      self |= snap.procs[i].pid == (int)getpid();
+    }
+    CHECK(parent && !self, "snapshot of %zu processes: parent %d seen, self excluded", snap.n, (int)getppid());
+  }
+  roof_proc_snapshot_free(&snap);
+cleanup:
+  roof_profile_free(&p);
+  roof_session_free(s);
+  roof_model_free(m);
+}
+
 int main(int argc, char** argv) {
   test_checked_math();
   test_sanitize();
@@ -320,6 +432,7 @@ int main(int argc, char** argv) {
   test_session_limits();
   test_profile_static();
   test_specialized_input();
+  test_noise();
   if (failures) {
     fprintf(stderr, "test_core: %d failures\n", failures);
     return 1;
