@@ -3,7 +3,9 @@
  * in probe_kernels.c behind #if defined(__x86_64__) / defined(__aarch64__).
  *
  * FMA kernels: `chains` independent accumulators of `lanes` floats each, every one of them
- * starting at seed + chain index and updated as a = x * y + a once per iteration. Enough
+ * starting at seed + chain index and updated once per iteration as a = x * y + a (a fused
+ * multiply-add into the accumulator; the portable kernel's a = a * x + y is the same count and,
+ * with x = 1, the same value). Enough
  * chains cover FMA latency x issue width (a single accumulator would measure latency), so one
  * iteration is chains x lanes fused multiply-adds, 2 x chains x lanes FLOPs
  * (roof_fma_flops_per_iter). `run` returns the sum over every lane of every accumulator, so
