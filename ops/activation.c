@@ -37,9 +37,14 @@ static roof_status parse_act(const roof_graph* g, const roof_node* n, void* para
   return st;
 }
 
+/* Clip takes every integer type from opset 12 on; the other activations are float only. */
+static const int kClipTypes[] = {ROOF_DT_FLOAT, ROOF_DT_INT8,  ROOF_DT_UINT8,  ROOF_DT_INT16, ROOF_DT_UINT16, ROOF_DT_INT32,
+                                 ROOF_DT_UINT32, ROOF_DT_INT64, ROOF_DT_UINT64, 0};
+
 static roof_status infer_act(roof_graph* g, roof_node* n, roof_error* err) {
   roof_act_params* p = n->params;
-  roof_status st = roof_require_input(g, n, 0, roof_float_only, err);
+  bool int_clip = n->op->id == ROOF_OP_Clip && g->opset >= 12;
+  roof_status st = roof_require_input(g, n, 0, int_clip ? kClipTypes : roof_float_only, err);
   if (st != ROOF_OK) return st;
   if (n->op->id == ROOF_OP_Clip && g->opset >= 11) {
     /* opset 11: min and max are optional scalar inputs; constant ones are read now */
@@ -86,12 +91,28 @@ static roof_act_params runtime_params(const roof_kernel* k) {
 
 /* ---- reference: any layout ---- */
 
+/* Integer Clip: bounds as the input's type (the spec types them alike), absent ones open. */
+static void ref_clip_int(const roof_kernel* k, const roof_tensor* x, roof_tensor* y) {
+  bool has_min = k->num_in > 1 && k->in[1].data, has_max = k->num_in > 2 && k->in[2].data;
+  int64_t lo = has_min ? roof_load_i64(k->in[1].dtype, k->in[1].data, 0) : INT64_MIN;
+  int64_t hi = has_max ? roof_load_i64(k->in[2].dtype, k->in[2].data, 0) : INT64_MAX;
+  int64_t i[ROOF_MAX_RANK] = {0};
+  do {
+    int64_t v = roof_load_i64(x->dtype, x->data, roof_offset(x, i));
+    roof_store_i64(y->dtype, y->data, roof_offset(y, i), v < lo ? lo : (v > hi ? hi : v));
+  } while (roof_index_next(i, x->dims, x->rank));
+}
+
 static roof_status ref_act(roof_kernel* k, roof_error* err) {
   roof_act_params p = runtime_params(k);
   roof_op_id op = k->op->id;
   const roof_tensor* x = &k->in[0];
   roof_tensor* y = &k->out[0];
   if (roof_tensor_count(x) == 0) return ROOF_OK;
+  if (x->dtype != ROOF_DT_FLOAT) {
+    ref_clip_int(k, x, y);
+    return ROOF_OK;
+  }
   int64_t i[ROOF_MAX_RANK] = {0};
   do {
     ((float*)y->data)[roof_offset(y, i)] = apply(op, &p, ((const float*)x->data)[roof_offset(x, i)]);
@@ -207,13 +228,13 @@ static int describe_act(const roof_graph* g, const roof_node* n, char* buf, size
   return snprintf(buf, size, "%s", n->op_type);
 }
 
-#define ACT_SCHEMA(SYM, SINCE)                                                                                \
+#define ACT_SCHEMA(SYM, SINCE, REF_DTYPES)                                                                    \
   const roof_op_schema roof_op_##SYM = {                                                                      \
       .id = ROOF_OP_##SYM, .op_type = #SYM, .domain = "", .since_version = SINCE, .until_version = 1000,     \
       .flags = ROOF_OPF_INPLACE, .layout = ROOF_LR_ANY, .params_size = sizeof(roof_act_params),              \
       .parse = parse_act, .infer = infer_act, .cost = roof_cost_eltwise, .describe = describe_act,           \
   };                                                                                                          \
-  ROOF_REF_KERNEL(SYM, roof_dtypes_f32, ref_act)
+  ROOF_REF_KERNEL(SYM, REF_DTYPES, ref_act)
 
 #define ACT_XNNPACK(SYM) ROOF_XNN_KERNEL(SYM, supports_dense, create_act_xnn, setup_act_xnn, roof_xnn_destroy)
 
@@ -223,14 +244,14 @@ static int describe_act(const roof_graph* g, const roof_node* n, char* buf, size
       .supports = supports_native, .create = new_state, .setup = setup_act_native, .run = run_act_native,    \
       .destroy = roof_xnn_destroy}
 
-ACT_SCHEMA(Relu, 1);
-ACT_SCHEMA(Clip, 1);
-ACT_SCHEMA(LeakyRelu, 1);
-ACT_SCHEMA(Sigmoid, 1);
-ACT_SCHEMA(HardSigmoid, 1);
-ACT_SCHEMA(HardSwish, 14);
-ACT_SCHEMA(Tanh, 1);
-ACT_SCHEMA(Elu, 1);
+ACT_SCHEMA(Relu, 1, roof_dtypes_f32);
+ACT_SCHEMA(Clip, 1, kClipTypes); /* integer types from opset 12 */
+ACT_SCHEMA(LeakyRelu, 1, roof_dtypes_f32);
+ACT_SCHEMA(Sigmoid, 1, roof_dtypes_f32);
+ACT_SCHEMA(HardSigmoid, 1, roof_dtypes_f32);
+ACT_SCHEMA(HardSwish, 14, roof_dtypes_f32);
+ACT_SCHEMA(Tanh, 1, roof_dtypes_f32);
+ACT_SCHEMA(Elu, 1, roof_dtypes_f32);
 ACT_XNNPACK(Relu);
 ACT_XNNPACK(Clip);
 ACT_XNNPACK(LeakyRelu);

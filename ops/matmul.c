@@ -273,11 +273,15 @@ ROOF_REF_KERNEL(MatMul, roof_dtypes_f32, ref_matmul);
  *   2. multiplies (in parallel over batch x row tile x group of panels): an MR x NR block of C
  *      lives in registers over the whole K, each k one panel row times MR broadcast A values.
  * The micro-kernel is chosen at create from the CPU: AVX-512 12x32 (24 accumulators of the 32
- * registers), AVX2+FMA 6x16 (12 of 16), else portable C 4x8 that the compiler vectorizes. ---- */
+ * registers), AVX2+FMA 6x16 (12 of 16), arm64 NEON 6x16 (24 of 32), else portable C 4x8 that
+ * the compiler vectorizes. ---- */
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #define ROOF_MM_X86 1
+#elif defined(__aarch64__)
+#include <arm_neon.h>
+#define ROOF_MM_NEON 1
 #endif
 
 /* One MR x NR block: C[0..mr)[0..nc) = mr rows of A (in place, or packed dense) times one
@@ -340,12 +344,11 @@ static void mm_block_portable(const mm_block* t) {
   mm_store_tmp(t, tmp, MM_P_NR);
 }
 
-#ifdef ROOF_MM_X86
+#if defined(ROOF_MM_X86) || defined(ROOF_MM_NEON)
 /* Accumulators are named variables (rows 0..11, vectors 0..1), not an array: an array is not
  * reliably kept in registers. MR and NV are constants at each call site, so rows >= MR and the
  * second vector when NV == 1 vanish. */
 #define MM_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11)
-#define MM_ALWAYS_INLINE static inline __attribute__((always_inline))
 /* A's rows in groups of 3 from 4 pointers: addressed as p, p + lda, p + 2 * lda, which x86 folds
  * into the broadcast FMA's operand (few general registers for 12 rows) */
 #define MM_A_BASES                                                                   \
@@ -356,6 +359,10 @@ static void mm_block_portable(const mm_block* t) {
   const float* a9 = MR > 9 ? a0 + 9 * lda : a0;
 #define MM_A(i) (((i) < 3 ? a0 : (i) < 6 ? a3 : (i) < 9 ? a6 : a9)[((i) % 3) * lda])
 #define MM_A_NEXT a0++, a3++, a6++, a9++
+#define MM_ALWAYS_INLINE static inline __attribute__((always_inline))
+#endif
+
+#ifdef ROOF_MM_X86
 
 #define MM512_DECL(i) __m512 c##i##0 = _mm512_setzero_ps(), c##i##1 = _mm512_setzero_ps();
 #define MM512_FMA(i)                                     \
@@ -452,10 +459,63 @@ __attribute__((target("avx2,fma"))) static void mm_block_avx2(const mm_block* t)
 }
 #endif
 
+#ifdef ROOF_MM_NEON
+/* 6 rows x 4 vectors of 4 (24 accumulators, 4 for the panel row, the A values as FMLA's
+ * by-element operand): the AVX2 kernel's shape, as wide as 32 registers allow. The panel is
+ * zero-padded to 16 columns, so all 4 vectors are always computed; partial blocks go through tmp. */
+#define MMN_DECL(i) \
+  float32x4_t c##i##0 = vdupq_n_f32(0.0f), c##i##1 = c##i##0, c##i##2 = c##i##0, c##i##3 = c##i##0;
+#define MMN_FMA(i)                          \
+  if (MR > i) {                             \
+    const float ai = MM_A(i);               \
+    c##i##0 = vfmaq_n_f32(c##i##0, b0, ai); \
+    c##i##1 = vfmaq_n_f32(c##i##1, b1, ai); \
+    c##i##2 = vfmaq_n_f32(c##i##2, b2, ai); \
+    c##i##3 = vfmaq_n_f32(c##i##3, b3, ai); \
+  }
+#define MMN_STORE(i)                                    \
+  if (MR > i) {                                         \
+    float* ci = direct ? t->c + i * t->c_rs : tmp + i * 16; \
+    vst1q_f32(ci, c##i##0);                             \
+    vst1q_f32(ci + 4, c##i##1);                         \
+    vst1q_f32(ci + 8, c##i##2);                         \
+    vst1q_f32(ci + 12, c##i##3);                        \
+  }
+#define MMN_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5)
+
+MM_ALWAYS_INLINE void mm_neon(const mm_block* t, const int MR) {
+  MMN_ROWS(MMN_DECL)
+  MM_A_BASES
+  const float* b = t->b;
+  for (int64_t k = 0; k < t->K; k++, MM_A_NEXT, b += 16) {
+    const float32x4_t b0 = vld1q_f32(b), b1 = vld1q_f32(b + 4), b2 = vld1q_f32(b + 8), b3 = vld1q_f32(b + 12);
+    MMN_ROWS(MMN_FMA)
+  }
+  const bool direct = t->c_cs == 1 && t->act == NULL && t->nc == 16;
+  float tmp[6 * 16];
+  MMN_ROWS(MMN_STORE)
+  if (!direct) mm_store_tmp(t, tmp, 16);
+}
+
+static void mm_block_neon(const mm_block* t) {
+  switch (t->mr) {
+    case 1: mm_neon(t, 1); break;
+    case 2: mm_neon(t, 2); break;
+    case 3: mm_neon(t, 3); break;
+    case 4: mm_neon(t, 4); break;
+    case 5: mm_neon(t, 5); break;
+    case 6: mm_neon(t, 6); break;
+  }
+}
+#endif
+
 static const mm_isa kMmPortable = {MM_P_MR, MM_P_NR, mm_block_portable};
 #ifdef ROOF_MM_X86
 static const mm_isa kMmAvx512 = {12, 32, mm_block_avx512};
 static const mm_isa kMmAvx2 = {6, 16, mm_block_avx2};
+#endif
+#ifdef ROOF_MM_NEON
+static const mm_isa kMmNeon = {6, 16, mm_block_neon};
 #endif
 
 /* The best micro-kernel this CPU runs. ROOFTOP_NATIVE_ISA=avx2 or =portable caps the choice
@@ -469,6 +529,9 @@ static const mm_isa* mm_pick_isa(void) {
   if (!portable && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return &kMmAvx2;
 #else
   (void)no512;
+#endif
+#ifdef ROOF_MM_NEON
+  if (!portable) return &kMmNeon; /* NEON is baseline on arm64 */
 #endif
   return &kMmPortable;
 }

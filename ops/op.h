@@ -51,6 +51,8 @@ enum {
   ROOF_OPF_PACKS_CONSTS = 1u << 5, /* some kernel of this op may pack its constant inputs (the
                                     * entry's packs_consts says which): weights may go once the
                                     * kernels reading them exist */
+  ROOF_OPF_OPTIONAL_OUT0 = 1u << 6, /* output 0 may be absent (LSTM's Y when only Y_h is wanted):
+                                     * the op's infer, cost and kernels check it */
 };
 
 /* How an op relates to the NHWC layout of rank-4 activations. */

@@ -71,6 +71,10 @@ bool roof_hw_check(const roof_hw* hw, char* why, size_t n);
 
 /* CPU model name from /proc/cpuinfo (or "unknown cpu"). */
 void roof_hw_cpu_name(char* out, size_t n);
+/* That name is the model name on x86-64, the core types' names on arm64 (cpu_info.h), with
+ * " (emulated)" appended when roof_hw_emulated: an emulated probe is never cached as the host's.
+ * roof_hw_emulated: whether this process runs under emulation (qemu-user), with the reason. */
+bool roof_hw_emulated(char* why, size_t n);
 
 /* Bandwidth (GB/s) for a working set of `bytes`: the first cache level that holds it, else DRAM.
  * Writes the chosen level to *level. */

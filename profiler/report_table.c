@@ -122,6 +122,12 @@ static void shorten(const char* name, int width, char* out, size_t cap) {
   free(buf);
 }
 
+/* s in at most `width` columns, unpadded (inside a sentence). */
+static void print_upto(FILE* f, const char* s, int width) {
+  int len = utf8_width(s);
+  print_cut(f, s, len < width ? len : width);
+}
+
 typedef struct sort_ctx {
   const roof_layer* layers;
   roof_sort key;
@@ -153,21 +159,35 @@ static void sort_indices(int* idx, int n, const roof_layer* layers, roof_sort ke
 
 /* Where the run happened (or, for info, would), with every reason to doubt its figures. */
 static void machine(FILE* f, const roof_profile* p) {
-  fprintf(f, "machine  %s, %u thread%s on CPUs %s (%u allowed)\n", p->cpu, p->threads, p->threads == 1 ? "" : "s",
-          p->affinity, p->allowed_cpus);
+  fprintf(f, "machine  ");
+  print_upto(f, p->cpu, 56); /* CPU names run to 50 characters and more ("Intel(R) Xeon(R) ...") */
+  fprintf(f, ", %u thread%s on CPUs %.12s (%u allowed)\n", p->threads, p->threads == 1 ? "" : "s", p->affinity,
+          p->allowed_cpus);
   if (p->oversubscribed) {
     fprintf(f, "warning  %u threads on %u allowed CPUs: threads take turns, times are inflated\n", p->threads,
             p->allowed_cpus);
   }
   if (!p->has_hw) return;
-  fprintf(f, "roofs    %s of %s, %u thread%s: %.1f GFLOP/s; L1 %.0f, L2 %.0f, L3 %.0f, DRAM %.1f GB/s\n",
-          p->hw.source, p->hw.cpu, p->hw.threads, p->hw.threads == 1 ? "" : "s", p->hw.peak_gflops, p->hw.read_gbs[0],
-          p->hw.read_gbs[1], p->hw.read_gbs[2], p->hw.read_gbs[3]);
-  if (p->hw.problem[0]) fprintf(f, "warning  the probe contradicts itself (%s): used for this run, not cached\n", p->hw.problem);
+  /* the CPU is on the machine line; a file's roofs name theirs on a line of its own */
+  bool same = strcmp(p->hw.cpu, p->cpu) == 0;
+  if (!same) {
+    fprintf(f, "roofs    %s of ", p->hw.source);
+    print_upto(f, p->hw.cpu, 80);
+    fprintf(f, "\n");
+  }
+  fprintf(f, "%s%.16s%s %u thread%s: %.1f GFLOP/s; L1 %.0f, L2 %.0f, L3 %.0f, DRAM %.1f GB/s\n", same ? "roofs    " : "        ",
+          same ? p->hw.source : "", same ? "," : "", p->hw.threads, p->hw.threads == 1 ? "" : "s", p->hw.peak_gflops,
+          p->hw.read_gbs[0], p->hw.read_gbs[1], p->hw.read_gbs[2], p->hw.read_gbs[3]);
+  if (p->hw.problem[0]) { /* the rule broken, on its own line: it may be long */
+    fprintf(f, "warning  the probe contradicts itself: used for this run, not cached\n         ");
+    print_upto(f, p->hw.problem, 90);
+    fprintf(f, "\n");
+  }
   if (p->above_peak) {
-    fprintf(f, "warning  layer #%d (%.16s) ran at %.1f GFLOP/s, above the probed peak: the probe is suspect\n"
-               "         (its cache entry is dropped: the next profile measures again)\n", p->above_peak->index,
-            p->above_peak->node->op_type, p->above_peak->achieved_gflops);
+    fprintf(f, "warning  layer #%d ran at %.1f GFLOP/s, above the probed peak: the probe is suspect\n         (",
+            p->above_peak->index, p->above_peak->achieved_gflops);
+    print_upto(f, p->above_peak->node->name, 40);
+    fprintf(f, "; its cache entry is dropped: the next profile measures again)\n");
   }
 }
 
@@ -175,8 +195,9 @@ static void machine(FILE* f, const roof_profile* p) {
 static void prediction(FILE* f, const roof_profile* p) {
   if (!p->has_target) return;
   fprintf(f, "predict  %.3f ms per inference predicted (roofline time, not measured; column \"pred ms\") for\n"
-             "         %s, %u thread%s\n", p->predicted_ms, p->target.cpu, p->target.threads,
-          p->target.threads == 1 ? "" : "s");
+             "         ", p->predicted_ms);
+  print_upto(f, p->target.cpu, 76);
+  fprintf(f, ", %u thread%s\n", p->target.threads, p->target.threads == 1 ? "" : "s");
   roof_energy e = roof_profile_energy_predicted(p);
   if (e.valid) {
     fprintf(f, "         predicted energy from the file's constants: %.1f W, %.4g J (%.3g Wh) per inference,\n"

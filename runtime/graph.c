@@ -66,6 +66,8 @@ static void attr_clear(roof_attr* a) {
   free(a->s);
   free(a->ints);
   free(a->floats);
+  for (size_t i = 0; a->strings && i < a->n; i++) free(a->strings[i]);
+  free(a->strings);
   if (a->t) {
     value_clear(a->t);
     free(a->t);
@@ -304,6 +306,16 @@ roof_status roof_attr_get_floats(const roof_graph* g, const roof_node* n, const 
   if (a == NULL) { *out = NULL; *count = 0; return ROOF_OK; }
   if (a->type != ROOF_ATTR_FLOATS) return wrong_type(g, n, name, "a list of floats", err);
   *out = a->floats;
+  *count = a->n;
+  return ROOF_OK;
+}
+
+roof_status roof_attr_get_strings(const roof_graph* g, const roof_node* n, const char* name,
+                                  char* const** out, size_t* count, roof_error* err) {
+  const roof_attr* a = roof_node_attr(n, name);
+  if (a == NULL) { *out = NULL; *count = 0; return ROOF_OK; }
+  if (a->type != ROOF_ATTR_STRINGS || (a->n > 0 && a->strings == NULL)) return wrong_type(g, n, name, "a list of strings", err);
+  *out = a->strings;
   *count = a->n;
   return ROOF_OK;
 }

@@ -75,7 +75,8 @@ typedef struct roof_attr {
   size_t s_len;
   int64_t* ints;
   float* floats;
-  size_t n;         /* count of ints/floats */
+  size_t n;         /* count of ints/floats/strings */
+  char** strings;   /* STRINGS: n NUL-terminated copies (a payload's NUL ends its copy) */
   roof_value* t;    /* TENSOR: decoded constant (name may be NULL), owned */
 } roof_attr;
 
@@ -152,6 +153,9 @@ roof_status roof_attr_get_ints(const roof_graph* g, const roof_node* n, const ch
                                const int64_t** out, size_t* count, roof_error* err);
 roof_status roof_attr_get_floats(const roof_graph* g, const roof_node* n, const char* name,
                                  const float** out, size_t* count, roof_error* err);
+/* strings: *out points into the node (not copied), *count set; absent => *out NULL, *count 0. */
+roof_status roof_attr_get_strings(const roof_graph* g, const roof_node* n, const char* name,
+                                  char* const** out, size_t* count, roof_error* err);
 /* string: returns the NUL-terminated copy, or `def` when absent. */
 roof_status roof_attr_get_string(const roof_graph* g, const roof_node* n, const char* name,
                                  const char* def, const char** out, roof_error* err);

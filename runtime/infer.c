@@ -318,7 +318,7 @@ static roof_status infer_node(roof_graph* g, roof_node* n, uint64_t max_bytes, r
                             ROOF_SAFE(v->name, vb), i);
     }
   }
-  if (roof_out(g, n, 0) == NULL) { /* infer functions write output 0 unchecked */
+  if (roof_out(g, n, 0) == NULL && !(n->op->flags & ROOF_OPF_OPTIONAL_OUT0)) { /* infer functions write output 0 unchecked */
     return roof_node_fail(err, ROOF_E_DATA, g, n, "output 0 is missing (every supported op produces its first output)");
   }
   roof_status st = n->op->infer(g, n, err);

@@ -352,7 +352,14 @@ static roof_status copy_attr(load_ctx* c, const roof_node* n, const Onnx__Attrib
       if (a->n_ints) memcpy(out->ints, a->ints, sizeof(int64_t) * a->n_ints);
       return ROOF_OK;
     case ROOF_ATTR_TENSOR: return attr_tensor(c, n, a, out, err);
-    case ROOF_ATTR_STRINGS: out->n = a->n_strings; return ROOF_OK; /* contents unused by supported ops */
+    case ROOF_ATTR_STRINGS: /* each protobuf bytes field copied with a terminator */
+      if ((out->strings = calloc(a->n_strings + 1, sizeof(char*))) == NULL) return oom(c, err);
+      for (size_t i = 0; i < a->n_strings; i++, out->n++) {
+        if ((out->strings[i] = malloc(a->strings[i].len + 1)) == NULL) return oom(c, err);
+        if (a->strings[i].len) memcpy(out->strings[i], a->strings[i].data, a->strings[i].len);
+        out->strings[i][a->strings[i].len] = '\0';
+      }
+      return ROOF_OK;
     case ROOF_ATTR_UNDEFINED:
       return roof_node_fail(err, ROOF_E_DATA, c->g, n, "attribute '%s' has no type and no value", ROOF_SAFE(a->name, ab));
     default: break;

@@ -47,9 +47,16 @@ static bool copy_attr(const roof_attr* src, roof_attr* dst) {
   dst->ints = NULL;
   dst->floats = NULL;
   dst->t = NULL;
+  dst->strings = NULL;
   bool ok = dup_opt(src->name, &dst->name) && dup_bytes(src->s, src->s_len + 1, (void**)&dst->s) &&
             dup_bytes(src->ints, sizeof(int64_t) * src->n, (void**)&dst->ints) &&
             dup_bytes(src->floats, sizeof(float) * src->n, (void**)&dst->floats);
+  if (ok && src->strings) {
+    dst->n = 0; /* counts the strings copied so far, for roof_graph_free */
+    dst->strings = calloc(src->n + 1, sizeof(char*));
+    ok = dst->strings != NULL;
+    for (size_t i = 0; ok && i < src->n; i++, dst->n++) ok = dup_opt(src->strings[i], &dst->strings[i]);
+  }
   if (ok && src->t) {
     dst->t = calloc(1, sizeof(roof_value));
     ok = dst->t != NULL && copy_value(src->t, dst->t);

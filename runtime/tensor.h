@@ -88,8 +88,9 @@ static inline bool roof_index_next(int64_t* idx, const int64_t* dims, int rank) 
 
 /* A buffer of n bytes aligned to `align` (a power of two >= sizeof(void*)), released with
  * free(). Blocks of 2 MiB and more are 2 MiB aligned and their whole 2 MiB extents advised for
- * transparent huge pages: filling 100 MB of fresh memory otherwise costs ~25k page faults
- * (the model file, decoded weights, XNNPACK's packed weights, the arena). NULL on failure. */
+ * transparent huge pages (x86-64's and 4 KiB-page arm64's size; only a hint, a no-op with 64 KiB
+ * pages): filling 100 MB of fresh memory otherwise costs ~25k page faults (the model file,
+ * decoded weights, XNNPACK's packed weights, the arena). NULL on failure. */
 void* roof_alloc_large(size_t n, size_t align);
 
 /* The axes of a copy between two views of equal logical dims that matter: size-1 axes dropped,

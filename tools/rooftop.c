@@ -1078,6 +1078,9 @@ static void keep_best(roof_hw* hw, const roof_hw* old) {
  * allowed: threads taking turns measure the scheduler, not the machine. */
 static roof_status get_hw(const cli_opts* o, uint32_t threads, bool force_probe, const cli_progress* pr,
                           roof_hw* hw, roof_error* err) {
+  char why[160];
+  if (roof_hw_emulated(why, sizeof(why))) /* qemu-user: correct outputs, meaningless times */
+    fprintf(stderr, "rooftop: warning: %s: timings and probed roofs mean nothing under emulation\n", why);
   char cpu[128], path[4096];
   roof_cpu_limits lim;
   roof_cpu_limits_get(&lim);

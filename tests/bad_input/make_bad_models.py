@@ -748,6 +748,54 @@ def tensor_cases(o):
     return written
 
 
+def rnn_cases(o):
+    """LSTM, GRU and RNN (ops/recurrent.c): shape and attribute rules at load, sequence_lens out of
+    range at load (constant) and at run time (computed from a graph input), controls running the
+    native kernel (constant weights) and the reference (weights as graph inputs)."""
+    F, I32 = TensorProto.FLOAT, TensorProto.INT32
+    rng = np.random.default_rng(7)
+
+    def w(name, *shape):
+        return numpy_helper.from_array((rng.standard_normal(shape) * 0.3).astype(np.float32), name)
+
+    def rnn(op, gates, hidden=4, inp=3, seq=3, batch=2, dirs=1, inputs=("x", "W", "R"), outputs=("y", "y_h"),
+            extra_nodes=(), extra_inputs=(), inits=None, opset=14, x_shape=None, **attrs):
+        inits = inits if inits is not None else [w("W", dirs, gates * hidden, inp), w("R", dirs, gates * hidden, hidden)]
+        node = helper.make_node(op, list(inputs), list(outputs), name=op.lower(), **attrs)
+        xs = x_shape if x_shape is not None else [seq, batch, inp]
+        return model(list(extra_nodes) + [node], [vi("x", xs)] + list(extra_inputs),
+                     [vi(n, None) for n in outputs if n], inits, opset_imports=[helper.make_opsetid("", opset)])
+
+    o.case("rnn_hidden_size_mismatch", rnn("LSTM", 4, hidden_size=5))
+    o.case("rnn_direction", rnn("GRU", 3, direction="sideways"))
+    o.case("rnn_w_rank", rnn("RNN", 1, inits=[numpy_helper.from_array(np.ones((4, 3), np.float32), "W"), w("R", 1, 4, 4)]))
+    o.case("rnn_x_rank", rnn("RNN", 1, x_shape=[3, 3]))
+    o.case("rnn_activation_unknown", rnn("RNN", 1, activations=["Swish"]))
+    o.case("rnn_activations_count", rnn("LSTM", 4, activations=["Sigmoid", "Tanh"]))
+    o.case("rnn_layout_opset", rnn("GRU", 3, opset=13, layout=1))
+    o.case("rnn_clip_negative", rnn("LSTM", 4, clip=-1.0))
+    lens = lambda v, dt=np.int32: numpy_helper.from_array(np.array(v, dt), "lens")
+    base = [w("W", 1, 12, 3), w("R", 1, 12, 4)]
+    o.case("rnn_lens_dtype", rnn("GRU", 3, inputs=("x", "W", "R", "", "lens"), inits=base + [lens([3, 1], np.int64)]))
+    o.case("rnn_lens_const_range", rnn("GRU", 3, inputs=("x", "W", "R", "", "lens"), inits=base + [lens([3, 4])]))
+    # sequence_lens = j * 0 + 5 with j a graph input (whatever the driver feeds it): 5 steps of 3
+    o.case("rnn_lens_run_range", rnn("GRU", 3, inputs=("x", "W", "R", "", "lens2"),
+                                     inits=base + [lens([5, 5]), numpy_helper.from_array(np.zeros(2, np.int32), "zero")],
+                                     extra_nodes=[helper.make_node("Mul", ["j", "zero"], ["j0"], name="mul"),
+                                                  helper.make_node("Add", ["j0", "lens"], ["lens2"], name="add")],
+                                     extra_inputs=[vi("j", [2], I32)]))
+    # every input and output, bidirectional, layout 1: the native kernel (constant weights)
+    d, h, i, s, b = 2, 5, 3, 4, 3
+    full = [w("W", d, 4 * h, i), w("R", d, 4 * h, h), w("B", d, 8 * h), lens([4, 2, 0]), w("P", d, 3 * h)]
+    o.case("control_lstm", rnn("LSTM", 4, hidden=h, inp=i, dirs=d, inputs=("x", "W", "R", "B", "lens", "h0", "c0", "P"),
+                               outputs=("y", "y_h", "y_c"), inits=full, x_shape=[b, s, i], layout=1, direction="bidirectional",
+                               extra_inputs=[vi("h0", [b, d, h]), vi("c0", [b, d, h])], clip=3.0, input_forget=1))
+    # weights as graph inputs (the reference kernel), Y omitted, linear_before_reset
+    o.case("control_gru_ref", model([helper.make_node("GRU", ["x", "W", "R"], ["", "y_h"], name="gru", hidden_size=4,
+                                                      linear_before_reset=1, direction="reverse")],
+                                    [vi("x", [3, 2, 3]), vi("W", [1, 12, 3]), vi("R", [1, 12, 4])], [vi("y_h", None)]))
+
+
 def manifest_names(manifest):
     names = []
     with open(os.path.join(HERE, manifest)) as f:
@@ -772,7 +820,7 @@ def main():
     os.makedirs(o.root, exist_ok=True)
     for make in (file_cases, graph_cases, name_cases, initializer_cases, op_cases, layer_norm_cases, index_cases,
                  norm_cases, reduce_cases, copy_cases, matmul_cases, quant_cases, external_cases, value_cases,
-                 dropout_cases, fusion_cases, cli_cases, limit_cases):
+                 dropout_cases, fusion_cases, cli_cases, limit_cases, rnn_cases):
         make(o)
     check("cases.txt", manifest_names("cases.txt"), o.names)
     tensors = tensor_cases(o)

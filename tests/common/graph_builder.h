@@ -80,6 +80,18 @@ static inline void attr_ints(roof_node* n, const char* name, int cnt, const int6
   memcpy(a->ints, v, sizeof(int64_t) * (size_t)cnt);
   a->n = (size_t)cnt;
 }
+static inline void attr_floats(roof_node* n, const char* name, int cnt, const float* v) {
+  roof_attr* a = add_attr(n, name, ROOF_ATTR_FLOATS);
+  a->floats = malloc(sizeof(float) * (size_t)(cnt ? cnt : 1));
+  memcpy(a->floats, v, sizeof(float) * (size_t)cnt);
+  a->n = (size_t)cnt;
+}
+static inline void attr_strings(roof_node* n, const char* name, int cnt, const char* const* v) {
+  roof_attr* a = add_attr(n, name, ROOF_ATTR_STRINGS);
+  a->strings = calloc((size_t)cnt + 1, sizeof(char*));
+  for (int i = 0; i < cnt; i++) a->strings[i] = strdup(v[i]);
+  a->n = (size_t)cnt;
+}
 static inline void attr_s(roof_node* n, const char* name, const char* s) {
   roof_attr* a = add_attr(n, name, ROOF_ATTR_STRING);
   a->s = strdup(s);

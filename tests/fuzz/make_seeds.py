@@ -8,7 +8,7 @@
             (control_matmul_attention: Q.K^T and A.V, both operands activations)
 and a few hand-written inputs for the targets that read no file format (external, report), and
 small models written here for ops the test data lacks in combination (index_ops_seed, op_seeds,
-reduce_seed: the reductions at opset 18) and the decomposed transformer block the layer_norm and
+reduce_seed: the reductions at opset 18; rnn_seed: LSTM, GRU and RNN chained) and the decomposed transformer block the layer_norm and
 attention passes fuse (fusion_seeds).
 Nothing here is committed: the seeds are rebuilt in the build tree. Safe to rerun.
 
@@ -247,6 +247,39 @@ def dw_conv_seed(out):
             fh.write(data)
 
 
+def rnn_seed(out):
+    """A bidirectional LSTM (layout 1, peepholes, clip, sequence_lens, initial states), a reverse GRU
+    (linear_before_reset) on its Y and an RNN with Relu on the GRU's Y (load and run targets):
+    mutations reach the recurrent ops' attribute and shape checks and both kernels."""
+    try:
+        import numpy as np
+        from onnx import TensorProto, helper, numpy_helper
+    except ImportError:
+        print("make_seeds.py: no onnx module: no recurrent seed", file=sys.stderr)
+        return
+    f = TensorProto.FLOAT
+    rng = np.random.default_rng(3)
+    w = lambda name, *shape: numpy_helper.from_array((rng.standard_normal(shape) * 0.3).astype(np.float32), name)
+    b, s, i, h = 2, 4, 3, 5
+    nodes = [helper.make_node("LSTM", ["x", "lw", "lr", "lb", "lens", "h0", "c0", "p"], ["y", "y_h", "y_c"], layout=1,
+                              direction="bidirectional", hidden_size=h, clip=4.0),
+             helper.make_node("Reshape", ["y", "shape"], ["y2"]),
+             helper.make_node("GRU", ["y2", "gw", "gr", "gb"], ["g", ""], direction="reverse", linear_before_reset=1,
+                              layout=1, hidden_size=h),
+             helper.make_node("Reshape", ["g", "shape1"], ["g2"]),
+             helper.make_node("RNN", ["g2", "rw", "rr"], ["", "r_h"], activations=["Relu"], layout=1, hidden_size=h)]
+    inits = [w("lw", 2, 4 * h, i), w("lr", 2, 4 * h, h), w("lb", 2, 8 * h), numpy_helper.from_array(np.array([4, 2], np.int32), "lens"),
+             w("h0", b, 2, h), w("c0", b, 2, h), w("p", 2, 3 * h), numpy_helper.from_array(np.array([b, s, 2 * h], np.int64), "shape"),
+             w("gw", 1, 3 * h, 2 * h), w("gr", 1, 3 * h, h), w("gb", 1, 6 * h),
+             numpy_helper.from_array(np.array([b, s, h], np.int64), "shape1"), w("rw", 1, h, h), w("rr", 1, h, h)]
+    graph = helper.make_graph(nodes, "rnn_seed", [helper.make_tensor_value_info("x", f, [b, s, i])],
+                              [helper.make_tensor_value_info(n, f, None) for n in ("y_h", "y_c", "r_h")], inits)
+    data = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)]).SerializeToString()
+    for target in ("load", "run"):
+        with open(os.path.join(out, target, "op_recurrent.onnx"), "wb") as fh:
+            fh.write(data)
+
+
 def main():
     if len(sys.argv) != 4:
         print(__doc__, file=sys.stderr)
@@ -264,6 +297,7 @@ def main():
             f.write(reduce_seed())
     fusion_seeds(out)
     dw_conv_seed(out)
+    rnn_seed(out)
     for folder, seeds in (("external", EXTERNAL), ("report", REPORT)):
         for name, data in seeds.items():
             with open(os.path.join(out, folder, name), "wb") as f:

@@ -1,0 +1,160 @@
+/* The probe's portable parts: the FMA kernels' FLOP counts (each kernel really does chains x
+ * lanes multiply-adds per iteration), the bandwidth loops, CPU names from x86 and arm64
+ * /proc/cpuinfo texts, emulation detection, and the arm64 hardware files' arithmetic.
+ * usage: test_probe TOOLS_HW_DIR */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "cpu_info.h"
+#include "hw.h"
+#include "probe_kernels.h"
+
+/* With x = 1 and y = 2 every accumulator ends at seed + chain + 2 x iters: exact in float, so
+ * a kernel doing fewer chains, lanes or iterations than its table entry claims cannot pass. */
+static void test_fma_kernels(void) {
+  const roof_fma_kernel* ks[4];
+  int n = roof_fma_kernels(ks);
+  CHECK(n >= 1 && strcmp(ks[n - 1]->isa, "scalar") == 0, "the portable kernel comes last");
+#if defined(__aarch64__)
+  CHECK(strcmp(ks[0]->isa, "neon") == 0, "arm64 measures with NEON, got %s", ks[0]->isa);
+#endif
+  for (int i = 0; i < n; i++) {
+    const roof_fma_kernel* k = ks[i];
+    static const struct {
+      const char* isa;
+      int chains, lanes;
+      double flops;
+    } kExpect[] = {{"avx512f", 12, 16, 384}, {"avx2+fma", 12, 8, 192}, {"neon", 24, 4, 192}, {"scalar", 8, 1, 16}};
+    bool known = false;
+    for (size_t e = 0; e < sizeof(kExpect) / sizeof(kExpect[0]); e++) {
+      if (strcmp(kExpect[e].isa, k->isa) != 0) continue;
+      known = true;
+      CHECK(k->chains == kExpect[e].chains && k->lanes == kExpect[e].lanes, "%s: %d chains x %d lanes", k->isa,
+            k->chains, k->lanes);
+      CHECK(roof_fma_flops_per_iter(k) == kExpect[e].flops, "%s: %g FLOPs per iteration, want %g", k->isa,
+            roof_fma_flops_per_iter(k), kExpect[e].flops);
+    }
+    CHECK(known, "unknown kernel %s", k->isa);
+    for (uint64_t iters = 0; iters <= 7; iters += 7) {
+      const float seed = 3.0f;
+      double want = 0.0;
+      for (int c = 0; c < k->chains; c++) want += (double)k->lanes * (seed + c + 2.0 * (double)iters);
+      float got = k->run(iters, seed, 1.0f, 2.0f);
+      CHECK(got == (float)want, "%s, %llu iterations: sum %.9g, want %.9g", k->isa, (unsigned long long)iters, got, want);
+    }
+    /* the probe's own constants keep every accumulator finite over many iterations */
+    CHECK(isfinite(k->run(100000, 7.0f, 0.999999f, 1e-7f)), "%s: finite", k->isa);
+  }
+}
+
+static void test_bandwidth_loops(void) {
+  enum { N = 64 * 5 };
+  float* p = aligned_alloc(64, N * sizeof(float));
+  CHECK(p != NULL, "out of memory");
+  if (p == NULL) return;
+  roof_probe_write(p, N, 0.5f);
+  bool all = true;
+  for (int i = 0; i < N; i++) all = all && p[i] == 0.5f;
+  CHECK(all, "write stores every float");
+  CHECK(roof_probe_read(p, N) == 0.5f * N, "read sums every float: %g", roof_probe_read(p, N));
+  free(p);
+}
+
+static const char kX86[] =
+    "processor\t: 0\nvendor_id\t: GenuineIntel\nmodel name\t: Intel(R) Xeon(R) Gold 6248 CPU @ 2.50GHz\n"
+    "flags\t\t: fpu vme avx2 fma\n\n";
+static const char kPi5[] =
+    "processor\t: 0\nBogoMIPS\t: 108.00\nFeatures\t: fp asimd evtstrm aes pmull\nCPU implementer\t: 0x41\n"
+    "CPU architecture: 8\nCPU variant\t: 0x4\nCPU part\t: 0xd0b\nCPU revision\t: 1\n\n"
+    "processor\t: 1\nCPU implementer\t: 0x41\nCPU part\t: 0xd0b\n\nRevision\t: d04170\nModel\t\t: Raspberry Pi 5\n";
+static const char kBigLittle[] =
+    "processor\t: 0\nCPU implementer\t: 0x41\nCPU part\t: 0xd05\n\nprocessor\t: 1\nCPU implementer\t: 0x41\n"
+    "CPU part\t: 0xd05\n\nprocessor\t: 6\nCPU implementer\t: 0x41\nCPU part\t: 0xd0b\n\n";
+static const char kUnknown[] = "processor\t: 0\nCPU implementer\t: 0x41\nCPU part\t: 0xd99\n";
+
+static void test_cpu_names(void) {
+  char name[128];
+  roof_cpu_name_parse(kX86, name, sizeof(name));
+  CHECK(strcmp(name, "Intel(R) Xeon(R) Gold 6248 CPU @ 2.50GHz") == 0, "x86 model name, got '%s'", name);
+  roof_cpu_name_parse(kPi5, name, sizeof(name));
+  CHECK(strcmp(name, "ARM Cortex-A76") == 0, "Pi 5, got '%s'", name);
+  roof_cpu_name_parse(kBigLittle, name, sizeof(name));
+  CHECK(strcmp(name, "ARM Cortex-A55 + Cortex-A76") == 0, "big.LITTLE, got '%s'", name);
+  roof_cpu_name_parse(kUnknown, name, sizeof(name));
+  CHECK(strcmp(name, "ARM part 0xd99") == 0, "unknown part, got '%s'", name);
+  roof_cpu_name_parse("", name, sizeof(name));
+  CHECK(strcmp(name, "unknown cpu") == 0, "empty cpuinfo, got '%s'", name);
+  unsigned impl = 0, part = 0;
+  CHECK(roof_cpuinfo_arm_ids(kPi5, &impl, &part) && impl == 0x41 && part == 0xd0b, "Pi 5 ids %x %x", impl, part);
+  CHECK(!roof_cpuinfo_arm_ids(kX86, &impl, &part), "x86 has no MIDR fields");
+  const roof_arm_core* a72 = roof_arm_core_find(0x41, 0xd08);
+  CHECK(a72 && strcmp(a72->name, "Cortex-A72") == 0 && a72->l3 == 0 && a72->l2 == (1u << 20), "A72: 1 MiB L2, no L3");
+  const roof_arm_core* v1 = roof_arm_core_find(0x41, 0xd40);
+  CHECK(v1 && strcmp(v1->name, "Neoverse-V1") == 0 && v1->l1 == (64u << 10), "Neoverse V1");
+  CHECK(roof_arm_core_find(0x41, 0xfff) == NULL, "no entry");
+}
+
+static void test_emulation(void) {
+  char saved[64] = "";
+  const char* hint = getenv("ROOFTOP_EMULATED");
+  bool had = hint != NULL;
+  if (had) snprintf(saved, sizeof(saved), "%s", hint);
+  unsetenv("ROOFTOP_EMULATED");
+  char why[160];
+#if defined(__aarch64__)
+  CHECK(!roof_cpuinfo_emulated(kPi5, why, sizeof(why)), "arm64 on an ARM cpuinfo is native");
+  CHECK(roof_cpuinfo_emulated(kX86, why, sizeof(why)), "arm64 on an x86 cpuinfo is qemu-user");
+#elif defined(__x86_64__)
+  CHECK(!roof_cpuinfo_emulated(kX86, why, sizeof(why)), "x86-64 on an x86 cpuinfo is native");
+  CHECK(roof_cpuinfo_emulated(kPi5, why, sizeof(why)), "x86-64 on an ARM cpuinfo is emulated");
+#endif
+  setenv("ROOFTOP_EMULATED", "1", 1);
+  CHECK(roof_cpuinfo_emulated(NULL, why, sizeof(why)) && strstr(why, "ROOFTOP_EMULATED"), "the hint");
+  if (had) setenv("ROOFTOP_EMULATED", saved, 1);
+  else unsetenv("ROOFTOP_EMULATED");
+}
+
+/* The arm64 spec files (tools/hw): peak = cores x GHz x FMA pipes x 4 lanes x 2, DRAM =
+ * transfers x bus bytes, and where a layer of the demo's size lands. */
+static void test_arm_hw_files(const char* dir) {
+  static const struct {
+    const char* file;
+    double peak, dram;
+    uint32_t threads;
+    uint64_t l2, l3;
+  } kFiles[] = {
+      {"raspberry-pi-5.json", 4 * 2.4 * 2 * 4 * 2, 4267e6 * 4 / 1e9, 4, 512 << 10, 2 << 20},
+      {"raspberry-pi-4.json", 4 * 1.5 * 2 * 4 * 2, 3200e6 * 4 / 1e9, 4, 1 << 20, 0},
+      {"aws-graviton3-core.json", 2.6 * 4 * 4 * 2, 8 * 4800e6 * 8 / 1e9 / 64, 1, 1 << 20, 32 << 20},
+  };
+  for (size_t i = 0; i < sizeof(kFiles) / sizeof(kFiles[0]); i++) {
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/%s", dir, kFiles[i].file);
+    roof_hw hw;
+    roof_error err = {{0}};
+    CHECK(roof_hw_load(path, &hw, &err) == ROOF_OK, "%s", err.message);
+    CHECK(fabs(hw.peak_gflops - kFiles[i].peak) < 1e-9, "%s: peak %g, want %g", kFiles[i].file, hw.peak_gflops,
+          kFiles[i].peak);
+    CHECK(fabs(hw.read_gbs[ROOF_MEM_DRAM] - kFiles[i].dram) < 0.01, "%s: DRAM %g, want %g", kFiles[i].file,
+          hw.read_gbs[ROOF_MEM_DRAM], kFiles[i].dram);
+    CHECK(hw.threads == kFiles[i].threads && strcmp(hw.isa, "neon") == 0 && strcmp(hw.source, "spec") == 0,
+          "%s: threads, isa, source", kFiles[i].file);
+    CHECK(hw.cache_bytes[1] == kFiles[i].l2 && hw.cache_bytes[2] == kFiles[i].l3, "%s: L2/L3 capacity", kFiles[i].file);
+    /* levels without a figure take DRAM's: a spec sheet gives no cache bandwidth */
+    CHECK(hw.read_gbs[ROOF_MEM_L1] == hw.read_gbs[ROOF_MEM_DRAM], "%s: L1 falls back to DRAM", kFiles[i].file);
+  }
+}
+
+int main(int argc, char** argv) {
+  test_fma_kernels();
+  test_bandwidth_loops();
+  test_cpu_names();
+  test_emulation();
+  if (argc > 1) test_arm_hw_files(argv[1]);
+  else CHECK(false, "usage: test_probe TOOLS_HW_DIR");
+  if (failures) fprintf(stderr, "test_probe: %d failures\n", failures);
+  else printf("test_probe: ok\n");
+  return failures ? 1 : 0;
+}
