@@ -314,7 +314,139 @@ static const char* str_of(const cJSON* o, const char* key) {
   return cJSON_IsString(v) ? v->valuestring : "?";
 }
 
-roof_status roof_compare_saved(FILE* out, const char* path_a, const char* path_b, roof_error* err) {
+static double num_at(const cJSON* o, const char* k1, const char* k2) {
+  const cJSON* v = cJSON_GetObjectItemCaseSensitive(o, k1);
+  if (k2) v = cJSON_GetObjectItemCaseSensitive(v, k2);
+  return cJSON_IsNumber(v) ? v->valuedouble : 0.0;
+}
+
+/* What one side is: file, model, machine, threads, date, and its totals. */
+static cJSON* side(const cJSON* prof, const char* path) {
+  const cJSON* run = cJSON_GetObjectItemCaseSensitive(prof, "run");
+  const cJSON* model = cJSON_GetObjectItemCaseSensitive(prof, "model");
+  cJSON* o = cJSON_CreateObject();
+  cJSON_AddItemToObject(o, "file", roof_json_string(path));
+  cJSON_AddItemToObject(o, "model", roof_json_string(str_of(model, "path")));
+  cJSON_AddItemToObject(o, "cpu", roof_json_string(str_of(run, "cpu")));
+  cJSON_AddNumberToObject(o, "threads", num_at(run, "threads", NULL));
+  cJSON_AddItemToObject(o, "fusion", roof_json_string(str_of(run, "fusion")));
+  const char* date = str_of(run, "date"); /* reports before the key: "?" */
+  cJSON_AddItemToObject(o, "date", roof_json_string(strcmp(date, "?") ? date : "unknown"));
+  cJSON_AddItemToObject(o, "latency_ms", roof_json_number(num_at(run, "latency_ms", "median")));
+  cJSON_AddItemToObject(o, "layer_sum_ms", roof_json_number(num_at(run, "layer_sum_ms", NULL)));
+  cJSON_AddNumberToObject(o, "params", num_at(model, "params", NULL));
+  cJSON_AddNumberToObject(o, "flops", num_at(model, "flops", NULL));
+  cJSON_AddNumberToObject(o, "nodes_original", num_at(model, "nodes_original", NULL));
+  return o;
+}
+
+/* "" when A and B are the same model by their counts, else what differs: the original node
+ * count, and with the same fusion setting the params and FLOPs (fusion changes both). */
+static void models_differ(const cJSON* a, const cJSON* b, char* why, size_t n) {
+  static const char* const kKeys[] = {"nodes_original", "params", "flops"};
+  size_t o = 0, keys = strcmp(str_of(a, "fusion"), str_of(b, "fusion")) == 0 ? 3 : 1;
+  why[0] = '\0';
+  for (size_t i = 0; i < keys && o < n; i++) {
+    double x = num_at(a, kKeys[i], NULL), y = num_at(b, kKeys[i], NULL);
+    if (x != y) o += (size_t)snprintf(why + o, n - o, "%s%s %.0f vs %.0f", o ? ", " : "", kKeys[i], x, y);
+  }
+}
+
+/* The rooftop.diff/1 document: both sides, one row per layer of A with its counterpart in B,
+ * totals, and the two profiles whole (the HTML report draws B's). Takes ownership of a, b. */
+static cJSON* diff_doc(cJSON* a, cJSON* b, const char* path_a, const char* path_b) {
+  cJSON* d = cJSON_CreateObject();
+  cJSON_AddStringToObject(d, "schema", "rooftop.diff/1");
+  cJSON* sa = side(a, path_a);
+  cJSON* sb = side(b, path_b);
+  cJSON_AddItemToObject(d, "a", sa);
+  cJSON_AddItemToObject(d, "b", sb);
+  char why[256];
+  models_differ(sa, sb, why, sizeof(why));
+  cJSON_AddItemToObject(d, "models_differ", roof_json_string(why));
+  cJSON* rows = cJSON_AddArrayToObject(d, "rows");
+  const cJSON* lb = cJSON_GetObjectItemCaseSensitive(b, "layers");
+  const cJSON* l;
+  double ma = 0.0, mb = 0.0;
+  int unmatched = 0;
+  cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(a, "layers")) {
+    const cJSON* first = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(l, "fused_from"), 0);
+    const cJSON* m = cJSON_IsString(first) ? layer_for(lb, first->valuestring) : NULL;
+    cJSON* r = cJSON_CreateObject();
+    cJSON_AddNumberToObject(r, "index", num_at(l, "index", NULL));
+    cJSON_AddItemToObject(r, "name", roof_json_string(str_of(l, "name")));
+    cJSON_AddItemToObject(r, "op_type", roof_json_string(str_of(l, "op_type")));
+    cJSON_AddItemToObject(r, "a_ms", roof_json_number(layer_ms(l)));
+    if (m) {
+      cJSON_AddItemToObject(r, "b_ms", roof_json_number(layer_ms(m)));
+      cJSON_AddItemToObject(r, "ratio", roof_json_number(layer_ms(l) > 0 ? layer_ms(m) / layer_ms(l) : NAN));
+      cJSON_AddItemToObject(r, "b_name", roof_json_string(str_of(m, "name")));
+      ma += layer_ms(l);
+      mb += layer_ms(m);
+    } else {
+      cJSON_AddNullToObject(r, "b_ms");
+      cJSON_AddNullToObject(r, "ratio");
+      cJSON_AddNullToObject(r, "b_name");
+    }
+    unmatched += m == NULL;
+    cJSON_AddItemToArray(rows, r);
+  }
+  double la = num_at(sa, "latency_ms", NULL), lb_ms = num_at(sb, "latency_ms", NULL);
+  double sa_ms = num_at(sa, "layer_sum_ms", NULL), sb_ms = num_at(sb, "layer_sum_ms", NULL);
+  cJSON* t = cJSON_AddObjectToObject(d, "totals");
+  cJSON_AddItemToObject(t, "latency_ratio", roof_json_number(la > 0 ? lb_ms / la : NAN));
+  cJSON_AddItemToObject(t, "layer_sum_ratio", roof_json_number(sa_ms > 0 ? sb_ms / sa_ms : NAN));
+  cJSON_AddItemToObject(t, "outside_layers_a_ms", roof_json_number(la - sa_ms));
+  cJSON_AddItemToObject(t, "outside_layers_b_ms", roof_json_number(lb_ms - sb_ms));
+  cJSON_AddItemToObject(t, "matched_a_ms", roof_json_number(ma));
+  cJSON_AddItemToObject(t, "matched_b_ms", roof_json_number(mb));
+  cJSON_AddNumberToObject(t, "unmatched", unmatched);
+  cJSON_AddItemToObject(d, "profile_a", a);
+  cJSON_AddItemToObject(d, "profile_b", b);
+  return d;
+}
+
+static void print_side(FILE* out, const char* tag, const cJSON* s) {
+  char* file = roof_utf8_clean(str_of(s, "file"));
+  char* model = roof_utf8_clean(str_of(s, "model"));
+  const char* slash = model ? strrchr(model, '/') : NULL;
+  double th = num_at(s, "threads", NULL);
+  fprintf(out, "%-8s %s: %s, %s, %.0f thread%s, fusion %s, %s\n", tag, file ? file : "?",
+          slash ? slash + 1 : model ? model : "?", str_of(s, "cpu"), th, th == 1 ? "" : "s", str_of(s, "fusion"),
+          str_of(s, "date"));
+  free(file);
+  free(model);
+}
+
+/* The comparison as text, from its document. */
+static void print_diff(FILE* out, const cJSON* d) {
+  const cJSON *sa = cJSON_GetObjectItemCaseSensitive(d, "a"), *sb = cJSON_GetObjectItemCaseSensitive(d, "b");
+  const cJSON* t = cJSON_GetObjectItemCaseSensitive(d, "totals");
+  print_side(out, "A", sa);
+  print_side(out, "B", sb);
+  const char* why = str_of(d, "models_differ");
+  if (why[0]) fprintf(out, "warning  A and B are different models (%.160s): layers matched by node name only\n", why);
+  fprintf(out, "\n%-36s %-14s %10s %10s %8s  %s\n", "layer (A)", "op", "A ms", "B ms", "B/A", "B layer");
+  const cJSON* r;
+  cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(d, "rows")) {
+    const cJSON* bms = cJSON_GetObjectItemCaseSensitive(r, "b_ms");
+    char tbs[32] = "-", ratio[32] = "";
+    if (cJSON_IsNumber(bms)) snprintf(tbs, sizeof(tbs), "%.3f", bms->valuedouble);
+    if (cJSON_IsNumber(bms)) snprintf(ratio, sizeof(ratio), "%.2f", num_at(r, "ratio", NULL));
+    const char* other = cJSON_IsNumber(bms) ? str_of(r, "b_name") : "(none: removed or unmatched)";
+    fprintf(out, "%-36.36s %-14.14s %10.3f %10s %8s  %s\n", str_of(r, "name"), str_of(r, "op_type"),
+            num_at(r, "a_ms", NULL), tbs, ratio, other);
+  }
+  double sa_ms = num_at(sa, "layer_sum_ms", NULL), sb_ms = num_at(sb, "layer_sum_ms", NULL);
+  fprintf(out, "%-36s %-14s %10.3f %10.3f %8.2f\n", "sum of layers", "", sa_ms, sb_ms, num_at(t, "layer_sum_ratio", NULL));
+  fprintf(out, "\nlatency  A %.3f ms, B %.3f ms: B/A %.3f; the sum of layers B/A %.3f, time outside the layers\n"
+               "         A %.3f ms, B %.3f ms; %.0f of A's layers have no counterpart in B\n",
+          num_at(sa, "latency_ms", NULL), num_at(sb, "latency_ms", NULL), num_at(t, "latency_ratio", NULL),
+          num_at(t, "layer_sum_ratio", NULL), num_at(t, "outside_layers_a_ms", NULL), num_at(t, "outside_layers_b_ms", NULL),
+          num_at(t, "unmatched", NULL));
+}
+
+roof_status roof_compare_saved(FILE* out, const char* path_a, const char* path_b, cJSON** doc, roof_error* err) {
   roof_status st = ROOF_OK;
   cJSON* a = load_profile(path_a, err, &st);
   cJSON* b = a ? load_profile(path_b, err, &st) : NULL;
@@ -322,37 +454,10 @@ roof_status roof_compare_saved(FILE* out, const char* path_a, const char* path_b
     cJSON_Delete(a);
     return st;
   }
-  const cJSON* la = cJSON_GetObjectItemCaseSensitive(a, "layers");
-  const cJSON* lb = cJSON_GetObjectItemCaseSensitive(b, "layers");
-  fprintf(out, "%-36s %-14s %10s %10s %8s  %s\n", "layer (A)", "op", "A ms", "B ms", "B/A", "B layer");
-  const cJSON* l;
-  int unmatched = 0;
-  cJSON_ArrayForEach(l, la) {
-    const cJSON* first = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(l, "fused_from"), 0);
-    const cJSON* m = cJSON_IsString(first) ? layer_for(lb, first->valuestring) : NULL;
-    double ta = layer_ms(l), tb = m ? layer_ms(m) : 0.0;
-    char* name = roof_utf8_clean(str_of(l, "name"));
-    char* other = roof_utf8_clean(m ? str_of(m, "name") : "(none: removed or unmatched)");
-    char tbs[32] = "-", ratio[32] = "";
-    if (m) {
-      snprintf(tbs, sizeof(tbs), "%.3f", tb);
-      snprintf(ratio, sizeof(ratio), "%.2f", ta > 0 ? tb / ta : 0.0);
-    }
-    fprintf(out, "%-36.36s %-14.14s %10.3f %10s %8s  %s\n", name ? name : "?", str_of(l, "op_type"), ta, tbs, ratio,
-            other ? other : "?");
-    unmatched += m == NULL;
-    free(name);
-    free(other);
-  }
-  const cJSON* ra = cJSON_GetObjectItemCaseSensitive(a, "run");
-  const cJSON* rb = cJSON_GetObjectItemCaseSensitive(b, "run");
-  const cJSON* ma = ra ? cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(ra, "latency_ms"), "median") : NULL;
-  const cJSON* mb = rb ? cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(rb, "latency_ms"), "median") : NULL;
-  if (cJSON_IsNumber(ma) && cJSON_IsNumber(mb)) {
-    fprintf(out, "\nlatency A %.3f ms, B %.3f ms: B/A %.3f; %d of A's layers have no counterpart in B\n", ma->valuedouble,
-            mb->valuedouble, ma->valuedouble > 0 ? mb->valuedouble / ma->valuedouble : 0.0, unmatched);
-  }
-  cJSON_Delete(a);
-  cJSON_Delete(b);
+  cJSON* d = diff_doc(a, b, path_a, path_b);
+  if (d == NULL) return roof_fail(err, ROOF_E_NOMEM, "out of memory comparing %s and %s", path_a, path_b);
+  print_diff(out, d);
+  if (doc) *doc = d;
+  else cJSON_Delete(d);
   return ROOF_OK;
 }

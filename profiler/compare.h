@@ -42,8 +42,11 @@ cJSON* roof_compare_to_json(const roof_profile* unfused, const roof_profile* fus
 
 /* Diffs two saved profiles (rooftop profile --json) layer by layer, matching each layer of A
  * to the layer of B that stands for the same original node (say two machines or two fusion
- * settings). */
-roof_status roof_compare_saved(FILE* out, const char* path_a, const char* path_b, roof_error* err);
+ * settings): a header naming each side (model, machine, threads, date), a warning when the
+ * models differ, the layer rows, a sum-of-layers row and the latency ratio, printed on `out`.
+ * `doc` (NULL: not kept) receives the comparison as a rooftop.diff/1 JSON document
+ * (docs/report-json.md), the caller's to cJSON_Delete. */
+roof_status roof_compare_saved(FILE* out, const char* path_a, const char* path_b, cJSON** doc, roof_error* err);
 
 /* Executed layers that are not layout conversions. */
 int roof_profile_compute_layers(const roof_profile* p);

@@ -119,13 +119,21 @@ static void progress(const roof_profile_options* o, const char* phase, size_t do
   if (o->progress) o->progress(o->progress_ctx, phase, (int)done, (int)total);
 }
 
-/* `n` untimed runs (warm-up), reporting progress as `phase`. */
+static bool stop_asked(const roof_profile_options* o, roof_profile* p) {
+  if (!p->stopped && o->stop && o->stop(o->stop_ctx)) p->stopped = true;
+  return p->stopped;
+}
+
+/* `n` untimed runs (warm-up), reporting progress as `phase`; the session's very first run is
+ * timed into p->first_run_ms (negative until then). */
 static roof_status warm_up(roof_session* s, const roof_profile_options* o, const char* phase, int n,
-                           uint64_t* stamps, roof_error* err) {
+                           uint64_t* stamps, roof_profile* p, roof_error* err) {
   roof_status st = ROOF_OK;
-  for (int w = 0; w < n && st == ROOF_OK; w++) {
+  for (int w = 0; w < n && st == ROOF_OK && !stop_asked(o, p); w++) {
     progress(o, phase, (size_t)w, (size_t)n);
+    double t0 = now_ms();
     st = roof_session_run(s, stamps, err);
+    if (p->first_run_ms < 0) p->first_run_ms = now_ms() - t0;
   }
   if (n > 0) progress(o, phase, (size_t)n, (size_t)n);
   return st;
@@ -145,7 +153,7 @@ typedef struct run_buffers {
  * before the timed runs); false when out of memory (the buffers stay valid). */
 static bool grow(run_buffers* b, size_t runs) {
   if (runs + 1 <= b->cap) return true;
-  size_t cap = runs + 1;
+  size_t cap = runs + 1 > 2 * b->cap ? runs + 1 : 2 * b->cap; /* --duration grows run by run */
   uint64_t* st = realloc(b->stamps, b->n1 * cap * sizeof(uint64_t));
   if (st == NULL) return false;
   b->stamps = st;
@@ -171,10 +179,15 @@ static void free_buffers(run_buffers* b) {
  * instrumented runs (a timestamp after every kernel), so that a busy neighbour or a clock
  * change weighs on both alike and the overhead is their difference, not the drift between
  * two phases. */
-static roof_status timed_runs(roof_session* s, const roof_profile_options* o, run_buffers* b, size_t first, size_t n,
-                              size_t total, roof_error* err) {
+static roof_status timed_runs(roof_session* s, const roof_profile_options* o, roof_profile* p, run_buffers* b,
+                              size_t first, size_t* n, size_t total, roof_error* err) {
   roof_status st = ROOF_OK;
-  for (size_t r = first; r < first + n && st == ROOF_OK; r++) {
+  size_t end = first + *n;
+  for (size_t r = first; r < end && st == ROOF_OK; r++) {
+    if (r > 0 && stop_asked(o, p)) {
+      *n = r - first; /* the runs made */
+      break;
+    }
     progress(o, "timed runs", r, total);
     double t0 = now_ms();
     st = roof_session_run(s, NULL, err);
@@ -229,6 +242,8 @@ static roof_status timed_phase(roof_session* s, const roof_profile_options* opts
   size_t batch = (size_t)p->runs, cap = batch;
   if (opts->until_stable) cap = opts->max_runs > 0 ? (size_t)opts->max_runs : (10 * batch > 200 ? 10 * batch : 200);
   double limit_ms = 1e3 * (opts->max_seconds > 0 ? opts->max_seconds : 60.0), t0 = now_ms();
+  bool timed_by_clock = opts->duration_s > 0 && !opts->until_stable;
+  if (timed_by_clock) cap = batch > ROOF_DURATION_MAX_RUNS ? batch : ROOF_DURATION_MAX_RUNS;
   p->noise.until_stable = opts->until_stable;
   if (opts->until_stable && (b->medians = calloc(2 * b->n1, sizeof(double))) == NULL) {
     return roof_fail(err, ROOF_E_NOMEM, "out of memory for --until-stable medians (%zu layers)", b->n1);
@@ -237,16 +252,40 @@ static roof_status timed_phase(roof_session* s, const roof_profile_options* opts
   size_t done = 0;
   while (st == ROOF_OK && done < cap) {
     size_t n = cap - done < batch ? cap - done : batch;
+    if (timed_by_clock && done > 0) n = 1; /* past --runs: one run at a time until the time is up */
     if (!grow(b, done + n)) return roof_fail(err, ROOF_E_NOMEM, "out of memory for profile buffers (%zu runs)", done + n);
-    st = timed_runs(s, opts, b, done, n, cap, err);
+    size_t total = cap;
+    if (timed_by_clock && done > 0) { /* progress against the runs the time left allows */
+      double per_run = (now_ms() - t0) / (double)done;
+      total = per_run > 0 ? (size_t)(1e3 * opts->duration_s / per_run) : done + 1;
+      total = total > done ? (total < cap ? total : cap) : done + 1;
+    }
+    st = timed_runs(s, opts, p, b, done, &n, total, err);
     done += n;
-    if (st != ROOF_OK || !opts->until_stable) break;
+    if (st != ROOF_OK || p->stopped) break;
+    if (timed_by_clock) {
+      if (now_ms() - t0 >= 1e3 * opts->duration_s) break;
+      continue;
+    }
+    if (!opts->until_stable) break;
     settle(p, b, done - n, n);
     if (p->noise.settled || now_ms() - t0 >= limit_ms) break;
   }
   if (st == ROOF_OK) progress(opts, "timed runs", cap, cap);
   p->runs = (int)done;
   return st;
+}
+
+/* The latency percentiles asked for (default 50, 90, 95, 99), from the plain runs. */
+static void latency_percentiles(roof_profile* p, const roof_profile_options* o, run_buffers* b) {
+  static const double kDefault[] = {50.0, 90.0, 95.0, 99.0};
+  const double* q = o->percentiles ? o->percentiles : kDefault;
+  int n = o->percentiles ? o->num_percentiles : 4;
+  p->num_percentiles = n < ROOF_MAX_PERCENTILES ? n : ROOF_MAX_PERCENTILES;
+  for (int i = 0; i < p->num_percentiles; i++) {
+    p->percentile_q[i] = q[i];
+    p->percentile_ms[i] = roof_stats_percentile(b->plain, (size_t)p->runs, q[i], b->scratch);
+  }
 }
 
 roof_status roof_profile_run(roof_session* s, const roof_profile_options* opts, roof_profile* p,
@@ -276,8 +315,11 @@ roof_status roof_profile_run(roof_session* s, const roof_profile_options* opts, 
   out.timer_resolution_ns = timer_resolution_ns();
   if (opts->skip_process_scan) procs.t_ms = now_ms(); /* the profile's duration still counts */
   else roof_proc_snapshot_take(&procs);              /* others' CPU time, before the first run */
-  st = warm_up(s, opts, "warm-up", out.warmup, NULL, err);
-  if (st == ROOF_OK) st = warm_up(s, opts, "instrumented warm-up", out.warmup, b.stamps, err);
+  out.first_run_ms = -1.0;
+  out.duration_s = opts->duration_s > 0 && !opts->until_stable ? opts->duration_s : 0.0;
+  out.started_unix = (long long)time(NULL);
+  st = warm_up(s, opts, "warm-up", out.warmup, NULL, &out, err);
+  if (st == ROOF_OK) st = warm_up(s, opts, "instrumented warm-up", out.warmup, b.stamps, &out, err);
   struct rusage ru0, ru1;
   getrusage(RUSAGE_SELF, &ru0);
   if (st == ROOF_OK) st = timed_phase(s, opts, &out, &b, err);
@@ -286,6 +328,8 @@ roof_status roof_profile_run(roof_session* s, const roof_profile_options* opts, 
   roof_noise_system(&procs, out.threads, &out.noise);
   size_t runs = (size_t)out.runs, n1 = b.n1;
   roof_stats_compute(b.plain, runs, b.scratch, &out.latency_ms);
+  if (out.first_run_ms < 0) out.first_run_ms = b.plain[0]; /* no warm-up: the first timed run */
+  latency_percentiles(&out, opts, &b);
   out.minor_faults_per_run = (double)(ru1.ru_minflt - ru0.ru_minflt) / (double)(2 * runs);
   for (size_t r = 0; r < runs; r++) b.instr[r] = (double)(b.stamps[r * n1 + n1 - 1] - b.stamps[r * n1]) / 1e6;
   roof_stats_compute(b.instr, runs, b.scratch, &out.instrumented_ms);
@@ -310,6 +354,8 @@ roof_status roof_profile_run(roof_session* s, const roof_profile_options* opts, 
 done:
   roof_profile_sequence(&out); /* out of memory: the sequence figures stay zero */
   out.stamps = b.stamps;
+  out.latency_runs_ms = opts->timed ? b.plain : NULL;
+  if (opts->timed) b.plain = NULL; /* kept: the profile owns it */
   free_buffers(&b);
   roof_proc_snapshot_free(&procs);
   *p = out;
@@ -510,6 +556,8 @@ void roof_profile_free(roof_profile* p) {
   if (p == NULL) return;
   free(p->layers);
   free(p->stamps);
+  free(p->latency_runs_ms);
+  p->latency_runs_ms = NULL;
   free(p->in_attention);
   p->in_attention = NULL;
   p->stamps = NULL;

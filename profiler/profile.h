@@ -86,7 +86,20 @@ typedef struct roof_profile_options {
   /* true: other processes are not read from /proc (a few ms per hundred processes; the busy
    * list stays unknown), for callers that profile in a tight loop such as a fuzzer. */
   bool skip_process_scan;
+  /* Run control (rooftop profile --duration, --percentiles, Ctrl-C). duration_s > 0: timed
+   * runs go on until that many seconds of them have passed, at least `runs` and at most
+   * ROOF_DURATION_MAX_RUNS (not with until_stable). percentiles: the latency percentiles to
+   * report (0 < q <= 100, at most ROOF_MAX_PERCENTILES; NULL: 50, 90, 95, 99). stop: asked
+   * on the profiling thread before every warm-up and timed run but the first timed one; true
+   * ends the profile with the runs made (roof_profile.stopped). NULL: never stops early. */
+  double duration_s;
+  const double* percentiles;
+  int num_percentiles;
+  bool (*stop)(void* ctx);
+  void* stop_ctx;
 } roof_profile_options;
+#define ROOF_DURATION_MAX_RUNS 100000
+#define ROOF_MAX_PERCENTILES 8
 
 typedef struct roof_profile {
   const roof_graph* g;         /* the prepared graph the layers stand for */
@@ -127,6 +140,17 @@ typedef struct roof_profile {
   roof_sequence seq;
   bool* in_attention;          /* per layer: part of an attention block (num_layers, owned) */
   roof_noise noise;            /* timed profiles: verdict, its reasons, until-stable outcome */
+  /* Run control and figures of timed profiles (roof_profile_options above). */
+  double* latency_runs_ms;     /* plain latency of every timed run, in run order (runs, owned) */
+  int num_percentiles;
+  double percentile_q[ROOF_MAX_PERCENTILES], percentile_ms[ROOF_MAX_PERCENTILES]; /* of latency */
+  double duration_s;           /* as asked for (0: none) */
+  double first_run_ms;         /* the session's first run (cold: first touch of arena and weights) */
+  bool stopped;                /* opts->stop ended the profile early: runs made so far */
+  long long started_unix;      /* wall-clock second the timed phase started (time(NULL)) */
+  /* Set by the caller, which loads (0: not measured): model load and prepare, and session
+   * creation (kernels created, weights packed), in ms. */
+  double load_ms, session_ms;
 } roof_profile;
 
 /* Computes costs for every step and, when opts->timed, runs the session. Inputs must be bound. */
@@ -167,5 +191,10 @@ typedef enum roof_sort { ROOF_SORT_ORDER = 0, ROOF_SORT_TIME, ROOF_SORT_HEADROOM
 
 /* Terminal table, at most 100 columns; `top` 0 = all layers. */
 void roof_report_table(FILE* f, const roof_profile* p, roof_sort sort, int top);
+/* The same within `width` columns (0: no limit, names whole): the layer column takes what the
+ * other columns leave, names shortened to fit keeping their block numbers (then cut in the
+ * middle); the kernel shape column (describe) shown where it fits; a by-op summary follows.
+ * Lines the table does not lay out (model path, CPU name) may be wider. */
+void roof_report_table_fit(FILE* f, const roof_profile* p, roof_sort sort, int top, int width);
 
 #endif

@@ -26,7 +26,7 @@ roof_status roof_report_trace(const char* path, const roof_profile* p, roof_erro
 roof_status roof_write_text_file(const char* path, const char* text, roof_error* err);
 
 /* HTML report (report_html.c): one self-contained page, no network access, that renders a
- * JSON report (schema rooftop.profile/1 or rooftop.compare/1) as a summary, a log-log
+ * JSON report (schema rooftop.profile/1, rooftop.compare/1 or rooftop.diff/1) as a summary, a log-log
  * roofline chart with one point per layer, a by-op-type table and a sortable, filterable,
  * paged layer table. The JSON is embedded with every '<' escaped.
  * roof_html_document: the page as malloc'ed text (NULL on OOM or a NULL report).

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "diag.h"
@@ -56,6 +57,8 @@ static cJSON* stats_obj(const roof_stats* s) {
   add_num(o, "max", s->max);
   add_num(o, "mean", s->mean);
   add_num(o, "p90", s->p90);
+  add_num(o, "p95", s->p95);
+  add_num(o, "p99", s->p99);
   add_num(o, "stddev", s->stddev);
   add_num(o, "cv", s->cv);
   add_num(o, "median_low", s->median_lo);
@@ -121,6 +124,32 @@ static void until_stable_obj(cJSON* run, const roof_profile* p) {
   else cJSON_AddNullToObject(o, "largest_move");
   if (n->batches > 1 && n->settle_layer >= 0) add_num(o, "moved_layer", n->settle_layer);
   else cJSON_AddNullToObject(o, "moved_layer");
+}
+
+/* Run control and figures: percentiles asked for, every run's latency, load and first-run
+ * times, when it ran, and whether Ctrl-C ended it. */
+static void run_control(cJSON* run, const roof_profile* p) {
+  cJSON* pct = cJSON_AddObjectToObject(run, "latency_percentiles_ms");
+  for (int i = 0; i < p->num_percentiles; i++) {
+    char key[32];
+    snprintf(key, sizeof(key), "p%g", p->percentile_q[i]);
+    add_num(pct, key, p->percentile_ms[i]);
+  }
+  cJSON* runs = cJSON_AddArrayToObject(run, "latency_runs_ms");
+  for (int i = 0; p->latency_runs_ms && i < p->runs; i++) cJSON_AddItemToArray(runs, roof_json_number(p->latency_runs_ms[i]));
+  if (p->duration_s > 0) add_num(run, "duration_s", p->duration_s);
+  else cJSON_AddNullToObject(run, "duration_s");
+  add_num(run, "first_run_ms", p->first_run_ms);
+  if (p->load_ms > 0) add_num(run, "load_ms", p->load_ms);
+  else cJSON_AddNullToObject(run, "load_ms");
+  if (p->session_ms > 0) add_num(run, "session_ms", p->session_ms);
+  else cJSON_AddNullToObject(run, "session_ms");
+  char date[32] = "";
+  time_t t = (time_t)p->started_unix;
+  struct tm tm;
+  if (p->started_unix > 0 && gmtime_r(&t, &tm)) strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  add_str(run, "date", date);
+  cJSON_AddBoolToObject(run, "stopped", p->stopped);
 }
 
 /* {axis (null: per tensor), scale [...], zero_point [...]} */
@@ -325,6 +354,7 @@ cJSON* roof_profile_to_json(const roof_profile* p, const char* fusion) {
     add_num(run, "peak_rss_bytes", (double)p->peak_rss_bytes);
     add_num(run, "minor_faults_per_run", p->minor_faults_per_run);
     add_str(run, "cpu_affinity", p->affinity);
+    run_control(run, p);
     cJSON_AddItemToObject(run, "noise", noise_obj(&p->noise));
     until_stable_obj(run, p);
     add_energy(run, "energy_estimate", roof_profile_energy(p));

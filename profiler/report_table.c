@@ -30,16 +30,96 @@ static size_t utf8_head(const char* s, int n) {
 /* Pointer to the last n code points of s (a string of `width` code points). */
 static const char* utf8_tail(const char* s, int width, int n) { return s + utf8_head(s, width - n); }
 
+/* Copy of s with control characters written as escapes (\n, \t, \xNN): a name must not break
+ * a line or move the cursor (malloc'ed; NULL when s has none, or out of memory). */
+static char* escape_controls(const char* s) {
+  size_t n = 0, len = strlen(s);
+  for (size_t i = 0; i < len; i++) n += (unsigned char)s[i] < 0x20 || s[i] == 0x7f;
+  char* out = n ? malloc(len + 3 * n + 1) : NULL;
+  if (out == NULL) return NULL;
+  char* o = out;
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c == '\n') o += sprintf(o, "\\n");
+    else if (c == '\t') o += sprintf(o, "\\t");
+    else if (c < 0x20 || c == 0x7f) o += sprintf(o, "\\x%02x", c);
+    else *o++ = (char)c;
+  }
+  *o = '\0';
+  return out;
+}
+
 /* s in exactly `width` columns: padded, or cut in the middle with an ellipsis, since layer
- * names differ at both ends ("layer1.0.co\u2026bn2"). Cuts fall on code point boundaries. */
-static void print_cut(FILE* f, const char* s, int width) {
+ * names differ at both ends ("layer1.0.co\u2026bn2"). Cuts fall on code point boundaries;
+ * control characters are escaped first. */
+static void print_cut(FILE* f, const char* raw, int width) {
+  char* escaped = escape_controls(raw);
+  const char* s = escaped ? escaped : raw;
   int len = utf8_width(s);
   if (len <= width) {
     fprintf(f, "%s%*s", s, width - len, "");
-    return;
+  } else {
+    int head = (width - 1) / 2, tail = width - 1 - head;
+    fprintf(f, "%.*s\xE2\x80\xA6%s", (int)utf8_head(s, head), s, utf8_tail(s, len, tail));
   }
-  int head = (width - 1) / 2, tail = width - 1 - head;
-  fprintf(f, "%.*s\xE2\x80\xA6%s", (int)utf8_head(s, head), s, utf8_tail(s, len, tail));
+  free(escaped);
+}
+
+/* Layer names are paths whose distinguishing part sits in the middle
+ * ("/features/features.12/conv/conv.0/conv.0.0/Conv"): before a cut, `name` (escaped) is
+ * shortened in `out` while wider than `width`: first path segments that only repeat the start
+ * of the next one are dropped ("/features/features.12" -> "/features.12"), then the words of
+ * leading segments are cut to their first letter ("features.12" -> "f.12"), one segment at a
+ * time from the left, keeping every number; the last segment (the op) stays whole. */
+enum { kMaxSegs = 64 };
+
+static void join(char** seg, const bool* drop, int n, char* out, size_t cap) {
+  size_t o = 0;
+  out[0] = '\0';
+  for (int i = 0; i < n; i++) {
+    if (drop[i]) continue;
+    int w = snprintf(out + o, cap - o, "%s%s", o || i ? "/" : "", seg[i]);
+    if (w < 0 || (size_t)w >= cap - o) return;
+    o += (size_t)w;
+  }
+}
+
+static void abbreviate(char* s) {
+  char* o = s;
+  for (char* p = s; *p;) {
+    bool letter = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z');
+    *o++ = *p++;
+    while (letter && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z'))) p++;
+  }
+  *o = '\0';
+}
+
+static void shorten(const char* name, int width, char* out, size_t cap) {
+  snprintf(out, cap, "%s", name);
+  if (utf8_width(out) <= width) return;
+  char* buf = strdup(name);
+  char* seg[kMaxSegs];
+  bool drop[kMaxSegs] = {false};
+  int n = 0;
+  for (char* p = buf; buf && n < kMaxSegs; n++) {
+    seg[n] = p;
+    p = strchr(p, '/');
+    if (p == NULL || n + 1 == kMaxSegs) break;
+    *p++ = '\0';
+  }
+  n = buf ? n + 1 : 0;
+  if (buf && strchr(seg[n - 1], '/')) n = 0; /* more segments than kMaxSegs: cut only */
+  for (int i = 0; i + 1 < n; i++) {
+    size_t len = strlen(seg[i]);
+    drop[i] = len > 0 && strncmp(seg[i], seg[i + 1], len) == 0 && (seg[i + 1][len] == '.' || seg[i + 1][len] == '_');
+  }
+  if (n > 0) join(seg, drop, n, out, cap);
+  for (int i = 0; i + 1 < n && utf8_width(out) > width; i++) {
+    if (drop[i]) continue;
+    abbreviate(seg[i]);
+    join(seg, drop, n, out, cap);
+  }
+  free(buf);
 }
 
 /* s in at most `width` columns, unpadded (inside a sentence). */
@@ -162,6 +242,20 @@ static void verdict(FILE* f, const roof_profile* p) {
   }
 }
 
+/* Percentiles asked for, start-up times, and how the runs ended (--duration, Ctrl-C). */
+static void run_figures(FILE* f, const roof_profile* p) {
+  int col = fprintf(f, "         percentiles");
+  for (int i = 0; i < p->num_percentiles; i++) {
+    if (col > 84) col = fprintf(f, "\n        ");
+    col += fprintf(f, " p%g %.3f%s", p->percentile_q[i], p->percentile_ms[i], i + 1 < p->num_percentiles ? "," : " ms");
+  }
+  fprintf(f, "\nstartup  first run %.3f ms", p->first_run_ms);
+  if (p->load_ms > 0) fprintf(f, "; model load %.1f ms, session (kernels, packed weights) %.1f ms", p->load_ms, p->session_ms);
+  fprintf(f, "\n");
+  if (p->duration_s > 0 && !p->stopped) fprintf(f, "         %d runs in --duration %g s\n", p->runs, p->duration_s);
+  if (p->stopped) fprintf(f, "stopped  interrupted (Ctrl-C): the figures cover the %d runs finished\n", p->runs);
+}
+
 static void summary(FILE* f, const roof_profile* p) {
   const roof_graph* g = p->g;
   fprintf(f, "model    %s (opset %lld)\n", g->path, (long long)g->opset);
@@ -190,6 +284,7 @@ static void summary(FILE* f, const roof_profile* p) {
     fprintf(f, "latency  median %.3f ms (min %.3f, p90 %.3f, max %.3f, sd %.3f), %d runs, %d warm-up\n",
             p->latency_ms.median, p->latency_ms.min, p->latency_ms.p90, p->latency_ms.max, p->latency_ms.stddev,
             p->runs, p->warmup);
+    run_figures(f, p);
     fprintf(f, "layers   sum of medians %.3f ms, instrumented %.3f ms (spread %.3f ms, overhead %.2f%%)\n",
             p->layer_sum_ms, p->instrumented_ms.median, p->instrumented_ms.median - p->layer_sum_ms, p->overhead_pct);
     fprintf(f, "         %.3f ms in layers with no FLOP model; CPUs %s\n", p->unmodelled_ms, p->affinity);
@@ -269,28 +364,110 @@ static void above_roof(FILE* f, const roof_profile* p) {
   }
 }
 
-void roof_report_table(FILE* f, const roof_profile* p, roof_sort sort, int top) {
+/* Widths of the layer and describe columns: the layer column takes what the fixed columns
+ * leave of `width` (0: no limit) beside a describe column of up to 24, shown when at least 10
+ * of it fit beside a layer column of 20. */
+static void column_widths(const roof_profile* p, const int* idx, int n, int fixed, int width, int* name_w, int* desc_w) {
+  int name_need = 5, desc_need = 0;
+  for (int r = 0; r < n; r++) {
+    const roof_layer* l = &p->layers[idx[r]];
+    char* e = escape_controls(l->node->name);
+    int w = utf8_width(e ? e : l->node->name);
+    free(e);
+    name_need = w > name_need ? w : name_need;
+    w = (int)strlen(l->describe);
+    desc_need = w > desc_need ? w : desc_need;
+  }
+  int avail = width - fixed;
+  if (width <= 0 || avail >= name_need + 1 + desc_need) {
+    *name_w = name_need;
+    *desc_w = desc_need;
+    return;
+  }
+  int d = desc_need < 24 ? desc_need : 24; /* "k3x3 s2 p1 g144" and the like, whole */
+  if (avail - 1 - d < 20) d = avail - 1 - 20;
+  *desc_w = d >= 10 ? d : 0;
+  *name_w = avail - (*desc_w ? 1 + *desc_w : 0);
+  if (*name_w < 12) *name_w = 12;
+}
+
+typedef struct op_sum {
+  const char* op;
+  int layers;
+  double ms, roof_ms, mflop;
+} op_sum;
+
+/* Time, layers, FLOPs and time-weighted efficiency (summed roofs over summed medians) per op
+ * type, largest first (by time, or FLOPs for info): the by-op table of the HTML report. */
+static void by_op(FILE* f, const roof_profile* p) {
+  op_sum* ops = calloc((size_t)p->num_layers + 1, sizeof(op_sum));
+  int n = 0;
+  bool timed = p->runs > 0;
+  for (int i = 0; ops && i < p->num_layers; i++) {
+    const roof_layer* l = &p->layers[i];
+    int k = 0;
+    while (k < n && strcmp(ops[k].op, l->node->op_type) != 0) k++;
+    if (k == n) ops[n++].op = l->node->op_type;
+    ops[k].layers++;
+    ops[k].ms += l->time_ms.median;
+    ops[k].roof_ms += l->roofline_ms;
+    ops[k].mflop += (double)l->cost.flops / 1e6;
+  }
+  for (int i = 1; i < n; i++) { /* insertion sort, largest first */
+    op_sum v = ops[i];
+    int j = i - 1;
+    for (; j >= 0 && (timed ? ops[j].ms < v.ms : ops[j].mflop < v.mflop); j--) ops[j + 1] = ops[j];
+    ops[j + 1] = v;
+  }
+  if (n > 0) fprintf(f, "\nby op    %-22s %6s %10s", "op", "layers", "MFLOP");
+  if (n > 0 && timed) fprintf(f, " %9s %6s%s", "ms", "share", p->has_hw ? "    eff" : "");
+  if (n > 0) fprintf(f, "\n");
+  for (int k = 0; k < n && k < 16; k++) {
+    fprintf(f, "         %-22.22s %6d %10.2f", ops[k].op, ops[k].layers, ops[k].mflop);
+    if (timed) fprintf(f, " %9.3f %5.1f%%", ops[k].ms, p->layer_sum_ms > 0 ? 100.0 * ops[k].ms / p->layer_sum_ms : 0.0);
+    if (timed && p->has_hw) fprintf(f, " %5.0f%%", ops[k].ms > 0 ? 100.0 * ops[k].roof_ms / ops[k].ms : 0.0);
+    fprintf(f, "\n");
+  }
+  if (n > 16) fprintf(f, "         (%d more op types)\n", n - 16);
+  free(ops);
+}
+
+void roof_report_table(FILE* f, const roof_profile* p, roof_sort sort, int top) { roof_report_table_fit(f, p, sort, top, 100); }
+
+void roof_report_table_fit(FILE* f, const roof_profile* p, roof_sort sort, int top, int width) {
   static const char* const kLevel[] = {"L1", "L2", "L3", "DRAM"};
   summary(f, p);
   bool timed = p->runs > 0, pred_col = p->has_target; /* info: the predicted time replaces "roof ms" */
-  int name_w = timed && pred_col ? 17 : 26;            /* room for "pred ms" within 100 columns */
-  fprintf(f, "\n%4s %-*s %-12s %-3s %8s %7s %6s", "#", name_w, "layer", "op", "krn", "MFLOP", "MiB", "FLOP/B");
-  if (timed) fprintf(f, " %8s %5s", "ms", "share");
-  if (pred_col) fprintf(f, " %8s", "pred ms");
-  if (p->has_hw && timed) fprintf(f, " %5s", "eff");
-  if (p->has_hw && !timed && !pred_col) fprintf(f, " %7s", "roof ms");
-  if (p->has_hw) fprintf(f, " %-5s", "bound");
-  fprintf(f, "\n");
   int* idx = malloc(sizeof(int) * ((size_t)p->num_layers + 1));
   if (idx == NULL) return;
   for (int i = 0; i < p->num_layers; i++) idx[i] = i;
   if (sort != ROOF_SORT_ORDER) sort_indices(idx, p->num_layers, p->layers, sort);
   int n = top > 0 && top < p->num_layers ? top : p->num_layers;
-  for (int r = 0; r < n; r++) {
+  int fixed = 46 + (timed ? 15 : 0) + (pred_col ? 9 : 0) + (p->has_hw && timed ? 6 : 0) +
+              (p->has_hw && !timed && !pred_col ? 8 : 0) + (p->has_hw ? 7 : 0); /* bound: "M:DRAM" */
+  bool room_col = p->has_hw && timed && (width <= 0 || width - fixed - 8 >= 16); /* headroom, if names keep 16 */
+  fixed += room_col ? 8 : 0;
+  int name_w, desc_w;
+  column_widths(p, idx, n, fixed, width, &name_w, &desc_w);
+  fprintf(f, "\n%4s %-*s %-12s %-3s %8s %7s %6s", "#", name_w, "layer", "op", "krn", "MFLOP", "MiB", "FLOP/B");
+  if (timed) fprintf(f, " %8s %5s", "ms", "share");
+  if (pred_col) fprintf(f, " %8s", "pred ms");
+  if (p->has_hw && timed) fprintf(f, " %5s%s", "eff", room_col ? " hdrm ms" : "");
+  if (p->has_hw && !timed && !pred_col) fprintf(f, " %7s", "roof ms");
+  if (p->has_hw) fprintf(f, " %-5s", "bound");
+  if (desc_w > 0) fprintf(f, " %s", "describe");
+  fprintf(f, "\n");
+  bool shortened = false;
+  char* name = malloc(4 * 4096 + 1);
+  for (int r = 0; r < n && name; r++) {
     const roof_layer* l = &p->layers[idx[r]];
     uint64_t bytes = l->cost.bytes_read + l->cost.bytes_written;
     fprintf(f, "%4d ", l->index);
-    print_cut(f, l->node->name, name_w);
+    char* e = escape_controls(l->node->name);
+    shorten(e ? e : l->node->name, name_w, name, 4 * 4096 + 1);
+    shortened |= strcmp(name, e ? e : l->node->name) != 0 || utf8_width(name) > name_w;
+    free(e);
+    print_cut(f, name, name_w);
     fprintf(f, " %-12.12s %-3.3s %8.2f %7.2f %6.1f", l->node->op_type, l->kernel ? l->kernel : "-", (double)l->cost.flops / 1e6,
             (double)bytes / 1048576.0, l->intensity);
     if (timed) {
@@ -302,15 +479,19 @@ void roof_report_table(FILE* f, const roof_profile* p, roof_sort sort, int top) 
     }
     if (pred_col) fprintf(f, " %8.4f", l->predicted_ms);
     if (p->has_hw) {
-      if (timed) fprintf(f, " %4.0f%%%s", 100.0 * l->efficiency, l->above_roof ? "!" : " ");
+      if (timed && room_col) fprintf(f, " %4.0f%%%s%7.3f ", 100.0 * l->efficiency, l->above_roof ? "!" : " ", l->headroom_ms);
+      else if (timed) fprintf(f, " %4.0f%%%s", 100.0 * l->efficiency, l->above_roof ? "!" : " ");
       else fprintf(f, pred_col ? " " : " %7.4f ", l->roofline_ms);
       if (!l->cost.has_model) fprintf(f, "%-5s", "?");
       else if (l->compute_bound) fprintf(f, "%-5s", "C");
       else fprintf(f, "M:%-3s", kLevel[l->roofline_level]);
     }
+    if (desc_w > 0) fprintf(f, " %.*s", desc_w, l->describe);
     fprintf(f, "\n");
   }
+  free(name);
   if (n < p->num_layers) fprintf(f, "(%d more layers; --top 0 shows all)\n", p->num_layers - n);
+  if (shortened) fprintf(f, "names shortened to fit: repeated path parts dropped, words cut to a letter (--wide: whole)\n");
   if (!p->kernels_chosen) fprintf(f, "krn - = not chosen: kernels are chosen only when a session packs the weights\n");
   fallbacks(f, p);
   not_analysed(f, p);
@@ -324,9 +505,11 @@ void roof_report_table(FILE* f, const roof_profile* p, roof_sort sort, int top) 
     fprintf(f, "~ = unstable median (%d layer%s): its 95%% interval reaches beyond +-%.0f%%; more --runs or "
                "--until-stable\n", n, n == 1 ? "" : "s", 100.0 * ROOF_NOISE_UNSTABLE);
   }
+  if (room_col) fprintf(f, "hdrm ms = median - roofline time: the most a faster kernel could save\n");
   if (p->has_hw) {
     fprintf(f, "eff = roofline time / measured median; ! = above its roof (cost model suspect)\n"
                "bound C = compute, M:LEVEL = memory, LEVEL setting the memory time (residency model)\n");
   }
+  by_op(f, p);
   free(idx);
 }

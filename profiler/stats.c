@@ -1,4 +1,4 @@
-/* Order statistics; see stats.h. p90 uses the nearest-rank definition. */
+/* Order statistics; see stats.h. p90, p95, p99 use the nearest-rank definition. */
 #include "stats.h"
 
 #include <math.h>
@@ -10,6 +10,18 @@ static int cmp_double(const void* a, const void* b) {
   return (x > y) - (x < y);
 }
 
+static double rank(const double* sorted, size_t n, double q) {
+  size_t r = (size_t)ceil(q / 100.0 * (double)n - 1e-9); /* 1e-9: 0.95 x 20 is 19, not 19.000000000000004 */
+  return sorted[(r ? (r <= n ? r : n) : 1) - 1];
+}
+
+double roof_stats_percentile(const double* samples, size_t n, double q, double* scratch) {
+  if (n == 0) return 0.0;
+  memcpy(scratch, samples, n * sizeof(double));
+  qsort(scratch, n, sizeof(double), cmp_double);
+  return rank(scratch, n, q);
+}
+
 void roof_stats_compute(const double* samples, size_t n, double* scratch, roof_stats* out) {
   memset(out, 0, sizeof(*out));
   if (n == 0) return;
@@ -18,8 +30,9 @@ void roof_stats_compute(const double* samples, size_t n, double* scratch, roof_s
   out->min = scratch[0];
   out->max = scratch[n - 1];
   out->median = (n % 2) ? scratch[n / 2] : 0.5 * (scratch[n / 2 - 1] + scratch[n / 2]);
-  size_t r = (size_t)ceil(0.9 * (double)n);
-  out->p90 = scratch[(r ? r : 1) - 1];
+  out->p90 = rank(scratch, n, 90.0);
+  out->p95 = rank(scratch, n, 95.0);
+  out->p99 = rank(scratch, n, 99.0);
   double sum = 0.0;
   for (size_t i = 0; i < n; i++) sum += scratch[i];
   out->mean = sum / (double)n;

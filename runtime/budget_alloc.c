@@ -75,6 +75,9 @@ roof_status roof_pb_unpack(const ProtobufCMessageDescriptor* desc, const uint8_t
     case PB_SCAN_NUL_IN_STRING:
       return roof_fail(err, ROOF_E_DATA, "%s: string field %s.%s holds a NUL byte (at byte %zu)", where, r.message,
                        r.field, r.offset);
+    case PB_SCAN_TRUNCATED:
+      return roof_fail(err, ROOF_E_DATA, "%s: truncated: %s of at least %llu bytes cut to %zu (field at byte %zu in %s)",
+                       where, kind_of(desc), (unsigned long long)r.need, len, r.offset, r.message);
     case PB_SCAN_MALFORMED:
       return roof_fail(err, ROOF_E_DATA, "%s: not %s: malformed protobuf at byte %zu (in %s)", where, kind_of(desc),
                        r.offset, r.message);

@@ -34,7 +34,7 @@ typedef struct frame {
 } frame;
 
 static pb_scan_result fail(pb_scan_status s, size_t at, const frame* f, const char* field) {
-  return (pb_scan_result){s, at, f ? f->desc->name : "", field ? field : ""};
+  return (pb_scan_result){s, at, f ? f->desc->name : "", field ? field : "", 0};
 }
 
 pb_scan_result roof_pb_scan(const uint8_t* data, size_t len, const ProtobufCMessageDescriptor* root,
@@ -54,7 +54,7 @@ pb_scan_result roof_pb_scan(const uint8_t* data, size_t len, const ProtobufCMess
     }
     const frame* f = &stack[top];
     size_t at = pos;
-    uint64_t key, n;
+    uint64_t key, n = 0;
     if (!read_varint(data, f->end, &pos, &key) || (key >> 3) == 0 || (key >> 3) > 0x1FFFFFFF) {
       r = fail(PB_SCAN_MALFORMED, at, f, NULL);
       break;
@@ -75,7 +75,11 @@ pb_scan_result roof_pb_scan(const uint8_t* data, size_t len, const ProtobufCMess
       break;
     }
     if (!read_varint(data, f->end, &pos, &n) || n > f->end - pos) {
-      r = fail(PB_SCAN_MALFORMED, at, f, NULL);
+      /* a top-level field longer than the rest of the file: the file was cut short (a nested
+       * one overruns its own message, which is malformed whatever the file's length) */
+      bool cut = top == 0 && pos < len && n > len - pos;
+      r = fail(cut ? PB_SCAN_TRUNCATED : PB_SCAN_MALFORMED, at, f, NULL);
+      if (cut) r.need = (uint64_t)pos + n;
       break;
     }
     const ProtobufCFieldDescriptor* fd = protobuf_c_message_descriptor_get_field(f->desc, (unsigned)(key >> 3));

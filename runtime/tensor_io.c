@@ -1,4 +1,4 @@
-/* Tensor files: TensorProto (.pb) and NumPy (.npy) in, TensorProto out. */
+/* Tensor files: TensorProto (.pb) and NumPy (.npy) in and out. */
 #include "tensor_io.h"
 
 #include <errno.h>
@@ -250,6 +250,47 @@ roof_status roof_tensor_file_write(const char* path, const char* name, int dtype
   if (buf == NULL) return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory", p);
   onnx__tensor_proto__pack(&t, buf);
   roof_status st = write_replace(path, p, buf, n, err);
+  free(buf);
+  return st;
+}
+
+/* .npy version 1.0: magic, header length, the dict padded with spaces to a 64-byte boundary
+ * (numpy's own alignment) ending in a newline, then the raw C-order data. */
+roof_status roof_tensor_file_write_npy(const char* path, int dtype, int rank, const int64_t* dims, const void* data,
+                                       roof_error* err) {
+  char pb[ROOF_PATH_BUF];
+  const char* p = ROOF_SAFE(path, pb);
+  static const struct { int t; const char* d; } kDescr[] = {
+      {ROOF_DT_FLOAT, "<f4"}, {ROOF_DT_DOUBLE, "<f8"}, {ROOF_DT_INT64, "<i8"}, {ROOF_DT_INT32, "<i4"},
+      {ROOF_DT_UINT8, "|u1"}, {ROOF_DT_INT8, "|i1"},   {ROOF_DT_BOOL, "|b1"},  {ROOF_DT_FLOAT16, "<f2"},
+  };
+  const char* descr = NULL;
+  for (size_t i = 0; i < sizeof(kDescr) / sizeof(kDescr[0]); i++) {
+    if (kDescr[i].t == dtype) descr = kDescr[i].d;
+  }
+  if (descr == NULL) return roof_fail(err, ROOF_E_UNSUPPORTED, "%s: .npy has no dtype for %s", p, roof_dtype_name(dtype));
+  if (rank < 0 || rank > ROOF_MAX_RANK || (rank > 0 && dims == NULL)) {
+    return roof_fail(err, ROOF_E_INTERNAL, "%s: invalid rank %d", p, rank);
+  }
+  uint64_t bytes;
+  if (!roof_dims_count(dims, rank, &bytes) || !roof_mul_u64(bytes, roof_dtype_size(dtype), &bytes) || bytes > SIZE_MAX / 2) {
+    return roof_fail(err, ROOF_E_INTERNAL, "%s: tensor size overflows", p);
+  }
+  char dict[512];
+  int len = snprintf(dict, sizeof(dict), "{'descr': '%s', 'fortran_order': False, 'shape': (", descr);
+  for (int i = 0; i < rank; i++) len += snprintf(dict + len, sizeof(dict) - (size_t)len, "%lld%s", (long long)dims[i], rank == 1 ? "," : i + 1 < rank ? ", " : "");
+  len += snprintf(dict + len, sizeof(dict) - (size_t)len, "), }");
+  size_t head = 10 + (size_t)len + 1, padded = (head + 63) / 64 * 64;
+  uint8_t* buf = malloc(padded + (size_t)bytes);
+  if (buf == NULL) return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory", p);
+  memcpy(buf, "\x93NUMPY\x01\x00", 8);
+  buf[8] = (uint8_t)((padded - 10) & 0xFF);
+  buf[9] = (uint8_t)((padded - 10) >> 8);
+  memcpy(buf + 10, dict, (size_t)len);
+  memset(buf + 10 + len, ' ', padded - head);
+  buf[padded - 1] = '\n';
+  if (bytes) memcpy(buf + padded, data, (size_t)bytes);
+  roof_status st = write_replace(path, p, buf, padded + (size_t)bytes, err);
   free(buf);
   return st;
 }

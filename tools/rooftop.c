@@ -1,6 +1,6 @@
 /* rooftop command-line tool.
  *
- *   rooftop run MODEL [--input NAME=FILE]... [--shape NAME=DIMS]... [--threads N] [--output-dir DIR]
+ *   rooftop run MODEL [--input NAME=FILE]... [--shape NAME=DIMS]... [--threads N] [--output-dir DIR [--output-format npy]]
  *   rooftop profile MODEL [--runs N] [--warmup N] [--threads N] [--shape ...] [--input ...]
  *                         [--until-stable [--max-runs N] [--max-seconds S]]
  *                         [--json FILE] [--csv FILE] [--trace FILE] [--html FILE] [--quiet]
@@ -16,11 +16,14 @@
 #define _GNU_SOURCE 1
 #include <errno.h>
 #include <sched.h>
+#include <signal.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -45,6 +48,8 @@ typedef struct cli_opts {
   const char* model;
   const char* model2; /* compare A.json B.json */
   const char* output_dir;
+  bool npy;       /* run: --output-format npy */
+  bool wide;      /* profile, info: table names whole, no width limit */
   const char* fusion;
   const char* hw_file;
   const char* json_out;
@@ -70,6 +75,11 @@ typedef struct cli_opts {
   bool until_stable;         /* profile: batches of --runs until the medians settle */
   int max_runs;              /* 0: the library's default cap */
   double max_seconds;        /* 0: the library's default cap */
+  double duration_s;         /* profile: timed runs for this long, at least --runs (0: none) */
+  double percentiles[ROOF_MAX_PERCENTILES];
+  int num_percentiles;       /* 0: the library's default (50, 90, 95, 99) */
+  int64_t batch;             /* --batch N: first dim of every graph input (0: as the model says) */
+  const char* model_flag; /* the first option given other than --json, --html, --quiet (compare A B refuses it) */
   bool no_model;  /* probe takes no MODEL */
   bool allow_two; /* compare takes A.json B.json */
   bool quiet;     /* no progress indicator, no notes */
@@ -93,7 +103,7 @@ static const char kHelp[] =
     "usage: rooftop COMMAND [ARGS]      (rooftop COMMAND --help: options and examples)\n"
     "\n"
     "commands:\n"
-    "  run MODEL      run once, write outputs as TensorProto files\n"
+    "  run MODEL      run once; print a summary of the outputs, or write them (--output-dir)\n"
     "  profile MODEL  time every layer next to its FLOPs and bytes\n"
     "  info MODEL     shapes, params, FLOPs and bytes per layer, without running\n"
     "  compare MODEL  profile with --fusion none and with fusion; outputs must agree\n"
@@ -109,7 +119,9 @@ static const char kHelp[] =
     "  --fusion SPEC       all (default), none, or a comma list of pass names\n"
     "  --seed N            seed for random inputs (default 42)\n"
     "  --reference         use the reference kernels for every op (slow; an oracle)\n"
+    "  --batch N           first dim of every graph input (a fixed one is rewritten, with a warning)\n"
     "  --quiet, -q         no progress indicator on stderr, no notes on stdout\n"
+    "  --wide              table names whole (else fitted to COLUMNS, the terminal, or 100 columns)\n"
     "\n"
     "limits (untrusted models; positive integers; a model over a limit exits 65, over --max-rank 69):\n"
     "  --max-file-bytes N        model and --input file size (default 2147483647 = 2 GiB - 1)\n"
@@ -124,8 +136,9 @@ static const char kHelp[] =
     "  --timeout SECONDS         run time limit, checked between kernels, e.g. 0.5 (default none);\n"
     "                            when reached the command stops cleanly and exits 75\n"
     "\n"
-    "run:     --output-dir DIR (default: no files written)\n"
+    "run:     --output-dir DIR (default: no files written), --output-format pb|npy (default pb)\n"
     "profile: --runs N (default 20), --warmup N (default 3), --top N,\n"
+    "         --duration S (timed runs for S seconds, at least --runs), --percentiles 50,90,95,99,\n"
     "         --sort order|time|headroom|efficiency, --hw FILE (adds a prediction for the file's machine;\n"
     "         measured figures stay this machine's),\n"
     "         --pin CPUS (e.g. 0 or 0,2-3: CPUs the run may use),\n"
@@ -138,7 +151,8 @@ static const char kHelp[] =
     "\n"
     "exit codes: 0 ok, 64 usage, 65 invalid model or input data, 66 cannot open,\n"
     "            69 valid but unsupported, 70 internal error, 71 out of memory,\n"
-    "            73 cannot create output, 74 write error, 75 time limit (--timeout) reached\n"
+    "            73 cannot create output, 74 write error, 75 time limit (--timeout) reached,\n"
+    "            130 interrupted (Ctrl-C during profile: the reports cover the runs finished)\n"
     "\n"
     "examples:\n"
     "  rooftop profile resnet18.onnx --threads 1 --html resnet18.html\n"
@@ -151,6 +165,7 @@ static const char kInputHelp[] =
     "  --threads N         thread count (default: the CPUs this process may use)\n"
     "  --fusion SPEC       all (default), none, or a comma list of pass names (rooftop passes)\n"
     "  --reference         reference kernels for every op (slow; an oracle)\n"
+    "  --batch N           first dim of every graph input (a fixed one is rewritten, with a warning)\n"
     "  --quiet, -q         no progress indicator on stderr, no notes on stdout\n";
 
 /* One help text per command: usage, options, examples (printed with kInputHelp where the
@@ -164,8 +179,10 @@ typedef struct cmd_help {
 static const cmd_help kCommandHelp[] = {
     {"run", true,
      "usage: rooftop run MODEL [options]\n"
-     "Runs the model once and writes each graph output as DIR/output_<i>.pb.\n\n"
-     "  --output-dir DIR    where to write the outputs (default: none written)\n"},
+     "Runs the model once and writes each graph output as DIR/output_<i>.pb (or .npy); without\n"
+     "--output-dir prints each output's name, shape, first values and range.\n\n"
+     "  --output-dir DIR    where to write the outputs (default: none written)\n"
+     "  --output-format F   pb (TensorProto, default) or npy\n"},
     {"profile", true,
      "usage: rooftop profile MODEL [options]\n"
      "Times every executed layer and puts it against its roofline bound on this machine.\n\n"
@@ -181,7 +198,10 @@ static const cmd_help kCommandHelp[] = {
      "                      says which, after how many runs\n"
      "  --max-runs N        cap for --until-stable (default 10 batches, at least 200 runs)\n"
      "  --max-seconds S     cap for --until-stable, seconds of timed runs (default 60)\n"
-     "  --json FILE         report as JSON (schema rooftop.profile/1)\n"
+     "  --duration S        timed runs until S seconds of them have passed (at least --runs)\n"
+     "  --percentiles LIST  latency percentiles to print and save (default 50,90,95,99)\n"
+     "  --wide              names whole; else the table fits COLUMNS, the terminal, or 100 columns\n"
+     "  --json FILE         report as JSON (schema rooftop.profile/1): every run's latency too\n"
      "  --csv FILE          one row per layer\n"
      "  --trace FILE        Chrome trace events (chrome://tracing, Perfetto)\n"
      "  --html FILE         self-contained HTML report: roofline chart, sortable layer table\n\n"
@@ -189,7 +209,9 @@ static const cmd_help kCommandHelp[] = {
      "  rooftop profile resnet18.onnx --threads 1 --sort time --top 10\n"
      "  rooftop profile model.onnx --shape input=1x3x224x224 --html report.html --json report.json\n"
      "  rooftop profile model.onnx --hw tools/hw/intel-10980xe.json --runs 50\n"
-     "  rooftop profile model.onnx --until-stable --max-seconds 30\n"},
+     "  rooftop profile model.onnx --until-stable --max-seconds 30\n"
+     "  rooftop profile model.onnx --duration 10 --percentiles 50,99,99.9\n"
+     "Ctrl-C ends the timed runs; the reports then cover the runs finished (exit 130).\n"},
     {"info", true,
      "usage: rooftop info MODEL [options]\n"
      "Shapes, params, FLOPs and bytes per layer without running the model: no kernel is created\n"
@@ -205,11 +227,14 @@ static const cmd_help kCommandHelp[] = {
      "usage: rooftop compare MODEL [options]\n"
      "       rooftop compare A.json B.json\n"
      "Profiles MODEL with --fusion none and with fusion on the same inputs: outputs must agree;\n"
-     "prints time saved per fused group. With two saved profiles (rooftop profile --json), diffs\n"
-     "them layer by layer, matching layers by the original nodes they stand for.\n\n"
-     "  --runs N, --warmup N, --hw FILE   as for profile\n"
-     "  --json FILE         comparison as JSON (schema rooftop.compare/1)\n"
-     "  --html FILE         self-contained HTML report of the fused run with the fused groups\n\n"
+     "prints time saved per fused group. With two saved profiles (rooftop profile --json), names\n"
+     "both (model, machine, threads, date), warns when the models differ, and diffs them layer by\n"
+     "layer (matched by the original nodes they stand for) with a sum-of-layers row; it takes\n"
+     "only --json, --html and --quiet.\n\n"
+     "  --runs N, --warmup N, --hw FILE   as for profile (compare MODEL)\n"
+     "  --json FILE         comparison as JSON (rooftop.compare/1; A.json B.json: rooftop.diff/1)\n"
+     "  --html FILE         self-contained HTML report: the fused run with the fused groups, or\n"
+     "                      A beside B with B's profile\n\n"
      "examples:\n"
      "  rooftop compare resnet18_raw.onnx --threads 1 --html fusion.html\n"
      "  rooftop compare laptop.json server.json\n"},
@@ -330,12 +355,32 @@ static int parse_shape(cli_opts* o, const char* arg) {
     errno = 0;
     long long d = strtoll(p, &end, 10);
     if (end == p || errno || d < 0 || d > (1ll << 40)) return usage_error("--shape '%s': bad dimension", arg);
+    if (d == 0) return usage_error("--shape '%s': a dimension is 0 (an empty tensor): dims must be 1 or more", arg);
     b->dims[b->rank++] = d;
     if (*end == 'x' || *end == 'X' || *end == ',') end++;
     else if (*end) return usage_error("--shape '%s': dims are separated by 'x'", arg);
     p = end;
   }
   o->num_shapes++;
+  return 0;
+}
+
+/* --percentiles 50,90,99.9: each in (0, 100], at most ROOF_MAX_PERCENTILES. */
+static int parse_percentiles(cli_opts* o, const char* list) {
+  const char* p = list;
+  o->num_percentiles = 0;
+  while (*p) {
+    char* end;
+    errno = 0;
+    double q = (*p >= '0' && *p <= '9') || *p == '.' ? strtod(p, &end) : -1.0;
+    if (q < 0 || errno || end == p || !(q > 0.0 && q <= 100.0) || (*end && *end != ',')) {
+      return usage_error("--percentiles expects a comma list of numbers in (0, 100] such as 50,90,99, got '%s'", list);
+    }
+    if (o->num_percentiles >= ROOF_MAX_PERCENTILES) return usage_error("--percentiles takes at most 8 values, got '%s'", list);
+    o->percentiles[o->num_percentiles++] = q;
+    p = *end ? end + 1 : end;
+  }
+  if (o->num_percentiles == 0) return usage_error("--percentiles needs at least one value%s", "");
   return 0;
 }
 
@@ -348,6 +393,8 @@ static int parse_args(int argc, char** argv, int first, cli_opts* o) {
     const char* v = i + 1 < argc ? argv[i + 1] : NULL;
     uint64_t n;
     int limit_rc = 0;
+    bool report_flag = !strcmp(a, "--json") || !strcmp(a, "--html") || !strcmp(a, "--quiet") || !strcmp(a, "-q");
+    if (a[0] == '-' && !report_flag && o->model_flag == NULL) o->model_flag = a;
     if (parse_limit(o, a, v, &limit_rc)) {
       if (limit_rc) return limit_rc;
       i++;
@@ -391,6 +438,19 @@ static int parse_args(int argc, char** argv, int first, cli_opts* o) {
       if (!parse_seconds(v, &o->max_seconds)) {
         return usage_error("--max-seconds expects seconds > 0 (at most 31536000), such as 30, got '%s'", v);
       }
+    } else if (strcmp(a, "--duration") == 0) {
+      NEED_VALUE();
+      if (!parse_seconds(v, &o->duration_s)) {
+        return usage_error("--duration expects seconds > 0 (at most 31536000), such as 10, got '%s'", v);
+      }
+    } else if (strcmp(a, "--percentiles") == 0) {
+      NEED_VALUE();
+      int rc = parse_percentiles(o, v);
+      if (rc) return rc;
+    } else if (strcmp(a, "--batch") == 0) {
+      NEED_VALUE();
+      if (!parse_u64(v, 1u << 20, &n) || n == 0) return usage_error("--batch expects 1..1048576, got '%s'", v);
+      o->batch = (int64_t)n;
     } else if (strcmp(a, "--pin") == 0) {
       NEED_VALUE();
       o->pin = v;
@@ -405,6 +465,10 @@ static int parse_args(int argc, char** argv, int first, cli_opts* o) {
     } else if (strcmp(a, "--output-dir") == 0) {
       NEED_VALUE();
       o->output_dir = v;
+    } else if (strcmp(a, "--output-format") == 0) {
+      NEED_VALUE();
+      if (strcmp(v, "npy") != 0 && strcmp(v, "pb") != 0) return usage_error("--output-format expects pb or npy, got '%s'", v);
+      o->npy = strcmp(v, "npy") == 0;
     } else if (strcmp(a, "--fusion") == 0) {
       NEED_VALUE();
       o->fusion = v;
@@ -430,6 +494,8 @@ static int parse_args(int argc, char** argv, int first, cli_opts* o) {
     } else if (strcmp(a, "--html") == 0) {
       NEED_VALUE();
       o->html_out = v;
+    } else if (strcmp(a, "--wide") == 0) {
+      o->wide = true;
     } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
       o->quiet = true;
     } else if (strcmp(a, "--timeout") == 0) {
@@ -451,6 +517,40 @@ static int parse_args(int argc, char** argv, int first, cli_opts* o) {
 #undef NEED_VALUE
   }
   if (o->model == NULL && !o->no_model) return usage_error("missing MODEL argument%s", "");
+  return 0;
+}
+
+/* Report paths are tried before any work: a profile of minutes must not end in "cannot create".
+ * The writers create PATH.tmp.PID and rename it over PATH; the same temporary is created and
+ * removed here (a directory named PATH would fail the rename). */
+static int check_writable(const char* path) {
+  struct stat sb;
+  char tmp[4096];
+  if (path == NULL) return 0;
+  if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+    fprintf(stderr, "rooftop: %s: cannot create: it is a directory\n", path);
+    return ROOF_E_CANTCREAT;
+  }
+  if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp)) {
+    fprintf(stderr, "rooftop: %s: cannot create: path too long\n", path);
+    return ROOF_E_CANTCREAT;
+  }
+  FILE* f = fopen(tmp, "wb");
+  if (f == NULL) {
+    fprintf(stderr, "rooftop: %s: cannot create: %s\n", path, strerror(errno));
+    return ROOF_E_CANTCREAT;
+  }
+  fclose(f);
+  remove(tmp);
+  return 0;
+}
+
+static int check_report_paths(const cli_opts* o) {
+  const char* paths[] = {o->json_out, o->csv_out, o->trace_out, o->html_out};
+  for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+    int rc = check_writable(paths[i]);
+    if (rc) return rc;
+  }
   return 0;
 }
 
@@ -555,10 +655,28 @@ bad:
   return roof_fail(err, ROOF_E_USAGE, "--pin expects a CPU list such as 0 or 0,2-3, got '%s'", spec);
 }
 
-/* Applies --pin, then loads the model (unprepared); on failure prints nothing (caller does). */
+/* --batch N: the first dim of every graph input of rank 1 or more becomes N before shapes are
+ * inferred. A dynamic one is bound; a fixed one is rewritten with a warning, since a graph
+ * that hard-codes its batch elsewhere (a Reshape to 1x...) then fails or misreads it. */
+static void apply_batch(const cli_opts* o, roof_model* m) {
+  roof_graph* g = m->g;
+  for (int i = 0; o->batch > 0 && i < g->num_inputs; i++) {
+    roof_value* v = &g->values[g->inputs[i]];
+    if (v->rank < 1 || v->dims[0] == o->batch) continue;
+    if (v->dims[0] >= 0) {
+      fprintf(stderr, "rooftop: warning: input '%.64s' has a fixed batch dim %lld, rewritten to %lld (--batch)\n",
+              v->name, (long long)v->dims[0], (long long)o->batch);
+    }
+    v->dims[0] = o->batch;
+  }
+}
+
+/* Applies --pin, then loads the model (unprepared), --batch applied; on failure prints
+ * nothing (caller does). */
 static roof_status load_model(const cli_opts* o, roof_model** m_out, roof_error* err) {
   roof_status st = o->pin ? apply_pin(o->pin, err) : ROOF_OK;
   if (st == ROOF_OK) st = roof_model_load(o->model, &o->limits, m_out, err);
+  if (st == ROOF_OK) apply_batch(o, *m_out);
   return st;
 }
 
@@ -619,7 +737,7 @@ static roof_status open_session(const cli_opts* o, roof_model** m_out, roof_sess
   return ROOF_OK;
 }
 
-static roof_status write_outputs(const roof_session* s, const char* dir, roof_error* err) {
+static roof_status write_outputs(const roof_session* s, const char* dir, bool npy, roof_error* err) {
   if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
     return roof_fail(err, ROOF_E_CANTCREAT, "%s: cannot create output directory: %s", dir, strerror(errno));
   }
@@ -627,15 +745,45 @@ static roof_status write_outputs(const roof_session* s, const char* dir, roof_er
     roof_io_info info;
     roof_session_output_info(s, i, &info);
     char path[PATH_MAX];
-    if (snprintf(path, sizeof(path), "%s/output_%zu.pb", dir, i) >= (int)sizeof(path)) {
+    if (snprintf(path, sizeof(path), "%s/output_%zu.%s", dir, i, npy ? "npy" : "pb") >= (int)sizeof(path)) {
       return roof_fail(err, ROOF_E_CANTCREAT, "%s: output path too long", dir);
     }
-    roof_status st = roof_tensor_file_write(path, info.name, info.dtype, info.rank, info.dims,
-                                            roof_session_output(s, i), err);
+    const void* data = roof_session_output(s, i);
+    roof_status st = npy ? roof_tensor_file_write_npy(path, info.dtype, info.rank, info.dims, data, err)
+                         : roof_tensor_file_write(path, info.name, info.dtype, info.rank, info.dims, data, err);
     if (st != ROOF_OK) return st;
     printf("wrote %s (%s)\n", path, info.name);
   }
   return ROOF_OK;
+}
+
+/* Without --output-dir: each output's name, dtype, shape, first values and range on stdout
+ * (control characters in names shown as '?'). */
+static void print_outputs(const roof_session* s) {
+  for (size_t i = 0; i < roof_session_num_outputs(s); i++) {
+    roof_io_info info;
+    roof_session_output_info(s, i, &info);
+    char shape[128], name[72];
+    snprintf(name, sizeof(name), "%s", info.name);
+    for (char* c = name; *c; c++) *c = (unsigned char)*c < 0x20 || *c == 0x7f ? '?' : *c;
+    size_t es = roof_dtype_size(info.dtype), n = es ? info.nbytes / es : 0;
+    printf("output %zu '%s' %s %s", i, name, roof_dtype_name(info.dtype), roof_shape_str(info.dims, info.rank, shape, sizeof(shape)));
+    if (n == 0 || !roof_dtype_has_scalar_io(info.dtype)) {
+      printf("\n");
+      continue;
+    }
+    const void* data = roof_session_output(s, i);
+    double lo = roof_load_f64(info.dtype, data, 0), hi = lo, sum = 0.0;
+    for (size_t k = 0; k < n; k++) {
+      double v = roof_load_f64(info.dtype, data, (int64_t)k);
+      lo = v < lo ? v : lo;
+      hi = v > hi ? v : hi;
+      sum += v;
+    }
+    printf(":");
+    for (size_t k = 0; k < n && k < 5; k++) printf(" %.6g", roof_load_f64(info.dtype, data, (int64_t)k));
+    printf("%s (min %.6g, max %.6g, mean %.6g)\n", n > 5 ? " ..." : "", lo, hi, sum / (double)n);
+  }
 }
 
 static int cmd_run(const cli_opts* o) {
@@ -646,7 +794,8 @@ static int cmd_run(const cli_opts* o) {
   if (st != ROOF_OK) return fail(st, &err);
   st = bind_inputs(s, o, &err);
   if (st == ROOF_OK) st = roof_session_run(s, NULL, &err);
-  if (st == ROOF_OK && o->output_dir) st = write_outputs(s, o->output_dir, &err);
+  if (st == ROOF_OK && o->output_dir) st = write_outputs(s, o->output_dir, o->npy, &err);
+  if (st == ROOF_OK && !o->output_dir) print_outputs(s);
   roof_session_free(s);
   roof_model_free(m);
   if (st != ROOF_OK) return fail(st, &err);
@@ -708,9 +857,21 @@ static roof_status get_hw(const cli_opts* o, uint32_t threads, bool force_probe,
                           roof_hw* hw, roof_error* err);
 static void forget_cached_probe(const roof_hw* hw);
 
+/* Columns for the table: none with --wide; else COLUMNS when set (as exported by the user),
+ * else the terminal's width when stdout is one, else 100 (files and pipes). */
+static int table_width(const cli_opts* o) {
+  if (o->wide) return 0;
+  const char* env = getenv("COLUMNS");
+  uint64_t n;
+  if (env && parse_u64(env, 100000, &n) && n >= 40) return (int)n;
+  struct winsize ws;
+  if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40) return ws.ws_col;
+  return 100;
+}
+
 /* Table, --json, --csv, --trace, --html of one profile. */
 static roof_status write_reports(const cli_opts* o, const roof_profile* p, roof_error* err) {
-  roof_report_table(stdout, p, o->sort, o->top);
+  roof_report_table_fit(stdout, p, o->sort, o->top, table_width(o));
   roof_status st = ROOF_OK;
   if (o->json_out) st = roof_report_json(o->json_out, p, o->fusion, err);
   if (st == ROOF_OK && o->csv_out) st = roof_report_csv(o->csv_out, p, err);
@@ -719,11 +880,43 @@ static roof_status write_reports(const cli_opts* o, const roof_profile* p, roof_
   return st;
 }
 
+/* Ctrl-C during a profile: SIGINT is blocked before any thread exists (pool threads inherit
+ * the mask, so none of them takes it) and read as pending between runs; the profile then ends
+ * with the runs finished and its reports are written. No handler, so no global flag. */
+#define CLI_EXIT_INTERRUPTED 130 /* 128 + SIGINT, as a shell reports a process killed by it */
+
+static void block_sigint(void) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+static bool sigint_pending(void* ctx) {
+  (void)ctx;
+  sigset_t set;
+  return sigpending(&set) == 0 && sigismember(&set, SIGINT) == 1;
+}
+
+static int interrupted_early(void) {
+  fprintf(stderr, "rooftop: interrupted before the timed runs: no report written\n");
+  return CLI_EXIT_INTERRUPTED;
+}
+
 static int cmd_profile(const cli_opts* o) {
   roof_error err = {{0}};
   roof_model* m;
   roof_session* s;
-  roof_status st = open_session(o, &m, &s, &err);
+  block_sigint();
+  double t0 = mono_ms();
+  roof_status st = open_model(o, &m, &err);
+  double t1 = mono_ms();
+  if (st == ROOF_OK) {
+    st = sole_session(o, m, &s, &err);
+    if (st != ROOF_OK) roof_model_free(m);
+  }
+  double t2 = mono_ms();
+  if (sigint_pending(NULL)) return interrupted_early();
   if (st != ROOF_OK) return fail(st, &err);
   roof_profile p;
   memset(&p, 0, sizeof(p));
@@ -737,21 +930,33 @@ static int cmd_profile(const cli_opts* o) {
   if (st == ROOF_OK) {
     roof_profile_options po = {.runs = o->runs, .warmup = o->warmup, .timed = true,
                                .progress = progress_show, .progress_ctx = &pr, .until_stable = o->until_stable,
-                               .max_runs = o->max_runs, .max_seconds = o->max_seconds};
-    st = roof_profile_run(s, &po, &p, &err);
+                               .max_runs = o->max_runs, .max_seconds = o->max_seconds, .duration_s = o->duration_s,
+                               .percentiles = o->num_percentiles ? o->percentiles : NULL,
+                               .num_percentiles = o->num_percentiles, .stop = sigint_pending};
+    if (!sigint_pending(NULL)) st = roof_profile_run(s, &po, &p, &err);
   }
   progress_clear(&pr);
+  if (st == ROOF_OK && p.layers == NULL) { /* Ctrl-C during the probe or before the runs */
+    roof_session_free(s);
+    roof_model_free(m);
+    return interrupted_early();
+  }
   if (st == ROOF_OK) {
+    p.load_ms = t1 - t0;
+    p.session_ms = t2 - t1;
     roof_profile_roofline(&p, &hw);
     if (o->hw_file) roof_profile_predict(&p, &target);
     st = write_reports(o, &p, &err);
     if (p.above_peak) forget_cached_probe(&hw);
   }
+  bool stopped = st == ROOF_OK && p.stopped;
+  int runs = p.runs;
   roof_profile_free(&p);
   roof_session_free(s);
   roof_model_free(m);
-  if (st != ROOF_OK) return fail(st, &err);
-  return 0;
+  if (st != ROOF_OK) return sigint_pending(NULL) ? interrupted_early() : fail(st, &err);
+  if (stopped) fprintf(stderr, "rooftop: interrupted: the reports cover the %d runs finished\n", runs);
+  return stopped ? CLI_EXIT_INTERRUPTED : 0;
 }
 
 /* Costs from the prepared graph alone: no session, so no arena is allocated and no weight is
@@ -816,6 +1021,9 @@ static roof_status probe_isolated(uint32_t threads, roof_hw* hw, roof_error* err
   }
   if (pid == 0) {
     close(fds[0]);
+    sigset_t none; /* a Ctrl-C (blocked by profile) ends the probe; the parent sees it pending */
+    sigemptyset(&none);
+    pthread_sigmask(SIG_SETMASK, &none, NULL);
     pthreadpool_t pool = threads > 1 ? pthreadpool_create(threads) : NULL;
     roof_hw h;
     roof_error e = {{0}};
@@ -967,8 +1175,17 @@ static roof_status open_compare(const cli_opts* o, roof_model** ma, roof_session
 static int cmd_compare(const cli_opts* o) {
   roof_error err = {{0}};
   if (o->model2) {
-    if (o->html_out) return usage_error("--html is for compare MODEL; %s", "profile each side with --html instead");
-    roof_status st = roof_compare_saved(stdout, o->model, o->model2, &err);
+    if (o->model_flag) {
+      return usage_error("compare A.json B.json takes only --json, --html and --quiet; %s is for compare MODEL",
+                         o->model_flag);
+    }
+    cJSON* doc = NULL;
+    roof_status st = roof_compare_saved(stdout, o->model, o->model2, &doc, &err);
+    char* text = st == ROOF_OK && o->json_out ? cJSON_Print(doc) : NULL;
+    if (st == ROOF_OK && o->json_out) st = text ? roof_write_text_file(o->json_out, text, &err) : roof_fail(&err, ROOF_E_NOMEM, "out of memory writing %s", o->json_out);
+    if (st == ROOF_OK && o->html_out) st = roof_report_html_doc(o->html_out, doc, &err);
+    free(text);
+    cJSON_Delete(doc);
     return st == ROOF_OK ? 0 : fail(st, &err);
   }
   roof_model *ma = NULL, *mb = NULL;
@@ -1078,9 +1295,20 @@ int main(int argc, char** argv) {
   if ((o.until_stable || o.max_runs || o.max_seconds > 0) && strcmp(cmd, "profile") != 0) {
     return usage_error("--until-stable, --max-runs and --max-seconds are profile options, not %s ones", cmd);
   }
+  if ((o.output_dir || o.npy) && strcmp(cmd, "run") != 0) {
+    return usage_error("--output-dir and --output-format are run options, not %s ones", cmd);
+  }
+  bool profile = strcmp(cmd, "profile") == 0;
+  if ((o.duration_s > 0 || o.num_percentiles) && !profile) {
+    return usage_error("--duration and --percentiles are profile options, not %s ones", cmd);
+  }
+  if (o.duration_s > 0 && o.until_stable) return usage_error("--duration and --until-stable both decide when to stop: choose one%s", "");
+  if (o.batch && strcmp(cmd, "probe") == 0) return usage_error("--batch applies to a model, not to %s", cmd);
   if ((o.max_runs || o.max_seconds > 0) && !o.until_stable) {
     return usage_error("--max-runs and --max-seconds cap --until-stable; add it%s", "");
   }
+  rc = check_report_paths(&o);
+  if (rc) return rc;
   if (o.no_model) {
     if (o.model) return usage_error("probe takes no MODEL argument (got '%s')", o.model);
     return cmd_probe(&o);

@@ -1,5 +1,5 @@
-/* rooftop HTML report: renders the embedded JSON report (schema rooftop.profile/1 or
- * rooftop.compare/1) into a summary, a log-log roofline chart, a by-op table and a sortable,
+/* rooftop HTML report: renders the embedded JSON report (schema rooftop.profile/1,
+ * rooftop.compare/1 or rooftop.diff/1) into a summary, a log-log roofline chart, a by-op table and a sortable,
  * filterable, paged layer table. Vanilla JS, no network. Embedded into the report at build
  * time (profiler/html/embed.cmake); must never contain a closing script tag.
  *
@@ -382,6 +382,37 @@
       el("div", {cls: "table-scroll"}, el("table", {id: "groups"}, [el("thead", null, head), tb]))]);
   }
 
+  /* ---- two saved profiles (rooftop.diff/1): who A and B are, then A's layers beside B's ---- */
+  function sideText(x) {
+    return x.file + ": " + String(x.model).split("/").pop() + ", " + x.cpu + ", " + x.threads + " thread" +
+      (x.threads === 1 ? "" : "s") + ", fusion " + x.fusion + ", " + x.date;
+  }
+
+  function diffSection(d) {
+    var t = d.totals || {};
+    var grid = el("div", {cls: "grid"}, [kv("A", sideText(d.a)), kv("B", sideText(d.b)),
+      kv("latency", fix(d.a.latency_ms, 3) + " ms \u2192 " + fix(d.b.latency_ms, 3) + " ms (B/A " + fix(t.latency_ratio, 3) + ")"),
+      kv("sum of layers", fix(d.a.layer_sum_ms, 3) + " ms \u2192 " + fix(d.b.layer_sum_ms, 3) + " ms (B/A " +
+        fix(t.layer_sum_ratio, 3) + "); outside the layers " + fix(t.outside_layers_a_ms, 3) + " \u2192 " +
+        fix(t.outside_layers_b_ms, 3) + " ms")]);
+    var tb = el("tbody");
+    (d.rows || []).forEach(function (r) {
+      tb.appendChild(el("tr", null, [el("td", {text: r.index}), el("td", {cls: "l name", text: r.name, title: r.name}),
+        el("td", {cls: "l", text: r.op_type}), el("td", {text: fix(r.a_ms, 4)}),
+        el("td", {text: r.b_ms === null ? "-" : fix(r.b_ms, 4)}), el("td", {text: r.ratio === null ? "" : fix(r.ratio, 2)}),
+        el("td", {cls: "l name", text: r.b_name === null ? "(none: removed or unmatched)" : r.b_name})]));
+    });
+    var head = el("tr", null, ["#", "layer (A)", "op", "A ms", "B ms", "B/A", "B layer"].map(function (h, i) {
+      return el("th", {cls: i === 1 || i === 2 || i === 6 ? "l" : "", text: h});
+    }));
+    var parts = [el("h2", {text: "A vs B: two saved profiles"}), grid];
+    if (d.models_differ) parts.push(el("p", {cls: "note", id: "diff-warning", text: "warning: A and B are different models (" +
+      d.models_differ + "): layers matched by node name only"}));
+    parts.push(el("div", {cls: "table-scroll"}, el("table", {id: "diff"}, [el("thead", null, head), tb])));
+    parts.push(el("p", {cls: "note", text: "Below: B's profile (" + d.b.file + ")."}));
+    return el("section", {id: "compare"}, parts);
+  }
+
   /* ---- layer table ---- */
   var COLS = [
     {key: "index", label: "#", get: function (l) { return l.index; }},
@@ -532,8 +563,8 @@
   function render() {
     var t0 = performance.now();
     var data = JSON.parse(document.getElementById("roof-data").textContent);
-    var isCompare = data.schema === "rooftop.compare/1";
-    var p = isCompare ? data.fused : data;
+    var isCompare = data.schema === "rooftop.compare/1", isDiff = data.schema === "rooftop.diff/1";
+    var p = isCompare ? data.fused : isDiff ? data.profile_b : data;
     var layers = p.layers || [];
     var byIndex = {};
     layers.forEach(function (l) { byIndex[l.index] = l; });
@@ -543,10 +574,10 @@
     var state = {sortKey: "index", dir: 1, page: 0, op: "", bound: "", text: "", open: {}, selected: -1,
       colour: p.hardware ? "roof" : "bound", ops: ops, view: [], hw: p.hardware};
     var name = ((p.model || {}).path || "model").split("/").pop();
-    document.title = "rooftop: " + name + (isCompare ? " (fusion compare)" : "");
+    document.title = "rooftop: " + name + (isCompare ? " (fusion compare)" : isDiff ? " (A vs B)" : "");
     var app = document.getElementById("app");
     app.textContent = "";
-    app.appendChild(el("header", null, [el("h1", {text: "rooftop " + (isCompare ? "fusion compare" : "profile") + ": " + name}),
+    app.appendChild(el("header", null, [el("h1", {text: "rooftop " + (isCompare ? "fusion compare" : isDiff ? "A vs B" : "profile") + ": " + name}),
       el("div", {cls: "sub", text: (p.model || {}).path + " \u2014 " + ((p.tool || {}).name || "rooftop") + " " + ((p.tool || {}).version || "") +
         ", schema " + data.schema})].concat(verdictText(p.run) === null ? [] :
         [el("div", {id: "roof-verdict", cls: "verdict " + p.run.noise.verdict, text: verdictText(p.run)})])));
@@ -556,6 +587,7 @@
     if (p.prediction) COLS.splice(COLS.findIndex(function (c) { return c.key === "share"; }) + 1, 0, {key: "predicted",
       label: "pred ms", title: p.prediction.label, get: function (l) { return num(l.predicted_ms); }, fmt: function (v) { return fix(v, 4); }});
     if (isCompare) main.appendChild(compareSection(data));
+    if (isDiff) main.appendChild(diffSection(data));
     var chartWrap = el("div", {cls: "chart-wrap", id: "chart"});
     var colourSel = el("select", {id: "colour-by"}, [el("option", {value: "roof", text: "roof judging it"}),
       el("option", {value: "bound", text: "bound"}), el("option", {value: "op", text: "op type"})]);
