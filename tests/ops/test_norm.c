@@ -11,70 +11,21 @@
 #include <string.h>
 
 #include "graph_builder.h"
+#include "session_outputs.h"
 
 #define MAX_IO 4
 
 static int failures, cases;
 
-typedef struct outs {
-  int n;
-  roof_io_info info[MAX_IO];
-  void* data[MAX_IO];
-} outs;
-
-static void free_outs(outs* o) {
-  for (int i = 0; i < o->n; i++) free(o->data[i]);
-  o->n = 0;
-}
-
-/* One session (reference or default kernels) on the given inputs; keeps every output. */
-static bool run_session(roof_model* m, bool reference, float* const* in, const char* op, bool* took_fast, outs* o) {
-  roof_session* s = NULL;
-  roof_error err = {{0}};
-  roof_session_options so = {.threads = 2, .force_reference = reference};
-  if (roof_session_create(m, &so, &s, &err) != ROOF_OK) {
-    fprintf(stderr, "session: %s\n", err.message);
-    return false;
-  }
-  *took_fast = false;
-  for (int i = 0; i < s->num_steps; i++) {
-    const roof_kernel* k = &s->steps[i].k;
-    if (strcmp(k->node->op_type, op) == 0 && k->impl && k->impl->backend != ROOF_BACKEND_REF) *took_fast = true;
-  }
-  bool ok = true;
-  for (size_t i = 0; ok && i < roof_session_num_inputs(s); i++) {
-    roof_io_info info;
-    roof_session_input_info(s, i, &info);
-    ok = roof_session_set_input(s, i, in[i], info.nbytes, &err) == ROOF_OK;
-  }
-  ok = ok && roof_session_run(s, NULL, &err) == ROOF_OK;
-  if (!ok) fprintf(stderr, "run: %s\n", err.message);
-  o->n = (int)roof_session_num_outputs(s);
-  for (int i = 0; i < o->n && ok; i++) {
-    roof_session_output_info(s, (size_t)i, &o->info[i]);
-    o->data[i] = malloc(o->info[i].nbytes + 1);
-    memcpy(o->data[i], roof_session_output(s, (size_t)i), o->info[i].nbytes);
-  }
-  if (!ok) o->n = 0;
-  roof_session_free(s);
-  return ok;
-}
-
 static void report(const char* label, int out, const roof_io_info* info, size_t i, double got, double want) {
-  int64_t idx[ROOF_MAX_RANK];
-  size_t rem = i;
-  for (int d = info->rank - 1; d >= 0; d--) {
-    idx[d] = (int64_t)(rem % (size_t)info->dims[d]);
-    rem /= (size_t)info->dims[d];
-  }
   char c[96];
-  fprintf(stderr, "FAIL %s: output %d element [%s]: got %.8g, want %.8g\n", label, out,
-          roof_shape_str(idx, info->rank, c, sizeof(c)), got, want);
+  fprintf(stderr, "FAIL %s: output %d element [%s]: got %.8g, want %.8g\n", label, out, test_coords(info, i, c, sizeof(c)),
+          got, want);
   failures++;
 }
 
 /* float outputs within tolerance of `want` (NaN equals NaN), int64 outputs exact */
-static void compare(const char* label, const outs* got, const outs* want) {
+static void compare(const char* label, const test_outputs* got, const test_outputs* want) {
   for (int o = 0; o < want->n; o++) {
     const roof_io_info* info = &want->info[o];
     if (got->info[o].nbytes != info->nbytes || got->info[o].dtype != info->dtype) {
@@ -141,11 +92,12 @@ static void check(builder* b, const char* op, bool expect_fast) {
   roof_model* m = prepare(b);
   if (m == NULL) return;
   float** in = random_inputs(m, b->r);
-  outs ref = {0}, fast = {0};
+  test_outputs ref = {0}, fast = {0};
   bool took_ref = false, took_fast = false;
   const char* off = getenv("ROOFTOP_NO_NATIVE");
   bool native_off = off && off[0] == '1';
-  if (!run_session(m, true, in, op, &took_ref, &ref) || !run_session(m, false, in, op, &took_fast, &fast)) {
+  void* const* vin = (void* const*)in;
+  if (!test_run_session(m, true, 2, vin, op, &took_ref, &ref) || !test_run_session(m, false, 2, vin, op, &took_fast, &fast)) {
     fprintf(stderr, "FAIL %s: session failed\n", b->label);
     failures++;
   } else if (expect_fast && !took_fast && !native_off) {
@@ -157,8 +109,8 @@ static void check(builder* b, const char* op, bool expect_fast) {
   } else {
     compare(b->label, &fast, &ref);
   }
-  free_outs(&ref);
-  free_outs(&fast);
+  test_outputs_free(&ref);
+  test_outputs_free(&fast);
   free_inputs(in);
   roof_model_free(m);
 }
@@ -170,10 +122,10 @@ static void check_values(builder* b, const char* op, const float* x, const float
   roof_model* m = prepare(b);
   if (m == NULL) return;
   float* in[MAX_IO] = {(float*)x};
-  outs got = {0}, exp = {0};
+  test_outputs got = {0}, exp = {0};
   bool took = false;
   for (int reference = 1; reference >= 0; reference--) {
-    if (!run_session(m, reference, in, op, &took, &got)) {
+    if (!test_run_session(m, reference, 2, (void* const*)in, op, &took, &got)) {
       fprintf(stderr, "FAIL %s: session failed\n", b->label);
       failures++;
       break;
@@ -188,7 +140,7 @@ static void check_values(builder* b, const char* op, const float* x, const float
     } else {
       compare(b->label, &got, &exp);
     }
-    free_outs(&got);
+    test_outputs_free(&got);
   }
   roof_model_free(m);
 }

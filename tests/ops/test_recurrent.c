@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "graph_builder.h"
+#include "session_outputs.h"
 #include "op.h"
 
 #define MAX_IO 8
@@ -32,66 +33,15 @@ static int failures, cases, native_cases;
 static double worst; /* largest |got - want| / max|want| seen */
 static char worst_label[320];
 
-typedef struct outs {
-  int n;
-  roof_io_info info[MAX_IO];
-  void* data[MAX_IO];
-} outs;
-
-static void free_outs(outs* o) {
-  for (int i = 0; i < o->n; i++) free(o->data[i]);
-  o->n = 0;
-}
-
-/* One session (reference or default kernels) on the given inputs; keeps every output. */
-static bool run_session(roof_model* m, bool reference, int threads, void* const* in, const char* op, bool* took_fast,
-                        outs* o) {
-  roof_session* s = NULL;
-  roof_error err = {{0}};
-  roof_session_options so = {.threads = (uint32_t)threads, .force_reference = reference};
-  if (roof_session_create(m, &so, &s, &err) != ROOF_OK) {
-    fprintf(stderr, "session: %s\n", err.message);
-    return false;
-  }
-  *took_fast = false;
-  for (int i = 0; i < s->num_steps; i++) {
-    const roof_kernel* k = &s->steps[i].k;
-    if (strcmp(k->node->op_type, op) == 0 && k->impl && k->impl->backend != ROOF_BACKEND_REF) *took_fast = true;
-  }
-  bool ok = true;
-  for (size_t i = 0; ok && i < roof_session_num_inputs(s); i++) {
-    roof_io_info info;
-    roof_session_input_info(s, i, &info);
-    ok = roof_session_set_input(s, i, in[i], info.nbytes, &err) == ROOF_OK;
-  }
-  ok = ok && roof_session_run(s, NULL, &err) == ROOF_OK;
-  if (!ok) fprintf(stderr, "run: %s\n", err.message);
-  o->n = (int)roof_session_num_outputs(s);
-  for (int i = 0; i < o->n && ok; i++) {
-    roof_session_output_info(s, (size_t)i, &o->info[i]);
-    o->data[i] = malloc(o->info[i].nbytes + 1);
-    memcpy(o->data[i], roof_session_output(s, (size_t)i), o->info[i].nbytes);
-  }
-  if (!ok) o->n = 0;
-  roof_session_free(s);
-  return ok;
-}
-
 static void report(const char* label, int out, const roof_io_info* info, size_t i, double got, double want) {
-  int64_t idx[ROOF_MAX_RANK];
-  size_t rem = i;
-  for (int d = info->rank - 1; d >= 0; d--) {
-    idx[d] = (int64_t)(rem % (size_t)info->dims[d]);
-    rem /= (size_t)info->dims[d];
-  }
   char c[96];
-  fprintf(stderr, "FAIL %s: output %d element [%s]: got %.8g, want %.8g\n", label, out,
-          roof_shape_str(idx, info->rank, c, sizeof(c)), got, want);
+  fprintf(stderr, "FAIL %s: output %d element [%s]: got %.8g, want %.8g\n", label, out, test_coords(info, i, c, sizeof(c)),
+          got, want);
   failures++;
 }
 
 /* float32 outputs within the tolerance above (NaN equals NaN); float64 within 1e-12. */
-static void compare(const char* label, const outs* got, const outs* want, double rel, double abs_scale) {
+static void compare(const char* label, const test_outputs* got, const test_outputs* want, double rel, double abs_scale) {
   if (got->n != want->n) {
     fprintf(stderr, "FAIL %s: %d outputs, want %d\n", label, got->n, want->n);
     failures++;
@@ -167,17 +117,17 @@ static void check(builder* b, const char* op, bool expect_fast) {
   void** in = random_inputs(m, b->r);
   const char* off = getenv("ROOFTOP_NO_NATIVE");
   bool native_off = off && off[0] == '1';
-  outs ref = {0};
+  test_outputs ref = {0};
   bool took = false;
-  if (!run_session(m, true, 2, in, op, &took, &ref)) {
+  if (!test_run_session(m, true, 2, in, op, &took, &ref)) {
     fprintf(stderr, "FAIL %s: reference session failed\n", b->label);
     failures++;
   }
   for (int threads = 1; threads <= 2 && ref.n > 0; threads++) {
-    outs fast = {0};
+    test_outputs fast = {0};
     char label[320];
     snprintf(label, sizeof(label), "%s, %d thread%s", b->label, threads, threads > 1 ? "s" : "");
-    if (!run_session(m, false, threads, in, op, &took, &fast)) {
+    if (!test_run_session(m, false, threads, in, op, &took, &fast)) {
       fprintf(stderr, "FAIL %s: session failed\n", label);
       failures++;
     } else if (expect_fast && !took && !native_off) {
@@ -190,9 +140,9 @@ static void check(builder* b, const char* op, bool expect_fast) {
       native_cases += took && threads == 1;
       compare(label, &fast, &ref, 2e-4, 2e-5);
     }
-    free_outs(&fast);
+    test_outputs_free(&fast);
   }
-  free_outs(&ref);
+  test_outputs_free(&ref);
   free_inputs(in);
   roof_model_free(m);
 }
@@ -369,9 +319,9 @@ static void check_values(builder* b, const char* op, const float* x, const float
   if (m == NULL) return;
   void* in[MAX_IO] = {(void*)x};
   for (int reference = 1; reference >= 0; reference--) {
-    outs got = {0}, exp = {0};
+    test_outputs got = {0}, exp = {0};
     bool took = false;
-    if (!run_session(m, reference, 1, in, op, &took, &got)) {
+    if (!test_run_session(m, reference, 1, in, op, &took, &got)) {
       fprintf(stderr, "FAIL %s: session failed\n", b->label);
       failures++;
       break;
@@ -389,7 +339,7 @@ static void check_values(builder* b, const char* op, const float* x, const float
     } else {
       compare(b->label, &got, &exp, 1e-5, 1e-6);
     }
-    free_outs(&got);
+    test_outputs_free(&got);
   }
   roof_model_free(m);
 }

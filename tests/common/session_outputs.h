@@ -1,0 +1,74 @@
+/* Running a prepared model in the op tests (header-only, static functions): one session on
+ * given inputs keeping every output, and the coordinates of a flat element index for
+ * failure messages. */
+#ifndef ROOF_TEST_SESSION_OUTPUTS_H
+#define ROOF_TEST_SESSION_OUTPUTS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+
+#define TEST_MAX_IO 8
+
+typedef struct test_outputs {
+  int n;
+  roof_io_info info[TEST_MAX_IO];
+  void* data[TEST_MAX_IO]; /* owned copies */
+} test_outputs;
+
+static inline void test_outputs_free(test_outputs* o) {
+  for (int i = 0; i < o->n; i++) free(o->data[i]);
+  o->n = 0;
+}
+
+/* One session (reference or default kernels, `threads` threads) on inputs `in` (one buffer per
+ * graph input, each its input's size); copies every output into `o`. *took_fast: a layer of op
+ * type `op` ran on a kernel other than the reference. false (reported on stderr) when the
+ * session cannot be created or run. */
+static inline bool test_run_session(roof_model* m, bool reference, int threads, void* const* in, const char* op,
+                                    bool* took_fast, test_outputs* o) {
+  roof_session* s = NULL;
+  roof_error err = {{0}};
+  roof_session_options so = {.threads = (uint32_t)threads, .force_reference = reference};
+  if (roof_session_create(m, &so, &s, &err) != ROOF_OK) {
+    fprintf(stderr, "session: %s\n", err.message);
+    return false;
+  }
+  *took_fast = false;
+  for (int i = 0; i < s->num_steps; i++) {
+    const roof_kernel* k = &s->steps[i].k;
+    if (strcmp(k->node->op_type, op) == 0 && k->impl && k->impl->backend != ROOF_BACKEND_REF) *took_fast = true;
+  }
+  bool ok = true;
+  for (size_t i = 0; ok && i < roof_session_num_inputs(s); i++) {
+    roof_io_info info;
+    roof_session_input_info(s, i, &info);
+    ok = roof_session_set_input(s, i, in[i], info.nbytes, &err) == ROOF_OK;
+  }
+  ok = ok && roof_session_run(s, NULL, &err) == ROOF_OK;
+  if (!ok) fprintf(stderr, "run: %s\n", err.message);
+  o->n = ok ? (int)roof_session_num_outputs(s) : 0;
+  if (o->n > TEST_MAX_IO) o->n = TEST_MAX_IO;
+  for (int i = 0; i < o->n; i++) {
+    roof_session_output_info(s, (size_t)i, &o->info[i]);
+    o->data[i] = malloc(o->info[i].nbytes + 1);
+    memcpy(o->data[i], roof_session_output(s, (size_t)i), o->info[i].nbytes);
+  }
+  roof_session_free(s);
+  return ok;
+}
+
+/* "2,0,3": the coordinates of flat element i of a row-major tensor of info's shape. */
+static inline const char* test_coords(const roof_io_info* info, size_t i, char* buf, size_t n) {
+  int64_t idx[ROOF_MAX_RANK];
+  for (int d = info->rank - 1; d >= 0; d--) {
+    idx[d] = (int64_t)(i % (size_t)info->dims[d]);
+    i /= (size_t)info->dims[d];
+  }
+  return roof_shape_str(idx, info->rank, buf, n);
+}
+
+#endif
