@@ -187,7 +187,7 @@ static void machine(FILE* f, const roof_profile* p) {
     fprintf(f, "warning  layer #%d ran at %.1f GFLOP/s, above the probed peak: the probe is suspect\n         (",
             p->above_peak->index, p->above_peak->achieved_gflops);
     print_upto(f, p->above_peak->node->name, 40);
-    fprintf(f, "; its cache entry is dropped: the next profile measures again)\n");
+    fprintf(f, "; the cached probe is dropped)\n");
   }
 }
 
@@ -359,7 +359,7 @@ static void above_roof(FILE* f, const roof_profile* p) {
   for (int i = 0; i < p->num_layers && shown < 8; i++) {
     const roof_layer* l = &p->layers[i];
     if (!l->above_roof) continue;
-    fprintf(f, "  #%d %.24s %.0f%%: %s\n", l->index, l->node->op_type, 100.0 * l->efficiency, l->above_reason);
+    fprintf(f, "  #%d %.16s %.0f%%: %s\n", l->index, l->node->op_type, 100.0 * l->efficiency, l->above_reason);
     shown++;
   }
 }
