@@ -229,7 +229,7 @@ static roof_status evaluate(roof_graph* g, roof_node* n, roof_error* err) {
   if (st != ROOF_OK) goto cleanup;
   for (int o = 0; o < n->num_outputs; o++) {
     roof_value* y = roof_out(g, n, o);
-    if (y == NULL) continue;
+    if (y == NULL || (y->flags & (ROOF_VAL_INITIALIZER | ROOF_VAL_GRAPH_INPUT))) continue;
     roof_value_drop_data(y);
     y->data = bufs[o];
     roof_value_bytes(y, &total);
@@ -302,6 +302,15 @@ static roof_status check_outputs(roof_graph* g, roof_node* n, uint64_t max_bytes
 static roof_status set_aside(roof_graph* g, roof_node* n, const char* reason, const roof_error* why, char* note,
                              size_t note_size, roof_error* err) {
   if (note && note[0] == '\0') snprintf(note, note_size, "%s", why ? why->message : reason);
+  /* whatever infer wrote before refusing (a shape over the size limit, say) is not to be
+   * trusted downstream: the outputs become unknown, so their readers are set aside too */
+  for (int o = 0; o < n->num_outputs; o++) {
+    roof_value* y = roof_out(g, n, o);
+    if (y == NULL) continue;
+    roof_value_drop_data(y);
+    y->flags &= ~(uint32_t)ROOF_VAL_KNOWN;
+    y->rank = -1;
+  }
   if (roof_graph_fold_node(g, (int)(n - g->nodes), ROOF_NOT_ANALYSED_PASS, reason) != ROOF_OK) {
     return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory recording the nodes not analysed", g->path);
   }

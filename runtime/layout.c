@@ -67,7 +67,7 @@ oom:
 }
 
 /* With one channel or one pixel, NCHW and NHWC put the bytes in the same order. */
-static bool layouts_coincide(const roof_value* v) { return v->dims[1] == 1 || v->dims[2] * v->dims[3] == 1; }
+static bool layouts_coincide(const roof_value* v) { return v->dims[1] == 1 || (v->dims[2] == 1 && v->dims[3] == 1); }
 
 /* Rewrites input i of node n to the twin in layout `want` when it is a rank-4 activation. */
 static roof_status want_input(roof_graph* g, twin_map* t, int node, int i, roof_layout want, roof_error* err) {
