@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "graph_builder.h"
 #include "model.h"
 
 #define TEST_MAX_IO 8
@@ -59,6 +60,22 @@ static inline bool test_run_session(roof_model* m, bool reference, int threads, 
   }
   roof_session_free(s);
   return ok;
+}
+
+/* The builder's graph as a prepared model without fusion (its nodes all count as original);
+ * NULL, with "FAIL label: prepare: ..." on stderr, when preparing refuses it. */
+static inline roof_model* test_prepare(builder* b) {
+  b->g->num_original_nodes = b->g->num_nodes;
+  roof_model* m = NULL;
+  roof_error err = {{0}};
+  roof_model_from_graph(b->g, &m, &err);
+  roof_prepare_options po = {.fusion = "none"};
+  if (roof_model_prepare(m, &po, &err) != ROOF_OK) {
+    fprintf(stderr, "FAIL %s: prepare: %s\n", b->label, err.message);
+    roof_model_free(m);
+    return NULL;
+  }
+  return m;
 }
 
 /* "2,0,3": the coordinates of flat element i of a row-major tensor of info's shape. */

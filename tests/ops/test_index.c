@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "graph_builder.h"
+#include "session_outputs.h"
 
 static int failures, cases;
 
@@ -52,18 +53,8 @@ static bool run_once(roof_model* m, bool reference, const float* in, size_t in_b
 
 /* Prepares b's graph; NULL (a failure counted) when preparing fails. */
 static roof_model* prepare(builder* b) {
-  roof_graph* g = b->g;
-  g->num_original_nodes = g->num_nodes;
-  roof_model* m = NULL;
-  roof_error err = {{0}};
-  roof_model_from_graph(g, &m, &err);
-  roof_prepare_options po = {.fusion = "none"};
-  if (roof_model_prepare(m, &po, &err) != ROOF_OK) {
-    fprintf(stderr, "FAIL %s: prepare: %s\n", b->label, err.message);
-    failures++;
-    roof_model_free(m);
-    return NULL;
-  }
+  roof_model* m = test_prepare(b);
+  if (m == NULL) failures++;
   return m;
 }
 

@@ -53,17 +53,8 @@ static void compare(const char* label, const test_outputs* got, const test_outpu
 }
 
 static roof_model* prepare(builder* b) {
-  b->g->num_original_nodes = b->g->num_nodes;
-  roof_model* m = NULL;
-  roof_error err = {{0}};
-  roof_model_from_graph(b->g, &m, &err);
-  roof_prepare_options po = {.fusion = "none"};
-  if (roof_model_prepare(m, &po, &err) != ROOF_OK) {
-    fprintf(stderr, "FAIL %s: prepare: %s\n", b->label, err.message);
-    failures++;
-    roof_model_free(m);
-    return NULL;
-  }
+  roof_model* m = test_prepare(b);
+  if (m == NULL) failures++;
   return m;
 }
 
