@@ -4,6 +4,7 @@
 #include "profile.h"
 #include "residency.h"
 #include "cpus.h"
+#include "streams.h"
 
 #include <math.h>
 #include <sched.h>
@@ -276,6 +277,29 @@ static roof_status timed_phase(roof_session* s, const roof_profile_options* opts
   return st;
 }
 
+/* Throughput mode: the profiled session and opts->streams together (streams.c); p->runs
+ * becomes the runs kept over all streams. */
+static roof_status stream_phase(roof_session* s, const roof_profile_options* opts, roof_profile* p, run_buffers* b,
+                                roof_error* err) {
+  int n = p->streams;
+  roof_session** all = malloc(sizeof(roof_session*) * (size_t)n);
+  if (all == NULL) return roof_fail(err, ROOF_E_NOMEM, "out of memory for %d streams", n);
+  all[0] = s;
+  for (int i = 1; i < n; i++) all[i] = opts->streams[i - 1];
+  roof_streams_result r = {0};
+  progress(opts, "streams", 0, 1);
+  roof_status st = roof_streams_run(all, n, opts, p->warmup, (size_t)p->runs, b->n1, b->plain, b->stamps, &r, err);
+  free(all);
+  if (st != ROOF_OK) return st;
+  progress(opts, "streams", 1, 1);
+  p->first_run_ms = r.first_run_ms > 0 ? r.first_run_ms : -1.0;
+  p->runs = (int)r.kept;
+  p->stopped = r.stopped;
+  p->streams_wall_ms = r.wall_ms;
+  p->throughput_per_s = r.wall_ms > 0 ? 1e3 * (double)r.inferences / r.wall_ms : 0.0;
+  return ROOF_OK;
+}
+
 /* The latency percentiles asked for (default 50, 90, 95, 99), from the plain runs. */
 static void latency_percentiles(roof_profile* p, const roof_profile_options* o, run_buffers* b) {
   static const double kDefault[] = {50.0, 90.0, 95.0, 99.0};
@@ -300,11 +324,16 @@ roof_status roof_profile_run(roof_session* s, const roof_profile_options* opts, 
   out.activation_bytes_total = s->activation_bytes_total;
   out.runs = opts->timed ? (opts->runs > 0 ? opts->runs : 20) : 0;
   out.warmup = opts->warmup >= 0 ? opts->warmup : 3;
+  out.streams = opts->timed && opts->num_streams > 0 ? 1 + opts->num_streams : 1;
   out.layers = calloc((size_t)s->num_steps + 1, sizeof(roof_layer));
   run_buffers b = {.n1 = (size_t)s->num_steps + 1};
   roof_proc_snapshot procs = {0};
   roof_status st = ROOF_OK;
-  if (!out.layers || !grow(&b, (size_t)out.runs)) {
+  if (out.streams > 1 && (opts->until_stable || opts->duration_s > 0)) {
+    st = roof_fail(err, ROOF_E_USAGE, "streams take a fixed number of runs (not until stable, not a duration)");
+    goto cleanup;
+  }
+  if (!out.layers || !grow(&b, (size_t)out.runs * (size_t)out.streams)) {
     st = roof_fail(err, ROOF_E_NOMEM, "out of memory for profile buffers (%d runs)", out.runs);
     goto cleanup;
   }
@@ -318,19 +347,27 @@ roof_status roof_profile_run(roof_session* s, const roof_profile_options* opts, 
   out.first_run_ms = -1.0;
   out.duration_s = opts->duration_s > 0 && !opts->until_stable ? opts->duration_s : 0.0;
   out.started_unix = (long long)time(NULL);
-  st = warm_up(s, opts, "warm-up", out.warmup, NULL, &out, err);
-  if (st == ROOF_OK) st = warm_up(s, opts, "instrumented warm-up", out.warmup, b.stamps, &out, err);
   struct rusage ru0, ru1;
-  getrusage(RUSAGE_SELF, &ru0);
-  if (st == ROOF_OK) st = timed_phase(s, opts, &out, &b, err);
-  getrusage(RUSAGE_SELF, &ru1);
+  if (out.streams > 1) {
+    getrusage(RUSAGE_SELF, &ru0);
+    st = stream_phase(s, opts, &out, &b, err);
+    getrusage(RUSAGE_SELF, &ru1);
+  } else {
+    st = warm_up(s, opts, "warm-up", out.warmup, NULL, &out, err);
+    if (st == ROOF_OK) st = warm_up(s, opts, "instrumented warm-up", out.warmup, b.stamps, &out, err);
+    getrusage(RUSAGE_SELF, &ru0);
+    if (st == ROOF_OK) st = timed_phase(s, opts, &out, &b, err);
+    getrusage(RUSAGE_SELF, &ru1);
+  }
   if (st != ROOF_OK) goto cleanup;
-  roof_noise_system(&procs, out.threads, &out.noise);
+  roof_noise_system(&procs, out.threads * (unsigned)out.streams, &out.noise);
   size_t runs = (size_t)out.runs, n1 = b.n1;
   roof_stats_compute(b.plain, runs, b.scratch, &out.latency_ms);
   if (out.first_run_ms < 0) out.first_run_ms = b.plain[0]; /* no warm-up: the first timed run */
   latency_percentiles(&out, opts, &b);
-  out.minor_faults_per_run = (double)(ru1.ru_minflt - ru0.ru_minflt) / (double)(2 * runs);
+  /* streams: the window also holds every stream's warm-up runs */
+  size_t window_runs = 2 * runs + (out.streams > 1 ? (size_t)out.streams * (size_t)out.warmup : 0);
+  out.minor_faults_per_run = (double)(ru1.ru_minflt - ru0.ru_minflt) / (double)window_runs;
   for (size_t r = 0; r < runs; r++) b.instr[r] = (double)(b.stamps[r * n1 + n1 - 1] - b.stamps[r * n1]) / 1e6;
   roof_stats_compute(b.instr, runs, b.scratch, &out.instrumented_ms);
   for (int i = 0; i < out.num_layers; i++) {

@@ -97,6 +97,14 @@ typedef struct roof_profile_options {
   int num_percentiles;
   bool (*stop)(void* ctx);
   void* stop_ctx;
+  /* Throughput mode (rooftop profile --streams N): num_streams > 0 more sessions of the same
+   * prepared model (inputs bound, each with its own arena and kernels; the caller divides the
+   * threads among them) run at once with the profiled one, each on its own thread: after
+   * `warmup` runs, `runs` plain runs per stream (throughput, latency under load), then `runs`
+   * instrumented runs per stream (layer times under load). Statistics pool every stream's
+   * runs; not with until_stable or duration_s. The sessions stay the caller's. */
+  roof_session* const* streams;
+  int num_streams;
 } roof_profile_options;
 #define ROOF_DURATION_MAX_RUNS 100000
 #define ROOF_MAX_PERCENTILES 8
@@ -148,6 +156,12 @@ typedef struct roof_profile {
   double first_run_ms;         /* the session's first run (cold: first touch of arena and weights) */
   bool stopped;                /* opts->stop ended the profile early: runs made so far */
   long long started_unix;      /* wall-clock second the timed phase started (time(NULL)) */
+  /* Throughput mode: streams run at once (1: the plain profile; runs and the statistics then
+   * pool all of them), inferences per second over the plain phase (all streams' finished runs
+   * divided by its wall time), and that wall time. */
+  int streams;
+  double throughput_per_s;
+  double streams_wall_ms;
   /* Set by the caller, which loads (0: not measured): model load and prepare, and session
    * creation (kernels created, weights packed), in ms. */
   double load_ms, session_ms;

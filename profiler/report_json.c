@@ -340,6 +340,14 @@ cJSON* roof_profile_to_json(const roof_profile* p, const char* fusion) {
   cJSON* run = cJSON_AddObjectToObject(root, "run");
   add_num(run, "threads", p->threads);
   add_num(run, "runs", p->runs);
+  add_num(run, "streams", p->streams > 1 ? p->streams : 1);
+  if (p->streams > 1) {
+    add_num(run, "throughput_per_s", p->throughput_per_s);
+    add_num(run, "streams_wall_ms", p->streams_wall_ms);
+  } else {
+    cJSON_AddNullToObject(run, "throughput_per_s");
+    cJSON_AddNullToObject(run, "streams_wall_ms");
+  }
   add_num(run, "warmup", p->warmup);
   add_str(run, "fusion", fusion ? fusion : "all");
   add_str(run, "cpu", p->cpu);

@@ -284,6 +284,10 @@ static void summary(FILE* f, const roof_profile* p) {
     fprintf(f, "latency  median %.3f ms (min %.3f, p90 %.3f, max %.3f, sd %.3f), %d runs, %d warm-up\n",
             p->latency_ms.median, p->latency_ms.min, p->latency_ms.p90, p->latency_ms.max, p->latency_ms.stddev,
             p->runs, p->warmup);
+    if (p->streams > 1) {
+      fprintf(f, "streams  %d at once, %u thread%s each: %.2f inferences/s (%d runs pooled, %.1f ms of runs)\n",
+              p->streams, p->threads, p->threads == 1 ? "" : "s", p->throughput_per_s, p->runs, p->streams_wall_ms);
+    }
     run_figures(f, p);
     fprintf(f, "layers   sum of medians %.3f ms, instrumented %.3f ms (spread %.3f ms, overhead %.2f%%)\n",
             p->layer_sum_ms, p->instrumented_ms.median, p->instrumented_ms.median - p->layer_sum_ms, p->overhead_pct);

@@ -79,6 +79,7 @@ typedef struct cli_opts {
   double percentiles[ROOF_MAX_PERCENTILES];
   int num_percentiles;       /* 0: the library's default (50, 90, 95, 99) */
   int64_t batch;             /* --batch N: first dim of every graph input (0: as the model says) */
+  int streams;               /* profile --streams N: inference requests at once (0: 1) */
   const char* model_flag; /* the first option given other than --json, --html, --quiet (compare A B refuses it) */
   bool no_model;  /* probe takes no MODEL */
   bool allow_two; /* compare takes A.json B.json */
@@ -139,6 +140,7 @@ static const char kHelp[] =
     "run:     --output-dir DIR (default: no files written), --output-format pb|npy (default pb)\n"
     "profile: --runs N (default 20), --warmup N (default 3), --top N,\n"
     "         --duration S (timed runs for S seconds, at least --runs), --percentiles 50,90,95,99,\n"
+    "         --streams N (throughput mode: N inference requests at once, threads divided),\n"
     "         --sort order|time|headroom|efficiency, --hw FILE (adds a prediction for the file's machine;\n"
     "         measured figures stay this machine's),\n"
     "         --pin CPUS (e.g. 0 or 0,2-3: CPUs the run may use),\n"
@@ -200,6 +202,10 @@ static const cmd_help kCommandHelp[] = {
      "  --max-seconds S     cap for --until-stable, seconds of timed runs (default 60)\n"
      "  --duration S        timed runs until S seconds of them have passed (at least --runs)\n"
      "  --percentiles LIST  latency percentiles to print and save (default 50,90,95,99)\n"
+     "  --streams N         throughput mode: N inference requests at once, each a session with its\n"
+     "                      own arena and packed weights, --threads divided among them (at least 1\n"
+     "                      each); reports inferences per second and latency under that load, and\n"
+     "                      layer times pooled over the streams (--runs per stream)\n"
      "  --wide              names whole; else the table fits COLUMNS, the terminal, or 100 columns\n"
      "  --json FILE         report as JSON (schema rooftop.profile/1): every run's latency too\n"
      "  --csv FILE          one row per layer\n"
@@ -211,6 +217,7 @@ static const cmd_help kCommandHelp[] = {
      "  rooftop profile model.onnx --hw tools/hw/intel-10980xe.json --runs 50\n"
      "  rooftop profile model.onnx --until-stable --max-seconds 30\n"
      "  rooftop profile model.onnx --duration 10 --percentiles 50,99,99.9\n"
+     "  rooftop profile model.onnx --streams 2 --threads 2\n"
      "Ctrl-C ends the timed runs; the reports then cover the runs finished (exit 130).\n"},
     {"info", true,
      "usage: rooftop info MODEL [options]\n"
@@ -438,6 +445,10 @@ static int parse_args(int argc, char** argv, int first, cli_opts* o) {
       if (!parse_seconds(v, &o->max_seconds)) {
         return usage_error("--max-seconds expects seconds > 0 (at most 31536000), such as 30, got '%s'", v);
       }
+    } else if (strcmp(a, "--streams") == 0) {
+      NEED_VALUE();
+      if (!parse_u64(v, 64, &n) || n == 0) return usage_error("--streams expects 1..64, got '%s'", v);
+      o->streams = (int)n;
     } else if (strcmp(a, "--duration") == 0) {
       NEED_VALUE();
       if (!parse_seconds(v, &o->duration_s)) {
@@ -903,17 +914,40 @@ static int interrupted_early(void) {
   return CLI_EXIT_INTERRUPTED;
 }
 
+/* Throughput mode: the threads divided among the streams (at least 1 each), one session per
+ * stream. The weights are not released: every session packs its own copy from them. */
+#define CLI_MAX_STREAMS 64
+static roof_status stream_sessions(const cli_opts* o, roof_model* m, roof_session** s, roof_session** extra,
+                                   roof_error* err) {
+  uint32_t total = o->threads ? o->threads : roof_default_threads();
+  uint32_t per = total / (uint32_t)o->streams;
+  roof_session_options so = {.threads = per ? per : 1, .force_reference = o->reference, .timeout_s = o->timeout_s};
+  roof_status st = roof_session_create(m, &so, s, err);
+  for (int i = 0; st == ROOF_OK && i < o->streams - 1; i++) st = roof_session_create(m, &so, &extra[i], err);
+  return st;
+}
+
+static void free_streams(roof_session** extra, int n) {
+  for (int i = 0; i < n; i++) roof_session_free(extra[i]);
+}
+
 static int cmd_profile(const cli_opts* o) {
   roof_error err = {{0}};
   roof_model* m;
-  roof_session* s;
+  roof_session* s = NULL;
+  roof_session* extra[CLI_MAX_STREAMS] = {NULL};
+  int num_extra = o->streams > 1 ? o->streams - 1 : 0;
   block_sigint();
   double t0 = mono_ms();
   roof_status st = open_model(o, &m, &err);
   double t1 = mono_ms();
   if (st == ROOF_OK) {
-    st = sole_session(o, m, &s, &err);
-    if (st != ROOF_OK) roof_model_free(m);
+    st = num_extra ? stream_sessions(o, m, &s, extra, &err) : sole_session(o, m, &s, &err);
+    if (st != ROOF_OK) {
+      free_streams(extra, num_extra);
+      roof_session_free(s);
+      roof_model_free(m);
+    }
   }
   double t2 = mono_ms();
   if (sigint_pending(NULL)) return interrupted_early();
@@ -927,8 +961,11 @@ static int cmd_profile(const cli_opts* o) {
   st = get_hw(o, s->threads, false, &pr, &hw, &err);
   if (st == ROOF_OK && o->hw_file) st = roof_hw_load(o->hw_file, &target, &err);
   if (st == ROOF_OK) st = bind_inputs(s, o, &err);
+  cli_opts quiet = *o; /* the notes on random inputs once, not once per stream */
+  quiet.quiet = true;
+  for (int i = 0; st == ROOF_OK && i < num_extra; i++) st = bind_inputs(extra[i], &quiet, &err);
   if (st == ROOF_OK) {
-    roof_profile_options po = {.runs = o->runs, .warmup = o->warmup, .timed = true,
+    roof_profile_options po = {.streams = extra, .num_streams = num_extra,.runs = o->runs, .warmup = o->warmup, .timed = true,
                                .progress = progress_show, .progress_ctx = &pr, .until_stable = o->until_stable,
                                .max_runs = o->max_runs, .max_seconds = o->max_seconds, .duration_s = o->duration_s,
                                .percentiles = o->num_percentiles ? o->percentiles : NULL,
@@ -937,6 +974,7 @@ static int cmd_profile(const cli_opts* o) {
   }
   progress_clear(&pr);
   if (st == ROOF_OK && p.layers == NULL) { /* Ctrl-C during the probe or before the runs */
+    free_streams(extra, num_extra);
     roof_session_free(s);
     roof_model_free(m);
     return interrupted_early();
@@ -952,6 +990,7 @@ static int cmd_profile(const cli_opts* o) {
   bool stopped = st == ROOF_OK && p.stopped;
   int runs = p.runs;
   roof_profile_free(&p);
+  free_streams(extra, num_extra);
   roof_session_free(s);
   roof_model_free(m);
   if (st != ROOF_OK) return sigint_pending(NULL) ? interrupted_early() : fail(st, &err);
@@ -1301,6 +1340,10 @@ int main(int argc, char** argv) {
   bool profile = strcmp(cmd, "profile") == 0;
   if ((o.duration_s > 0 || o.num_percentiles) && !profile) {
     return usage_error("--duration and --percentiles are profile options, not %s ones", cmd);
+  }
+  if (o.streams && !profile) return usage_error("--streams is a profile option, not a %s one", cmd);
+  if (o.streams > 1 && (o.duration_s > 0 || o.until_stable)) {
+    return usage_error("--streams runs a fixed number of runs per stream: not with --duration or --until-stable%s", "");
   }
   if (o.duration_s > 0 && o.until_stable) return usage_error("--duration and --until-stable both decide when to stop: choose one%s", "");
   if (o.batch && strcmp(cmd, "probe") == 0) return usage_error("--batch applies to a model, not to %s", cmd);
