@@ -125,6 +125,14 @@ static bool stop_asked(const roof_profile_options* o, roof_profile* p) {
   return p->stopped;
 }
 
+roof_status roof_profile_feed_back(roof_session* s, const roof_profile_options* opts, roof_error* err) {
+  roof_status st = ROOF_OK;
+  for (int i = 0; i < opts->num_feedback && st == ROOF_OK; i++) {
+    st = roof_session_feed_back(s, opts->feedback[i][0], opts->feedback[i][1], err);
+  }
+  return st;
+}
+
 /* `n` untimed runs (warm-up), reporting progress as `phase`; the session's very first run is
  * timed into p->first_run_ms (negative until then). */
 static roof_status warm_up(roof_session* s, const roof_profile_options* o, const char* phase, int n,
@@ -135,6 +143,7 @@ static roof_status warm_up(roof_session* s, const roof_profile_options* o, const
     double t0 = now_ms();
     st = roof_session_run(s, stamps, err);
     if (p->first_run_ms < 0) p->first_run_ms = now_ms() - t0;
+    if (st == ROOF_OK) st = roof_profile_feed_back(s, o, err);
   }
   if (n > 0) progress(o, phase, (size_t)n, (size_t)n);
   return st;
@@ -193,7 +202,9 @@ static roof_status timed_runs(roof_session* s, const roof_profile_options* o, ro
     double t0 = now_ms();
     st = roof_session_run(s, NULL, err);
     b->plain[r] = now_ms() - t0;
+    if (st == ROOF_OK) st = roof_profile_feed_back(s, o, err);
     if (st == ROOF_OK) st = roof_session_run(s, b->stamps + r * b->n1, err);
+    if (st == ROOF_OK) st = roof_profile_feed_back(s, o, err);
   }
   return st;
 }
@@ -325,6 +336,8 @@ roof_status roof_profile_run(roof_session* s, const roof_profile_options* opts, 
   out.runs = opts->timed ? (opts->runs > 0 ? opts->runs : 20) : 0;
   out.warmup = opts->warmup >= 0 ? opts->warmup : 3;
   out.streams = opts->timed && opts->num_streams > 0 ? 1 + opts->num_streams : 1;
+  out.num_feedback = opts->num_feedback < ROOF_MAX_FEEDBACK ? opts->num_feedback : ROOF_MAX_FEEDBACK;
+  if (out.num_feedback) memcpy(out.feedback, opts->feedback, sizeof(size_t[2]) * (size_t)out.num_feedback);
   out.layers = calloc((size_t)s->num_steps + 1, sizeof(roof_layer));
   run_buffers b = {.n1 = (size_t)s->num_steps + 1};
   roof_proc_snapshot procs = {0};
@@ -333,6 +346,10 @@ roof_status roof_profile_run(roof_session* s, const roof_profile_options* opts, 
     st = roof_fail(err, ROOF_E_USAGE, "streams take a fixed number of runs (not until stable, not a duration)");
     goto cleanup;
   }
+  for (int i = 0; i < opts->num_feedback && st == ROOF_OK; i++) {
+    st = roof_session_feedback_check(s, opts->feedback[i][0], opts->feedback[i][1], err);
+  }
+  if (st != ROOF_OK) goto cleanup;
   if (!out.layers || !grow(&b, (size_t)out.runs * (size_t)out.streams)) {
     st = roof_fail(err, ROOF_E_NOMEM, "out of memory for profile buffers (%d runs)", out.runs);
     goto cleanup;

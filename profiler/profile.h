@@ -105,8 +105,15 @@ typedef struct roof_profile_options {
    * runs; not with until_stable or duration_s. The sessions stay the caller's. */
   roof_session* const* streams;
   int num_streams;
+  /* State across calls (rooftop profile --feedback OUT=IN): after every run (warm-up, timed,
+   * every stream's) output feedback[i][0] is copied into input feedback[i][1], outside the
+   * timed region, as a streaming model's caller does between frames. Pairs are checked before
+   * the first run (roof_session_feedback_check). */
+  const size_t (*feedback)[2];
+  int num_feedback;
 } roof_profile_options;
 #define ROOF_DURATION_MAX_RUNS 100000
+#define ROOF_MAX_FEEDBACK 16
 #define ROOF_MAX_PERCENTILES 8
 
 typedef struct roof_profile {
@@ -162,11 +169,16 @@ typedef struct roof_profile {
   int streams;
   double throughput_per_s;
   double streams_wall_ms;
+  /* State fed back between runs (options.feedback): output and input index pairs. */
+  size_t feedback[ROOF_MAX_FEEDBACK][2];
+  int num_feedback;
   /* Set by the caller, which loads (0: not measured): model load and prepare, and session
    * creation (kernels created, weights packed), in ms. */
   double load_ms, session_ms;
 } roof_profile;
 
+/* After a run of s: the copies opts->feedback asks for (none: ROOF_OK). */
+roof_status roof_profile_feed_back(roof_session* s, const roof_profile_options* opts, roof_error* err);
 /* Computes costs for every step and, when opts->timed, runs the session. Inputs must be bound. */
 roof_status roof_profile_run(roof_session* s, const roof_profile_options* opts, roof_profile* p,
                              roof_error* err);

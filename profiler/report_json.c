@@ -341,6 +341,13 @@ cJSON* roof_profile_to_json(const roof_profile* p, const char* fusion) {
   add_num(run, "threads", p->threads);
   add_num(run, "runs", p->runs);
   add_num(run, "streams", p->streams > 1 ? p->streams : 1);
+  cJSON* fb = cJSON_AddArrayToObject(run, "feedback");
+  for (int i = 0; i < p->num_feedback; i++) {
+    cJSON* pair = cJSON_CreateObject();
+    add_str(pair, "output", p->g->values[p->g->outputs[p->feedback[i][0]]].name);
+    add_str(pair, "input", p->g->values[p->g->inputs[p->feedback[i][1]]].name);
+    cJSON_AddItemToArray(fb, pair);
+  }
   if (p->streams > 1) {
     add_num(run, "throughput_per_s", p->throughput_per_s);
     add_num(run, "streams_wall_ms", p->streams_wall_ms);

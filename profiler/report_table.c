@@ -207,6 +207,32 @@ static void prediction(FILE* f, const roof_profile* p) {
 
 /* "run      noisy (reason; reason)", wrapped at the reasons to stay within 100 columns, then
  * the outcome of --until-stable when asked for. */
+/* Streaming models (--feedback): latency per call in microseconds, and the state carried. */
+static void frames(FILE* f, const roof_profile* p) {
+  const roof_graph* g = p->g;
+  fprintf(f, "frames   median %.1f us per call (p99 %.1f us); state fed back:", 1e3 * p->latency_ms.median,
+          1e3 * p->latency_ms.p99);
+  int col = 62; /* pairs wrap at 99 columns; names are cut to 40 columns each */
+  for (int i = 0; i < p->num_feedback; i++) {
+    const char* o = g->values[g->outputs[p->feedback[i][0]]].name;
+    const char* in = g->values[g->inputs[p->feedback[i][1]]].name;
+    o = o ? o : "?";
+    in = in ? in : "?";
+    int need = 1 + (utf8_width(o) < 40 ? utf8_width(o) : 40) + 2 + (utf8_width(in) < 40 ? utf8_width(in) : 40) + 1;
+    if (col + need > 99) {
+      fprintf(f, "\n        ");
+      col = 8;
+    }
+    fputc(' ', f);
+    print_upto(f, o, 40);
+    fputs("->", f);
+    print_upto(f, in, 40);
+    if (i + 1 < p->num_feedback) fputc(',', f);
+    col += need;
+  }
+  fprintf(f, "\n");
+}
+
 static void verdict(FILE* f, const roof_profile* p) {
   const roof_noise* n = &p->noise;
   fprintf(f, "run      %s", n->noisy ? "noisy" : "quiet");
@@ -284,6 +310,7 @@ static void summary(FILE* f, const roof_profile* p) {
     fprintf(f, "latency  median %.3f ms (min %.3f, p90 %.3f, max %.3f, sd %.3f), %d runs, %d warm-up\n",
             p->latency_ms.median, p->latency_ms.min, p->latency_ms.p90, p->latency_ms.max, p->latency_ms.stddev,
             p->runs, p->warmup);
+    if (p->num_feedback) frames(f, p);
     if (p->streams > 1) {
       fprintf(f, "streams  %d at once, %u thread%s each: %.2f inferences/s (%d runs pooled, %.1f ms of runs)\n",
               p->streams, p->threads, p->threads == 1 ? "" : "s", p->throughput_per_s, p->runs, p->streams_wall_ms);

@@ -81,6 +81,8 @@ static void phase(stream_job* j, bool instrumented, size_t* done) {
     j->st = roof_session_run(j->s, instrumented ? j->stamps + r * j->n1 : NULL, &j->err);
     if (j->st != ROOF_OK) break;
     if (!instrumented) j->plain[r] = now_ms() - t0;
+    j->st = roof_profile_feed_back(j->s, j->o, &j->err); /* each stream carries its own state */
+    if (j->st != ROOF_OK) break;
     *done = r + 1;
   }
 }
@@ -91,6 +93,7 @@ static void* stream_main(void* arg) {
     double t0 = now_ms();
     j->st = roof_session_run(j->s, NULL, &j->err);
     if (w == 0) j->first_ms = now_ms() - t0;
+    if (j->st == ROOF_OK) j->st = roof_profile_feed_back(j->s, j->o, &j->err);
   }
   if (!gate_pass(j->gate, 0)) return NULL; /* every stream warm before the clock starts */
   j->t_start = now_ms();

@@ -220,7 +220,7 @@ flags=$( { "$rooftop" --help; for c in run profile info compare probe ops; do "$
 for f in $flags; do
   grep -q -- "$(sed 's/-/\\\\-/g' <<<"$f")" "$src/tools/rooftop.1" || fail "the man page does not list $f"
 done
-for f in --duration --percentiles --batch --wide --output-format --streams; do
+for f in --duration --percentiles --batch --wide --output-format --streams --feedback; do
   grep -q -- "$f" "$src/README.md" || fail "README does not list $f"
 done
 grep -q "^    cmake -S . -B build .*cmake --install build" "$src/README.md" || fail "README has no plain cmake build and install line"
