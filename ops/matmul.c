@@ -31,8 +31,9 @@ static roof_status parse_matmul(const roof_graph* g, const roof_node* n, void* p
 
 static roof_status infer_gemm(roof_graph* g, roof_node* n, roof_error* err) {
   const gemm_params* p = n->params;
-  roof_status st = roof_require_input(g, n, 0, roof_float_only, err);
-  if (st == ROOF_OK) st = roof_require_input(g, n, 1, roof_float_only, err);
+  roof_status st = roof_require_input(g, n, 0, roof_float_types, err);
+  if (st == ROOF_OK) st = roof_require_same_dtype(g, n, 1, 0, err);
+  if (st == ROOF_OK && roof_in(g, n, 2)) st = roof_require_same_dtype(g, n, 2, 0, err);
   if (st != ROOF_OK) return st;
   const roof_value *a = roof_in(g, n, 0), *b = roof_in(g, n, 1), *c = roof_in(g, n, 2);
   char as[64], bs[64];
@@ -55,13 +56,13 @@ static roof_status infer_gemm(roof_graph* g, roof_node* n, roof_error* err) {
     if (st != ROOF_OK) return st;
     if (ro != 2 || out[0] != m || out[1] != nn) return roof_node_fail(err, ROOF_E_DATA, g, n, "C does not broadcast to [M, N]");
   }
-  roof_value_set_shape(roof_out(g, n, 0), ROOF_DT_FLOAT, 2, dims);
+  roof_value_set_shape(roof_out(g, n, 0), a->dtype, 2, dims);
   return ROOF_OK;
 }
 
 static roof_status infer_matmul(roof_graph* g, roof_node* n, roof_error* err) {
-  roof_status st = roof_require_input(g, n, 0, roof_float_only, err);
-  if (st == ROOF_OK) st = roof_require_input(g, n, 1, roof_float_only, err);
+  roof_status st = roof_require_input(g, n, 0, roof_float_types, err);
+  if (st == ROOF_OK) st = roof_require_same_dtype(g, n, 1, 0, err);
   if (st != ROOF_OK) return st;
   const roof_value *a = roof_in(g, n, 0), *b = roof_in(g, n, 1);
   char as[64], bs[64];
@@ -86,7 +87,7 @@ static roof_status infer_matmul(roof_graph* g, roof_node* n, roof_error* err) {
   if (a->rank > 1) dims[r++] = ad[ra - 2];
   if (b->rank > 1) dims[r++] = bd[rb - 1];
   if (r > ROOF_MAX_RANK) return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "output rank %d exceeds %d", r, ROOF_MAX_RANK);
-  roof_value_set_shape(roof_out(g, n, 0), ROOF_DT_FLOAT, r, dims);
+  roof_value_set_shape(roof_out(g, n, 0), a->dtype, r, dims);
   return ROOF_OK;
 }
 

@@ -40,6 +40,67 @@ static void totals(roof_profile* p) {
   }
 }
 
+/* Precision of layer l (see roof_layer): weights from the node's constant float inputs,
+ * activations from its first executed input, compute from its outputs and kernel. */
+static void precision(const roof_graph* g, const roof_node* n, const char* kernel, roof_layer* l) {
+  for (int i = 0; i < n->num_inputs; i++) {
+    const roof_value* v = roof_in(g, n, i);
+    if (v == NULL) continue;
+    bool weight = (v->flags & ROOF_VAL_CONST) != 0;
+    if (weight && !l->store_weights && roof_dtype_is_float(v->dtype)) l->store_weights = n->stored_dtype ? n->stored_dtype : v->dtype;
+    if (!weight && !l->store_acts) l->store_acts = v->dtype;
+  }
+  const roof_value* y = roof_out(g, n, 0);
+  if (!l->store_acts && y) l->store_acts = y->dtype;
+  if (n->stored_dtype && l->store_weights == ROOF_DT_FLOAT) l->store_weights = n->stored_dtype;
+  l->compute = y && roof_dtype_is_float(y->dtype) ? y->dtype : l->store_acts;
+  l->widened_from = n->stored_dtype;
+  bool narrow = l->compute == ROOF_DT_FLOAT16 || l->compute == ROOF_DT_BFLOAT16;
+  if (narrow && kernel && strcmp(kernel, "ref") == 0) l->compute = ROOF_DT_DOUBLE;
+}
+
+static const char* short_dtype(int dt) {
+  switch (dt) {
+    case ROOF_DT_FLOAT: return "32";
+    case ROOF_DT_FLOAT16: return "16";
+    case ROOF_DT_BFLOAT16: return "b16";
+    case ROOF_DT_DOUBLE: return "64";
+    case ROOF_DT_INT8: return "i8";
+    case ROOF_DT_UINT8: return "u8";
+    case ROOF_DT_INT16: return "i16";
+    case ROOF_DT_UINT16: return "u16";
+    case ROOF_DT_INT32: return "i32";
+    case ROOF_DT_UINT32: return "u32";
+    case ROOF_DT_INT64: return "i64";
+    case ROOF_DT_UINT64: return "u64";
+    case ROOF_DT_BOOL: return "bool";
+    default: return "?";
+  }
+}
+
+int roof_layer_precision(const roof_layer* l, char* buf, size_t size) {
+  const char* a = short_dtype(l->store_acts);
+  const char* c = short_dtype(l->compute);
+  if (l->widened_from) return snprintf(buf, size, "%s>%s", short_dtype(l->widened_from), c);
+  if (l->store_weights && l->store_weights != l->store_acts) {
+    return snprintf(buf, size, "%s/%s>%s", short_dtype(l->store_weights), a, c);
+  }
+  if (l->store_acts == l->compute) return snprintf(buf, size, "%s", a);
+  return snprintf(buf, size, "%s>%s", a, c);
+}
+
+static bool reduced(int dt) {
+  return dt == ROOF_DT_FLOAT16 || dt == ROOF_DT_BFLOAT16 || dt == ROOF_DT_DOUBLE || dt == ROOF_DT_INT8 || dt == ROOF_DT_UINT8;
+}
+
+bool roof_profile_mixed_precision(const roof_profile* p) {
+  for (int i = 0; i < p->num_layers; i++) {
+    const roof_layer* l = &p->layers[i];
+    if (l->widened_from || reduced(l->store_weights) || reduced(l->store_acts) || reduced(l->compute)) return true;
+  }
+  return false;
+}
+
 /* Cost and describe text of layer i, standing for node n (the schema's, from final shapes). */
 static void fill_layer(roof_profile* p, int i, const roof_node* n, const char* kernel, const char* reason) {
   roof_layer* l = &p->layers[i];
@@ -51,6 +112,7 @@ static void fill_layer(roof_profile* p, int i, const roof_node* n, const char* k
   l->cost.formula = "none";
   if (n->op->cost) n->op->cost(p->g, n, &l->cost);
   if (n->op->describe) n->op->describe(p->g, n, l->describe, sizeof(l->describe));
+  precision(p->g, n, kernel, l);
   uint64_t bytes = l->cost.bytes_read + l->cost.bytes_written;
   l->intensity = bytes ? (double)l->cost.flops / (double)bytes : 0.0;
 }

@@ -48,7 +48,21 @@ typedef struct roof_layer {
   bool below_resolution;  /* median under the timer's resolution */
   double predicted_ms;    /* roofline time on the profile's target machine (has_target) */
   bool unstable;          /* the median's ~95% interval is wider than +-5% of it (noise.h) */
+  /* Precision (roof_dtype values; docs/report-json.md): store_weights is the dtype the model
+   * stores the layer's float weights in (0: none), even when the layer runs on float32 copies
+   * of them (node->stored_dtype, runtime/widen16.h); store_acts the dtype of its activation
+   * input in the arena; compute the dtype its kernel computes in: output 0's float dtype
+   * (input 0's when not float), double for reference kernels on 16-bit floats (their scalar
+   * I/O widens). Bytes in `cost` are those of the tensors the kernel reads and writes. */
+  int store_weights, store_acts, compute;
+  int widened_from;       /* node->stored_dtype: the model's 16-bit dtype of a layer run on
+                           * float32 twins (runtime/widen16.h), 0 otherwise */
 } roof_layer;
+
+/* "16>32": the model's storage > compute, dtypes as short names (16, b16, 32, 64, i8, u8, i32,
+ * i64, bool...). Storage is widened_from for a widened layer, else weights/activations when
+ * they differ ("16/32>32"); returns chars written (snprintf semantics). */
+int roof_layer_precision(const roof_layer* l, char* buf, size_t size);
 
 /* Sequence-model figures of a profile (profiler/sequence.c); all zero when the graph has no
  * attention. Attention blocks are found in the executed graph: a Softmax over scores made by a
@@ -179,6 +193,10 @@ typedef struct roof_profile {
 
 /* After a run of s: the copies opts->feedback asks for (none: ROOF_OK). */
 roof_status roof_profile_feed_back(roof_session* s, const roof_profile_options* opts, roof_error* err);
+/* True when a layer stores or computes in a dtype other than float32 and the integer types of
+ * shape arithmetic (16-bit floats, 8-bit integers, double): the table shows its prec column. */
+bool roof_profile_mixed_precision(const roof_profile* p);
+
 /* Computes costs for every step and, when opts->timed, runs the session. Inputs must be bound. */
 roof_status roof_profile_run(roof_session* s, const roof_profile_options* opts, roof_profile* p,
                              roof_error* err);

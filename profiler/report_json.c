@@ -193,6 +193,12 @@ static cJSON* layer_obj(const roof_profile* p, const roof_layer* l) {
   if (l->kernel) add_str(o, "kernel", l->kernel);
   else cJSON_AddNullToObject(o, "kernel"); /* info: no kernel chosen */
   add_str(o, "kernel_reason", l->kernel_reason ? l->kernel_reason : "");
+  if (l->store_weights) add_str(o, "store_weights", roof_dtype_name(l->store_weights));
+  else cJSON_AddNullToObject(o, "store_weights");
+  add_str(o, "store_activations", roof_dtype_name(l->store_acts));
+  add_str(o, "compute", roof_dtype_name(l->compute));
+  if (l->widened_from) add_str(o, "widened_from", roof_dtype_name(l->widened_from));
+  else cJSON_AddNullToObject(o, "widened_from");
   add_str(o, "describe", l->describe);
   cJSON* ff = cJSON_CreateArray();
   for (int i = 0; i < l->node->num_fused_from; i++) cJSON_AddItemToArray(ff, roof_json_string(l->node->fused_from[i]));

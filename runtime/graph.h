@@ -95,6 +95,8 @@ typedef struct roof_node {
   char** fused_from; /* provenance: original node names this node stands for */
   int num_fused_from;
   bool removed;      /* deleted by a pass; skipped everywhere */
+  int stored_dtype;  /* float16/bfloat16 when the 16-bit float stage (widen16.h) runs this
+                      * node on float32 twins of the 16-bit tensors the model stores; 0 else */
 } roof_node;
 
 /* An original node that disappeared entirely (provenance, see fusion/fusion.h). */

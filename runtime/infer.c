@@ -198,6 +198,7 @@ static roof_status evaluate(roof_graph* g, roof_node* n, roof_error* err) {
   roof_kernel k = {0};
   k.op = n->op;
   k.impl = roof_kernel_ref_of(n->op->id);
+  if (x0 && !roof_kernel_impl_takes(k.impl, x0->dtype)) return ROOF_OK; /* float16 Conv...: widen16 */
   k.g = g;
   k.node = n;
   k.params = n->params;

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "constfold.h"
+#include "widen16.h"
 #include "loader.h"
 #include "model.h"
 #include "../fusion/fusion.h"
@@ -102,6 +103,7 @@ roof_status roof_model_prepare(roof_model* m, const roof_prepare_options* opts, 
   st = roof_constfold(g, err);
   if (st != ROOF_OK) return st;
   st = roof_graph_toposort(g, err);
+  if (st == ROOF_OK) st = roof_graph_widen16(g, err);
   if (st != ROOF_OK) return st;
   /* passes match patterns over live nodes; with nodes set aside a match could span a gap */
   st = roof_fusion_run(g, opts->partial ? "none" : opts->fusion, err);

@@ -812,6 +812,28 @@ def check(manifest, want, have):
         sys.exit(1)
 
 
+def f16_cases(o):
+    """float16 models (wt-f16): T shared by X, W and B; the widened layers' controls."""
+    F16 = TensorProto.FLOAT16
+
+    def conv16(w_dtype=np.float16, b_dtype=np.float16):
+        inits = [numpy_helper.from_array(np.ones((4, 3, 3, 3), w_dtype), "w"),
+                 numpy_helper.from_array(np.zeros(4, b_dtype), "b")]
+        node = helper.make_node("Conv", ["x", "w", "b"], ["y"], name="conv16", pads=[1, 1, 1, 1])
+        return model([node], [vi("x", [1, 3, 8, 8], F16)], [vi("y", None, F16)], inits)
+    o.case("f16_conv_f32_weight", conv16(w_dtype=np.float32))
+    o.case("f16_conv_f32_bias", conv16(b_dtype=np.float32))
+    o.case("f16_gemm_f32_b", model(
+        [helper.make_node("Gemm", ["a", "b"], ["y"], name="gemm16", transB=1)], [vi("a", [2, 5], F16)],
+        [vi("y", None, F16)], [numpy_helper.from_array(np.ones((3, 5), np.float32), "b")]))
+    o.case("control_f16_conv", conv16())
+    o.case("control_bf16_relu_gemm", model(
+        [helper.make_node("Relu", ["a"], ["r"], name="relu16"),
+         helper.make_node("Gemm", ["r", "b"], ["y"], name="gemm16", transB=1)],
+        [vi("a", [2, 5], TensorProto.BFLOAT16)], [vi("y", None, TensorProto.BFLOAT16)],
+        [helper.make_tensor("b", TensorProto.BFLOAT16, [3, 5], [0x3f80] * 15, raw=False)]))
+
+
 def main():
     if len(sys.argv) != 2:
         print(__doc__, file=sys.stderr)
@@ -820,7 +842,7 @@ def main():
     os.makedirs(o.root, exist_ok=True)
     for make in (file_cases, graph_cases, name_cases, initializer_cases, op_cases, layer_norm_cases, index_cases,
                  norm_cases, reduce_cases, copy_cases, matmul_cases, quant_cases, external_cases, value_cases,
-                 dropout_cases, fusion_cases, cli_cases, limit_cases, rnn_cases):
+                 dropout_cases, fusion_cases, cli_cases, limit_cases, rnn_cases, f16_cases):
         make(o)
     check("cases.txt", manifest_names("cases.txt"), o.names)
     tensors = tensor_cases(o)

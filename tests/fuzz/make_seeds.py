@@ -8,7 +8,8 @@
             (control_matmul_attention: Q.K^T and A.V, both operands activations)
 and a few hand-written inputs for the targets that read no file format (external, report), and
 small models written here for ops the test data lacks in combination (index_ops_seed, op_seeds,
-reduce_seed: the reductions at opset 18; rnn_seed: LSTM, GRU and RNN chained) and the decomposed transformer block the layer_norm and
+reduce_seed: the reductions at opset 18; rnn_seed: LSTM, GRU and RNN chained; f16_seed: a float16
+model) and the decomposed transformer block the layer_norm and
 attention passes fuse (fusion_seeds).
 Nothing here is committed: the seeds are rebuilt in the build tree. Safe to rerun.
 
@@ -280,6 +281,39 @@ def rnn_seed(out):
             fh.write(data)
 
 
+def f16_seed(out):
+    """A float16 model (load and run targets): float16 Conv weights and bias, BatchNormalization,
+    Clip with float16 bounds, a Transpose the widened run carries, Gemm, and a bfloat16 Cast back:
+    mutations reach the 16-bit float stage (runtime/widen16.c) and its type checks."""
+    try:
+        import numpy as np
+        from onnx import TensorProto, helper, numpy_helper
+    except ImportError:
+        print("make_seeds.py: no onnx module: no float16 seed", file=sys.stderr)
+        return
+    h = TensorProto.FLOAT16
+    rng = np.random.default_rng(5)
+    w = lambda name, *shape: numpy_helper.from_array((rng.standard_normal(shape) * 0.3).astype(np.float16), name)
+    nodes = [helper.make_node("Conv", ["x", "w", "b"], ["c"], pads=[1, 1, 1, 1]),
+             helper.make_node("BatchNormalization", ["c", "s", "t", "m", "v"], ["n"]),
+             helper.make_node("Clip", ["n", "lo", "hi"], ["r"]),
+             helper.make_node("Transpose", ["r"], ["t1"], perm=[0, 2, 3, 1]),
+             helper.make_node("Reshape", ["t1", "shape"], ["f"]),
+             helper.make_node("Gemm", ["f", "g"], ["y"], transB=1),
+             helper.make_node("Cast", ["y"], ["yb"], to=TensorProto.BFLOAT16)]
+    inits = [w("w", 6, 3, 3, 3), w("b", 6), w("s", 6), w("t", 6), w("m", 6),
+             numpy_helper.from_array(np.full(6, 0.9, np.float16), "v"),
+             numpy_helper.from_array(np.array(-1.0, np.float16), "lo"), numpy_helper.from_array(np.array(6.0, np.float16), "hi"),
+             numpy_helper.from_array(np.array([1, 6 * 5 * 7], np.int64), "shape"), w("g", 4, 6 * 5 * 7)]
+    graph = helper.make_graph(nodes, "f16_seed", [helper.make_tensor_value_info("x", h, [1, 3, 5, 7])],
+                              [helper.make_tensor_value_info("y", h, None), helper.make_tensor_value_info("yb", TensorProto.BFLOAT16, None)],
+                              inits)
+    data = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]).SerializeToString()
+    for target in ("load", "run"):
+        with open(os.path.join(out, target, "op_float16.onnx"), "wb") as fh:
+            fh.write(data)
+
+
 def main():
     if len(sys.argv) != 4:
         print(__doc__, file=sys.stderr)
@@ -298,6 +332,7 @@ def main():
     fusion_seeds(out)
     dw_conv_seed(out)
     rnn_seed(out)
+    f16_seed(out)
     for folder, seeds in (("external", EXTERNAL), ("report", REPORT)):
         for name, data in seeds.items():
             with open(os.path.join(out, folder, name), "wb") as f:
