@@ -26,6 +26,25 @@ static roof_status parse_matmul(const roof_graph* g, const roof_node* n, void* p
   gemm_params* p = params;
   roof_act_init(&p->act);
   p->alpha = p->beta = 1.0f;
+  p->fused_bias = 0;
+  return ROOF_OK;
+}
+
+/* A fused bias (pass matmul_add): a constant of A's dtype, one value or one per column. */
+static roof_status check_fused_bias(roof_graph* g, roof_node* n, int64_t N, roof_error* err) {
+  const gemm_params* p = n->params;
+  const roof_value* c = roof_in(g, n, 2);
+  if (!p->fused_bias) {
+    if (c == NULL) return ROOF_OK;
+    return roof_node_fail(err, ROOF_E_DATA, g, n, "MatMul takes 2 inputs, got %d", n->num_inputs);
+  }
+  uint64_t count = 1;
+  for (int d = 0; c && d < c->rank; d++) count *= (uint64_t)c->dims[d];
+  if (c == NULL || c->dtype != roof_in(g, n, 0)->dtype || !(count == 1 || count == (uint64_t)N) ||
+      (c->rank > 0 && c->dims[c->rank - 1] != (int64_t)count)) {
+    return roof_node_fail(err, ROOF_E_INTERNAL, g, n, "fused bias is not one value or one per column of %lld",
+                          (long long)N);
+  }
   return ROOF_OK;
 }
 
@@ -87,6 +106,8 @@ static roof_status infer_matmul(roof_graph* g, roof_node* n, roof_error* err) {
   if (a->rank > 1) dims[r++] = ad[ra - 2];
   if (b->rank > 1) dims[r++] = bd[rb - 1];
   if (r > ROOF_MAX_RANK) return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "output rank %d exceeds %d", r, ROOF_MAX_RANK);
+  st = check_fused_bias(g, n, b->rank > 1 ? bd[rb - 1] : 1, err);
+  if (st != ROOF_OK) return st;
   roof_value_set_shape(roof_out(g, n, 0), a->dtype, r, dims);
   return ROOF_OK;
 }
@@ -142,6 +163,8 @@ static roof_status ref_gemm(roof_kernel* k, roof_error* err) {
 static roof_status ref_matmul(roof_kernel* k, roof_error* err) {
   const gemm_params* p = k->params;
   roof_tensor a = k->in[0], b = k->in[1];
+  const float* bias = p->fused_bias ? k->in[2].data : NULL;
+  bool one_bias = bias && roof_tensor_count(&k->in[2]) == 1;
   roof_tensor* y = &k->out[0];
   /* Promote 1-D operands so both are at least matrices, then broadcast batch dims. */
   if (a.rank == 1) { a.dims[1] = a.dims[0]; a.strides[1] = a.strides[0]; a.dims[0] = 1; a.strides[0] = 0; a.rank = 2; }
@@ -161,7 +184,7 @@ static roof_status ref_matmul(roof_kernel* k, roof_error* err) {
     }
     for (int64_t i = 0; i < M; i++) {
       for (int64_t j = 0; j < N; j++) {
-        double acc = 0.0;
+        double acc = bias ? bias[one_bias ? 0 : j] : 0.0;
         for (int64_t t = 0; t < K; t++) {
           acc += (double)((const float*)a.data)[ao + i * a.strides[a.rank - 2] + t * a.strides[a.rank - 1]] *
                  ((const float*)b.data)[bo + t * b.strides[b.rank - 2] + j * b.strides[b.rank - 1]];
@@ -238,6 +261,7 @@ static roof_status create_gemm(roof_kernel* k, roof_error* err) {
 
 static roof_status create_matmul(roof_kernel* k, roof_error* err) {
   const roof_tensor *a = &k->in[0], *b = &k->in[1];
+  if (((const gemm_params*)k->params)->fused_bias) return roof_kernel_refuse(err, "fused bias (the native kernel adds it)");
   if (b->rank != 2 || a->rank < 2) return roof_kernel_refuse(err, "XNNPACK multiplies by a 2-D matrix only");
   if (!roof_tensor_is_plain(a) || !roof_tensor_is_plain(&k->out[0])) return roof_kernel_refuse(err, "strided input or output");
   if (!const_in(k, 1)) return roof_kernel_refuse(err, "B is not constant");
@@ -777,7 +801,8 @@ static roof_status create_mm(roof_kernel* k, bool is_gemm, roof_error* err) {
   if (!is_gemm) mm_batches(k, s); /* Gemm: one batch at offset 0 (calloc) */
   mm_grouping(k, s);
   if (s->b_const) st = mm_pack_const_b(k, s, pb_floats, is_gemm ? p->alpha : 1.0f, err);
-  if (st == ROOF_OK && is_gemm && k->num_in > 2 && k->in[2].data) st = mm_bias(k, s, p->beta, err);
+  bool bias = is_gemm ? k->num_in > 2 && k->in[2].data : p->fused_bias != 0;
+  if (st == ROOF_OK && bias) st = mm_bias(k, s, is_gemm ? p->beta : 1.0f, err);
   return st;
 }
 

@@ -224,6 +224,11 @@ def op_cases(o):
     o.case("group_not_dividing", conv_model(w_shape=(4, 1, 3, 3), group=2))
     o.case("conv_empty_kernel", conv_model(w_shape=(4, 3, 0, 3)))
     o.case("control_conv", conv_model())
+    # a model's MatMul has two inputs; a third is a bias only when the matmul_add pass put it there
+    o.case("matmul_three_inputs", model(
+        [helper.make_node("MatMul", ["a", "w", "c"], ["y"], name="mm3")], [vi("a", [1, 4, 8])], [vi("y", None)],
+        [numpy_helper.from_array(np.ones((8, 5), np.float32), "w"),
+         numpy_helper.from_array(np.ones(5, np.float32), "c")]))
     # empty inputs under non-empty outputs: the reference kernels once read element 0 of them
     o.case("control_convt_empty_channels", model(
         [helper.make_node("ConvTranspose", ["x", "w", "b"], ["y"], name="convt")], [vi("x", [1, 0, 3, 3])],
