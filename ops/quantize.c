@@ -1117,9 +1117,12 @@ static roof_status run_qconv(roof_kernel* k, roof_error* err) {
   const qconv_state* s = k->state;
   uint8_t* xb = k->scratch;
   qconv_copy in = {s, k->in[0].data, xb}, out = {s, xb + s->x_bytes, k->out[0].data};
-  pthreadpool_parallelize_1d(k->pool, qconv_in_row, &in, (size_t)(s->N * s->H), 0);
+  /* copies under 64 KiB run on the calling thread: waking the pool costs more */
+  pthreadpool_t copy_pool = s->x_bytes < (64u << 10) ? NULL : k->pool;
+  pthreadpool_parallelize_1d(copy_pool, qconv_in_row, &in, (size_t)(s->N * s->H), 0);
   roof_status st = roof_xnn_check(xnn_run_operator(roof_xop(k), k->pool), k, "run convolution", err);
-  if (st == ROOF_OK) pthreadpool_parallelize_1d(k->pool, qconv_out_plane, &out, (size_t)(s->N * s->M), 0);
+  copy_pool = s->N * s->M * s->OH * s->OW < (64 << 10) ? NULL : k->pool;
+  if (st == ROOF_OK) pthreadpool_parallelize_1d(copy_pool, qconv_out_plane, &out, (size_t)(s->N * s->M), 0);
   return st;
 }
 
