@@ -697,10 +697,10 @@ typedef struct imm_state {
 static bool imm_geometry(const roof_kernel* k, imm_state* s) {
   const mm_roles* r = mm_roles_of(k->op);
   const roof_tensor *a = &k->in[r->a], *b = &k->in[r->b], *y = &k->out[0];
-  if (a->rank < 2 || b->rank < 2 || !roof_tensor_is_plain(a) || !roof_tensor_is_plain(b) || !roof_tensor_is_plain(y)) return false;
+  if (a->rank < 1 || b->rank < 2 || (a->rank == 1 && b->rank != 2) || !roof_tensor_is_plain(a) || !roof_tensor_is_plain(b) || !roof_tensor_is_plain(y)) return false;
   s->K = b->dims[b->rank - 2];
   s->N = b->dims[b->rank - 1];
-  s->a_rows_per_param = a->dims[a->rank - 2];
+  s->a_rows_per_param = a->rank >= 2 ? a->dims[a->rank - 2] : 1;
   if (b->rank == 2) {
     s->batch = 1;
     s->M = (int64_t)(roof_tensor_count(a) / (uint64_t)(s->K ? s->K : 1));
@@ -717,7 +717,7 @@ static bool imm_geometry(const roof_kernel* k, imm_state* s) {
 static bool supports_imm(const roof_kernel* k, char* why, size_t n) {
   imm_state s;
   bool ok = imm_geometry(k, &s);
-  if (!ok) snprintf(why, n, "operands not plain, 1-D, empty or broadcast batches");
+  if (!ok) snprintf(why, n, "operands not plain, B 1-D, empty or broadcast batches");
   return ok;
 }
 
