@@ -71,7 +71,7 @@ static inline int64_t quant_round(double v, int64_t zp, int64_t lo, int64_t hi) 
   double flo = (double)(lo - zp), fhi = (double)(hi - zp);
   v = v > flo ? v : flo;
   v = v < fhi ? v : fhi;
-  return (int64_t)nearbyint(v) + zp;
+  return (int64_t)((v + 0x1.8p52) - 0x1.8p52) + zp; /* rint, ties to even, for |v| < 2^51 */
 }
 
 static bool opt_present(const roof_kernel* k, int i) { return i < k->num_in && k->in[i].data != NULL; }
@@ -678,15 +678,110 @@ static roof_status ref_int_mm(roof_kernel* k, roof_error* err) {
   return ROOF_OK;
 }
 
-/* ---- native integer GEMM: A [rows, K] (batch folded when B is 2-D) or equal batches,
- * B - b_zp packed as int16 [K][N] per batch in scratch, tasks of 4 rows x 256 columns with
- * int32 accumulators; the output stage is the reference's (bit-exact). ---- */
+/* ---- native integer GEMM: A [rows, K] (batch folded when B is 2-D) or equal batches.
+ * B - b_zp is packed per run into scratch as int16 pairs: [batch][panel][K/2][NR][2] (K padded
+ * to even, N to whole panels, with zeros), so that one 32-bit lane of a vector holds
+ * (b[k][j], b[k+1][j]) and pmaddwd multiplies it by (a[k], a[k+1]) - a_zp broadcast: two products
+ * summed into an int32 lane per instruction (|values| <= 255, so sums never saturate). Constant
+ * B is packed once at create instead. Tasks of 4 rows x one panel; the output stage is the
+ * reference's (bit-exact). Micro-kernels: AVX-512BW
+ * (64 columns; vpdpwssd where AVX512-VNNI is there), AVX2 (16), portable C (16);
+ * ROOFTOP_NATIVE_ISA=avx2 or =portable caps the choice as for MatMul. ---- */
 
 #define IMM_MR 4
-#define IMM_NC 256
+#define IMM_KC 256 /* pairs of K per A chunk */
+
+typedef void (*imm_ukernel)(const int32_t* ap, int64_t kc, const int16_t* bp, int32_t* acc);
+
+typedef struct imm_isa {
+  int nr;
+  imm_ukernel uk;
+} imm_isa;
+
+/* acc[MR][16] += sum over kc pairs of ap[r][k] . bp[k][16][2] */
+static void imm_uk_portable(const int32_t* ap, int64_t kc, const int16_t* bp, int32_t* acc) {
+  for (int r = 0; r < IMM_MR; r++) {
+    int32_t c[16];
+    memcpy(c, acc + r * 16, sizeof(c));
+    for (int64_t k = 0; k < kc; k++) {
+      int32_t lo = (int16_t)(ap[r * IMM_KC + k] & 0xffff), hi = (int16_t)((uint32_t)ap[r * IMM_KC + k] >> 16);
+      const int16_t* b = bp + k * 32;
+      for (int j = 0; j < 16; j++) c[j] += lo * b[2 * j] + hi * b[2 * j + 1];
+    }
+    memcpy(acc + r * 16, c, sizeof(c));
+  }
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define ROOF_IMM_X86 1
+
+__attribute__((target("avx2"))) static void imm_uk_avx2(const int32_t* ap, int64_t kc, const int16_t* bp, int32_t* acc) {
+  __m256i c[IMM_MR][2];
+  for (int r = 0; r < IMM_MR; r++)
+    for (int v = 0; v < 2; v++) c[r][v] = _mm256_loadu_si256((const __m256i*)(acc + r * 16 + v * 8));
+  for (int64_t k = 0; k < kc; k++) {
+    __m256i b0 = _mm256_loadu_si256((const __m256i*)(bp + k * 32)), b1 = _mm256_loadu_si256((const __m256i*)(bp + k * 32 + 16));
+    for (int r = 0; r < IMM_MR; r++) {
+      __m256i a = _mm256_set1_epi32(ap[r * IMM_KC + k]);
+      c[r][0] = _mm256_add_epi32(c[r][0], _mm256_madd_epi16(a, b0));
+      c[r][1] = _mm256_add_epi32(c[r][1], _mm256_madd_epi16(a, b1));
+    }
+  }
+  for (int r = 0; r < IMM_MR; r++)
+    for (int v = 0; v < 2; v++) _mm256_storeu_si256((__m256i*)(acc + r * 16 + v * 8), c[r][v]);
+}
+
+#define IMM_UK512(NAME, TARGET, STEP)                                                                          \
+  __attribute__((target(TARGET))) static void NAME(const int32_t* ap, int64_t kc, const int16_t* bp, int32_t* acc) { \
+    __m512i c[IMM_MR][4];                                                                                      \
+    for (int r = 0; r < IMM_MR; r++)                                                                           \
+      for (int v = 0; v < 4; v++) c[r][v] = _mm512_loadu_si512(acc + r * 64 + v * 16);                        \
+    for (int64_t k = 0; k < kc; k++) {                                                                         \
+      const int16_t* b = bp + k * 128;                                                                         \
+      __m512i b0 = _mm512_loadu_si512(b), b1 = _mm512_loadu_si512(b + 32), b2 = _mm512_loadu_si512(b + 64);    \
+      __m512i b3 = _mm512_loadu_si512(b + 96);                                                                 \
+      for (int r = 0; r < IMM_MR; r++) {                                                                       \
+        __m512i a = _mm512_set1_epi32(ap[r * IMM_KC + k]);                                                     \
+        c[r][0] = STEP(c[r][0], a, b0);                                                                        \
+        c[r][1] = STEP(c[r][1], a, b1);                                                                        \
+        c[r][2] = STEP(c[r][2], a, b2);                                                                        \
+        c[r][3] = STEP(c[r][3], a, b3);                                                                        \
+      }                                                                                                        \
+    }                                                                                                          \
+    for (int r = 0; r < IMM_MR; r++)                                                                           \
+      for (int v = 0; v < 4; v++) _mm512_storeu_si512(acc + r * 64 + v * 16, c[r][v]);                         \
+  }
+#define IMM_MADD_ADD(c, a, b) _mm512_add_epi32((c), _mm512_madd_epi16((a), (b)))
+IMM_UK512(imm_uk_avx512, "avx512f,avx512bw", IMM_MADD_ADD)
+IMM_UK512(imm_uk_vnni, "avx512f,avx512bw,avx512vnni", _mm512_dpwssd_epi32)
+#endif
+
+static const imm_isa kImmPortable = {16, imm_uk_portable};
+#ifdef ROOF_IMM_X86
+static const imm_isa kImmAvx2 = {16, imm_uk_avx2};
+static const imm_isa kImmAvx512 = {64, imm_uk_avx512};
+static const imm_isa kImmVnni = {64, imm_uk_vnni};
+#endif
+
+static const imm_isa* imm_pick_isa(void) {
+  const char* cap = getenv("ROOFTOP_NATIVE_ISA");
+  bool portable = cap && strcmp(cap, "portable") == 0;
+  bool no512 = portable || (cap && strcmp(cap, "avx2") == 0);
+#ifdef ROOF_IMM_X86
+  if (!no512 && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vnni")) return &kImmVnni;
+  if (!no512 && __builtin_cpu_supports("avx512bw")) return &kImmAvx512;
+  if (!portable && __builtin_cpu_supports("avx2")) return &kImmAvx2;
+#else
+  (void)no512;
+#endif
+  return &kImmPortable;
+}
 
 typedef struct imm_state {
+  const imm_isa* isa;
   int64_t batch, M, K, N;      /* batch of B (1 when folded), rows per B batch */
+  int64_t K2, panels;          /* pairs of K, panels of isa->nr columns */
   int64_t a_rows_per_param;    /* M of the per-row parameters (rows repeat every M) */
   int16_t* bp;                 /* scratch */
   const roof_kernel* k;
@@ -698,20 +793,24 @@ static bool imm_geometry(const roof_kernel* k, imm_state* s) {
   const mm_roles* r = mm_roles_of(k->op);
   const roof_tensor *a = &k->in[r->a], *b = &k->in[r->b], *y = &k->out[0];
   if (a->rank < 1 || b->rank < 2 || (a->rank == 1 && b->rank != 2) || !roof_tensor_is_plain(a) || !roof_tensor_is_plain(b) || !roof_tensor_is_plain(y)) return false;
+  s->isa = imm_pick_isa();
   s->K = b->dims[b->rank - 2];
   s->N = b->dims[b->rank - 1];
+  s->K2 = (s->K + 1) / 2;
+  s->panels = (s->N + s->isa->nr - 1) / s->isa->nr;
   s->a_rows_per_param = a->rank >= 2 ? a->dims[a->rank - 2] : 1;
+  if (s->K < 1 || s->N < 1) return false;
   if (b->rank == 2) {
     s->batch = 1;
-    s->M = (int64_t)(roof_tensor_count(a) / (uint64_t)(s->K ? s->K : 1));
-    return s->K > 0;
+    s->M = (int64_t)(roof_tensor_count(a) / (uint64_t)s->K);
+    return true;
   }
   if (a->rank != b->rank) return false;
   for (int d = 0; d < a->rank - 2; d++)
     if (a->dims[d] != b->dims[d]) return false;
-  s->batch = (int64_t)(roof_tensor_count(b) / (uint64_t)(s->K * s->N > 0 ? s->K * s->N : 1));
+  s->batch = (int64_t)(roof_tensor_count(b) / (uint64_t)(s->K * s->N));
   s->M = a->dims[a->rank - 2];
-  return s->K > 0 && s->N > 0;
+  return true;
 }
 
 static bool supports_imm(const roof_kernel* k, char* why, size_t n) {
@@ -721,65 +820,116 @@ static bool supports_imm(const roof_kernel* k, char* why, size_t n) {
   return ok;
 }
 
-static uint64_t scratch_imm(const roof_kernel* k) {
-  const mm_roles* r = mm_roles_of(k->op);
-  return roof_tensor_count(&k->in[r->b]) * sizeof(int16_t);
+static bool const_input(const roof_kernel* k, int i);
+static void imm_pack_task(void* ctx, size_t bb, size_t panel);
+
+/* Constant B (and zero point): packed once here, kept in k->state; otherwise per run in scratch. */
+static roof_status create_imm(roof_kernel* k, roof_error* err) {
+  imm_state s = {.k = k, .r = mm_roles_of(k->op)};
+  imm_geometry(k, &s);
+  if (!const_input(k, s.r->b) || !const_input(k, s.r->bz)) return ROOF_OK;
+  uint64_t bytes;
+  if (!roof_mul_u64((uint64_t)s.batch * (uint64_t)s.panels, (uint64_t)s.K2 * (uint64_t)s.isa->nr * 4, &bytes) ||
+      bytes > k->max_scratch_bytes) {
+    return roof_kernel_refuse(err, "packed weights over the tensor size limit");
+  }
+  s.bp = malloc((size_t)bytes);
+  if (s.bp == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory packing weights");
+  pthreadpool_parallelize_2d(k->pool, imm_pack_task, &s, (size_t)s.batch, (size_t)s.panels, 0);
+  k->state = s.bp;
+  return ROOF_OK;
 }
 
-ROOF_VEC_CLONES static void imm_block(const imm_state* s, int64_t bb, int64_t m0, int64_t mr, int64_t n0, int64_t nc) {
+static void destroy_imm(roof_kernel* k) { free(k->state); }
+
+static uint64_t scratch_imm(const roof_kernel* k) {
+  imm_state s;
+  if (k->state != NULL || !imm_geometry(k, &s)) return 0;
+  return (uint64_t)s.batch * (uint64_t)s.panels * (uint64_t)s.K2 * (uint64_t)s.isa->nr * 2 * sizeof(int16_t);
+}
+
+static inline int32_t ld8(const void* p, bool sgn, int64_t i) {
+  return sgn ? (int32_t)((const int8_t*)p)[i] : (int32_t)((const uint8_t*)p)[i];
+}
+
+/* One panel of B - b_zp: [K2][nr][2] int16, zeros past K and N. */
+static void imm_pack_task(void* ctx, size_t bb, size_t panel) {
+  const imm_state* s = ctx;
+  const roof_tensor* b = &s->k->in[s->r->b];
+  bool sgn = b->dtype == ROOF_DT_INT8;
+  int nr = s->isa->nr;
+  int16_t* out = s->bp + ((int64_t)bb * s->panels + (int64_t)panel) * s->K2 * nr * 2;
+  const char* src = (const char*)b->data + (int64_t)bb * s->K * s->N;
+  int64_t n0 = (int64_t)panel * nr;
+  int32_t zp[64];
+  for (int j = 0; j < nr; j++) zp[j] = n0 + j < s->N ? (int32_t)vec_param(s->k, s->r->bz, n0 + j, 0.0) : 0;
+  for (int64_t k = 0; k < 2 * s->K2; k++) {
+    int16_t* o = out + (k / 2) * nr * 2 + (k % 2);
+    for (int j = 0; j < nr; j++) {
+      bool in = k < s->K && n0 + j < s->N;
+      o[2 * j] = in ? (int16_t)(ld8(src, sgn, k * s->N + n0 + j) - zp[j]) : 0;
+    }
+  }
+}
+
+/* The output stage of a tile: int32 as is, or requantized as store_out does (same float32
+ * multiplier as_m * bs_n / ys, same rounding). */
+static void imm_store(const imm_state* s, const int32_t* acc, int64_t row0, int64_t mr, int64_t n0, int64_t nc) {
   const roof_kernel* k = s->k;
   const mm_roles* r = s->r;
-  const roof_tensor* a = &k->in[r->a];
-  int32_t acc[IMM_MR][IMM_NC];
-  int32_t azp[IMM_MR];
-  const int16_t* bp = s->bp + bb * s->K * s->N + n0;
-  int64_t row0 = bb * s->M + m0; /* flat row of A and Y */
-  for (int64_t i = 0; i < IMM_MR; i++) {
-    memset(acc[i], 0, sizeof(acc[i]));
-    azp[i] = i < mr ? (int32_t)vec_param(k, r->az, (row0 + i) % s->a_rows_per_param, 0.0) : 0;
+  int nr = s->isa->nr;
+  if (r->ys < 0) {
+    for (int64_t i = 0; i < mr; i++) memcpy((int32_t*)k->out[0].data + (row0 + i) * s->N + n0, acc + i * nr, sizeof(int32_t) * (size_t)nc);
+    return;
   }
-  bool sgn = a->dtype == ROOF_DT_INT8;
-  for (int64_t kk = 0; kk < s->K; kk++) {
-    int32_t av[IMM_MR];
-    for (int64_t i = 0; i < IMM_MR; i++) {
-      int64_t off = (row0 + (i < mr ? i : 0)) * s->K + kk;
-      av[i] = (sgn ? (int32_t)((const int8_t*)a->data)[off] : (int32_t)((const uint8_t*)a->data)[off]) - azp[i];
-    }
-    const int16_t* brow = bp + kk * s->N;
-    for (int64_t j = 0; j < nc; j++) {
-      int32_t bv = brow[j];
-      acc[0][j] += av[0] * bv;
-      acc[1][j] += av[1] * bv;
-      acc[2][j] += av[2] * bv;
-      acc[3][j] += av[3] * bv;
-    }
-  }
-  roof_tensor* y = (roof_tensor*)&k->out[0];
+  float ys = (float)vec_param(k, r->ys, 0, 1.0), bs[64];
+  int64_t zp = (int64_t)vec_param(k, r->yz, 0, 0.0);
+  for (int64_t j = 0; j < nc; j++) bs[j] = (float)vec_param(k, r->bs, n0 + j, 1.0);
+  bool sgn = k->out[0].dtype == ROOF_DT_INT8;
   for (int64_t i = 0; i < mr; i++) {
-    int64_t m = (row0 + i) % s->a_rows_per_param;
-    for (int64_t j = 0; j < nc; j++) store_out(k, r, y, (row0 + i) * s->N + n0 + j, acc[i][j], m, n0 + j, s->lo, s->hi);
+    float as = (float)vec_param(k, r->as, (row0 + i) % s->a_rows_per_param, 1.0);
+    int64_t off = (row0 + i) * s->N + n0;
+    for (int64_t j = 0; j < nc; j++) {
+      int64_t q = quant_round((double)acc[i * nr + j] * (double)(as * bs[j] / ys), zp, s->lo, s->hi);
+      if (sgn) ((int8_t*)k->out[0].data)[off + j] = (int8_t)q;
+      else ((uint8_t*)k->out[0].data)[off + j] = (uint8_t)q;
+    }
   }
 }
 
-static void imm_task(void* ctx, size_t bb, size_t tile, size_t col) {
+static void imm_task(void* ctx, size_t bb, size_t tile, size_t panel) {
   const imm_state* s = ctx;
-  int64_t m0 = (int64_t)tile * IMM_MR, n0 = (int64_t)col * IMM_NC;
-  int64_t mr = s->M - m0 < IMM_MR ? s->M - m0 : IMM_MR, nc = s->N - n0 < IMM_NC ? s->N - n0 : IMM_NC;
-  imm_block(s, (int64_t)bb, m0, mr, n0, nc);
+  const roof_kernel* k = s->k;
+  const roof_tensor* a = &k->in[s->r->a];
+  bool sgn = a->dtype == ROOF_DT_INT8;
+  int nr = s->isa->nr;
+  int64_t m0 = (int64_t)tile * IMM_MR, n0 = (int64_t)panel * nr;
+  int64_t mr = s->M - m0 < IMM_MR ? s->M - m0 : IMM_MR, nc = s->N - n0 < nr ? s->N - n0 : nr;
+  int64_t row0 = (int64_t)bb * s->M + m0; /* flat row of A and Y */
+  int32_t acc[IMM_MR * 64] = {0}, azp[IMM_MR], ap[IMM_MR * IMM_KC];
+  for (int64_t i = 0; i < IMM_MR; i++) azp[i] = i < mr ? (int32_t)vec_param(k, s->r->az, (row0 + i) % s->a_rows_per_param, 0.0) : 0;
+  const int16_t* bp = s->bp + ((int64_t)bb * s->panels + (int64_t)panel) * s->K2 * nr * 2;
+  for (int64_t k0 = 0; k0 < s->K2; k0 += IMM_KC) {
+    int64_t kc = s->K2 - k0 < IMM_KC ? s->K2 - k0 : IMM_KC;
+    for (int64_t i = 0; i < IMM_MR; i++) {
+      const char* arow = (const char*)a->data + (row0 + (i < mr ? i : 0)) * s->K;
+      for (int64_t p = 0; p < kc; p++) {
+        int64_t kk = 2 * (k0 + p);
+        int32_t lo = ld8(arow, sgn, kk) - azp[i], hi = kk + 1 < s->K ? ld8(arow, sgn, kk + 1) - azp[i] : 0;
+        ap[i * IMM_KC + p] = (int32_t)(((uint32_t)(uint16_t)(int16_t)hi << 16) | (uint16_t)(int16_t)lo);
+      }
+    }
+    s->isa->uk(ap, kc, bp + k0 * nr * 2, acc);
+  }
+  imm_store(s, acc, row0, mr, n0, nc);
 }
 
 static roof_status native_imm(roof_kernel* k, roof_error* err) {
-  imm_state s = {.k = k, .r = mm_roles_of(k->op), .bp = k->scratch};
+  imm_state s = {.k = k, .r = mm_roles_of(k->op), .bp = k->state ? k->state : k->scratch};
   imm_geometry(k, &s);
   dt_range(k->out[0].dtype, &s.lo, &s.hi);
-  const roof_tensor* b = &k->in[s.r->b];
-  uint64_t cnt = roof_tensor_count(b);
-  for (uint64_t j = 0; j < cnt; j++) {
-    int64_t n = (int64_t)(j % (uint64_t)s.N);
-    s.bp[j] = (int16_t)(roof_load_i64(b->dtype, b->data, (int64_t)j) - (int64_t)vec_param(k, s.r->bz, n, 0.0));
-  }
-  pthreadpool_parallelize_3d(k->pool, imm_task, &s, (size_t)s.batch, (size_t)((s.M + IMM_MR - 1) / IMM_MR),
-                             (size_t)((s.N + IMM_NC - 1) / IMM_NC), 0);
+  if (k->state == NULL) pthreadpool_parallelize_2d(k->pool, imm_pack_task, &s, (size_t)s.batch, (size_t)s.panels, 0);
+  pthreadpool_parallelize_3d(k->pool, imm_task, &s, (size_t)s.batch, (size_t)((s.M + IMM_MR - 1) / IMM_MR), (size_t)s.panels, 0);
   return ROOF_OK;
 }
 
@@ -795,10 +945,10 @@ const roof_op_schema roof_op_QLinearMatMul = {
 };
 const roof_kernel_impl roof_kernel_MatMulInteger_native = {
     .op = ROOF_OP_MatMulInteger, .backend = ROOF_BACKEND_NATIVE, .dtypes = kInt8Dt, .supports = supports_imm,
-    .run = native_imm, .scratch_bytes = scratch_imm};
+    .create = create_imm, .run = native_imm, .destroy = destroy_imm, .scratch_bytes = scratch_imm};
 const roof_kernel_impl roof_kernel_QLinearMatMul_native = {
     .op = ROOF_OP_QLinearMatMul, .backend = ROOF_BACKEND_NATIVE, .dtypes = kInt8Dt, .supports = supports_imm,
-    .run = native_imm, .scratch_bytes = scratch_imm};
+    .create = create_imm, .run = native_imm, .destroy = destroy_imm, .scratch_bytes = scratch_imm};
 ROOF_REF_KERNEL(MatMulInteger, NULL, ref_int_mm);
 ROOF_REF_KERNEL(QLinearMatMul, NULL, ref_int_mm);
 

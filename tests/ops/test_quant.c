@@ -176,7 +176,7 @@ static int vec_const(builder* b, const char* name, int dtype, int64_t len, rng* 
 }
 
 static void mm_case(rng* r, bool qlinear, int adt, int bdt, bool per_vec, bool batched_b) {
-  int64_t batch = irand(r, 1, 3), M = irand(r, 1, 37), K = irand(r, 1, 70), N = irand(r, 1, 300);
+  int64_t batch = irand(r, 1, 3), M = irand(r, 1, 37), K = next(r) % 4 == 0 ? irand(r, 513, 1100) : irand(r, 1, 70), N = irand(r, 1, 300);
   int64_t ad[3] = {batch, M, K}, bd3[3] = {batch, K, N}, *bd = batched_b ? bd3 : bd3 + 1;
   int brank = batched_b ? 3 : 2;
   const char* op = qlinear ? "QLinearMatMul" : "MatMulInteger";
@@ -188,8 +188,9 @@ static void mm_case(rng* r, bool qlinear, int adt, int bdt, bool per_vec, bool b
   if (vec_a) M = 1, ad[0] = 1, ad[1] = 1;
   int a = vec_a ? typed_input(&b, "a", adt, 1, ad + 2) : typed_input(&b, "a", adt, 3, ad), y = output(&b, "y");
   void* bw = rand_bytes(r, count_of(brank, bd));
-  int bv = typed_const(&b, "b", bdt, brank, bd, bw);
-  free(bw);
+  bool b_input = next(r) % 4 == 0; /* B packed per run into scratch instead of once at create */
+  if (b_input) strncat(label, " B input", sizeof(label) - strlen(label) - 1);
+  int bv = b_input ? typed_input(&b, "b", bdt, brank, bd) : typed_const(&b, "b", bdt, brank, bd, bw);
   int az = per_vec ? vec_const(&b, "az", adt, M, r, false) : scalar_q(&b, "az", adt, zp_of(r, adt));
   int bz = per_vec ? vec_const(&b, "bz", bdt, N, r, false) : scalar_q(&b, "bz", bdt, zp_of(r, bdt));
   if (qlinear) {
@@ -202,9 +203,10 @@ static void mm_case(rng* r, bool qlinear, int adt, int bdt, bool per_vec, bool b
     node(&b, op, ins, 4, &y, 1);
   }
   mark_output(&b, y);
-  void* data = rand_bytes(r, count_of(3, ad));
-  compare(&b, op, &data, 0, true, true);
-  free(data);
+  void* data[2] = {rand_bytes(r, count_of(3, ad)), bw};
+  compare(&b, op, data, 0, true, true);
+  free(data[0]);
+  free(bw);
 }
 
 /* ---- QLinearConv on XNNPACK: 1 LSB ---- */
@@ -385,7 +387,7 @@ int main(int argc, char** argv) {
   static const int q8[2] = {ROOF_DT_UINT8, ROOF_DT_INT8};
   for (int i = 0; i < 12; i++) qdq_case(&r, q8[i % 2], i % 4 < 2);
   for (int i = 0; i < 6; i++) dynq_case(&r);
-  for (int i = 0; i < 16; i++) mm_case(&r, i % 2 == 1, q8[(i / 2) % 2], q8[(i / 4) % 2], i % 3 == 0, i % 5 == 4);
+  for (int i = 0; i < 24; i++) mm_case(&r, i % 2 == 1, q8[(i / 2) % 2], q8[(i / 4) % 2], i % 3 == 0, i % 5 == 4);
   for (int i = 0; i < 40; i++) {
     conv_geo c;
     random_geo(&r, &c);
