@@ -1276,6 +1276,100 @@ static roof_status run_qconv(roof_kernel* k, roof_error* err) {
   return st;
 }
 
+/* ---- native ConvInteger (1-D and 2-D): the input minus its zero point, padded, as int16 planes
+ * in scratch; a task per (image, output channel) adds each tap's weight times a shifted window
+ * of its input plane to the int32 output plane (rows vectorize over the output width). ---- */
+
+typedef struct iconv_state {
+  const roof_kernel* k;
+  int64_t N, C, H, W, M, OH, OW, KH, KW, sh, sw, dh, dw, pt, pl, HP, WP, cin_g, cout_g;
+  int16_t* xp; /* [N][C][HP][WP] */
+} iconv_state;
+
+static void iconv_geometry(const roof_kernel* k, iconv_state* s) {
+  const quant_params* p = k->params;
+  const roof_tensor *x = &k->in[0], *w = &k->in[1], *y = &k->out[0];
+  bool two = p->sp.nsp == 2;
+  *s = (iconv_state){.k = k, .N = x->dims[0], .C = x->dims[1], .H = two ? x->dims[2] : 1, .W = x->dims[x->rank - 1],
+                     .M = y->dims[1], .OH = two ? y->dims[2] : 1, .OW = y->dims[y->rank - 1], .KH = two ? w->dims[2] : 1,
+                     .KW = w->dims[w->rank - 1], .sh = two ? p->sp.strides[0] : 1, .sw = p->sp.strides[two ? 1 : 0],
+                     .dh = two ? p->sp.dilations[0] : 1, .dw = p->sp.dilations[two ? 1 : 0], .pt = two ? p->sp.pads[0] : 0,
+                     .pl = p->sp.pads[two ? 1 : 0], .cin_g = w->dims[1], .cout_g = y->dims[1] / p->group};
+  /* rows and columns the windows reach (at least the input's) */
+  s->HP = (s->OH - 1) * s->sh + (s->KH - 1) * s->dh + 1;
+  s->WP = (s->OW - 1) * s->sw + (s->KW - 1) * s->dw + 1;
+  if (s->HP < s->pt + s->H) s->HP = s->pt + s->H;
+  if (s->WP < s->pl + s->W) s->WP = s->pl + s->W;
+}
+
+static bool supports_iconv(const roof_kernel* k, char* why, size_t n) {
+  const quant_params* p = k->params;
+  const char* no = p->sp.nsp > 2 ? "3-D convolution"
+                   : !roof_tensor_is_plain(&k->in[0]) || !roof_tensor_is_plain(&k->in[1]) || !roof_tensor_is_plain(&k->out[0]) ? "operands not plain"
+                   : NULL;
+  if (no) snprintf(why, n, "%s", no);
+  return no == NULL;
+}
+
+static uint64_t scratch_iconv(const roof_kernel* k) {
+  iconv_state s;
+  iconv_geometry(k, &s);
+  return (uint64_t)(s.N * s.C) * (uint64_t)(s.HP * s.WP) * sizeof(int16_t);
+}
+
+/* plane (n, c) of x - x_zp, zeros around */
+static void iconv_pad_plane(void* ctx, size_t plane) {
+  const iconv_state* s = ctx;
+  const roof_tensor* x = &s->k->in[0];
+  bool sgn = x->dtype == ROOF_DT_INT8;
+  int32_t zp = (int32_t)vec_param(s->k, 2, 0, 0.0);
+  int16_t* dst = s->xp + (int64_t)plane * s->HP * s->WP;
+  const char* src = (const char*)x->data + (int64_t)plane * s->H * s->W;
+  memset(dst, 0, sizeof(int16_t) * (size_t)(s->HP * s->WP));
+  for (int64_t h = 0; h < s->H; h++)
+    for (int64_t w = 0; w < s->W; w++) dst[(h + s->pt) * s->WP + w + s->pl] = (int16_t)(ld8(src, sgn, h * s->W + w) - zp);
+}
+
+/* y[oh][ow] += wv * x[oh * sh][ow * sw] over an output plane, x at the tap's offset */
+ROOF_VEC_CLONES static void iconv_tap(const iconv_state* s, int32_t wv, const int16_t* x, uint32_t* y) {
+  for (int64_t oh = 0; oh < s->OH; oh++) {
+    const int16_t* xr = x + oh * s->sh * s->WP;
+    uint32_t* yr = y + oh * s->OW;
+    if (s->sw == 1) {
+      for (int64_t ow = 0; ow < s->OW; ow++) yr[ow] += (uint32_t)(wv * (int32_t)xr[ow]);
+    } else {
+      for (int64_t ow = 0; ow < s->OW; ow++) yr[ow] += (uint32_t)(wv * (int32_t)xr[ow * s->sw]);
+    }
+  }
+}
+
+static void iconv_plane(void* ctx, size_t plane) {
+  const iconv_state* s = ctx;
+  const roof_tensor* w = &s->k->in[1];
+  bool sgn = w->dtype == ROOF_DT_INT8;
+  int64_t n = (int64_t)plane / s->M, m = (int64_t)plane % s->M, grp = m / s->cout_g;
+  int32_t zp = (int32_t)vec_param(s->k, 3, m, 0.0);
+  uint32_t* y = (uint32_t*)s->k->out[0].data + (int64_t)plane * s->OH * s->OW;
+  memset(y, 0, sizeof(uint32_t) * (size_t)(s->OH * s->OW));
+  for (int64_t c = 0; c < s->cin_g; c++) {
+    const int16_t* xplane = s->xp + (n * s->C + grp * s->cin_g + c) * s->HP * s->WP;
+    for (int64_t kh = 0; kh < s->KH; kh++)
+      for (int64_t kw = 0; kw < s->KW; kw++) {
+        int32_t wv = ld8(w->data, sgn, ((m * s->cin_g + c) * s->KH + kh) * s->KW + kw) - zp;
+        if (wv != 0) iconv_tap(s, wv, xplane + kh * s->dh * s->WP + kw * s->dw, y);
+      }
+  }
+}
+
+static roof_status native_iconv(roof_kernel* k, roof_error* err) {
+  iconv_state s;
+  iconv_geometry(k, &s);
+  s.xp = k->scratch;
+  pthreadpool_parallelize_1d(k->pool, iconv_pad_plane, &s, (size_t)(s.N * s.C), 0);
+  pthreadpool_parallelize_1d(k->pool, iconv_plane, &s, (size_t)(s.N * s.M), 0);
+  return ROOF_OK;
+}
+
 const roof_op_schema roof_op_ConvInteger = {
     .id = ROOF_OP_ConvInteger, .op_type = "ConvInteger", .domain = "", .since_version = 10, .until_version = 1000,
     .layout = ROOF_LR_PLAIN, .params_size = sizeof(quant_params), .parse = parse_int_conv, .infer = infer_int_conv,
@@ -1290,5 +1384,8 @@ const roof_kernel_impl roof_kernel_QLinearConv_xnnpack = {
     .op = ROOF_OP_QLinearConv, .backend = ROOF_BACKEND_XNNPACK, .dtypes = kInt8Dt, .supports = supports_qconv_xnn,
     .create = create_qconv, .setup = setup_qconv, .run = run_qconv, .destroy = roof_xnn_destroy, .packs_consts = true,
     .scratch_bytes = scratch_qconv};
+const roof_kernel_impl roof_kernel_ConvInteger_native = {
+    .op = ROOF_OP_ConvInteger, .backend = ROOF_BACKEND_NATIVE, .dtypes = kInt8Dt, .supports = supports_iconv,
+    .run = native_iconv, .scratch_bytes = scratch_iconv};
 ROOF_REF_KERNEL(ConvInteger, NULL, ref_int_conv);
 ROOF_REF_KERNEL(QLinearConv, NULL, ref_int_conv);

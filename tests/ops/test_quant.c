@@ -2,8 +2,9 @@
  * (odd sizes, uint8 and int8, per tensor and per channel), then the reference against
  * hand-computed values (ties to even, saturation, per-axis and blocked scales, zero points).
  *
- * Tolerance: 0 (bit for bit) for the native Q / DQ / DynamicQuantizeLinear and the native
- * integer GEMM (MatMulInteger, QLinearMatMul: same int32 sums, same output stage). 1 LSB for
+ * Tolerance: 0 (bit for bit) for the native Q / DQ / DynamicQuantizeLinear, the native
+ * integer GEMM (MatMulInteger, QLinearMatMul: same int32 sums, same output stage) and the native
+ * ConvInteger. 1 LSB for
  * QLinearConv on XNNPACK, whose requantization (fixed-point multiplier, its own rounding) differs
  * from the reference's rint(acc * scale) in double at ties. Fails at the first bad element with
  * its coordinates. With ROOFTOP_NO_NATIVE=1 the native entries are off (XNNPACK still runs).
@@ -260,6 +261,36 @@ static void qconv_case(rng* r, int xdt, int wdt, int ydt, bool per_channel, bool
   free(data);
 }
 
+/* ConvInteger on the native kernel: bit for bit; per-channel weight zero points, weights as
+ * constants or graph inputs */
+static void iconv_case(rng* r, int xdt, int wdt, bool per_channel, bool w_input, const conv_geo* c) {
+  char label[200];
+  snprintf(label, sizeof(label), "ConvInteger %s/%s %s N%lld C%lld %lldx%lld M%lld k%lldx%lld g%lld s%lld d%lld p%lld%s%s", dn(xdt),
+           dn(wdt), c->one_d ? "1-D" : "2-D", (long long)c->N, (long long)c->C, (long long)c->H, (long long)c->W,
+           (long long)c->M, (long long)c->KH, (long long)c->KW, (long long)c->group, (long long)c->stride, (long long)c->dil,
+           (long long)c->pad, per_channel ? " per-channel" : "", w_input ? " W input" : "");
+  builder b = start(r, label);
+  int rank = c->one_d ? 3 : 4;
+  int64_t xd[4] = {c->N, c->C, c->H, c->W}, wd[4] = {c->M, c->C / c->group, c->KH, c->KW};
+  if (c->one_d) xd[2] = c->W, wd[2] = c->KW;
+  int x = typed_input(&b, "x", xdt, rank, xd), y = output(&b, "y");
+  void* in[2] = {rand_bytes(r, count_of(rank, xd)), rand_bytes(r, count_of(rank, wd))};
+  int w = w_input ? typed_input(&b, "w", wdt, rank, wd) : typed_const(&b, "w", wdt, rank, wd, in[1]);
+  int ins[4] = {x, w, scalar_q(&b, "xz", xdt, zp_of(r, xdt)),
+                per_channel ? vec_const(&b, "wz", wdt, c->M, r, false) : scalar_q(&b, "wz", wdt, zp_of(r, wdt))};
+  roof_node* n = node(&b, "ConvInteger", ins, 4, &y, 1);
+  int nsp = c->one_d ? 1 : 2;
+  int64_t st[2] = {c->stride, c->stride}, dl[2] = {c->dil, c->dil}, pd[4] = {c->pad, c->pad + 1, c->pad, c->pad};
+  attr_ints(n, "strides", nsp, st);
+  attr_ints(n, "dilations", nsp, dl);
+  attr_ints(n, "pads", 2 * nsp, pd);
+  attr_i(n, "group", c->group);
+  mark_output(&b, y);
+  compare(&b, "ConvInteger", in, 0, true, true);
+  free(in[0]);
+  free(in[1]);
+}
+
 static void random_geo(rng* r, conv_geo* c) {
   c->one_d = next(r) % 5 == 0;
   c->N = irand(r, 1, 2);
@@ -394,6 +425,11 @@ int main(int argc, char** argv) {
     int xdt = q8[i % 2], wdt = q8[(i / 2) % 2], ydt = q8[(i / 4) % 2];
     bool per_channel = i % 3 == 1, wzp_zero = per_channel || i % 3 == 0;
     qconv_case(&r, xdt, wdt, ydt, per_channel, wzp_zero, i % 4 != 3, &c);
+  }
+  for (int i = 0; i < 16; i++) {
+    conv_geo c;
+    random_geo(&r, &c);
+    iconv_case(&r, q8[i % 2], q8[(i / 2) % 2], i % 3 == 0, i % 4 == 3, &c);
   }
   hand_cases(&r);
   printf("test_quant: %d cases, %d failed; %ld of %ld compared elements 1 LSB off (XNNPACK's requantization)\n", cases,
