@@ -513,7 +513,11 @@ static roof_status check_vec_param(roof_graph* g, roof_node* n, int i, int64_t l
   if (v == NULL || !roof_value_count(v, &cnt) || cnt == 1) return ROOF_OK;
   if (v->rank == 1 && (int64_t)cnt == len) return ROOF_OK;
   char b[ROOF_NAME_BUF], s[64];
-  return roof_node_fail(err, ROOF_E_DATA, g, n, "tensor '%s': %s %s must be a scalar or hold %lld values (1-D)",
+  if (len == 1) {
+    return roof_node_fail(err, ROOF_E_DATA, g, n, "tensor '%s': %s has shape %s, must hold one value", ROOF_SAFE(v->name, b),
+                          what, roof_shape_str(v->dims, v->rank, s, 64));
+  }
+  return roof_node_fail(err, ROOF_E_DATA, g, n, "tensor '%s': %s has shape %s, must be a scalar or hold %lld values (1-D)",
                         ROOF_SAFE(v->name, b), what, roof_shape_str(v->dims, v->rank, s, 64), (long long)len);
 }
 
@@ -1389,3 +1393,164 @@ const roof_kernel_impl roof_kernel_ConvInteger_native = {
     .run = native_iconv, .scratch_bytes = scratch_iconv};
 ROOF_REF_KERNEL(ConvInteger, NULL, ref_int_conv);
 ROOF_REF_KERNEL(QLinearConv, NULL, ref_int_conv);
+
+/* ---- com.microsoft QOperator layers (ONNX Runtime's quantizer writes them): QLinearAdd,
+ * QLinearMul (numpy broadcasting), QLinearSigmoid, QLinearLeakyRelu (alpha), QLinearGlobalAveragePool
+ * (channels_last). Reference only: each dequantizes its inputs to float32, computes, and
+ * quantizes the result (ties to even, saturated), as ONNX Runtime's float definitions. ---- */
+
+typedef struct ms_params {
+  float alpha;
+  int64_t channels_last;
+} ms_params;
+
+enum { MS_ADD, MS_MUL, MS_SIGMOID, MS_LEAKY, MS_GAP };
+
+static int ms_kind(const roof_op_schema* op) {
+  switch (op->id) {
+    case ROOF_OP_QLinearAdd: return MS_ADD;
+    case ROOF_OP_QLinearMul: return MS_MUL;
+    case ROOF_OP_QLinearSigmoid: return MS_SIGMOID;
+    case ROOF_OP_QLinearLeakyRelu: return MS_LEAKY;
+    default: return MS_GAP;
+  }
+}
+
+static roof_status parse_ms(const roof_graph* g, const roof_node* n, void* params, roof_error* err) {
+  ms_params* p = params;
+  roof_status st = roof_attr_get_float(g, n, "alpha", 0.01f, &p->alpha, err);
+  if (st == ROOF_OK) st = roof_attr_get_int(g, n, "channels_last", 0, &p->channels_last, err);
+  return st;
+}
+
+/* A quantized operand (x, scale, optional zero point) at inputs i, i+1, i+2: int8 / uint8, a
+ * per-tensor float scale, a zero point of x's dtype. */
+static roof_status check_qoperand(roof_graph* g, roof_node* n, int i, bool zp_required, roof_error* err) {
+  roof_status st = roof_require_input(g, n, i, kInt8Dt, err);
+  if (st == ROOF_OK) st = check_scale(g, n, i + 1, err);
+  if (st == ROOF_OK && zp_required && roof_in(g, n, i + 2) == NULL) st = roof_node_fail(err, ROOF_E_DATA, g, n, "input %d (zero point) is required", i + 2);
+  if (st == ROOF_OK) st = check_zp(g, n, i + 2, roof_in(g, n, i)->dtype, "its tensor", err);
+  if (st == ROOF_OK) st = check_vec_param(g, n, i + 1, 1, "the scale (per tensor)", err);
+  if (st == ROOF_OK) st = check_vec_param(g, n, i + 2, 1, "the zero point (per tensor)", err);
+  return st;
+}
+
+/* The output's scale at input i, zero point at i + 1 (optional: then x's dtype) */
+static roof_status check_qout(roof_graph* g, roof_node* n, int i, int xdt, int* ydt, roof_error* err) {
+  roof_status st = check_scale(g, n, i, err);
+  const roof_value* z = roof_in(g, n, i + 1);
+  *ydt = z ? z->dtype : xdt;
+  if (st == ROOF_OK && !dt_in(*ydt, kInt8Dt)) st = roof_require_input(g, n, i + 1, kInt8Dt, err);
+  if (st == ROOF_OK) st = check_vec_param(g, n, i, 1, "the output scale (per tensor)", err);
+  if (st == ROOF_OK) st = check_vec_param(g, n, i + 1, 1, "the output zero point (per tensor)", err);
+  return st;
+}
+
+static roof_status infer_ms(roof_graph* g, roof_node* n, roof_error* err) {
+  const ms_params* p = n->params;
+  int kind = ms_kind(n->op), ydt = 0;
+  bool binary = kind == MS_ADD || kind == MS_MUL;
+  roof_status st = binary ? arity(g, n, 7, 8, 1, err) : arity(g, n, 4, 5, 1, err);
+  if (st == ROOF_OK) st = check_qoperand(g, n, 0, kind == MS_GAP, err);
+  if (st == ROOF_OK && binary) st = check_qoperand(g, n, 3, false, err);
+  if (st == ROOF_OK) st = check_qout(g, n, binary ? 6 : 3, roof_in(g, n, 0)->dtype, &ydt, err);
+  if (st != ROOF_OK) return st;
+  const roof_value* x = roof_in(g, n, 0);
+  int64_t dims[ROOF_MAX_RANK];
+  int rank = x->rank;
+  memcpy(dims, x->dims, sizeof(int64_t) * (size_t)rank);
+  if (binary) {
+    const roof_value* b = roof_in(g, n, 3);
+    st = roof_broadcast_shape(g, n, x->dims, x->rank, b->dims, b->rank, dims, &rank, err);
+  } else if (kind == MS_GAP) {
+    if (rank < 3) return roof_node_fail(err, ROOF_E_DATA, g, n, "input must have rank >= 3, not %d", rank);
+    for (int d = 0; d < rank; d++) {
+      bool spatial = p->channels_last ? (d >= 1 && d < rank - 1) : d >= 2;
+      if (spatial) dims[d] = 1;
+    }
+  }
+  if (st == ROOF_OK) roof_value_set_shape(roof_out(g, n, 0), ydt, rank, dims);
+  return st;
+}
+
+static void cost_ms(const roof_graph* g, const roof_node* n, roof_cost* c) {
+  roof_cost_eltwise(g, n, c);
+  if (ms_kind(n->op) == MS_GAP) roof_value_count(roof_in(g, n, 0), &c->flops);
+  c->formula = ms_kind(n->op) == MS_GAP ? "reduce" : "eltwise";
+}
+
+static int describe_ms(const roof_graph* g, const roof_node* n, char* buf, size_t size) {
+  const roof_value *x = roof_in(g, n, 0), *y = roof_out(g, n, 0);
+  return snprintf(buf, size, "%s->%s", x ? dt_short(x->dtype) : "?", y ? dt_short(y->dtype) : "?");
+}
+
+/* The float value of operand element `off` (inputs i, i+1, i+2) */
+static inline float ms_deq(const roof_kernel* k, const roof_tensor* t, int i, int64_t off) {
+  float s = (float)vec_param(k, i + 1, 0, 1.0), z = (float)vec_param(k, i + 2, 0, 0.0);
+  return ((float)roof_load_i64(t->dtype, t->data, off) - z) * s;
+}
+
+static inline void ms_store(const roof_kernel* k, int i, int64_t off, float v) {
+  int64_t lo, hi;
+  roof_tensor* y = &k->out[0];
+  dt_range(y->dtype, &lo, &hi);
+  float s = (float)vec_param(k, i, 0, 1.0);
+  roof_store_i64(y->dtype, y->data, off, quant_round(v / s, (int64_t)vec_param(k, i + 1, 0, 0.0), lo, hi));
+}
+
+static roof_status ref_ms(roof_kernel* k, roof_error* err) {
+  const ms_params* p = k->params;
+  int kind = ms_kind(k->op);
+  roof_tensor* y = &k->out[0];
+  int64_t i[ROOF_MAX_RANK] = {0};
+  if (kind == MS_GAP) {
+    const roof_tensor* x = &k->in[0];
+    int cax = p->channels_last ? x->rank - 1 : 1;
+    int64_t area = (int64_t)(roof_tensor_count(x) / (uint64_t)(x->dims[0] * x->dims[cax]));
+    do { /* i over y: [N, C, 1...] or [N, 1..., C] */
+      double sum = 0.0;
+      int64_t j[ROOF_MAX_RANK];
+      memcpy(j, i, sizeof(j));
+      int64_t sdims[ROOF_MAX_RANK];
+      for (int d = 0; d < x->rank; d++) sdims[d] = (d == 0 || d == cax) ? 1 : x->dims[d];
+      int64_t si[ROOF_MAX_RANK] = {0};
+      do {
+        for (int d = 0; d < x->rank; d++)
+          if (d != 0 && d != cax) j[d] = si[d];
+        sum += ms_deq(k, x, 0, roof_offset(x, j));
+      } while (roof_index_next(si, sdims, x->rank));
+      ms_store(k, 3, roof_offset(y, i), (float)(sum / (double)area));
+    } while (roof_index_next(i, y->dims, y->rank));
+    return ROOF_OK;
+  }
+  if (kind == MS_ADD || kind == MS_MUL) {
+    roof_tensor a, b;
+    roof_broadcast_view(&k->in[0], y->rank, y->dims, &a);
+    roof_broadcast_view(&k->in[3], y->rank, y->dims, &b);
+    do {
+      float va = ms_deq(k, &a, 0, roof_offset(&a, i)), vb = ms_deq(k, &b, 3, roof_offset(&b, i));
+      ms_store(k, 6, roof_offset(y, i), kind == MS_ADD ? va + vb : va * vb);
+    } while (roof_index_next(i, y->dims, y->rank));
+    return ROOF_OK;
+  }
+  const roof_tensor* x = &k->in[0];
+  do {
+    float v = ms_deq(k, x, 0, roof_offset(x, i));
+    v = kind == MS_SIGMOID ? 1.0f / (1.0f + expf(-v)) : v >= 0.0f ? v : v * p->alpha;
+    ms_store(k, 3, roof_offset(y, i), v);
+  } while (roof_index_next(i, y->dims, y->rank));
+  return ROOF_OK;
+}
+
+#define MS_SCHEMA(SYM)                                                                                       \
+  const roof_op_schema roof_op_##SYM = {                                                                     \
+      .id = ROOF_OP_##SYM, .op_type = #SYM, .domain = "com.microsoft", .since_version = 1, .until_version = 1000, \
+      .layout = ROOF_LR_PLAIN, .params_size = sizeof(ms_params), .parse = parse_ms, .infer = infer_ms,       \
+      .cost = cost_ms, .describe = describe_ms,                                                             \
+  };                                                                                                        \
+  ROOF_REF_KERNEL(SYM, NULL, ref_ms);
+MS_SCHEMA(QLinearAdd)
+MS_SCHEMA(QLinearMul)
+MS_SCHEMA(QLinearSigmoid)
+MS_SCHEMA(QLinearLeakyRelu)
+MS_SCHEMA(QLinearGlobalAveragePool)

@@ -835,6 +835,19 @@ def qop_cases(o):
     o.case("qconv_bias_dtype", qconv(np.zeros(4, np.int8), bias=t(np.zeros(4, np.float32), "b")))
     o.case("qconv_scale_negative", qconv(np.zeros(4, np.int8), w_scale=np.array([0.1, -0.1, 0.1, 0.1], np.float32)))
     o.case("control_qconv", qconv(np.zeros(4, np.int8), bias=t(np.arange(4, dtype=np.int32), "b")))
+    ms = [helper.make_opsetid("", 13), helper.make_opsetid("com.microsoft", 1)]
+    xs, xz = t(np.array(0.05, np.float32), "xs"), t(np.array(128, np.uint8), "xz")
+    add = lambda scale: helper.make_node("QLinearAdd", ["x", "xs", "xz", "x", scale, "xz", "xs", "xz"], ["a"], name="qadd",
+                                         domain="com.microsoft")
+    o.case("qadd_scale_vector", model([add("vs")], [vi("x", [1, 3, 8, 8], U8)], [vi("a", None)],
+                                      [xs, xz, t(np.full(3, 0.1, np.float32), "vs")], opset_imports=ms))
+    o.case("control_qlinear_ms", model(
+        [add("xs"), helper.make_node("QLinearSigmoid", ["a", "xs", "xz", "ss", "sz"], ["s"], name="qsig", domain="com.microsoft"),
+         helper.make_node("QLinearLeakyRelu", ["s", "ss", "sz", "xs", "xz"], ["l"], name="qleaky", domain="com.microsoft", alpha=0.2),
+         helper.make_node("QLinearMul", ["l", "xs", "xz", "a", "xs", "xz", "xs", "xz"], ["m"], name="qmul", domain="com.microsoft"),
+         helper.make_node("QLinearGlobalAveragePool", ["m", "xs", "xz", "xs", "xz"], ["y"], name="qgap", domain="com.microsoft")],
+        [vi("x", [1, 3, 8, 8], U8)], [vi("y", None)], [xs, xz, t(np.array(1 / 256, np.float32), "ss"), t(np.array(0, np.uint8), "sz")],
+        opset_imports=ms))
     o.case("control_qdq", model([helper.make_node("QuantizeLinear", ["x", "s", "z"], ["q"], name="q"),
                                  helper.make_node("DequantizeLinear", ["q", "s", "z"], ["y"], name="dq")],
                                 [vi("x", [1, 3, 8, 8])], [vi("y", None)], [s1, z8]))

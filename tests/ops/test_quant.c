@@ -395,6 +395,39 @@ static void hand_cases(rng* r) {
     void* in = av;
     expect_bytes(&b, &in, 0, want, sizeof(want));
   }
+  { /* com.microsoft QLinearAdd, B broadcast: (x - 10) * 0.5 + (b - 0) * 0.25, output scale 1, zero point 3 */
+    builder b = start(r, "QLinearAdd broadcast");
+    int64_t d[2] = {2, 2}, bd[1] = {2};
+    int x = typed_input(&b, "x", ROOF_DT_UINT8, 2, d), y = output(&b, "y");
+    uint8_t bv[2] = {2, 6};
+    int ins[8] = {x, scalar_f(&b, "xs", 0.5f), scalar_q(&b, "xz", ROOF_DT_UINT8, 10), typed_const(&b, "b", ROOF_DT_UINT8, 1, bd, bv),
+                  scalar_f(&b, "bs", 0.25f), scalar_q(&b, "bz", ROOF_DT_UINT8, 0), scalar_f(&b, "ys", 1.0f),
+                  scalar_q(&b, "yz", ROOF_DT_UINT8, 3)};
+    roof_node* n = node(&b, "QLinearAdd", ins, 8, &y, 1);
+    free(n->domain);
+    n->domain = strdup("com.microsoft");
+    mark_output(&b, y);
+    uint8_t xv[4] = {10, 11, 0, 255}; /* 0 + 0.5, 0.5 + 1.5, -5 + 0.5, 122.5 + 1.5 */
+    uint8_t want[4] = {3, 5, 0, 127};  /* rint: 0 (tie to even), 2, -4 -> -1 saturated to 0, 124 (+3) */
+    void* in = xv;
+    expect_bytes(&b, &in, 0, want, sizeof(want));
+  }
+  { /* com.microsoft QLinearGlobalAveragePool, channels_last: [1, 2, 2, 2] -> [1, 1, 1, 2] */
+    builder b = start(r, "QLinearGlobalAveragePool channels_last");
+    int64_t d[4] = {1, 2, 2, 2};
+    int x = typed_input(&b, "x", ROOF_DT_INT8, 4, d), y = output(&b, "y");
+    int ins[5] = {x, scalar_f(&b, "xs", 1.0f), scalar_q(&b, "xz", ROOF_DT_INT8, 0), scalar_f(&b, "ys", 2.0f),
+                  scalar_q(&b, "yz", ROOF_DT_INT8, -1)};
+    roof_node* n = node(&b, "QLinearGlobalAveragePool", ins, 5, &y, 1);
+    free(n->domain);
+    n->domain = strdup("com.microsoft");
+    attr_i(n, "channels_last", 1);
+    mark_output(&b, y);
+    int8_t xv[8] = {1, -8, 3, -8, 5, -8, 7, -7}; /* channel 0 mean 4 -> 2 - 1; channel 1 mean -7.75 -> -3.875 -> -4 - 1 */
+    int8_t want[2] = {1, -5};
+    void* in = xv;
+    expect_bytes(&b, &in, 0, want, sizeof(want));
+  }
   { /* QLinearConv 1x1: y = rint((x - 2) * 3 * 0.5 / 1) + 10 with bias 1 */
     builder b = start(r, "QLinearConv hand");
     int64_t d[4] = {1, 1, 1, 3}, wd[4] = {1, 1, 1, 1}, bd[1] = {1};
