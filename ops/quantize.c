@@ -427,6 +427,11 @@ static roof_status ref_dynq(roof_kernel* k, roof_error* err) {
   const roof_tensor* x = &k->in[0];
   float mn = INFINITY, mx = -INFINITY;
   int64_t i[ROOF_MAX_RANK] = {0};
+  if (roof_tensor_count(x) == 0) { /* an empty x: scale 0, zero point 0 */
+    *(float*)k->out[1].data = 0.0f;
+    *(uint8_t*)k->out[2].data = 0;
+    return ROOF_OK;
+  }
   do {
     float v = ((const float*)x->data)[roof_offset(x, i)];
     mn = v < mn ? v : mn;
@@ -1466,6 +1471,7 @@ static roof_status infer_ms(roof_graph* g, roof_node* n, roof_error* err) {
     if (rank < 3) return roof_node_fail(err, ROOF_E_DATA, g, n, "input must have rank >= 3, not %d", rank);
     for (int d = 0; d < rank; d++) {
       bool spatial = p->channels_last ? (d >= 1 && d < rank - 1) : d >= 2;
+      if (spatial && dims[d] == 0) return roof_node_fail(err, ROOF_E_DATA, g, n, "spatial dim %d is empty: no mean to take", d);
       if (spatial) dims[d] = 1;
     }
   }
@@ -1507,6 +1513,7 @@ static roof_status ref_ms(roof_kernel* k, roof_error* err) {
     const roof_tensor* x = &k->in[0];
     int cax = p->channels_last ? x->rank - 1 : 1;
     int64_t area = (int64_t)(roof_tensor_count(x) / (uint64_t)(x->dims[0] * x->dims[cax]));
+    if (area == 0) return roof_node_fail(err, ROOF_E_DATA, k->g, k->node, "the pooled area is empty: no mean to take");
     do { /* i over y: [N, C, 1...] or [N, 1..., C] */
       double sum = 0.0;
       int64_t j[ROOF_MAX_RANK];

@@ -428,6 +428,28 @@ static void hand_cases(rng* r) {
     void* in = xv;
     expect_bytes(&b, &in, 0, want, sizeof(want));
   }
+  { /* empty x: DynamicQuantizeLinear gives scale 0 and zero point 0 */
+    builder b = start(r, "DynamicQuantizeLinear empty");
+    int64_t d[2] = {2, 0};
+    int x = typed_input(&b, "x", ROOF_DT_FLOAT, 2, d), ys[3] = {output(&b, "y"), output(&b, "ys"), output(&b, "yz")};
+    node(&b, "DynamicQuantizeLinear", &x, 1, ys, 3);
+    for (int i = 0; i < 3; i++) mark_output(&b, ys[i]);
+    float none = 0.0f, want = 0.0f;
+    void* in = &none;
+    expect_bytes(&b, &in, 1, &want, sizeof(want));
+  }
+  { /* MatMulInteger with K = 0: zeros */
+    builder b = start(r, "MatMulInteger K 0");
+    int64_t ad[2] = {2, 0}, bd[2] = {0, 3};
+    int a = typed_input(&b, "a", ROOF_DT_INT8, 2, ad), y = output(&b, "y");
+    int ins[2] = {a, typed_const(&b, "b", ROOF_DT_INT8, 2, bd, NULL)};
+    node(&b, "MatMulInteger", ins, 2, &y, 1);
+    mark_output(&b, y);
+    int32_t want[6] = {0};
+    int8_t none = 0;
+    void* in = &none;
+    expect_bytes(&b, &in, 0, want, sizeof(want));
+  }
   { /* QLinearConv 1x1: y = rint((x - 2) * 3 * 0.5 / 1) + 10 with bias 1 */
     builder b = start(r, "QLinearConv hand");
     int64_t d[4] = {1, 1, 1, 3}, wd[4] = {1, 1, 1, 1}, bd[1] = {1};
