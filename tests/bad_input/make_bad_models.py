@@ -801,6 +801,63 @@ def rnn_cases(o):
                                     [vi("x", [3, 2, 3]), vi("W", [1, 12, 3]), vi("R", [1, 12, 4])], [vi("y_h", None)]))
 
 
+def qop_cases(o):
+    """Quantization ops (ops/quantize.c): scale, zero point, axis and per-channel rules at load,
+    float8 refused, and controls running the native Q/DQ and XNNPACK's QLinearConv."""
+    F, U8, I8, I32 = TensorProto.FLOAT, TensorProto.UINT8, TensorProto.INT8, TensorProto.INT32
+    t = numpy_helper.from_array
+
+    def qdq(op, x_type, inits, inputs=("x", "s", "z"), opset=13, x_shape=(1, 3, 2, 2), **attrs):
+        node = helper.make_node(op, list(inputs), ["y"], name=op.lower(), **attrs)
+        return model([node], [vi("x", list(x_shape), x_type)], [vi("y", None)], inits,
+                     opset_imports=[helper.make_opsetid("", opset)])
+
+    s1, z8 = t(np.array(0.5, np.float32), "s"), t(np.array(3, np.uint8), "z")
+    o.case("q_scale_zero", qdq("QuantizeLinear", F, [t(np.array(0.0, np.float32), "s"), z8]))
+    o.case("q_scale_int", qdq("QuantizeLinear", F, [t(np.array(2, np.int64), "s"), z8]))
+    o.case("dq_zero_point_dtype", qdq("DequantizeLinear", U8, [s1, t(np.array(3, np.int8), "z")]))
+    o.case("q_axis_scale_length", qdq("QuantizeLinear", F, [t(np.ones(4, np.float32), "s"), t(np.zeros(4, np.uint8), "z")]))
+    o.case("q_axis_range", qdq("QuantizeLinear", F, [t(np.ones(3, np.float32), "s"), t(np.zeros(3, np.uint8), "z")], axis=4))
+    o.case("q_block_shape", qdq("QuantizeLinear", F, [t(np.ones((1, 3, 2, 2), np.float32), "s")], inputs=("x", "s"),
+                                opset=21, axis=3, block_size=2))
+    z_f8 = raw_tensor("z", [], b"\0", dtype=17)  # FLOAT8E4M3FN (this onnx package predates the name)
+    o.case("q_float8", qdq("QuantizeLinear", F, [s1, z_f8], opset=19))
+    o.case("dynq_int_input", model([helper.make_node("DynamicQuantizeLinear", ["x"], ["y", "ys", "yz"], name="dynq")],
+                                   [vi("x", [4], I32)], [vi("y", None)]))
+    o.case("mmint_inner_dims", model([helper.make_node("MatMulInteger", ["a", "b"], ["y"], name="mmi")],
+                                     [vi("a", [2, 3], U8)], [vi("y", None)], [t(np.ones((4, 2), np.int8), "b")]))
+
+    def qconv(w_zp, bias=None, x_type=U8, w_dtype=np.int8, w_scale=None):
+        ins = ["x", "xs", "xz", "w", "ws", "wz", "ys", "yz"] + (["b"] if bias is not None else [])
+        inits = [t(np.array(0.05, np.float32), "xs"), t(np.array(128, np.uint8), "xz"),
+                 t((np.arange(4 * 3 * 3 * 3) % 7 - 3).astype(w_dtype).reshape(4, 3, 3, 3), "w"),
+                 t(w_scale if w_scale is not None else np.full(4, 0.01, np.float32), "ws"), t(w_zp, "wz"),
+                 t(np.array(0.2, np.float32), "ys"), t(np.array(128, np.uint8), "yz")] + ([bias] if bias is not None else [])
+        node = helper.make_node("QLinearConv", ins, ["y"], name="qconv", pads=[1, 1, 1, 1])
+        return model([node], [vi("x", [1, 3, 8, 8], x_type)], [vi("y", None)], inits)
+
+    o.case("qconv_wzp_length", qconv(np.zeros(3, np.int8)))
+    o.case("qconv_bias_dtype", qconv(np.zeros(4, np.int8), bias=t(np.zeros(4, np.float32), "b")))
+    o.case("qconv_scale_negative", qconv(np.zeros(4, np.int8), w_scale=np.array([0.1, -0.1, 0.1, 0.1], np.float32)))
+    o.case("control_qconv", qconv(np.zeros(4, np.int8), bias=t(np.arange(4, dtype=np.int32), "b")))
+    ms = [helper.make_opsetid("", 13), helper.make_opsetid("com.microsoft", 1)]
+    xs, xz = t(np.array(0.05, np.float32), "xs"), t(np.array(128, np.uint8), "xz")
+    add = lambda scale: helper.make_node("QLinearAdd", ["x", "xs", "xz", "x", scale, "xz", "xs", "xz"], ["a"], name="qadd",
+                                         domain="com.microsoft")
+    o.case("qadd_scale_vector", model([add("vs")], [vi("x", [1, 3, 8, 8], U8)], [vi("a", None)],
+                                      [xs, xz, t(np.full(3, 0.1, np.float32), "vs")], opset_imports=ms))
+    o.case("control_qlinear_ms", model(
+        [add("xs"), helper.make_node("QLinearSigmoid", ["a", "xs", "xz", "ss", "sz"], ["s"], name="qsig", domain="com.microsoft"),
+         helper.make_node("QLinearLeakyRelu", ["s", "ss", "sz", "xs", "xz"], ["l"], name="qleaky", domain="com.microsoft", alpha=0.2),
+         helper.make_node("QLinearMul", ["l", "xs", "xz", "a", "xs", "xz", "xs", "xz"], ["m"], name="qmul", domain="com.microsoft"),
+         helper.make_node("QLinearGlobalAveragePool", ["m", "xs", "xz", "xs", "xz"], ["y"], name="qgap", domain="com.microsoft")],
+        [vi("x", [1, 3, 8, 8], U8)], [vi("y", None)], [xs, xz, t(np.array(1 / 256, np.float32), "ss"), t(np.array(0, np.uint8), "sz")],
+        opset_imports=ms))
+    o.case("control_qdq", model([helper.make_node("QuantizeLinear", ["x", "s", "z"], ["q"], name="q"),
+                                 helper.make_node("DequantizeLinear", ["q", "s", "z"], ["y"], name="dq")],
+                                [vi("x", [1, 3, 8, 8])], [vi("y", None)], [s1, z8]))
+
+
 def manifest_names(manifest):
     names = []
     with open(os.path.join(HERE, manifest)) as f:
@@ -847,7 +904,7 @@ def main():
     os.makedirs(o.root, exist_ok=True)
     for make in (file_cases, graph_cases, name_cases, initializer_cases, op_cases, layer_norm_cases, index_cases,
                  norm_cases, reduce_cases, copy_cases, matmul_cases, quant_cases, external_cases, value_cases,
-                 dropout_cases, fusion_cases, cli_cases, limit_cases, rnn_cases, f16_cases):
+                 dropout_cases, fusion_cases, cli_cases, limit_cases, rnn_cases, f16_cases, qop_cases):
         make(o)
     check("cases.txt", manifest_names("cases.txt"), o.names)
     tensors = tensor_cases(o)

@@ -9,7 +9,7 @@
 and a few hand-written inputs for the targets that read no file format (external, report), and
 small models written here for ops the test data lacks in combination (index_ops_seed, op_seeds,
 reduce_seed: the reductions at opset 18; rnn_seed: LSTM, GRU and RNN chained; f16_seed: a float16
-model) and the decomposed transformer block the layer_norm and
+model; quant_seed: the quantization ops chained) and the decomposed transformer block the layer_norm and
 attention passes fuse (fusion_seeds).
 Nothing here is committed: the seeds are rebuilt in the build tree. Safe to rerun.
 
@@ -281,6 +281,47 @@ def rnn_seed(out):
             fh.write(data)
 
 
+def quant_seed(out):
+    """Quantized layers chained (load and run targets): QuantizeLinear, a per-channel QLinearConv
+    (XNNPACK qc8 after flipping uint8 to int8), QLinearMatMul (native integer GEMM), DequantizeLinear,
+    then DynamicQuantizeLinear feeding MatMulInteger with per-column zero points and a ConvInteger:
+    mutations reach the scale, zero point and per-axis checks and every quantized kernel."""
+    try:
+        import numpy as np
+        from onnx import TensorProto, helper, numpy_helper
+    except ImportError:
+        print("make_seeds.py: no onnx module: no quantization seed", file=sys.stderr)
+        return
+    f = TensorProto.FLOAT
+    rng = np.random.default_rng(5)
+    t = numpy_helper.from_array
+    c, m, hw = 3, 4, 6
+    inits = [t(np.array(0.02, np.float32), "xs"), t(np.array(128, np.uint8), "xz"),
+             t(rng.integers(-60, 60, (m, c, 3, 3), dtype=np.int8), "w"), t(np.linspace(0.01, 0.02, m, dtype=np.float32), "ws"),
+             t(np.zeros(m, np.int8), "wz"), t(np.array(0.05, np.float32), "ys"), t(np.array(120, np.uint8), "yz"),
+             t(np.arange(m, dtype=np.int32) * 5, "bias"), t(np.array([1, m * hw * hw], np.int64), "flat"),
+             t(rng.integers(0, 255, (m * hw * hw, 5), dtype=np.uint8), "b"), t(np.array(0.01, np.float32), "bs"),
+             t(np.array(128, np.uint8), "bz"), t(np.array(0.5, np.float32), "ms"), t(np.array(100, np.uint8), "mz"),
+             t(rng.integers(-100, 100, (5, 7), dtype=np.int8), "b2"), t(np.arange(7, dtype=np.int8), "b2z"),
+             t(rng.integers(0, 255, (2, 1, 1, 2), dtype=np.uint8), "cw"), t(np.array([1, 1, 1, 7], np.int64), "img")]
+    nodes = [helper.make_node("QuantizeLinear", ["x", "xs", "xz"], ["xq"]),
+             helper.make_node("QLinearConv", ["xq", "xs", "xz", "w", "ws", "wz", "ys", "yz", "bias"], ["cq"], pads=[1, 1, 1, 1]),
+             helper.make_node("Reshape", ["cq", "flat"], ["cf"]),
+             helper.make_node("QLinearMatMul", ["cf", "ys", "yz", "b", "bs", "bz", "ms", "mz"], ["mq"]),
+             helper.make_node("DequantizeLinear", ["mq", "ms", "mz"], ["mf"]),
+             helper.make_node("DynamicQuantizeLinear", ["mf"], ["dq", "dqs", "dqz"]),
+             helper.make_node("MatMulInteger", ["dq", "b2", "dqz", "b2z"], ["y"]),
+             helper.make_node("Reshape", ["y", "img"], ["yi"]),
+             helper.make_node("Cast", ["yi"], ["yc"], to=TensorProto.UINT8),
+             helper.make_node("ConvInteger", ["yc", "cw"], ["z"], pads=[0, 1, 0, 1])]
+    graph = helper.make_graph(nodes, "quant_seed", [helper.make_tensor_value_info("x", f, [1, c, hw, hw])],
+                              [helper.make_tensor_value_info("z", TensorProto.INT32, None)], inits)
+    data = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]).SerializeToString()
+    for target in ("load", "run"):
+        with open(os.path.join(out, target, "op_quant.onnx"), "wb") as fh:
+            fh.write(data)
+
+
 def f16_seed(out):
     """A float16 model (load and run targets): float16 Conv weights and bias, BatchNormalization,
     Clip with float16 bounds, a Transpose the widened run carries, Gemm, and a bfloat16 Cast back:
@@ -333,6 +374,7 @@ def main():
     dw_conv_seed(out)
     rnn_seed(out)
     f16_seed(out)
+    quant_seed(out)
     for folder, seeds in (("external", EXTERNAL), ("report", REPORT)):
         for name, data in seeds.items():
             with open(os.path.join(out, folder, name), "wb") as f:
