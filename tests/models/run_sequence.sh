@@ -15,7 +15,7 @@ if [ ! -f "$model" ] || [ ! -f "$dir/$name/inputs.txt" ]; then
 fi
 if [ "$threads" = refused ]; then
   rc=0
-  msg=$("$rooftop" info "$model" 2>&1 >/dev/null) || rc=$?
+  msg=$("$rooftop" run "$model" 2>&1 >/dev/null) || rc=$?
   echo "$msg (exit $rc)"
   [ "$rc" -eq 69 ] && [ "$(echo "$msg" | wc -l)" -eq 1 ] && echo "$msg" | grep -q "node '[^']*' (If): .*decided at load"
   exit
