@@ -896,6 +896,43 @@ def f16_cases(o):
         [helper.make_tensor("b", TensorProto.BFLOAT16, [3, 5], [0x3f80] * 15, raw=False)]))
 
 
+def if_cases(o):
+    """If (wt-seq): folded at load into its taken branch; the rules of branches and condition."""
+    B = TensorProto.BOOL
+
+    def branch(op, out, name):
+        return helper.make_graph([helper.make_node(op, ["x"], [out], name=name)], name, [], [vi(out, None)])
+
+    def if_model(cond_init, then_g, else_g, outputs=("y",), cond_input=None):
+        attrs = {k: v for k, v in (("then_branch", then_g), ("else_branch", else_g)) if v is not None}
+        node = helper.make_node("If", ["c"], list(outputs), name="if", **attrs)
+        inputs = [vi("x", [2, 3])] + ([cond_input] if cond_input else [])
+        return model([node], inputs, [vi(n, None) for n in outputs], [cond_init] if cond_init else [])
+    true = numpy_helper.from_array(np.array(True), "c")
+    o.case("if_no_else", if_model(true, branch("Relu", "t", "relu_t"), None))
+    two = helper.make_graph([helper.make_node("Relu", ["x"], ["t"]), helper.make_node("Neg", ["x"], ["u"])], "two", [],
+                            [vi("t", None), vi("u", None)])
+    o.case("if_output_count", if_model(true, two, branch("Neg", "e", "neg_e")))
+    o.case("if_cond_float", if_model(numpy_helper.from_array(np.array(1.0, np.float32), "c"),
+                                     branch("Relu", "t", "relu_t"), branch("Neg", "e", "neg_e")))
+    unknown = helper.make_graph([helper.make_node("Relu", ["nowhere"], ["t"], name="relu_t")], "then", [], [vi("t", None)])
+    o.case("if_unknown_name", if_model(true, unknown, branch("Neg", "e", "neg_e")))
+    o.case("if_runtime_cond", if_model(None, branch("Relu", "t", "relu_t"), branch("Neg", "e", "neg_e"),
+                                       cond_input=vi("c", [], B)))
+    o.case("control_if_const", if_model(numpy_helper.from_array(np.array(False), "c"), branch("Relu", "t", "relu_t"),
+                                        branch("Neg", "e", "neg_e")))
+    # decided by static shapes, a nested If in the taken branch, a branch returning an outer value
+    inner = helper.make_node("If", ["k"], ["t"], name="inner_if", then_branch=branch("Relu", "r", "relu_r"),
+                             else_branch=helper.make_graph([], "outer", [], [vi("x", None)]))
+    then_g = helper.make_graph([helper.make_node("Constant", [], ["k"], value=numpy_helper.from_array(np.array(False))),
+                                inner], "then", [], [vi("t", None)])
+    nodes = [helper.make_node("Shape", ["x"], ["s"]), helper.make_node("ReduceProd", ["s"], ["n"], keepdims=0),
+             helper.make_node("Equal", ["n", "six"], ["c"]),
+             helper.make_node("If", ["c"], ["y"], name="if", then_branch=then_g, else_branch=branch("Neg", "e", "neg_e"))]
+    o.case("control_if_shape", model(nodes, [vi("x", [2, 3])], [vi("y", None)],
+                                     [numpy_helper.from_array(np.array(6, np.int64), "six")]))
+
+
 def main():
     if len(sys.argv) != 2:
         print(__doc__, file=sys.stderr)
@@ -904,7 +941,7 @@ def main():
     os.makedirs(o.root, exist_ok=True)
     for make in (file_cases, graph_cases, name_cases, initializer_cases, op_cases, layer_norm_cases, index_cases,
                  norm_cases, reduce_cases, copy_cases, matmul_cases, quant_cases, external_cases, value_cases,
-                 dropout_cases, fusion_cases, cli_cases, limit_cases, rnn_cases, f16_cases, qop_cases):
+                 dropout_cases, fusion_cases, cli_cases, limit_cases, rnn_cases, f16_cases, qop_cases, if_cases):
         make(o)
     check("cases.txt", manifest_names("cases.txt"), o.names)
     tensors = tensor_cases(o)

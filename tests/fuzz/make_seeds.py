@@ -355,6 +355,37 @@ def f16_seed(out):
             fh.write(data)
 
 
+def if_seed(out):
+    """An If decided by static shapes (Shape -> ReduceProd -> Equal) whose then branch holds a
+    Gemm on an outer initializer and a nested If on a Constant returning an outer value (load and
+    run targets): mutations reach the branch loading (scopes, outputs) and runtime/if_fold.c."""
+    try:
+        import numpy as np
+        from onnx import TensorProto, helper, numpy_helper
+    except ImportError:
+        print("make_seeds.py: no onnx module: no If seed", file=sys.stderr)
+        return
+    f = TensorProto.FLOAT
+    vi = lambda name: helper.make_tensor_value_info(name, f, None)
+    inner = helper.make_node("If", ["k"], ["t"], then_branch=helper.make_graph(
+        [helper.make_node("Relu", ["g"], ["r"])], "inner_then", [], [vi("r")]),
+        else_branch=helper.make_graph([], "inner_else", [], [vi("g")]))
+    then_g = helper.make_graph([helper.make_node("Gemm", ["x", "w"], ["g"], transB=1),
+                                helper.make_node("Constant", [], ["k"], value=numpy_helper.from_array(np.array(True))),
+                                inner], "then", [], [vi("t")])
+    else_g = helper.make_graph([helper.make_node("Neg", ["x"], ["e"])], "else", [], [vi("e")])
+    nodes = [helper.make_node("Shape", ["x"], ["s"]), helper.make_node("ReduceProd", ["s"], ["n"], keepdims=0),
+             helper.make_node("Equal", ["n", "six"], ["c"]),
+             helper.make_node("If", ["c"], ["y"], then_branch=then_g, else_branch=else_g)]
+    inits = [numpy_helper.from_array(np.array(6, np.int64), "six"),
+             numpy_helper.from_array(np.random.default_rng(9).standard_normal((4, 3)).astype(np.float32), "w")]
+    graph = helper.make_graph(nodes, "if_seed", [helper.make_tensor_value_info("x", f, [2, 3])], [vi("y")], inits)
+    data = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]).SerializeToString()
+    for target in ("load", "run"):
+        with open(os.path.join(out, target, "op_if.onnx"), "wb") as fh:
+            fh.write(data)
+
+
 def main():
     if len(sys.argv) != 4:
         print(__doc__, file=sys.stderr)
@@ -375,6 +406,7 @@ def main():
     rnn_seed(out)
     f16_seed(out)
     quant_seed(out)
+    if_seed(out)
     for folder, seeds in (("external", EXTERNAL), ("report", REPORT)):
         for name, data in seeds.items():
             with open(os.path.join(out, folder, name), "wb") as f:
