@@ -24,26 +24,6 @@ static bool native_off(void) {
   return e && e[0] == '1';
 }
 
-static int typed_input(builder* b, const char* name, int dtype, int rank, const int64_t* dims) {
-  int v = input(b, name, rank, dims);
-  roof_value_set_shape(&b->g->values[v], dtype, rank, dims);
-  return v;
-}
-
-static int typed_const(builder* b, const char* name, int dtype, int rank, const int64_t* dims, const void* data) {
-  int v = value(b, name, rank, dims);
-  roof_value* val = &b->g->values[v];
-  roof_value_set_shape(val, dtype, rank, dims);
-  uint64_t n = 1;
-  for (int i = 0; i < rank; i++) n *= (uint64_t)dims[i];
-  size_t bytes = (size_t)n * roof_dtype_size(dtype);
-  val->data = malloc(bytes ? bytes : 1);
-  if (bytes) memcpy(val->data, data, bytes);
-  val->nbytes = bytes;
-  val->flags = ROOF_VAL_INITIALIZER | ROOF_VAL_CONST;
-  return v;
-}
-
 static int scalar_f(builder* b, const char* name, float v) { return typed_const(b, name, ROOF_DT_FLOAT, 0, NULL, &v); }
 static int scalar_q(builder* b, const char* name, int dtype, int v) {
   int8_t s = (int8_t)v;
