@@ -1,4 +1,5 @@
-/* MaxPool, AveragePool, GlobalAveragePool: XNNPACK for 2-D NHWC, reference for any case.
+/* MaxPool, AveragePool, GlobalAveragePool: XNNPACK for 2-D NHWC float32, reference for any case
+ * (MaxPool also over int8 and uint8, as quantized models pool, and with its Indices output).
  * GlobalMaxPool: a native kernel (this XNNPACK has no global max pooling), reference. */
 #include <float.h>
 #include <math.h>
@@ -13,7 +14,12 @@ typedef struct pool_params {
   roof_act act; /* first: see fused_act.h */
   roof_spatial sp;
   int is_max;
+  int64_t storage_order; /* MaxPool Indices: 0 row-major, 1 column-major (spatial dims) */
 } pool_params;
+
+static const int kMaxPoolTypes[] = {ROOF_DT_FLOAT, ROOF_DT_FLOAT16, ROOF_DT_BFLOAT16, ROOF_DT_DOUBLE, ROOF_DT_INT8,
+                                    ROOF_DT_UINT8, 0};
+static const int kMaxPoolRef[] = {ROOF_DT_FLOAT, ROOF_DT_DOUBLE, ROOF_DT_INT8, ROOF_DT_UINT8, 0};
 
 static roof_status parse_pool(const roof_graph* g, const roof_node* n, void* params, roof_error* err) {
   pool_params* p = params;
@@ -25,11 +31,9 @@ static roof_status parse_pool(const roof_graph* g, const roof_node* n, void* par
   }
   roof_status st = roof_spatial_parse(g, n, (int)ks->n, &p->sp, err);
   if (st != ROOF_OK) return st;
-  int64_t so;
-  st = roof_attr_get_int(g, n, "storage_order", 0, &so, err);
-  if (st == ROOF_OK && so != 0) return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "storage_order 1 is not supported");
-  if (p->is_max && n->num_outputs > 1 && n->outputs[1] >= 0) {
-    return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "the Indices output of MaxPool is not supported");
+  st = roof_attr_get_int(g, n, "storage_order", 0, &p->storage_order, err);
+  if (st == ROOF_OK && p->storage_order != 0 && p->storage_order != 1) {
+    return roof_node_fail(err, ROOF_E_DATA, g, n, "storage_order %lld is not 0 or 1", (long long)p->storage_order);
   }
   if (!p->is_max) {
     for (int i = 0; i < p->sp.nsp; i++) {
@@ -41,7 +45,7 @@ static roof_status parse_pool(const roof_graph* g, const roof_node* n, void* par
 
 static roof_status infer_pool(roof_graph* g, roof_node* n, roof_error* err) {
   pool_params* p = n->params;
-  roof_status st = roof_require_input(g, n, 0, roof_float_types, err);
+  roof_status st = roof_require_input(g, n, 0, p->is_max ? kMaxPoolTypes : roof_float_types, err);
   if (st != ROOF_OK) return st;
   const roof_value* x = roof_in(g, n, 0);
   if (x->rank != p->sp.nsp + 2) {
@@ -50,6 +54,8 @@ static roof_status infer_pool(roof_graph* g, roof_node* n, roof_error* err) {
   int64_t dims[ROOF_MAX_RANK] = {x->dims[0], x->dims[1]};
   st = roof_spatial_infer(g, n, &p->sp, x->dims + 2, dims + 2, err);
   if (st == ROOF_OK) roof_value_set_shape(roof_out(g, n, 0), x->dtype, x->rank, dims);
+  roof_value* indices = p->is_max ? roof_out(g, n, 1) : NULL; /* MaxPool's optional output 1 */
+  if (st == ROOF_OK && indices) roof_value_set_shape(indices, ROOF_DT_INT64, x->rank, dims);
   return st;
 }
 
@@ -95,14 +101,28 @@ static int describe_pool(const roof_graph* g, const roof_node* n, char* buf, siz
                   (long long)p->sp.strides[0], (long long)p->sp.pads[0], p->sp.ceil_mode ? " ceil" : "");
 }
 
+/* The Indices value of input element xi: its flat index in [N, C, spatial...], the spatial dims
+ * row-major (storage_order 0) or column-major (1). */
+static int64_t pool_index(const roof_tensor* x, const int64_t* xi, int nsp, int64_t storage_order) {
+  int64_t idx = xi[0] * x->dims[1] + xi[1];
+  for (int i = 0; i < nsp; i++) {
+    int d = storage_order ? nsp - 1 - i : i; /* column-major: the last spatial dim varies slowest */
+    idx = idx * x->dims[d + 2] + xi[d + 2];
+  }
+  return idx;
+}
+
 static roof_status ref_pool(roof_kernel* k, roof_error* err) {
   const pool_params* p = k->params;
   const roof_tensor* x = &k->in[0];
   roof_tensor* y = &k->out[0];
+  roof_tensor* ind = p->is_max && k->num_out > 1 && k->out[1].data ? &k->out[1] : NULL;
+  bool is_float = x->dtype == ROOF_DT_FLOAT || x->dtype == ROOF_DT_DOUBLE;
   int nsp = p->sp.nsp;
   int64_t yi[ROOF_MAX_RANK] = {0};
   do {
     double acc = p->is_max ? -INFINITY : 0.0;
+    int64_t best = -1; /* Indices: the first maximum */
     int64_t count = 0, ki[3] = {0}, kd[3] = {1, 1, 1};
     for (int i = 0; i < nsp; i++) kd[i] = p->sp.kernel[i];
     do {
@@ -115,16 +135,22 @@ static roof_status ref_pool(roof_kernel* k, roof_error* err) {
         in_padded = in_padded && xi[i + 2] < x->dims[i + 2] + p->sp.pads[i + nsp];
       }
       if (inside) {
-        float v = ((const float*)x->data)[roof_offset(x, xi)];
-        if (p->is_max) acc = v > acc ? v : acc;
-        else acc += v;
+        double v = roof_load_f64(x->dtype, x->data, roof_offset(x, xi));
+        if (p->is_max) {
+          if (ind && (v > acc || best < 0)) best = pool_index(x, xi, nsp, p->storage_order);
+          acc = v > acc ? v : acc;
+        } else {
+          acc += v;
+        }
         count++;
       } else if (!p->is_max && p->sp.count_include_pad && in_padded) {
         count++;
       }
     } while (roof_index_next(ki, kd, nsp));
-    float out = p->is_max ? (float)acc : (count ? (float)(acc / (double)count) : 0.0f);
-    ((float*)y->data)[roof_offset(y, yi)] = roof_act_apply(&p->act, out);
+    double out = p->is_max ? acc : (count ? acc / (double)count : 0.0);
+    if (is_float) out = roof_act_apply(&p->act, (float)out); /* a clamp is only fused into float pools */
+    roof_store_f64(y->dtype, y->data, roof_offset(y, yi), out);
+    if (ind) ((int64_t*)ind->data)[roof_offset(ind, yi)] = best;
   } while (roof_index_next(yi, y->dims, y->rank));
   return ROOF_OK;
 }
@@ -167,6 +193,7 @@ static roof_status create_pool(roof_kernel* k, roof_error* err) {
   const pool_params* p = k->params;
   const roof_tensor *x = &k->in[0], *y = &k->out[0];
   if (p->sp.nsp != 2) return roof_kernel_refuse(err, "XNNPACK pools 2-D only");
+  if (roof_out(k->g, k->node, 1) != NULL) return roof_kernel_refuse(err, "the Indices output");
   if (p->sp.kernel[0] * p->sp.kernel[1] == 1) return roof_kernel_refuse(err, "XNNPACK takes no 1x1 pooling");
   if (!roof_act_xnn_ok(&p->act)) return roof_kernel_refuse(err, "empty fused clamp range");
   if (!roof_tensor_is_nhwc(x) || !roof_tensor_is_nhwc(y)) return roof_kernel_refuse(err, "input or output not NHWC");
@@ -230,20 +257,20 @@ static roof_status setup_gap(roof_kernel* k, roof_error* err) {
   return roof_xnn_check(s, k, "setup global average pooling", err);
 }
 
-#define POOL_OP(SYM, FLAGS, PSIZE, PARSE, INFER, COST, DESCRIBE, CREATE, SETUP, REF)                         \
+#define POOL_OP(SYM, FLAGS, PSIZE, PARSE, INFER, COST, DESCRIBE, CREATE, SETUP, REF, REF_TYPES)                         \
   const roof_op_schema roof_op_##SYM = {                                                                      \
       .id = ROOF_OP_##SYM, .op_type = #SYM, .domain = "", .since_version = 1, .until_version = 1000,         \
       .flags = FLAGS, .layout = ROOF_LR_NHWC, .params_size = PSIZE, .parse = PARSE, .infer = INFER,         \
       .cost = COST, .describe = DESCRIBE,                                                                     \
   };                                                                                                          \
   ROOF_XNN_KERNEL(SYM, NULL, CREATE, SETUP, roof_xnn_destroy);                                              \
-  ROOF_REF_KERNEL(SYM, roof_dtypes_f32, REF)
+  ROOF_REF_KERNEL(SYM, REF_TYPES, REF)
 
 POOL_OP(MaxPool, ROOF_OPF_FUSED_ACT, sizeof(pool_params), parse_pool, infer_pool, cost_pool, describe_pool, create_pool,
-        setup_pool, ref_pool);
+        setup_pool, ref_pool, kMaxPoolRef);
 POOL_OP(AveragePool, ROOF_OPF_FUSED_ACT, sizeof(pool_params), parse_pool, infer_pool, cost_pool, describe_pool,
-        create_pool, setup_pool, ref_pool);
-POOL_OP(GlobalAveragePool, 0, 0, NULL, infer_gap, cost_gap, NULL, create_gap, setup_gap, ref_gap);
+        create_pool, setup_pool, ref_pool, roof_dtypes_f32);
+POOL_OP(GlobalAveragePool, 0, 0, NULL, infer_gap, cost_gap, NULL, create_gap, setup_gap, ref_gap, roof_dtypes_f32);
 
 /* ---- GlobalMaxPool: native over NHWC data (tasks: image, block of 64 channels; each pixel a
  * row of contiguous channels) or plain data (tasks: the N*C planes, 16 lanes each). NaN

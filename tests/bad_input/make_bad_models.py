@@ -224,6 +224,15 @@ def op_cases(o):
     o.case("group_not_dividing", conv_model(w_shape=(4, 1, 3, 3), group=2))
     o.case("conv_empty_kernel", conv_model(w_shape=(4, 3, 0, 3)))
     o.case("control_conv", conv_model())
+    # MaxPool: storage_order is 0 or 1; uint8 data with the Indices output runs (quantized models)
+    o.case("maxpool_storage_order", model(
+        [helper.make_node("MaxPool", ["x"], ["y", "i"], name="pool", kernel_shape=[2, 2], storage_order=2)],
+        [vi("x", [1, 2, 4, 4])], [vi("y", None), vi("i", None, TensorProto.INT64)]))
+    o.case("control_maxpool_uint8_indices", model(
+        [helper.make_node("MaxPool", ["x"], ["y", "i"], name="pool", kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1],
+                          storage_order=1)],
+        [vi("x", [1, 2, 5, 6], TensorProto.UINT8)], [vi("y", None, TensorProto.UINT8), vi("i", None, TensorProto.INT64)],
+        opset_imports=[helper.make_opsetid("", 12)]))
     # a model's MatMul has two inputs; a third is a bias only when the matmul_add pass put it there
     o.case("matmul_three_inputs", model(
         [helper.make_node("MatMul", ["a", "w", "c"], ["y"], name="mm3")], [vi("a", [1, 4, 8])], [vi("y", None)],
