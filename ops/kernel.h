@@ -75,6 +75,11 @@ struct roof_kernel {
   uint64_t max_scratch_bytes; /* what create/setup may have a backend allocate besides the
                                * outputs (indirection buffers): the single-tensor limit */
   char reason[256];        /* why the entries before impl refused the node ("" if none did) */
+  int winograd;            /* roof_session_options.winograd: 0 tune per layer, 1 on, -1 off */
+  /* Set by create when the entry runs another algorithm than the op's cost model counts
+   * (Winograd convolution): the FLOPs it executes per run and its name; 0 / NULL otherwise. */
+  uint64_t executed_flops;
+  const char* algorithm;
 };
 
 /* Dtype signatures shared by entries (0-terminated). */
