@@ -55,6 +55,9 @@ typedef struct roof_kernel_impl {
   /* bytes of scratch the run needs (k->scratch, shared by all kernels of a session since they
    * run one after the other); NULL: none */
   uint64_t (*scratch_bytes)(const roof_kernel* k);
+  /* NULL, or the algorithm that sets this entry apart from others of its backend ("winograd"):
+   * `rooftop ops` prints "native/winograd" */
+  const char* algorithm;
 } roof_kernel_impl;
 
 /* A node made executable. The executor fills everything but `state` and `handle`. */

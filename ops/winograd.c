@@ -544,5 +544,5 @@ static roof_status run_wg(roof_kernel* k, roof_error* err) {
 const roof_kernel_impl roof_kernel_Conv_winograd = {
     .op = ROOF_OP_Conv, .backend = ROOF_BACKEND_NATIVE, .dtypes = roof_dtypes_f32, .supports = supports_wg,
     .create = create_wg, .setup = setup_wg, .run = run_wg, .destroy = destroy_wg, .packs_consts = true,
-    .scratch_bytes = scratch_wg,
+    .scratch_bytes = scratch_wg, .algorithm = "winograd",
 };
