@@ -68,6 +68,16 @@ WG_INLINE wg_v16 wg_load(const float* p, int64_t n) {
 
 WG_INLINE void wg_store(float* p, wg_v16 v, int64_t n) { memcpy(p, &v, (size_t)n * sizeof(float)); }
 
+/* roof_act_apply on 16 lanes without branches (a Relu's signs are unpredictable): lanes below
+ * lo take lo, then lanes above hi take hi; NaN lanes stay NaN, as in roof_act_apply. */
+typedef int32_t wg_i16 __attribute__((vector_size(WG_V * sizeof(int32_t))));
+WG_INLINE wg_v16 wg_clamp(wg_v16 v, wg_v16 lo, wg_v16 hi) {
+  wg_i16 below = v < lo;
+  v = (wg_v16)((below & (wg_i16)lo) | (~below & (wg_i16)v));
+  wg_i16 above = v > hi;
+  return (wg_v16)((above & (wg_i16)hi) | (~above & (wg_i16)v));
+}
+
 /* r = B^T d for six vectors d (one column or row of the tile). */
 WG_INLINE void wg_bt(const wg_v16* d, wg_v16* r) {
   r[0] = 4.0f * d[0] - 5.0f * d[2] + d[4];
@@ -158,17 +168,15 @@ WG_INLINE void wg_output_body(void* ctx, size_t i) {
       for (int a = 0; a < WG_M; a++) t[a][b] = r[a];
     }
     const wg_v16 bias = wg_load(s->bias + c0, WG_V);
+    const wg_v16 lo = s->act.min - (wg_v16){0}, hi = s->act.max - (wg_v16){0}; /* splats */
     for (int r = 0; r < rows; r++) {
       wg_v16 o[WG_M];
       wg_at(t[r], o);
       for (int c = 0; c < cols; c++) {
-        float lane[WG_V];
-        wg_v16 b = o[c] + bias;
-        memcpy(lane, &b, sizeof(lane));
-        for (int j = 0; j < WG_V; j++) lane[j] = roof_act_apply(&s->act, lane[j]);
+        wg_v16 v = wg_clamp(o[c] + bias, lo, hi);
         float* dst = out + (r * s->OW + c) * O + c0;
-        if (nc == WG_V) memcpy(dst, lane, sizeof(lane));
-        else memcpy(dst, lane, (size_t)nc * sizeof(float));
+        if (nc == WG_V) wg_store(dst, v, WG_V);
+        else wg_store(dst, v, nc);
       }
     }
   }
@@ -390,7 +398,8 @@ static bool wg_cache_path(char* out, size_t n) {
   return snprintf(out, n, "%s/winograd-v1.txt", base) < (int)n;
 }
 
-/* The layer's key: CPU, threads and shape (one line of the cache, spaces only between fields). */
+/* The layer's key: CPU, micro-kernel, threads and shape (one line of the cache, spaces only
+ * between fields). */
 static void wg_key(const roof_kernel* k, const wg_state* s, char* key, size_t n) {
   char cpu[128];
   roof_hw_cpu_name(cpu, sizeof(cpu));
@@ -398,7 +407,8 @@ static void wg_key(const roof_kernel* k, const wg_state* s, char* key, size_t n)
     if (*c == ' ' || *c == '\n' || *c == '\t') *c = '_';
   }
   const roof_spatial* sp = &((const conv_params*)k->params)->sp;
-  snprintf(key, n, "%s t%zu x%lldx%lldx%lldx%lld o%lld p%lld,%lld,%lld,%lld", cpu, pthreadpool_get_threads_count(k->pool),
+  snprintf(key, n, "%s mm%dx%d t%zu x%lldx%lldx%lldx%lld o%lld p%lld,%lld,%lld,%lld", cpu, s->isa->mr, s->isa->nr,
+           pthreadpool_get_threads_count(k->pool),
            (long long)s->N, (long long)s->C, (long long)s->H, (long long)s->W, (long long)s->O, (long long)sp->pads[0],
            (long long)sp->pads[1], (long long)sp->pads[2], (long long)sp->pads[3]);
 }
