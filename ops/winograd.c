@@ -398,8 +398,25 @@ static bool wg_cache_path(char* out, size_t n) {
   return snprintf(out, n, "%s/winograd-v1.txt", base) < (int)n;
 }
 
-/* The layer's key: CPU, micro-kernel, threads and shape (one line of the cache, spaces only
- * between fields). */
+/* The build in the key: a sanitizer or unoptimized build times its own code much slower than
+ * XNNPACK's (not instrumented), and its answers must not reach an optimized build. */
+#if defined(__SANITIZE_ADDRESS__)
+#define WG_BUILD "asan"
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define WG_BUILD "asan"
+#endif
+#endif
+#ifndef WG_BUILD
+#ifdef __OPTIMIZE__
+#define WG_BUILD "opt"
+#else
+#define WG_BUILD "O0"
+#endif
+#endif
+
+/* The layer's key: CPU, build, micro-kernel, threads and shape (one line of the cache, spaces
+ * only between fields). */
 static void wg_key(const roof_kernel* k, const wg_state* s, char* key, size_t n) {
   char cpu[128];
   roof_hw_cpu_name(cpu, sizeof(cpu));
@@ -407,7 +424,7 @@ static void wg_key(const roof_kernel* k, const wg_state* s, char* key, size_t n)
     if (*c == ' ' || *c == '\n' || *c == '\t') *c = '_';
   }
   const roof_spatial* sp = &((const conv_params*)k->params)->sp;
-  snprintf(key, n, "%s mm%dx%d t%zu x%lldx%lldx%lldx%lld o%lld p%lld,%lld,%lld,%lld", cpu, s->isa->mr, s->isa->nr,
+  snprintf(key, n, "%s " WG_BUILD " mm%dx%d t%zu x%lldx%lldx%lldx%lld o%lld p%lld,%lld,%lld,%lld", cpu, s->isa->mr, s->isa->nr,
            pthreadpool_get_threads_count(k->pool),
            (long long)s->N, (long long)s->C, (long long)s->H, (long long)s->W, (long long)s->O, (long long)sp->pads[0],
            (long long)sp->pads[1], (long long)sp->pads[2], (long long)sp->pads[3]);
