@@ -29,7 +29,7 @@ static const roof_pass kPasses[] = {
     {"identity", "drop Identity, inference Dropout, no-op Cast, Reshape, Pad and Transpose", roof_pass_identity},
     {"reshape_chain", "merge consecutive Reshape/Flatten/Squeeze/Unsqueeze into one zero-copy view", roof_pass_reshape_chain},
     {"pad", "fold a zero Pad of the spatial dims into the following Conv's padding", roof_pass_pad},
-    {"matmul_add", "MatMul by a constant matrix + Add of a constant bias into one Gemm (fully connected)", roof_pass_matmul_add},
+    {"matmul_add", "MatMul by a constant matrix + Add of a constant bias into one Gemm, or one MatMul with a fused bias", roof_pass_matmul_add},
     {"conv_bn", "fold BatchNormalization into the preceding Conv, ConvTranspose or Gemm", roof_pass_conv_bn},
     {"channel_shuffle", "Reshape -> Transpose -> Reshape channel shuffle into one ChannelShuffle kernel", roof_pass_channel_shuffle},
     {"swish", "x * Sigmoid(x) into one Swish (SiLU) kernel", roof_pass_swish},

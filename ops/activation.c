@@ -41,10 +41,15 @@ static roof_status parse_act(const roof_graph* g, const roof_node* n, void* para
 static const int kClipTypes[] = {ROOF_DT_FLOAT, ROOF_DT_INT8,  ROOF_DT_UINT8,  ROOF_DT_INT16, ROOF_DT_UINT16, ROOF_DT_INT32,
                                  ROOF_DT_UINT32, ROOF_DT_INT64, ROOF_DT_UINT64, 0};
 
+/* what Clip's schema accepts: kClipTypes and the 16-bit floats, run on float32 (widen16) */
+static const int kClipInfer[] = {ROOF_DT_FLOAT, ROOF_DT_FLOAT16, ROOF_DT_BFLOAT16, ROOF_DT_INT8,  ROOF_DT_UINT8,
+                                 ROOF_DT_INT16, ROOF_DT_UINT16,  ROOF_DT_INT32,    ROOF_DT_UINT32, ROOF_DT_INT64,
+                                 ROOF_DT_UINT64, 0};
+
 static roof_status infer_act(roof_graph* g, roof_node* n, roof_error* err) {
   roof_act_params* p = n->params;
   bool int_clip = n->op->id == ROOF_OP_Clip && g->opset >= 12;
-  roof_status st = roof_require_input(g, n, 0, int_clip ? kClipTypes : roof_float_only, err);
+  roof_status st = roof_require_input(g, n, 0, int_clip ? kClipInfer : roof_float_types, err);
   if (st != ROOF_OK) return st;
   if (n->op->id == ROOF_OP_Clip && g->opset >= 11) {
     /* opset 11: min and max are optional scalar inputs; constant ones are read now */

@@ -9,7 +9,7 @@
 
 static roof_status infer_shuffle(roof_graph* g, roof_node* n, roof_error* err) {
   const roof_shuffle_params* p = n->params;
-  roof_status st = roof_require_input(g, n, 0, roof_float_only, err);
+  roof_status st = roof_require_input(g, n, 0, roof_float_types, err);
   if (st != ROOF_OK) return st;
   const roof_value* x = roof_in(g, n, 0);
   if (x->rank != 4 || p->groups < 1 || x->dims[1] % p->groups) {

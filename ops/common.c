@@ -6,6 +6,7 @@
 #include <string.h>
 
 const int roof_float_only[] = {ROOF_DT_FLOAT, 0};
+const int roof_float_types[] = {ROOF_DT_FLOAT, ROOF_DT_FLOAT16, ROOF_DT_BFLOAT16, 0};
 
 roof_status roof_norm_axis(const roof_graph* g, const roof_node* n, const char* what, int64_t axis,
                            int rank, int* out, roof_error* err) {
@@ -78,6 +79,17 @@ roof_status roof_require_input(const roof_graph* g, const roof_node* n, int i, c
   }
   return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "tensor '%s': dtype %s of input %d is not supported",
                         ROOF_SAFE(v->name, b), roof_dtype_name(v->dtype), i);
+}
+
+roof_status roof_require_same_dtype(const roof_graph* g, const roof_node* n, int i, int like, roof_error* err) {
+  roof_status st = roof_require_input(g, n, i, NULL, err);
+  if (st != ROOF_OK) return st;
+  const roof_value *v = roof_in(g, n, i), *l = roof_in(g, n, like);
+  if (l == NULL || v->dtype == l->dtype) return ROOF_OK;
+  char b[ROOF_NAME_BUF], lb[ROOF_NAME_BUF];
+  return roof_node_fail(err, ROOF_E_DATA, g, n, "tensor '%s': input %d is %s but input %d '%s' is %s (type mismatch: both are T)",
+                        ROOF_SAFE(v->name, b), i, roof_dtype_name(v->dtype), like, ROOF_SAFE(l->name, lb),
+                        roof_dtype_name(l->dtype));
 }
 
 bool roof_same_dense_layout(const roof_tensor* a, const roof_tensor* b) {

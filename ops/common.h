@@ -25,6 +25,12 @@ roof_status roof_const_floats(const roof_graph* g, const roof_node* n, int i, fl
 roof_status roof_require_input(const roof_graph* g, const roof_node* n, int i, const int* dtypes,
                                roof_error* err);
 extern const int roof_float_only[];   /* {FLOAT, 0} */
+/* {FLOAT, FLOAT16, BFLOAT16, 0}: ops whose kernels are float32 only accept 16-bit floats too;
+ * the 16-bit float stage (runtime/widen16.h) runs them on float32 twins. */
+extern const int roof_float_types[];
+/* Requires input i present with a known shape and the dtype of input `like` (one type
+ * constraint T for both); ROOF_E_DATA naming both tensors and dtypes. */
+roof_status roof_require_same_dtype(const roof_graph* g, const roof_node* n, int i, int like, roof_error* err);
 
 /* Output 0 gets input 0's dtype and shape (unary elementwise ops). */
 roof_status roof_infer_same(roof_graph* g, roof_node* n, roof_error* err);

@@ -22,8 +22,9 @@ static roof_status parse_conv(const roof_graph* g, const roof_node* n, void* par
 
 /* Shared checks: X [N, C, s...], W, optional B; parses the spatial attributes for X's rank. */
 static roof_status check_io(roof_graph* g, roof_node* n, conv_params* p, bool transpose, roof_error* err) {
-  roof_status st = roof_require_input(g, n, 0, roof_float_only, err);
-  if (st == ROOF_OK) st = roof_require_input(g, n, 1, roof_float_only, err);
+  roof_status st = roof_require_input(g, n, 0, roof_float_types, err);
+  if (st == ROOF_OK) st = roof_require_same_dtype(g, n, 1, 0, err);
+  if (st == ROOF_OK && roof_in(g, n, 2)) st = roof_require_same_dtype(g, n, 2, 0, err);
   if (st != ROOF_OK) return st;
   const roof_value* x = roof_in(g, n, 0);
   const roof_value* w = roof_in(g, n, 1);
@@ -55,7 +56,7 @@ static roof_status check_io(roof_graph* g, roof_node* n, conv_params* p, bool tr
   }
   const roof_value* b = roof_in(g, n, 2);
   int64_t cout = transpose ? w->dims[1] * p->group : w->dims[0];
-  if (b && (b->rank != 1 || b->dims[0] != cout || b->dtype != ROOF_DT_FLOAT)) {
+  if (b && (b->rank != 1 || b->dims[0] != cout || b->dtype != x->dtype)) {
     return roof_node_fail(err, ROOF_E_DATA, g, n, "bias must be a float vector of %lld elements", (long long)cout);
   }
   return ROOF_OK;
@@ -68,7 +69,7 @@ static roof_status infer_conv(roof_graph* g, roof_node* n, roof_error* err) {
   const roof_value* x = roof_in(g, n, 0);
   int64_t dims[ROOF_MAX_RANK] = {x->dims[0], roof_in(g, n, 1)->dims[0]};
   st = roof_spatial_infer(g, n, &p->sp, x->dims + 2, dims + 2, err);
-  if (st == ROOF_OK) roof_value_set_shape(roof_out(g, n, 0), ROOF_DT_FLOAT, x->rank, dims);
+  if (st == ROOF_OK) roof_value_set_shape(roof_out(g, n, 0), x->dtype, x->rank, dims);
   return st;
 }
 
@@ -106,7 +107,7 @@ static roof_status infer_convt(roof_graph* g, roof_node* n, roof_error* err) {
     dims[i + 2] = full - p->sp.pads[i] - p->sp.pads[i + nsp];
     if (dims[i + 2] < 1) return roof_node_fail(err, ROOF_E_DATA, g, n, "output spatial dim %d would be %lld", i, (long long)dims[i + 2]);
   }
-  roof_value_set_shape(roof_out(g, n, 0), ROOF_DT_FLOAT, x->rank, dims);
+  roof_value_set_shape(roof_out(g, n, 0), x->dtype, x->rank, dims);
   return ROOF_OK;
 }
 

@@ -24,7 +24,7 @@ static roof_status parse_gelu(const roof_graph* g, const roof_node* n, void* par
 }
 
 static roof_status infer_gelu(roof_graph* g, roof_node* n, roof_error* err) {
-  roof_status st = roof_require_input(g, n, 0, roof_float_only, err);
+  roof_status st = roof_require_input(g, n, 0, roof_float_types, err);
   return st == ROOF_OK ? roof_infer_same(g, n, err) : st;
 }
 

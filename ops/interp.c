@@ -67,7 +67,7 @@ static roof_status resize_output(roof_graph* g, roof_node* n, const float* scale
                                  roof_error* err);
 
 static roof_status infer_resize(roof_graph* g, roof_node* n, roof_error* err) {
-  roof_status st = roof_require_input(g, n, 0, roof_float_only, err);
+  roof_status st = roof_require_input(g, n, 0, roof_float_types, err);
   if (st != ROOF_OK) return st;
   int scales_in = g->opset < 11 ? 1 : 2, sizes_in = 3;
   float scales[ROOF_MAX_RANK];
@@ -106,7 +106,7 @@ static roof_status resize_output(roof_graph* g, roof_node* n, const float* scale
       p->scale[d] = x->dims[d] ? (float)sizes[d] / (float)x->dims[d] : 1.0f;
     }
   }
-  roof_value_set_shape(roof_out(g, n, 0), ROOF_DT_FLOAT, r, dims);
+  roof_value_set_shape(roof_out(g, n, 0), roof_in(g, n, 0)->dtype, r, dims);
   return ROOF_OK;
 }
 
@@ -136,7 +136,7 @@ static roof_status parse_upsample(const roof_graph* g, const roof_node* n, void*
 
 static roof_status infer_upsample(roof_graph* g, roof_node* n, roof_error* err) {
   resize_params* p = n->params;
-  roof_status st = roof_require_input(g, n, 0, roof_float_only, err);
+  roof_status st = roof_require_input(g, n, 0, roof_float_types, err);
   if (st != ROOF_OK) return st;
   float scales[ROOF_MAX_RANK];
   size_t ns = p->num_attr_scale;

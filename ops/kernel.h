@@ -97,6 +97,11 @@ size_t roof_kernel_impl_count(void);
 const roof_kernel_impl* roof_kernel_impl_at(size_t i);
 /* The reference entry of an op; NULL when the op has none (views evaluate through theirs). */
 const roof_kernel_impl* roof_kernel_ref_of(roof_op_id op);
+/* True when entry e lists input-0 dtype `dtype` (dtypes NULL: every dtype). */
+bool roof_kernel_impl_takes(const roof_kernel_impl* e, int dtype);
+/* True when an entry of `op` other than the reference one takes input-0 dtype `dtype`: the
+ * 16-bit float stage (runtime/widen16.h) runs float16 layers without one on float32 twins. */
+bool roof_kernel_has_fast(roof_op_id op, int dtype);
 
 /* Chooses and creates the kernel of k (op, graph, node, params, views, pool filled in): the
  * first entry in priority order that accepts it, skipping every backend but `only` when `only`

@@ -55,10 +55,18 @@ static bool native_disabled(void) {
   return off && off[0] == '1';
 }
 
-static bool takes_dtype(const roof_kernel_impl* e, int dtype) {
+bool roof_kernel_impl_takes(const roof_kernel_impl* e, int dtype) {
   if (e->dtypes == NULL) return true;
   for (const int* d = e->dtypes; *d; d++) {
     if (*d == dtype) return true;
+  }
+  return false;
+}
+
+bool roof_kernel_has_fast(roof_op_id op, int dtype) {
+  for (size_t i = 0; i < NUM_KERNELS; i++) {
+    const roof_kernel_impl* e = kKernels[i];
+    if (e->op == op && e->backend != ROOF_BACKEND_REF && roof_kernel_impl_takes(e, dtype)) return true;
   }
   return false;
 }
@@ -75,7 +83,7 @@ static bool entry_accepts(roof_kernel* k, const roof_kernel_impl* e) {
   char why[160] = "";
   if (e->backend == ROOF_BACKEND_NATIVE && native_disabled()) {
     snprintf(why, sizeof(why), "native kernels off (ROOFTOP_NO_NATIVE=1)");
-  } else if (k->num_in > 0 && k->node->inputs[0] >= 0 && !takes_dtype(e, k->in[0].dtype)) {
+  } else if (k->num_in > 0 && k->node->inputs[0] >= 0 && !roof_kernel_impl_takes(e, k->in[0].dtype)) {
     snprintf(why, sizeof(why), "no %s kernel", roof_dtype_name(k->in[0].dtype));
   } else if (e->supports == NULL || e->supports(k, why, sizeof(why))) {
     return true;

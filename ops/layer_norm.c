@@ -46,8 +46,8 @@ static roof_status check_param(const roof_graph* g, const roof_node* n, int i, c
 
 static roof_status infer_ln(roof_graph* g, roof_node* n, roof_error* err) {
   ln_params* p = n->params;
-  roof_status st = roof_require_input(g, n, 0, roof_float_only, err);
-  if (st == ROOF_OK) st = roof_require_input(g, n, 1, roof_float_only, err);
+  roof_status st = roof_require_input(g, n, 0, roof_float_types, err);
+  if (st == ROOF_OK) st = roof_require_same_dtype(g, n, 1, 0, err);
   if (st != ROOF_OK) return st;
   const roof_value* x = roof_in(g, n, 0);
   int axis;
@@ -62,7 +62,7 @@ static roof_status infer_ln(roof_graph* g, roof_node* n, roof_error* err) {
   }
   int64_t stat_dims[ROOF_MAX_RANK];
   for (int d = 0; d < x->rank; d++) stat_dims[d] = d < axis ? x->dims[d] : 1;
-  roof_value_set_shape(roof_out(g, n, 0), ROOF_DT_FLOAT, x->rank, x->dims);
+  roof_value_set_shape(roof_out(g, n, 0), x->dtype, x->rank, x->dims);
   for (int o = 1; o < 3; o++) {
     roof_value* s = roof_out(g, n, o);
     if (s) roof_value_set_shape(s, ROOF_DT_FLOAT, x->rank, stat_dims);

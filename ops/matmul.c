@@ -1,6 +1,7 @@
-/* Gemm and MatMul: XNNPACK fully-connected when the weight matrix is constant and the
- * activation is plain; a native packed, register-blocked kernel for MatMul of two activations
- * (attention); reference kernels for every case. */
+/* Gemm and MatMul: a native packed, register-blocked kernel for every MatMul (two activations,
+ * as attention's, or a constant weight matrix packed once at create) and for Gemm as a fully
+ * connected layer; XNNPACK fully-connected behind it (a plain activation times a constant
+ * matrix); reference kernels for every case. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,13 +27,33 @@ static roof_status parse_matmul(const roof_graph* g, const roof_node* n, void* p
   gemm_params* p = params;
   roof_act_init(&p->act);
   p->alpha = p->beta = 1.0f;
+  p->fused_bias = 0;
+  return ROOF_OK;
+}
+
+/* A fused bias (pass matmul_add): a constant of A's dtype, one value or one per column. */
+static roof_status check_fused_bias(roof_graph* g, roof_node* n, int64_t N, roof_error* err) {
+  const gemm_params* p = n->params;
+  const roof_value* c = roof_in(g, n, 2);
+  if (!p->fused_bias) {
+    if (c == NULL) return ROOF_OK;
+    return roof_node_fail(err, ROOF_E_DATA, g, n, "MatMul takes 2 inputs, got %d", n->num_inputs);
+  }
+  uint64_t count = 1;
+  for (int d = 0; c && d < c->rank; d++) count *= (uint64_t)c->dims[d];
+  if (c == NULL || c->dtype != roof_in(g, n, 0)->dtype || !(count == 1 || count == (uint64_t)N) ||
+      (c->rank > 0 && c->dims[c->rank - 1] != (int64_t)count)) {
+    return roof_node_fail(err, ROOF_E_INTERNAL, g, n, "fused bias is not one value or one per column of %lld",
+                          (long long)N);
+  }
   return ROOF_OK;
 }
 
 static roof_status infer_gemm(roof_graph* g, roof_node* n, roof_error* err) {
   const gemm_params* p = n->params;
-  roof_status st = roof_require_input(g, n, 0, roof_float_only, err);
-  if (st == ROOF_OK) st = roof_require_input(g, n, 1, roof_float_only, err);
+  roof_status st = roof_require_input(g, n, 0, roof_float_types, err);
+  if (st == ROOF_OK) st = roof_require_same_dtype(g, n, 1, 0, err);
+  if (st == ROOF_OK && roof_in(g, n, 2)) st = roof_require_same_dtype(g, n, 2, 0, err);
   if (st != ROOF_OK) return st;
   const roof_value *a = roof_in(g, n, 0), *b = roof_in(g, n, 1), *c = roof_in(g, n, 2);
   char as[64], bs[64];
@@ -55,13 +76,13 @@ static roof_status infer_gemm(roof_graph* g, roof_node* n, roof_error* err) {
     if (st != ROOF_OK) return st;
     if (ro != 2 || out[0] != m || out[1] != nn) return roof_node_fail(err, ROOF_E_DATA, g, n, "C does not broadcast to [M, N]");
   }
-  roof_value_set_shape(roof_out(g, n, 0), ROOF_DT_FLOAT, 2, dims);
+  roof_value_set_shape(roof_out(g, n, 0), a->dtype, 2, dims);
   return ROOF_OK;
 }
 
 static roof_status infer_matmul(roof_graph* g, roof_node* n, roof_error* err) {
-  roof_status st = roof_require_input(g, n, 0, roof_float_only, err);
-  if (st == ROOF_OK) st = roof_require_input(g, n, 1, roof_float_only, err);
+  roof_status st = roof_require_input(g, n, 0, roof_float_types, err);
+  if (st == ROOF_OK) st = roof_require_same_dtype(g, n, 1, 0, err);
   if (st != ROOF_OK) return st;
   const roof_value *a = roof_in(g, n, 0), *b = roof_in(g, n, 1);
   char as[64], bs[64];
@@ -86,7 +107,9 @@ static roof_status infer_matmul(roof_graph* g, roof_node* n, roof_error* err) {
   if (a->rank > 1) dims[r++] = ad[ra - 2];
   if (b->rank > 1) dims[r++] = bd[rb - 1];
   if (r > ROOF_MAX_RANK) return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "output rank %d exceeds %d", r, ROOF_MAX_RANK);
-  roof_value_set_shape(roof_out(g, n, 0), ROOF_DT_FLOAT, r, dims);
+  st = check_fused_bias(g, n, b->rank > 1 ? bd[rb - 1] : 1, err);
+  if (st != ROOF_OK) return st;
+  roof_value_set_shape(roof_out(g, n, 0), a->dtype, r, dims);
   return ROOF_OK;
 }
 
@@ -141,6 +164,8 @@ static roof_status ref_gemm(roof_kernel* k, roof_error* err) {
 static roof_status ref_matmul(roof_kernel* k, roof_error* err) {
   const gemm_params* p = k->params;
   roof_tensor a = k->in[0], b = k->in[1];
+  const float* bias = p->fused_bias ? k->in[2].data : NULL;
+  bool one_bias = bias && roof_tensor_count(&k->in[2]) == 1;
   roof_tensor* y = &k->out[0];
   /* Promote 1-D operands so both are at least matrices, then broadcast batch dims. */
   if (a.rank == 1) { a.dims[1] = a.dims[0]; a.strides[1] = a.strides[0]; a.dims[0] = 1; a.strides[0] = 0; a.rank = 2; }
@@ -160,7 +185,7 @@ static roof_status ref_matmul(roof_kernel* k, roof_error* err) {
     }
     for (int64_t i = 0; i < M; i++) {
       for (int64_t j = 0; j < N; j++) {
-        double acc = 0.0;
+        double acc = bias ? bias[one_bias ? 0 : j] : 0.0;
         for (int64_t t = 0; t < K; t++) {
           acc += (double)((const float*)a.data)[ao + i * a.strides[a.rank - 2] + t * a.strides[a.rank - 1]] *
                  ((const float*)b.data)[bo + t * b.strides[b.rank - 2] + j * b.strides[b.rank - 1]];
@@ -237,6 +262,7 @@ static roof_status create_gemm(roof_kernel* k, roof_error* err) {
 
 static roof_status create_matmul(roof_kernel* k, roof_error* err) {
   const roof_tensor *a = &k->in[0], *b = &k->in[1];
+  if (((const gemm_params*)k->params)->fused_bias) return roof_kernel_refuse(err, "fused bias (the native kernel adds it)");
   if (b->rank != 2 || a->rank < 2) return roof_kernel_refuse(err, "XNNPACK multiplies by a 2-D matrix only");
   if (!roof_tensor_is_plain(a) || !roof_tensor_is_plain(&k->out[0])) return roof_kernel_refuse(err, "strided input or output");
   if (!const_in(k, 1)) return roof_kernel_refuse(err, "B is not constant");
@@ -312,7 +338,8 @@ static void mm_block_portable(const mm_block* t) {
   const float* a1 = t->mr > 1 ? a0 + lda : a0;
   const float* a2 = t->mr > 2 ? a0 + 2 * lda : a0;
   const float* a3 = t->mr > 3 ? a0 + 3 * lda : a0;
-  mm_v4 c00 = {0}, c01 = {0}, c10 = {0}, c11 = {0}, c20 = {0}, c21 = {0}, c30 = {0}, c31 = {0};
+  const mm_v4 zero = {0}, bias0 = t->bias ? mm_v4_load(t->bias) : zero, bias1 = t->bias ? mm_v4_load(t->bias + 4) : zero;
+  mm_v4 c00 = bias0, c01 = bias1, c10 = bias0, c11 = bias1, c20 = bias0, c21 = bias1, c30 = bias0, c31 = bias1;
   const float* b = t->b;
   for (int64_t k = 0; k < t->K; k++, b += MM_P_NR) {
     const mm_v4 b0 = mm_v4_load(b), b1 = mm_v4_load(b + 4);
@@ -347,14 +374,20 @@ static void mm_block_portable(const mm_block* t) {
 
 #ifdef ROOF_MM_X86
 
-#define MM512_DECL(i) __m512 c##i##0 = _mm512_setzero_ps(), c##i##1 = _mm512_setzero_ps();
+#define MM512_DECL(i) __m512 c##i##0 = bias0, c##i##1 = bias1;
+/* max(lo, x) and min(hi, x) return x when x is NaN, as roof_act_apply does */
+#define MM512_CLAMP(i)                                                  \
+  if (MR > i) {                                                         \
+    c##i##0 = _mm512_min_ps(hi, _mm512_max_ps(lo, c##i##0));            \
+    if (NV > 1) c##i##1 = _mm512_min_ps(hi, _mm512_max_ps(lo, c##i##1)); \
+  }
 #define MM512_FMA(i)                                     \
   if (MR > i) {                                          \
     const __m512 ai = _mm512_set1_ps(MM_A(i));           \
     c##i##0 = _mm512_fmadd_ps(ai, b0, c##i##0);          \
     if (NV > 1) c##i##1 = _mm512_fmadd_ps(ai, b1, c##i##1); \
   }
-/* direct: masked stores of the nc columns; else through tmp (strided C, clamp) */
+/* direct: masked stores of the nc columns; else through tmp (strided C) */
 #define MM512_STORE(i)                                                     \
   if (MR > i) {                                                            \
     if (direct) {                                                          \
@@ -367,6 +400,8 @@ static void mm_block_portable(const mm_block* t) {
   }
 
 __attribute__((target("avx512f"))) MM_ALWAYS_INLINE void mm512(const mm_block* t, const int MR, const int NV) {
+  const __m512 bias0 = t->bias ? _mm512_loadu_ps(t->bias) : _mm512_setzero_ps();
+  const __m512 bias1 = t->bias && NV > 1 ? _mm512_loadu_ps(t->bias + 16) : _mm512_setzero_ps();
   MM_ROWS(MM512_DECL)
   MM_A_BASES
   const float* b = t->b;
@@ -374,7 +409,11 @@ __attribute__((target("avx512f"))) MM_ALWAYS_INLINE void mm512(const mm_block* t
     const __m512 b0 = _mm512_loadu_ps(b), b1 = NV > 1 ? _mm512_loadu_ps(b + 16) : b0;
     MM_ROWS(MM512_FMA)
   }
-  const bool direct = t->c_cs == 1 && t->act == NULL;
+  const bool direct = t->c_cs == 1;
+  if (direct && t->act) {
+    const __m512 lo = _mm512_set1_ps(t->act->min), hi = _mm512_set1_ps(t->act->max);
+    MM_ROWS(MM512_CLAMP)
+  }
   const int nc = t->nc;
   const __mmask16 m0 = (__mmask16)(nc >= 16 ? 0xFFFFu : (1u << nc) - 1u);
   const __mmask16 m1 = (__mmask16)(nc >= 32 ? 0xFFFFu : nc > 16 ? (1u << (nc - 16)) - 1u : 0u);
@@ -396,7 +435,12 @@ __attribute__((target("avx512f"))) static void mm_block_avx512(const mm_block* t
   }
 }
 
-#define MM256_DECL(i) __m256 c##i##0 = _mm256_setzero_ps(), c##i##1 = _mm256_setzero_ps();
+#define MM256_DECL(i) __m256 c##i##0 = bias0, c##i##1 = bias1;
+#define MM256_CLAMP(i)                                                  \
+  if (MR > i) {                                                         \
+    c##i##0 = _mm256_min_ps(hi, _mm256_max_ps(lo, c##i##0));            \
+    if (NV > 1) c##i##1 = _mm256_min_ps(hi, _mm256_max_ps(lo, c##i##1)); \
+  }
 #define MM256_FMA(i)                                     \
   if (MR > i) {                                          \
     const __m256 ai = _mm256_broadcast_ss(&MM_A(i));     \
@@ -415,6 +459,8 @@ __attribute__((target("avx512f"))) static void mm_block_avx512(const mm_block* t
   }
 
 __attribute__((target("avx2,fma"))) MM_ALWAYS_INLINE void mm256(const mm_block* t, const int MR, const int NV) {
+  const __m256 bias0 = t->bias ? _mm256_loadu_ps(t->bias) : _mm256_setzero_ps();
+  const __m256 bias1 = t->bias && NV > 1 ? _mm256_loadu_ps(t->bias + 8) : _mm256_setzero_ps();
   MM_ROWS(MM256_DECL)
   MM_A_BASES
   const float* b = t->b;
@@ -423,7 +469,11 @@ __attribute__((target("avx2,fma"))) MM_ALWAYS_INLINE void mm256(const mm_block* 
     MM_ROWS(MM256_FMA)
   }
   /* full vectors only when every stored column is real: partial widths go through tmp */
-  const bool direct = t->c_cs == 1 && t->act == NULL && t->nc == 8 * NV;
+  const bool direct = t->c_cs == 1 && t->nc == 8 * NV;
+  if (direct && t->act) {
+    const __m256 lo = _mm256_set1_ps(t->act->min), hi = _mm256_set1_ps(t->act->max);
+    MM_ROWS(MM256_CLAMP)
+  }
   float tmp[6 * 16];
   MM_ROWS(MM256_STORE)
   if (!direct) mm_store_tmp(t, tmp, 16);
@@ -446,8 +496,7 @@ __attribute__((target("avx2,fma"))) static void mm_block_avx2(const mm_block* t)
 /* 6 rows x 4 vectors of 4 (24 accumulators, 4 for the panel row, the A values as FMLA's
  * by-element operand): the AVX2 kernel's shape, as wide as 32 registers allow. The panel is
  * zero-padded to 16 columns, so all 4 vectors are always computed; partial blocks go through tmp. */
-#define MMN_DECL(i) \
-  float32x4_t c##i##0 = vdupq_n_f32(0.0f), c##i##1 = c##i##0, c##i##2 = c##i##0, c##i##3 = c##i##0;
+#define MMN_DECL(i) float32x4_t c##i##0 = bias0, c##i##1 = bias1, c##i##2 = bias2, c##i##3 = bias3;
 #define MMN_FMA(i)                          \
   if (MR > i) {                             \
     const float ai = MM_A(i);               \
@@ -467,6 +516,9 @@ __attribute__((target("avx2,fma"))) static void mm_block_avx2(const mm_block* t)
 #define MMN_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5)
 
 MM_ALWAYS_INLINE void mm_neon(const mm_block* t, const int MR) {
+  const float32x4_t zero = vdupq_n_f32(0.0f);
+  const float32x4_t bias0 = t->bias ? vld1q_f32(t->bias) : zero, bias1 = t->bias ? vld1q_f32(t->bias + 4) : zero;
+  const float32x4_t bias2 = t->bias ? vld1q_f32(t->bias + 8) : zero, bias3 = t->bias ? vld1q_f32(t->bias + 12) : zero;
   MMN_ROWS(MMN_DECL)
   MM_A_BASES
   const float* b = t->b;
@@ -528,6 +580,7 @@ typedef struct mm_state {
   int64_t* b_off;          /* [nb] */
   int64_t* map;            /* [batch][3]: A batch, B batch, C element offset */
   bool pack_a;             /* A's K is strided: copied to dense rows first */
+  bool b_const;            /* B is a constant: packed once at create into pb_own (times alpha) */
   uint64_t pa_floats;      /* packed A, rounded to 64 bytes; packed B follows */
   uint64_t scratch;        /* bytes */
   const roof_act* act;     /* NULL: no clamp */
@@ -536,6 +589,8 @@ typedef struct mm_state {
   float* y;
   float* pa; /* [na][M][K] when pack_a */
   float* pb; /* [nb][panels][K][NR] */
+  float* pb_own;   /* the packed constant B, owned; NULL when B is packed each run */
+  float* bias_own; /* [panels * NR] beta * C per column, zero-padded; NULL: no bias */
 } mm_state;
 
 static void destroy_mm(roof_kernel* k) {
@@ -544,6 +599,8 @@ static void destroy_mm(roof_kernel* k) {
     free(s->a_off);
     free(s->b_off);
     free(s->map);
+    free(s->pb_own);
+    free(s->bias_own);
   }
   free(s);
   k->state = NULL;
@@ -558,6 +615,26 @@ static void mm_operand_batch(const roof_tensor* x, int xb, const int64_t* bi, in
     *lin = *lin * x->dims[i] + idx;
     *off += idx * x->strides[i];
   }
+}
+
+/* Gemm's 2-D operands, transposes read through swapped strides. */
+static void mm_geometry_gemm(const roof_kernel* k, mm_state* s) {
+  const gemm_params* p = k->params;
+  const roof_tensor *a = &k->in[0], *b = &k->in[1], *y = &k->out[0];
+  int ta = p->trans_a != 0, tb = p->trans_b != 0;
+  s->M = a->dims[ta];
+  s->K = a->dims[1 - ta];
+  s->N = b->dims[1 - tb];
+  s->a_rs = a->strides[ta];
+  s->a_cs = a->strides[1 - ta];
+  s->b_rs = b->strides[tb];
+  s->b_cs = b->strides[1 - tb];
+  s->c_rs = y->strides[0];
+  s->c_cs = y->strides[1];
+  s->batch = s->na = s->nb = 1;
+  s->tiles = (s->M + s->isa->mr - 1) / s->isa->mr;
+  s->pack_a = s->a_cs != 1 && s->K > 1;
+  s->panels = (s->N + s->isa->nr - 1) / s->isa->nr;
 }
 
 /* Geometry of the promoted operands: 1-D A is one row [1, K], 1-D B one column [K, 1]. */
@@ -601,19 +678,21 @@ static void mm_batches(const roof_kernel* k, mm_state* s) {
   } while (rb > 0 && roof_index_next(bi, y->dims, rb));
 }
 
-/* Packed sizes, checked; refuses what would pass the single-tensor limit. */
-static roof_status mm_scratch_size(roof_kernel* k, mm_state* s, roof_error* err) {
-  uint64_t pa, pb, total;
+/* Packed sizes, checked; refuses what would pass the single-tensor limit. A constant B is packed
+ * into the kernel's own buffer (*pb_floats), not the per-run scratch. */
+static roof_status mm_scratch_size(roof_kernel* k, mm_state* s, uint64_t* pb_floats, roof_error* err) {
+  uint64_t pa, pb, total, pb_bytes;
   bool ok = roof_mul_u64((uint64_t)s->na, s->pack_a ? (uint64_t)s->M : 0, &pa) && roof_mul_u64(pa, (uint64_t)s->K, &pa) &&
             roof_add_u64(pa, 15, &pa) &&
             roof_mul_u64((uint64_t)s->nb, (uint64_t)s->panels, &pb) && roof_mul_u64(pb, (uint64_t)s->K, &pb) &&
-            roof_mul_u64(pb, (uint64_t)s->isa->nr, &pb) && roof_add_u64(pa / 16 * 16, pb, &total) &&
-            roof_mul_u64(total, sizeof(float), &total);
-  if (!ok || total > k->max_scratch_bytes) {
+            roof_mul_u64(pb, (uint64_t)s->isa->nr, &pb) && roof_add_u64(pa / 16 * 16, s->b_const ? 0 : pb, &total) &&
+            roof_mul_u64(total, sizeof(float), &total) && roof_mul_u64(pb, sizeof(float), &pb_bytes);
+  if (!ok || total > k->max_scratch_bytes || pb_bytes > k->max_scratch_bytes) {
     return roof_kernel_refuse(err, "packed operands would exceed %llu bytes", (unsigned long long)k->max_scratch_bytes);
   }
   s->pa_floats = pa / 16 * 16;
   s->scratch = total;
+  *pb_floats = pb;
   return ROOF_OK;
 }
 
@@ -634,24 +713,81 @@ static bool supports_mm_native(const roof_kernel* k, char* why, size_t n) {
   return false;
 }
 
-static roof_status create_mm_native(roof_kernel* k, roof_error* err) {
+/* Gemm: only what fully connected layers are (constant B, C absent or a constant per-column
+ * bias); the reference takes the rest. */
+static bool supports_gemm_native(const roof_kernel* k, char* why, size_t n) {
+  const gemm_params* p = k->params;
+  const roof_tensor* c = k->num_in > 2 && k->in[2].data ? &k->in[2] : NULL;
+  const char* no = NULL;
+  if (k->in[0].dims[p->trans_a ? 0 : 1] == 0) no = "K is 0";
+  else if (!const_in(k, 1)) no = "B is not constant";
+  else if (c && !const_in(k, 2)) no = "C is not constant";
+  else if (c && !(c->rank < 2 || c->dims[0] == 1)) no = "C is not a per-column bias";
+  if (no == NULL) return true;
+  snprintf(why, n, "%s", no);
+  return false;
+}
+
+static void mm_pack_b(const mm_state* s, int64_t bb, int64_t panel);
+
+static void mm_pack_b_task(void* ctx, size_t item) {
+  const mm_state* s = ctx;
+  mm_pack_b(s, (int64_t)item / s->panels, (int64_t)item % s->panels);
+}
+
+/* Packs the constant B once (times alpha), in parallel, into the kernel's own buffer. */
+static roof_status mm_pack_const_b(roof_kernel* k, mm_state* s, uint64_t pb_floats, float alpha, roof_error* err) {
+  s->pb_own = aligned_alloc(64, (size_t)(pb_floats * sizeof(float) + 63) / 64 * 64);
+  if (s->pb_own == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory packing weights");
+  s->b = k->in[1].data;
+  s->pb = s->pb_own;
+  pthreadpool_parallelize_1d(k->pool, mm_pack_b_task, s, (size_t)(s->nb * s->panels), 0);
+  if (alpha != 1.0f) {
+    for (uint64_t i = 0; i < pb_floats; i++) s->pb_own[i] *= alpha;
+  }
+  return ROOF_OK;
+}
+
+/* beta * C broadcast along the rows, padded to whole panels. */
+static roof_status mm_bias(roof_kernel* k, mm_state* s, float beta, roof_error* err) {
+  const roof_tensor* c = &k->in[2];
+  const float* cv = c->data;
+  uint64_t cn = roof_tensor_count(c);
+  s->bias_own = calloc((size_t)(s->panels * s->isa->nr), sizeof(float));
+  if (s->bias_own == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory");
+  int64_t step = cn == 1 ? 0 : c->strides[c->rank - 1];
+  for (int64_t j = 0; j < s->N; j++) s->bias_own[j] = beta * cv[j * step];
+  return ROOF_OK;
+}
+
+/* MatMul of any operands, or Gemm as a fully connected layer (is_gemm). */
+static roof_status create_mm(roof_kernel* k, bool is_gemm, roof_error* err) {
   const gemm_params* p = k->params;
   mm_state* s = calloc(1, sizeof(*s));
   if (s == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory");
   k->state = s;
   s->isa = roof_mm_pick_isa();
   s->act = roof_act_is_identity(&p->act) ? NULL : &p->act;
-  mm_geometry(k, s);
-  roof_status st = mm_scratch_size(k, s, err);
+  if (is_gemm) mm_geometry_gemm(k, s);
+  else mm_geometry(k, s);
+  s->b_const = const_in(k, 1);
+  uint64_t pb_floats = 0;
+  roof_status st = mm_scratch_size(k, s, &pb_floats, err);
   if (st != ROOF_OK) return st;
   s->a_off = calloc((size_t)s->na, sizeof(int64_t));
   s->b_off = calloc((size_t)s->nb, sizeof(int64_t));
-  s->map = malloc(sizeof(int64_t) * 3 * (size_t)s->batch);
+  s->map = calloc(3 * (size_t)s->batch, sizeof(int64_t));
   if (!s->a_off || !s->b_off || !s->map) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory for batch offsets");
-  mm_batches(k, s);
+  if (!is_gemm) mm_batches(k, s); /* Gemm: one batch at offset 0 (calloc) */
   mm_grouping(k, s);
-  return ROOF_OK;
+  if (s->b_const) st = mm_pack_const_b(k, s, pb_floats, is_gemm ? p->alpha : 1.0f, err);
+  bool bias = is_gemm ? k->num_in > 2 && k->in[2].data : p->fused_bias != 0;
+  if (st == ROOF_OK && bias) st = mm_bias(k, s, is_gemm ? p->beta : 1.0f, err);
+  return st;
 }
+
+static roof_status create_mm_native(roof_kernel* k, roof_error* err) { return create_mm(k, false, err); }
+static roof_status create_gemm_native(roof_kernel* k, roof_error* err) { return create_mm(k, true, err); }
 
 static uint64_t scratch_mm_native(const roof_kernel* k) {
   const mm_state* s = k->state;
@@ -664,7 +800,7 @@ static roof_status setup_mm_native(roof_kernel* k, roof_error* err) {
   s->b = k->in[1].data;
   s->y = k->out[0].data;
   s->pa = k->scratch;
-  s->pb = s->pa + s->pa_floats;
+  s->pb = s->b_const ? s->pb_own : s->pa + s->pa_floats;
   return ROOF_OK;
 }
 
@@ -717,7 +853,7 @@ static void mm_task(void* ctx, size_t batch, size_t tile, size_t group) {
   const mm_state* s = ctx;
   const int64_t* m = s->map + 3 * batch;
   const int64_t mr = s->isa->mr, nr = s->isa->nr, K = s->K, r0 = (int64_t)tile * mr;
-  mm_block t = {.K = K, .c_rs = s->c_rs, .c_cs = s->c_cs, .mr = (int)(s->M - r0 < mr ? s->M - r0 : mr), .act = s->act};
+  mm_block t = {.K = K, .c_rs = s->c_rs, .c_cs = s->c_cs, .mr = (int)(s->M - r0 < mr ? s->M - r0 : mr), .act = s->act, .bias = NULL};
   if (s->pack_a) {
     t.a = s->pa + (m[0] * s->M + r0) * K;
     t.lda = K;
@@ -735,20 +871,28 @@ static void mm_task(void* ctx, size_t batch, size_t tile, size_t group) {
     t.b = s->pb + (m[1] * s->panels + p) * K * nr;
     t.c = s->y + m[2] + r0 * s->c_rs + p * nr * s->c_cs;
     t.nc = (int)(s->N - p * nr < nr ? s->N - p * nr : nr);
+    t.bias = s->bias_own ? s->bias_own + p * nr : NULL;
     s->isa->block(&t);
   }
 }
 
 static roof_status run_mm_native(roof_kernel* k, roof_error* err) {
   mm_state* s = k->state;
-  size_t packs = (size_t)((s->pack_a ? s->na * s->tiles : 0) + s->nb * s->panels);
-  pthreadpool_parallelize_1d(k->pool, mm_pack_task, s, packs, 0);
+  size_t packs = (size_t)((s->pack_a ? s->na * s->tiles : 0) + (s->b_const ? 0 : s->nb * s->panels));
+  if (packs > 0) pthreadpool_parallelize_1d(k->pool, mm_pack_task, s, packs, 0);
   pthreadpool_parallelize_3d(k->pool, mm_task, s, (size_t)s->batch, (size_t)s->tiles, (size_t)s->groups, 0);
   return ROOF_OK;
 }
 
+/* packs_consts: a constant B (and Gemm's C) is copied at create; nothing else is constant */
 const roof_kernel_impl roof_kernel_MatMul_native = {
     .op = ROOF_OP_MatMul, .backend = ROOF_BACKEND_NATIVE, .dtypes = roof_dtypes_f32, .supports = supports_mm_native,
     .create = create_mm_native, .setup = setup_mm_native, .run = run_mm_native, .destroy = destroy_mm,
-    .scratch_bytes = scratch_mm_native,
+    .scratch_bytes = scratch_mm_native, .packs_consts = true,
+};
+
+const roof_kernel_impl roof_kernel_Gemm_native = {
+    .op = ROOF_OP_Gemm, .backend = ROOF_BACKEND_NATIVE, .dtypes = roof_dtypes_f32, .supports = supports_gemm_native,
+    .create = create_gemm_native, .setup = setup_mm_native, .run = run_mm_native, .destroy = destroy_mm,
+    .scratch_bytes = scratch_mm_native, .packs_consts = true,
 };

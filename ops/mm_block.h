@@ -4,7 +4,8 @@
  * One call computes an MR x NR block of C = A . B over the whole K:
  *   A: up to MR rows, A[i][k] at a[i * lda + k] (rows dense in k)
  *   B: one packed panel [K][NR], columns past the real ones zero
- *   C: mr x nc elements at c[i * c_rs + j * c_cs], written (never read), clamped when act != NULL
+ *   C: mr x nc elements at c[i * c_rs + j * c_cs], written (never read), plus bias[j] when bias
+ *      != NULL, clamped when act != NULL
  * Single-threaded; callers split blocks across their tasks. */
 #ifndef ROOF_MM_BLOCK_H
 #define ROOF_MM_BLOCK_H
@@ -22,6 +23,7 @@ typedef struct mm_block {
   int64_t c_rs, c_cs; /* element strides of C's rows and columns */
   int mr, nc;         /* 1..MR rows, 1..NR columns actually stored */
   const roof_act* act; /* NULL: no clamp */
+  const float* bias;   /* NR values added to every row (zero-padded past N); NULL: none */
 } mm_block;
 
 typedef struct mm_isa {

@@ -26,7 +26,7 @@ static roof_status parse_bn(const roof_graph* g, const roof_node* n, void* param
 
 static roof_status infer_bn(roof_graph* g, roof_node* n, roof_error* err) {
   roof_status st = ROOF_OK;
-  for (int i = 0; i < 5 && st == ROOF_OK; i++) st = roof_require_input(g, n, i, roof_float_only, err);
+  for (int i = 0; i < 5 && st == ROOF_OK; i++) st = roof_require_input(g, n, i, roof_float_types, err);
   if (st != ROOF_OK) return st;
   const roof_value* x = roof_in(g, n, 0);
   if (x->rank < 2) return roof_node_fail(err, ROOF_E_DATA, g, n, "input rank %d must be >= 2", x->rank);
@@ -188,7 +188,7 @@ static roof_status parse_softmax(const roof_graph* g, const roof_node* n, void* 
 /* Softmax stays float32 (its XNNPACK and native entries); the other two take every float. */
 static roof_status infer_softmax(roof_graph* g, roof_node* n, roof_error* err) {
   softmax_params* p = n->params;
-  roof_status st = roof_require_input(g, n, 0, p->kind == SM_SOFTMAX ? roof_float_only : kSmFloats, err);
+  roof_status st = roof_require_input(g, n, 0, p->kind == SM_SOFTMAX ? roof_float_types : kSmFloats, err);
   if (st != ROOF_OK) return st;
   int axis;
   const roof_value* x = roof_in(g, n, 0);

@@ -41,7 +41,7 @@ static roof_status parse_pool(const roof_graph* g, const roof_node* n, void* par
 
 static roof_status infer_pool(roof_graph* g, roof_node* n, roof_error* err) {
   pool_params* p = n->params;
-  roof_status st = roof_require_input(g, n, 0, roof_float_only, err);
+  roof_status st = roof_require_input(g, n, 0, roof_float_types, err);
   if (st != ROOF_OK) return st;
   const roof_value* x = roof_in(g, n, 0);
   if (x->rank != p->sp.nsp + 2) {
@@ -49,18 +49,18 @@ static roof_status infer_pool(roof_graph* g, roof_node* n, roof_error* err) {
   }
   int64_t dims[ROOF_MAX_RANK] = {x->dims[0], x->dims[1]};
   st = roof_spatial_infer(g, n, &p->sp, x->dims + 2, dims + 2, err);
-  if (st == ROOF_OK) roof_value_set_shape(roof_out(g, n, 0), ROOF_DT_FLOAT, x->rank, dims);
+  if (st == ROOF_OK) roof_value_set_shape(roof_out(g, n, 0), x->dtype, x->rank, dims);
   return st;
 }
 
 static roof_status infer_gap(roof_graph* g, roof_node* n, roof_error* err) {
-  roof_status st = roof_require_input(g, n, 0, roof_float_only, err);
+  roof_status st = roof_require_input(g, n, 0, roof_float_types, err);
   if (st != ROOF_OK) return st;
   const roof_value* x = roof_in(g, n, 0);
   if (x->rank < 3) return roof_node_fail(err, ROOF_E_DATA, g, n, "input rank %d must be >= 3", x->rank);
   int64_t dims[ROOF_MAX_RANK];
   for (int i = 0; i < x->rank; i++) dims[i] = i < 2 ? x->dims[i] : 1;
-  roof_value_set_shape(roof_out(g, n, 0), ROOF_DT_FLOAT, x->rank, dims);
+  roof_value_set_shape(roof_out(g, n, 0), x->dtype, x->rank, dims);
   return ROOF_OK;
 }
 

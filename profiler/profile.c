@@ -4,6 +4,7 @@
 #include "profile.h"
 #include "residency.h"
 #include "cpus.h"
+#include "streams.h"
 
 #include <math.h>
 #include <sched.h>
@@ -39,6 +40,67 @@ static void totals(roof_profile* p) {
   }
 }
 
+/* Precision of layer l (see roof_layer): weights from the node's constant float inputs,
+ * activations from its first executed input, compute from its outputs and kernel. */
+static void precision(const roof_graph* g, const roof_node* n, const char* kernel, roof_layer* l) {
+  for (int i = 0; i < n->num_inputs; i++) {
+    const roof_value* v = roof_in(g, n, i);
+    if (v == NULL) continue;
+    bool weight = (v->flags & ROOF_VAL_CONST) != 0;
+    if (weight && !l->store_weights && roof_dtype_is_float(v->dtype)) l->store_weights = n->stored_dtype ? n->stored_dtype : v->dtype;
+    if (!weight && !l->store_acts) l->store_acts = v->dtype;
+  }
+  const roof_value* y = roof_out(g, n, 0);
+  if (!l->store_acts && y) l->store_acts = y->dtype;
+  if (n->stored_dtype && l->store_weights == ROOF_DT_FLOAT) l->store_weights = n->stored_dtype;
+  l->compute = y && roof_dtype_is_float(y->dtype) ? y->dtype : l->store_acts;
+  l->widened_from = n->stored_dtype;
+  bool narrow = l->compute == ROOF_DT_FLOAT16 || l->compute == ROOF_DT_BFLOAT16;
+  if (narrow && kernel && strcmp(kernel, "ref") == 0) l->compute = ROOF_DT_DOUBLE;
+}
+
+static const char* short_dtype(int dt) {
+  switch (dt) {
+    case ROOF_DT_FLOAT: return "32";
+    case ROOF_DT_FLOAT16: return "16";
+    case ROOF_DT_BFLOAT16: return "b16";
+    case ROOF_DT_DOUBLE: return "64";
+    case ROOF_DT_INT8: return "i8";
+    case ROOF_DT_UINT8: return "u8";
+    case ROOF_DT_INT16: return "i16";
+    case ROOF_DT_UINT16: return "u16";
+    case ROOF_DT_INT32: return "i32";
+    case ROOF_DT_UINT32: return "u32";
+    case ROOF_DT_INT64: return "i64";
+    case ROOF_DT_UINT64: return "u64";
+    case ROOF_DT_BOOL: return "bool";
+    default: return "?";
+  }
+}
+
+int roof_layer_precision(const roof_layer* l, char* buf, size_t size) {
+  const char* a = short_dtype(l->store_acts);
+  const char* c = short_dtype(l->compute);
+  if (l->widened_from) return snprintf(buf, size, "%s>%s", short_dtype(l->widened_from), c);
+  if (l->store_weights && l->store_weights != l->store_acts) {
+    return snprintf(buf, size, "%s/%s>%s", short_dtype(l->store_weights), a, c);
+  }
+  if (l->store_acts == l->compute) return snprintf(buf, size, "%s", a);
+  return snprintf(buf, size, "%s>%s", a, c);
+}
+
+static bool reduced(int dt) {
+  return dt == ROOF_DT_FLOAT16 || dt == ROOF_DT_BFLOAT16 || dt == ROOF_DT_DOUBLE || dt == ROOF_DT_INT8 || dt == ROOF_DT_UINT8;
+}
+
+bool roof_profile_mixed_precision(const roof_profile* p) {
+  for (int i = 0; i < p->num_layers; i++) {
+    const roof_layer* l = &p->layers[i];
+    if (l->widened_from || reduced(l->store_weights) || reduced(l->store_acts) || reduced(l->compute)) return true;
+  }
+  return false;
+}
+
 /* Cost and describe text of layer i, standing for node n (the schema's, from final shapes). */
 static void fill_layer(roof_profile* p, int i, const roof_node* n, const char* kernel, const char* reason) {
   roof_layer* l = &p->layers[i];
@@ -52,6 +114,7 @@ static void fill_layer(roof_profile* p, int i, const roof_node* n, const char* k
   l->executed_flops = l->cost.flops;
   l->algorithm = NULL;
   if (n->op->describe) n->op->describe(p->g, n, l->describe, sizeof(l->describe));
+  precision(p->g, n, kernel, l);
   uint64_t bytes = l->cost.bytes_read + l->cost.bytes_written;
   l->intensity = bytes ? (double)l->cost.flops / (double)bytes : 0.0;
 }
@@ -130,6 +193,14 @@ static bool stop_asked(const roof_profile_options* o, roof_profile* p) {
   return p->stopped;
 }
 
+roof_status roof_profile_feed_back(roof_session* s, const roof_profile_options* opts, roof_error* err) {
+  roof_status st = ROOF_OK;
+  for (int i = 0; i < opts->num_feedback && st == ROOF_OK; i++) {
+    st = roof_session_feed_back(s, opts->feedback[i][0], opts->feedback[i][1], err);
+  }
+  return st;
+}
+
 /* `n` untimed runs (warm-up), reporting progress as `phase`; the session's very first run is
  * timed into p->first_run_ms (negative until then). */
 static roof_status warm_up(roof_session* s, const roof_profile_options* o, const char* phase, int n,
@@ -140,6 +211,7 @@ static roof_status warm_up(roof_session* s, const roof_profile_options* o, const
     double t0 = now_ms();
     st = roof_session_run(s, stamps, err);
     if (p->first_run_ms < 0) p->first_run_ms = now_ms() - t0;
+    if (st == ROOF_OK) st = roof_profile_feed_back(s, o, err);
   }
   if (n > 0) progress(o, phase, (size_t)n, (size_t)n);
   return st;
@@ -198,7 +270,9 @@ static roof_status timed_runs(roof_session* s, const roof_profile_options* o, ro
     double t0 = now_ms();
     st = roof_session_run(s, NULL, err);
     b->plain[r] = now_ms() - t0;
+    if (st == ROOF_OK) st = roof_profile_feed_back(s, o, err);
     if (st == ROOF_OK) st = roof_session_run(s, b->stamps + r * b->n1, err);
+    if (st == ROOF_OK) st = roof_profile_feed_back(s, o, err);
   }
   return st;
 }
@@ -282,6 +356,29 @@ static roof_status timed_phase(roof_session* s, const roof_profile_options* opts
   return st;
 }
 
+/* Throughput mode: the profiled session and opts->streams together (streams.c); p->runs
+ * becomes the runs kept over all streams. */
+static roof_status stream_phase(roof_session* s, const roof_profile_options* opts, roof_profile* p, run_buffers* b,
+                                roof_error* err) {
+  int n = p->streams;
+  roof_session** all = malloc(sizeof(roof_session*) * (size_t)n);
+  if (all == NULL) return roof_fail(err, ROOF_E_NOMEM, "out of memory for %d streams", n);
+  all[0] = s;
+  for (int i = 1; i < n; i++) all[i] = opts->streams[i - 1];
+  roof_streams_result r = {0};
+  progress(opts, "streams", 0, 1);
+  roof_status st = roof_streams_run(all, n, opts, p->warmup, (size_t)p->runs, b->n1, b->plain, b->stamps, &r, err);
+  free(all);
+  if (st != ROOF_OK) return st;
+  progress(opts, "streams", 1, 1);
+  p->first_run_ms = r.first_run_ms > 0 ? r.first_run_ms : -1.0;
+  p->runs = (int)r.kept;
+  p->stopped = r.stopped;
+  p->streams_wall_ms = r.wall_ms;
+  p->throughput_per_s = r.wall_ms > 0 ? 1e3 * (double)r.inferences / r.wall_ms : 0.0;
+  return ROOF_OK;
+}
+
 /* The latency percentiles asked for (default 50, 90, 95, 99), from the plain runs. */
 static void latency_percentiles(roof_profile* p, const roof_profile_options* o, run_buffers* b) {
   static const double kDefault[] = {50.0, 90.0, 95.0, 99.0};
@@ -306,11 +403,22 @@ roof_status roof_profile_run(roof_session* s, const roof_profile_options* opts, 
   out.activation_bytes_total = s->activation_bytes_total;
   out.runs = opts->timed ? (opts->runs > 0 ? opts->runs : 20) : 0;
   out.warmup = opts->warmup >= 0 ? opts->warmup : 3;
+  out.streams = opts->timed && opts->num_streams > 0 ? 1 + opts->num_streams : 1;
+  out.num_feedback = opts->num_feedback < ROOF_MAX_FEEDBACK ? opts->num_feedback : ROOF_MAX_FEEDBACK;
+  if (out.num_feedback) memcpy(out.feedback, opts->feedback, sizeof(size_t[2]) * (size_t)out.num_feedback);
   out.layers = calloc((size_t)s->num_steps + 1, sizeof(roof_layer));
   run_buffers b = {.n1 = (size_t)s->num_steps + 1};
   roof_proc_snapshot procs = {0};
   roof_status st = ROOF_OK;
-  if (!out.layers || !grow(&b, (size_t)out.runs)) {
+  if (out.streams > 1 && (opts->until_stable || opts->duration_s > 0)) {
+    st = roof_fail(err, ROOF_E_USAGE, "streams take a fixed number of runs (not until stable, not a duration)");
+    goto cleanup;
+  }
+  for (int i = 0; i < opts->num_feedback && st == ROOF_OK; i++) {
+    st = roof_session_feedback_check(s, opts->feedback[i][0], opts->feedback[i][1], err);
+  }
+  if (st != ROOF_OK) goto cleanup;
+  if (!out.layers || !grow(&b, (size_t)out.runs * (size_t)out.streams)) {
     st = roof_fail(err, ROOF_E_NOMEM, "out of memory for profile buffers (%d runs)", out.runs);
     goto cleanup;
   }
@@ -324,19 +432,27 @@ roof_status roof_profile_run(roof_session* s, const roof_profile_options* opts, 
   out.first_run_ms = -1.0;
   out.duration_s = opts->duration_s > 0 && !opts->until_stable ? opts->duration_s : 0.0;
   out.started_unix = (long long)time(NULL);
-  st = warm_up(s, opts, "warm-up", out.warmup, NULL, &out, err);
-  if (st == ROOF_OK) st = warm_up(s, opts, "instrumented warm-up", out.warmup, b.stamps, &out, err);
   struct rusage ru0, ru1;
-  getrusage(RUSAGE_SELF, &ru0);
-  if (st == ROOF_OK) st = timed_phase(s, opts, &out, &b, err);
-  getrusage(RUSAGE_SELF, &ru1);
+  if (out.streams > 1) {
+    getrusage(RUSAGE_SELF, &ru0);
+    st = stream_phase(s, opts, &out, &b, err);
+    getrusage(RUSAGE_SELF, &ru1);
+  } else {
+    st = warm_up(s, opts, "warm-up", out.warmup, NULL, &out, err);
+    if (st == ROOF_OK) st = warm_up(s, opts, "instrumented warm-up", out.warmup, b.stamps, &out, err);
+    getrusage(RUSAGE_SELF, &ru0);
+    if (st == ROOF_OK) st = timed_phase(s, opts, &out, &b, err);
+    getrusage(RUSAGE_SELF, &ru1);
+  }
   if (st != ROOF_OK) goto cleanup;
-  roof_noise_system(&procs, out.threads, &out.noise);
+  roof_noise_system(&procs, out.threads * (unsigned)out.streams, &out.noise);
   size_t runs = (size_t)out.runs, n1 = b.n1;
   roof_stats_compute(b.plain, runs, b.scratch, &out.latency_ms);
   if (out.first_run_ms < 0) out.first_run_ms = b.plain[0]; /* no warm-up: the first timed run */
   latency_percentiles(&out, opts, &b);
-  out.minor_faults_per_run = (double)(ru1.ru_minflt - ru0.ru_minflt) / (double)(2 * runs);
+  /* streams: the window also holds every stream's warm-up runs */
+  size_t window_runs = 2 * runs + (out.streams > 1 ? (size_t)out.streams * (size_t)out.warmup : 0);
+  out.minor_faults_per_run = (double)(ru1.ru_minflt - ru0.ru_minflt) / (double)window_runs;
   for (size_t r = 0; r < runs; r++) b.instr[r] = (double)(b.stamps[r * n1 + n1 - 1] - b.stamps[r * n1]) / 1e6;
   roof_stats_compute(b.instr, runs, b.scratch, &out.instrumented_ms);
   for (int i = 0; i < out.num_layers; i++) {

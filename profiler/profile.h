@@ -55,7 +55,21 @@ typedef struct roof_layer {
   bool below_resolution;  /* median under the timer's resolution */
   double predicted_ms;    /* roofline time on the profile's target machine (has_target) */
   bool unstable;          /* the median's ~95% interval is wider than +-5% of it (noise.h) */
+  /* Precision (roof_dtype values; docs/report-json.md): store_weights is the dtype the model
+   * stores the layer's float weights in (0: none), even when the layer runs on float32 copies
+   * of them (node->stored_dtype, runtime/widen16.h); store_acts the dtype of its activation
+   * input in the arena; compute the dtype its kernel computes in: output 0's float dtype
+   * (input 0's when not float), double for reference kernels on 16-bit floats (their scalar
+   * I/O widens). Bytes in `cost` are those of the tensors the kernel reads and writes. */
+  int store_weights, store_acts, compute;
+  int widened_from;       /* node->stored_dtype: the model's 16-bit dtype of a layer run on
+                           * float32 twins (runtime/widen16.h), 0 otherwise */
 } roof_layer;
+
+/* "16>32": the model's storage > compute, dtypes as short names (16, b16, 32, 64, i8, u8, i32,
+ * i64, bool...). Storage is widened_from for a widened layer, else weights/activations when
+ * they differ ("16/32>32"); returns chars written (snprintf semantics). */
+int roof_layer_precision(const roof_layer* l, char* buf, size_t size);
 
 /* Sequence-model figures of a profile (profiler/sequence.c); all zero when the graph has no
  * attention. Attention blocks are found in the executed graph: a Softmax over scores made by a
@@ -104,8 +118,23 @@ typedef struct roof_profile_options {
   int num_percentiles;
   bool (*stop)(void* ctx);
   void* stop_ctx;
+  /* Throughput mode (rooftop profile --streams N): num_streams > 0 more sessions of the same
+   * prepared model (inputs bound, each with its own arena and kernels; the caller divides the
+   * threads among them) run at once with the profiled one, each on its own thread: after
+   * `warmup` runs, `runs` plain runs per stream (throughput, latency under load), then `runs`
+   * instrumented runs per stream (layer times under load). Statistics pool every stream's
+   * runs; not with until_stable or duration_s. The sessions stay the caller's. */
+  roof_session* const* streams;
+  int num_streams;
+  /* State across calls (rooftop profile --feedback OUT=IN): after every run (warm-up, timed,
+   * every stream's) output feedback[i][0] is copied into input feedback[i][1], outside the
+   * timed region, as a streaming model's caller does between frames. Pairs are checked before
+   * the first run (roof_session_feedback_check). */
+  const size_t (*feedback)[2];
+  int num_feedback;
 } roof_profile_options;
 #define ROOF_DURATION_MAX_RUNS 100000
+#define ROOF_MAX_FEEDBACK 16
 #define ROOF_MAX_PERCENTILES 8
 
 typedef struct roof_profile {
@@ -155,10 +184,25 @@ typedef struct roof_profile {
   double first_run_ms;         /* the session's first run (cold: first touch of arena and weights) */
   bool stopped;                /* opts->stop ended the profile early: runs made so far */
   long long started_unix;      /* wall-clock second the timed phase started (time(NULL)) */
+  /* Throughput mode: streams run at once (1: the plain profile; runs and the statistics then
+   * pool all of them), inferences per second over the plain phase (all streams' finished runs
+   * divided by its wall time), and that wall time. */
+  int streams;
+  double throughput_per_s;
+  double streams_wall_ms;
+  /* State fed back between runs (options.feedback): output and input index pairs. */
+  size_t feedback[ROOF_MAX_FEEDBACK][2];
+  int num_feedback;
   /* Set by the caller, which loads (0: not measured): model load and prepare, and session
    * creation (kernels created, weights packed), in ms. */
   double load_ms, session_ms;
 } roof_profile;
+
+/* After a run of s: the copies opts->feedback asks for (none: ROOF_OK). */
+roof_status roof_profile_feed_back(roof_session* s, const roof_profile_options* opts, roof_error* err);
+/* True when a layer stores or computes in a dtype other than float32 and the integer types of
+ * shape arithmetic (16-bit floats, 8-bit integers, double): the table shows its prec column. */
+bool roof_profile_mixed_precision(const roof_profile* p);
 
 /* Computes costs for every step and, when opts->timed, runs the session. Inputs must be bound. */
 roof_status roof_profile_run(roof_session* s, const roof_profile_options* opts, roof_profile* p,

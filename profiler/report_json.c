@@ -193,6 +193,12 @@ static cJSON* layer_obj(const roof_profile* p, const roof_layer* l) {
   if (l->kernel) add_str(o, "kernel", l->kernel);
   else cJSON_AddNullToObject(o, "kernel"); /* info: no kernel chosen */
   add_str(o, "kernel_reason", l->kernel_reason ? l->kernel_reason : "");
+  if (l->store_weights) add_str(o, "store_weights", roof_dtype_name(l->store_weights));
+  else cJSON_AddNullToObject(o, "store_weights");
+  add_str(o, "store_activations", roof_dtype_name(l->store_acts));
+  add_str(o, "compute", roof_dtype_name(l->compute));
+  if (l->widened_from) add_str(o, "widened_from", roof_dtype_name(l->widened_from));
+  else cJSON_AddNullToObject(o, "widened_from");
   add_str(o, "describe", l->describe);
   cJSON* ff = cJSON_CreateArray();
   for (int i = 0; i < l->node->num_fused_from; i++) cJSON_AddItemToArray(ff, roof_json_string(l->node->fused_from[i]));
@@ -343,6 +349,21 @@ cJSON* roof_profile_to_json(const roof_profile* p, const char* fusion) {
   cJSON* run = cJSON_AddObjectToObject(root, "run");
   add_num(run, "threads", p->threads);
   add_num(run, "runs", p->runs);
+  add_num(run, "streams", p->streams > 1 ? p->streams : 1);
+  cJSON* fb = cJSON_AddArrayToObject(run, "feedback");
+  for (int i = 0; i < p->num_feedback; i++) {
+    cJSON* pair = cJSON_CreateObject();
+    add_str(pair, "output", p->g->values[p->g->outputs[p->feedback[i][0]]].name);
+    add_str(pair, "input", p->g->values[p->g->inputs[p->feedback[i][1]]].name);
+    cJSON_AddItemToArray(fb, pair);
+  }
+  if (p->streams > 1) {
+    add_num(run, "throughput_per_s", p->throughput_per_s);
+    add_num(run, "streams_wall_ms", p->streams_wall_ms);
+  } else {
+    cJSON_AddNullToObject(run, "throughput_per_s");
+    cJSON_AddNullToObject(run, "streams_wall_ms");
+  }
   add_num(run, "warmup", p->warmup);
   add_str(run, "fusion", fusion ? fusion : "all");
   add_str(run, "cpu", p->cpu);

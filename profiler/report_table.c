@@ -207,6 +207,32 @@ static void prediction(FILE* f, const roof_profile* p) {
 
 /* "run      noisy (reason; reason)", wrapped at the reasons to stay within 100 columns, then
  * the outcome of --until-stable when asked for. */
+/* Streaming models (--feedback): latency per call in microseconds, and the state carried. */
+static void frames(FILE* f, const roof_profile* p) {
+  const roof_graph* g = p->g;
+  fprintf(f, "frames   median %.1f us per call (p99 %.1f us); state fed back:", 1e3 * p->latency_ms.median,
+          1e3 * p->latency_ms.p99);
+  int col = 62; /* pairs wrap at 99 columns; names are cut to 40 columns each */
+  for (int i = 0; i < p->num_feedback; i++) {
+    const char* o = g->values[g->outputs[p->feedback[i][0]]].name;
+    const char* in = g->values[g->inputs[p->feedback[i][1]]].name;
+    o = o ? o : "?";
+    in = in ? in : "?";
+    int need = 1 + (utf8_width(o) < 40 ? utf8_width(o) : 40) + 2 + (utf8_width(in) < 40 ? utf8_width(in) : 40) + 1;
+    if (col + need > 99) {
+      fprintf(f, "\n        ");
+      col = 8;
+    }
+    fputc(' ', f);
+    print_upto(f, o, 40);
+    fputs("->", f);
+    print_upto(f, in, 40);
+    if (i + 1 < p->num_feedback) fputc(',', f);
+    col += need;
+  }
+  fprintf(f, "\n");
+}
+
 static void verdict(FILE* f, const roof_profile* p) {
   const roof_noise* n = &p->noise;
   fprintf(f, "run      %s", n->noisy ? "noisy" : "quiet");
@@ -284,6 +310,11 @@ static void summary(FILE* f, const roof_profile* p) {
     fprintf(f, "latency  median %.3f ms (min %.3f, p90 %.3f, max %.3f, sd %.3f), %d runs, %d warm-up\n",
             p->latency_ms.median, p->latency_ms.min, p->latency_ms.p90, p->latency_ms.max, p->latency_ms.stddev,
             p->runs, p->warmup);
+    if (p->num_feedback) frames(f, p);
+    if (p->streams > 1) {
+      fprintf(f, "streams  %d at once, %u thread%s each: %.2f inferences/s (%d runs pooled, %.1f ms of runs)\n",
+              p->streams, p->threads, p->threads == 1 ? "" : "s", p->throughput_per_s, p->runs, p->streams_wall_ms);
+    }
     run_figures(f, p);
     fprintf(f, "layers   sum of medians %.3f ms, instrumented %.3f ms (spread %.3f ms, overhead %.2f%%)\n",
             p->layer_sum_ms, p->instrumented_ms.median, p->instrumented_ms.median - p->layer_sum_ms, p->overhead_pct);
@@ -465,11 +496,15 @@ void roof_report_table_fit(FILE* f, const roof_profile* p, roof_sort sort, int t
   int n = top > 0 && top < p->num_layers ? top : p->num_layers;
   int fixed = 46 + (timed ? 15 : 0) + (pred_col ? 9 : 0) + (p->has_hw && timed ? 6 : 0) +
               (p->has_hw && !timed && !pred_col ? 8 : 0) + (p->has_hw ? 7 : 0); /* bound: "M:DRAM" */
+  bool prec_col = roof_profile_mixed_precision(p); /* float16, int8...: "16/32>32" */
+  fixed += prec_col ? 10 : 0;
   bool room_col = p->has_hw && timed && (width <= 0 || width - fixed - 8 >= 16); /* headroom, if names keep 16 */
   fixed += room_col ? 8 : 0;
   int name_w, desc_w;
   column_widths(p, idx, n, fixed, width, &name_w, &desc_w);
-  fprintf(f, "\n%4s %-*s %-12s %-3s %8s %7s %6s", "#", name_w, "layer", "op", "krn", "MFLOP", "MiB", "FLOP/B");
+  fprintf(f, "\n%4s %-*s %-12s %-3s", "#", name_w, "layer", "op", "krn");
+  if (prec_col) fprintf(f, " %-9s", "prec");
+  fprintf(f, " %8s %7s %6s", "MFLOP", "MiB", "FLOP/B");
   if (timed) fprintf(f, " %8s %5s", "ms", "share");
   if (pred_col) fprintf(f, " %8s", "pred ms");
   if (p->has_hw && timed) fprintf(f, " %5s%s", "eff", room_col ? " hdrm ms" : "");
@@ -488,8 +523,13 @@ void roof_report_table_fit(FILE* f, const roof_profile* p, roof_sort sort, int t
     shortened |= strcmp(name, e ? e : l->node->name) != 0 || utf8_width(name) > name_w;
     free(e);
     print_cut(f, name, name_w);
-    fprintf(f, " %-12.12s %-3.3s %8.2f %7.2f %6.1f", l->node->op_type, l->kernel ? l->kernel : "-", (double)l->cost.flops / 1e6,
-            (double)bytes / 1048576.0, l->intensity);
+    fprintf(f, " %-12.12s %-3.3s", l->node->op_type, l->kernel ? l->kernel : "-");
+    if (prec_col) {
+      char prec[32];
+      roof_layer_precision(l, prec, sizeof(prec));
+      fprintf(f, " %-9.9s", prec);
+    }
+    fprintf(f, " %8.2f %7.2f %6.1f", (double)l->cost.flops / 1e6, (double)bytes / 1048576.0, l->intensity);
     if (timed) {
       char ms[32];
       /* one decimal less for a marked 4-digit time: the column stays 8 wide */
@@ -513,6 +553,10 @@ void roof_report_table_fit(FILE* f, const roof_profile* p, roof_sort sort, int t
   free(name);
   if (n < p->num_layers) fprintf(f, "(%d more layers; --top 0 shows all)\n", p->num_layers - n);
   if (shortened) fprintf(f, "names shortened to fit: repeated path parts dropped, words cut to a letter (--wide: whole)\n");
+  if (prec_col) {
+    fprintf(f, "prec = the model's storage (weights/activations) > what the kernel computes in (16 = float16,\n"
+               "       32 = float32); 16>32 runs on float32 copies, and MiB counts the float32 bytes it moves\n");
+  }
   if (!p->kernels_chosen) fprintf(f, "krn - = not chosen: kernels are chosen only when a session packs the weights\n");
   fallbacks(f, p);
   not_analysed(f, p);

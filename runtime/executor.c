@@ -329,6 +329,42 @@ const void* roof_session_output(const roof_session* s, size_t i) {
   return s->value_ptr[s->model->g->outputs[i]];
 }
 
+roof_status roof_session_feedback_check(const roof_session* s, size_t out, size_t in, roof_error* err) {
+  const roof_graph* g = s->model->g;
+  char pb[ROOF_NAME_BUF * 2], ob[ROOF_NAME_BUF], ib[ROOF_NAME_BUF], os[64], is[64];
+  if (out >= (size_t)g->num_outputs || in >= (size_t)g->num_inputs) {
+    return roof_fail(err, ROOF_E_USAGE, "%s: feedback from output %zu to input %zu: the graph has %d outputs and %d inputs",
+                     ROOF_SAFE(g->path, pb), out, in, g->num_outputs, g->num_inputs);
+  }
+  roof_io_info o, i;
+  roof_session_output_info(s, out, &o);
+  roof_session_input_info(s, in, &i);
+  bool same = o.dtype == i.dtype && o.rank == i.rank;
+  for (int d = 0; same && d < o.rank; d++) same = o.dims[d] == i.dims[d];
+  if (!same) {
+    return roof_fail(err, ROOF_E_USAGE, "%s: feedback '%s' -> '%s': output is %s %s, input is %s %s; they must match",
+                     ROOF_SAFE(g->path, pb), ROOF_SAFE(o.name, ob), ROOF_SAFE(i.name, ib), roof_dtype_name(o.dtype),
+                     roof_shape_str(o.dims, o.rank, os, sizeof(os)), roof_dtype_name(i.dtype),
+                     roof_shape_str(i.dims, i.rank, is, sizeof(is)));
+  }
+  if (g->values[g->inputs[in]].flags & ROOF_VAL_KNOWN) {
+    return roof_fail(err, ROOF_E_USAGE, "%s: feedback '%s' -> '%s': the input sets shapes (planned for its first value), "
+                     "so it cannot take state", ROOF_SAFE(g->path, pb), ROOF_SAFE(o.name, ob), ROOF_SAFE(i.name, ib));
+  }
+  return ROOF_OK;
+}
+
+roof_status roof_session_feed_back(roof_session* s, size_t out, size_t in, roof_error* err) {
+  roof_status st = roof_session_feedback_check(s, out, in, err);
+  if (st != ROOF_OK) return st;
+  roof_io_info i;
+  roof_session_input_info(s, in, &i);
+  const roof_graph* g = s->model->g;
+  /* memmove: a graph output that is its input (an Identity folded away) shares the buffer */
+  if (i.nbytes) memmove(s->value_ptr[g->inputs[in]], s->value_ptr[g->outputs[out]], i.nbytes);
+  return ROOF_OK;
+}
+
 /* Deadline check between kernels: only when a timeout was asked for (one clock read each). */
 static roof_status check_deadline(roof_session* s, size_t next_step, roof_error* err) {
   if (s->timeout_ns == 0 || now_ns() <= s->deadline_ns) return ROOF_OK;

@@ -165,10 +165,12 @@ void roof_graph_link(roof_graph* g) {
   }
   for (int n = 0; n < g->num_nodes; n++) {
     roof_node* node = &g->nodes[n];
-    if (node->removed) continue;
+    if (node->removed && !node->branch_of) continue;
+    /* a dormant branch node's reads keep outer values alive (no buffer moved away) */
     for (int i = 0; i < node->num_inputs; i++) {
       if (node->inputs[i] >= 0) g->values[node->inputs[i]].num_consumers++;
     }
+    if (node->removed) continue;
     for (int o = 0; o < node->num_outputs; o++) {
       if (node->outputs[o] >= 0) g->values[node->outputs[o]].producer = n;
     }

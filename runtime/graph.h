@@ -61,6 +61,8 @@ typedef enum roof_attr_type {
   ROOF_ATTR_INT = 2,
   ROOF_ATTR_STRING = 3,
   ROOF_ATTR_TENSOR = 4,
+  ROOF_ATTR_GRAPH = 5,   /* an If branch: its nodes are in g->nodes (dormant, see roof_node
+                          * branch_of), `ints` holds the value indices of its outputs (n) */
   ROOF_ATTR_FLOATS = 6,
   ROOF_ATTR_INTS = 7,
   ROOF_ATTR_STRINGS = 8,
@@ -95,6 +97,12 @@ typedef struct roof_node {
   char** fused_from; /* provenance: original node names this node stands for */
   int num_fused_from;
   bool removed;      /* deleted by a pass; skipped everywhere */
+  int stored_dtype;  /* float16/bfloat16 when the 16-bit float stage (widen16.h) runs this
+                      * node on float32 twins of the 16-bit tensors the model stores; 0 else */
+  int branch_of;     /* dormant: 1 + index of the undecided If whose branch holds this node
+                      * (the node is `removed` until runtime/if_fold.c takes or folds the
+                      * branch; its reads still count as uses); 0 otherwise */
+  int branch;        /* with branch_of: 0 then_branch, 1 else_branch */
 } roof_node;
 
 /* An original node that disappeared entirely (provenance, see fusion/fusion.h). */

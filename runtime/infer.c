@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "if_fold.h"
 #include "model.h"
 
 /* Nodes whose outputs exceed this are executed at run time even when their inputs are known:
@@ -62,13 +63,13 @@ roof_status roof_graph_bind_ops(roof_graph* g, roof_error* err) {
   roof_missing_ops missing = {0};
   for (int i = 0; i < g->num_nodes; i++) {
     const roof_node* n = &g->nodes[i];
-    if (n->removed || n->op != NULL || roof_op_find(n->domain, n->op_type, g->opset)) continue;
+    if ((n->removed && !n->branch_of) || n->op != NULL || roof_op_find(n->domain, n->op_type, g->opset)) continue;
     roof_missing_add(&missing, n->op_type, n->domain, n->name, roof_op_known(n->domain, n->op_type));
   }
   if (missing.kinds > 0 && !g->keep_unbound) return roof_missing_fail(g->path, g->opset, &missing, err);
   for (int i = 0; i < g->num_nodes; i++) {
     roof_node* n = &g->nodes[i];
-    if (n->removed || n->op != NULL) continue;
+    if ((n->removed && !n->branch_of) || n->op != NULL) continue; /* dormant branch nodes too */
     const roof_op_schema* d = roof_op_find(n->domain, n->op_type, g->opset);
     if (d == NULL) continue; /* kept unbound (keep_unbound) */
     void* params = calloc(1, d->params_size ? d->params_size : 1);
@@ -198,6 +199,7 @@ static roof_status evaluate(roof_graph* g, roof_node* n, roof_error* err) {
   roof_kernel k = {0};
   k.op = n->op;
   k.impl = roof_kernel_ref_of(n->op->id);
+  if (x0 && !roof_kernel_impl_takes(k.impl, x0->dtype)) return ROOF_OK; /* float16 Conv...: widen16 */
   k.g = g;
   k.node = n;
   k.params = n->params;
@@ -335,6 +337,47 @@ static roof_status infer_node(roof_graph* g, roof_node* n, uint64_t max_bytes, r
   return st;
 }
 
+/* An If reached in order: replaced by its taken branch (if_fold.h); in a partial analysis one
+ * that cannot be decided is set aside with its branches. */
+static roof_status visit_if(roof_graph* g, int ni, bool partial, char* note, size_t note_size, roof_error* err) {
+  roof_error why;
+  roof_status st = roof_if_fold(g, ni, partial ? &why : err);
+  if (st == ROOF_OK || st == ROOF_E_NOMEM || !partial) {
+    if (st != ROOF_OK && partial) *err = why;
+    return st;
+  }
+  bool upstream = roof_in(g, &g->nodes[ni], 0)->rank < 0;
+  st = set_aside(g, &g->nodes[ni], upstream ? "reads a tensor of a node not analysed" : "shape inference refused it",
+                 upstream ? NULL : &why, upstream ? NULL : note, note_size, err);
+  return st == ROOF_OK ? roof_if_drop_branches(g, ni, err) : st;
+}
+
+/* One node in order: inference (or setting it aside), then evaluation when its inputs are known. */
+static roof_status visit(roof_graph* g, roof_node* n, uint64_t max_bytes, bool partial, char* note, size_t note_size,
+                         roof_error* err) {
+  roof_status st;
+  if (n->op == NULL) { /* unbound: a woken branch node of an unknown op under keep_unbound */
+    if (partial) return set_aside(g, n, "unsupported op", NULL, NULL, 0, err);
+    return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "unknown op (domain '%s')", n->domain);
+  }
+  roof_error why;
+  st = infer_node(g, n, max_bytes, partial ? &why : err);
+  if (st != ROOF_OK && partial && st != ROOF_E_NOMEM) {
+    bool upstream = false;
+    for (int i = 0; i < n->num_inputs; i++) upstream = upstream || (roof_in(g, n, i) && roof_in(g, n, i)->rank < 0);
+    return set_aside(g, n, upstream ? "reads a tensor of a node not analysed" : "shape inference refused it",
+                     upstream ? NULL : &why, upstream ? NULL : note, note_size, err);
+  }
+  if (st != ROOF_OK) {
+    if (partial) *err = why;
+    return st;
+  }
+  if (!(n->op->flags & ROOF_OPF_NO_FOLD) && roof_kernel_ref_of(n->op->id) && all_inputs_known(g, n)) {
+    st = evaluate(g, n, err);
+  }
+  return st;
+}
+
 static roof_status infer_graph(roof_graph* g, const roof_shape_binding* shapes, size_t num_shapes,
                                uint64_t max_tensor_bytes, char* note, size_t note_size, roof_error* err) {
   bool partial = note != NULL;
@@ -345,33 +388,29 @@ static roof_status infer_graph(roof_graph* g, const roof_shape_binding* shapes, 
   const uint64_t max_bytes = max_tensor_bytes ? max_tensor_bytes : (uint64_t)4 << 30;
   st = check_known_dims(g, max_bytes, err); /* inputs as bound, initializers, constants */
   if (st != ROOF_OK) return st;
-  for (int oi = 0; oi < g->num_order; oi++) {
-    roof_node* n = &g->nodes[g->order[oi]];
-    if (partial && n->op == NULL) {
-      st = set_aside(g, n, "unsupported op", NULL, NULL, 0, err);
-      if (st != ROOF_OK) return st;
+  /* A folded If changes the order (its branch joins it): the walk starts over on the new order,
+   * skipping the nodes already visited. */
+  bool* done = calloc((size_t)g->num_nodes + 1, sizeof(bool));
+  int num_done = g->num_nodes;
+  if (done == NULL) return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory for shape inference", g->path);
+  for (int oi = 0; oi < g->num_order && st == ROOF_OK; oi++) {
+    int ni = g->order[oi];
+    if (done[ni]) continue;
+    done[ni] = true;
+    roof_node* n = &g->nodes[ni];
+    if (n->op == NULL || n->op->id != ROOF_OP_If) {
+      st = visit(g, n, max_bytes, partial, note, note_size, err);
       continue;
     }
-    roof_error why;
-    st = infer_node(g, n, max_bytes, partial ? &why : err);
-    if (st != ROOF_OK && partial && st != ROOF_E_NOMEM) {
-      bool upstream = false;
-      for (int i = 0; i < n->num_inputs; i++) upstream = upstream || (roof_in(g, n, i) && roof_in(g, n, i)->rank < 0);
-      st = set_aside(g, n, upstream ? "reads a tensor of a node not analysed" : "shape inference refused it",
-                     upstream ? NULL : &why, upstream ? NULL : note, note_size, err);
-      if (st != ROOF_OK) return st;
-      continue;
-    }
-    if (st != ROOF_OK) {
-      if (partial) *err = why;
-      return st;
-    }
-    if (!(n->op->flags & ROOF_OPF_NO_FOLD) && roof_kernel_ref_of(n->op->id) && all_inputs_known(g, n)) {
-      st = evaluate(g, n, err);
-      if (st != ROOF_OK) return st;
-    }
+    st = visit_if(g, ni, partial, note, note_size, err);
+    bool* more = st == ROOF_OK ? realloc(done, sizeof(bool) * ((size_t)g->num_nodes + 1)) : done;
+    if (more == NULL) st = roof_fail(err, ROOF_E_NOMEM, "%s: out of memory for shape inference", g->path);
+    done = more ? more : done;
+    for (; st == ROOF_OK && num_done < g->num_nodes; num_done++) done[num_done] = false;
+    oi = -1;
   }
-  for (int i = 0; i < g->num_outputs && !partial; i++) {
+  free(done);
+  for (int i = 0; i < g->num_outputs && !partial && st == ROOF_OK; i++) {
     const roof_value* v = &g->values[g->outputs[i]];
     char vb[ROOF_NAME_BUF], pb[ROOF_NAME_BUF * 2];
     if (v->rank < 0) {
@@ -379,7 +418,7 @@ static roof_status infer_graph(roof_graph* g, const roof_shape_binding* shapes, 
                        ROOF_SAFE(g->path, pb), ROOF_SAFE(v->name, vb));
     }
   }
-  return ROOF_OK;
+  return st;
 }
 
 roof_status roof_graph_infer(roof_graph* g, const roof_shape_binding* shapes, size_t num_shapes,

@@ -124,6 +124,22 @@ static bool map_put(name_map* m, int v) {
   return true;
 }
 
+/* Names visible in a graph: its own, then those of the graphs enclosing it (an If branch reads
+ * outer values by name; sibling branches may reuse a name, a branch may not redefine an outer
+ * one). */
+typedef struct scope {
+  name_map names;
+  const struct scope* parent;
+} scope;
+
+static int scope_find(const scope* s, const char* name) {
+  for (; s; s = s->parent) {
+    int v = map_find(&s->names, name);
+    if (v >= 0) return v;
+  }
+  return -1;
+}
+
 /* ---- building the IR ---- */
 
 typedef struct load_ctx {
@@ -131,7 +147,8 @@ typedef struct load_ctx {
   const roof_load_options* o;
   ProtobufCAllocator* pb_alloc; /* the decode's allocator: lets raw_data go as soon as it is copied */
   roof_budget* budget;          /* the same allocator's books: raw_data is taken over, not copied */
-  name_map names;
+  scope top;                    /* the main graph's names */
+  scope* names;                 /* the graph being loaded (top or a branch) */
   char path[ROOF_PATH_BUF]; /* sanitized, for messages */
 } load_ctx;
 
@@ -157,7 +174,7 @@ static roof_status check_name(const load_ctx* c, const char* name, const char* w
 static roof_status add_named_value(load_ctx* c, const char* name, int* out, roof_error* err) {
   int v = roof_graph_add_value(c->g, name);
   if (v < 0) return oom(c, err);
-  if (!map_put(&c->names, v)) return roof_fail(err, ROOF_E_INTERNAL, "%s: name table is full", c->path);
+  if (!map_put(&c->names->names, v)) return roof_fail(err, ROOF_E_INTERNAL, "%s: name table is full", c->path);
   *out = v;
   return ROOF_OK;
 }
@@ -177,7 +194,7 @@ static roof_status add_initializer(load_ctx* c, Onnx__TensorProto* t, size_t i, 
   if (t->name == NULL || t->name[0] == '\0') return roof_fail(err, ROOF_E_DATA, "%s: initializer %zu has no name", c->path, i);
   roof_status st = check_name(c, t->name, "tensor", err);
   if (st != ROOF_OK) return st;
-  if (map_find(&c->names, t->name) >= 0) {
+  if (scope_find(c->names, t->name) >= 0) {
     return roof_fail(err, ROOF_E_DATA, "%s: tensor '%s': initializer is defined twice", c->path, ROOF_SAFE(t->name, nb));
   }
   tensor_ctx tc = {.where = c->path, .dir = c->g->dir, .max_bytes = c->o->max_tensor_bytes, .max_rank = c->o->max_rank,
@@ -281,7 +298,7 @@ static roof_status load_inputs(load_ctx* c, const Onnx__GraphProto* gp, roof_err
     if (vi->name == NULL || vi->name[0] == '\0') return roof_fail(err, ROOF_E_DATA, "%s: graph input %zu has no name", c->path, i);
     roof_status st = check_name(c, vi->name, "tensor", err);
     if (st != ROOF_OK) return st;
-    int v = map_find(&c->names, vi->name);
+    int v = scope_find(c->names, vi->name);
     if (v >= 0 && (c->g->values[v].flags & ROOF_VAL_INITIALIZER)) continue; /* IR < 4: initializers listed as inputs */
     if (v >= 0) return roof_fail(err, ROOF_E_DATA, "%s: tensor '%s': graph input is listed twice", c->path, ROOF_SAFE(vi->name, nb));
     if ((st = add_named_value(c, vi->name, &v, err)) != ROOF_OK) return st;
@@ -364,10 +381,15 @@ static roof_status copy_attr(load_ctx* c, const roof_node* n, const Onnx__Attrib
       return roof_node_fail(err, ROOF_E_DATA, c->g, n, "attribute '%s' has no type and no value", ROOF_SAFE(a->name, ab));
     default: break;
   }
+  bool is_if = strcmp(n->op_type, "If") == 0 && n->domain[0] == '\0';
+  if (out->type == ROOF_ATTR_GRAPH && is_if) {
+    if (a->g == NULL) return roof_node_fail(err, ROOF_E_DATA, c->g, n, "attribute '%s' holds no graph", ROOF_SAFE(a->name, ab));
+    return ROOF_OK; /* loaded by load_branch once the enclosing graph's nodes are wired */
+  }
   if ((int)out->type == ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__GRAPH ||
       (int)out->type == ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__GRAPHS) {
-    return roof_node_fail(err, ROOF_E_UNSUPPORTED, c->g, n, "attribute '%s' holds a subgraph (If/Loop/Scan bodies are not supported)",
-                          ROOF_SAFE(a->name, ab));
+    return roof_node_fail(err, ROOF_E_UNSUPPORTED, c->g, n, "attribute '%s' holds %s (only If branches are supported, not Loop or Scan bodies)",
+                          ROOF_SAFE(a->name, ab), is_if ? "a list of graphs" : "a subgraph");
   }
   return roof_node_fail(err, ROOF_E_UNSUPPORTED, c->g, n, "attribute '%s' has type %d (tensor lists, sparse tensors and type protos are not supported)",
                         ROOF_SAFE(a->name, ab), (int)out->type);
@@ -429,7 +451,7 @@ static roof_status declare_node(load_ctx* c, const Onnx__NodeProto* np, size_t i
     c->g->nodes[node].num_outputs = (int)o + 1;
     if (out == NULL || out[0] == '\0') continue; /* optional output not requested */
     if ((st = check_name(c, out, "tensor", err)) != ROOF_OK) return st;
-    if (map_find(&c->names, out) >= 0) {
+    if (scope_find(c->names, out) >= 0) {
       return roof_node_fail(err, ROOF_E_DATA, c->g, &c->g->nodes[node],
                             "tensor '%s': output is already produced by another node, a graph input or an initializer",
                             ROOF_SAFE(out, nb));
@@ -451,7 +473,7 @@ static roof_status wire_node(load_ctx* c, const Onnx__NodeProto* np, int node, r
     ins[i] = -1;
     n->num_inputs = (int)i + 1;
     if (in == NULL || in[0] == '\0') continue; /* optional input omitted */
-    ins[i] = map_find(&c->names, in);
+    ins[i] = scope_find(c->names, in);
     if (ins[i] < 0) {
       return roof_node_fail(err, ROOF_E_DATA, c->g, n,
                             "tensor '%s': input %zu is not produced by any node, graph input or initializer",
@@ -461,10 +483,69 @@ static roof_status wire_node(load_ctx* c, const Onnx__NodeProto* np, int node, r
   return ROOF_OK;
 }
 
+static roof_status load_nodes(load_ctx* c, const Onnx__GraphProto* gp, roof_error* err);
+
+/* An If branch: its initializers and nodes join the graph in a scope of their own; its direct
+ * nodes stay dormant (removed, branch_of = the If) until if_fold.c decides the If. The
+ * attribute keeps the value indices of the branch's outputs. */
+static roof_status load_branch(load_ctx* c, int node, int a, Onnx__GraphProto* sub, int which, roof_error* err) {
+  char ab[ROOF_NAME_BUF], nb[ROOF_NAME_BUF];
+  const char* attr = ROOF_SAFE(c->g->nodes[node].attrs[a].name, ab);
+  if (sub->n_input) {
+    return roof_node_fail(err, ROOF_E_DATA, c->g, &c->g->nodes[node], "attribute '%s': an If branch takes no inputs (%zu declared)",
+                          attr, sub->n_input);
+  }
+  size_t nv = sub->n_initializer;
+  for (size_t i = 0; i < sub->n_node; i++) nv += sub->node[i]->n_output;
+  scope s = {.parent = c->names};
+  if (!map_init(&s.names, c->g, nv)) return oom(c, err);
+  scope* outer = c->names;
+  c->names = &s;
+  int first = c->g->num_nodes;
+  roof_status st = load_initializers(c, sub, err);
+  if (st == ROOF_OK) st = load_nodes(c, sub, err);
+  for (size_t i = 0; st == ROOF_OK && i < sub->n_node; i++) { /* its direct nodes come first */
+    roof_node* m = &c->g->nodes[first + (int)i];
+    m->removed = true;
+    m->branch_of = node + 1;
+    m->branch = which;
+  }
+  roof_attr* at = &c->g->nodes[node].attrs[a];
+  if (st == ROOF_OK && (at->ints = malloc(sizeof(int64_t) * (sub->n_output + 1))) == NULL) st = oom(c, err);
+  for (size_t o = 0; st == ROOF_OK && o < sub->n_output; o++, at->n++) {
+    const char* name = sub->output[o]->name;
+    int v = name && name[0] ? scope_find(c->names, name) : -1;
+    if (v < 0) {
+      st = roof_node_fail(err, ROOF_E_DATA, c->g, &c->g->nodes[node],
+                          "attribute '%s': branch output '%s' is never produced (no node of the branch, outer value or initializer)",
+                          attr, ROOF_SAFE(name ? name : "", nb));
+    }
+    at->ints[o] = v;
+  }
+  c->names = outer;
+  free(s.names.slots);
+  return st;
+}
+
+static roof_status load_branches(load_ctx* c, const Onnx__GraphProto* gp, int first, roof_error* err) {
+  for (size_t i = 0; i < gp->n_node; i++) {
+    const Onnx__NodeProto* np = gp->node[i];
+    for (size_t a = 0; a < np->n_attribute; a++) {
+      const roof_attr* at = &c->g->nodes[first + (int)i].attrs[a];
+      if (at->type != ROOF_ATTR_GRAPH) continue;
+      roof_status st = load_branch(c, first + (int)i, (int)a, np->attribute[a]->g, strcmp(at->name, "else_branch") == 0, err);
+      if (st != ROOF_OK) return st;
+    }
+  }
+  return ROOF_OK;
+}
+
 static roof_status load_nodes(load_ctx* c, const Onnx__GraphProto* gp, roof_error* err) {
   roof_status st = ROOF_OK;
+  int first = c->g->num_nodes;
   for (size_t i = 0; i < gp->n_node && st == ROOF_OK; i++) st = declare_node(c, gp->node[i], i, err);
-  for (size_t i = 0; i < gp->n_node && st == ROOF_OK; i++) st = wire_node(c, gp->node[i], (int)i, err);
+  for (size_t i = 0; i < gp->n_node && st == ROOF_OK; i++) st = wire_node(c, gp->node[i], first + (int)i, err);
+  if (st == ROOF_OK) st = load_branches(c, gp, first, err);
   c->g->num_original_nodes = c->g->num_nodes;
   return st;
 }
@@ -477,7 +558,7 @@ static roof_status load_outputs(load_ctx* c, const Onnx__GraphProto* gp, roof_er
   for (size_t i = 0; i < gp->n_output; i++) {
     const char* name = gp->output[i]->name;
     if (name == NULL || name[0] == '\0') return roof_fail(err, ROOF_E_DATA, "%s: graph output %zu has no name", c->path, i);
-    int v = map_find(&c->names, name);
+    int v = scope_find(c->names, name);
     if (v < 0) {
       return roof_fail(err, ROOF_E_DATA, "%s: tensor '%s': graph output is never produced (no node, graph input or initializer)",
                        c->path, ROOF_SAFE(name, nb));
@@ -545,7 +626,7 @@ static roof_status check_ops(const load_ctx* c, const Onnx__GraphProto* gp, roof
 static roof_status annotation_tensor(load_ctx* c, const char* tensor, const char* key, const char* name, bool is_scale,
                                      int* out, roof_error* err) {
   char tb[ROOF_NAME_BUF], nb[ROOF_NAME_BUF];
-  int v = name ? map_find(&c->names, name) : -1;
+  int v = name ? scope_find(c->names, name) : -1;
   const roof_value* val = v >= 0 ? &c->g->values[v] : NULL;
   uint64_t n = 0;
   bool one = val && roof_value_count(val, &n) && n == 1;
@@ -571,7 +652,7 @@ static roof_status load_quant_annotations(load_ctx* c, const Onnx__GraphProto* g
   for (size_t i = 0; i < gp->n_quantization_annotation; i++) {
     const Onnx__TensorAnnotation* a = gp->quantization_annotation[i];
     if (a == NULL) continue;
-    int v = a->tensor_name ? map_find(&c->names, a->tensor_name) : -1;
+    int v = a->tensor_name ? scope_find(c->names, a->tensor_name) : -1;
     if (v < 0) {
       return roof_fail(err, ROOF_E_DATA, "%s: tensor '%s': quantization annotation names no tensor of the graph", c->path,
                        ROOF_SAFE(a->tensor_name ? a->tensor_name : "", tb));
@@ -601,6 +682,21 @@ static roof_status load_quant_annotations(load_ctx* c, const Onnx__GraphProto* g
   return ROOF_OK;
 }
 
+/* Nodes of the graph and of every subgraph in its attributes; stops counting past `limit`. The
+ * recursion is as deep as the subgraph nesting, which the pre-scan bounded. */
+static uint64_t count_nodes(const Onnx__GraphProto* gp, uint64_t limit) {
+  uint64_t total = gp->n_node;
+  for (size_t i = 0; i < gp->n_node && total <= limit; i++) {
+    const Onnx__NodeProto* np = gp->node[i];
+    for (size_t a = 0; a < np->n_attribute && total <= limit; a++) {
+      const Onnx__AttributeProto* ap = np->attribute[a];
+      if (ap->g) total += count_nodes(ap->g, limit);
+      for (size_t k = 0; k < ap->n_graphs && total <= limit; k++) total += count_nodes(ap->graphs[k], limit);
+    }
+  }
+  return total;
+}
+
 /* Values the graph can hold: initializers + inputs + every node output (sizes the name map). */
 static roof_status count_values(const load_ctx* c, const Onnx__GraphProto* gp, size_t* n, roof_error* err) {
   size_t total = gp->n_initializer + gp->n_input;
@@ -617,12 +713,15 @@ static roof_status build_graph(load_ctx* c, const Onnx__ModelProto* mp, roof_err
   if (st == ROOF_OK) st = check_opset_use(c, gp, err);
   if (st == ROOF_OK && !c->o->keep_unsupported) st = check_ops(c, gp, err);
   if (st != ROOF_OK) return st;
-  if (gp->n_node > c->o->max_nodes) { /* before walking the nodes to count their outputs */
-    return roof_fail(err, ROOF_E_DATA, "%s: %zu nodes exceed the limit of %u", c->path, gp->n_node, c->o->max_nodes);
+  uint64_t nodes = count_nodes(gp, c->o->max_nodes);
+  if (nodes > c->o->max_nodes) { /* before walking the nodes to count their outputs */
+    return roof_fail(err, ROOF_E_DATA, "%s: %llu nodes (If branches included) exceed the limit of %u", c->path,
+                     (unsigned long long)nodes, c->o->max_nodes);
   }
   size_t nvalues = 0;
   if ((st = count_values(c, gp, &nvalues, err)) != ROOF_OK) return st;
-  if (!map_init(&c->names, c->g, nvalues)) return oom(c, err);
+  c->names = &c->top;
+  if (!map_init(&c->top.names, c->g, nvalues)) return oom(c, err);
   st = load_initializers(c, gp, err);
   if (st == ROOF_OK) st = load_inputs(c, gp, err);
   if (st == ROOF_OK) st = load_nodes(c, gp, err);
@@ -667,7 +766,7 @@ static roof_status load_from_bytes(const uint8_t* data, size_t len, uint8_t* own
     *out = c.g;
     c.g = NULL;
   }
-  free(c.names.slots);
+  free(c.top.names.slots);
   roof_graph_free(c.g);
   return st;
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "constfold.h"
+#include "widen16.h"
 #include "loader.h"
 #include "model.h"
 #include "../fusion/fusion.h"
@@ -98,10 +99,12 @@ roof_status roof_model_prepare(roof_model* m, const roof_prepare_options* opts, 
                                                 m->partial_note, sizeof(m->partial_note), err)
                      : roof_graph_infer(g, opts->shapes, opts->num_shapes, m->load.max_tensor_bytes, err);
   if (st != ROOF_OK) return st;
-  int not_analysed = g->num_folded - folded_before;
+  int not_analysed = 0; /* set aside by the partial analysis (If folding records its nodes too) */
+  for (int i = folded_before; i < g->num_folded; i++) not_analysed += strcmp(g->folded[i].pass, ROOF_NOT_ANALYSED_PASS) == 0;
   st = roof_constfold(g, err);
   if (st != ROOF_OK) return st;
   st = roof_graph_toposort(g, err);
+  if (st == ROOF_OK) st = roof_graph_widen16(g, err);
   if (st != ROOF_OK) return st;
   /* passes match patterns over live nodes; with nodes set aside a match could span a gap */
   st = roof_fusion_run(g, opts->partial ? "none" : opts->fusion, err);

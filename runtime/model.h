@@ -22,7 +22,7 @@ struct roof_model {
 /* Wraps an in-memory graph (tests, fuzzers) as a model; takes ownership of g (also on error). */
 roof_status roof_model_from_graph(roof_graph* g, roof_model** out, roof_error* err);
 
-/* Looks up every live node's descriptor (opset-aware) and parses its attributes into params.
+/* Looks up the descriptor (opset-aware) of every live node and dormant If-branch node, and parses its attributes into params.
  * Unknown op: ROOF_E_UNSUPPORTED naming op, domain and opset. Called by the loader. */
 roof_status roof_graph_bind_ops(roof_graph* g, roof_error* err);
 

@@ -80,6 +80,9 @@ typedef struct cli_opts {
   double percentiles[ROOF_MAX_PERCENTILES];
   int num_percentiles;       /* 0: the library's default (50, 90, 95, 99) */
   int64_t batch;             /* --batch N: first dim of every graph input (0: as the model says) */
+  int streams;               /* profile --streams N: inference requests at once (0: 1) */
+  const char* feedback[ROOF_MAX_FEEDBACK]; /* --feedback OUT=IN: output OUT ends at '=' */
+  int num_feedback;
   const char* model_flag; /* the first option given other than --json, --html, --quiet (compare A B refuses it) */
   bool no_model;  /* probe takes no MODEL */
   bool allow_two; /* compare takes A.json B.json */
@@ -142,6 +145,7 @@ static const char kHelp[] =
     "run:     --output-dir DIR (default: no files written), --output-format pb|npy (default pb)\n"
     "profile: --runs N (default 20), --warmup N (default 3), --top N,\n"
     "         --duration S (timed runs for S seconds, at least --runs), --percentiles 50,90,95,99,\n"
+    "         --streams N (throughput mode: N inference requests at once, threads divided),\n"
     "         --sort order|time|headroom|efficiency, --hw FILE (adds a prediction for the file's machine;\n"
     "         measured figures stay this machine's),\n"
     "         --pin CPUS (e.g. 0 or 0,2-3: CPUs the run may use),\n"
@@ -186,7 +190,11 @@ static const cmd_help kCommandHelp[] = {
      "Runs the model once and writes each graph output as DIR/output_<i>.pb (or .npy); without\n"
      "--output-dir prints each output's name, shape, first values and range.\n\n"
      "  --output-dir DIR    where to write the outputs (default: none written)\n"
-     "  --output-format F   pb (TensorProto, default) or npy\n"},
+     "  --output-format F   pb (TensorProto, default) or npy\n"
+     "  --runs N            call the model N times, as a stream of frames (default 1); the outputs\n"
+     "                      are the last call's\n"
+     "  --feedback OUT=IN   after each call, output OUT becomes input IN of the next (state of a\n"
+     "                      streaming model, e.g. hn=h0); repeatable\n"},
     {"profile", true,
      "usage: rooftop profile MODEL [options]\n"
      "Times every executed layer and puts it against its roofline bound on this machine.\n\n"
@@ -204,6 +212,13 @@ static const cmd_help kCommandHelp[] = {
      "  --max-seconds S     cap for --until-stable, seconds of timed runs (default 60)\n"
      "  --duration S        timed runs until S seconds of them have passed (at least --runs)\n"
      "  --percentiles LIST  latency percentiles to print and save (default 50,90,95,99)\n"
+     "  --feedback OUT=IN   streaming models: after every run output OUT becomes input IN of the\n"
+     "                      next (e.g. hn=h0, outside the timed region); repeatable; adds the\n"
+     "                      latency per call in microseconds\n"
+     "  --streams N         throughput mode: N inference requests at once, each a session with its\n"
+     "                      own arena and packed weights, --threads divided among them (at least 1\n"
+     "                      each); reports inferences per second and latency under that load, and\n"
+     "                      layer times pooled over the streams (--runs per stream)\n"
      "  --wide              names whole; else the table fits COLUMNS, the terminal, or 100 columns\n"
      "  --json FILE         report as JSON (schema rooftop.profile/1): every run's latency too\n"
      "  --csv FILE          one row per layer\n"
@@ -215,6 +230,7 @@ static const cmd_help kCommandHelp[] = {
      "  rooftop profile model.onnx --hw tools/hw/intel-10980xe.json --runs 50\n"
      "  rooftop profile model.onnx --until-stable --max-seconds 30\n"
      "  rooftop profile model.onnx --duration 10 --percentiles 50,99,99.9\n"
+     "  rooftop profile model.onnx --streams 2 --threads 2\n"
      "Ctrl-C ends the timed runs; the reports then cover the runs finished (exit 130).\n"},
     {"info", true,
      "usage: rooftop info MODEL [options]\n"
@@ -442,6 +458,16 @@ static int parse_args(int argc, char** argv, int first, cli_opts* o) {
       if (!parse_seconds(v, &o->max_seconds)) {
         return usage_error("--max-seconds expects seconds > 0 (at most 31536000), such as 30, got '%s'", v);
       }
+    } else if (strcmp(a, "--feedback") == 0) {
+      NEED_VALUE();
+      const char* eq = strchr(v, '=');
+      if (eq == NULL || eq == v || eq[1] == '\0') return usage_error("--feedback expects OUTPUT=INPUT, got '%s'", v);
+      if (o->num_feedback >= ROOF_MAX_FEEDBACK) return usage_error("--feedback: at most 16 pairs (at '%s')", v);
+      o->feedback[o->num_feedback++] = v;
+    } else if (strcmp(a, "--streams") == 0) {
+      NEED_VALUE();
+      if (!parse_u64(v, 64, &n) || n == 0) return usage_error("--streams expects 1..64, got '%s'", v);
+      o->streams = (int)n;
     } else if (strcmp(a, "--duration") == 0) {
       NEED_VALUE();
       if (!parse_seconds(v, &o->duration_s)) {
@@ -585,6 +611,36 @@ static void fill_random(int dtype, void* data, size_t nbytes, uint64_t seed) {
 static bool name_matches(const char* binding, const char* name) {
   size_t n = (size_t)(strchr(binding, '=') - binding);
   return strlen(name) == n && strncmp(binding, name, n) == 0;
+}
+
+/* --feedback OUT=IN pairs as output and input indices, each pair checked (names exist, same
+ * dtype and shape, the input sets no shape). */
+static roof_status feedback_pairs(const roof_session* s, const cli_opts* o, size_t (*pairs)[2], roof_error* err) {
+  for (int f = 0; f < o->num_feedback; f++) {
+    const char* b = o->feedback[f];
+    const char* in_name = strchr(b, '=') + 1;
+    size_t out = SIZE_MAX, in = SIZE_MAX;
+    for (size_t i = 0; i < roof_session_num_outputs(s); i++) {
+      roof_io_info info;
+      roof_session_output_info(s, i, &info);
+      if (name_matches(b, info.name)) out = i;
+    }
+    for (size_t i = 0; i < roof_session_num_inputs(s); i++) {
+      roof_io_info info;
+      roof_session_input_info(s, i, &info);
+      if (strcmp(in_name, info.name) == 0) in = i;
+    }
+    if (out == SIZE_MAX || in == SIZE_MAX) {
+      return roof_fail(err, ROOF_E_USAGE, "%s: --feedback %s: '%.*s' is %s", o->model, b,
+                       out == SIZE_MAX ? (int)(in_name - 1 - b) : (int)strlen(in_name), out == SIZE_MAX ? b : in_name,
+                       out == SIZE_MAX ? "not a graph output" : "not a graph input");
+    }
+    roof_status st = roof_session_feedback_check(s, out, in, err);
+    if (st != ROOF_OK) return st;
+    pairs[f][0] = out;
+    pairs[f][1] = in;
+  }
+  return ROOF_OK;
 }
 
 /* Binds every graph input: from --input files, else seeded random data (announced on stdout). */
@@ -803,8 +859,16 @@ static int cmd_run(const cli_opts* o) {
   roof_session* s;
   roof_status st = open_session(o, &m, &s, &err);
   if (st != ROOF_OK) return fail(st, &err);
+  size_t pairs[ROOF_MAX_FEEDBACK][2];
   st = bind_inputs(s, o, &err);
-  if (st == ROOF_OK) st = roof_session_run(s, NULL, &err);
+  if (st == ROOF_OK) st = feedback_pairs(s, o, pairs, &err);
+  /* --runs N: N calls, as a stream of frames; the outputs written are the last call's */
+  for (int r = 0; st == ROOF_OK && r < (o->runs > 0 ? o->runs : 1); r++) {
+    if (r > 0) {
+      for (int f = 0; f < o->num_feedback && st == ROOF_OK; f++) st = roof_session_feed_back(s, pairs[f][0], pairs[f][1], &err);
+    }
+    if (st == ROOF_OK) st = roof_session_run(s, NULL, &err);
+  }
   if (st == ROOF_OK && o->output_dir) st = write_outputs(s, o->output_dir, o->npy, &err);
   if (st == ROOF_OK && !o->output_dir) print_outputs(s);
   roof_session_free(s);
@@ -914,17 +978,40 @@ static int interrupted_early(void) {
   return CLI_EXIT_INTERRUPTED;
 }
 
+/* Throughput mode: the threads divided among the streams (at least 1 each), one session per
+ * stream. The weights are not released: every session packs its own copy from them. */
+#define CLI_MAX_STREAMS 64
+static roof_status stream_sessions(const cli_opts* o, roof_model* m, roof_session** s, roof_session** extra,
+                                   roof_error* err) {
+  uint32_t total = o->threads ? o->threads : roof_default_threads();
+  uint32_t per = total / (uint32_t)o->streams;
+  roof_session_options so = {.threads = per ? per : 1, .force_reference = o->reference, .timeout_s = o->timeout_s};
+  roof_status st = roof_session_create(m, &so, s, err);
+  for (int i = 0; st == ROOF_OK && i < o->streams - 1; i++) st = roof_session_create(m, &so, &extra[i], err);
+  return st;
+}
+
+static void free_streams(roof_session** extra, int n) {
+  for (int i = 0; i < n; i++) roof_session_free(extra[i]);
+}
+
 static int cmd_profile(const cli_opts* o) {
   roof_error err = {{0}};
   roof_model* m;
-  roof_session* s;
+  roof_session* s = NULL;
+  roof_session* extra[CLI_MAX_STREAMS] = {NULL};
+  int num_extra = o->streams > 1 ? o->streams - 1 : 0;
   block_sigint();
   double t0 = mono_ms();
   roof_status st = open_model(o, &m, &err);
   double t1 = mono_ms();
   if (st == ROOF_OK) {
-    st = sole_session(o, m, &s, &err);
-    if (st != ROOF_OK) roof_model_free(m);
+    st = num_extra ? stream_sessions(o, m, &s, extra, &err) : sole_session(o, m, &s, &err);
+    if (st != ROOF_OK) {
+      free_streams(extra, num_extra);
+      roof_session_free(s);
+      roof_model_free(m);
+    }
   }
   double t2 = mono_ms();
   if (sigint_pending(NULL)) return interrupted_early();
@@ -938,8 +1025,13 @@ static int cmd_profile(const cli_opts* o) {
   st = get_hw(o, s->threads, false, &pr, &hw, &err);
   if (st == ROOF_OK && o->hw_file) st = roof_hw_load(o->hw_file, &target, &err);
   if (st == ROOF_OK) st = bind_inputs(s, o, &err);
+  cli_opts quiet = *o; /* the notes on random inputs once, not once per stream */
+  quiet.quiet = true;
+  for (int i = 0; st == ROOF_OK && i < num_extra; i++) st = bind_inputs(extra[i], &quiet, &err);
+  size_t pairs[ROOF_MAX_FEEDBACK][2];
+  if (st == ROOF_OK) st = feedback_pairs(s, o, pairs, &err);
   if (st == ROOF_OK) {
-    roof_profile_options po = {.runs = o->runs, .warmup = o->warmup, .timed = true,
+    roof_profile_options po = {.streams = extra, .num_streams = num_extra, .feedback = pairs, .num_feedback = o->num_feedback,.runs = o->runs, .warmup = o->warmup, .timed = true,
                                .progress = progress_show, .progress_ctx = &pr, .until_stable = o->until_stable,
                                .max_runs = o->max_runs, .max_seconds = o->max_seconds, .duration_s = o->duration_s,
                                .percentiles = o->num_percentiles ? o->percentiles : NULL,
@@ -948,6 +1040,7 @@ static int cmd_profile(const cli_opts* o) {
   }
   progress_clear(&pr);
   if (st == ROOF_OK && p.layers == NULL) { /* Ctrl-C during the probe or before the runs */
+    free_streams(extra, num_extra);
     roof_session_free(s);
     roof_model_free(m);
     return interrupted_early();
@@ -963,6 +1056,7 @@ static int cmd_profile(const cli_opts* o) {
   bool stopped = st == ROOF_OK && p.stopped;
   int runs = p.runs;
   roof_profile_free(&p);
+  free_streams(extra, num_extra);
   roof_session_free(s);
   roof_model_free(m);
   if (st != ROOF_OK) return sigint_pending(NULL) ? interrupted_early() : fail(st, &err);
@@ -1312,6 +1406,11 @@ int main(int argc, char** argv) {
   bool profile = strcmp(cmd, "profile") == 0;
   if ((o.duration_s > 0 || o.num_percentiles) && !profile) {
     return usage_error("--duration and --percentiles are profile options, not %s ones", cmd);
+  }
+  if (o.streams && !profile) return usage_error("--streams is a profile option, not a %s one", cmd);
+  if (o.num_feedback && !profile && strcmp(cmd, "run") != 0) return usage_error("--feedback is a run and profile option, not a %s one", cmd);
+  if (o.streams > 1 && (o.duration_s > 0 || o.until_stable)) {
+    return usage_error("--streams runs a fixed number of runs per stream: not with --duration or --until-stable%s", "");
   }
   if (o.duration_s > 0 && o.until_stable) return usage_error("--duration and --until-stable both decide when to stop: choose one%s", "");
   if (o.batch && strcmp(cmd, "probe") == 0) return usage_error("--batch applies to a model, not to %s", cmd);

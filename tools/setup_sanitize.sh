@@ -14,5 +14,6 @@ tools/setup.sh --deps-only clang libclang-rt-14-dev
 # Makefile). The zoo, the transformer exports and ONNX Runtime are set up once, in the Release
 # tree (tools/test), and shared.
 CC=clang cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DROOF_FUZZ=ON -DROOF_ZOO_DIR="$PWD/build/zoo" \
-  -DROOF_TRANSFORMER_DIR="$PWD/build/transformers" -DROOF_ORT_DIR="$PWD/build/bench/onnxruntime" >/dev/null
+  -DROOF_TRANSFORMER_DIR="$PWD/build/transformers" -DROOF_SEQUENCE_DIR="$PWD/build/sequence" \
+  -DROOF_ORT_DIR="$PWD/build/bench/onnxruntime" >/dev/null
 cmake --build build-asan -j"${ROOF_JOBS:-2}"

@@ -284,6 +284,11 @@
       "efficiency " + pct(l.efficiency) + ", headroom " + fix(l.headroom_ms, 4) + " ms",
       boundOf(l) + "-bound" + (l.roofline_level ? " at " + l.roofline_level.toUpperCase() : "") +
         ", " + fix(l.arithmetic_intensity, 2) + " FLOP/B, " + fix(l.achieved_gflops, 2) + " GFLOP/s"];
+    if (l.compute) {
+      lines.push("precision: stores " + (l.widened_from ? l.widened_from + " in the model, runs on float32 copies"
+        : (l.store_weights ? "weights " + l.store_weights + ", " : "") + "activations " + l.store_activations) +
+        "; computes in " + l.compute);
+    }
     if (l.roofline_ms !== undefined) lines = lines.concat(roofText(l, hw));
     if (!(num(l.arithmetic_intensity) > 0 && num(l.achieved_gflops) > 0)) lines.push("no FLOPs or bytes: pinned to the axis");
     return lines;

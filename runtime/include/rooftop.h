@@ -184,6 +184,14 @@ roof_status roof_session_set_input(roof_session* s, size_t i, const void* data, 
 /* Pointer to the output's data (logical layout, contiguous); valid until the next run or free. */
 const void* roof_session_output(const roof_session* s, size_t i);
 
+/* State carried across calls, as streaming (voice, sequence) models are used: output `out` of a
+ * run becomes input `in` of the next. roof_session_feedback_check: ROOF_OK when both exist and
+ * have the same dtype and shape, and the input sets no shape (its value was not planned for);
+ * else ROOF_E_USAGE naming both tensors and the rule. roof_session_feed_back: that check, then
+ * the copy (after a run; the output may share the input's buffer). */
+roof_status roof_session_feedback_check(const roof_session* s, size_t out, size_t in, roof_error* err);
+roof_status roof_session_feed_back(roof_session* s, size_t out, size_t in, roof_error* err);
+
 /* Runs every kernel once. When `stamps_ns` is non-NULL it must hold
  * roof_session_num_steps()+1 entries: stamps_ns[0] is taken before the first kernel and
  * stamps_ns[k+1] after kernel k (CLOCK_MONOTONIC, nanoseconds). No allocation happens here.

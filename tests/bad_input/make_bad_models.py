@@ -224,6 +224,11 @@ def op_cases(o):
     o.case("group_not_dividing", conv_model(w_shape=(4, 1, 3, 3), group=2))
     o.case("conv_empty_kernel", conv_model(w_shape=(4, 3, 0, 3)))
     o.case("control_conv", conv_model())
+    # a model's MatMul has two inputs; a third is a bias only when the matmul_add pass put it there
+    o.case("matmul_three_inputs", model(
+        [helper.make_node("MatMul", ["a", "w", "c"], ["y"], name="mm3")], [vi("a", [1, 4, 8])], [vi("y", None)],
+        [numpy_helper.from_array(np.ones((8, 5), np.float32), "w"),
+         numpy_helper.from_array(np.ones(5, np.float32), "c")]))
     # empty inputs under non-empty outputs: the reference kernels once read element 0 of them
     o.case("control_convt_empty_channels", model(
         [helper.make_node("ConvTranspose", ["x", "w", "b"], ["y"], name="convt")], [vi("x", [1, 0, 3, 3])],
@@ -799,6 +804,63 @@ def rnn_cases(o):
                                     [vi("x", [3, 2, 3]), vi("W", [1, 12, 3]), vi("R", [1, 12, 4])], [vi("y_h", None)]))
 
 
+def qop_cases(o):
+    """Quantization ops (ops/quantize.c): scale, zero point, axis and per-channel rules at load,
+    float8 refused, and controls running the native Q/DQ and XNNPACK's QLinearConv."""
+    F, U8, I8, I32 = TensorProto.FLOAT, TensorProto.UINT8, TensorProto.INT8, TensorProto.INT32
+    t = numpy_helper.from_array
+
+    def qdq(op, x_type, inits, inputs=("x", "s", "z"), opset=13, x_shape=(1, 3, 2, 2), **attrs):
+        node = helper.make_node(op, list(inputs), ["y"], name=op.lower(), **attrs)
+        return model([node], [vi("x", list(x_shape), x_type)], [vi("y", None)], inits,
+                     opset_imports=[helper.make_opsetid("", opset)])
+
+    s1, z8 = t(np.array(0.5, np.float32), "s"), t(np.array(3, np.uint8), "z")
+    o.case("q_scale_zero", qdq("QuantizeLinear", F, [t(np.array(0.0, np.float32), "s"), z8]))
+    o.case("q_scale_int", qdq("QuantizeLinear", F, [t(np.array(2, np.int64), "s"), z8]))
+    o.case("dq_zero_point_dtype", qdq("DequantizeLinear", U8, [s1, t(np.array(3, np.int8), "z")]))
+    o.case("q_axis_scale_length", qdq("QuantizeLinear", F, [t(np.ones(4, np.float32), "s"), t(np.zeros(4, np.uint8), "z")]))
+    o.case("q_axis_range", qdq("QuantizeLinear", F, [t(np.ones(3, np.float32), "s"), t(np.zeros(3, np.uint8), "z")], axis=4))
+    o.case("q_block_shape", qdq("QuantizeLinear", F, [t(np.ones((1, 3, 2, 2), np.float32), "s")], inputs=("x", "s"),
+                                opset=21, axis=3, block_size=2))
+    z_f8 = raw_tensor("z", [], b"\0", dtype=17)  # FLOAT8E4M3FN (this onnx package predates the name)
+    o.case("q_float8", qdq("QuantizeLinear", F, [s1, z_f8], opset=19))
+    o.case("dynq_int_input", model([helper.make_node("DynamicQuantizeLinear", ["x"], ["y", "ys", "yz"], name="dynq")],
+                                   [vi("x", [4], I32)], [vi("y", None)]))
+    o.case("mmint_inner_dims", model([helper.make_node("MatMulInteger", ["a", "b"], ["y"], name="mmi")],
+                                     [vi("a", [2, 3], U8)], [vi("y", None)], [t(np.ones((4, 2), np.int8), "b")]))
+
+    def qconv(w_zp, bias=None, x_type=U8, w_dtype=np.int8, w_scale=None):
+        ins = ["x", "xs", "xz", "w", "ws", "wz", "ys", "yz"] + (["b"] if bias is not None else [])
+        inits = [t(np.array(0.05, np.float32), "xs"), t(np.array(128, np.uint8), "xz"),
+                 t((np.arange(4 * 3 * 3 * 3) % 7 - 3).astype(w_dtype).reshape(4, 3, 3, 3), "w"),
+                 t(w_scale if w_scale is not None else np.full(4, 0.01, np.float32), "ws"), t(w_zp, "wz"),
+                 t(np.array(0.2, np.float32), "ys"), t(np.array(128, np.uint8), "yz")] + ([bias] if bias is not None else [])
+        node = helper.make_node("QLinearConv", ins, ["y"], name="qconv", pads=[1, 1, 1, 1])
+        return model([node], [vi("x", [1, 3, 8, 8], x_type)], [vi("y", None)], inits)
+
+    o.case("qconv_wzp_length", qconv(np.zeros(3, np.int8)))
+    o.case("qconv_bias_dtype", qconv(np.zeros(4, np.int8), bias=t(np.zeros(4, np.float32), "b")))
+    o.case("qconv_scale_negative", qconv(np.zeros(4, np.int8), w_scale=np.array([0.1, -0.1, 0.1, 0.1], np.float32)))
+    o.case("control_qconv", qconv(np.zeros(4, np.int8), bias=t(np.arange(4, dtype=np.int32), "b")))
+    ms = [helper.make_opsetid("", 13), helper.make_opsetid("com.microsoft", 1)]
+    xs, xz = t(np.array(0.05, np.float32), "xs"), t(np.array(128, np.uint8), "xz")
+    add = lambda scale: helper.make_node("QLinearAdd", ["x", "xs", "xz", "x", scale, "xz", "xs", "xz"], ["a"], name="qadd",
+                                         domain="com.microsoft")
+    o.case("qadd_scale_vector", model([add("vs")], [vi("x", [1, 3, 8, 8], U8)], [vi("a", None)],
+                                      [xs, xz, t(np.full(3, 0.1, np.float32), "vs")], opset_imports=ms))
+    o.case("control_qlinear_ms", model(
+        [add("xs"), helper.make_node("QLinearSigmoid", ["a", "xs", "xz", "ss", "sz"], ["s"], name="qsig", domain="com.microsoft"),
+         helper.make_node("QLinearLeakyRelu", ["s", "ss", "sz", "xs", "xz"], ["l"], name="qleaky", domain="com.microsoft", alpha=0.2),
+         helper.make_node("QLinearMul", ["l", "xs", "xz", "a", "xs", "xz", "xs", "xz"], ["m"], name="qmul", domain="com.microsoft"),
+         helper.make_node("QLinearGlobalAveragePool", ["m", "xs", "xz", "xs", "xz"], ["y"], name="qgap", domain="com.microsoft")],
+        [vi("x", [1, 3, 8, 8], U8)], [vi("y", None)], [xs, xz, t(np.array(1 / 256, np.float32), "ss"), t(np.array(0, np.uint8), "sz")],
+        opset_imports=ms))
+    o.case("control_qdq", model([helper.make_node("QuantizeLinear", ["x", "s", "z"], ["q"], name="q"),
+                                 helper.make_node("DequantizeLinear", ["q", "s", "z"], ["y"], name="dq")],
+                                [vi("x", [1, 3, 8, 8])], [vi("y", None)], [s1, z8]))
+
+
 def manifest_names(manifest):
     names = []
     with open(os.path.join(HERE, manifest)) as f:
@@ -815,6 +877,65 @@ def check(manifest, want, have):
         sys.exit(1)
 
 
+def f16_cases(o):
+    """float16 models (wt-f16): T shared by X, W and B; the widened layers' controls."""
+    F16 = TensorProto.FLOAT16
+
+    def conv16(w_dtype=np.float16, b_dtype=np.float16):
+        inits = [numpy_helper.from_array(np.ones((4, 3, 3, 3), w_dtype), "w"),
+                 numpy_helper.from_array(np.zeros(4, b_dtype), "b")]
+        node = helper.make_node("Conv", ["x", "w", "b"], ["y"], name="conv16", pads=[1, 1, 1, 1])
+        return model([node], [vi("x", [1, 3, 8, 8], F16)], [vi("y", None, F16)], inits)
+    o.case("f16_conv_f32_weight", conv16(w_dtype=np.float32))
+    o.case("f16_conv_f32_bias", conv16(b_dtype=np.float32))
+    o.case("f16_gemm_f32_b", model(
+        [helper.make_node("Gemm", ["a", "b"], ["y"], name="gemm16", transB=1)], [vi("a", [2, 5], F16)],
+        [vi("y", None, F16)], [numpy_helper.from_array(np.ones((3, 5), np.float32), "b")]))
+    o.case("control_f16_conv", conv16())
+    o.case("control_bf16_relu_gemm", model(
+        [helper.make_node("Relu", ["a"], ["r"], name="relu16"),
+         helper.make_node("Gemm", ["r", "b"], ["y"], name="gemm16", transB=1)],
+        [vi("a", [2, 5], TensorProto.BFLOAT16)], [vi("y", None, TensorProto.BFLOAT16)],
+        [helper.make_tensor("b", TensorProto.BFLOAT16, [3, 5], [0x3f80] * 15, raw=False)]))
+
+
+def if_cases(o):
+    """If (wt-seq): folded at load into its taken branch; the rules of branches and condition."""
+    B = TensorProto.BOOL
+
+    def branch(op, out, name):
+        return helper.make_graph([helper.make_node(op, ["x"], [out], name=name)], name, [], [vi(out, None)])
+
+    def if_model(cond_init, then_g, else_g, outputs=("y",), cond_input=None):
+        attrs = {k: v for k, v in (("then_branch", then_g), ("else_branch", else_g)) if v is not None}
+        node = helper.make_node("If", ["c"], list(outputs), name="if", **attrs)
+        inputs = [vi("x", [2, 3])] + ([cond_input] if cond_input else [])
+        return model([node], inputs, [vi(n, None) for n in outputs], [cond_init] if cond_init else [])
+    true = numpy_helper.from_array(np.array(True), "c")
+    o.case("if_no_else", if_model(true, branch("Relu", "t", "relu_t"), None))
+    two = helper.make_graph([helper.make_node("Relu", ["x"], ["t"]), helper.make_node("Neg", ["x"], ["u"])], "two", [],
+                            [vi("t", None), vi("u", None)])
+    o.case("if_output_count", if_model(true, two, branch("Neg", "e", "neg_e")))
+    o.case("if_cond_float", if_model(numpy_helper.from_array(np.array(1.0, np.float32), "c"),
+                                     branch("Relu", "t", "relu_t"), branch("Neg", "e", "neg_e")))
+    unknown = helper.make_graph([helper.make_node("Relu", ["nowhere"], ["t"], name="relu_t")], "then", [], [vi("t", None)])
+    o.case("if_unknown_name", if_model(true, unknown, branch("Neg", "e", "neg_e")))
+    o.case("if_runtime_cond", if_model(None, branch("Relu", "t", "relu_t"), branch("Neg", "e", "neg_e"),
+                                       cond_input=vi("c", [], B)))
+    o.case("control_if_const", if_model(numpy_helper.from_array(np.array(False), "c"), branch("Relu", "t", "relu_t"),
+                                        branch("Neg", "e", "neg_e")))
+    # decided by static shapes, a nested If in the taken branch, a branch returning an outer value
+    inner = helper.make_node("If", ["k"], ["t"], name="inner_if", then_branch=branch("Relu", "r", "relu_r"),
+                             else_branch=helper.make_graph([], "outer", [], [vi("x", None)]))
+    then_g = helper.make_graph([helper.make_node("Constant", [], ["k"], value=numpy_helper.from_array(np.array(False))),
+                                inner], "then", [], [vi("t", None)])
+    nodes = [helper.make_node("Shape", ["x"], ["s"]), helper.make_node("ReduceProd", ["s"], ["n"], keepdims=0),
+             helper.make_node("Equal", ["n", "six"], ["c"]),
+             helper.make_node("If", ["c"], ["y"], name="if", then_branch=then_g, else_branch=branch("Neg", "e", "neg_e"))]
+    o.case("control_if_shape", model(nodes, [vi("x", [2, 3])], [vi("y", None)],
+                                     [numpy_helper.from_array(np.array(6, np.int64), "six")]))
+
+
 def main():
     if len(sys.argv) != 2:
         print(__doc__, file=sys.stderr)
@@ -823,7 +944,7 @@ def main():
     os.makedirs(o.root, exist_ok=True)
     for make in (file_cases, graph_cases, name_cases, initializer_cases, op_cases, layer_norm_cases, index_cases,
                  norm_cases, reduce_cases, copy_cases, matmul_cases, quant_cases, external_cases, value_cases,
-                 dropout_cases, fusion_cases, cli_cases, limit_cases, rnn_cases):
+                 dropout_cases, fusion_cases, cli_cases, limit_cases, rnn_cases, f16_cases, qop_cases, if_cases):
         make(o)
     check("cases.txt", manifest_names("cases.txt"), o.names)
     tensors = tensor_cases(o)

@@ -52,6 +52,28 @@ static inline int constant(builder* b, const char* name, int rank, const int64_t
   return v;
 }
 
+/* A graph input of any dtype. */
+static inline int typed_input(builder* b, const char* name, int dtype, int rank, const int64_t* dims) {
+  int v = input(b, name, rank, dims);
+  roof_value_set_shape(&b->g->values[v], dtype, rank, dims);
+  return v;
+}
+
+/* A constant of any dtype, data copied. */
+static inline int typed_const(builder* b, const char* name, int dtype, int rank, const int64_t* dims, const void* data) {
+  int v = value(b, name, rank, dims);
+  roof_value* val = &b->g->values[v];
+  roof_value_set_shape(val, dtype, rank, dims);
+  uint64_t n = 1;
+  for (int i = 0; i < rank; i++) n *= (uint64_t)dims[i];
+  size_t bytes = (size_t)n * roof_dtype_size(dtype);
+  val->data = malloc(bytes ? bytes : 1);
+  if (bytes) memcpy(val->data, data, bytes);
+  val->nbytes = bytes;
+  val->flags = ROOF_VAL_INITIALIZER | ROOF_VAL_CONST;
+  return v;
+}
+
 static inline int constant_i64(builder* b, const char* name, int n, const int64_t* vals) {
   int64_t dims[1] = {n};
   int v = roof_graph_add_value(b->g, name);

@@ -8,7 +8,8 @@
             (control_matmul_attention: Q.K^T and A.V, both operands activations)
 and a few hand-written inputs for the targets that read no file format (external, report), and
 small models written here for ops the test data lacks in combination (index_ops_seed, op_seeds,
-reduce_seed: the reductions at opset 18; rnn_seed: LSTM, GRU and RNN chained) and the decomposed transformer block the layer_norm and
+reduce_seed: the reductions at opset 18; rnn_seed: LSTM, GRU and RNN chained; f16_seed: a float16
+model; quant_seed: the quantization ops chained) and the decomposed transformer block the layer_norm and
 attention passes fuse (fusion_seeds).
 Nothing here is committed: the seeds are rebuilt in the build tree. Safe to rerun.
 
@@ -303,6 +304,111 @@ def rnn_seed(out):
             fh.write(data)
 
 
+def quant_seed(out):
+    """Quantized layers chained (load and run targets): QuantizeLinear, a per-channel QLinearConv
+    (XNNPACK qc8 after flipping uint8 to int8), QLinearMatMul (native integer GEMM), DequantizeLinear,
+    then DynamicQuantizeLinear feeding MatMulInteger with per-column zero points and a ConvInteger:
+    mutations reach the scale, zero point and per-axis checks and every quantized kernel."""
+    try:
+        import numpy as np
+        from onnx import TensorProto, helper, numpy_helper
+    except ImportError:
+        print("make_seeds.py: no onnx module: no quantization seed", file=sys.stderr)
+        return
+    f = TensorProto.FLOAT
+    rng = np.random.default_rng(5)
+    t = numpy_helper.from_array
+    c, m, hw = 3, 4, 6
+    inits = [t(np.array(0.02, np.float32), "xs"), t(np.array(128, np.uint8), "xz"),
+             t(rng.integers(-60, 60, (m, c, 3, 3), dtype=np.int8), "w"), t(np.linspace(0.01, 0.02, m, dtype=np.float32), "ws"),
+             t(np.zeros(m, np.int8), "wz"), t(np.array(0.05, np.float32), "ys"), t(np.array(120, np.uint8), "yz"),
+             t(np.arange(m, dtype=np.int32) * 5, "bias"), t(np.array([1, m * hw * hw], np.int64), "flat"),
+             t(rng.integers(0, 255, (m * hw * hw, 5), dtype=np.uint8), "b"), t(np.array(0.01, np.float32), "bs"),
+             t(np.array(128, np.uint8), "bz"), t(np.array(0.5, np.float32), "ms"), t(np.array(100, np.uint8), "mz"),
+             t(rng.integers(-100, 100, (5, 7), dtype=np.int8), "b2"), t(np.arange(7, dtype=np.int8), "b2z"),
+             t(rng.integers(0, 255, (2, 1, 1, 2), dtype=np.uint8), "cw"), t(np.array([1, 1, 1, 7], np.int64), "img")]
+    nodes = [helper.make_node("QuantizeLinear", ["x", "xs", "xz"], ["xq"]),
+             helper.make_node("QLinearConv", ["xq", "xs", "xz", "w", "ws", "wz", "ys", "yz", "bias"], ["cq"], pads=[1, 1, 1, 1]),
+             helper.make_node("Reshape", ["cq", "flat"], ["cf"]),
+             helper.make_node("QLinearMatMul", ["cf", "ys", "yz", "b", "bs", "bz", "ms", "mz"], ["mq"]),
+             helper.make_node("DequantizeLinear", ["mq", "ms", "mz"], ["mf"]),
+             helper.make_node("DynamicQuantizeLinear", ["mf"], ["dq", "dqs", "dqz"]),
+             helper.make_node("MatMulInteger", ["dq", "b2", "dqz", "b2z"], ["y"]),
+             helper.make_node("Reshape", ["y", "img"], ["yi"]),
+             helper.make_node("Cast", ["yi"], ["yc"], to=TensorProto.UINT8),
+             helper.make_node("ConvInteger", ["yc", "cw"], ["z"], pads=[0, 1, 0, 1])]
+    graph = helper.make_graph(nodes, "quant_seed", [helper.make_tensor_value_info("x", f, [1, c, hw, hw])],
+                              [helper.make_tensor_value_info("z", TensorProto.INT32, None)], inits)
+    data = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]).SerializeToString()
+    for target in ("load", "run"):
+        with open(os.path.join(out, target, "op_quant.onnx"), "wb") as fh:
+            fh.write(data)
+
+
+def f16_seed(out):
+    """A float16 model (load and run targets): float16 Conv weights and bias, BatchNormalization,
+    Clip with float16 bounds, a Transpose the widened run carries, Gemm, and a bfloat16 Cast back:
+    mutations reach the 16-bit float stage (runtime/widen16.c) and its type checks."""
+    try:
+        import numpy as np
+        from onnx import TensorProto, helper, numpy_helper
+    except ImportError:
+        print("make_seeds.py: no onnx module: no float16 seed", file=sys.stderr)
+        return
+    h = TensorProto.FLOAT16
+    rng = np.random.default_rng(5)
+    w = lambda name, *shape: numpy_helper.from_array((rng.standard_normal(shape) * 0.3).astype(np.float16), name)
+    nodes = [helper.make_node("Conv", ["x", "w", "b"], ["c"], pads=[1, 1, 1, 1]),
+             helper.make_node("BatchNormalization", ["c", "s", "t", "m", "v"], ["n"]),
+             helper.make_node("Clip", ["n", "lo", "hi"], ["r"]),
+             helper.make_node("Transpose", ["r"], ["t1"], perm=[0, 2, 3, 1]),
+             helper.make_node("Reshape", ["t1", "shape"], ["f"]),
+             helper.make_node("Gemm", ["f", "g"], ["y"], transB=1),
+             helper.make_node("Cast", ["y"], ["yb"], to=TensorProto.BFLOAT16)]
+    inits = [w("w", 6, 3, 3, 3), w("b", 6), w("s", 6), w("t", 6), w("m", 6),
+             numpy_helper.from_array(np.full(6, 0.9, np.float16), "v"),
+             numpy_helper.from_array(np.array(-1.0, np.float16), "lo"), numpy_helper.from_array(np.array(6.0, np.float16), "hi"),
+             numpy_helper.from_array(np.array([1, 6 * 5 * 7], np.int64), "shape"), w("g", 4, 6 * 5 * 7)]
+    graph = helper.make_graph(nodes, "f16_seed", [helper.make_tensor_value_info("x", h, [1, 3, 5, 7])],
+                              [helper.make_tensor_value_info("y", h, None), helper.make_tensor_value_info("yb", TensorProto.BFLOAT16, None)],
+                              inits)
+    data = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]).SerializeToString()
+    for target in ("load", "run"):
+        with open(os.path.join(out, target, "op_float16.onnx"), "wb") as fh:
+            fh.write(data)
+
+
+def if_seed(out):
+    """An If decided by static shapes (Shape -> ReduceProd -> Equal) whose then branch holds a
+    Gemm on an outer initializer and a nested If on a Constant returning an outer value (load and
+    run targets): mutations reach the branch loading (scopes, outputs) and runtime/if_fold.c."""
+    try:
+        import numpy as np
+        from onnx import TensorProto, helper, numpy_helper
+    except ImportError:
+        print("make_seeds.py: no onnx module: no If seed", file=sys.stderr)
+        return
+    f = TensorProto.FLOAT
+    vi = lambda name: helper.make_tensor_value_info(name, f, None)
+    inner = helper.make_node("If", ["k"], ["t"], then_branch=helper.make_graph(
+        [helper.make_node("Relu", ["g"], ["r"])], "inner_then", [], [vi("r")]),
+        else_branch=helper.make_graph([], "inner_else", [], [vi("g")]))
+    then_g = helper.make_graph([helper.make_node("Gemm", ["x", "w"], ["g"], transB=1),
+                                helper.make_node("Constant", [], ["k"], value=numpy_helper.from_array(np.array(True))),
+                                inner], "then", [], [vi("t")])
+    else_g = helper.make_graph([helper.make_node("Neg", ["x"], ["e"])], "else", [], [vi("e")])
+    nodes = [helper.make_node("Shape", ["x"], ["s"]), helper.make_node("ReduceProd", ["s"], ["n"], keepdims=0),
+             helper.make_node("Equal", ["n", "six"], ["c"]),
+             helper.make_node("If", ["c"], ["y"], then_branch=then_g, else_branch=else_g)]
+    inits = [numpy_helper.from_array(np.array(6, np.int64), "six"),
+             numpy_helper.from_array(np.random.default_rng(9).standard_normal((4, 3)).astype(np.float32), "w")]
+    graph = helper.make_graph(nodes, "if_seed", [helper.make_tensor_value_info("x", f, [2, 3])], [vi("y")], inits)
+    data = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]).SerializeToString()
+    for target in ("load", "run"):
+        with open(os.path.join(out, target, "op_if.onnx"), "wb") as fh:
+            fh.write(data)
+
+
 def main():
     if len(sys.argv) != 4:
         print(__doc__, file=sys.stderr)
@@ -322,6 +428,9 @@ def main():
     dw_conv_seed(out)
     winograd_seed(out)
     rnn_seed(out)
+    f16_seed(out)
+    quant_seed(out)
+    if_seed(out)
     for folder, seeds in (("external", EXTERNAL), ("report", REPORT)):
         for name, data in seeds.items():
             with open(os.path.join(out, folder, name), "wb") as f:

@@ -59,27 +59,6 @@ typedef struct feed {
   size_t bytes;
 } feed;
 
-static int typed_input(builder* b, const char* name, int dtype, int rank, const int64_t* dims) {
-  int v = input(b, name, rank, dims);
-  roof_value_set_shape(&b->g->values[v], dtype, rank, dims);
-  return v;
-}
-
-/* A constant of any dtype (indices), data copied. */
-static int typed_const(builder* b, const char* name, int dtype, int rank, const int64_t* dims, const void* data) {
-  int v = value(b, name, rank, dims);
-  roof_value* val = &b->g->values[v];
-  roof_value_set_shape(val, dtype, rank, dims);
-  uint64_t n = 1;
-  for (int i = 0; i < rank; i++) n *= (uint64_t)dims[i];
-  size_t bytes = (size_t)n * roof_dtype_size(dtype);
-  val->data = malloc(bytes ? bytes : 1);
-  if (bytes) memcpy(val->data, data, bytes);
-  val->nbytes = bytes;
-  val->flags = ROOF_VAL_INITIALIZER | ROOF_VAL_CONST;
-  return v;
-}
-
 /* Runs the model once; *out (malloc'd) holds output 0. took: the op ran on a native kernel. */
 static char refusal[256]; /* why the last fast session ran the op on another kernel */
 

@@ -1,7 +1,8 @@
-/* Differential tests of the native MatMul of two activations against the reference kernel:
- * random shapes (1, odd sizes, tile edges, K = 1, 1-D operands, broadcast batch dims),
- * attention's shapes, NHWC (strided) operands and output, a fused Relu clamp, 1 and 2 threads.
- * Both operands are graph inputs, so the native kernel (not XNNPACK's fully connected) runs.
+/* Differential tests of the native MatMul and Gemm against the reference kernel: random shapes
+ * (1, odd sizes, tile edges, K = 1, 1-D operands, broadcast batch dims), attention's shapes, NHWC
+ * (strided) operands and output, a fused Relu clamp, 1 and 2 threads; with B a graph input
+ * (packed each run) and a constant (packed once at create); Gemm with every transpose, alpha,
+ * beta and bias shape it takes as a fully connected layer.
  * ROOFTOP_NATIVE_ISA=avx2 / =portable run the other micro-kernels on an AVX-512 machine.
  * Fails at the first bad element with its coordinates. usage: test_matmul [SEED] */
 #include <math.h>
@@ -19,6 +20,11 @@ typedef struct mm_case {
   int ra, rb;
   int64_t a[ROOF_MAX_RANK], b[ROOF_MAX_RANK];
   bool nhwc_a, nhwc_b, relu;
+  bool const_b;       /* B an initializer */
+  bool gemm;          /* Gemm (2-D a and b as stored, transposes below; B constant) */
+  int ta, tb;         /* Gemm transA, transB */
+  float alpha, beta;  /* Gemm */
+  int c_rank;         /* Gemm bias C: 0 none, 1 [N], 2 [1, N], 3 the scalar [1] */
 } mm_case;
 
 static int operand(builder* b, const char* name, int rank, const int64_t* dims, bool nhwc) {
@@ -34,15 +40,31 @@ static int operand(builder* b, const char* name, int rank, const int64_t* dims, 
 
 static void describe(const mm_case* c, char* buf, size_t n) {
   char as[64], bs[64];
-  snprintf(buf, n, "MatMul %s%s x %s%s%s", roof_shape_str(c->a, c->ra, as, 64), c->nhwc_a ? " nhwc" : "",
-           roof_shape_str(c->b, c->rb, bs, 64), c->nhwc_b ? " nhwc" : "", c->relu ? " +relu" : "");
+  snprintf(buf, n, "%s %s%s x %s%s%s%s", c->gemm ? "Gemm" : "MatMul", roof_shape_str(c->a, c->ra, as, 64),
+           c->nhwc_a ? " nhwc" : "", roof_shape_str(c->b, c->rb, bs, 64), c->nhwc_b ? " nhwc" : "",
+           c->const_b ? " const" : "", c->relu ? " +relu" : "");
+  if (c->gemm) {
+    size_t l = strlen(buf);
+    snprintf(buf + l, n - l, " transA %d transB %d alpha %g beta %g C %d", c->ta, c->tb, c->alpha, c->beta, c->c_rank);
+  }
 }
 
 static roof_model* build(rng* r, const mm_case* c, const char* label) {
   builder b = start(r, label);
-  int ins[2] = {operand(&b, "a", c->ra, c->a, c->nhwc_a), operand(&b, "b", c->rb, c->b, c->nhwc_b)};
+  int ins[3] = {operand(&b, "a", c->ra, c->a, c->nhwc_a),
+                c->const_b || c->gemm ? constant(&b, "b", c->rb, c->b) : operand(&b, "b", c->rb, c->b, c->nhwc_b), -1};
   int y = output(&b, "y");
-  node(&b, "MatMul", ins, 2, &y, 1);
+  if (c->gemm) {
+    int64_t n = c->b[c->tb ? 0 : 1], one = 1, row[2] = {1, n};
+    if (c->c_rank) ins[2] = c->c_rank == 3 ? constant(&b, "c", 1, &one) : constant(&b, "c", c->c_rank, c->c_rank == 1 ? &n : row);
+    roof_node* g = node(&b, "Gemm", ins, c->c_rank ? 3 : 2, &y, 1);
+    attr_i(g, "transA", c->ta);
+    attr_i(g, "transB", c->tb);
+    attr_f(g, "alpha", c->alpha);
+    attr_f(g, "beta", c->beta);
+  } else {
+    node(&b, "MatMul", ins, 2, &y, 1);
+  }
   if (c->relu) {
     int z = output(&b, "z");
     node(&b, "Relu", &y, 1, &z, 1);
@@ -61,7 +83,7 @@ static roof_model* build(rng* r, const mm_case* c, const char* label) {
   return m;
 }
 
-/* Runs the model on inputs in[0..1]; *backend is the MatMul kernel's backend. */
+/* Runs the model on its inputs in[]; *backend is the MatMul or Gemm kernel's backend. */
 static float* run(roof_model* m, bool reference, int threads, float* const* in, const size_t* bytes, size_t* count,
                   roof_backend* backend) {
   roof_session* s = NULL;
@@ -74,11 +96,12 @@ static float* run(roof_model* m, bool reference, int threads, float* const* in, 
   *backend = ROOF_BACKEND_COUNT;
   for (int i = 0; i < s->num_steps; i++) {
     const roof_kernel* k = &s->steps[i].k;
-    if (k->op->id == ROOF_OP_MatMul && k->impl) *backend = k->impl->backend;
+    if ((k->op->id == ROOF_OP_MatMul || k->op->id == ROOF_OP_Gemm) && k->impl) *backend = k->impl->backend;
   }
   float* out = NULL;
-  bool ok = roof_session_set_input(s, 0, in[0], bytes[0], &err) == ROOF_OK &&
-            roof_session_set_input(s, 1, in[1], bytes[1], &err) == ROOF_OK && roof_session_run(s, NULL, &err) == ROOF_OK;
+  bool ok = true;
+  for (int i = 0; ok && i < m->g->num_inputs; i++) ok = roof_session_set_input(s, i, in[i], bytes[i], &err) == ROOF_OK;
+  ok = ok && roof_session_run(s, NULL, &err) == ROOF_OK;
   if (ok) {
     roof_io_info info;
     roof_session_output_info(s, 0, &info);
@@ -120,9 +143,9 @@ static void check(rng* r, const mm_case* c, int threads) {
     failures++;
     return;
   }
-  float* in[2];
+  float* in[2] = {NULL, NULL};
   size_t bytes[2];
-  for (int i = 0; i < 2; i++) {
+  for (int i = 0; i < m->g->num_inputs; i++) {
     const roof_value* x = &m->g->values[m->g->inputs[i]];
     uint64_t n = 1;
     for (int d = 0; d < x->rank; d++) n *= (uint64_t)x->dims[d];
@@ -138,7 +161,7 @@ static void check(rng* r, const mm_case* c, int threads) {
     fprintf(stderr, "FAIL %s: session failed\n", label);
     failures++;
   } else if (bf != ROOF_BACKEND_NATIVE) {
-    fprintf(stderr, "FAIL %s: the native MatMul was not taken\n", label);
+    fprintf(stderr, "FAIL %s: the native kernel was not taken\n", label);
     failures++;
   } else {
     compare(label, &m->g->values[m->g->outputs[0]], fast, ref, nr);
@@ -227,6 +250,34 @@ static void long_cases(rng* r) {
   check(r, &w, 1);
 }
 
+/* Constant B (packed once at create): random shapes as above, batched and 1-D B included. */
+static void const_cases(rng* r) {
+  for (int i = 0; i < 24; i++) {
+    mm_case c = {.ra = irand(r, 1, 3), .rb = irand(r, 1, 3), .const_b = true, .relu = i % 5 == 0};
+    int64_t M = edge_size(r), N = edge_size(r), K = edge_size(r);
+    for (int d = 0; d < ROOF_MAX_RANK; d++) c.a[d] = c.b[d] = 2;
+    if (c.ra == 1) c.a[0] = K;
+    else c.a[c.ra - 2] = M, c.a[c.ra - 1] = K;
+    if (c.rb == 1) c.b[0] = K;
+    else c.b[c.rb - 2] = K, c.b[c.rb - 1] = N;
+    check(r, &c, 1 + i % 2);
+  }
+  mm_case bert = {.ra = 3, .rb = 2, .a = {1, 128, 768}, .b = {768, 3072}, .const_b = true}; /* a Linear layer */
+  check(r, &bert, 2);
+}
+
+/* Gemm as a fully connected layer: every transpose, alpha, beta and bias shape. */
+static void gemm_cases(rng* r) {
+  for (int i = 0; i < 32; i++) {
+    int64_t M = edge_size(r), N = edge_size(r), K = edge_size(r);
+    mm_case c = {.ra = 2, .rb = 2, .gemm = true, .ta = i & 1, .tb = (i >> 1) & 1, .c_rank = (i >> 2) & 3,
+                 .alpha = i & 16 ? 0.5f : 1.0f, .beta = i & 8 ? 2.0f : 1.0f, .relu = i % 3 == 0};
+    c.a[0] = c.ta ? K : M, c.a[1] = c.ta ? M : K;
+    c.b[0] = c.tb ? N : K, c.b[1] = c.tb ? K : N;
+    check(r, &c, 1 + (i >> 4));
+  }
+}
+
 int main(int argc, char** argv) {
   rng r = {argc > 1 ? strtoull(argv[1], NULL, 10) : 20261201};
   for (int i = 0; i < 60; i++) random_case(&r, i);
@@ -234,6 +285,8 @@ int main(int argc, char** argv) {
   strided_cases(&r);
   clamp_cases(&r);
   long_cases(&r);
+  const_cases(&r);
+  gemm_cases(&r);
   const char* isa = getenv("ROOFTOP_NATIVE_ISA");
   printf("test_matmul (%s): %d cases, %d failures\n", isa ? isa : "best ISA", cases, failures);
   return failures ? 1 : 0;

@@ -5,7 +5,7 @@
 # Then what users of other benchmark tools expect (issue 18): report paths tried before the
 # run, truncated models named so, zero dims refused, run's output summary and .npy outputs,
 # control characters escaped, Ctrl-C, --duration, --percentiles, raw latencies, start-up
-# times, --batch.
+# times, --batch, --streams.
 # usage: check_cli.sh ROOFTOP MODEL WORK_DIR COMPARE_TENSORS
 set -uo pipefail
 rooftop=$1 model=$2 work=$3 compare_tensors=$4
@@ -110,6 +110,29 @@ for bad in "--percentiles 0" "--percentiles 101" "--percentiles 50,,90" "--durat
 done
 "$rooftop" info "$model" --percentiles 50 >/dev/null 2>&1
 [ $? -eq 64 ] || fail "--percentiles is a profile option"
+# throughput mode (item 1): two sessions at once, runs pooled, inferences per second
+"$rooftop" profile "$model" --streams 2 --threads 2 --warmup 1 --runs 4 --json "$work/s.json" >"$work/s.txt" 2>&1 \
+  || fail "profile --streams 2 exited $?: $(tail -2 "$work/s.txt")"
+grep -q "^streams  2 at once, 1 thread each: [0-9.]* inferences/s (8 runs pooled, [0-9.]* ms of runs)$" "$work/s.txt" \
+  || fail "no streams line: $(grep -A2 '^latency' "$work/s.txt")"
+[ "$(grep -c "not given: seeded random values" "$work/s.txt")" = 1 ] || fail "--streams: the random-input note is not printed once"
+python3 - "$work/s.json" <<'PY' || fail "--streams JSON"
+import json, sys
+run = json.load(open(sys.argv[1]))["run"]
+assert run["streams"] == 2 and run["runs"] == 8 and run["threads"] == 1, (run["streams"], run["runs"], run["threads"])
+assert len(run["latency_runs_ms"]) == 8
+# 8 inferences in streams_wall_ms: the rate is their quotient, and no run outlasts the phase
+assert abs(run["throughput_per_s"] - 8e3 / run["streams_wall_ms"]) < 1e-6 * run["throughput_per_s"]
+assert max(run["latency_runs_ms"]) <= run["streams_wall_ms"] * 1.001
+PY
+python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['run']; assert r['streams']==1 and r['throughput_per_s'] is None, r['streams']" \
+  "$work/p.json" || fail "a plain profile must say streams 1, throughput null"
+for bad in "--streams 0" "--streams 65" "--streams 2 --duration 1" "--streams 2 --until-stable"; do
+  "$rooftop" profile "$model" $bad >/dev/null 2>&1
+  [ $? -eq 64 ] || fail "profile $bad must be a usage error"
+done
+"$rooftop" run "$model" --streams 2 >/dev/null 2>&1
+[ $? -eq 64 ] || fail "--streams is a profile option"
 out=$("$rooftop" run "$model" --batch 2 --quiet 2>"$work/batch.err") || fail "run --batch 2 exited $?"
 grep -q "^output 0 'output' float32 2x1000" <<<"$out" || fail "--batch 2: $out"
 grep -q "input 'input' has a fixed batch dim 1, rewritten to 2" "$work/batch.err" || fail "--batch: no warning"
@@ -197,7 +220,7 @@ flags=$( { "$rooftop" --help; for c in run profile info compare probe ops; do "$
 for f in $flags; do
   grep -q -- "$(sed 's/-/\\\\-/g' <<<"$f")" "$src/tools/rooftop.1" || fail "the man page does not list $f"
 done
-for f in --duration --percentiles --batch --wide --output-format; do
+for f in --duration --percentiles --batch --wide --output-format --streams --feedback; do
   grep -q -- "$f" "$src/README.md" || fail "README does not list $f"
 done
 grep -q "^    cmake -S . -B build .*cmake --install build" "$src/README.md" || fail "README has no plain cmake build and install line"

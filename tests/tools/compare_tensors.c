@@ -1,4 +1,5 @@
 /* compare_tensors GOT.pb WANT.pb [RTOL] [ATOL_FRAC]
+ * float32 or float16 on either side (a float16 model's output against the float32 model's).
  * Passes when every element satisfies |got - want| <= atol_frac * max|want| + rtol * |want|
  * (defaults 1e-3 and 1e-4, the model zoo's tolerance). Prints max abs and rel error; on a
  * mismatch prints the first bad element with its coordinates and exits 1. */
@@ -22,17 +23,32 @@ int main(int argc, char** argv) {
   }
   int rc = 0;
   char gs[96], ws[96];
-  bool same = got.dtype == want.dtype && got.rank == want.rank;
+  bool same = got.rank == want.rank;
+  bool floats = (got.dtype == ROOF_DT_FLOAT || got.dtype == ROOF_DT_FLOAT16) &&
+                (want.dtype == ROOF_DT_FLOAT || want.dtype == ROOF_DT_FLOAT16);
   for (int d = 0; same && d < got.rank; d++) same = got.dims[d] == want.dims[d];
-  if (!same || got.dtype != ROOF_DT_FLOAT) {
-    fprintf(stderr, "compare_tensors: got %s %s, want %s %s (float32 expected)\n", roof_dtype_name(got.dtype),
+  if (!same || !floats) {
+    fprintf(stderr, "compare_tensors: got %s %s, want %s %s (float32 or float16 expected)\n", roof_dtype_name(got.dtype),
             roof_shape_str(got.dims, got.rank, gs, sizeof(gs)), roof_dtype_name(want.dtype),
             roof_shape_str(want.dims, want.rank, ws, sizeof(ws)));
     rc = 1;
     goto done;
   }
-  size_t n = want.nbytes / sizeof(float);
-  const float *g = got.data, *w = want.data;
+  uint64_t n = 0;
+  roof_value_count(&want, &n);
+  float* g = malloc(sizeof(float) * (size_t)(n ? n : 1));
+  float* w = malloc(sizeof(float) * (size_t)(n ? n : 1));
+  if (g == NULL || w == NULL) {
+    fprintf(stderr, "compare_tensors: out of memory\n");
+    free(g);
+    free(w);
+    rc = 71;
+    goto done;
+  }
+  for (size_t i = 0; i < n; i++) {
+    g[i] = (float)roof_load_f64(got.dtype, got.data, (int64_t)i);
+    w[i] = (float)roof_load_f64(want.dtype, want.data, (int64_t)i);
+  }
   double mag = 0, max_abs = 0, max_rel = 0;
   for (size_t i = 0; i < n; i++) mag = fmax(mag, fabs(w[i]));
   for (size_t i = 0; i < n; i++) {
@@ -54,6 +70,8 @@ int main(int argc, char** argv) {
     }
   }
   printf("max abs error %.3g, max rel error %.3g, max |want| %.3g: %s\n", max_abs, max_rel, mag, rc ? "MISMATCH" : "ok");
+  free(g);
+  free(w);
 done:
   roof_value_release(&got);
   roof_value_release(&want);

@@ -200,6 +200,29 @@ static void build_matmul_add(builder* b) {
   mark_output(b, y);
 }
 
+/* A transformer's Linear: [2, 7, 8] x [8, 5] + bias; the MatMul keeps its op, the bias fused in. */
+static void matmul_add3(builder* b, int bias_rank, const int64_t* bias_dims) {
+  int64_t ad[3] = {2, 7, 8}, bd[2] = {8, 5};
+  int a = input(b, "a", 3, ad), m = output(b, "m"), y = output(b, "y");
+  int mi[2] = {a, constant(b, "B", 2, bd)};
+  named(b, "matmul", "MatMul", mi, 2, &m, 1);
+  int ai[2] = {m, constant(b, "bias", bias_rank, bias_dims)};
+  named(b, "add", "Add", ai, 2, &y, 1);
+  mark_output(b, y);
+}
+static void build_matmul_add3(builder* b) {
+  int64_t cd[1] = {5};
+  matmul_add3(b, 1, cd);
+}
+static void build_matmul_add3_one(builder* b) {
+  int64_t cd[3] = {1, 1, 1};
+  matmul_add3(b, 3, cd);
+}
+static void build_matmul_add3_rows(builder* b) { /* a bias per row is not a column bias */
+  int64_t cd[2] = {7, 1};
+  matmul_add3(b, 2, cd);
+}
+
 static void bn_inputs(builder* b, int x, int* ins, int64_t c) {
   int64_t cd[1] = {c};
   ins[0] = x;
@@ -665,6 +688,9 @@ int main(void) {
   check_pass("Flatten -> Reshape", "reshape_chain", build_reshape_chain, true);
   check_pass("Pad -> Conv", "pad", build_pad, false);
   check_pass("MatMul -> Add", "matmul_add", build_matmul_add, false);
+  check_pass("MatMul(rank 3) -> Add", "matmul_add", build_matmul_add3, false);
+  check_pass("MatMul(rank 3) -> Add(1x1x1)", "matmul_add", build_matmul_add3_one, false);
+  check_kept("MatMul(rank 3) -> Add(7x1)", "matmul_add", build_matmul_add3_rows, "Add");
   check_pass("Pad(axes) -> Conv", "pad", build_pad_axes, false);
   check_kept("Pad(value 1) -> Conv", "pad", build_pad_value, "Pad");
   check_kept("Pad(reflect) -> Conv", "pad", build_pad_reflect, "Pad");

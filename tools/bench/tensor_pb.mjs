@@ -1,9 +1,9 @@
-// TensorProto files as numpy_helper writes them (dims, data_type, name, raw_data; float32 or
-// int64, little-endian): read for the ONNX Runtime side of the benchmark and the test
+// TensorProto files as numpy_helper writes them (dims, data_type, name, raw_data; float32,
+// float16 (its 16 bits in a Uint16Array, as onnxruntime-node takes them) or int64, little-endian): read for the ONNX Runtime side of the benchmark and the test
 // references, written for ONNX Runtime's outputs. Nothing else of TensorProto is handled.
 import fs from 'node:fs';
 
-export const TYPES = { 1: ['float32', Float32Array], 7: ['int64', BigInt64Array] };
+export const TYPES = { 1: ['float32', Float32Array], 7: ['int64', BigInt64Array], 10: ['float16', Uint16Array] };
 
 function varint(buf, pos) {
   let v = 0n, shift = 0n;
@@ -37,7 +37,7 @@ export function readTensor(file) {
       throw new Error(`${file}: unexpected wire type ${wire}`);
     }
   }
-  if (!TYPES[t.type] || !t.raw) throw new Error(`${file}: only raw float32/int64 tensors (type ${t.type})`);
+  if (!TYPES[t.type] || !t.raw) throw new Error(`${file}: only raw float32/float16/int64 tensors (type ${t.type})`);
   const [kind, Ctor] = TYPES[t.type];
   const copy = Buffer.from(t.raw); // aligned
   return { name: t.name, kind, dims: t.dims, data: new Ctor(copy.buffer, copy.byteOffset, copy.length / Ctor.BYTES_PER_ELEMENT) };
