@@ -55,6 +55,9 @@ typedef struct roof_kernel_impl {
   /* bytes of scratch the run needs (k->scratch, shared by all kernels of a session since they
    * run one after the other); NULL: none */
   uint64_t (*scratch_bytes)(const roof_kernel* k);
+  /* NULL, or the algorithm that sets this entry apart from others of its backend ("winograd"):
+   * `rooftop ops` prints "native/winograd" */
+  const char* algorithm;
 } roof_kernel_impl;
 
 /* A node made executable. The executor fills everything but `state` and `handle`. */
@@ -75,6 +78,11 @@ struct roof_kernel {
   uint64_t max_scratch_bytes; /* what create/setup may have a backend allocate besides the
                                * outputs (indirection buffers): the single-tensor limit */
   char reason[256];        /* why the entries before impl refused the node ("" if none did) */
+  int winograd;            /* roof_session_options.winograd: 0 tune per layer, 1 on, -1 off */
+  /* Set by create when the entry runs another algorithm than the op's cost model counts
+   * (Winograd convolution): the FLOPs it executes per run and its name; 0 / NULL otherwise. */
+  uint64_t executed_flops;
+  const char* algorithm;
 };
 
 /* Dtype signatures shared by entries (0-terminated). */

@@ -9,6 +9,7 @@
 #include "common.h"
 #include "xnn_backend.h"
 #include "gemm_params.h"
+#include "mm_block.h"
 
 typedef roof_gemm_params gemm_params;
 
@@ -310,25 +311,6 @@ ROOF_REF_KERNEL(MatMul, roof_dtypes_f32, ref_matmul);
 #define ROOF_MM_NEON 1
 #endif
 
-/* One MR x NR block: C[0..mr)[0..nc) = mr rows of A (in place, or packed dense) times one
- * packed B panel, over the whole K. */
-typedef struct mm_block {
-  int64_t K;
-  const float* a; /* row 0 of the tile: A[i][k] at a[i * lda + k] */
-  int64_t lda;
-  const float* b; /* packed panel [K][NR] */
-  float* c;
-  int64_t c_rs, c_cs; /* element strides of C's rows and columns */
-  int mr, nc;         /* 1..MR rows, 1..NR columns actually stored */
-  const roof_act* act; /* NULL: no clamp */
-  const float* bias;   /* NR values added to every row (zero-padded past N); NULL: none */
-} mm_block;
-
-typedef struct mm_isa {
-  int mr, nr; /* block rows and columns (packed panel width) */
-  void (*block)(const mm_block* t);
-} mm_isa;
-
 /* Stores rows x cols of a block computed into tmp (row stride nr) through C's strides, clamped. */
 static void mm_store_tmp(const mm_block* t, const float* tmp, int nr) {
   for (int i = 0; i < t->mr; i++) {
@@ -571,9 +553,7 @@ static const mm_isa kMmAvx2 = {6, 16, mm_block_avx2};
 static const mm_isa kMmNeon = {6, 16, mm_block_neon};
 #endif
 
-/* The best micro-kernel this CPU runs. ROOFTOP_NATIVE_ISA=avx2 or =portable caps the choice
- * (the op tests run every micro-kernel on one machine). */
-static const mm_isa* mm_pick_isa(void) {
+const mm_isa* roof_mm_pick_isa(void) {
   const char* cap = getenv("ROOFTOP_NATIVE_ISA");
   bool portable = cap && strcmp(cap, "portable") == 0;
   bool no512 = portable || (cap && strcmp(cap, "avx2") == 0);
@@ -786,7 +766,7 @@ static roof_status create_mm(roof_kernel* k, bool is_gemm, roof_error* err) {
   mm_state* s = calloc(1, sizeof(*s));
   if (s == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory");
   k->state = s;
-  s->isa = mm_pick_isa();
+  s->isa = roof_mm_pick_isa();
   s->act = roof_act_is_identity(&p->act) ? NULL : &p->act;
   if (is_gemm) mm_geometry_gemm(k, s);
   else mm_geometry(k, s);

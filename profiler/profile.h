@@ -43,7 +43,14 @@ typedef struct roof_layer {
   double efficiency;      /* roofline_ms / median */
   double headroom_ms;     /* median - roofline_ms */
   double achieved_gflops, achieved_gbs;
-  bool above_roof;        /* efficiency > 1.05: the cost model is suspect for this layer */
+  /* FLOPs the chosen kernel executes per run when its algorithm differs from the direct one the
+   * cost model counts (cost.flops, what the roofline judges): Winograd convolution executes
+   * fewer, so its efficiency may pass 100% without the model being wrong. Equal to cost.flops
+   * and algorithm NULL otherwise. */
+  uint64_t executed_flops;
+  const char* algorithm;  /* "winograd F(4x4,3x3)"; static text */
+  bool fast_algorithm;    /* efficiency > 1.05 explained: below the roof of the executed FLOPs */
+  bool above_roof;        /* efficiency > 1.05 unexplained: the cost model is suspect for this layer */
   const char* above_reason; /* static text: the likeliest reason, when above_roof */
   bool below_resolution;  /* median under the timer's resolution */
   double predicted_ms;    /* roofline time on the profile's target machine (has_target) */

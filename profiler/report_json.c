@@ -209,6 +209,8 @@ static cJSON* layer_obj(const roof_profile* p, const roof_layer* l) {
   add_num(o, "params", (double)l->cost.params);
   add_num(o, "macs", (double)l->cost.macs);
   add_num(o, "flops", (double)l->cost.flops);
+  add_num(o, "executed_flops", (double)l->executed_flops);
+  if (l->algorithm) add_str(o, "algorithm", l->algorithm);
   add_num(o, "bytes_read", (double)l->cost.bytes_read);
   add_num(o, "bytes_written", (double)l->cost.bytes_written);
   add_num(o, "arithmetic_intensity", l->intensity);
@@ -239,6 +241,7 @@ static cJSON* layer_obj(const roof_profile* p, const roof_layer* l) {
       cJSON* flags = cJSON_CreateArray();
       if (l->above_roof) cJSON_AddItemToArray(flags, cJSON_CreateString("above_roof"));
       if (l->above_roof) add_str(o, "above_roof_reason", l->above_reason);
+      if (l->fast_algorithm) cJSON_AddItemToArray(flags, cJSON_CreateString("fast_algorithm"));
       if (l->below_resolution) cJSON_AddItemToArray(flags, cJSON_CreateString("below_timer_resolution"));
       if (!l->cost.has_model) cJSON_AddItemToArray(flags, cJSON_CreateString("no_flop_model"));
       if (l->unstable) cJSON_AddItemToArray(flags, cJSON_CreateString("unstable_median"));

@@ -53,7 +53,8 @@ static void kernels_text(const roof_op_schema* s, char* buf, size_t n) {
     if (e->op != s->id) continue;
     char dt[96];
     dtypes_text(e, dt, sizeof(dt));
-    o += (size_t)snprintf(buf + o, n - o, "%s%s %s", o && buf[o - 2] != ';' ? " | " : "", roof_backend_name(e->backend), dt);
+    o += (size_t)snprintf(buf + o, n - o, "%s%s%s%s %s", o && buf[o - 2] != ';' ? " | " : "", roof_backend_name(e->backend),
+                          e->algorithm ? "/" : "", e->algorithm ? e->algorithm : "", dt);
   }
 }
 
@@ -91,6 +92,7 @@ cJSON* roof_report_ops_json(void) {
       if (k == NULL) break;
       cJSON_AddItemToArray(ks, k);
       cJSON_AddStringToObject(k, "backend", roof_backend_name(e->backend));
+      if (e->algorithm) cJSON_AddStringToObject(k, "algorithm", e->algorithm);
       cJSON* dts = cJSON_AddArrayToObject(k, "dtypes");
       if (e->dtypes == NULL) cJSON_AddItemToArray(dts, cJSON_CreateString("any"));
       for (const int* d = e->dtypes; d && *d; d++) cJSON_AddItemToArray(dts, cJSON_CreateString(roof_dtype_name(*d)));

@@ -395,6 +395,26 @@ static void above_roof(FILE* f, const roof_profile* p) {
   }
 }
 
+/* Layers whose kernel executes other FLOPs than the model counts (Winograd): how many, and the
+ * executed share, so that an efficiency above 100% reads as the algorithm's, not an error. */
+static void fast_algorithms(FILE* f, const roof_profile* p) {
+  int n = 0;
+  uint64_t model = 0, executed = 0;
+  const char* name = NULL;
+  for (int i = 0; i < p->num_layers; i++) {
+    const roof_layer* l = &p->layers[i];
+    if (!l->algorithm) continue;
+    n++;
+    model += l->cost.flops;
+    executed += l->executed_flops;
+    name = l->algorithm;
+  }
+  if (n == 0) return;
+  fprintf(f, "%s: %d %s execute %.0f%% of their model FLOPs (direct conv, what eff judges)\n"
+             "  * = above the direct roof, within the roof of the executed FLOPs (JSON executed_flops)\n",
+          name, n, n == 1 ? "layer" : "layers", model ? 100.0 * (double)executed / (double)model : 0.0);
+}
+
 /* Widths of the layer and describe columns: the layer column takes what the fixed columns
  * leave of `width` (0: no limit) beside a describe column of up to 24, shown when at least 10
  * of it fit beside a layer column of 20. */
@@ -519,8 +539,9 @@ void roof_report_table_fit(FILE* f, const roof_profile* p, roof_sort sort, int t
     }
     if (pred_col) fprintf(f, " %8.4f", l->predicted_ms);
     if (p->has_hw) {
-      if (timed && room_col) fprintf(f, " %4.0f%%%s%7.3f ", 100.0 * l->efficiency, l->above_roof ? "!" : " ", l->headroom_ms);
-      else if (timed) fprintf(f, " %4.0f%%%s", 100.0 * l->efficiency, l->above_roof ? "!" : " ");
+      const char* mark = l->above_roof ? "!" : l->fast_algorithm ? "*" : " ";
+      if (timed && room_col) fprintf(f, " %4.0f%%%s%7.3f ", 100.0 * l->efficiency, mark, l->headroom_ms);
+      else if (timed) fprintf(f, " %4.0f%%%s", 100.0 * l->efficiency, mark);
       else fprintf(f, pred_col ? " " : " %7.4f ", l->roofline_ms);
       if (!l->cost.has_model) fprintf(f, "%-5s", "?");
       else if (l->compute_bound) fprintf(f, "%-5s", "C");
@@ -540,6 +561,7 @@ void roof_report_table_fit(FILE* f, const roof_profile* p, roof_sort sort, int t
   fallbacks(f, p);
   not_analysed(f, p);
   above_roof(f, p);
+  fast_algorithms(f, p);
   if (pred_col) {
     fprintf(f, "pred ms = predicted roofline time on %s, %u thread%s (not measured)\n", p->target.cpu,
             p->target.threads, p->target.threads == 1 ? "" : "s");

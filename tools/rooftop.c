@@ -66,6 +66,7 @@ typedef struct cli_opts {
   int runs, warmup;
   uint64_t seed;
   int reference;
+  int winograd; /* roof_session_options.winograd: 0 auto, 1 on, -1 off */
   int top;
   roof_sort sort;
   const char* pin;
@@ -122,6 +123,8 @@ static const char kHelp[] =
     "  --fusion SPEC       all (default), none, or a comma list of pass names\n"
     "  --seed N            seed for random inputs (default 42)\n"
     "  --reference         use the reference kernels for every op (slow; an oracle)\n"
+    "  --winograd MODE     3x3 stride-1 convs: auto (default: per layer, the faster of Winograd\n"
+    "                      and XNNPACK, timed once and cached), on, off\n"
     "  --batch N           first dim of every graph input (a fixed one is rewritten, with a warning)\n"
     "  --quiet, -q         no progress indicator on stderr, no notes on stdout\n"
     "  --wide              table names whole (else fitted to COLUMNS, the terminal, or 100 columns)\n"
@@ -169,6 +172,7 @@ static const char kInputHelp[] =
     "  --threads N         thread count (default: the CPUs this process may use)\n"
     "  --fusion SPEC       all (default), none, or a comma list of pass names (rooftop passes)\n"
     "  --reference         reference kernels for every op (slow; an oracle)\n"
+    "  --winograd MODE     3x3 stride-1 convs: auto (timed per layer, cached), on, off\n"
     "  --batch N           first dim of every graph input (a fixed one is rewritten, with a warning)\n"
     "  --quiet, -q         no progress indicator on stderr, no notes on stdout\n";
 
@@ -531,6 +535,12 @@ static int parse_args(int argc, char** argv, int first, cli_opts* o) {
       }
     } else if (strcmp(a, "--reference") == 0) {
       o->reference = 1;
+    } else if (strcmp(a, "--winograd") == 0) {
+      NEED_VALUE();
+      if (strcmp(v, "auto") == 0) o->winograd = 0;
+      else if (strcmp(v, "on") == 0) o->winograd = 1;
+      else if (strcmp(v, "off") == 0) o->winograd = -1;
+      else return usage_error("--winograd expects auto, on or off, got '%s'", v);
     } else if (a[0] == '-' && a[1] != '\0') {
       return usage_error("unknown option '%s'", a);
     } else if (o->model == NULL) {
@@ -776,7 +786,8 @@ static roof_status open_model(const cli_opts* o, roof_model** m_out, roof_error*
 /* A session of a prepared model that serves no other: the model's weights are released as
  * the kernels pack them, so they are held about once (borrowed ones stay with their lender). */
 static roof_status sole_session(const cli_opts* o, roof_model* m, roof_session** s_out, roof_error* err) {
-  roof_session_options so = {.threads = o->threads, .force_reference = o->reference, .timeout_s = o->timeout_s};
+  roof_session_options so = {.threads = o->threads, .force_reference = o->reference, .timeout_s = o->timeout_s,
+                             .winograd = o->winograd};
   return roof_model_release_to_session(m, &so, s_out, err);
 }
 

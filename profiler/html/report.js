@@ -352,11 +352,17 @@
     return el("td", {cls: "bar"}, [i, el("span", {text: pct(s)})]);
   }
 
-  function effCell(e) {
+  /* l (optional): the layer, whose executed_flops / algorithm explain an efficiency above 100% */
+  function effCell(e, l) {
     var td = el("td", {cls: "eff", text: pct(e, 0)});
+    var fast = l && l.algorithm && (l.flags || []).indexOf("fast_algorithm") >= 0;
     if (num(e) !== null) {
-      td.style.background = e > 1.05 ? "#e6d4fb" : "hsl(" + Math.round(120 * Math.min(e, 1)) + ", 70%, 86%)";
-      if (e > 1.05) td.title = "above its roof: the cost model is suspect for this layer";
+      td.style.background = e > 1.05 && !fast ? "#e6d4fb" : "hsl(" + Math.round(120 * Math.min(e, 1)) + ", 70%, 86%)";
+      if (fast) {
+        td.textContent += "*";
+        td.title = l.algorithm + ": executes " + pct(l.executed_flops / l.flops, 0) +
+          " of the direct convolution's FLOPs, within its own roof";
+      } else if (e > 1.05) td.title = "above its roof: the cost model is suspect for this layer";
     }
     return td;
   }
@@ -468,7 +474,7 @@
     COLS.forEach(function (c) {
       var v = c.get(l), td;
       if (c.bar) td = shareBar(v);
-      else if (c.eff) td = effCell(v);
+      else if (c.eff) td = effCell(v, l);
       else if (c.tag) td = el("td", {cls: "l"}, el("span", {cls: "tag " + boundOf(l), text: v}));
       else td = el("td", {cls: c.cls, text: c.key === "name" ? midCut(v, 32) : c.fmt ? c.fmt(v) : v});
       if (c.key === "time" && l.unstable) {

@@ -128,6 +128,10 @@ typedef struct roof_session_options {
   int force_reference; /* 1: use reference kernels for every op (oracle runs) */
   double timeout_s;    /* > 0: roof_session_run answers ROOF_E_TIMEOUT once this many seconds have
                           passed since the session's first run started (0: no limit) */
+  int winograd;        /* 3x3 stride-1 convolutions: 0 = the environment's ROOFTOP_WINOGRAD
+                          (on, off; unset or auto: per layer, timed once against XNNPACK at
+                          session creation and cached), 1 = Winograd wherever it applies,
+                          -1 = never */
 } roof_session_options;
 
 /* Plans the arena, creates kernels. The model is only read: several sessions may be created

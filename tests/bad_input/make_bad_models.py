@@ -683,6 +683,9 @@ def value_cases(o):
 def cli_cases(o):
     for name in ("bad_threads", "unknown_flag", "shape_not_input"):
         o.case(name, relu_model())
+    # --winograd: a bad mode is a usage error; on and off run a 3x3 stride-1 conv either way
+    for name in ("winograd_bad_mode", "control_winograd_on", "control_winograd_off"):
+        o.case(name, conv_model(w_shape=(5, 3, 3, 3), x_shape=(1, 3, 9, 7)))
 
 
 # Flags that set a limit (rooftop --help); cases.txt gives each a value it must refuse.

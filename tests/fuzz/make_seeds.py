@@ -248,6 +248,29 @@ def dw_conv_seed(out):
             fh.write(data)
 
 
+def winograd_seed(out):
+    """A 3x3 stride-1 Conv with bias (5 -> 17 channels, 7x9, asymmetric pads: tiles cut by the
+    edges, channel tails) and a Relu the activation pass fuses (load and run targets; fuzz_run
+    forces the Winograd kernel on): mutations reach its geometry and transforms."""
+    try:
+        import numpy as np
+        from onnx import TensorProto, helper, numpy_helper
+    except ImportError:
+        print("make_seeds.py: no onnx module: no Winograd conv seed", file=sys.stderr)
+        return
+    f = TensorProto.FLOAT
+    nodes = [helper.make_node("Conv", ["x", "w", "b"], ["c"], kernel_shape=[3, 3], pads=[1, 0, 2, 1]),
+             helper.make_node("Relu", ["c"], ["y"])]
+    inits = [numpy_helper.from_array(np.linspace(-1, 1, 17 * 5 * 9, dtype=np.float32).reshape(17, 5, 3, 3), "w"),
+             numpy_helper.from_array(np.linspace(-0.5, 0.5, 17, dtype=np.float32), "b")]
+    graph = helper.make_graph(nodes, "winograd_seed", [helper.make_tensor_value_info("x", f, [1, 5, 7, 9])],
+                              [helper.make_tensor_value_info("y", f, None)], inits)
+    data = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]).SerializeToString()
+    for target in ("load", "run"):
+        with open(os.path.join(out, target, "op_conv3x3_winograd.onnx"), "wb") as fh:
+            fh.write(data)
+
+
 def rnn_seed(out):
     """A bidirectional LSTM (layout 1, peepholes, clip, sequence_lens, initial states), a reverse GRU
     (linear_before_reset) on its Y and an RNN with Relu on the GRU's Y (load and run targets):
@@ -403,6 +426,7 @@ def main():
             f.write(reduce_seed())
     fusion_seeds(out)
     dw_conv_seed(out)
+    winograd_seed(out)
     rnn_seed(out)
     f16_seed(out)
     quant_seed(out)

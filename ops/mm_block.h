@@ -1,0 +1,38 @@
+/* The packed GEMM micro-kernels of ops/matmul.c, shared with the kernels that multiply through
+ * them (MatMul of two activations, Winograd convolution's batched products).
+ *
+ * One call computes an MR x NR block of C = A . B over the whole K:
+ *   A: up to MR rows, A[i][k] at a[i * lda + k] (rows dense in k)
+ *   B: one packed panel [K][NR], columns past the real ones zero
+ *   C: mr x nc elements at c[i * c_rs + j * c_cs], written (never read), plus bias[j] when bias
+ *      != NULL, clamped when act != NULL
+ * Single-threaded; callers split blocks across their tasks. */
+#ifndef ROOF_MM_BLOCK_H
+#define ROOF_MM_BLOCK_H
+
+#include <stdint.h>
+
+#include "fused_act.h"
+
+typedef struct mm_block {
+  int64_t K;
+  const float* a; /* row 0 of the tile: A[i][k] at a[i * lda + k] */
+  int64_t lda;
+  const float* b; /* packed panel [K][NR] */
+  float* c;
+  int64_t c_rs, c_cs; /* element strides of C's rows and columns */
+  int mr, nc;         /* 1..MR rows, 1..NR columns actually stored */
+  const roof_act* act; /* NULL: no clamp */
+  const float* bias;   /* NR values added to every row (zero-padded past N); NULL: none */
+} mm_block;
+
+typedef struct mm_isa {
+  int mr, nr; /* block rows and columns (packed panel width) */
+  void (*block)(const mm_block* t);
+} mm_isa;
+
+/* The best micro-kernel this CPU runs: AVX-512 12x32, AVX2+FMA 6x16, arm64 NEON 6x16, else
+ * portable 4x8. ROOFTOP_NATIVE_ISA=avx2 or =portable caps the choice (tests run them all). */
+const mm_isa* roof_mm_pick_isa(void);
+
+#endif

@@ -1,0 +1,601 @@
+/* Winograd convolution F(4x4, 3x3): a native Conv entry for 3x3, stride 1, dilation 1, dense
+ * (group 1) float convolutions on NHWC data with constant weights.
+ *
+ * A 6x6 input tile d gives a 4x4 output tile Y = A^T [U (.) (B^T d B)] A, U = G g G^T the
+ * weights transformed once at create: 36 products per tile instead of 144, each position of
+ * the 6x6 grid one GEMM [tiles, Cin] x [Cin, Cout] over all tiles. Per chunk of tiles (sized
+ * so that the transformed input and output stay in L2), three threaded passes:
+ *   1. input transform: tile by tile, 16 channels at a time -> V [36][chunk][Cin]
+ *   2. 36 x panels x tile blocks of the packed GEMM micro-kernel (mm_block.h) -> M [36][chunk][Cout]
+ *   3. output transform, bias and the fused clamp, stored into the NHWC output (clipped at the
+ *      right and bottom edges).
+ * Whether a layer runs here is measured, not guessed: with the session's winograd option and
+ * ROOFTOP_WINOGRAD both on auto, create times this kernel and XNNPACK's convolution on the
+ * layer's shape and refuses when XNNPACK is faster; the answer is cached per CPU, thread count
+ * and shape in $XDG_CACHE_HOME/rooftop (or ~/.cache/rooftop)/winograd-v1.txt. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "common.h"
+#include "conv_params.h"
+#include "hw.h"
+#include "mm_block.h"
+
+#define WG_M 4  /* output tile side */
+#define WG_T 6  /* input tile side: WG_M + 3 - 1 */
+#define WG_P 36 /* positions of the transformed tile */
+#define WG_V 16 /* channels per vector */
+#define WG_INLINE static inline __attribute__((always_inline))
+
+typedef roof_conv_params conv_params;
+
+extern const roof_kernel_impl roof_kernel_Conv_xnnpack;
+
+typedef struct wg_state wg_state;
+typedef void (*wg_tile_fn)(void* ctx, size_t i);
+
+struct wg_state {
+  const mm_isa* isa;
+  int64_t N, C, H, W, O, OH, OW, pt, pl; /* [N, C, H, W] -> [N, O, OH, OW], pads top / left */
+  int64_t th, tw, tiles;                 /* tile rows and columns per image; tiles in all */
+  int64_t chunk, panels;                 /* tiles per chunk (a multiple of MR); NR-wide panels of O */
+  roof_act act;
+  float* u;    /* [36][panels][C][NR] transformed weights, columns past O zero */
+  float* bias; /* [O rounded up to 16], zeros past O (and when absent) */
+  wg_tile_fn in_tf, out_tf;
+  /* bound by setup (or by the tuning run) */
+  const float* x;
+  float* y;
+  float* v; /* [36][chunk][C] */
+  float* m; /* [36][chunk][O] */
+  int64_t t0, tc; /* current chunk: first tile, tile count */
+};
+
+/* ---- transforms over 16 channels as one GNU C vector (one zmm, two ymm, four xmm) ---- */
+typedef float wg_v16 __attribute__((vector_size(WG_V * sizeof(float))));
+#pragma GCC diagnostic ignored "-Wpsabi" /* wg_v16 passes only between always-inlined functions */
+
+WG_INLINE wg_v16 wg_load(const float* p, int64_t n) {
+  wg_v16 v = {0};
+  memcpy(&v, p, (size_t)n * sizeof(float));
+  return v;
+}
+
+WG_INLINE void wg_store(float* p, wg_v16 v, int64_t n) { memcpy(p, &v, (size_t)n * sizeof(float)); }
+
+/* roof_act_apply on 16 lanes without branches (a Relu's signs are unpredictable): lanes below
+ * lo take lo, then lanes above hi take hi; NaN lanes stay NaN, as in roof_act_apply. */
+typedef int32_t wg_i16 __attribute__((vector_size(WG_V * sizeof(int32_t))));
+WG_INLINE wg_v16 wg_clamp(wg_v16 v, wg_v16 lo, wg_v16 hi) {
+  wg_i16 below = v < lo;
+  v = (wg_v16)((below & (wg_i16)lo) | (~below & (wg_i16)v));
+  wg_i16 above = v > hi;
+  return (wg_v16)((above & (wg_i16)hi) | (~above & (wg_i16)v));
+}
+
+/* r = B^T d for six vectors d (one column or row of the tile). */
+WG_INLINE void wg_bt(const wg_v16* d, wg_v16* r) {
+  r[0] = 4.0f * d[0] - 5.0f * d[2] + d[4];
+  r[1] = d[3] + d[4] - 4.0f * (d[1] + d[2]);
+  r[2] = 4.0f * (d[1] - d[2]) + d[4] - d[3];
+  r[3] = 2.0f * (d[3] - d[1]) + d[4] - d[2];
+  r[4] = 2.0f * (d[1] - d[3]) + d[4] - d[2];
+  r[5] = 4.0f * d[1] - 5.0f * d[3] + d[5];
+}
+
+/* o = A^T m: six vectors to four. */
+WG_INLINE void wg_at(const wg_v16* m, wg_v16* o) {
+  wg_v16 a = m[1] + m[2], b = m[1] - m[2], c = m[3] + m[4], d = m[3] - m[4];
+  o[0] = m[0] + a + c;
+  o[1] = b + 2.0f * d;
+  o[2] = a + 4.0f * c;
+  o[3] = b + 8.0f * d + m[5];
+}
+
+/* Tile t of the whole batch -> image n and the input origin (y0, x0) of its 6x6 window. */
+WG_INLINE void wg_tile_origin(const wg_state* s, int64_t t, int64_t* n, int64_t* y0, int64_t* x0) {
+  int64_t per = s->th * s->tw, r = t % per;
+  *n = t / per;
+  *y0 = r / s->tw * WG_M - s->pt;
+  *x0 = r % s->tw * WG_M - s->pl;
+}
+
+/* Tile i of the chunk: V[p][i][c] = (B^T d B)[p] for every channel; reads outside the image
+ * are zeros (the padding, and the overhang of the last tiles). */
+WG_INLINE void wg_input_body(void* ctx, size_t i) {
+  const wg_state* s = ctx;
+  const int64_t C = s->C, ps = s->chunk * C;
+  int64_t n, y0, x0;
+  wg_tile_origin(s, s->t0 + (int64_t)i, &n, &y0, &x0);
+  bool row_in[WG_T], col_in[WG_T];
+  for (int j = 0; j < WG_T; j++) {
+    row_in[j] = y0 + j >= 0 && y0 + j < s->H;
+    col_in[j] = x0 + j >= 0 && x0 + j < s->W;
+  }
+  const float* img = s->x + n * s->H * s->W * C;
+  float* v = s->v + (int64_t)i * C;
+  for (int64_t c0 = 0; c0 < C; c0 += WG_V) {
+    const int64_t nc = C - c0 < WG_V ? C - c0 : WG_V;
+    wg_v16 t[WG_T][WG_T]; /* t[a][b] = (B^T d)[a][b] */
+    for (int b = 0; b < WG_T; b++) {
+      wg_v16 d[WG_T], r[WG_T];
+      for (int a = 0; a < WG_T; a++) {
+        d[a] = (wg_v16){0};
+        if (!row_in[a] || !col_in[b]) continue;
+        const float* px = img + ((y0 + a) * s->W + x0 + b) * C + c0; /* formed only when inside */
+        d[a] = nc == WG_V ? wg_load(px, WG_V) : wg_load(px, nc);
+      }
+      wg_bt(d, r);
+      for (int a = 0; a < WG_T; a++) t[a][b] = r[a];
+    }
+    for (int a = 0; a < WG_T; a++) {
+      wg_v16 r[WG_T];
+      wg_bt(t[a], r);
+      for (int b = 0; b < WG_T; b++) {
+        float* dst = v + (a * WG_T + b) * ps + c0;
+        if (nc == WG_V) wg_store(dst, r[b], WG_V);
+        else wg_store(dst, r[b], nc);
+      }
+    }
+  }
+}
+
+/* Tile i of the chunk: Y = A^T M A + bias, clamped, the pixels inside the output stored. */
+WG_INLINE void wg_output_body(void* ctx, size_t i) {
+  const wg_state* s = ctx;
+  const int64_t O = s->O, ps = s->chunk * O;
+  int64_t n, y0, x0;
+  wg_tile_origin(s, s->t0 + (int64_t)i, &n, &y0, &x0);
+  const int64_t oy0 = y0 + s->pt, ox0 = x0 + s->pl; /* output origin of the tile */
+  const int64_t rows = s->OH - oy0 < WG_M ? s->OH - oy0 : WG_M, cols = s->OW - ox0 < WG_M ? s->OW - ox0 : WG_M;
+  const float* m = s->m + (int64_t)i * O;
+  float* out = s->y + ((n * s->OH + oy0) * s->OW + ox0) * O;
+  for (int64_t c0 = 0; c0 < O; c0 += WG_V) {
+    const int64_t nc = O - c0 < WG_V ? O - c0 : WG_V;
+    wg_v16 t[WG_M][WG_T]; /* t[r][b] = (A^T M)[r][b] */
+    for (int b = 0; b < WG_T; b++) {
+      wg_v16 col[WG_T], r[WG_M];
+      for (int a = 0; a < WG_T; a++) {
+        const float* pm = m + (a * WG_T + b) * ps + c0;
+        col[a] = nc == WG_V ? wg_load(pm, WG_V) : wg_load(pm, nc);
+      }
+      wg_at(col, r);
+      for (int a = 0; a < WG_M; a++) t[a][b] = r[a];
+    }
+    const wg_v16 bias = wg_load(s->bias + c0, WG_V);
+    const wg_v16 lo = s->act.min - (wg_v16){0}, hi = s->act.max - (wg_v16){0}; /* splats */
+    for (int r = 0; r < rows; r++) {
+      wg_v16 o[WG_M];
+      wg_at(t[r], o);
+      for (int c = 0; c < cols; c++) {
+        wg_v16 v = wg_clamp(o[c] + bias, lo, hi);
+        float* dst = out + (r * s->OW + c) * O + c0;
+        if (nc == WG_V) wg_store(dst, v, WG_V);
+        else wg_store(dst, v, nc);
+      }
+    }
+  }
+}
+
+static void wg_input_portable(void* ctx, size_t i) { wg_input_body(ctx, i); }
+static void wg_output_portable(void* ctx, size_t i) { wg_output_body(ctx, i); }
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("avx512f"))) static void wg_input_avx512(void* ctx, size_t i) { wg_input_body(ctx, i); }
+__attribute__((target("avx512f"))) static void wg_output_avx512(void* ctx, size_t i) { wg_output_body(ctx, i); }
+__attribute__((target("avx2,fma"))) static void wg_input_avx2(void* ctx, size_t i) { wg_input_body(ctx, i); }
+__attribute__((target("avx2,fma"))) static void wg_output_avx2(void* ctx, size_t i) { wg_output_body(ctx, i); }
+#endif
+
+/* The widest transforms this CPU runs; ROOFTOP_NATIVE_ISA=avx2|portable caps them (as MatMul). */
+static void wg_pick_transforms(wg_state* s) {
+  s->in_tf = wg_input_portable;
+  s->out_tf = wg_output_portable;
+#if defined(__x86_64__) && defined(__GNUC__)
+  const char* cap = getenv("ROOFTOP_NATIVE_ISA");
+  bool portable = cap && strcmp(cap, "portable") == 0;
+  bool no512 = portable || (cap && strcmp(cap, "avx2") == 0);
+  if (!no512 && __builtin_cpu_supports("avx512f")) {
+    s->in_tf = wg_input_avx512;
+    s->out_tf = wg_output_avx512;
+  } else if (!portable && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    s->in_tf = wg_input_avx2;
+    s->out_tf = wg_output_avx2;
+  }
+#endif
+}
+
+/* ---- the batched products ---- */
+
+/* M[p][block rows][panel] = V[p][block rows] . U[p][panel] */
+static void wg_gemm_task(void* ctx, size_t p, size_t panel, size_t block) {
+  const wg_state* s = ctx;
+  const int64_t mr = s->isa->mr, nr = s->isa->nr, r0 = (int64_t)block * mr, c0 = (int64_t)panel * nr;
+  mm_block t = {
+      .K = s->C,
+      .a = s->v + ((int64_t)p * s->chunk + r0) * s->C,
+      .lda = s->C,
+      .b = s->u + ((int64_t)p * s->panels + (int64_t)panel) * s->C * nr,
+      .c = s->m + ((int64_t)p * s->chunk + r0) * s->O + c0,
+      .c_rs = s->O,
+      .c_cs = 1,
+      .mr = (int)(s->tc - r0 < mr ? s->tc - r0 : mr),
+      .nc = (int)(s->O - c0 < nr ? s->O - c0 : nr),
+      .act = NULL,
+  };
+  s->isa->block(&t);
+}
+
+static void wg_run_all(wg_state* s, pthreadpool_t pool) {
+  const int64_t mr = s->isa->mr;
+  for (int64_t t0 = 0; t0 < s->tiles; t0 += s->chunk) {
+    s->t0 = t0;
+    s->tc = s->tiles - t0 < s->chunk ? s->tiles - t0 : s->chunk;
+    pthreadpool_parallelize_1d(pool, s->in_tf, s, (size_t)s->tc, 0);
+    pthreadpool_parallelize_3d(pool, wg_gemm_task, s, WG_P, (size_t)s->panels, (size_t)((s->tc + mr - 1) / mr), 0);
+    pthreadpool_parallelize_1d(pool, s->out_tf, s, (size_t)s->tc, 0);
+  }
+}
+
+/* ---- weights ---- */
+
+/* U[p][panel][c][j] = (G g G^T)[p] of output channel panel * NR + j, input channel c (double). */
+static void wg_transform_weights(wg_state* s, const float* w) {
+  static const double G[WG_T][3] = {{0.25, 0, 0},
+                                    {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+                                    {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+                                    {1.0 / 24, 1.0 / 12, 1.0 / 6},
+                                    {1.0 / 24, -1.0 / 12, 1.0 / 6},
+                                    {0, 0, 1}};
+  const int64_t C = s->C, nr = s->isa->nr;
+  for (int64_t o = 0; o < s->O; o++) {
+    for (int64_t c = 0; c < C; c++) {
+      const float* g = w + (o * C + c) * 9; /* ONNX [O][C][3][3] */
+      double gg[WG_T][3];                   /* G g */
+      for (int a = 0; a < WG_T; a++)
+        for (int l = 0; l < 3; l++) gg[a][l] = G[a][0] * g[l] + G[a][1] * g[3 + l] + G[a][2] * g[6 + l];
+      for (int a = 0; a < WG_T; a++) {
+        for (int b = 0; b < WG_T; b++) {
+          double u = gg[a][0] * G[b][0] + gg[a][1] * G[b][1] + gg[a][2] * G[b][2];
+          s->u[(((a * WG_T + b) * s->panels + o / nr) * C + c) * nr + o % nr] = (float)u;
+        }
+      }
+    }
+  }
+}
+
+/* Tiles per chunk, at least one row block. One thread: V and M of a chunk within a quarter of
+ * L2 (1 MiB when unknown). Several: each chunk costs three pool barriers, and a descheduled
+ * thread makes each one wait, so chunks of up to 2 x L2 per thread. Measured on resnet18's
+ * 56x56x64 conv (Zen 5, 1 MiB L2, loaded machine): 1 thread 0.43-0.45 ms with L2/4, 0.56-0.66
+ * with L2; 2 threads 0.46-0.48 ms with 4 MiB, 0.60 with 1 MiB or 256 KiB. */
+static int64_t wg_chunk(const wg_state* s, size_t threads) {
+  long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+  int64_t budget = l2 > 0 ? l2 : (int64_t)1 << 20;
+  budget = threads > 1 ? 2 * budget * (int64_t)threads : budget / 4;
+  int64_t per_tile = WG_P * (s->C + s->O) * (int64_t)sizeof(float), mr = s->isa->mr;
+  int64_t chunk = budget / per_tile / mr * mr;
+  if (chunk < mr) chunk = mr;
+  int64_t all = (s->tiles + mr - 1) / mr * mr;
+  return chunk < all ? chunk : all;
+}
+
+/* V rounded up to 16 floats, then M (sizes checked by wg_build). */
+static uint64_t wg_v_floats(const wg_state* s) { return ((uint64_t)WG_P * (uint64_t)s->chunk * (uint64_t)s->C + 15) / 16 * 16; }
+static uint64_t wg_scratch_floats(const wg_state* s) { return wg_v_floats(s) + (uint64_t)WG_P * (uint64_t)s->chunk * (uint64_t)s->O; }
+
+static void wg_bind_scratch(wg_state* s, float* scratch) {
+  s->v = scratch;
+  s->m = scratch + wg_v_floats(s);
+}
+
+/* ---- the kernel entry ---- */
+
+/* ROOFTOP_WINOGRAD: on / 1 -> 1, off / 0 -> -1, anything else (auto, unset) -> 0. */
+static int wg_env_mode(void) {
+  const char* e = getenv("ROOFTOP_WINOGRAD");
+  if (e == NULL) return 0;
+  if (strcmp(e, "1") == 0 || strcmp(e, "on") == 0) return 1;
+  if (strcmp(e, "0") == 0 || strcmp(e, "off") == 0) return -1;
+  return 0;
+}
+
+static int wg_mode(const roof_kernel* k) { return k->winograd ? k->winograd : wg_env_mode(); }
+
+static bool wg_weights_const(const roof_kernel* k) {
+  const roof_value* w = roof_in(k->g, k->node, 1);
+  const roof_value* b = roof_in(k->g, k->node, 2);
+  return roof_value_has_data(w) && (w->flags & ROOF_VAL_CONST) && (b == NULL || ((b->flags & ROOF_VAL_CONST) && b->data));
+}
+
+static bool supports_wg(const roof_kernel* k, char* why, size_t n) {
+  const conv_params* p = k->params;
+  const roof_spatial* sp = &p->sp;
+  const roof_tensor *x = &k->in[0], *w = &k->in[1];
+  const char* no = wg_mode(k) < 0 ? "Winograd off (ROOFTOP_WINOGRAD or the session option)"
+                   : sp->nsp != 2 || w->dims[2] != 3 || w->dims[3] != 3 ? "Winograd: not a 2-D 3x3 kernel"
+                   : p->group != 1 ? "Winograd: grouped"
+                   : sp->strides[0] != 1 || sp->strides[1] != 1 ? "Winograd: stride above 1"
+                   : sp->dilations[0] != 1 || sp->dilations[1] != 1 ? "Winograd: dilation"
+                   : !roof_tensor_is_nhwc(x) || !roof_tensor_is_nhwc(&k->out[0]) ? "Winograd: input or output not NHWC"
+                   : !wg_weights_const(k) ? "Winograd: weights or bias not constant"
+                   : NULL;
+  if (no) snprintf(why, n, "%s", no);
+  return no == NULL;
+}
+
+static void destroy_wg(roof_kernel* k) {
+  wg_state* s = k->state;
+  if (s) {
+    free(s->u);
+    free(s->bias);
+  }
+  free(s);
+  k->state = NULL;
+}
+
+/* Geometry, checked sizes, transformed weights and bias. */
+static roof_status wg_build(roof_kernel* k, wg_state* s, roof_error* err) {
+  const conv_params* p = k->params;
+  const roof_tensor *x = &k->in[0], *w = &k->in[1], *y = &k->out[0];
+  s->isa = roof_mm_pick_isa();
+  s->N = x->dims[0], s->C = x->dims[1], s->H = x->dims[2], s->W = x->dims[3];
+  s->O = y->dims[1], s->OH = y->dims[2], s->OW = y->dims[3];
+  s->pt = p->sp.pads[0], s->pl = p->sp.pads[1];
+  s->act = p->act;
+  s->th = (s->OH + WG_M - 1) / WG_M, s->tw = (s->OW + WG_M - 1) / WG_M;
+  s->panels = (s->O + s->isa->nr - 1) / s->isa->nr;
+  uint64_t tiles, uf, sf, sb;
+  bool ok = roof_mul_u64((uint64_t)s->N, (uint64_t)(s->th * s->tw), &tiles) && tiles <= (uint64_t)INT64_MAX / 64 &&
+            roof_mul_u64((uint64_t)WG_P * (uint64_t)s->panels, (uint64_t)s->C, &uf) &&
+            roof_mul_u64(uf, (uint64_t)s->isa->nr * sizeof(float), &uf);
+  if (!ok || uf > k->max_scratch_bytes) return roof_kernel_refuse(err, "Winograd: transformed weights over the tensor size limit");
+  s->tiles = (int64_t)tiles;
+  s->chunk = wg_chunk(s, pthreadpool_get_threads_count(k->pool));
+  sf = wg_scratch_floats(s);
+  if (!roof_mul_u64(sf, sizeof(float), &sb) || sb > k->max_scratch_bytes) {
+    return roof_kernel_refuse(err, "Winograd: scratch over the tensor size limit");
+  }
+  wg_pick_transforms(s);
+  s->u = calloc(uf / sizeof(float), sizeof(float));
+  s->bias = calloc((size_t)(s->O + WG_V), sizeof(float));
+  if (s->u == NULL || s->bias == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory for Winograd weights");
+  wg_transform_weights(s, w->data);
+  const float* bias = k->num_in > 2 && k->in[2].data ? k->in[2].data : NULL;
+  if (bias) memcpy(s->bias, bias, sizeof(float) * (size_t)s->O);
+  return ROOF_OK;
+}
+
+/* FLOPs of one run: the 36 products per tile, the input transform (12 six-point transforms of
+ * about 16 operations per tile and channel) and the output transform (10 of about 12, plus the
+ * bias). The model's cost stays the direct convolution's: the roofline judges the layer. */
+static uint64_t wg_flops(const wg_state* s) {
+  uint64_t t = (uint64_t)s->tiles, C = (uint64_t)s->C, O = (uint64_t)s->O;
+  return t * (2ull * WG_P * C * O + 12ull * 16 * C + (10ull * 12 + 16) * O);
+}
+
+static double wg_now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
+/* ---- one-time tuning, cached ---- */
+
+/* $XDG_CACHE_HOME/rooftop/winograd-v1.txt or ~/.cache/rooftop/...; false when neither is set. */
+static bool wg_cache_path(char* out, size_t n) {
+  const char* xdg = getenv("XDG_CACHE_HOME");
+  const char* home = getenv("HOME");
+  char base[1024];
+  if (xdg && xdg[0] == '/') snprintf(base, sizeof(base), "%s/rooftop", xdg);
+  else if (home && home[0] == '/') snprintf(base, sizeof(base), "%s/.cache", home);
+  else return false;
+  mkdir(base, 0755);
+  if (!(xdg && xdg[0] == '/')) {
+    size_t len = strlen(base);
+    snprintf(base + len, sizeof(base) - len, "/rooftop");
+    mkdir(base, 0755);
+  }
+  return snprintf(out, n, "%s/winograd-v1.txt", base) < (int)n;
+}
+
+/* The build in the key: a sanitizer or unoptimized build times its own code much slower than
+ * XNNPACK's (not instrumented), and its answers must not reach an optimized build. */
+#if defined(__SANITIZE_ADDRESS__)
+#define WG_BUILD "asan"
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define WG_BUILD "asan"
+#endif
+#endif
+#ifndef WG_BUILD
+#ifdef __OPTIMIZE__
+#define WG_BUILD "opt"
+#else
+#define WG_BUILD "O0"
+#endif
+#endif
+
+/* The layer's key: CPU, build, micro-kernel, threads and shape (one line of the cache, spaces
+ * only between fields). */
+static void wg_key(const roof_kernel* k, const wg_state* s, char* key, size_t n) {
+  char cpu[128];
+  roof_hw_cpu_name(cpu, sizeof(cpu));
+  for (char* c = cpu; *c; c++) {
+    if (*c == ' ' || *c == '\n' || *c == '\t') *c = '_';
+  }
+  const roof_spatial* sp = &((const conv_params*)k->params)->sp;
+  snprintf(key, n, "%s " WG_BUILD " mm%dx%d t%zu x%lldx%lldx%lldx%lld o%lld p%lld,%lld,%lld,%lld", cpu, s->isa->mr, s->isa->nr,
+           pthreadpool_get_threads_count(k->pool),
+           (long long)s->N, (long long)s->C, (long long)s->H, (long long)s->W, (long long)s->O, (long long)sp->pads[0],
+           (long long)sp->pads[1], (long long)sp->pads[2], (long long)sp->pads[3]);
+}
+
+/* The cached answer for key: 1 Winograd, -1 XNNPACK, 0 none (the last line for a key wins). */
+static int wg_cache_lookup(const char* key, double* wg_ms, double* xnn_ms) {
+  char path[1100];
+  if (!wg_cache_path(path, sizeof(path))) return 0;
+  FILE* f = fopen(path, "r");
+  if (f == NULL) return 0;
+  char line[512], choice[16];
+  int found = 0;
+  size_t kl = strlen(key);
+  while (fgets(line, sizeof(line), f)) {
+    double a, b;
+    if (strncmp(line, key, kl) != 0 || line[kl] != ' ') continue;
+    if (sscanf(line + kl, " %15s %lf %lf", choice, &a, &b) != 3) continue;
+    found = strcmp(choice, "winograd") == 0 ? 1 : -1;
+    *wg_ms = a;
+    *xnn_ms = b;
+  }
+  fclose(f);
+  return found;
+}
+
+/* Appends one line (a single write on an O_APPEND file: concurrent sessions do not interleave). */
+static void wg_cache_store(const char* key, bool winograd, double wg_ms, double xnn_ms) {
+  char path[1100], line[512];
+  if (!wg_cache_path(path, sizeof(path))) return;
+  int len = snprintf(line, sizeof(line), "%s %s %.4f %.4f\n", key, winograd ? "winograd" : "xnnpack", wg_ms, xnn_ms);
+  if (len <= 0 || len >= (int)sizeof(line)) return;
+  int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) return;
+  ssize_t wr = write(fd, line, (size_t)len);
+  (void)wr; /* a cache that cannot be written only means tuning again next time */
+  close(fd);
+}
+
+enum { WG_TUNE_RUNS = 7 };
+
+/* Keeps the two smallest of the times seen: best[0] <= best[1] (negative: none yet). */
+static void wg_keep_best(double* best, double t) {
+  if (best[0] < 0 || t < best[0]) {
+    best[1] = best[0];
+    best[0] = t;
+  } else if (best[1] < 0 || t < best[1]) {
+    best[1] = t;
+  }
+}
+
+/* A side whose second-best run is 1.2x its best was disturbed (a thread descheduled at a
+ * barrier on a loaded machine): its answer is used once, not cached. */
+static bool wg_steady(const double* best) { return best[0] <= 0 || (best[1] > 0 && best[1] <= 1.2 * best[0]); }
+
+/* Best times of WG_TUNE_RUNS alternate runs of this kernel and of XNNPACK's convolution of the
+ * layer (its own kernel built beside k, on the same x / y): alternating keeps a burst of load
+ * on a shared machine from favouring one side. *xnn_ms < 0 when XNNPACK refuses the layer;
+ * *steady: both sides' two best runs agree (wg_steady). */
+static roof_status wg_race(roof_kernel* k, wg_state* s, float* x, float* y, double* wg_ms, double* xnn_ms, bool* steady,
+                           roof_error* err) {
+  roof_tensor in[3], out[1];
+  memcpy(in, k->in, sizeof(roof_tensor) * (size_t)(k->num_in < 3 ? k->num_in : 3));
+  out[0] = k->out[0];
+  roof_kernel t = *k;
+  t.in = in;
+  t.out = out;
+  t.state = t.handle = t.scratch = NULL;
+  t.impl = &roof_kernel_Conv_xnnpack;
+  in[0].data = x;
+  out[0].data = y;
+  *wg_ms = *xnn_ms = -1.0;
+  char why[160];
+  bool xnn = roof_kernel_Conv_xnnpack.supports(&t, why, sizeof(why));
+  roof_error e = {0};
+  roof_status st = xnn ? roof_kernel_Conv_xnnpack.create(&t, &e) : ROOF_OK;
+  if (xnn && st == ROOF_OK) st = roof_kernel_Conv_xnnpack.setup(&t, &e);
+  if (st == ROOF_E_UNSUPPORTED) xnn = false, st = ROOF_OK;
+  double wg_best[2] = {-1, -1}, xnn_best[2] = {-1, -1};
+  for (int r = 0; st == ROOF_OK && r <= WG_TUNE_RUNS; r++) { /* run 0 warms up */
+    double t0 = wg_now_ms();
+    wg_run_all(s, k->pool);
+    double t1 = wg_now_ms();
+    if (xnn) st = roof_kernel_Conv_xnnpack.run(&t, &e);
+    double t2 = wg_now_ms();
+    if (r > 0) wg_keep_best(wg_best, t1 - t0);
+    if (r > 0 && xnn) wg_keep_best(xnn_best, t2 - t1);
+  }
+  *wg_ms = wg_best[0];
+  *xnn_ms = xnn_best[0];
+  *steady = wg_steady(wg_best) && wg_steady(xnn_best);
+  roof_kernel_Conv_xnnpack.destroy(&t);
+  if (st != ROOF_OK) *err = e;
+  return st;
+}
+
+/* Times both kernels on the layer's shape (inputs of 0.5: the time does not depend on values
+ * outside denormals); *faster when Winograd's best run beats XNNPACK's. */
+static roof_status wg_tune(roof_kernel* k, wg_state* s, bool* faster, double* wg_ms, double* xnn_ms, bool* steady,
+                           roof_error* err) {
+  uint64_t xn = (uint64_t)(s->N * s->H * s->W * s->C), yn = (uint64_t)(s->N * s->OH * s->OW * s->O);
+  float* x = malloc(sizeof(float) * xn + 64);
+  float* y = malloc(sizeof(float) * yn + 64);
+  float* scratch = malloc(sizeof(float) * wg_scratch_floats(s));
+  if (!x || !y || !scratch) {
+    free(x), free(y), free(scratch);
+    return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory timing Winograd");
+  }
+  for (uint64_t i = 0; i < xn; i++) x[i] = 0.5f;
+  s->x = x;
+  s->y = y;
+  wg_bind_scratch(s, scratch);
+  roof_status st = wg_race(k, s, x, y, wg_ms, xnn_ms, steady, err);
+  free(x), free(y), free(scratch);
+  s->x = NULL, s->y = NULL, s->v = s->m = NULL;
+  *faster = *xnn_ms < 0 || *wg_ms < *xnn_ms;
+  return st;
+}
+
+static roof_status create_wg(roof_kernel* k, roof_error* err) {
+  wg_state* s = calloc(1, sizeof(*s));
+  if (s == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory");
+  k->state = s;
+  roof_status st = wg_build(k, s, err);
+  if (st != ROOF_OK) return st;
+  if (wg_mode(k) == 0) {
+    char key[320];
+    double wg_ms = 0, xnn_ms = 0;
+    wg_key(k, s, key, sizeof(key));
+    int cached = wg_cache_lookup(key, &wg_ms, &xnn_ms);
+    if (cached == 0) {
+      bool faster = false, steady = false;
+      st = wg_tune(k, s, &faster, &wg_ms, &xnn_ms, &steady, err);
+      if (st != ROOF_OK) return st;
+      if (steady) wg_cache_store(key, faster, wg_ms, xnn_ms);
+      cached = faster ? 1 : -1;
+    }
+    if (cached < 0) {
+      return roof_kernel_refuse(err, "Winograd timed slower than XNNPACK on this shape (%.3f vs %.3f ms)", wg_ms, xnn_ms);
+    }
+  }
+  k->executed_flops = wg_flops(s);
+  k->algorithm = "winograd F(4x4,3x3)";
+  return ROOF_OK;
+}
+
+static uint64_t scratch_wg(const roof_kernel* k) {
+  const wg_state* s = k->state;
+  return s ? wg_scratch_floats(s) * sizeof(float) : 0;
+}
+
+static roof_status setup_wg(roof_kernel* k, roof_error* err) {
+  wg_state* s = k->state;
+  s->x = k->in[0].data;
+  s->y = k->out[0].data;
+  wg_bind_scratch(s, k->scratch);
+  return ROOF_OK;
+}
+
+static roof_status run_wg(roof_kernel* k, roof_error* err) {
+  wg_run_all(k->state, k->pool);
+  return ROOF_OK;
+}
+
+const roof_kernel_impl roof_kernel_Conv_winograd = {
+    .op = ROOF_OP_Conv, .backend = ROOF_BACKEND_NATIVE, .dtypes = roof_dtypes_f32, .supports = supports_wg,
+    .create = create_wg, .setup = setup_wg, .run = run_wg, .destroy = destroy_wg, .packs_consts = true,
+    .scratch_bytes = scratch_wg, .algorithm = "winograd",
+};
