@@ -60,5 +60,5 @@ static void cost_if(const roof_graph* g, const roof_node* n, roof_cost* c) {
 
 const roof_op_schema roof_op_If = {
     .id = ROOF_OP_If, .op_type = "If", .domain = "", .since_version = 1, .until_version = 1000,
-    .flags = ROOF_OPF_NO_FOLD, .layout = ROOF_LR_ANY, .parse = parse_if, .infer = infer_if, .cost = cost_if,
+    .flags = ROOF_OPF_NO_FOLD | ROOF_OPF_LOAD_ONLY, .layout = ROOF_LR_ANY, .parse = parse_if, .infer = infer_if, .cost = cost_if,
 };

@@ -53,6 +53,8 @@ enum {
                                     * kernels reading them exist */
   ROOF_OPF_OPTIONAL_OUT0 = 1u << 6, /* output 0 may be absent (LSTM's Y when only Y_h is wanted):
                                      * the op's infer, cost and kernels check it */
+  ROOF_OPF_LOAD_ONLY = 1u << 7,  /* replaced at load, never executed (If: its taken branch); the op
+                                  * has no kernel entry, and one left in a graph is refused (69) */
 };
 
 /* How an op relates to the NHWC layout of rank-4 activations. */

@@ -48,6 +48,7 @@ static void kernels_text(const roof_op_schema* s, char* buf, size_t n) {
   size_t o = 0;
   buf[0] = '\0';
   if (s->flags & ROOF_OPF_ALIAS) o += (size_t)snprintf(buf, n, "view (no kernel at run time); ");
+  if (s->flags & ROOF_OPF_LOAD_ONLY) o += (size_t)snprintf(buf, n, "resolved at load (no kernel)");
   for (size_t i = 0; i < roof_kernel_impl_count() && o + 1 < n; i++) {
     const roof_kernel_impl* e = roof_kernel_impl_at(i);
     if (e->op != s->id) continue;
@@ -84,6 +85,7 @@ cJSON* roof_report_ops_json(void) {
     if (s->until_version < 1000) cJSON_AddNumberToObject(o, "until_version", s->until_version);
     else cJSON_AddNullToObject(o, "until_version");
     cJSON_AddBoolToObject(o, "view", (s->flags & ROOF_OPF_ALIAS) != 0);
+    cJSON_AddBoolToObject(o, "load_only", (s->flags & ROOF_OPF_LOAD_ONLY) != 0);
     cJSON* ks = cJSON_AddArrayToObject(o, "kernels");
     for (size_t i = 0; ks && i < roof_kernel_impl_count(); i++) {
       const roof_kernel_impl* e = roof_kernel_impl_at(i);
