@@ -659,6 +659,25 @@ static void mm_geometry(const roof_kernel* k, mm_state* s) {
   s->panels = (s->N + s->isa->nr - 1) / s->isa->nr;
 }
 
+/* True when dims [0, rank - 1) of t (its batch dims and rows) step through memory as one row
+ * dim of stride strides[rank - 2]: [T, B, K] activations times a 2-D B are then one [T * B, K]
+ * matrix, not T products of B rows each (seq-first transformer exports: B = 1). */
+static bool mm_rows_merge(const roof_tensor* t) {
+  for (int i = 0; i + 2 < t->rank; i++) {
+    if (t->dims[i] > 1 && t->strides[i] != t->strides[i + 1] * t->dims[i + 1]) return false;
+  }
+  return true;
+}
+
+/* A times a 2-D B: every batch of A (and of the output) folded into the rows when both merge. */
+static void mm_fold_batches(const roof_kernel* k, mm_state* s) {
+  const roof_tensor *a = &k->in[0], *b = &k->in[1], *y = &k->out[0];
+  if (a->rank < 3 || b->rank != 2 || s->batch == 1 || !mm_rows_merge(a) || !mm_rows_merge(y)) return;
+  s->M *= s->batch;
+  s->batch = s->na = 1;
+  s->tiles = (s->M + s->isa->mr - 1) / s->isa->mr;
+}
+
 /* Offsets of every batch, as ref_matmul computes them. */
 static void mm_batches(const roof_kernel* k, mm_state* s) {
   const roof_tensor *a = &k->in[0], *b = &k->in[1], *y = &k->out[0];
@@ -770,6 +789,12 @@ static roof_status create_mm(roof_kernel* k, bool is_gemm, roof_error* err) {
   s->act = roof_act_is_identity(&p->act) ? NULL : &p->act;
   if (is_gemm) mm_geometry_gemm(k, s);
   else mm_geometry(k, s);
+  bool folded = false;
+  if (!is_gemm) {
+    int64_t before = s->batch;
+    mm_fold_batches(k, s);
+    folded = s->batch != before;
+  }
   s->b_const = const_in(k, 1);
   uint64_t pb_floats = 0;
   roof_status st = mm_scratch_size(k, s, &pb_floats, err);
@@ -778,7 +803,7 @@ static roof_status create_mm(roof_kernel* k, bool is_gemm, roof_error* err) {
   s->b_off = calloc((size_t)s->nb, sizeof(int64_t));
   s->map = calloc(3 * (size_t)s->batch, sizeof(int64_t));
   if (!s->a_off || !s->b_off || !s->map) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory for batch offsets");
-  if (!is_gemm) mm_batches(k, s); /* Gemm: one batch at offset 0 (calloc) */
+  if (!is_gemm && !folded) mm_batches(k, s); /* Gemm, folded: one batch at offset 0 (calloc) */
   mm_grouping(k, s);
   if (s->b_const) st = mm_pack_const_b(k, s, pb_floats, is_gemm ? p->alpha : 1.0f, err);
   bool bias = is_gemm ? k->num_in > 2 && k->in[2].data : p->fused_bias != 0;
