@@ -223,7 +223,7 @@ static void tanh_tile(void* ctx, size_t start, size_t len) {
 static roof_status run_act_native(roof_kernel* k, roof_error* err) {
   act_state* s = k->state;
   void (*tile)(void*, size_t, size_t) = k->op->id == ROOF_OP_HardSigmoid ? hsigmoid_tile : tanh_tile;
-  pthreadpool_parallelize_1d_tile_1d(k->pool, tile, s, s->count, 4096, 0);
+  pthreadpool_parallelize_1d_tile_1d(k->pool, tile, s, s->count, 4096, ROOF_POOL_FLAGS);
   return ROOF_OK;
 }
 

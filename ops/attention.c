@@ -380,7 +380,7 @@ static void attn_slot(void* ctx, size_t slot) {
 
 static roof_status run_native(roof_kernel* k, roof_error* err) {
   attn_state* s = k->state;
-  pthreadpool_parallelize_1d(k->pool, attn_slot, s, (size_t)s->slots, 0);
+  pthreadpool_parallelize_1d(k->pool, attn_slot, s, (size_t)s->slots, ROOF_POOL_FLAGS);
   return ROOF_OK;
 }
 

@@ -435,7 +435,7 @@ static roof_status run_pow_native(roof_kernel* k, roof_error* err) {
   const roof_value* e = roof_in(k->g, k->node, 1);
   pow_task t = {k->in[0].data, k->out[0].data, (float)roof_load_f64(e->dtype, e->data, 0)};
   size_t count = (size_t)roof_tensor_count(&k->out[0]);
-  pthreadpool_parallelize_1d_tile_1d(k->pool, pow_tile, &t, count, 4096, 0);
+  pthreadpool_parallelize_1d_tile_1d(k->pool, pow_tile, &t, count, 4096, ROOF_POOL_FLAGS);
   return ROOF_OK;
 }
 

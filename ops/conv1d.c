@@ -114,7 +114,7 @@ static roof_status setup_conv1d(roof_kernel* k, roof_error* err) {
 
 static roof_status run_conv1d(roof_kernel* k, roof_error* err) {
   const c1_state* s = k->state;
-  pthreadpool_parallelize_1d(k->pool, c1_row, k->state, (size_t)(k->out[0].dims[0] * s->Co), 0);
+  pthreadpool_parallelize_1d(k->pool, c1_row, k->state, (size_t)(k->out[0].dims[0] * s->Co), ROOF_POOL_FLAGS);
   return ROOF_OK;
 }
 

@@ -591,7 +591,7 @@ static roof_status setup_dw(roof_kernel* k, roof_error* err) {
 
 static roof_status run_dw(roof_kernel* k, roof_error* err) {
   dw_state* s = k->state;
-  pthreadpool_parallelize_2d(k->pool, s->row, s, (size_t)k->out[0].dims[0], (size_t)s->OH, 0);
+  pthreadpool_parallelize_2d(k->pool, s->row, s, (size_t)k->out[0].dims[0], (size_t)s->OH, ROOF_POOL_FLAGS);
   return ROOF_OK;
 }
 

@@ -84,7 +84,7 @@ static roof_status run_native(roof_kernel* k, roof_error* err) {
   const roof_gelu_params* p = k->params;
   gelu_task t = {k->in[0].data, k->out[0].data, p->tanh};
   size_t count = (size_t)roof_tensor_count(&k->in[0]);
-  pthreadpool_parallelize_1d_tile_1d(k->pool, gelu_tile, &t, count, 4096, 0);
+  pthreadpool_parallelize_1d_tile_1d(k->pool, gelu_tile, &t, count, 4096, ROOF_POOL_FLAGS);
   return ROOF_OK;
 }
 

@@ -239,7 +239,7 @@ static roof_status run_trilu(roof_kernel* k, roof_error* err) {
   if (st != ROOF_OK) return st;
   size_t rows = (size_t)(roof_tensor_count(x) / (uint64_t)t.cols);
   size_t tile = 16384 / ((size_t)t.cols * t.es) + 1;
-  pthreadpool_parallelize_1d_tile_1d(k->pool, trilu_rows, &t, rows, tile, 0);
+  pthreadpool_parallelize_1d_tile_1d(k->pool, trilu_rows, &t, rows, tile, ROOF_POOL_FLAGS);
   return ROOF_OK;
 }
 

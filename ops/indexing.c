@@ -225,7 +225,7 @@ static roof_status run_gather_elements(roof_kernel* k, roof_error* err) {
   if (st != ROOF_OK) return st;
   size_t rows = (size_t)(roof_tensor_count(t.y) / (uint64_t)t.y->dims[t.y->rank - 1]);
   size_t tile = 4096 / (size_t)t.y->dims[t.y->rank - 1] + 1;
-  pthreadpool_parallelize_1d_tile_1d(k->pool, ge_rows, &t, rows, tile, 0);
+  pthreadpool_parallelize_1d_tile_1d(k->pool, ge_rows, &t, rows, tile, ROOF_POOL_FLAGS);
   return ROOF_OK;
 }
 
@@ -366,7 +366,7 @@ static roof_status run_gather_nd(roof_kernel* k, roof_error* err) {
   gnd_task t = {.x = &k->in[0], .ix = &k->in[1], .y = k->out[0].data, .es = roof_dtype_size(k->in[0].dtype)};
   nd_geometry(t.x, t.ix, p->batch_dims, &t.gm);
   size_t tile = 16384 / ((size_t)t.gm.slice * t.es) + 1;
-  pthreadpool_parallelize_1d_tile_1d(k->pool, gnd_tuples, &t, (size_t)t.gm.tuples, tile, 0);
+  pthreadpool_parallelize_1d_tile_1d(k->pool, gnd_tuples, &t, (size_t)t.gm.tuples, tile, ROOF_POOL_FLAGS);
   return ROOF_OK;
 }
 

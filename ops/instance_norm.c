@@ -230,9 +230,9 @@ static roof_status run_in_native(roof_kernel* k, roof_error* err) {
   for (int d = 2; d < x->rank; d++) t.S *= x->dims[d];
   if (t.nhwc) {
     size_t blocks = (size_t)((t.C + ROOF_IN_COLS - 1) / ROOF_IN_COLS);
-    pthreadpool_parallelize_2d(k->pool, in_block, &t, (size_t)x->dims[0], blocks, 0);
+    pthreadpool_parallelize_2d(k->pool, in_block, &t, (size_t)x->dims[0], blocks, ROOF_POOL_FLAGS);
   } else {
-    pthreadpool_parallelize_1d(k->pool, in_plane, &t, (size_t)(x->dims[0] * t.C), 0);
+    pthreadpool_parallelize_1d(k->pool, in_plane, &t, (size_t)(x->dims[0] * t.C), ROOF_POOL_FLAGS);
   }
   return ROOF_OK;
 }

@@ -411,7 +411,7 @@ static void resize_row(void* ctx, size_t row) {
 static roof_status run_native(roof_kernel* k, roof_error* err) {
   resize_state* s = k->state;
   size_t rows = (size_t)(k->out[0].dims[0] * s->oh);
-  pthreadpool_parallelize_1d(k->pool, resize_row, s, rows, 0);
+  pthreadpool_parallelize_1d(k->pool, resize_row, s, rows, ROOF_POOL_FLAGS);
   return ROOF_OK;
 }
 

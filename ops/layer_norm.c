@@ -216,7 +216,7 @@ static roof_status run_native(roof_kernel* k, roof_error* err) {
       .bias_step = has_b && roof_tensor_count(&k->in[2]) == 1 ? 0 : 1, .epsilon = p->epsilon,
   };
   if (p->inner == 0) return ROOF_OK;
-  pthreadpool_parallelize_1d(k->pool, ln_row, &t, (size_t)p->outer, 0);
+  pthreadpool_parallelize_1d(k->pool, ln_row, &t, (size_t)p->outer, ROOF_POOL_FLAGS);
   return ROOF_OK;
 }
 

@@ -760,7 +760,7 @@ static roof_status mm_pack_const_b(roof_kernel* k, mm_state* s, uint64_t pb_floa
   if (s->pb_own == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory packing weights");
   s->b = k->in[1].data;
   s->pb = s->pb_own;
-  pthreadpool_parallelize_1d(k->pool, mm_pack_b_task, s, (size_t)(s->nb * s->panels), 0);
+  pthreadpool_parallelize_1d(k->pool, mm_pack_b_task, s, (size_t)(s->nb * s->panels), ROOF_POOL_FLAGS);
   if (alpha != 1.0f) {
     for (uint64_t i = 0; i < pb_floats; i++) s->pb_own[i] *= alpha;
   }
@@ -904,8 +904,9 @@ static void mm_task(void* ctx, size_t batch, size_t tile, size_t group) {
 static roof_status run_mm_native(roof_kernel* k, roof_error* err) {
   mm_state* s = k->state;
   size_t packs = (size_t)((s->pack_a ? s->na * s->tiles : 0) + (s->b_const ? 0 : s->nb * s->panels));
-  if (packs > 0) pthreadpool_parallelize_1d(k->pool, mm_pack_task, s, packs, 0);
-  pthreadpool_parallelize_3d(k->pool, mm_task, s, (size_t)s->batch, (size_t)s->tiles, (size_t)s->groups, 0);
+  if (packs > 0) pthreadpool_parallelize_1d(k->pool, mm_pack_task, s, packs, ROOF_POOL_FLAGS);
+  pthreadpool_parallelize_3d(k->pool, mm_task, s, (size_t)s->batch, (size_t)s->tiles, (size_t)s->groups,
+                             ROOF_POOL_FLAGS);
   return ROOF_OK;
 }
 

@@ -730,7 +730,7 @@ static roof_status run_gather_native(roof_kernel* k, roof_error* err) {
   }
   size_t rows = outer * t.count, tr, tc;
   roof_copy_tiles(rows, t.inner, 1, &tr, &tc);
-  pthreadpool_parallelize_2d_tile_2d(roof_copy_pool(k->pool, rows * t.inner), gather_rows, &t, rows, t.inner, tr, tc, 0);
+  pthreadpool_parallelize_2d_tile_2d(roof_copy_pool(k->pool, rows * t.inner), gather_rows, &t, rows, t.inner, tr, tc, ROOF_POOL_FLAGS);
   return ROOF_OK;
 }
 

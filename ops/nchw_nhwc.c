@@ -56,7 +56,7 @@ static roof_status run_layout(roof_kernel* k, roof_error* err) {
     memcpy(y->data, x->data, (size_t)roof_tensor_count(x) * sizeof(float));
     return ROOF_OK;
   }
-  pthreadpool_parallelize_3d_tile_2d(k->pool, transpose_tile, &t, (size_t)x->dims[0], t.rows, t.cols, ROOF_TILE, ROOF_TILE, 0);
+  pthreadpool_parallelize_3d_tile_2d(k->pool, transpose_tile, &t, (size_t)x->dims[0], t.rows, t.cols, ROOF_TILE, ROOF_TILE, ROOF_POOL_FLAGS);
   return ROOF_OK;
 }
 

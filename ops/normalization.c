@@ -144,7 +144,7 @@ static roof_status run_bn(roof_kernel* k, roof_error* err) {
   const bn_state* s = k->state;
   bn_task t = {s, k->in[0].data, k->out[0].data};
   size_t rows = s->channels_last ? (size_t)s->outer : (size_t)(s->outer * s->channels);
-  pthreadpool_parallelize_1d(k->pool, bn_rows, &t, rows, 0);
+  pthreadpool_parallelize_1d(k->pool, bn_rows, &t, rows, ROOF_POOL_FLAGS);
   return ROOF_OK;
 }
 
@@ -434,10 +434,10 @@ static void sm_row(void* ctx, size_t o) {
 static roof_status run_sm_native(roof_kernel* k, roof_error* err) {
   sm_state* s = k->state;
   if (s->inner == 1) {
-    pthreadpool_parallelize_1d(k->pool, sm_row, s, (size_t)s->outer, 0);
+    pthreadpool_parallelize_1d(k->pool, sm_row, s, (size_t)s->outer, ROOF_POOL_FLAGS);
   } else {
     size_t blocks = (size_t)((s->inner + ROOF_SM_COLS - 1) / ROOF_SM_COLS);
-    pthreadpool_parallelize_2d(k->pool, sm_block, s, (size_t)s->outer, blocks, 0);
+    pthreadpool_parallelize_2d(k->pool, sm_block, s, (size_t)s->outer, blocks, ROOF_POOL_FLAGS);
   }
   return ROOF_OK;
 }

@@ -330,9 +330,9 @@ static roof_status run_gmp_native(roof_kernel* k, roof_error* err) {
   for (int d = 2; d < x->rank; d++) t.S *= x->dims[d];
   if (x->rank == 4 && roof_tensor_is_nhwc(x) && !roof_tensor_is_plain(x)) {
     size_t blocks = (size_t)((t.C + ROOF_GMP_COLS - 1) / ROOF_GMP_COLS);
-    pthreadpool_parallelize_2d(k->pool, gmp_block, &t, (size_t)x->dims[0], blocks, 0);
+    pthreadpool_parallelize_2d(k->pool, gmp_block, &t, (size_t)x->dims[0], blocks, ROOF_POOL_FLAGS);
   } else {
-    pthreadpool_parallelize_1d(k->pool, gmp_plane, &t, (size_t)(x->dims[0] * t.C), 0);
+    pthreadpool_parallelize_1d(k->pool, gmp_plane, &t, (size_t)(x->dims[0] * t.C), ROOF_POOL_FLAGS);
   }
   return ROOF_OK;
 }

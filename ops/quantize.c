@@ -358,14 +358,14 @@ static void qdq_task_init(const roof_kernel* k, int qdt, qdq_task* t) {
 static roof_status native_quantize(roof_kernel* k, roof_error* err) {
   qdq_task t;
   qdq_task_init(k, k->out[0].dtype, &t);
-  pthreadpool_parallelize_1d_tile_1d(k->pool, quantize_tile, &t, (size_t)roof_tensor_count(&k->out[0]), 16384, 0);
+  pthreadpool_parallelize_1d_tile_1d(k->pool, quantize_tile, &t, (size_t)roof_tensor_count(&k->out[0]), 16384, ROOF_POOL_FLAGS);
   return ROOF_OK;
 }
 
 static roof_status native_dequantize(roof_kernel* k, roof_error* err) {
   qdq_task t;
   qdq_task_init(k, k->in[0].dtype, &t);
-  pthreadpool_parallelize_1d_tile_1d(k->pool, dequantize_tile, &t, (size_t)roof_tensor_count(&k->out[0]), 16384, 0);
+  pthreadpool_parallelize_1d_tile_1d(k->pool, dequantize_tile, &t, (size_t)roof_tensor_count(&k->out[0]), 16384, ROOF_POOL_FLAGS);
   return ROOF_OK;
 }
 
@@ -477,7 +477,7 @@ static roof_status native_dynq(roof_kernel* k, roof_error* err) {
   t.zp = zp;
   t.lo = (float)-zp;
   t.hi = (float)(255 - zp);
-  pthreadpool_parallelize_1d_tile_1d(k->pool, quantize_tile, &t, count, 16384, 0);
+  pthreadpool_parallelize_1d_tile_1d(k->pool, quantize_tile, &t, count, 16384, ROOF_POOL_FLAGS);
   return ROOF_OK;
 }
 
@@ -844,7 +844,7 @@ static roof_status create_imm(roof_kernel* k, roof_error* err) {
   }
   s.bp = malloc((size_t)bytes);
   if (s.bp == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory packing weights");
-  pthreadpool_parallelize_2d(k->pool, imm_pack_task, &s, (size_t)s.batch, (size_t)s.panels, 0);
+  pthreadpool_parallelize_2d(k->pool, imm_pack_task, &s, (size_t)s.batch, (size_t)s.panels, ROOF_POOL_FLAGS);
   k->state = s.bp;
   return ROOF_OK;
 }
@@ -937,8 +937,8 @@ static roof_status native_imm(roof_kernel* k, roof_error* err) {
   imm_state s = {.k = k, .r = mm_roles_of(k->op), .bp = k->state ? k->state : k->scratch};
   imm_geometry(k, &s);
   dt_range(k->out[0].dtype, &s.lo, &s.hi);
-  if (k->state == NULL) pthreadpool_parallelize_2d(k->pool, imm_pack_task, &s, (size_t)s.batch, (size_t)s.panels, 0);
-  pthreadpool_parallelize_3d(k->pool, imm_task, &s, (size_t)s.batch, (size_t)((s.M + IMM_MR - 1) / IMM_MR), (size_t)s.panels, 0);
+  if (k->state == NULL) pthreadpool_parallelize_2d(k->pool, imm_pack_task, &s, (size_t)s.batch, (size_t)s.panels, ROOF_POOL_FLAGS);
+  pthreadpool_parallelize_3d(k->pool, imm_task, &s, (size_t)s.batch, (size_t)((s.M + IMM_MR - 1) / IMM_MR), (size_t)s.panels, ROOF_POOL_FLAGS);
   return ROOF_OK;
 }
 
@@ -1278,10 +1278,10 @@ static roof_status run_qconv(roof_kernel* k, roof_error* err) {
   qconv_copy in = {s, k->in[0].data, xb}, out = {s, xb + s->x_bytes, k->out[0].data};
   /* copies under 64 KiB run on the calling thread: waking the pool costs more */
   pthreadpool_t copy_pool = s->x_bytes < (64u << 10) ? NULL : k->pool;
-  pthreadpool_parallelize_1d(copy_pool, qconv_in_row, &in, (size_t)(s->N * s->H), 0);
+  pthreadpool_parallelize_1d(copy_pool, qconv_in_row, &in, (size_t)(s->N * s->H), ROOF_POOL_FLAGS);
   roof_status st = roof_xnn_check(xnn_run_operator(roof_xop(k), k->pool), k, "run convolution", err);
   copy_pool = s->N * s->M * s->OH * s->OW < (64 << 10) ? NULL : k->pool;
-  if (st == ROOF_OK) pthreadpool_parallelize_1d(copy_pool, qconv_out_plane, &out, (size_t)(s->N * s->M), 0);
+  if (st == ROOF_OK) pthreadpool_parallelize_1d(copy_pool, qconv_out_plane, &out, (size_t)(s->N * s->M), ROOF_POOL_FLAGS);
   return st;
 }
 
@@ -1374,8 +1374,8 @@ static roof_status native_iconv(roof_kernel* k, roof_error* err) {
   iconv_state s;
   iconv_geometry(k, &s);
   s.xp = k->scratch;
-  pthreadpool_parallelize_1d(k->pool, iconv_pad_plane, &s, (size_t)(s.N * s.C), 0);
-  pthreadpool_parallelize_1d(k->pool, iconv_plane, &s, (size_t)(s.N * s.M), 0);
+  pthreadpool_parallelize_1d(k->pool, iconv_pad_plane, &s, (size_t)(s.N * s.C), ROOF_POOL_FLAGS);
+  pthreadpool_parallelize_1d(k->pool, iconv_plane, &s, (size_t)(s.N * s.M), ROOF_POOL_FLAGS);
   return ROOF_OK;
 }
 

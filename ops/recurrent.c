@@ -970,12 +970,12 @@ static roof_status run_native(roof_kernel* k, roof_error* err) {
   }
   s->steps = steps;
   if (s->by_sequence) { /* one pool call: tasks of whole sequences */
-    pthreadpool_parallelize_2d(k->pool, nat_seq_task, s, (size_t)s->D, (size_t)s->row_blocks, 0);
+    pthreadpool_parallelize_2d(k->pool, nat_seq_task, s, (size_t)s->D, (size_t)s->row_blocks, ROOF_POOL_FLAGS);
     s->cur = (int)(steps % 2);
   } else { /* a pool call per step and pass: tasks of unit chunks */
     for (s->step = 0; s->step < steps; s->step++, s->cur ^= 1) {
       for (s->pass_at = 0; s->pass_at < s->passes; s->pass_at++) {
-        pthreadpool_parallelize_3d(k->pool, nat_step_task, s, (size_t)s->D, (size_t)s->chunks, (size_t)s->row_blocks, 0);
+        pthreadpool_parallelize_3d(k->pool, nat_step_task, s, (size_t)s->D, (size_t)s->chunks, (size_t)s->row_blocks, ROOF_POOL_FLAGS);
       }
     }
   }

@@ -417,9 +417,9 @@ static roof_status native_reduce(roof_kernel* k, const reduce_row* row) {
   red_blocks(&k->in[0], p->reduce, &t.geo);
   if (t.geo.inner == 1) {
     size_t tile = t.geo.red >= 16384 ? 1 : (size_t)(16384 / t.geo.red);
-    pthreadpool_parallelize_1d_tile_1d(pool, red_rows_task, &t, (size_t)t.geo.outer, tile, 0);
+    pthreadpool_parallelize_1d_tile_1d(pool, red_rows_task, &t, (size_t)t.geo.outer, tile, ROOF_POOL_FLAGS);
   } else {
-    pthreadpool_parallelize_2d_tile_1d(pool, red_cols_task, &t, (size_t)t.geo.outer, (size_t)t.geo.inner, RED_TILE, 0);
+    pthreadpool_parallelize_2d_tile_1d(pool, red_cols_task, &t, (size_t)t.geo.outer, (size_t)t.geo.inner, RED_TILE, ROOF_POOL_FLAGS);
   }
   return ROOF_OK;
 }

@@ -296,7 +296,7 @@ static roof_status run_cast_native(roof_kernel* k, roof_error* err) {
   cast_task t = {x->dtype == y->dtype ? NULL : kCastFns[x->dtype][y->dtype], x->data, y->data, roof_dtype_size(x->dtype),
                  roof_dtype_size(y->dtype)};
   size_t count = (size_t)roof_tensor_count(x), tile = 8192;
-  pthreadpool_parallelize_1d_tile_1d(roof_copy_pool(k->pool, count * (t.xs + t.ys)), cast_tile, &t, count, tile, 0);
+  pthreadpool_parallelize_1d_tile_1d(roof_copy_pool(k->pool, count * (t.xs + t.ys)), cast_tile, &t, count, tile, ROOF_POOL_FLAGS);
   return ROOF_OK;
 }
 

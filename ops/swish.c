@@ -118,7 +118,7 @@ static roof_status setup_native(roof_kernel* k, roof_error* err) {
 
 static roof_status run_native(roof_kernel* k, roof_error* err) {
   swish_state* s = k->state;
-  pthreadpool_parallelize_1d_tile_1d(k->pool, silu_tile, s, s->count, 4096, 0);
+  pthreadpool_parallelize_1d_tile_1d(k->pool, silu_tile, s, s->count, 4096, ROOF_POOL_FLAGS);
   return ROOF_OK;
 }
 
@@ -163,7 +163,7 @@ static roof_status run_xnn(roof_kernel* k, roof_error* err) {
   swish_state* s = k->state;
   roof_status st = roof_xnn_run(k, err);
   if (st != ROOF_OK) return st;
-  pthreadpool_parallelize_1d_tile_1d(k->pool, mul_tile, s, s->count, 4096, 0);
+  pthreadpool_parallelize_1d_tile_1d(k->pool, mul_tile, s, s->count, 4096, ROOF_POOL_FLAGS);
   return ROOF_OK;
 }
 

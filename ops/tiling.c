@@ -135,7 +135,7 @@ static void plan_run(const copy_plan* p, pthreadpool_t pool) {
   for (int d = 0; d + 1 < p->rank; d++) rows *= (size_t)p->dims[d];
   size_t row_bytes = (size_t)p->dims[p->rank - 1] * p->es;
   size_t tile = row_bytes >= 32768 ? 1 : 32768 / (row_bytes ? row_bytes : 1);
-  pthreadpool_parallelize_1d_tile_1d(pool, plan_rows, (void*)p, rows, tile, 0);
+  pthreadpool_parallelize_1d_tile_1d(pool, plan_rows, (void*)p, rows, tile, ROOF_POOL_FLAGS);
 }
 
 /* Native entries keep their plan in k->state, built in setup (it holds the data pointers). */

@@ -229,7 +229,7 @@ static roof_status run_topk_native(roof_kernel* k, roof_error* err) {
   topk_task t = {x->data, k->out[0].data, k->out[1].data, x->dims[x->rank - 1], p->k, p->largest != 0};
   if (t.k == 0) return ROOF_OK;
   size_t rows = (size_t)(roof_tensor_count(x) / (uint64_t)t.n);
-  pthreadpool_parallelize_1d(k->pool, topk_row, &t, rows, 0);
+  pthreadpool_parallelize_1d(k->pool, topk_row, &t, rows, ROOF_POOL_FLAGS);
   return ROOF_OK;
 }
 

@@ -201,7 +201,7 @@ static roof_status native_unary(roof_kernel* k, unary_row_fn row) {
   unary_task t = {row, x->dtype, x->data, y->data, (int64_t)roof_dtype_size(x->dtype), (int64_t)roof_dtype_size(y->dtype),
                   k->params};
   size_t count = (size_t)roof_tensor_count(x);
-  pthreadpool_parallelize_1d_tile_1d(k->pool, unary_tile, &t, count, 4096, 0);
+  pthreadpool_parallelize_1d_tile_1d(k->pool, unary_tile, &t, count, 4096, ROOF_POOL_FLAGS);
   return ROOF_OK;
 }
 

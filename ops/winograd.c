@@ -235,9 +235,9 @@ static void wg_run_all(wg_state* s, pthreadpool_t pool) {
   for (int64_t t0 = 0; t0 < s->tiles; t0 += s->chunk) {
     s->t0 = t0;
     s->tc = s->tiles - t0 < s->chunk ? s->tiles - t0 : s->chunk;
-    pthreadpool_parallelize_1d(pool, s->in_tf, s, (size_t)s->tc, 0);
-    pthreadpool_parallelize_3d(pool, wg_gemm_task, s, WG_P, (size_t)s->panels, (size_t)((s->tc + mr - 1) / mr), 0);
-    pthreadpool_parallelize_1d(pool, s->out_tf, s, (size_t)s->tc, 0);
+    pthreadpool_parallelize_1d(pool, s->in_tf, s, (size_t)s->tc, ROOF_POOL_FLAGS);
+    pthreadpool_parallelize_3d(pool, wg_gemm_task, s, WG_P, (size_t)s->panels, (size_t)((s->tc + mr - 1) / mr), ROOF_POOL_FLAGS);
+    pthreadpool_parallelize_1d(pool, s->out_tf, s, (size_t)s->tc, ROOF_POOL_FLAGS);
   }
 }
 
