@@ -61,13 +61,20 @@ roof_status roof_edit_set_input(roof_graph* g, int n, int i, int v) {
 }
 
 int roof_edit_add_const(roof_graph* g, const char* name, int dtype, int rank, const int64_t* dims, void* data) {
+  /* dims may point into g->values (another value's shape), which adding a value may move */
+  int64_t shape[ROOF_MAX_RANK];
+  if (rank < 0 || rank > ROOF_MAX_RANK) {
+    free(data);
+    return -1;
+  }
+  if (rank > 0) memcpy(shape, dims, sizeof(int64_t) * (size_t)rank);
   int v = roof_graph_add_value(g, name);
   if (v < 0) {
     free(data);
     return -1;
   }
   roof_value* val = &g->values[v];
-  roof_value_set_shape(val, dtype, rank, dims);
+  roof_value_set_shape(val, dtype, rank, shape);
   uint64_t bytes = 0;
   roof_value_bytes(val, &bytes);
   val->data = data;
