@@ -4,6 +4,7 @@
 #define ROOF_TEST_GRAPH_BUILDER_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -159,6 +160,28 @@ static inline builder start(rng* r, const char* label) {
   b.g->path = strdup("test_ops");
   b.g->opset = 13;
   return b;
+}
+
+/* Ends a one-op test graph at value y: an optional Relu after it (fused into the op's clamp by
+ * the activation pass), y marked as the output, the model prepared with that pass alone (or no
+ * pass). NULL, with "FAIL label: prepare: ..." on stderr, when preparing refuses it. */
+static inline roof_model* finish_with_relu(builder* b, int y, bool relu, const char* label) {
+  if (relu) {
+    int z = output(b, "z");
+    node(b, "Relu", &y, 1, &z, 1);
+    y = z;
+  }
+  mark_output(b, y);
+  b->g->num_original_nodes = b->g->num_nodes;
+  roof_model* m = NULL;
+  roof_error err = {{0}};
+  roof_prepare_options po = {.fusion = relu ? "activation" : "none"};
+  if (roof_model_from_graph(b->g, &m, &err) != ROOF_OK || roof_model_prepare(m, &po, &err) != ROOF_OK) {
+    fprintf(stderr, "FAIL %s: prepare: %s\n", label, err.message);
+    roof_model_free(m);
+    return NULL;
+  }
+  return m;
 }
 
 #endif

@@ -37,22 +37,7 @@ static roof_model* build(rng* r, const wg_case* c, const char* label) {
   int64_t k[2] = {3, 3};
   attr_ints(n, "kernel_shape", 2, k);
   attr_ints(n, "pads", 4, c->pads);
-  if (c->relu) {
-    int z = output(&b, "z");
-    node(&b, "Relu", &y, 1, &z, 1);
-    y = z;
-  }
-  mark_output(&b, y);
-  b.g->num_original_nodes = b.g->num_nodes;
-  roof_model* m = NULL;
-  roof_error err = {{0}};
-  roof_prepare_options po = {.fusion = c->relu ? "activation" : "none"};
-  if (roof_model_from_graph(b.g, &m, &err) != ROOF_OK || roof_model_prepare(m, &po, &err) != ROOF_OK) {
-    fprintf(stderr, "FAIL %s: prepare: %s\n", label, err.message);
-    roof_model_free(m);
-    return NULL;
-  }
-  return m;
+  return finish_with_relu(&b, y, c->relu, label);
 }
 
 /* Runs the model on x; *algorithm is the Conv kernel's (NULL: direct). */
