@@ -756,7 +756,7 @@ static void mm_pack_b_task(void* ctx, size_t item) {
 
 /* Packs the constant B once (times alpha), in parallel, into the kernel's own buffer. */
 static roof_status mm_pack_const_b(roof_kernel* k, mm_state* s, uint64_t pb_floats, float alpha, roof_error* err) {
-  s->pb_own = aligned_alloc(64, (size_t)(pb_floats * sizeof(float) + 63) / 64 * 64);
+  s->pb_own = roof_alloc_large((size_t)(pb_floats * sizeof(float) + 63) / 64 * 64, 64);
   if (s->pb_own == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory packing weights");
   s->b = k->in[1].data;
   s->pb = s->pb_own;

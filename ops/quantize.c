@@ -842,7 +842,7 @@ static roof_status create_imm(roof_kernel* k, roof_error* err) {
       bytes > k->max_scratch_bytes) {
     return roof_kernel_refuse(err, "packed weights over the tensor size limit");
   }
-  s.bp = malloc((size_t)bytes);
+  s.bp = roof_alloc_large((size_t)bytes, 64);
   if (s.bp == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory packing weights");
   pthreadpool_parallelize_2d(k->pool, imm_pack_task, &s, (size_t)s.batch, (size_t)s.panels, ROOF_POOL_FLAGS);
   k->state = s.bp;

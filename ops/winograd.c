@@ -361,7 +361,8 @@ static roof_status wg_build(roof_kernel* k, wg_state* s, roof_error* err) {
     return roof_kernel_refuse(err, "Winograd: scratch over the tensor size limit");
   }
   wg_pick_transforms(s);
-  s->u = calloc(uf / sizeof(float), sizeof(float));
+  s->u = roof_alloc_large((size_t)uf, 64); /* 4x the weights: huge pages, see roof_alloc_large */
+  if (s->u != NULL) memset(s->u, 0, (size_t)uf);
   s->bias = calloc((size_t)(s->O + WG_V), sizeof(float));
   if (s->u == NULL || s->bias == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory for Winograd weights");
   wg_transform_weights(s, w->data);

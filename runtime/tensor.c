@@ -116,7 +116,15 @@ void* roof_alloc_large(size_t n, size_t align) {
   if (n >= HUGE && align < HUGE) align = HUGE;
   void* p = NULL;
   if (posix_memalign(&p, align, n ? n : 1) != 0) return NULL;
-  if (n >= HUGE) (void)madvise(p, n / HUGE * HUGE, MADV_HUGEPAGE); /* a hint: failure is harmless */
+  if (n >= HUGE) {
+    /* The block may be heap memory already faulted in as 4 KiB pages (glibc's mmap threshold
+     * rises after large frees, so packed weights reuse the freed float weights' pages): the
+     * advice would then not apply until khugepaged's slow scan. Dropping the whole 2 MiB extents
+     * first (their contents are undefined anyway; the chunk headers lie outside them) makes the
+     * next touch fault in huge pages. Both calls are hints: failure is harmless. */
+    (void)madvise(p, n / HUGE * HUGE, MADV_DONTNEED);
+    (void)madvise(p, n / HUGE * HUGE, MADV_HUGEPAGE);
+  }
   return p;
 }
 

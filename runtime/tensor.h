@@ -87,10 +87,12 @@ static inline bool roof_index_next(int64_t* idx, const int64_t* dims, int rank) 
 }
 
 /* A buffer of n bytes aligned to `align` (a power of two >= sizeof(void*)), released with
- * free(). Blocks of 2 MiB and more are 2 MiB aligned and their whole 2 MiB extents advised for
- * transparent huge pages (x86-64's and 4 KiB-page arm64's size; only a hint, a no-op with 64 KiB
- * pages): filling 100 MB of fresh memory otherwise costs ~25k page faults (the model file,
- * decoded weights, XNNPACK's packed weights, the arena). NULL on failure. */
+ * free(); its contents are undefined. Blocks of 2 MiB and more are 2 MiB aligned, and their
+ * whole 2 MiB extents are dropped and advised for transparent huge pages (x86-64's and 4 KiB-page
+ * arm64's size; only a hint, a no-op with 64 KiB pages): filling 100 MB of fresh memory otherwise
+ * costs ~25k page faults (the model file, decoded weights, packed weights, the arena), and in a
+ * virtual machine weights on 4 KiB pages ran ViT-B at 1.0 to 3.0x its huge-page time from one
+ * run to the next (nested page walks on every TLB miss). NULL on failure. */
 void* roof_alloc_large(size_t n, size_t align);
 
 /* The axes of a copy between two views of equal logical dims that matter: size-1 axes dropped,
