@@ -1,5 +1,6 @@
-/* roof_sgemm_f32: the one inner product routine of the fused kernels (Attention today), so that
- * a faster packed GEMM can replace its body without touching its callers.
+/* roof_sgemm_f32: a small unpacked inner product routine for fused kernels whose operands are
+ * too small or too strided to be worth packing (the recurrent kernels' gate products; Attention
+ * moved to MatMul's packed micro-kernels, mm_block.h).
  *
  * C = alpha * A.B + beta * C over float32 matrices given by general strides (in elements):
  *   A is m x k, element (i, p) at a[i * rsa + p * csa]
