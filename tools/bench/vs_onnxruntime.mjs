@@ -15,7 +15,7 @@ function parseArgs(argv) {
     root: path.resolve(here, '../..'), zoo: null, out: null, ort: null, threads: [1, 2], rounds: 5,
     runs: 20, warmup: 5, models: ['resnet18', 'resnet50', 'mobilenet_v2', 'mobilenet_v3_small',
       'shufflenet_v2_x1_0', 'squeezenet1_1', 'efficientnet_b0'], variants: ['plain', 'raw'],
-    scaling: true, transformers: [], transformerDir: null,
+    scaling: true, transformers: [], transformerDir: null, textdet: [], textdetDir: null,
   };
   for (let i = 0; i < argv.length; i++) {
     const [k, v] = [argv[i], argv[i + 1]];
@@ -32,10 +32,13 @@ function parseArgs(argv) {
     else if (k === '--no-scaling') o.scaling = false;
     else if (k === '--transformers') o.transformers = list();
     else if (k === '--transformer-dir') { o.transformerDir = v; i++; }
+    else if (k === '--textdet') o.textdet = list();
+    else if (k === '--textdet-dir') { o.textdetDir = v; i++; }
     else throw new Error(`unknown argument '${k}'`);
   }
   o.zoo ??= path.join(o.root, 'build/zoo');
   o.transformerDir ??= path.join(o.root, 'build/transformers');
+  o.textdetDir ??= path.join(o.root, 'build/textdet');
   o.out ??= path.join(o.root, 'build/bench');
   o.ort = path.resolve(o.ort ?? path.join(o.out, 'onnxruntime'));
   if (o.rounds < 5 || o.runs < 20) console.error('note: fewer than 5 rounds of 20 runs is below the benchmark\'s standard');
@@ -182,11 +185,13 @@ async function main() {
       }
     }
   }
-  for (const m of o.transformers) {
-    // tools/export_transformers.py's acceptance models, on their exported inputs
-    const file = path.join(o.transformerDir, `${m}.onnx`);
+  // tools/export_transformers.py's acceptance models and tools/export_textdet.py's detector, on
+  // their exported inputs
+  const exported = [...o.transformers.map(m => [o.transformerDir, m]), ...o.textdet.map(m => [o.textdetDir, m])];
+  for (const [dir, m] of exported) {
+    const file = path.join(dir, `${m}.onnx`);
     for (const t of o.threads) {
-      const r = await measure(o, m, file, null, t, path.join(o.transformerDir, m, 'input_0.pb'));
+      const r = await measure(o, m, file, null, t, path.join(dir, m, 'input_0.pb'));
       printRow(r); rows.push(r);
     }
   }
