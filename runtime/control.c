@@ -164,6 +164,8 @@ static roof_status copy_member(extract_ctx* x, int m, const char* label) {
   if (k < 0) return xnomem(x);
   x->nmap[m] = k;
   roof_node* dst = &x->sub->nodes[k];
+  free(dst->inputs);
+  free(dst->outputs);
   dst->inputs = malloc(sizeof(int) * ((size_t)src->num_inputs + 1));
   dst->outputs = malloc(sizeof(int) * ((size_t)src->num_outputs + 1));
   dst->attrs = calloc((size_t)src->num_attrs + 1, sizeof(roof_attr));
