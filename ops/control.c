@@ -1,13 +1,44 @@
-/* Control flow: If.
+/* Control flow: If, Loop and Scan.
  *
- * rooftop plans one static arena per session, so an If is only supported when its condition is
- * known at load (a constant, or computed from static shapes by the load-time evaluation): the
- * loader keeps both branches as dormant nodes of the graph (runtime/graph.h, branch_of) and
- * runtime/if_fold.c replaces the If by its taken branch when shape inference reaches it. This
- * schema holds the If's rules; no kernel: an If never runs. */
+ * An If whose condition is known at load is replaced by its taken branch (runtime/if_fold.c).
+ * Otherwise, and for every Loop and Scan, each branch or body is a graph of its own
+ * (runtime/control.h: node->subgraphs), prepared like a model and run by this file's kernel
+ * through a session of its own (own layers, kernels and arena; the enclosing session's thread
+ * pool). Values cross between the two sessions by copies: the kernel writes the body's inputs
+ * (formal ones, then the outer values the body reads) and copies its outputs out.
+ *
+ * Static shapes: rooftop plans one arena per session, so
+ *   - the two branches of an If decided at run time must give outputs of equal dtype and
+ *     shape (69 otherwise, naming the output and both shapes);
+ *   - a loop-carried (Loop) or state (Scan) value must keep its shape through the body (69);
+ *   - Loop's scan outputs need the iteration count at load: M known (a constant, or a graph
+ *     input given at prepare: M is a value input) and, when the condition can end the loop
+ *     early, a run that stops before M iterations fails (69) rather than writing a shorter
+ *     output than planned. Without scan outputs M and the condition are read at run time.
+ *   - Scan's sequence length is its scan inputs' dim along their axes (static).
+ * Cost: a body's cost per iteration times the iterations planned (an If: its costlier branch);
+ * docs/cost-model.md. */
+#include "control_params.h"
+
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "common.h"
+#include "kernel.h"
+#include "../runtime/model.h"
+
+static const roof_attr* body_attr(const roof_node* n, const char* name) {
+  const roof_attr* a = roof_node_attr(n, name);
+  return a && a->type == ROOF_ATTR_GRAPH ? a : NULL;
+}
+
+const char* roof_control_label(const roof_node* n, int attr) {
+  const char* name = n->attrs[attr].name;
+  return strcmp(name, "then_branch") == 0 ? "then" : strcmp(name, "else_branch") == 0 ? "else" : "body";
+}
+
+/* ---- parse ---- */
 
 /* The branch attribute `name`: present, a graph, with as many outputs as the If. */
 static roof_status check_branch(const roof_graph* g, const roof_node* n, const char* name, roof_error* err) {
@@ -22,43 +53,675 @@ static roof_status check_branch(const roof_graph* g, const roof_node* n, const c
 }
 
 static roof_status parse_if(const roof_graph* g, const roof_node* n, void* params, roof_error* err) {
-  (void)params;
-  if (n->num_inputs != 1 || n->inputs[0] < 0) {
+  roof_control_params* p = params;
+  p->formal = 1;
+  if (n->num_inputs < 1 || n->inputs[0] < 0) {
     return roof_node_fail(err, ROOF_E_DATA, g, n, "takes one input, the condition (%d given)", n->num_inputs);
   }
   roof_status st = check_branch(g, n, "then_branch", err);
   return st == ROOF_OK ? check_branch(g, n, "else_branch", err) : st;
 }
 
-/* The condition's rules; the outputs are those of the branch if_fold.c puts in the If's place. */
-static roof_status infer_if(roof_graph* g, roof_node* n, roof_error* err) {
-  char vb[ROOF_NAME_BUF], sb[64];
-  const roof_value* c = roof_in(g, n, 0);
-  uint64_t count = 0;
-  if (c->dtype != ROOF_DT_BOOL) {
-    return roof_node_fail(err, ROOF_E_DATA, g, n, "condition '%s' is %s: it must be bool", ROOF_SAFE(c->name, vb),
-                          roof_dtype_name(c->dtype));
+static roof_status too_many(const roof_graph* g, const roof_node* n, const char* what, int count, roof_error* err) {
+  return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "%d %s: at most %d are supported", count, what, ROOF_CONTROL_MAX_VALUES);
+}
+
+static roof_status parse_loop(const roof_graph* g, const roof_node* n, void* params, roof_error* err) {
+  roof_control_params* p = params;
+  const roof_attr* b = body_attr(n, "body");
+  if (b == NULL) return roof_node_fail(err, ROOF_E_DATA, g, n, "attribute 'body' is missing or not a graph");
+  if (b->num_graph_inputs < 2) {
+    return roof_node_fail(err, ROOF_E_DATA, g, n, "body declares %d inputs: it takes the iteration number, the condition "
+                          "and the loop-carried values", b->num_graph_inputs);
   }
-  if (!roof_value_count(c, &count) || count != 1) {
-    return roof_node_fail(err, ROOF_E_DATA, g, n, "condition '%s' has shape %s: it must hold one element",
-                          ROOF_SAFE(c->name, vb), roof_shape_str(c->dims, c->rank, sb, sizeof(sb)));
+  p->num_carried = b->num_graph_inputs - 2;
+  p->formal = 2 + p->num_carried;
+  if (n->num_inputs < p->formal) {
+    return roof_node_fail(err, ROOF_E_DATA, g, n, "has %d inputs, its body declares %d (M, cond and %d loop-carried values)",
+                          n->num_inputs, b->num_graph_inputs, p->num_carried);
   }
-  if (c->data == NULL || !(c->flags & (ROOF_VAL_CONST | ROOF_VAL_KNOWN))) {
-    return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n,
-                          "condition '%s' is computed at run time: only Ifs decided at load (a constant or static "
-                          "shapes) are supported yet",
-                          ROOF_SAFE(c->name, vb));
+  if ((int)b->n < 1 + p->num_carried) {
+    return roof_node_fail(err, ROOF_E_DATA, g, n, "body has %zu outputs: it gives the condition and %d loop-carried values, "
+                          "then the scan outputs", b->n, p->num_carried);
+  }
+  p->num_scan_out = (int)b->n - 1 - p->num_carried;
+  if (n->num_outputs != p->num_carried + p->num_scan_out) {
+    return roof_node_fail(err, ROOF_E_DATA, g, n, "has %d outputs, its body gives %d loop-carried and %d scan outputs",
+                          n->num_outputs, p->num_carried, p->num_scan_out);
+  }
+  if (p->num_carried > ROOF_CONTROL_MAX_VALUES) return too_many(g, n, "loop-carried values", p->num_carried, err);
+  if (p->num_scan_out > ROOF_CONTROL_MAX_VALUES) return too_many(g, n, "scan outputs", p->num_scan_out, err);
+  return ROOF_OK;
+}
+
+/* An INTS attribute of `count` entries (absent: `def` for each) into out; directions 0 or 1. */
+static roof_status scan_ints(const roof_graph* g, const roof_node* n, const char* name, int count, int64_t def,
+                             bool direction, int64_t* out, roof_error* err) {
+  const int64_t* v = NULL;
+  size_t nv = 0;
+  roof_status st = roof_attr_get_ints(g, n, name, &v, &nv, err);
+  if (st != ROOF_OK) return st;
+  if (v && (int)nv != count) {
+    return roof_node_fail(err, ROOF_E_DATA, g, n, "attribute '%s' has %zu entries, the Scan %d", name, nv, count);
+  }
+  for (int i = 0; i < count; i++) {
+    out[i] = v ? v[i] : def;
+    if (direction && out[i] != 0 && out[i] != 1) {
+      return roof_node_fail(err, ROOF_E_DATA, g, n, "attribute '%s'[%d] is %lld: a direction is 0 or 1", name, i, (long long)out[i]);
+    }
   }
   return ROOF_OK;
 }
 
-static void cost_if(const roof_graph* g, const roof_node* n, roof_cost* c) {
+static roof_status parse_scan(const roof_graph* g, const roof_node* n, void* params, roof_error* err) {
+  roof_control_params* p = params;
+  const roof_attr* b = body_attr(n, "body");
+  if (b == NULL) return roof_node_fail(err, ROOF_E_DATA, g, n, "attribute 'body' is missing or not a graph");
+  int64_t m = 0;
+  roof_status st = roof_attr_get_int(g, n, "num_scan_inputs", -1, &m, err);
+  if (st != ROOF_OK) return st;
+  if (m < 1 || m > b->num_graph_inputs) {
+    return roof_node_fail(err, ROOF_E_DATA, g, n, "num_scan_inputs is %lld: it must lie in 1..%d (the body's inputs)", (long long)m,
+                          b->num_graph_inputs);
+  }
+  p->scan8 = g->opset < 9;
+  p->num_scan_in = (int)m;
+  p->num_carried = b->num_graph_inputs - p->num_scan_in;
+  p->formal = (p->scan8 ? 1 : 0) + b->num_graph_inputs;
+  if (n->num_inputs < p->formal) {
+    return roof_node_fail(err, ROOF_E_DATA, g, n, "has %d inputs, its body declares %d (%d state, %d scan inputs)", n->num_inputs,
+                          b->num_graph_inputs, p->num_carried, p->num_scan_in);
+  }
+  if ((int)b->n < p->num_carried) {
+    return roof_node_fail(err, ROOF_E_DATA, g, n, "body has %zu outputs, fewer than its %d state values", b->n, p->num_carried);
+  }
+  p->num_scan_out = (int)b->n - p->num_carried;
+  if (n->num_outputs != (int)b->n) {
+    return roof_node_fail(err, ROOF_E_DATA, g, n, "has %d outputs, its body gives %zu (%d state, %d scan outputs)", n->num_outputs,
+                          b->n, p->num_carried, p->num_scan_out);
+  }
+  if (p->num_carried > ROOF_CONTROL_MAX_VALUES) return too_many(g, n, "state values", p->num_carried, err);
+  if (p->num_scan_in > ROOF_CONTROL_MAX_VALUES) return too_many(g, n, "scan inputs", p->num_scan_in, err);
+  if (p->num_scan_out > ROOF_CONTROL_MAX_VALUES) return too_many(g, n, "scan outputs", p->num_scan_out, err);
+  if (p->scan8) {
+    if (n->inputs[0] >= 0) {
+      return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "sequence_lens (opset 8) is not supported: every batch entry scans "
+                            "the whole sequence");
+    }
+    return scan_ints(g, n, "directions", p->num_scan_in, 0, true, p->in_reverse, err);
+  }
+  st = scan_ints(g, n, "scan_input_axes", p->num_scan_in, 0, false, p->in_axes, err);
+  if (st == ROOF_OK) st = scan_ints(g, n, "scan_input_directions", p->num_scan_in, 0, true, p->in_reverse, err);
+  if (st == ROOF_OK) st = scan_ints(g, n, "scan_output_axes", p->num_scan_out, 0, false, p->out_axes, err);
+  if (st == ROOF_OK) st = scan_ints(g, n, "scan_output_directions", p->num_scan_out, 0, true, p->out_reverse, err);
+  return st;
+}
+
+/* ---- body types and shape inference ---- */
+
+/* Scan: the axis of scan input j in an input of rank `rank` (checked). */
+static roof_status scan_in_axis(const roof_graph* g, const roof_node* n, int j, int rank, int* axis, roof_error* err) {
+  const roof_control_params* p = n->params;
+  if (p->scan8) {
+    if (rank < 2) return roof_node_fail(err, ROOF_E_DATA, g, n, "scan input %d has rank %d: opset-8 Scan reads [batch, sequence, ...]", j, rank);
+    *axis = 1;
+    return ROOF_OK;
+  }
+  int64_t a = p->in_axes[j];
+  if (a < -rank || a >= rank) {
+    return roof_node_fail(err, ROOF_E_DATA, g, n, "scan_input_axes[%d] is %lld, out of range for scan input %d of rank %d", j,
+                          (long long)a, j, rank);
+  }
+  *axis = (int)(a < 0 ? a + rank : a);
+  return ROOF_OK;
+}
+
+static void drop_axis(const roof_value* v, int axis, roof_value* t) {
+  t->dtype = v->dtype;
+  t->rank = v->rank - 1;
+  for (int d = 0, o = 0; d < v->rank; d++) {
+    if (d != axis) t->dims[o++] = v->dims[d];
+  }
+}
+
+roof_status roof_control_body_types(const roof_graph* g, const roof_node* n, int attr, roof_value* types, int num,
+                                    roof_error* err) {
+  (void)attr;
+  const roof_control_params* p = n->params;
+  if (n->op->id == ROOF_OP_If) return ROOF_OK; /* branches take no inputs */
+  if (n->op->id == ROOF_OP_Loop) {
+    types[0].dtype = ROOF_DT_INT64;
+    types[1].dtype = ROOF_DT_BOOL;
+    types[0].rank = types[1].rank = 0;
+    for (int i = 2; i < num; i++) {
+      const roof_value* v = roof_in(g, n, i);
+      if (v == NULL) return roof_node_fail(err, ROOF_E_DATA, g, n, "loop-carried input %d is missing", i);
+      types[i].dtype = v->dtype;
+      types[i].rank = v->rank;
+      memcpy(types[i].dims, v->dims, sizeof(v->dims));
+    }
+    return ROOF_OK;
+  }
+  int off = p->scan8 ? 1 : 0;
+  for (int i = 0; i < num; i++) {
+    const roof_value* v = roof_in(g, n, off + i);
+    if (v == NULL) return roof_node_fail(err, ROOF_E_DATA, g, n, "input %d is missing", off + i);
+    if (i < p->num_carried) {
+      if (p->scan8 && v->rank < 1) return roof_node_fail(err, ROOF_E_DATA, g, n, "state input %d has rank 0: opset-8 Scan reads [batch, ...]", i);
+      if (p->scan8) drop_axis(v, 0, &types[i]);
+      else {
+        types[i].dtype = v->dtype;
+        types[i].rank = v->rank;
+        memcpy(types[i].dims, v->dims, sizeof(v->dims));
+      }
+      continue;
+    }
+    int axis = 0, j = i - p->num_carried;
+    roof_status st = scan_in_axis(g, n, j, v->rank, &axis, err);
+    if (st != ROOF_OK) return st;
+    if (v->rank < 1) return roof_node_fail(err, ROOF_E_DATA, g, n, "scan input %d is a scalar: it has no axis to scan", j);
+    roof_value tmp = {0};
+    drop_axis(v, axis, &tmp);
+    if (p->scan8) drop_axis(&tmp, 0, &types[i]);
+    else types[i] = tmp;
+  }
+  return ROOF_OK;
+}
+
+static const roof_value* body_out(const roof_node* n, int b, int o) {
+  const roof_graph* s = n->subgraphs[b];
+  return &s->values[s->outputs[o]];
+}
+
+static bool same_shape(const roof_value* a, const roof_value* b) {
+  if (a->rank != b->rank) return false;
+  for (int d = 0; d < a->rank; d++) {
+    if (a->dims[d] != b->dims[d]) return false;
+  }
+  return true;
+}
+
+/* A scalar-like input (one element) of dtype `dtype`, or absent when `optional`. */
+static roof_status check_scalar(const roof_graph* g, const roof_node* n, int i, int dtype, const char* what, roof_error* err) {
+  const roof_value* v = roof_in(g, n, i);
+  char vb[ROOF_NAME_BUF], sb[64];
+  uint64_t count = 0;
+  if (v == NULL) return ROOF_OK;
+  if (v->dtype != dtype) {
+    return roof_node_fail(err, ROOF_E_DATA, g, n, "%s '%s' is %s: it must be %s", what, ROOF_SAFE(v->name, vb),
+                          roof_dtype_name(v->dtype), roof_dtype_name(dtype));
+  }
+  if (!roof_value_count(v, &count) || count != 1) {
+    return roof_node_fail(err, ROOF_E_DATA, g, n, "%s '%s' has shape %s: it must hold one element", what, ROOF_SAFE(v->name, vb),
+                          roof_shape_str(v->dims, v->rank, sb, sizeof(sb)));
+  }
+  return ROOF_OK;
+}
+
+static bool known(const roof_value* v) { return v && v->data && (v->flags & (ROOF_VAL_CONST | ROOF_VAL_KNOWN)); }
+
+static roof_status infer_if(roof_graph* g, roof_node* n, roof_error* err) {
+  char vb[ROOF_NAME_BUF], ab[64], bb[64];
+  roof_status st = check_scalar(g, n, 0, ROOF_DT_BOOL, "condition", err);
+  if (st != ROOF_OK || known(roof_in(g, n, 0))) return st; /* decided at load: if_fold.c takes a branch */
+  if (n->num_subgraphs != 2) {
+    return roof_node_fail(err, ROOF_E_INTERNAL, g, n, "condition '%s' is computed at run time but the branches were not planned",
+                          ROOF_SAFE(roof_in(g, n, 0)->name, vb));
+  }
+  for (int o = 0; o < n->num_outputs; o++) {
+    const roof_value *t = body_out(n, 0, o), *e = body_out(n, 1, o);
+    roof_value* y = roof_out(g, n, o);
+    if (t->dtype != e->dtype) {
+      return roof_node_fail(err, ROOF_E_DATA, g, n, "output %d is %s in then_branch, %s in else_branch", o, roof_dtype_name(t->dtype),
+                            roof_dtype_name(e->dtype));
+    }
+    if (!same_shape(t, e)) {
+      return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n,
+                            "output %d is %s in then_branch, %s in else_branch: the branches of an If decided at run time "
+                            "must give outputs of one shape (one static plan)",
+                            o, roof_shape_str(t->dims, t->rank, ab, sizeof(ab)), roof_shape_str(e->dims, e->rank, bb, sizeof(bb)));
+    }
+    if (y) roof_value_set_shape(y, t->dtype, t->rank, t->dims);
+  }
+  return ROOF_OK;
+}
+
+/* Loop-carried / state value i: the body gives it back with the dtype and shape it took. */
+static roof_status check_carried(const roof_graph* g, const roof_node* n, int i, const roof_value* in, const roof_value* out,
+                                 roof_error* err) {
+  char ab[64], bb[64], vb[ROOF_NAME_BUF];
+  if (in->dtype != out->dtype) {
+    return roof_node_fail(err, ROOF_E_DATA, g, n, "body output '%s' (carried value %d) is %s, its input %s", ROOF_SAFE(out->name, vb),
+                          i, roof_dtype_name(out->dtype), roof_dtype_name(in->dtype));
+  }
+  if (!same_shape(in, out)) {
+    return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n,
+                          "body output '%s' (carried value %d) has shape %s, its input %s: a carried value must keep its "
+                          "shape (one static plan)",
+                          ROOF_SAFE(out->name, vb), i, roof_shape_str(out->dims, out->rank, ab, sizeof(ab)),
+                          roof_shape_str(in->dims, in->rank, bb, sizeof(bb)));
+  }
+  return ROOF_OK;
+}
+
+/* Output y: the body's per-iteration value v with `count` inserted at `axis` (and the batch in
+ * front for opset-8 Scan). */
+static roof_status stacked(const roof_graph* g, const roof_node* n, roof_value* y, const roof_value* v, int64_t count, int axis,
+                           int64_t batch, roof_error* err) {
+  int64_t dims[ROOF_MAX_RANK];
+  int rank = v->rank + 1 + (batch >= 0);
+  if (rank > ROOF_MAX_RANK) {
+    return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "a scan output of rank %d exceeds the maximum of %d", rank, ROOF_MAX_RANK);
+  }
+  int o = 0;
+  if (batch >= 0) dims[o++] = batch;
+  for (int d = 0; d <= v->rank; d++) {
+    if (d == axis) dims[o++] = count;
+    if (d < v->rank) dims[o++] = v->dims[d];
+  }
+  if (y) roof_value_set_shape(y, v->dtype, rank, dims);
+  return ROOF_OK;
+}
+
+static roof_status infer_loop(roof_graph* g, roof_node* n, roof_error* err) {
+  roof_control_params* p = n->params;
+  roof_status st = check_scalar(g, n, 0, ROOF_DT_INT64, "trip count M", err);
+  if (st == ROOF_OK) st = check_scalar(g, n, 1, ROOF_DT_BOOL, "condition", err);
+  if (st != ROOF_OK) return st;
+  const roof_value *m = roof_in(g, n, 0), *c = roof_in(g, n, 1);
+  p->planned_iters = -1;
+  if (known(m)) {
+    int64_t count = ((const int64_t*)m->data)[0];
+    if (count < 0) return roof_node_fail(err, ROOF_E_DATA, g, n, "trip count M is %lld: it must not be negative", (long long)count);
+    p->planned_iters = count;
+  }
+  if (known(c) && !((const uint8_t*)c->data)[0]) p->planned_iters = 0; /* the condition is false at the start */
+  const roof_value* cond = body_out(n, 0, 0);
+  uint64_t count = 0;
+  if (cond->dtype != ROOF_DT_BOOL || !roof_value_count(cond, &count) || count != 1) {
+    return roof_node_fail(err, ROOF_E_DATA, g, n, "body output 0 (the condition) is %s with %llu elements: it must be one bool",
+                          roof_dtype_name(cond->dtype), (unsigned long long)count);
+  }
+  const roof_graph* s = n->subgraphs[0];
+  for (int i = 0; i < p->num_carried && st == ROOF_OK; i++) {
+    const roof_value* out = body_out(n, 0, 1 + i);
+    st = check_carried(g, n, i, &s->values[s->inputs[2 + i]], out, err);
+    if (st == ROOF_OK && roof_out(g, n, i)) roof_value_set_shape(roof_out(g, n, i), out->dtype, out->rank, out->dims);
+  }
+  if (st == ROOF_OK && p->num_scan_out > 0 && p->planned_iters < 0) {
+    return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n,
+                          "has %d scan outputs but its trip count M is not known at load (a constant, or a graph input given "
+                          "with --input): their length must be planned",
+                          p->num_scan_out);
+  }
+  for (int j = 0; j < p->num_scan_out && st == ROOF_OK; j++) {
+    st = stacked(g, n, roof_out(g, n, p->num_carried + j), body_out(n, 0, 1 + p->num_carried + j), p->planned_iters, 0, -1, err);
+  }
+  return st;
+}
+
+static roof_status infer_scan(roof_graph* g, roof_node* n, roof_error* err) {
+  roof_control_params* p = n->params;
+  int off = p->scan8 ? 1 : 0;
+  int64_t len = -1, batch = p->scan8 ? -2 : -1;
+  char vb[ROOF_NAME_BUF];
+  for (int i = 0; i < p->num_carried + p->num_scan_in; i++) {
+    const roof_value* v = roof_in(g, n, off + i);
+    if (p->scan8 && batch != -2 && v->dims[0] != batch) {
+      return roof_node_fail(err, ROOF_E_DATA, g, n, "input '%s' has batch %lld, an earlier one %lld", ROOF_SAFE(v->name, vb),
+                            (long long)v->dims[0], (long long)batch);
+    }
+    if (p->scan8) batch = v->dims[0];
+    if (i < p->num_carried) continue;
+    int axis = 0;
+    roof_status st = scan_in_axis(g, n, i - p->num_carried, v->rank, &axis, err);
+    if (st != ROOF_OK) return st;
+    if (len >= 0 && v->dims[axis] != len) {
+      return roof_node_fail(err, ROOF_E_DATA, g, n, "scan input '%s' has %lld steps along its axis, an earlier one %lld",
+                            ROOF_SAFE(v->name, vb), (long long)v->dims[axis], (long long)len);
+    }
+    len = v->dims[axis];
+  }
+  p->planned_iters = len;
+  const roof_graph* s = n->subgraphs[0];
+  roof_status st = ROOF_OK;
+  for (int i = 0; i < p->num_carried && st == ROOF_OK; i++) {
+    const roof_value* out = body_out(n, 0, i);
+    st = check_carried(g, n, i, &s->values[s->inputs[i]], out, err);
+    if (st == ROOF_OK) st = stacked(g, n, NULL, out, 0, 0, -1, err);
+    roof_value* y = roof_out(g, n, i);
+    if (st == ROOF_OK && y) {
+      const roof_value* in = roof_in(g, n, off + i); /* the state as given (with its batch) */
+      roof_value_set_shape(y, in->dtype, in->rank, in->dims);
+    }
+  }
+  for (int j = 0; j < p->num_scan_out && st == ROOF_OK; j++) {
+    const roof_value* v = body_out(n, 0, p->num_carried + j);
+    int64_t a = p->out_axes[j];
+    if (!p->scan8 && (a < -(v->rank + 1) || a > v->rank)) {
+      return roof_node_fail(err, ROOF_E_DATA, g, n, "scan_output_axes[%d] is %lld, out of range for a scan output of rank %d", j,
+                            (long long)a, v->rank + 1);
+    }
+    int axis = p->scan8 ? 0 : (int)(a < 0 ? a + v->rank + 1 : a);
+    st = stacked(g, n, roof_out(g, n, p->num_carried + j), v, len, axis, p->scan8 ? batch : -1, err);
+  }
+  return st;
+}
+
+/* ---- cost: the body's per iteration, times the iterations planned ---- */
+
+static void body_cost(const roof_graph* s, roof_cost* c) {
+  for (int i = 0; i < s->num_order; i++) {
+    const roof_node* m = &s->nodes[s->order[i]];
+    if (m->removed || m->op == NULL || m->op->cost == NULL) continue;
+    roof_cost k = {0};
+    m->op->cost(s, m, &k);
+    c->macs += k.macs;
+    c->flops += k.flops;
+    c->bytes_read += k.bytes_read;
+    c->bytes_written += k.bytes_written;
+    c->params += k.params;
+    c->has_model = c->has_model && k.has_model;
+  }
+}
+
+static void cost_control(const roof_graph* g, const roof_node* n, roof_cost* c) {
   (void)g;
-  (void)n;
-  c->formula = "control";
+  const roof_control_params* p = n->params;
+  c->has_model = true;
+  c->formula = n->op->id == ROOF_OP_If ? "if" : n->op->id == ROOF_OP_Loop ? "loop" : "scan";
+  if (n->num_subgraphs == 0) {
+    c->has_model = false;
+    return;
+  }
+  roof_cost best = {.has_model = true};
+  for (int b = 0; b < n->num_subgraphs; b++) { /* an If: the costlier branch */
+    roof_cost k = {.has_model = true};
+    body_cost(n->subgraphs[b], &k);
+    if (b == 0 || k.flops + k.bytes_read + k.bytes_written > best.flops + best.bytes_read + best.bytes_written) best = k;
+  }
+  uint64_t iters = n->op->id == ROOF_OP_If ? 1 : p->planned_iters > 0 ? (uint64_t)p->planned_iters : 0;
+  if (p->scan8 && n->num_inputs > 1 && roof_in(g, n, 1)) iters *= (uint64_t)roof_in(g, n, 1)->dims[0];
+  if (n->op->id == ROOF_OP_Loop && p->planned_iters < 0) iters = 1; /* unknown: one iteration's cost */
+  c->macs = best.macs * iters;
+  c->flops = best.flops * iters;
+  c->bytes_read = best.bytes_read * iters;
+  c->bytes_written = best.bytes_written * iters;
+  c->params = best.params;
+  c->has_model = best.has_model;
+}
+
+static int describe_control(const roof_graph* g, const roof_node* n, char* buf, size_t size) {
+  (void)g;
+  const roof_control_params* p = n->params;
+  if (n->op->id == ROOF_OP_If) return snprintf(buf, size, "run-time branch");
+  if (p->planned_iters < 0) return snprintf(buf, size, "x? iter");
+  return snprintf(buf, size, "x%lld iter", (long long)p->planned_iters);
 }
 
 const roof_op_schema roof_op_If = {
     .id = ROOF_OP_If, .op_type = "If", .domain = "", .since_version = 1, .until_version = 1000,
-    .flags = ROOF_OPF_NO_FOLD | ROOF_OPF_LOAD_ONLY, .layout = ROOF_LR_ANY, .parse = parse_if, .infer = infer_if, .cost = cost_if,
+    .flags = ROOF_OPF_NO_FOLD, .layout = ROOF_LR_PLAIN, .params_size = sizeof(roof_control_params),
+    .parse = parse_if, .infer = infer_if, .cost = cost_control, .describe = describe_control,
 };
+const roof_op_schema roof_op_Loop = {
+    .id = ROOF_OP_Loop, .op_type = "Loop", .domain = "", .since_version = 1, .until_version = 1000,
+    .flags = ROOF_OPF_NO_FOLD, .layout = ROOF_LR_PLAIN, .params_size = sizeof(roof_control_params),
+    .value_inputs = ROOF_IN(0), .parse = parse_loop, .infer = infer_loop, .cost = cost_control, .describe = describe_control,
+};
+const roof_op_schema roof_op_Scan = {
+    .id = ROOF_OP_Scan, .op_type = "Scan", .domain = "", .since_version = 8, .until_version = 1000,
+    .flags = ROOF_OPF_NO_FOLD, .layout = ROOF_LR_PLAIN, .params_size = sizeof(roof_control_params),
+    .parse = parse_scan, .infer = infer_scan, .cost = cost_control, .describe = describe_control,
+};
+
+/* ---- kernel: each body a session of its own ---- */
+
+typedef struct ctl_body {
+  roof_model model;       /* wraps the subgraph (owned by the node), prepared */
+  roof_session* s;
+  int* in_src;            /* per body input: index into k->in, or -1 (formal inputs, set by run) */
+  uint64_t* stamps;       /* num_steps + 1 */
+  uint64_t* step_ns;      /* per step: summed over the iterations of the last run */
+  int64_t iterations;     /* of the last run (0: not run, an If's branch not taken) */
+} ctl_body;
+
+typedef struct ctl_state {
+  ctl_body body[2];
+  int num_bodies;
+} ctl_state;
+
+static void destroy_control(roof_kernel* k) {
+  ctl_state* st = k->state;
+  if (st == NULL) return;
+  for (int b = 0; b < 2; b++) {
+    roof_session_free(st->body[b].s);
+    free(st->body[b].in_src);
+    free(st->body[b].stamps);
+    free(st->body[b].step_ns);
+  }
+  free(st);
+  k->state = NULL;
+}
+
+static roof_status make_body(roof_kernel* k, ctl_body* cb, roof_graph* sub, roof_error* err) {
+  const roof_control_params* p = k->params;
+  cb->model.g = sub;
+  cb->model.prepared = true;
+  cb->model.load.max_tensor_bytes = k->max_scratch_bytes;
+  roof_session_options o = {.threads = k->pool ? (uint32_t)pthreadpool_get_threads_count(k->pool) : 1,
+                            .force_reference = k->force_reference, .winograd = k->winograd};
+  roof_status st = roof_session_create_in_pool(&cb->model, &o, k->pool, &cb->s, err);
+  if (st != ROOF_OK) return st;
+  cb->in_src = malloc(sizeof(int) * ((size_t)sub->num_inputs + 1));
+  cb->stamps = calloc((size_t)cb->s->num_steps + 1, sizeof(uint64_t));
+  cb->step_ns = calloc((size_t)cb->s->num_steps + 1, sizeof(uint64_t));
+  if (!cb->in_src || !cb->stamps || !cb->step_ns) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory");
+  for (int i = 0; i < sub->num_inputs; i++) { /* outer values by name (unique in the enclosing scopes) */
+    cb->in_src[i] = -1;
+    for (int j = p->formal; j < k->num_in && cb->in_src[i] < 0; j++) {
+      const roof_value* v = roof_in(k->g, k->node, j);
+      if (v && strcmp(v->name, sub->values[sub->inputs[i]].name) == 0) cb->in_src[i] = j;
+    }
+  }
+  return ROOF_OK;
+}
+
+static roof_status create_control(roof_kernel* k, roof_error* err) {
+  const roof_node* n = k->node;
+  if (n->num_subgraphs < 1 || n->num_subgraphs > 2) {
+    return roof_node_fail(err, ROOF_E_INTERNAL, k->g, n, "control node without planned subgraphs");
+  }
+  ctl_state* st = calloc(1, sizeof(*st));
+  if (st == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, n, "out of memory");
+  k->state = st;
+  st->num_bodies = n->num_subgraphs;
+  for (int b = 0; b < st->num_bodies; b++) {
+    roof_status s = make_body(k, &st->body[b], n->subgraphs[b], err);
+    if (s != ROOF_OK) return s;
+  }
+  return ROOF_OK;
+}
+
+static uint64_t value_bytes(const roof_graph* g, int v) {
+  uint64_t b = 0;
+  roof_value_bytes(&g->values[v], &b);
+  return b;
+}
+
+static void* body_in(ctl_body* cb, int i) { return cb->s->value_ptr[cb->model.g->inputs[i]]; }
+static const void* body_result(ctl_body* cb, int o) { return roof_session_output(cb->s, (size_t)o); }
+static uint64_t in_bytes(ctl_body* cb, int i) { return value_bytes(cb->model.g, cb->model.g->inputs[i]); }
+static uint64_t out_bytes(ctl_body* cb, int o) { return value_bytes(cb->model.g, cb->model.g->outputs[o]); }
+
+/* The outer values a body reads, copied into its inputs once per run of the node. */
+static void copy_outer(const roof_kernel* k, ctl_body* cb) {
+  for (int i = 0; i < cb->model.g->num_inputs; i++) {
+    uint64_t b = in_bytes(cb, i);
+    if (cb->in_src[i] >= 0 && b) memcpy(body_in(cb, i), k->in[cb->in_src[i]].data, b);
+  }
+}
+
+static roof_status run_body(ctl_body* cb, roof_error* err) {
+  roof_status st = roof_session_run(cb->s, cb->stamps, err);
+  if (st != ROOF_OK) return st;
+  for (int j = 0; j < cb->s->num_steps; j++) cb->step_ns[j] += cb->stamps[j + 1] - cb->stamps[j];
+  cb->iterations++;
+  return ROOF_OK;
+}
+
+static void start_run(ctl_state* st) {
+  for (int b = 0; b < st->num_bodies; b++) {
+    st->body[b].iterations = 0;
+    memset(st->body[b].step_ns, 0, sizeof(uint64_t) * (size_t)st->body[b].s->num_steps);
+  }
+}
+
+static roof_status run_if(roof_kernel* k, roof_error* err) {
+  ctl_state* st = k->state;
+  start_run(st);
+  ctl_body* cb = &st->body[((const uint8_t*)k->in[0].data)[0] ? 0 : 1];
+  copy_outer(k, cb);
+  roof_status s = run_body(cb, err);
+  for (int o = 0; s == ROOF_OK && o < k->num_out; o++) {
+    uint64_t b = out_bytes(cb, o);
+    if (k->out[o].data && b) memcpy(k->out[o].data, body_result(cb, o), b);
+  }
+  return s;
+}
+
+static roof_status run_loop(roof_kernel* k, roof_error* err) {
+  const roof_control_params* p = k->params;
+  ctl_state* st = k->state;
+  ctl_body* cb = &st->body[0];
+  start_run(st);
+  int64_t m = k->in[0].data && k->num_in > 0 && k->node->inputs[0] >= 0 ? ((const int64_t*)k->in[0].data)[0] : INT64_MAX;
+  bool cond = k->node->inputs[1] >= 0 ? ((const uint8_t*)k->in[1].data)[0] != 0 : true;
+  copy_outer(k, cb);
+  for (int c = 0; c < p->num_carried; c++) {
+    uint64_t b = in_bytes(cb, 2 + c);
+    if (b) memcpy(body_in(cb, 2 + c), k->in[2 + c].data, b);
+  }
+  int64_t i = 0;
+  for (; i < m && cond; i++) {
+    if (p->num_scan_out > 0 && i >= p->planned_iters) break; /* checked below */
+    *(int64_t*)body_in(cb, 0) = i;
+    *(uint8_t*)body_in(cb, 1) = cond;
+    roof_status s = run_body(cb, err);
+    if (s != ROOF_OK) return s;
+    cond = ((const uint8_t*)body_result(cb, 0))[0] != 0;
+    for (int j = 0; j < p->num_scan_out; j++) {
+      uint64_t b = out_bytes(cb, 1 + p->num_carried + j);
+      if (k->out[p->num_carried + j].data && b) {
+        memcpy((char*)k->out[p->num_carried + j].data + (size_t)i * b, body_result(cb, 1 + p->num_carried + j), b);
+      }
+    }
+    for (int c = 0; c < p->num_carried; c++) { /* the next iteration's inputs */
+      uint64_t b = in_bytes(cb, 2 + c);
+      if (b) memmove(body_in(cb, 2 + c), body_result(cb, 1 + c), b);
+    }
+  }
+  if (p->num_scan_out > 0 && i != p->planned_iters) {
+    return roof_node_fail(err, ROOF_E_UNSUPPORTED, k->g, k->node,
+                          "the loop ran %lld iterations, its scan outputs were planned for %lld (M at load): a condition "
+                          "ending it early is not supported with scan outputs",
+                          (long long)i, (long long)p->planned_iters);
+  }
+  for (int c = 0; c < p->num_carried; c++) {
+    uint64_t b = in_bytes(cb, 2 + c);
+    if (k->out[c].data && b) memcpy(k->out[c].data, body_in(cb, 2 + c), b);
+  }
+  return ROOF_OK;
+}
+
+/* Slice `idx` of plain tensor t along `axis`, gathered into (to_slice) or scattered from
+ * contiguous `buf`. */
+static void slice_copy(const roof_tensor* t, char* base, int axis, int64_t idx, void* buf, bool to_slice) {
+  size_t es = roof_dtype_size(t->dtype);
+  int64_t outer = 1, inner = 1;
+  for (int d = 0; d < axis; d++) outer *= t->dims[d];
+  for (int d = axis + 1; d < t->rank; d++) inner *= t->dims[d];
+  size_t row = (size_t)inner * es;
+  for (int64_t o = 0; o < outer && row; o++) {
+    char* at = base + ((size_t)(o * t->dims[axis] + idx)) * row;
+    char* b = (char*)buf + (size_t)o * row;
+    if (to_slice) memcpy(at, b, row);
+    else memcpy(b, at, row);
+  }
+}
+
+/* Tensor t without its batch axis 0 (opset-8 Scan), entry `b`'s data. */
+static char* batch_view(const roof_tensor* t, int64_t b, roof_tensor* v) {
+  *v = *t;
+  v->rank = t->rank - 1;
+  memmove(v->dims, t->dims + 1, sizeof(int64_t) * (size_t)v->rank);
+  return (char*)t->data + (size_t)b * roof_tensor_count(v) * roof_dtype_size(t->dtype);
+}
+
+static roof_status run_scan(roof_kernel* k, roof_error* err) {
+  const roof_control_params* p = k->params;
+  ctl_state* st = k->state;
+  ctl_body* cb = &st->body[0];
+  const roof_graph* s = cb->model.g;
+  int off = p->scan8 ? 1 : 0, n = p->num_carried;
+  int64_t len = p->planned_iters, batch = p->scan8 ? k->in[off].dims[0] : 1;
+  start_run(st);
+  copy_outer(k, cb);
+  for (int64_t b = 0; b < batch; b++) {
+    for (int i = 0; i < n; i++) {
+      roof_tensor v;
+      const char* src = p->scan8 ? batch_view(&k->in[off + i], b, &v) : k->in[off + i].data;
+      uint64_t bytes = in_bytes(cb, i);
+      if (bytes) memcpy(body_in(cb, i), src, bytes);
+    }
+    for (int64_t t = 0; t < len; t++) {
+      for (int j = 0; j < p->num_scan_in; j++) {
+        roof_tensor v = k->in[off + n + j];
+        char* base = p->scan8 ? batch_view(&k->in[off + n + j], b, &v) : (char*)v.data;
+        int axis = p->scan8 ? 0 : (int)(p->in_axes[j] < 0 ? p->in_axes[j] + v.rank : p->in_axes[j]);
+        slice_copy(&v, base, axis, p->in_reverse[j] ? len - 1 - t : t, body_in(cb, n + j), false);
+      }
+      roof_status rs = run_body(cb, err);
+      if (rs != ROOF_OK) return rs;
+      for (int j = 0; j < p->num_scan_out; j++) {
+        if (k->out[n + j].data == NULL) continue;
+        roof_tensor v = k->out[n + j];
+        char* base = p->scan8 ? batch_view(&k->out[n + j], b, &v) : (char*)v.data;
+        const roof_value* bo = &s->values[s->outputs[n + j]];
+        int axis = p->scan8 ? 0 : (int)(p->out_axes[j] < 0 ? p->out_axes[j] + bo->rank + 1 : p->out_axes[j]);
+        slice_copy(&v, base, axis, p->out_reverse[j] ? len - 1 - t : t, (void*)body_result(cb, n + j), true);
+      }
+      for (int i = 0; i < n; i++) {
+        uint64_t bytes = in_bytes(cb, i);
+        if (bytes) memmove(body_in(cb, i), body_result(cb, i), bytes);
+      }
+    }
+    for (int i = 0; i < n; i++) {
+      if (k->out[i].data == NULL) continue;
+      roof_tensor v;
+      char* dst = p->scan8 ? batch_view(&k->out[i], b, &v) : k->out[i].data;
+      uint64_t bytes = in_bytes(cb, i);
+      if (bytes) memcpy(dst, body_in(cb, i), bytes);
+    }
+  }
+  return ROOF_OK;
+}
+
+/* Reference entries (the only ones): the bodies run on whatever kernels their sessions chose. */
+const roof_kernel_impl roof_kernel_If_ref = {.op = ROOF_OP_If, .backend = ROOF_BACKEND_REF, .create = create_control,
+                                             .run = run_if, .destroy = destroy_control};
+const roof_kernel_impl roof_kernel_Loop_ref = {.op = ROOF_OP_Loop, .backend = ROOF_BACKEND_REF, .create = create_control,
+                                               .run = run_loop, .destroy = destroy_control};
+const roof_kernel_impl roof_kernel_Scan_ref = {.op = ROOF_OP_Scan, .backend = ROOF_BACKEND_REF, .create = create_control,
+                                               .run = run_scan, .destroy = destroy_control};
+
+int roof_control_bodies(const roof_kernel* k) {
+  const ctl_state* st = k->state;
+  return st ? st->num_bodies : 0;
+}
+
+const roof_session* roof_control_body_session(const roof_kernel* k, int b) { return ((const ctl_state*)k->state)->body[b].s; }
+
+int64_t roof_control_body_iterations(const roof_kernel* k, int b) { return ((const ctl_state*)k->state)->body[b].iterations; }
+
+const uint64_t* roof_control_body_step_ns(const roof_kernel* k, int b) { return ((const ctl_state*)k->state)->body[b].step_ns; }

@@ -85,6 +85,8 @@ struct roof_kernel {
                                * outputs (indirection buffers): the single-tensor limit */
   char reason[256];        /* why the entries before impl refused the node ("" if none did) */
   int winograd;            /* roof_session_options.winograd: 0 tune per layer, 1 on, -1 off */
+  int force_reference;     /* roof_session_options.force_reference (control ops pass it on to
+                            * the sessions of their bodies) */
   /* Set by create when the entry runs another algorithm than the op's cost model counts
    * (Winograd convolution): the FLOPs it executes per run and its name; 0 / NULL otherwise. */
   uint64_t executed_flops;

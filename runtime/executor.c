@@ -35,7 +35,7 @@ void roof_session_free(roof_session* s) {
   }
   free(s->value_ptr);
   free(s->arena);
-  if (s->pool) pthreadpool_destroy(s->pool);
+  if (s->pool && !s->pool_borrowed) pthreadpool_destroy(s->pool);
   free(s);
 }
 
@@ -120,6 +120,7 @@ static roof_status make_kernels(roof_session* s, const roof_session_options* o, 
     k->params = n->params;
     k->pool = s->pool;
     k->winograd = o->winograd;
+    k->force_reference = o->force_reference;
     k->max_scratch_bytes = s->model->load.max_tensor_bytes ? s->model->load.max_tensor_bytes : (uint64_t)4 << 30;
     k->in = vp;
     k->num_in = n->num_inputs;
@@ -196,8 +197,22 @@ roof_status roof_session_create(const roof_model* model, const roof_session_opti
   return roof_session_create_with(model, opts, NULL, session_out, err);
 }
 
+static roof_status create_session(const roof_model* model, const roof_session_options* opts, roof_release_plan* rel,
+                                  const pthreadpool_t* pool, roof_session** session_out, roof_error* err);
+
 roof_status roof_session_create_with(const roof_model* model, const roof_session_options* opts, roof_release_plan* rel,
                                      roof_session** session_out, roof_error* err) {
+  return create_session(model, opts, rel, NULL, session_out, err);
+}
+
+roof_status roof_session_create_in_pool(const roof_model* model, const roof_session_options* opts, pthreadpool_t pool,
+                                        roof_session** session_out, roof_error* err) {
+  return create_session(model, opts, NULL, &pool, session_out, err);
+}
+
+/* pool NULL: the session makes its own; else *pool (maybe NULL: one thread), borrowed. */
+static roof_status create_session(const roof_model* model, const roof_session_options* opts, roof_release_plan* rel,
+                                  const pthreadpool_t* pool, roof_session** session_out, roof_error* err) {
   static const roof_session_options kDefault = {0};
   if (opts == NULL) opts = &kDefault;
   if (model == NULL || !model->prepared) {
@@ -227,7 +242,10 @@ roof_status roof_session_create_with(const roof_model* model, const roof_session
   st = roof_kernels_init(err);
   if (st != ROOF_OK) goto cleanup;
   s->threads = opts->threads ? opts->threads : roof_default_threads();
-  if (s->threads > 1) {
+  if (pool) {
+    s->pool = *pool;
+    s->pool_borrowed = true;
+  } else if (s->threads > 1) {
     s->pool = pthreadpool_create(s->threads);
     if (s->pool == NULL) {
       st = roof_fail(err, ROOF_E_NOMEM, "cannot create a thread pool of %u threads", s->threads);

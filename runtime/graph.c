@@ -68,6 +68,7 @@ static void attr_clear(roof_attr* a) {
   free(a->floats);
   for (size_t i = 0; a->strings && i < a->n; i++) free(a->strings[i]);
   free(a->strings);
+  free(a->graph_inputs);
   if (a->t) {
     value_clear(a->t);
     free(a->t);
@@ -85,6 +86,8 @@ static void node_clear(roof_node* n) {
   free(n->params);
   for (int i = 0; i < n->num_fused_from; i++) free(n->fused_from[i]);
   free(n->fused_from);
+  for (int i = 0; i < n->num_subgraphs; i++) roof_graph_free(n->subgraphs[i]);
+  free(n->subgraphs);
 }
 
 void roof_graph_free(roof_graph* g) {

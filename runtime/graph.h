@@ -61,8 +61,9 @@ typedef enum roof_attr_type {
   ROOF_ATTR_INT = 2,
   ROOF_ATTR_STRING = 3,
   ROOF_ATTR_TENSOR = 4,
-  ROOF_ATTR_GRAPH = 5,   /* an If branch: its nodes are in g->nodes (dormant, see roof_node
-                          * branch_of), `ints` holds the value indices of its outputs (n) */
+  ROOF_ATTR_GRAPH = 5,   /* an If branch or a Loop/Scan body: its nodes are in g->nodes (dormant,
+                          * see roof_node branch_of), `ints` holds the value indices of its
+                          * outputs (n), `graph_inputs` those of its formal inputs */
   ROOF_ATTR_FLOATS = 6,
   ROOF_ATTR_INTS = 7,
   ROOF_ATTR_STRINGS = 8,
@@ -80,6 +81,8 @@ typedef struct roof_attr {
   size_t n;         /* count of ints/floats/strings */
   char** strings;   /* STRINGS: n NUL-terminated copies (a payload's NUL ends its copy) */
   roof_value* t;    /* TENSOR: decoded constant (name may be NULL), owned */
+  int* graph_inputs;  /* GRAPH: value indices of the body's formal inputs (Loop, Scan), owned */
+  int num_graph_inputs;
 } roof_attr;
 
 typedef struct roof_node {
@@ -102,7 +105,12 @@ typedef struct roof_node {
   int branch_of;     /* dormant: 1 + index of the undecided If whose branch holds this node
                       * (the node is `removed` until runtime/if_fold.c takes or folds the
                       * branch; its reads still count as uses); 0 otherwise */
-  int branch;        /* with branch_of: 0 then_branch, 1 else_branch */
+  int branch;        /* with branch_of: 0 then_branch (or a Loop/Scan body), 1 else_branch */
+  /* Control flow decided at run time (runtime/control.h): each graph attribute of an If, Loop
+   * or Scan extracted into a graph of its own (then_branch first), planned and run apart; owned
+   * (freed with the node). NULL otherwise. */
+  struct roof_graph** subgraphs;
+  int num_subgraphs;
 } roof_node;
 
 /* An original node that disappeared entirely (provenance, see fusion/fusion.h). */

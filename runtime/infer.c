@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "control.h"
 #include "if_fold.h"
 #include "model.h"
 
@@ -337,21 +338,6 @@ static roof_status infer_node(roof_graph* g, roof_node* n, uint64_t max_bytes, r
   return st;
 }
 
-/* An If reached in order: replaced by its taken branch (if_fold.h); in a partial analysis one
- * that cannot be decided is set aside with its branches. */
-static roof_status visit_if(roof_graph* g, int ni, bool partial, char* note, size_t note_size, roof_error* err) {
-  roof_error why;
-  roof_status st = roof_if_fold(g, ni, partial ? &why : err);
-  if (st == ROOF_OK || st == ROOF_E_NOMEM || !partial) {
-    if (st != ROOF_OK && partial) *err = why;
-    return st;
-  }
-  bool upstream = roof_in(g, &g->nodes[ni], 0)->rank < 0;
-  st = set_aside(g, &g->nodes[ni], upstream ? "reads a tensor of a node not analysed" : "shape inference refused it",
-                 upstream ? NULL : &why, upstream ? NULL : note, note_size, err);
-  return st == ROOF_OK ? roof_if_drop_branches(g, ni, err) : st;
-}
-
 /* One node in order: inference (or setting it aside), then evaluation when its inputs are known. */
 static roof_status visit(roof_graph* g, roof_node* n, uint64_t max_bytes, bool partial, char* note, size_t note_size,
                          roof_error* err) {
@@ -378,6 +364,35 @@ static roof_status visit(roof_graph* g, roof_node* n, uint64_t max_bytes, bool p
   return st;
 }
 
+/* An If reached in order: replaced by its taken branch (if_fold.h) when its condition is known
+ * at load, planned with both branches as subgraphs (control.h) otherwise; in a partial analysis
+ * one that cannot be analysed is set aside with its branches. */
+static roof_status visit_if(roof_graph* g, int ni, uint64_t max_bytes, bool partial, char* note, size_t note_size,
+                            roof_error* err) {
+  roof_error why;
+  const roof_value* c = roof_in(g, &g->nodes[ni], 0);
+  bool known = c->rank >= 0 && c->data && (c->flags & (ROOF_VAL_CONST | ROOF_VAL_KNOWN));
+  if (!known && c->rank >= 0) {
+    roof_status st = roof_control_plan(g, ni, max_bytes, partial ? &why : err);
+    if (st == ROOF_OK) return visit(g, &g->nodes[ni], max_bytes, partial, note, note_size, err);
+    if (st == ROOF_E_NOMEM || !partial) {
+      if (partial) *err = why;
+      return st;
+    }
+    st = set_aside(g, &g->nodes[ni], "shape inference refused it", &why, note, note_size, err);
+    return st == ROOF_OK ? roof_if_drop_branches(g, ni, err) : st;
+  }
+  roof_status st = roof_if_fold(g, ni, partial ? &why : err);
+  if (st == ROOF_OK || st == ROOF_E_NOMEM || !partial) {
+    if (st != ROOF_OK && partial) *err = why;
+    return st;
+  }
+  bool upstream = roof_in(g, &g->nodes[ni], 0)->rank < 0;
+  st = set_aside(g, &g->nodes[ni], upstream ? "reads a tensor of a node not analysed" : "shape inference refused it",
+                 upstream ? NULL : &why, upstream ? NULL : note, note_size, err);
+  return st == ROOF_OK ? roof_if_drop_branches(g, ni, err) : st;
+}
+
 static roof_status infer_graph(roof_graph* g, const roof_shape_binding* shapes, size_t num_shapes,
                                uint64_t max_tensor_bytes, char* note, size_t note_size, roof_error* err) {
   bool partial = note != NULL;
@@ -398,11 +413,21 @@ static roof_status infer_graph(roof_graph* g, const roof_shape_binding* shapes, 
     if (done[ni]) continue;
     done[ni] = true;
     roof_node* n = &g->nodes[ni];
+    if (n->op != NULL && roof_control_is(n) && n->op->id != ROOF_OP_If) { /* Loop, Scan: bodies planned apart */
+      bool ready = true;
+      for (int i = 0; i < n->num_inputs; i++) ready = ready && (roof_in(g, n, i) == NULL || roof_in(g, n, i)->rank >= 0);
+      roof_error why;
+      st = ready ? roof_control_plan(g, ni, max_bytes, partial ? &why : err) : ROOF_OK;
+      if (st == ROOF_OK) st = visit(g, n, max_bytes, partial, note, note_size, err);
+      else if (partial && st != ROOF_E_NOMEM) st = set_aside(g, n, "shape inference refused it", &why, note, note_size, err);
+      if (st == ROOF_OK && n->removed) st = roof_if_drop_branches(g, ni, err);
+      continue;
+    }
     if (n->op == NULL || n->op->id != ROOF_OP_If) {
       st = visit(g, n, max_bytes, partial, note, note_size, err);
       continue;
     }
-    st = visit_if(g, ni, partial, note, note_size, err);
+    st = visit_if(g, ni, max_bytes, partial, note, note_size, err);
     bool* more = st == ROOF_OK ? realloc(done, sizeof(bool) * ((size_t)g->num_nodes + 1)) : done;
     if (more == NULL) st = roof_fail(err, ROOF_E_NOMEM, "%s: out of memory for shape inference", g->path);
     done = more ? more : done;

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "control.h"
 #include "loader_internal.h"
 #include "model.h"
 #include "../ops/op.h"
@@ -381,15 +382,16 @@ static roof_status copy_attr(load_ctx* c, const roof_node* n, const Onnx__Attrib
       return roof_node_fail(err, ROOF_E_DATA, c->g, n, "attribute '%s' has no type and no value", ROOF_SAFE(a->name, ab));
     default: break;
   }
-  bool is_if = strcmp(n->op_type, "If") == 0 && n->domain[0] == '\0';
-  if (out->type == ROOF_ATTR_GRAPH && is_if) {
+  bool control = n->domain[0] == '\0' &&
+                 (strcmp(n->op_type, "If") == 0 || strcmp(n->op_type, "Loop") == 0 || strcmp(n->op_type, "Scan") == 0);
+  if (out->type == ROOF_ATTR_GRAPH && control) {
     if (a->g == NULL) return roof_node_fail(err, ROOF_E_DATA, c->g, n, "attribute '%s' holds no graph", ROOF_SAFE(a->name, ab));
     return ROOF_OK; /* loaded by load_branch once the enclosing graph's nodes are wired */
   }
   if ((int)out->type == ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__GRAPH ||
       (int)out->type == ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__GRAPHS) {
-    return roof_node_fail(err, ROOF_E_UNSUPPORTED, c->g, n, "attribute '%s' holds %s (only If branches are supported, not Loop or Scan bodies)",
-                          ROOF_SAFE(a->name, ab), is_if ? "a list of graphs" : "a subgraph");
+    return roof_node_fail(err, ROOF_E_UNSUPPORTED, c->g, n, "attribute '%s' holds %s (only If branches and Loop and Scan bodies are supported)",
+                          ROOF_SAFE(a->name, ab), control ? "a list of graphs" : "a subgraph");
   }
   return roof_node_fail(err, ROOF_E_UNSUPPORTED, c->g, n, "attribute '%s' has type %d (tensor lists, sparse tensors and type protos are not supported)",
                         ROOF_SAFE(a->name, ab), (int)out->type);
@@ -485,24 +487,47 @@ static roof_status wire_node(load_ctx* c, const Onnx__NodeProto* np, int node, r
 
 static roof_status load_nodes(load_ctx* c, const Onnx__GraphProto* gp, roof_error* err);
 
-/* An If branch: its initializers and nodes join the graph in a scope of their own; its direct
- * nodes stay dormant (removed, branch_of = the If) until if_fold.c decides the If. The
- * attribute keeps the value indices of the branch's outputs. */
+/* The formal inputs of a Loop or Scan body: values of the body's scope (their types come from
+ * the enclosing node when the body is planned: runtime/control.c), listed in the attribute. */
+static roof_status load_body_inputs(load_ctx* c, roof_attr* at, const Onnx__GraphProto* sub, roof_error* err) {
+  char nb[ROOF_NAME_BUF];
+  if ((at->graph_inputs = malloc(sizeof(int) * (sub->n_input + 1))) == NULL) return oom(c, err);
+  for (size_t i = 0; i < sub->n_input; i++) {
+    const char* name = sub->input[i] ? sub->input[i]->name : NULL;
+    if (name == NULL || name[0] == '\0') return roof_fail(err, ROOF_E_DATA, "%s: body input %zu has no name", c->path, i);
+    roof_status st = check_name(c, name, "tensor", err);
+    if (st != ROOF_OK) return st;
+    if (map_find(&c->names->names, name) >= 0) {
+      return roof_fail(err, ROOF_E_DATA, "%s: tensor '%s': body input is listed twice", c->path, ROOF_SAFE(name, nb));
+    }
+    int v = -1;
+    if ((st = add_named_value(c, name, &v, err)) != ROOF_OK) return st;
+    at->graph_inputs[at->num_graph_inputs++] = v;
+  }
+  return ROOF_OK;
+}
+
+/* An If branch or a Loop/Scan body: its inputs (bodies only), initializers and nodes join the
+ * graph in a scope of their own; its direct nodes stay dormant (removed, branch_of = the node)
+ * until if_fold.c decides the If or control.c plans the subgraph. The attribute keeps the value
+ * indices of the branch's outputs (and of the body's inputs). */
 static roof_status load_branch(load_ctx* c, int node, int a, Onnx__GraphProto* sub, int which, roof_error* err) {
   char ab[ROOF_NAME_BUF], nb[ROOF_NAME_BUF];
   const char* attr = ROOF_SAFE(c->g->nodes[node].attrs[a].name, ab);
-  if (sub->n_input) {
+  bool is_if = strcmp(c->g->nodes[node].op_type, "If") == 0;
+  if (sub->n_input && is_if) {
     return roof_node_fail(err, ROOF_E_DATA, c->g, &c->g->nodes[node], "attribute '%s': an If branch takes no inputs (%zu declared)",
                           attr, sub->n_input);
   }
-  size_t nv = sub->n_initializer;
+  size_t nv = sub->n_initializer + sub->n_input;
   for (size_t i = 0; i < sub->n_node; i++) nv += sub->node[i]->n_output;
   scope s = {.parent = c->names};
   if (!map_init(&s.names, c->g, nv)) return oom(c, err);
   scope* outer = c->names;
   c->names = &s;
   int first = c->g->num_nodes;
-  roof_status st = load_initializers(c, sub, err);
+  roof_status st = is_if ? ROOF_OK : load_body_inputs(c, &c->g->nodes[node].attrs[a], sub, err);
+  if (st == ROOF_OK) st = load_initializers(c, sub, err);
   if (st == ROOF_OK) st = load_nodes(c, sub, err);
   for (size_t i = 0; st == ROOF_OK && i < sub->n_node; i++) { /* its direct nodes come first */
     roof_node* m = &c->g->nodes[first + (int)i];
@@ -517,7 +542,7 @@ static roof_status load_branch(load_ctx* c, int node, int a, Onnx__GraphProto* s
     int v = name && name[0] ? scope_find(c->names, name) : -1;
     if (v < 0) {
       st = roof_node_fail(err, ROOF_E_DATA, c->g, &c->g->nodes[node],
-                          "attribute '%s': branch output '%s' is never produced (no node of the branch, outer value or initializer)",
+                          "attribute '%s': branch output '%s' is never produced (no node of the branch, input, outer value or initializer)",
                           attr, ROOF_SAFE(name ? name : "", nb));
     }
     at->ints[o] = v;
@@ -715,7 +740,7 @@ static roof_status build_graph(load_ctx* c, const Onnx__ModelProto* mp, roof_err
   if (st != ROOF_OK) return st;
   uint64_t nodes = count_nodes(gp, c->o->max_nodes);
   if (nodes > c->o->max_nodes) { /* before walking the nodes to count their outputs */
-    return roof_fail(err, ROOF_E_DATA, "%s: %llu nodes (If branches included) exceed the limit of %u", c->path,
+    return roof_fail(err, ROOF_E_DATA, "%s: %llu nodes (If branches and Loop/Scan bodies included) exceed the limit of %u", c->path,
                      (unsigned long long)nodes, c->o->max_nodes);
   }
   size_t nvalues = 0;
@@ -727,6 +752,7 @@ static roof_status build_graph(load_ctx* c, const Onnx__ModelProto* mp, roof_err
   if (st == ROOF_OK) st = load_nodes(c, gp, err);
   if (st == ROOF_OK) st = load_outputs(c, gp, err);
   if (st == ROOF_OK) st = load_quant_annotations(c, gp, err);
+  if (st == ROOF_OK) st = roof_control_link(c->g, err);
   return st;
 }
 

@@ -83,6 +83,34 @@ static roof_status check_unbound(const roof_graph* g, bool partial, roof_error* 
   return missing.kinds ? roof_missing_fail(g->path, g->opset, &missing, err) : ROOF_OK;
 }
 
+roof_status roof_subgraph_analyse(roof_graph* sub, uint64_t max_tensor_bytes, roof_error* err) {
+  roof_status st = roof_graph_bind_ops(sub, err);
+  if (st == ROOF_OK) st = init_provenance(sub, err);
+  return st == ROOF_OK ? roof_graph_infer(sub, NULL, 0, max_tensor_bytes, err) : st;
+}
+
+/* The preparation after shape inference, for one graph and the subgraphs of its control nodes. */
+static roof_status finish_graph(roof_graph* g, const char* fusion, roof_error* err) {
+  roof_status st = roof_constfold(g, err);
+  if (st == ROOF_OK) st = roof_graph_toposort(g, err);
+  if (st == ROOF_OK) st = roof_graph_widen16(g, err);
+  /* passes match patterns over live nodes; with nodes set aside a match could span a gap */
+  if (st == ROOF_OK) st = roof_fusion_run(g, fusion, err);
+  if (st == ROOF_OK) st = roof_graph_layout(g, err);
+  return st == ROOF_OK ? roof_subgraphs_finish(g, fusion, err) : st;
+}
+
+roof_status roof_subgraphs_finish(roof_graph* g, const char* fusion, roof_error* err) {
+  for (int i = 0; i < g->num_nodes; i++) {
+    const roof_node* n = &g->nodes[i];
+    for (int k = 0; !n->removed && k < n->num_subgraphs; k++) {
+      roof_status st = finish_graph(n->subgraphs[k], fusion, err);
+      if (st != ROOF_OK) return st;
+    }
+  }
+  return ROOF_OK;
+}
+
 roof_status roof_model_prepare(roof_model* m, const roof_prepare_options* opts, roof_error* err) {
   static const roof_prepare_options kDefault = {0};
   if (opts == NULL) opts = &kDefault;
@@ -101,15 +129,7 @@ roof_status roof_model_prepare(roof_model* m, const roof_prepare_options* opts, 
   if (st != ROOF_OK) return st;
   int not_analysed = 0; /* set aside by the partial analysis (If folding records its nodes too) */
   for (int i = folded_before; i < g->num_folded; i++) not_analysed += strcmp(g->folded[i].pass, ROOF_NOT_ANALYSED_PASS) == 0;
-  st = roof_constfold(g, err);
-  if (st != ROOF_OK) return st;
-  st = roof_graph_toposort(g, err);
-  if (st == ROOF_OK) st = roof_graph_widen16(g, err);
-  if (st != ROOF_OK) return st;
-  /* passes match patterns over live nodes; with nodes set aside a match could span a gap */
-  st = roof_fusion_run(g, opts->partial ? "none" : opts->fusion, err);
-  if (st != ROOF_OK) return st;
-  st = roof_graph_layout(g, err);
+  st = finish_graph(g, opts->partial ? "none" : opts->fusion, err);
   if (st != ROOF_OK) return st;
   m->prep = *opts;
   m->prep.shapes = NULL;

@@ -22,6 +22,17 @@ struct roof_model {
 /* Wraps an in-memory graph (tests, fuzzers) as a model; takes ownership of g (also on error). */
 roof_status roof_model_from_graph(roof_graph* g, roof_model** out, roof_error* err);
 
+/* Deep copy of an attribute (value indices in ints / graph_inputs copied as they are); dst
+ * zeroed by the caller, a half-copied dst is released by roof_graph_free. False on OOM. */
+bool roof_attr_copy(const roof_attr* src, roof_attr* dst);
+
+/* Subgraphs of control flow decided at run time (runtime/control.h): the load-time analysis
+ * of an extracted body (ops bound, provenance, shape inference; nested control nodes planned
+ * in turn) and, once the enclosing graph is prepared, the rest of the preparation (constant
+ * folding, 16-bit widening, the fusion passes `fusion`, layout), recursively. */
+roof_status roof_subgraph_analyse(roof_graph* sub, uint64_t max_tensor_bytes, roof_error* err);
+roof_status roof_subgraphs_finish(roof_graph* g, const char* fusion, roof_error* err);
+
 /* Looks up the descriptor (opset-aware) of every live node and dormant If-branch node, and parses its attributes into params.
  * Unknown op: ROOF_E_UNSUPPORTED naming op, domain and opset. Called by the loader. */
 roof_status roof_graph_bind_ops(roof_graph* g, roof_error* err);
@@ -84,6 +95,7 @@ typedef struct roof_step {
 struct roof_session {
   const roof_model* model;
   pthreadpool_t pool;
+  bool pool_borrowed;        /* the pool belongs to an enclosing session (control-flow bodies) */
   uint32_t threads;
   roof_step* steps;
   int num_steps;
@@ -108,6 +120,11 @@ void roof_release_after_kernel(roof_release_plan* r, roof_session* s, const roof
 /* roof_session_create with an optional plan (NULL: the model is only read). */
 roof_status roof_session_create_with(const roof_model* model, const roof_session_options* opts, roof_release_plan* rel,
                                      roof_session** session_out, roof_error* err);
+
+/* A session for a control-flow body (ops/control.c): roof_session_create on the enclosing
+ * session's pool (NULL: one thread), which it never destroys. */
+roof_status roof_session_create_in_pool(const roof_model* model, const roof_session_options* opts, pthreadpool_t pool,
+                                        roof_session** session_out, roof_error* err);
 
 /* Planner: assigns arena offsets (largest-first, best gap) honouring aliases and in-place
  * writes. padding[v] (NULL: none) is how many bytes a kernel may read past the end of value v;

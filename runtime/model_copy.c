@@ -41,14 +41,16 @@ static bool copy_value(const roof_value* src, roof_value* dst) {
   return ok;
 }
 
-static bool copy_attr(const roof_attr* src, roof_attr* dst) {
+bool roof_attr_copy(const roof_attr* src, roof_attr* dst) {
   *dst = *src;
   dst->name = dst->s = NULL;
   dst->ints = NULL;
   dst->floats = NULL;
   dst->t = NULL;
   dst->strings = NULL;
+  dst->graph_inputs = NULL;
   bool ok = dup_opt(src->name, &dst->name) && dup_bytes(src->s, src->s_len + 1, (void**)&dst->s) &&
+            dup_bytes(src->graph_inputs, sizeof(int) * (size_t)src->num_graph_inputs, (void**)&dst->graph_inputs) &&
             dup_bytes(src->ints, sizeof(int64_t) * src->n, (void**)&dst->ints) &&
             dup_bytes(src->floats, sizeof(float) * src->n, (void**)&dst->floats);
   if (ok && src->strings) {
@@ -75,6 +77,8 @@ static bool copy_node(const roof_node* src, roof_node* dst) {
   dst->num_attrs = 0;
   dst->fused_from = NULL;
   dst->num_fused_from = 0;
+  dst->subgraphs = NULL; /* copies are made before prepare, which extracts them */
+  dst->num_subgraphs = 0;
   bool ok = dup_opt(src->name, &dst->name) && dup_opt(src->op_type, &dst->op_type) &&
             dup_opt(src->domain, &dst->domain) &&
             dup_bytes(src->inputs, sizeof(int) * (size_t)src->num_inputs, (void**)&dst->inputs) &&
@@ -82,7 +86,7 @@ static bool copy_node(const roof_node* src, roof_node* dst) {
   if (ok && src->num_attrs > 0) {
     dst->attrs = calloc((size_t)src->num_attrs, sizeof(roof_attr));
     ok = dst->attrs != NULL;
-    for (int i = 0; ok && i < src->num_attrs; i++, dst->num_attrs++) ok = copy_attr(&src->attrs[i], &dst->attrs[i]);
+    for (int i = 0; ok && i < src->num_attrs; i++, dst->num_attrs++) ok = roof_attr_copy(&src->attrs[i], &dst->attrs[i]);
   }
   if (ok && src->num_fused_from > 0) {
     dst->fused_from = calloc((size_t)src->num_fused_from, sizeof(char*));

@@ -15,6 +15,7 @@ reference outputs.
                         x [1, 8], mode [] (float); mode > 0 takes relu(Linear a), else
                         tanh(Linear b). The export has an If whose condition is computed from the
                         graph input "mode": not decidable at load.
+  OUT/script_if_else.onnx  the same module and weights with mode -1 (the else branch's data set)
   OUT/NAME/input_<i>.pb, output_<i>.pb   the seeded inputs (named as the graph inputs, in graph
                         order) and torch's outputs (in graph order); OUT/NAME/inputs.txt lists the
                         input names in that order, one a line (for shell scripts)
@@ -36,7 +37,8 @@ def save_tensor(array, path, name):
     import numpy as np
     from onnx import numpy_helper
     with open(path + ".tmp", "wb") as f:
-        f.write(numpy_helper.from_array(np.ascontiguousarray(array), name).SerializeToString())
+        # reshaped: ascontiguousarray turns a 0-d array (a scalar input) into shape [1]
+        f.write(numpy_helper.from_array(np.ascontiguousarray(array).reshape(array.shape), name).SerializeToString())
     os.replace(path + ".tmp", path)
 
 
@@ -106,7 +108,7 @@ def vad_small(gen):
     return Vad(), (audio, h0, c0), ["audio", "h0", "c0"], ["prob", "hn", "cn"], 16
 
 
-def script_if(gen):
+def script_if(gen, mode_value=1.0):
     import torch
 
     class Branchy(torch.nn.Module):
@@ -123,8 +125,13 @@ def script_if(gen):
             return y
 
     x = torch.randn(1, 8, generator=gen)
-    mode = torch.tensor(1.0)
+    mode = torch.tensor(mode_value)
     return torch.jit.script(Branchy()), (x, mode), ["x", "mode"], ["y"], 16
+
+
+def script_if_else(gen):
+    """script_if's model with mode -1: the data set of the else branch."""
+    return script_if(gen, -1.0)
 
 
 MODELS = {
@@ -132,6 +139,7 @@ MODELS = {
     "gru_state": gru_state,
     "vad_small": vad_small,
     "script_if": script_if,
+    "script_if_else": script_if_else,
 }
 
 

@@ -943,6 +943,43 @@ def if_cases(o):
              helper.make_node("If", ["c"], ["y"], name="if", then_branch=then_g, else_branch=branch("Neg", "e", "neg_e"))]
     o.case("control_if_shape", model(nodes, [vi("x", [2, 3])], [vi("y", None)],
                                      [numpy_helper.from_array(np.array(6, np.int64), "six")]))
+    # decided at run time: branches of different shapes cannot share one plan
+    red = helper.make_graph([helper.make_node("ReduceSum", ["x"], ["e"], name="sum_e", keepdims=0)], "else", [],
+                            [vi("e", None)])
+    o.case("if_branch_shapes", if_model(None, branch("Relu", "t", "relu_t"), red, cond_input=vi("c", [], B)))
+
+
+def loop_cases(o):
+    """Loop and Scan (runtime/control.h): bodies planned as subgraphs; their rules."""
+    B, I64 = TensorProto.BOOL, TensorProto.INT64
+
+    def body(nodes, n_carried=1, outputs=("c_out", "y_out", "s_out")):
+        ins = [vi("i", [], I64), vi("c_in", [], B)] + [vi(f"y_in{k}" if k else "y_in", None) for k in range(n_carried)]
+        return helper.make_graph(nodes, "body", ins, [vi(n, None) for n in outputs])
+
+    step = [helper.make_node("Identity", ["c_in"], ["c_out"]), helper.make_node("Add", ["y_in", "x"], ["y_out"], name="add"),
+            helper.make_node("Identity", ["y_out"], ["s_out"])]
+
+    def loop(m, b, cond=None, outputs=("y", "s"), inits=()):
+        cond = cond if cond is not None else vi("c", [], B)
+        node = helper.make_node("Loop", ["m", "c", "y0"], list(outputs), name="loop", body=b)
+        return model([node], [vi("x", [2, 3]), cond, vi("y0", [2, 3])], [vi(n, None) for n in outputs],
+                     [numpy_helper.from_array(np.array(m, np.int64), "m")] + list(inits))
+    o.case("control_loop", loop(3, body(step)))
+    o.case("loop_body_outputs", loop(3, body(step, outputs=("c_out", "y_out", "s_out")), outputs=("y",)))
+    o.case("loop_cond_shape", loop(3, body(step), cond=vi("c", [2], B)))
+    o.case("loop_m_negative", loop(-1, body(step)))
+
+    def scan(axes, directions=(1,)):
+        b = helper.make_graph([helper.make_node("Add", ["s_in", "x_t"], ["s_out"], name="add"),
+                               helper.make_node("Identity", ["s_out"], ["z_t"])], "body",
+                              [vi("s_in", None), vi("x_t", None)], [vi("s_out", None), vi("z_t", None)])
+        node = helper.make_node("Scan", ["s0", "x"], ["s", "z"], name="scan", body=b, num_scan_inputs=1,
+                                scan_input_axes=list(axes), scan_input_directions=list(directions),
+                                scan_output_directions=list(directions))
+        return model([node], [vi("s0", [3]), vi("x", [4, 3])], [vi("s", None), vi("z", None)])
+    o.case("control_scan", scan([0]))
+    o.case("scan_axis_range", scan([5]))
 
 
 def main():
@@ -953,7 +990,8 @@ def main():
     os.makedirs(o.root, exist_ok=True)
     for make in (file_cases, graph_cases, name_cases, initializer_cases, op_cases, layer_norm_cases, index_cases,
                  norm_cases, reduce_cases, copy_cases, matmul_cases, quant_cases, external_cases, value_cases,
-                 dropout_cases, fusion_cases, cli_cases, limit_cases, rnn_cases, f16_cases, qop_cases, if_cases):
+                 dropout_cases, fusion_cases, cli_cases, limit_cases, rnn_cases, f16_cases, qop_cases, if_cases,
+                 loop_cases):
         make(o)
     check("cases.txt", manifest_names("cases.txt"), o.names)
     tensors = tensor_cases(o)

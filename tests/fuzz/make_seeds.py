@@ -407,6 +407,27 @@ def if_seed(out):
     for target in ("load", "run"):
         with open(os.path.join(out, target, "op_if.onnx"), "wb") as fh:
             fh.write(data)
+    # Loop (M 3, a run-time condition, a carried value and a scan output; the body reads the outer
+    # x) and Scan (reverse input, a state and a scan output): bodies planned as subgraphs
+    b, i64 = TensorProto.BOOL, TensorProto.INT64
+    body = helper.make_graph([helper.make_node("Identity", ["c_in"], ["c_out"]), helper.make_node("Add", ["y_in", "x"], ["y_out"]),
+                              helper.make_node("Relu", ["y_out"], ["s_out"])], "body",
+                             [helper.make_tensor_value_info("i", i64, []), helper.make_tensor_value_info("c_in", b, []), vi("y_in")],
+                             [vi("c_out"), vi("y_out"), vi("s_out")])
+    loop = helper.make_graph([helper.make_node("Loop", ["m", "c", "x"], ["y", "s"], body=body)], "loop_seed",
+                             [helper.make_tensor_value_info("x", f, [2, 3]), helper.make_tensor_value_info("c", b, [])],
+                             [vi("y"), vi("s")], [numpy_helper.from_array(np.array(3, np.int64), "m")])
+    sbody = helper.make_graph([helper.make_node("Add", ["s_in", "x_t"], ["s_out"]), helper.make_node("Tanh", ["s_out"], ["z_t"])],
+                              "body", [vi("s_in"), vi("x_t")], [vi("s_out"), vi("z_t")])
+    scan = helper.make_graph([helper.make_node("Scan", ["s0", "xs"], ["s", "z"], body=sbody, num_scan_inputs=1,
+                                               scan_input_directions=[1])], "scan_seed",
+                             [helper.make_tensor_value_info("s0", f, [3]), helper.make_tensor_value_info("xs", f, [4, 3])],
+                             [vi("s"), vi("z")])
+    for name, g in (("op_loop.onnx", loop), ("op_scan.onnx", scan)):
+        data = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]).SerializeToString()
+        for target in ("load", "run"):
+            with open(os.path.join(out, target, name), "wb") as fh:
+                fh.write(data)
 
 
 def main():

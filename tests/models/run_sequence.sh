@@ -3,22 +3,13 @@
 # (DIR/NAME/input_<i>.pb, names in DIR/NAME/inputs.txt) at THREADS threads and compare every
 # output with torch's (DIR/NAME/output_<i>.pb, the zoo's tolerance: rtol 1e-3, atol 1e-4 of the
 # output's max magnitude) and with ONNX Runtime's when DIR/NAME/output_<i>_ort.pb exists.
-# With THREADS = refused: the load must fail with 69 and one line naming the model's If node and
-# saying that only Ifs decided at load are supported.
-# usage: run_sequence.sh ROOFTOP COMPARE DIR NAME THREADS|refused
+# usage: run_sequence.sh ROOFTOP COMPARE DIR NAME THREADS
 set -euo pipefail
 rooftop=$1 compare=$2 dir=$3 name=$4 threads=$5
 model="$dir/$name.onnx"
 if [ ! -f "$model" ] || [ ! -f "$dir/$name/inputs.txt" ]; then
   echo "missing $model: export first (tools/export_sequence.py --out $dir)" >&2
   exit 1
-fi
-if [ "$threads" = refused ]; then
-  rc=0
-  msg=$("$rooftop" run "$model" 2>&1 >/dev/null) || rc=$?
-  echo "$msg (exit $rc)"
-  [ "$rc" -eq 69 ] && [ "$(echo "$msg" | wc -l)" -eq 1 ] && echo "$msg" | grep -q "node '[^']*' (If): .*decided at load"
-  exit
 fi
 args=()
 i=0

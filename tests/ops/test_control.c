@@ -8,12 +8,19 @@
  *            nested If on a constant false (then Neg(x), else Mul(x, w) with w an outer
  *            initializer); else Sigmoid(x)
  *   outer:   two outputs: then returns the outer x and Relu(x), else Neg(x) twice (an outer
- *            value and one value given twice need Identity nodes) */
+ *            value and one value given twice need Identity nodes)
+ * Control flow decided at run time (runtime/control.c), each against values computed here:
+ *   run-time If: the condition a graph input, run true (then Relu(x)) and false (else Neg(x))
+ *            on one session plan; the branch taken and the one not taken each checked
+ *   Loop:    y = y0 + x per iteration, its value each iteration as a scan output; M 0, 1 and 3,
+ *            and a condition false at the start (constant: 0 iterations planned)
+ *   Scan:    a running sum over the rows of xs, input and output directions forward and reverse */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "control.h"
 #include "if_fold.h"
 #include "session_outputs.h"
 
@@ -220,6 +227,190 @@ static void outer_case(rng* r, bool cond) {
   check(&b, dims[0], dims[1], NULL, expect_outer, &cond, 2, untaken);
 }
 
+/* Runs prepared model m 4 ways on `in` and compares output o with want[o] (counts[o] floats). */
+static void check_runs(const char* label, roof_model* m, void* const* in, const float* const* want, const int64_t* counts,
+                       int nout) {
+  for (int way = 0; way < 4; way++) {
+    bool reference = way < 2, took = false;
+    int threads = 1 + way % 2;
+    test_outputs got = {0};
+    if (!test_run_session(m, reference, threads, in, "Add", &took, &got) || got.n != nout) {
+      fprintf(stderr, "FAIL %s: run failed or %d outputs, want %d\n", label, got.n, nout);
+      failures++;
+      test_outputs_free(&got);
+      continue;
+    }
+    for (int o = 0; o < nout; o++) {
+      if ((int64_t)(got.info[o].nbytes / sizeof(float)) != counts[o]) {
+        fprintf(stderr, "FAIL %s: output %d holds %zu bytes, want %lld floats\n", label, o, got.info[o].nbytes,
+                (long long)counts[o]);
+        failures++;
+        continue;
+      }
+      const float* y = got.data[o];
+      for (int64_t i = 0; i < counts[o]; i++) {
+        if (fabsf(y[i] - want[o][i]) > 1e-5f * (1.0f + fabsf(want[o][i]))) {
+          char cb[64];
+          fprintf(stderr, "FAIL %s (%s, %d threads): output %d at [%s]: %g, want %g\n", label,
+                  reference ? "reference" : "default kernels", threads, o,
+                  test_coords(&got.info[o], (size_t)i, cb, sizeof(cb)), y[i], want[o][i]);
+          failures++;
+          break;
+        }
+      }
+    }
+    test_outputs_free(&got);
+  }
+}
+
+/* The builder's graph linked as the loader links it (outer reads of bodies as inputs). */
+static roof_model* link_and_prepare(builder* b) {
+  roof_error err = {{0}};
+  if (roof_control_link(b->g, &err) != ROOF_OK) {
+    fprintf(stderr, "FAIL %s: link: %s\n", b->label, err.message);
+    failures++;
+    return NULL;
+  }
+  roof_model* m = test_prepare(b);
+  if (m == NULL) failures++;
+  return m;
+}
+
+static void runtime_if_case(rng* r) {
+  int64_t dims[2] = {irand(r, 1, 9), irand(r, 1, 9)};
+  char label[96];
+  snprintf(label, sizeof(label), "If decided at run time, x %lldx%lld", (long long)dims[0], (long long)dims[1]);
+  builder b = start(r, label);
+  int x = input(&b, "x", 2, dims), c = typed_input(&b, "cond", ROOF_DT_BOOL, 0, NULL);
+  int y = output(&b, "y");
+  named(&b, "if", "If", &c, 1, &y, 1);
+  int owner = b.g->num_nodes - 1;
+  int t = unary_in(&b, owner, 0, "then_relu", "Relu", x), e = unary_in(&b, owner, 1, "else_neg", "Neg", x);
+  branch_attr(&b.g->nodes[owner], "then_branch", 1, &t);
+  branch_attr(&b.g->nodes[owner], "else_branch", 1, &e);
+  mark_output(&b, y);
+  roof_model* m = link_and_prepare(&b);
+  if (m == NULL) return;
+  const roof_node* n = &m->g->nodes[owner];
+  if (n->removed || n->num_subgraphs != 2) {
+    fprintf(stderr, "FAIL %s: the If was not planned with two branches (%d)\n", label, n->num_subgraphs);
+    failures++;
+  }
+  int64_t count = dims[0] * dims[1];
+  float* xv = malloc(sizeof(float) * (size_t)count);
+  float* want = malloc(sizeof(float) * (size_t)count);
+  for (int64_t i = 0; i < count; i++) xv[i] = frand(r) * 3.0f;
+  for (int cond = 0; cond < 2; cond++) {
+    uint8_t cv = (uint8_t)cond;
+    for (int64_t i = 0; i < count; i++) want[i] = cond ? fmaxf(xv[i], 0.0f) : -xv[i];
+    void* in[2] = {xv, &cv};
+    const float* w[1] = {want};
+    check_runs(label, m, in, w, &count, 1);
+  }
+  free(xv);
+  free(want);
+  roof_model_free(m);
+}
+
+/* Loop: body (i, c_in, y_in) -> (Identity(c_in), y_in + x, the same as a scan output). */
+static void loop_case(rng* r, int64_t trips, bool cond0) {
+  int64_t dims[2] = {irand(r, 1, 7), irand(r, 1, 7)};
+  char label[128];
+  snprintf(label, sizeof(label), "Loop M %lld, condition %s at the start, y %lldx%lld", (long long)trips,
+           cond0 ? "true" : "false", (long long)dims[0], (long long)dims[1]);
+  builder b = start(r, label);
+  int x = input(&b, "x", 2, dims), y0 = input(&b, "y0", 2, dims);
+  int mv = constant_i64(&b, "m", 1, &trips);
+  roof_value_set_shape(&b.g->values[mv], ROOF_DT_INT64, 0, NULL);
+  int c = bool_const(&b, "c", cond0);
+  int outs[2] = {output(&b, "y"), output(&b, "s")}, ins[3] = {mv, c, y0};
+  named(&b, "loop", "Loop", ins, 3, outs, 2);
+  int owner = b.g->num_nodes - 1;
+  int bi = roof_graph_add_value(b.g, "i"), bc = roof_graph_add_value(b.g, "c_in"), by = roof_graph_add_value(b.g, "y_in");
+  int cout = output(&b, "c_out"), yout = output(&b, "y_out"), sout = output(&b, "s_out");
+  named(&b, "cond_id", "Identity", &bc, 1, &cout, 1);
+  dormant(&b, owner, 0);
+  int add_in[2] = {by, x};
+  named(&b, "add", "Add", add_in, 2, &yout, 1);
+  dormant(&b, owner, 0);
+  named(&b, "scan_id", "Identity", &yout, 1, &sout, 1);
+  dormant(&b, owner, 0);
+  int bouts[3] = {cout, yout, sout};
+  branch_attr(&b.g->nodes[owner], "body", 3, bouts);
+  roof_attr* at = &b.g->nodes[owner].attrs[0];
+  at->graph_inputs = malloc(sizeof(int) * 3);
+  at->graph_inputs[0] = bi, at->graph_inputs[1] = bc, at->graph_inputs[2] = by;
+  at->num_graph_inputs = 3;
+  mark_output(&b, outs[0]);
+  mark_output(&b, outs[1]);
+  roof_model* m = link_and_prepare(&b);
+  if (m == NULL) return;
+  int64_t iters = cond0 ? trips : 0, count = dims[0] * dims[1], counts[2] = {count, iters * count};
+  float* xv = malloc(sizeof(float) * (size_t)count);
+  float* yv = malloc(sizeof(float) * (size_t)count);
+  float* wy = malloc(sizeof(float) * (size_t)count);
+  float* ws = malloc(sizeof(float) * (size_t)(counts[1] + 1));
+  for (int64_t i = 0; i < count; i++) xv[i] = frand(r), yv[i] = frand(r), wy[i] = yv[i];
+  for (int64_t t = 0; t < iters; t++) {
+    for (int64_t i = 0; i < count; i++) ws[t * count + i] = wy[i] = wy[i] + xv[i];
+  }
+  void* in[2] = {xv, yv};
+  const float* w[2] = {wy, ws};
+  check_runs(label, m, in, w, counts, 2);
+  free(xv), free(yv), free(wy), free(ws);
+  roof_model_free(m);
+}
+
+/* Scan: state s [C], scan input xs [L, C]; body s_out = s_in + x_t, z_t = s_out. */
+static void scan_case(rng* r, bool in_reverse, bool out_reverse) {
+  int64_t len = irand(r, 1, 6), cols = irand(r, 1, 9), sd[1] = {cols}, xd[2] = {len, cols};
+  char label[128];
+  snprintf(label, sizeof(label), "Scan %lld steps of %lld, input %s, output %s", (long long)len, (long long)cols,
+           in_reverse ? "reverse" : "forward", out_reverse ? "reverse" : "forward");
+  builder b = start(r, label);
+  int s0 = input(&b, "s0", 1, sd), xs = input(&b, "xs", 2, xd);
+  int outs[2] = {output(&b, "s"), output(&b, "z")}, ins[2] = {s0, xs};
+  roof_node* sn = named(&b, "scan", "Scan", ins, 2, outs, 2);
+  attr_i(sn, "num_scan_inputs", 1);
+  int64_t ird = in_reverse, ord = out_reverse;
+  attr_ints(sn, "scan_input_directions", 1, &ird);
+  attr_ints(&b.g->nodes[b.g->num_nodes - 1], "scan_output_directions", 1, &ord);
+  int owner = b.g->num_nodes - 1;
+  int bs = roof_graph_add_value(b.g, "s_in"), bx = roof_graph_add_value(b.g, "x_t");
+  int so = output(&b, "s_out"), zo = output(&b, "z_t"), add_in[2] = {bs, bx};
+  named(&b, "add", "Add", add_in, 2, &so, 1);
+  dormant(&b, owner, 0);
+  named(&b, "z_id", "Identity", &so, 1, &zo, 1);
+  dormant(&b, owner, 0);
+  int bouts[2] = {so, zo};
+  branch_attr(&b.g->nodes[owner], "body", 2, bouts);
+  roof_attr* at = (roof_attr*)roof_node_attr(&b.g->nodes[owner], "body");
+  at->graph_inputs = malloc(sizeof(int) * 2);
+  at->graph_inputs[0] = bs, at->graph_inputs[1] = bx;
+  at->num_graph_inputs = 2;
+  mark_output(&b, outs[0]);
+  mark_output(&b, outs[1]);
+  b.g->opset = 11;
+  roof_model* m = link_and_prepare(&b);
+  if (m == NULL) return;
+  int64_t counts[2] = {cols, len * cols};
+  float* sv = malloc(sizeof(float) * (size_t)cols);
+  float* xv = malloc(sizeof(float) * (size_t)(len * cols));
+  float* ws = malloc(sizeof(float) * (size_t)cols);
+  float* wz = malloc(sizeof(float) * (size_t)(len * cols));
+  for (int64_t i = 0; i < cols; i++) ws[i] = sv[i] = frand(r);
+  for (int64_t i = 0; i < len * cols; i++) xv[i] = frand(r);
+  for (int64_t t = 0; t < len; t++) {
+    int64_t ti = in_reverse ? len - 1 - t : t, to = out_reverse ? len - 1 - t : t;
+    for (int64_t i = 0; i < cols; i++) wz[to * cols + i] = ws[i] = ws[i] + xv[ti * cols + i];
+  }
+  void* in[2] = {sv, xv};
+  const float* w[2] = {ws, wz};
+  check_runs(label, m, in, w, counts, 2);
+  free(sv), free(xv), free(ws), free(wz);
+  roof_model_free(m);
+}
+
 int main(void) {
   rng r = {2026};
   int cases = 0;
@@ -229,6 +420,12 @@ int main(void) {
     outer_case(&r, i % 2 == 0);
     shape_case(&r);
   }
+  for (int i = 0; i < 4; i++, cases++) runtime_if_case(&r);
+  static const int64_t kTrips[] = {0, 1, 3};
+  for (int i = 0; i < 3; i++, cases++) loop_case(&r, kTrips[i], true);
+  loop_case(&r, 3, false);
+  cases++;
+  for (int i = 0; i < 4; i++, cases++) scan_case(&r, i & 1, (i >> 1) & 1);
   printf("test_control: %d cases, %d failures\n", cases, failures);
   return failures ? 1 : 0;
 }
