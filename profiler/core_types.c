@@ -232,13 +232,35 @@ int roof_core_type_by_role(const roof_core_types* t, const char* role) {
 
 void roof_core_type_describe(const roof_core_types* t, int i, char* out, size_t n) {
   const roof_core_type* ty = &t->type[i];
-  int o = snprintf(out, n, "%s CPUs %s", roof_core_type_role(t, i), ty->cpus[0] ? ty->cpus : "?");
+  int o = snprintf(out, n, "%s CPUs %s", t->count > 1 ? roof_core_type_role(t, i) : "one core type,",
+                   ty->cpus[0] ? ty->cpus : "?");
 #define MORE(...) \
   if (o >= 0 && (size_t)o < n) o += snprintf(out + o, n - (size_t)o, __VA_ARGS__)
   if (ty->core[0]) MORE(", %s", ty->core);
   if (ty->capacity) MORE(", capacity %u", ty->capacity);
   if (ty->max_mhz) MORE(", %u MHz", ty->max_mhz);
 #undef MORE
+}
+
+unsigned roof_core_types_in_list(const roof_core_types* t, const char* list) {
+  bool cpus[ROOF_MAX_TYPED_CPUS] = {false};
+  unsigned used = 0;
+  if (list == NULL || !parse_list(list, cpus)) return 0;
+  for (int c = 0; c < ROOF_MAX_TYPED_CPUS; c++) {
+    for (int i = 0; cpus[c] && i < t->count; i++) {
+      if (roof_core_type_has(&t->type[i], c)) used |= 1u << i;
+    }
+  }
+  return used;
+}
+
+void roof_core_types_roles(const roof_core_types* t, unsigned used, char* out, size_t n) {
+  size_t o = 0;
+  if (n == 0) return;
+  out[0] = '\0';
+  for (int i = 0; i < t->count && o < n; i++) {
+    if (used >> i & 1u) o += (size_t)snprintf(out + o, n - o, "%s%s", o ? "+" : "", roof_core_type_role(t, i));
+  }
 }
 
 uint64_t roof_core_cache_bytes(const char* root, int cpu, int level) {

@@ -56,11 +56,18 @@ const char* roof_core_type_role(const roof_core_types* t, int i);
 /* Index of "big" (the fastest type) or "little" (the slowest); -1 for any other word. */
 int roof_core_type_by_role(const roof_core_types* t, const char* role);
 
+/* Bit i set when the CPU list ("0-1,4", sysfs syntax) holds a CPU of type i; 0 when the
+ * list is malformed or empty. */
+unsigned roof_core_types_in_list(const roof_core_types* t, const char* list);
+
+/* The roles of the types in `used` joined by "+" ("little", "big+little"), "" when none. */
+void roof_core_types_roles(const roof_core_types* t, unsigned used, char* out, size_t n);
+
 /* Whether CPU c belongs to type i. */
 bool roof_core_type_has(const roof_core_type* ty, int c);
 
 /* One line describing type i, e.g. "big CPUs 4-7, Cortex-A76, capacity 1024, 2400 MHz"
- * (the known figures only). */
+ * (the known figures only); "one core type, CPUs 0-1, ..." when there is one. */
 void roof_core_type_describe(const roof_core_types* t, int i, char* out, size_t n);
 
 /* Cache capacity of `level` (1..3, data or unified) of CPU `cpu` under the root (as

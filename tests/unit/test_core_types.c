@@ -117,6 +117,15 @@ static void test_4_4(void) {
         (unsigned long long)roof_core_cache_bytes(r, 0, 1));
   CHECK(roof_core_cache_bytes(r, 0, 3) == 0, "no L3 in the tree");
 
+  unsigned used = roof_core_types_in_list(&t, "0-1");
+  char roles[64];
+  roof_core_types_roles(&t, used, roles, sizeof(roles));
+  CHECK(used == 2u && strcmp(roles, "little") == 0, "CPUs 0-1: types %#x (%s)", used, roles);
+  used = roof_core_types_in_list(&t, "3,5");
+  roof_core_types_roles(&t, used, roles, sizeof(roles));
+  CHECK(used == 3u && strcmp(roles, "big+little") == 0, "CPUs 3,5: types %#x (%s)", used, roles);
+  CHECK(roof_core_types_in_list(&t, "") == 0 && roof_core_types_in_list(&t, "x") == 0, "bad lists use no type");
+
   /* the test hook: NULL reads the environment's root */
   setenv("ROOFTOP_SYS_ROOT", r, 1);
   roof_core_types_detect(NULL, &t);
@@ -175,7 +184,7 @@ static void test_degenerate(void) {
         "one type is both big and little");
   char d[160];
   roof_core_type_describe(&t, 0, d, sizeof(d));
-  CHECK(strncmp(d, "one CPUs 0", 10) == 0, "describe: '%s'", d);
+  CHECK(strncmp(d, "one core type, CPUs 0", 21) == 0, "describe: '%s'", d);
 
   const char* m = make_root("many");
   put(m, "sys/devices/system/cpu/online", "0-9\n");
