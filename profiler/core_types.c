@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cpu_info.h"
+#include "cpus.h"
 
 #define CPU_DIR "/sys/devices/system/cpu"
 
@@ -60,26 +61,7 @@ static bool parse_list(const char* text, bool* online) {
   return any;
 }
 
-/* The mask as "0-3,6", cut with "..." when it does not fit. */
-static void format_list(const roof_core_type* ty, char* out, size_t n) {
-  size_t o = 0;
-  out[0] = '\0';
-  for (int c = 0; c < ROOF_MAX_TYPED_CPUS; c++) {
-    if (!roof_core_type_has(ty, c)) continue;
-    int e = c;
-    while (roof_core_type_has(ty, e + 1)) e++;
-    char range[32];
-    int len = e > c ? snprintf(range, sizeof(range), "%s%d-%d", o ? "," : "", c, e)
-                    : snprintf(range, sizeof(range), "%s%d", o ? "," : "", c);
-    if (o + (size_t)len + 4 > n) {
-      snprintf(out + o, n - o, "...");
-      return;
-    }
-    memcpy(out + o, range, (size_t)len + 1);
-    o += (size_t)len;
-    c = e;
-  }
-}
+static bool type_has(const void* ctx, int c) { return roof_core_type_has(ctx, c); }
 
 /* What is known of each online CPU. */
 typedef struct cpu_facts {
@@ -157,7 +139,7 @@ static void fill_type(const cpu_facts* f, roof_core_type* ty) {
     if (core) snprintf(ty->core, sizeof(ty->core), "%s", core->name);
     else snprintf(ty->core, sizeof(ty->core), "part 0x%03x", ty->part);
   }
-  format_list(ty, ty->cpus, sizeof(ty->cpus));
+  roof_cpu_list_format(type_has, ty, ROOF_MAX_TYPED_CPUS, ty->cpus, sizeof(ty->cpus));
 }
 
 void roof_core_types_detect(const char* root, roof_core_types* out) {
