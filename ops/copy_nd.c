@@ -4,6 +4,10 @@
 #include <string.h>
 #if defined(__SSE2__)
 #include <xmmintrin.h>
+#define ROOF_BLOCK4 1
+#elif defined(__aarch64__)
+#include <arm_neon.h>
+#define ROOF_BLOCK4 1
 #endif
 
 enum { TASK_BYTES = 32 << 10, TILE = 32 }; /* tiles: a task moves TILE x TILE elements */
@@ -144,22 +148,37 @@ static void block_copy(char* d, const char* s, size_t i0, size_t j0, size_t ni, 
 }
 
 #if defined(__SSE2__)
-/* 4-byte elements: 4x4 blocks transposed in registers (shuffles only: the bits are kept). */
+/* A 4x4 block of 4-byte elements from p (rows ssj apart) to q (rows dsi apart), transposed in
+ * registers (shuffles only: the bits are kept). */
+static inline void transpose4(const float* p, int64_t ssj, float* q, int64_t dsi) {
+  __m128 r0 = _mm_loadu_ps(p), r1 = _mm_loadu_ps(p + ssj), r2 = _mm_loadu_ps(p + 2 * ssj), r3 = _mm_loadu_ps(p + 3 * ssj);
+  _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+  _mm_storeu_ps(q, r0);
+  _mm_storeu_ps(q + dsi, r1);
+  _mm_storeu_ps(q + 2 * dsi, r2);
+  _mm_storeu_ps(q + 3 * dsi, r3);
+}
+#elif defined(__aarch64__)
+/* The same with NEON: trn1/trn2 on 32-bit lanes, then on 64-bit lanes. */
+static inline void transpose4(const float* p, int64_t ssj, float* q, int64_t dsi) {
+  float32x4_t r0 = vld1q_f32(p), r1 = vld1q_f32(p + ssj), r2 = vld1q_f32(p + 2 * ssj), r3 = vld1q_f32(p + 3 * ssj);
+  float64x2_t t0 = vreinterpretq_f64_f32(vtrn1q_f32(r0, r1)), t1 = vreinterpretq_f64_f32(vtrn2q_f32(r0, r1));
+  float64x2_t t2 = vreinterpretq_f64_f32(vtrn1q_f32(r2, r3)), t3 = vreinterpretq_f64_f32(vtrn2q_f32(r2, r3));
+  vst1q_f32(q, vreinterpretq_f32_f64(vtrn1q_f64(t0, t2)));
+  vst1q_f32(q + dsi, vreinterpretq_f32_f64(vtrn1q_f64(t1, t3)));
+  vst1q_f32(q + 2 * dsi, vreinterpretq_f32_f64(vtrn2q_f64(t0, t2)));
+  vst1q_f32(q + 3 * dsi, vreinterpretq_f32_f64(vtrn2q_f64(t1, t3)));
+}
+#endif
+
+#ifdef ROOF_BLOCK4
+/* 4-byte elements: 4x4 blocks transposed in registers, the edges by block_copy. */
 static void block_copy4(char* d, const char* s, size_t i0, size_t j0, size_t ni, size_t nj, int64_t dsi, int64_t ssj) {
   size_t i4 = ni & ~(size_t)3, j4 = nj & ~(size_t)3;
   float* df = (float*)(void*)d;
   const float* sf = (const float*)(const void*)s;
   for (size_t j = j0; j < j0 + j4; j += 4) {
-    for (size_t i = i0; i < i0 + i4; i += 4) {
-      const float* p = sf + (int64_t)i + (int64_t)j * ssj;
-      __m128 r0 = _mm_loadu_ps(p), r1 = _mm_loadu_ps(p + ssj), r2 = _mm_loadu_ps(p + 2 * ssj), r3 = _mm_loadu_ps(p + 3 * ssj);
-      _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
-      float* q = df + (int64_t)i * dsi + (int64_t)j;
-      _mm_storeu_ps(q, r0);
-      _mm_storeu_ps(q + dsi, r1);
-      _mm_storeu_ps(q + 2 * dsi, r2);
-      _mm_storeu_ps(q + 3 * dsi, r3);
-    }
+    for (size_t i = i0; i < i0 + i4; i += 4) transpose4(sf + (int64_t)i + (int64_t)j * ssj, ssj, df + (int64_t)i * dsi + (int64_t)j, dsi);
   }
   if (i4 < ni) block_copy(d, s, i0 + i4, j0, ni - i4, nj, dsi, ssj, 4);
   if (j4 < nj) block_copy(d, s, i0, j0 + j4, i4, nj - j4, dsi, ssj, 4);
@@ -171,7 +190,7 @@ static void tile_copy(char* d, const char* s, size_t i0, size_t j0, size_t ni, s
   for (size_t bj = 0; bj < nj; bj += SUB) {
     for (size_t bi = 0; bi < ni; bi += SUB) {
       size_t mi = ni - bi < SUB ? ni - bi : SUB, mj = nj - bj < SUB ? nj - bj : SUB;
-#if defined(__SSE2__)
+#ifdef ROOF_BLOCK4
       if (es == 4) {
         block_copy4(d, s, i0 + bi, j0 + bj, mi, mj, dsi, ssj);
         continue;

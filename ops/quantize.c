@@ -694,7 +694,7 @@ static roof_status ref_int_mm(roof_kernel* k, roof_error* err) {
  * summed into an int32 lane per instruction (|values| <= 255, so sums never saturate). Constant
  * B is packed once at create instead. Tasks of 4 rows x one panel; the output stage is the
  * reference's (bit-exact). Micro-kernels: AVX-512BW
- * (64 columns; vpdpwssd where AVX512-VNNI is there), AVX2 (16), portable C (16);
+ * (64 columns; vpdpwssd where AVX512-VNNI is there), AVX2 (16), arm64 NEON (16), portable C (16);
  * ROOFTOP_NATIVE_ISA=avx2 or =portable caps the choice as for MatMul. ---- */
 
 #define IMM_MR 4
@@ -766,6 +766,31 @@ IMM_UK512(imm_uk_avx512, "avx512f,avx512bw", IMM_MADD_ADD)
 IMM_UK512(imm_uk_vnni, "avx512f,avx512bw,avx512vnni", _mm512_dpwssd_epi32)
 #endif
 
+#if defined(__aarch64__)
+#include <arm_neon.h>
+/* NEON, 16 columns: ld2 splits the packed pairs into b[k][j] and b[k+1][j] lanes, and
+ * smlal by a[k] and a[k+1] widens each product into the int32 accumulators (the pmaddwd sum). */
+static void imm_uk_neon(const int32_t* ap, int64_t kc, const int16_t* bp, int32_t* acc) {
+  int32x4_t c[IMM_MR][4];
+  for (int r = 0; r < IMM_MR; r++)
+    for (int v = 0; v < 4; v++) c[r][v] = vld1q_s32(acc + r * 16 + v * 4);
+  for (int64_t k = 0; k < kc; k++) {
+    int16x8x2_t b0 = vld2q_s16(bp + k * 32), b1 = vld2q_s16(bp + k * 32 + 16); /* columns 0-7, 8-15 */
+    for (int r = 0; r < IMM_MR; r++) {
+      int32_t pair = ap[r * IMM_KC + k];
+      int16_t lo = (int16_t)(pair & 0xffff), hi = (int16_t)((uint32_t)pair >> 16);
+      c[r][0] = vmlal_n_s16(vmlal_n_s16(c[r][0], vget_low_s16(b0.val[0]), lo), vget_low_s16(b0.val[1]), hi);
+      c[r][1] = vmlal_n_s16(vmlal_n_s16(c[r][1], vget_high_s16(b0.val[0]), lo), vget_high_s16(b0.val[1]), hi);
+      c[r][2] = vmlal_n_s16(vmlal_n_s16(c[r][2], vget_low_s16(b1.val[0]), lo), vget_low_s16(b1.val[1]), hi);
+      c[r][3] = vmlal_n_s16(vmlal_n_s16(c[r][3], vget_high_s16(b1.val[0]), lo), vget_high_s16(b1.val[1]), hi);
+    }
+  }
+  for (int r = 0; r < IMM_MR; r++)
+    for (int v = 0; v < 4; v++) vst1q_s32(acc + r * 16 + v * 4, c[r][v]);
+}
+static const imm_isa kImmNeon = {16, imm_uk_neon};
+#endif
+
 static const imm_isa kImmPortable = {16, imm_uk_portable};
 #ifdef ROOF_IMM_X86
 static const imm_isa kImmAvx2 = {16, imm_uk_avx2};
@@ -783,6 +808,9 @@ static const imm_isa* imm_pick_isa(void) {
   if (!portable && __builtin_cpu_supports("avx2")) return &kImmAvx2;
 #else
   (void)no512;
+#endif
+#if defined(__aarch64__)
+  if (!portable) return &kImmNeon;
 #endif
   return &kImmPortable;
 }

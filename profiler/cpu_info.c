@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core_types.h"
 #include "hw.h"
 
 #define KIB(x) ((uint64_t)(x) << 10)
@@ -14,25 +15,25 @@
 /* Sizes: Arm's Technical Reference Manuals give each core's configurable range; the figure
  * here is the common one, named SoC in the comment. */
 static const roof_arm_core kArmCores[] = {
-    {0x41, 0xd03, "ARM", "Cortex-A53", KIB(32), KIB(512), 0},       /* Raspberry Pi 3: 512 KiB L2 */
-    {0x41, 0xd05, "ARM", "Cortex-A55", KIB(32), KIB(128), MIB(1)},  /* DSU L3 per cluster */
-    {0x41, 0xd07, "ARM", "Cortex-A57", KIB(32), MIB(2), 0},
-    {0x41, 0xd08, "ARM", "Cortex-A72", KIB(32), MIB(1), 0},         /* Raspberry Pi 4 (BCM2711): 1 MiB L2 */
-    {0x41, 0xd09, "ARM", "Cortex-A73", KIB(64), MIB(1), 0},
-    {0x41, 0xd0a, "ARM", "Cortex-A75", KIB(64), KIB(256), MIB(1)},
-    {0x41, 0xd0b, "ARM", "Cortex-A76", KIB(64), KIB(512), MIB(2)},  /* Raspberry Pi 5 (BCM2712): 2 MiB L3 */
-    {0x41, 0xd0c, "ARM", "Neoverse-N1", KIB(64), MIB(1), MIB(32)},  /* AWS Graviton2: 32 MiB LLC */
-    {0x41, 0xd0d, "ARM", "Cortex-A77", KIB(64), KIB(512), MIB(2)},
-    {0x41, 0xd40, "ARM", "Neoverse-V1", KIB(64), MIB(1), MIB(32)},  /* AWS Graviton3: 32 MiB L3 */
-    {0x41, 0xd41, "ARM", "Cortex-A78", KIB(64), KIB(512), MIB(4)},
-    {0x41, 0xd44, "ARM", "Cortex-X1", KIB(64), MIB(1), MIB(4)},
-    {0x41, 0xd46, "ARM", "Cortex-A510", KIB(32), KIB(256), MIB(2)},
-    {0x41, 0xd47, "ARM", "Cortex-A710", KIB(64), KIB(512), MIB(4)},
-    {0x41, 0xd48, "ARM", "Cortex-X2", KIB(64), MIB(1), MIB(4)},
-    {0x41, 0xd49, "ARM", "Neoverse-N2", KIB(64), MIB(1), MIB(32)},
-    {0x41, 0xd4f, "ARM", "Neoverse-V2", KIB(64), MIB(2), MIB(32)},  /* AWS Graviton4 */
-    {0x61, 0x022, "Apple", "M1 Icestorm", KIB(64), MIB(4), 0},
-    {0x61, 0x023, "Apple", "M1 Firestorm", KIB(128), MIB(12), 0},
+    {0x41, 0xd03, "ARM", "Cortex-A53", KIB(32), KIB(512), 0, 1},       /* Raspberry Pi 3: 512 KiB L2 */
+    {0x41, 0xd05, "ARM", "Cortex-A55", KIB(32), KIB(128), MIB(1), 1},  /* DSU L3 per cluster */
+    {0x41, 0xd07, "ARM", "Cortex-A57", KIB(32), MIB(2), 0, 2},
+    {0x41, 0xd08, "ARM", "Cortex-A72", KIB(32), MIB(1), 0, 2},         /* Raspberry Pi 4 (BCM2711): 1 MiB L2 */
+    {0x41, 0xd09, "ARM", "Cortex-A73", KIB(64), MIB(1), 0, 2},
+    {0x41, 0xd0a, "ARM", "Cortex-A75", KIB(64), KIB(256), MIB(1), 2},
+    {0x41, 0xd0b, "ARM", "Cortex-A76", KIB(64), KIB(512), MIB(2), 2},  /* Raspberry Pi 5 (BCM2712): 2 MiB L3 */
+    {0x41, 0xd0c, "ARM", "Neoverse-N1", KIB(64), MIB(1), MIB(32), 2},  /* AWS Graviton2: 32 MiB LLC */
+    {0x41, 0xd0d, "ARM", "Cortex-A77", KIB(64), KIB(512), MIB(2), 2},
+    {0x41, 0xd40, "ARM", "Neoverse-V1", KIB(64), MIB(1), MIB(32), 2},  /* AWS Graviton3: 32 MiB L3 */
+    {0x41, 0xd41, "ARM", "Cortex-A78", KIB(64), KIB(512), MIB(4), 2},
+    {0x41, 0xd44, "ARM", "Cortex-X1", KIB(64), MIB(1), MIB(4), 3},
+    {0x41, 0xd46, "ARM", "Cortex-A510", KIB(32), KIB(256), MIB(2), 1},
+    {0x41, 0xd47, "ARM", "Cortex-A710", KIB(64), KIB(512), MIB(4), 2},
+    {0x41, 0xd48, "ARM", "Cortex-X2", KIB(64), MIB(1), MIB(4), 3},
+    {0x41, 0xd49, "ARM", "Neoverse-N2", KIB(64), MIB(1), MIB(32), 2},
+    {0x41, 0xd4f, "ARM", "Neoverse-V2", KIB(64), MIB(2), MIB(32), 2},  /* AWS Graviton4 */
+    {0x61, 0x022, "Apple", "M1 Icestorm", KIB(64), MIB(4), 0, 1},
+    {0x61, 0x023, "Apple", "M1 Firestorm", KIB(128), MIB(12), 0, 3},
 };
 
 const roof_arm_core* roof_arm_core_find(unsigned implementer, unsigned part) {
@@ -82,6 +83,29 @@ bool roof_cpuinfo_arm_ids(const char* cpuinfo, unsigned* implementer, unsigned* 
     }
   }
   return false;
+}
+
+void roof_cpuinfo_processors(const char* cpuinfo, int max, bool* present, unsigned (*ids)[2], bool* has_ids) {
+  for (int i = 0; i < max; i++) present[i] = has_ids[i] = false;
+  long cur = -1;
+  bool impl_seen = false;
+  size_t len;
+  FOR_LINES(cpuinfo, line) {
+    const char* v;
+    if ((v = field(line, "processor", &len))) {
+      char* end;
+      cur = strtol(v, &end, 10);
+      if (end == v || cur < 0 || cur >= max) cur = -1; /* x86 and arm64 number them; others may not */
+      if (cur >= 0) present[cur] = true;
+      impl_seen = false;
+    } else if (cur >= 0 && (v = field(line, "CPU implementer", &len))) {
+      ids[cur][0] = (unsigned)strtoul(v, NULL, 0);
+      impl_seen = true;
+    } else if (cur >= 0 && impl_seen && (v = field(line, "CPU part", &len))) {
+      ids[cur][1] = (unsigned)strtoul(v, NULL, 0);
+      has_ids[cur] = true;
+    }
+  }
 }
 
 /* Appends " + name" (or the vendor and name for the first) unless that core type is listed. */
@@ -149,8 +173,10 @@ bool roof_cpuinfo_emulated(const char* cpuinfo, char* why, size_t n) {
   return false;
 }
 
-char* roof_cpuinfo_read(void) {
-  FILE* f = fopen("/proc/cpuinfo", "r");
+char* roof_cpuinfo_read(void) { return roof_cpuinfo_read_from("/proc/cpuinfo"); }
+
+char* roof_cpuinfo_read_from(const char* path) {
+  FILE* f = fopen(path, "r");
   if (f == NULL) return NULL;
   size_t cap = 1 << 14, len = 0;
   char* buf = malloc(cap);
@@ -194,38 +220,9 @@ void roof_hw_cpu_name(char* out, size_t n) {
   free(text);
 }
 
-/* sysfs: /sys/devices/system/cpu/cpu0/cache/index<i>/{level,type,size}; 0 when absent. */
-static uint64_t sysfs_cache(int level) {
-  for (int idx = 0; idx < 8; idx++) {
-    char path[128], buf[64];
-    snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu0/cache/index%d/level", idx);
-    FILE* f = fopen(path, "r");
-    if (f == NULL) break;
-    int lv = 0;
-    if (fscanf(f, "%d", &lv) != 1) lv = 0;
-    fclose(f);
-    if (lv != level) continue;
-    snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu0/cache/index%d/type", idx);
-    f = fopen(path, "r");
-    if (f == NULL) continue;
-    bool inst = fgets(buf, sizeof(buf), f) && strncmp(buf, "Instruction", 11) == 0;
-    fclose(f);
-    if (inst) continue;
-    snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu0/cache/index%d/size", idx);
-    f = fopen(path, "r");
-    if (f == NULL) continue;
-    unsigned long long kb = 0;
-    char unit = 'K';
-    int got = fscanf(f, "%llu%c", &kb, &unit);
-    fclose(f);
-    if (got >= 1) return unit == 'M' ? kb << 20 : kb << 10;
-  }
-  return 0;
-}
-
 uint64_t roof_cpu_cache_bytes(int level, bool* absent) {
   if (absent) *absent = false;
-  uint64_t v = sysfs_cache(level);
+  uint64_t v = roof_core_cache_bytes("", 0, level); /* sysfs of CPU 0 */
   if (v) return v;
   /* glibc reads CPUID on x86; on arm64 it reports 0 for most kernels. */
   long s = level == 1 ? sysconf(_SC_LEVEL1_DCACHE_SIZE) : level == 2 ? sysconf(_SC_LEVEL2_CACHE_SIZE)

@@ -25,6 +25,9 @@ typedef struct roof_arm_core {
   /* Common configuration per core (L1d; L2 private or per cluster; L3 reachable by one core,
    * 0 when the design has none), from Arm's reference manuals and the named SoCs. */
   uint64_t l1, l2, l3;
+  /* Performance class, to order core types known only by their parts (core_types.h):
+   * 1 small in-order (Cortex-A53, A55, A510), 2 big out-of-order, 3 prime (Cortex-X). */
+  int perf_class;
 } roof_arm_core;
 
 /* The table entry for implementer/part, or NULL. */
@@ -39,6 +42,10 @@ void roof_cpu_name_parse(const char* cpuinfo, char* out, size_t n);
 /* First core's implementer and part from /proc/cpuinfo text; false when absent (x86). */
 bool roof_cpuinfo_arm_ids(const char* cpuinfo, unsigned* implementer, unsigned* part);
 
+/* Per processor of /proc/cpuinfo text (its "processor : N" blocks, N < max): present[N] set,
+ * and ids[N] = {implementer, part} with has_ids[N] when the block gives both (arm64). Pure. */
+void roof_cpuinfo_processors(const char* cpuinfo, int max, bool* present, unsigned (*ids)[2], bool* has_ids);
+
 /* Whether this process runs under emulation, given /proc/cpuinfo's text: an arm64 build that
  * reads an x86 /proc/cpuinfo (no "CPU implementer", a "vendor_id" or "flags" line) is qemu-user;
  * so is an x86-64 build reading an ARM one. The environment hint ROOFTOP_EMULATED=1 (set by the
@@ -49,6 +56,9 @@ bool roof_cpuinfo_emulated(const char* cpuinfo, char* why, size_t n);
 
 /* /proc/cpuinfo into a malloc'ed NUL-terminated string (NULL when unreadable). */
 char* roof_cpuinfo_read(void);
+/* The same from another path (a test tree's proc/cpuinfo); procfs files report no size, so
+ * the buffer grows as it reads (4 MiB at most). */
+char* roof_cpuinfo_read_from(const char* path);
 
 /* Data cache capacity of `level` (1, 2, 3) seen by CPU 0: sysfs, else glibc's sysconf, else
  * the arm64 core table. 0 when unknown; *absent (may be NULL) is set when the table says the

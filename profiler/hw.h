@@ -9,8 +9,14 @@
  *     "cache_bytes":   { "l1": 49152, "l2": 1048576, "l3": 33554432 },     optional
  *     "energy": { "tdp_w": 205, "utilization": 0.7, "pue": 1.2,
  *                 "grid_gco2_per_kwh": 400, "price_per_kwh": 0.15 },        optional
- *     "cpu_set": "0-1", "allowed_cpus": 2 }     the probe's CPUs (affinity list, and that count
+ *     "cpu_set": "0-1", "allowed_cpus": 2,      the probe's CPUs (affinity list, and that count
  *                                               capped by the cgroup quota); optional
+ *     "core_types": [ { "role": "big", "cpus": "4-7", "core": "Cortex-A76", "cpu": 4,
+ *                       "peak_gflops": 19.2, "bandwidth_gbs": { "l1": ..., "dram": ... },
+ *                       "cache_bytes": { "l1": ..., "l2": ..., "l3": ... } }, ... ] }
+ *                   optional, only on machines with several core types (core_types.h): one
+ *                   thread's roofs on one CPU of each type, fastest type first; "cpu" -1 and
+ *                   figures 0 when that type could not be measured (no CPU of it allowed)
  * Units: GFLOP/s = 1e9 FLOP/s, GB/s = 1e9 B/s, bytes. A spec file may give only peak_gflops
  * and bandwidth_gbs.dram; missing cache levels then fall back to DRAM.
  */
@@ -22,9 +28,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core_types.h"
 #include "rooftop.h"
 
 enum { ROOF_MEM_L1 = 0, ROOF_MEM_L2, ROOF_MEM_L3, ROOF_MEM_DRAM, ROOF_MEM_LEVELS };
+
+/* One core type's roofs: one thread pinned to one CPU of the type (read bandwidths only). */
+typedef struct roof_core_roofs {
+  char role[8];        /* "big", "mid", "little" */
+  char cpus[64];       /* the type's CPUs, "4-7" */
+  char core[48];       /* "Cortex-A76", "" unknown */
+  int cpu;             /* the CPU measured; -1: not measured (none of the type's CPUs allowed) */
+  double peak_gflops;  /* 0: not measured */
+  double read_gbs[ROOF_MEM_LEVELS];
+  uint64_t cache_bytes[3];
+} roof_core_roofs;
 
 typedef struct roof_hw {
   char cpu[128];
@@ -40,6 +58,8 @@ typedef struct roof_hw {
   double tdp_w, utilization, pue, grid_gco2_per_kwh, price_per_kwh;
   char cpu_set[256];      /* CPUs the probe could use ("0-1"); "" in spec files */
   uint32_t allowed_cpus;  /* their count, capped by the cgroup CPU quota; 0 unknown */
+  int num_core_types;     /* 0 on a machine of one core type (or a file without them) */
+  roof_core_roofs core_types[ROOF_MAX_CORE_TYPES]; /* fastest first */
   char problem[192];      /* why these roofs cannot be trusted ("" when roof_hw_check passed);
                            * never saved: such roofs are used once, not cached */
 } roof_hw;
@@ -48,11 +68,17 @@ extern const char* const roof_mem_level_names[ROOF_MEM_LEVELS]; /* "l1", "l2", "
 
 /* Measures peak FP32 FLOP/s (independent FMA chains on the widest ISA) and read/copy/write bandwidth
  * at working sets inside L1, L2, L3 and DRAM, using `threads` workers of `pool` (NULL: 1).
+ * With several core types (roof_core_types_detect) it then measures each type on one thread
+ * pinned to the first of its CPUs it may run on (the calling thread's affinity is restored):
+ * core_types[]; nothing more on a machine of one type.
  * Records the CPU set and allowed CPUs, and fills `problem` by roof_hw_check (a probe that
  * contradicts itself still succeeds: measuring again is the caller's choice). */
 roof_status roof_hw_probe(uint32_t threads, pthreadpool_t pool, roof_hw* hw, roof_error* err);
 
 roof_status roof_hw_load(const char* path, roof_hw* hw, roof_error* err);
+/* hw's core_types as the file's JSON array (the caller's; NULL when out of memory). */
+struct cJSON;
+struct cJSON* roof_hw_core_types_json(const roof_hw* hw);
 roof_status roof_hw_save(const char* path, const roof_hw* hw, roof_error* err);
 
 /* Cache file for this CPU model, thread count and CPU set (the affinity list, e.g. "0-1"):

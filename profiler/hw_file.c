@@ -24,6 +24,58 @@ static void levels_in(const cJSON* root, const char* key, double* out) {
   for (int lv = 0; lv < ROOF_MEM_LEVELS; lv++) out[lv] = o ? num(o, roof_mem_level_names[lv]) : 0.0;
 }
 
+static void str_in(const cJSON* o, const char* key, char* out, size_t n) {
+  const cJSON* v = cJSON_GetObjectItemCaseSensitive(o, key);
+  snprintf(out, n, "%s", cJSON_IsString(v) ? v->valuestring : "");
+}
+
+/* "core_types": optional; entries past ROOF_MAX_CORE_TYPES are ignored. */
+static void core_types_in(const cJSON* arr, roof_hw* h) {
+  const cJSON* e;
+  if (!cJSON_IsArray(arr)) return;
+  cJSON_ArrayForEach(e, arr) {
+    if (h->num_core_types == ROOF_MAX_CORE_TYPES) break;
+    roof_core_roofs* t = &h->core_types[h->num_core_types++];
+    str_in(e, "role", t->role, sizeof(t->role));
+    str_in(e, "cpus", t->cpus, sizeof(t->cpus));
+    str_in(e, "core", t->core, sizeof(t->core));
+    double cpu = num(e, "cpu");
+    t->cpu = cpu >= 0 && cpu < 1e6 ? (int)cpu : -1;
+    t->peak_gflops = num(e, "peak_gflops");
+    levels_in(e, "bandwidth_gbs", t->read_gbs);
+    const cJSON* cb = cJSON_GetObjectItemCaseSensitive(e, "cache_bytes");
+    for (int lv = 0; lv < 3 && cb; lv++) {
+      double b = num(cb, roof_mem_level_names[lv]);
+      t->cache_bytes[lv] = b > 0 && b < 1e15 ? (uint64_t)b : 0;
+    }
+  }
+}
+
+/* {"l1": x[0], ..., "dram": x[3]} (levels = 4) or the cache sizes (levels = 3). */
+static cJSON* levels_obj(const double* x, const uint64_t* bytes, int levels) {
+  cJSON* o = cJSON_CreateObject();
+  for (int lv = 0; o && lv < levels; lv++) cJSON_AddNumberToObject(o, roof_mem_level_names[lv], x ? x[lv] : (double)bytes[lv]);
+  return o;
+}
+
+cJSON* roof_hw_core_types_json(const roof_hw* hw) {
+  cJSON* arr = cJSON_CreateArray();
+  for (int i = 0; arr && i < hw->num_core_types; i++) {
+    const roof_core_roofs* t = &hw->core_types[i];
+    cJSON* e = cJSON_CreateObject();
+    if (e == NULL) break;
+    cJSON_AddItemToArray(arr, e);
+    cJSON_AddStringToObject(e, "role", t->role);
+    cJSON_AddStringToObject(e, "cpus", t->cpus);
+    cJSON_AddStringToObject(e, "core", t->core);
+    cJSON_AddNumberToObject(e, "cpu", t->cpu);
+    cJSON_AddNumberToObject(e, "peak_gflops", t->peak_gflops);
+    cJSON_AddItemToObject(e, "bandwidth_gbs", levels_obj(t->read_gbs, NULL, ROOF_MEM_LEVELS));
+    cJSON_AddItemToObject(e, "cache_bytes", levels_obj(NULL, t->cache_bytes, 3));
+  }
+  return arr;
+}
+
 static char* read_small_file(const char* path, roof_error* err, roof_status* st) {
   FILE* f = fopen(path, "rb");
   if (f == NULL) {
@@ -85,6 +137,7 @@ roof_status roof_hw_load(const char* path, roof_hw* hw, roof_error* err) {
   if (cJSON_IsString(set)) snprintf(h.cpu_set, sizeof(h.cpu_set), "%s", set->valuestring);
   double allowed = num(root, "allowed_cpus");
   h.allowed_cpus = allowed >= 1 && allowed < 1e6 ? (uint32_t)allowed : 0;
+  core_types_in(cJSON_GetObjectItemCaseSensitive(root, "core_types"), &h);
   if (!(h.peak_gflops > 0) || !(h.read_gbs[ROOF_MEM_DRAM] > 0)) {
     st = roof_fail(err, ROOF_E_DATA, "%s: \"peak_gflops\" and \"bandwidth_gbs\".\"dram\" must be positive numbers", path);
     goto done;
@@ -132,6 +185,7 @@ roof_status roof_hw_save(const char* path, const roof_hw* hw, roof_error* err) {
   cJSON_AddItemToObject(root, "cache_bytes", cb);
   if (hw->cpu_set[0]) cJSON_AddStringToObject(root, "cpu_set", hw->cpu_set);
   if (hw->allowed_cpus) cJSON_AddNumberToObject(root, "allowed_cpus", hw->allowed_cpus);
+  if (hw->num_core_types) cJSON_AddItemToObject(root, "core_types", roof_hw_core_types_json(hw));
   char* text = cJSON_Print(root);
   cJSON_Delete(root);
   if (text == NULL) return roof_fail(err, ROOF_E_NOMEM, "out of memory writing %s", path);

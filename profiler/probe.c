@@ -7,14 +7,19 @@
  * Bandwidth: each worker streams over its own buffer sized to half of the level it targets
  * (read: vector loads summed into several accumulators; write: vector stores; copy: memcpy
  * between two halves). Cache sizes: cpu_info.c (sysfs, sysconf, the arm64 core table).
+ * Core types (big.LITTLE): the same on one thread per type, pinned to a CPU of it, at that
+ * CPU's cache sizes; a machine of one type is probed exactly as before.
  */
+#define _GNU_SOURCE 1 /* sched_setaffinity */
 #include <math.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "core_types.h"
 #include "cpu_info.h"
 #include "cpus.h"
 #include "diag.h"
@@ -120,6 +125,64 @@ done:
   return best;
 }
 
+/* Cache sizes kept for the roofs (cache[3]) and the per-level working sets, from the sizes
+ * found (0: unknown) and whether the core has no L3. */
+static void level_sets(uint64_t l1, uint64_t l2, uint64_t l3, bool no_l3, uint64_t cache[3], size_t sets[ROOF_MEM_LEVELS]) {
+  if (l1 == 0) l1 = 32 << 10;
+  if (l2 == 0) l2 = 512 << 10;
+  /* A core reaches only its own L3 slice; hypervisors often report the sum over all slices. */
+  if (!no_l3 && (l3 == 0 || l3 > ((uint64_t)64 << 20))) l3 = (uint64_t)32 << 20;
+  /* A core without L3 (Cortex-A72): the level is L2 again, so the L3 roofs are L2's. */
+  if (no_l3) l3 = l2;
+  cache[0] = l1;
+  cache[1] = l2;
+  cache[2] = l3;
+  sets[0] = l1 / 2;
+  sets[1] = l2 / 2;
+  sets[2] = l3 / 4;
+  sets[3] = (size_t)(l3 * 4 > (256u << 20) ? l3 * 4 : (256u << 20));
+}
+
+/* Type i on one thread pinned to the first of its CPUs this thread may run on: peak and read
+ * bandwidth per level at that CPU's cache sizes (its sysfs, else the core table by part, else
+ * the machine's). Not measured (cpu -1) when no CPU of the type is allowed. */
+static roof_status probe_core_type(const roof_core_types* types, int i, const roof_fma_kernel* k, const roof_hw* h,
+                                   roof_core_roofs* out, roof_error* err) {
+  const roof_core_type* ty = &types->type[i];
+  memset(out, 0, sizeof(*out));
+  snprintf(out->role, sizeof(out->role), "%s", roof_core_type_role(types, i));
+  snprintf(out->cpus, sizeof(out->cpus), "%s", ty->cpus);
+  snprintf(out->core, sizeof(out->core), "%s", ty->core);
+  out->cpu = -1;
+  cpu_set_t old, one;
+  if (sched_getaffinity(0, sizeof(old), &old) != 0) return ROOF_OK;
+  for (int c = 0; c < CPU_SETSIZE && out->cpu < 0; c++) {
+    if (!roof_core_type_has(ty, c)) continue;
+    CPU_ZERO(&one);
+    CPU_SET(c, &one);
+    if (sched_setaffinity(0, sizeof(one), &one) == 0) out->cpu = c;
+  }
+  if (out->cpu < 0) return ROOF_OK;
+  const roof_arm_core* core = roof_arm_core_find(ty->implementer, ty->part);
+  uint64_t size[3];
+  for (int lv = 0; lv < 3; lv++) {
+    size[lv] = roof_core_cache_bytes(NULL, out->cpu, lv + 1);
+    if (size[lv] == 0 && core) size[lv] = lv == 0 ? core->l1 : lv == 1 ? core->l2 : core->l3;
+    if (size[lv] == 0 && !core) size[lv] = h->cache_bytes[lv];
+  }
+  bool no_l3 = size[2] == 0; /* the table says the core has none */
+  size_t sets[ROOF_MEM_LEVELS];
+  level_sets(size[0], size[1], size[2], no_l3, out->cache_bytes, sets);
+  roof_status st = ROOF_OK;
+  out->peak_gflops = measure_peak(NULL, 1, k);
+  for (int lv = 0; lv < ROOF_MEM_LEVELS && st == ROOF_OK; lv++) {
+    out->read_gbs[lv] = lv == ROOF_MEM_L3 && no_l3 ? out->read_gbs[ROOF_MEM_L2] : measure_bw(NULL, 1, sets[lv], BW_READ);
+    if (out->read_gbs[lv] <= 0.0) st = roof_fail(err, ROOF_E_NOMEM, "probe: cannot allocate %zu bytes", sets[lv]);
+  }
+  sched_setaffinity(0, sizeof(old), &old);
+  return st;
+}
+
 roof_status roof_hw_probe(uint32_t threads, pthreadpool_t pool, roof_hw* hw, roof_error* err) {
   if (threads == 0) threads = 1;
   if (threads > 1 && pool == NULL) return roof_fail(err, ROOF_E_USAGE, "probe: %u threads need a thread pool", threads);
@@ -138,16 +201,8 @@ roof_status roof_hw_probe(uint32_t threads, pthreadpool_t pool, roof_hw* hw, roo
   h.peak_gflops = measure_peak(pool, threads, fma[0]);
   bool no_l3 = false;
   uint64_t l1 = roof_cpu_cache_bytes(1, NULL), l2 = roof_cpu_cache_bytes(2, NULL), l3 = roof_cpu_cache_bytes(3, &no_l3);
-  if (l1 == 0) l1 = 32 << 10;
-  if (l2 == 0) l2 = 512 << 10;
-  /* A core reaches only its own L3 slice; hypervisors often report the sum over all slices. */
-  if (!no_l3 && (l3 == 0 || l3 > ((uint64_t)64 << 20))) l3 = (uint64_t)32 << 20;
-  /* A core without L3 (Cortex-A72): the level is L2 again, so the L3 roofs are L2's. */
-  if (no_l3) l3 = l2;
-  h.cache_bytes[0] = l1;
-  h.cache_bytes[1] = l2;
-  h.cache_bytes[2] = l3;
-  size_t sets[ROOF_MEM_LEVELS] = {l1 / 2, l2 / 2, l3 / 4, (size_t)(l3 * 4 > (256u << 20) ? l3 * 4 : (256u << 20))};
+  size_t sets[ROOF_MEM_LEVELS];
+  level_sets(l1, l2, l3, no_l3, h.cache_bytes, sets);
   for (int lv = 0; lv < ROOF_MEM_LEVELS; lv++) {
     if (lv == ROOF_MEM_L3 && no_l3) {
       h.read_gbs[lv] = h.read_gbs[ROOF_MEM_L2];
@@ -160,6 +215,13 @@ roof_status roof_hw_probe(uint32_t threads, pthreadpool_t pool, roof_hw* hw, roo
     h.copy_gbs[lv] = measure_bw(pool, threads, per_worker, BW_COPY);
     h.write_gbs[lv] = measure_bw(pool, threads, per_worker, BW_WRITE);
     if (h.read_gbs[lv] <= 0.0) return roof_fail(err, ROOF_E_NOMEM, "probe: cannot allocate %zu bytes", per_worker);
+  }
+  roof_core_types types;
+  roof_core_types_detect(NULL, &types);
+  for (int i = 0; types.count > 1 && i < types.count; i++) {
+    roof_status st = probe_core_type(&types, i, fma[0], &h, &h.core_types[i], err);
+    if (st != ROOF_OK) return st;
+    h.num_core_types = i + 1;
   }
   roof_hw_check(&h, h.problem, sizeof(h.problem));
   *hw = h;

@@ -135,7 +135,8 @@ static void fill_static(roof_profile* p, const roof_session* s) {
   }
 }
 
-/* CPU model, CPU set and whether the threads outnumber the CPUs allowed (p->threads set). */
+/* CPU model, CPU set, whether the threads outnumber the CPUs allowed (p->threads set) and the
+ * core types that CPU set holds. */
 static void machine_facts(roof_profile* p) {
   roof_cpu_limits lim;
   roof_cpu_limits_get(&lim);
@@ -143,6 +144,8 @@ static void machine_facts(roof_profile* p) {
   roof_hw_cpu_name(p->cpu, sizeof(p->cpu));
   p->allowed_cpus = lim.allowed;
   p->oversubscribed = p->threads > lim.allowed;
+  roof_core_types_detect(NULL, &p->cores);
+  p->cores_used = roof_core_types_in_list(&p->cores, lim.cpu_set);
 }
 
 /* A machine's constants applied to a latency: energy of that machine only, never another's. */

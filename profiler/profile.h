@@ -166,6 +166,8 @@ typedef struct roof_profile {
   char cpu[128];               /* model name from /proc/cpuinfo */
   uint32_t allowed_cpus;       /* affinity mask capped by the cgroup CPU quota */
   bool oversubscribed;         /* threads > allowed_cpus: threads take turns, times inflate */
+  roof_core_types cores;       /* this machine's core types (core_types.h; one on most machines) */
+  unsigned cores_used;         /* bit i: the affinity holds a CPU of type i (the types run on) */
   const roof_layer* above_peak; /* a layer faster than hw's compute peak allows (the probe is
                                  * suspect; roof_profile_roofline), or NULL */
   /* Prediction for another machine (roof_profile_predict); never mixed with the measured

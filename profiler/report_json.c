@@ -50,6 +50,27 @@ cJSON* roof_json_number(double v) { return isfinite(v) ? cJSON_CreateNumber(v) :
 static void add_num(cJSON* o, const char* k, double v) { cJSON_AddItemToObject(o, k, roof_json_number(v)); }
 static void add_str(cJSON* o, const char* k, const char* v) { cJSON_AddItemToObject(o, k, roof_json_string(v)); }
 
+/* This machine's core types, the ones the run's CPUs hold marked. */
+static cJSON* core_types_obj(const roof_profile* p) {
+  cJSON* o = cJSON_CreateObject();
+  add_str(o, "source", p->cores.source);
+  cJSON* arr = cJSON_AddArrayToObject(o, "types");
+  for (int i = 0; arr && i < p->cores.count; i++) {
+    const roof_core_type* t = &p->cores.type[i];
+    cJSON* e = cJSON_CreateObject();
+    if (e == NULL) break;
+    cJSON_AddItemToArray(arr, e);
+    add_str(e, "role", roof_core_type_role(&p->cores, i));
+    add_str(e, "cpus", t->cpus);
+    add_num(e, "num_cpus", t->num_cpus);
+    add_str(e, "core", t->core);
+    add_num(e, "capacity", t->capacity);
+    add_num(e, "max_mhz", t->max_mhz);
+    cJSON_AddBoolToObject(e, "this_run", p->cores_used >> i & 1u);
+  }
+  return o;
+}
+
 static cJSON* stats_obj(const roof_stats* s) {
   cJSON* o = cJSON_CreateObject();
   add_num(o, "median", s->median);
@@ -345,6 +366,10 @@ cJSON* roof_profile_to_json(const roof_profile* p, const char* fusion) {
       cJSON_AddNullToObject(hw, "above_peak");
     }
   }
+  if (p->has_hw && p->hw.num_core_types) {
+    cJSON_AddItemToObject(cJSON_GetObjectItemCaseSensitive(root, "hardware"), "core_types", roof_hw_core_types_json(&p->hw));
+  }
+  cJSON_AddItemToObject(root, "core_types", core_types_obj(p));
   add_prediction(root, p);
   cJSON* run = cJSON_AddObjectToObject(root, "run");
   add_num(run, "threads", p->threads);
@@ -367,6 +392,9 @@ cJSON* roof_profile_to_json(const roof_profile* p, const char* fusion) {
   add_num(run, "warmup", p->warmup);
   add_str(run, "fusion", fusion ? fusion : "all");
   add_str(run, "cpu", p->cpu);
+  char roles[64];
+  roof_core_types_roles(&p->cores, p->cores_used, roles, sizeof(roles));
+  add_str(run, "core_type", roles);
   add_num(run, "allowed_cpus", p->allowed_cpus);
   cJSON_AddBoolToObject(run, "oversubscribed", p->oversubscribed);
   if (p->runs > 0) {

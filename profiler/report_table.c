@@ -157,6 +157,17 @@ static void sort_indices(int* idx, int n, const roof_layer* layers, roof_sort ke
   }
 }
 
+/* One line per core type (one line in all on most machines), the types this run's CPUs hold
+ * marked: big.LITTLE latency depends on where the threads land. */
+static void core_types(FILE* f, const roof_profile* p) {
+  for (int i = 0; i < p->cores.count; i++) {
+    char d[160];
+    roof_core_type_describe(&p->cores, i, d, sizeof(d));
+    bool mark = p->cores.count > 1 && (p->cores_used >> i & 1u);
+    fprintf(f, "cores    %s%s\n", d, mark ? " (this run)" : "");
+  }
+}
+
 /* Where the run happened (or, for info, would), with every reason to doubt its figures. */
 static void machine(FILE* f, const roof_profile* p) {
   fprintf(f, "machine  ");
@@ -167,6 +178,7 @@ static void machine(FILE* f, const roof_profile* p) {
     fprintf(f, "warning  %u threads on %u allowed CPUs: threads take turns, times are inflated\n", p->threads,
             p->allowed_cpus);
   }
+  core_types(f, p);
   if (!p->has_hw) return;
   /* the CPU is on the machine line; a file's roofs name theirs on a line of its own */
   bool same = strcmp(p->hw.cpu, p->cpu) == 0;

@@ -131,14 +131,13 @@ static cpu_set_t* affinity_mask(size_t* bytes, int* ncpus) {
   return NULL;
 }
 
-/* "0-3,8": ranges of the mask; cut at a range boundary with "..." when out is too small. */
-static void mask_list(const cpu_set_t* set, size_t bytes, int ncpus, char* out, size_t n) {
+void roof_cpu_list_format(bool (*has)(const void* ctx, int cpu), const void* ctx, int ncpus, char* out, size_t n) {
   size_t o = 0;
   out[0] = '\0';
   for (int c = 0; c < ncpus; c++) {
-    if (!CPU_ISSET_S(c, bytes, set)) continue;
+    if (!has(ctx, c)) continue;
     int e = c;
-    while (e + 1 < ncpus && CPU_ISSET_S(e + 1, bytes, set)) e++;
+    while (e + 1 < ncpus && has(ctx, e + 1)) e++;
     char range[32];
     int len = e > c ? snprintf(range, sizeof(range), "%s%d-%d", o ? "," : "", c, e)
                     : snprintf(range, sizeof(range), "%s%d", o ? "," : "", c);
@@ -150,6 +149,16 @@ static void mask_list(const cpu_set_t* set, size_t bytes, int ncpus, char* out, 
     o += (size_t)len;
     c = e;
   }
+}
+
+typedef struct mask_view {
+  const cpu_set_t* set;
+  size_t bytes;
+} mask_view;
+
+static bool mask_has(const void* ctx, int cpu) {
+  const mask_view* m = ctx;
+  return CPU_ISSET_S(cpu, m->bytes, m->set);
 }
 
 void roof_cpu_limits_get(roof_cpu_limits* out) {
@@ -164,7 +173,8 @@ void roof_cpu_limits_get(roof_cpu_limits* out) {
   if (set) {
     int count = CPU_COUNT_S(bytes, set);
     if (count > 0) l.affinity = (uint32_t)count;
-    mask_list(set, bytes, ncpus, l.cpu_set, sizeof(l.cpu_set));
+    mask_view view = {set, bytes};
+    roof_cpu_list_format(mask_has, &view, ncpus, l.cpu_set, sizeof(l.cpu_set));
     CPU_FREE(set);
   }
   l.quota_cpus = cgroup_quota();

@@ -37,4 +37,8 @@ uint32_t roof_cpus_allowed(uint32_t affinity, double quota_cpus);
  * quota / period (0 for "max") when the text is well formed, false otherwise. Pure. */
 bool roof_cgroup_cpu_max_parse(const char* text, double* cpus);
 
+/* "0-3,8": the CPUs c < ncpus for which has(ctx, c), as ranges; cut at a range boundary with
+ * "..." when out (n > 0 bytes) is too small. Pure but for `has`. */
+void roof_cpu_list_format(bool (*has)(const void* ctx, int cpu), const void* ctx, int ncpus, char* out, size_t n);
+
 #endif

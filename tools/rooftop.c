@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "compare.h"
+#include "core_types.h"
 #include "cpus.h"
 #include "fusion.h"
 #include "hw.h"
@@ -148,7 +149,7 @@ static const char kHelp[] =
     "         --streams N (throughput mode: N inference requests at once, threads divided),\n"
     "         --sort order|time|headroom|efficiency, --hw FILE (adds a prediction for the file's machine;\n"
     "         measured figures stay this machine's),\n"
-    "         --pin CPUS (e.g. 0 or 0,2-3: CPUs the run may use),\n"
+    "         --pin CPUS (e.g. 0 or 0,2-3: CPUs the run may use; big or little: a core type's),\n"
     "         --until-stable (batches of --runs until the medians settle; caps --max-runs N, default\n"
     "         10 batches and at least 200 runs, --max-seconds S, default 60)\n"
     "info:    --hw FILE adds the predicted roofline time per layer and in total\n"
@@ -204,7 +205,8 @@ static const cmd_help kCommandHelp[] = {
      "  --top N             print the first N layers of the table (default all)\n"
      "  --hw FILE           add a prediction for the file's machine (pred ms column, total, energy);\n"
      "                      this machine is still the one measured and judged\n"
-     "  --pin CPUS          run on these CPUs only, e.g. 0 or 0,2-3\n"
+     "  --pin CPUS          run on these CPUs only, e.g. 0 or 0,2-3; big or little: the CPUs of the\n"
+     "                      fastest or slowest core type (big.LITTLE) among those allowed\n"
      "  --until-stable      batches of --runs timed runs until two in a row agree (latency and every\n"
      "                      layer above 1% of the time within 2%), or a cap is reached; every report\n"
      "                      says which, after how many runs\n"
@@ -231,6 +233,7 @@ static const cmd_help kCommandHelp[] = {
      "  rooftop profile model.onnx --until-stable --max-seconds 30\n"
      "  rooftop profile model.onnx --duration 10 --percentiles 50,99,99.9\n"
      "  rooftop profile model.onnx --streams 2 --threads 2\n"
+     "  rooftop profile model.onnx --pin big   # big.LITTLE: the fast cores only\n"
      "Ctrl-C ends the timed runs; the reports then cover the runs finished (exit 130).\n"},
     {"info", true,
      "usage: rooftop info MODEL [options]\n"
@@ -259,13 +262,16 @@ static const cmd_help kCommandHelp[] = {
      "  rooftop compare resnet18_raw.onnx --threads 1 --html fusion.html\n"
      "  rooftop compare laptop.json server.json\n"},
     {"probe", false,
-     "usage: rooftop probe [--threads N] [--json FILE] [--quiet]\n"
+     "usage: rooftop probe [--threads N] [--pin CPUS|big|little] [--json FILE] [--quiet]\n"
      "Measures peak FP32 FLOP/s and read/write/copy bandwidth at L1, L2, L3 and DRAM working sets;\n"
      "the result is cached per CPU, thread count and CPU set for rooftop profile (not when it\n"
-     "contradicts itself after 3 measurements, nor with more threads than CPUs allowed).\n\n"
+     "contradicts itself after 3 measurements, nor with more threads than CPUs allowed).\n"
+     "On a big.LITTLE machine it then measures each core type on one thread pinned to one of its\n"
+     "CPUs (peak and read bandwidths); elsewhere it prints the one core type.\n\n"
      "examples:\n"
      "  rooftop probe --threads 1\n"
-     "  rooftop probe --json my-machine.json   # usable later with --hw\n"},
+     "  rooftop probe --json my-machine.json   # usable later with --hw\n"
+     "  rooftop probe --pin little --threads 1 # the slow cores' roofs\n"},
     {"ops", false,
      "usage: rooftop ops [--json]\n"
      "Lists the supported ops with their opset range and, in priority order, the kernels that\n"
@@ -695,11 +701,35 @@ static roof_status bind_inputs(roof_session* s, const cli_opts* o, roof_error* e
   return ROOF_OK;
 }
 
-/* --pin 0,2-3: restrict the process (and the pool threads created after) to these CPUs. */
+/* --pin big|little: the CPUs of the fastest or slowest core type (core_types.h) among those the
+ * process may use now (taskset, a cpuset), so that a narrower mask is kept, not widened. */
+static roof_status pin_core_type(const char* role, cpu_set_t* set, roof_error* err) {
+  roof_core_types t;
+  roof_core_types_detect(NULL, &t);
+  const roof_core_type* ty = &t.type[roof_core_type_by_role(&t, role)];
+  cpu_set_t now;
+  if (sched_getaffinity(0, sizeof(now), &now) != 0) CPU_ZERO(&now);
+  for (int c = 0; c < CPU_SETSIZE; c++) {
+    if (roof_core_type_has(ty, c) && CPU_ISSET(c, &now)) CPU_SET(c, set);
+  }
+  if (CPU_COUNT(set) > 0) return ROOF_OK;
+  roof_cpu_limits lim;
+  roof_cpu_limits_get(&lim);
+  return roof_fail(err, ROOF_E_USAGE, "--pin %s: none of the %s CPUs (%s) is among the CPUs this process may use (%s)",
+                   role, role, ty->cpus[0] ? ty->cpus : "unknown", lim.cpu_set);
+}
+
+/* --pin 0,2-3 (or big, little): restrict the process (and the pool threads created after) to
+ * these CPUs. */
 static roof_status apply_pin(const char* spec, roof_error* err) {
   cpu_set_t set;
   CPU_ZERO(&set);
   const char* p = spec;
+  if (strcmp(spec, "big") == 0 || strcmp(spec, "little") == 0) {
+    roof_status st = pin_core_type(spec, &set, err);
+    if (st != ROOF_OK) return st;
+    p = "";
+  }
   while (*p) {
     char* end;
     long a = strtol(p, &end, 10), b = a;
@@ -718,7 +748,7 @@ static roof_status apply_pin(const char* spec, roof_error* err) {
   }
   return ROOF_OK;
 bad:
-  return roof_fail(err, ROOF_E_USAGE, "--pin expects a CPU list such as 0 or 0,2-3, got '%s'", spec);
+  return roof_fail(err, ROOF_E_USAGE, "--pin expects big, little or a CPU list such as 0 or 0,2-3, got '%s'", spec);
 }
 
 /* --batch N: the first dim of every graph input of rank 1 or more becomes N before shapes are
@@ -1219,12 +1249,40 @@ static void forget_cached_probe(const roof_hw* hw) {
   }
 }
 
+/* The core types: one line on a machine of one type; else each type's one-thread roofs. */
+static void print_core_roofs(const roof_hw* hw) {
+  roof_core_types t;
+  roof_core_types_detect(NULL, &t);
+  if (hw->num_core_types == 0) {
+    char d[160];
+    roof_core_type_describe(&t, 0, d, sizeof(d));
+    printf("cores: %s\n", d);
+    return;
+  }
+  printf("core types (from %s), one thread pinned to a CPU of each:\n", t.source);
+  printf("%-7s %-12s %-14s %8s %9s %9s %9s %9s\n", "type", "CPUs", "core", "GFLOP/s", "L1 GB/s", "L2 GB/s", "L3 GB/s",
+         "DRAM GB/s");
+  for (int i = 0; i < hw->num_core_types; i++) {
+    const roof_core_roofs* c = &hw->core_types[i];
+    printf("%-7s %-12.12s %-14.14s ", c->role, c->cpus, c->core[0] ? c->core : "-");
+    if (c->cpu < 0) {
+      printf("not measured: none of its CPUs is allowed\n");
+      continue;
+    }
+    printf("%8.1f %9.1f %9.1f %9.1f %9.1f\n", c->peak_gflops, c->read_gbs[0], c->read_gbs[1], c->read_gbs[2],
+           c->read_gbs[3]);
+  }
+}
+
 static int cmd_probe(const cli_opts* o) {
   roof_error err = {{0}};
   uint32_t threads = o->threads ? o->threads : roof_default_threads();
   roof_hw hw;
   cli_progress pr = progress_make(o, "");
-  roof_status st = get_hw(o, threads, true, &pr, &hw, &err);
+  roof_status st = o->pin ? apply_pin(o->pin, &err) : ROOF_OK;
+  if (st != ROOF_OK) return fail(st, &err);
+  if (!o->threads) threads = roof_default_threads(); /* of the pinned CPUs */
+  st = get_hw(o, threads, true, &pr, &hw, &err);
   if (st == ROOF_OK && o->json_out) st = roof_hw_save(o->json_out, &hw, &err);
   if (st != ROOF_OK) return fail(st, &err);
   printf("cpu: %s  threads: %u  isa: %s  CPUs %s (%u allowed)\n", hw.cpu, hw.threads, hw.isa, hw.cpu_set,
@@ -1240,6 +1298,7 @@ static int cmd_probe(const cli_opts* o) {
            hw.copy_gbs[lv]);
   }
   printf("ridge point (DRAM): %.1f FLOP/byte\n", hw.peak_gflops / hw.read_gbs[ROOF_MEM_DRAM]);
+  print_core_roofs(&hw);
   return 0;
 }
 

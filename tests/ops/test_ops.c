@@ -20,6 +20,8 @@ static int failures, cases;
  * it runs: the run then proves that no kernel reads a released initializer. Cases alternate
  * between releasing as the kernels pack (roof_model_release_to_session) and after they all
  * exist (roof_model_release_weights), so that both ways are proved. */
+static int last_fast_backend = -1; /* backend of the op's fast kernel in the last session */
+
 static bool run_session(roof_model* m, bool reference, const float* in, size_t in_bytes, float** out,
                         size_t* out_count, const char* op, bool* took_fast) {
   roof_session* s = NULL;
@@ -36,7 +38,10 @@ static bool run_session(roof_model* m, bool reference, const float* in, size_t i
   *took_fast = false;
   for (int i = 0; i < s->num_steps; i++) {
     const roof_kernel* k = &s->steps[i].k;
-    if (strcmp(k->node->op_type, op) == 0 && k->impl && k->impl->backend != ROOF_BACKEND_REF) *took_fast = true;
+    if (strcmp(k->node->op_type, op) == 0 && k->impl && k->impl->backend != ROOF_BACKEND_REF) {
+      *took_fast = true;
+      last_fast_backend = k->impl->backend;
+    }
   }
   bool ok = roof_session_set_input(s, 0, in, in_bytes, &err) == ROOF_OK && roof_session_run(s, NULL, &err) == ROOF_OK;
   if (!ok) fprintf(stderr, "run: %s\n", err.message);
@@ -784,7 +789,14 @@ static void fused_cases(rng* r) {
   int wm2[2] = {ws, wsg};
   node(&w, "Mul", wm2, 2, &wy, 1);
   mark_output(&w, wy);
+  last_fast_backend = -1;
   check_fused(&w, "Swish", true, "swish");
+#if defined(__aarch64__) /* the NEON kernel, not XNNPACK's sigmoid and a multiply */
+  if (!native_off() && last_fast_backend != ROOF_BACKEND_NATIVE) {
+    fprintf(stderr, "FAIL %s: arm64 ran Swish on backend %d, not the native NEON kernel\n", w.label, last_fast_backend);
+    failures++;
+  }
+#endif
   builder c = start(r, "ChannelShuffle groups 3 (after a conv, NHWC)");
   int x = image(&c, xd, true);
   int64_t s5[5] = {1, 3, 4, 5, 7}, s4[4] = {1, 12, 5, 7}, perm[5] = {0, 2, 1, 3, 4};
