@@ -9,7 +9,9 @@
  * manifest says so. Any other refusal, "unsupported" included, is a failure: a case rooftop
  * refuses for an op it lists must be excused in the manifest with its reason.
  * Otherwise every output must match: exact dtype and shape,
- * |got - want| <= atol + rtol * |want| for floats (NaN equals NaN), integers exact.
+ * |got - want| <= atol + rtol * |want| for floats of every width (NaN equals NaN), integers exact.
+ * The test data holds bfloat16 tensors as uint16 (numpy has no bfloat16): where the graph
+ * declares bfloat16, a uint16 file is read as bfloat16 bits.
  * Ends with "conformance: N passed, M failed, K skipped"; exits 1 when M > 0.
  */
 #include <dirent.h>
@@ -75,8 +77,11 @@ static bool file_exists(const char* p) {
 }
 
 /* Compares one output; writes the first mismatch into why. */
-static bool compare(const roof_io_info* info, const void* got, const roof_value* want, double rtol, double atol, char* why,
-                    size_t wn) {
+static bool compare(const roof_io_info* info, const void* got, const roof_value* want_file, double rtol, double atol,
+                    char* why, size_t wn) {
+  roof_value bits = *want_file; /* bfloat16 held as uint16 (bf16_from_uint16) */
+  if (info->dtype == ROOF_DT_BFLOAT16 && bits.dtype == ROOF_DT_UINT16) bits.dtype = ROOF_DT_BFLOAT16;
+  const roof_value* want = &bits;
   if (info->dtype != want->dtype || info->rank != want->rank) {
     snprintf(why, wn, "output '%s': got %s rank %d, want %s rank %d", info->name, roof_dtype_name(info->dtype), info->rank,
              roof_dtype_name(want->dtype), want->rank);
@@ -90,7 +95,8 @@ static bool compare(const roof_io_info* info, const void* got, const roof_value*
   }
   uint64_t n = 0;
   roof_dims_count(want->dims, want->rank, &n);
-  bool is_float = want->dtype == ROOF_DT_FLOAT || want->dtype == ROOF_DT_DOUBLE;
+  bool is_float = want->dtype == ROOF_DT_FLOAT || want->dtype == ROOF_DT_DOUBLE || want->dtype == ROOF_DT_FLOAT16 ||
+                  want->dtype == ROOF_DT_BFLOAT16;
   for (uint64_t i = 0; i < n; i++) {
     bool ok;
     double g = 0, w = 0;
@@ -215,6 +221,7 @@ static result run_set(const char* model_path, const char* set_dir, double rtol, 
   for (int i = 0; st == ROOF_OK && i < nin; i++) {
     roof_io_info info;
     roof_session_input_info(s, (size_t)i, &info);
+    if (info.dtype == ROOF_DT_BFLOAT16 && ins[i].dtype == ROOF_DT_UINT16) ins[i].dtype = ROOF_DT_BFLOAT16; /* same bits */
     if (info.dtype != ins[i].dtype) {
       st = ROOF_E_DATA;
       snprintf(err.message, sizeof(err.message), "input %d dtype %s, graph wants %s", i, roof_dtype_name(ins[i].dtype),
