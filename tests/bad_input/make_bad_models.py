@@ -986,6 +986,37 @@ def loop_cases(o):
     o.case("scan_axis_range", scan([5]))
 
 
+def spectral_cases(o):
+    """DFT, STFT and the windows (opset 17, ops/spectral.c): their shape rules."""
+    op17 = [helper.make_opsetid("", 17)]
+
+    def dft(dims, axis, onesided=0):
+        node = helper.make_node("DFT", ["x"], ["y"], name="dft", axis=axis, onesided=onesided)
+        return model([node], [vi("x", dims)], [vi("y", None)], opset_imports=op17)
+
+    def stft(length, frame, window=None):
+        ins = ["x", "step"] + (["w"] if window else ["", "frame"])
+        inits = [numpy_helper.from_array(np.array(4, np.int64), "step")]
+        if window:
+            inits.append(numpy_helper.from_array(np.hanning(window).astype(np.float32), "w"))
+        inits.append(numpy_helper.from_array(np.array(frame, np.int64), "frame"))
+        if window:
+            ins.append("frame")
+        node = helper.make_node("STFT", ins, ["y"], name="stft")
+        return model([node], [vi("x", [1, length, 1])], [vi("y", None)], inits, opset_imports=op17)
+
+    o.case("control_dft", dft([1, 8, 5, 2], 2))
+    o.case("control_stft", stft(64, 16, window=16))
+    o.case("dft_axis_range", dft([1, 8, 1], 2))
+    o.case("dft_last_dim", dft([1, 8, 3], 1))
+    o.case("dft_onesided_complex", dft([1, 8, 2], 1, onesided=1))
+    o.case("stft_short_signal", stft(10, 16))
+    o.case("stft_window_length", stft(64, 16, window=8))
+    size = numpy_helper.from_array(np.array(-1, np.int64), "size")
+    o.case("window_negative", model([helper.make_node("HannWindow", ["size"], ["y"], name="hann")], [], [vi("y", None)],
+                                    [size], opset_imports=op17))
+
+
 def main():
     if len(sys.argv) != 2:
         print(__doc__, file=sys.stderr)
@@ -995,7 +1026,7 @@ def main():
     for make in (file_cases, graph_cases, name_cases, initializer_cases, op_cases, layer_norm_cases, index_cases,
                  norm_cases, reduce_cases, copy_cases, matmul_cases, quant_cases, external_cases, value_cases,
                  dropout_cases, fusion_cases, cli_cases, limit_cases, rnn_cases, f16_cases, qop_cases, if_cases,
-                 loop_cases):
+                 loop_cases, spectral_cases):
         make(o)
     check("cases.txt", manifest_names("cases.txt"), o.names)
     tensors = tensor_cases(o)

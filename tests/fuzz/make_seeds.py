@@ -430,6 +430,26 @@ def if_seed(out):
                 fh.write(data)
 
 
+def spectral_seed(out):
+    """HannWindow -> STFT (hop 4, 16-point frames, onesided) -> inverse DFT over the frames (opset 17)."""
+    try:
+        import numpy as np
+        from onnx import TensorProto, helper, numpy_helper
+    except ImportError:
+        print("make_seeds.py: no onnx module: no spectral seed", file=sys.stderr)
+        return
+    f = TensorProto.FLOAT
+    nodes = [helper.make_node("HannWindow", ["n"], ["w"]), helper.make_node("STFT", ["x", "hop", "w"], ["s"]),
+             helper.make_node("DFT", ["s"], ["y"], axis=1, inverse=1)]
+    inits = [numpy_helper.from_array(np.array(16, np.int64), "n"), numpy_helper.from_array(np.array(4, np.int64), "hop")]
+    graph = helper.make_graph(nodes, "spectral_seed", [helper.make_tensor_value_info("x", f, [1, 64, 1])],
+                              [helper.make_tensor_value_info("y", f, None)], inits)
+    data = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString()
+    for target in ("load", "run"):
+        with open(os.path.join(out, target, "op_spectral.onnx"), "wb") as fh:
+            fh.write(data)
+
+
 def main():
     if len(sys.argv) != 4:
         print(__doc__, file=sys.stderr)
@@ -452,6 +472,7 @@ def main():
     f16_seed(out)
     quant_seed(out)
     if_seed(out)
+    spectral_seed(out)
     for folder, seeds in (("external", EXTERNAL), ("report", REPORT)):
         for name, data in seeds.items():
             with open(os.path.join(out, folder, name), "wb") as f:
