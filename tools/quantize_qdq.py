@@ -49,6 +49,9 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper, shape_inference
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from float16_convert import unique  # noqa: E402 (a name not yet taken, as both tools need)
+
 F32 = TensorProto.FLOAT
 COMPUTE_OPS = {"Conv", "Gemm", "MatMul", "Add", "Mul", "AveragePool", "GlobalAveragePool"}
 SHARED_SCALE_OPS = {"Concat", "Flatten", "Reshape", "MaxPool"}
@@ -324,12 +327,7 @@ def quantize(model, ranges):
                                                    list(node.input) + list(node.output)}
 
     def fresh(name):
-        base, i = name, 0
-        while name in taken:
-            i += 1
-            name = f"{base}_{i}"
-        taken.add(name)
-        return name
+        return unique(name, taken)
 
     def add_init(name, array):
         name = fresh(name)
