@@ -17,6 +17,7 @@ roof_status roof_pass_reshape_chain(roof_graph* g, bool* changed, roof_error* er
 roof_status roof_pass_matmul_add(roof_graph* g, bool* changed, roof_error* err);
 roof_status roof_pass_layer_norm(roof_graph* g, bool* changed, roof_error* err);
 roof_status roof_pass_attention(roof_graph* g, bool* changed, roof_error* err);
+roof_status roof_pass_qdq(roof_graph* g, bool* changed, roof_error* err);
 
 /* Table order is run order within a round. */
 static const roof_pass kPasses[] = {
@@ -37,6 +38,7 @@ static const roof_pass kPasses[] = {
     {"gelu", "x / sqrt(2) -> Erf -> + 1 -> * x -> * 0.5 (GELU as PyTorch exports it) into one Gelu kernel", roof_pass_gelu},
     {"layer_norm", "ReduceMean -> Sub -> Pow/Mul -> ReduceMean -> Add eps -> Sqrt -> Div [-> Mul scale -> Add bias] into one LayerNormalization", roof_pass_layer_norm},
     {"attention", "MatMul(Q, K^T) -> scale -> [Add mask] -> Softmax -> MatMul(., V) into one Attention kernel (Transposes of Q, K, V, output absorbed)", roof_pass_attention},
+    {"qdq", "DequantizeLinear -> Conv / Gemm / Add [-> Relu / Clip] -> QuantizeLinear (QDQ int8 models) into one QLinearConv / QLinearMatMul / QLinearAdd layer, the clamp in its output range", roof_pass_qdq},
     {"activation", "fuse Relu and Clip into the clamp of the preceding Conv, Gemm, MatMul, Add or pooling", roof_pass_activation},
     {NULL, NULL, NULL}, /* sentinel */
 };

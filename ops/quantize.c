@@ -21,18 +21,13 @@
 #include <string.h>
 
 #include "common.h"
+#include "quant_params.h"
 #include "vec_math.h"
 #include "xnn_backend.h"
 
-enum { QM_TENSOR = 0, QM_AXIS, QM_BLOCK };
+enum { QM_TENSOR = ROOF_QM_TENSOR, QM_AXIS = ROOF_QM_AXIS, QM_BLOCK = ROOF_QM_BLOCK };
 
-typedef struct quant_params {
-  int64_t axis_attr, block, saturate, out_dtype; /* Q / DQ attributes */
-  int axis;                                      /* resolved (QM_AXIS, QM_BLOCK) */
-  int mode;                                      /* QM_* */
-  int64_t group;                                 /* convolutions */
-  roof_spatial sp;
-} quant_params;
+typedef roof_quant_params quant_params;
 
 static const int kQuantOut[] = {ROOF_DT_UINT8, ROOF_DT_INT8, ROOF_DT_UINT16, ROOF_DT_INT16, 0};
 static const int kScaleDt[] = {ROOF_DT_FLOAT, ROOF_DT_FLOAT16, ROOF_DT_BFLOAT16, 0};
@@ -559,7 +554,8 @@ static roof_status mm_shape(roof_graph* g, roof_node* n, const roof_value* a, co
 static roof_status infer_int_mm(roof_graph* g, roof_node* n, roof_error* err) {
   const mm_roles* r = mm_roles_of(n->op);
   bool q = r->ys >= 0;
-  roof_status st = q ? arity(g, n, 8, 8, 1, err) : arity(g, n, 2, 4, 1, err);
+  /* a 9th input (int32 bias) only on a layer the qdq pass built (fused_bias) */
+  roof_status st = q ? arity(g, n, 8, ((const quant_params*)n->params)->fused_bias ? 9 : 8, 1, err) : arity(g, n, 2, 4, 1, err);
   if (st == ROOF_OK) st = roof_require_input(g, n, r->a, kInt8Dt, err);
   if (st == ROOF_OK) st = roof_require_input(g, n, r->b, kInt8Dt, err);
   if (st != ROOF_OK) return st;
@@ -613,6 +609,31 @@ static inline double vec_param(const roof_kernel* k, int i, int64_t j, double de
   const roof_tensor* t = &k->in[i];
   int64_t off = roof_tensor_count(t) == 1 ? 0 : j * t->strides[0];
   return roof_load_f64(t->dtype, t->data, off);
+}
+
+/* The output's integer range: its dtype's, narrowed by a clamp the qdq pass fused (real units,
+ * quantized as QuantizeLinear would: clamping before or after quantizing is the same, quantizing
+ * being monotonic). Output scale at input ys, zero point at yz. */
+static void clamp_range(const roof_kernel* k, int clamp, const roof_act* act, int ys, int yz, int64_t* lo, int64_t* hi) {
+  dt_range(k->out[0].dtype, lo, hi);
+  if (!clamp) return;
+  float s = (float)vec_param(k, ys, 0, 1.0);
+  int64_t z = (int64_t)vec_param(k, yz, 0, 0.0), l = *lo, h = *hi;
+  if (act->min > -INFINITY) *lo = quant_round((double)(act->min / s), z, l, h);
+  if (act->max < INFINITY) *hi = quant_round((double)(act->max / s), z, l, h);
+  if (*hi < *lo) *hi = *lo;
+}
+
+static void out_range(const roof_kernel* k, int ys, int yz, int64_t* lo, int64_t* hi) {
+  const quant_params* p = k->params;
+  clamp_range(k, p->clamp, &p->act, ys, yz, lo, hi);
+}
+
+/* QLinearMatMul's int32 bias of column n (the qdq pass's fused bias), or 0 */
+static inline int32_t mm_bias(const roof_kernel* k, int64_t n) {
+  const quant_params* p = k->params;
+  if (!p->fused_bias || !opt_present(k, 8)) return 0;
+  return ((const int32_t*)k->in[8].data)[n * k->in[8].strides[0]];
 }
 
 /* The requantization multiplier of output (m, n): float32 products as the reference */
@@ -669,13 +690,13 @@ static roof_status ref_int_mm(roof_kernel* k, roof_error* err) {
   roof_tensor av, bv, yv;
   int R = mm_views(&k->in[r->a], &k->in[r->b], &k->out[0], &av, &bv, &yv);
   int64_t K = av.dims[R - 1], lo, hi, i[ROOF_MAX_RANK] = {0};
-  dt_range(k->out[0].dtype, &lo, &hi);
+  out_range(k, r->ys, r->yz, &lo, &hi);
   do {
     int64_t m = i[R - 2], n = i[R - 1], ai[ROOF_MAX_RANK], bi[ROOF_MAX_RANK];
     memcpy(ai, i, sizeof(ai));
     memcpy(bi, i, sizeof(bi));
     int64_t azp = (int64_t)vec_param(k, r->az, m, 0.0), bzp = (int64_t)vec_param(k, r->bz, n, 0.0);
-    uint32_t acc = 0; /* int32 sums wrap as the spec's int32 tensor would */
+    uint32_t acc = (uint32_t)mm_bias(k, n); /* int32 sums wrap as the spec's int32 tensor would */
     for (int64_t kk = 0; kk < K; kk++) {
       ai[R - 1] = kk, bi[R - 2] = kk;
       int64_t x = roof_load_i64(av.dtype, av.data, roof_offset(&av, ai)) - azp;
@@ -927,7 +948,8 @@ static void imm_store(const imm_state* s, const int32_t* acc, int64_t row0, int6
     float as = (float)vec_param(k, r->as, (row0 + i) % s->a_rows_per_param, 1.0);
     int64_t off = (row0 + i) * s->N + n0;
     for (int64_t j = 0; j < nc; j++) {
-      int64_t q = quant_round((double)acc[i * nr + j] * (double)(as * bs[j] / ys), zp, s->lo, s->hi);
+      int32_t a = (int32_t)((uint32_t)acc[i * nr + j] + (uint32_t)mm_bias(k, n0 + j));
+      int64_t q = quant_round((double)a * (double)(as * bs[j] / ys), zp, s->lo, s->hi);
       if (sgn) ((int8_t*)k->out[0].data)[off + j] = (int8_t)q;
       else ((uint8_t*)k->out[0].data)[off + j] = (uint8_t)q;
     }
@@ -964,7 +986,7 @@ static void imm_task(void* ctx, size_t bb, size_t tile, size_t panel) {
 static roof_status native_imm(roof_kernel* k, roof_error* err) {
   imm_state s = {.k = k, .r = mm_roles_of(k->op), .bp = k->state ? k->state : k->scratch};
   imm_geometry(k, &s);
-  dt_range(k->out[0].dtype, &s.lo, &s.hi);
+  out_range(k, s.r->ys, s.r->yz, &s.lo, &s.hi);
   if (k->state == NULL) pthreadpool_parallelize_2d(k->pool, imm_pack_task, &s, (size_t)s.batch, (size_t)s.panels, ROOF_POOL_FLAGS);
   pthreadpool_parallelize_3d(k->pool, imm_task, &s, (size_t)s.batch, (size_t)((s.M + IMM_MR - 1) / IMM_MR), (size_t)s.panels, ROOF_POOL_FLAGS);
   return ROOF_OK;
@@ -1095,7 +1117,8 @@ static roof_status ref_int_conv(roof_kernel* k, roof_error* err) {
   int nsp = p->sp.nsp;
   int64_t cin_g = w->dims[1], cout_g = y->dims[1] / p->group, lo, hi, yi[ROOF_MAX_RANK] = {0};
   int64_t xzp = (int64_t)vec_param(k, r->az, 0, 0.0);
-  dt_range(y->dtype, &lo, &hi);
+  if (r->ys >= 0) out_range(k, r->ys, r->yz, &lo, &hi);
+  else dt_range(y->dtype, &lo, &hi);
   do {
     int64_t m = yi[1], grp = m / cout_g, wzp = (int64_t)vec_param(k, r->bz, m, 0.0);
     uint32_t acc = bias ? (uint32_t)((const int32_t*)bias->data)[m * bias->strides[0]] : 0;
@@ -1226,6 +1249,9 @@ static roof_status create_qconv(roof_kernel* k, roof_error* err) {
   int32_t yz = (int32_t)vec_param(k, 7, 0, 0.0) + (s->y_flip ? (sgn ? -128 : 128) : 0);
   int32_t wz = (int32_t)vec_param(k, 5, 0, 0.0) + (w_flip ? (sgn ? -128 : 128) : 0);
   float xs = (float)vec_param(k, 1, 0, 1.0), ys = (float)vec_param(k, 6, 0, 1.0);
+  int64_t lo, hi; /* output range (a fused clamp), moved into the operator's signedness as yz */
+  out_range(k, 6, 7, &lo, &hi);
+  int32_t yshift = s->y_flip ? (sgn ? -128 : 128) : 0;
   uint8_t* packed = malloc((size_t)roof_tensor_count(w));
   float* wscale = malloc(sizeof(float) * (size_t)s->M);
   if (packed == NULL || wscale == NULL) {
@@ -1246,15 +1272,15 @@ static roof_status create_qconv(roof_kernel* k, roof_error* err) {
   if (kind == QC_QU8) {
     st = xnn_create_convolution2d_nhwc_qu8(pt, pr, pb, pl, (uint32_t)KH, (uint32_t)KW, sh, sw, dh, dw, (uint32_t)G, gi, go,
                                            (size_t)s->C, (size_t)s->M, (uint8_t)xz, xs, (uint8_t)wz, wscale[0], packed,
-                                           bias, (uint8_t)yz, ys, 0, 255, 0, &op);
+                                           bias, (uint8_t)yz, ys, (uint8_t)(lo + yshift), (uint8_t)(hi + yshift), 0, &op);
   } else if (kind == QC_QS8) {
     st = xnn_create_convolution2d_nhwc_qs8(pt, pr, pb, pl, (uint32_t)KH, (uint32_t)KW, sh, sw, dh, dw, (uint32_t)G, gi, go,
                                            (size_t)s->C, (size_t)s->M, (int8_t)xz, xs, wscale[0], (const int8_t*)packed,
-                                           bias, (int8_t)yz, ys, -128, 127, 0, &op);
+                                           bias, (int8_t)yz, ys, (int8_t)(lo + yshift), (int8_t)(hi + yshift), 0, &op);
   } else {
     st = xnn_create_convolution2d_nhwc_qc8(pt, pr, pb, pl, (uint32_t)KH, (uint32_t)KW, sh, sw, dh, dw, (uint32_t)G, gi, go,
                                            (size_t)s->C, (size_t)s->M, (int8_t)xz, xs, wscale, (const int8_t*)packed,
-                                           bias, (int8_t)yz, ys, -128, 127, 0, &op);
+                                           bias, (int8_t)yz, ys, (int8_t)(lo + yshift), (int8_t)(hi + yshift), 0, &op);
   }
   free(packed); /* XNNPACK keeps its own packed copy */
   free(wscale);
@@ -1432,10 +1458,7 @@ ROOF_REF_KERNEL(QLinearConv, NULL, ref_int_conv);
  * (channels_last). Reference only: each dequantizes its inputs to float32, computes, and
  * quantizes the result (ties to even, saturated), as ONNX Runtime's float definitions. ---- */
 
-typedef struct ms_params {
-  float alpha;
-  int64_t channels_last;
-} ms_params;
+typedef roof_qlinear_ms_params ms_params;
 
 enum { MS_ADD, MS_MUL, MS_SIGMOID, MS_LEAKY, MS_GAP };
 
@@ -1525,6 +1548,8 @@ static inline float ms_deq(const roof_kernel* k, const roof_tensor* t, int i, in
 }
 
 static inline void ms_store(const roof_kernel* k, int i, int64_t off, float v) {
+  const ms_params* p = k->params;
+  if (p->clamp) v = roof_act_apply(&p->act, v); /* a Relu / Clip the qdq pass fused */
   int64_t lo, hi;
   roof_tensor* y = &k->out[0];
   dt_range(y->dtype, &lo, &hi);
@@ -1576,6 +1601,70 @@ static roof_status ref_ms(roof_kernel* k, roof_error* err) {
   } while (roof_index_next(i, y->dims, y->rank));
   return ROOF_OK;
 }
+
+/* ---- QLinearAdd on XNNPACK (add_nd_qs8 / add_nd_qu8): both operands and the output of one
+ * 8-bit dtype, plain, constant per-tensor parameters; broadcasting as numpy (XNNPACK's nd
+ * operators). XNNPACK refuses scale ratios outside its fixed-point range: the reference runs. */
+
+typedef struct qadd_state {
+  size_t rank[2];
+  size_t shape[2][ROOF_MAX_RANK];
+} qadd_state;
+
+static bool supports_qadd_xnn(const roof_kernel* k, char* why, size_t n) {
+  int dt = k->out[0].dtype;
+  const char* no = k->in[0].dtype != dt || k->in[3].dtype != dt ? "operands and output of different 8-bit types"
+                   : !roof_tensor_is_plain(&k->in[0]) || !roof_tensor_is_plain(&k->in[3]) || !roof_tensor_is_plain(&k->out[0])
+                       ? "operands or output not plain"
+                       : NULL;
+  for (int i = 1; no == NULL && i < k->num_in; i++) {
+    if (i != 3 && !const_input(k, i)) no = "scales or zero points not constant";
+  }
+  if (no) snprintf(why, n, "%s", no);
+  return no == NULL;
+}
+
+static roof_status create_qadd(roof_kernel* k, roof_error* err) {
+  const ms_params* p = k->params;
+  qadd_state* s = calloc(1, sizeof(*s));
+  if (s == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory");
+  k->state = s;
+  for (int o = 0; o < 2; o++) {
+    const roof_tensor* t = &k->in[o * 3];
+    s->rank[o] = t->rank ? (size_t)t->rank : 1;
+    s->shape[o][0] = 1;
+    for (int d = 0; d < t->rank; d++) s->shape[o][d] = (size_t)t->dims[d];
+  }
+  int64_t lo, hi;
+  clamp_range(k, p->clamp, &p->act, 6, 7, &lo, &hi);
+  float as = (float)vec_param(k, 1, 0, 1.0), bs = (float)vec_param(k, 4, 0, 1.0), ys = (float)vec_param(k, 6, 0, 1.0);
+  int32_t az = (int32_t)vec_param(k, 2, 0, 0.0), bz = (int32_t)vec_param(k, 5, 0, 0.0), yz = (int32_t)vec_param(k, 7, 0, 0.0);
+  xnn_operator_t op = NULL;
+  enum xnn_status st;
+  if (k->out[0].dtype == ROOF_DT_INT8) {
+    st = xnn_create_add_nd_qs8((int8_t)az, as, (int8_t)bz, bs, (int8_t)yz, ys, (int8_t)lo, (int8_t)hi, 0, &op);
+  } else {
+    st = xnn_create_add_nd_qu8((uint8_t)az, as, (uint8_t)bz, bs, (uint8_t)yz, ys, (uint8_t)lo, (uint8_t)hi, 0, &op);
+  }
+  return roof_xnn_created(st, op, k, "create add", err);
+}
+
+static roof_status setup_qadd(roof_kernel* k, roof_error* err) {
+  const qadd_state* s = k->state;
+  enum xnn_status st;
+  if (k->out[0].dtype == ROOF_DT_INT8) {
+    st = xnn_setup_add_nd_qs8(roof_xop(k), s->rank[0], s->shape[0], s->rank[1], s->shape[1], k->in[0].data, k->in[3].data,
+                              k->out[0].data, k->pool);
+  } else {
+    st = xnn_setup_add_nd_qu8(roof_xop(k), s->rank[0], s->shape[0], s->rank[1], s->shape[1], k->in[0].data, k->in[3].data,
+                              k->out[0].data, k->pool);
+  }
+  return roof_xnn_check(st, k, "setup add", err);
+}
+
+const roof_kernel_impl roof_kernel_QLinearAdd_xnnpack = {
+    .op = ROOF_OP_QLinearAdd, .backend = ROOF_BACKEND_XNNPACK, .dtypes = kInt8Dt, .supports = supports_qadd_xnn,
+    .create = create_qadd, .setup = setup_qadd, .run = roof_xnn_run, .destroy = roof_xnn_destroy};
 
 #define MS_SCHEMA(SYM)                                                                                       \
   const roof_op_schema roof_op_##SYM = {                                                                     \

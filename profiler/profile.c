@@ -40,14 +40,25 @@ static void totals(roof_profile* p) {
   }
 }
 
-/* Precision of layer l (see roof_layer): weights from the node's constant float inputs,
- * activations from its first executed input, compute from its outputs and kernel. */
+/* Precision of layer l (see roof_layer): weights from the node's largest constant float or
+ * 8-bit integer input (a QLinearConv's int8 weights, not its float scales), activations from its
+ * first executed input, compute from its outputs and kernel. */
 static void precision(const roof_graph* g, const roof_node* n, const char* kernel, roof_layer* l) {
+  uint64_t most = 0;
+  const roof_value* out0 = roof_out(g, n, 0);
+  bool int_out = out0 && !roof_dtype_is_float(out0->dtype);
   for (int i = 0; i < n->num_inputs; i++) {
     const roof_value* v = roof_in(g, n, i);
+    uint64_t count = 0;
     if (v == NULL) continue;
     bool weight = (v->flags & ROOF_VAL_CONST) != 0;
-    if (weight && !l->store_weights && roof_dtype_is_float(v->dtype)) l->store_weights = n->stored_dtype ? n->stored_dtype : v->dtype;
+    bool typed = roof_dtype_is_float(v->dtype) || v->dtype == ROOF_DT_INT8 || v->dtype == ROOF_DT_UINT8;
+    /* an integer layer's one-element constants are its scales and zero points, not weights */
+    if (weight && typed && roof_value_count(v, &count) && !(int_out && count == 1) &&
+        (!l->store_weights || count > most)) {
+      l->store_weights = n->stored_dtype && roof_dtype_is_float(v->dtype) ? n->stored_dtype : v->dtype;
+      most = count;
+    }
     if (!weight && !l->store_acts) l->store_acts = v->dtype;
   }
   const roof_value* y = roof_out(g, n, 0);
@@ -593,6 +604,8 @@ static const roof_layer* layer_above_peak(const roof_profile* p, double peak_gfl
   for (int i = 0; i < p->num_layers; i++) {
     const roof_layer* l = &p->layers[i];
     if (l->time_ms.median < ROOF_PEAK_CHECK_MS || l->below_resolution) continue;
+    /* integer layers (int8 dot products) have a higher roof than the float32 one probed */
+    if (l->compute && !roof_dtype_is_float(l->compute)) continue;
     double executed = l->algorithm && l->cost.flops ? l->achieved_gflops * ((double)l->executed_flops / (double)l->cost.flops)
                                                     : l->achieved_gflops;
     if (executed > peak_gflops * 1.05 && (!worst || l->achieved_gflops > worst->achieved_gflops)) worst = l;

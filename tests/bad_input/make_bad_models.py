@@ -238,6 +238,38 @@ def op_cases(o):
         [helper.make_node("MatMul", ["a", "w", "c"], ["y"], name="mm3")], [vi("a", [1, 4, 8])], [vi("y", None)],
         [numpy_helper.from_array(np.ones((8, 5), np.float32), "w"),
          numpy_helper.from_array(np.ones(5, np.float32), "c")]))
+    # QLinearMatMul's 9th input (an int32 bias) exists only on layers the qdq pass builds
+    def qmm_inits(extra):
+        return [numpy_helper.from_array(np.ones((8, 5), np.int8), "w"),
+                numpy_helper.from_array(np.array(0.1, np.float32), "s"),
+                numpy_helper.from_array(np.array(0, np.int8), "z")] + extra
+    o.case("qlinear_matmul_bias", model(
+        [helper.make_node("QLinearMatMul", ["a", "s", "z", "w", "s", "z", "s", "z", "b"], ["y"], name="qmm")],
+        [vi("a", [2, 8], TensorProto.INT8)], [vi("y", None)],
+        qmm_inits([numpy_helper.from_array(np.ones(5, np.int32), "b")])))
+    # A QDQ chain the qdq pass fuses (DQ -> Conv with per-channel weights and an int32 bias ->
+    # Relu -> Q): the fused QLinearConv must load and run like the float chain
+    wq = (np.arange(4 * 3 * 3 * 3) % 11 - 5).astype(np.int8).reshape(4, 3, 3, 3)
+    ws = np.array([0.01, 0.02, 0.03, 0.04], np.float32)
+    o.case("control_qdq_conv_chain", model(
+        [helper.make_node("QuantizeLinear", ["x", "xs", "xz"], ["xq"], name="qx"),
+         helper.make_node("DequantizeLinear", ["xq", "xs", "xz"], ["xd"], name="dqx"),
+         helper.make_node("DequantizeLinear", ["wq", "ws", "wz"], ["wd"], name="dqw", axis=0),
+         helper.make_node("DequantizeLinear", ["bq", "bs", "bz"], ["bd"], name="dqb", axis=0),
+         helper.make_node("Conv", ["xd", "wd", "bd"], ["c"], name="conv", pads=[1, 1, 1, 1]),
+         helper.make_node("Relu", ["c"], ["r"], name="relu"),
+         helper.make_node("QuantizeLinear", ["r", "ys", "yz"], ["yq"], name="qy"),
+         helper.make_node("DequantizeLinear", ["yq", "ys", "yz"], ["y"], name="dqy")],
+        [vi("x", [1, 3, 6, 6])], [vi("y", None)],
+        [numpy_helper.from_array(np.array(0.05, np.float32), "xs"),
+         numpy_helper.from_array(np.array(3, np.int8), "xz"),
+         numpy_helper.from_array(wq, "wq"), numpy_helper.from_array(ws, "ws"),
+         numpy_helper.from_array(np.zeros(4, np.int8), "wz"),
+         numpy_helper.from_array(np.array([5, -7, 0, 100], np.int32), "bq"),
+         numpy_helper.from_array(ws * np.float32(0.05), "bs"),
+         numpy_helper.from_array(np.zeros(4, np.int32), "bz"),
+         numpy_helper.from_array(np.array(0.02, np.float32), "ys"),
+         numpy_helper.from_array(np.array(-128, np.int8), "yz")], opset_imports=[helper.make_opsetid("", 13)]))
     # empty inputs under non-empty outputs: the reference kernels once read element 0 of them
     o.case("control_convt_empty_channels", model(
         [helper.make_node("ConvTranspose", ["x", "w", "b"], ["y"], name="convt")], [vi("x", [1, 0, 3, 3])],

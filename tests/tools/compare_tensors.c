@@ -1,20 +1,70 @@
 /* compare_tensors GOT.pb WANT.pb [RTOL] [ATOL_FRAC]
+ * compare_tensors GOT.pb WANT.pb --agree MIN_COSINE RANGE_FRAC
  * float32 or float16 on either side (a float16 model's output against the float32 model's).
- * Passes when every element satisfies |got - want| <= atol_frac * max|want| + rtol * |want|
- * (defaults 1e-3 and 1e-4, the model zoo's tolerance). Prints max abs and rel error; on a
- * mismatch prints the first bad element with its coordinates and exits 1. */
+ * Element mode: passes when every element satisfies |got - want| <= atol_frac * max|want| +
+ * rtol * |want| (defaults 1e-3 and 1e-4, the model zoo's tolerance). Prints max abs and rel
+ * error; on a mismatch prints the first bad element with its coordinates and exits 1.
+ * --agree (two runtimes on one quantized model, where single elements may differ by a
+ * quantization step): passes when the cosine similarity of the two tensors is >= MIN_COSINE and
+ * max |got - want| <= RANGE_FRAC x (max want - min want); prints both figures and, on a
+ * mismatch, the element of the largest error with its coordinates. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "tensor_io.h"
 
+/* Coordinates of flat element i of `v` into buf. */
+static const char* coords(const roof_value* v, size_t i, char* buf, size_t size) {
+  int64_t idx[ROOF_MAX_RANK];
+  for (int d = v->rank - 1; d >= 0; d--) {
+    idx[d] = (int64_t)(i % (size_t)v->dims[d]);
+    i /= (size_t)v->dims[d];
+  }
+  return roof_shape_str(idx, v->rank, buf, size);
+}
+
+/* --agree: cosine similarity and max abs error against the range of `want`. */
+static int agree(const float* g, const float* w, size_t n, const roof_value* want, double min_cos, double range_frac) {
+  double dot = 0, gg = 0, ww = 0, lo = INFINITY, hi = -INFINITY, max_abs = 0;
+  size_t worst = 0;
+  for (size_t i = 0; i < n; i++) {
+    dot += (double)g[i] * w[i];
+    gg += (double)g[i] * g[i];
+    ww += (double)w[i] * w[i];
+    lo = fmin(lo, w[i]);
+    hi = fmax(hi, w[i]);
+    double e = fabs((double)g[i] - (double)w[i]);
+    if (isnan(e)) e = INFINITY;
+    if (e > max_abs || i == 0) max_abs = e, worst = i;
+  }
+  /* Two all-zero tensors agree; one all-zero against another does not (cosine 0). */
+  double cos = gg == 0 && ww == 0 ? 1.0 : dot / sqrt(gg * ww);
+  if (isnan(cos)) cos = 0;
+  double range = n ? hi - lo : 0;
+  bool ok = cos >= min_cos && max_abs <= range_frac * range;
+  char cs[96];
+  printf("cosine %.6f (>= %g), max abs error %.3g = %.2f%% of the range %.3g (<= %g%%): %s\n", cos, min_cos, max_abs,
+         range > 0 ? 100.0 * max_abs / range : 0.0, range, 100.0 * range_frac, ok ? "ok" : "MISMATCH");
+  if (!ok && n)
+    fprintf(stderr, "compare_tensors: largest error at element %zu [%s]: got %.8g, want %.8g\n", worst,
+            coords(want, worst, cs, sizeof(cs)), g[worst], w[worst]);
+  return ok ? 0 : 1;
+}
+
 int main(int argc, char** argv) {
   if (argc < 3) {
-    fprintf(stderr, "usage: compare_tensors GOT.pb WANT.pb [RTOL] [ATOL_FRAC]\n");
+    fprintf(stderr, "usage: compare_tensors GOT.pb WANT.pb [RTOL] [ATOL_FRAC]\n"
+                    "       compare_tensors GOT.pb WANT.pb --agree MIN_COSINE RANGE_FRAC\n");
     return 64;
   }
-  double rtol = argc > 3 ? atof(argv[3]) : 1e-3, atol_frac = argc > 4 ? atof(argv[4]) : 1e-4;
+  bool agree_mode = argc > 3 && strcmp(argv[3], "--agree") == 0;
+  if (agree_mode && argc != 6) {
+    fprintf(stderr, "compare_tensors: --agree expects MIN_COSINE RANGE_FRAC\n");
+    return 64;
+  }
+  double rtol = argc > 3 && !agree_mode ? atof(argv[3]) : 1e-3, atol_frac = argc > 4 && !agree_mode ? atof(argv[4]) : 1e-4;
   roof_value got = {0}, want = {0};
   roof_error err = {{0}};
   if (roof_tensor_file_read(argv[1], &got, &err) != ROOF_OK || roof_tensor_file_read(argv[2], &want, &err) != ROOF_OK) {
@@ -49,6 +99,12 @@ int main(int argc, char** argv) {
     g[i] = (float)roof_load_f64(got.dtype, got.data, (int64_t)i);
     w[i] = (float)roof_load_f64(want.dtype, want.data, (int64_t)i);
   }
+  if (agree_mode) {
+    rc = agree(g, w, n, &want, atof(argv[4]), atof(argv[5]));
+    free(g);
+    free(w);
+    goto done;
+  }
   double mag = 0, max_abs = 0, max_rel = 0;
   for (size_t i = 0; i < n; i++) mag = fmax(mag, fabs(w[i]));
   for (size_t i = 0; i < n; i++) {
@@ -58,14 +114,8 @@ int main(int argc, char** argv) {
     max_abs = fmax(max_abs, e);
     max_rel = fmax(max_rel, e / fmax(fabs(w[i]), 1e-30));
     if (e > atol_frac * mag + rtol * fabs(w[i]) && rc == 0) {
-      int64_t idx[ROOF_MAX_RANK];
-      size_t rem = i;
-      for (int d = want.rank - 1; d >= 0; d--) {
-        idx[d] = (int64_t)(rem % (size_t)want.dims[d]);
-        rem /= (size_t)want.dims[d];
-      }
       fprintf(stderr, "compare_tensors: first bad element %zu at [%s]: got %.8g, want %.8g\n", i,
-              roof_shape_str(idx, want.rank, gs, sizeof(gs)), g[i], w[i]);
+              coords(&want, i, gs, sizeof(gs)), g[i], w[i]);
       rc = 1;
     }
   }

@@ -1,0 +1,244 @@
+/* Pass `qdq`: the QDQ format's DequantizeLinear -> float op -> QuantizeLinear chains become
+ * integer layers, as a runtime for int8 models runs them:
+ *   DQ(x), DQ(w), [DQ(b)] -> Conv [-> Relu / Clip] -> Q   ->  QLinearConv (XNNPACK qc8 with
+ *       per-channel weights, qs8 / qu8 per tensor), the clamp in the output's integer range
+ *   DQ(x), DQ(w), [DQ(b)] -> Gemm [-> Relu / Clip] -> Q   ->  QLinearMatMul (native int GEMM) with
+ *       the int32 bias fused (roof_quant_params.fused_bias), B transposed once when transB = 1
+ *   DQ(a), DQ(b) -> Add [-> Relu / Clip] -> Q              ->  QLinearAdd (com.microsoft)
+ * Weights and biases reach the float op as constants: constant folding (a load stage) already
+ * evaluated their DequantizeLinear, which stays recorded as folded; the pass finds that folded
+ * node and reads its integer tensor, scale and zero point. The activation's DequantizeLinear is
+ * absorbed into the layer (fused_from) once no other layer reads it, the QuantizeLinear (and the
+ * Relu / Clip) always. Conditions, else the chain stays float: per-tensor activation scales and
+ * zero points, float32 scales, weights per tensor or per output channel, a bias of int32 with
+ * scale x_scale x w_scale (zero point 0), the float op's output read only by the chain. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "activation_params.h"
+#include "conv_params.h"
+#include "fused_act.h"
+#include "fusion.h"
+#include "gemm_params.h"
+#include "graph_edit.h"
+#include "match.h"
+#include "op.h"
+#include "quant_params.h"
+
+/* An integer tensor read through a DequantizeLinear: q, its scale and zero point (-1: absent). */
+typedef struct qsrc {
+  int dq, q, scale, zp;
+} qsrc;
+
+static bool is_q8(int dt) { return dt == ROOF_DT_INT8 || dt == ROOF_DT_UINT8; }
+
+static bool const_count(const roof_graph* g, int v, uint64_t* n) {
+  const roof_value* c = v >= 0 ? &g->values[v] : NULL;
+  return c && c->data && (c->flags & ROOF_VAL_CONST) && roof_value_count(c, n);
+}
+
+/* DequantizeLinear node dn's operands, scales float32 and constant: per tensor (count 1) when
+ * `channels` is 0, else per tensor or per axis 0 with `channels` values. */
+static bool dq_operands(const roof_graph* g, int dn, int64_t channels, qsrc* s) {
+  const roof_node* d = &g->nodes[dn];
+  const roof_quant_params* p = d->params;
+  uint64_t ns = 0, nz = 0;
+  *s = (qsrc){dn, d->inputs[0], d->num_inputs > 1 ? d->inputs[1] : -1, d->num_inputs > 2 ? d->inputs[2] : -1};
+  if (s->q < 0 || !const_count(g, s->scale, &ns) || g->values[s->scale].dtype != ROOF_DT_FLOAT) return false;
+  if (s->zp >= 0 && (!const_count(g, s->zp, &nz) || nz != ns)) return false;
+  if (ns == 1) return true;
+  return channels > 0 && p->mode == ROOF_QM_AXIS && p->axis == 0 && ns == (uint64_t)channels;
+}
+
+/* Activation v, a float32 value written by a live per-tensor DequantizeLinear of int8 / uint8. */
+static bool live_dq(const roof_graph* g, int v, qsrc* s) {
+  const roof_value* x = v >= 0 ? &g->values[v] : NULL;
+  if (x == NULL || x->producer < 0 || x->dtype != ROOF_DT_FLOAT) return false;
+  int dn = x->producer;
+  if (!roof_node_is(&g->nodes[dn], ROOF_OP_DequantizeLinear) || g->nodes[dn].outputs[0] != v) return false;
+  return dq_operands(g, dn, 0, s) && is_q8(g->values[s->q].dtype);
+}
+
+/* Constant v, evaluated at load from a DequantizeLinear of a constant integer tensor of dtype
+ * in `dts` (that node is folded: removed, its inputs intact). */
+static bool folded_dq(const roof_graph* g, int v, int64_t channels, const int* dts, qsrc* s) {
+  uint64_t n = 0;
+  if (v < 0 || !const_count(g, v, &n) || g->values[v].dtype != ROOF_DT_FLOAT) return false;
+  for (int dn = 0; dn < g->num_nodes; dn++) {
+    const roof_node* d = &g->nodes[dn];
+    if (!d->removed || d->branch_of || d->op == NULL || d->op->id != ROOF_OP_DequantizeLinear || d->num_outputs < 1 ||
+        d->outputs[0] != v) {
+      continue;
+    }
+    if (!dq_operands(g, dn, channels, s) || !const_count(g, s->q, &n)) return false;
+    for (int i = 0; dts[i]; i++)
+      if (g->values[s->q].dtype == dts[i]) return true;
+    return false;
+  }
+  return false;
+}
+
+/* Bias scale m equals x_scale x w_scale[m] (as a quantizer writes it, up to float rounding),
+ * its zero point 0: the int32 values then add to the accumulators as they are. */
+static bool bias_fits(const roof_graph* g, const qsrc* x, const qsrc* w, const qsrc* b, int64_t channels) {
+  uint64_t nw = 0, nb = 0;
+  const_count(g, w->scale, &nw);
+  const_count(g, b->scale, &nb);
+  float xs = ((const float*)g->values[x->scale].data)[0];
+  const float* ws = g->values[w->scale].data;
+  const float* bs = g->values[b->scale].data;
+  for (int64_t m = 0; m < channels; m++) {
+    float want = xs * ws[nw == 1 ? 0 : m], got = bs[nb == 1 ? 0 : m];
+    if (!(fabsf(got - want) <= 1e-5f * want)) return false;
+    if (b->zp >= 0 && ((const int32_t*)g->values[b->zp].data)[nb == 1 ? 0 : m] != 0) return false;
+  }
+  return true;
+}
+
+/* The QuantizeLinear closing a chain from float value y: y's only reader, or a Relu / Clip of
+ * constant bounds (narrowing *act) reading y alone and then its output's only reader. Per tensor,
+ * float32 scale, zero point present. Returns its node (and *an the activation's, or -1). */
+static int q_after(const roof_graph* g, int y, int* an, roof_act* act) {
+  *an = -1;
+  int r = roof_match_only_reader(g, y);
+  if (r >= 0 && (roof_node_is(&g->nodes[r], ROOF_OP_Relu) || roof_node_is(&g->nodes[r], ROOF_OP_Clip))) {
+    const roof_act_params* ap = g->nodes[r].params;
+    if (ap->runtime_bounds || g->nodes[r].inputs[0] != y) return -1;
+    act->min = fmaxf(act->min, ap->min);
+    act->max = fminf(act->max, ap->max);
+    *an = r;
+    r = roof_match_only_reader(g, g->nodes[r].outputs[0]);
+  }
+  if (r < 0 || !roof_node_is(&g->nodes[r], ROOF_OP_QuantizeLinear) || g->nodes[r].num_inputs < 3) return -1;
+  const roof_node* q = &g->nodes[r];
+  uint64_t ns = 0, nz = 0;
+  if (!const_count(g, q->inputs[1], &ns) || ns != 1 || g->values[q->inputs[1]].dtype != ROOF_DT_FLOAT) return -1;
+  if (!const_count(g, q->inputs[2], &nz) || nz != 1 || !is_q8(g->values[q->inputs[2]].dtype)) return -1;
+  return r;
+}
+
+/* The chain [op, (activation), Q] becomes one layer of op `op` with `params` (owned) and
+ * `inputs`; the activation's DequantizeLinear nodes that nothing reads any more are absorbed. */
+static roof_status rewrite(roof_graph* g, int n, int an, int qn, int op, void* params, const int* inputs, int count,
+                           const qsrc* dqs, int num_dqs) {
+  int chain[3] = {n}, len = 1;
+  if (an >= 0) chain[len++] = an;
+  chain[len++] = qn;
+  roof_status st = roof_edit_replace_chain(g, chain, len, op, params, 0);
+  for (int i = 0; st == ROOF_OK && i < count; i++) st = roof_edit_set_input(g, n, i, inputs[i]);
+  for (int i = 0; st == ROOF_OK && i < num_dqs; i++) {
+    int dn = dqs[i].dq, v = g->nodes[dn].outputs[0];
+    if (!g->nodes[dn].removed && !(g->values[v].flags & ROOF_VAL_GRAPH_OUTPUT) && roof_edit_consumers(g, v, NULL, 0) == 0) {
+      st = roof_edit_absorb(g, n, dn);
+    }
+  }
+  return st;
+}
+
+static const int kWeightDt[] = {ROOF_DT_INT8, ROOF_DT_UINT8, 0};
+static const int kBiasDt[] = {ROOF_DT_INT32, 0};
+
+static roof_status fuse_conv(roof_graph* g, int cn, bool* changed) {
+  const roof_node* c = &g->nodes[cn];
+  const roof_conv_params* cp = c->params;
+  const roof_value* wv = roof_in(g, c, 1);
+  qsrc x, w, b = {-1, -1, -1, -1};
+  if (wv == NULL || wv->rank < 3 || wv->rank > 4 || !live_dq(g, c->inputs[0], &x)) return ROOF_OK;
+  int64_t M = wv->dims[0];
+  if (!folded_dq(g, c->inputs[1], M, kWeightDt, &w)) return ROOF_OK;
+  if (roof_in(g, c, 2) && (!folded_dq(g, c->inputs[2], M, kBiasDt, &b) || !bias_fits(g, &x, &w, &b, M))) return ROOF_OK;
+  int an;
+  roof_act act = cp->act;
+  int qn = q_after(g, c->outputs[0], &an, &act);
+  if (qn < 0) return ROOF_OK;
+  roof_quant_params* p = calloc(1, sizeof(*p));
+  if (p == NULL) return ROOF_E_NOMEM;
+  p->group = cp->group;
+  p->sp = cp->sp;
+  p->act = act;
+  p->clamp = !roof_act_is_identity(&act);
+  const roof_node* q = &g->nodes[qn];
+  int in[9] = {x.q, x.scale, x.zp, w.q, w.scale, w.zp, q->inputs[1], q->inputs[2], b.q};
+  *changed = true;
+  return rewrite(g, cn, an, qn, ROOF_OP_QLinearConv, p, in, b.q >= 0 ? 9 : 8, &x, 1);
+}
+
+/* Transposed copy [K, N] of the constant int8 / uint8 matrix v [N, K]; -1 on OOM. */
+static int transposed(roof_graph* g, int v) {
+  const roof_value* s = &g->values[v];
+  int64_t N = s->dims[0], K = s->dims[1], dims[2] = {K, N};
+  uint8_t* d = malloc((size_t)(N * K > 0 ? N * K : 1));
+  if (d == NULL) return -1;
+  const uint8_t* src = s->data;
+  for (int64_t n = 0; n < N; n++)
+    for (int64_t k = 0; k < K; k++) d[k * N + n] = src[n * K + k];
+  char name[ROOF_NAME_BUF + 16];
+  snprintf(name, sizeof(name), "%.*s::t", ROOF_NAME_BUF - 1, s->name);
+  return roof_edit_add_const(g, name, s->dtype, 2, dims, d);
+}
+
+static roof_status fuse_gemm(roof_graph* g, int gn, bool* changed) {
+  const roof_node* m = &g->nodes[gn];
+  const roof_gemm_params* gp = m->params;
+  const roof_value *a = roof_in(g, m, 0), *wv = roof_in(g, m, 1);
+  if (gp->alpha != 1.0f || gp->beta != 1.0f || gp->trans_a || !a || a->rank != 2 || !wv || wv->rank != 2) return ROOF_OK;
+  int64_t N = wv->dims[gp->trans_b ? 0 : 1];
+  qsrc x, w, b = {-1, -1, -1, -1};
+  /* per column only as axis 0 of [N, K] (transB); QLinearMatMul takes B as [K, N] */
+  if (!live_dq(g, m->inputs[0], &x) || !folded_dq(g, m->inputs[1], gp->trans_b ? N : 0, kWeightDt, &w)) return ROOF_OK;
+  const roof_value* bias = roof_in(g, m, 2);
+  if (bias && (bias->rank != 1 || bias->dims[0] != N || !folded_dq(g, m->inputs[2], N, kBiasDt, &b) ||
+               !bias_fits(g, &x, &w, &b, N))) {
+    return ROOF_OK;
+  }
+  int an;
+  roof_act act = gp->act;
+  int qn = q_after(g, m->outputs[0], &an, &act);
+  if (qn < 0) return ROOF_OK;
+  int wq = gp->trans_b ? transposed(g, w.q) : w.q;
+  roof_quant_params* p = wq >= 0 ? calloc(1, sizeof(*p)) : NULL;
+  if (p == NULL) return ROOF_E_NOMEM;
+  p->act = act;
+  p->clamp = !roof_act_is_identity(&act);
+  p->fused_bias = b.q >= 0;
+  const roof_node* q = &g->nodes[qn];
+  int in[9] = {x.q, x.scale, x.zp, wq, w.scale, w.zp, q->inputs[1], q->inputs[2], b.q};
+  *changed = true;
+  return rewrite(g, gn, an, qn, ROOF_OP_QLinearMatMul, p, in, b.q >= 0 ? 9 : 8, &x, 1);
+}
+
+static roof_status fuse_add(roof_graph* g, int n, bool* changed) {
+  const roof_node* a = &g->nodes[n];
+  qsrc x[2];
+  if (a->num_inputs != 2 || !live_dq(g, a->inputs[0], &x[0]) || !live_dq(g, a->inputs[1], &x[1])) return ROOF_OK;
+  int an;
+  roof_act act;
+  roof_act_init(&act);
+  if (a->op->flags & ROOF_OPF_FUSED_ACT) act = *(const roof_act*)a->params; /* first member (fused_act.h) */
+  int qn = q_after(g, a->outputs[0], &an, &act);
+  if (qn < 0) return ROOF_OK;
+  roof_qlinear_ms_params* p = calloc(1, sizeof(*p));
+  if (p == NULL) return ROOF_E_NOMEM;
+  p->act = act;
+  p->clamp = !roof_act_is_identity(&act);
+  const roof_node* q = &g->nodes[qn];
+  int in[8] = {x[0].q, x[0].scale, x[0].zp, x[1].q, x[1].scale, x[1].zp, q->inputs[1], q->inputs[2]};
+  *changed = true;
+  return rewrite(g, n, an, qn, ROOF_OP_QLinearAdd, p, in, 8, x, 2);
+}
+
+roof_status roof_pass_qdq(roof_graph* g, bool* changed, roof_error* err) {
+  for (int oi = 0; oi < g->num_order; oi++) {
+    int n = g->order[oi];
+    const roof_node* node = &g->nodes[n];
+    if (node->removed || node->num_outputs < 1 || node->outputs[0] < 0 || g->values[node->outputs[0]].dtype != ROOF_DT_FLOAT) continue;
+    roof_status st = ROOF_OK;
+    if (roof_node_is(node, ROOF_OP_Conv)) st = fuse_conv(g, n, changed);
+    else if (roof_node_is(node, ROOF_OP_Gemm)) st = fuse_gemm(g, n, changed);
+    else if (roof_node_is(node, ROOF_OP_Add)) st = fuse_add(g, n, changed);
+    if (st != ROOF_OK) return roof_pass_fail(g, "qdq", n, st, err);
+  }
+  return ROOF_OK;
+}
