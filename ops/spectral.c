@@ -148,7 +148,7 @@ static roof_status infer_dft(roof_graph* g, roof_node* n, roof_error* err) {
   const roof_value* x = roof_in(g, n, 0);
   char b[ROOF_NAME_BUF];
   if (x->rank < 3 || (x->dims[x->rank - 1] != 1 && x->dims[x->rank - 1] != 2)) {
-    return roof_node_fail(err, ROOF_E_DATA, g, n, "tensor '%s': rank %d; DFT wants [batch, signal dims.., 1 or 2] (last: real or re/im)",
+    return roof_node_fail(err, ROOF_E_DATA, g, n, "tensor '%s': rank %d, DFT wants [batch, signal dims.., 1 or 2] (last: real or re/im)",
                           ROOF_SAFE(x->name, b), x->rank);
   }
   int axis = 1;
