@@ -6,11 +6,14 @@ nested If's then branch 2 of the loop's 5, its else 3), the branch not taken lis
 executed, that body rows stay out of layer_sum_ms and that the times add up: per iteration x
 iterations = total, and the control row's own time plus its direct body rows' medians close
 to its median (they add up exactly run by run; medians of sums are not sums of medians).
+With chromium installed, the HTML report of the Loop renders one row per body layer.
 usage: check_control_profile.py ROOFTOP WORK_DIR [SEQ_DIR]"""
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 
 import numpy as np
 import onnx
@@ -28,7 +31,8 @@ def fail(msg):
 
 def profile(path, name, extra=()):
     out = os.path.join(work, name + ".json")
-    p = subprocess.run([rooftop, "profile", path, "--runs", "9", "--warmup", "1", "--json", out] + list(extra),
+    html = ["--html", os.path.join(work, name + ".html")]
+    p = subprocess.run([rooftop, "profile", path, "--runs", "9", "--warmup", "1", "--json", out] + html + list(extra),
                        capture_output=True, text=True)
     if p.returncode != 0:
         fail(f"profile {path} exited {p.returncode}: {p.stderr.strip()}")
@@ -169,4 +173,31 @@ if seq and os.path.exists(model):
         check_table(text, f"script_if mode {mode}", [prefix + taken + "/", "not executed in these"])
 else:
     print("script_if: no exported model in", repr(seq), "(sequence.export); its checks skipped")
+
+# The HTML report of loop_if in headless Chromium (tests/html/check_html.py's driver), when
+# installed: one row per body layer, no page error.
+exe = os.environ.get("ROOF_CHROMIUM") or shutil.which("chromium")
+if exe:
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "html"))
+    import check_html
+    with open(os.path.join(work, "loop_if.json")) as f:
+        n = len(json.load(f)["body_layers"])
+    with tempfile.TemporaryDirectory() as tmp:
+        browser = check_html.Browser(exe, tmp)
+        try:
+            page = check_html.Page(browser, "file://" + os.path.abspath(os.path.join(work, "loop_if.html")))
+            r = page.eval("(() => { const b = document.body.dataset; return {state: b.state, errors: Number(b.errors),"
+                          " rows: Number(b.bodyRows), text: (document.querySelector('#bodies') || {}).textContent || ''};"
+                          " })()")
+            errs, _ = page.problems()
+            page.close()
+        finally:
+            browser.close()
+    if r["state"] != "ready" or r["errors"] or errs:
+        fail(f"loop_if HTML: state {r['state']}, errors {r['errors']} {errs}")
+    if r["rows"] != n or "loop/body/pick/then/dbl" not in r["text"] or "loop (own)" not in r["text"]:
+        fail(f"loop_if HTML: {r['rows']} body rows for {n} body layers: {r['text'][:300]}")
+    print(f"ok: loop_if HTML: {n} body rows")
+else:
+    print("HTML: chromium not installed, the page is not rendered")
 print("control-flow profile: OK")
