@@ -484,6 +484,11 @@ typedef struct ctl_body {
   uint64_t* stamps;       /* num_steps + 1 */
   uint64_t* step_ns;      /* per step: summed over the iterations of the last run */
   int64_t iterations;     /* of the last run (0: not run, an If's branch not taken) */
+  /* The same summed since the session was created, never reset: a body nested in another
+   * body runs several times per run of the outer session, and the profiler reads differences
+   * of these around each run (profiler/bodies.c). */
+  uint64_t* total_ns;
+  int64_t total_iterations;
 } ctl_body;
 
 typedef struct ctl_state {
@@ -499,6 +504,7 @@ static void destroy_control(roof_kernel* k) {
     free(st->body[b].in_src);
     free(st->body[b].stamps);
     free(st->body[b].step_ns);
+    free(st->body[b].total_ns);
   }
   free(st);
   k->state = NULL;
@@ -516,7 +522,8 @@ static roof_status make_body(roof_kernel* k, ctl_body* cb, roof_graph* sub, roof
   cb->in_src = malloc(sizeof(int) * ((size_t)sub->num_inputs + 1));
   cb->stamps = calloc((size_t)cb->s->num_steps + 1, sizeof(uint64_t));
   cb->step_ns = calloc((size_t)cb->s->num_steps + 1, sizeof(uint64_t));
-  if (!cb->in_src || !cb->stamps || !cb->step_ns) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory");
+  cb->total_ns = calloc((size_t)cb->s->num_steps + 1, sizeof(uint64_t));
+  if (!cb->in_src || !cb->stamps || !cb->step_ns || !cb->total_ns) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory");
   for (int i = 0; i < sub->num_inputs; i++) { /* outer values by name (unique in the enclosing scopes) */
     cb->in_src[i] = -1;
     for (int j = p->formal; j < k->num_in && cb->in_src[i] < 0; j++) {
@@ -565,8 +572,12 @@ static void copy_outer(const roof_kernel* k, ctl_body* cb) {
 static roof_status run_body(ctl_body* cb, roof_error* err) {
   roof_status st = roof_session_run(cb->s, cb->stamps, err);
   if (st != ROOF_OK) return st;
-  for (int j = 0; j < cb->s->num_steps; j++) cb->step_ns[j] += cb->stamps[j + 1] - cb->stamps[j];
+  for (int j = 0; j < cb->s->num_steps; j++) {
+    cb->step_ns[j] += cb->stamps[j + 1] - cb->stamps[j];
+    cb->total_ns[j] += cb->stamps[j + 1] - cb->stamps[j];
+  }
   cb->iterations++;
+  cb->total_iterations++;
   return ROOF_OK;
 }
 
@@ -725,3 +736,9 @@ const roof_session* roof_control_body_session(const roof_kernel* k, int b) { ret
 int64_t roof_control_body_iterations(const roof_kernel* k, int b) { return ((const ctl_state*)k->state)->body[b].iterations; }
 
 const uint64_t* roof_control_body_step_ns(const roof_kernel* k, int b) { return ((const ctl_state*)k->state)->body[b].step_ns; }
+
+const uint64_t* roof_control_body_total_ns(const roof_kernel* k, int b, int64_t* iterations) {
+  const ctl_body* cb = &((const ctl_state*)k->state)->body[b];
+  *iterations = cb->total_iterations;
+  return cb->total_ns;
+}

@@ -44,5 +44,9 @@ int roof_control_bodies(const struct roof_kernel* k);
 const struct roof_session* roof_control_body_session(const struct roof_kernel* k, int b);
 int64_t roof_control_body_iterations(const struct roof_kernel* k, int b);
 const uint64_t* roof_control_body_step_ns(const struct roof_kernel* k, int b);
+/* The same summed since the kernel was created (never reset; *iterations the body's runs in
+ * all): a body inside another body runs several times per outer run, so the profiler takes
+ * differences of these around each run it times. */
+const uint64_t* roof_control_body_total_ns(const struct roof_kernel* k, int b, int64_t* iterations);
 
 #endif

@@ -2,6 +2,7 @@
  * per-layer cost from the op descriptors, and the roofline per layer. */
 #define _GNU_SOURCE 1
 #include "profile.h"
+#include "bodies.h"
 #include "residency.h"
 #include "cpus.h"
 #include "streams.h"
@@ -239,6 +240,7 @@ typedef struct run_buffers {
   double *plain, *instr; /* per run: plain latency, instrumented total (ms) */
   double *samples, *scratch;
   double* medians;    /* until stable: the previous and the current batch's medians, n1 each */
+  roof_body_tracker* bodies; /* control-flow body layers, measured around the instrumented runs */
 } run_buffers;
 
 /* Grows every per-run buffer to `runs` runs (+1: the instrumented warm-up writes run 0's row
@@ -265,6 +267,7 @@ static void free_buffers(run_buffers* b) {
   free(b->samples);
   free(b->scratch);
   free(b->medians);
+  roof_bodies_free(b->bodies);
 }
 
 /* Timed runs [first, first + n): plain runs (the latency a user sees) alternate with
@@ -285,7 +288,11 @@ static roof_status timed_runs(roof_session* s, const roof_profile_options* o, ro
     st = roof_session_run(s, NULL, err);
     b->plain[r] = now_ms() - t0;
     if (st == ROOF_OK) st = roof_profile_feed_back(s, o, err);
+    roof_bodies_mark(b->bodies);
     if (st == ROOF_OK) st = roof_session_run(s, b->stamps + r * b->n1, err);
+    if (st == ROOF_OK && !roof_bodies_record(b->bodies, r)) {
+      st = roof_fail(err, ROOF_E_NOMEM, "out of memory for control-flow body times (%zu runs)", r + 1);
+    }
     if (st == ROOF_OK) st = roof_profile_feed_back(s, o, err);
   }
   return st;
@@ -437,6 +444,8 @@ roof_status roof_profile_run(roof_session* s, const roof_profile_options* opts, 
     goto cleanup;
   }
   fill_static(&out, s);
+  st = roof_bodies_begin(s, &out, &b.bodies, err);
+  if (st != ROOF_OK) goto cleanup;
   totals(&out);
   machine_facts(&out);
   if (!opts->timed) goto done;
@@ -480,6 +489,7 @@ roof_status roof_profile_run(roof_session* s, const roof_profile_options* opts, 
   for (int i = 0; i < out.num_layers; i++) {
     out.layers[i].share = out.layer_sum_ms > 0 ? out.layers[i].time_ms.median / out.layer_sum_ms : 0.0;
   }
+  if (out.streams == 1) roof_bodies_finish(b.bodies, &out, b.stamps, n1, runs); /* streams: not timed */
   out.overhead_pct = out.latency_ms.median > 0
                          ? 100.0 * (out.instrumented_ms.median - out.latency_ms.median) / out.latency_ms.median
                          : 0.0;
@@ -501,6 +511,7 @@ cleanup:
   free_buffers(&b);
   roof_proc_snapshot_free(&procs);
   free(out.layers);
+  free(out.body_layers);
   return st;
 }
 
@@ -700,6 +711,9 @@ void roof_profile_free(roof_profile* p) {
   if (p == NULL) return;
   free(p->layers);
   free(p->stamps);
+  free(p->body_layers);
+  p->body_layers = NULL;
+  p->num_body_layers = 0;
   free(p->latency_runs_ms);
   p->latency_runs_ms = NULL;
   free(p->in_attention);

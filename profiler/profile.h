@@ -64,7 +64,36 @@ typedef struct roof_layer {
   int store_weights, store_acts, compute;
   int widened_from;       /* node->stored_dtype: the model's 16-bit dtype of a layer run on
                            * float32 twins (runtime/widen16.h), 0 otherwise */
+  /* If, Loop and Scan run at run time (ops/control.c): time_ms holds their bodies' layers,
+   * listed in roof_profile.body_layers. self_ms is the median over timed runs of the layer's
+   * time minus its bodies' layers' time in that run (copies of outer, carried and scanned
+   * values, the condition); 0 for other layers. */
+  bool has_bodies;
+  double self_ms;
 } roof_layer;
+
+/* A layer of a body of an If, Loop or Scan decided at run time (profiler/bodies.c). Its time
+ * is inside its enclosing row's (the control layer's, or a nested control row's): body rows are
+ * never added to layer_sum_ms. Figures are per timed run of the profile, taken around its
+ * instrumented runs (streams mode: not timed, body_runs 0). */
+typedef struct roof_body_layer {
+  int parent;              /* index in layers of the top-level control layer holding it */
+  int owner;               /* -1: a body of layers[parent]; else the body_layers index of the
+                            * nested control row whose body it is */
+  int depth;               /* 1: body of a top-level node, 2: of a node in a body, ... */
+  const char* label;       /* its body: "then", "else" or "body" */
+  const roof_node* node;   /* the body's node, named "<control node>/<label>/<name>" */
+  const char* kernel;      /* backend, as roof_layer.kernel */
+  roof_cost cost;          /* per iteration of its body */
+  int runs_executed;       /* timed runs in which its body ran at least once (0: not executed,
+                            * e.g. the If branch not taken) */
+  roof_stats iterations;   /* per timed run: times its body ran (0 in runs where it did not) */
+  roof_stats total_ms;     /* per timed run it ran in: its time summed over the iterations */
+  double per_iteration_ms; /* median over those runs of total / iterations */
+  double share;            /* total_ms.median / layer_sum_ms */
+  bool has_bodies;         /* a nested If / Loop / Scan: self_ms as in roof_layer */
+  double self_ms;
+} roof_body_layer;
 
 /* "16>32": the model's storage > compute, dtypes as short names (16, b16, 32, 64, i8, u8, i32,
  * i64, bool...). Storage is widened_from for a widened layer, else weights/activations when
@@ -195,6 +224,12 @@ typedef struct roof_profile {
   /* State fed back between runs (options.feedback): output and input index pairs. */
   size_t feedback[ROOF_MAX_FEEDBACK][2];
   int num_feedback;
+  /* Layers of control-flow bodies (roof_body_layer): each control layer's bodies in order,
+   * a nested control row's bodies right after it. body_runs: the timed runs they were measured
+   * over (0: not timed). */
+  roof_body_layer* body_layers;
+  int num_body_layers;
+  int body_runs;
   /* Set by the caller, which loads (0: not measured): model load and prepare, and session
    * creation (kernels created, weights packed), in ms. */
   double load_ms, session_ms;

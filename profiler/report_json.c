@@ -270,6 +270,44 @@ static cJSON* layer_obj(const roof_profile* p, const roof_layer* l) {
     }
   }
   if (p->has_target) add_num(o, "predicted_ms", l->predicted_ms);
+  if (l->has_bodies && p->body_runs > 0) add_num(o, "self_ms", l->self_ms);
+  return o;
+}
+
+/* A layer of a control-flow body: where it sits, whether it ran, and its time per iteration
+ * and per run (inside its enclosing row's time, not in layer_sum_ms). */
+static cJSON* body_layer_obj(const roof_profile* p, int i) {
+  const roof_body_layer* l = &p->body_layers[i];
+  cJSON* o = cJSON_CreateObject();
+  add_str(o, "name", l->node->name);
+  add_str(o, "op_type", l->node->op_type);
+  add_str(o, "kernel", l->kernel);
+  add_num(o, "parent", l->parent);
+  add_str(o, "parent_name", p->layers[l->parent].node->name);
+  if (l->owner >= 0) add_num(o, "owner", l->owner);
+  else cJSON_AddNullToObject(o, "owner");
+  add_num(o, "depth", l->depth);
+  add_str(o, "body", l->label);
+  add_str(o, "formula", l->cost.formula ? l->cost.formula : "none");
+  add_num(o, "flops", (double)l->cost.flops);
+  add_num(o, "bytes_read", (double)l->cost.bytes_read);
+  add_num(o, "bytes_written", (double)l->cost.bytes_written);
+  if (p->body_runs == 0) {
+    cJSON_AddNullToObject(o, "executed");
+    return o;
+  }
+  cJSON_AddBoolToObject(o, "executed", l->runs_executed > 0);
+  add_num(o, "runs_executed", l->runs_executed);
+  cJSON* it = cJSON_AddObjectToObject(o, "iterations");
+  add_num(it, "median", l->iterations.median);
+  add_num(it, "min", l->iterations.min);
+  add_num(it, "max", l->iterations.max);
+  if (l->runs_executed > 0) {
+    cJSON_AddItemToObject(o, "total_ms", stats_obj(&l->total_ms));
+    add_num(o, "per_iteration_ms", l->per_iteration_ms);
+    add_num(o, "share", l->share);
+  }
+  if (l->has_bodies && l->runs_executed > 0) add_num(o, "self_ms", l->self_ms);
   return o;
 }
 
@@ -421,6 +459,9 @@ cJSON* roof_profile_to_json(const roof_profile* p, const char* fusion) {
   }
   cJSON* layers = cJSON_AddArrayToObject(root, "layers");
   for (int i = 0; i < p->num_layers; i++) cJSON_AddItemToArray(layers, layer_obj(p, &p->layers[i]));
+  cJSON* bodies = cJSON_AddArrayToObject(root, "body_layers");
+  for (int i = 0; i < p->num_body_layers; i++) cJSON_AddItemToArray(bodies, body_layer_obj(p, i));
+  add_num(root, "body_runs", p->body_runs);
   return root;
 }
 

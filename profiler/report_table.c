@@ -495,6 +495,91 @@ static void by_op(FILE* f, const roof_profile* p) {
   free(ops);
 }
 
+/* The layers of If / Loop / Scan bodies (first kMaxBodyRows), in execution order under their
+ * control layer's index: per timed run their iterations, median per iteration and median
+ * total; their time is inside the control row's, whose own part (copies in and out, the
+ * condition) closes each control layer's rows. 95 columns. */
+enum { kMaxBodyRows = 48, kBodyName = 38 };
+
+static void body_row(FILE* f, const roof_profile* p, const roof_body_layer* l, char* name, size_t cap) {
+  fprintf(f, "%4d  ", l->parent);
+  char* e = escape_controls(l->node->name);
+  shorten(e ? e : l->node->name, kBodyName, name, cap);
+  free(e);
+  print_cut(f, name, kBodyName);
+  fprintf(f, " %-12.12s %-3.3s", l->node->op_type, l->kernel);
+  if (p->body_runs == 0) fprintf(f, "  not timed\n");
+  else if (l->runs_executed == 0) fprintf(f, "       0  not executed in these %d runs\n", p->body_runs);
+  else {
+    fprintf(f, " %7.0f %8.4f %9.4f %5.1f%%%s\n", l->iterations.median, l->per_iteration_ms, l->total_ms.median,
+            100.0 * l->share, l->runs_executed < p->body_runs ? " +" : "");
+  }
+}
+
+static void self_row(FILE* f, const roof_profile* p, int index, const roof_node* n, double self_ms, char* name, size_t cap) {
+  if (p->body_runs == 0) return;
+  fprintf(f, "%4d  ", index);
+  char* e = escape_controls(n->name);
+  char own[512];
+  snprintf(own, sizeof(own), "%s (own)", e ? e : n->name);
+  free(e);
+  shorten(own, kBodyName, name, cap);
+  print_cut(f, name, kBodyName);
+  fprintf(f, " %-12.12s %-3s %7s %8s %9.4f\n", n->op_type, "", "", "", self_ms);
+}
+
+/* Whether body row `row` lies inside control layer `parent` and, owner >= 0, inside nested
+ * control row `owner`. */
+static bool within(const roof_profile* p, int row, int parent, int owner) {
+  if (row >= p->num_body_layers || p->body_layers[row].parent != parent) return false;
+  for (int o = p->body_layers[row].owner; owner >= 0; o = p->body_layers[o].owner) {
+    if (o == owner) return true;
+    if (o < 0) return false;
+  }
+  return true;
+}
+
+static void bodies(FILE* f, const roof_profile* p) {
+  if (p->num_body_layers == 0) return;
+  char* name = malloc(4 * 4096 + 1);
+  if (name == NULL) return;
+  fprintf(f, "\ncontrol-flow bodies: inside their If/Loop/Scan row's time, not added to the sums\n");
+  fprintf(f, "%4s  %-*s %-12s %-3s %7s %8s %9s %6s\n", "#", kBodyName, "layer", "op", "krn", "iters", "ms/iter",
+          "total ms", "share");
+  int shown = 0, listed = 0, partial = 0; /* lines printed, body layers among them */
+  for (int i = 0; i < p->num_body_layers; i++) {
+    const roof_body_layer* l = &p->body_layers[i];
+    partial += p->body_runs > 0 && l->runs_executed > 0 && l->runs_executed < p->body_runs;
+    if (shown < kMaxBodyRows) {
+      body_row(f, p, l, name, 4 * 4096 + 1);
+      shown++;
+      listed++;
+    }
+    /* after the last row inside a control row (nested ones first), that row's own time */
+    int parent = l->parent;
+    for (int o = l->owner; shown < kMaxBodyRows && !within(p, i + 1, parent, o);) {
+      if (o < 0) {
+        self_row(f, p, parent, p->layers[parent].node, p->layers[parent].self_ms, name, 4 * 4096 + 1);
+        shown++;
+        break;
+      }
+      const roof_body_layer* c = &p->body_layers[o];
+      if (c->runs_executed > 0) self_row(f, p, parent, c->node, c->self_ms, name, 4 * 4096 + 1);
+      shown++;
+      o = c->owner;
+    }
+  }
+  if (listed < p->num_body_layers) {
+    fprintf(f, "(%d more body layers in the JSON report's body_layers)\n", p->num_body_layers - listed);
+  }
+  if (p->body_runs > 0) {
+    fprintf(f, "iters = runs of the body per inference (median), ms/iter = median of total / iters; (own) = the\n"
+               "control row's time less its bodies' layers: copies in and out, the condition%s\n",
+            partial ? "; + = ran in some runs only" : "");
+  }
+  free(name);
+}
+
 void roof_report_table(FILE* f, const roof_profile* p, roof_sort sort, int top) { roof_report_table_fit(f, p, sort, top, 100); }
 
 void roof_report_table_fit(FILE* f, const roof_profile* p, roof_sort sort, int top, int width) {
@@ -588,6 +673,7 @@ void roof_report_table_fit(FILE* f, const roof_profile* p, roof_sort sort, int t
     fprintf(f, "eff = roofline time / measured median; ! = above its roof (cost model suspect)\n"
                "bound C = compute, M:LEVEL = memory, LEVEL setting the memory time (residency model)\n");
   }
+  bodies(f, p);
   by_op(f, p);
   free(idx);
 }

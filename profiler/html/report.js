@@ -6,7 +6,8 @@
  * Contract with tests (tests/html/check_html.py): when rendering is done, <body> carries
  * data-state="ready", data-layers (layers in the report), data-points (chart circles),
  * data-rows (rows in the table's data model after filters), data-page-size (rows per table
- * page), data-errors (errors caught by window.onerror or console.error) and data-render-ms. Every rendered point is a
+ * page), data-body-rows (rows of the control-flow bodies table, one per body layer),
+ * data-errors (errors caught by window.onerror or console.error) and data-render-ms. Every rendered point is a
  * <circle class="layer-point" data-index=N>; every table row a <tr data-index=N>. */
 (function () {
   "use strict";
@@ -345,6 +346,54 @@
     return el("section", {id: "by-op"}, [el("h2", {text: "By op type"}), el("table", null, [el("thead", null, head), tb])]);
   }
 
+  /* ---- control-flow bodies: If / Loop / Scan body layers, inside their control row's time ---- */
+  function bodiesSection(p) {
+    var rows = p.body_layers || [], layers = p.layers || [];
+    var tb = el("tbody"), runs = p.body_runs || 0;
+    function selfRow(name, op, ms, depth) {
+      tb.appendChild(el("tr", {cls: "body-own"}, [el("td", {cls: "l name", text: name + " (own)", title: name}),
+        el("td", {cls: "l", text: op}), el("td"), el("td"), el("td"), el("td", {text: fix(ms, 4)}), el("td")]));
+    }
+    function within(i, parent, owner) {
+      var r = rows[i];
+      if (!r || r.parent !== parent) return false;
+      for (var o = r.owner; owner !== null; o = rows[o].owner) {
+        if (o === owner) return true;
+        if (o === null) return false;
+      }
+      return true;
+    }
+    rows.forEach(function (b, i) {
+      var timed = b.executed === true;
+      var tr = el("tr", {cls: "body-row", "data-body": String(i)}, [
+        el("td", {cls: "l name", text: b.name, title: b.name}), el("td", {cls: "l", text: b.op_type}),
+        el("td", {cls: "l", text: b.kernel}),
+        el("td", {text: b.executed === null ? "not timed" : timed ? String(b.iterations.median) : "not executed"}),
+        el("td", {text: timed ? fix(b.per_iteration_ms, 4) : ""}),
+        el("td", {text: timed ? fix(b.total_ms.median, 4) : ""}), timed ? shareBar(b.share) : el("td")]);
+      tb.appendChild(tr);
+      if (runs === 0) return;
+      for (var o = b.owner; !within(i + 1, b.parent, o);) { /* after a control row's last body layer, its own time */
+        if (o === null) {
+          var c = layers.filter(function (l) { return l.index === b.parent; })[0];
+          if (c && num(c.self_ms) !== null) selfRow(c.name, c.op_type, c.self_ms);
+          break;
+        }
+        if (rows[o].executed) selfRow(rows[o].name, rows[o].op_type, rows[o].self_ms);
+        o = rows[o].owner;
+      }
+    });
+    var head = el("tr", null, ["body layer", "op", "kernel", "iterations", "ms / iteration", "total ms", "share"].map(function (h, i) {
+      return el("th", {cls: i < 3 ? "l" : "", text: h});
+    }));
+    return el("section", {id: "bodies"}, [el("h2", {text: "Control-flow bodies"}),
+      el("p", {cls: "note", text: "Layers of If, Loop and Scan bodies, named <node>/<then|else|body>/<layer>: " +
+        "iterations per inference (median over " + runs + " runs), median time per iteration and in all. They are " +
+        "inside their control layer's time and not added to the layer sum; (own) is the control layer's time less " +
+        "its bodies' layers (copies in and out, the condition). A branch not taken is listed as not executed."}),
+      el("div", {cls: "table-scroll"}, el("table", {id: "body-layers"}, [el("thead", null, head), tb]))]);
+  }
+
   function shareBar(s) {
     var w = Math.max(0, Math.min(1, num(s) || 0)) * 100;
     var i = el("i");
@@ -613,6 +662,8 @@
     var table = tableSection(layers, state);
     main.appendChild(byOp(layers));
     main.appendChild(table.section);
+    if ((p.body_layers || []).length) main.appendChild(bodiesSection(p));
+    document.body.dataset.bodyRows = String(document.querySelectorAll("#body-layers tr.body-row").length);
 
     function drawChart() {
       var old = chartWrap.querySelector("svg");

@@ -1,0 +1,203 @@
+"""Control-flow bodies in the profile (issue 16 item 2): `rooftop profile --json` and the table
+of a Loop whose body holds an If decided per iteration (iteration > 2: then, else: else), of a
+Scan, and of the exported torch.jit.script model script_if (when SEQ_DIR holds it) on mode 1
+and -1. Asserts the body rows, their "<node>/<then|else|body>/" prefixes, the iterations (the
+nested If's then branch 2 of the loop's 5, its else 3), the branch not taken listed as not
+executed, that body rows stay out of layer_sum_ms and that the times add up: per iteration x
+iterations = total, and the control row's own time plus its direct body rows' medians close
+to its median (they add up exactly run by run; medians of sums are not sums of medians).
+With chromium installed, the HTML report of the Loop renders one row per body layer.
+usage: check_control_profile.py ROOFTOP WORK_DIR [SEQ_DIR]"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+rooftop, work = sys.argv[1], sys.argv[2]
+seq = sys.argv[3] if len(sys.argv) > 3 else ""
+os.makedirs(work, exist_ok=True)
+
+
+def fail(msg):
+    print("FAIL:", msg)
+    sys.exit(1)
+
+
+def profile(path, name, extra=()):
+    out = os.path.join(work, name + ".json")
+    html = ["--html", os.path.join(work, name + ".html")]
+    p = subprocess.run([rooftop, "profile", path, "--runs", "9", "--warmup", "1", "--json", out] + html + list(extra),
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        fail(f"profile {path} exited {p.returncode}: {p.stderr.strip()}")
+    with open(out) as f:
+        return json.load(f), p.stdout
+
+
+def vi(name, dt, shape):
+    return helper.make_tensor_value_info(name, dt, shape)
+
+
+def check_sums(d, label):
+    layers, bodies = d["layers"], d["body_layers"]
+    total = sum(l["time_ms"]["median"] for l in layers)
+    if abs(total - d["run"]["layer_sum_ms"]) > 1e-6 * max(1.0, total):
+        fail(f"{label}: layer_sum_ms {d['run']['layer_sum_ms']} is not the sum of the layers' medians {total}")
+    if d["body_runs"] != d["run"]["runs"]:
+        fail(f"{label}: body_runs {d['body_runs']}, runs {d['run']['runs']}")
+    for b in bodies:
+        if not b["executed"]:
+            if "total_ms" in b or b["iterations"]["max"] != 0:
+                fail(f"{label}: {b['name']} not executed but timed: {b}")
+            continue
+        it = b["iterations"]
+        if it["min"] == it["max"] and abs(b["per_iteration_ms"] * it["median"] - b["total_ms"]["median"]) > \
+                1e-9 + 1e-6 * b["total_ms"]["median"]:
+            fail(f"{label}: {b['name']}: {b['per_iteration_ms']} ms x {it['median']} iterations != "
+                 f"{b['total_ms']['median']} ms")
+    # each control row: own time + its direct body rows ~ its median
+    rows = [(l["time_ms"]["median"], l["self_ms"], [b for b in bodies if b["parent"] == l["index"] and b["owner"] is None],
+             l["name"]) for l in layers if "self_ms" in l]
+    rows += [(b["total_ms"]["median"], b["self_ms"], [c for c in bodies if c["owner"] == i], b["name"])
+             for i, b in enumerate(bodies) if "self_ms" in b]
+    if not rows:
+        fail(f"{label}: no control row has self_ms")
+    for whole, own, kids, name in rows:
+        inside = sum(k["total_ms"]["median"] for k in kids if k["executed"])
+        if own < -1e-4 or own > whole + 1e-6:
+            fail(f"{label}: {name}: own time {own} ms outside [0, {whole}]")
+        if abs(own + inside - whole) > 0.25 * whole + 0.002:
+            fail(f"{label}: {name}: own {own} + bodies {inside} ms vs its median {whole} ms")
+    return bodies
+
+
+def check_table(text, label, must):
+    section = text[text.find("control-flow bodies"):]
+    if "control-flow bodies" not in text:
+        fail(f"{label}: no control-flow bodies section in the table")
+    for line in text.splitlines():
+        if len(line) > 100 and not line.startswith(("model", "machine", "roofs")):
+            fail(f"{label}: table line of {len(line)} columns: {line!r}")
+    for m in must:
+        if m not in section:
+            fail(f"{label}: the bodies section lacks {m!r}:\n{section}")
+
+
+# A Loop of 5 iterations; its body computes g = iteration > 2 and runs If(g): x*2 or x+1.
+two = numpy_helper.from_array(np.full(4, 2.0, np.float32), "two")
+one = numpy_helper.from_array(np.ones(4, np.float32), "one")
+then_g = helper.make_graph([helper.make_node("Mul", ["x_in", "two"], ["y_t"], name="dbl")], "then_g", [],
+                           [vi("y_t", TensorProto.FLOAT, [4])])
+else_g = helper.make_graph([helper.make_node("Add", ["x_in", "one"], ["y_e"], name="inc")], "else_g", [],
+                           [vi("y_e", TensorProto.FLOAT, [4])])
+body = helper.make_graph([
+    helper.make_node("Constant", [], ["lim"], name="lim", value=numpy_helper.from_array(np.array(2, np.int64))),
+    helper.make_node("Greater", ["i", "lim"], ["g"], name="gt"),
+    helper.make_node("If", ["g"], ["y"], name="pick", then_branch=then_g, else_branch=else_g),
+    helper.make_node("Identity", ["c_in"], ["c_out"], name="keep")],
+    "body", [vi("i", TensorProto.INT64, []), vi("c_in", TensorProto.BOOL, []), vi("x_in", TensorProto.FLOAT, [4])],
+    [vi("c_out", TensorProto.BOOL, []), vi("y", TensorProto.FLOAT, [4])])
+m5 = numpy_helper.from_array(np.array(5, np.int64), "m")
+t = numpy_helper.from_array(np.array(True), "t")
+loop = helper.make_model(helper.make_graph(
+    [helper.make_node("Loop", ["m", "t", "x"], ["x_out"], name="loop", body=body)], "loop_if",
+    [vi("x", TensorProto.FLOAT, [4])], [vi("x_out", TensorProto.FLOAT, [4])], [m5, t, two, one]),
+    opset_imports=[helper.make_opsetid("", 16)])
+lpath = os.path.join(work, "loop_if.onnx")
+onnx.save(loop, lpath)
+d, text = profile(lpath, "loop_if")
+bodies = check_sums(d, "loop_if")
+by = {b["name"]: b for b in bodies}
+want = {"loop/body/gt": (5, 1, None), "loop/body/pick": (5, 1, None), "loop/body/pick/then/dbl": (2, 2, "pick"),
+        "loop/body/pick/else/inc": (3, 2, "pick")}
+for name, (iters, depth, owner) in want.items():
+    b = by.get(name)
+    if b is None:
+        fail(f"loop_if: no body row {name!r} in {sorted(by)}")
+    if b["iterations"]["median"] != iters or b["iterations"]["min"] != iters or b["depth"] != depth:
+        fail(f"loop_if: {name}: iterations {b['iterations']} depth {b['depth']}, expected {iters} at depth {depth}")
+    if owner and bodies[b["owner"]]["name"] != "loop/body/" + owner:
+        fail(f"loop_if: {name} is owned by {bodies[b['owner']]['name']}")
+    if b["parent_name"] != "loop" or not b["executed"] or b["runs_executed"] != d["run"]["runs"]:
+        fail(f"loop_if: {name}: {b}")
+if "self_ms" not in by["loop/body/pick"]:
+    fail("loop_if: the nested If row has no self_ms")
+check_table(text, "loop_if", ["loop/body/pick/then/dbl", "loop/body/pick/else/inc", "loop (own)", "pick (own)"])
+
+# A Scan over 4 rows of a 4x3 input, state s += row.
+sbody = helper.make_graph([helper.make_node("Add", ["s_in", "r"], ["s_out"], name="acc"),
+                           helper.make_node("Identity", ["s_out"], ["o"], name="emit")], "sbody",
+                          [vi("s_in", TensorProto.FLOAT, [3]), vi("r", TensorProto.FLOAT, [3])],
+                          [vi("s_out", TensorProto.FLOAT, [3]), vi("o", TensorProto.FLOAT, [3])])
+scan = helper.make_model(helper.make_graph(
+    [helper.make_node("Scan", ["s", "xs"], ["s_end", "os"], name="scan", body=sbody, num_scan_inputs=1)], "scan",
+    [vi("s", TensorProto.FLOAT, [3]), vi("xs", TensorProto.FLOAT, [4, 3])],
+    [vi("s_end", TensorProto.FLOAT, [3]), vi("os", TensorProto.FLOAT, [4, 3])]), opset_imports=[helper.make_opsetid("", 16)])
+spath = os.path.join(work, "scan.onnx")
+onnx.save(scan, spath)
+d, text = profile(spath, "scan")
+bodies = check_sums(d, "scan")
+acc = [b for b in bodies if b["name"] == "scan/body/acc"]
+if not acc or acc[0]["iterations"]["median"] != 4 or acc[0]["body"] != "body":
+    fail(f"scan: no scan/body/acc row of 4 iterations: {[b['name'] for b in bodies]}")
+check_table(text, "scan", ["scan/body/acc", "scan (own)"])
+
+# The exported torch.jit.script model: an If on the scalar input "mode" (1: then, -1: else).
+model = os.path.join(seq, "script_if.onnx")
+if seq and os.path.exists(model):
+    x = os.path.join(seq, "script_if", "input_0.pb")
+    for mode, taken, other in ((1, "then", "else"), (-1, "else", "then")):
+        mpath = os.path.join(work, f"mode_{mode}.pb")
+        with open(mpath, "wb") as f:
+            f.write(numpy_helper.from_array(np.array(mode, np.float32), "mode").SerializeToString())
+        d, text = profile(model, f"script_if_{mode}", ["--input", f"x={x}", "--input", f"mode={mpath}"])
+        bodies = check_sums(d, f"script_if mode {mode}")
+        ifs = [l for l in d["layers"] if l["op_type"] == "If"]
+        if len(ifs) != 1:
+            fail(f"script_if: {len(ifs)} If layers (expected one, not folded)")
+        prefix = ifs[0]["name"] + "/"
+        ran = [b for b in bodies if b["name"].startswith(prefix + taken + "/")]
+        idle = [b for b in bodies if b["name"].startswith(prefix + other + "/")]
+        if not ran or not idle or len(ran) + len(idle) != len(bodies):
+            fail(f"script_if mode {mode}: rows {[b['name'] for b in bodies]}")
+        if not all(b["executed"] and b["iterations"]["median"] == 1 for b in ran):
+            fail(f"script_if mode {mode}: the {taken} branch did not run once per inference: {ran}")
+        if any(b["executed"] for b in idle):
+            fail(f"script_if mode {mode}: the {other} branch is listed as executed")
+        check_table(text, f"script_if mode {mode}", [prefix + taken + "/", "not executed in these"])
+else:
+    print("script_if: no exported model in", repr(seq), "(sequence.export); its checks skipped")
+
+# The HTML report of loop_if in headless Chromium (tests/html/check_html.py's driver), when
+# installed: one row per body layer, no page error.
+exe = os.environ.get("ROOF_CHROMIUM") or shutil.which("chromium")
+if exe:
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "html"))
+    import check_html
+    with open(os.path.join(work, "loop_if.json")) as f:
+        n = len(json.load(f)["body_layers"])
+    with tempfile.TemporaryDirectory() as tmp:
+        browser = check_html.Browser(exe, tmp)
+        try:
+            page = check_html.Page(browser, "file://" + os.path.abspath(os.path.join(work, "loop_if.html")))
+            r = page.eval("(() => { const b = document.body.dataset; return {state: b.state, errors: Number(b.errors),"
+                          " rows: Number(b.bodyRows), text: (document.querySelector('#bodies') || {}).textContent || ''};"
+                          " })()")
+            errs, _ = page.problems()
+            page.close()
+        finally:
+            browser.close()
+    if r["state"] != "ready" or r["errors"] or errs:
+        fail(f"loop_if HTML: state {r['state']}, errors {r['errors']} {errs}")
+    if r["rows"] != n or "loop/body/pick/then/dbl" not in r["text"] or "loop (own)" not in r["text"]:
+        fail(f"loop_if HTML: {r['rows']} body rows for {n} body layers: {r['text'][:300]}")
+    print(f"ok: loop_if HTML: {n} body rows")
+else:
+    print("HTML: chromium not installed, the page is not rendered")
+print("control-flow profile: OK")
