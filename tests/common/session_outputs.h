@@ -4,6 +4,7 @@
 #ifndef ROOF_TEST_SESSION_OUTPUTS_H
 #define ROOF_TEST_SESSION_OUTPUTS_H
 
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,6 +99,25 @@ static inline const char* test_coords(const roof_io_info* info, size_t i, char* 
     i /= (size_t)info->dims[d];
   }
   return roof_shape_str(idx, info->rank, buf, n);
+}
+
+/* Output 0 of `fast` (float32) against the reference's: within 1e-5 of the largest reference
+ * output plus 1e-5 of the element itself plus 1e-6 (float sums in another order than the
+ * reference's double accumulation). false, with "FAIL label: element [coordinates]: ..." on
+ * stderr, at the first element outside. */
+static inline bool test_close_f32(const char* label, const test_outputs* fast, const test_outputs* ref) {
+  const float *f = fast->data[0], *e = ref->data[0];
+  size_t n = ref->info[0].nbytes / sizeof(float);
+  double mag = 0;
+  for (size_t i = 0; i < n; i++) mag = fmax(mag, fabs(e[i]));
+  for (size_t i = 0; i < n; i++) {
+    if (fabs((double)f[i] - e[i]) <= 1e-5 * mag + 1e-5 * fabs(e[i]) + 1e-6) continue;
+    char at[96];
+    fprintf(stderr, "FAIL %s: element [%s]: native %.8g, reference %.8g\n", label,
+            test_coords(&ref->info[0], i, at, sizeof(at)), f[i], e[i]);
+    return false;
+  }
+  return true;
 }
 
 #endif

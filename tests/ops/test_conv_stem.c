@@ -36,22 +36,6 @@ static roof_model* build(rng* r, const st_case* c, const char* label) {
   return finish_with_relu(&b, y, c->relu, label);
 }
 
-static void compare(const char* label, const test_outputs* fast, const test_outputs* ref) {
-  const float *f = fast->data[0], *e = ref->data[0];
-  size_t n = ref->info[0].nbytes / sizeof(float);
-  double mag = 0;
-  for (size_t i = 0; i < n; i++) mag = fmax(mag, fabs(e[i]));
-  for (size_t i = 0; i < n; i++) {
-    /* float sums over at most 4 * KH * KW terms against the reference's double accumulation */
-    if (fabs((double)f[i] - e[i]) <= 1e-5 * mag + 1e-5 * fabs(e[i]) + 1e-6) continue;
-    char at[96];
-    fprintf(stderr, "FAIL %s: element [%s]: native %.8g, reference %.8g\n", label,
-            test_coords(&ref->info[0], i, at, sizeof(at)), f[i], e[i]);
-    failures++;
-    return;
-  }
-}
-
 /* The class ops/conv_stem.c leaves to XNNPACK (measured as fast there): under 48 taps to at
  * most 32 output channels. */
 static bool small(const st_case* c) { return c->c * c->kh * c->kw < 48 && c->o <= 32; }
@@ -91,7 +75,7 @@ static void check(rng* r, const st_case* c, bool want_stem) {
             impl && impl->algorithm ? impl->algorithm : "-", want_stem ? "" : "other than");
     failures++;
   } else {
-    compare(label, &fast, &ref);
+    if (!test_close_f32(label, &fast, &ref)) failures++;
   }
   test_outputs_free(&ref);
   test_outputs_free(&fast);
