@@ -163,8 +163,8 @@ static void (*stem_pick_band(const mm_isa* isa))(void*, size_t) {
  * too few products. Measured (1 thread, loaded machine, minimum of alternating runs, ms, this
  * entry / XNNPACK): MobileNet v2's 3x3 stride-2 stem 3 -> 32 in the model 0.257 / 0.223, 3x3
  * stride 2 4 -> 32 0.249 / 0.250; the same 3 -> 64 0.334 / 0.420, 5x5 stride 2 3 -> 48
- * 0.692 / 0.804, 4x4 stride 4 3 -> 96 (ConvNeXt's) 0.173 / 0.272, ResNet's 7x7 stride 2
- * 3 -> 64 1.37 / 1.94. */
+ * 0.692 / 0.804, 4x4 stride 4 3 -> 96 (ConvNeXt's) 0.173 / 0.272, ResNet-18's 7x7 stride-2
+ * stem 3 -> 64 in the model 1.53 / 2.54 (0.79 / 1.10 at 2 threads). */
 static bool stem_small(const roof_kernel* k) {
   const roof_tensor* w = &k->in[1]; /* [O, C, KH, KW] */
   return w->dims[1] * w->dims[2] * w->dims[3] < 48 && w->dims[0] <= 32;
