@@ -15,4 +15,8 @@ typedef struct roof_conv_params {
   int has_output_shape;
 } roof_conv_params;
 
+/* True when the weights (input 1) and the bias (input 2, if any) are constants with data: the
+ * native and XNNPACK Conv entries pack them once at create (ops/convolution.c). */
+bool roof_conv_weights_const(const roof_kernel* k);
+
 #endif

@@ -244,7 +244,7 @@ static roof_status ref_convt(roof_kernel* k, roof_error* err) {
   return ROOF_OK;
 }
 
-static bool weights_const(const roof_kernel* k) {
+bool roof_conv_weights_const(const roof_kernel* k) {
   const roof_value* w = roof_in(k->g, k->node, 1);
   const roof_value* b = roof_in(k->g, k->node, 2);
   return roof_value_has_data(w) && (w->flags & ROOF_VAL_CONST) && (b == NULL || ((b->flags & ROOF_VAL_CONST) && b->data));
@@ -294,7 +294,7 @@ static bool supports_xnn(const roof_kernel* k, char* why, size_t n) {
   const conv_params* p = k->params;
   const char* no = p->sp.nsp != 2 ? "XNNPACK convolves 2-D only"
                    : !roof_tensor_is_nhwc(&k->in[0]) || !roof_tensor_is_nhwc(&k->out[0]) ? "input or output not NHWC"
-                   : !weights_const(k) ? "weights or bias not constant"
+                   : !roof_conv_weights_const(k) ? "weights or bias not constant"
                    : !roof_act_xnn_ok(&p->act) ? "empty fused clamp range"
                    : NULL;
   if (no) snprintf(why, n, "%s", no);
@@ -544,7 +544,7 @@ static bool supports_dw(const roof_kernel* k, char* why, size_t n) {
                    : sp->dilations[0] != 1 || sp->dilations[1] != 1 ? "dilation"
                    : sp->strides[0] < 1 || sp->strides[0] > 2 || sp->strides[1] < 1 || sp->strides[1] > 2 ? "stride above 2"
                    : !roof_tensor_is_nhwc(x) || !roof_tensor_is_nhwc(y) ? "input or output not NHWC"
-                   : !weights_const(k) ? "weights or bias not constant"
+                   : !roof_conv_weights_const(k) ? "weights or bias not constant"
                    : NULL;
   if (no) snprintf(why, n, "%s", no);
   return no == NULL;

@@ -306,12 +306,6 @@ static int wg_env_mode(void) {
 
 static int wg_mode(const roof_kernel* k) { return k->winograd ? k->winograd : wg_env_mode(); }
 
-static bool wg_weights_const(const roof_kernel* k) {
-  const roof_value* w = roof_in(k->g, k->node, 1);
-  const roof_value* b = roof_in(k->g, k->node, 2);
-  return roof_value_has_data(w) && (w->flags & ROOF_VAL_CONST) && (b == NULL || ((b->flags & ROOF_VAL_CONST) && b->data));
-}
-
 static bool supports_wg(const roof_kernel* k, char* why, size_t n) {
   const conv_params* p = k->params;
   const roof_spatial* sp = &p->sp;
@@ -322,7 +316,7 @@ static bool supports_wg(const roof_kernel* k, char* why, size_t n) {
                    : sp->strides[0] != 1 || sp->strides[1] != 1 ? "Winograd: stride above 1"
                    : sp->dilations[0] != 1 || sp->dilations[1] != 1 ? "Winograd: dilation"
                    : !roof_tensor_is_nhwc(x) || !roof_tensor_is_nhwc(&k->out[0]) ? "Winograd: input or output not NHWC"
-                   : !wg_weights_const(k) ? "Winograd: weights or bias not constant"
+                   : !roof_conv_weights_const(k) ? "Winograd: weights or bias not constant"
                    : NULL;
   if (no) snprintf(why, n, "%s", no);
   return no == NULL;

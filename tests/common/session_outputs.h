@@ -4,6 +4,7 @@
 #ifndef ROOF_TEST_SESSION_OUTPUTS_H
 #define ROOF_TEST_SESSION_OUTPUTS_H
 
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,11 +27,12 @@ static inline void test_outputs_free(test_outputs* o) {
 }
 
 /* One session (reference or default kernels, `threads` threads) on inputs `in` (one buffer per
- * graph input, each its input's size); copies every output into `o`. *took_fast: a layer of op
- * type `op` ran on a kernel other than the reference. false (reported on stderr) when the
- * session cannot be created or run. */
-static inline bool test_run_session(roof_model* m, bool reference, int threads, void* const* in, const char* op,
-                                    bool* took_fast, test_outputs* o) {
+ * graph input, each its input's size); copies every output into `o`. *impl: the kernel entry of
+ * the first layer of op type `op` not on the reference kernel, else the reference entry (NULL
+ * when no layer has that op type). false (reported on stderr) when the session cannot be
+ * created or run. */
+static inline bool test_run_session_impl(roof_model* m, bool reference, int threads, void* const* in, const char* op,
+                                         const roof_kernel_impl** impl, test_outputs* o) {
   roof_session* s = NULL;
   roof_error err = {{0}};
   roof_session_options so = {.threads = (uint32_t)threads, .force_reference = reference};
@@ -38,10 +40,11 @@ static inline bool test_run_session(roof_model* m, bool reference, int threads, 
     fprintf(stderr, "session: %s\n", err.message);
     return false;
   }
-  *took_fast = false;
+  *impl = NULL;
   for (int i = 0; i < s->num_steps; i++) {
     const roof_kernel* k = &s->steps[i].k;
-    if (strcmp(k->node->op_type, op) == 0 && k->impl && k->impl->backend != ROOF_BACKEND_REF) *took_fast = true;
+    if (strcmp(k->node->op_type, op) != 0 || !k->impl) continue;
+    if (*impl == NULL || ((*impl)->backend == ROOF_BACKEND_REF && k->impl->backend != ROOF_BACKEND_REF)) *impl = k->impl;
   }
   bool ok = true;
   for (size_t i = 0; ok && i < roof_session_num_inputs(s); i++) {
@@ -59,6 +62,16 @@ static inline bool test_run_session(roof_model* m, bool reference, int threads, 
     memcpy(o->data[i], roof_session_output(s, (size_t)i), o->info[i].nbytes);
   }
   roof_session_free(s);
+  return ok;
+}
+
+/* test_run_session_impl; *took_fast: a layer of op type `op` ran on a kernel other than the
+ * reference. */
+static inline bool test_run_session(roof_model* m, bool reference, int threads, void* const* in, const char* op,
+                                    bool* took_fast, test_outputs* o) {
+  const roof_kernel_impl* impl = NULL;
+  bool ok = test_run_session_impl(m, reference, threads, in, op, &impl, o);
+  *took_fast = impl && impl->backend != ROOF_BACKEND_REF;
   return ok;
 }
 
@@ -86,6 +99,25 @@ static inline const char* test_coords(const roof_io_info* info, size_t i, char* 
     i /= (size_t)info->dims[d];
   }
   return roof_shape_str(idx, info->rank, buf, n);
+}
+
+/* Output 0 of `fast` (float32) against the reference's: within 1e-5 of the largest reference
+ * output plus 1e-5 of the element itself plus 1e-6 (float sums in another order than the
+ * reference's double accumulation). false, with "FAIL label: element [coordinates]: ..." on
+ * stderr, at the first element outside. */
+static inline bool test_close_f32(const char* label, const test_outputs* fast, const test_outputs* ref) {
+  const float *f = fast->data[0], *e = ref->data[0];
+  size_t n = ref->info[0].nbytes / sizeof(float);
+  double mag = 0;
+  for (size_t i = 0; i < n; i++) mag = fmax(mag, fabs(e[i]));
+  for (size_t i = 0; i < n; i++) {
+    if (fabs((double)f[i] - e[i]) <= 1e-5 * mag + 1e-5 * fabs(e[i]) + 1e-6) continue;
+    char at[96];
+    fprintf(stderr, "FAIL %s: element [%s]: native %.8g, reference %.8g\n", label,
+            test_coords(&ref->info[0], i, at, sizeof(at)), f[i], e[i]);
+    return false;
+  }
+  return true;
 }
 
 #endif
