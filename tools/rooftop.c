@@ -1358,6 +1358,22 @@ static bool is_json_file(const char* path) {
   return c == '{';
 }
 
+/* Both sessions of a compare profiled one after the other, then their latencies for the
+ * totals in alternating rounds: a busy neighbour during one profile would bias it alone. */
+static roof_status profile_pair(const cli_opts* o, roof_session* sa, roof_session* sb, cli_progress* pr_a,
+                                cli_progress* pr_b, roof_profile* pa, roof_profile* pb, roof_alternation* alt,
+                                roof_error* err) {
+  roof_profile_options po = {.runs = o->runs, .warmup = o->warmup, .timed = true,
+                             .progress = progress_show, .progress_ctx = pr_a};
+  roof_status st = roof_profile_run(sa, &po, pa, err);
+  po.progress_ctx = pr_b;
+  if (st == ROOF_OK) st = roof_profile_run(sb, &po, pb, err);
+  progress_clear(pr_b);
+  int per_round = o->runs / 4 > 2 ? o->runs / 4 : 2;
+  if (st == ROOF_OK) st = roof_compare_alternate(sa, sb, 5, per_round, alt, err);
+  return st;
+}
+
 /* compare FLOAT.onnx INT8.onnx: both models profiled on the same inputs (--input files or the
  * same seeded data: inputs are bound by position with the same seeds), layers side by side. */
 static int cmd_compare_models(const cli_opts* o) {
@@ -1380,15 +1396,8 @@ static int cmd_compare_models(const cli_opts* o) {
   if (st == ROOF_OK) st = roof_session_run(sb, NULL, &err);
   if (st == ROOF_OK) st = roof_compare_model_outputs(sa, sb, agree, 16, &num_outputs, &err);
   cli_progress pr_a = progress_make(o, "A: "), pr_b = progress_make(o, "B: ");
-  roof_profile_options po = {.runs = o->runs, .warmup = o->warmup, .timed = true,
-                             .progress = progress_show, .progress_ctx = &pr_a};
-  if (st == ROOF_OK) st = roof_profile_run(sa, &po, &pa, &err);
-  po.progress_ctx = &pr_b;
-  if (st == ROOF_OK) st = roof_profile_run(sb, &po, &pb, &err);
-  progress_clear(&pr_b);
-  roof_alternation alt; /* totals' latencies: alternating, so a busy neighbour hits both alike */
-  int per_round = o->runs / 4 > 2 ? o->runs / 4 : 2;
-  if (st == ROOF_OK) st = roof_compare_alternate(sa, sb, 5, per_round, &alt, &err);
+  roof_alternation alt;
+  if (st == ROOF_OK) st = profile_pair(o, sa, sb, &pr_a, &pr_b, &pa, &pb, &alt, &err);
   if (st == ROOF_OK) {
     doc = roof_compare_models_doc(&pa, &pb, o->model, o->model2, &alt, agree, num_outputs, o->fusion ? o->fusion : "all");
     if (doc == NULL) st = roof_fail(&err, ROOF_E_NOMEM, "out of memory comparing %s and %s", o->model, o->model2);
@@ -1450,17 +1459,8 @@ static int cmd_compare(const cli_opts* o) {
   if (st == ROOF_OK) st = roof_session_run(sa, NULL, &err);
   if (st == ROOF_OK) st = roof_session_run(sb, NULL, &err);
   if (st == ROOF_OK) st = roof_compare_outputs(sa, sb, 1e-4, 1e-5, &diff, &err);
-  roof_profile_options po = {.runs = o->runs, .warmup = o->warmup, .timed = true,
-                             .progress = progress_show, .progress_ctx = &pr_a};
-  if (st == ROOF_OK) st = roof_profile_run(sa, &po, &pa, &err);
-  po.progress_ctx = &pr_b;
-  if (st == ROOF_OK) st = roof_profile_run(sb, &po, &pb, &err);
-  progress_clear(&pr_b);
-  /* Latencies for the totals: alternating rounds, as the two profiles above ran one after the
-   * other and a busy neighbour would bias one of them. */
   roof_alternation alt;
-  int per_round = o->runs / 4 > 2 ? o->runs / 4 : 2;
-  if (st == ROOF_OK) st = roof_compare_alternate(sa, sb, 5, per_round, &alt, &err);
+  if (st == ROOF_OK) st = profile_pair(o, sa, sb, &pr_a, &pr_b, &pa, &pb, &alt, &err);
   if (st == ROOF_OK) {
     roof_profile_roofline(&pa, &hw);
     roof_profile_roofline(&pb, &hw);
