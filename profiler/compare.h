@@ -48,6 +48,28 @@ cJSON* roof_compare_to_json(const roof_profile* unfused, const roof_profile* fus
  * (docs/report-json.md), the caller's to cJSON_Delete. */
 roof_status roof_compare_saved(FILE* out, const char* path_a, const char* path_b, cJSON** doc, roof_error* err);
 
+/* Two models of one network, say float and its QDQ int8 version (rooftop compare FLOAT.onnx
+ * INT8.onnx), run on the same inputs. Per output: max |a - b| and the cosine similarity
+ * (1 for two zero outputs, 0 for one), both float32 of one size or ROOF_E_DATA. `out` holds
+ * `max` entries; *n receives the output count on success. */
+typedef struct roof_output_agreement {
+  char name[128];
+  size_t elements;
+  double max_abs;  /* NaN when an element pair differs by NaN */
+  double cosine;
+} roof_output_agreement;
+roof_status roof_compare_model_outputs(const roof_session* a, const roof_session* b, roof_output_agreement* out,
+                                       size_t max, size_t* n, roof_error* err);
+/* The rooftop.compare_models/1 document (docs/report-json.md): each layer of A beside the
+ * layer of B holding one of its original node names (time and bytes moved), the unmatched
+ * layers of each, totals (latencies from `alt`, A first), the output agreement and both
+ * profiles. NULL when out of memory; the caller's to cJSON_Delete. */
+cJSON* roof_compare_models_doc(const roof_profile* a, const roof_profile* b, const char* path_a, const char* path_b,
+                               const roof_alternation* alt, const roof_output_agreement* agree, size_t num_outputs,
+                               const char* fusion);
+/* The document as text. */
+void roof_compare_models_print(FILE* f, const cJSON* doc);
+
 /* Executed layers that are not layout conversions. */
 int roof_profile_compute_layers(const roof_profile* p);
 

@@ -447,6 +447,7 @@ roof_status roof_profile_run(roof_session* s, const roof_profile_options* opts, 
   st = roof_bodies_begin(s, &out, &b.bodies, err);
   if (st != ROOF_OK) goto cleanup;
   totals(&out);
+  roof_profile_dq_sandwich(&out);
   machine_facts(&out);
   if (!opts->timed) goto done;
   out.timer_resolution_ns = timer_resolution_ns();
@@ -535,6 +536,7 @@ roof_status roof_profile_static(const roof_model* m, uint32_t threads, roof_prof
     fill_layer(&out, out.num_layers++, n, (n->op->flags & ROOF_OPF_ALIAS) ? "view" : NULL, "");
   }
   totals(&out);
+  roof_profile_dq_sandwich(&out);
   roof_profile_sequence(&out);
   machine_facts(&out);
   *p = out;

@@ -70,6 +70,11 @@ typedef struct roof_layer {
    * values, the condition); 0 for other layers. */
   bool has_bodies;
   double self_ms;
+  /* The dequantize/requantize sandwich (roof_profile_dq_sandwich): a float layer whose
+   * non-constant inputs all come from DequantizeLinear layers and whose output a
+   * QuantizeLinear reads. The bytes those DQs and Qs (and layout conversions between) move
+   * for it, which the same layer in the float model does not move; 0 when not flagged. */
+  uint64_t dq_sandwich_bytes;
 } roof_layer;
 
 /* A layer of a body of an If, Loop or Scan decided at run time (profiler/bodies.c). Its time
@@ -181,6 +186,8 @@ typedef struct roof_profile {
   double timer_resolution_ns;
   /* totals */
   uint64_t params, weight_bytes, flops, macs, bytes;
+  int dq_sandwich_layers;      /* layers with dq_sandwich_bytes > 0, and the sum of those bytes */
+  uint64_t dq_sandwich_bytes;
   uint32_t threads;            /* the session's, or what a session would use (static) */
   bool kernels_chosen;         /* false: static profile, no session (layers' kernel NULL) */
   size_t arena_bytes;          /* planned activation arena */
@@ -252,6 +259,10 @@ roof_status roof_profile_static(const roof_model* m, uint32_t threads, roof_prof
 /* Finds attention blocks and fills p->seq and p->in_attention (after costs and, for timed
  * profiles, layer times). false only when out of memory (the figures stay zero). */
 bool roof_profile_sequence(roof_profile* p);
+/* Flags float layers left between DequantizeLinear and QuantizeLinear (roof_layer.
+ * dq_sandwich_bytes, the profile's count and sum); called by roof_profile_run and
+ * roof_profile_static. Out of memory: nothing flagged. */
+void roof_profile_dq_sandwich(roof_profile* p);
 /* Adds roofline figures from hardware roofs to every layer. The roofs must be those of the
  * machine the profile ran on; sets p->above_peak when a layer outran the compute peak
  * (achieved > 1.05 x peak on a layer of at least ROOF_PEAK_CHECK_MS median). */

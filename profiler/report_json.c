@@ -266,8 +266,16 @@ static cJSON* layer_obj(const roof_profile* p, const roof_layer* l) {
       if (l->below_resolution) cJSON_AddItemToArray(flags, cJSON_CreateString("below_timer_resolution"));
       if (!l->cost.has_model) cJSON_AddItemToArray(flags, cJSON_CreateString("no_flop_model"));
       if (l->unstable) cJSON_AddItemToArray(flags, cJSON_CreateString("unstable_median"));
+      if (l->dq_sandwich_bytes) cJSON_AddItemToArray(flags, cJSON_CreateString("dq_sandwich"));
       cJSON_AddItemToObject(o, "flags", flags);
     }
+  }
+  if (l->dq_sandwich_bytes) {
+    if (!cJSON_HasObjectItem(o, "flags")) {
+      cJSON* flags = cJSON_AddArrayToObject(o, "flags"); /* untimed (info): the one static flag */
+      cJSON_AddItemToArray(flags, cJSON_CreateString("dq_sandwich"));
+    }
+    add_num(o, "dq_sandwich_extra_bytes", (double)l->dq_sandwich_bytes);
   }
   if (p->has_target) add_num(o, "predicted_ms", l->predicted_ms);
   if (l->has_bodies && p->body_runs > 0) add_num(o, "self_ms", l->self_ms);
@@ -356,6 +364,11 @@ cJSON* roof_profile_to_json(const roof_profile* p, const char* fusion) {
   add_num(model, "flops", (double)p->flops);
   add_num(model, "macs", (double)p->macs);
   add_num(model, "bytes", (double)p->bytes);
+  if (p->dq_sandwich_layers > 0) {
+    cJSON* dq = cJSON_AddObjectToObject(model, "dq_sandwich");
+    add_num(dq, "layers", p->dq_sandwich_layers);
+    add_num(dq, "extra_bytes", (double)p->dq_sandwich_bytes);
+  }
   add_num(model, "arena_bytes", (double)p->arena_bytes);
   add_num(model, "activation_bytes_total", (double)p->activation_bytes_total);
   cJSON_AddBoolToObject(model, "arena_estimated", p->arena_estimated);

@@ -407,6 +407,25 @@ static void above_roof(FILE* f, const roof_profile* p) {
   }
 }
 
+/* Float layers between DequantizeLinear and QuantizeLinear (the first 8 by name) and the
+ * bytes their DQ/Q add over the float model: quantization meant to save bandwidth, costing it. */
+static void dq_sandwich(FILE* f, const roof_profile* p) {
+  if (p->dq_sandwich_layers == 0) return;
+  fprintf(f, "dq_sandwich: %d float %s between DequantizeLinear and QuantizeLinear move %.2f MiB more than in\n"
+             "  the float model (the DQ/Q around them; fused, they would move int8 only):\n",
+          p->dq_sandwich_layers, p->dq_sandwich_layers == 1 ? "layer" : "layers", (double)p->dq_sandwich_bytes / 1048576.0);
+  int shown = 0;
+  for (int i = 0; i < p->num_layers && shown < 8; i++) {
+    const roof_layer* l = &p->layers[i];
+    if (l->dq_sandwich_bytes == 0) continue;
+    fprintf(f, "  #%d ", l->index);
+    print_cut(f, l->node->name, 40);
+    fprintf(f, " %.16s: +%.1f KiB\n", l->node->op_type, (double)l->dq_sandwich_bytes / 1024.0);
+    shown++;
+  }
+  if (p->dq_sandwich_layers > shown) fprintf(f, "  (%d more: JSON flags dq_sandwich)\n", p->dq_sandwich_layers - shown);
+}
+
 /* Layers whose kernel executes other FLOPs than the model counts (Winograd): how many, and the
  * executed share, so that an efficiency above 100% reads as the algorithm's, not an error. */
 static void fast_algorithms(FILE* f, const roof_profile* p) {
@@ -659,6 +678,7 @@ void roof_report_table_fit(FILE* f, const roof_profile* p, roof_sort sort, int t
   not_analysed(f, p);
   above_roof(f, p);
   fast_algorithms(f, p);
+  dq_sandwich(f, p);
   if (pred_col) {
     fprintf(f, "pred ms = predicted roofline time on %s, %u thread%s (not measured)\n", p->target.cpu,
             p->target.threads, p->target.threads == 1 ? "" : "s");

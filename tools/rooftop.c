@@ -113,6 +113,7 @@ static const char kHelp[] =
     "  info MODEL     shapes, params, FLOPs and bytes per layer, without running\n"
     "  compare MODEL  profile with --fusion none and with fusion; outputs must agree\n"
     "  compare A.json B.json   diff two saved profiles layer by layer (by original node)\n"
+    "  compare FLOAT.onnx INT8.onnx   two models on the same inputs: layers side by side, outputs\n"
     "  ops            supported ops with opset range and backend\n"
     "  passes         fusion passes\n"
     "  probe          measure peak FLOP/s and cache/DRAM bandwidth (--json FILE saves them)\n"
@@ -249,18 +250,24 @@ static const cmd_help kCommandHelp[] = {
     {"compare", true,
      "usage: rooftop compare MODEL [options]\n"
      "       rooftop compare A.json B.json\n"
+     "       rooftop compare FLOAT.onnx INT8.onnx [options]\n"
      "Profiles MODEL with --fusion none and with fusion on the same inputs: outputs must agree;\n"
      "prints time saved per fused group. With two saved profiles (rooftop profile --json), names\n"
      "both (model, machine, threads, date), warns when the models differ, and diffs them layer by\n"
      "layer (matched by the original nodes they stand for) with a sum-of-layers row; it takes\n"
-     "only --json, --html and --quiet.\n\n"
+     "only --json, --html and --quiet. With two models (a float one and its QDQ version): both\n"
+     "profiled on the same inputs, each layer of the first beside the layer of the second that\n"
+     "holds its node name (ms, KiB), the unmatched layers, totals, and per output the max abs\n"
+     "error and cosine similarity (--json: rooftop.compare_models/1; no --html). Profiles and\n"
+     "models are told apart by content; one of each exits 64.\n\n"
      "  --runs N, --warmup N, --hw FILE   as for profile (compare MODEL)\n"
      "  --json FILE         comparison as JSON (rooftop.compare/1; A.json B.json: rooftop.diff/1)\n"
      "  --html FILE         self-contained HTML report: the fused run with the fused groups, or\n"
      "                      A beside B with B's profile\n\n"
      "examples:\n"
      "  rooftop compare resnet18_raw.onnx --threads 1 --html fusion.html\n"
-     "  rooftop compare laptop.json server.json\n"},
+     "  rooftop compare laptop.json server.json\n"
+     "  rooftop compare resnet18.onnx resnet18_qdq.onnx --threads 1 --json int8.json\n"},
     {"probe", false,
      "usage: rooftop probe [--threads N] [--pin CPUS|big|little] [--json FILE] [--quiet]\n"
      "Measures peak FP32 FLOP/s and read/write/copy bandwidth at L1, L2, L3 and DRAM working sets;\n"
@@ -1335,10 +1342,94 @@ static roof_status open_compare(const cli_opts* o, roof_model** ma, roof_session
   return st;
 }
 
+/* What a compare argument holds, by content: a JSON document (a saved profile) starts with
+ * '{' after blanks; anything else is taken for a model (the loader judges it). A file that
+ * cannot be read goes by its extension, so the later open names the error. */
+static bool is_json_file(const char* path) {
+  FILE* f = fopen(path, "rb");
+  if (f == NULL) {
+    size_t n = strlen(path);
+    return n >= 5 && strcmp(path + n - 5, ".json") == 0;
+  }
+  int c;
+  while ((c = fgetc(f)) == ' ' || c == '\t' || c == '\n' || c == '\r') {
+  }
+  fclose(f);
+  return c == '{';
+}
+
+/* Both sessions of a compare profiled one after the other, then their latencies for the
+ * totals in alternating rounds: a busy neighbour during one profile would bias it alone. */
+static roof_status profile_pair(const cli_opts* o, roof_session* sa, roof_session* sb, cli_progress* pr_a,
+                                cli_progress* pr_b, roof_profile* pa, roof_profile* pb, roof_alternation* alt,
+                                roof_error* err) {
+  roof_profile_options po = {.runs = o->runs, .warmup = o->warmup, .timed = true,
+                             .progress = progress_show, .progress_ctx = pr_a};
+  roof_status st = roof_profile_run(sa, &po, pa, err);
+  po.progress_ctx = pr_b;
+  if (st == ROOF_OK) st = roof_profile_run(sb, &po, pb, err);
+  progress_clear(pr_b);
+  int per_round = o->runs / 4 > 2 ? o->runs / 4 : 2;
+  if (st == ROOF_OK) st = roof_compare_alternate(sa, sb, 5, per_round, alt, err);
+  return st;
+}
+
+/* compare FLOAT.onnx INT8.onnx: both models profiled on the same inputs (--input files or the
+ * same seeded data: inputs are bound by position with the same seeds), layers side by side. */
+static int cmd_compare_models(const cli_opts* o) {
+  roof_error err = {{0}};
+  cli_opts ob = *o;
+  ob.model = o->model2;
+  roof_model *ma = NULL, *mb = NULL;
+  roof_session *sa = NULL, *sb = NULL;
+  roof_profile pa, pb;
+  memset(&pa, 0, sizeof(pa));
+  memset(&pb, 0, sizeof(pb));
+  roof_output_agreement agree[16];
+  size_t num_outputs = 0;
+  cJSON* doc = NULL;
+  roof_status st = open_session(o, &ma, &sa, &err);
+  if (st == ROOF_OK) st = open_session(&ob, &mb, &sb, &err);
+  if (st == ROOF_OK) st = bind_inputs(sa, o, &err);
+  if (st == ROOF_OK) st = bind_inputs(sb, &ob, &err);
+  if (st == ROOF_OK) st = roof_session_run(sa, NULL, &err);
+  if (st == ROOF_OK) st = roof_session_run(sb, NULL, &err);
+  if (st == ROOF_OK) st = roof_compare_model_outputs(sa, sb, agree, 16, &num_outputs, &err);
+  cli_progress pr_a = progress_make(o, "A: "), pr_b = progress_make(o, "B: ");
+  roof_alternation alt;
+  if (st == ROOF_OK) st = profile_pair(o, sa, sb, &pr_a, &pr_b, &pa, &pb, &alt, &err);
+  if (st == ROOF_OK) {
+    doc = roof_compare_models_doc(&pa, &pb, o->model, o->model2, &alt, agree, num_outputs, o->fusion ? o->fusion : "all");
+    if (doc == NULL) st = roof_fail(&err, ROOF_E_NOMEM, "out of memory comparing %s and %s", o->model, o->model2);
+  }
+  if (st == ROOF_OK) roof_compare_models_print(stdout, doc);
+  char* text = st == ROOF_OK && o->json_out ? cJSON_Print(doc) : NULL;
+  if (st == ROOF_OK && o->json_out) st = text ? roof_write_text_file(o->json_out, text, &err) : roof_fail(&err, ROOF_E_NOMEM, "out of memory writing %s", o->json_out);
+  free(text);
+  cJSON_Delete(doc);
+  roof_profile_free(&pa);
+  roof_profile_free(&pb);
+  roof_session_free(sa);
+  roof_session_free(sb);
+  roof_model_free(ma);
+  roof_model_free(mb);
+  return st == ROOF_OK ? 0 : fail(st, &err);
+}
+
 /* Profiles the graph with --fusion none and with the requested fusion on the same inputs. */
 static int cmd_compare(const cli_opts* o) {
   roof_error err = {{0}};
   if (o->model2) {
+    bool ja = is_json_file(o->model), jb = is_json_file(o->model2);
+    if (ja != jb) {
+      fprintf(stderr, "rooftop: compare takes two saved profiles (A.json B.json) or two models (FLOAT.onnx INT8.onnx), "
+                      "not a %s and a %s (see rooftop compare --help)\n", ja ? "profile" : "model", jb ? "profile" : "model");
+      return ROOF_E_USAGE;
+    }
+    if (!ja) {
+      if (o->html_out) return usage_error("compare FLOAT.onnx INT8.onnx writes text and --json, not --html%s", "");
+      return cmd_compare_models(o);
+    }
     if (o->model_flag) {
       return usage_error("compare A.json B.json takes only --json, --html and --quiet; %s is for compare MODEL",
                          o->model_flag);
@@ -1368,17 +1459,8 @@ static int cmd_compare(const cli_opts* o) {
   if (st == ROOF_OK) st = roof_session_run(sa, NULL, &err);
   if (st == ROOF_OK) st = roof_session_run(sb, NULL, &err);
   if (st == ROOF_OK) st = roof_compare_outputs(sa, sb, 1e-4, 1e-5, &diff, &err);
-  roof_profile_options po = {.runs = o->runs, .warmup = o->warmup, .timed = true,
-                             .progress = progress_show, .progress_ctx = &pr_a};
-  if (st == ROOF_OK) st = roof_profile_run(sa, &po, &pa, &err);
-  po.progress_ctx = &pr_b;
-  if (st == ROOF_OK) st = roof_profile_run(sb, &po, &pb, &err);
-  progress_clear(&pr_b);
-  /* Latencies for the totals: alternating rounds, as the two profiles above ran one after the
-   * other and a busy neighbour would bias one of them. */
   roof_alternation alt;
-  int per_round = o->runs / 4 > 2 ? o->runs / 4 : 2;
-  if (st == ROOF_OK) st = roof_compare_alternate(sa, sb, 5, per_round, &alt, &err);
+  if (st == ROOF_OK) st = profile_pair(o, sa, sb, &pr_a, &pr_b, &pa, &pb, &alt, &err);
   if (st == ROOF_OK) {
     roof_profile_roofline(&pa, &hw);
     roof_profile_roofline(&pb, &hw);

@@ -290,6 +290,10 @@
         : (l.store_weights ? "weights " + l.store_weights + ", " : "") + "activations " + l.store_activations) +
         "; computes in " + l.compute);
     }
+    if ((l.flags || []).indexOf("dq_sandwich") >= 0) {
+      lines.push("dq_sandwich: float between DequantizeLinear and QuantizeLinear, +" +
+        fix(l.dq_sandwich_extra_bytes / 1024, 1) + " KiB over the float model");
+    }
     if (l.roofline_ms !== undefined) lines = lines.concat(roofText(l, hw));
     if (!(num(l.arithmetic_intensity) > 0 && num(l.achieved_gflops) > 0)) lines.push("no FLOPs or bytes: pinned to the axis");
     return lines;
