@@ -20,20 +20,11 @@ import argparse
 import os
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from export_transformers import fresh, save_tensor  # noqa: E402  (the same cache and tensor rules)
+
 SIZE = 640
 OPSET = 13
-
-
-def fresh(paths, script_mtime):
-    return all(os.path.exists(p) and os.path.getmtime(p) >= script_mtime for p in paths)
-
-
-def save_tensor(array, path, name):
-    import numpy as np
-    from onnx import numpy_helper
-    with open(path + ".tmp", "wb") as f:
-        f.write(numpy_helper.from_array(np.ascontiguousarray(array), name).SerializeToString())
-    os.replace(path + ".tmp", path)
 
 
 def detector():

@@ -42,22 +42,6 @@ static roof_model* build(rng* r, const spec_case* c, const char* label) {
   return finish_with_relu(&b, y, false, label);
 }
 
-static void compare(const char* label, const test_outputs* fast, const test_outputs* ref) {
-  const float *f = fast->data[0], *e = ref->data[0];
-  size_t n = ref->info[0].nbytes / sizeof(float);
-  double mag = 0;
-  for (size_t i = 0; i < n; i++) mag = fmax(mag, fabs(e[i]));
-  for (size_t i = 0; i < n; i++) {
-    /* float twiddles and sums against the reference's double angles and sums */
-    if (fabs((double)f[i] - e[i]) <= 2e-5 * mag + 1e-5 * fabs(e[i]) + 1e-6) continue;
-    char at[96];
-    fprintf(stderr, "FAIL %s: element [%s]: native %.8g, reference %.8g\n", label, test_coords(&ref->info[0], i, at, sizeof(at)),
-            f[i], e[i]);
-    failures++;
-    return;
-  }
-}
-
 static void check(rng* r, const spec_case* c, int threads, const char* label) {
   cases++;
   roof_model* m = build(r, c, label);
@@ -81,7 +65,7 @@ static void check(rng* r, const spec_case* c, int threads, const char* label) {
     fprintf(stderr, "FAIL %s: the native kernel was not taken\n", label);
     failures++;
   } else {
-    compare(label, &fast, &ref);
+    if (!test_close_f32(label, &fast, &ref)) failures++;
   }
   test_outputs_free(&ref);
   test_outputs_free(&fast);
