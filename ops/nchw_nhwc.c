@@ -1,6 +1,7 @@
 /* LayoutConvert (domain ai.rooftop): the NCHW <-> NHWC copy the layout pass inserts. Its
  * input and output views already carry the two layouts; the kernel is a cache-blocked 2-D
- * transpose per image ([C, HW] <-> [HW, C]), parallel over images and row blocks. */
+ * transpose per image ([C, HW] <-> [HW, C]), parallel over images and row blocks, of float32
+ * or 8-bit elements (quantized models keep int8 activations NHWC too). */
 #include <stdio.h>
 #include <string.h>
 
@@ -24,19 +25,25 @@ static int describe_layout(const roof_graph* g, const roof_node* n, char* buf, s
 }
 
 typedef struct transpose_task {
-  const float* src;
-  float* dst;
+  const void* src;
+  void* dst;
   size_t rows, cols; /* source viewed as [rows, cols] per image, destination [cols, rows] */
 } transpose_task;
 
-static void transpose_tile(void* ctx, size_t img, size_t r0, size_t c0, size_t nr, size_t nc) {
-  const transpose_task* t = ctx;
-  const float* s = t->src + img * t->rows * t->cols;
-  float* d = t->dst + img * t->rows * t->cols;
-  for (size_t r = r0; r < r0 + nr; r++) {
-    for (size_t c = c0; c < c0 + nc; c++) d[c * t->rows + r] = s[r * t->cols + c];
+/* One body per element type: the compiler vectorizes each with its own width. */
+#define TRANSPOSE_TILE(NAME, T)                                                                \
+  static void NAME(void* ctx, size_t img, size_t r0, size_t c0, size_t nr, size_t nc) {       \
+    const transpose_task* t = ctx;                                                            \
+    const T* s = (const T*)t->src + img * t->rows * t->cols;                                  \
+    T* d = (T*)t->dst + img * t->rows * t->cols;                                              \
+    for (size_t r = r0; r < r0 + nr; r++) {                                                   \
+      for (size_t c = c0; c < c0 + nc; c++) d[c * t->rows + r] = s[r * t->cols + c];          \
+    }                                                                                         \
   }
-}
+TRANSPOSE_TILE(transpose_tile_f32, float)
+TRANSPOSE_TILE(transpose_tile_u8, uint8_t)
+
+static const int kLayoutDt[] = {ROOF_DT_FLOAT, ROOF_DT_INT8, ROOF_DT_UINT8, 0};
 
 static bool supports_layout(const roof_kernel* k, char* why, size_t n) {
   const roof_tensor *x = &k->in[0], *y = &k->out[0];
@@ -53,10 +60,10 @@ static roof_status run_layout(roof_kernel* k, roof_error* err) {
   bool to_nhwc = roof_tensor_is_plain(x) && !roof_tensor_is_plain(y);
   transpose_task t = {x->data, y->data, to_nhwc ? C : HW, to_nhwc ? HW : C};
   if (C == 1 || HW == 1 || !(to_nhwc || roof_tensor_is_nhwc(x))) { /* same bytes in both layouts */
-    memcpy(y->data, x->data, (size_t)roof_tensor_count(x) * sizeof(float));
+    memcpy(y->data, x->data, (size_t)roof_tensor_count(x) * roof_dtype_size(x->dtype));
     return ROOF_OK;
   }
-  pthreadpool_parallelize_3d_tile_2d(k->pool, transpose_tile, &t, (size_t)x->dims[0], t.rows, t.cols, ROOF_TILE, ROOF_TILE, ROOF_POOL_FLAGS);
+  pthreadpool_parallelize_3d_tile_2d(k->pool, x->dtype == ROOF_DT_FLOAT ? transpose_tile_f32 : transpose_tile_u8, &t, (size_t)x->dims[0], t.rows, t.cols, ROOF_TILE, ROOF_TILE, ROOF_POOL_FLAGS);
   return ROOF_OK;
 }
 
@@ -72,7 +79,7 @@ const roof_op_schema roof_op_LayoutConvert = {
 };
 /* native: a threaded tiled transpose of the [C, HW] planes */
 const roof_kernel_impl roof_kernel_LayoutConvert_native = {
-    .op = ROOF_OP_LayoutConvert, .backend = ROOF_BACKEND_NATIVE, .dtypes = roof_dtypes_f32, .supports = supports_layout,
+    .op = ROOF_OP_LayoutConvert, .backend = ROOF_BACKEND_NATIVE, .dtypes = kLayoutDt, .supports = supports_layout,
     .run = run_layout,
 };
 ROOF_REF_KERNEL(LayoutConvert, NULL, ref_layout);

@@ -366,12 +366,12 @@ static roof_status native_dequantize(roof_kernel* k, roof_error* err) {
 
 const roof_op_schema roof_op_QuantizeLinear = {
     .id = ROOF_OP_QuantizeLinear, .op_type = "QuantizeLinear", .domain = "", .since_version = 10, .until_version = 1000,
-    .layout = ROOF_LR_PLAIN, .params_size = sizeof(quant_params), .parse = parse_qdq, .infer = infer_quantize,
+    .layout = ROOF_LR_ANY, .params_size = sizeof(quant_params), .parse = parse_qdq, .infer = infer_quantize,
     .cost = cost_qdq, .describe = describe_qdq,
 };
 const roof_op_schema roof_op_DequantizeLinear = {
     .id = ROOF_OP_DequantizeLinear, .op_type = "DequantizeLinear", .domain = "", .since_version = 10, .until_version = 1000,
-    .layout = ROOF_LR_PLAIN, .params_size = sizeof(quant_params), .parse = parse_qdq, .infer = infer_dequantize,
+    .layout = ROOF_LR_ANY, .params_size = sizeof(quant_params), .parse = parse_qdq, .infer = infer_dequantize,
     .cost = cost_qdq, .describe = describe_qdq,
 };
 const roof_kernel_impl roof_kernel_QuantizeLinear_native = {
@@ -1150,13 +1150,18 @@ static roof_status ref_int_conv(roof_kernel* k, roof_error* err) {
  * XNNPACK convolves NHWC int8 (qs8: weight zero point 0, one weight scale; qc8: a scale per
  * output channel) or uint8 (qu8: one weight zero point and scale). A uint8 tensor with zero point
  * z is the int8 tensor (v ^ 0x80) with zero point z - 128, so any mix of input, weight and output
- * types maps to one of the three: weights are flipped when packed, the input while it is copied
- * to NHWC in scratch, the output while it is copied back to NCHW. */
+ * types maps to one of the three: weights are flipped when packed, activations on their way in
+ * and out. The layout pass hands 2-D QLinearConv NHWC tensors (roof_layout_rule NHWC, as Conv):
+ * XNNPACK then reads and writes them in place, and only a flipped input is copied (to scratch,
+ * the output is flipped where it lies). Plain tensors (1-D convolutions, op tests on plain
+ * views) are transposed to NHWC in scratch and back, flipped on the way. */
 
 typedef struct qconv_state {
   int kind;                 /* QC_* */
   uint8_t x_flip, y_flip;   /* 0x80: the tensor's bytes change signedness on the way */
-  size_t x_bytes;           /* NHWC input copy; the output copy follows, 64-byte aligned */
+  bool nhwc;                /* input and output NHWC: no transposes */
+  size_t x_bytes;           /* input copy in scratch (0: none); the output copy follows, 64-byte aligned */
+  size_t y_bytes;           /* output copy in scratch (0: none) */
   int64_t N, C, H, W, M, OH, OW;
 } qconv_state;
 
@@ -1200,8 +1205,10 @@ static int qconv_kind(const roof_kernel* k, const char** why) {
 
 static bool supports_qconv_xnn(const roof_kernel* k, char* why, size_t n) {
   const quant_params* p = k->params;
+  const roof_tensor *x = &k->in[0], *y = &k->out[0];
+  bool plain = roof_tensor_is_plain(x) && roof_tensor_is_plain(y), nhwc = roof_tensor_is_nhwc(x) && roof_tensor_is_nhwc(y);
   const char* no = p->sp.nsp > 2 ? "XNNPACK convolves 1-D and 2-D only"
-                   : !roof_tensor_is_plain(&k->in[0]) || !roof_tensor_is_plain(&k->out[0]) ? "input or output not plain"
+                   : !plain && !nhwc ? "input and output neither both plain nor both NHWC"
                    : NULL;
   for (int i = 1; no == NULL && i < k->num_in; i++) {
     if (i != 0 && !const_input(k, i)) no = "weights, scales, zero points or bias not constant";
@@ -1211,9 +1218,22 @@ static bool supports_qconv_xnn(const roof_kernel* k, char* why, size_t n) {
   return no == NULL;
 }
 
-static uint64_t scratch_qconv(const roof_kernel* k) {
+/* Which copies the run makes: the input unless it is NHWC of the operator's signedness, the
+ * output unless it is NHWC (a signedness flip of an NHWC output happens in place). */
+static bool qconv_nhwc(const roof_kernel* k) { return roof_tensor_is_nhwc(&k->in[0]) && roof_tensor_is_nhwc(&k->out[0]); }
+
+static void qconv_copies(const roof_kernel* k, int kind, size_t* x_bytes, size_t* y_bytes) {
+  uint8_t want = kind != QC_QU8 ? ROOF_DT_INT8 : ROOF_DT_UINT8;
+  bool nhwc = qconv_nhwc(k);
   uint64_t x = roof_tensor_count(&k->in[0]), y = roof_tensor_count(&k->out[0]);
-  return (x + 63) / 64 * 64 + y + XNN_EXTRA_BYTES;
+  *x_bytes = nhwc && k->in[0].dtype == want ? 0 : (size_t)(x + 63) / 64 * 64;
+  *y_bytes = nhwc ? 0 : (size_t)y;
+}
+
+/* asked after create (the scales may be released by then): create's plan */
+static uint64_t scratch_qconv(const roof_kernel* k) {
+  const qconv_state* s = k->state;
+  return s->x_bytes + s->y_bytes + XNN_EXTRA_BYTES;
 }
 
 /* ONNX [M][C/g][kh][kw] -> XNNPACK [M][kh][kw][C/g], bytes flipped by `flip` */
@@ -1244,7 +1264,8 @@ static roof_status create_qconv(roof_kernel* k, roof_error* err) {
   s->x_flip = x->dtype == want ? 0 : 0x80;
   s->y_flip = y->dtype == want ? 0 : 0x80;
   uint8_t w_flip = w->dtype == want ? 0 : 0x80;
-  s->x_bytes = (size_t)(roof_tensor_count(x) + 63) / 64 * 64;
+  s->nhwc = qconv_nhwc(k);
+  qconv_copies(k, kind, &s->x_bytes, &s->y_bytes);
   int32_t xz = (int32_t)vec_param(k, 2, 0, 0.0) + (s->x_flip ? (sgn ? -128 : 128) : 0);
   int32_t yz = (int32_t)vec_param(k, 7, 0, 0.0) + (s->y_flip ? (sgn ? -128 : 128) : 0);
   int32_t wz = (int32_t)vec_param(k, 5, 0, 0.0) + (w_flip ? (sgn ? -128 : 128) : 0);
@@ -1289,8 +1310,8 @@ static roof_status create_qconv(roof_kernel* k, roof_error* err) {
 
 static roof_status setup_qconv(roof_kernel* k, roof_error* err) {
   const qconv_state* s = k->state;
-  uint8_t* xb = k->scratch;
-  uint8_t* yb = xb + s->x_bytes;
+  uint8_t* xb = s->x_bytes ? k->scratch : k->in[0].data;
+  uint8_t* yb = s->y_bytes ? (uint8_t*)k->scratch + s->x_bytes : k->out[0].data;
   enum xnn_status st;
   if (s->kind == QC_QU8) st = xnn_setup_convolution2d_nhwc_qu8(roof_xop(k), (size_t)s->N, (size_t)s->H, (size_t)s->W, xb, yb, k->pool);
   else if (s->kind == QC_QS8) st = xnn_setup_convolution2d_nhwc_qs8(roof_xop(k), (size_t)s->N, (size_t)s->H, (size_t)s->W, (const int8_t*)xb, (int8_t*)yb, k->pool);
@@ -1302,6 +1323,7 @@ typedef struct qconv_copy {
   const qconv_state* s;
   const uint8_t* src;
   uint8_t* dst;
+  uint8_t flip; /* qconv_flip_tile's */
 } qconv_copy;
 
 /* NCHW -> NHWC, one (n, h) row of pixels per task */
@@ -1326,16 +1348,33 @@ static void qconv_out_plane(void* ctx, size_t plane) {
   for (int64_t i = 0; i < P; i++) dst[i] = src[i * s->M] ^ s->y_flip;
 }
 
+/* NHWC -> NHWC with the signedness flipped, a tile of bytes per task (in place allowed) */
+static void qconv_flip_tile(void* ctx, size_t start, size_t len) {
+  const qconv_copy* t = ctx;
+  for (size_t i = start; i < start + len; i++) t->dst[i] = t->src[i] ^ t->flip;
+}
+
 static roof_status run_qconv(roof_kernel* k, roof_error* err) {
   const qconv_state* s = k->state;
   uint8_t* xb = k->scratch;
-  qconv_copy in = {s, k->in[0].data, xb}, out = {s, xb + s->x_bytes, k->out[0].data};
+  qconv_copy in = {s, k->in[0].data, xb, s->x_flip}, out = {s, xb + s->x_bytes, k->out[0].data, s->y_flip};
   /* copies under 64 KiB run on the calling thread: waking the pool costs more */
   pthreadpool_t copy_pool = s->x_bytes < (64u << 10) ? NULL : k->pool;
-  pthreadpool_parallelize_1d(copy_pool, qconv_in_row, &in, (size_t)(s->N * s->H), ROOF_POOL_FLAGS);
+  if (s->x_bytes && s->nhwc) {
+    pthreadpool_parallelize_1d_tile_1d(copy_pool, qconv_flip_tile, &in, (size_t)roof_tensor_count(&k->in[0]), 16384, ROOF_POOL_FLAGS);
+  } else if (s->x_bytes) {
+    pthreadpool_parallelize_1d(copy_pool, qconv_in_row, &in, (size_t)(s->N * s->H), ROOF_POOL_FLAGS);
+  }
   roof_status st = roof_xnn_check(xnn_run_operator(roof_xop(k), k->pool), k, "run convolution", err);
-  copy_pool = s->N * s->M * s->OH * s->OW < (64 << 10) ? NULL : k->pool;
-  if (st == ROOF_OK) pthreadpool_parallelize_1d(copy_pool, qconv_out_plane, &out, (size_t)(s->N * s->M), ROOF_POOL_FLAGS);
+  size_t ycount = (size_t)(s->N * s->M * s->OH * s->OW);
+  copy_pool = ycount < (64 << 10) ? NULL : k->pool;
+  if (st != ROOF_OK) return st;
+  if (s->y_bytes) {
+    pthreadpool_parallelize_1d(copy_pool, qconv_out_plane, &out, (size_t)(s->N * s->M), ROOF_POOL_FLAGS);
+  } else if (s->y_flip) {
+    out.src = out.dst;
+    pthreadpool_parallelize_1d_tile_1d(copy_pool, qconv_flip_tile, &out, ycount, 16384, ROOF_POOL_FLAGS);
+  }
   return st;
 }
 
@@ -1440,13 +1479,13 @@ const roof_op_schema roof_op_ConvInteger = {
 };
 const roof_op_schema roof_op_QLinearConv = {
     .id = ROOF_OP_QLinearConv, .op_type = "QLinearConv", .domain = "", .since_version = 10, .until_version = 1000,
-    .flags = ROOF_OPF_PACKS_CONSTS, .layout = ROOF_LR_PLAIN, .params_size = sizeof(quant_params),
+    .flags = ROOF_OPF_PACKS_CONSTS, .layout = ROOF_LR_NHWC, .params_size = sizeof(quant_params),
     .parse = parse_int_conv, .infer = infer_int_conv, .cost = cost_int_conv, .describe = describe_int_conv,
 };
 const roof_kernel_impl roof_kernel_QLinearConv_xnnpack = {
     .op = ROOF_OP_QLinearConv, .backend = ROOF_BACKEND_XNNPACK, .dtypes = kInt8Dt, .supports = supports_qconv_xnn,
     .create = create_qconv, .setup = setup_qconv, .run = run_qconv, .destroy = roof_xnn_destroy, .packs_consts = true,
-    .scratch_bytes = scratch_qconv};
+    .input_padding = ROOF_XNN_PADDING, .scratch_bytes = scratch_qconv};
 const roof_kernel_impl roof_kernel_ConvInteger_native = {
     .op = ROOF_OP_ConvInteger, .backend = ROOF_BACKEND_NATIVE, .dtypes = kInt8Dt, .supports = supports_iconv,
     .run = native_iconv, .scratch_bytes = scratch_iconv};
@@ -1603,7 +1642,7 @@ static roof_status ref_ms(roof_kernel* k, roof_error* err) {
 }
 
 /* ---- QLinearAdd on XNNPACK (add_nd_qs8 / add_nd_qu8): both operands and the output of one
- * 8-bit dtype, plain, constant per-tensor parameters; broadcasting as numpy (XNNPACK's nd
+ * 8-bit dtype, plain (or NHWC of one shape), constant per-tensor parameters; broadcasting as numpy (XNNPACK's nd
  * operators). XNNPACK refuses scale ratios outside its fixed-point range: the reference runs. */
 
 typedef struct qadd_state {
@@ -1611,12 +1650,22 @@ typedef struct qadd_state {
   size_t shape[2][ROOF_MAX_RANK];
 } qadd_state;
 
+static bool qadd_all_plain(const roof_kernel* k) {
+  return roof_tensor_is_plain(&k->in[0]) && roof_tensor_is_plain(&k->in[3]) && roof_tensor_is_plain(&k->out[0]);
+}
+
+/* NHWC operands of the output's shape: the add is elementwise over the bytes in any order */
+static bool qadd_all_nhwc(const roof_kernel* k) {
+  const roof_tensor *a = &k->in[0], *b = &k->in[3], *y = &k->out[0];
+  return roof_tensor_is_nhwc(a) && roof_tensor_is_nhwc(b) && roof_tensor_is_nhwc(y) && a->rank == y->rank &&
+         b->rank == y->rank && !memcmp(a->dims, y->dims, sizeof(int64_t) * 4) && !memcmp(b->dims, y->dims, sizeof(int64_t) * 4);
+}
+
 static bool supports_qadd_xnn(const roof_kernel* k, char* why, size_t n) {
   int dt = k->out[0].dtype;
   const char* no = k->in[0].dtype != dt || k->in[3].dtype != dt ? "operands and output of different 8-bit types"
-                   : !roof_tensor_is_plain(&k->in[0]) || !roof_tensor_is_plain(&k->in[3]) || !roof_tensor_is_plain(&k->out[0])
-                       ? "operands or output not plain"
-                       : NULL;
+                   : !qadd_all_plain(k) && !qadd_all_nhwc(k) ? "operands and output neither plain nor NHWC of one shape"
+                   : NULL;
   for (int i = 1; no == NULL && i < k->num_in; i++) {
     if (i != 3 && !const_input(k, i)) no = "scales or zero points not constant";
   }
@@ -1629,11 +1678,12 @@ static roof_status create_qadd(roof_kernel* k, roof_error* err) {
   qadd_state* s = calloc(1, sizeof(*s));
   if (s == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory");
   k->state = s;
+  bool flat = !qadd_all_plain(k); /* NHWC of one shape: one flat run of elements */
   for (int o = 0; o < 2; o++) {
     const roof_tensor* t = &k->in[o * 3];
-    s->rank[o] = t->rank ? (size_t)t->rank : 1;
-    s->shape[o][0] = 1;
-    for (int d = 0; d < t->rank; d++) s->shape[o][d] = (size_t)t->dims[d];
+    s->rank[o] = t->rank && !flat ? (size_t)t->rank : 1;
+    s->shape[o][0] = flat ? (size_t)roof_tensor_count(t) : 1;
+    for (int d = 0; d < t->rank && !flat; d++) s->shape[o][d] = (size_t)t->dims[d];
   }
   int64_t lo, hi;
   clamp_range(k, p->clamp, &p->act, 6, 7, &lo, &hi);
@@ -1666,15 +1716,17 @@ const roof_kernel_impl roof_kernel_QLinearAdd_xnnpack = {
     .op = ROOF_OP_QLinearAdd, .backend = ROOF_BACKEND_XNNPACK, .dtypes = kInt8Dt, .supports = supports_qadd_xnn,
     .create = create_qadd, .setup = setup_qadd, .run = roof_xnn_run, .destroy = roof_xnn_destroy};
 
-#define MS_SCHEMA(SYM)                                                                                       \
+#define MS_SCHEMA(SYM, LAYOUT)                                                                               \
   const roof_op_schema roof_op_##SYM = {                                                                     \
       .id = ROOF_OP_##SYM, .op_type = #SYM, .domain = "com.microsoft", .since_version = 1, .until_version = 1000, \
-      .layout = ROOF_LR_PLAIN, .params_size = sizeof(ms_params), .parse = parse_ms, .infer = infer_ms,       \
+      .layout = LAYOUT, .params_size = sizeof(ms_params), .parse = parse_ms, .infer = infer_ms,       \
       .cost = cost_ms, .describe = describe_ms,                                                             \
   };                                                                                                        \
   ROOF_REF_KERNEL(SYM, NULL, ref_ms);
-MS_SCHEMA(QLinearAdd)
-MS_SCHEMA(QLinearMul)
-MS_SCHEMA(QLinearSigmoid)
-MS_SCHEMA(QLinearLeakyRelu)
-MS_SCHEMA(QLinearGlobalAveragePool)
+/* The elementwise ones follow their operands' layout (their kernels take strided views);
+ * QLinearGlobalAveragePool reads its channels_last attribute, so it gets the ONNX layout. */
+MS_SCHEMA(QLinearAdd, ROOF_LR_ANY)
+MS_SCHEMA(QLinearMul, ROOF_LR_ANY)
+MS_SCHEMA(QLinearSigmoid, ROOF_LR_ANY)
+MS_SCHEMA(QLinearLeakyRelu, ROOF_LR_ANY)
+MS_SCHEMA(QLinearGlobalAveragePool, ROOF_LR_PLAIN)

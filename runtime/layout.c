@@ -1,4 +1,4 @@
-/* Layout policy: rank-4 float activations live NHWC between ops that want channels-last
+/* Layout policy: rank-4 float and 8-bit integer activations live NHWC between ops that want channels-last
  * (Conv, pools, BatchNormalization, Resize) and ops that work on any strides; a LayoutConvert
  * node is inserted only where an op needs plain NCHW data (views such as Reshape/Flatten,
  * graph outputs) or NHWC data it does not have (a graph input feeding a Conv). Each
@@ -16,8 +16,12 @@ typedef struct twin_map {
   int cap;
 } twin_map;
 
+/* 8-bit integers count too: quantized models (QLinearConv between Q/DQ) then stay channels-last
+ * from layer to layer, as XNNPACK's int8 operators want them, instead of converting twice per
+ * layer. */
 static bool is_activation4(const roof_value* v) {
-  return v && v->rank == 4 && v->dtype == ROOF_DT_FLOAT && !(v->flags & ROOF_VAL_CONST);
+  bool dt = v && (v->dtype == ROOF_DT_FLOAT || v->dtype == ROOF_DT_INT8 || v->dtype == ROOF_DT_UINT8);
+  return dt && v->rank == 4 && !(v->flags & ROOF_VAL_CONST);
 }
 
 static roof_status grow_twins(twin_map* t, int n) {

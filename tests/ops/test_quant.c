@@ -50,13 +50,18 @@ static const char* dn(int dt) { return dt == ROOF_DT_INT8 ? "s8" : dt == ROOF_DT
 /* Prepares the builder's model, runs it on the reference and the default kernels, compares
  * every output within `tol` (in units of the output element). expect_fast: the op must have
  * run on a non-reference kernel (unless native kernels are off and `native` says it is one). */
-static void compare(builder* b, const char* op, void* const* in, double tol, bool expect_fast, bool native) {
+typedef bool (*plan_check)(roof_model* m, const char* label);
+
+/* compare() with a check of the prepared model's plan first (NULL: none) */
+static void compare_checked(builder* b, const char* op, void* const* in, double tol, bool expect_fast, bool native,
+                            plan_check check) {
   cases++;
   roof_model* m = test_prepare(b);
   if (m == NULL) {
     failures++;
     return;
   }
+  if (check && !check(m, b->label)) failures++;
   test_outputs ro = {0}, fo = {0};
   bool took_ref = false, took_fast = false;
   bool ok = test_run_session(m, true, 1, in, op, &took_ref, &ro) && test_run_session(m, false, 2, in, op, &took_fast, &fo);
@@ -88,6 +93,10 @@ static void compare(builder* b, const char* op, void* const* in, double tol, boo
   test_outputs_free(&ro);
   test_outputs_free(&fo);
   roof_model_free(m);
+}
+
+static void compare(builder* b, const char* op, void* const* in, double tol, bool expect_fast, bool native) {
+  compare_checked(b, op, in, tol, expect_fast, native, NULL);
 }
 
 /* ---- Q / DQ / dynamic: native against reference, bit for bit ---- */
@@ -238,6 +247,89 @@ static void qconv_case(rng* r, int xdt, int wdt, int ydt, bool per_channel, bool
   mark_output(&b, y);
   void* data = rand_bytes(r, count_of(rank, xd));
   compare(&b, "QLinearConv", &data, 1, true, false);
+  free(data);
+}
+
+/* A quantized chain as the qdq pass leaves it: Q -> QLinearConv 3x3 -> QLinearConv 1x1 ->
+ * QLinearAdd (both convolutions' outputs) -> DQ on a float NCHW input. The layout pass must keep
+ * the 8-bit activations NHWC from the first convolution to the DQ: one int8 conversion in (after
+ * Q), one float conversion out (after DQ), none between. Fast kernels against the reference
+ * within 3 output steps (each XNNPACK requantization may be 1 LSB off and the chain adds them). */
+static int qconv_node(builder* b, rng* r, const char* tag, int x, float xs, int xz, int adt, int wdt, bool per_channel,
+                      int64_t C, int64_t K, float ys, int yz) {
+  char nm[8][32];
+  const char* parts[8] = {"w", "ws", "wz", "xs", "xz", "ys", "yz", "y"};
+  for (int i = 0; i < 8; i++) snprintf(nm[i], sizeof(nm[i]), "%s_%s", tag, parts[i]);
+  int64_t wd[4] = {C, C, K, K};
+  void* wb = rand_bytes(r, count_of(4, wd));
+  int w = typed_const(b, nm[0], wdt, 4, wd, wb);
+  free(wb);
+  int ws = per_channel ? vec_const(b, nm[1], ROOF_DT_FLOAT, C, r, true) : scalar_f(b, nm[1], 0.003f);
+  int wz = scalar_q(b, nm[2], wdt, wdt == ROOF_DT_UINT8 ? 128 : 0);
+  int y = output(b, nm[7]);
+  int ins[8] = {x, scalar_f(b, nm[3], xs), scalar_q(b, nm[4], adt, xz), w, ws, wz, scalar_f(b, nm[5], ys), scalar_q(b, nm[6], adt, yz)};
+  roof_node* n = node(b, "QLinearConv", ins, 8, &y, 1);
+  int64_t pd[4] = {K / 2, K / 2, K / 2, K / 2};
+  attr_ints(n, "pads", 4, pd);
+  return y;
+}
+
+/* the chain's plan: conversions only at the two ends, both convolutions on NHWC views */
+static bool chain_plan_ok(roof_model* m, const char* label) {
+  roof_session_options so = {.threads = 1};
+  roof_session* ses = NULL;
+  roof_error err = {{0}};
+  if (roof_session_create(m, &so, &ses, &err) != ROOF_OK) {
+    fprintf(stderr, "FAIL %s: session: %s\n", label, err.message);
+    return false;
+  }
+  int conv8 = 0, convf = 0, direct = 0;
+  for (int i = 0; i < ses->num_steps; i++) {
+    const roof_kernel* k = &ses->steps[i].k;
+    if (strcmp(k->node->op_type, "LayoutConvert") == 0) {
+      if (k->in[0].dtype == ROOF_DT_FLOAT) convf++;
+      else conv8++;
+    }
+    if (strcmp(k->node->op_type, "QLinearConv") == 0 && roof_tensor_is_nhwc(&k->in[0]) && roof_tensor_is_nhwc(&k->out[0]) &&
+        !roof_tensor_is_plain(&k->in[0]))
+      direct++;
+  }
+  roof_session_free(ses);
+  if (conv8 != 1 || convf != 1 || direct != 2) {
+    fprintf(stderr, "FAIL %s: layout conversions int8 %d float %d (want 1 and 1), NHWC QLinearConv %d of 2\n", label,
+            conv8, convf, direct);
+    return false;
+  }
+  return true;
+}
+
+static void nhwc_chain_case(rng* r, int adt, int wdt, bool per_channel) {
+  char label[120];
+  snprintf(label, sizeof(label), "NHWC chain Q->QLinearConv->QLinearConv->QLinearAdd->DQ %s/%s%s", dn(adt), dn(wdt),
+           per_channel ? " per-channel" : "");
+  builder b = start(r, label);
+  int64_t C = irand(r, 5, 24), xd[4] = {1, C, irand(r, 3, 17), irand(r, 3, 17)};
+  int x = input(&b, "x", 4, xd), q0 = output(&b, "q0");
+  int z0 = zp_of(r, adt), z1 = zp_of(r, adt), z2 = zp_of(r, adt), z3 = zp_of(r, adt);
+  float s1 = 0.0004f * (float)(C * 9) + 0.01f, s2 = 0.0004f * (float)C * s1 / 0.05f + 0.01f, s3 = s1 + s2;
+  int qin[3] = {x, scalar_f(&b, "s0", 0.05f), scalar_q(&b, "z0", adt, z0)};
+  node(&b, "QuantizeLinear", qin, 3, &q0, 1);
+  int q1 = qconv_node(&b, r, "c1", q0, 0.05f, z0, adt, wdt, per_channel, C, 3, s1, z1);
+  int q2 = qconv_node(&b, r, "c2", q1, s1, z1, adt, wdt, per_channel, C, 1, s2, z2);
+  int q3 = output(&b, "q3"), y = output(&b, "y");
+  int ains[8] = {q1, scalar_f(&b, "as", s1), scalar_q(&b, "az", adt, z1), q2, scalar_f(&b, "bs", s2),
+                 scalar_q(&b, "bz", adt, z2), scalar_f(&b, "s3", s3), scalar_q(&b, "z3", adt, z3)};
+  roof_node* add = node(&b, "QLinearAdd", ains, 8, &q3, 1);
+  free(add->domain);
+  add->domain = strdup("com.microsoft");
+  int dins[3] = {q3, scalar_f(&b, "ds", s3), scalar_q(&b, "dz", adt, z3)};
+  node(&b, "DequantizeLinear", dins, 3, &y, 1);
+  mark_output(&b, y);
+  uint64_t n = count_of(4, xd);
+  float* data = malloc(sizeof(float) * (size_t)n);
+  for (uint64_t i = 0; i < n; i++) data[i] = (float)irand(r, -300, 300) * 0.02f;
+  void* in = data;
+  compare_checked(&b, "QLinearConv", &in, 3.0 * s3, true, false, chain_plan_ok);
   free(data);
 }
 
@@ -466,6 +558,7 @@ int main(int argc, char** argv) {
     random_geo(&r, &c);
     iconv_case(&r, q8[i % 2], q8[(i / 2) % 2], i % 3 == 0, i % 4 == 3, &c);
   }
+  for (int i = 0; i < 6; i++) nhwc_chain_case(&r, q8[i % 2], q8[(i / 2) % 2], i >= 4);
   hand_cases(&r);
   printf("test_quant: %d cases, %d failed; %ld of %ld compared elements 1 LSB off (XNNPACK's requantization)\n", cases,
          failures, lsb_off, compared);
