@@ -167,6 +167,12 @@ static roof_status infer_unsqueeze(roof_graph* g, roof_node* n, roof_error* err)
   return set_out(g, n, dims, r, err);
 }
 
+/* True when v's data is known at load and holds at least one whole element. */
+static bool first_known(const roof_value* v) {
+  uint64_t count = 0;
+  return roof_value_has_data(v) && roof_value_count(v, &count) && count >= 1 && v->nbytes >= roof_dtype_size(v->dtype);
+}
+
 /* Dropout drops nothing at inference (and in training mode with a ratio of 0): output 0 is a
  * view of the input and the mask, when present, is all true. A read mask becomes a constant
  * at load, so nothing runs for it. */
@@ -174,9 +180,10 @@ static roof_status infer_dropout(roof_graph* g, roof_node* n, roof_error* err) {
   roof_status st = roof_require_input(g, n, 0, NULL, err);
   if (st != ROOF_OK) return st;
   const roof_value *t = roof_in(g, n, 2), *ratio = roof_in(g, n, 1);
-  /* training mode with a ratio of 0 drops nothing (torchvision's swin_t exports that) */
-  bool zero_ratio = ratio && roof_value_has_data(ratio) && roof_load_f64(ratio->dtype, ratio->data, 0) == 0.0;
-  if (t && !(roof_value_has_data(t) && (roof_load_i64(t->dtype, t->data, 0) == 0 || zero_ratio))) {
+  /* training mode with a ratio of 0 drops nothing (torchvision's swin_t exports that); ratio and
+   * training_mode are read only when their first element exists (an empty constant is unknown) */
+  bool zero_ratio = first_known(ratio) && roof_load_f64(ratio->dtype, ratio->data, 0) == 0.0;
+  if (t && !(first_known(t) && (roof_load_i64(t->dtype, t->data, 0) == 0 || zero_ratio))) {
     return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "training-mode Dropout with a ratio other than 0 is not supported");
   }
   roof_value* mask = n->num_outputs > 1 ? roof_out(g, n, 1) : NULL;
