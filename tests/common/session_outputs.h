@@ -120,4 +120,23 @@ static inline bool test_close_f32(const char* label, const test_outputs* fast, c
   return true;
 }
 
+/* The differential check of one op test model: the reference kernels at 1 thread, the default
+ * ones at `threads`; false (with "FAIL label: ..." on stderr) when a session fails, when no
+ * layer of op type `op` left the reference kernel, or at the first element outside
+ * test_close_f32's bound. */
+static inline bool test_differential(roof_model* m, int threads, void* const* in, const char* op, const char* label) {
+  test_outputs ref = {0}, fast = {0};
+  bool took_ref, took_fast, ok = false;
+  if (!test_run_session(m, true, 1, in, op, &took_ref, &ref) || !test_run_session(m, false, threads, in, op, &took_fast, &fast)) {
+    fprintf(stderr, "FAIL %s: session failed\n", label);
+  } else if (!took_fast) {
+    fprintf(stderr, "FAIL %s: no %s layer left the reference kernel\n", label, op);
+  } else {
+    ok = test_close_f32(label, &fast, &ref);
+  }
+  test_outputs_free(&ref);
+  test_outputs_free(&fast);
+  return ok;
+}
+
 #endif

@@ -51,21 +51,7 @@ static void check(rng* r, const c1_case* c, int threads) {
   float* x = malloc(sizeof(float) * (count ? count : 1));
   for (size_t i = 0; i < count; i++) x[i] = frand(r);
   void* in[1] = {x};
-  test_outputs ref = {0}, fast = {0};
-  bool took_ref, took_fast;
-  bool ok = test_run_session(m, true, 1, in, "Conv", &took_ref, &ref) &&
-            test_run_session(m, false, threads, in, "Conv", &took_fast, &fast);
-  if (!ok) {
-    fprintf(stderr, "FAIL %s: session failed\n", label);
-    failures++;
-  } else if (!took_fast) {
-    fprintf(stderr, "FAIL %s: the native 1-D kernel was not taken\n", label);
-    failures++;
-  } else {
-    if (!test_close_f32(label, &fast, &ref)) failures++;
-  }
-  test_outputs_free(&ref);
-  test_outputs_free(&fast);
+  if (!test_differential(m, threads, in, "Conv", label)) failures++;
   free(x);
   roof_model_free(m);
 }
