@@ -4,11 +4,15 @@
  * A 6x6 input tile d gives a 4x4 output tile Y = A^T [U (.) (B^T d B)] A, U = G g G^T the
  * weights transformed once at create: 36 products per tile instead of 144, each position of
  * the 6x6 grid one GEMM [tiles, Cin] x [Cin, Cout] over all tiles. Per chunk of tiles (sized
- * so that the transformed input and output stay in L2), three threaded passes:
+ * so that the transformed input and output stay in L2), three passes:
  *   1. input transform: tile by tile, 16 channels at a time -> V [36][chunk][Cin]
  *   2. 36 x panels x tile blocks of the packed GEMM micro-kernel (mm_block.h) -> M [36][chunk][Cout]
  *   3. output transform, bias and the fused clamp, stored into the NHWC output (clipped at the
  *      right and bottom edges).
+ * Two ways to use threads: "lanes" (each of up to 2 x threads lanes owns a chunk-sized scratch
+ * and runs all three passes on its own chunks, one pool call per layer: V and M stay in that
+ * core's L2) when there are chunks enough; else "phases" (each pass threaded over a larger
+ * chunk, three pool barriers per chunk: the only split when a layer has few tiles).
  * Whether a layer runs here is measured, not guessed: with the session's winograd option and
  * ROOFTOP_WINOGRAD both on auto, create times this kernel and XNNPACK's convolution on the
  * layer's shape and refuses when XNNPACK is faster; the answer is cached per CPU, thread count
@@ -39,11 +43,18 @@ extern const roof_kernel_impl roof_kernel_Conv_xnnpack;
 typedef struct wg_state wg_state;
 typedef void (*wg_tile_fn)(void* ctx, size_t i);
 
+/* How the threads share a layer (see the head comment); chosen at create. */
+typedef enum wg_split { WG_PHASES = 1, WG_LANES = 2 } wg_split;
+
 struct wg_state {
   const mm_isa* isa;
   int64_t N, C, H, W, O, OH, OW, pt, pl; /* [N, C, H, W] -> [N, O, OH, OW], pads top / left */
   int64_t th, tw, tiles;                 /* tile rows and columns per image; tiles in all */
-  int64_t chunk, panels;                 /* tiles per chunk (a multiple of MR); NR-wide panels of O */
+  int64_t panels;                        /* NR-wide panels of O */
+  int64_t chunk;                         /* tiles per chunk (a multiple of MR) in the split used */
+  int64_t lane_chunk, phase_chunk;       /* the chunk of each split */
+  int64_t lanes;                         /* lanes of the lane split (1 on one thread) */
+  wg_split split;
   roof_act act;
   float* u;    /* [36][panels][C][NR] transformed weights, columns past O zero */
   float* bias; /* [O rounded up to 16], zeros past O (and when absent) */
@@ -51,10 +62,16 @@ struct wg_state {
   /* bound by setup (or by the tuning run) */
   const float* x;
   float* y;
-  float* v; /* [36][chunk][C] */
-  float* m; /* [36][chunk][O] */
-  int64_t t0, tc; /* current chunk: first tile, tile count */
+  float* scratch; /* phases: one V, M pair; lanes: one pair per lane */
 };
+
+/* One chunk in flight: its tiles and the scratch it transforms into. */
+typedef struct wg_work {
+  const wg_state* s;
+  float* v;       /* [36][chunk][C] */
+  float* m;       /* [36][chunk][O] */
+  int64_t t0, tc; /* first tile, tile count */
+} wg_work;
 
 /* ---- transforms over 16 channels as one GNU C vector (one zmm, two ymm, four xmm) ---- */
 typedef float wg_v16 __attribute__((vector_size(WG_V * sizeof(float))));
@@ -108,17 +125,18 @@ WG_INLINE void wg_tile_origin(const wg_state* s, int64_t t, int64_t* n, int64_t*
 /* Tile i of the chunk: V[p][i][c] = (B^T d B)[p] for every channel; reads outside the image
  * are zeros (the padding, and the overhang of the last tiles). */
 WG_INLINE void wg_input_body(void* ctx, size_t i) {
-  const wg_state* s = ctx;
+  const wg_work* wk = ctx;
+  const wg_state* s = wk->s;
   const int64_t C = s->C, ps = s->chunk * C;
   int64_t n, y0, x0;
-  wg_tile_origin(s, s->t0 + (int64_t)i, &n, &y0, &x0);
+  wg_tile_origin(s, wk->t0 + (int64_t)i, &n, &y0, &x0);
   bool row_in[WG_T], col_in[WG_T];
   for (int j = 0; j < WG_T; j++) {
     row_in[j] = y0 + j >= 0 && y0 + j < s->H;
     col_in[j] = x0 + j >= 0 && x0 + j < s->W;
   }
   const float* img = s->x + n * s->H * s->W * C;
-  float* v = s->v + (int64_t)i * C;
+  float* v = wk->v + (int64_t)i * C;
   for (int64_t c0 = 0; c0 < C; c0 += WG_V) {
     const int64_t nc = C - c0 < WG_V ? C - c0 : WG_V;
     wg_v16 t[WG_T][WG_T]; /* t[a][b] = (B^T d)[a][b] */
@@ -147,13 +165,14 @@ WG_INLINE void wg_input_body(void* ctx, size_t i) {
 
 /* Tile i of the chunk: Y = A^T M A + bias, clamped, the pixels inside the output stored. */
 WG_INLINE void wg_output_body(void* ctx, size_t i) {
-  const wg_state* s = ctx;
+  const wg_work* wk = ctx;
+  const wg_state* s = wk->s;
   const int64_t O = s->O, ps = s->chunk * O;
   int64_t n, y0, x0;
-  wg_tile_origin(s, s->t0 + (int64_t)i, &n, &y0, &x0);
+  wg_tile_origin(s, wk->t0 + (int64_t)i, &n, &y0, &x0);
   const int64_t oy0 = y0 + s->pt, ox0 = x0 + s->pl; /* output origin of the tile */
   const int64_t rows = s->OH - oy0 < WG_M ? s->OH - oy0 : WG_M, cols = s->OW - ox0 < WG_M ? s->OW - ox0 : WG_M;
-  const float* m = s->m + (int64_t)i * O;
+  const float* m = wk->m + (int64_t)i * O;
   float* out = s->y + ((n * s->OH + oy0) * s->OW + ox0) * O;
   for (int64_t c0 = 0; c0 < O; c0 += WG_V) {
     const int64_t nc = O - c0 < WG_V ? O - c0 : WG_V;
@@ -213,31 +232,67 @@ static void wg_pick_transforms(wg_state* s) {
 
 /* M[p][block rows][panel] = V[p][block rows] . U[p][panel] */
 static void wg_gemm_task(void* ctx, size_t p, size_t panel, size_t block) {
-  const wg_state* s = ctx;
+  const wg_work* wk = ctx;
+  const wg_state* s = wk->s;
   const int64_t mr = s->isa->mr, nr = s->isa->nr, r0 = (int64_t)block * mr, c0 = (int64_t)panel * nr;
   mm_block t = {
       .K = s->C,
-      .a = s->v + ((int64_t)p * s->chunk + r0) * s->C,
+      .a = wk->v + ((int64_t)p * s->chunk + r0) * s->C,
       .lda = s->C,
       .b = s->u + ((int64_t)p * s->panels + (int64_t)panel) * s->C * nr,
-      .c = s->m + ((int64_t)p * s->chunk + r0) * s->O + c0,
+      .c = wk->m + ((int64_t)p * s->chunk + r0) * s->O + c0,
       .c_rs = s->O,
       .c_cs = 1,
-      .mr = (int)(s->tc - r0 < mr ? s->tc - r0 : mr),
+      .mr = (int)(wk->tc - r0 < mr ? wk->tc - r0 : mr),
       .nc = (int)(s->O - c0 < nr ? s->O - c0 : nr),
       .act = NULL,
   };
   s->isa->block(&t);
 }
 
+/* Floats of one V, M pair for chunk tiles: V rounded up to 16 floats, then M. */
+static uint64_t wg_v_floats(const wg_state* s, int64_t chunk) {
+  return ((uint64_t)WG_P * (uint64_t)chunk * (uint64_t)s->C + 15) / 16 * 16;
+}
+static uint64_t wg_pair_floats(const wg_state* s, int64_t chunk) {
+  return wg_v_floats(s, chunk) + (uint64_t)WG_P * (uint64_t)chunk * (uint64_t)s->O;
+}
+
+static wg_work wg_work_at(const wg_state* s, float* pair, int64_t t0) {
+  wg_work w = {.s = s, .v = pair, .m = pair + wg_v_floats(s, s->chunk), .t0 = t0};
+  w.tc = s->tiles - t0 < s->chunk ? s->tiles - t0 : s->chunk;
+  return w;
+}
+
+/* Lane l: chunks l, l + lanes, ... start to end on one thread, in the lane's own scratch. */
+static void wg_lane_task(void* ctx, size_t lane) {
+  const wg_state* s = ctx;
+  const int64_t mr = s->isa->mr, step = s->chunk * s->lanes;
+  float* pair = s->scratch + (uint64_t)lane * wg_pair_floats(s, s->chunk);
+  for (int64_t t0 = (int64_t)lane * s->chunk; t0 < s->tiles; t0 += step) {
+    wg_work w = wg_work_at(s, pair, t0);
+    for (int64_t i = 0; i < w.tc; i++) s->in_tf(&w, (size_t)i);
+    const int64_t blocks = (w.tc + mr - 1) / mr;
+    for (int64_t p = 0; p < WG_P; p++) {
+      for (int64_t panel = 0; panel < s->panels; panel++) {
+        for (int64_t b = 0; b < blocks; b++) wg_gemm_task(&w, (size_t)p, (size_t)panel, (size_t)b);
+      }
+    }
+    for (int64_t i = 0; i < w.tc; i++) s->out_tf(&w, (size_t)i);
+  }
+}
+
 static void wg_run_all(wg_state* s, pthreadpool_t pool) {
+  if (s->split == WG_LANES) {
+    pthreadpool_parallelize_1d(pool, wg_lane_task, s, (size_t)s->lanes, ROOF_POOL_FLAGS);
+    return;
+  }
   const int64_t mr = s->isa->mr;
   for (int64_t t0 = 0; t0 < s->tiles; t0 += s->chunk) {
-    s->t0 = t0;
-    s->tc = s->tiles - t0 < s->chunk ? s->tiles - t0 : s->chunk;
-    pthreadpool_parallelize_1d(pool, s->in_tf, s, (size_t)s->tc, ROOF_POOL_FLAGS);
-    pthreadpool_parallelize_3d(pool, wg_gemm_task, s, WG_P, (size_t)s->panels, (size_t)((s->tc + mr - 1) / mr), ROOF_POOL_FLAGS);
-    pthreadpool_parallelize_1d(pool, s->out_tf, s, (size_t)s->tc, ROOF_POOL_FLAGS);
+    wg_work w = wg_work_at(s, s->scratch, t0);
+    pthreadpool_parallelize_1d(pool, s->in_tf, &w, (size_t)w.tc, ROOF_POOL_FLAGS);
+    pthreadpool_parallelize_3d(pool, wg_gemm_task, &w, WG_P, (size_t)s->panels, (size_t)((w.tc + mr - 1) / mr), ROOF_POOL_FLAGS);
+    pthreadpool_parallelize_1d(pool, s->out_tf, &w, (size_t)w.tc, ROOF_POOL_FLAGS);
   }
 }
 
@@ -268,15 +323,9 @@ static void wg_transform_weights(wg_state* s, const float* w) {
   }
 }
 
-/* Tiles per chunk, at least one row block. One thread: V and M of a chunk within a quarter of
- * L2 (1 MiB when unknown). Several: each chunk costs three pool barriers, and a descheduled
- * thread makes each one wait, so chunks of up to 2 x L2 per thread. Measured on resnet18's
- * 56x56x64 conv (Zen 5, 1 MiB L2, loaded machine): 1 thread 0.43-0.45 ms with L2/4, 0.56-0.66
- * with L2; 2 threads 0.46-0.48 ms with 4 MiB, 0.60 with 1 MiB or 256 KiB. */
-static int64_t wg_chunk(const wg_state* s, size_t threads) {
-  long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
-  int64_t budget = l2 > 0 ? l2 : (int64_t)1 << 20;
-  budget = threads > 1 ? 2 * budget * (int64_t)threads : budget / 4;
+/* Tiles per chunk for a scratch budget, a multiple of MR, at least one row block, at most
+ * all tiles. */
+static int64_t wg_chunk_for(const wg_state* s, int64_t budget) {
   int64_t per_tile = WG_P * (s->C + s->O) * (int64_t)sizeof(float), mr = s->isa->mr;
   int64_t chunk = budget / per_tile / mr * mr;
   if (chunk < mr) chunk = mr;
@@ -284,13 +333,46 @@ static int64_t wg_chunk(const wg_state* s, size_t threads) {
   return chunk < all ? chunk : all;
 }
 
-/* V rounded up to 16 floats, then M (sizes checked by wg_build). */
-static uint64_t wg_v_floats(const wg_state* s) { return ((uint64_t)WG_P * (uint64_t)s->chunk * (uint64_t)s->C + 15) / 16 * 16; }
-static uint64_t wg_scratch_floats(const wg_state* s) { return wg_v_floats(s) + (uint64_t)WG_P * (uint64_t)s->chunk * (uint64_t)s->O; }
+/* The chunk of each split and the lanes. A lane's V and M within a quarter of L2 (1 MiB when
+ * unknown): measured on resnet18's 56x56x64 conv (Zen 5, 1 MiB L2, loaded), one thread
+ * 0.43-0.45 ms with L2/4, 0.56-0.66 with L2. Phases: each chunk costs three pool barriers, and a
+ * descheduled thread makes each one wait, so chunks of up to 2 x L2 per thread (2 threads:
+ * 0.46-0.48 ms with 4 MiB, 0.60 with 1 MiB). But a chunk of 2 x L2 per thread no longer fits in
+ * L2: on a 640x640 detector's 160x160x64 convs, phases ran 4.2 ms at 2 threads against 4.7 at
+ * one (idle); lanes keep each thread's chunk in its L2. Up to 2 lanes per thread, so that a
+ * thread left waiting for a descheduled one can take a lane not yet started. */
+static void wg_plan_splits(wg_state* s, size_t threads) {
+  long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+  int64_t budget = l2 > 0 ? l2 : (int64_t)1 << 20;
+  s->lane_chunk = wg_chunk_for(s, budget / 4);
+  s->phase_chunk = threads > 1 ? wg_chunk_for(s, 2 * budget * (int64_t)threads) : s->lane_chunk;
+  int64_t chunks = (s->tiles + s->lane_chunk - 1) / s->lane_chunk, most = 2 * (int64_t)threads;
+  s->lanes = chunks < most ? chunks : most;
+}
 
-static void wg_bind_scratch(wg_state* s, float* scratch) {
-  s->v = scratch;
-  s->m = scratch + wg_v_floats(s);
+/* Lanes when every thread gets two chunks or more (one thread: always one lane), else phases. */
+static wg_split wg_default_split(const wg_state* s, size_t threads) {
+  return threads <= 1 || s->lanes >= 2 * (int64_t)threads ? WG_LANES : WG_PHASES;
+}
+
+/* Both splits are worth timing when several threads have chunks enough for lanes. */
+static bool wg_both_splits(const wg_state* s, size_t threads) { return threads > 1 && s->lanes >= (int64_t)threads; }
+
+static void wg_use_split(wg_state* s, wg_split split) {
+  s->split = split;
+  s->chunk = split == WG_LANES ? s->lane_chunk : s->phase_chunk;
+}
+
+/* Scratch for a split: lanes x one pair, or one pair of the phase chunk. */
+static uint64_t wg_split_floats(const wg_state* s, wg_split split) {
+  return split == WG_LANES ? (uint64_t)s->lanes * wg_pair_floats(s, s->lane_chunk) : wg_pair_floats(s, s->phase_chunk);
+}
+
+static uint64_t wg_scratch_floats(const wg_state* s) { return wg_split_floats(s, s->split); }
+
+static uint64_t wg_max_scratch_floats(const wg_state* s) {
+  uint64_t a = wg_split_floats(s, WG_LANES), b = wg_split_floats(s, WG_PHASES);
+  return a > b ? a : b;
 }
 
 /* ---- the kernel entry ---- */
@@ -349,9 +431,11 @@ static roof_status wg_build(roof_kernel* k, wg_state* s, roof_error* err) {
             roof_mul_u64(uf, (uint64_t)s->isa->nr * sizeof(float), &uf);
   if (!ok || uf > k->max_scratch_bytes) return roof_kernel_refuse(err, "Winograd: transformed weights over the tensor size limit");
   s->tiles = (int64_t)tiles;
-  s->chunk = wg_chunk(s, pthreadpool_get_threads_count(k->pool));
-  sf = wg_scratch_floats(s);
-  if (!roof_mul_u64(sf, sizeof(float), &sb) || sb > k->max_scratch_bytes) {
+  const size_t threads = pthreadpool_get_threads_count(k->pool);
+  wg_plan_splits(s, threads);
+  wg_use_split(s, wg_default_split(s, threads));
+  sf = wg_max_scratch_floats(s); /* products checked: chunk <= tiles rounded up, lanes <= 2 x threads */
+  if (sf > UINT64_MAX / 8 || !roof_mul_u64(sf, sizeof(float), &sb) || sb > k->max_scratch_bytes) {
     return roof_kernel_refuse(err, "Winograd: scratch over the tensor size limit");
   }
   wg_pick_transforms(s);
@@ -395,7 +479,7 @@ static bool wg_cache_path(char* out, size_t n) {
     snprintf(base + len, sizeof(base) - len, "/rooftop");
     mkdir(base, 0755);
   }
-  return snprintf(out, n, "%s/winograd-v1.txt", base) < (int)n;
+  return snprintf(out, n, "%s/winograd-v2.txt", base) < (int)n;
 }
 
 /* The build in the key: a sanitizer or unoptimized build times its own code much slower than
@@ -430,7 +514,8 @@ static void wg_key(const roof_kernel* k, const wg_state* s, char* key, size_t n)
            (long long)sp->pads[1], (long long)sp->pads[2], (long long)sp->pads[3]);
 }
 
-/* The cached answer for key: 1 Winograd, -1 XNNPACK, 0 none (the last line for a key wins). */
+/* The cached answer for key: WG_LANES or WG_PHASES for Winograd, -1 XNNPACK, 0 none (the last
+ * line for a key wins). Version 2 of the file: the answer names the split. */
 static int wg_cache_lookup(const char* key, double* wg_ms, double* xnn_ms) {
   char path[1100];
   if (!wg_cache_path(path, sizeof(path))) return 0;
@@ -443,7 +528,7 @@ static int wg_cache_lookup(const char* key, double* wg_ms, double* xnn_ms) {
     double a, b;
     if (strncmp(line, key, kl) != 0 || line[kl] != ' ') continue;
     if (sscanf(line + kl, " %15s %lf %lf", choice, &a, &b) != 3) continue;
-    found = strcmp(choice, "winograd") == 0 ? 1 : -1;
+    found = strcmp(choice, "lanes") == 0 ? WG_LANES : strcmp(choice, "phases") == 0 ? WG_PHASES : -1;
     *wg_ms = a;
     *xnn_ms = b;
   }
@@ -452,10 +537,11 @@ static int wg_cache_lookup(const char* key, double* wg_ms, double* xnn_ms) {
 }
 
 /* Appends one line (a single write on an O_APPEND file: concurrent sessions do not interleave). */
-static void wg_cache_store(const char* key, bool winograd, double wg_ms, double xnn_ms) {
+static void wg_cache_store(const char* key, int choice, double wg_ms, double xnn_ms) {
   char path[1100], line[512];
   if (!wg_cache_path(path, sizeof(path))) return;
-  int len = snprintf(line, sizeof(line), "%s %s %.4f %.4f\n", key, winograd ? "winograd" : "xnnpack", wg_ms, xnn_ms);
+  const char* name = choice == WG_LANES ? "lanes" : choice == WG_PHASES ? "phases" : "xnnpack";
+  int len = snprintf(line, sizeof(line), "%s %s %.4f %.4f\n", key, name, wg_ms, xnn_ms);
   if (len <= 0 || len >= (int)sizeof(line)) return;
   int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) return;
@@ -480,12 +566,34 @@ static void wg_keep_best(double* best, double t) {
  * barrier on a loaded machine): its answer is used once, not cached. */
 static bool wg_steady(const double* best) { return best[0] <= 0 || (best[1] > 0 && best[1] <= 1.2 * best[0]); }
 
-/* Best times of WG_TUNE_RUNS alternate runs of this kernel and of XNNPACK's convolution of the
- * layer (its own kernel built beside k, on the same x / y): alternating keeps a burst of load
- * on a shared machine from favouring one side. *xnn_ms < 0 when XNNPACK refuses the layer;
- * *steady: both sides' two best runs agree (wg_steady). */
-static roof_status wg_race(roof_kernel* k, wg_state* s, float* x, float* y, double* wg_ms, double* xnn_ms, bool* steady,
-                           roof_error* err) {
+static double wg_cpu_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
+/* One timed run of a Winograd split; keeps its best times. */
+static void wg_time_split(wg_state* s, pthreadpool_t pool, wg_split split, double* best, bool timed) {
+  wg_use_split(s, split);
+  double t0 = wg_now_ms();
+  wg_run_all(s, pool);
+  if (timed) wg_keep_best(best, wg_now_ms() - t0);
+}
+
+/* The outcome of a race: the faster side, both best times, whether to cache it. */
+typedef struct wg_verdict {
+  int choice; /* WG_LANES, WG_PHASES or -1 (XNNPACK) */
+  double wg_ms, xnn_ms;
+  bool steady;
+} wg_verdict;
+
+/* Best times of WG_TUNE_RUNS alternate runs of each Winograd split worth timing and of
+ * XNNPACK's convolution of the layer (its own kernel built beside k, on the same x / y):
+ * alternating keeps a burst of load on a shared machine from favouring one side. Steady when
+ * every side's two best runs agree (wg_steady) and the pool's threads had their CPUs: process
+ * CPU time of at least 80% of threads x wall time (on an idle machine every thread works or
+ * spins through the race); a race on a loaded machine is used once, never cached. */
+static roof_status wg_race(roof_kernel* k, wg_state* s, float* x, float* y, wg_verdict* v, roof_error* err) {
   roof_tensor in[3], out[1];
   memcpy(in, k->in, sizeof(roof_tensor) * (size_t)(k->num_in < 3 ? k->num_in : 3));
   out[0] = k->out[0];
@@ -496,39 +604,47 @@ static roof_status wg_race(roof_kernel* k, wg_state* s, float* x, float* y, doub
   t.impl = &roof_kernel_Conv_xnnpack;
   in[0].data = x;
   out[0].data = y;
-  *wg_ms = *xnn_ms = -1.0;
   char why[160];
   bool xnn = roof_kernel_Conv_xnnpack.supports(&t, why, sizeof(why));
   roof_error e = {0};
   roof_status st = xnn ? roof_kernel_Conv_xnnpack.create(&t, &e) : ROOF_OK;
   if (xnn && st == ROOF_OK) st = roof_kernel_Conv_xnnpack.setup(&t, &e);
   if (st == ROOF_E_UNSUPPORTED) xnn = false, st = ROOF_OK;
-  double wg_best[2] = {-1, -1}, xnn_best[2] = {-1, -1};
+  const size_t threads = pthreadpool_get_threads_count(k->pool);
+  const wg_split first = wg_default_split(s, threads);
+  const bool both = wg_both_splits(s, threads);
+  const wg_split second = first == WG_LANES ? WG_PHASES : WG_LANES;
+  double best[2][2] = {{-1, -1}, {-1, -1}}, xnn_best[2] = {-1, -1};
+  const double cpu0 = wg_cpu_ms(), wall0 = wg_now_ms();
   for (int r = 0; st == ROOF_OK && r <= WG_TUNE_RUNS; r++) { /* run 0 warms up */
-    double t0 = wg_now_ms();
-    wg_run_all(s, k->pool);
+    wg_time_split(s, k->pool, first, best[0], r > 0);
+    if (both) wg_time_split(s, k->pool, second, best[1], r > 0);
     double t1 = wg_now_ms();
     if (xnn) st = roof_kernel_Conv_xnnpack.run(&t, &e);
-    double t2 = wg_now_ms();
-    if (r > 0) wg_keep_best(wg_best, t1 - t0);
-    if (r > 0 && xnn) wg_keep_best(xnn_best, t2 - t1);
+    if (r > 0 && xnn) wg_keep_best(xnn_best, wg_now_ms() - t1);
   }
-  *wg_ms = wg_best[0];
-  *xnn_ms = xnn_best[0];
-  *steady = wg_steady(wg_best) && wg_steady(xnn_best);
+  const double busy = (wg_cpu_ms() - cpu0) / ((wg_now_ms() - wall0) * (double)threads);
+  const int w = both && best[1][0] < best[0][0] ? 1 : 0;
+  v->wg_ms = best[w][0];
+  v->xnn_ms = xnn ? xnn_best[0] : -1.0;
+  v->choice = v->xnn_ms >= 0 && v->xnn_ms <= v->wg_ms ? -1 : w ? (int)second : (int)first;
+  v->steady = wg_steady(best[0]) && (!both || wg_steady(best[1])) && wg_steady(xnn_best) && busy >= 0.8;
+  if (getenv("ROOFTOP_WINOGRAD_TRACE")) {
+    fprintf(stderr, "winograd tune: %s %.4f, %s %.4f, xnnpack %.4f ms, busy %.2f\n", first == WG_LANES ? "lanes" : "phases",
+            best[0][0], second == WG_LANES ? "lanes" : "phases", both ? best[1][0] : -1.0, v->xnn_ms, busy);
+  }
   roof_kernel_Conv_xnnpack.destroy(&t);
   if (st != ROOF_OK) *err = e;
   return st;
 }
 
-/* Times both kernels on the layer's shape (inputs of 0.5: the time does not depend on values
- * outside denormals); *faster when Winograd's best run beats XNNPACK's. */
-static roof_status wg_tune(roof_kernel* k, wg_state* s, bool* faster, double* wg_ms, double* xnn_ms, bool* steady,
-                           roof_error* err) {
+/* Times the kernels on the layer's shape (inputs of 0.5: the time does not depend on values
+ * outside denormals). */
+static roof_status wg_tune(roof_kernel* k, wg_state* s, wg_verdict* v, roof_error* err) {
   uint64_t xn = (uint64_t)(s->N * s->H * s->W * s->C), yn = (uint64_t)(s->N * s->OH * s->OW * s->O);
   float* x = malloc(sizeof(float) * xn + 64);
   float* y = malloc(sizeof(float) * yn + 64);
-  float* scratch = malloc(sizeof(float) * wg_scratch_floats(s));
+  float* scratch = malloc(sizeof(float) * wg_max_scratch_floats(s));
   if (!x || !y || !scratch) {
     free(x), free(y), free(scratch);
     return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory timing Winograd");
@@ -536,11 +652,10 @@ static roof_status wg_tune(roof_kernel* k, wg_state* s, bool* faster, double* wg
   for (uint64_t i = 0; i < xn; i++) x[i] = 0.5f;
   s->x = x;
   s->y = y;
-  wg_bind_scratch(s, scratch);
-  roof_status st = wg_race(k, s, x, y, wg_ms, xnn_ms, steady, err);
+  s->scratch = scratch;
+  roof_status st = wg_race(k, s, x, y, v, err);
   free(x), free(y), free(scratch);
-  s->x = NULL, s->y = NULL, s->v = s->m = NULL;
-  *faster = *xnn_ms < 0 || *wg_ms < *xnn_ms;
+  s->x = NULL, s->y = NULL, s->scratch = NULL;
   return st;
 }
 
@@ -552,19 +667,20 @@ static roof_status create_wg(roof_kernel* k, roof_error* err) {
   if (st != ROOF_OK) return st;
   if (wg_mode(k) == 0) {
     char key[320];
-    double wg_ms = 0, xnn_ms = 0;
+    wg_verdict v = {0};
     wg_key(k, s, key, sizeof(key));
-    int cached = wg_cache_lookup(key, &wg_ms, &xnn_ms);
-    if (cached == 0) {
-      bool faster = false, steady = false;
-      st = wg_tune(k, s, &faster, &wg_ms, &xnn_ms, &steady, err);
+    v.choice = wg_cache_lookup(key, &v.wg_ms, &v.xnn_ms);
+    if (v.choice == 0) {
+      st = wg_tune(k, s, &v, err);
       if (st != ROOF_OK) return st;
-      if (steady) wg_cache_store(key, faster, wg_ms, xnn_ms);
-      cached = faster ? 1 : -1;
+      if (v.steady) wg_cache_store(key, v.choice, v.wg_ms, v.xnn_ms);
     }
-    if (cached < 0) {
-      return roof_kernel_refuse(err, "Winograd timed slower than XNNPACK on this shape (%.3f vs %.3f ms)", wg_ms, xnn_ms);
+    if (v.choice < 0) {
+      return roof_kernel_refuse(err, "Winograd timed slower than XNNPACK on this shape (%.3f vs %.3f ms)", v.wg_ms, v.xnn_ms);
     }
+    wg_use_split(s, (wg_split)v.choice);
+  } else {
+    wg_use_split(s, wg_default_split(s, pthreadpool_get_threads_count(k->pool)));
   }
   k->executed_flops = wg_flops(s);
   k->algorithm = "winograd F(4x4,3x3)";
@@ -580,7 +696,7 @@ static roof_status setup_wg(roof_kernel* k, roof_error* err) {
   wg_state* s = k->state;
   s->x = k->in[0].data;
   s->y = k->out[0].data;
-  wg_bind_scratch(s, k->scratch);
+  s->scratch = k->scratch;
   return ROOF_OK;
 }
 
