@@ -348,6 +348,12 @@ static void wg_plan_splits(wg_state* s, size_t threads) {
   s->phase_chunk = threads > 1 ? wg_chunk_for(s, 2 * budget * (int64_t)threads) : s->lane_chunk;
   int64_t chunks = (s->tiles + s->lane_chunk - 1) / s->lane_chunk, most = 2 * (int64_t)threads;
   s->lanes = chunks < most ? chunks : most;
+  if (threads > 1) {
+    /* equal chunks, as many for every lane: SqueezeNet's 13x13 maps (16 tiles) made one lane of
+     * 12 tiles and one of 4 at 2 threads */
+    int64_t n = (chunks + s->lanes - 1) / s->lanes * s->lanes;
+    s->lane_chunk = (s->tiles + n - 1) / n;
+  }
 }
 
 /* Lanes when every thread gets two chunks or more (one thread: always one lane), else phases. */
