@@ -2,9 +2,10 @@
  * NHWC data: ops/matmul.c's packed GEMM, shown as native/gemm) against the reference kernel:
  * ResNet-50's and MobileNet v2's 1x1 shapes, layers whose packed weights overflow half of L2
  * (the panel-major task order), pixel counts and channel counts that are no multiple of the
- * micro-kernel's rows or panel width, the input-channel bounds of the entry (48 and 512),
+ * micro-kernel's rows or panel width, the input-channel bounds of the entry (48 and 2048), K in
+ * blocks past 512 channels (uneven blocks, the clamp on the last one only),
  * batch 2, with and without bias and a fused Relu, 1 and 2 threads; then random shapes. What
- * the entry leaves to XNNPACK (47 or 513 input channels, under 24 pixels, stride 2, padding,
+ * the entry leaves to XNNPACK (47 or 2049 input channels, under 24 pixels, stride 2, padding,
  * groups) must run elsewhere and match too. Fails at the first bad element with its
  * coordinates. usage: test_pointwise [SEED] */
 #include <math.h>
@@ -91,9 +92,15 @@ int main(int argc, char** argv) {
       {1, 64, 14, 14, 384, 1, 0, 1, true, true, 1},
       {1, 96, 56, 56, 24, 1, 0, 1, true, false, 2},
       {1, 320, 7, 7, 1280, 1, 0, 1, true, true, 2},
-      /* the entry's bounds: 48 and 512 input channels, 24 pixels */
+      /* the entry's bounds: 48 and 2048 input channels, 24 pixels */
       {1, 48, 5, 5, 40, 1, 0, 1, true, false, 1},
       {1, 512, 3, 8, 33, 1, 0, 1, false, true, 2},
+      {1, 2048, 5, 5, 70, 1, 0, 1, true, true, 1},
+      /* K in blocks: ResNet-50's 1024 -> 256 and 2048 -> 512; 513 and 777 (uneven blocks) */
+      {1, 1024, 14, 14, 256, 1, 0, 1, true, true, 2},
+      {1, 2048, 7, 7, 512, 1, 0, 1, true, true, 1},
+      {1, 513, 6, 6, 64, 1, 0, 1, true, true, 2},
+      {2, 777, 5, 9, 45, 1, 0, 1, false, true, 1},
       /* odd counts: pixels not a multiple of 12 or 6 rows, outputs not of 32 or 16 columns, batch 2 */
       {2, 67, 13, 11, 97, 1, 0, 1, true, true, 2},
       {1, 50, 29, 3, 1, 1, 0, 1, true, false, 1},
@@ -107,7 +114,7 @@ int main(int argc, char** argv) {
   }
   /* left to XNNPACK: 47 and 513 input channels, under 24 pixels, stride 2, padding, groups */
   static const pw_case kOther[] = {
-      {1, 47, 10, 10, 64, 1, 0, 1, true, false, 1},  {1, 513, 6, 6, 64, 1, 0, 1, true, true, 2},
+      {1, 47, 10, 10, 64, 1, 0, 1, true, false, 1},  {1, 2049, 5, 5, 64, 1, 0, 1, true, true, 2},
       {1, 256, 4, 5, 64, 1, 0, 1, true, false, 1},   {1, 256, 56, 56, 512, 2, 0, 1, true, false, 2},
       {1, 64, 12, 12, 64, 1, 1, 1, true, false, 1},  {1, 64, 12, 12, 64, 1, 0, 2, true, true, 2},
   };
