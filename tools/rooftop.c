@@ -1205,6 +1205,9 @@ static void keep_best(roof_hw* hw, const roof_hw* old) {
   }
   roof_hw merged = *hw;
   if (old->peak_gflops > merged.peak_gflops) merged.peak_gflops = old->peak_gflops;
+  if (old->peak_int8_gops > merged.peak_int8_gops && strcmp(old->isa_int8, hw->isa_int8) == 0) {
+    merged.peak_int8_gops = old->peak_int8_gops;
+  }
   for (int lv = 0; lv < ROOF_MEM_LEVELS; lv++) {
     if (old->read_gbs[lv] > merged.read_gbs[lv]) merged.read_gbs[lv] = old->read_gbs[lv];
     if (old->copy_gbs[lv] > merged.copy_gbs[lv]) merged.copy_gbs[lv] = old->copy_gbs[lv];
@@ -1232,7 +1235,7 @@ static roof_status get_hw(const cli_opts* o, uint32_t threads, bool force_probe,
       roof_hw_check(hw, hw->problem, sizeof(hw->problem))) {
     return ROOF_OK;
   }
-  progress_note(pr, "probing this machine's roofs (peak FLOP/s, L1/L2/L3/DRAM bandwidth)...");
+  progress_note(pr, "probing this machine's roofs (peak FLOP/s, int8 op/s, L1/L2/L3/DRAM bandwidth)...");
   roof_status st = ROOF_OK;
   for (int attempt = 0; attempt < 3; attempt++) {
     st = probe_isolated(threads, hw, err);
@@ -1297,6 +1300,7 @@ static int cmd_probe(const cli_opts* o) {
   if (hw.threads > hw.allowed_cpus) printf("warning: %u threads on %u allowed CPUs take turns: not cached\n", hw.threads, hw.allowed_cpus);
   if (hw.problem[0]) printf("warning: the probe contradicts itself after 3 measurements (%s): not cached\n", hw.problem);
   printf("peak fp32: %.1f GFLOP/s\n", hw.peak_gflops);
+  printf("peak int8: %.1f GOP/s (%s, 1 multiply-accumulate = 2 ops)\n", hw.peak_int8_gops, hw.isa_int8);
   printf("%-5s %12s %12s %12s %12s\n", "level", "size", "read GB/s", "write GB/s", "copy GB/s");
   for (int lv = 0; lv < ROOF_MEM_LEVELS; lv++) {
     char size[32] = "-";
