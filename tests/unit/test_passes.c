@@ -54,19 +54,36 @@ static void check_provenance(const roof_session* s, const char* label) {
   }
 }
 
+/* The graph of `build` (constants from `seed`) twice: m[0], s[0] prepared with --fusion none,
+ * m[1], s[1] with `pass`; a session is NULL when preparing failed (reported). */
+static void open_pair(const char* label, const char* pass, build_fn build, uint64_t seed, roof_model* m[2],
+                      roof_session* s[2]) {
+  rng r[2] = {{seed}, {seed}};
+  const char* fusion[2] = {"none", pass};
+  for (int i = 0; i < 2; i++) {
+    builder b = start(&r[i], label);
+    build(&b);
+    b.g->num_original_nodes = b.g->num_nodes;
+    roof_error err = {{0}};
+    m[i] = NULL;
+    roof_model_from_graph(b.g, &m[i], &err);
+    s[i] = open_session(m[i], fusion[i], label);
+  }
+}
+
+static void close_pair(roof_model* m[2], roof_session* s[2]) {
+  for (int i = 0; i < 2; i++) {
+    roof_session_free(s[i]);
+    roof_model_free(m[i]);
+  }
+}
+
 static void check_pass(const char* label, const char* pass, build_fn build, bool exact) {
-  rng r1 = {99}, r2 = {99}, ri = {5};
-  builder a = start(&r1, label), b = start(&r2, label);
-  build(&a);
-  build(&b);
-  a.g->num_original_nodes = a.g->num_nodes;
-  b.g->num_original_nodes = b.g->num_nodes;
-  roof_model *ma = NULL, *mb = NULL;
-  roof_error err = {{0}};
-  roof_model_from_graph(a.g, &ma, &err);
-  roof_model_from_graph(b.g, &mb, &err);
-  roof_session* sa = open_session(ma, "none", label);
-  roof_session* sb = open_session(mb, pass, label);
+  rng ri = {5};
+  roof_model* m[2];
+  roof_session* ss[2];
+  open_pair(label, pass, build, 99, m, ss);
+  roof_session *sa = ss[0], *sb = ss[1];
   if (sa && sb) {
     roof_io_info in, out;
     roof_session_input_info(sa, 0, &in);
@@ -96,10 +113,7 @@ static void check_pass(const char* label, const char* pass, build_fn build, bool
     check_provenance(sb, label);
     printf("%-28s %-16s kernels %d -> %d\n", label, pass, sa->num_steps, sb->num_steps);
   }
-  roof_session_free(sa);
-  roof_session_free(sb);
-  roof_model_free(ma);
-  roof_model_free(mb);
+  close_pair(m, ss);
 }
 
 static const int64_t kImg[4] = {1, 6, 8, 8};
@@ -833,18 +847,11 @@ static bool step_runs(const roof_session* s, const char* op_type) {
  * original name once in provenance; every output within one output quantum of the unfused
  * graph's (the integer kernel rounds once, the float chain twice). */
 static void check_qdq(const char* label, build_fn build, const qdq_expect* e) {
-  rng r1 = {17}, r2 = {17}, ri = {5};
-  builder a = start(&r1, label), b = start(&r2, label);
-  build(&a);
-  build(&b);
-  a.g->num_original_nodes = a.g->num_nodes;
-  b.g->num_original_nodes = b.g->num_nodes;
-  roof_model *ma = NULL, *mb = NULL;
-  roof_error err = {{0}};
-  roof_model_from_graph(a.g, &ma, &err);
-  roof_model_from_graph(b.g, &mb, &err);
-  roof_session* sa = open_session(ma, "none", label);
-  roof_session* sb = open_session(mb, "qdq", label);
+  rng ri = {5};
+  roof_model* m[2];
+  roof_session* ss[2];
+  open_pair(label, "qdq", build, 17, m, ss);
+  roof_session *sa = ss[0], *sb = ss[1];
   if (sa && sb) {
     const roof_node* fused = NULL;
     for (int k = 0; k < sb->num_steps; k++) {
@@ -908,10 +915,7 @@ static void check_qdq(const char* label, build_fn build, const qdq_expect* e) {
     }
     printf("%-28s %-16s kernels %d -> %d\n", label, "qdq", sa->num_steps, sb->num_steps);
   }
-  roof_session_free(sa);
-  roof_session_free(sb);
-  roof_model_free(ma);
-  roof_model_free(mb);
+  close_pair(m, ss);
 }
 
 static void check_pass_qdq(void) {
