@@ -258,12 +258,12 @@ static const cmd_help kCommandHelp[] = {
      "only --json, --html and --quiet. With two models (a float one and its QDQ version): both\n"
      "profiled on the same inputs, each layer of the first beside the layer of the second that\n"
      "holds its node name (ms, KiB), the unmatched layers, totals, and per output the max abs\n"
-     "error and cosine similarity (--json: rooftop.compare_models/1; no --html). Profiles and\n"
+     "error and cosine similarity (--json: rooftop.compare_models/1; --html: that page). Profiles and\n"
      "models are told apart by content; one of each exits 64.\n\n"
      "  --runs N, --warmup N, --hw FILE   as for profile (compare MODEL)\n"
      "  --json FILE         comparison as JSON (rooftop.compare/1; A.json B.json: rooftop.diff/1)\n"
      "  --html FILE         self-contained HTML report: the fused run with the fused groups, or\n"
-     "                      A beside B with B's profile\n\n"
+     "                      A beside B with B's profile (two profiles or two models)\n\n"
      "examples:\n"
      "  rooftop compare resnet18_raw.onnx --threads 1 --html fusion.html\n"
      "  rooftop compare laptop.json server.json\n"
@@ -1409,6 +1409,8 @@ static int cmd_compare_models(const cli_opts* o) {
   if (st == ROOF_OK) roof_compare_models_print(stdout, doc);
   char* text = st == ROOF_OK && o->json_out ? cJSON_Print(doc) : NULL;
   if (st == ROOF_OK && o->json_out) st = text ? roof_write_text_file(o->json_out, text, &err) : roof_fail(&err, ROOF_E_NOMEM, "out of memory writing %s", o->json_out);
+  /* the page embeds the same document: its figures are the JSON's */
+  if (st == ROOF_OK && o->html_out) st = roof_report_html_doc(o->html_out, doc, &err);
   free(text);
   cJSON_Delete(doc);
   roof_profile_free(&pa);
@@ -1431,7 +1433,6 @@ static int cmd_compare(const cli_opts* o) {
       return ROOF_E_USAGE;
     }
     if (!ja) {
-      if (o->html_out) return usage_error("compare FLOAT.onnx INT8.onnx writes text and --json, not --html%s", "");
       return cmd_compare_models(o);
     }
     if (o->model_flag) {
