@@ -3,6 +3,9 @@
  * File format (JSON, "schema": "rooftop.hw/1"):
  *   { "schema": "rooftop.hw/1", "cpu": "...", "threads": 1, "source": "probe" | "spec",
  *     "isa": "avx512f", "peak_gflops": 255.0,
+ *     "isa_int8": "avx512vnni", "peak_int8_gops": 1020.0,   optional: int8 multiply-accumulates,
+ *                                               2 ops each (GOP/s); absent (0): integer layers
+ *                                               are judged against peak_gflops
  *     "bandwidth_gbs": { "l1": ..., "l2": ..., "l3": ..., "dram": ... },   read bandwidth
  *     "copy_gbs":      { "l1": ..., "l2": ..., "l3": ..., "dram": ... },   optional
  *     "write_gbs":     { "l1": ..., "l2": ..., "l3": ..., "dram": ... },   optional
@@ -50,6 +53,8 @@ typedef struct roof_hw {
   char isa[16];
   uint32_t threads;
   double peak_gflops;
+  char isa_int8[16];     /* the int8 dot-product kernel measured ("" when none) */
+  double peak_int8_gops; /* int8 MACs x 2 per second / 1e9; 0 = unknown (peak_gflops serves) */
   double read_gbs[ROOF_MEM_LEVELS];
   double copy_gbs[ROOF_MEM_LEVELS];  /* bytes read + written by memcpy */
   double write_gbs[ROOF_MEM_LEVELS]; /* plain vector stores; 0 = not measured (read figure used) */
@@ -66,7 +71,8 @@ typedef struct roof_hw {
 
 extern const char* const roof_mem_level_names[ROOF_MEM_LEVELS]; /* "l1", "l2", "l3", "dram" */
 
-/* Measures peak FP32 FLOP/s (independent FMA chains on the widest ISA) and read/copy/write bandwidth
+/* Measures peak FP32 FLOP/s (independent FMA chains on the widest ISA), peak int8 GOP/s (the
+ * best integer dot-product kernel, probe_kernels.h) and read/copy/write bandwidth
  * at working sets inside L1, L2, L3 and DRAM, using `threads` workers of `pool` (NULL: 1).
  * With several core types (roof_core_types_detect) it then measures each type on one thread
  * pinned to the first of its CPUs it may run on (the calling thread's affinity is restored):
@@ -74,6 +80,11 @@ extern const char* const roof_mem_level_names[ROOF_MEM_LEVELS]; /* "l1", "l2", "
  * Records the CPU set and allowed CPUs, and fills `problem` by roof_hw_check (a probe that
  * contradicts itself still succeeds: measuring again is the caller's choice). */
 roof_status roof_hw_probe(uint32_t threads, pthreadpool_t pool, roof_hw* hw, roof_error* err);
+
+/* The compute roofs alone, as roof_hw_probe measures them (best of 5 timed repetitions of about
+ * 30 ms each): FP32 GFLOP/s with the widest FMA kernel, int8 GOP/s with the best dot-product
+ * kernel, on `threads` workers of `pool` (NULL: 1 thread). */
+void roof_hw_measure_peaks(uint32_t threads, pthreadpool_t pool, double* gflops, double* int8_gops);
 
 roof_status roof_hw_load(const char* path, roof_hw* hw, roof_error* err);
 /* hw's core_types as the file's JSON array (the caller's; NULL when out of memory). */
@@ -87,7 +98,8 @@ roof_status roof_hw_save(const char* path, const roof_hw* hw, roof_error* err);
  * no cache directory can be named or the path does not fit in n. */
 bool roof_hw_cache_path(const char* cpu, uint32_t threads, const char* cpu_set, char* out, size_t n);
 
-/* Whether roofs agree with themselves: peak and every read bandwidth finite and > 0 (write and
+/* Whether roofs agree with themselves: peak (and the int8 peak: finite and >= 0, > 0 when
+ * probed) and every read bandwidth finite and > 0 (write and
  * copy bandwidths too when measured: source "probe"), and read bandwidth never rising toward DRAM
  * by more than ROOF_HW_LEVEL_TOLERANCE (read_gbs[a] x tolerance >= read_gbs[b] for every
  * level a nearer the core than b). false with the first broken rule in why (n > 0), else
@@ -101,6 +113,10 @@ void roof_hw_cpu_name(char* out, size_t n);
  * " (emulated)" appended when roof_hw_emulated: an emulated probe is never cached as the host's.
  * roof_hw_emulated: whether this process runs under emulation (qemu-user), with the reason. */
 bool roof_hw_emulated(char* why, size_t n);
+
+/* The compute roof (G ops/s) of a layer computing in int8 (int8 true: int8 or uint8 operands
+ * multiplied into int32) or not: peak_int8_gops when known, else peak_gflops. */
+double roof_hw_peak_for(const roof_hw* hw, bool int8);
 
 /* Bandwidth (GB/s) for a working set of `bytes`: the first cache level that holds it, else DRAM.
  * Writes the chosen level to *level. */

@@ -117,6 +117,8 @@ roof_status roof_hw_load(const char* path, roof_hw* hw, roof_error* err) {
   double threads = num(root, "threads");
   h.threads = threads >= 1 && threads < 1e6 ? (uint32_t)threads : 1;
   h.peak_gflops = num(root, "peak_gflops");
+  h.peak_int8_gops = num(root, "peak_int8_gops");
+  str_in(root, "isa_int8", h.isa_int8, sizeof(h.isa_int8));
   levels_in(root, "bandwidth_gbs", h.read_gbs);
   levels_in(root, "copy_gbs", h.copy_gbs);
   levels_in(root, "write_gbs", h.write_gbs);
@@ -173,6 +175,10 @@ roof_status roof_hw_save(const char* path, const roof_hw* hw, roof_error* err) {
   cJSON_AddStringToObject(root, "source", hw->source);
   cJSON_AddStringToObject(root, "isa", hw->isa);
   cJSON_AddNumberToObject(root, "peak_gflops", hw->peak_gflops);
+  if (hw->peak_int8_gops > 0) {
+    cJSON_AddStringToObject(root, "isa_int8", hw->isa_int8);
+    cJSON_AddNumberToObject(root, "peak_int8_gops", hw->peak_int8_gops);
+  }
   for (int lv = 0; lv < ROOF_MEM_LEVELS; lv++) {
     cJSON_AddNumberToObject(bw, roof_mem_level_names[lv], hw->read_gbs[lv]);
     cJSON_AddNumberToObject(cp, roof_mem_level_names[lv], hw->copy_gbs[lv]);
@@ -211,6 +217,12 @@ bool roof_hw_check(const roof_hw* hw, char* why, size_t n) {
   if (n > 0) why[0] = '\0';
   if (!(isfinite(hw->peak_gflops) && hw->peak_gflops > 0)) {
     snprintf(why, n, "peak %g GFLOP/s is not a positive number", hw->peak_gflops);
+    return false;
+  }
+  /* the int8 peak is optional in a spec file (0: the FP32 peak judges integer layers) */
+  double i8 = hw->peak_int8_gops;
+  if (!(isfinite(i8) && (probed ? i8 > 0 : i8 >= 0))) {
+    snprintf(why, n, "int8 peak %g GOP/s is not a positive number", i8);
     return false;
   }
   for (int lv = 0; lv < ROOF_MEM_LEVELS; lv++) {

@@ -1,9 +1,11 @@
-/* Hardware probe: peak FP32 FLOP/s and cache/DRAM bandwidth, measured, not taken from specs.
+/* Hardware probe: peak FP32 FLOP/s, peak int8 GOP/s and cache/DRAM bandwidth, measured, not
+ * taken from specs.
  *
  * Peak: every worker runs enough independent FMA chains to cover FMA latency x issue width
  * (12 x 512-bit on AVX-512, 12 x 256-bit on AVX2, 24 x 128-bit on arm64 NEON, a scalar loop
  * otherwise: probe_kernels.c); a naive single accumulator loop would measure latency, not
- * throughput.
+ * throughput. The int8 peak is measured the same way with the best integer dot-product
+ * kernel (VNNI, AVX2 madd, NEON sdot or smull/sadalp): int8 layers are judged against it.
  * Bandwidth: each worker streams over its own buffer sized to half of the level it targets
  * (read: vector loads summed into several accumulators; write: vector stores; copy: memcpy
  * between two halves). Cache sizes: cpu_info.c (sysfs, sysconf, the arm64 core table).
@@ -36,15 +38,19 @@ static double now_s(void) {
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* One of k (FP32 FMA) and dot (int8) is set. */
 typedef struct flop_task {
   const roof_fma_kernel* k;
+  const roof_dot_kernel* dot;
   uint64_t iters;
   float sink[64];
+  int64_t isink[64];
 } flop_task;
 
 static void flop_worker(void* ctx, size_t i) {
   flop_task* t = ctx;
-  t->sink[i % 64] += t->k->run(t->iters, (float)i, 0.999999f, 1e-7f);
+  if (t->dot) t->isink[i % 64] += t->dot->run(t->iters, (int32_t)i, 1, 1);
+  else t->sink[i % 64] += t->k->run(t->iters, (float)i, 0.999999f, 1e-7f);
 }
 
 static double run_parallel(pthreadpool_t pool, uint32_t threads, void (*fn)(void*, size_t), void* ctx) {
@@ -55,8 +61,9 @@ static double run_parallel(pthreadpool_t pool, uint32_t threads, void (*fn)(void
 }
 
 /* Best of several timed repetitions, each long enough (~30 ms) to dwarf timer noise. */
-static double measure_peak(pthreadpool_t pool, uint32_t threads, const roof_fma_kernel* k) {
-  flop_task t = {.k = k, .iters = 1 << 14};
+static double measure_peak(pthreadpool_t pool, uint32_t threads, const roof_fma_kernel* k, const roof_dot_kernel* dot) {
+  flop_task t = {.k = k, .dot = dot, .iters = 1 << 14};
+  double per_iter = dot ? roof_dot_ops_per_iter(dot) : roof_fma_flops_per_iter(k);
   for (;;) { /* calibrate */
     double dt = run_parallel(pool, threads, flop_worker, &t);
     if (dt > 0.03 || t.iters > (1ull << 34)) break;
@@ -65,7 +72,7 @@ static double measure_peak(pthreadpool_t pool, uint32_t threads, const roof_fma_
   double best = 0.0;
   for (int rep = 0; rep < 5; rep++) {
     double dt = run_parallel(pool, threads, flop_worker, &t);
-    double gf = roof_fma_flops_per_iter(k) * (double)t.iters * threads / dt / 1e9;
+    double gf = per_iter * (double)t.iters * threads / dt / 1e9;
     if (gf > best) best = gf;
   }
   return best;
@@ -125,6 +132,16 @@ done:
   return best;
 }
 
+void roof_hw_measure_peaks(uint32_t threads, pthreadpool_t pool, double* gflops, double* int8_gops) {
+  const roof_fma_kernel* fma[4];
+  const roof_dot_kernel* dot[4];
+  roof_fma_kernels(fma);
+  roof_dot_kernels(dot);
+  if (pool == NULL || threads == 0) threads = 1;
+  *gflops = measure_peak(pool, threads, fma[0], NULL);
+  *int8_gops = measure_peak(pool, threads, NULL, dot[0]);
+}
+
 /* Cache sizes kept for the roofs (cache[3]) and the per-level working sets, from the sizes
  * found (0: unknown) and whether the core has no L3. */
 static void level_sets(uint64_t l1, uint64_t l2, uint64_t l3, bool no_l3, uint64_t cache[3], size_t sets[ROOF_MEM_LEVELS]) {
@@ -174,7 +191,7 @@ static roof_status probe_core_type(const roof_core_types* types, int i, const ro
   size_t sets[ROOF_MEM_LEVELS];
   level_sets(size[0], size[1], size[2], no_l3, out->cache_bytes, sets);
   roof_status st = ROOF_OK;
-  out->peak_gflops = measure_peak(NULL, 1, k);
+  out->peak_gflops = measure_peak(NULL, 1, k, NULL);
   for (int lv = 0; lv < ROOF_MEM_LEVELS && st == ROOF_OK; lv++) {
     out->read_gbs[lv] = lv == ROOF_MEM_L3 && no_l3 ? out->read_gbs[ROOF_MEM_L2] : measure_bw(NULL, 1, sets[lv], BW_READ);
     if (out->read_gbs[lv] <= 0.0) st = roof_fail(err, ROOF_E_NOMEM, "probe: cannot allocate %zu bytes", sets[lv]);
@@ -197,8 +214,11 @@ roof_status roof_hw_probe(uint32_t threads, pthreadpool_t pool, roof_hw* hw, roo
   h.allowed_cpus = lim.allowed;
   const roof_fma_kernel* fma[4];
   roof_fma_kernels(fma); /* widest first */
+  const roof_dot_kernel* dot[4];
+  roof_dot_kernels(dot); /* best first */
   snprintf(h.isa, sizeof(h.isa), "%s", fma[0]->isa);
-  h.peak_gflops = measure_peak(pool, threads, fma[0]);
+  snprintf(h.isa_int8, sizeof(h.isa_int8), "%s", dot[0]->isa);
+  roof_hw_measure_peaks(threads, pool, &h.peak_gflops, &h.peak_int8_gops);
   bool no_l3 = false;
   uint64_t l1 = roof_cpu_cache_bytes(1, NULL), l2 = roof_cpu_cache_bytes(2, NULL), l3 = roof_cpu_cache_bytes(3, &no_l3);
   size_t sets[ROOF_MEM_LEVELS];
@@ -226,6 +246,10 @@ roof_status roof_hw_probe(uint32_t threads, pthreadpool_t pool, roof_hw* hw, roo
   roof_hw_check(&h, h.problem, sizeof(h.problem));
   *hw = h;
   return ROOF_OK;
+}
+
+double roof_hw_peak_for(const roof_hw* hw, bool int8) {
+  return int8 && hw->peak_int8_gops > 0 ? hw->peak_int8_gops : hw->peak_gflops;
 }
 
 double roof_hw_bandwidth_for(const roof_hw* hw, uint64_t bytes, int* level) {

@@ -594,6 +594,9 @@ static double memory_seconds(const roof_layer* l, const roof_hw* hw, int* level)
   return worst;
 }
 
+/* A layer that multiplies int8 (or uint8) operands into int32: judged against the int8 roof. */
+static bool layer_int8(const roof_layer* l) { return l->compute == ROOF_DT_INT8 || l->compute == ROOF_DT_UINT8; }
+
 /* Why a layer ran faster than its roof, from what the profile knows: a time too short to
  * trust, roofs that contradict themselves, or a count (FLOPs, bytes) above what the kernel
  * does. */
@@ -604,24 +607,26 @@ static const char* above_reason(const roof_profile* p, const roof_layer* l, cons
   char why[192];
   if (!roof_hw_check(hw, why, sizeof(why))) return "roofs contradict themselves: probe again on a quiet machine";
   if (l->compute_bound) {
-    return l->achieved_gflops > hw->peak_gflops ? "beats the probed peak: peak low or FLOPs overcounted"
-                                                : "beats its compute roof: FLOPs overcounted";
+    return l->achieved_gflops > roof_hw_peak_for(hw, layer_int8(l)) ? "beats the probed peak: peak low or FLOPs overcounted"
+                                                                    : "beats its compute roof: FLOPs overcounted";
   }
   return "beats its memory roof: bandwidth probed low or bytes overcounted";
 }
 
 /* A layer long enough to time well that beat the compute peak by more than timer noise can
  * explain: the peak is wrong (a probe disturbed or oversubscribed), not the layer. */
-static const roof_layer* layer_above_peak(const roof_profile* p, double peak_gflops) {
+static const roof_layer* layer_above_peak(const roof_profile* p, const roof_hw* hw) {
   const roof_layer* worst = NULL;
   for (int i = 0; i < p->num_layers; i++) {
     const roof_layer* l = &p->layers[i];
     if (l->time_ms.median < ROOF_PEAK_CHECK_MS || l->below_resolution) continue;
-    /* integer layers (int8 dot products) have a higher roof than the float32 one probed */
-    if (l->compute && !roof_dtype_is_float(l->compute)) continue;
+    /* int8 layers against the int8 peak; without one (a spec file), or for other integer
+     * types, there is no roof to beat: int8 dot products outrun the FP32 one */
+    bool int8 = layer_int8(l);
+    if (l->compute && !roof_dtype_is_float(l->compute) && !(int8 && hw->peak_int8_gops > 0)) continue;
     double executed = l->algorithm && l->cost.flops ? l->achieved_gflops * ((double)l->executed_flops / (double)l->cost.flops)
                                                     : l->achieved_gflops;
-    if (executed > peak_gflops * 1.05 && (!worst || l->achieved_gflops > worst->achieved_gflops)) worst = l;
+    if (executed > roof_hw_peak_for(hw, int8) * 1.05 && (!worst || l->achieved_gflops > worst->achieved_gflops)) worst = l;
   }
   return worst;
 }
@@ -641,10 +646,10 @@ void roof_profile_roofline(roof_profile* p, const roof_hw* hw) {
       l->written_to[ROOF_MEM_DRAM] = l->cost.bytes_written;
     }
   }
-  double peak = hw->peak_gflops * 1e9; /* FLOP/s */
   double dram = hw->read_gbs[ROOF_MEM_DRAM] * 1e9;
   for (int i = 0; i < p->num_layers; i++) {
     roof_layer* l = &p->layers[i];
+    double peak = roof_hw_peak_for(hw, layer_int8(l)) * 1e9; /* FLOP/s, or int8 op/s */
     uint64_t bytes = l->cost.bytes_read + l->cost.bytes_written;
     int level = ROOF_MEM_DRAM;
     double t_compute = peak > 0 ? (double)l->cost.flops / peak : 0.0;
@@ -669,7 +674,7 @@ void roof_profile_roofline(roof_profile* p, const roof_hw* hw) {
       l->above_reason = l->above_roof ? above_reason(p, l, hw) : NULL;
     }
   }
-  p->above_peak = layer_above_peak(p, hw->peak_gflops);
+  p->above_peak = layer_above_peak(p, hw);
 }
 
 /* The roofline time of every layer with the target's figures only. */
@@ -691,9 +696,9 @@ void roof_profile_predict(roof_profile* p, const roof_hw* target) {
   }
   /* out of memory (either buffer): every tensor from the target's DRAM */
   bool resident = saved && roof_residency_fill(p, target->cache_bytes, usable, target->threads);
-  double peak = target->peak_gflops * 1e9;
   for (int i = 0; i < p->num_layers; i++) {
     roof_layer* l = &p->layers[i];
+    double peak = roof_hw_peak_for(target, layer_int8(l)) * 1e9;
     int level;
     double t_compute = peak > 0 ? (double)l->cost.flops / peak : 0.0;
     double t_mem = resident ? memory_seconds(l, target, &level)

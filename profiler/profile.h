@@ -265,7 +265,10 @@ bool roof_profile_sequence(roof_profile* p);
 void roof_profile_dq_sandwich(roof_profile* p);
 /* Adds roofline figures from hardware roofs to every layer. The roofs must be those of the
  * machine the profile ran on; sets p->above_peak when a layer outran the compute peak
- * (achieved > 1.05 x peak on a layer of at least ROOF_PEAK_CHECK_MS median). */
+ * (achieved > 1.05 x peak on a layer of at least ROOF_PEAK_CHECK_MS median). The compute peak
+ * of a layer whose compute precision is int8 or uint8 is hw->peak_int8_gops when the roofs
+ * have one (roof_hw_peak_for), else peak_gflops; such a layer is then not checked against the
+ * peak, nor are layers computing in other integer types. */
 void roof_profile_roofline(roof_profile* p, const roof_hw* hw);
 #define ROOF_PEAK_CHECK_MS 0.05
 /* Predicted time of every layer on `target` (another machine, e.g. a spec file): its roofline

@@ -341,6 +341,7 @@ static void add_prediction(cJSON* root, const roof_profile* p) {
   add_num(pr, "threads", t->threads);
   add_str(pr, "source", t->source);
   add_num(pr, "peak_gflops", t->peak_gflops);
+  add_num(pr, "peak_int8_gops", t->peak_int8_gops);
   cJSON* bw = cJSON_AddObjectToObject(pr, "bandwidth_gbs");
   for (int lv = 0; lv < ROOF_MEM_LEVELS; lv++) add_num(bw, roof_mem_level_names[lv], t->read_gbs[lv]);
   add_num(pr, "latency_ms", p->predicted_ms);
@@ -395,6 +396,8 @@ cJSON* roof_profile_to_json(const roof_profile* p, const char* fusion) {
     add_num(hw, "threads", p->hw.threads);
     add_str(hw, "source", p->hw.source);
     add_num(hw, "peak_gflops", p->hw.peak_gflops);
+    add_str(hw, "isa_int8", p->hw.isa_int8);
+    add_num(hw, "peak_int8_gops", p->hw.peak_int8_gops);
     cJSON* bw = cJSON_AddObjectToObject(hw, "bandwidth_gbs");
     cJSON* wr = cJSON_AddObjectToObject(hw, "write_gbs");
     cJSON* cp = cJSON_AddObjectToObject(hw, "copy_gbs");

@@ -187,9 +187,12 @@ static void machine(FILE* f, const roof_profile* p) {
     print_upto(f, p->hw.cpu, 80);
     fprintf(f, "\n");
   }
-  fprintf(f, "%s%.16s%s %u thread%s: %.1f GFLOP/s; L1 %.0f, L2 %.0f, L3 %.0f, DRAM %.1f GB/s\n", same ? "roofs    " : "        ",
+  /* the int8 roof next to the FP32 one; a file without it judges int8 layers by FP32 */
+  char int8[48] = "";
+  if (p->hw.peak_int8_gops > 0) snprintf(int8, sizeof(int8), ", int8 %.0f GOP/s", p->hw.peak_int8_gops);
+  fprintf(f, "%s%.16s%s %u thread%s: %.1f GFLOP/s%s; L1 %.0f, L2 %.0f, L3 %.0f, DRAM %.1f GB/s\n", same ? "roofs    " : "        ",
           same ? p->hw.source : "", same ? "," : "", p->hw.threads, p->hw.threads == 1 ? "" : "s", p->hw.peak_gflops,
-          p->hw.read_gbs[0], p->hw.read_gbs[1], p->hw.read_gbs[2], p->hw.read_gbs[3]);
+          int8, p->hw.read_gbs[0], p->hw.read_gbs[1], p->hw.read_gbs[2], p->hw.read_gbs[3]);
   if (p->hw.problem[0]) { /* the rule broken, on its own line: it may be long */
     fprintf(f, "warning  the probe contradicts itself: used for this run, not cached\n         ");
     print_upto(f, p->hw.problem, 90);
@@ -672,6 +675,10 @@ void roof_report_table_fit(FILE* f, const roof_profile* p, roof_sort sort, int t
   if (prec_col) {
     fprintf(f, "prec = the model's storage (weights/activations) > what the kernel computes in (16 = float16,\n"
                "       32 = float32); 16>32 runs on float32 copies, and MiB counts the float32 bytes it moves\n");
+    if (p->has_hw) { /* which compute roof judges the integer layers */
+      if (p->hw.peak_int8_gops > 0) fprintf(f, "       i8/u8 layers are judged against the int8 roof (%.0f GOP/s)\n", p->hw.peak_int8_gops);
+      else fprintf(f, "       i8/u8 layers are judged against the FP32 roof: these roofs have no int8 peak\n");
+    }
   }
   if (!p->kernels_chosen) fprintf(f, "krn - = not chosen: kernels are chosen only when a session packs the weights\n");
   fallbacks(f, p);

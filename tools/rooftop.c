@@ -258,12 +258,12 @@ static const cmd_help kCommandHelp[] = {
      "only --json, --html and --quiet. With two models (a float one and its QDQ version): both\n"
      "profiled on the same inputs, each layer of the first beside the layer of the second that\n"
      "holds its node name (ms, KiB), the unmatched layers, totals, and per output the max abs\n"
-     "error and cosine similarity (--json: rooftop.compare_models/1; no --html). Profiles and\n"
+     "error and cosine similarity (--json: rooftop.compare_models/1; --html: that page). Profiles and\n"
      "models are told apart by content; one of each exits 64.\n\n"
      "  --runs N, --warmup N, --hw FILE   as for profile (compare MODEL)\n"
      "  --json FILE         comparison as JSON (rooftop.compare/1; A.json B.json: rooftop.diff/1)\n"
      "  --html FILE         self-contained HTML report: the fused run with the fused groups, or\n"
-     "                      A beside B with B's profile\n\n"
+     "                      A beside B with B's profile (two profiles or two models)\n\n"
      "examples:\n"
      "  rooftop compare resnet18_raw.onnx --threads 1 --html fusion.html\n"
      "  rooftop compare laptop.json server.json\n"
@@ -1205,6 +1205,9 @@ static void keep_best(roof_hw* hw, const roof_hw* old) {
   }
   roof_hw merged = *hw;
   if (old->peak_gflops > merged.peak_gflops) merged.peak_gflops = old->peak_gflops;
+  if (old->peak_int8_gops > merged.peak_int8_gops && strcmp(old->isa_int8, hw->isa_int8) == 0) {
+    merged.peak_int8_gops = old->peak_int8_gops;
+  }
   for (int lv = 0; lv < ROOF_MEM_LEVELS; lv++) {
     if (old->read_gbs[lv] > merged.read_gbs[lv]) merged.read_gbs[lv] = old->read_gbs[lv];
     if (old->copy_gbs[lv] > merged.copy_gbs[lv]) merged.copy_gbs[lv] = old->copy_gbs[lv];
@@ -1232,7 +1235,7 @@ static roof_status get_hw(const cli_opts* o, uint32_t threads, bool force_probe,
       roof_hw_check(hw, hw->problem, sizeof(hw->problem))) {
     return ROOF_OK;
   }
-  progress_note(pr, "probing this machine's roofs (peak FLOP/s, L1/L2/L3/DRAM bandwidth)...");
+  progress_note(pr, "probing this machine's roofs (peak FLOP/s, int8 op/s, L1/L2/L3/DRAM bandwidth)...");
   roof_status st = ROOF_OK;
   for (int attempt = 0; attempt < 3; attempt++) {
     st = probe_isolated(threads, hw, err);
@@ -1297,6 +1300,7 @@ static int cmd_probe(const cli_opts* o) {
   if (hw.threads > hw.allowed_cpus) printf("warning: %u threads on %u allowed CPUs take turns: not cached\n", hw.threads, hw.allowed_cpus);
   if (hw.problem[0]) printf("warning: the probe contradicts itself after 3 measurements (%s): not cached\n", hw.problem);
   printf("peak fp32: %.1f GFLOP/s\n", hw.peak_gflops);
+  printf("peak int8: %.1f GOP/s (%s, 1 multiply-accumulate = 2 ops)\n", hw.peak_int8_gops, hw.isa_int8);
   printf("%-5s %12s %12s %12s %12s\n", "level", "size", "read GB/s", "write GB/s", "copy GB/s");
   for (int lv = 0; lv < ROOF_MEM_LEVELS; lv++) {
     char size[32] = "-";
@@ -1405,6 +1409,8 @@ static int cmd_compare_models(const cli_opts* o) {
   if (st == ROOF_OK) roof_compare_models_print(stdout, doc);
   char* text = st == ROOF_OK && o->json_out ? cJSON_Print(doc) : NULL;
   if (st == ROOF_OK && o->json_out) st = text ? roof_write_text_file(o->json_out, text, &err) : roof_fail(&err, ROOF_E_NOMEM, "out of memory writing %s", o->json_out);
+  /* the page embeds the same document: its figures are the JSON's */
+  if (st == ROOF_OK && o->html_out) st = roof_report_html_doc(o->html_out, doc, &err);
   free(text);
   cJSON_Delete(doc);
   roof_profile_free(&pa);
@@ -1427,7 +1433,6 @@ static int cmd_compare(const cli_opts* o) {
       return ROOF_E_USAGE;
     }
     if (!ja) {
-      if (o->html_out) return usage_error("compare FLOAT.onnx INT8.onnx writes text and --json, not --html%s", "");
       return cmd_compare_models(o);
     }
     if (o->model_flag) {

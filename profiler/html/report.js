@@ -1,5 +1,5 @@
 /* rooftop HTML report: renders the embedded JSON report (schema rooftop.profile/1,
- * rooftop.compare/1 or rooftop.diff/1) into a summary, a log-log roofline chart, a by-op table and a sortable,
+ * rooftop.compare/1, rooftop.diff/1 or rooftop.compare_models/1) into a summary, a log-log roofline chart, a by-op table and a sortable,
  * filterable, paged layer table. Vanilla JS, no network. Embedded into the report at build
  * time (profiler/html/embed.cmake); must never contain a closing script tag.
  *
@@ -477,6 +477,42 @@
     return el("section", {id: "compare"}, parts);
   }
 
+  /* ---- two models of one network (rooftop.compare_models/1): A's layers beside B's ---- */
+  function kib(v) { return fix((num(v) || 0) / 1024, 1); }
+
+  function modelsSection(d) {
+    var t = d.totals || {};
+    var outs = (d.outputs || []).map(function (o) {
+      return o.name + ": max abs error " + prec(o.max_abs_error, 3) + ", cosine " + fix(o.cosine, 6);
+    });
+    var grid = el("div", {cls: "grid"}, [kv("A", d.a.file), kv("B", d.b.file),
+      kv("latency", fix(d.a.latency_ms, 3) + " ms \u2192 " + fix(d.b.latency_ms, 3) + " ms (B/A " + fix(t.latency_ratio, 3) +
+        ", speedup " + fix(t.speedup, 3) + "x over " + t.alternating_rounds + " alternating rounds)"),
+      kv("bytes moved", kib(d.a.bytes) + " \u2192 " + kib(d.b.bytes) + " KiB (B/A " + fix(t.bytes_ratio, 3) + ")"),
+      kv("matched layers", t.matched_rows + ": " + fix(t.matched_a_ms, 3) + " \u2192 " + fix(t.matched_b_ms, 3) + " ms, " +
+        kib(t.matched_a_bytes) + " \u2192 " + kib(t.matched_b_bytes) + " KiB; unmatched " + t.unmatched_a + " in A, " +
+        t.unmatched_b + " in B"),
+      kv("outputs", outs.join("; ") || "none")]);
+    var tb = el("tbody");
+    (d.rows || []).forEach(function (r) {
+      var ratio = num(r.a_ms) > 0 && !r.b_shared ? fix(r.b_ms / r.a_ms, 2) : "";
+      tb.appendChild(el("tr", null, [el("td", {cls: "l name", text: r.a_name, title: r.a_name}), el("td", {cls: "l", text: r.a_op_type}),
+        el("td", {text: fix(r.a_ms, 4)}), el("td", {text: kib(r.a_bytes)}), el("td", {cls: "l", text: r.b_op_type}),
+        el("td", {text: r.b_shared ? "(shared)" : fix(r.b_ms, 4)}), el("td", {text: r.b_shared ? "" : kib(r.b_bytes)}),
+        el("td", {text: ratio})]));
+    });
+    var head = el("tr", null, ["layer (A)", "A op", "A ms", "A KiB", "B op", "B ms", "B KiB", "B/A"].map(function (h, i) {
+      return el("th", {cls: i === 0 || i === 1 || i === 4 ? "l" : "", text: h});
+    }));
+    var unmatched = ["a", "b"].map(function (k) {
+      return (d["unmatched_" + k] || []).map(function (u) { return u.layer_name + " (" + u.layer_op_type + ")"; });
+    });
+    return el("section", {id: "compare"}, [el("h2", {text: "A vs B: two models of one network"}), grid,
+      el("div", {cls: "table-scroll"}, el("table", {id: "models"}, [el("thead", null, head), tb])),
+      el("p", {cls: "note", text: "Unmatched in A: " + (unmatched[0].join(", ") || "none") + ". Unmatched in B: " +
+        (unmatched[1].join(", ") || "none") + ". Below: B's profile (" + d.b.file + ")."})]);
+  }
+
   /* ---- layer table ---- */
   var COLS = [
     {key: "index", label: "#", get: function (l) { return l.index; }},
@@ -628,7 +664,8 @@
     var t0 = performance.now();
     var data = JSON.parse(document.getElementById("roof-data").textContent);
     var isCompare = data.schema === "rooftop.compare/1", isDiff = data.schema === "rooftop.diff/1";
-    var p = isCompare ? data.fused : isDiff ? data.profile_b : data;
+    var isModels = data.schema === "rooftop.compare_models/1";
+    var p = isCompare ? data.fused : isDiff ? data.profile_b : isModels ? data.profile_b : data;
     var layers = p.layers || [];
     var byIndex = {};
     layers.forEach(function (l) { byIndex[l.index] = l; });
@@ -638,10 +675,10 @@
     var state = {sortKey: "index", dir: 1, page: 0, op: "", bound: "", text: "", open: {}, selected: -1,
       colour: p.hardware ? "roof" : "bound", ops: ops, view: [], hw: p.hardware};
     var name = ((p.model || {}).path || "model").split("/").pop();
-    document.title = "rooftop: " + name + (isCompare ? " (fusion compare)" : isDiff ? " (A vs B)" : "");
+    document.title = "rooftop: " + name + (isCompare ? " (fusion compare)" : isDiff || isModels ? " (A vs B)" : "");
     var app = document.getElementById("app");
     app.textContent = "";
-    app.appendChild(el("header", null, [el("h1", {text: "rooftop " + (isCompare ? "fusion compare" : isDiff ? "A vs B" : "profile") + ": " + name}),
+    app.appendChild(el("header", null, [el("h1", {text: "rooftop " + (isCompare ? "fusion compare" : isDiff || isModels ? "A vs B" : "profile") + ": " + name}),
       el("div", {cls: "sub", text: (p.model || {}).path + " \u2014 " + ((p.tool || {}).name || "rooftop") + " " + ((p.tool || {}).version || "") +
         ", schema " + data.schema})].concat(verdictText(p.run) === null ? [] :
         [el("div", {id: "roof-verdict", cls: "verdict " + p.run.noise.verdict, text: verdictText(p.run)})])));
@@ -652,6 +689,7 @@
       label: "pred ms", title: p.prediction.label, get: function (l) { return num(l.predicted_ms); }, fmt: function (v) { return fix(v, 4); }});
     if (isCompare) main.appendChild(compareSection(data));
     if (isDiff) main.appendChild(diffSection(data));
+    if (isModels) main.appendChild(modelsSection(data));
     var chartWrap = el("div", {cls: "chart-wrap", id: "chart"});
     var colourSel = el("select", {id: "colour-by"}, [el("option", {value: "roof", text: "roof judging it"}),
       el("option", {value: "bound", text: "bound"}), el("option", {value: "op", text: "op type"})]);

@@ -5,7 +5,9 @@
    float model is matched to the int8 layer of the same name, the output's cosine meets the
    acceptance bar (>= 0.995), each row's bytes are those of the two profiles the document holds,
    the int8 side of a QLinearConv row moves fewer bytes than the float side, and the printed
-   totals are the JSON's.
+   totals are the JSON's. --html writes one self-contained page embedding that document; where
+   chromium is installed, the page renders (headless, --dump-dom) without script errors and its
+   models table has one row per JSON row.
 2. A small QDQ model with Sigmoid between a DequantizeLinear and a QuantizeLinear (no pass fuses
    it): the Sigmoid is flagged dq_sandwich with the bytes of the DQ and the Q around it (each a
    256-element int8 <-> float32 conversion), the summary counts it, the table names it; a
@@ -16,6 +18,7 @@ usage: check_compare_models.py ROOFTOP ZOO_DIR QDQ_DIR WORK_DIR
 """
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -47,8 +50,10 @@ def layer_bytes(profile):
 def check_resnet18(rooftop, zoo, qdq, work):
     a, b = os.path.join(zoo, "resnet18.onnx"), os.path.join(qdq, "resnet18_qdq.onnx")
     out = os.path.join(work, "resnet18_compare.json")
-    text = run([rooftop, "compare", a, b, "--threads", "1", "--runs", "4", "--json", out]).stdout
+    page = os.path.join(work, "resnet18_compare.html")
+    text = run([rooftop, "compare", a, b, "--threads", "1", "--runs", "4", "--json", out, "--html", page]).stdout
     d = json.load(open(out))
+    check_page(page, d, work)
     if d["schema"] != "rooftop.compare_models/1":
         fail(f"schema {d['schema']}")
     float_ops = [n for n in onnx.load(a, load_external_data=False).graph.node if n.op_type in ("Conv", "Add", "Gemm")]
@@ -83,6 +88,30 @@ def check_resnet18(rooftop, zoo, qdq, work):
     print(f"resnet18: {len(d['rows'])} rows matched, {t['unmatched_a']} / {t['unmatched_b']} unmatched, "
           f"cosine {o['cosine']:.6f}, max abs {o['max_abs_error']:.4g}, bytes B/A {t['bytes_ratio']:.3f}")
     return out
+
+
+def check_page(page, d, work):
+    html = open(page, encoding="utf-8").read()
+    if "<link" in html or re.search(r"src=[\"']?https?:", html):
+        fail(f"{page} is not self-contained")
+    m = re.search(r'<script id="roof-data" type="application/json">(.*?)</script>', html, re.S)
+    if m is None or json.loads(m.group(1)) != d:
+        fail(f"{page} does not embed the --json document")
+    exe = shutil.which("chromium")
+    if exe is None:
+        print("html: chromium not installed, the page was not rendered")
+        return
+    dom = subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={work}/chromium",
+                          "--dump-dom", "file://" + os.path.abspath(page)], capture_output=True, text=True,
+                         timeout=120).stdout
+    if 'data-state="ready"' not in dom or 'data-errors="0"' not in dom:
+        marks = re.findall(r'data-(?:state|errors)="[^"]*"', dom)
+        fail(f"{page} did not render: {marks}")
+    table = re.search(r'<table id="models">.*?<tbody>(.*?)</tbody>', dom, re.S)
+    rows = table.group(1).count("<tr") if table else -1
+    if rows != len(d["rows"]):
+        fail(f"{page}: the models table has {rows} rows, the JSON {len(d['rows'])}")
+    print(f"html: {page} renders {rows} matched rows")
 
 
 def small_model(path):

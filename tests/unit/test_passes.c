@@ -1,12 +1,16 @@
 /* Fusion passes on small graphs: for each pass, the pattern it rewrites is built twice and
  * prepared with --fusion none and with that pass alone; outputs must agree (bit-exact where
  * no arithmetic changes), fewer kernels must run, and every original node name must appear
- * exactly once across the executed nodes' fused_from lists and the folded list. */
+ * exactly once across the executed nodes' fused_from lists and the folded list. Pass qdq is
+ * checked by structure (the integer op made, its fused_from, its activation range, chains that
+ * break a rule left float) and within one output quantum of the unfused graph. */
 #include <math.h>
 #include <stdio.h>
 
+#include "fused_act.h"
 #include "graph_builder.h"
 #include "graph_edit.h"
+#include "quant_params.h"
 
 static int failures;
 
@@ -50,19 +54,36 @@ static void check_provenance(const roof_session* s, const char* label) {
   }
 }
 
+/* The graph of `build` (constants from `seed`) twice: m[0], s[0] prepared with --fusion none,
+ * m[1], s[1] with `pass`; a session is NULL when preparing failed (reported). */
+static void open_pair(const char* label, const char* pass, build_fn build, uint64_t seed, roof_model* m[2],
+                      roof_session* s[2]) {
+  rng r[2] = {{seed}, {seed}};
+  const char* fusion[2] = {"none", pass};
+  for (int i = 0; i < 2; i++) {
+    builder b = start(&r[i], label);
+    build(&b);
+    b.g->num_original_nodes = b.g->num_nodes;
+    roof_error err = {{0}};
+    m[i] = NULL;
+    roof_model_from_graph(b.g, &m[i], &err);
+    s[i] = open_session(m[i], fusion[i], label);
+  }
+}
+
+static void close_pair(roof_model* m[2], roof_session* s[2]) {
+  for (int i = 0; i < 2; i++) {
+    roof_session_free(s[i]);
+    roof_model_free(m[i]);
+  }
+}
+
 static void check_pass(const char* label, const char* pass, build_fn build, bool exact) {
-  rng r1 = {99}, r2 = {99}, ri = {5};
-  builder a = start(&r1, label), b = start(&r2, label);
-  build(&a);
-  build(&b);
-  a.g->num_original_nodes = a.g->num_nodes;
-  b.g->num_original_nodes = b.g->num_nodes;
-  roof_model *ma = NULL, *mb = NULL;
-  roof_error err = {{0}};
-  roof_model_from_graph(a.g, &ma, &err);
-  roof_model_from_graph(b.g, &mb, &err);
-  roof_session* sa = open_session(ma, "none", label);
-  roof_session* sb = open_session(mb, pass, label);
+  rng ri = {5};
+  roof_model* m[2];
+  roof_session* ss[2];
+  open_pair(label, pass, build, 99, m, ss);
+  roof_session *sa = ss[0], *sb = ss[1];
   if (sa && sb) {
     roof_io_info in, out;
     roof_session_input_info(sa, 0, &in);
@@ -92,10 +113,7 @@ static void check_pass(const char* label, const char* pass, build_fn build, bool
     check_provenance(sb, label);
     printf("%-28s %-16s kernels %d -> %d\n", label, pass, sa->num_steps, sb->num_steps);
   }
-  roof_session_free(sa);
-  roof_session_free(sb);
-  roof_model_free(ma);
-  roof_model_free(mb);
+  close_pair(m, ss);
 }
 
 static const int64_t kImg[4] = {1, 6, 8, 8};
@@ -681,6 +699,241 @@ static void check_copy(void) {
   printf("%-28s %-16s borrowed, released through copy and lender\n", "copy", "conv_bn");
 }
 
+/* ---- pass qdq: structure of the rewritten graph ---- */
+
+static int scalar_f(builder* b, const char* name, float v) { return typed_const(b, name, ROOF_DT_FLOAT, 0, NULL, &v); }
+static int scalar_q(builder* b, const char* name, int dtype, int v) {
+  int8_t i8 = (int8_t)v;
+  uint8_t u8 = (uint8_t)v;
+  return typed_const(b, name, dtype, 0, NULL, dtype == ROOF_DT_INT8 ? (const void*)&i8 : (const void*)&u8);
+}
+
+/* Float value v quantized (int8, scale s, zero point 0) by node `qname` and read back by DQ node
+ * `dname`: the float op then sees a live DequantizeLinear of an int8 activation. */
+static int q_dq(builder* b, int v, float s, const char* qname, const char* dname) {
+  int q = output(b, qname), d = output(b, dname);
+  int qi[3] = {v, scalar_f(b, "s", s), scalar_q(b, "zp", ROOF_DT_INT8, 0)};
+  named(b, qname, "QuantizeLinear", qi, 3, &q, 1);
+  int di[3] = {q, qi[1], qi[2]};
+  named(b, dname, "DequantizeLinear", di, 3, &d, 1);
+  return d;
+}
+
+/* A constant int8 weight [dims] (random in [-100, 100]) dequantized per axis 0 by node `dname`
+ * with scales 0.004 x (m + 1); *ws gets the scales (dims[0] of them, <= 16). */
+static int dq_weight(builder* b, const char* dname, int rank, const int64_t* dims, float* ws) {
+  uint64_t n = 1;
+  for (int i = 0; i < rank; i++) n *= (uint64_t)dims[i];
+  int8_t* w = malloc(n);
+  for (uint64_t i = 0; i < n; i++) w[i] = (int8_t)irand(b->r, -100, 100);
+  int64_t md[1] = {dims[0]};
+  int8_t zp[16] = {0};
+  for (int64_t m = 0; m < dims[0]; m++) ws[m] = 0.004f * (float)(m + 1);
+  int di[3] = {typed_const(b, "wq", ROOF_DT_INT8, rank, dims, w), typed_const(b, "ws", ROOF_DT_FLOAT, 1, md, ws),
+               typed_const(b, "wzp", ROOF_DT_INT8, 1, md, zp)};
+  free(w);
+  int d = output(b, dname);
+  attr_i(named(b, dname, "DequantizeLinear", di, 3, &d, 1), "axis", 0);
+  return d;
+}
+
+/* An int32 bias [m] dequantized with scale x_scale x ws[m] (zero point absent: 0). */
+static int dq_bias(builder* b, const char* dname, int64_t m, float xs, const float* ws) {
+  int32_t q[16];
+  float sc[16];
+  for (int64_t i = 0; i < m; i++) q[i] = irand(b->r, -2000, 2000), sc[i] = xs * ws[i];
+  int64_t md[1] = {m};
+  int di[2] = {typed_const(b, "bq", ROOF_DT_INT32, 1, md, q), typed_const(b, "bs", ROOF_DT_FLOAT, 1, md, sc)};
+  int d = output(b, dname);
+  attr_i(named(b, dname, "DequantizeLinear", di, 2, &d, 1), "axis", 0);
+  return d;
+}
+
+/* The chain's end: Q (uint8 with a Relu or Clip before it, else int8; scale kQdqOutScale) named
+ * "q_y", then a DQ "dq_y" to the float graph output. */
+static const float kQdqOutScale = 0.05f;
+static void q_out(builder* b, int v, bool unsigned_out) {
+  int dt = unsigned_out ? ROOF_DT_UINT8 : ROOF_DT_INT8;
+  int q = output(b, "yq"), y = output(b, "y");
+  int qi[3] = {v, scalar_f(b, "ys", kQdqOutScale), scalar_q(b, "yzp", dt, 0)};
+  named(b, "q_y", "QuantizeLinear", qi, 3, &q, 1);
+  int di[3] = {q, qi[1], qi[2]};
+  named(b, "dq_y", "DequantizeLinear", di, 3, &y, 1);
+  mark_output(b, y);
+}
+
+static const float kXs = 3.0f / 127;
+
+/* DQ(x), DQ(w), DQ(b) -> Conv 3x3 (6 -> 4 channels) -> Relu -> Q. With `shared_dq` the
+ * activation's DQ also feeds a Sigmoid (a second graph output): it must stay. */
+static void qdq_conv(builder* b, bool shared_dq) {
+  int x = input(b, "x", 4, kImg), c = output(b, "c"), r = output(b, "r");
+  int xd = q_dq(b, x, kXs, "q_x", "dq_x");
+  float ws[4];
+  int64_t wd[4] = {4, 6, 3, 3}, pads[4] = {1, 1, 1, 1};
+  int ci[3] = {xd, dq_weight(b, "dq_w", 4, wd, ws), -1};
+  ci[2] = dq_bias(b, "dq_b", 4, kXs, ws);
+  attr_ints(named(b, "conv", "Conv", ci, 3, &c, 1), "pads", 4, pads);
+  named(b, "relu", "Relu", &c, 1, &r, 1);
+  q_out(b, r, true);
+  if (shared_dq) {
+    int sg = output(b, "sg");
+    named(b, "sigmoid", "Sigmoid", &xd, 1, &sg, 1);
+    mark_output(b, sg);
+  }
+}
+static void build_qdq_conv(builder* b) { qdq_conv(b, false); }
+static void build_qdq_conv_shared_dq(builder* b) { qdq_conv(b, true); }
+
+/* DQ(a), DQ(w [5, 16]), DQ(b) -> Gemm(transB) -> Clip(0, 6) -> Q. With `float_out` the Gemm's
+ * output is also a graph output, read outside the chain: the Gemm must stay float. */
+static void qdq_gemm(builder* b, bool float_out) {
+  int64_t ad[2] = {2, 16}, wd[2] = {5, 16};
+  int a = input(b, "a", 2, ad), m = output(b, "m"), k = output(b, "k");
+  float ws[5];
+  int gi[3] = {q_dq(b, a, kXs, "q_a", "dq_a"), dq_weight(b, "dq_w", 2, wd, ws), -1};
+  gi[2] = dq_bias(b, "dq_b", 5, kXs, ws);
+  attr_i(named(b, "gemm", "Gemm", gi, 3, &m, 1), "transB", 1);
+  int ci[3] = {m, scalar_f(b, "lo", 0.0f), scalar_f(b, "hi", 6.0f)};
+  named(b, "clip", "Clip", ci, 3, &k, 1);
+  q_out(b, k, true);
+  if (float_out) mark_output(b, m);
+}
+static void build_qdq_gemm(builder* b) { qdq_gemm(b, false); }
+static void build_qdq_gemm_float_out(builder* b) { qdq_gemm(b, true); }
+
+/* DQ(a) + DQ(b) -> Q; with `float_operand` the second operand is a float input (no DQ). */
+static void qdq_add(builder* b, bool float_operand) {
+  int a = input(b, "a", 4, kImg), c = input(b, "c", 4, kImg), s = output(b, "s");
+  int ai[2] = {q_dq(b, a, kXs, "q_a", "dq_a"), float_operand ? c : q_dq(b, c, 2 * kXs, "q_c", "dq_c")};
+  named(b, "add", "Add", ai, 2, &s, 1);
+  q_out(b, s, false);
+}
+static void build_qdq_add(builder* b) { qdq_add(b, false); }
+static void build_qdq_add_float(builder* b) { qdq_add(b, true); }
+
+/* DQ -> Conv -> y: the float op's output is not quantized, so nothing is fused. */
+static void build_qdq_conv_float_out(builder* b) {
+  int x = input(b, "x", 4, kImg), y = output(b, "y");
+  float ws[4];
+  int64_t wd[4] = {4, 6, 3, 3};
+  int ci[2] = {q_dq(b, x, kXs, "q_x", "dq_x"), dq_weight(b, "dq_w", 4, wd, ws)};
+  named(b, "conv", "Conv", ci, 2, &y, 1);
+  mark_output(b, y);
+}
+
+/* What the qdq pass must make of a graph: the integer op (NULL: none may run), the names it
+ * must list in fused_from (exactly these), its activation range, and op types that must still
+ * run (NULL-terminated). */
+typedef struct qdq_expect {
+  const char* op;
+  const char* fused[6];
+  float act_min, act_max;
+  const char* kept[3];
+} qdq_expect;
+
+static void fail_qdq(const char* label, const char* what) {
+  fprintf(stderr, "FAIL qdq %s: %s\n", label, what);
+  failures++;
+}
+
+static bool step_runs(const roof_session* s, const char* op_type) {
+  for (int k = 0; k < s->num_steps; k++)
+    if (strcmp(s->steps[k].k.node->op_type, op_type) == 0) return true;
+  return false;
+}
+
+/* The fused layer's node, its fused_from and activation against e; kept ops still run; every
+ * original name once in provenance; every output within one output quantum of the unfused
+ * graph's (the integer kernel rounds once, the float chain twice). */
+static void check_qdq(const char* label, build_fn build, const qdq_expect* e) {
+  rng ri = {5};
+  roof_model* m[2];
+  roof_session* ss[2];
+  open_pair(label, "qdq", build, 17, m, ss);
+  roof_session *sa = ss[0], *sb = ss[1];
+  if (sa && sb) {
+    const roof_node* fused = NULL;
+    for (int k = 0; k < sb->num_steps; k++) {
+      const roof_node* n = sb->steps[k].k.node;
+      if (e->op && strcmp(n->op_type, e->op) == 0) fused = n;
+      if (!e->op && strncmp(n->op_type, "QLinear", 7) == 0) fail_qdq(label, "an integer layer was made");
+    }
+    for (int i = 0; e->kept[i]; i++) {
+      if (!step_runs(sb, e->kept[i])) {
+        char why[96];
+        snprintf(why, sizeof(why), "the %s no longer runs", e->kept[i]);
+        fail_qdq(label, why);
+      }
+    }
+    if (e->op && fused == NULL) fail_qdq(label, "no integer layer");
+    if (fused) {
+      int want = 0;
+      for (; e->fused[want]; want++) {
+        bool found = false;
+        for (int f = 0; f < fused->num_fused_from; f++) found = found || strcmp(fused->fused_from[f], e->fused[want]) == 0;
+        if (!found) fprintf(stderr, "FAIL qdq %s: %s does not list %s\n", label, e->op, e->fused[want]), failures++;
+      }
+      if (fused->num_fused_from != want) {
+        fprintf(stderr, "FAIL qdq %s: %s stands for %d nodes, want %d\n", label, e->op, fused->num_fused_from, want);
+        failures++;
+      }
+      const roof_act* act = strcmp(e->op, "QLinearAdd") == 0 ? &((const roof_qlinear_ms_params*)fused->params)->act
+                                                             : &((const roof_quant_params*)fused->params)->act;
+      int clamp = strcmp(e->op, "QLinearAdd") == 0 ? ((const roof_qlinear_ms_params*)fused->params)->clamp
+                                                   : ((const roof_quant_params*)fused->params)->clamp;
+      if (act->min != e->act_min || act->max != e->act_max || clamp != !(isinf(e->act_min) && isinf(e->act_max))) {
+        fprintf(stderr, "FAIL qdq %s: activation [%g, %g] clamp %d, want [%g, %g]\n", label, act->min, act->max, clamp,
+                e->act_min, e->act_max);
+        failures++;
+      }
+    }
+    check_provenance(sb, label);
+    for (size_t i = 0; i < roof_session_num_inputs(sa); i++) {
+      roof_io_info in;
+      roof_session_input_info(sa, i, &in);
+      float* x = malloc(in.nbytes);
+      for (size_t k = 0; k < in.nbytes / sizeof(float); k++) x[k] = frand(&ri) * 3.0f;
+      roof_error e2 = {{0}};
+      if (roof_session_set_input(sa, i, x, in.nbytes, &e2) != ROOF_OK || roof_session_set_input(sb, i, x, in.nbytes, &e2) != ROOF_OK)
+        fail_qdq(label, e2.message);
+      free(x);
+    }
+    roof_error e3 = {{0}};
+    if (roof_session_run(sa, NULL, &e3) != ROOF_OK || roof_session_run(sb, NULL, &e3) != ROOF_OK) {
+      fail_qdq(label, e3.message);
+    } else {
+      roof_io_info out;
+      roof_session_output_info(sa, 0, &out);
+      const float *ya = roof_session_output(sa, 0), *yb = roof_session_output(sb, 0);
+      for (size_t k = 0; k < out.nbytes / sizeof(float); k++) {
+        if (fabs((double)ya[k] - yb[k]) <= 1.01 * kQdqOutScale) continue;
+        fprintf(stderr, "FAIL qdq %s: element %zu: unfused %.8g, qdq %.8g\n", label, k, ya[k], yb[k]);
+        failures++;
+        break;
+      }
+    }
+    printf("%-28s %-16s kernels %d -> %d\n", label, "qdq", sa->num_steps, sb->num_steps);
+  }
+  close_pair(m, ss);
+}
+
+static void check_pass_qdq(void) {
+  const float inf = INFINITY;
+  check_qdq("DQ -> Conv -> Relu -> Q", build_qdq_conv,
+            &(qdq_expect){"QLinearConv", {"conv", "relu", "q_y", "dq_x"}, 0.0f, inf, {"QuantizeLinear", "DequantizeLinear"}});
+  /* the Sigmoid still reads the activation's DQ: the Conv is fused, the DQ stays */
+  check_qdq("DQ(2 readers) -> Conv -> Q", build_qdq_conv_shared_dq,
+            &(qdq_expect){"QLinearConv", {"conv", "relu", "q_y"}, 0.0f, inf, {"DequantizeLinear", "Sigmoid"}});
+  check_qdq("DQ -> Gemm -> Clip -> Q", build_qdq_gemm,
+            &(qdq_expect){"QLinearMatMul", {"gemm", "clip", "q_y", "dq_a"}, 0.0f, 6.0f, {"QuantizeLinear"}});
+  check_qdq("DQ -> Gemm(2 readers) -> Q", build_qdq_gemm_float_out, &(qdq_expect){NULL, {NULL}, 0, 0, {"Gemm", "Clip"}});
+  check_qdq("DQ + DQ -> Add -> Q", build_qdq_add,
+            &(qdq_expect){"QLinearAdd", {"add", "q_y", "dq_a", "dq_c"}, -inf, inf, {"DequantizeLinear"}});
+  check_qdq("DQ + float -> Add -> Q", build_qdq_add_float, &(qdq_expect){NULL, {NULL}, 0, 0, {"Add"}});
+  check_qdq("DQ -> Conv -> float output", build_qdq_conv_float_out, &(qdq_expect){NULL, {NULL}, 0, 0, {"Conv"}});
+}
+
 int main(void) {
   check_pass("Identity", "identity", build_identity, true);
   check_pass("Pad(0) -> Transpose(id)", "identity", build_noop_pad_transpose, true);
@@ -722,6 +975,7 @@ int main(void) {
   check_graph_edit();
   check_inplace_second_operand();
   check_copy();
+  check_pass_qdq();
   if (failures) {
     fprintf(stderr, "test_passes: %d failures\n", failures);
     return 1;

@@ -1,5 +1,6 @@
 /* The probe's portable parts: the FMA kernels' FLOP counts (each kernel really does chains x
- * lanes multiply-adds per iteration), the bandwidth loops, CPU names from x86 and arm64
+ * lanes multiply-adds per iteration), the int8 dot-product kernels' op counts and the int8 peak
+ * against the FP32 one, the bandwidth loops, CPU names from x86 and arm64
  * /proc/cpuinfo texts, emulation detection, and the arm64 hardware files' arithmetic.
  * usage: test_probe TOOLS_HW_DIR */
 #include <math.h>
@@ -47,6 +48,60 @@ static void test_fma_kernels(void) {
     /* the probe's own constants keep every accumulator finite over many iterations */
     CHECK(isfinite(k->run(100000, 7.0f, 0.999999f, 1e-7f)), "%s: finite", k->isa);
   }
+}
+
+/* With x = 1 and y = 2 every int32 lane ends at seed + chain + 2 x macs_per_lane x iters: a
+ * kernel doing fewer chains, lanes, products or iterations than its entry claims cannot pass. */
+static void test_dot_kernels(void) {
+  const roof_dot_kernel* ks[4];
+  int n = roof_dot_kernels(ks);
+  CHECK(n >= 1 && strcmp(ks[n - 1]->isa, "scalar") == 0, "the portable int8 kernel comes last");
+#if defined(__aarch64__)
+  CHECK(strncmp(ks[0]->isa, "neon", 4) == 0, "arm64 measures int8 with NEON, got %s", ks[0]->isa);
+#endif
+  static const struct {
+    const char* isa;
+    int chains, lanes, macs;
+    double ops;
+  } kExpect[] = {{"avx512vnni", 12, 16, 4, 1536}, {"avxvnni", 12, 8, 4, 768}, {"avx2", 12, 8, 4, 768},
+                 {"neon-dotprod", 24, 4, 4, 768}, {"neon", 12, 4, 4, 384},     {"scalar", 8, 1, 1, 16}};
+  for (int i = 0; i < n; i++) {
+    const roof_dot_kernel* k = ks[i];
+    bool known = false;
+    for (size_t e = 0; e < sizeof(kExpect) / sizeof(kExpect[0]); e++) {
+      if (strcmp(kExpect[e].isa, k->isa) != 0) continue;
+      known = true;
+      CHECK(k->chains == kExpect[e].chains && k->lanes == kExpect[e].lanes && k->macs_per_lane == kExpect[e].macs,
+            "%s: %d chains x %d lanes x %d products", k->isa, k->chains, k->lanes, k->macs_per_lane);
+      CHECK(roof_dot_ops_per_iter(k) == kExpect[e].ops, "%s: %g ops per iteration, want %g", k->isa,
+            roof_dot_ops_per_iter(k), kExpect[e].ops);
+    }
+    CHECK(known, "unknown int8 kernel %s", k->isa);
+    for (uint64_t iters = 0; iters <= 7; iters += 7) {
+      const int32_t seed = 3;
+      int64_t want = 0;
+      for (int c = 0; c < k->chains; c++) want += (int64_t)k->lanes * (seed + c + 2 * k->macs_per_lane * (int64_t)iters);
+      int64_t got = k->run(iters, seed, 1, 2);
+      CHECK(got == want, "%s, %llu iterations: sum %lld, want %lld", k->isa, (unsigned long long)iters, (long long)got,
+            (long long)want);
+    }
+  }
+}
+
+/* The measured int8 peak next to the FP32 one (loaded machines lower both; the bounds are wide):
+ * positive, never beyond 16 x FP32 (a 4-byte dot product per FP32 lane, twice the issue rate),
+ * and above FP32 where the CPU has VNNI (4 products per lane per instruction). */
+static void test_int8_peak(void) {
+  double gflops = 0, gops = 0;
+  roof_hw_measure_peaks(1, NULL, &gflops, &gops);
+  CHECK(gflops > 0 && gops > 0, "peaks %g GFLOP/s, %g int8 GOP/s", gflops, gops);
+  char why[160];
+  if (roof_hw_emulated(why, sizeof(why))) return; /* qemu-user: the ratio is the emulator's */
+  CHECK(gops < 16 * gflops && gops > 0.25 * gflops, "int8 %g GOP/s implausible next to FP32 %g GFLOP/s", gops, gflops);
+  const roof_dot_kernel* ks[4];
+  roof_dot_kernels(ks);
+  if (strstr(ks[0]->isa, "vnni")) CHECK(gops > gflops, "%s: int8 %g GOP/s not above FP32 %g", ks[0]->isa, gops, gflops);
+  printf("test_probe: one thread, loaded machine: FP32 %.1f GFLOP/s, int8 %.1f GOP/s (%s)\n", gflops, gops, ks[0]->isa);
 }
 
 static void test_bandwidth_loops(void) {
@@ -155,6 +210,8 @@ static void test_arm_hw_files(const char* dir) {
 
 int main(int argc, char** argv) {
   test_fma_kernels();
+  test_dot_kernels();
+  test_int8_peak();
   test_bandwidth_loops();
   test_cpu_names();
   test_emulation();

@@ -56,6 +56,7 @@ static roof_hw probe_like(void) {
   memset(&h, 0, sizeof(h));
   snprintf(h.source, sizeof(h.source), "probe");
   h.peak_gflops = 100;
+  h.peak_int8_gops = 400;
   double bw[ROOF_MEM_LEVELS] = {200, 120, 40, 15};
   for (int lv = 0; lv < ROOF_MEM_LEVELS; lv++) h.read_gbs[lv] = h.copy_gbs[lv] = h.write_gbs[lv] = bw[lv];
   return h;
@@ -87,6 +88,55 @@ static void test_hw_check(void) {
   CHECK(roof_hw_check(&h, why, sizeof(why)), "a spec file may leave copy and write bandwidth out: %s", why);
   h.peak_gflops = 0;
   CHECK(!roof_hw_check(&h, why, sizeof(why)) && strstr(why, "peak"), "zero peak: %s", why);
+  h = probe_like();
+  h.peak_int8_gops = 0;
+  CHECK(!roof_hw_check(&h, why, sizeof(why)) && strstr(why, "int8"), "a probe without the int8 peak: %s", why);
+  snprintf(h.source, sizeof(h.source), "spec");
+  CHECK(roof_hw_check(&h, why, sizeof(why)), "a spec file may leave the int8 peak out: %s", why);
+  h.peak_int8_gops = NAN;
+  CHECK(!roof_hw_check(&h, why, sizeof(why)) && strstr(why, "int8"), "NaN int8 peak: %s", why);
+}
+
+/* An int8 layer's compute time is its ops over the int8 peak, a float layer's over the FP32
+ * one; without an int8 peak (a spec file) both take FP32's. The above-peak check judges the
+ * int8 layer by the int8 peak. */
+static void test_int8_roof(void) {
+  roof_layer layers[2];
+  memset(layers, 0, sizeof(layers));
+  for (int i = 0; i < 2; i++) {
+    layers[i].index = i;
+    layers[i].cost.flops = 1000000000; /* 1 G ops: compute-bound at any roof below */
+    layers[i].cost.bytes_read = 1000;
+    layers[i].time_ms.median = 20.0;
+  }
+  layers[0].compute = ROOF_DT_INT8;
+  layers[1].compute = ROOF_DT_FLOAT;
+  roof_profile p;
+  memset(&p, 0, sizeof(p));
+  p.layers = layers;
+  p.num_layers = 2;
+  roof_hw h = probe_like(); /* 100 GFLOP/s, 400 int8 GOP/s */
+  roof_profile_roofline(&p, &h);
+  CHECK(fabs(layers[0].roofline_ms - 2.5) < 1e-9 && layers[0].compute_bound, "int8 layer roofline %g ms, want 2.5 (int8 roof)",
+        layers[0].roofline_ms);
+  CHECK(fabs(layers[1].roofline_ms - 10.0) < 1e-9, "float layer roofline %g ms, want 10 (FP32 roof)", layers[1].roofline_ms);
+  CHECK(p.above_peak == NULL, "no layer above its peak");
+  layers[0].compute = ROOF_DT_UINT8;
+  layers[0].time_ms.median = 2.0; /* 500 GOP/s: beats the 400 int8 peak, not noise */
+  roof_profile_roofline(&p, &h);
+  CHECK(p.above_peak == &layers[0], "a uint8 layer at 500 GOP/s is above the 400 GOP/s int8 peak");
+  layers[0].time_ms.median = 3.0; /* 333 GOP/s: above FP32, within int8 */
+  roof_profile_roofline(&p, &h);
+  CHECK(p.above_peak == NULL && fabs(layers[0].efficiency - 2.5 / 3.0) < 1e-9, "333 GOP/s int8: efficiency %g, above %p",
+        layers[0].efficiency, (const void*)p.above_peak);
+  h.peak_int8_gops = 0;
+  snprintf(h.source, sizeof(h.source), "spec");
+  roof_profile_roofline(&p, &h);
+  CHECK(fabs(layers[0].roofline_ms - 10.0) < 1e-9 && p.above_peak == NULL,
+        "no int8 peak: the FP32 roof (%g ms, want 10), no peak check", layers[0].roofline_ms);
+  roof_profile_predict(&p, &(roof_hw){.peak_gflops = 100, .peak_int8_gops = 1000, .read_gbs = {96, 96, 96, 96}});
+  CHECK(fabs(layers[0].predicted_ms - 1.0) < 1e-9 && fabs(layers[1].predicted_ms - 10.0) < 1e-9,
+        "prediction: int8 %g ms (want 1), float %g ms (want 10)", layers[0].predicted_ms, layers[1].predicted_ms);
 }
 
 static void test_cache_path(void) {
@@ -142,6 +192,7 @@ int main(void) {
   test_hw_check();
   test_cache_path();
   test_predict();
+  test_int8_roof();
   if (failures) {
     fprintf(stderr, "test_threads: %d failures\n", failures);
     return 1;
