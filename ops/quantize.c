@@ -301,16 +301,27 @@ typedef struct qdq_task {
 } qdq_task;
 
 /* rint by the 1.5 * 2^23 trick: exact ties-to-even for |v| < 2^22 (the clamped range) */
+static inline int32_t quantize_one(float x, float scale, float lo, float hi, int32_t zp) {
+  float v = x / scale;
+  v = v > lo ? v : lo;
+  v = v < hi ? v : hi;
+  return (int32_t)((v + 12582912.0f) - 12582912.0f) + zp;
+}
+
+/* One loop per output type, the task's fields in locals: with the signedness tested inside the
+ * loop it was not vectorized (1.7-1.8 ns per element, ResNet-18's input QuantizeLinear 0.27 ms
+ * for 150 K values) */
 ROOF_VEC_CLONES static void quantize_tile(void* ctx, size_t start, size_t len) {
   const qdq_task* t = ctx;
   const float* x = (const float*)t->x + start;
-  for (size_t j = 0; j < len; j++) {
-    float v = x[j] / t->scale;
-    v = v > t->lo ? v : t->lo;
-    v = v < t->hi ? v : t->hi;
-    int32_t q = (int32_t)((v + 12582912.0f) - 12582912.0f) + t->zp;
-    if (t->is_signed) ((int8_t*)t->y)[start + j] = (int8_t)q;
-    else ((uint8_t*)t->y)[start + j] = (uint8_t)q;
+  const float scale = t->scale, lo = t->lo, hi = t->hi;
+  const int32_t zp = t->zp;
+  if (t->is_signed) {
+    int8_t* y = (int8_t*)t->y + start;
+    for (size_t j = 0; j < len; j++) y[j] = (int8_t)quantize_one(x[j], scale, lo, hi, zp);
+  } else {
+    uint8_t* y = (uint8_t*)t->y + start;
+    for (size_t j = 0; j < len; j++) y[j] = (uint8_t)quantize_one(x[j], scale, lo, hi, zp);
   }
 }
 
