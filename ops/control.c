@@ -16,6 +16,8 @@
  *     early, a run that stops before M iterations fails (69) rather than writing a shorter
  *     output than planned. Without scan outputs M and the condition are read at run time.
  *   - Scan's sequence length is its scan inputs' dim along their axes (static).
+ *   - a Loop body whose shapes follow its iteration number (node->body_template) is planned
+ *     again per iteration; every iteration must give iteration 0's output shapes (69).
  * Cost: a body's cost per iteration times the iterations planned (an If: its costlier branch);
  * docs/cost-model.md. */
 #include "control_params.h"
@@ -489,6 +491,13 @@ typedef struct ctl_body {
    * of these around each run (profiler/bodies.c). */
   uint64_t* total_ns;
   int64_t total_iterations;
+  /* A Loop body whose shapes follow its iteration number (node->body_template): each iteration
+   * runs a plan of its own, made for its number (iter_model, iter_s); `s`, planned for
+   * iteration 0, holds the inputs (carried values between iterations) and is not run. */
+  const roof_graph* tmpl;
+  roof_session_options opts;
+  roof_model* iter_model;
+  roof_session* iter_s;
 } ctl_body;
 
 typedef struct ctl_state {
@@ -496,10 +505,18 @@ typedef struct ctl_state {
   int num_bodies;
 } ctl_state;
 
+static void drop_iteration(ctl_body* cb) {
+  roof_session_free(cb->iter_s);
+  roof_model_free(cb->iter_model);
+  cb->iter_s = NULL;
+  cb->iter_model = NULL;
+}
+
 static void destroy_control(roof_kernel* k) {
   ctl_state* st = k->state;
   if (st == NULL) return;
   for (int b = 0; b < 2; b++) {
+    drop_iteration(&st->body[b]);
     roof_session_free(st->body[b].s);
     free(st->body[b].in_src);
     free(st->body[b].stamps);
@@ -515,9 +532,10 @@ static roof_status make_body(roof_kernel* k, ctl_body* cb, roof_graph* sub, roof
   cb->model.g = sub;
   cb->model.prepared = true;
   cb->model.load.max_tensor_bytes = k->max_scratch_bytes;
-  roof_session_options o = {.threads = k->pool ? (uint32_t)pthreadpool_get_threads_count(k->pool) : 1,
-                            .force_reference = k->force_reference, .winograd = k->winograd};
-  roof_status st = roof_session_create_in_pool(&cb->model, &o, k->pool, &cb->s, err);
+  cb->opts = (roof_session_options){.threads = k->pool ? (uint32_t)pthreadpool_get_threads_count(k->pool) : 1,
+                                     .force_reference = k->force_reference, .winograd = k->winograd};
+  cb->tmpl = k->node->body_template;
+  roof_status st = roof_session_create_in_pool(&cb->model, &cb->opts, k->pool, &cb->s, err);
   if (st != ROOF_OK) return st;
   cb->in_src = malloc(sizeof(int) * ((size_t)sub->num_inputs + 1));
   cb->stamps = calloc((size_t)cb->s->num_steps + 1, sizeof(uint64_t));
@@ -557,7 +575,7 @@ static uint64_t value_bytes(const roof_graph* g, int v) {
 }
 
 static void* body_in(ctl_body* cb, int i) { return cb->s->value_ptr[cb->model.g->inputs[i]]; }
-static const void* body_result(ctl_body* cb, int o) { return roof_session_output(cb->s, (size_t)o); }
+static const void* body_result(ctl_body* cb, int o) { return roof_session_output(cb->iter_s ? cb->iter_s : cb->s, (size_t)o); }
 static uint64_t in_bytes(ctl_body* cb, int i) { return value_bytes(cb->model.g, cb->model.g->inputs[i]); }
 static uint64_t out_bytes(ctl_body* cb, int o) { return value_bytes(cb->model.g, cb->model.g->outputs[o]); }
 
@@ -569,10 +587,56 @@ static void copy_outer(const roof_kernel* k, ctl_body* cb) {
   }
 }
 
-static roof_status run_body(ctl_body* cb, roof_error* err) {
-  roof_status st = roof_session_run(cb->s, cb->stamps, err);
+/* A body planned per iteration (cb->tmpl): a copy of the body as extracted, with iteration
+ * number i known, analysed and prepared like a body at load, a session on the same pool; its
+ * inputs copied from `s` (the iteration number is part of the plan). Its outputs must have the
+ * shapes planned for iteration 0: the node's outputs were laid out for them. */
+static roof_status plan_iteration(const roof_kernel* k, ctl_body* cb, int64_t i, roof_error* err) {
+  drop_iteration(cb);
+  const roof_graph* t = cb->tmpl;
+  const roof_value* it = &t->values[t->inputs[0]];
+  roof_value_binding b = {.name = it->name, .dtype = it->dtype, .rank = it->rank, .data = &i, .nbytes = sizeof(i)};
+  memcpy(b.dims, it->dims, sizeof(int64_t) * (size_t)(it->rank > 0 ? it->rank : 0));
+  roof_graph* g = NULL;
+  roof_status st = roof_graph_copy(t, &g, err);
+  if (st == ROOF_OK) st = roof_subgraph_plan(g, &b, 1, k->max_scratch_bytes, "all", err);
+  if (st != ROOF_OK) {
+    roof_graph_free(g);
+    return st;
+  }
+  st = roof_model_from_graph(g, &cb->iter_model, err); /* owns g */
   if (st != ROOF_OK) return st;
-  for (int j = 0; j < cb->s->num_steps; j++) {
+  cb->iter_model->prepared = true;
+  cb->iter_model->load.max_tensor_bytes = k->max_scratch_bytes;
+  st = roof_session_create_in_pool(cb->iter_model, &cb->opts, k->pool, &cb->iter_s, err);
+  const roof_graph* p = cb->model.g;
+  for (int o = 0; st == ROOF_OK && o < p->num_outputs; o++) {
+    const roof_value *want = &p->values[p->outputs[o]], *got = &g->values[g->outputs[o]];
+    if (got->dtype == want->dtype && got->rank == want->rank &&
+        memcmp(got->dims, want->dims, sizeof(int64_t) * (size_t)(want->rank > 0 ? want->rank : 0)) == 0) {
+      continue;
+    }
+    char nb[ROOF_NAME_BUF], gs[128], ws[128];
+    return roof_node_fail(err, ROOF_E_UNSUPPORTED, k->g, k->node,
+                          "body output '%s' is %s of shape %s at iteration %lld, %s of shape %s at iteration 0: the "
+                          "loop's outputs are planned for one shape",
+                          ROOF_SAFE(want->name, nb), roof_dtype_name(got->dtype), roof_shape_str(got->dims, got->rank, gs, sizeof(gs)),
+                          (long long)i, roof_dtype_name(want->dtype), roof_shape_str(want->dims, want->rank, ws, sizeof(ws)));
+  }
+  for (int j = 0; st == ROOF_OK && j < g->num_inputs; j++) {
+    void* dst = cb->iter_s->value_ptr[g->inputs[j]];
+    uint64_t bytes = in_bytes(cb, j);
+    if (dst && bytes && !(g->values[g->inputs[j]].flags & ROOF_VAL_KNOWN)) memcpy(dst, body_in(cb, j), bytes);
+  }
+  return st;
+}
+
+static roof_status run_body(ctl_body* cb, roof_error* err) {
+  roof_session* s = cb->iter_s ? cb->iter_s : cb->s;
+  bool stamped = s->num_steps == cb->s->num_steps; /* a plan of its own may have other steps: not timed per layer */
+  roof_status st = roof_session_run(s, stamped ? cb->stamps : NULL, err);
+  if (st != ROOF_OK) return st;
+  for (int j = 0; stamped && j < cb->s->num_steps; j++) {
     cb->step_ns[j] += cb->stamps[j + 1] - cb->stamps[j];
     cb->total_ns[j] += cb->stamps[j + 1] - cb->stamps[j];
   }
@@ -614,12 +678,14 @@ static roof_status run_loop(roof_kernel* k, roof_error* err) {
     if (b) memcpy(body_in(cb, 2 + c), k->in[2 + c].data, b);
   }
   int64_t i = 0;
+  roof_status s = ROOF_OK;
   for (; i < m && cond; i++) {
     if (p->num_scan_out > 0 && i >= p->planned_iters) break; /* checked below */
-    *(int64_t*)body_in(cb, 0) = i;
+    if (!cb->tmpl) *(int64_t*)body_in(cb, 0) = i; /* else part of the iteration's plan */
     *(uint8_t*)body_in(cb, 1) = cond;
-    roof_status s = run_body(cb, err);
-    if (s != ROOF_OK) return s;
+    if (cb->tmpl) s = plan_iteration(k, cb, i, err);
+    if (s == ROOF_OK) s = run_body(cb, err);
+    if (s != ROOF_OK) break;
     cond = ((const uint8_t*)body_result(cb, 0))[0] != 0;
     for (int j = 0; j < p->num_scan_out; j++) {
       uint64_t b = out_bytes(cb, 1 + p->num_carried + j);
@@ -632,6 +698,8 @@ static roof_status run_loop(roof_kernel* k, roof_error* err) {
       if (b) memmove(body_in(cb, 2 + c), body_result(cb, 1 + c), b);
     }
   }
+  drop_iteration(cb);
+  if (s != ROOF_OK) return s;
   if (p->num_scan_out > 0 && i != p->planned_iters) {
     return roof_node_fail(err, ROOF_E_UNSUPPORTED, k->g, k->node,
                           "the loop ran %lld iterations, its scan outputs were planned for %lld (M at load): a condition "

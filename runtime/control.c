@@ -285,6 +285,39 @@ static roof_status fold_members(roof_graph* g, int c, roof_error* err) {
   return ROOF_OK;
 }
 
+/* A Loop body whose shapes follow its iteration number and nothing else known only at run time
+ * (the iteration number is the one formal input whose values are known ahead: 0, 1, ...):
+ * *sub stays as extracted in n->body_template, for the kernel to plan again per iteration, and
+ * becomes the body planned for iteration 0, whose shapes every iteration must give. *done
+ * false: an ordinary body (planned by the caller). */
+static roof_status plan_per_iteration(roof_node* n, roof_graph** sub, uint64_t max_tensor_bytes, bool* done, roof_error* err) {
+  roof_graph* t = *sub;
+  *done = false;
+  bool* sets = calloc((size_t)t->num_inputs + 1, sizeof(bool));
+  if (sets == NULL) return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory planning a subgraph", t->path);
+  roof_status st = roof_graph_bind_ops(t, err);
+  if (st == ROOF_OK) st = roof_graph_shape_inputs(t, sets, err);
+  bool per_iteration = st == ROOF_OK && t->num_inputs > 0 && sets[0];
+  for (int i = 1; i < t->num_inputs && per_iteration; i++) per_iteration = !sets[i];
+  free(sets);
+  if (!per_iteration) return st;
+  roof_graph* c = NULL;
+  const roof_value* it = &t->values[t->inputs[0]];
+  int64_t zero = 0;
+  roof_value_binding b = {.name = it->name, .dtype = it->dtype, .rank = it->rank, .data = &zero, .nbytes = sizeof(zero)};
+  memcpy(b.dims, it->dims, sizeof(int64_t) * (size_t)(it->rank > 0 ? it->rank : 0));
+  st = roof_graph_copy(t, &c, err);
+  if (st == ROOF_OK) st = roof_subgraph_plan(c, &b, 1, max_tensor_bytes, NULL, err);
+  if (st != ROOF_OK) {
+    roof_graph_free(c);
+    return st;
+  }
+  n->body_template = t;
+  *sub = c;
+  *done = true;
+  return ROOF_OK;
+}
+
 roof_status roof_control_plan(roof_graph* g, int node, uint64_t max_tensor_bytes, roof_error* err) {
   roof_node* n = &g->nodes[node];
   if (n->subgraphs) return ROOF_OK;
@@ -318,7 +351,9 @@ roof_status roof_control_plan(roof_graph* g, int node, uint64_t max_tensor_bytes
     if (st == ROOF_OK) st = extract(&x, a, which, types);
     subs[which] = x.sub; /* then_branch (or the body) first, whatever the attribute order */
     k++;
-    if (st == ROOF_OK) st = roof_subgraph_analyse(x.sub, max_tensor_bytes, err);
+    bool planned = false;
+    if (st == ROOF_OK && n->op->id == ROOF_OP_Loop) st = plan_per_iteration(n, &subs[which], max_tensor_bytes, &planned, err);
+    if (st == ROOF_OK && !planned) st = roof_subgraph_analyse(x.sub, max_tensor_bytes, err);
   }
   free(types);
   free(x.vmap);

@@ -13,8 +13,10 @@
  * first-use order), constants and values known at load copied in as initializers; the direct
  * nodes of the body are named "<node>/<then|else|body>/<name>"; nested bodies stay dormant in
  * it, planned when its own analysis reaches them (roof_subgraph_analyse). The dormant nodes in
- * the enclosing graph are folded under pass "control". Nothing changed on failure but the
- * node's subgraphs (freed with the node).
+ * the enclosing graph are folded under pass "control". A Loop body whose shapes follow its
+ * iteration number alone keeps its extracted form in node->body_template and is planned for
+ * iteration 0 (the kernel plans it again per iteration). Nothing changed on failure but the
+ * node's subgraphs and template (freed with the node).
  */
 #ifndef ROOF_CONTROL_H
 #define ROOF_CONTROL_H

@@ -111,6 +111,11 @@ typedef struct roof_node {
    * (freed with the node). NULL otherwise. */
   struct roof_graph** subgraphs;
   int num_subgraphs;
+  /* A Loop whose body's shapes follow its iteration number (a Slice starting at it): the body
+   * as extracted, before any analysis, which the kernel copies and plans again per iteration;
+   * subgraphs[0] is the body planned for iteration 0 (the shapes every iteration must give).
+   * Owned; NULL otherwise. */
+  struct roof_graph* body_template;
 } roof_node;
 
 /* An original node that disappeared entirely (provenance, see fusion/fusion.h). */

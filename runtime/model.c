@@ -83,10 +83,19 @@ static roof_status check_unbound(const roof_graph* g, bool partial, roof_error* 
   return missing.kinds ? roof_missing_fail(g->path, g->opset, &missing, err) : ROOF_OK;
 }
 
-roof_status roof_subgraph_analyse(roof_graph* sub, uint64_t max_tensor_bytes, roof_error* err) {
+static roof_status finish_graph(roof_graph* g, const char* fusion, roof_error* err);
+
+roof_status roof_subgraph_plan(roof_graph* sub, const roof_value_binding* values, size_t num_values,
+                               uint64_t max_tensor_bytes, const char* fusion, roof_error* err) {
   roof_status st = roof_graph_bind_ops(sub, err);
   if (st == ROOF_OK) st = init_provenance(sub, err);
-  return st == ROOF_OK ? roof_graph_infer(sub, NULL, 0, max_tensor_bytes, err) : st;
+  if (st == ROOF_OK && num_values) st = roof_graph_specialize(sub, values, num_values, err);
+  if (st == ROOF_OK) st = roof_graph_infer(sub, NULL, 0, max_tensor_bytes, err);
+  return st == ROOF_OK && fusion ? finish_graph(sub, fusion, err) : st;
+}
+
+roof_status roof_subgraph_analyse(roof_graph* sub, uint64_t max_tensor_bytes, roof_error* err) {
+  return roof_subgraph_plan(sub, NULL, 0, max_tensor_bytes, NULL, err);
 }
 
 /* The preparation after shape inference, for one graph and the subgraphs of its control nodes. */

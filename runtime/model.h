@@ -32,6 +32,12 @@ bool roof_attr_copy(const roof_attr* src, roof_attr* dst);
  * folding, 16-bit widening, the fusion passes `fusion`, layout), recursively. */
 roof_status roof_subgraph_analyse(roof_graph* sub, uint64_t max_tensor_bytes, roof_error* err);
 roof_status roof_subgraphs_finish(roof_graph* g, const char* fusion, roof_error* err);
+/* The same for a body with some input values known (a Loop body whose shapes follow its
+ * iteration number): roof_graph_specialize with `values` between the binding and the
+ * inference; with `fusion` non-NULL the rest of the preparation follows (a body planned again
+ * at run time), else it is left to roof_subgraphs_finish. */
+roof_status roof_subgraph_plan(roof_graph* sub, const roof_value_binding* values, size_t num_values,
+                               uint64_t max_tensor_bytes, const char* fusion, roof_error* err);
 
 /* Looks up the descriptor (opset-aware) of every live node and dormant If-branch node, and parses its attributes into params.
  * Unknown op: ROOF_E_UNSUPPORTED naming op, domain and opset. Called by the loader. */
@@ -45,6 +51,14 @@ roof_status roof_graph_bind_ops(roof_graph* g, roof_error* err);
  * value of the wrong dtype, shape or size: ROOF_E_DATA. After roof_graph_bind_ops, before
  * shape inference. */
 roof_status roof_graph_specialize(roof_graph* g, const roof_value_binding* values, size_t num_values, roof_error* err);
+/* sets[i] (g->num_inputs entries): true when graph input i has no data and its value defines a
+ * shape, as roof_graph_specialize finds them. After roof_graph_bind_ops. */
+roof_status roof_graph_shape_inputs(roof_graph* g, bool* sets, roof_error* err);
+
+/* A second graph with g's names, nodes and attributes, its ops bound again, borrowing g's
+ * constant buffers (ROOF_VAL_BORROWED: g must outlive it). For roof_model_copy and for control
+ * flow bodies planned again per iteration; g is not yet prepared (no subgraphs extracted). */
+roof_status roof_graph_copy(const roof_graph* g, roof_graph** copy_out, roof_error* err);
 
 /* Unsupported ops of a model, by kind (op type and domain), so that one error names them all. */
 #define ROOF_MISSING_MAX 16

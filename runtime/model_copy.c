@@ -79,6 +79,7 @@ static bool copy_node(const roof_node* src, roof_node* dst) {
   dst->num_fused_from = 0;
   dst->subgraphs = NULL; /* copies are made before prepare, which extracts them */
   dst->num_subgraphs = 0;
+  dst->body_template = NULL;
   bool ok = dup_opt(src->name, &dst->name) && dup_opt(src->op_type, &dst->op_type) &&
             dup_opt(src->domain, &dst->domain) &&
             dup_bytes(src->inputs, sizeof(int) * (size_t)src->num_inputs, (void**)&dst->inputs) &&
@@ -147,27 +148,30 @@ static bool copy_graph(const roof_graph* src, roof_graph* dst) {
          copy_nodes(src, dst) && copy_folded(src, dst);
 }
 
+roof_status roof_graph_copy(const roof_graph* src, roof_graph** copy_out, roof_error* err) {
+  roof_graph* g = roof_graph_new();
+  roof_status st = g ? ROOF_OK : roof_fail(err, ROOF_E_NOMEM, "%s: out of memory copying the model", src->path);
+  if (st == ROOF_OK && !copy_graph(src, g)) st = roof_fail(err, ROOF_E_NOMEM, "%s: out of memory copying the model", src->path);
+  if (st == ROOF_OK) st = roof_graph_bind_ops(g, err);
+  if (st != ROOF_OK) {
+    roof_graph_free(g);
+    return st;
+  }
+  *copy_out = g;
+  return ROOF_OK;
+}
+
 roof_status roof_model_copy(roof_model* src, roof_model** copy_out, roof_error* err) {
   if (src == NULL || copy_out == NULL) return roof_fail(err, ROOF_E_USAGE, "roof_model_copy: NULL argument");
   if (src->prepared || src->lender != NULL) {
     return roof_fail(err, ROOF_E_USAGE, "roof_model_copy: the source must be a loaded model, neither prepared "
                                          "nor itself a copy");
   }
-  roof_graph* g = roof_graph_new();
-  roof_status st = g ? ROOF_OK : roof_fail(err, ROOF_E_NOMEM, "%s: out of memory copying the model", src->g->path);
-  if (st == ROOF_OK && !copy_graph(src->g, g)) {
-    st = roof_fail(err, ROOF_E_NOMEM, "%s: out of memory copying the model", src->g->path);
-  }
-  if (st == ROOF_OK) st = roof_graph_bind_ops(g, err);
+  roof_graph* g = NULL;
+  roof_status st = roof_graph_copy(src->g, &g, err);
   roof_model* m = NULL;
-  if (st == ROOF_OK) {
-    st = roof_model_from_graph(g, &m, err); /* owns g from here, also on error */
-    g = NULL;
-  }
-  if (st != ROOF_OK) {
-    roof_graph_free(g);
-    return st;
-  }
+  if (st == ROOF_OK) st = roof_model_from_graph(g, &m, err); /* owns g from here, also on error */
+  if (st != ROOF_OK) return st;
   m->load = src->load;
   m->lender = src;
   m->next_borrower = src->borrowers;

@@ -81,13 +81,14 @@ static roof_status bind_value(roof_graph* g, roof_value* v, const roof_value_bin
   return ROOF_OK;
 }
 
-roof_status roof_graph_specialize(roof_graph* g, const roof_value_binding* values, size_t num_values, roof_error* err) {
-  roof_status st = ROOF_OK;
+/* Per value of g, the value input it feeds (node -1: none); NULL on OOM (the caller reports). */
+static need* find_origins(roof_graph* g) {
   need* origin = malloc(sizeof(need) * (size_t)(g->num_values ? g->num_values : 1));
   int* stack = malloc(sizeof(int) * (size_t)(g->num_values ? g->num_values : 1));
   if (origin == NULL || stack == NULL) {
-    st = roof_fail(err, ROOF_E_NOMEM, "%s: out of memory finding shape-defining inputs", g->path);
-    goto cleanup;
+    free(origin);
+    free(stack);
+    return NULL;
   }
   roof_graph_link(g); /* producers, as the walk reads them */
   for (int v = 0; v < g->num_values; v++) origin[v] = (need){v, -1, -1};
@@ -98,6 +99,22 @@ roof_status roof_graph_specialize(roof_graph* g, const roof_value_binding* value
       if ((node->op->value_inputs & ROOF_IN(i)) && node->inputs[i] >= 0) walk_back(g, n, i, stack, origin);
     }
   }
+  free(stack);
+  return origin;
+}
+
+roof_status roof_graph_shape_inputs(roof_graph* g, bool* sets, roof_error* err) {
+  need* origin = find_origins(g);
+  if (origin == NULL) return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory finding shape-defining inputs", g->path);
+  for (int i = 0; i < g->num_inputs; i++) sets[i] = origin[g->inputs[i]].node >= 0 && g->values[g->inputs[i]].data == NULL;
+  free(origin);
+  return ROOF_OK;
+}
+
+roof_status roof_graph_specialize(roof_graph* g, const roof_value_binding* values, size_t num_values, roof_error* err) {
+  roof_status st = ROOF_OK;
+  need* origin = find_origins(g);
+  if (origin == NULL) return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory finding shape-defining inputs", g->path);
   for (int i = 0; i < g->num_inputs && st == ROOF_OK; i++) {
     roof_value* v = &g->values[g->inputs[i]];
     const need* o = &origin[g->inputs[i]];
@@ -113,8 +130,6 @@ roof_status roof_graph_specialize(roof_graph* g, const roof_value_binding* value
     }
     st = bind_value(g, v, b, err);
   }
-cleanup:
   free(origin);
-  free(stack);
   return st;
 }

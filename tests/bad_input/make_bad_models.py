@@ -1005,6 +1005,22 @@ def loop_cases(o):
     o.case("loop_body_outputs", loop(3, body(step, outputs=("c_out", "y_out", "s_out")), outputs=("y",)))
     o.case("loop_cond_shape", loop(3, body(step), cond=vi("c", [2], B)))
     o.case("loop_m_negative", loop(-1, body(step)))
+    # a Slice whose start and end follow the iteration number: the body is planned again per
+    # iteration (runtime/control.c); a slice of one element passes, a growing one changes the
+    # scan output's shape after iteration 0
+    def sliced(end_plus):
+        consts = [numpy_helper.from_array(np.arange(6, dtype=np.float32), "row"),
+                  numpy_helper.from_array(np.array([end_plus], np.int64), "n")]
+        start = "i1" if end_plus == 1 else "zero"
+        nodes = [helper.make_node("Identity", ["c_in"], ["c_out"]),
+                 helper.make_node("Unsqueeze", ["i", "ax"], ["i1"]),
+                 helper.make_node("Add", ["i1", "n"], ["end"]),
+                 helper.make_node("Slice", ["row", start, "end"], ["s_out"], name="slice"),
+                 helper.make_node("Add", ["y_in", "x"], ["y_out"], name="add")]
+        consts += [numpy_helper.from_array(np.array([0], np.int64), "ax"), numpy_helper.from_array(np.array([0], np.int64), "zero")]
+        return loop(3, body(nodes), inits=consts)
+    o.case("control_loop_slice_iter", sliced(1))
+    o.case("loop_slice_iter_grows", sliced(2))
 
     def scan(axes, directions=(1,)):
         b = helper.make_graph([helper.make_node("Add", ["s_in", "x_t"], ["s_out"], name="add"),

@@ -16,6 +16,7 @@ function parseArgs(argv) {
     runs: 20, warmup: 5, models: ['resnet18', 'resnet50', 'mobilenet_v2', 'mobilenet_v3_small',
       'shufflenet_v2_x1_0', 'squeezenet1_1', 'efficientnet_b0'], variants: ['plain', 'raw'],
     scaling: true, transformers: [], transformerDir: null, textdet: [], textdetDir: null,
+    frames: [], sequenceDir: null, frameCalls: 500,
   };
   for (let i = 0; i < argv.length; i++) {
     const [k, v] = [argv[i], argv[i + 1]];
@@ -34,16 +35,25 @@ function parseArgs(argv) {
     else if (k === '--transformer-dir') { o.transformerDir = v; i++; }
     else if (k === '--textdet') o.textdet = list();
     else if (k === '--textdet-dir') { o.textdetDir = v; i++; }
+    else if (k === '--frames') o.frames = list();
+    else if (k === '--sequence-dir') { o.sequenceDir = v; i++; }
+    else if (k === '--frame-calls') { o.frameCalls = Number(v); i++; }
     else throw new Error(`unknown argument '${k}'`);
   }
   o.zoo ??= path.join(o.root, 'build/zoo');
   o.transformerDir ??= path.join(o.root, 'build/transformers');
   o.textdetDir ??= path.join(o.root, 'build/textdet');
+  o.sequenceDir ??= path.join(o.root, 'build/sequence');
+  for (const m of o.frames) if (!STREAMS[m]) throw new Error(`--frames: '${m}' is not a streaming model (${Object.keys(STREAMS).join(', ')})`);
   o.out ??= path.join(o.root, 'build/bench');
   o.ort = path.resolve(o.ort ?? path.join(o.out, 'onnxruntime'));
   if (o.rounds < 5 || o.runs < 20) console.error('note: fewer than 5 rounds of 20 runs is below the benchmark\'s standard');
   return o;
 }
+
+// The streaming models of tools/export_sequence.py and their state: output OUT becomes input IN
+// of the next call (the pairs the export's forward() defines).
+const STREAMS = { gru_state: ['hn=h0'], vad_small: ['hn=h0', 'cn=c0'] };
 
 // A child speaking the worker protocol: JSON lines out, commands in.
 class Worker {
@@ -133,7 +143,46 @@ async function measure(o, label, model, shape, threads, inputFile = null) {
   };
 }
 
+// Per-frame latency of a streaming model: `rooftop profile --feedback` and ort_frames.mjs, each a
+// fresh process per round (load is outside both figures), alternating for --rounds rounds of
+// --frame-calls calls after 20 warm-up calls each. Figures in microseconds per call.
+function measureFrames(o, m, threads) {
+  const model = path.join(o.sequenceDir, `${m}.onnx`), data = path.join(o.sequenceDir, m);
+  const names = fs.readFileSync(path.join(data, 'inputs.txt'), 'utf8').split('\n').filter(Boolean);
+  const inputs = names.flatMap((n, i) => ['--input', `${n}=${path.join(data, `input_${i}.pb`)}`]);
+  const feedback = STREAMS[m].flatMap(p => ['--feedback', p]);
+  const json = path.join(o.out, 'tmp', `${m}.frames.t${threads}.json`);
+  fs.mkdirSync(path.dirname(json), { recursive: true });
+  const run = (cmd, args) => {
+    const r = spawnSync(cmd, args, { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`${path.basename(cmd)} ${args.slice(0, 2).join(' ')}: ${r.error?.message ?? (r.stderr || r.stdout).trim()}`);
+    return r.stdout;
+  };
+  const ta = [], tb = [], pa = [], pb = [], ratios = [];
+  for (let r = 0; r < o.rounds; r++) {
+    run(path.join(o.root, 'build/rooftop'), ['profile', model, ...inputs, ...feedback, '--threads', String(threads),
+      '--runs', String(o.frameCalls), '--warmup', '20', '--quiet', '--json', json]);
+    const lat = JSON.parse(fs.readFileSync(json)).run.latency_ms;
+    const out = run(process.execPath, [path.join(here, 'ort_frames.mjs'), o.ort, model, data, String(threads),
+      String(o.frameCalls), ...STREAMS[m]]);
+    const hit = /median ([\d.]+) us per call \(p99 ([\d.]+) us\)/.exec(out);
+    if (!hit) throw new Error(`ort_frames.mjs ${m}: unexpected output '${out.trim()}'`);
+    ta.push(lat.median * 1000); pa.push(lat.p99 * 1000); tb.push(Number(hit[1])); pb.push(Number(hit[2]));
+    ratios.push(ta[r] / tb[r]);
+  }
+  return {
+    label: m, threads, shape: 'frames', model_mb: fs.statSync(model).size / 1048576, state: STREAMS[m].join(' '),
+    rooftop_us: median(ta), ort_us: median(tb), rooftop_p99_us: median(pa), ort_p99_us: median(pb),
+    rooftop_ms: median(ta) / 1000, ort_ms: median(tb) / 1000, ratio: median(ratios), ratios,
+  };
+}
+
 const f = (x, d = 2) => x.toFixed(d);
+
+function printFrameRow(r) {
+  console.log(`${r.label.padEnd(34)} t${r.threads} frames       rooftop ${f(r.rooftop_us, 1).padStart(7)} us/call  ORT ${f(r.ort_us, 1).padStart(7)} us/call  ` +
+    `ratio ${f(r.ratio, 3)} [${r.ratios.map(x => f(x, 3)).join(' ')}]  p99 ${f(r.rooftop_p99_us, 0)}/${f(r.ort_p99_us, 0)} us  state ${r.state}`);
+}
 
 function printRow(r) {
   console.log(`${r.label.padEnd(34)} t${r.threads} ${r.shape.padEnd(12)} rooftop ${f(r.rooftop_ms).padStart(7)} ms  ORT ${f(r.ort_ms).padStart(7)} ms  ` +
@@ -143,19 +192,24 @@ function printRow(r) {
 }
 
 const COLS = ['label', 'threads', 'shape', 'model_mb', 'rooftop_ms', 'ort_ms', 'ratio', 'ratios', 'rooftop_rss_mb', 'ort_rss_mb',
-  'node_rss_mb', 'rooftop_first_ms', 'ort_first_ms', 'max_rel_diff', 'outputs_agree', 'ref_share', 'ref_ops'];
+  'node_rss_mb', 'rooftop_first_ms', 'ort_first_ms', 'max_rel_diff', 'outputs_agree', 'ref_share', 'ref_ops',
+  'rooftop_us_per_call', 'ort_us_per_call', 'rooftop_p99_us', 'ort_p99_us', 'state'];
 
 function writeCsv(file, rows) {
   const cell = v => {
+    if (v === undefined) return '';
     const s = Array.isArray(v) ? v.map(x => f(x, 4)).join(' ') : typeof v === 'number' ? String(+v.toPrecision(6)) : String(v);
     return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
-  fs.writeFileSync(file, [COLS.join(','), ...rows.map(r => COLS.map(c => cell(r[c])).join(','))].join('\n') + '\n');
+  const field = (r, c) => r[{ rooftop_us_per_call: 'rooftop_us', ort_us_per_call: 'ort_us' }[c] ?? c];
+  fs.writeFileSync(file, [COLS.join(','), ...rows.map(r => COLS.map(c => cell(field(r, c))).join(','))].join('\n') + '\n');
 }
 
-function writeMarkdown(file, rows, o, ortVersion) {
+function writeMarkdown(file, all, o, ortVersion) {
+  const rows = all.filter(r => r.shape !== 'frames'), frames = all.filter(r => r.shape === 'frames');
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-  const lines = [
+  const lines = !rows.length ? [`Measured ${new Date().toISOString().slice(0, 10)} on ${cpu} (${os.cpus().length} logical CPUs), ` +
+    `rooftop vs ONNX Runtime ${ortVersion} (onnxruntime-node, CPU EP, graphOptimizationLevel all).`] : [
     `Measured ${new Date().toISOString().slice(0, 10)} on ${cpu} (${os.cpus().length} logical CPUs), ` +
     `rooftop vs ONNX Runtime ${ortVersion} (onnxruntime-node, CPU EP, graphOptimizationLevel all), ` +
     `${o.rounds} alternating rounds of ${o.runs} runs after ${o.warmup} warm-up, median of ${o.rounds * o.runs} runs each. ` +
@@ -169,6 +223,17 @@ function writeMarkdown(file, rows, o, ortVersion) {
       `${f(r.rooftop_rss_mb, 0)} / ${f(r.ort_rss_mb, 0)} | ${f(r.rooftop_first_ms, 0)} / ${f(r.ort_first_ms, 0)} | ${r.max_rel_diff.toExponential(1)} | ` +
       `${f(100 * r.ref_share, 1)}%${r.ref_ops ? ` (${r.ref_ops})` : ''} |`),
   ];
+  if (frames.length) {
+    lines.push('', `Per-frame latency of the streaming models (tools/export_sequence.py), state outputs fed back as inputs ` +
+      `between calls: \`rooftop profile --feedback\` against ort_frames.mjs (timed around session.run from Node.js, so ORT's ` +
+      `figure includes the binding's per-call overhead), ${o.rounds} alternating rounds of ${o.frameCalls} calls after 20 ` +
+      `warm-up calls, each round a fresh process. Median over rounds of each round's median and p99; ratio = median over ` +
+      `rounds of rooftop / ORT.`, '',
+    '| model | threads | state fed back | rooftop us/call | ORT us/call | ratio | p99 rooftop / ORT us |',
+    '|---|---:|---|---:|---:|---:|---:|',
+    ...frames.map(r => `| ${r.label} | ${r.threads} | ${r.state} | ${f(r.rooftop_us, 1)} | ${f(r.ort_us, 1)} | ${f(r.ratio, 3)} | ` +
+      `${f(r.rooftop_p99_us, 0)} / ${f(r.ort_p99_us, 0)} |`));
+  }
   fs.writeFileSync(file, lines.join('\n') + '\n');
 }
 
@@ -206,10 +271,17 @@ async function main() {
       }
     }
   }
+  // the streaming models' per-frame latency (tools/export_sequence.py, exported first)
+  for (const m of o.frames) {
+    for (const t of o.threads) {
+      const r = measureFrames(o, m, t);
+      printFrameRow(r); rows.push(r);
+    }
+  }
   writeCsv(path.join(o.out, 'vs-onnxruntime.csv'), rows);
   writeMarkdown(path.join(o.out, 'vs-onnxruntime.md'), rows, o, ortVersion);
   console.log(`wrote ${path.join(o.out, 'vs-onnxruntime.csv')} and vs-onnxruntime.md`);
-  const worst = rows.filter(r => !r.outputs_agree);
+  const worst = rows.filter(r => r.shape !== 'frames' && !r.outputs_agree);
   if (worst.length) { console.error(`outputs disagree: ${worst.map(r => r.label).join(', ')}`); process.exitCode = 1; }
 }
 
