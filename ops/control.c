@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common.h"
 #include "kernel.h"
@@ -645,16 +646,32 @@ static roof_status run_body(ctl_body* cb, roof_error* err) {
   return ROOF_OK;
 }
 
-static void start_run(ctl_state* st) {
+/* The enclosing run's deadline to every kernel of the body's sessions (their own sessions have
+ * no time limit): a Loop nested in a body then stops at the outer --timeout too. */
+static void pass_deadline(const roof_kernel* k, roof_session* s) {
+  for (int i = 0; s && i < s->num_steps; i++) s->steps[i].k.deadline_ns = k->deadline_ns;
+}
+
+static void start_run(const roof_kernel* k, ctl_state* st) {
   for (int b = 0; b < st->num_bodies; b++) {
     st->body[b].iterations = 0;
     memset(st->body[b].step_ns, 0, sizeof(uint64_t) * (size_t)st->body[b].s->num_steps);
+    pass_deadline(k, st->body[b].s);
   }
+}
+
+/* True when the enclosing run's deadline has passed (checked between iterations: a Loop without
+ * a trip count whose condition stays true would otherwise never return). */
+static bool past_deadline(const roof_kernel* k) {
+  if (k->deadline_ns == NULL || *k->deadline_ns == 0) return false;
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec > *k->deadline_ns;
 }
 
 static roof_status run_if(roof_kernel* k, roof_error* err) {
   ctl_state* st = k->state;
-  start_run(st);
+  start_run(k, st);
   ctl_body* cb = &st->body[((const uint8_t*)k->in[0].data)[0] ? 0 : 1];
   copy_outer(k, cb);
   roof_status s = run_body(cb, err);
@@ -669,7 +686,7 @@ static roof_status run_loop(roof_kernel* k, roof_error* err) {
   const roof_control_params* p = k->params;
   ctl_state* st = k->state;
   ctl_body* cb = &st->body[0];
-  start_run(st);
+  start_run(k, st);
   int64_t m = k->in[0].data && k->num_in > 0 && k->node->inputs[0] >= 0 ? ((const int64_t*)k->in[0].data)[0] : INT64_MAX;
   bool cond = k->node->inputs[1] >= 0 ? ((const uint8_t*)k->in[1].data)[0] != 0 : true;
   copy_outer(k, cb);
@@ -683,7 +700,13 @@ static roof_status run_loop(roof_kernel* k, roof_error* err) {
     if (p->num_scan_out > 0 && i >= p->planned_iters) break; /* checked below */
     if (!cb->tmpl) *(int64_t*)body_in(cb, 0) = i; /* else part of the iteration's plan */
     *(uint8_t*)body_in(cb, 1) = cond;
+    if (past_deadline(k)) {
+      s = roof_node_fail(err, ROOF_E_TIMEOUT, k->g, k->node, "run time limit reached (--timeout) after %lld iterations",
+                         (long long)i);
+      break;
+    }
     if (cb->tmpl) s = plan_iteration(k, cb, i, err);
+    if (cb->tmpl && s == ROOF_OK) pass_deadline(k, cb->iter_s);
     if (s == ROOF_OK) s = run_body(cb, err);
     if (s != ROOF_OK) break;
     cond = ((const uint8_t*)body_result(cb, 0))[0] != 0;
@@ -744,7 +767,7 @@ static roof_status run_scan(roof_kernel* k, roof_error* err) {
   const roof_graph* s = cb->model.g;
   int off = p->scan8 ? 1 : 0, n = p->num_carried;
   int64_t len = p->planned_iters, batch = p->scan8 ? k->in[off].dims[0] : 1;
-  start_run(st);
+  start_run(k, st);
   copy_outer(k, cb);
   for (int64_t b = 0; b < batch; b++) {
     for (int i = 0; i < n; i++) {

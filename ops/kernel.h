@@ -87,6 +87,9 @@ struct roof_kernel {
   int winograd;            /* roof_session_options.winograd: 0 tune per layer, 1 on, -1 off */
   int force_reference;     /* roof_session_options.force_reference (control ops pass it on to
                             * the sessions of their bodies) */
+  const uint64_t* deadline_ns; /* the outermost session's run deadline (CLOCK_MONOTONIC ns; 0 or
+                                * NULL: none), read by control kernels between iterations and
+                                * passed on to their bodies' kernels when they run */
   /* Set by create when the entry runs another algorithm than the op's cost model counts
    * (Winograd convolution): the FLOPs it executes per run and its name; 0 / NULL otherwise. */
   uint64_t executed_flops;

@@ -121,6 +121,7 @@ static roof_status make_kernels(roof_session* s, const roof_session_options* o, 
     k->pool = s->pool;
     k->winograd = o->winograd;
     k->force_reference = o->force_reference;
+    k->deadline_ns = &s->deadline_ns;
     k->max_scratch_bytes = s->model->load.max_tensor_bytes ? s->model->load.max_tensor_bytes : (uint64_t)4 << 30;
     k->in = vp;
     k->num_in = n->num_inputs;

@@ -1021,6 +1021,23 @@ def loop_cases(o):
         return loop(3, body(nodes), inits=consts)
     o.case("control_loop_slice_iter", sliced(1))
     o.case("loop_slice_iter_grows", sliced(2))
+    # no trip count and a condition that stays true: only --timeout ends it (checked between
+    # iterations, also in a Loop nested in another Loop's body)
+    forever = body([helper.make_node("Identity", ["c_in"], ["c_out"]),
+                    helper.make_node("Add", ["y_in", "x"], ["y_out"], name="add")], outputs=("c_out", "y_out"))
+    node = helper.make_node("Loop", ["", "c", "y0"], ["y"], name="loop", body=forever)
+    o.case("loop_forever", model([node], [vi("x", [2, 3]), vi("y0", [2, 3])], [vi("y", None)],
+                                 [numpy_helper.from_array(np.array(True), "c")]))
+    forever2 = helper.make_graph([helper.make_node("Identity", ["c2_in"], ["c2_out"]),
+                                  helper.make_node("Add", ["z_in", "x"], ["z_out"], name="add2")], "inner_body",
+                                 [vi("i2", [], I64), vi("c2_in", [], B), vi("z_in", None)],
+                                 [vi("c2_out", None), vi("z_out", None)])
+    inner = helper.make_node("Loop", ["", "c", "y_in"], ["y_out"], name="inner_loop", body=forever2)
+    outer_body = body([helper.make_node("Identity", ["c_in"], ["c_out"]), inner], outputs=("c_out", "y_out"))
+    outer = helper.make_node("Loop", ["m", "c", "y0"], ["y"], name="outer_loop", body=outer_body)
+    o.case("loop_forever_nested", model([outer], [vi("x", [2, 3]), vi("y0", [2, 3])], [vi("y", None)],
+                                        [numpy_helper.from_array(np.array(True), "c"),
+                                         numpy_helper.from_array(np.array(2, np.int64), "m")]))
 
     def scan(axes, directions=(1,)):
         b = helper.make_graph([helper.make_node("Add", ["s_in", "x_t"], ["s_out"], name="add"),
