@@ -213,6 +213,23 @@ static roof_status fuse_gemm(roof_graph* g, int gn, bool* changed) {
   return rewrite(g, gn, an, qn, ROOF_OP_QLinearMatMul, p, in, b.q >= 0 ? 9 : 8, &x, 1);
 }
 
+/* The chain [n, (activation an), Q qn] becomes com.microsoft op `op` reading the quantized
+ * operands xs (each q, scale, zero point) and writing with Q's scale and zero point, `act` as its
+ * clamp (QLinearAdd, QLinearGlobalAveragePool). */
+static roof_status fuse_ms(roof_graph* g, int n, int an, int qn, const roof_act* act, int op, const qsrc* xs, int nx,
+                           bool* changed) {
+  roof_qlinear_ms_params* p = calloc(1, sizeof(*p));
+  if (p == NULL) return ROOF_E_NOMEM;
+  p->act = *act;
+  p->clamp = !roof_act_is_identity(act);
+  int in[8], len = 0;
+  for (int i = 0; i < nx && i < 2; i++) in[len++] = xs[i].q, in[len++] = xs[i].scale, in[len++] = xs[i].zp;
+  in[len++] = g->nodes[qn].inputs[1];
+  in[len++] = g->nodes[qn].inputs[2];
+  *changed = true;
+  return rewrite(g, n, an, qn, op, p, in, len, xs, nx);
+}
+
 static roof_status fuse_add(roof_graph* g, int n, bool* changed) {
   const roof_node* a = &g->nodes[n];
   qsrc x[2];
@@ -222,15 +239,7 @@ static roof_status fuse_add(roof_graph* g, int n, bool* changed) {
   roof_act_init(&act);
   if (a->op->flags & ROOF_OPF_FUSED_ACT) act = *(const roof_act*)a->params; /* first member (fused_act.h) */
   int qn = q_after(g, a->outputs[0], &an, &act);
-  if (qn < 0) return ROOF_OK;
-  roof_qlinear_ms_params* p = calloc(1, sizeof(*p));
-  if (p == NULL) return ROOF_E_NOMEM;
-  p->act = act;
-  p->clamp = !roof_act_is_identity(&act);
-  const roof_node* q = &g->nodes[qn];
-  int in[8] = {x[0].q, x[0].scale, x[0].zp, x[1].q, x[1].scale, x[1].zp, q->inputs[1], q->inputs[2]};
-  *changed = true;
-  return rewrite(g, n, an, qn, ROOF_OP_QLinearAdd, p, in, 8, x, 2);
+  return qn < 0 ? ROOF_OK : fuse_ms(g, n, an, qn, &act, ROOF_OP_QLinearAdd, x, 2, changed);
 }
 
 /* Q node q quantizes exactly as the DequantizeLinear of x dequantizes: equal scale, zero point of
@@ -268,15 +277,7 @@ static roof_status fuse_gap(roof_graph* g, int n, bool* changed) {
   roof_act act;
   roof_act_init(&act);
   int qn = q_after(g, m->outputs[0], &an, &act);
-  if (qn < 0) return ROOF_OK;
-  roof_qlinear_ms_params* p = calloc(1, sizeof(*p));
-  if (p == NULL) return ROOF_E_NOMEM;
-  p->act = act;
-  p->clamp = !roof_act_is_identity(&act);
-  const roof_node* q = &g->nodes[qn];
-  int in[5] = {x.q, x.scale, x.zp, q->inputs[1], q->inputs[2]};
-  *changed = true;
-  return rewrite(g, n, an, qn, ROOF_OP_QLinearGlobalAveragePool, p, in, 5, &x, 1);
+  return qn < 0 ? ROOF_OK : fuse_ms(g, n, an, qn, &act, ROOF_OP_QLinearGlobalAveragePool, &x, 1, changed);
 }
 
 roof_status roof_pass_qdq(roof_graph* g, bool* changed, roof_error* err) {
