@@ -5,6 +5,10 @@
  *   DQ(x), DQ(w), [DQ(b)] -> Gemm [-> Relu / Clip] -> Q   ->  QLinearMatMul (native int GEMM) with
  *       the int32 bias fused (roof_quant_params.fused_bias), B transposed once when transB = 1
  *   DQ(a), DQ(b) -> Add [-> Relu / Clip] -> Q              ->  QLinearAdd (com.microsoft)
+ *   DQ(x) -> MaxPool -> Q of DQ's own scale and zero point  ->  MaxPool on x's int8 / uint8 (the
+ *       max of quantized values is the quantized max when both sides quantize alike)
+ *   DQ(x) -> GlobalAveragePool [-> Relu / Clip] -> Q        ->  QLinearGlobalAveragePool
+ *       (com.microsoft, channels first), any scales
  * Weights and biases reach the float op as constants: constant folding (a load stage) already
  * evaluated their DequantizeLinear, which stays recorded as folded; the pass finds that folded
  * node and reads its integer tensor, scale and zero point. The activation's DequantizeLinear is
@@ -209,6 +213,23 @@ static roof_status fuse_gemm(roof_graph* g, int gn, bool* changed) {
   return rewrite(g, gn, an, qn, ROOF_OP_QLinearMatMul, p, in, b.q >= 0 ? 9 : 8, &x, 1);
 }
 
+/* The chain [n, (activation an), Q qn] becomes com.microsoft op `op` reading the quantized
+ * operands xs (each q, scale, zero point) and writing with Q's scale and zero point, `act` as its
+ * clamp (QLinearAdd, QLinearGlobalAveragePool). */
+static roof_status fuse_ms(roof_graph* g, int n, int an, int qn, const roof_act* act, int op, const qsrc* xs, int nx,
+                           bool* changed) {
+  roof_qlinear_ms_params* p = calloc(1, sizeof(*p));
+  if (p == NULL) return ROOF_E_NOMEM;
+  p->act = *act;
+  p->clamp = !roof_act_is_identity(act);
+  int in[8], len = 0;
+  for (int i = 0; i < nx && i < 2; i++) in[len++] = xs[i].q, in[len++] = xs[i].scale, in[len++] = xs[i].zp;
+  in[len++] = g->nodes[qn].inputs[1];
+  in[len++] = g->nodes[qn].inputs[2];
+  *changed = true;
+  return rewrite(g, n, an, qn, op, p, in, len, xs, nx);
+}
+
 static roof_status fuse_add(roof_graph* g, int n, bool* changed) {
   const roof_node* a = &g->nodes[n];
   qsrc x[2];
@@ -218,15 +239,45 @@ static roof_status fuse_add(roof_graph* g, int n, bool* changed) {
   roof_act_init(&act);
   if (a->op->flags & ROOF_OPF_FUSED_ACT) act = *(const roof_act*)a->params; /* first member (fused_act.h) */
   int qn = q_after(g, a->outputs[0], &an, &act);
-  if (qn < 0) return ROOF_OK;
-  roof_qlinear_ms_params* p = calloc(1, sizeof(*p));
+  return qn < 0 ? ROOF_OK : fuse_ms(g, n, an, qn, &act, ROOF_OP_QLinearAdd, x, 2, changed);
+}
+
+/* Q node q quantizes exactly as the DequantizeLinear of x dequantizes: equal scale, zero point of
+ * x's dtype and value (an absent one is 0). */
+static bool same_quant(const roof_graph* g, const qsrc* x, const roof_node* q) {
+  const roof_value *zq = &g->values[q->inputs[2]], *zx = x->zp >= 0 ? &g->values[x->zp] : NULL;
+  int dt = g->values[x->q].dtype;
+  if (zq->dtype != dt || (zx && zx->dtype != dt)) return false;
+  int64_t a = roof_load_i64(dt, zq->data, 0), b = zx ? roof_load_i64(dt, zx->data, 0) : 0;
+  return a == b && ((const float*)g->values[x->scale].data)[0] == ((const float*)g->values[q->inputs[1]].data)[0];
+}
+
+static roof_status fuse_maxpool(roof_graph* g, int n, bool* changed) {
+  const roof_node* m = &g->nodes[n];
+  qsrc x;
+  roof_act act;
+  roof_act_init(&act);
+  /* the float pool's own clamp (first member, fused_act.h) would not survive in integers */
+  if ((m->num_outputs > 1 && m->outputs[1] >= 0) || !roof_act_is_identity((const roof_act*)m->params)) return ROOF_OK;
+  if (!live_dq(g, m->inputs[0], &x)) return ROOF_OK;
+  int an, qn = q_after(g, m->outputs[0], &an, &act);
+  if (qn < 0 || an >= 0 || !same_quant(g, &x, &g->nodes[qn])) return ROOF_OK;
+  void* p = malloc(m->op->params_size);
   if (p == NULL) return ROOF_E_NOMEM;
-  p->act = act;
-  p->clamp = !roof_act_is_identity(&act);
-  const roof_node* q = &g->nodes[qn];
-  int in[8] = {x[0].q, x[0].scale, x[0].zp, x[1].q, x[1].scale, x[1].zp, q->inputs[1], q->inputs[2]};
+  memcpy(p, m->params, m->op->params_size);
   *changed = true;
-  return rewrite(g, n, an, qn, ROOF_OP_QLinearAdd, p, in, 8, x, 2);
+  return rewrite(g, n, -1, qn, ROOF_OP_MaxPool, p, &x.q, 1, &x, 1);
+}
+
+static roof_status fuse_gap(roof_graph* g, int n, bool* changed) {
+  const roof_node* m = &g->nodes[n];
+  qsrc x;
+  if (!live_dq(g, m->inputs[0], &x) || x.zp < 0) return ROOF_OK; /* QLinearGlobalAveragePool wants x's zero point */
+  int an;
+  roof_act act;
+  roof_act_init(&act);
+  int qn = q_after(g, m->outputs[0], &an, &act);
+  return qn < 0 ? ROOF_OK : fuse_ms(g, n, an, qn, &act, ROOF_OP_QLinearGlobalAveragePool, &x, 1, changed);
 }
 
 roof_status roof_pass_qdq(roof_graph* g, bool* changed, roof_error* err) {
@@ -238,6 +289,8 @@ roof_status roof_pass_qdq(roof_graph* g, bool* changed, roof_error* err) {
     if (roof_node_is(node, ROOF_OP_Conv)) st = fuse_conv(g, n, changed);
     else if (roof_node_is(node, ROOF_OP_Gemm)) st = fuse_gemm(g, n, changed);
     else if (roof_node_is(node, ROOF_OP_Add)) st = fuse_add(g, n, changed);
+    else if (roof_node_is(node, ROOF_OP_MaxPool)) st = fuse_maxpool(g, n, changed);
+    else if (roof_node_is(node, ROOF_OP_GlobalAveragePool)) st = fuse_gap(g, n, changed);
     if (st != ROOF_OK) return roof_pass_fail(g, "qdq", n, st, err);
   }
   return ROOF_OK;

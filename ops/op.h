@@ -83,6 +83,9 @@ typedef struct roof_op_schema {
   void (*cost)(const roof_graph* g, const roof_node* n, roof_cost* c);
   /* Short text such as "k3x3 s2 g32"; returns chars written (snprintf semantics). */
   int (*describe)(const roof_graph* g, const roof_node* n, char* buf, size_t size);
+  /* Optional: the layout rule of parsed node n when it depends on its params (an attribute
+   * saying which dim holds the channels); NULL: `layout` for every node. Pure. */
+  roof_layout_rule (*layout_of)(const roof_node* n);
 } roof_op_schema;
 
 #define ROOF_IN(i) (1u << (i))

@@ -1,8 +1,9 @@
-/* MaxPool, AveragePool, GlobalAveragePool: XNNPACK for 2-D NHWC float32, reference for any case
- * (MaxPool also over int8 and uint8, as quantized models pool, and with its Indices output).
+/* MaxPool, AveragePool, GlobalAveragePool: XNNPACK for 2-D NHWC float32 (MaxPool also int8 and
+ * uint8, as quantized models pool), reference for any case (and MaxPool's Indices output).
  * GlobalMaxPool: a native kernel (this XNNPACK has no global max pooling), reference. */
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -187,42 +188,60 @@ static roof_status ref_gap(roof_kernel* k, roof_error* err) {
   return ROOF_OK;
 }
 
-/* XNNPACK average pooling divides by the number of non-padding elements, so it matches ONNX
- * only with count_include_pad = 0 or no padding; ceil mode overhang behaves the same way. */
-static roof_status create_pool(roof_kernel* k, roof_error* err) {
+/* The XNNPACK geometry of a 2-D pool: explicit pads, with ceil mode's overhang added to the
+ * bottom/right padding so XNNPACK produces the extra row/column. */
+typedef struct xnn_pool_geo {
+  uint32_t top, right, bottom, left;
+  bool padded;
+} xnn_pool_geo;
+
+/* Checks shared by the float and 8-bit XNNPACK pools (refusals name the reason). */
+static roof_status xnn_pool_geometry(roof_kernel* k, xnn_pool_geo* geo, roof_error* err) {
   const pool_params* p = k->params;
   const roof_tensor *x = &k->in[0], *y = &k->out[0];
   if (p->sp.nsp != 2) return roof_kernel_refuse(err, "XNNPACK pools 2-D only");
   if (roof_out(k->g, k->node, 1) != NULL) return roof_kernel_refuse(err, "the Indices output");
   if (p->sp.kernel[0] * p->sp.kernel[1] == 1) return roof_kernel_refuse(err, "XNNPACK takes no 1x1 pooling");
-  if (!roof_act_xnn_ok(&p->act)) return roof_kernel_refuse(err, "empty fused clamp range");
   if (!roof_tensor_is_nhwc(x) || !roof_tensor_is_nhwc(y)) return roof_kernel_refuse(err, "input or output not NHWC");
   if (!roof_xnn_indirection_ok(k, y->dims[0], y->dims[2], y->dims[3], p->sp.kernel[0], p->sp.kernel[1])) {
     return roof_kernel_refuse(err, "indirection buffer over the tensor size limit");
   }
-  /* ceil mode: extend bottom/right padding so XNNPACK produces the extra row/column */
-  uint32_t pad_b = (uint32_t)p->sp.pads[2], pad_r = (uint32_t)p->sp.pads[3];
+  *geo = (xnn_pool_geo){(uint32_t)p->sp.pads[0], (uint32_t)p->sp.pads[3], (uint32_t)p->sp.pads[2], (uint32_t)p->sp.pads[1], false};
   int64_t need_h = (y->dims[2] - 1) * p->sp.strides[0] + (p->sp.kernel[0] - 1) * p->sp.dilations[0] + 1;
   int64_t need_w = (y->dims[3] - 1) * p->sp.strides[1] + (p->sp.kernel[1] - 1) * p->sp.dilations[1] + 1;
-  int64_t have_h = x->dims[2] + p->sp.pads[0] + pad_b, have_w = x->dims[3] + p->sp.pads[1] + pad_r;
-  bool extended = false;
-  if (need_h > have_h) { pad_b += (uint32_t)(need_h - have_h); extended = true; }
-  if (need_w > have_w) { pad_r += (uint32_t)(need_w - have_w); extended = true; }
-  bool has_pad = p->sp.pads[0] || p->sp.pads[1] || p->sp.pads[2] || p->sp.pads[3] || extended;
+  int64_t have_h = x->dims[2] + geo->top + geo->bottom, have_w = x->dims[3] + geo->left + geo->right;
+  if (need_h > have_h) geo->bottom += (uint32_t)(need_h - have_h);
+  if (need_w > have_w) geo->right += (uint32_t)(need_w - have_w);
+  geo->padded = geo->top || geo->right || geo->bottom || geo->left;
+  /* XNNPACK's max pooling reads a padded tap as the nearest edge pixel: with dilation that pixel
+   * may lie between the window's taps (a wrong maximum), so dilated windows must stay inside */
+  if (geo->padded && (p->sp.dilations[0] > 1 || p->sp.dilations[1] > 1)) {
+    return roof_kernel_refuse(err, "dilation with padding");
+  }
+  return ROOF_OK;
+}
+
+/* XNNPACK average pooling divides by the number of non-padding elements, so it matches ONNX
+ * only with count_include_pad = 0 or no padding; ceil mode overhang behaves the same way. */
+static roof_status create_pool(roof_kernel* k, roof_error* err) {
+  const pool_params* p = k->params;
+  xnn_pool_geo geo = {0};
+  roof_status st = xnn_pool_geometry(k, &geo, err);
+  if (st != ROOF_OK) return st;
+  if (!roof_act_xnn_ok(&p->act)) return roof_kernel_refuse(err, "empty fused clamp range");
   xnn_operator_t op = NULL;
   enum xnn_status s;
-  size_t c = (size_t)x->dims[1];
+  size_t c = (size_t)k->in[0].dims[1];
   if (p->is_max) {
-    s = xnn_create_max_pooling2d_nhwc_f32((uint32_t)p->sp.pads[0], pad_r, pad_b, (uint32_t)p->sp.pads[1],
-                                          (uint32_t)p->sp.kernel[0], (uint32_t)p->sp.kernel[1], (uint32_t)p->sp.strides[0],
-                                          (uint32_t)p->sp.strides[1], (uint32_t)p->sp.dilations[0],
-                                          (uint32_t)p->sp.dilations[1], c, c, c, p->act.min, p->act.max, 0, &op);
+    s = xnn_create_max_pooling2d_nhwc_f32(geo.top, geo.right, geo.bottom, geo.left, (uint32_t)p->sp.kernel[0],
+                                          (uint32_t)p->sp.kernel[1], (uint32_t)p->sp.strides[0], (uint32_t)p->sp.strides[1],
+                                          (uint32_t)p->sp.dilations[0], (uint32_t)p->sp.dilations[1], c, c, c, p->act.min,
+                                          p->act.max, 0, &op);
   } else {
-    if (p->sp.count_include_pad && has_pad) return roof_kernel_refuse(err, "count_include_pad with padding");
-    s = xnn_create_average_pooling2d_nhwc_f32((uint32_t)p->sp.pads[0], pad_r, pad_b, (uint32_t)p->sp.pads[1],
-                                              (uint32_t)p->sp.kernel[0], (uint32_t)p->sp.kernel[1],
-                                              (uint32_t)p->sp.strides[0], (uint32_t)p->sp.strides[1], c, c, c,
-                                              p->act.min, p->act.max, 0, &op);
+    if (p->sp.count_include_pad && geo.padded) return roof_kernel_refuse(err, "count_include_pad with padding");
+    s = xnn_create_average_pooling2d_nhwc_f32(geo.top, geo.right, geo.bottom, geo.left, (uint32_t)p->sp.kernel[0],
+                                              (uint32_t)p->sp.kernel[1], (uint32_t)p->sp.strides[0],
+                                              (uint32_t)p->sp.strides[1], c, c, c, p->act.min, p->act.max, 0, &op);
   }
   return roof_xnn_created(s, op, k, "create pooling", err);
 }
@@ -271,6 +290,44 @@ POOL_OP(MaxPool, ROOF_OPF_FUSED_ACT, sizeof(pool_params), parse_pool, infer_pool
 POOL_OP(AveragePool, ROOF_OPF_FUSED_ACT, sizeof(pool_params), parse_pool, infer_pool, cost_pool, describe_pool,
         create_pool, setup_pool, ref_pool, roof_dtypes_f32);
 POOL_OP(GlobalAveragePool, 0, 0, NULL, infer_gap, cost_gap, NULL, create_gap, setup_gap, ref_gap, roof_dtypes_f32);
+
+/* ---- MaxPool over int8 / uint8 (opset 12 on; the qdq pass makes them from DQ -> MaxPool -> Q
+ * with one scale and zero point): XNNPACK's s8 / u8 max pooling, NHWC in the arena. The max of
+ * quantized values is the quantized max, so no scale is involved; the full integer range is the
+ * output range (a clamp is only fused into float pools, as in the reference). ---- */
+
+static const int kMaxPoolQ8[] = {ROOF_DT_INT8, ROOF_DT_UINT8, 0};
+
+static roof_status create_qmaxpool(roof_kernel* k, roof_error* err) {
+  const pool_params* p = k->params;
+  xnn_pool_geo geo = {0};
+  roof_status st = xnn_pool_geometry(k, &geo, err);
+  if (st != ROOF_OK) return st;
+  size_t c = (size_t)k->in[0].dims[1];
+  uint32_t kh = (uint32_t)p->sp.kernel[0], kw = (uint32_t)p->sp.kernel[1], sh = (uint32_t)p->sp.strides[0],
+           sw = (uint32_t)p->sp.strides[1], dh = (uint32_t)p->sp.dilations[0], dw = (uint32_t)p->sp.dilations[1];
+  xnn_operator_t op = NULL;
+  enum xnn_status s =
+      k->in[0].dtype == ROOF_DT_INT8
+          ? xnn_create_max_pooling2d_nhwc_s8(geo.top, geo.right, geo.bottom, geo.left, kh, kw, sh, sw, dh, dw, c, c, c,
+                                             INT8_MIN, INT8_MAX, 0, &op)
+          : xnn_create_max_pooling2d_nhwc_u8(geo.top, geo.right, geo.bottom, geo.left, kh, kw, sh, sw, dh, dw, c, c, c, 0,
+                                             UINT8_MAX, 0, &op);
+  return roof_xnn_created(s, op, k, "create 8-bit max pooling", err);
+}
+
+static roof_status setup_qmaxpool(roof_kernel* k, roof_error* err) {
+  const roof_tensor* x = &k->in[0];
+  size_t n = (size_t)x->dims[0], h = (size_t)x->dims[2], w = (size_t)x->dims[3];
+  enum xnn_status s = x->dtype == ROOF_DT_INT8
+                          ? xnn_setup_max_pooling2d_nhwc_s8(roof_xop(k), n, h, w, x->data, k->out[0].data, k->pool)
+                          : xnn_setup_max_pooling2d_nhwc_u8(roof_xop(k), n, h, w, x->data, k->out[0].data, k->pool);
+  return roof_xnn_check(s, k, "setup 8-bit max pooling", err);
+}
+
+const roof_kernel_impl roof_kernel_MaxPool_xnnpack_q8 = {
+    .op = ROOF_OP_MaxPool, .backend = ROOF_BACKEND_XNNPACK, .dtypes = kMaxPoolQ8, .create = create_qmaxpool,
+    .setup = setup_qmaxpool, .run = roof_xnn_run, .destroy = roof_xnn_destroy, .input_padding = ROOF_XNN_PADDING};
 
 /* ---- GlobalMaxPool: native over NHWC data (tasks: image, block of 64 channels; each pixel a
  * row of contiguous channels) or plain data (tasks: the N*C planes, 16 lanes each). NaN

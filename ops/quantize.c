@@ -1505,8 +1505,9 @@ ROOF_REF_KERNEL(QLinearConv, NULL, ref_int_conv);
 
 /* ---- com.microsoft QOperator layers (ONNX Runtime's quantizer writes them): QLinearAdd,
  * QLinearMul (numpy broadcasting), QLinearSigmoid, QLinearLeakyRelu (alpha), QLinearGlobalAveragePool
- * (channels_last). Reference only: each dequantizes its inputs to float32, computes, and
- * quantizes the result (ties to even, saturated), as ONNX Runtime's float definitions. ---- */
+ * (channels_last). The references dequantize their inputs to float32, compute, and quantize the
+ * result (ties to even, saturated), as ONNX Runtime's float definitions; QLinearAdd and
+ * QLinearGlobalAveragePool also have XNNPACK entries (below). ---- */
 
 typedef roof_qlinear_ms_params ms_params;
 
@@ -1734,10 +1735,81 @@ const roof_kernel_impl roof_kernel_QLinearAdd_xnnpack = {
       .cost = cost_ms, .describe = describe_ms,                                                             \
   };                                                                                                        \
   ROOF_REF_KERNEL(SYM, NULL, ref_ms);
-/* The elementwise ones follow their operands' layout (their kernels take strided views);
- * QLinearGlobalAveragePool reads its channels_last attribute, so it gets the ONNX layout. */
+/* The elementwise ones follow their operands' layout (their kernels take strided views). */
 MS_SCHEMA(QLinearAdd, ROOF_LR_ANY)
 MS_SCHEMA(QLinearMul, ROOF_LR_ANY)
 MS_SCHEMA(QLinearSigmoid, ROOF_LR_ANY)
 MS_SCHEMA(QLinearLeakyRelu, ROOF_LR_ANY)
-MS_SCHEMA(QLinearGlobalAveragePool, ROOF_LR_PLAIN)
+
+/* ---- QLinearGlobalAveragePool on XNNPACK (global_average_pooling_nwc_qs8 / qu8): the mean over
+ * the pixels of each channel, pixels a row of contiguous channels: NHWC data of a channels-first
+ * node (the layout pass stores it so, as for the float pool) or plain data of a channels_last
+ * one. Constant per-tensor parameters, input and output of one 8-bit dtype; XNNPACK refuses
+ * scale ratios outside its fixed-point range (the reference runs). ---- */
+
+/* channels_last = 0 is the float pool's NCHW: channels-last storage suits it; channels_last = 1
+ * data already is [N, pixels..., C] as the ONNX layout. */
+static roof_layout_rule qgap_layout(const roof_node* n) {
+  const ms_params* p = n->params;
+  return p && !p->channels_last ? ROOF_LR_NHWC : ROOF_LR_PLAIN;
+}
+
+/* The pixels per image when x holds [N, pixels, C] rows of contiguous channels, else 0. */
+static int64_t qgap_pixels(const roof_kernel* k) {
+  const ms_params* p = k->params;
+  const roof_tensor* x = &k->in[0];
+  if (p->channels_last ? !roof_tensor_is_plain(x) : x->rank != 4 || !roof_tensor_is_nhwc(x)) return 0;
+  int64_t c = x->dims[p->channels_last ? x->rank - 1 : 1];
+  return c > 0 && x->dims[0] > 0 ? (int64_t)(roof_tensor_count(x) / (uint64_t)(x->dims[0] * c)) : 0;
+}
+
+static bool supports_qgap_xnn(const roof_kernel* k, char* why, size_t n) {
+  const roof_tensor* y = &k->out[0];
+  const char* no = k->in[0].dtype != y->dtype ? "input and output of different 8-bit types"
+                   : qgap_pixels(k) == 0 ? "input not rows of contiguous channels"
+                   : !roof_tensor_is_plain(y) && !roof_tensor_is_nhwc(y) ? "strided output"
+                                                                        : NULL;
+  for (int i = 1; no == NULL && i < k->num_in; i++) {
+    if (!const_input(k, i)) no = "scales or zero points not constant";
+  }
+  if (no) snprintf(why, n, "%s", no);
+  return no == NULL;
+}
+
+static roof_status create_qgap(roof_kernel* k, roof_error* err) {
+  const ms_params* p = k->params;
+  const roof_tensor* x = &k->in[0];
+  size_t c = (size_t)x->dims[p->channels_last ? x->rank - 1 : 1];
+  int64_t lo, hi;
+  clamp_range(k, p->clamp, &p->act, 3, 4, &lo, &hi);
+  float xs = (float)vec_param(k, 1, 0, 1.0), ys = (float)vec_param(k, 3, 0, 1.0);
+  int32_t xz = (int32_t)vec_param(k, 2, 0, 0.0), yz = (int32_t)vec_param(k, 4, 0, 0.0);
+  xnn_operator_t op = NULL;
+  enum xnn_status st =
+      x->dtype == ROOF_DT_INT8
+          ? xnn_create_global_average_pooling_nwc_qs8(c, c, c, (int8_t)xz, xs, (int8_t)yz, ys, (int8_t)lo, (int8_t)hi, 0, &op)
+          : xnn_create_global_average_pooling_nwc_qu8(c, c, c, (uint8_t)xz, xs, (uint8_t)yz, ys, (uint8_t)lo, (uint8_t)hi, 0,
+                                                      &op);
+  return roof_xnn_created(st, op, k, "create global average pooling", err);
+}
+
+static roof_status setup_qgap(roof_kernel* k, roof_error* err) {
+  const roof_tensor* x = &k->in[0];
+  size_t n = (size_t)x->dims[0], w = (size_t)qgap_pixels(k);
+  enum xnn_status st =
+      x->dtype == ROOF_DT_INT8
+          ? xnn_setup_global_average_pooling_nwc_qs8(roof_xop(k), n, w, x->data, k->out[0].data, k->pool)
+          : xnn_setup_global_average_pooling_nwc_qu8(roof_xop(k), n, w, x->data, k->out[0].data, k->pool);
+  return roof_xnn_check(st, k, "setup global average pooling", err);
+}
+
+const roof_op_schema roof_op_QLinearGlobalAveragePool = {
+    .id = ROOF_OP_QLinearGlobalAveragePool, .op_type = "QLinearGlobalAveragePool", .domain = "com.microsoft",
+    .since_version = 1, .until_version = 1000, .layout = ROOF_LR_PLAIN, .layout_of = qgap_layout,
+    .params_size = sizeof(ms_params), .parse = parse_ms, .infer = infer_ms, .cost = cost_ms, .describe = describe_ms,
+};
+const roof_kernel_impl roof_kernel_QLinearGlobalAveragePool_xnnpack = {
+    .op = ROOF_OP_QLinearGlobalAveragePool, .backend = ROOF_BACKEND_XNNPACK, .dtypes = kInt8Dt,
+    .supports = supports_qgap_xnn, .create = create_qgap, .setup = setup_qgap, .run = roof_xnn_run,
+    .destroy = roof_xnn_destroy, .input_padding = ROOF_XNN_PADDING};
+ROOF_REF_KERNEL(QLinearGlobalAveragePool, NULL, ref_ms);

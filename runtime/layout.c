@@ -95,7 +95,7 @@ static roof_status place_node(roof_graph* g, twin_map* t, int node, roof_error* 
   const roof_op_schema* d = g->nodes[node].op;
   int nin = g->nodes[node].num_inputs;
   roof_status st = ROOF_OK;
-  switch (d->layout) {
+  switch (d->layout_of ? d->layout_of(&g->nodes[node]) : d->layout) {
     case ROOF_LR_NHWC:
       st = want_input(g, t, node, 0, ROOF_LAYOUT_NHWC, err);
       set_outputs(g, node, ROOF_LAYOUT_NHWC);

@@ -333,6 +333,56 @@ static void nhwc_chain_case(rng* r, int adt, int wdt, bool per_channel) {
   free(data);
 }
 
+/* ---- 8-bit pooling: MaxPool (int8 / uint8, opset 12) on XNNPACK bit for bit (a max involves no
+ * rounding), dilated windows over padding refused; QLinearGlobalAveragePool on XNNPACK within 1 LSB (its requantization), channels
+ * first (stored NHWC by the layout pass) or channels_last ---- */
+
+static void q8_maxpool_case(rng* r, int dt) {
+  int64_t xd[4] = {irand(r, 1, 2), irand(r, 1, 40), irand(r, 5, 17), irand(r, 5, 17)};
+  int64_t k = irand(r, 2, 3), s = irand(r, 1, 2), dil = irand(r, 1, 4) == 4 ? 2 : 1, pad = irand(r, 0, k - 1);
+  int64_t ceil = irand(r, 0, 1);
+  char label[160];
+  snprintf(label, sizeof(label), "MaxPool %s N%lld C%lld %lldx%lld k%lld s%lld d%lld p%lld%s", dn(dt), (long long)xd[0],
+           (long long)xd[1], (long long)xd[2], (long long)xd[3], (long long)k, (long long)s, (long long)dil, (long long)pad,
+           ceil ? " ceil" : "");
+  builder b = start(r, label);
+  int x = typed_input(&b, "x", dt, 4, xd), y = output(&b, "y");
+  roof_node* n = node(&b, "MaxPool", &x, 1, &y, 1);
+  int64_t ks[2] = {k, k}, st[2] = {s, s}, dl[2] = {dil, dil}, pd[4] = {pad, pad, pad, pad};
+  attr_ints(n, "kernel_shape", 2, ks);
+  attr_ints(n, "strides", 2, st);
+  attr_ints(n, "dilations", 2, dl);
+  attr_ints(n, "pads", 4, pd);
+  attr_i(n, "ceil_mode", ceil);
+  mark_output(&b, y);
+  void* data = rand_bytes(r, count_of(4, xd));
+  /* dilated windows over padding run on the reference (XNNPACK reads edge pixels there) */
+  compare(&b, "MaxPool", &data, 0, dil == 1 || (pad == 0 && !ceil), false);
+  free(data);
+}
+
+static void q8_gap_case(rng* r, int dt, bool channels_last) {
+  int64_t N = irand(r, 1, 2), C = irand(r, 1, 70), H = irand(r, 1, 9), W = irand(r, 2, 9);
+  int64_t xd[4] = {N, C, H, W};
+  if (channels_last) xd[1] = H, xd[2] = W, xd[3] = C;
+  char label[160];
+  snprintf(label, sizeof(label), "QLinearGlobalAveragePool %s N%lld C%lld %lldx%lld%s", dn(dt), (long long)N, (long long)C,
+           (long long)H, (long long)W, channels_last ? " channels_last" : "");
+  builder b = start(r, label);
+  float xs = 0.01f + (float)(next(r) % 100) / 1000.0f, ys = xs * (0.5f + (float)(next(r) % 100) / 100.0f);
+  int x = typed_input(&b, "x", dt, 4, xd), y = output(&b, "y");
+  int ins[5] = {x, scalar_f(&b, "xs", xs), scalar_q(&b, "xz", dt, zp_of(r, dt)), scalar_f(&b, "ys", ys),
+                scalar_q(&b, "yz", dt, zp_of(r, dt))};
+  roof_node* n = node(&b, "QLinearGlobalAveragePool", ins, 5, &y, 1);
+  free(n->domain);
+  n->domain = strdup("com.microsoft");
+  attr_i(n, "channels_last", channels_last);
+  mark_output(&b, y);
+  void* data = rand_bytes(r, count_of(4, xd));
+  compare(&b, "QLinearGlobalAveragePool", &data, 1, true, false);
+  free(data);
+}
+
 /* ConvInteger on the native kernel: bit for bit; per-channel weight zero points, weights as
  * constants or graph inputs */
 static void iconv_case(rng* r, int xdt, int wdt, bool per_channel, bool w_input, const conv_geo* c) {
@@ -559,6 +609,8 @@ int main(int argc, char** argv) {
     iconv_case(&r, q8[i % 2], q8[(i / 2) % 2], i % 3 == 0, i % 4 == 3, &c);
   }
   for (int i = 0; i < 6; i++) nhwc_chain_case(&r, q8[i % 2], q8[(i / 2) % 2], i >= 4);
+  for (int i = 0; i < 12; i++) q8_maxpool_case(&r, q8[i % 2]);
+  for (int i = 0; i < 8; i++) q8_gap_case(&r, q8[i % 2], i % 4 >= 2);
   hand_cases(&r);
   printf("test_quant: %d cases, %d failed; %ld of %ld compared elements 1 LSB off (XNNPACK's requantization)\n", cases,
          failures, lsb_off, compared);

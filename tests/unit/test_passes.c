@@ -822,6 +822,45 @@ static void build_qdq_conv_float_out(builder* b) {
   mark_output(b, y);
 }
 
+/* DQ(x) -> MaxPool 3x3 s2 p1 -> Q: with `same_scale` the Q's scale and zero point are the DQ's
+ * (one int8 MaxPool), else the pool stays float. */
+static void qdq_maxpool(builder* b, bool same_scale) {
+  int x = input(b, "x", 4, kImg), p = output(b, "p");
+  int xd = q_dq(b, x, same_scale ? kQdqOutScale : kXs, "q_x", "dq_x");
+  int64_t ks[2] = {3, 3}, st[2] = {2, 2}, pads[4] = {1, 1, 1, 1};
+  roof_node* n = named(b, "pool", "MaxPool", &xd, 1, &p, 1);
+  attr_ints(n, "kernel_shape", 2, ks);
+  attr_ints(n, "strides", 2, st);
+  attr_ints(n, "pads", 4, pads);
+  q_out(b, p, false);
+}
+static void build_qdq_maxpool(builder* b) { qdq_maxpool(b, true); }
+static void build_qdq_maxpool_rescaled(builder* b) { qdq_maxpool(b, false); }
+
+/* DQ(x) -> GlobalAveragePool -> Relu -> Q (scales differ: QLinearGlobalAveragePool takes any) */
+static void build_qdq_gap(builder* b) {
+  int x = input(b, "x", 4, kImg), p = output(b, "p"), r = output(b, "r");
+  int xd = q_dq(b, x, kXs, "q_x", "dq_x");
+  named(b, "gap", "GlobalAveragePool", &xd, 1, &p, 1);
+  named(b, "relu", "Relu", &p, 1, &r, 1);
+  q_out(b, r, true);
+}
+
+/* The fused layer's activation and clamp flag, wherever its params keep them (a MaxPool: the
+ * roof_act its params begin with, fused_act.h). */
+static void fused_act_of(const roof_node* n, roof_act* act, int* clamp) {
+  if (strcmp(n->op_type, "QLinearAdd") == 0 || strcmp(n->op_type, "QLinearGlobalAveragePool") == 0) {
+    *act = ((const roof_qlinear_ms_params*)n->params)->act;
+    *clamp = ((const roof_qlinear_ms_params*)n->params)->clamp;
+  } else if (strncmp(n->op_type, "QLinear", 7) == 0) {
+    *act = ((const roof_quant_params*)n->params)->act;
+    *clamp = ((const roof_quant_params*)n->params)->clamp;
+  } else {
+    *act = *(const roof_act*)n->params;
+    *clamp = !(isinf(act->min) && isinf(act->max));
+  }
+}
+
 /* What the qdq pass must make of a graph: the integer op (NULL: none may run), the names it
  * must list in fused_from (exactly these), its activation range, and op types that must still
  * run (NULL-terminated). */
@@ -867,6 +906,11 @@ static void check_qdq(const char* label, build_fn build, const qdq_expect* e) {
       }
     }
     if (e->op && fused == NULL) fail_qdq(label, "no integer layer");
+    for (int k = 0; !e->op && k < sb->num_steps; k++) { /* left alone: the chain's Q still runs on its own */
+      const roof_node* n = sb->steps[k].k.node;
+      for (int f = 0; f < n->num_fused_from; f++)
+        if (strcmp(n->fused_from[f], "q_y") == 0 && strcmp(n->name, "q_y") != 0) fail_qdq(label, "the chain's Q was fused");
+    }
     if (fused) {
       int want = 0;
       for (; e->fused[want]; want++) {
@@ -878,12 +922,11 @@ static void check_qdq(const char* label, build_fn build, const qdq_expect* e) {
         fprintf(stderr, "FAIL qdq %s: %s stands for %d nodes, want %d\n", label, e->op, fused->num_fused_from, want);
         failures++;
       }
-      const roof_act* act = strcmp(e->op, "QLinearAdd") == 0 ? &((const roof_qlinear_ms_params*)fused->params)->act
-                                                             : &((const roof_quant_params*)fused->params)->act;
-      int clamp = strcmp(e->op, "QLinearAdd") == 0 ? ((const roof_qlinear_ms_params*)fused->params)->clamp
-                                                   : ((const roof_quant_params*)fused->params)->clamp;
-      if (act->min != e->act_min || act->max != e->act_max || clamp != !(isinf(e->act_min) && isinf(e->act_max))) {
-        fprintf(stderr, "FAIL qdq %s: activation [%g, %g] clamp %d, want [%g, %g]\n", label, act->min, act->max, clamp,
+      roof_act act;
+      int clamp;
+      fused_act_of(fused, &act, &clamp);
+      if (act.min != e->act_min || act.max != e->act_max || clamp != !(isinf(e->act_min) && isinf(e->act_max))) {
+        fprintf(stderr, "FAIL qdq %s: activation [%g, %g] clamp %d, want [%g, %g]\n", label, act.min, act.max, clamp,
                 e->act_min, e->act_max);
         failures++;
       }
@@ -932,6 +975,12 @@ static void check_pass_qdq(void) {
             &(qdq_expect){"QLinearAdd", {"add", "q_y", "dq_a", "dq_c"}, -inf, inf, {"DequantizeLinear"}});
   check_qdq("DQ + float -> Add -> Q", build_qdq_add_float, &(qdq_expect){NULL, {NULL}, 0, 0, {"Add"}});
   check_qdq("DQ -> Conv -> float output", build_qdq_conv_float_out, &(qdq_expect){NULL, {NULL}, 0, 0, {"Conv"}});
+  check_qdq("DQ -> MaxPool -> Q (same scale)", build_qdq_maxpool,
+            &(qdq_expect){"MaxPool", {"pool", "q_y", "dq_x"}, -inf, inf, {"DequantizeLinear"}});
+  check_qdq("DQ -> MaxPool -> Q (rescaled)", build_qdq_maxpool_rescaled,
+            &(qdq_expect){NULL, {NULL}, 0, 0, {"MaxPool", "QuantizeLinear"}});
+  check_qdq("DQ -> GlobalAveragePool -> Relu -> Q", build_qdq_gap,
+            &(qdq_expect){"QLinearGlobalAveragePool", {"gap", "relu", "q_y", "dq_x"}, 0.0f, inf, {"DequantizeLinear"}});
 }
 
 int main(void) {
