@@ -684,6 +684,10 @@ static roof_status nat_scratch(roof_kernel* k, nat_state* s, roof_error* err) {
  * split over chunks of units, enough tasks for the pool (4 per thread) when the batch allows. */
 static void nat_grouping(const roof_kernel* k, nat_state* s) {
   int64_t threads = k->pool ? (int64_t)pthreadpool_get_threads_count(k->pool) : 1;
+  /* A step split over threads pays a barrier per step (a few microseconds idle): worth it only
+   * from 256 K multiply-adds per step (a 256-unit LSTM of one sequence). The streaming VAD
+   * model's 64-unit LSTMs (16 K per step) took 18 us on one thread and 47 us split over 2. */
+  if (threads > 1 && s->D * s->B < threads && s->B * s->GH * s->H < (1 << 18)) threads = 1;
   int64_t blocks = (threads + s->D - 1) / s->D;
   blocks = blocks < s->B ? blocks : s->B;
   s->rows = (s->B + blocks - 1) / blocks;

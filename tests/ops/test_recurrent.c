@@ -286,6 +286,21 @@ static void random_case(rng* r, const char* op, int i) {
   check(&b, op, true);
 }
 
+/* One sequence wide enough for its steps to be split over the threads (256 K multiply-adds per
+ * step and more, ops/recurrent.c nat_grouping): the random cases' sizes all run serially. */
+static void step_split_cases(rng* r) {
+  rnn_case l = {.op = "LSTM", .gates = 4, .acts = 3, .dirs = 1, .direction = "forward", .opset = 14, .S = 3, .B = 1, .I = 9,
+                .H = 256, .bias = true, .h0 = true, .c0 = true, .peep = true, .y = true, .yh = true, .yc = true};
+  builder b = start(r, "LSTM H 256, one sequence (steps split)");
+  build(&b, &l);
+  check(&b, "LSTM", true);
+  rnn_case g = {.op = "GRU", .gates = 3, .acts = 2, .dirs = 1, .direction = "reverse", .opset = 14, .S = 2, .B = 1, .I = 5,
+                .H = 300, .bias = true, .h0 = true, .lbr = true, .y = true, .yh = true};
+  builder b2 = start(r, "GRU H 300, one sequence (steps split)");
+  build(&b2, &g);
+  check(&b2, "GRU", true);
+}
+
 /* W from a graph input (nothing to pack at create) and float64 go to the reference. */
 static void refused_cases(rng* r) {
   rnn_case c = {.op = "GRU", .gates = 3, .acts = 2, .dirs = 2, .direction = "bidirectional", .opset = 14, .S = 4, .B = 3,
@@ -484,6 +499,7 @@ int main(int argc, char** argv) {
     random_case(&r, "GRU", i);
     random_case(&r, "RNN", i);
   }
+  step_split_cases(&r);
   refused_cases(&r);
   hand_rnn(&r);
   hand_gru(&r, false);
