@@ -16,7 +16,7 @@ function parseArgs(argv) {
     runs: 20, warmup: 5, models: ['resnet18', 'resnet50', 'mobilenet_v2', 'mobilenet_v3_small',
       'shufflenet_v2_x1_0', 'squeezenet1_1', 'efficientnet_b0'], variants: ['plain', 'raw'],
     scaling: true, transformers: [], transformerDir: null, textdet: [], textdetDir: null,
-    frames: [], sequenceDir: null, frameCalls: 500,
+    frames: [], sequenceDir: null, frameCalls: 500, qdq: [], qdqDir: null,
   };
   for (let i = 0; i < argv.length; i++) {
     const [k, v] = [argv[i], argv[i + 1]];
@@ -38,12 +38,15 @@ function parseArgs(argv) {
     else if (k === '--frames') o.frames = list();
     else if (k === '--sequence-dir') { o.sequenceDir = v; i++; }
     else if (k === '--frame-calls') { o.frameCalls = Number(v); i++; }
+    else if (k === '--qdq') o.qdq = list();
+    else if (k === '--qdq-dir') { o.qdqDir = v; i++; }
     else throw new Error(`unknown argument '${k}'`);
   }
   o.zoo ??= path.join(o.root, 'build/zoo');
   o.transformerDir ??= path.join(o.root, 'build/transformers');
   o.textdetDir ??= path.join(o.root, 'build/textdet');
   o.sequenceDir ??= path.join(o.root, 'build/sequence');
+  o.qdqDir ??= path.join(o.root, 'build/qdq_zoo');
   for (const m of o.frames) if (!STREAMS[m]) throw new Error(`--frames: '${m}' is not a streaming model (${Object.keys(STREAMS).join(', ')})`);
   o.out ??= path.join(o.root, 'build/bench');
   o.ort = path.resolve(o.ort ?? path.join(o.out, 'onnxruntime'));
@@ -74,14 +77,17 @@ class Worker {
 
 const median = a => { const s = [...a].sort((x, y) => x - y); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 
-function compareOutputs(a, b) {
+// tol: largest difference allowed, relative to the largest ORT output (1e-3 for float models;
+// int8 models: 5% of it, the QDQ acceptance's bar, since the two engines' integer kernels may
+// round an accumulator differently and a step of the output's scale then shows)
+function compareOutputs(a, b, tol = 1e-3) {
   const floats = file => { const b = fs.readFileSync(file); return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)); };
   const x = floats(a), y = floats(b);
   if (x.length !== y.length) return { ok: false, rel: Infinity };
   let maxAbs = 0, maxRef = 0;
   for (let i = 0; i < x.length; i++) { maxAbs = Math.max(maxAbs, Math.abs(x[i] - y[i])); maxRef = Math.max(maxRef, Math.abs(y[i])); }
   const rel = maxAbs / (maxRef || 1);
-  return { ok: rel <= 1e-3, rel };
+  return { ok: rel <= tol, rel };
 }
 
 async function inputShape(o, model) {
@@ -109,7 +115,7 @@ function refShare(o, model, inputName, npy, threads, label) {
 // One configuration: model file, input shape, threads. Returns a result row. `inputFile`: a
 // given input (the transformer exports' input_0.pb, token ids for BERT and GPT) instead of
 // seeded floats.
-async function measure(o, label, model, shape, threads, inputFile = null) {
+async function measure(o, label, model, shape, threads, inputFile = null, tol = 1e-3) {
   const meta = await inputShape(o, model);
   const dims = shape ?? meta.shape;
   const dir = path.join(o.out, 'tmp');
@@ -131,7 +137,7 @@ async function measure(o, label, model, shape, threads, inputFile = null) {
     ratios.push(median(a) / median(b));
   }
   const endA = await A.quit(), endB = await B.quit();
-  const check = compareOutputs(outA, outB);
+  const check = compareOutputs(outA, outB, tol);
   const ref = refShare(o, model, meta.name, npy, threads, label);
   return {
     label, threads, shape: dims.join('x'), model_mb: fs.statSync(model).size / 1048576,
@@ -223,6 +229,12 @@ function writeMarkdown(file, all, o, ortVersion) {
       `${f(r.rooftop_rss_mb, 0)} / ${f(r.ort_rss_mb, 0)} | ${f(r.rooftop_first_ms, 0)} / ${f(r.ort_first_ms, 0)} | ${r.max_rel_diff.toExponential(1)} | ` +
       `${f(100 * r.ref_share, 1)}%${r.ref_ops ? ` (${r.ref_ops})` : ''} |`),
   ];
+  const q8 = rows.filter(r => r.int8_vs_float != null);
+  if (q8.length) {
+    lines.push('', 'int8 QDQ models against their float32 source on rooftop (rows above, this run):', '',
+      '| model | threads | rooftop int8 ms | rooftop float32 ms | int8 / float32 |', '|---|---:|---:|---:|---:|',
+      ...q8.map(r => `| ${r.label} | ${r.threads} | ${f(r.rooftop_ms)} | ${f(r.rooftop_ms / r.int8_vs_float)} | ${f(r.int8_vs_float, 3)} |`));
+  }
   if (frames.length) {
     lines.push('', `Per-frame latency of the streaming models (tools/export_sequence.py), state outputs fed back as inputs ` +
       `between calls: \`rooftop profile --feedback\` against ort_frames.mjs (timed around session.run from Node.js, so ORT's ` +
@@ -258,6 +270,18 @@ async function main() {
     for (const t of o.threads) {
       const r = await measure(o, m, file, null, t, path.join(dir, m, 'input_0.pb'));
       printRow(r); rows.push(r);
+    }
+  }
+  // int8 QDQ models of the zoo (tests/models/qdq_models.sh, tools/quantize_qdq.py) on the zoo's
+  // inputs: the same file on both engines; rooftop int8 / rooftop float32 beside each
+  for (const m of o.qdq) {
+    const file = path.join(o.qdqDir, `${m}_qdq.onnx`);
+    for (const t of o.threads) {
+      const r = await measure(o, `${m}_qdq`, file, null, t, path.join(o.zoo, m, 'input_0.pb'), 0.05);
+      const float = rows.find(x => x.label === m && x.threads === t);
+      r.int8_vs_float = float ? r.rooftop_ms / float.rooftop_ms : null;
+      printRow(r); rows.push(r);
+      if (float) console.log(`${m} t${t}: rooftop int8 / float32 ${f(r.int8_vs_float, 3)} (${f(r.rooftop_ms)} / ${f(float.rooftop_ms)} ms, from this run's rows)`);
     }
   }
   if (o.scaling) {
