@@ -139,4 +139,25 @@ static inline bool test_differential(roof_model* m, int threads, void* const* in
   return ok;
 }
 
+/* As test_differential, and the entry that ran `op` in the default session must be (want) or
+ * must not be (!want) one that is_entry accepts; entry names it in the message. */
+static inline bool test_differential_entry(roof_model* m, int threads, void* const* in, const char* op, const char* label,
+                                           bool (*is_entry)(const roof_kernel_impl*), bool want, const char* entry) {
+  test_outputs ref = {0}, fast = {0};
+  const roof_kernel_impl *ref_impl = NULL, *impl = NULL;
+  bool ok = false;
+  if (!test_run_session_impl(m, true, 1, in, op, &ref_impl, &ref) ||
+      !test_run_session_impl(m, false, threads, in, op, &impl, &fast)) {
+    fprintf(stderr, "FAIL %s: session failed\n", label);
+  } else if (is_entry(impl) != want) {
+    fprintf(stderr, "FAIL %s: ran on %s/%s, expected %s%s\n", label, impl ? roof_backend_name(impl->backend) : "?",
+            impl && impl->algorithm ? impl->algorithm : "-", want ? "" : "other than ", entry);
+  } else {
+    ok = test_close_f32(label, &fast, &ref);
+  }
+  test_outputs_free(&ref);
+  test_outputs_free(&fast);
+  return ok;
+}
+
 #endif

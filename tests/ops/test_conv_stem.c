@@ -63,22 +63,7 @@ static void check(rng* r, const st_case* c, bool want_stem) {
   float* x = malloc(sizeof(float) * count);
   for (size_t i = 0; i < count; i++) x[i] = frand(r);
   void* in[1] = {x};
-  test_outputs ref = {0}, fast = {0};
-  const roof_kernel_impl *ref_impl = NULL, *impl = NULL;
-  bool ok = test_run_session_impl(m, true, 1, in, "Conv", &ref_impl, &ref) &&
-            test_run_session_impl(m, false, c->threads, in, "Conv", &impl, &fast);
-  if (!ok) {
-    fprintf(stderr, "FAIL %s: session failed\n", label);
-    failures++;
-  } else if (is_stem(impl) != want_stem) {
-    fprintf(stderr, "FAIL %s: ran on %s/%s, expected %s the stem entry\n", label, impl ? roof_backend_name(impl->backend) : "?",
-            impl && impl->algorithm ? impl->algorithm : "-", want_stem ? "" : "other than");
-    failures++;
-  } else {
-    if (!test_close_f32(label, &fast, &ref)) failures++;
-  }
-  test_outputs_free(&ref);
-  test_outputs_free(&fast);
+  if (!test_differential_entry(m, c->threads, in, "Conv", label, is_stem, want_stem, "the stem entry")) failures++;
   free(x);
   roof_model_free(m);
 }
