@@ -2,6 +2,8 @@
 #include "probe_kernels.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
+#include <stdbool.h>
 #include <immintrin.h>
 #define ROOF_PROBE_X86 1
 #elif defined(__aarch64__)
@@ -227,6 +229,15 @@ static int64_t dot_scalar(uint64_t iters, int32_t seed, uint8_t x, int8_t y) {
   return sum_i32(out, 8);
 }
 
+#ifdef ROOF_PROBE_X86
+/* AVX-VNNI: CPUID leaf 7 subleaf 1, EAX bit 4. Read directly: clang 14's __builtin_cpu_supports
+ * does not know the feature name (GCC 12's does). */
+static bool has_avxvnni(void) {
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  return __get_cpuid_count(7, 1, &a, &b, &c, &d) && (a & (1u << 4)) != 0;
+}
+#endif
+
 double roof_dot_ops_per_iter(const roof_dot_kernel* k) { return 2.0 * k->chains * k->lanes * k->macs_per_lane; }
 
 int roof_dot_kernels(const roof_dot_kernel* out[4]) {
@@ -237,7 +248,7 @@ int roof_dot_kernels(const roof_dot_kernel* out[4]) {
   static const roof_dot_kernel k256 = {"avx2", 12, 8, 4, dot_avx2};
   __builtin_cpu_init();
   if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vnni")) out[n++] = &k512;
-  if (__builtin_cpu_supports("avxvnni")) out[n++] = &kvnni;
+  if (__builtin_cpu_supports("avx2") && has_avxvnni()) out[n++] = &kvnni;
   if (__builtin_cpu_supports("avx2")) out[n++] = &k256;
 #endif
 #ifdef ROOF_PROBE_NEON
