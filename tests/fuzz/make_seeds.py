@@ -345,6 +345,34 @@ def quant_seed(out):
             fh.write(data)
 
 
+def quant_pool_seed(out):
+    """int8 pooling (load and run targets): QuantizeLinear to int8, MaxPool on the int8 tensor
+    (XNNPACK s8), com.microsoft QLinearGlobalAveragePool (XNNPACK qs8), DequantizeLinear:
+    mutations reach the pooling geometry and the quantization parameters of both kernels."""
+    try:
+        import numpy as np
+        from onnx import TensorProto, helper, numpy_helper
+    except ImportError:
+        print("make_seeds.py: no onnx module: no int8 pooling seed", file=sys.stderr)
+        return
+    t = numpy_helper.from_array
+    inits = [t(np.array(0.03, np.float32), "xs"), t(np.array(-3, np.int8), "xz"),
+             t(np.array(0.02, np.float32), "gs"), t(np.array(5, np.int8), "gz")]
+    nodes = [helper.make_node("QuantizeLinear", ["x", "xs", "xz"], ["xq"]),
+             helper.make_node("MaxPool", ["xq"], ["pq"], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1]),
+             helper.make_node("QLinearGlobalAveragePool", ["pq", "xs", "xz", "gs", "gz"], ["gq"], domain="com.microsoft",
+                              channels_last=0),
+             helper.make_node("DequantizeLinear", ["gq", "gs", "gz"], ["y"])]
+    graph = helper.make_graph(nodes, "quant_pool_seed",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8, 9, 9])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], inits)
+    data = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13),
+                                                   helper.make_opsetid("com.microsoft", 1)]).SerializeToString()
+    for target in ("load", "run"):
+        with open(os.path.join(out, target, "op_quant_pool.onnx"), "wb") as fh:
+            fh.write(data)
+
+
 def f16_seed(out):
     """A float16 model (load and run targets): float16 Conv weights and bias, BatchNormalization,
     Clip with float16 bounds, a Transpose the widened run carries, Gemm, and a bfloat16 Cast back:
@@ -471,6 +499,7 @@ def main():
     rnn_seed(out)
     f16_seed(out)
     quant_seed(out)
+    quant_pool_seed(out)
     if_seed(out)
     spectral_seed(out)
     for folder, seeds in (("external", EXTERNAL), ("report", REPORT)):
