@@ -5,6 +5,10 @@
 
 #include "kernel.h"
 
+/* Inlined even into a caller compiled for another ISA (target attribute): the per-ISA wrappers
+ * of the native kernels each get their own copy of a body compiled for their vector width. */
+#define ROOF_ALWAYS_INLINE static inline __attribute__((always_inline))
+
 /* True when the value's data is available at load time (initializer, folded or evaluated). */
 static inline bool roof_value_has_data(const roof_value* v) {
   return v != NULL && v->data != NULL && (v->flags & (ROOF_VAL_CONST | ROOF_VAL_KNOWN));

@@ -41,13 +41,12 @@ typedef struct stem_state {
   void (*band)(void* ctx, size_t b);
 } stem_state;
 
-#define STEM_INLINE static inline __attribute__((always_inline))
 
 /* Copies of a window's runs (KW * C floats: 9 for a 3x3 stem over RGB, 21 for a 7x7) inlined as
  * the widest moves the band function is compiled for, the last one overlapping the one before:
  * a libc call or a per-float tail per run cost more than the run (a first version with memcpy
  * calls spent 1.5x the products' time copying on MobileNet's 3x3 stride-2 stem). */
-STEM_INLINE void stem_copy(float* d, const float* s, int64_t n) {
+ROOF_ALWAYS_INLINE void stem_copy(float* d, const float* s, int64_t n) {
 #define STEM_RUNS(V)                                                     \
   if (n >= V) {                                                          \
     int64_t j = 0;                                                       \
@@ -62,12 +61,12 @@ STEM_INLINE void stem_copy(float* d, const float* s, int64_t n) {
   for (int64_t j = 0; j < n; j++) d[j] = s[j];
 }
 
-STEM_INLINE void stem_zero(float* d, int64_t n) {
+ROOF_ALWAYS_INLINE void stem_zero(float* d, int64_t n) {
   for (int64_t j = 0; j < n; j++) d[j] = 0.0f;
 }
 
 /* Taps t of a window starting at input index i0 with t * d + i0 inside [0, size): [*t0, *t1). */
-STEM_INLINE void stem_taps(int64_t i0, int64_t taps, int64_t d, int64_t size, int64_t* t0, int64_t* t1) {
+ROOF_ALWAYS_INLINE void stem_taps(int64_t i0, int64_t taps, int64_t d, int64_t size, int64_t* t0, int64_t* t1) {
   *t0 = i0 < 0 ? (-i0 + d - 1) / d : 0;
   *t1 = size - i0 <= 0 ? 0 : (size - i0 + d - 1) / d;
   if (*t1 > taps) *t1 = taps;
@@ -77,7 +76,7 @@ STEM_INLINE void stem_taps(int64_t i0, int64_t taps, int64_t d, int64_t size, in
 /* Row i of a tile: the window of output pixel (oy, ox) as K values ordered (ky, kx, c), the
  * order of the packed weights; taps in the padding are zeros. ky0..ky1: the kernel rows inside
  * the image (the same for every pixel of an output row). */
-STEM_INLINE void stem_window(const stem_state* s, const float* img, int64_t iy0, int64_t ky0, int64_t ky1, int64_t ox, float* a) {
+ROOF_ALWAYS_INLINE void stem_window(const stem_state* s, const float* img, int64_t iy0, int64_t ky0, int64_t ky1, int64_t ox, float* a) {
   const int64_t C = s->C, span = s->KW * C, ix0 = ox * s->sw - s->pl;
   int64_t kx0, kx1;
   stem_taps(ix0, s->KW, s->dw, s->W, &kx0, &kx1);
@@ -99,7 +98,7 @@ STEM_INLINE void stem_window(const stem_state* s, const float* img, int64_t iy0,
 /* The windows of m pixels that lie wholly inside the image (dilation 1), the first at input
  * (iy0, ix0): each kernel row of each window is one run of KW * C floats, nothing to zero.
  * Kernel rows outer, pixels inner: each source row is read front to back. */
-STEM_INLINE void stem_tile_inside(const stem_state* s, const float* img, int64_t iy0, int64_t ix0, int64_t m, float* a) {
+ROOF_ALWAYS_INLINE void stem_tile_inside(const stem_state* s, const float* img, int64_t iy0, int64_t ix0, int64_t m, float* a) {
   const int64_t C = s->C, span = s->KW * C, K = s->K, step = s->sw * C, row_stride = s->dh * s->W * C;
   const float* src = img + (iy0 * s->W + ix0) * C;
   for (int64_t ky = 0; ky < s->KH; ky++, src += row_stride) {
@@ -109,7 +108,7 @@ STEM_INLINE void stem_tile_inside(const stem_state* s, const float* img, int64_t
 }
 
 /* Band b: output rows [b * rows / bands, (b + 1) * rows / bands) of the batch. */
-STEM_INLINE void stem_band_body(void* ctx, size_t b) {
+ROOF_ALWAYS_INLINE void stem_band_body(void* ctx, size_t b) {
   const stem_state* s = ctx;
   const int64_t mr = s->isa->mr, nr = s->isa->nr, K = s->K;
   const int64_t r0 = (int64_t)b * s->rows / s->bands, r1 = ((int64_t)b + 1) * s->rows / s->bands;

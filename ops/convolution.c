@@ -377,7 +377,6 @@ static roof_status run_conv(roof_kernel* k, roof_error* err) {
  * FMAs and the 4 accumulators hide the FMA latency. */
 #define DW_BLOCK 16
 #define DW_PIXELS 4
-#define DW_INLINE static inline __attribute__((always_inline))
 
 typedef struct dw_state dw_state;
 typedef void (*dw_row_fn)(void* ctx, size_t n, size_t oy);
@@ -393,7 +392,7 @@ struct dw_state {
 };
 
 /* Clipped tap range [lo, hi) of an output coordinate whose window starts at input i0. */
-DW_INLINE void dw_taps(int64_t i0, int64_t k, int64_t size, int64_t* lo, int64_t* hi) {
+ROOF_ALWAYS_INLINE void dw_taps(int64_t i0, int64_t k, int64_t size, int64_t* lo, int64_t* hi) {
   *lo = i0 < 0 ? -i0 : 0;
   *hi = size - i0 < k ? size - i0 : k;
 }
@@ -404,20 +403,20 @@ typedef float dw_v16 __attribute__((vector_size(DW_BLOCK * sizeof(float))));
 /* dw_v16 values pass only between always-inlined functions: no call ABI to keep stable */
 #pragma GCC diagnostic ignored "-Wpsabi"
 
-DW_INLINE dw_v16 dw_load(const float* p) {
+ROOF_ALWAYS_INLINE dw_v16 dw_load(const float* p) {
   dw_v16 v;
   memcpy(&v, p, sizeof(v));
   return v;
 }
 
-DW_INLINE void dw_store(const dw_state* s, float* y, dw_v16 v) {
+ROOF_ALWAYS_INLINE void dw_store(const dw_state* s, float* y, dw_v16 v) {
   float t[DW_BLOCK];
   memcpy(t, &v, sizeof(t));
   for (int j = 0; j < DW_BLOCK; j++) y[j] = roof_act_apply(&s->act, t[j]);
 }
 
 /* One pixel, 16 channels from c0: taps ky in [ky0, ky1), kx in [kx0, kx1). */
-DW_INLINE void dw_pixel(const dw_state* s, int64_t xo, float* yp, int64_t ky0, int64_t ky1, int64_t kx0,
+ROOF_ALWAYS_INLINE void dw_pixel(const dw_state* s, int64_t xo, float* yp, int64_t ky0, int64_t ky1, int64_t kx0,
                         int64_t kx1, int64_t c0) {
   dw_v16 acc = dw_load(s->w + s->KH * s->KW * s->C + c0);
   for (int64_t ky = ky0; ky < ky1; ky++) {
@@ -430,7 +429,7 @@ DW_INLINE void dw_pixel(const dw_state* s, int64_t xo, float* yp, int64_t ky0, i
 
 /* One pixel, 64 channels from c0: four independent accumulators hide the FMA latency at the
  * borders (all of a 7x7 map's pixels are borders of a 7x7 window). */
-DW_INLINE void dw_pixel64(const dw_state* s, int64_t xo, float* yp, int64_t ky0, int64_t ky1, int64_t kx0,
+ROOF_ALWAYS_INLINE void dw_pixel64(const dw_state* s, int64_t xo, float* yp, int64_t ky0, int64_t ky1, int64_t kx0,
                           int64_t kx1, int64_t c0) {
   const float* bias = s->w + s->KH * s->KW * s->C + c0;
   dw_v16 a0 = dw_load(bias), a1 = dw_load(bias + 16), a2 = dw_load(bias + 32), a3 = dw_load(bias + 48);
@@ -451,7 +450,7 @@ DW_INLINE void dw_pixel64(const dw_state* s, int64_t xo, float* yp, int64_t ky0,
 }
 
 /* The last C % 16 channels of one pixel, one at a time. */
-DW_INLINE void dw_pixel_tail(const dw_state* s, int64_t xo, float* yp, int64_t ky0, int64_t ky1, int64_t kx0,
+ROOF_ALWAYS_INLINE void dw_pixel_tail(const dw_state* s, int64_t xo, float* yp, int64_t ky0, int64_t ky1, int64_t kx0,
                              int64_t kx1, int64_t c0) {
   for (int64_t c = c0; c < s->C; c++) {
     float acc = s->w[s->KH * s->KW * s->C + c];
@@ -462,7 +461,7 @@ DW_INLINE void dw_pixel_tail(const dw_state* s, int64_t xo, float* yp, int64_t k
 }
 
 /* DW_PIXELS interior pixels (every kx tap inside), 16 channels from c0. */
-DW_INLINE void dw_pixels(const dw_state* s, int64_t xo, float* yp, int64_t ky0, int64_t ky1, int64_t c0) {
+ROOF_ALWAYS_INLINE void dw_pixels(const dw_state* s, int64_t xo, float* yp, int64_t ky0, int64_t ky1, int64_t c0) {
   const int64_t xstep = s->sw * s->xs_w;
   dw_v16 a0 = dw_load(s->w + s->KH * s->KW * s->C + c0), a1 = a0, a2 = a0, a3 = a0;
   for (int64_t ky = ky0; ky < ky1; ky++) {
@@ -485,7 +484,7 @@ DW_INLINE void dw_pixels(const dw_state* s, int64_t xo, float* yp, int64_t ky0, 
 
 /* One output row [OW, C] of image n. Offsets into x are formed as integers and only taps
  * inside the input are dereferenced. */
-DW_INLINE void dw_row_body(void* ctx, size_t n, size_t oy) {
+ROOF_ALWAYS_INLINE void dw_row_body(void* ctx, size_t n, size_t oy) {
   const dw_state* s = ctx;
   const int64_t C = s->C, iy0 = (int64_t)oy * s->sh - s->pt;
   int64_t ky0, ky1;

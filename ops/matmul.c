@@ -370,7 +370,6 @@ static void mm_block_portable(const mm_block* t) {
   const float* a9 = MR > 9 ? a0 + 9 * lda : a0;
 #define MM_A(i) (((i) < 3 ? a0 : (i) < 6 ? a3 : (i) < 9 ? a6 : a9)[((i) % 3) * lda])
 #define MM_A_NEXT a0++, a3++, a6++, a9++
-#define MM_ALWAYS_INLINE static inline __attribute__((always_inline))
 #endif
 
 #ifdef ROOF_MM_X86
@@ -400,7 +399,7 @@ static void mm_block_portable(const mm_block* t) {
     }                                                                      \
   }
 
-__attribute__((target("avx512f"))) MM_ALWAYS_INLINE void mm512(const mm_block* t, const int MR, const int NV) {
+__attribute__((target("avx512f"))) ROOF_ALWAYS_INLINE void mm512(const mm_block* t, const int MR, const int NV) {
   const __m512 bias0 = t->bias ? _mm512_loadu_ps(t->bias) : _mm512_setzero_ps();
   const __m512 bias1 = t->bias && NV > 1 ? _mm512_loadu_ps(t->bias + 16) : _mm512_setzero_ps();
   MM_ROWS(MM512_DECL)
@@ -459,7 +458,7 @@ __attribute__((target("avx512f"))) static void mm_block_avx512(const mm_block* t
     }                                                                      \
   }
 
-__attribute__((target("avx2,fma"))) MM_ALWAYS_INLINE void mm256(const mm_block* t, const int MR, const int NV) {
+__attribute__((target("avx2,fma"))) ROOF_ALWAYS_INLINE void mm256(const mm_block* t, const int MR, const int NV) {
   const __m256 bias0 = t->bias ? _mm256_loadu_ps(t->bias) : _mm256_setzero_ps();
   const __m256 bias1 = t->bias && NV > 1 ? _mm256_loadu_ps(t->bias + 8) : _mm256_setzero_ps();
   MM_ROWS(MM256_DECL)
@@ -516,7 +515,7 @@ __attribute__((target("avx2,fma"))) static void mm_block_avx2(const mm_block* t)
   }
 #define MMN_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5)
 
-MM_ALWAYS_INLINE void mm_neon(const mm_block* t, const int MR) {
+ROOF_ALWAYS_INLINE void mm_neon(const mm_block* t, const int MR) {
   const float32x4_t zero = vdupq_n_f32(0.0f);
   const float32x4_t bias0 = t->bias ? vld1q_f32(t->bias) : zero, bias1 = t->bias ? vld1q_f32(t->bias + 4) : zero;
   const float32x4_t bias2 = t->bias ? vld1q_f32(t->bias + 8) : zero, bias3 = t->bias ? vld1q_f32(t->bias + 12) : zero;

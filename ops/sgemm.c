@@ -28,6 +28,14 @@ static inline __attribute__((always_inline)) void tile(int64_t rows, int64_t col
         acc[3][j] += a3 * bp[j];
       }
     }
+  } else if (cols == NR) { /* fewer rows: the constant width still vectorizes */
+    for (int64_t p = 0; p < k; p++) {
+      const float* bp = b + p * rsb;
+      for (int64_t r = 0; r < rows; r++) {
+        const float ar = a[r * rsa + p * csa];
+        for (int j = 0; j < NR; j++) acc[r][j] += ar * bp[j];
+      }
+    }
   } else {
     for (int64_t p = 0; p < k; p++) {
       const float* bp = b + p * rsb;
@@ -44,8 +52,32 @@ static inline __attribute__((always_inline)) void tile(int64_t rows, int64_t col
   }
 }
 
+/* One row of C, 4 x NR columns at a time: a recurrent step's gate product for one batch row
+ * (1 x 64 x H for an LSTM chunk), which the general tile's partial path ran 5x slower with its
+ * accumulators in memory. Returns the columns done. */
+static inline __attribute__((always_inline)) int64_t row_wide(int64_t n, int64_t k, float alpha, const float* a, int64_t csa,
+                                                              const float* b, int64_t rsb, float beta, float* c) {
+  int64_t j = 0;
+  for (; j + 4 * NR <= n; j += 4 * NR) {
+    float acc[4 * NR] = {0.0f};
+    for (int64_t p = 0; p < k; p++) {
+      const float* bp = b + p * rsb + j;
+      const float a0 = a[p * csa];
+      for (int q = 0; q < 4 * NR; q++) acc[q] += a0 * bp[q];
+    }
+    if (beta == 0.0f) for (int q = 0; q < 4 * NR; q++) c[j + q] = alpha * acc[q];
+    else for (int q = 0; q < 4 * NR; q++) c[j + q] = alpha * acc[q] + beta * c[j + q];
+  }
+  return j;
+}
+
 ROOF_SGEMM_CLONES static void tiled(int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t rsa, int64_t csa,
                                     const float* b, int64_t rsb, float beta, float* c, int64_t rsc) {
+  if (m == 1) {
+    const int64_t j = row_wide(n, k, alpha, a, csa, b, rsb, beta, c);
+    for (int64_t jj = j; jj < n; jj += NR) tile(1, n - jj < NR ? n - jj : NR, k, alpha, a, rsa, csa, b + jj, rsb, beta, c + jj, rsc);
+    return;
+  }
   for (int64_t i = 0; i < m; i += MR) {
     const int64_t rows = m - i < MR ? m - i : MR;
     for (int64_t j = 0; j < n; j += NR) {

@@ -34,7 +34,6 @@
 #define WG_T 6  /* input tile side: WG_M + 3 - 1 */
 #define WG_P 36 /* positions of the transformed tile */
 #define WG_V 16 /* channels per vector */
-#define WG_INLINE static inline __attribute__((always_inline))
 
 typedef roof_conv_params conv_params;
 
@@ -77,18 +76,18 @@ typedef struct wg_work {
 typedef float wg_v16 __attribute__((vector_size(WG_V * sizeof(float))));
 #pragma GCC diagnostic ignored "-Wpsabi" /* wg_v16 passes only between always-inlined functions */
 
-WG_INLINE wg_v16 wg_load(const float* p, int64_t n) {
+ROOF_ALWAYS_INLINE wg_v16 wg_load(const float* p, int64_t n) {
   wg_v16 v = {0};
   memcpy(&v, p, (size_t)n * sizeof(float));
   return v;
 }
 
-WG_INLINE void wg_store(float* p, wg_v16 v, int64_t n) { memcpy(p, &v, (size_t)n * sizeof(float)); }
+ROOF_ALWAYS_INLINE void wg_store(float* p, wg_v16 v, int64_t n) { memcpy(p, &v, (size_t)n * sizeof(float)); }
 
 /* roof_act_apply on 16 lanes without branches (a Relu's signs are unpredictable): lanes below
  * lo take lo, then lanes above hi take hi; NaN lanes stay NaN, as in roof_act_apply. */
 typedef int32_t wg_i16 __attribute__((vector_size(WG_V * sizeof(int32_t))));
-WG_INLINE wg_v16 wg_clamp(wg_v16 v, wg_v16 lo, wg_v16 hi) {
+ROOF_ALWAYS_INLINE wg_v16 wg_clamp(wg_v16 v, wg_v16 lo, wg_v16 hi) {
   wg_i16 below = v < lo;
   v = (wg_v16)((below & (wg_i16)lo) | (~below & (wg_i16)v));
   wg_i16 above = v > hi;
@@ -96,7 +95,7 @@ WG_INLINE wg_v16 wg_clamp(wg_v16 v, wg_v16 lo, wg_v16 hi) {
 }
 
 /* r = B^T d for six vectors d (one column or row of the tile). */
-WG_INLINE void wg_bt(const wg_v16* d, wg_v16* r) {
+ROOF_ALWAYS_INLINE void wg_bt(const wg_v16* d, wg_v16* r) {
   r[0] = 4.0f * d[0] - 5.0f * d[2] + d[4];
   r[1] = d[3] + d[4] - 4.0f * (d[1] + d[2]);
   r[2] = 4.0f * (d[1] - d[2]) + d[4] - d[3];
@@ -106,7 +105,7 @@ WG_INLINE void wg_bt(const wg_v16* d, wg_v16* r) {
 }
 
 /* o = A^T m: six vectors to four. */
-WG_INLINE void wg_at(const wg_v16* m, wg_v16* o) {
+ROOF_ALWAYS_INLINE void wg_at(const wg_v16* m, wg_v16* o) {
   wg_v16 a = m[1] + m[2], b = m[1] - m[2], c = m[3] + m[4], d = m[3] - m[4];
   o[0] = m[0] + a + c;
   o[1] = b + 2.0f * d;
@@ -115,7 +114,7 @@ WG_INLINE void wg_at(const wg_v16* m, wg_v16* o) {
 }
 
 /* Tile t of the whole batch -> image n and the input origin (y0, x0) of its 6x6 window. */
-WG_INLINE void wg_tile_origin(const wg_state* s, int64_t t, int64_t* n, int64_t* y0, int64_t* x0) {
+ROOF_ALWAYS_INLINE void wg_tile_origin(const wg_state* s, int64_t t, int64_t* n, int64_t* y0, int64_t* x0) {
   int64_t per = s->th * s->tw, r = t % per;
   *n = t / per;
   *y0 = r / s->tw * WG_M - s->pt;
@@ -124,7 +123,7 @@ WG_INLINE void wg_tile_origin(const wg_state* s, int64_t t, int64_t* n, int64_t*
 
 /* Tile i of the chunk: V[p][i][c] = (B^T d B)[p] for every channel; reads outside the image
  * are zeros (the padding, and the overhang of the last tiles). */
-WG_INLINE void wg_input_body(void* ctx, size_t i) {
+ROOF_ALWAYS_INLINE void wg_input_body(void* ctx, size_t i) {
   const wg_work* wk = ctx;
   const wg_state* s = wk->s;
   const int64_t C = s->C, ps = s->chunk * C;
@@ -164,7 +163,7 @@ WG_INLINE void wg_input_body(void* ctx, size_t i) {
 }
 
 /* Tile i of the chunk: Y = A^T M A + bias, clamped, the pixels inside the output stored. */
-WG_INLINE void wg_output_body(void* ctx, size_t i) {
+ROOF_ALWAYS_INLINE void wg_output_body(void* ctx, size_t i) {
   const wg_work* wk = ctx;
   const wg_state* s = wk->s;
   const int64_t O = s->O, ps = s->chunk * O;

@@ -1,7 +1,8 @@
 /* Differential tests of the native 1-D convolution (ops/conv1d.c) against the reference kernel:
  * random shapes with groups (depthwise included), strides up to an STFT hop, dilations, explicit
  * and SAME padding, with and without bias, a fused Relu; an STFT front end (1 channel, 400 taps,
- * hop 160, 258 output channels); 1 and 2 threads. Fails at the first bad element with its
+ * hop 160, 258 output channels); blocks of 8 to 40 output channels per group (the packed path);
+ * 1 and 2 threads. Fails at the first bad element with its
  * coordinates. usage: test_conv1d [SEED] */
 #include <math.h>
 #include <stdio.h>
@@ -70,6 +71,20 @@ static void random_cases(rng* r) {
     if (!c.same && c.l + c.pad0 + c.pad1 < c.dil * (c.k - 1) + 1) c.pad1 = c.dil * (c.k - 1) + 1 - c.l - c.pad0;
     check(r, &c, 1 + i % 2);
   }
+  /* 8 or more output channels per group: the packed path (blocks of 16 channels, tiles of 4
+   * positions), with partial blocks and tiles, borders and dilations */
+  for (int i = 0; i < 32; i++) {
+    c1_case c = {.n = irand(r, 1, 2), .c = irand(r, 1, 5), .l = irand(r, 1, 60), .k = irand(r, 1, 9),
+                 .stride = irand(r, 1, 5), .dil = i % 4 == 1 ? irand(r, 2, 3) : 1, .bias = i % 2 == 1,
+                 .relu = i % 3 == 0, .same = i % 5 == 2};
+    c.group = i % 4 == 3 ? 2 : 1;
+    c.c *= c.group;
+    c.co = c.group * irand(r, 8, 40);
+    c.pad0 = irand(r, 0, c.k - 1);
+    c.pad1 = irand(r, 0, c.k - 1);
+    if (!c.same && c.l + c.pad0 + c.pad1 < c.dil * (c.k - 1) + 1) c.pad1 = c.dil * (c.k - 1) + 1 - c.l - c.pad0;
+    check(r, &c, 1 + i % 2);
+  }
 }
 
 int main(int argc, char** argv) {
@@ -80,6 +95,9 @@ int main(int argc, char** argv) {
   check(&r, &stft, 2);
   c1_case tcn = {.n = 1, .c = 64, .l = 100, .co = 64, .k = 3, .group = 1, .stride = 1, .dil = 4, .pad0 = 4, .pad1 = 4, .bias = true};
   check(&r, &tcn, 2);
+  /* a voice-activity front end: 64-sample windows every 32 samples, 33 bins x (cos, sin), unpadded */
+  c1_case vad = {.n = 1, .c = 1, .l = 512, .co = 66, .k = 64, .group = 1, .stride = 32, .dil = 1};
+  check(&r, &vad, 1);
   printf("test_conv1d: %d cases, %d failures\n", cases, failures);
   return failures ? 1 : 0;
 }
