@@ -29,6 +29,7 @@ typedef struct c1_state {
   int64_t G, blocks;         /* groups; packed: blocks of C1_LANES output channels per group */
   float* wp;                 /* packed: [G][blocks][cg][K][C1_LANES], zero past og; NULL: dot path */
   void (*packed_task)(void*, size_t, size_t); /* the packed path's task for this CPU */
+  void (*row_task)(void*, size_t);             /* the dot path's task for this CPU */
   int64_t stride, dil, pad;  /* pad: the padding before the first element */
   roof_act act;
   const float* w;            /* [Co][cg][K] */
@@ -40,7 +41,7 @@ typedef struct c1_state {
 typedef float c1_v8 __attribute__((vector_size(32)));
 
 /* sum of w[k] * x[k] over n terms, in 8 lanes then reduced (fixed order: deterministic). */
-static float c1_dot(const float* w, const float* x, int64_t n) {
+ROOF_ALWAYS_INLINE float c1_dot(const float* w, const float* x, int64_t n) {
   c1_v8 acc = {0};
   int64_t k = 0;
   for (; k + 8 <= n; k += 8) {
@@ -54,14 +55,14 @@ static float c1_dot(const float* w, const float* x, int64_t n) {
   return s;
 }
 
-static float c1_dot_dilated(const float* w, const float* x, int64_t n, int64_t d) {
+ROOF_ALWAYS_INLINE float c1_dot_dilated(const float* w, const float* x, int64_t n, int64_t d) {
   float s = 0.0f;
   for (int64_t k = 0; k < n; k++) s += w[k] * x[k * d];
   return s;
 }
 
 /* Row (image n, output channel co): y[n][co][:]. */
-static void c1_row(void* ctx, size_t row) {
+ROOF_ALWAYS_INLINE void c1_row_body(void* ctx, size_t row) {
   const c1_state* s = ctx;
   const int64_t n = (int64_t)row / s->Co, co = (int64_t)row % s->Co, g = co / s->og;
   const float* xg = s->x + (n * s->C + g * s->cg) * s->L; /* the group's first input row */
@@ -162,16 +163,14 @@ static void c1_packed_portable(void* ctx, size_t row, size_t tile) { c1_packed_b
 __attribute__((target("avx2,fma"))) static void c1_packed_avx2(void* ctx, size_t row, size_t tile) { c1_packed_body(ctx, row, tile); }
 #endif
 
-/* 8-lane halves: AVX2 with FMA where the CPU has it (AVX-512 would split the tile no better);
+/* 8-lane vectors: AVX2 with FMA where the CPU has it (AVX-512 would split the tiles no better);
  * ROOFTOP_NATIVE_ISA=portable caps it, as for the other native kernels. */
-static void (*c1_pick_packed(void))(void*, size_t, size_t) {
 #if defined(__x86_64__) && defined(__GNUC__)
+static bool c1_use_avx2(void) {
   const char* cap = getenv("ROOFTOP_NATIVE_ISA");
-  if (!(cap && strcmp(cap, "portable") == 0) && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-    return c1_packed_avx2;
-#endif
-  return c1_packed_portable;
+  return !(cap && strcmp(cap, "portable") == 0) && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }
+#endif
 
 /* [Co][cg][K] -> [G][blocks][cg][K][C1_LANES], zeros past each group's og channels. */
 static float* c1_pack(const c1_state* s, const float* w) {
@@ -190,6 +189,11 @@ static float* c1_pack(const c1_state* s, const float* w) {
     }
   return wp;
 }
+
+static void c1_row_portable(void* ctx, size_t row) { c1_row_body(ctx, row); }
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("avx2,fma"))) static void c1_row_avx2(void* ctx, size_t row) { c1_row_body(ctx, row); }
+#endif
 
 static bool c1_const(const roof_kernel* k, int i) {
   const roof_value* v = roof_in(k->g, k->node, i);
@@ -218,9 +222,18 @@ static roof_status create_conv1d(roof_kernel* k, roof_error* err) {
                   .dil = p->sp.dilations[0], .pad = p->sp.pads[0], .act = p->act, .w = w->data,
                   .b = k->num_in > 2 ? k->in[2].data : NULL, .G = p->group};
   s->blocks = (s->og + C1_LANES - 1) / C1_LANES;
+#if defined(__x86_64__) && defined(__GNUC__)
+  s->row_task = c1_use_avx2() ? c1_row_avx2 : c1_row_portable;
+#else
+  s->row_task = c1_row_portable;
+#endif
   if (s->og >= 8) {
     s->wp = c1_pack(s, w->data);
-    s->packed_task = c1_pick_packed();
+#if defined(__x86_64__) && defined(__GNUC__)
+    s->packed_task = c1_use_avx2() ? c1_packed_avx2 : c1_packed_portable;
+#else
+    s->packed_task = c1_packed_portable;
+#endif
     if (s->wp == NULL) {
       free(s);
       return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory packing the weights of a 1-D convolution");
@@ -244,7 +257,7 @@ static roof_status run_conv1d(roof_kernel* k, roof_error* err) {
     pthreadpool_parallelize_2d(k->pool, s->packed_task, k->state, n * (size_t)(s->G * s->blocks),
                                (size_t)((s->Lo + C1_TILE - 1) / C1_TILE), ROOF_POOL_FLAGS);
   else
-    pthreadpool_parallelize_1d(k->pool, c1_row, k->state, n * (size_t)s->Co, ROOF_POOL_FLAGS);
+    pthreadpool_parallelize_1d(k->pool, s->row_task, k->state, n * (size_t)s->Co, ROOF_POOL_FLAGS);
   return ROOF_OK;
 }
 
