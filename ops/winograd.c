@@ -16,7 +16,7 @@
  * Whether a layer runs here is measured, not guessed: with the session's winograd option and
  * ROOFTOP_WINOGRAD both on auto, create times this kernel and XNNPACK's convolution on the
  * layer's shape and refuses when XNNPACK is faster; the answer is cached per CPU, thread count
- * and shape in $XDG_CACHE_HOME/rooftop (or ~/.cache/rooftop)/winograd-v1.txt. */
+ * and shape in $XDG_CACHE_HOME/rooftop (or ~/.cache/rooftop)/winograd-v3.txt. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -345,6 +345,16 @@ static void wg_plan_splits(wg_state* s, size_t threads) {
   int64_t budget = l2 > 0 ? l2 : (int64_t)1 << 20;
   s->lane_chunk = wg_chunk_for(s, budget / 4);
   s->phase_chunk = threads > 1 ? wg_chunk_for(s, 2 * budget * (int64_t)threads) : s->lane_chunk;
+  /* Every chunk reads all of U. When U outweighs the V and M of all tiles (few tiles, many
+   * channels: ResNet-50's 14x14x256 layers, 9.4 MB of U for 1.2 MB of tiles), one chunk of
+   * every tile reads it once, spilling V and M from L2 costs less than reading U again; with
+   * several threads that is the phase split, whose products divide U's panels among them. */
+  const int64_t all = (s->tiles + s->isa->mr - 1) / s->isa->mr * s->isa->mr;
+  if ((uint64_t)WG_P * (uint64_t)s->panels * (uint64_t)s->isa->nr * (uint64_t)s->C >= wg_pair_floats(s, all)) {
+    s->lane_chunk = s->phase_chunk = all;
+    s->lanes = 1;
+    return;
+  }
   int64_t chunks = (s->tiles + s->lane_chunk - 1) / s->lane_chunk, most = 2 * (int64_t)threads;
   s->lanes = chunks < most ? chunks : most;
   if (threads > 1) {
@@ -470,7 +480,7 @@ static double wg_now_ms(void) {
 
 /* ---- one-time tuning, cached ---- */
 
-/* $XDG_CACHE_HOME/rooftop/winograd-v1.txt or ~/.cache/rooftop/...; false when neither is set. */
+/* $XDG_CACHE_HOME/rooftop/winograd-v3.txt or ~/.cache/rooftop/...; false when neither is set. */
 static bool wg_cache_path(char* out, size_t n) {
   const char* xdg = getenv("XDG_CACHE_HOME");
   const char* home = getenv("HOME");
@@ -484,7 +494,7 @@ static bool wg_cache_path(char* out, size_t n) {
     snprintf(base + len, sizeof(base) - len, "/rooftop");
     mkdir(base, 0755);
   }
-  return snprintf(out, n, "%s/winograd-v2.txt", base) < (int)n;
+  return snprintf(out, n, "%s/winograd-v3.txt", base) < (int)n;
 }
 
 /* The build in the key: a sanitizer or unoptimized build times its own code much slower than
