@@ -600,7 +600,7 @@ static roof_status plan_iteration(const roof_kernel* k, ctl_body* cb, int64_t i,
   memcpy(b.dims, it->dims, sizeof(int64_t) * (size_t)(it->rank > 0 ? it->rank : 0));
   roof_graph* g = NULL;
   roof_status st = roof_graph_copy(t, &g, err);
-  if (st == ROOF_OK) st = roof_subgraph_plan(g, &b, 1, k->max_scratch_bytes, "all", err);
+  if (st == ROOF_OK) st = roof_subgraph_plan(g, &b, 1, k->max_scratch_bytes, k->node->body_fusion ? k->node->body_fusion : "all", err);
   if (st != ROOF_OK) {
     roof_graph_free(g);
     return st;

@@ -89,6 +89,7 @@ static void node_clear(roof_node* n) {
   for (int i = 0; i < n->num_subgraphs; i++) roof_graph_free(n->subgraphs[i]);
   free(n->subgraphs);
   roof_graph_free(n->body_template); /* after the subgraphs, which may borrow its buffers */
+  free(n->body_fusion);
 }
 
 void roof_graph_free(roof_graph* g) {

@@ -116,6 +116,9 @@ typedef struct roof_node {
    * subgraphs[0] is the body planned for iteration 0 (the shapes every iteration must give).
    * Owned; NULL otherwise. */
   struct roof_graph* body_template;
+  /* With body_template: the fusion passes the enclosing model was prepared with ("all",
+   * "none" or a list), which each iteration's plan runs too. Owned; NULL otherwise. */
+  char* body_fusion;
 } roof_node;
 
 /* An original node that disappeared entirely (provenance, see fusion/fusion.h). */

@@ -111,7 +111,11 @@ static roof_status finish_graph(roof_graph* g, const char* fusion, roof_error* e
 
 roof_status roof_subgraphs_finish(roof_graph* g, const char* fusion, roof_error* err) {
   for (int i = 0; i < g->num_nodes; i++) {
-    const roof_node* n = &g->nodes[i];
+    roof_node* n = &g->nodes[i];
+    if (!n->removed && n->body_template && n->body_fusion == NULL) {
+      n->body_fusion = strdup(fusion ? fusion : "all");
+      if (n->body_fusion == NULL) return roof_node_fail(err, ROOF_E_NOMEM, g, n, "out of memory");
+    }
     for (int k = 0; !n->removed && k < n->num_subgraphs; k++) {
       roof_status st = finish_graph(n->subgraphs[k], fusion, err);
       if (st != ROOF_OK) return st;

@@ -80,6 +80,7 @@ static bool copy_node(const roof_node* src, roof_node* dst) {
   dst->subgraphs = NULL; /* copies are made before prepare, which extracts them */
   dst->num_subgraphs = 0;
   dst->body_template = NULL;
+  dst->body_fusion = NULL;
   bool ok = dup_opt(src->name, &dst->name) && dup_opt(src->op_type, &dst->op_type) &&
             dup_opt(src->domain, &dst->domain) &&
             dup_bytes(src->inputs, sizeof(int) * (size_t)src->num_inputs, (void**)&dst->inputs) &&

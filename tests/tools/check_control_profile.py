@@ -1,6 +1,7 @@
 """Control-flow bodies in the profile (issue 16 item 2): `rooftop profile --json` and the table
 of a Loop whose body holds an If decided per iteration (iteration > 2: then, else: else), of a
-Scan, and of the exported torch.jit.script model script_if (when SEQ_DIR holds it) on mode 1
+Scan, of a Loop planned again per iteration under --fusion none and all, and of the exported
+torch.jit.script model script_if (when SEQ_DIR holds it) on mode 1
 and -1. Asserts the body rows, their "<node>/<then|else|body>/" prefixes, the iterations (the
 nested If's then branch 2 of the loop's 5, its else 3), the branch not taken listed as not
 executed, that body rows stay out of layer_sum_ms and that the times add up: per iteration x
@@ -147,6 +148,39 @@ acc = [b for b in bodies if b["name"] == "scan/body/acc"]
 if not acc or acc[0]["iterations"]["median"] != 4 or acc[0]["body"] != "body":
     fail(f"scan: no scan/body/acc row of 4 iterations: {[b['name'] for b in bodies]}")
 check_table(text, "scan", ["scan/body/acc", "scan (own)"])
+
+# A Loop whose body is planned again per iteration (a Slice that follows the iteration number)
+# with a fusable Add -> Relu: every iteration's plan must run the passes the model was prepared
+# with (--fusion none keeps two layers), else its steps differ from iteration 0's and the body
+# rows go untimed.
+row = numpy_helper.from_array(np.arange(6, dtype=np.float32), "row")
+pbody = helper.make_graph([
+    helper.make_node("Identity", ["c_in"], ["c_out"], name="keep"),
+    helper.make_node("Unsqueeze", ["i", "ax"], ["i1"], name="unsq"),
+    helper.make_node("Add", ["i1", "n1"], ["end"], name="end"),
+    helper.make_node("Slice", ["row", "i1", "end"], ["s_out"], name="slice"),
+    helper.make_node("Add", ["y_in", "x"], ["sum"], name="add"),
+    helper.make_node("Relu", ["sum"], ["y_out"], name="relu")],
+    "pbody", [vi("i", TensorProto.INT64, []), vi("c_in", TensorProto.BOOL, []), vi("y_in", TensorProto.FLOAT, [4])],
+    [vi("c_out", TensorProto.BOOL, []), vi("y_out", TensorProto.FLOAT, [4]), vi("s_out", TensorProto.FLOAT, [1])])
+per_iter = helper.make_model(helper.make_graph(
+    [helper.make_node("Loop", ["m", "t", "y0"], ["y", "s"], name="loop", body=pbody)], "per_iteration",
+    [vi("x", TensorProto.FLOAT, [4]), vi("y0", TensorProto.FLOAT, [4])],
+    [vi("y", TensorProto.FLOAT, [4]), vi("s", TensorProto.FLOAT, [5, 1])],
+    [m5, t, row, numpy_helper.from_array(np.array([0], np.int64), "ax"),
+     numpy_helper.from_array(np.array([1], np.int64), "n1")]), opset_imports=[helper.make_opsetid("", 16)])
+ppath = os.path.join(work, "per_iteration.onnx")
+onnx.save(per_iter, ppath)
+for fusion, relu_row in (("none", True), ("all", None)):
+    d, text = profile(ppath, "per_iteration_" + fusion, ["--fusion", fusion])
+    bodies = check_sums(d, "per_iteration --fusion " + fusion)
+    names = [b["name"] for b in bodies]
+    if relu_row and "loop/body/relu" not in names:
+        fail(f"per_iteration --fusion {fusion}: no separate Relu row: {names}")
+    for b in bodies:
+        if not b["executed"] or b["iterations"]["median"] != 5 or not b["total_ms"]["median"] > 0:
+            fail(f"per_iteration --fusion {fusion}: body row {b['name']} not timed over 5 iterations: {b}")
+    print(f"ok: per_iteration --fusion {fusion}: {len(bodies)} body rows timed")
 
 # The exported torch.jit.script model: an If on the scalar input "mode" (1: then, -1: else).
 model = os.path.join(seq, "script_if.onnx")
