@@ -73,6 +73,10 @@ roof_status roof_require_input(const roof_graph* g, const roof_node* n, int i, c
     return roof_node_fail(err, ROOF_E_DATA, g, n, "tensor '%s': shape of input %d is unknown",
                           ROOF_SAFE(v->name, b), i);
   }
+  if (v->kind != ROOF_KIND_TENSOR) { /* only the sequence ops (sequence.c) read sequences */
+    return roof_node_fail(err, ROOF_E_DATA, g, n, "tensor '%s': input %d is a sequence or optional, this op takes a tensor",
+                          ROOF_SAFE(v->name, b), i);
+  }
   if (dtypes == NULL) return ROOF_OK;
   for (const int* d = dtypes; *d; d++) {
     if (*d == v->dtype) return ROOF_OK;

@@ -30,6 +30,7 @@
 #include "common.h"
 #include "kernel.h"
 #include "../runtime/model.h"
+#include "../runtime/seq.h"
 
 static const roof_attr* body_attr(const roof_node* n, const char* name) {
   const roof_attr* a = roof_node_attr(n, name);
@@ -200,6 +201,8 @@ roof_status roof_control_body_types(const roof_graph* g, const roof_node* n, int
       const roof_value* v = roof_in(g, n, i);
       if (v == NULL) return roof_node_fail(err, ROOF_E_DATA, g, n, "loop-carried input %d is missing", i);
       types[i].dtype = v->dtype;
+      types[i].kind = v->kind;
+      types[i].flags = v->flags & ROOF_VAL_ELEM_SHAPE;
       types[i].rank = v->rank;
       memcpy(types[i].dims, v->dims, sizeof(v->dims));
     }
@@ -209,6 +212,7 @@ roof_status roof_control_body_types(const roof_graph* g, const roof_node* n, int
   for (int i = 0; i < num; i++) {
     const roof_value* v = roof_in(g, n, off + i);
     if (v == NULL) return roof_node_fail(err, ROOF_E_DATA, g, n, "input %d is missing", off + i);
+    if (v->kind != ROOF_KIND_TENSOR) return roof_node_fail(err, ROOF_E_DATA, g, n, "input %d is a sequence or optional: Scan takes tensors", off + i);
     if (i < p->num_carried) {
       if (p->scan8 && v->rank < 1) return roof_node_fail(err, ROOF_E_DATA, g, n, "state input %d has rank 0: opset-8 Scan reads [batch, ...]", i);
       if (p->scan8) drop_axis(v, 0, &types[i]);
@@ -261,6 +265,14 @@ static roof_status check_scalar(const roof_graph* g, const roof_node* n, int i, 
   return ROOF_OK;
 }
 
+/* y: a sequence/optional like a (and b); its element shape is kept when both agree on one. */
+static void carry_kind(roof_value* y, const roof_value* a, const roof_value* b) {
+  bool shaped = (a->flags & b->flags & ROOF_VAL_ELEM_SHAPE) && same_shape(a, b);
+  roof_value_set_shape(y, a->dtype, shaped ? a->rank : 0, a->dims);
+  y->kind = a->kind;
+  y->flags = (y->flags & ~(uint32_t)ROOF_VAL_ELEM_SHAPE) | (shaped ? ROOF_VAL_ELEM_SHAPE : 0u);
+}
+
 static bool known(const roof_value* v) { return v && v->data && (v->flags & (ROOF_VAL_CONST | ROOF_VAL_KNOWN)); }
 
 static roof_status infer_if(roof_graph* g, roof_node* n, roof_error* err) {
@@ -274,9 +286,14 @@ static roof_status infer_if(roof_graph* g, roof_node* n, roof_error* err) {
   for (int o = 0; o < n->num_outputs; o++) {
     const roof_value *t = body_out(n, 0, o), *e = body_out(n, 1, o);
     roof_value* y = roof_out(g, n, o);
-    if (t->dtype != e->dtype) {
-      return roof_node_fail(err, ROOF_E_DATA, g, n, "output %d is %s in then_branch, %s in else_branch", o, roof_dtype_name(t->dtype),
-                            roof_dtype_name(e->dtype));
+    if (t->dtype != e->dtype || t->kind != e->kind) {
+      return roof_node_fail(err, ROOF_E_DATA, g, n, "output %d is %s%s in then_branch, %s%s in else_branch", o,
+                            roof_dtype_name(t->dtype), t->kind ? " (sequence/optional)" : "", roof_dtype_name(e->dtype),
+                            e->kind ? " (sequence/optional)" : "");
+    }
+    if (t->kind != ROOF_KIND_TENSOR) { /* a run-time object: element shapes are not planned */
+      if (y) carry_kind(y, t, e);
+      continue;
     }
     if (!same_shape(t, e)) {
       return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n,
@@ -293,6 +310,16 @@ static roof_status infer_if(roof_graph* g, roof_node* n, roof_error* err) {
 static roof_status check_carried(const roof_graph* g, const roof_node* n, int i, const roof_value* in, const roof_value* out,
                                  roof_error* err) {
   char ab[64], bb[64], vb[ROOF_NAME_BUF];
+  bool in_seq = in->kind == ROOF_KIND_SEQUENCE || in->kind == ROOF_KIND_OPT_SEQUENCE;
+  bool out_seq = out->kind == ROOF_KIND_SEQUENCE || out->kind == ROOF_KIND_OPT_SEQUENCE;
+  if ((in->kind != ROOF_KIND_TENSOR || out->kind != ROOF_KIND_TENSOR) && in->kind != out->kind &&
+      !(in_seq && out_seq) && !(in->kind == ROOF_KIND_OPT_TENSOR && out->kind == ROOF_KIND_TENSOR)) {
+    return roof_node_fail(err, ROOF_E_DATA, g, n, "body output '%s' (carried value %d) is not of its input's kind (tensor, "
+                          "sequence or optional)", ROOF_SAFE(out->name, vb), i);
+  }
+  if (in->kind != ROOF_KIND_TENSOR || out->kind != ROOF_KIND_TENSOR) { /* element shapes are not planned */
+    if (in->dtype == out->dtype) return ROOF_OK;
+  }
   if (in->dtype != out->dtype) {
     return roof_node_fail(err, ROOF_E_DATA, g, n, "body output '%s' (carried value %d) is %s, its input %s", ROOF_SAFE(out->name, vb),
                           i, roof_dtype_name(out->dtype), roof_dtype_name(in->dtype));
@@ -315,6 +342,9 @@ static roof_status stacked(const roof_graph* g, const roof_node* n, roof_value* 
   int rank = v->rank + 1 + (batch >= 0);
   if (rank > ROOF_MAX_RANK) {
     return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "a scan output of rank %d exceeds the maximum of %d", rank, ROOF_MAX_RANK);
+  }
+  if (v->kind != ROOF_KIND_TENSOR) {
+    return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "a scan output that is a sequence or optional is not supported");
   }
   int o = 0;
   if (batch >= 0) dims[o++] = batch;
@@ -349,7 +379,8 @@ static roof_status infer_loop(roof_graph* g, roof_node* n, roof_error* err) {
   for (int i = 0; i < p->num_carried && st == ROOF_OK; i++) {
     const roof_value* out = body_out(n, 0, 1 + i);
     st = check_carried(g, n, i, &s->values[s->inputs[2 + i]], out, err);
-    if (st == ROOF_OK && roof_out(g, n, i)) roof_value_set_shape(roof_out(g, n, i), out->dtype, out->rank, out->dims);
+    if (st == ROOF_OK && out->kind != ROOF_KIND_TENSOR && roof_out(g, n, i)) carry_kind(roof_out(g, n, i), out, out);
+    else if (st == ROOF_OK && roof_out(g, n, i)) roof_value_set_shape(roof_out(g, n, i), out->dtype, out->rank, out->dims);
   }
   if (st == ROOF_OK && p->num_scan_out > 0 && p->planned_iters < 0) {
     return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n,
@@ -580,12 +611,29 @@ static const void* body_result(ctl_body* cb, int o) { return roof_session_output
 static uint64_t in_bytes(ctl_body* cb, int i) { return value_bytes(cb->model.g, cb->model.g->inputs[i]); }
 static uint64_t out_bytes(ctl_body* cb, int o) { return value_bytes(cb->model.g, cb->model.g->outputs[o]); }
 
+/* A sequence or optional value `v` crossing between sessions: a deep copy of the run-time
+ * object (seq.h; tensors are copied by bytes at each site). */
+static roof_status copy_seq_value(const roof_kernel* k, const roof_value* v, void* dst, const void* src, roof_error* err) {
+  const char* why = "";
+  char vb[ROOF_NAME_BUF];
+  roof_status st = roof_seq_assign(dst, src, &why);
+  if (st == ROOF_E_NOMEM) return roof_node_fail(err, st, k->g, k->node, "out of memory copying sequence '%s'", ROOF_SAFE(v->name, vb));
+  return st == ROOF_OK ? ROOF_OK : roof_node_fail(err, st, k->g, k->node, "tensor '%s': %s", ROOF_SAFE(v->name, vb), why);
+}
+
+static const roof_value* body_in_value(ctl_body* cb, int i) { return &cb->model.g->values[cb->model.g->inputs[i]]; }
+static const roof_value* body_out_value(ctl_body* cb, int o) { return &cb->model.g->values[cb->model.g->outputs[o]]; }
+
 /* The outer values a body reads, copied into its inputs once per run of the node. */
-static void copy_outer(const roof_kernel* k, ctl_body* cb) {
+static roof_status copy_outer(const roof_kernel* k, ctl_body* cb, roof_error* err) {
   for (int i = 0; i < cb->model.g->num_inputs; i++) {
     uint64_t b = in_bytes(cb, i);
-    if (cb->in_src[i] >= 0 && b) memcpy(body_in(cb, i), k->in[cb->in_src[i]].data, b);
+    if (cb->in_src[i] >= 0 && body_in_value(cb, i)->kind != ROOF_KIND_TENSOR) {
+      roof_status st = copy_seq_value(k, body_in_value(cb, i), body_in(cb, i), k->in[cb->in_src[i]].data, err);
+      if (st != ROOF_OK) return st;
+    } else if (cb->in_src[i] >= 0 && b) memcpy(body_in(cb, i), k->in[cb->in_src[i]].data, b);
   }
+  return ROOF_OK;
 }
 
 /* A body planned per iteration (cb->tmpl): a copy of the body as extracted, with iteration
@@ -613,6 +661,7 @@ static roof_status plan_iteration(const roof_kernel* k, ctl_body* cb, int64_t i,
   const roof_graph* p = cb->model.g;
   for (int o = 0; st == ROOF_OK && o < p->num_outputs; o++) {
     const roof_value *want = &p->values[p->outputs[o]], *got = &g->values[g->outputs[o]];
+    if (got->kind != ROOF_KIND_TENSOR && got->kind == want->kind && got->dtype == want->dtype) continue; /* not planned */
     if (got->dtype == want->dtype && got->rank == want->rank &&
         memcmp(got->dims, want->dims, sizeof(int64_t) * (size_t)(want->rank > 0 ? want->rank : 0)) == 0) {
       continue;
@@ -627,7 +676,8 @@ static roof_status plan_iteration(const roof_kernel* k, ctl_body* cb, int64_t i,
   for (int j = 0; st == ROOF_OK && j < g->num_inputs; j++) {
     void* dst = cb->iter_s->value_ptr[g->inputs[j]];
     uint64_t bytes = in_bytes(cb, j);
-    if (dst && bytes && !(g->values[g->inputs[j]].flags & ROOF_VAL_KNOWN)) memcpy(dst, body_in(cb, j), bytes);
+    if (dst && g->values[g->inputs[j]].kind != ROOF_KIND_TENSOR) st = copy_seq_value(k, body_in_value(cb, j), dst, body_in(cb, j), err);
+    else if (dst && bytes && !(g->values[g->inputs[j]].flags & ROOF_VAL_KNOWN)) memcpy(dst, body_in(cb, j), bytes);
   }
   return st;
 }
@@ -673,11 +723,13 @@ static roof_status run_if(roof_kernel* k, roof_error* err) {
   ctl_state* st = k->state;
   start_run(k, st);
   ctl_body* cb = &st->body[((const uint8_t*)k->in[0].data)[0] ? 0 : 1];
-  copy_outer(k, cb);
-  roof_status s = run_body(cb, err);
+  roof_status s = copy_outer(k, cb, err);
+  if (s == ROOF_OK) s = run_body(cb, err);
   for (int o = 0; s == ROOF_OK && o < k->num_out; o++) {
     uint64_t b = out_bytes(cb, o);
-    if (k->out[o].data && b) memcpy(k->out[o].data, body_result(cb, o), b);
+    if (k->out[o].data && body_out_value(cb, o)->kind != ROOF_KIND_TENSOR) {
+      s = copy_seq_value(k, body_out_value(cb, o), k->out[o].data, body_result(cb, o), err);
+    } else if (k->out[o].data && b) memcpy(k->out[o].data, body_result(cb, o), b);
   }
   return s;
 }
@@ -689,13 +741,14 @@ static roof_status run_loop(roof_kernel* k, roof_error* err) {
   start_run(k, st);
   int64_t m = k->in[0].data && k->num_in > 0 && k->node->inputs[0] >= 0 ? ((const int64_t*)k->in[0].data)[0] : INT64_MAX;
   bool cond = k->node->inputs[1] >= 0 ? ((const uint8_t*)k->in[1].data)[0] != 0 : true;
-  copy_outer(k, cb);
-  for (int c = 0; c < p->num_carried; c++) {
+  roof_status s = copy_outer(k, cb, err);
+  for (int c = 0; c < p->num_carried && s == ROOF_OK; c++) {
     uint64_t b = in_bytes(cb, 2 + c);
-    if (b) memcpy(body_in(cb, 2 + c), k->in[2 + c].data, b);
+    if (body_in_value(cb, 2 + c)->kind != ROOF_KIND_TENSOR) s = copy_seq_value(k, body_in_value(cb, 2 + c), body_in(cb, 2 + c), k->in[2 + c].data, err);
+    else if (b) memcpy(body_in(cb, 2 + c), k->in[2 + c].data, b);
   }
+  if (s != ROOF_OK) return s;
   int64_t i = 0;
-  roof_status s = ROOF_OK;
   for (; i < m && cond; i++) {
     if (p->num_scan_out > 0 && i >= p->planned_iters) break; /* checked below */
     if (!cb->tmpl) *(int64_t*)body_in(cb, 0) = i; /* else part of the iteration's plan */
@@ -716,10 +769,12 @@ static roof_status run_loop(roof_kernel* k, roof_error* err) {
         memcpy((char*)k->out[p->num_carried + j].data + (size_t)i * b, body_result(cb, 1 + p->num_carried + j), b);
       }
     }
-    for (int c = 0; c < p->num_carried; c++) { /* the next iteration's inputs */
+    for (int c = 0; c < p->num_carried && s == ROOF_OK; c++) { /* the next iteration's inputs */
       uint64_t b = in_bytes(cb, 2 + c);
-      if (b) memmove(body_in(cb, 2 + c), body_result(cb, 1 + c), b);
+      if (body_in_value(cb, 2 + c)->kind != ROOF_KIND_TENSOR) s = copy_seq_value(k, body_in_value(cb, 2 + c), body_in(cb, 2 + c), body_result(cb, 1 + c), err);
+      else if (b) memmove(body_in(cb, 2 + c), body_result(cb, 1 + c), b);
     }
+    if (s != ROOF_OK) break;
   }
   drop_iteration(cb);
   if (s != ROOF_OK) return s;
@@ -731,7 +786,10 @@ static roof_status run_loop(roof_kernel* k, roof_error* err) {
   }
   for (int c = 0; c < p->num_carried; c++) {
     uint64_t b = in_bytes(cb, 2 + c);
-    if (k->out[c].data && b) memcpy(k->out[c].data, body_in(cb, 2 + c), b);
+    if (k->out[c].data && body_in_value(cb, 2 + c)->kind != ROOF_KIND_TENSOR) {
+      s = copy_seq_value(k, body_in_value(cb, 2 + c), k->out[c].data, body_in(cb, 2 + c), err);
+      if (s != ROOF_OK) return s;
+    } else if (k->out[c].data && b) memcpy(k->out[c].data, body_in(cb, 2 + c), b);
   }
   return ROOF_OK;
 }
@@ -768,7 +826,8 @@ static roof_status run_scan(roof_kernel* k, roof_error* err) {
   int off = p->scan8 ? 1 : 0, n = p->num_carried;
   int64_t len = p->planned_iters, batch = p->scan8 ? k->in[off].dims[0] : 1;
   start_run(k, st);
-  copy_outer(k, cb);
+  roof_status cs = copy_outer(k, cb, err);
+  if (cs != ROOF_OK) return cs;
   for (int64_t b = 0; b < batch; b++) {
     for (int i = 0; i < n; i++) {
       roof_tensor v;

@@ -204,6 +204,17 @@ static roof_status infer_dropout(roof_graph* g, roof_node* n, roof_error* err) {
   return roof_infer_same(g, n, err);
 }
 
+/* Identity also passes a sequence or optional through (the session's object is shared). */
+static roof_status infer_identity(roof_graph* g, roof_node* n, roof_error* err) {
+  const roof_value* x = roof_in(g, n, 0);
+  roof_value* y = roof_out(g, n, 0);
+  if (x == NULL || x->kind == ROOF_KIND_TENSOR || y == NULL) return roof_infer_same(g, n, err);
+  roof_value_set_shape(y, x->dtype, x->rank, x->dims);
+  y->kind = x->kind;
+  y->flags = (y->flags & ~(uint32_t)ROOF_VAL_ELEM_SHAPE) | (x->flags & ROOF_VAL_ELEM_SHAPE);
+  return ROOF_OK;
+}
+
 /* Views run nothing in a session (output 0 aliases input 0); their reference kernel is a copy,
  * used when they are evaluated at load time. */
 #define VIEW_OP(SYM, SINCE, LAYOUT, PARSE, INFER, VALUES)                                                          \
@@ -218,5 +229,5 @@ VIEW_OP(Reshape, 5, ROOF_LR_PLAIN, parse_reshape, infer_reshape, ROOF_IN(1));
 VIEW_OP(Flatten, 1, ROOF_LR_PLAIN, parse_flatten, infer_flatten, 0);
 VIEW_OP(Squeeze, 1, ROOF_LR_PLAIN, parse_axes_attr, infer_squeeze, ROOF_IN(1));
 VIEW_OP(Unsqueeze, 1, ROOF_LR_PLAIN, parse_axes_attr, infer_unsqueeze, ROOF_IN(1));
-VIEW_OP(Identity, 1, ROOF_LR_ANY, NULL, roof_infer_same, 0);
+VIEW_OP(Identity, 1, ROOF_LR_ANY, NULL, infer_identity, 0);
 VIEW_OP(Dropout, 1, ROOF_LR_ANY, NULL, infer_dropout, ROOF_IN(2));

@@ -126,6 +126,7 @@ static roof_status map_value(extract_ctx* x, int v, bool local, int* out) {
   roof_value* dst = &x->sub->values[w];
   src = &x->g->values[v]; /* (sub grew, not g) */
   dst->dtype = src->dtype;
+  dst->kind = src->kind;
   dst->rank = src->rank;
   memcpy(dst->dims, src->dims, sizeof(dst->dims));
   dst->layout = ROOF_LAYOUT_PLAIN;
@@ -142,7 +143,7 @@ static roof_status map_value(extract_ctx* x, int v, bool local, int* out) {
     return roof_node_fail(x->err, ROOF_E_DATA, x->g, &x->g->nodes[x->node], "tensor '%s': read by a body, has no known shape",
                           ROOF_SAFE(src->name, nb));
   }
-  dst->flags = ROOF_VAL_GRAPH_INPUT;
+  dst->flags = ROOF_VAL_GRAPH_INPUT | (src->flags & ROOF_VAL_ELEM_SHAPE);
   x->sub->inputs[x->sub->num_inputs++] = w;
   return ROOF_OK;
 }
@@ -240,9 +241,10 @@ static roof_status extract(extract_ctx* x, int a, int which, const roof_value* t
     if (st != ROOF_OK) break;
     roof_value* v = &x->sub->values[w];
     v->dtype = types[i].dtype;
+    v->kind = types[i].kind;
     v->rank = types[i].rank;
     memcpy(v->dims, types[i].dims, sizeof(v->dims));
-    v->flags = ROOF_VAL_GRAPH_INPUT;
+    v->flags = ROOF_VAL_GRAPH_INPUT | (types[i].flags & ROOF_VAL_ELEM_SHAPE);
     x->sub->inputs[x->sub->num_inputs++] = w;
   }
   for (int m = 0; m < x->g->num_nodes && st == ROOF_OK; m++) {

@@ -8,6 +8,7 @@
 
 #include "cpus.h"
 #include "model.h"
+#include "seq.h"
 
 static uint64_t now_ns(void) {
   struct timespec ts;
@@ -31,8 +32,12 @@ void roof_session_free(roof_session* s) {
   free(s->views);
   if (s->value_ptr && s->model) {
     const roof_graph* g = s->model->g;
-    for (int i = 0; i < g->num_inputs; i++) free(s->value_ptr[g->inputs[i]]);
+    for (int i = 0; i < g->num_inputs; i++) {
+      if (g->values[g->inputs[i]].kind == ROOF_KIND_TENSOR) free(s->value_ptr[g->inputs[i]]);
+    }
   }
+  for (int i = 0; i < s->num_seqs; i++) roof_seq_free(s->seqs[i]);
+  free(s->seqs);
   free(s->value_ptr);
   free(s->arena);
   if (s->pool && !s->pool_borrowed) pthreadpool_destroy(s->pool);
@@ -51,6 +56,34 @@ static void bind_constants(roof_session* s) {
   }
 }
 
+/* A run-time object for sequence/optional value v, kept in the session's list (NULL on OOM). */
+static void* new_seq(roof_session* s, int v) {
+  const roof_value* val = &s->model->g->values[v];
+  roof_seq** grown = realloc(s->seqs, sizeof(*grown) * ((size_t)s->num_seqs + 1));
+  if (grown == NULL) return NULL;
+  s->seqs = grown;
+  roof_seq* q = roof_seq_new(val->kind, val->dtype, NULL);
+  if (q) s->seqs[s->num_seqs++] = q;
+  return q;
+}
+
+/* Sequence and optional values hold no arena bytes: each produced one gets its own object (in
+ * execution order, so a view, such as an Identity, shares its input's). */
+static roof_status bind_seqs(roof_session* s, roof_error* err) {
+  const roof_graph* g = s->model->g;
+  for (int oi = 0; oi < g->num_order; oi++) {
+    const roof_node* n = &g->nodes[g->order[oi]];
+    for (int o = 0; o < n->num_outputs; o++) {
+      int y = n->outputs[o];
+      if (y < 0 || g->values[y].kind == ROOF_KIND_TENSOR) continue;
+      bool view = o == 0 && (n->op->flags & ROOF_OPF_ALIAS) && n->inputs[0] >= 0;
+      s->value_ptr[y] = view ? s->value_ptr[n->inputs[0]] : new_seq(s, y);
+      if (s->value_ptr[y] == NULL) return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory for sequence values", g->path);
+    }
+  }
+  return ROOF_OK;
+}
+
 /* Planned values into the arena, graph inputs to their own buffers (so repeated runs keep the
  * input intact), views to their source's pointer. */
 static roof_status bind_values(roof_session* s, const size_t* offsets, const size_t* padding, roof_error* err) {
@@ -64,7 +97,7 @@ static roof_status bind_values(roof_session* s, const size_t* offsets, const siz
     int v = g->inputs[i];
     uint64_t bytes = 0;
     roof_value_bytes(&g->values[v], &bytes);
-    s->value_ptr[v] = alloc_padded(bytes, padding[v]);
+    s->value_ptr[v] = g->values[v].kind != ROOF_KIND_TENSOR ? new_seq(s, v) : alloc_padded(bytes, padding[v]);
     if (s->value_ptr[v] == NULL) {
       return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory for graph input buffers", g->path);
     }
@@ -78,7 +111,7 @@ static roof_status bind_values(roof_session* s, const size_t* offsets, const siz
       if (y >= 0 && s->value_ptr[y] == NULL) s->value_ptr[y] = s->value_ptr[n->inputs[0]];
     }
   }
-  return ROOF_OK;
+  return bind_seqs(s, err);
 }
 
 static void view_of(const roof_session* s, int v, roof_tensor* t) {
@@ -319,6 +352,7 @@ static void io_info(const roof_value* v, roof_io_info* info) {
   uint64_t b = 0;
   roof_value_bytes(v, &b);
   info->nbytes = (size_t)b;
+  info->kind = v->kind;
 }
 
 void roof_session_input_info(const roof_session* s, size_t i, roof_io_info* info) {
@@ -337,6 +371,11 @@ roof_status roof_session_set_input(roof_session* s, size_t i, const void* data, 
   }
   roof_io_info info;
   roof_session_input_info(s, i, &info);
+  if (info.kind != ROOF_KIND_TENSOR) {
+    char nb[ROOF_NAME_BUF], pb[ROOF_NAME_BUF * 2];
+    return roof_fail(err, ROOF_E_USAGE, "%s: tensor '%s': input is a sequence or optional: set it with "
+                     "roof_session_set_input_sequence", ROOF_SAFE(g->path, pb), ROOF_SAFE(info.name, nb));
+  }
   if (nbytes != info.nbytes) {
     char nb[ROOF_NAME_BUF], pb[ROOF_NAME_BUF * 2];
     return roof_fail(err, ROOF_E_DATA, "%s: tensor '%s': input has %zu bytes, the graph expects %zu",
@@ -369,7 +408,7 @@ roof_status roof_session_feedback_check(const roof_session* s, size_t out, size_
   roof_io_info o, i;
   roof_session_output_info(s, out, &o);
   roof_session_input_info(s, in, &i);
-  bool same = o.dtype == i.dtype && o.rank == i.rank;
+  bool same = o.dtype == i.dtype && o.rank == i.rank && o.kind == ROOF_KIND_TENSOR && i.kind == ROOF_KIND_TENSOR;
   for (int d = 0; same && d < o.rank; d++) same = o.dims[d] == i.dims[d];
   if (!same) {
     return roof_fail(err, ROOF_E_USAGE, "%s: feedback '%s' -> '%s': output is %s %s, input is %s %s; they must match",

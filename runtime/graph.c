@@ -362,6 +362,10 @@ bool roof_value_count(const roof_value* v, uint64_t* out) {
 
 bool roof_value_bytes(const roof_value* v, uint64_t* out) {
   uint64_t n;
+  if (v->kind != ROOF_KIND_TENSOR) { /* a run-time object (seq.h): no bytes in any plan */
+    *out = 0;
+    return true;
+  }
   size_t es = roof_dtype_size(v->dtype);
   if (es == 0 || !roof_value_count(v, &n)) return false;
   return roof_mul_u64(n, es, out);

@@ -29,6 +29,8 @@ enum {
   ROOF_VAL_BORROWED = 1u << 6,    /* data belongs to the model this graph's model was copied
                                    * from (roof_model_copy): read-only here and never freed
                                    * through this graph (releasing only forgets the pointer) */
+  ROOF_VAL_ELEM_SHAPE = 1u << 7,  /* a sequence/optional whose every element has the shape in
+                                   * rank/dims (declared or built so); else rank 0, unknown */
 };
 
 /* Quantization parameters of a value: real = scale * (q - zero_point), per tensor (axis -1,
@@ -42,7 +44,9 @@ typedef struct roof_quant {
 
 typedef struct roof_value {
   char* name;
-  int dtype;                     /* roof_dtype; 0 until known */
+  int dtype;                     /* roof_dtype; 0 until known (a sequence/optional: its elements') */
+  int kind;                      /* roof_kind (rooftop.h): 0 a tensor; else a run-time object
+                                  * (runtime/seq.h) with rank 0 and no bytes in any plan */
   int rank;                      /* -1 until known */
   int64_t dims[ROOF_MAX_RANK];   /* logical; -1 = dynamic until bound */
   char* dim_params[ROOF_MAX_RANK]; /* symbolic names of dynamic graph-input dims, or NULL */
@@ -67,6 +71,8 @@ typedef enum roof_attr_type {
   ROOF_ATTR_FLOATS = 6,
   ROOF_ATTR_INTS = 7,
   ROOF_ATTR_STRINGS = 8,
+  ROOF_ATTR_TYPE_PROTO = 13, /* a type (Optional's `type`): `i` the roof_kind, `t_dtype` the
+                              * element dtype */
 } roof_attr_type;
 
 typedef struct roof_attr {
@@ -81,6 +87,7 @@ typedef struct roof_attr {
   size_t n;         /* count of ints/floats/strings */
   char** strings;   /* STRINGS: n NUL-terminated copies (a payload's NUL ends its copy) */
   roof_value* t;    /* TENSOR: decoded constant (name may be NULL), owned */
+  int t_dtype;      /* TYPE_PROTO: element dtype */
   int* graph_inputs;  /* GRAPH: value indices of the body's formal inputs (Loop, Scan), owned */
   int num_graph_inputs;
 } roof_attr;

@@ -237,6 +237,30 @@ static roof_status load_initializers(load_ctx* c, Onnx__GraphProto* gp, roof_err
   return ROOF_OK;
 }
 
+/* The kind a TypeProto declares and its tensor element type: a tensor, a sequence of tensors,
+ * an optional of either. ROOF_E_DATA for a missing part, ROOF_E_UNSUPPORTED for maps, sparse
+ * tensors and deeper nesting. */
+roof_status roof_type_proto_kind(const Onnx__TypeProto* tp, int* kind, const Onnx__TypeProto__Tensor** tensor) {
+  bool opt = false;
+  if (tp && tp->value_case == ONNX__TYPE_PROTO__VALUE_OPTIONAL_TYPE) {
+    if (tp->optional_type == NULL) return ROOF_E_DATA;
+    tp = tp->optional_type->elem_type;
+    opt = true;
+  }
+  bool seq = false;
+  if (tp && tp->value_case == ONNX__TYPE_PROTO__VALUE_SEQUENCE_TYPE) {
+    if (tp->sequence_type == NULL) return ROOF_E_DATA;
+    tp = tp->sequence_type->elem_type;
+    seq = true;
+  }
+  if (tp == NULL || tp->value_case == ONNX__TYPE_PROTO__VALUE__NOT_SET) return ROOF_E_DATA;
+  if (tp->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE) return ROOF_E_UNSUPPORTED;
+  if (tp->tensor_type == NULL) return ROOF_E_DATA;
+  *kind = opt ? (seq ? ROOF_KIND_OPT_SEQUENCE : ROOF_KIND_OPT_TENSOR) : seq ? ROOF_KIND_SEQUENCE : ROOF_KIND_TENSOR;
+  *tensor = tp->tensor_type;
+  return ROOF_OK;
+}
+
 /* One declared dim of a graph input: a value, or a dynamic dim with its symbolic name. */
 static roof_status input_dim(load_ctx* c, const Onnx__ValueInfoProto* vi, const Onnx__TensorShapeProto__Dimension* dim,
                              int d, roof_value* v, roof_error* err) {
@@ -266,16 +290,33 @@ static roof_status input_type(load_ctx* c, const Onnx__ValueInfoProto* vi, roof_
   if (tp == NULL || tp->value_case == ONNX__TYPE_PROTO__VALUE__NOT_SET) {
     return roof_fail(err, ROOF_E_DATA, "%s: tensor '%s': graph input has no type", c->path, name);
   }
-  if (tp->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE || tp->tensor_type == NULL) {
-    return roof_fail(err, ROOF_E_UNSUPPORTED, "%s: tensor '%s': only tensor graph inputs are supported (not sequence, map, optional or sparse)",
-                     c->path, name);
+  int kind = ROOF_KIND_TENSOR;
+  const Onnx__TypeProto__Tensor* tt = NULL;
+  roof_status st = roof_type_proto_kind(tp, &kind, &tt);
+  if (st != ROOF_OK) {
+    return roof_fail(err, st, "%s: tensor '%s': graph input of %s type (rooftop takes tensors, sequences of tensors and "
+                     "optionals of either)", c->path, name, st == ROOF_E_DATA ? "an incomplete" : "a map, sparse or nested");
   }
-  const Onnx__TypeProto__Tensor* tt = tp->tensor_type;
   v->dtype = tt->has_elem_type ? tt->elem_type : 0;
   if (v->dtype == 0) return roof_fail(err, ROOF_E_DATA, "%s: tensor '%s': graph input has no element type", c->path, name);
   if (roof_dtype_size(v->dtype) == 0) {
     return roof_fail(err, ROOF_E_UNSUPPORTED, "%s: tensor '%s': graph input type %d (%s) is not supported", c->path, name,
                      v->dtype, roof_dtype_name(v->dtype));
+  }
+  if (kind != ROOF_KIND_TENSOR) { /* a run-time object: the element shapes come with each run */
+    v->kind = kind;
+    v->rank = 0;
+    bool fixed = tt->shape && tt->shape->n_dim <= c->o->max_rank;
+    for (size_t d = 0; fixed && d < tt->shape->n_dim; d++) {
+      const Onnx__TensorShapeProto__Dimension* dim = tt->shape->dim[d];
+      fixed = dim && dim->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE && dim->dim_value >= 0;
+      if (fixed) v->dims[d] = dim->dim_value;
+    }
+    if (fixed) { /* every element has this declared shape (checked when it is read as a tensor) */
+      v->rank = (int)tt->shape->n_dim;
+      v->flags |= ROOF_VAL_ELEM_SHAPE;
+    }
+    return ROOF_OK;
   }
   if (tt->shape == NULL) return ROOF_OK; /* rank unknown: it must come from --shape */
   if (tt->shape->n_dim > c->o->max_rank) {
@@ -317,6 +358,7 @@ static roof_attr_type attr_type(const Onnx__AttributeProto* a) {
   if (a->n_ints) return ROOF_ATTR_INTS;
   if (a->n_strings) return ROOF_ATTR_STRINGS;
   if (a->t) return ROOF_ATTR_TENSOR;
+  if (a->tp) return ROOF_ATTR_TYPE_PROTO;
   if (a->g || a->n_graphs) return (roof_attr_type)ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__GRAPH;
   if (a->has_f) return ROOF_ATTR_FLOAT;
   if (a->has_i) return ROOF_ATTR_INT;
@@ -384,6 +426,18 @@ static roof_status copy_attr(load_ctx* c, const roof_node* n, const Onnx__Attrib
   }
   bool control = n->domain[0] == '\0' &&
                  (strcmp(n->op_type, "If") == 0 || strcmp(n->op_type, "Loop") == 0 || strcmp(n->op_type, "Scan") == 0);
+  if ((int)out->type == ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TYPE_PROTO) { /* Optional's `type` */
+    int kind = ROOF_KIND_TENSOR;
+    const Onnx__TypeProto__Tensor* tt = NULL;
+    roof_status st = roof_type_proto_kind(a->tp, &kind, &tt);
+    if (st != ROOF_OK || !tt->has_elem_type || roof_dtype_size(tt->elem_type) == 0) {
+      return roof_node_fail(err, st != ROOF_OK ? st : ROOF_E_DATA, c->g, n, "attribute '%s' must name a tensor or a sequence "
+                            "of tensors with a known element type", ROOF_SAFE(a->name, ab));
+    }
+    out->i = kind;
+    out->t_dtype = tt->elem_type;
+    return ROOF_OK;
+  }
   if (out->type == ROOF_ATTR_GRAPH && control) {
     if (a->g == NULL) return roof_node_fail(err, ROOF_E_DATA, c->g, n, "attribute '%s' holds no graph", ROOF_SAFE(a->name, ab));
     return ROOF_OK; /* loaded by load_branch once the enclosing graph's nodes are wired */

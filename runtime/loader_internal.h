@@ -39,6 +39,11 @@ typedef struct tensor_ctx {
 
 /* Decodes `t` into `v` (name strdup'ed or NULL, data malloc'ed). On failure v is untouched and
  * so is t; on success t's raw_data is emptied when c->owner is set. */
+/* The kind (roof_kind) a TypeProto declares and its tensor element type: tensors, sequences of
+ * tensors and optionals of either. ROOF_E_DATA for a missing part, ROOF_E_UNSUPPORTED for maps,
+ * sparse tensors and deeper nesting (loader.c; also the tensor file reader). */
+roof_status roof_type_proto_kind(const Onnx__TypeProto* tp, int* kind, const Onnx__TypeProto__Tensor** tensor);
+
 roof_status roof_decode_tensor_proto(Onnx__TensorProto* t, const tensor_ctx* c, roof_value* v,
                                      roof_error* err);
 

@@ -124,6 +124,9 @@ struct roof_session {
   double timeout_s;          /* as asked for (messages) */
   uint64_t timeout_ns;       /* 0: no run-time limit */
   uint64_t deadline_ns;      /* CLOCK_MONOTONIC; set when the first run starts (timeout_ns > 0) */
+  struct roof_seq** seqs;    /* the run-time objects of sequence/optional values (seq.h), owned;
+                              * value_ptr of such a value points at one (views share theirs) */
+  int num_seqs;
 };
 
 /* Streaming release (runtime/release.c): roof_model_release_to_session hands a plan to the

@@ -42,6 +42,7 @@ static void walk_back(const roof_graph* g, int n, int input, int* stack, need* o
     for (int i = 0; i < p->num_inputs; i++) {
       int v = p->inputs[i];
       if (v < 0 || origin[v].node >= 0) continue;
+      if (g->values[v].kind != ROOF_KIND_TENSOR) continue; /* a sequence's contents are never planned for */
       origin[v] = (need){v, n, input};
       stack[top++] = v;
     }

@@ -679,6 +679,10 @@ static roof_status bind_inputs(roof_session* s, const cli_opts* o, roof_error* e
       if (name_matches(o->input_names[f], info.name)) file = o->input_files[f];
     }
     roof_status st;
+    if (info.kind != ROOF_KIND_TENSOR) { /* no tensor file and no random data stand for a sequence */
+      return roof_fail(err, ROOF_E_UNSUPPORTED, "%s: tensor '%s': graph input is a sequence or optional: rooftop gives "
+                       "random data and --input files to tensor inputs only", o->model, info.name);
+    }
     if (file) {
       roof_value v = {0};
       st = roof_tensor_file_read_limited(file, &o->limits, &v, err);
@@ -852,6 +856,10 @@ static roof_status write_outputs(const roof_session* s, const char* dir, bool np
     if (snprintf(path, sizeof(path), "%s/output_%zu.%s", dir, i, npy ? "npy" : "pb") >= (int)sizeof(path)) {
       return roof_fail(err, ROOF_E_CANTCREAT, "%s: output path too long", dir);
     }
+    if (info.kind != ROOF_KIND_TENSOR) { /* no tensor file format holds a sequence */
+      return roof_fail(err, ROOF_E_UNSUPPORTED, "%s: output '%s' is a sequence or optional: --output-dir writes tensors only",
+                       dir, info.name);
+    }
     const void* data = roof_session_output(s, i);
     roof_status st = npy ? roof_tensor_file_write_npy(path, info.dtype, info.rank, info.dims, data, err)
                          : roof_tensor_file_write(path, info.name, info.dtype, info.rank, info.dims, data, err);
@@ -859,6 +867,27 @@ static roof_status write_outputs(const roof_session* s, const char* dir, bool np
     printf("wrote %s (%s)\n", path, info.name);
   }
   return ROOF_OK;
+}
+
+/* A sequence/optional output: its kind, element dtype and each element's shape (up to 8). */
+static void print_sequence(const roof_session* s, size_t i, const char* name, const roof_io_info* info) {
+  static const char* const kinds[] = {"tensor", "sequence", "optional tensor", "optional sequence"};
+  bool present = false;
+  size_t count = 0;
+  roof_error err = {{0}};
+  roof_session_output_sequence(s, i, &present, &count, &err);
+  printf("output %zu '%s' %s of %s: ", i, name, kinds[info->kind & 3], roof_dtype_name(info->dtype));
+  if (!present) {
+    printf("empty\n");
+    return;
+  }
+  printf("%zu element%s", count, count == 1 ? "" : "s");
+  for (size_t j = 0; j < count && j < 8; j++) {
+    roof_tensor_data e;
+    char shape[128];
+    if (roof_session_output_element(s, i, j, &e, &err) == ROOF_OK) printf("%s%s", j ? ", " : " (", roof_shape_str(e.dims, e.rank, shape, sizeof(shape)));
+  }
+  printf("%s\n", count == 0 ? "" : count > 8 ? ", ...)" : ")");
 }
 
 /* Without --output-dir: each output's name, dtype, shape, first values and range on stdout
@@ -871,6 +900,10 @@ static void print_outputs(const roof_session* s) {
     snprintf(name, sizeof(name), "%s", info.name);
     for (char* c = name; *c; c++) *c = (unsigned char)*c < 0x20 || *c == 0x7f ? '?' : *c;
     size_t es = roof_dtype_size(info.dtype), n = es ? info.nbytes / es : 0;
+    if (info.kind != ROOF_KIND_TENSOR) {
+      print_sequence(s, i, name, &info);
+      continue;
+    }
     printf("output %zu '%s' %s %s", i, name, roof_dtype_name(info.dtype), roof_shape_str(info.dims, info.rank, shape, sizeof(shape)));
     if (n == 0 || !roof_dtype_has_scalar_io(info.dtype)) {
       printf("\n");

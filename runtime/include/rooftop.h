@@ -163,14 +163,26 @@ roof_status roof_model_release_weights(roof_model* model, const roof_session* se
 roof_status roof_model_release_to_session(roof_model* model, const roof_session_options* opts,
                                           roof_session** session_out, roof_error* err);
 
+/* What a graph value holds: a tensor (the default), a sequence of tensors, or an optional
+ * (empty, or one tensor / one sequence), as ONNX's TypeProto says. */
+typedef enum roof_kind {
+  ROOF_KIND_TENSOR = 0,
+  ROOF_KIND_SEQUENCE = 1,
+  ROOF_KIND_OPT_TENSOR = 2,
+  ROOF_KIND_OPT_SEQUENCE = 3,
+} roof_kind;
+
 /* Graph inputs and outputs, in graph order. Data is float32 or int64 etc. as `dtype`
- * (ONNX TensorProto.DataType codes), dims are logical (ONNX order, NCHW). */
+ * (ONNX TensorProto.DataType codes), dims are logical (ONNX order, NCHW). For a sequence or
+ * optional (kind != ROOF_KIND_TENSOR) dtype is the element dtype, rank 0 and nbytes 0: its
+ * contents go through the sequence functions below. */
 typedef struct roof_io_info {
   const char* name;
   int dtype;
   int rank;
   int64_t dims[6];
   size_t nbytes;
+  int kind;           /* roof_kind */
 } roof_io_info;
 
 size_t roof_session_num_inputs(const roof_session* s);
@@ -183,6 +195,30 @@ roof_status roof_session_set_input(roof_session* s, size_t i, const void* data, 
                                    roof_error* err);
 /* Pointer to the output's data (logical layout, contiguous); valid until the next run or free. */
 const void* roof_session_output(const roof_session* s, size_t i);
+
+/* One tensor of a sequence or optional: logical dims, row-major data of nbytes. */
+typedef struct roof_tensor_data {
+  int dtype;
+  int rank;
+  int64_t dims[6];
+  const void* data;
+  size_t nbytes;
+} roof_tensor_data;
+
+/* Sets a sequence or optional input (kind != ROOF_KIND_TENSOR) to copies of `count` tensors
+ * (the caller keeps `elems` and their data). A sequence: present must be true, any count. An
+ * optional: present false (count 0) is empty; present true holds one tensor (OPT_TENSOR, count 1)
+ * or one sequence of `count` tensors (OPT_SEQUENCE). Every tensor has the input's element
+ * dtype. ROOF_E_USAGE for a tensor input or a bad count, ROOF_E_DATA naming the input for a
+ * wrong dtype or byte size, ROOF_E_NOMEM; the input keeps its previous contents on failure. */
+roof_status roof_session_set_input_sequence(roof_session* s, size_t i, bool present, const roof_tensor_data* elems, size_t count,
+                                            roof_error* err);
+/* Reads a sequence or optional output after a run: *present (an empty optional: false) and
+ * *count (its tensors). ROOF_E_USAGE for a tensor output or an index out of range. */
+roof_status roof_session_output_sequence(const roof_session* s, size_t i, bool* present, size_t* count, roof_error* err);
+/* Tensor j of sequence/optional output i; elem->data points into the session and stays valid
+ * until the next run or free. ROOF_E_USAGE when i or j is out of range. */
+roof_status roof_session_output_element(const roof_session* s, size_t i, size_t j, roof_tensor_data* elem, roof_error* err);
 
 /* State carried across calls, as streaming (voice, sequence) models are used: output `out` of a
  * run becomes input `in` of the next. roof_session_feedback_check: ROOF_OK when both exist and

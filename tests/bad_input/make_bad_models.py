@@ -845,6 +845,34 @@ def rnn_cases(o):
                                     [vi("x", [3, 2, 3]), vi("W", [1, 12, 3]), vi("R", [1, 12, 4])], [vi("y_h", None)]))
 
 
+def seq_cases(o):
+    """Sequences and optionals (ops/sequence.c): a position out of range and an empty optional read
+    at run time, an element of the wrong dtype at load, a sequence graph input the CLI cannot fill,
+    and a control that runs SequenceConstruct, SequenceInsert, SequenceErase, SequenceAt and
+    SequenceLength."""
+    op17 = [helper.make_opsetid("", 17)]
+    c = lambda name, v, dt=np.float32: numpy_helper.from_array(np.array(v, dt), name)
+    n = helper.make_node
+    build = [n("SequenceConstruct", ["a", "b"], ["s"], name="make")]
+    consts = [c("a", [1, 2]), c("b", [3, 4])]
+    o.case("seq_at_range", model(build + [n("SequenceAt", ["s", "pos"], ["y"], name="at")], [], [vi("y", None)],
+                                 consts + [c("pos", 5, np.int64)], opset_imports=op17))
+    o.case("seq_insert_dtype", model(build + [n("SequenceInsert", ["s", "k"], ["t"], name="ins"),
+                                              n("SequenceLength", ["t"], ["y"], name="len")], [], [vi("y", None)],
+                                     consts + [c("k", [1, 2], np.int64)], opset_imports=op17))
+    seq_type = helper.make_sequence_type_proto(helper.make_tensor_type_proto(TensorProto.FLOAT, None))
+    o.case("opt_get_empty", model([n("Optional", [], ["o"], name="none", type=seq_type),
+                                   n("OptionalGetElement", ["o"], ["s"], name="get"),
+                                   n("SequenceLength", ["s"], ["y"], name="len")], [], [vi("y", None)], opset_imports=op17))
+    o.case("seq_graph_input", model([n("SequenceLength", ["s"], ["y"], name="len")],
+                                    [helper.make_value_info("s", seq_type)], [vi("y", None)], opset_imports=op17))
+    o.case("control_seq", model(build + [n("SequenceInsert", ["s", "a", "zero"], ["t"], name="ins"),
+                                         n("SequenceErase", ["t"], ["u"], name="erase"),
+                                         n("SequenceAt", ["u", "zero"], ["y"], name="at"),
+                                         n("SequenceLength", ["u"], ["len"], name="len")], [],
+                                [vi("y", None), vi("len", None)], consts + [c("zero", 0, np.int64)], opset_imports=op17))
+
+
 def qop_cases(o):
     """Quantization ops (ops/quantize.c): scale, zero point, axis and per-channel rules at load,
     float8 refused, and controls running the native Q/DQ and XNNPACK's QLinearConv."""
@@ -1091,7 +1119,7 @@ def main():
     for make in (file_cases, graph_cases, name_cases, initializer_cases, op_cases, layer_norm_cases, index_cases,
                  norm_cases, reduce_cases, copy_cases, matmul_cases, quant_cases, external_cases, value_cases,
                  dropout_cases, fusion_cases, cli_cases, limit_cases, rnn_cases, f16_cases, qop_cases, if_cases,
-                 loop_cases, spectral_cases):
+                 loop_cases, spectral_cases, seq_cases):
         make(o)
     check("cases.txt", manifest_names("cases.txt"), o.names)
     tensors = tensor_cases(o)

@@ -24,6 +24,7 @@
 #include "model.h"
 #include "onnx.pb-c.h"
 #include "rooftop.h"
+#include "seq_file.h"
 #include "tensor_io.h"
 
 typedef struct entry {
@@ -126,6 +127,53 @@ static bool compare(const roof_io_info* info, const void* got, const roof_value*
   return true;
 }
 
+/* A sequence/optional input from its test file (copied into the session). */
+static roof_status set_sequence(roof_session* s, size_t i, const seq_file* f, roof_error* err) {
+  roof_tensor_data* elems = calloc((size_t)f->count + 1, sizeof(roof_tensor_data));
+  if (elems == NULL) return roof_fail(err, ROOF_E_NOMEM, "out of memory");
+  for (int j = 0; j < f->count; j++) {
+    const roof_value* v = &f->items[j];
+    elems[j] = (roof_tensor_data){.dtype = v->dtype, .rank = v->rank, .data = v->data, .nbytes = v->nbytes};
+    memcpy(elems[j].dims, v->dims, sizeof(int64_t) * (size_t)v->rank);
+  }
+  roof_status st = roof_session_set_input_sequence(s, i, f->present, elems, (size_t)f->count, err);
+  free(elems);
+  return st;
+}
+
+/* A sequence/optional output against its file: presence, length, then each element as a tensor. */
+static bool compare_sequence(const roof_session* s, size_t o, const roof_io_info* info, const char* path, double rtol,
+                             double atol, char* why, size_t wn) {
+  roof_error err = {{0}};
+  seq_file want = {0};
+  bool present = false;
+  size_t count = 0;
+  if (seq_file_read(path, info->kind != ROOF_KIND_SEQUENCE, &want, &err) != ROOF_OK ||
+      roof_session_output_sequence(s, o, &present, &count, &err) != ROOF_OK) {
+    snprintf(why, wn, "%s", err.message);
+    seq_file_release(&want);
+    return false;
+  }
+  bool ok = present == want.present && count == (size_t)want.count;
+  if (!ok) {
+    snprintf(why, wn, "output '%s': got %s with %zu elements, want %s with %d", info->name, present ? "present" : "empty", count,
+             want.present ? "present" : "empty", want.count);
+  }
+  for (size_t j = 0; ok && j < count; j++) {
+    roof_tensor_data e;
+    roof_session_output_element(s, o, j, &e, &err);
+    roof_io_info ei = {.name = info->name, .dtype = e.dtype, .rank = e.rank, .nbytes = e.nbytes};
+    memcpy(ei.dims, e.dims, sizeof(ei.dims));
+    ok = compare(&ei, e.data, &want.items[j], rtol, atol, why, wn);
+    if (!ok) {
+      size_t used = strlen(why);
+      snprintf(why + used, wn - used, " (element %zu)", j);
+    }
+  }
+  seq_file_release(&want);
+  return ok;
+}
+
 static bool same_domain(const char* a, const char* b) {
   bool da = a == NULL || a[0] == '\0' || strcmp(a, "ai.onnx") == 0;
   bool db = b == NULL || b[0] == '\0' || strcmp(b, "ai.onnx") == 0;
@@ -192,15 +240,19 @@ static result run_set(const char* model_path, const char* set_dir, double rtol, 
   roof_shape_binding* shapes = calloc((size_t)nin + 1, sizeof(roof_shape_binding));
   roof_value_binding* values = calloc((size_t)nin + 1, sizeof(roof_value_binding));
   char path[4160];
+  seq_file* seqs = calloc((size_t)nin + 1, sizeof(seq_file));
   roof_status st = roof_model_load(model_path, NULL, &m, &err);
+  const roof_graph* g = m ? m->g : NULL;
   for (int i = 0; st == ROOF_OK && i < nin; i++) {
     snprintf(path, sizeof(path), "%s/input_%d.pb", set_dir, i);
-    st = roof_tensor_file_read(path, &ins[i], &err);
+    int kind = g && i < g->num_inputs ? g->values[g->inputs[i]].kind : ROOF_KIND_TENSOR;
+    if (kind != ROOF_KIND_TENSOR) st = seq_file_read(path, kind != ROOF_KIND_SEQUENCE, &seqs[i], &err);
+    else st = roof_tensor_file_read(path, &ins[i], &err);
   }
-  /* inputs bind to graph inputs in order; their shapes settle dynamic dims */
-  const roof_graph* g = m ? m->g : NULL;
+  /* inputs bind to graph inputs in order; their shapes settle dynamic dims (sequences: none) */
   int bound = 0;
   for (int i = 0; st == ROOF_OK && g && i < g->num_inputs && i < nin; i++) {
+    if (g->values[g->inputs[i]].kind != ROOF_KIND_TENSOR) continue;
     shapes[bound].name = g->values[g->inputs[i]].name;
     shapes[bound].rank = ins[i].rank;
     memcpy(shapes[bound].dims, ins[i].dims, sizeof(int64_t) * (size_t)ins[i].rank);
@@ -221,6 +273,10 @@ static result run_set(const char* model_path, const char* set_dir, double rtol, 
   for (int i = 0; st == ROOF_OK && i < nin; i++) {
     roof_io_info info;
     roof_session_input_info(s, (size_t)i, &info);
+    if (info.kind != ROOF_KIND_TENSOR) {
+      st = set_sequence(s, (size_t)i, &seqs[i], &err);
+      continue;
+    }
     if (info.dtype == ROOF_DT_BFLOAT16 && ins[i].dtype == ROOF_DT_UINT16) ins[i].dtype = ROOF_DT_BFLOAT16; /* same bits */
     if (info.dtype != ins[i].dtype) {
       st = ROOF_E_DATA;
@@ -243,6 +299,12 @@ static result run_set(const char* model_path, const char* set_dir, double rtol, 
   for (int o = 0; o < nout && r == R_PASS; o++) {
     roof_value want = {0};
     snprintf(path, sizeof(path), "%s/output_%d.pb", set_dir, o);
+    roof_io_info oi;
+    roof_session_output_info(s, (size_t)o, &oi);
+    if (oi.kind != ROOF_KIND_TENSOR) {
+      if (!compare_sequence(s, (size_t)o, &oi, path, rtol, atol, why, wn)) r = R_FAIL;
+      continue;
+    }
     if (roof_tensor_file_read(path, &want, &err) != ROOF_OK) {
       snprintf(why, wn, "%s", err.message);
       r = R_FAIL;
@@ -254,7 +316,11 @@ static result run_set(const char* model_path, const char* set_dir, double rtol, 
     roof_value_release(&want);
   }
 done:
-  for (int i = 0; i < nin; i++) roof_value_release(&ins[i]);
+  for (int i = 0; i < nin; i++) {
+    roof_value_release(&ins[i]);
+    seq_file_release(&seqs[i]);
+  }
+  free(seqs);
   free(ins);
   free(shapes);
   free(values);

@@ -373,6 +373,32 @@ def quant_pool_seed(out):
             fh.write(data)
 
 
+def seq_seed(out):
+    """Sequences and optionals (load and run targets): SequenceConstruct of the input and a
+    constant, SequenceInsert at a constant position, SequenceAt, Optional / OptionalHasElement:
+    mutations reach positions, element dtypes and kinds."""
+    try:
+        import numpy as np
+        from onnx import TensorProto, helper, numpy_helper
+    except ImportError:
+        print("make_seeds.py: no onnx module: no sequence seed", file=sys.stderr)
+        return
+    t = numpy_helper.from_array
+    inits = [t(np.ones((2, 3), np.float32), "c"), t(np.array(1, np.int64), "pos")]
+    nodes = [helper.make_node("SequenceConstruct", ["x", "c"], ["s"]),
+             helper.make_node("SequenceInsert", ["s", "x", "pos"], ["t"]),
+             helper.make_node("SequenceAt", ["t", "pos"], ["y"]),
+             helper.make_node("Optional", ["t"], ["o"]),
+             helper.make_node("OptionalHasElement", ["o"], ["h"])]
+    graph = helper.make_graph(nodes, "seq_seed", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None),
+                               helper.make_tensor_value_info("h", TensorProto.BOOL, None)], inits)
+    data = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString()
+    for target in ("load", "run"):
+        with open(os.path.join(out, target, "op_sequence.onnx"), "wb") as fh:
+            fh.write(data)
+
+
 def f16_seed(out):
     """A float16 model (load and run targets): float16 Conv weights and bias, BatchNormalization,
     Clip with float16 bounds, a Transpose the widened run carries, Gemm, and a bfloat16 Cast back:
@@ -500,6 +526,7 @@ def main():
     f16_seed(out)
     quant_seed(out)
     quant_pool_seed(out)
+    seq_seed(out)
     if_seed(out)
     spectral_seed(out)
     for folder, seeds in (("external", EXTERNAL), ("report", REPORT)):
