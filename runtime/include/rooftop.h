@@ -164,7 +164,10 @@ roof_status roof_model_release_to_session(roof_model* model, const roof_session_
                                           roof_session** session_out, roof_error* err);
 
 /* Graph inputs and outputs, in graph order. Data is float32 or int64 etc. as `dtype`
- * (ONNX TensorProto.DataType codes), dims are logical (ONNX order, NCHW). */
+ * (ONNX TensorProto.DataType codes), dims are logical (ONNX order, NCHW). A string tensor
+ * (dtype 8) holds ROOF_STRING_BYTES bytes per element: the UTF-8 bytes (at most
+ * ROOF_STRING_BYTES - 1, no NUL among them), then NUL padding to the element's end. */
+#define ROOF_STRING_BYTES 64
 typedef struct roof_io_info {
   const char* name;
   int dtype;
