@@ -88,57 +88,58 @@ static void bn_coeffs(const roof_kernel* k, float* scale, float* shift) {
 }
 
 /* Training mode: per channel, the batch mean and biased variance over every other axis (in
- * double, two passes: the mean first, then the squared deviations), the running statistics
- * into outputs 1 and 2 when present, and scale and shift from the batch statistics. */
-static void bn_train_coeffs(roof_kernel* k, float* scale, float* shift, double* acc) {
+ * double, two passes: the mean first, then the squared deviations), the running statistics into
+ * outputs 1 and 2 when present, then y = (x - mean) * gamma / sqrt(var + epsilon) + beta in
+ * double: a float scale-and-shift would cancel badly when the variance is tiny (one element per
+ * channel: x - mean is 0, but x * scale is large). */
+static roof_status ref_bn_train(roof_kernel* k, roof_error* err) {
   const roof_bn_params* p = k->params;
   const roof_tensor* x = &k->in[0];
+  roof_tensor* y = &k->out[0];
   int64_t C = x->dims[1];
-  uint64_t per = roof_tensor_count(x) / (uint64_t)C;
-  for (int64_t c = 0; c < 2 * C; c++) acc[c] = 0;
+  uint64_t per = C ? roof_tensor_count(x) / (uint64_t)C : 0;
+  double* acc = calloc((size_t)(3 * C + 1), sizeof(double)); /* mean, then var and scale, bias */
+  if (acc == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory");
+  double *mean = acc, *sc = acc + C, *bias = acc + 2 * C;
   int64_t i[ROOF_MAX_RANK] = {0};
-  if (per) { /* an empty batch leaves 0 / 0: NaN statistics, as numpy's mean of nothing */
-    do acc[i[1]] += ((const float*)x->data)[roof_offset(x, i)]; while (roof_index_next(i, x->dims, x->rank));
-  }
-  for (int64_t c = 0; c < C; c++) acc[c] /= (double)per;
+  if (per) do mean[i[1]] += ((const float*)x->data)[roof_offset(x, i)]; while (roof_index_next(i, x->dims, x->rank));
+  for (int64_t c = 0; c < C; c++) mean[c] /= (double)per; /* an empty batch: 0 / 0, NaN as numpy */
   if (per) {
     do {
-      double d = ((const float*)x->data)[roof_offset(x, i)] - acc[i[1]];
-      acc[C + i[1]] += d * d;
+      double d = ((const float*)x->data)[roof_offset(x, i)] - mean[i[1]];
+      sc[i[1]] += d * d;
     } while (roof_index_next(i, x->dims, x->rank));
   }
   double mom = p->momentum;
   for (int64_t c = 0; c < C; c++) {
-    double mean = acc[c], var = acc[C + c] / (double)per;
-    double g = roof_load_f64(k->in[1].dtype, k->in[1].data, c * k->in[1].strides[0]);
-    double b = roof_load_f64(k->in[2].dtype, k->in[2].data, c * k->in[2].strides[0]);
-    double s = g / sqrt(var + (double)p->epsilon);
-    scale[c] = (float)s;
-    shift[c] = (float)(b - mean * s);
+    double var = sc[c] / (double)per;
     for (int o = 1; o < 3; o++) {
       roof_tensor* r = o < k->num_out ? &k->out[o] : NULL;
       if (r == NULL || r->data == NULL) continue;
       double in = roof_load_f64(k->in[o + 2].dtype, k->in[o + 2].data, c * k->in[o + 2].strides[0]);
-      roof_store_f64(r->dtype, r->data, c * r->strides[0], in * mom + (o == 1 ? mean : var) * (1.0 - mom));
+      roof_store_f64(r->dtype, r->data, c * r->strides[0], in * mom + (o == 1 ? mean[c] : var) * (1.0 - mom));
     }
+    sc[c] = roof_load_f64(k->in[1].dtype, k->in[1].data, c * k->in[1].strides[0]) / sqrt(var + (double)p->epsilon);
+    bias[c] = roof_load_f64(k->in[2].dtype, k->in[2].data, c * k->in[2].strides[0]);
   }
+  if (per) {
+    do {
+      double v = ((const float*)x->data)[roof_offset(x, i)];
+      ((float*)y->data)[roof_offset(y, i)] = (float)((v - mean[i[1]]) * sc[i[1]] + bias[i[1]]);
+    } while (roof_index_next(i, x->dims, x->rank));
+  }
+  free(acc);
+  return ROOF_OK;
 }
 
 static roof_status ref_bn(roof_kernel* k, roof_error* err) {
   const roof_tensor* x = &k->in[0];
   roof_tensor* y = &k->out[0];
   int64_t C = x->dims[1];
-  const roof_bn_params* p = k->params;
+  if (((const roof_bn_params*)k->params)->training) return ref_bn_train(k, err);
   float* sc = malloc(sizeof(float) * (size_t)(2 * C + 1));
-  double* acc = p->training ? malloc(sizeof(double) * (size_t)(2 * C + 1)) : NULL;
-  if (sc == NULL || (p->training && acc == NULL)) {
-    free(sc);
-    free(acc);
-    return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory");
-  }
-  if (p->training && C > 0) bn_train_coeffs(k, sc, sc + C, acc);
-  else bn_coeffs(k, sc, sc + C);
-  free(acc);
+  if (sc == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory");
+  bn_coeffs(k, sc, sc + C);
   int64_t i[ROOF_MAX_RANK] = {0};
   if (roof_tensor_count(x)) {
     do {
