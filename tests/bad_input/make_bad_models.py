@@ -577,6 +577,12 @@ def copy_cases(o):
            model([helper.make_node("CastLike", ["x", "like"], ["y"], name="castlike")],
                  [vi("x", [2, 3]), vi("like", [3, 4], TensorProto.STRING)], [vi("y", None, TensorProto.STRING)],
                  opset_imports=[helper.make_opsetid("", 15)]))
+    # a 'like' made by a node and read by nothing else: the planner gives it no lifetime past Relu
+    o.case("castlike_like_intermediate",
+           model([helper.make_node("Relu", ["x"], ["r"], name="relu"),
+                  helper.make_node("Cast", ["x"], ["s"], name="cast", to=TensorProto.STRING),
+                  helper.make_node("CastLike", ["s", "r"], ["y"], name="castlike")],
+                 [vi("x", [2, 3])], [vi("y", None)], opset_imports=[helper.make_opsetid("", 15)]))
     # every native kernel of the family once: a rank-6 transpose, a reversed slice, int32 indices,
     # float16 and back
     x6 = [vi("x", [2, 3, 1, 4, 5, 2])]
