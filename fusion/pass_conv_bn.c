@@ -37,7 +37,8 @@ static bool read_bn(const roof_graph* g, const roof_node* bn, int64_t channels, 
       if (bn->outputs[o] >= 0) return false; /* training outputs */
     }
   }
-  /* parse refused training mode: a parsed BatchNormalization is always the inference form */
+  /* training mode normalizes with the batch's own statistics: nothing to fold */
+  if (((const roof_bn_params*)bn->params)->training) return false;
   float eps = ((const roof_bn_params*)bn->params)->epsilon;
   const float* gamma = roof_in(g, bn, 1)->data;
   const float* beta = roof_in(g, bn, 2)->data;

@@ -126,7 +126,8 @@ static uint64_t value_bytes_sat(const roof_value* v) {
 
 uint64_t roof_cost_input_bytes(const roof_graph* g, const roof_node* n) {
   uint64_t s = 0;
-  for (int i = 0; i < n->num_inputs; i++) s += value_bytes_sat(roof_in(g, n, i));
+  uint32_t skip = n->op ? n->op->dtype_only_inputs : 0; /* their data is never read */
+  for (int i = 0; i < n->num_inputs; i++) s += i < 32 && (skip & ROOF_IN(i)) ? 0 : value_bytes_sat(roof_in(g, n, i));
   return s;
 }
 

@@ -1,12 +1,19 @@
 /* Parameters of BatchNormalization (ops/normalization.c), read by the `conv_bn` pass.
- * Parse refuses training mode (training_mode != 0 or a second output in use) and spatial = 0,
- * so every parsed BatchNormalization is the inference form y = (x - mean) * gamma /
- * sqrt(var + epsilon) + beta. */
+ * Parse refuses spatial = 0 and the pre-14 training outputs. With training = false the node is
+ * the inference form y = (x - mean) * gamma / sqrt(var + epsilon) + beta. With training = true
+ * (training_mode = 1, opsets 14 and 15) y uses the batch mean and biased batch variance over
+ * every axis but 1, and the optional outputs 1 and 2 are running_mean = mean * momentum +
+ * batch_mean * (1 - momentum) and running_var likewise with the batch variance: no pass may fold
+ * such a node (its statistics depend on the data). */
 #ifndef ROOF_NORM_PARAMS_H
 #define ROOF_NORM_PARAMS_H
 
+#include <stdbool.h>
+
 typedef struct roof_bn_params {
-  float epsilon; /* default 1e-5 applied */
+  float epsilon;  /* default 1e-5 applied */
+  float momentum; /* default 0.9; read in training mode only */
+  bool training;  /* training_mode = 1 */
 } roof_bn_params;
 
 #endif

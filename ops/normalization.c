@@ -17,9 +17,17 @@ static roof_status parse_bn(const roof_graph* g, const roof_node* n, void* param
   if (st == ROOF_OK) st = roof_attr_get_int(g, n, "training_mode", 0, &tm, err);
   if (st == ROOF_OK) st = roof_attr_get_int(g, n, "spatial", 1, &spatial, err);
   if (st != ROOF_OK) return st;
+  if (st == ROOF_OK) st = roof_attr_get_float(g, n, "momentum", 0.9f, &p->momentum, err);
+  if (st != ROOF_OK) return st;
   int outs = 0;
-  for (int o = 0; o < n->num_outputs; o++) outs += n->outputs[o] >= 0;
-  if (tm || outs > 1) return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "training-mode BatchNormalization is not supported");
+  for (int o = 1; o < n->num_outputs; o++) outs += n->outputs[o] >= 0;
+  if (tm && g->opset < 14) return roof_node_fail(err, ROOF_E_DATA, g, n, "attribute 'training_mode' exists from opset 14 on");
+  if (tm != 0 && tm != 1) return roof_node_fail(err, ROOF_E_DATA, g, n, "training_mode is %lld, must be 0 or 1", (long long)tm);
+  if (!tm && outs > 0) { /* opsets before 14: mean, var, saved_mean, saved_var outputs */
+    return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "outputs beyond Y need training_mode = 1 (opset 14 on)");
+  }
+  if (tm && n->num_outputs > 3) return roof_node_fail(err, ROOF_E_DATA, g, n, "training mode has at most 3 outputs, %d given", n->num_outputs);
+  p->training = tm == 1;
   if (!spatial) return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "spatial=0 is not supported");
   return ROOF_OK;
 }
@@ -39,10 +47,19 @@ static roof_status infer_bn(roof_graph* g, roof_node* n, roof_error* err) {
                             ROOF_SAFE(v->name, b), i, (long long)x->dims[1]);
     }
   }
+  const roof_bn_params* p = n->params;
+  if (p->training && x->dtype != ROOF_DT_FLOAT) {
+    return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "training mode: input dtype %s is not supported (float32 only)", roof_dtype_name(x->dtype));
+  }
+  for (int o = 1; o < 3; o++) { /* running_mean, running_var: like input_mean, input_var */
+    roof_value* r = roof_out(g, n, o);
+    if (r) roof_value_set_shape(r, roof_in(g, n, o + 2)->dtype, 1, &x->dims[1]);
+  }
   return roof_infer_same(g, n, err);
 }
 
-/* y = x * s + t: one multiply and one add per element */
+/* y = x * s + t: one multiply and one add per element (training mode adds the statistics: a
+ * reading pass of two flops per element for the sums; counted as the same formula) */
 static void cost_bn(const roof_graph* g, const roof_node* n, roof_cost* c) {
   roof_cost_eltwise(g, n, c);
   c->flops *= 2;
@@ -70,10 +87,56 @@ static void bn_coeffs(const roof_kernel* k, float* scale, float* shift) {
   }
 }
 
+/* Training mode: per channel, the batch mean and biased variance over every other axis (in
+ * double, two passes: the mean first, then the squared deviations), the running statistics into
+ * outputs 1 and 2 when present, then y = (x - mean) * gamma / sqrt(var + epsilon) + beta in
+ * double: a float scale-and-shift would cancel badly when the variance is tiny (one element per
+ * channel: x - mean is 0, but x * scale is large). */
+static roof_status ref_bn_train(roof_kernel* k, roof_error* err) {
+  const roof_bn_params* p = k->params;
+  const roof_tensor* x = &k->in[0];
+  roof_tensor* y = &k->out[0];
+  int64_t C = x->dims[1];
+  uint64_t per = C ? roof_tensor_count(x) / (uint64_t)C : 0;
+  double* acc = calloc((size_t)(3 * C + 1), sizeof(double)); /* mean, then var and scale, bias */
+  if (acc == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory");
+  double *mean = acc, *sc = acc + C, *bias = acc + 2 * C;
+  int64_t i[ROOF_MAX_RANK] = {0};
+  if (per) do mean[i[1]] += ((const float*)x->data)[roof_offset(x, i)]; while (roof_index_next(i, x->dims, x->rank));
+  for (int64_t c = 0; c < C; c++) mean[c] /= (double)per; /* an empty batch: 0 / 0, NaN as numpy */
+  if (per) {
+    do {
+      double d = ((const float*)x->data)[roof_offset(x, i)] - mean[i[1]];
+      sc[i[1]] += d * d;
+    } while (roof_index_next(i, x->dims, x->rank));
+  }
+  double mom = p->momentum;
+  for (int64_t c = 0; c < C; c++) {
+    double var = sc[c] / (double)per;
+    for (int o = 1; o < 3; o++) {
+      roof_tensor* r = o < k->num_out ? &k->out[o] : NULL;
+      if (r == NULL || r->data == NULL) continue;
+      double in = roof_load_f64(k->in[o + 2].dtype, k->in[o + 2].data, c * k->in[o + 2].strides[0]);
+      roof_store_f64(r->dtype, r->data, c * r->strides[0], in * mom + (o == 1 ? mean[c] : var) * (1.0 - mom));
+    }
+    sc[c] = roof_load_f64(k->in[1].dtype, k->in[1].data, c * k->in[1].strides[0]) / sqrt(var + (double)p->epsilon);
+    bias[c] = roof_load_f64(k->in[2].dtype, k->in[2].data, c * k->in[2].strides[0]);
+  }
+  if (per) {
+    do {
+      double v = ((const float*)x->data)[roof_offset(x, i)];
+      ((float*)y->data)[roof_offset(y, i)] = (float)((v - mean[i[1]]) * sc[i[1]] + bias[i[1]]);
+    } while (roof_index_next(i, x->dims, x->rank));
+  }
+  free(acc);
+  return ROOF_OK;
+}
+
 static roof_status ref_bn(roof_kernel* k, roof_error* err) {
   const roof_tensor* x = &k->in[0];
   roof_tensor* y = &k->out[0];
   int64_t C = x->dims[1];
+  if (((const roof_bn_params*)k->params)->training) return ref_bn_train(k, err);
   float* sc = malloc(sizeof(float) * (size_t)(2 * C + 1));
   if (sc == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory");
   bn_coeffs(k, sc, sc + C);
@@ -101,6 +164,7 @@ static roof_status create_bn(roof_kernel* k, roof_error* err) {
   const roof_tensor *x = &k->in[0], *y = &k->out[0];
   bool nhwc = roof_tensor_is_nhwc(x) && roof_tensor_is_nhwc(y) && x->rank == 4;
   bool plain = roof_tensor_is_plain(x) && roof_tensor_is_plain(y);
+  if (((const roof_bn_params*)k->params)->training) return roof_kernel_refuse(err, "training mode (batch statistics)");
   if (!all_const(k)) return roof_kernel_refuse(err, "scale, bias, mean or variance not constant");
   if (!(nhwc || plain)) return roof_kernel_refuse(err, "input and output not one dense layout");
   bn_state* s = calloc(1, sizeof(bn_state));

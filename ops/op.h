@@ -55,6 +55,9 @@ enum {
                                      * the op's infer, cost and kernels check it */
   ROOF_OPF_LOAD_ONLY = 1u << 7,  /* replaced at load, never executed (If: its taken branch); the op
                                   * has no kernel entry, and one left in a graph is refused (69) */
+  ROOF_OPF_STRINGS = 1u << 8,    /* its kernels handle string tensors (Cast, CastLike, Constant);
+                                  * inference refuses a string input of any other op unless the op
+                                  * is a view (ROOF_OPF_ALIAS) or the input is dtype-only */
 };
 
 /* How an op relates to the NHWC layout of rank-4 activations. */
@@ -78,6 +81,10 @@ typedef struct roof_op_schema {
    * (ROOF_IN(i)). A graph input that reaches one of them is specialized at prepare: the model
    * is planned for the value given (roof_prepare_options.values), see runtime/specialize.c. */
   uint32_t value_inputs;
+  /* Inputs of which only the element type is read (CastLike's target_type): bit i = input i.
+   * Neither their shape nor their data matters, so a graph input read only there binds with any
+   * shape, cost counts no bytes for them and kernels never touch their data. */
+  uint32_t dtype_only_inputs;
   roof_status (*parse)(const roof_graph* g, const roof_node* n, void* params, roof_error* err);
   roof_status (*infer)(roof_graph* g, roof_node* n, roof_error* err);
   void (*cost)(const roof_graph* g, const roof_node* n, roof_cost* c);

@@ -131,11 +131,14 @@ static void cost_fill(const roof_graph* g, const roof_node* n, roof_cost* c) {
   c->has_model = true;
 }
 
+/* Cast's dtypes: every numeric one, bool and string. */
+static bool castable(int dtype) { return roof_dtype_has_scalar_io(dtype) || dtype == ROOF_DT_STRING; }
+
 static roof_status parse_cast(const roof_graph* g, const roof_node* n, void* params, roof_error* err) {
   shape_params* p = params;
   roof_status st = roof_attr_get_int(g, n, "to", 0, &p->to, err);
   if (st != ROOF_OK) return st;
-  if (!roof_dtype_has_scalar_io((int)p->to)) {
+  if (!castable((int)p->to)) {
     return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "cast to %s is not supported", roof_dtype_name((int)p->to));
   }
   return ROOF_OK;
@@ -146,10 +149,37 @@ static roof_status infer_cast(roof_graph* g, roof_node* n, roof_error* err) {
   roof_status st = roof_require_input(g, n, 0, NULL, err);
   if (st != ROOF_OK) return st;
   const roof_value* x = roof_in(g, n, 0);
-  if (!roof_dtype_has_scalar_io(x->dtype)) {
+  if (!castable(x->dtype)) {
     return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "cast from %s is not supported", roof_dtype_name(x->dtype));
   }
   roof_value_set_shape(roof_out(g, n, 0), (int)p->to, x->rank, x->dims);
+  return ROOF_OK;
+}
+
+/* Casts from or to string go element by element through text (runtime/strings.c); a string that
+ * is no number stops the run with the node, tensor and element named. */
+static roof_status ref_cast_string(roof_kernel* k, roof_error* err) {
+  const roof_tensor* x = &k->in[0];
+  roof_tensor* y = &k->out[0];
+  int64_t i[ROOF_MAX_RANK] = {0};
+  uint64_t flat = 0;
+  do {
+    int64_t xo = roof_offset(x, i), yo = roof_offset(y, i);
+    if (y->dtype == ROOF_DT_STRING) {
+      roof_string_format(x->dtype, x->data, xo, (char*)y->data + yo * ROOF_STRING_BYTES);
+      continue;
+    }
+    const char* s = (const char*)x->data + xo * ROOF_STRING_BYTES;
+    if (!roof_string_parse(s, y->dtype, y->data, yo)) {
+      char nb[ROOF_NAME_BUF], sb[ROOF_NAME_BUF], text[ROOF_STRING_BYTES];
+      const roof_value* v = roof_in(k->g, k->node, 0);
+      memcpy(text, s, sizeof(text));
+      text[sizeof(text) - 1] = '\0';
+      return roof_node_fail(err, ROOF_E_DATA, k->g, k->node, "tensor '%s': element %llu ('%s') is not a %s number",
+                            ROOF_SAFE(v ? v->name : "", nb), (unsigned long long)flat, ROOF_SAFE(text, sb),
+                            roof_dtype_name(y->dtype));
+    }
+  } while (flat++, roof_index_next(i, x->dims, x->rank));
   return ROOF_OK;
 }
 
@@ -157,6 +187,7 @@ static roof_status ref_cast(roof_kernel* k, roof_error* err) {
   const roof_tensor* x = &k->in[0];
   roof_tensor* y = &k->out[0];
   if (roof_tensor_count(x) == 0) return ROOF_OK;
+  if (x->dtype == ROOF_DT_STRING || y->dtype == ROOF_DT_STRING) return ref_cast_string(k, err);
   int64_t i[ROOF_MAX_RANK] = {0};
   do {
     int64_t xo = roof_offset(x, i), yo = roof_offset(y, i);
@@ -169,31 +200,32 @@ static roof_status ref_cast(roof_kernel* k, roof_error* err) {
   return ROOF_OK;
 }
 
-/* CastLike (opsets 15, 19): Cast to the dtype of input 1, whose data is never read. */
+/* CastLike (opsets 15, 19): Cast to the dtype of input 1, whose shape and data are never read
+ * (a dtype-only input: a graph input bound there may have any shape). */
 static roof_status infer_castlike(roof_graph* g, roof_node* n, roof_error* err) {
   roof_status st = roof_require_input(g, n, 1, NULL, err);
   if (st != ROOF_OK) return st;
   shape_params* p = n->params;
   p->to = roof_in(g, n, 1)->dtype;
-  if (!roof_dtype_has_scalar_io((int)p->to)) {
+  if (!castable((int)p->to)) {
     return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "cast to %s is not supported", roof_dtype_name((int)p->to));
   }
   return infer_cast(g, n, err);
 }
 
-#define SHAPE_OP(SYM, SINCE, LAYOUT, PARSE, INFER, COST, REF, VALUES)                                             \
+#define SHAPE_OP(SYM, SINCE, LAYOUT, PARSE, INFER, COST, REF, VALUES, FLAGS, DTYPE_ONLY)                          \
   const roof_op_schema roof_op_##SYM = {                                                                      \
       .id = ROOF_OP_##SYM, .op_type = #SYM, .domain = "", .since_version = SINCE, .until_version = 1000,     \
       .layout = LAYOUT, .params_size = sizeof(shape_params), .parse = PARSE, .infer = INFER, .cost = COST,   \
-      .value_inputs = VALUES,                                                                                 \
+      .value_inputs = VALUES, .flags = FLAGS, .dtype_only_inputs = DTYPE_ONLY,                               \
   };                                                                                                          \
   ROOF_REF_KERNEL(SYM, NULL, REF)
 
-SHAPE_OP(Shape, 1, ROOF_LR_META, parse_shape, infer_shape, cost_small, ref_shape, 0);
-SHAPE_OP(Constant, 1, ROOF_LR_ANY, NULL, infer_constant, cost_small, ref_constant, 0);
-SHAPE_OP(ConstantOfShape, 9, ROOF_LR_ANY, NULL, infer_cos, cost_fill, ref_cos, ROOF_IN(0));
-SHAPE_OP(Cast, 6, ROOF_LR_ANY, parse_cast, infer_cast, roof_cost_eltwise, ref_cast, 0);
-SHAPE_OP(CastLike, 15, ROOF_LR_ANY, NULL, infer_castlike, roof_cost_eltwise, ref_cast, 0);
+SHAPE_OP(Shape, 1, ROOF_LR_META, parse_shape, infer_shape, cost_small, ref_shape, 0, ROOF_OPF_STRINGS, 0);
+SHAPE_OP(Constant, 1, ROOF_LR_ANY, NULL, infer_constant, cost_small, ref_constant, 0, ROOF_OPF_STRINGS, 0);
+SHAPE_OP(ConstantOfShape, 9, ROOF_LR_ANY, NULL, infer_cos, cost_fill, ref_cos, ROOF_IN(0), 0, 0);
+SHAPE_OP(Cast, 6, ROOF_LR_ANY, parse_cast, infer_cast, roof_cost_eltwise, ref_cast, 0, ROOF_OPF_STRINGS, 0);
+SHAPE_OP(CastLike, 15, ROOF_LR_ANY, NULL, infer_castlike, roof_cost_eltwise, ref_cast, 0, ROOF_OPF_STRINGS, ROOF_IN(1));
 
 /* ---- native Cast: one loop per (from, to) pair over dense data, tiles in parallel. Each pair
  * converts exactly as ref_cast does (through double when either side is floating, saturating

@@ -113,6 +113,23 @@ static const char* suggest_shape_flag(const roof_value* v, char* out, size_t n) 
   return out;
 }
 
+/* True when no node reads graph input v's shape or data: every use is a dtype-only input
+ * (CastLike's target_type) or there is none, and it is no graph output. A graph with control
+ * flow (If branches, Loop and Scan bodies may read outer values) is not searched: false. Such an
+ * input binds with whatever shape it is given (ONNX's CastLike tests give [1] for [3, 4]). */
+static bool shape_unused(const roof_graph* g, int v) {
+  if (g->values[v].flags & ROOF_VAL_GRAPH_OUTPUT) return false;
+  for (int ni = 0; ni < g->num_nodes; ni++) {
+    const roof_node* n = &g->nodes[ni];
+    if (n->removed && !n->branch_of) continue;
+    if (n->op == NULL || roof_control_is(n) || n->branch_of) return false;
+    for (int i = 0; i < n->num_inputs; i++) {
+      if (n->inputs[i] == v && !(i < 32 && (n->op->dtype_only_inputs & ROOF_IN(i)))) return false;
+    }
+  }
+  return true;
+}
+
 static roof_status bind_inputs(roof_graph* g, const roof_shape_binding* shapes, size_t nshapes,
                                roof_error* err) {
   char nb[ROOF_NAME_BUF], sb[128], pb[ROOF_NAME_BUF * 2];
@@ -127,6 +144,15 @@ static roof_status bind_inputs(roof_graph* g, const roof_shape_binding* shapes, 
   for (int i = 0; i < g->num_inputs; i++) {
     roof_value* v = &g->values[g->inputs[i]];
     const roof_shape_binding* b = find_binding(shapes, nshapes, v->name);
+    if (b && b->rank >= 0 && b->rank <= ROOF_MAX_RANK && shape_unused(g, g->inputs[i])) {
+      bool ok = true;
+      for (int d = 0; d < b->rank; d++) ok = ok && b->dims[d] >= 0;
+      if (ok) { /* any shape: nothing reads it */
+        v->rank = b->rank;
+        memcpy(v->dims, b->dims, sizeof(int64_t) * (size_t)b->rank);
+        b = NULL;
+      }
+    }
     if (b) {
       if (b->rank < 0 || b->rank > ROOF_MAX_RANK || (v->rank >= 0 && v->rank != b->rank)) {
         return roof_fail(err, ROOF_E_USAGE, "%s: tensor '%s': --shape has rank %d but the model declares rank %d",
@@ -332,6 +358,15 @@ static roof_status infer_node(roof_graph* g, roof_node* n, uint64_t max_bytes, r
   }
   if (roof_out(g, n, 0) == NULL && !(n->op->flags & ROOF_OPF_OPTIONAL_OUT0)) { /* infer functions write output 0 unchecked */
     return roof_node_fail(err, ROOF_E_DATA, g, n, "output 0 is missing (every supported op produces its first output)");
+  }
+  for (int i = 0; i < n->num_inputs; i++) { /* strings reach only the ops written for them */
+    const roof_value* v = roof_in(g, n, i);
+    char vb[ROOF_NAME_BUF];
+    if (v && v->dtype == ROOF_DT_STRING && !(n->op->flags & (ROOF_OPF_STRINGS | ROOF_OPF_ALIAS)) &&
+        !(i < 32 && (n->op->dtype_only_inputs & ROOF_IN(i)))) {
+      return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "tensor '%s': string input %d: only Cast, CastLike and views read string tensors",
+                            ROOF_SAFE(v->name, vb), i);
+    }
   }
   roof_status st = n->op->infer(g, n, err);
   if (st == ROOF_OK) st = check_outputs(g, n, max_bytes, err);

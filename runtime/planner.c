@@ -61,8 +61,9 @@ static void group_values(plan_ctx* c, const int* order, int num_order) {
       c->parent[v] = v;
       c->producer[v] = s;
     }
-    for (int i = 0; i < n->num_inputs; i++) {
-      if (n->inputs[i] >= 0) c->last[n->inputs[i]] = s;
+    for (int i = 0; i < n->num_inputs; i++) { /* a dtype-only input (CastLike's) is no read */
+      bool dtype_only = i < 32 && (n->op->dtype_only_inputs & ROOF_IN(i));
+      if (n->inputs[i] >= 0 && !dtype_only) c->last[n->inputs[i]] = s;
     }
     int x = n->num_inputs > 0 ? n->inputs[0] : -1, y = n->num_outputs > 0 ? n->outputs[0] : -1;
     if ((n->op->flags & ROOF_OPF_ALIAS) && y >= 0) c->parent[y] = (x >= 0 && c->parent[x] >= 0) ? x : -1;

@@ -13,6 +13,7 @@ size_t roof_dtype_size(int dtype) {
     case ROOF_DT_UINT8: case ROOF_DT_INT8: case ROOF_DT_BOOL: return 1;
     case ROOF_DT_UINT16: case ROOF_DT_INT16: case ROOF_DT_FLOAT16: case ROOF_DT_BFLOAT16: return 2;
     case ROOF_DT_INT64: case ROOF_DT_DOUBLE: case ROOF_DT_UINT64: return 8;
+    case ROOF_DT_STRING: return ROOF_STRING_BYTES;
     default: return 0;
   }
 }

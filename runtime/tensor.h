@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rooftop.h" /* ROOF_STRING_BYTES */
+
 #define ROOF_MAX_RANK 6 /* XNNPACK's XNN_MAX_TENSOR_DIMS; higher ranks are refused at load */
 
 /* Values equal ONNX TensorProto.DataType. */
@@ -33,7 +35,9 @@ typedef enum roof_dtype {
   ROOF_DT_BFLOAT16 = 16,
 } roof_dtype;
 
-/* Size in bytes of one element; 0 for types rooftop cannot hold in a tensor (string, ...). */
+/* Size in bytes of one element; 0 for types rooftop cannot hold in a tensor (complex, float8,
+ * int4, ...). A string element is ROOF_STRING_BYTES wide (rooftop.h): fixed width keeps the
+ * planner, views and copies unchanged, and strings only meet Cast, CastLike and views. */
 size_t roof_dtype_size(int dtype);
 const char* roof_dtype_name(int dtype);
 
@@ -126,5 +130,18 @@ double roof_load_f64(int dtype, const void* data, int64_t off);
 int64_t roof_load_i64(int dtype, const void* data, int64_t off);
 void roof_store_f64(int dtype, void* data, int64_t off, double v);
 void roof_store_i64(int dtype, void* data, int64_t off, int64_t v);
+
+/* String elements (ROOF_DT_STRING, ROOF_STRING_BYTES wide, NUL padded) for Cast:
+ * roof_string_format writes element `off` of a tensor of `dtype` as text into out (ROOF_STRING_BYTES
+ * bytes, NUL padded): floats as the shortest "%.*g" that reads back to the same value (float32,
+ * float16 and bfloat16 through float32: at most 9 significant digits; float64: 17), "NaN", "INF"
+ * and "-INF"; integers in decimal, bool as 0 or 1; a string is copied.
+ * roof_string_parse reads the element s (ROOF_STRING_BYTES bytes) into element `off` of a tensor
+ * of `dtype`: floats take what strtof/strtod take (so INF, +INF, -INF, NaN, infinity in any case,
+ * hex floats), leading blanks allowed, nothing after the number; integers a decimal integer or
+ * else a number (truncated and saturated as roof_store_f64), bool nonzero -> 1. Returns false,
+ * storing nothing, for an empty or unparsable string or one without a NUL in its bytes. */
+void roof_string_format(int dtype, const void* data, int64_t off, char* out);
+bool roof_string_parse(const char* s, int dtype, void* data, int64_t off);
 
 #endif

@@ -20,7 +20,7 @@ static roof_status check_dtype(const Onnx__TensorProto* t, const tensor_ctx* c, 
                      ROOF_SAFE(tname(t), nb), dtype);
   }
   return roof_fail(err, ROOF_E_UNSUPPORTED, "%s: tensor '%s': data_type %d (%s) is not supported", c->where,
-                   ROOF_SAFE(tname(t), nb), dtype, dtype == ROOF_DT_STRING ? "string" : "complex/float8/int4");
+                   ROOF_SAFE(tname(t), nb), dtype, "complex/float8/int4");
 }
 
 /* Element count with every dim checked: rank first (69), then negative dims and overflow (65). */
@@ -66,7 +66,8 @@ static roof_status typed_data(const Onnx__TensorProto* t, const tensor_ctx* c, i
   char nb[ROOF_NAME_BUF];
   size_t have = 0;
   const char* field = typed_field(t, dtype, &have);
-  size_t total = t->n_float_data + t->n_int32_data + t->n_int64_data + t->n_double_data + t->n_uint64_data;
+  size_t total = t->n_float_data + t->n_int32_data + t->n_int64_data + t->n_double_data + t->n_uint64_data +
+                 t->n_string_data;
   if (have != count || total != have) {
     return roof_fail(err, ROOF_E_DATA, "%s: tensor '%s': %s holds %zu values (%zu in other typed fields), dims say %llu",
                      c->where, ROOF_SAFE(tname(t), nb), field, have, total - have, (unsigned long long)count);
@@ -87,10 +88,36 @@ static roof_status typed_data(const Onnx__TensorProto* t, const tensor_ctx* c, i
   return ROOF_OK;
 }
 
+/* Strings come only in string_data (onnx.proto: raw_data cannot hold them); each becomes one
+ * fixed-width element, NUL padded. A longer string or one with a NUL byte is refused rather than
+ * cut: a changed string would silently change what Cast computes. */
+static roof_status string_data(const Onnx__TensorProto* t, const tensor_ctx* c, uint64_t count, char* dst,
+                               roof_error* err) {
+  char nb[ROOF_NAME_BUF];
+  if (t->has_raw_data || (t->has_data_location && t->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL) ||
+      t->n_string_data != count) {
+    return roof_fail(err, ROOF_E_DATA, "%s: tensor '%s': string_data holds %zu strings, dims say %llu (strings are never raw or external)",
+                     c->where, ROOF_SAFE(tname(t), nb), t->n_string_data, (unsigned long long)count);
+  }
+  for (uint64_t i = 0; i < count; i++) {
+    const ProtobufCBinaryData* b = &t->string_data[i];
+    if (b->len > ROOF_STRING_BYTES - 1 || (b->len && memchr(b->data, 0, b->len))) {
+      return roof_fail(err, ROOF_E_UNSUPPORTED, "%s: tensor '%s': string %llu has %zu bytes%s: rooftop holds strings of at most %d bytes without NUL",
+                       c->where, ROOF_SAFE(tname(t), nb), (unsigned long long)i, b->len,
+                       b->len > ROOF_STRING_BYTES - 1 ? "" : " with a NUL byte", ROOF_STRING_BYTES - 1);
+    }
+    char* e = dst + i * ROOF_STRING_BYTES;
+    memset(e, 0, ROOF_STRING_BYTES);
+    if (b->len) memcpy(e, b->data, b->len);
+  }
+  return ROOF_OK;
+}
+
 static roof_status fill_data(const Onnx__TensorProto* t, const tensor_ctx* c, int dtype, uint64_t count,
                              uint64_t bytes, void* dst, roof_error* err) {
   char nb[ROOF_NAME_BUF];
   bool external = t->has_data_location && t->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL;
+  if (dtype == ROOF_DT_STRING) return string_data(t, c, count, dst, err);
   if (t->has_raw_data) {
     if (t->raw_data.len != bytes) {
       return roof_fail(err, ROOF_E_DATA, "%s: tensor '%s': raw_data has %zu bytes, dims and dtype need %llu", c->where,
@@ -146,7 +173,7 @@ roof_status roof_decode_tensor_proto(Onnx__TensorProto* t, const tensor_ctx* c, 
                      c->where, ROOF_SAFE(tname(t), nb), (unsigned long long)count, (unsigned long long)c->max_bytes);
   }
   if (bytes > SIZE_MAX - 1) return roof_fail(err, ROOF_E_NOMEM, "%s: tensor '%s': too large", c->where, ROOF_SAFE(tname(t), nb));
-  if (c->owner && t->has_raw_data && t->raw_data.data && bytes && t->raw_data.len == bytes) {
+  if (c->owner && out.dtype != ROOF_DT_STRING && t->has_raw_data && t->raw_data.data && bytes && t->raw_data.len == bytes) {
     return take_raw_data(t, c, &out, v, err); /* weights: the decoder's buffer becomes the IR's */
   }
   out.data = malloc(bytes ? (size_t)bytes : 1);

@@ -242,13 +242,30 @@ roof_status roof_tensor_file_write(const char* path, const char* name, int dtype
   t.has_data_type = 1;
   t.data_type = dtype;
   t.name = (char*)(name ? name : "");
-  t.has_raw_data = 1;
-  t.raw_data.len = (size_t)bytes;
-  t.raw_data.data = (uint8_t*)data;
+  ProtobufCBinaryData* strs = NULL; /* strings go in string_data (raw_data cannot hold them) */
+  if (dtype == ROOF_DT_STRING) {
+    size_t count = (size_t)bytes / ROOF_STRING_BYTES;
+    strs = malloc(sizeof(*strs) * (count ? count : 1));
+    if (strs == NULL) return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory", p);
+    for (size_t i = 0; i < count; i++) {
+      const char* e = (const char*)data + i * ROOF_STRING_BYTES;
+      strs[i] = (ProtobufCBinaryData){.len = strnlen(e, ROOF_STRING_BYTES), .data = (uint8_t*)e};
+    }
+    t.n_string_data = count;
+    t.string_data = strs;
+  } else {
+    t.has_raw_data = 1;
+    t.raw_data.len = (size_t)bytes;
+    t.raw_data.data = (uint8_t*)data;
+  }
   size_t n = onnx__tensor_proto__get_packed_size(&t);
   uint8_t* buf = malloc(n ? n : 1);
-  if (buf == NULL) return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory", p);
+  if (buf == NULL) {
+    free(strs);
+    return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory", p);
+  }
   onnx__tensor_proto__pack(&t, buf);
+  free(strs);
   roof_status st = write_replace(path, p, buf, n, err);
   free(buf);
   return st;

@@ -121,6 +121,7 @@ static const char kHelp[] =
     "common options:\n"
     "  --shape NAME=DIMS   bind a dynamic input shape, e.g. --shape input=1x3x224x224\n"
     "  --input NAME=FILE   input tensor (.pb TensorProto or .npy); others get seeded random data\n"
+    "                      (string inputs: the decimal text of seeded random numbers)\n"
     "  --threads N         thread count (default: the CPUs this process may use)\n"
     "  --fusion SPEC       all (default), none, or a comma list of pass names\n"
     "  --seed N            seed for random inputs (default 42)\n"
@@ -170,6 +171,7 @@ static const char kHelp[] =
 static const char kInputHelp[] =
     "  --shape NAME=DIMS   bind a dynamic input shape (dims separated by x)\n"
     "  --input NAME=FILE   input tensor (.pb TensorProto or .npy); others get seeded random data\n"
+    "                      (string inputs: the decimal text of seeded random numbers)\n"
     "  --seed N            seed for random inputs (default 42)\n"
     "  --threads N         thread count (default: the CPUs this process may use)\n"
     "  --fusion SPEC       all (default), none, or a comma list of pass names (rooftop passes)\n"
@@ -611,12 +613,18 @@ static uint64_t next_rand(uint64_t* s) {
   return z ^ (z >> 31);
 }
 
+/* Strings get the text of the numbers a float input would get ("%.9g"), so a string input feeding
+ * a Cast to a number profiles without a file. */
 static void fill_random(int dtype, void* data, size_t nbytes, uint64_t seed) {
   size_t es = roof_dtype_size(dtype);
   size_t n = es ? nbytes / es : 0;
   for (size_t i = 0; i < n; i++) {
     double u = (double)(next_rand(&seed) >> 11) / 9007199254740992.0; /* [0, 1) */
-    if (dtype == ROOF_DT_FLOAT || dtype == ROOF_DT_DOUBLE) roof_store_f64(dtype, data, (int64_t)i, 2.0 * u - 1.0);
+    if (dtype == ROOF_DT_STRING) {
+      char* e = (char*)data + i * ROOF_STRING_BYTES;
+      memset(e, 0, ROOF_STRING_BYTES);
+      snprintf(e, ROOF_STRING_BYTES, "%.9g", 2.0 * u - 1.0);
+    } else if (dtype == ROOF_DT_FLOAT || dtype == ROOF_DT_DOUBLE) roof_store_f64(dtype, data, (int64_t)i, 2.0 * u - 1.0);
     else roof_store_i64(dtype, data, (int64_t)i, (int64_t)(u * 2.0)); /* 0 or 1: safe as indices */
   }
 }
@@ -905,11 +913,23 @@ static void print_outputs(const roof_session* s) {
       continue;
     }
     printf("output %zu '%s' %s %s", i, name, roof_dtype_name(info.dtype), roof_shape_str(info.dims, info.rank, shape, sizeof(shape)));
+    const void* data = roof_session_output(s, i);
+    if (n > 0 && info.dtype == ROOF_DT_STRING) { /* the first strings, control bytes as '?' */
+      printf(":");
+      for (size_t k = 0; k < n && k < 5; k++) {
+        char t[ROOF_STRING_BYTES];
+        memcpy(t, (const char*)data + k * ROOF_STRING_BYTES, sizeof(t));
+        t[sizeof(t) - 1] = '\0';
+        for (char* c = t; *c; c++) *c = (unsigned char)*c < 0x20 || *c == 0x7f ? '?' : *c;
+        printf(" '%s'", t);
+      }
+      printf("%s\n", n > 5 ? " ..." : "");
+      continue;
+    }
     if (n == 0 || !roof_dtype_has_scalar_io(info.dtype)) {
       printf("\n");
       continue;
     }
-    const void* data = roof_session_output(s, i);
     double lo = roof_load_f64(info.dtype, data, 0), hi = lo, sum = 0.0;
     for (size_t k = 0; k < n; k++) {
       double v = roof_load_f64(info.dtype, data, (int64_t)k);

@@ -175,7 +175,10 @@ typedef enum roof_kind {
 /* Graph inputs and outputs, in graph order. Data is float32 or int64 etc. as `dtype`
  * (ONNX TensorProto.DataType codes), dims are logical (ONNX order, NCHW). For a sequence or
  * optional (kind != ROOF_KIND_TENSOR) dtype is the element dtype, rank 0 and nbytes 0: its
- * contents go through the sequence functions below. */
+ * contents go through the sequence functions below. A string tensor (dtype 8) holds
+ * ROOF_STRING_BYTES bytes per element: the UTF-8 bytes (at most ROOF_STRING_BYTES - 1, no NUL
+ * among them), then NUL padding to the element's end. */
+#define ROOF_STRING_BYTES 64
 typedef struct roof_io_info {
   const char* name;
   int dtype;

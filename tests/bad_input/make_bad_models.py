@@ -561,6 +561,28 @@ def copy_cases(o):
                  [vi("x", [1, 3]), vi("idx", [8], TensorProto.INT64)], [vi("y", None)]))
     o.case("cast_to_string", model([helper.make_node("Cast", ["x"], ["y"], name="cast", to=TensorProto.STRING)], x2,
                                    [vi("y", None, TensorProto.STRING)]))
+    # strings: fixed 64-byte elements (63 bytes + NUL); a longer one is refused, not cut
+    cast_w = [helper.make_node("Cast", ["w"], ["c"], name="cast", to=TensorProto.FLOAT),
+              helper.make_node("Add", ["x", "c"], ["y"], name="add")]
+    o.case("string_too_long", model(cast_w, [vi("x", [2])], [vi("y", None)],
+                                    [helper.make_tensor("w", TensorProto.STRING, [2], [b"1", b"9" * 64])]))
+    # evaluated at load (a constant input): the element and its text named
+    o.case("cast_string_unparsable", model(cast_w, [vi("x", [2])], [vi("y", None)],
+                                           [helper.make_tensor("w", TensorProto.STRING, [2], [b"1.5", b"1.5x"])]))
+    # a string graph input: the CLI's random values are numbers as text, so it runs (exit 0)
+    o.case("cast_string_input", model([helper.make_node("Cast", ["s"], ["y"], name="cast", to=TensorProto.FLOAT)],
+                                      [vi("s", [2, 3], TensorProto.STRING)], [vi("y", None)]))
+    # CastLike's target_type is read for its dtype only: any bound shape is fine (--shape like=1)
+    o.case("castlike_like_any_shape",
+           model([helper.make_node("CastLike", ["x", "like"], ["y"], name="castlike")],
+                 [vi("x", [2, 3]), vi("like", [3, 4], TensorProto.STRING)], [vi("y", None, TensorProto.STRING)],
+                 opset_imports=[helper.make_opsetid("", 15)]))
+    # a 'like' made by a node and read by nothing else: the planner gives it no lifetime past Relu
+    o.case("castlike_like_intermediate",
+           model([helper.make_node("Relu", ["x"], ["r"], name="relu"),
+                  helper.make_node("Cast", ["x"], ["s"], name="cast", to=TensorProto.STRING),
+                  helper.make_node("CastLike", ["s", "r"], ["y"], name="castlike")],
+                 [vi("x", [2, 3])], [vi("y", None)], opset_imports=[helper.make_opsetid("", 15)]))
     # every native kernel of the family once: a rank-6 transpose, a reversed slice, int32 indices,
     # float16 and back
     x6 = [vi("x", [2, 3, 1, 4, 5, 2])]

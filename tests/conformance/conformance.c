@@ -9,7 +9,8 @@
  * manifest says so. Any other refusal, "unsupported" included, is a failure: a case rooftop
  * refuses for an op it lists must be excused in the manifest with its reason.
  * Otherwise every output must match: exact dtype and shape,
- * |got - want| <= atol + rtol * |want| for floats of every width (NaN equals NaN), integers exact.
+ * |got - want| <= atol + rtol * |want| for floats of every width (NaN equals NaN), integers and
+ * strings exact.
  * The test data holds bfloat16 tensors as uint16 (numpy has no bfloat16): where the graph
  * declares bfloat16, a uint16 file is read as bfloat16 bits.
  * Ends with "conformance: N passed, M failed, K skipped"; exits 1 when M > 0.
@@ -77,6 +78,34 @@ static bool file_exists(const char* p) {
   return stat(p, &sb) == 0;
 }
 
+/* Flat index -> "i, j, k" coordinates of dims. */
+static void coords_of(uint64_t i, const roof_value* want, char* coord, size_t cn) {
+  uint64_t rem = i;
+  int64_t idx[ROOF_MAX_RANK];
+  for (int d = want->rank - 1; d >= 0; d--) {
+    idx[d] = want->dims[d] ? (int64_t)(rem % (uint64_t)want->dims[d]) : 0;
+    rem = want->dims[d] ? rem / (uint64_t)want->dims[d] : 0;
+  }
+  roof_shape_str(idx, want->rank, coord, cn);
+}
+
+/* Strings match exactly: the bytes up to each element's NUL (ROOF_STRING_BYTES wide elements). */
+static bool compare_strings(const roof_io_info* info, const void* got, const roof_value* want, uint64_t n, char* why,
+                            size_t wn) {
+  for (uint64_t i = 0; i < n; i++) {
+    const char* g = (const char*)got + i * ROOF_STRING_BYTES;
+    const char* w = (const char*)want->data + i * ROOF_STRING_BYTES;
+    if (strncmp(g, w, ROOF_STRING_BYTES) != 0) {
+      char coord[128];
+      coords_of(i, want, coord, sizeof(coord));
+      snprintf(why, wn, "output '%s' at [%s]: got '%.*s', want '%.*s'", info->name, coord, ROOF_STRING_BYTES, g,
+               ROOF_STRING_BYTES, w);
+      return false;
+    }
+  }
+  return true;
+}
+
 /* Compares one output; writes the first mismatch into why. */
 static bool compare(const roof_io_info* info, const void* got, const roof_value* want_file, double rtol, double atol,
                     char* why, size_t wn) {
@@ -96,6 +125,7 @@ static bool compare(const roof_io_info* info, const void* got, const roof_value*
   }
   uint64_t n = 0;
   roof_dims_count(want->dims, want->rank, &n);
+  if (want->dtype == ROOF_DT_STRING) return compare_strings(info, got, want, n, why, wn);
   bool is_float = want->dtype == ROOF_DT_FLOAT || want->dtype == ROOF_DT_DOUBLE || want->dtype == ROOF_DT_FLOAT16 ||
                   want->dtype == ROOF_DT_BFLOAT16;
   for (uint64_t i = 0; i < n; i++) {
@@ -113,13 +143,7 @@ static bool compare(const roof_io_info* info, const void* got, const roof_value*
     if (!ok) {
       /* coordinates of the flat index */
       char coord[128] = "";
-      uint64_t rem = i;
-      int64_t idx[ROOF_MAX_RANK];
-      for (int d = want->rank - 1; d >= 0; d--) {
-        idx[d] = want->dims[d] ? (int64_t)(rem % (uint64_t)want->dims[d]) : 0;
-        rem = want->dims[d] ? rem / (uint64_t)want->dims[d] : 0;
-      }
-      roof_shape_str(idx, want->rank, coord, sizeof(coord));
+      coords_of(i, want, coord, sizeof(coord));
       snprintf(why, wn, "output '%s' at [%s]: got %.9g, want %.9g", info->name, coord, g, w);
       return false;
     }

@@ -504,6 +504,37 @@ def spectral_seed(out):
             fh.write(data)
 
 
+def string_seed(out):
+    """String tensors (opset 15): float -> Cast to string -> Identity -> CastLike back to float (the
+    'like' a [1] initializer, read for its dtype only), a string initializer cast to int32, and
+    BatchNormalization in training mode with its running statistics: mutations reach the string
+    decoder (lengths, NUL bytes, counts), the text parser and the training-mode checks."""
+    try:
+        import numpy as np
+        from onnx import TensorProto, helper, numpy_helper
+    except ImportError:
+        print("make_seeds.py: no onnx module: no string seed", file=sys.stderr)
+        return
+    f = TensorProto.FLOAT
+    nodes = [helper.make_node("Cast", ["x"], ["s"], to=TensorProto.STRING), helper.make_node("Identity", ["s"], ["s2"]),
+             helper.make_node("CastLike", ["s2", "like"], ["y"]),
+             helper.make_node("Cast", ["w"], ["wi"], to=TensorProto.INT32),
+             helper.make_node("BatchNormalization", ["x4", "g", "b", "m", "v"], ["z", "rm", "rv"], training_mode=1)]
+    c = np.ones(2, np.float32)
+    inits = [numpy_helper.from_array(np.array([0.5], np.float32), "like"),
+             helper.make_tensor("w", TensorProto.STRING, [3], [b"7", b"-INF", b"1e3"]),
+             numpy_helper.from_array(c, "g"), numpy_helper.from_array(c, "b"), numpy_helper.from_array(c, "m"),
+             numpy_helper.from_array(c, "v")]
+    graph = helper.make_graph(nodes, "string_seed",
+                              [helper.make_tensor_value_info("x", f, [2, 3]), helper.make_tensor_value_info("x4", f, [2, 2, 3, 3])],
+                              [helper.make_tensor_value_info(n, t, None) for n, t in
+                               (("y", f), ("wi", TensorProto.INT32), ("z", f), ("rm", f), ("rv", f))], inits)
+    data = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 15)]).SerializeToString()
+    for target in ("load", "run"):
+        with open(os.path.join(out, target, "op_string.onnx"), "wb") as fh:
+            fh.write(data)
+
+
 def main():
     if len(sys.argv) != 4:
         print(__doc__, file=sys.stderr)
@@ -529,6 +560,7 @@ def main():
     seq_seed(out)
     if_seed(out)
     spectral_seed(out)
+    string_seed(out)
     for folder, seeds in (("external", EXTERNAL), ("report", REPORT)):
         for name, data in seeds.items():
             with open(os.path.join(out, folder, name), "wb") as f:
