@@ -42,6 +42,10 @@ const char* roof_control_label(const roof_node* n, int attr) {
   return strcmp(name, "then_branch") == 0 ? "then" : strcmp(name, "else_branch") == 0 ? "else" : "body";
 }
 
+const char* roof_control_body_label(const roof_node* n, int b) {
+  return n->op->id != ROOF_OP_If ? "body" : b == 0 ? "then" : "else";
+}
+
 /* ---- parse ---- */
 
 /* The branch attribute `name`: present, a graph, with as many outputs as the If. */

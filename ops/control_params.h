@@ -33,6 +33,9 @@ roof_status roof_control_body_types(const roof_graph* g, const roof_node* n, int
 
 /* Label of graph attribute `attr` of control node n in layer names: "then", "else", "body". */
 const char* roof_control_label(const roof_node* n, int attr);
+/* The same for body b of n->subgraphs (and of its kernel): the planner puts an If's then branch
+ * first whatever the attribute order, so the label follows b, not the attribute list. */
+const char* roof_control_body_label(const roof_node* n, int b);
 
 /* Profiling a control node's kernel (the If / Loop / Scan entry of the kernel table), after a
  * run: its bodies (attribute order), each body's session, the iterations it ran in that run (0:

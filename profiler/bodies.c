@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "control.h"
 #include "control_params.h"
 
 typedef struct entry {
@@ -31,54 +32,105 @@ static bool is_control(const roof_kernel* k) {
 
 static const char* backend(const roof_kernel* k) { return k->impl ? roof_backend_name(k->impl->backend) : "view"; }
 
+/* Appends the row of node n, in body b (graph g) of control node c, to p->body_layers
+ * (*cap rows held, doubled when full): its index, or -1 out of memory (nothing appended). The
+ * cost and describe text are the op's per iteration of the body; the timed and the static
+ * listings both build their rows here. */
+static int add_row(roof_profile* p, int* cap, const roof_graph* g, const roof_node* c, int b, const roof_node* n,
+                   const roof_body_layer* where, const char* kernel, bool has_bodies) {
+  if (p->num_body_layers == *cap) {
+    int grown = *cap ? 2 * *cap : 16;
+    roof_body_layer* l = realloc(p->body_layers, sizeof(roof_body_layer) * (size_t)grown);
+    if (l == NULL) return -1;
+    p->body_layers = l;
+    *cap = grown;
+  }
+  int i = p->num_body_layers++;
+  roof_body_layer* l = &p->body_layers[i];
+  *l = (roof_body_layer){.parent = where->parent, .owner = where->owner, .depth = where->depth,
+                         .label = roof_control_body_label(c, b), .node = n, .kernel = kernel, .has_bodies = has_bodies};
+  l->cost.formula = "none";
+  if (n->op->cost) n->op->cost(g, n, &l->cost);
+  if (n->op->describe) n->op->describe(g, n, l->describe, sizeof(l->describe));
+  return i;
+}
+
 /* Appends the layers of every body of control kernel k (and, after each nested control row,
  * its own bodies'); false when out of memory. */
 static bool list_bodies(roof_body_tracker* t, roof_profile* p, const roof_kernel* k, int parent, int owner, int depth,
-                        int* cap) {
+                        int* cap, int* cap_e) {
   for (int b = 0; b < roof_control_bodies(k); b++) {
     const roof_session* s = roof_control_body_session(k, b);
     for (int j = 0; j < s->num_steps; j++) {
-      if (t->n == *cap) {
-        int c = *cap ? 2 * *cap : 16;
-        entry* e = realloc(t->e, sizeof(entry) * (size_t)c);
-        roof_body_layer* l = e ? realloc(p->body_layers, sizeof(roof_body_layer) * (size_t)c) : NULL;
-        if (e) t->e = e;
-        if (l == NULL) return false;
-        p->body_layers = l;
-        *cap = c;
-      }
       const roof_kernel* bk = &s->steps[j].k;
-      int i = t->n++;
-      t->e[i] = (entry){.k = k, .body = b, .step = j};
-      roof_body_layer* l = &p->body_layers[i];
-      *l = (roof_body_layer){.parent = parent, .owner = owner, .depth = depth, .label = roof_control_label(k->node, b),
-                             .node = bk->node, .kernel = backend(bk), .has_bodies = is_control(bk)};
-      l->cost.formula = "none";
-      if (bk->node->op->cost) bk->node->op->cost(s->model->g, bk->node, &l->cost);
-      p->num_body_layers = t->n;
-      if (is_control(bk) && !list_bodies(t, p, bk, parent, i, depth + 1, cap)) return false;
+      if (t->n == *cap_e) {
+        int grown = *cap_e ? 2 * *cap_e : 16;
+        entry* e = realloc(t->e, sizeof(entry) * (size_t)grown);
+        if (e == NULL) return false;
+        t->e = e;
+        *cap_e = grown;
+      }
+      roof_body_layer where = {.parent = parent, .owner = owner, .depth = depth};
+      int i = add_row(p, cap, s->model->g, k->node, b, bk->node, &where, backend(bk), is_control(bk));
+      if (i < 0) return false;
+      t->e[t->n++] = (entry){.k = k, .body = b, .step = j};
+      if (is_control(bk) && !list_bodies(t, p, bk, parent, i, depth + 1, cap, cap_e)) return false;
     }
   }
   return true;
+}
+
+/* Out of memory listing: no rows kept. */
+static roof_status drop_rows(roof_profile* p, roof_error* err) {
+  free(p->body_layers);
+  p->body_layers = NULL;
+  p->num_body_layers = 0;
+  return roof_fail(err, ROOF_E_NOMEM, "out of memory listing control-flow body layers");
+}
+
+/* The static listing's walk: node c's planned bodies in their execution order, nested control
+ * nodes' bodies after their row (as list_bodies, from the graphs instead of the kernels). */
+static bool list_planned(roof_profile* p, const roof_node* c, int parent, int owner, int depth, int* cap) {
+  for (int b = 0; b < c->num_subgraphs; b++) {
+    const roof_graph* g = c->subgraphs[b];
+    for (int oi = 0; oi < g->num_order; oi++) {
+      const roof_node* n = &g->nodes[g->order[oi]];
+      if (n->removed) continue;
+      bool nested = roof_control_is(n) && n->num_subgraphs > 0;
+      roof_body_layer where = {.parent = parent, .owner = owner, .depth = depth};
+      int i = add_row(p, cap, g, c, b, n, &where, (n->op->flags & ROOF_OPF_ALIAS) ? "view" : "-", nested);
+      if (i < 0 || (nested && !list_planned(p, n, parent, i, depth + 1, cap))) return false;
+    }
+  }
+  return true;
+}
+
+roof_status roof_bodies_static(roof_profile* p, roof_error* err) {
+  int cap = 0;
+  bool ok = true;
+  for (int i = 0; ok && i < p->num_layers; i++) {
+    const roof_node* n = p->layers[i].node;
+    if (!roof_control_is(n) || n->num_subgraphs == 0) continue;
+    p->layers[i].has_bodies = true;
+    ok = list_planned(p, n, i, -1, 1, &cap);
+  }
+  return ok ? ROOF_OK : drop_rows(p, err);
 }
 
 roof_status roof_bodies_begin(const roof_session* s, roof_profile* p, roof_body_tracker** t, roof_error* err) {
   *t = NULL;
   roof_body_tracker* tr = calloc(1, sizeof(*tr));
   bool ok = tr != NULL;
-  int cap = 0;
+  int cap = 0, cap_e = 0;
   for (int i = 0; ok && i < s->num_steps; i++) {
     const roof_kernel* k = &s->steps[i].k;
     if (!is_control(k)) continue;
     p->layers[i].has_bodies = true;
-    ok = list_bodies(tr, p, k, i, -1, 1, &cap);
+    ok = list_bodies(tr, p, k, i, -1, 1, &cap, &cap_e);
   }
   if (!ok) {
     roof_bodies_free(tr);
-    free(p->body_layers);
-    p->body_layers = NULL;
-    p->num_body_layers = 0;
-    return roof_fail(err, ROOF_E_NOMEM, "out of memory listing control-flow body layers");
+    return drop_rows(p, err);
   }
   if (tr->n == 0) {
     roof_bodies_free(tr);

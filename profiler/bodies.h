@@ -12,6 +12,11 @@ typedef struct roof_body_tracker roof_body_tracker;
 /* Lists the body layers of session s into p->body_layers (num_body_layers; none: *t NULL and
  * ROOF_OK) and a tracker for the timed runs. ROOF_E_NOMEM, with nothing allocated, otherwise. */
 roof_status roof_bodies_begin(const roof_session* s, roof_profile* p, roof_body_tracker** t, roof_error* err);
+/* Lists the body layers of a static profile (roof_profile_static: p->layers filled from the
+ * prepared graph) from its control nodes' planned subgraphs, in execution order, nested bodies
+ * after their row: cost per iteration, kernel "-" (views "view"), nothing timed (body_runs 0).
+ * Marks the control layers has_bodies. ROOF_E_NOMEM, with no rows kept, otherwise. */
+roof_status roof_bodies_static(roof_profile* p, roof_error* err);
 /* Around timed run r (runs numbered from 0, in order): mark before the instrumented run, record
  * after it. Record returns false when out of memory (the run is not kept). NULL t: no-ops. */
 void roof_bodies_mark(roof_body_tracker* t);

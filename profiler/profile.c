@@ -535,6 +535,11 @@ roof_status roof_profile_static(const roof_model* m, uint32_t threads, roof_prof
     if (n->removed) continue;
     fill_layer(&out, out.num_layers++, n, (n->op->flags & ROOF_OPF_ALIAS) ? "view" : NULL, "");
   }
+  st = roof_bodies_static(&out, err); /* what runs inside If / Loop / Scan, per iteration */
+  if (st != ROOF_OK) {
+    free(out.layers);
+    return st;
+  }
   totals(&out);
   roof_profile_dq_sandwich(&out);
   roof_profile_sequence(&out);

@@ -80,7 +80,8 @@ typedef struct roof_layer {
 /* A layer of a body of an If, Loop or Scan decided at run time (profiler/bodies.c). Its time
  * is inside its enclosing row's (the control layer's, or a nested control row's): body rows are
  * never added to layer_sum_ms. Figures are per timed run of the profile, taken around its
- * instrumented runs (streams mode: not timed, body_runs 0). */
+ * instrumented runs (streams mode: not timed, body_runs 0; roof_profile_static: from the planned
+ * subgraphs, kernel "-", not timed). */
 typedef struct roof_body_layer {
   int parent;              /* index in layers of the top-level control layer holding it */
   int owner;               /* -1: a body of layers[parent]; else the body_layers index of the
@@ -90,6 +91,7 @@ typedef struct roof_body_layer {
   const roof_node* node;   /* the body's node, named "<control node>/<label>/<name>" */
   const char* kernel;      /* backend, as roof_layer.kernel */
   roof_cost cost;          /* per iteration of its body */
+  char describe[64];       /* the op's describe text, as roof_layer's */
   int runs_executed;       /* timed runs in which its body ran at least once (0: not executed,
                             * e.g. the If branch not taken) */
   roof_stats iterations;   /* per timed run: times its body ran (0 in runs where it did not) */

@@ -523,12 +523,17 @@ static void by_op(FILE* f, const roof_profile* p) {
  * condition) closes each control layer's rows. 95 columns. */
 enum { kMaxBodyRows = 48, kBodyName = 38 };
 
-static void body_row(FILE* f, const roof_profile* p, const roof_body_layer* l, char* name, size_t cap) {
-  fprintf(f, "%4d  ", l->parent);
-  char* e = escape_controls(l->node->name);
-  shorten(e ? e : l->node->name, kBodyName, name, cap);
+/* The columns every body line starts with: its control layer's index and its name, shortened. */
+static void body_lead(FILE* f, int index, const char* raw, char* name, size_t cap) {
+  fprintf(f, "%4d  ", index);
+  char* e = escape_controls(raw);
+  shorten(e ? e : raw, kBodyName, name, cap);
   free(e);
   print_cut(f, name, kBodyName);
+}
+
+static void body_row(FILE* f, const roof_profile* p, const roof_body_layer* l, char* name, size_t cap) {
+  body_lead(f, l->parent, l->node->name, name, cap);
   fprintf(f, " %-12.12s %-3.3s", l->node->op_type, l->kernel);
   if (p->body_runs == 0) fprintf(f, "  not timed\n");
   else if (l->runs_executed == 0) fprintf(f, "       0  not executed in these %d runs\n", p->body_runs);
@@ -540,13 +545,9 @@ static void body_row(FILE* f, const roof_profile* p, const roof_body_layer* l, c
 
 static void self_row(FILE* f, const roof_profile* p, int index, const roof_node* n, double self_ms, char* name, size_t cap) {
   if (p->body_runs == 0) return;
-  fprintf(f, "%4d  ", index);
-  char* e = escape_controls(n->name);
   char own[512];
-  snprintf(own, sizeof(own), "%s (own)", e ? e : n->name);
-  free(e);
-  shorten(own, kBodyName, name, cap);
-  print_cut(f, name, kBodyName);
+  snprintf(own, sizeof(own), "%s (own)", n->name);
+  body_lead(f, index, own, name, cap);
   fprintf(f, " %-12.12s %-3s %7s %8s %9.4f\n", n->op_type, "", "", "", self_ms);
 }
 
@@ -561,10 +562,36 @@ static bool within(const roof_profile* p, int row, int parent, int owner) {
   return true;
 }
 
-static void bodies(FILE* f, const roof_profile* p) {
+/* info (nothing run): each body layer's cost per iteration of its body, as the main table's
+ * columns less the kernel (none chosen); describe cut to fit `width` (<= 0: whole). */
+static void planned_bodies(FILE* f, const roof_profile* p, int width, char* name, size_t cap) {
+  int fixed = 6 + kBodyName + 1 + 12 + 1 + 8 + 1 + 7 + 1; /* up to the describe column */
+  int desc_w = width <= 0 ? (int)sizeof(p->body_layers[0].describe) : width - fixed >= 8 ? width - fixed : 0;
+  fprintf(f, "\ncontrol-flow bodies: cost per iteration of their body (inside their If/Loop/Scan row's cost)\n");
+  fprintf(f, "%4s  %-*s %-12s %8s %7s%s\n", "#", kBodyName, "layer", "op", "MFLOP", "MiB", desc_w ? " describe" : "");
+  int n = p->num_body_layers < kMaxBodyRows ? p->num_body_layers : kMaxBodyRows;
+  for (int i = 0; i < n; i++) {
+    const roof_body_layer* l = &p->body_layers[i];
+    uint64_t bytes = l->cost.bytes_read + l->cost.bytes_written;
+    body_lead(f, l->parent, l->node->name, name, cap);
+    fprintf(f, " %-12.12s %8.2f %7.2f", l->node->op_type, (double)l->cost.flops / 1e6, (double)bytes / 1048576.0);
+    if (desc_w > 0 && l->describe[0]) fprintf(f, " %.*s", desc_w, l->describe);
+    fprintf(f, "\n");
+  }
+  if (n < p->num_body_layers) fprintf(f, "(%d more body layers in the JSON report's body_layers)\n", p->num_body_layers - n);
+  fprintf(f, "MFLOP and MiB per iteration of the body, not timed and not added to the totals: the control row\n"
+             "counts them times its trip count (describe: xN iter; an If, its costlier branch once)\n");
+}
+
+static void bodies(FILE* f, const roof_profile* p, int width) {
   if (p->num_body_layers == 0) return;
   char* name = malloc(4 * 4096 + 1);
   if (name == NULL) return;
+  if (p->runs == 0 && p->body_runs == 0) {
+    planned_bodies(f, p, width, name, 4 * 4096 + 1);
+    free(name);
+    return;
+  }
   fprintf(f, "\ncontrol-flow bodies: inside their If/Loop/Scan row's time, not added to the sums\n");
   fprintf(f, "%4s  %-*s %-12s %-3s %7s %8s %9s %6s\n", "#", kBodyName, "layer", "op", "krn", "iters", "ms/iter",
           "total ms", "share");
@@ -700,7 +727,7 @@ void roof_report_table_fit(FILE* f, const roof_profile* p, roof_sort sort, int t
     fprintf(f, "eff = roofline time / measured median; ! = above its roof (cost model suspect)\n"
                "bound C = compute, M:LEVEL = memory, LEVEL setting the memory time (residency model)\n");
   }
-  bodies(f, p);
+  bodies(f, p, width);
   by_op(f, p);
   free(idx);
 }

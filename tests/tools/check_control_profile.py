@@ -7,7 +7,11 @@ nested If's then branch 2 of the loop's 5, its else 3), the branch not taken lis
 executed, that body rows stay out of layer_sum_ms and that the times add up: per iteration x
 iterations = total, and the control row's own time plus its direct body rows' medians close
 to its median (they add up exactly run by run; medians of sums are not sums of medians).
-With chromium installed, the HTML report of the Loop renders one row per body layer.
+`rooftop info` on the same models lists the same body rows from the planned graph alone: names,
+order, depth, owner and body label, their cost per iteration (FLOPs and bytes from the shapes;
+the depth-1 rows' FLOPs times the trip count are the control row's), nothing timed, and the
+table's bodies section. With chromium installed, the HTML report of the Loop renders one row per
+body layer.
 usage: check_control_profile.py ROOFTOP WORK_DIR [SEQ_DIR]"""
 import json
 import os
@@ -39,6 +43,50 @@ def profile(path, name, extra=()):
         fail(f"profile {path} exited {p.returncode}: {p.stderr.strip()}")
     with open(out) as f:
         return json.load(f), p.stdout
+
+
+def info(path, name, extra=()):
+    out = os.path.join(work, name + ".info.json")
+    p = subprocess.run([rooftop, "info", path, "--json", out] + list(extra), capture_output=True, text=True)
+    if p.returncode != 0:
+        fail(f"info {path} exited {p.returncode}: {p.stderr.strip()}")
+    with open(out) as f:
+        return json.load(f), p.stdout
+
+
+def check_info(path, name, want, iters, extra=()):
+    """want: (name, depth, owner name or None, body label, flops, bytes read, bytes written) per
+    body row, in execution order; iters: the control layer's trip count."""
+    d, text = info(path, name, extra)
+    label = "info " + name
+    bodies = d["body_layers"]
+    names = [b["name"] for b in bodies]
+    if names != [w[0] for w in want]:
+        fail(f"{label}: body rows {names}, expected {[w[0] for w in want]}")
+    if d["body_runs"] != 0:
+        fail(f"{label}: body_runs {d['body_runs']} without a run")
+    for b, (bname, depth, owner, body, flops, rd, wr) in zip(bodies, want):
+        got = (b["depth"], bodies[b["owner"]]["name"] if b["owner"] is not None else None, b["body"], b["flops"],
+               b["bytes_read"], b["bytes_written"])
+        if got != (depth, owner, body, flops, rd, wr):
+            fail(f"{label}: {bname}: (depth, owner, body, flops, read, written) {got}, expected "
+                 f"{(depth, owner, body, flops, rd, wr)}")
+        if b["executed"] is not None or "total_ms" in b or "iterations" in b or b["kernel"] not in ("-", "view"):
+            fail(f"{label}: {bname} timed or with a kernel without a run: {b}")
+        if b["parent_name"] != d["layers"][b["parent"]]["name"]:
+            fail(f"{label}: {bname}: parent {b['parent']} is not {b['parent_name']}")
+    for layer in d["layers"]:
+        direct = [b["flops"] for b in bodies if b["parent"] == layer["index"] and b["owner"] is None]
+        if direct and sum(direct) * iters != layer["flops"]:
+            fail(f"{label}: {layer['name']}: {layer['flops']} FLOPs, its body rows {direct} x {iters} iterations")
+    check_table(text, label, [w[0] for w in want] + ["cost per iteration of their body", "not added to the totals"])
+    section = text[text.find("control-flow bodies"):]
+    for w in want:
+        line = [ln for ln in section.splitlines() if ln.split()[1:2] == [w[0]]]
+        mflop = f"{w[4] / 1e6:.2f}"
+        if len(line) != 1 or mflop not in line[0].split():
+            fail(f"{label}: no table row {w[0]} of {mflop} MFLOP:\n{section}")
+    print(f"ok: {label}: {len(bodies)} body rows")
 
 
 def vi(name, dt, shape):
@@ -130,6 +178,14 @@ for name, (iters, depth, owner) in want.items():
 if "self_ms" not in by["loop/body/pick"]:
     fail("loop_if: the nested If row has no self_ms")
 check_table(text, "loop_if", ["loop/body/pick/then/dbl", "loop/body/pick/else/inc", "loop (own)", "pick (own)"])
+if by["loop/body/pick/then/dbl"]["body"] != "then" or by["loop/body/pick/else/inc"]["body"] != "else":
+    fail(f"loop_if: branch labels {by['loop/body/pick/then/dbl']['body']}, {by['loop/body/pick/else/inc']['body']}")
+# info: Greater of two int64 scalars (1 FLOP, 16 bytes read, 1 written), Identity a view, the If
+# its costlier branch, Mul and Add of two float[4] (4 FLOPs, 32 bytes read, 16 written).
+check_info(lpath, "loop_if", [("loop/body/gt", 1, None, "body", 1, 16, 1), ("loop/body/keep", 1, None, "body", 0, 0, 0),
+                              ("loop/body/pick", 1, None, "body", 4, 32, 16),
+                              ("loop/body/pick/then/dbl", 2, "loop/body/pick", "then", 4, 32, 16),
+                              ("loop/body/pick/else/inc", 2, "loop/body/pick", "else", 4, 32, 16)], 5)
 
 # A Scan over 4 rows of a 4x3 input, state s += row.
 sbody = helper.make_graph([helper.make_node("Add", ["s_in", "r"], ["s_out"], name="acc"),
@@ -148,6 +204,7 @@ acc = [b for b in bodies if b["name"] == "scan/body/acc"]
 if not acc or acc[0]["iterations"]["median"] != 4 or acc[0]["body"] != "body":
     fail(f"scan: no scan/body/acc row of 4 iterations: {[b['name'] for b in bodies]}")
 check_table(text, "scan", ["scan/body/acc", "scan (own)"])
+check_info(spath, "scan", [("scan/body/acc", 1, None, "body", 3, 24, 12), ("scan/body/emit", 1, None, "body", 0, 0, 0)], 4)
 
 # A Loop whose body is planned again per iteration (a Slice that follows the iteration number)
 # with a fusable Add -> Relu: every iteration's plan must run the passes the model was prepared
@@ -181,6 +238,9 @@ for fusion, relu_row in (("none", True), ("all", None)):
         if not b["executed"] or b["iterations"]["median"] != 5 or not b["total_ms"]["median"] > 0:
             fail(f"per_iteration --fusion {fusion}: body row {b['name']} not timed over 5 iterations: {b}")
     print(f"ok: per_iteration --fusion {fusion}: {len(bodies)} body rows timed")
+# info plans iteration 0's body: Add of two float[4], Relu of one (4 FLOPs, 16 bytes each way)
+check_info(ppath, "per_iteration", [("loop/body/keep", 1, None, "body", 0, 0, 0), ("loop/body/add", 1, None, "body", 4, 32, 16),
+                                    ("loop/body/relu", 1, None, "body", 4, 16, 16)], 5, ["--fusion", "none"])
 
 # The exported torch.jit.script model: an If on the scalar input "mode" (1: then, -1: else).
 model = os.path.join(seq, "script_if.onnx")
@@ -205,6 +265,14 @@ if seq and os.path.exists(model):
         if any(b["executed"] for b in idle):
             fail(f"script_if mode {mode}: the {other} branch is listed as executed")
         check_table(text, f"script_if mode {mode}", [prefix + taken + "/", "not executed in these"])
+    d, text = info(model, "script_if")
+    prefix = [l for l in d["layers"] if l["op_type"] == "If"][0]["name"] + "/"
+    bodies = d["body_layers"]
+    if {b["body"] for b in bodies} != {"then", "else"} or \
+            any(not b["name"].startswith(prefix + b["body"] + "/") or b["executed"] is not None for b in bodies):
+        fail(f"info script_if: rows {[(b['name'], b['body'], b['executed']) for b in bodies]}")
+    check_table(text, "info script_if", [prefix + "then/", prefix + "else/", "cost per iteration of their body"])
+    print(f"ok: info script_if: {len(bodies)} body rows")
 else:
     print("script_if: no exported model in", repr(seq), "(sequence.export); its checks skipped")
 
