@@ -48,7 +48,7 @@ static roof_status require_scalar(const roof_graph* g, const roof_node* n, int i
 static roof_status ratio_fail(const roof_graph* g, const roof_node* n, double r, roof_error* err) {
   char b[ROOF_NAME_BUF];
   const roof_value* v = roof_in(g, n, 1);
-  return roof_node_fail(err, ROOF_E_DATA, g, n, "tensor '%s': ratio %g is outside [0, 1)", ROOF_SAFE(v ? v->name : "", b), r);
+  return roof_node_fail(err, ROOF_E_DATA, g, n, "tensor '%s': ratio %g must be >= 0 and < 1", ROOF_SAFE(v ? v->name : "", b), r);
 }
 
 /* A read mask of a view Dropout becomes a constant of ones at load, so nothing runs for it. */
