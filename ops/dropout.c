@@ -149,16 +149,17 @@ static roof_status ref_dropout(roof_kernel* k, roof_error* err) {
   return ROOF_OK;
 }
 
-/* float32, one dense layout for X, Y and the mask: a flat loop (the generator is sequential, so
- * it is single-threaded). */
+/* float32, X, Y and the mask plain (row-major): a flat loop draws the uniforms in the logical
+ * order ONNX's reference does (a channels-last input would draw them in another order: the
+ * reference kernel takes it). Single-threaded: the generator is sequential. */
 static bool supports_native(const roof_kernel* k, char* why, size_t why_size) {
+  const roof_tensor* mask = k->num_out > 1 && k->out[1].data ? &k->out[1] : NULL;
   if (!dropout_runs(k->node)) {
     snprintf(why, why_size, "a view");
     return false;
   }
-  if (!roof_supports_same_dense(k, why, why_size)) return false;
-  if (k->num_out > 1 && k->out[1].data && !roof_same_dense_layout(&k->in[0], &k->out[1])) {
-    snprintf(why, why_size, "the mask has another layout than the input");
+  if (!roof_tensor_is_plain(&k->in[0]) || !roof_tensor_is_plain(&k->out[0]) || (mask && !roof_tensor_is_plain(mask))) {
+    snprintf(why, why_size, "input or outputs not row-major (the mask is drawn in logical order)");
     return false;
   }
   return true;
