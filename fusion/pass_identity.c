@@ -30,8 +30,8 @@ static const char* noop_reason(const roof_graph* g, const roof_node* n) {
   const roof_value* y = roof_out(g, n, 0);
   if (x == NULL || y == NULL) return NULL;
   if (roof_node_is(n, ROOF_OP_Identity)) return "Identity is a no-op";
-  /* shape inference refused every Dropout that would drop (training mode, ratio not 0) */
-  if (roof_node_is(n, ROOF_OP_Dropout)) return "Dropout is a no-op at inference";
+  /* a Dropout that may drop (training mode, ratio not 0) runs: shape inference said so */
+  if (roof_node_is(n, ROOF_OP_Dropout) && roof_node_is_view(n)) return "Dropout is a no-op at inference";
   bool same_shape = x->rank == y->rank && x->dtype == y->dtype &&
                     memcmp(x->dims, y->dims, sizeof(int64_t) * (size_t)(x->rank > 0 ? x->rank : 0)) == 0;
   if (roof_node_is(n, ROOF_OP_Cast) && same_shape) return "Cast to the same dtype is a no-op";

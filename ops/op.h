@@ -93,9 +93,19 @@ typedef struct roof_op_schema {
   /* Optional: the layout rule of parsed node n when it depends on its params (an attribute
    * saying which dim holds the channels); NULL: `layout` for every node. Pure. */
   roof_layout_rule (*layout_of)(const roof_node* n);
+  /* Optional, for ROOF_OPF_ALIAS ops only: true when parsed and inferred node n computes after
+   * all (a training-mode Dropout that drops): it is then planned, costed and run as any other
+   * node, with its own output buffer and a kernel. NULL: every node of the op is a view. Pure;
+   * reads the params infer set. Code asks roof_node_is_view(), never the flag alone. */
+  bool (*runs)(const roof_node* n);
 } roof_op_schema;
 
 #define ROOF_IN(i) (1u << (i))
+
+/* True when bound node n is a view: output 0 shares input 0's buffer and nothing runs. */
+static inline bool roof_node_is_view(const roof_node* n) {
+  return (n->op->flags & ROOF_OPF_ALIAS) && !(n->op->runs && n->op->runs(n));
+}
 
 /* Registry (ops/registry.c). */
 const roof_op_schema* roof_op_schema_of(roof_op_id id);   /* NULL when out of range */

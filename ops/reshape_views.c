@@ -1,5 +1,5 @@
-/* Zero-copy views: Reshape, Flatten, Squeeze, Unsqueeze (plain layout), Identity and
- * Dropout (any layout). The executor never runs them: the output shares the input's buffer.
+/* Zero-copy views: Reshape, Flatten, Squeeze, Unsqueeze (plain layout) and Identity (any
+ * layout); Dropout, a view unless it drops, lives in dropout.c. The executor never runs them: the output shares the input's buffer.
  * Their reference kernels copy, for load-time evaluation into separate buffers. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,43 +167,6 @@ static roof_status infer_unsqueeze(roof_graph* g, roof_node* n, roof_error* err)
   return set_out(g, n, dims, r, err);
 }
 
-/* True when v's data is known at load and holds at least one whole element. */
-static bool first_known(const roof_value* v) {
-  uint64_t count = 0;
-  return roof_value_has_data(v) && roof_value_count(v, &count) && count >= 1 && v->nbytes >= roof_dtype_size(v->dtype);
-}
-
-/* Dropout drops nothing at inference (and in training mode with a ratio of 0): output 0 is a
- * view of the input and the mask, when present, is all true. A read mask becomes a constant
- * at load, so nothing runs for it. */
-static roof_status infer_dropout(roof_graph* g, roof_node* n, roof_error* err) {
-  roof_status st = roof_require_input(g, n, 0, NULL, err);
-  if (st != ROOF_OK) return st;
-  const roof_value *t = roof_in(g, n, 2), *ratio = roof_in(g, n, 1);
-  /* training mode with a ratio of 0 drops nothing (torchvision's swin_t exports that); ratio and
-   * training_mode are read only when their first element exists (an empty constant is unknown) */
-  bool zero_ratio = first_known(ratio) && roof_load_f64(ratio->dtype, ratio->data, 0) == 0.0;
-  if (t && !(first_known(t) && (roof_load_i64(t->dtype, t->data, 0) == 0 || zero_ratio))) {
-    return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "training-mode Dropout with a ratio other than 0 is not supported");
-  }
-  roof_value* mask = n->num_outputs > 1 ? roof_out(g, n, 1) : NULL;
-  if (mask) roof_value_set_shape(mask, ROOF_DT_BOOL, roof_in(g, n, 0)->rank, roof_in(g, n, 0)->dims);
-  uint64_t bytes = 0;
-  if (mask && (mask->num_consumers > 0 || (mask->flags & ROOF_VAL_GRAPH_OUTPUT)) && mask->data == NULL) {
-    if (!roof_value_bytes(mask, &bytes) || bytes > ((uint64_t)64 << 20)) {
-      return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "the mask output of Dropout is read and larger than 64 MiB");
-    }
-    void* ones = malloc(bytes ? bytes : 1);
-    if (ones == NULL) return roof_node_fail(err, ROOF_E_NOMEM, g, n, "out of memory for the Dropout mask (%llu bytes)",
-                                            (unsigned long long)bytes);
-    memset(ones, 1, bytes);
-    mask->data = ones;
-    mask->nbytes = bytes;
-    mask->flags |= ROOF_VAL_KNOWN | ROOF_VAL_CONST;
-  }
-  return roof_infer_same(g, n, err);
-}
-
 /* Identity also passes a sequence or optional through (the session's object is shared). */
 static roof_status infer_identity(roof_graph* g, roof_node* n, roof_error* err) {
   const roof_value* x = roof_in(g, n, 0);
@@ -230,4 +193,3 @@ VIEW_OP(Flatten, 1, ROOF_LR_PLAIN, parse_flatten, infer_flatten, 0);
 VIEW_OP(Squeeze, 1, ROOF_LR_PLAIN, parse_axes_attr, infer_squeeze, ROOF_IN(1));
 VIEW_OP(Unsqueeze, 1, ROOF_LR_PLAIN, parse_axes_attr, infer_unsqueeze, ROOF_IN(1));
 VIEW_OP(Identity, 1, ROOF_LR_ANY, NULL, infer_identity, 0);
-VIEW_OP(Dropout, 1, ROOF_LR_ANY, NULL, infer_dropout, ROOF_IN(2));

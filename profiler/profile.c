@@ -141,7 +141,7 @@ static void fill_static(roof_profile* p, const roof_session* s) {
     }
     const roof_node* n = k->node;
     void* out = n->num_outputs > 0 && n->outputs[0] >= 0 ? s->value_ptr[n->outputs[0]] : NULL;
-    for (int j = 0; j < n->num_inputs && out && !(n->op->flags & ROOF_OPF_ALIAS); j++) {
+    for (int j = 0; j < n->num_inputs && out && !roof_node_is_view(n); j++) {
       if (n->inputs[j] >= 0 && s->value_ptr[n->inputs[j]] == out) p->layers[i].inplace_input = j;
     }
   }
@@ -533,7 +533,7 @@ roof_status roof_profile_static(const roof_model* m, uint32_t threads, roof_prof
   for (int oi = 0; oi < m->g->num_order; oi++) {
     const roof_node* n = &m->g->nodes[m->g->order[oi]];
     if (n->removed) continue;
-    fill_layer(&out, out.num_layers++, n, (n->op->flags & ROOF_OPF_ALIAS) ? "view" : NULL, "");
+    fill_layer(&out, out.num_layers++, n, roof_node_is_view(n) ? "view" : NULL, "");
   }
   st = roof_bodies_static(&out, err); /* what runs inside If / Loop / Scan, per iteration */
   if (st != ROOF_OK) {

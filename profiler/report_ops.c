@@ -47,7 +47,9 @@ static void opsets_text(const roof_op_schema* s, char* buf, size_t n) {
 static void kernels_text(const roof_op_schema* s, char* buf, size_t n) {
   size_t o = 0;
   buf[0] = '\0';
-  if (s->flags & ROOF_OPF_ALIAS) o += (size_t)snprintf(buf, n, "view (no kernel at run time); ");
+  if (s->flags & ROOF_OPF_ALIAS) {
+    o += (size_t)snprintf(buf, n, s->runs ? "view unless it computes (Dropout that drops); " : "view (no kernel at run time); ");
+  }
   if (s->flags & ROOF_OPF_LOAD_ONLY) o += (size_t)snprintf(buf, n, "resolved at load (no kernel)");
   for (size_t i = 0; i < roof_kernel_impl_count() && o + 1 < n; i++) {
     const roof_kernel_impl* e = roof_kernel_impl_at(i);

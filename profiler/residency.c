@@ -133,7 +133,7 @@ bool roof_residency_fill(roof_profile* p, const uint64_t cache_bytes[3], const b
   }
   for (int i = 0; i < p->num_layers; i++) { /* a view's output is its input's buffer, so is an in-place one's */
     const roof_node* n = p->layers[i].node;
-    int in = (n->op->flags & ROOF_OPF_ALIAS) ? 0 : p->layers[i].inplace_input;
+    int in = roof_node_is_view(n) ? 0 : p->layers[i].inplace_input;
     if (in >= 0 && in < n->num_inputs && n->inputs[in] >= 0 && n->num_outputs > 0 && n->outputs[0] >= 0) {
       s.root[n->outputs[0]] = s.root[n->inputs[in]];
     }
@@ -145,7 +145,7 @@ bool roof_residency_fill(roof_profile* p, const uint64_t cache_bytes[3], const b
   for (int pass = 0; pass < 2; pass++) { /* the first run warms the caches; the second counts */
     for (int i = 0; i < p->num_layers; i++) {
       roof_layer* l = &p->layers[i];
-      if (l->node->op->flags & ROOF_OPF_ALIAS) continue;
+      if (roof_node_is_view(l->node)) continue;
       run_layer(&s, g, l, pass == 1);
     }
   }

@@ -76,7 +76,7 @@ static roof_status bind_seqs(roof_session* s, roof_error* err) {
     for (int o = 0; o < n->num_outputs; o++) {
       int y = n->outputs[o];
       if (y < 0 || g->values[y].kind == ROOF_KIND_TENSOR) continue;
-      bool view = o == 0 && (n->op->flags & ROOF_OPF_ALIAS) && n->inputs[0] >= 0;
+      bool view = o == 0 && roof_node_is_view(n) && n->inputs[0] >= 0;
       s->value_ptr[y] = view ? s->value_ptr[n->inputs[0]] : new_seq(s, y);
       if (s->value_ptr[y] == NULL) return roof_fail(err, ROOF_E_NOMEM, "%s: out of memory for sequence values", g->path);
     }
@@ -105,7 +105,7 @@ static roof_status bind_values(roof_session* s, const size_t* offsets, const siz
   /* Views of graph inputs or constants share their source's pointer. */
   for (int oi = 0; oi < g->num_order; oi++) {
     const roof_node* n = &g->nodes[g->order[oi]];
-    if (!(n->op->flags & ROOF_OPF_ALIAS) || n->inputs[0] < 0) continue;
+    if (!roof_node_is_view(n) || n->inputs[0] < 0) continue;
     for (int o = 0; o < n->num_outputs && o < 1; o++) {
       int y = n->outputs[o];
       if (y >= 0 && s->value_ptr[y] == NULL) s->value_ptr[y] = s->value_ptr[n->inputs[0]];
@@ -177,7 +177,7 @@ static roof_status make_kernels(roof_session* s, const roof_session_options* o, 
     for (int i = 0; i < n->num_outputs; i++, vp++) {
       if (n->outputs[i] >= 0) view_of(s, n->outputs[i], vp);
     }
-    if (n->op->flags & ROOF_OPF_ALIAS) continue; /* zero-copy view: nothing to create */
+    if (roof_node_is_view(n)) continue; /* zero-copy view: nothing to create */
     roof_backend only = ROOF_BACKEND_COUNT;
     if (o->force_reference) {
       only = ROOF_BACKEND_REF;

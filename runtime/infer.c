@@ -209,7 +209,7 @@ static roof_status evaluate(roof_graph* g, roof_node* n, roof_error* err) {
   if (total > ROOF_FOLD_MAX_BYTES) return ROOF_OK;
   roof_value* x0 = roof_in(g, n, 0);
   roof_value* y0 = roof_out(g, n, 0);
-  if ((n->op->flags & ROOF_OPF_ALIAS) && n->num_outputs == 1 && x0 && y0 && x0->data &&
+  if (roof_node_is_view(n) && n->num_outputs == 1 && x0 && y0 && x0->data &&
       x0->num_consumers == 1 && !(x0->flags & (ROOF_VAL_GRAPH_OUTPUT | ROOF_VAL_GRAPH_INPUT)) &&
       x0->dtype == y0->dtype) {
     /* A view of a single-use constant (Identity of an initializer in raw exports): move the

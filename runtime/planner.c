@@ -66,7 +66,7 @@ static void group_values(plan_ctx* c, const int* order, int num_order) {
       if (n->inputs[i] >= 0 && !dtype_only) c->last[n->inputs[i]] = s;
     }
     int x = n->num_inputs > 0 ? n->inputs[0] : -1, y = n->num_outputs > 0 ? n->outputs[0] : -1;
-    if ((n->op->flags & ROOF_OPF_ALIAS) && y >= 0) c->parent[y] = (x >= 0 && c->parent[x] >= 0) ? x : -1;
+    if (roof_node_is_view(n) && y >= 0) c->parent[y] = (x >= 0 && c->parent[x] >= 0) ? x : -1;
   }
   for (int i = 0; i < g->num_outputs; i++) c->last[g->outputs[i]] = num_order;
   /* a group's last use: every member's */
@@ -122,7 +122,7 @@ roof_status roof_plan_arena(const roof_graph* g, const int* order, int num_order
     bytes += pad[root_of(&c, v)]; /* a kernel may read this far past the end (the chosen kernels' input_padding) */
     bytes = (bytes + ROOF_ARENA_ALIGN - 1) / ROOF_ARENA_ALIGN * ROOF_ARENA_ALIGN;
     int pn = g->values[v].producer;
-    if (pn < 0 || !(g->nodes[pn].op->flags & ROOF_OPF_ALIAS)) naive += bytes; /* views hold no bytes of their own */
+    if (pn < 0 || !roof_node_is_view(&g->nodes[pn])) naive += bytes; /* views hold no bytes of their own */
     if (c.parent[v] != v) continue;
     int last = c.last[v] >= c.producer[v] ? c.last[v] : c.producer[v];
     bufs[nb] = (buf){.root = v, .first = c.producer[v], .last = last, .size = bytes};
@@ -176,7 +176,7 @@ cleanup:
 static void widest_padding(const roof_graph* g, size_t* pad) {
   for (int oi = 0; oi < g->num_order; oi++) {
     const roof_node* n = &g->nodes[g->order[oi]];
-    if (n->removed || (n->op->flags & ROOF_OPF_ALIAS)) continue;
+    if (n->removed || roof_node_is_view(n)) continue;
     size_t widest = 0;
     for (size_t e = 0; e < roof_kernel_impl_count(); e++) {
       const roof_kernel_impl* k = roof_kernel_impl_at(e);

@@ -129,7 +129,7 @@ static bool should_widen(const widen* w, const roof_node* n) {
   if (n->op->id == ROOF_OP_Cast || n->op->id == ROOF_OP_CastLike) return false;
   int dt = input16(g, n);
   if (dt == 0) return false;
-  if (n->op->flags & ROOF_OPF_ALIAS) return follows_twin(w, n);
+  if (roof_node_is_view(n)) return follows_twin(w, n);
   const roof_value* x0 = roof_in(g, n, 0);
   if (roof_kernel_has_fast(n->op->id, x0 && !is16(x0->dtype) ? x0->dtype : dt)) return follows_twin(w, n);
   return true;

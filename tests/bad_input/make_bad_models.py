@@ -707,19 +707,35 @@ def shape_input_model():
                  [numpy_helper.from_array(np.zeros(2, np.int64), "zero")])
 
 
-def dropout_model(ratio, mask_out=False):
+def dropout_model(ratio, mask_out=False, ratio_shape=()):
     """Dropout in training mode (constant true) with the given ratio; the mask as a graph output
     or unread."""
     outs = [vi("y", None)] + ([vi("mask", None, TensorProto.BOOL)] if mask_out else [])
     return model([helper.make_node("Dropout", ["x", "r", "t"], ["y", "mask"], name="dropout")], [vi("x", [2, 3])], outs,
-                 [numpy_helper.from_array(np.array(ratio, np.float32), "r"),
+                 [numpy_helper.from_array(np.full(ratio_shape, ratio, np.float32), "r"),
                   numpy_helper.from_array(np.array(True), "t")])
 
 
+def dropout_input_model():
+    """Dropout whose ratio and training_mode are graph inputs (decided at run time), seed 3."""
+    return model([helper.make_node("Dropout", ["x", "r", "t"], ["y", "mask"], name="dropout", seed=3)],
+                 [vi("x", [2, 3]), vi("r", [], TensorProto.FLOAT), vi("t", [], TensorProto.BOOL)],
+                 [vi("y", None), vi("mask", None, TensorProto.BOOL)])
+
+
 def dropout_cases(o):
-    o.case("dropout_training", dropout_model(0.5))
+    o.case("control_dropout_training", dropout_model(0.5, mask_out=True))  # computes (drops)
+    o.case("dropout_ratio_one", dropout_model(1.0))  # known at load: refused there
+    o.case("dropout_ratio_not_scalar", dropout_model(0.5, ratio_shape=(2,)))
     o.case("control_dropout_mask_read", dropout_model(0.0, mask_out=True))  # the mask: a constant of ones
     o.case("control_dropout_zero_ratio", dropout_model(0.0))
+    os.makedirs(o.path("values"), exist_ok=True)
+    for name, arr in (("r_one", np.array(1.0, np.float32)), ("r_quarter", np.array(0.25, np.float32)),
+                      ("t_true", np.array(True))):
+        with open(o.path(f"values/{name}.pb"), "wb") as f:
+            f.write(numpy_helper.from_array(arr, name[0]).SerializeToString())
+    for name in ("dropout_ratio_run_time", "control_dropout_ratio_run_time"):
+        o.case(name, dropout_input_model())
 
 
 def value_cases(o):

@@ -8,7 +8,7 @@
             (control_matmul_attention: Q.K^T and A.V, both operands activations)
 and a few hand-written inputs for the targets that read no file format (external, report), and
 small models written here for ops the test data lacks in combination (index_ops_seed, op_seeds,
-reduce_seed: the reductions at opset 18; rnn_seed: LSTM, GRU and RNN chained; f16_seed: a float16
+reduce_seed: the reductions at opset 18; dropout_seed: training-mode Dropout; rnn_seed: LSTM, GRU and RNN chained; f16_seed: a float16
 model; quant_seed: the quantization ops chained) and the decomposed transformer block the layer_norm and
 attention passes fuse (fusion_seeds).
 Nothing here is committed: the seeds are rebuilt in the build tree. Safe to rerun.
@@ -535,6 +535,34 @@ def string_seed(out):
             fh.write(data)
 
 
+def dropout_seed(out):
+    """Training-mode Dropout (opset 13): after a Conv (its input may come channels-last), with a
+    constant ratio and training_mode and a seed, the mask read; then a second Dropout whose ratio
+    and training_mode are graph inputs (decided at run time, the ratio range checked there)."""
+    try:
+        import numpy as np
+        from onnx import TensorProto, helper, numpy_helper
+    except ImportError:
+        print("make_seeds.py: no onnx module: no dropout seed", file=sys.stderr)
+        return
+    f = TensorProto.FLOAT
+    nodes = [helper.make_node("Conv", ["x", "w"], ["c"]),
+             helper.make_node("Dropout", ["c", "r", "t"], ["d", "mask"], seed=7),
+             helper.make_node("Dropout", ["d", "r2", "t2"], ["y", "mask2"])]
+    inits = [numpy_helper.from_array(np.ones((3, 2, 1, 1), np.float32), "w"),
+             numpy_helper.from_array(np.array(0.3, np.float32), "r"), numpy_helper.from_array(np.array(True), "t")]
+    graph = helper.make_graph(nodes, "dropout_seed",
+                              [helper.make_tensor_value_info("x", f, [1, 2, 4, 4]),
+                               helper.make_tensor_value_info("r2", f, []),
+                               helper.make_tensor_value_info("t2", TensorProto.BOOL, [])],
+                              [helper.make_tensor_value_info(n, t, None) for n, t in
+                               (("y", f), ("mask", TensorProto.BOOL), ("mask2", TensorProto.BOOL))], inits)
+    data = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]).SerializeToString()
+    for target in ("load", "run"):
+        with open(os.path.join(out, target, "op_dropout.onnx"), "wb") as fh:
+            fh.write(data)
+
+
 def main():
     if len(sys.argv) != 4:
         print(__doc__, file=sys.stderr)
@@ -561,6 +589,7 @@ def main():
     if_seed(out)
     spectral_seed(out)
     string_seed(out)
+    dropout_seed(out)
     for folder, seeds in (("external", EXTERNAL), ("report", REPORT)):
         for name, data in seeds.items():
             with open(os.path.join(out, folder, name), "wb") as f:

@@ -93,7 +93,7 @@ static void check_precision(const char* label, const roof_model* m16, const roof
       if (strcmp(k->node->name, l->node->name) != 0) continue;
       bool widened = l->widened_from == dtype && l->compute == ROOF_DT_FLOAT;
       bool same_bytes = l->cost.bytes_read == k->cost.bytes_read && l->cost.bytes_written == k->cost.bytes_written;
-      bool follows = l->node->op->flags & ROOF_OPF_ALIAS; /* views follow, cost 0 */
+      bool follows = roof_node_is_view(l->node); /* views follow, cost 0 */
       if ((!widened && !follows) || !same_bytes) {
         fprintf(stderr, "FAIL %s: layer %s: widened_from %d compute %d bytes %llu/%llu (float32 model %llu/%llu)\n", label,
                 l->node->name, l->widened_from, l->compute, (unsigned long long)l->cost.bytes_read,

@@ -738,6 +738,18 @@ static void misc_cases(rng* r) {
     node(&f, "GlobalAveragePool", &fx, 1, &fy, 1);
     mark_output(&f, fy);
     check(&f, "GlobalAveragePool", true);
+
+    /* training-mode Dropout: the native kernel (plain layout only: the mask is drawn in logical
+     * order) against the reference one, same seed, same mask */
+    builder h = start(r, nhwc ? "Dropout training nhwc" : "Dropout training plain");
+    float ratio = 0.4f;
+    uint8_t on = 1;
+    int hi[3] = {image(&h, xd, nhwc), typed_const(&h, "r", ROOF_DT_FLOAT, 0, NULL, &ratio),
+                 typed_const(&h, "t", ROOF_DT_BOOL, 0, NULL, &on)};
+    int hy = output(&h, "y");
+    attr_i(node(&h, "Dropout", hi, 3, &hy, 1), "seed", 5);
+    mark_output(&h, hy);
+    check(&h, "Dropout", !nhwc);
   }
   resize_case(r, xd, "linear", "half_pixel", "round_prefer_floor", 2.0f, 2.0f, true); /* XNNPACK */
   bool native = !native_off();
