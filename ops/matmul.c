@@ -1033,6 +1033,36 @@ const roof_kernel_impl roof_kernel_Gemm_native = {
  * and 2048 channels with K in blocks, see create_pointwise). */
 #include "conv_params.h"
 
+/* The rest of a convolution entry on one GEMM (M, K, N, the A and B strides set; B dense
+ * [K][N] in `b` when not input 1 itself): C rows contiguous, scratch, grouping, K blocks, the
+ * packed weights and bias. Over 512 input channels, K in near-equal blocks of at most 256:
+ * ResNet-50's 1024 -> 256 and 2048 -> 512 layers went from 1.10-1.16x XNNPACK's time to
+ * 0.93-0.95x (one thread, loaded Zen 5). Not for MatMul and Gemm: the transformers' 768- and
+ * 3072-deep products ran slower blocked (BERT-base 177-193 ms unblocked against 204-263 ms
+ * blocked, alternating, loaded). */
+static roof_status mm_conv_finish(roof_kernel* k, mm_state* s, const float* b, roof_error* err) {
+  s->c_rs = s->N, s->c_cs = 1;
+  s->batch = s->na = s->nb = 1;
+  s->tiles = (s->M + s->isa->mr - 1) / s->isa->mr;
+  s->panels = (s->N + s->isa->nr - 1) / s->isa->nr;
+  s->b_const = true;
+  uint64_t pb_floats = 0;
+  roof_status st = mm_scratch_size(k, s, &pb_floats, err);
+  if (st != ROOF_OK) return st;
+  s->a_off = calloc(1, sizeof(int64_t));
+  s->b_off = calloc(1, sizeof(int64_t));
+  s->map = calloc(3, sizeof(int64_t));
+  if (!s->a_off || !s->b_off || !s->map) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory");
+  mm_grouping(k, s);
+  if (s->K > 512) {
+    int64_t blocks = (s->K + 255) / 256;
+    s->kc = (s->K + blocks - 1) / blocks;
+  }
+  st = mm_pack_const_b(k, s, b, pb_floats, 1.0f, err);
+  if (st == ROOF_OK && k->num_in > 2 && k->in[2].data) st = mm_bias(k, s, 1.0f, err);
+  return st;
+}
+
 static bool supports_pointwise(const roof_kernel* k, char* why, size_t n) {
   const roof_conv_params* p = k->params;
   const roof_spatial* sp = &p->sp;
@@ -1065,30 +1095,7 @@ static roof_status create_pointwise(roof_kernel* k, roof_error* err) {
   s->N = y->dims[1];
   s->a_rs = s->K, s->a_cs = 1;                      /* NHWC: pixel rows of C */
   s->b_rs = w->strides[1], s->b_cs = w->strides[0]; /* B[c][o] = W[o][c] */
-  s->c_rs = s->N, s->c_cs = 1;
-  s->batch = s->na = s->nb = 1;
-  s->tiles = (s->M + s->isa->mr - 1) / s->isa->mr;
-  s->panels = (s->N + s->isa->nr - 1) / s->isa->nr;
-  s->b_const = true;
-  uint64_t pb_floats = 0;
-  roof_status st = mm_scratch_size(k, s, &pb_floats, err);
-  if (st != ROOF_OK) return st;
-  s->a_off = calloc(1, sizeof(int64_t));
-  s->b_off = calloc(1, sizeof(int64_t));
-  s->map = calloc(3, sizeof(int64_t));
-  if (!s->a_off || !s->b_off || !s->map) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory");
-  mm_grouping(k, s);
-  /* over 512 input channels, K in near-equal blocks of at most 256: ResNet-50's 1024 -> 256 and
-   * 2048 -> 512 layers went from 1.10-1.16x XNNPACK's time to 0.93-0.95x (one thread, loaded
-   * Zen 5). Not for MatMul and Gemm: the transformers' 768- and 3072-deep products ran slower
-   * blocked (BERT-base 177-193 ms unblocked against 204-263 ms blocked, alternating, loaded) */
-  if (s->K > 512) {
-    int64_t blocks = (s->K + 255) / 256;
-    s->kc = (s->K + blocks - 1) / blocks;
-  }
-  st = mm_pack_const_b(k, s, k->in[1].data, pb_floats, 1.0f, err);
-  if (st == ROOF_OK && k->num_in > 2 && k->in[2].data) st = mm_bias(k, s, 1.0f, err);
-  return st;
+  return mm_conv_finish(k, s, k->in[1].data, err);
 }
 
 const roof_kernel_impl roof_kernel_Conv_pointwise = {
@@ -1161,29 +1168,11 @@ static roof_status create_im2col(roof_kernel* k, roof_error* err) {
   s->im2col.pt = sp->pads[0], s->im2col.pl = sp->pads[1];
   s->a_rs = s->K, s->a_cs = 1;
   s->b_rs = s->N, s->b_cs = 1; /* the permuted weights */
-  s->c_rs = s->N, s->c_cs = 1;
-  s->batch = s->na = s->nb = 1;
   s->pack_a = true;
-  s->tiles = (s->M + s->isa->mr - 1) / s->isa->mr;
-  s->panels = (s->N + s->isa->nr - 1) / s->isa->nr;
-  s->b_const = true;
-  uint64_t pb_floats = 0;
-  roof_status st = mm_scratch_size(k, s, &pb_floats, err);
-  if (st != ROOF_OK) return st;
-  s->a_off = calloc(1, sizeof(int64_t));
-  s->b_off = calloc(1, sizeof(int64_t));
-  s->map = calloc(3, sizeof(int64_t));
-  if (!s->a_off || !s->b_off || !s->map) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory");
-  mm_grouping(k, s);
-  if (s->K > 512) { /* as the pointwise layers: K in near-equal blocks of at most 256 */
-    int64_t blocks = (s->K + 255) / 256;
-    s->kc = (s->K + blocks - 1) / blocks;
-  }
   float* t = im2col_weights(w);
   if (t == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory permuting weights");
-  st = mm_pack_const_b(k, s, t, pb_floats, 1.0f, err);
+  roof_status st = mm_conv_finish(k, s, t, err);
   free(t);
-  if (st == ROOF_OK && k->num_in > 2 && k->in[2].data) st = mm_bias(k, s, 1.0f, err);
   return st;
 }
 
