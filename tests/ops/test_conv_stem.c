@@ -54,18 +54,8 @@ static void check(rng* r, const st_case* c, bool want_stem) {
            (long long)c->pads[0], (long long)c->pads[1], (long long)c->pads[2], (long long)c->pads[3],
            c->bias ? " +bias" : "", c->relu ? " +relu" : "", c->threads);
   cases++;
-  roof_model* m = build(r, c, label);
-  if (m == NULL) {
-    failures++;
-    return;
-  }
   size_t count = (size_t)(c->n * c->c * c->h * c->w);
-  float* x = malloc(sizeof(float) * count);
-  for (size_t i = 0; i < count; i++) x[i] = frand(r);
-  void* in[1] = {x};
-  if (!test_differential_entry(m, c->threads, in, "Conv", label, is_stem, want_stem, "the stem entry")) failures++;
-  free(x);
-  roof_model_free(m);
+  if (!test_conv_entry_case(r, build(r, c, label), count, c->threads, label, is_stem, want_stem, "the stem entry")) failures++;
 }
 
 int main(int argc, char** argv) {

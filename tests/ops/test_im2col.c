@@ -48,18 +48,8 @@ static void check(rng* r, const ic_case* c, bool want) {
            (long long)c->o, (long long)c->stride, (long long)c->dil, (long long)c->pt, (long long)c->pl, (long long)c->pb,
            (long long)c->pr, (long long)c->group, c->bias ? " +bias" : "", c->relu ? " +relu" : "", c->threads);
   cases++;
-  roof_model* m = build(r, c, label);
-  if (m == NULL) {
-    failures++;
-    return;
-  }
   size_t count = (size_t)(c->n * c->c * c->h * c->w);
-  float* x = malloc(sizeof(float) * count);
-  for (size_t i = 0; i < count; i++) x[i] = frand(r);
-  void* in[1] = {x};
-  if (!test_differential_entry(m, c->threads, in, "Conv", label, is_im2col, want, "the im2col entry")) failures++;
-  free(x);
-  roof_model_free(m);
+  if (!test_conv_entry_case(r, build(r, c, label), count, c->threads, label, is_im2col, want, "the im2col entry")) failures++;
 }
 
 int main(int argc, char** argv) {

@@ -48,18 +48,8 @@ static void check(rng* r, const pw_case* c, bool want) {
            (long long)c->c, (long long)c->h, (long long)c->w, (long long)c->o, (long long)c->stride, (long long)c->pad,
            (long long)c->group, c->bias ? " +bias" : "", c->relu ? " +relu" : "", c->threads);
   cases++;
-  roof_model* m = build(r, c, label);
-  if (m == NULL) {
-    failures++;
-    return;
-  }
   size_t count = (size_t)(c->n * c->c * c->h * c->w);
-  float* x = malloc(sizeof(float) * count);
-  for (size_t i = 0; i < count; i++) x[i] = frand(r);
-  void* in[1] = {x};
-  if (!test_differential_entry(m, c->threads, in, "Conv", label, is_pointwise, want, "the pointwise entry")) failures++;
-  free(x);
-  roof_model_free(m);
+  if (!test_conv_entry_case(r, build(r, c, label), count, c->threads, label, is_pointwise, want, "the pointwise entry")) failures++;
 }
 
 int main(int argc, char** argv) {
