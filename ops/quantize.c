@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "quant_kernels.h"
 #include "quant_params.h"
 #include "vec_math.h"
 #include "xnn_backend.h"
@@ -1227,6 +1228,22 @@ static bool supports_qconv_xnn(const roof_kernel* k, char* why, size_t n) {
   if (no == NULL) qconv_kind(k, &no);
   if (no) snprintf(why, n, "%s", no);
   return no == NULL;
+}
+
+double roof_qparam(const roof_kernel* k, int i, int64_t j, double def) { return vec_param(k, i, j, def); }
+
+void roof_qconv_out_range(const roof_kernel* k, int64_t* lo, int64_t* hi) { out_range(k, 6, 7, lo, hi); }
+
+bool roof_qconv_signed_consts(const roof_kernel* k, const char** why) {
+  for (int i = 1; i < k->num_in; i++) {
+    if (!const_input(k, i)) {
+      *why = "weights, scales, zero points or bias not constant";
+      return false;
+    }
+  }
+  int kind = qconv_kind(k, why);
+  if (kind == QC_QU8) *why = "weight zero point not 0 on the signed side";
+  return kind == QC_QS8 || kind == QC_QC8;
 }
 
 /* Which copies the run makes: the input unless it is NHWC of the operator's signedness, the

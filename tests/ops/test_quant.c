@@ -206,7 +206,8 @@ typedef struct conv_geo {
   bool one_d;
 } conv_geo;
 
-static void qconv_case(rng* r, int xdt, int wdt, int ydt, bool per_channel, bool wzp_zero, bool bias, const conv_geo* c) {
+static void qconv_case(rng* r, int xdt, int wdt, int ydt, bool per_channel, bool wzp_zero, bool bias, const conv_geo* c,
+                       plan_check check) {
   char label[200];
   snprintf(label, sizeof(label), "QLinearConv %s/%s->%s %s N%lld C%lld %lldx%lld M%lld k%lldx%lld g%lld s%lld d%lld p%lld%s%s",
            dn(xdt), dn(wdt), dn(ydt), c->one_d ? "1-D" : "2-D", (long long)c->N, (long long)c->C, (long long)c->H,
@@ -246,7 +247,7 @@ static void qconv_case(rng* r, int xdt, int wdt, int ydt, bool per_channel, bool
   attr_i(n, "group", c->group);
   mark_output(&b, y);
   void* data = rand_bytes(r, count_of(rank, xd));
-  compare(&b, "QLinearConv", &data, 1, true, false);
+  compare_checked(&b, "QLinearConv", &data, 1, true, false, check);
   free(data);
 }
 
@@ -430,6 +431,49 @@ static void random_geo(rng* r, conv_geo* c) {
   c->W = irand(r, (int)((c->KW - 1) * c->dil + 1), 17);
 }
 
+/* ---- QLinearConv on the int8 GEMM (ops/qconv_gemm.c): 1 LSB (float32 requantization) ----
+ * Dense 2-D shapes past one 64-channel panel and one 6-row tile, K not a multiple of 4, the
+ * stem's 7x7 over 3 channels, and the direct case (uint8 input, 1x1, channels a multiple of 4). */
+
+/* the plan's QLinearConv must be on the native entry, unless native kernels are off or this
+ * CPU lacks the instructions (then the entry must have said so) */
+static bool q8gemm_ran(roof_model* m, const char* label) {
+  roof_session_options so = {.threads = 1};
+  roof_session* ses = NULL;
+  roof_error err = {{0}};
+  if (roof_session_create(m, &so, &ses, &err) != ROOF_OK) {
+    fprintf(stderr, "FAIL %s: session: %s\n", label, err.message);
+    return false;
+  }
+  bool ok = false;
+  for (int i = 0; i < ses->num_steps; i++) {
+    const roof_kernel* k = &ses->steps[i].k;
+    if (strcmp(k->node->op_type, "QLinearConv") != 0) continue;
+    ok = native_off() || (k->impl && k->impl->backend == ROOF_BACKEND_NATIVE) || strstr(k->reason, "no AVX512-VNNI");
+    if (!ok) fprintf(stderr, "FAIL %s: QLinearConv not on the int8 GEMM (%s)\n", label, k->reason);
+  }
+  roof_session_free(ses);
+  return ok;
+}
+
+static void q8gemm_case(rng* r, int i) {
+  static const int64_t chans[5] = {3, 4, 13, 64, 67};
+  static const int q8[2] = {ROOF_DT_UINT8, ROOF_DT_INT8};
+  conv_geo c = {.N = irand(r, 1, 2), .group = 1, .C = chans[i % 5], .M = irand(r, 1, 140)};
+  c.KH = c.KW = c.C <= 4 && i % 4 == 0 ? 7 : i % 3 == 0 ? 1 : 3;
+  c.stride = irand(r, 1, 2);
+  c.dil = i % 7 == 3 ? 2 : 1;
+  c.pad = irand(r, 0, (int)c.KH / 2 + 1);
+  int xdt = q8[i % 2];
+  if (i % 6 == 0) { /* direct: the input is A */
+    xdt = ROOF_DT_UINT8, c.C = i % 12 == 0 ? 64 : 4, c.KH = c.KW = 1, c.stride = 1, c.dil = 1, c.pad = 0;
+  }
+  int64_t span = (c.KH - 1) * c.dil + 1;
+  c.H = irand(r, (int)span, 20);
+  c.W = irand(r, (int)span, 20);
+  qconv_case(r, xdt, q8[(i / 2) % 2], q8[(i / 4) % 2], i % 2 == 1, true, i % 3 != 0, &c, q8gemm_ran);
+}
+
 /* ---- the reference against hand-computed values ---- */
 
 static void expect_bytes(builder* b, void* const* in, int out, const void* want, size_t bytes) {
@@ -601,13 +645,14 @@ int main(int argc, char** argv) {
     random_geo(&r, &c);
     int xdt = q8[i % 2], wdt = q8[(i / 2) % 2], ydt = q8[(i / 4) % 2];
     bool per_channel = i % 3 == 1, wzp_zero = per_channel || i % 3 == 0;
-    qconv_case(&r, xdt, wdt, ydt, per_channel, wzp_zero, i % 4 != 3, &c);
+    qconv_case(&r, xdt, wdt, ydt, per_channel, wzp_zero, i % 4 != 3, &c, NULL);
   }
   for (int i = 0; i < 16; i++) {
     conv_geo c;
     random_geo(&r, &c);
     iconv_case(&r, q8[i % 2], q8[(i / 2) % 2], i % 3 == 0, i % 4 == 3, &c);
   }
+  for (int i = 0; i < 36; i++) q8gemm_case(&r, i);
   for (int i = 0; i < 6; i++) nhwc_chain_case(&r, q8[i % 2], q8[(i / 2) % 2], i >= 4);
   for (int i = 0; i < 12; i++) q8_maxpool_case(&r, q8[i % 2]);
   for (int i = 0; i < 8; i++) q8_gap_case(&r, q8[i % 2], i % 4 >= 2);
