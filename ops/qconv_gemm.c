@@ -4,7 +4,8 @@
  *
  * vpdpbusd multiplies four unsigned bytes by four signed bytes and adds the four products to an
  * int32 lane. The activations are its unsigned operand: an int8 input is read as uint8 (x ^ 0x80
- * = x + 128, zero point + 128), so every input maps to a = x_u8 with zero point za. The
+ * = x + 128, zero point + 128, the XOR applied to each broadcast dword in the tile, where the
+ * vector ALUs have room), so every input maps to a = x_u8 with zero point za. The
  * weights are the signed operand as they are (int8 zero point 0; uint8 zero point 128 flipped
  * to int8 zero point 0). Then
  *     acc[m][n] = sum_k (a[m][k] - za) w[k][n] + bias[n]
@@ -14,13 +15,14 @@
  * whose weights are zero.
  *
  * Layout: A (scratch) is [M][Kp] bytes, the im2col row of each output pixel (its KH x KW x C
- * window, the order of the packed weights); for a 1x1 stride-1 unpadded uint8 convolution whose
+ * window, the order of the packed weights); for a 1x1 stride-1 unpadded convolution whose
  * channels are a multiple of 4 the input itself is A. B is packed once at create as
  * [panel][Kp / 4][64][4]: 64 output channels of 4 consecutive K per 256 bytes, so four zmm
  * registers hold one K quad of a panel and a broadcast dword of an A row multiplies all four.
  * A tile is 6 rows x 64 columns: 24 accumulators, four B vectors and a broadcast (29 of 32
  * registers), over the whole K (int32 sums need no K blocks: the panel, at most 64 x Kp bytes,
- * stays in L2 across the tiles of a task).
+ * stays in L2 across the tiles of a task); a last panel of 48, 32 or 16 columns takes 8, 12 or
+ * 16 rows per tile instead (MobileNet's 24-, 96- and 160-channel layers).
  *
  * Requantization: q = clamp(rint((float)acc * m[n]) + y_zp), m[n] = x_scale * w_scale[n] /
  * y_scale in float32 as the reference forms it, the float clamped to the output range before
@@ -57,7 +59,7 @@ typedef struct q8_run {
   const uint8_t* x; /* NHWC input */
   uint8_t* a;       /* [M][Kp] */
   uint8_t* y;       /* NHWC output, [M][N] */
-  int64_t tiles_per_group, groups;
+  int64_t rows_per_group, groups;
 } q8_run;
 
 static bool q8_cpu(void) {
@@ -73,7 +75,7 @@ static bool q8_cpu(void) {
 static bool q8_direct(const roof_kernel* k, const roof_spatial* sp, const roof_tensor* w) {
   bool unit = w->dims[2] == 1 && w->dims[3] == 1 && sp->strides[0] == 1 && sp->strides[1] == 1 && sp->pads[0] == 0 &&
               sp->pads[1] == 0 && sp->pads[2] == 0 && sp->pads[3] == 0;
-  return unit && k->in[0].dtype == ROOF_DT_UINT8 && k->in[0].dims[1] % 4 == 0;
+  return unit && k->in[0].dims[1] % 4 == 0;
 }
 
 static bool supports_q8(const roof_kernel* k, char* why, size_t n) {
@@ -179,6 +181,38 @@ static uint64_t scratch_q8(const roof_kernel* k) {
   return s->direct ? 0 : (uint64_t)s->M * (uint64_t)s->Kp;
 }
 
+/* Rows [r0, r0 + rows) of A: each output pixel's window as the input's bytes (the tile flips
+ * them), padding and the K tail as the input zero point's byte. One kernel row (ky) of taps is
+ * one run of KW x C bytes of the NHWC input when dw is 1 and no tap of it falls in the padding
+ * (the stem's 7 taps x 3 channels: one copy of 21 bytes, not seven of 3). */
+static void q8_pack_rows(void* ctx, size_t r0, size_t rows) {
+  const q8_run* t = ctx;
+  const q8_state* s = t->s;
+  int64_t span = s->KW * s->C;
+  uint8_t zb = s->za ^ s->x_flip;
+  for (int64_t m = (int64_t)r0; m < (int64_t)(r0 + rows); m++) {
+    int64_t n = m / (s->OH * s->OW), oy = m / s->OW % s->OH, ox = m % s->OW;
+    int64_t ix0 = ox * s->sw - s->pl, ix1 = ix0 + (s->KW - 1) * s->dw;
+    uint8_t* dst = t->a + m * s->Kp;
+    for (int64_t ky = 0; ky < s->KH; ky++, dst += span) {
+      int64_t iy = oy * s->sh - s->pt + ky * s->dh;
+      const uint8_t* row = t->x + (n * s->H + iy) * s->W * s->C;
+      if (iy < 0 || iy >= s->H) {
+        memset(dst, zb, (size_t)span);
+      } else if (s->dw == 1 && ix0 >= 0 && ix1 < s->W) {
+        memcpy(dst, row + ix0 * s->C, (size_t)span);
+      } else {
+        for (int64_t kx = 0; kx < s->KW; kx++) {
+          int64_t ix = ix0 + kx * s->dw;
+          if (ix < 0 || ix >= s->W) memset(dst + kx * s->C, zb, (size_t)s->C);
+          else memcpy(dst + kx * s->C, row + ix * s->C, (size_t)s->C);
+        }
+      }
+    }
+    memset(dst, zb, (size_t)(s->Kp - s->K));
+  }
+}
+
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 
@@ -194,103 +228,75 @@ Q8_TARGET ROOF_ALWAYS_INLINE void q8_store16(const q8_state* s, __m512i acc, int
   _mm_mask_storeu_epi8(dst, mask, _mm512_cvtepi32_epi8(q)); /* in range: truncation is exact */
 }
 
-/* dst[i] = src[i] ^ flip for n bytes, 64 at a time (the tail masked) */
-Q8_TARGET static void q8_copy(uint8_t* dst, const uint8_t* src, int64_t n, uint8_t flip) {
-  __m512i f = _mm512_set1_epi8((char)flip);
-  for (; n >= 64; n -= 64, src += 64, dst += 64) _mm512_storeu_si512(dst, _mm512_xor_si512(_mm512_loadu_si512(src), f));
-  if (n > 0) {
-    __mmask64 m = (__mmask64)((1ull << n) - 1);
-    _mm512_mask_storeu_epi8(dst, m, _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, src), f));
-  }
-}
-
-/* Rows [r0, r0 + rows) of A: each output pixel's window, padding and the K tail as za. One kernel
- * row (ky) of taps is one run of KW x C bytes of the NHWC input when dw is 1 and no tap of it
- * falls in the padding (the stem's 7 x 3 channels: one copy of 21 bytes, not seven of 3). */
-static void q8_pack_rows(void* ctx, size_t r0, size_t rows) {
-  const q8_run* t = ctx;
-  const q8_state* s = t->s;
-  int64_t span = s->KW * s->C;
-  for (int64_t m = (int64_t)r0; m < (int64_t)(r0 + rows); m++) {
-    int64_t n = m / (s->OH * s->OW), oy = m / s->OW % s->OH, ox = m % s->OW;
-    int64_t ix0 = ox * s->sw - s->pl, ix1 = ix0 + (s->KW - 1) * s->dw;
-    uint8_t* dst = t->a + m * s->Kp;
-    for (int64_t ky = 0; ky < s->KH; ky++, dst += span) {
-      int64_t iy = oy * s->sh - s->pt + ky * s->dh;
-      const uint8_t* row = t->x + (n * s->H + iy) * s->W * s->C;
-      if (iy < 0 || iy >= s->H) {
-        memset(dst, s->za, (size_t)span);
-      } else if (s->dw == 1 && ix0 >= 0 && ix1 < s->W) {
-        q8_copy(dst, row + ix0 * s->C, span, s->x_flip);
-      } else {
-        for (int64_t kx = 0; kx < s->KW; kx++) {
-          int64_t ix = ix0 + kx * s->dw;
-          if (ix < 0 || ix >= s->W) memset(dst + kx * s->C, s->za, (size_t)s->C);
-          else q8_copy(dst + kx * s->C, row + ix * s->C, s->C, s->x_flip);
-        }
-      }
-    }
-    memset(dst, s->za, (size_t)(s->Kp - s->K));
-  }
-}
-
-/* Rows [m0, m0 + rows) (rows <= 6) x columns of `panel`: the whole K, then the store. */
-Q8_TARGET static void q8_tile(const q8_state* s, const uint8_t* a, int64_t a_rs, int64_t m0, int rows, int64_t panel, uint8_t* y) {
-  __m512i c[Q8_MR][4];
-  const uint8_t* ar[Q8_MR];
-  for (int r = 0; r < Q8_MR; r++) {
+/* Rows [m0, m0 + rows) (rows <= MR) x NV vectors of 16 columns of `panel`: the whole K, then the
+ * store. MR x NV accumulators, NV weight vectors and a broadcast fit the 32 registers for
+ * (MR, NV) = (6, 4), (8, 3), (12, 2), (16, 1); the callers pass constants. The broadcast A
+ * dword is XORed with the input's flip (int8 -> uint8). */
+Q8_TARGET ROOF_ALWAYS_INLINE void q8_tile(const q8_state* s, const uint8_t* a, int64_t a_rs, int64_t m0, int rows,
+                                          int64_t panel, uint8_t* y, const int MR, const int NV) {
+  __m512i c[16][4];
+  const uint8_t* ar[16];
+  for (int r = 0; r < MR; r++) {
     ar[r] = a + (m0 + (r < rows ? r : 0)) * a_rs; /* missing rows repeat the first, not stored */
-    for (int v = 0; v < 4; v++) c[r][v] = _mm512_setzero_si512();
+    for (int v = 0; v < NV; v++) c[r][v] = _mm512_setzero_si512();
   }
+  const __m512i flip = _mm512_set1_epi8((char)s->x_flip);
   const int8_t* b = s->wp + panel * s->Kp * Q8_NR;
   for (int64_t kk = 0; kk < s->Kp; kk += 4, b += 4 * Q8_NR) {
-    __m512i b0 = _mm512_loadu_si512(b), b1 = _mm512_loadu_si512(b + 64), b2 = _mm512_loadu_si512(b + 128);
-    __m512i b3 = _mm512_loadu_si512(b + 192);
-#pragma GCC unroll 6
-    for (int r = 0; r < Q8_MR; r++) {
+    __m512i bv[4];
+    for (int v = 0; v < NV; v++) bv[v] = _mm512_loadu_si512(b + 64 * v);
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; r++) {
       int32_t quad;
       memcpy(&quad, ar[r] + kk, sizeof(quad));
-      __m512i av = _mm512_set1_epi32(quad);
-      c[r][0] = _mm512_dpbusd_epi32(c[r][0], av, b0);
-      c[r][1] = _mm512_dpbusd_epi32(c[r][1], av, b1);
-      c[r][2] = _mm512_dpbusd_epi32(c[r][2], av, b2);
-      c[r][3] = _mm512_dpbusd_epi32(c[r][3], av, b3);
+      __m512i av = _mm512_xor_si512(_mm512_set1_epi32(quad), flip);
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; v++) c[r][v] = _mm512_dpbusd_epi32(c[r][v], av, bv[v]);
     }
   }
   /* through memory: indexing the registers by run-time row and column counts would make the
    * compiler keep every accumulator on the stack inside the K loop */
-  int32_t acc[Q8_MR * Q8_NR] __attribute__((aligned(64)));
-#pragma GCC unroll 6
-  for (int r = 0; r < Q8_MR; r++)
+  int32_t acc[16 * 4 * 16] __attribute__((aligned(64)));
+#pragma GCC unroll 16
+  for (int r = 0; r < MR; r++)
 #pragma GCC unroll 4
-    for (int v = 0; v < 4; v++) _mm512_store_si512(acc + r * Q8_NR + v * 16, c[r][v]);
-  int64_t n0 = panel * Q8_NR, cols = s->N - n0 < Q8_NR ? s->N - n0 : Q8_NR;
+    for (int v = 0; v < NV; v++) _mm512_store_si512(acc + (r * 4 + v) * 16, c[r][v]);
+  int64_t n0 = panel * Q8_NR, cols = s->N - n0 < 16 * NV ? s->N - n0 : 16 * NV;
   for (int r = 0; r < rows; r++) {
     uint8_t* dst = y + (m0 + r) * s->N + n0;
-    for (int v = 0; v < 4 && v * 16 < cols; v++) {
+    for (int v = 0; v * 16 < cols; v++) {
       int64_t left = cols - v * 16;
       __mmask16 mask = left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1);
-      q8_store16(s, _mm512_load_si512(acc + r * Q8_NR + v * 16), n0 + v * 16, mask, dst + v * 16);
+      q8_store16(s, _mm512_load_si512(acc + (r * 4 + v) * 16), n0 + v * 16, mask, dst + v * 16);
     }
   }
 }
 
-/* Task (panel, group): the group's tiles under one panel (the panel stays in cache). */
+#define Q8_TILE_FN(MR, NV)                                                                                            \
+  Q8_TARGET static void q8_tile_##MR##x##NV(const q8_state* s, const uint8_t* a, int64_t a_rs, int64_t m0, int64_t m1, \
+                                            int64_t panel, uint8_t* y) {                                              \
+    for (; m0 < m1; m0 += MR) q8_tile(s, a, a_rs, m0, m1 - m0 < MR ? (int)(m1 - m0) : MR, panel, y, MR, NV);          \
+  }
+Q8_TILE_FN(6, 4)
+Q8_TILE_FN(8, 3)
+Q8_TILE_FN(12, 2)
+Q8_TILE_FN(16, 1)
+
+/* Task (panel, group): the group's rows under one panel (the panel stays in cache), in tiles as
+ * tall as the panel's width allows (a last panel of 16 columns takes 16 rows at a time). */
 static void q8_task(void* ctx, size_t panel, size_t group) {
   const q8_run* t = ctx;
   const q8_state* s = t->s;
   const uint8_t* a = s->direct ? t->x : t->a;
   int64_t a_rs = s->direct ? s->C : s->Kp;
-  int64_t tile0 = (int64_t)group * t->tiles_per_group;
-  for (int64_t tile = tile0; tile < tile0 + t->tiles_per_group; tile++) {
-    int64_t m0 = tile * Q8_MR;
-    if (m0 >= s->M) break;
-    int rows = s->M - m0 < Q8_MR ? (int)(s->M - m0) : Q8_MR;
-    q8_tile(s, a, a_rs, m0, rows, (int64_t)panel, t->y);
-  }
+  int64_t m0 = (int64_t)group * t->rows_per_group, m1 = m0 + t->rows_per_group < s->M ? m0 + t->rows_per_group : s->M;
+  int64_t cols = s->N - (int64_t)panel * Q8_NR;
+  if (cols > 48) q8_tile_6x4(s, a, a_rs, m0, m1, (int64_t)panel, t->y);
+  else if (cols > 32) q8_tile_8x3(s, a, a_rs, m0, m1, (int64_t)panel, t->y);
+  else if (cols > 16) q8_tile_12x2(s, a, a_rs, m0, m1, (int64_t)panel, t->y);
+  else q8_tile_16x1(s, a, a_rs, m0, m1, (int64_t)panel, t->y);
 }
 #else /* supports_q8 refuses: never called */
-static void q8_pack_rows(void* ctx, size_t r0, size_t rows) { (void)ctx, (void)r0, (void)rows; }
 static void q8_task(void* ctx, size_t panel, size_t group) { (void)ctx, (void)panel, (void)group; }
 #endif
 
@@ -302,11 +308,10 @@ static roof_status run_q8(roof_kernel* k, roof_error* err) {
     size_t rows_per_task = (size_t)(s->Kp >= 4096 ? 8 : 4096 / s->Kp * 8); /* about 32 KiB of A per task */
     pthreadpool_parallelize_1d_tile_1d(k->pool, q8_pack_rows, &t, (size_t)s->M, rows_per_task, ROOF_POOL_FLAGS);
   }
-  /* Groups of up to 8 tiles (48 rows), fewer when that leaves under 8 tasks per thread pair */
-  int64_t tiles = (s->M + Q8_MR - 1) / Q8_MR;
-  t.tiles_per_group = 8;
-  while (t.tiles_per_group > 1 && s->panels * ((tiles + t.tiles_per_group - 1) / t.tiles_per_group) < 16) t.tiles_per_group /= 2;
-  t.groups = (tiles + t.tiles_per_group - 1) / t.tiles_per_group;
+  /* Groups of 48 rows (whole tiles of every height), fewer when that leaves under 16 tasks */
+  t.rows_per_group = 48;
+  while (t.rows_per_group > 6 && s->panels * ((s->M + t.rows_per_group - 1) / t.rows_per_group) < 16) t.rows_per_group /= 2;
+  t.groups = (s->M + t.rows_per_group - 1) / t.rows_per_group;
   pthreadpool_parallelize_2d(k->pool, q8_task, &t, (size_t)s->panels, (size_t)t.groups, ROOF_POOL_FLAGS);
   return ROOF_OK;
 }
