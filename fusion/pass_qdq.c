@@ -5,6 +5,10 @@
  *   DQ(x), DQ(w), [DQ(b)] -> Gemm [-> Relu / Clip] -> Q   ->  QLinearMatMul (native int GEMM) with
  *       the int32 bias fused (roof_quant_params.fused_bias), B transposed once when transB = 1
  *   DQ(a), DQ(b) -> Add [-> Relu / Clip] -> Q              ->  QLinearAdd (com.microsoft)
+ *   DQ(a), DQ(b) -> Mul [-> Relu / Clip] -> Q              ->  QLinearMul (com.microsoft)
+ *   DQ(x) -> Sigmoid / LeakyRelu -> Q                      ->  QLinearSigmoid / QLinearLeakyRelu
+ *       (com.microsoft; a 256-entry table): EfficientNet's SiLU x * sigmoid(x), quantized after
+ *       each op, is then two integer layers instead of five float ones and their Q / DQ
  *   DQ(x) -> MaxPool -> Q of DQ's own scale and zero point  ->  MaxPool on x's int8 / uint8 (the
  *       max of quantized values is the quantized max when both sides quantize alike)
  *   DQ(x) -> GlobalAveragePool [-> Relu / Clip] -> Q        ->  QLinearGlobalAveragePool
@@ -230,7 +234,8 @@ static roof_status fuse_ms(roof_graph* g, int n, int an, int qn, const roof_act*
   return rewrite(g, n, an, qn, op, p, in, len, xs, nx);
 }
 
-static roof_status fuse_add(roof_graph* g, int n, bool* changed) {
+/* Add -> QLinearAdd, Mul -> QLinearMul */
+static roof_status fuse_binary(roof_graph* g, int n, int op, bool* changed) {
   const roof_node* a = &g->nodes[n];
   qsrc x[2];
   if (a->num_inputs != 2 || !live_dq(g, a->inputs[0], &x[0]) || !live_dq(g, a->inputs[1], &x[1])) return ROOF_OK;
@@ -239,7 +244,25 @@ static roof_status fuse_add(roof_graph* g, int n, bool* changed) {
   roof_act_init(&act);
   if (a->op->flags & ROOF_OPF_FUSED_ACT) act = *(const roof_act*)a->params; /* first member (fused_act.h) */
   int qn = q_after(g, a->outputs[0], &an, &act);
-  return qn < 0 ? ROOF_OK : fuse_ms(g, n, an, qn, &act, ROOF_OP_QLinearAdd, x, 2, changed);
+  return qn < 0 ? ROOF_OK : fuse_ms(g, n, an, qn, &act, op, x, 2, changed);
+}
+
+/* Sigmoid -> QLinearSigmoid, LeakyRelu -> QLinearLeakyRelu (alpha kept); a following Relu /
+ * Clip is not taken (the table would hold it, but the ops have no clamp of their own). */
+static roof_status fuse_unary(roof_graph* g, int n, int op, bool* changed) {
+  const roof_node* u = &g->nodes[n];
+  qsrc x;
+  if (!live_dq(g, u->inputs[0], &x)) return ROOF_OK;
+  int an;
+  roof_act act;
+  roof_act_init(&act);
+  if (u->op->flags & ROOF_OPF_FUSED_ACT && !roof_act_is_identity((const roof_act*)u->params)) return ROOF_OK;
+  int qn = q_after(g, u->outputs[0], &an, &act);
+  if (qn < 0 || an >= 0) return ROOF_OK;
+  float alpha = op == ROOF_OP_QLinearLeakyRelu ? ((const roof_act_params*)u->params)->alpha : 0.0f;
+  roof_status st = fuse_ms(g, n, -1, qn, &act, op, &x, 1, changed);
+  if (st == ROOF_OK && op == ROOF_OP_QLinearLeakyRelu) ((roof_qlinear_ms_params*)g->nodes[n].params)->alpha = alpha;
+  return st;
 }
 
 /* Q node q quantizes exactly as the DequantizeLinear of x dequantizes: equal scale, zero point of
@@ -288,7 +311,10 @@ roof_status roof_pass_qdq(roof_graph* g, bool* changed, roof_error* err) {
     roof_status st = ROOF_OK;
     if (roof_node_is(node, ROOF_OP_Conv)) st = fuse_conv(g, n, changed);
     else if (roof_node_is(node, ROOF_OP_Gemm)) st = fuse_gemm(g, n, changed);
-    else if (roof_node_is(node, ROOF_OP_Add)) st = fuse_add(g, n, changed);
+    else if (roof_node_is(node, ROOF_OP_Add)) st = fuse_binary(g, n, ROOF_OP_QLinearAdd, changed);
+    else if (roof_node_is(node, ROOF_OP_Mul)) st = fuse_binary(g, n, ROOF_OP_QLinearMul, changed);
+    else if (roof_node_is(node, ROOF_OP_Sigmoid)) st = fuse_unary(g, n, ROOF_OP_QLinearSigmoid, changed);
+    else if (roof_node_is(node, ROOF_OP_LeakyRelu)) st = fuse_unary(g, n, ROOF_OP_QLinearLeakyRelu, changed);
     else if (roof_node_is(node, ROOF_OP_MaxPool)) st = fuse_maxpool(g, n, changed);
     else if (roof_node_is(node, ROOF_OP_GlobalAveragePool)) st = fuse_gap(g, n, changed);
     if (st != ROOF_OK) return roof_pass_fail(g, "qdq", n, st, err);

@@ -1615,14 +1615,25 @@ static inline float ms_deq(const roof_kernel* k, const roof_tensor* t, int i, in
   return ((float)roof_load_i64(t->dtype, t->data, off) - z) * s;
 }
 
-static inline void ms_store(const roof_kernel* k, int i, int64_t off, float v) {
+/* v quantized to the output (scale input i, zero point i + 1), a fused clamp first */
+static inline int64_t ms_quantize(const roof_kernel* k, int i, float v) {
   const ms_params* p = k->params;
   if (p->clamp) v = roof_act_apply(&p->act, v); /* a Relu / Clip the qdq pass fused */
   int64_t lo, hi;
-  roof_tensor* y = &k->out[0];
-  dt_range(y->dtype, &lo, &hi);
+  dt_range(k->out[0].dtype, &lo, &hi);
   float s = (float)vec_param(k, i, 0, 1.0);
-  roof_store_i64(y->dtype, y->data, off, quant_round(v / s, (int64_t)vec_param(k, i + 1, 0, 0.0), lo, hi));
+  return quant_round(v / s, (int64_t)vec_param(k, i + 1, 0, 0.0), lo, hi);
+}
+
+static inline void ms_store(const roof_kernel* k, int i, int64_t off, float v) {
+  roof_tensor* y = &k->out[0];
+  roof_store_i64(y->dtype, y->data, off, ms_quantize(k, i, v));
+}
+
+/* QLinearSigmoid / QLinearLeakyRelu on a dequantized value */
+static inline float ms_unary(const roof_kernel* k, float v) {
+  const ms_params* p = k->params;
+  return ms_kind(k->op) == MS_SIGMOID ? 1.0f / (1.0f + expf(-v)) : v >= 0.0f ? v : v * p->alpha;
 }
 
 static roof_status ref_ms(roof_kernel* k, roof_error* err) {
@@ -1663,37 +1674,128 @@ static roof_status ref_ms(roof_kernel* k, roof_error* err) {
   }
   const roof_tensor* x = &k->in[0];
   do {
-    float v = ms_deq(k, x, 0, roof_offset(x, i));
-    v = kind == MS_SIGMOID ? 1.0f / (1.0f + expf(-v)) : v >= 0.0f ? v : v * p->alpha;
-    ms_store(k, 3, roof_offset(y, i), v);
+    ms_store(k, 3, roof_offset(y, i), ms_unary(k, ms_deq(k, x, 0, roof_offset(x, i))));
   } while (roof_index_next(i, y->dims, y->rank));
   return ROOF_OK;
 }
 
-/* ---- QLinearAdd on XNNPACK (add_nd_qs8 / add_nd_qu8): both operands and the output of one
- * 8-bit dtype, plain (or NHWC of one shape), constant per-tensor parameters; broadcasting as numpy (XNNPACK's nd
- * operators). XNNPACK refuses scale ratios outside its fixed-point range: the reference runs. */
+/* ---- QLinearSigmoid, QLinearLeakyRelu: a table of the 256 outputs ----
+ * With per-tensor constant parameters an 8-bit input takes 256 values: create computes each
+ * output as the reference does (ms_deq, ms_unary, ms_quantize), so the table is bit-exact, and
+ * the run is one lookup per byte, over x and y of one dense layout. */
 
-typedef struct qadd_state {
+typedef struct ms_lut {
+  uint8_t y[256]; /* indexed by the input's byte */
+} ms_lut;
+
+static bool supports_ms_lut(const roof_kernel* k, char* why, size_t n) {
+  if (!roof_supports_same_dense(k, why, n)) return false;
+  for (int i = 1; i < k->num_in; i++) {
+    if (!const_input(k, i) || (opt_present(k, i) && roof_tensor_count(&k->in[i]) != 1)) {
+      snprintf(why, n, "scales or zero points not constant per-tensor values");
+      return false;
+    }
+  }
+  return true;
+}
+
+static roof_status create_ms_lut(roof_kernel* k, roof_error* err) {
+  ms_lut* t = malloc(sizeof(*t));
+  if (t == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory");
+  const roof_tensor* x = &k->in[0];
+  for (int b = 0; b < 256; b++) {
+    uint8_t byte = (uint8_t)b;
+    roof_tensor one = {.dtype = x->dtype, .rank = 0, .data = &byte};
+    t->y[b] = (uint8_t)ms_quantize(k, 3, ms_unary(k, ms_deq(k, &one, 0, 0)));
+  }
+  k->state = t;
+  return ROOF_OK;
+}
+
+static void destroy_ms_lut(roof_kernel* k) { free(k->state); }
+
+typedef struct ms_lut_run {
+  const uint8_t* x;
+  uint8_t* y;
+  const ms_lut* t;
+  bool vbmi; /* AVX512-VBMI byte permutes (ROOFTOP_NATIVE_ISA=avx2 or portable: the C loop) */
+} ms_lut_run;
+
+#ifdef ROOF_IMM_X86
+/* 64 lookups at a time: vpermi2b picks from two 64-byte quarters of the table by the low 7 bits,
+ * once for each half, and the high bit chooses between the two results. */
+__attribute__((target("avx512f,avx512bw,avx512vbmi"))) static void ms_lut_vbmi(const ms_lut_run* r, size_t start, size_t len) {
+  const uint8_t* t = r->t->y;
+  __m512i t0 = _mm512_loadu_si512(t), t1 = _mm512_loadu_si512(t + 64), t2 = _mm512_loadu_si512(t + 128);
+  __m512i t3 = _mm512_loadu_si512(t + 192);
+  size_t i = start, end = start + len;
+  for (; i < end; i += 64) {
+    __mmask64 m = end - i >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << (end - i)) - 1);
+    __m512i x = _mm512_maskz_loadu_epi8(m, r->x + i);
+    __m512i lo = _mm512_permutex2var_epi8(t0, x, t1), hi = _mm512_permutex2var_epi8(t2, x, t3);
+    __mmask64 high = _mm512_movepi8_mask(x); /* bit 7 of each byte */
+    _mm512_mask_storeu_epi8(r->y + i, m, _mm512_mask_blend_epi8(high, lo, hi));
+  }
+}
+#endif
+
+static void ms_lut_tile(void* ctx, size_t start, size_t len) {
+  const ms_lut_run* r = ctx;
+#ifdef ROOF_IMM_X86
+  if (r->vbmi) {
+    ms_lut_vbmi(r, start, len);
+    return;
+  }
+#endif
+  for (size_t i = start; i < start + len; i++) r->y[i] = r->t->y[r->x[i]];
+}
+
+static roof_status run_ms_lut(roof_kernel* k, roof_error* err) {
+  (void)err;
+  const char* cap = getenv("ROOFTOP_NATIVE_ISA");
+  ms_lut_run r = {k->in[0].data, k->out[0].data, k->state, false};
+#ifdef ROOF_IMM_X86
+  r.vbmi = !(cap && (strcmp(cap, "avx2") == 0 || strcmp(cap, "portable") == 0)) && __builtin_cpu_supports("avx512vbmi");
+#else
+  (void)cap;
+#endif
+  size_t n = (size_t)roof_tensor_count(&k->out[0]);
+  pthreadpool_parallelize_1d_tile_1d(n < (64u << 10) ? NULL : k->pool, ms_lut_tile, &r, n, 16384, ROOF_POOL_FLAGS);
+  return ROOF_OK;
+}
+
+#define MS_LUT_KERNEL(SYM)                                                                                           \
+  const roof_kernel_impl roof_kernel_##SYM##_native = {                                                             \
+      .op = ROOF_OP_##SYM, .backend = ROOF_BACKEND_NATIVE, .dtypes = kInt8Dt, .supports = supports_ms_lut,           \
+      .create = create_ms_lut, .run = run_ms_lut, .destroy = destroy_ms_lut, .packs_consts = true, .algorithm = "lut"};
+MS_LUT_KERNEL(QLinearSigmoid)
+MS_LUT_KERNEL(QLinearLeakyRelu)
+
+/* ---- QLinearAdd, QLinearMul on XNNPACK (add_nd / multiply_nd, qs8 / qu8): both operands and
+ * the output of one 8-bit dtype, constant per-tensor parameters, broadcasting as numpy (XNNPACK's
+ * nd operators). Plain operands go by their logical shapes; rank-4 NHWC ones (a [N, C, 1, 1]
+ * operand is both) by their physical [N, H, W, C] shapes, which broadcast alike: EfficientNet's
+ * squeeze-and-excitation Mul of an NHWC map by per-channel gates. XNNPACK refuses scale ratios
+ * outside its fixed-point range: the reference runs. */
+
+typedef struct qbin_state {
   size_t rank[2];
   size_t shape[2][ROOF_MAX_RANK];
-} qadd_state;
+} qbin_state;
 
-static bool qadd_all_plain(const roof_kernel* k) {
+static bool qbin_all_plain(const roof_kernel* k) {
   return roof_tensor_is_plain(&k->in[0]) && roof_tensor_is_plain(&k->in[3]) && roof_tensor_is_plain(&k->out[0]);
 }
 
-/* NHWC operands of the output's shape: the add is elementwise over the bytes in any order */
-static bool qadd_all_nhwc(const roof_kernel* k) {
+static bool qbin_all_nhwc(const roof_kernel* k) {
   const roof_tensor *a = &k->in[0], *b = &k->in[3], *y = &k->out[0];
-  return roof_tensor_is_nhwc(a) && roof_tensor_is_nhwc(b) && roof_tensor_is_nhwc(y) && a->rank == y->rank &&
-         b->rank == y->rank && !memcmp(a->dims, y->dims, sizeof(int64_t) * 4) && !memcmp(b->dims, y->dims, sizeof(int64_t) * 4);
+  return roof_tensor_is_nhwc(a) && roof_tensor_is_nhwc(b) && roof_tensor_is_nhwc(y) && a->rank == 4 && b->rank == 4;
 }
 
-static bool supports_qadd_xnn(const roof_kernel* k, char* why, size_t n) {
+static bool supports_qbin_xnn(const roof_kernel* k, char* why, size_t n) {
   int dt = k->out[0].dtype;
   const char* no = k->in[0].dtype != dt || k->in[3].dtype != dt ? "operands and output of different 8-bit types"
-                   : !qadd_all_plain(k) && !qadd_all_nhwc(k) ? "operands and output neither plain nor NHWC of one shape"
+                   : !qbin_all_plain(k) && !qbin_all_nhwc(k) ? "operands and output neither plain nor rank-4 NHWC"
                    : NULL;
   for (int i = 1; no == NULL && i < k->num_in; i++) {
     if (i != 3 && !const_input(k, i)) no = "scales or zero points not constant";
@@ -1702,48 +1804,51 @@ static bool supports_qadd_xnn(const roof_kernel* k, char* why, size_t n) {
   return no == NULL;
 }
 
-static roof_status create_qadd(roof_kernel* k, roof_error* err) {
+static roof_status create_qbin(roof_kernel* k, roof_error* err) {
   const ms_params* p = k->params;
-  qadd_state* s = calloc(1, sizeof(*s));
+  qbin_state* s = calloc(1, sizeof(*s));
   if (s == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory");
   k->state = s;
-  bool flat = !qadd_all_plain(k); /* NHWC of one shape: one flat run of elements */
+  bool nhwc = !qbin_all_plain(k);
   for (int o = 0; o < 2; o++) {
     const roof_tensor* t = &k->in[o * 3];
-    s->rank[o] = t->rank && !flat ? (size_t)t->rank : 1;
-    s->shape[o][0] = flat ? (size_t)roof_tensor_count(t) : 1;
-    for (int d = 0; d < t->rank && !flat; d++) s->shape[o][d] = (size_t)t->dims[d];
+    s->rank[o] = t->rank ? (size_t)t->rank : 1;
+    s->shape[o][0] = 1;
+    for (int d = 0; d < t->rank; d++) s->shape[o][d] = (size_t)t->dims[nhwc ? (int[]){0, 2, 3, 1}[d] : d];
   }
   int64_t lo, hi;
   clamp_range(k, p->clamp, &p->act, 6, 7, &lo, &hi);
   float as = (float)vec_param(k, 1, 0, 1.0), bs = (float)vec_param(k, 4, 0, 1.0), ys = (float)vec_param(k, 6, 0, 1.0);
   int32_t az = (int32_t)vec_param(k, 2, 0, 0.0), bz = (int32_t)vec_param(k, 5, 0, 0.0), yz = (int32_t)vec_param(k, 7, 0, 0.0);
+  bool s8 = k->out[0].dtype == ROOF_DT_INT8, mul = ms_kind(k->op) == MS_MUL;
   xnn_operator_t op = NULL;
   enum xnn_status st;
-  if (k->out[0].dtype == ROOF_DT_INT8) {
-    st = xnn_create_add_nd_qs8((int8_t)az, as, (int8_t)bz, bs, (int8_t)yz, ys, (int8_t)lo, (int8_t)hi, 0, &op);
-  } else {
-    st = xnn_create_add_nd_qu8((uint8_t)az, as, (uint8_t)bz, bs, (uint8_t)yz, ys, (uint8_t)lo, (uint8_t)hi, 0, &op);
-  }
-  return roof_xnn_created(st, op, k, "create add", err);
+  if (mul && s8) st = xnn_create_multiply_nd_qs8((int8_t)az, as, (int8_t)bz, bs, (int8_t)yz, ys, (int8_t)lo, (int8_t)hi, 0, &op);
+  else if (mul) st = xnn_create_multiply_nd_qu8((uint8_t)az, as, (uint8_t)bz, bs, (uint8_t)yz, ys, (uint8_t)lo, (uint8_t)hi, 0, &op);
+  else if (s8) st = xnn_create_add_nd_qs8((int8_t)az, as, (int8_t)bz, bs, (int8_t)yz, ys, (int8_t)lo, (int8_t)hi, 0, &op);
+  else st = xnn_create_add_nd_qu8((uint8_t)az, as, (uint8_t)bz, bs, (uint8_t)yz, ys, (uint8_t)lo, (uint8_t)hi, 0, &op);
+  return roof_xnn_created(st, op, k, mul ? "create multiply" : "create add", err);
 }
 
-static roof_status setup_qadd(roof_kernel* k, roof_error* err) {
-  const qadd_state* s = k->state;
+static roof_status setup_qbin(roof_kernel* k, roof_error* err) {
+  const qbin_state* s = k->state;
+  const void *a = k->in[0].data, *b = k->in[3].data;
+  void* y = k->out[0].data;
+  bool s8 = k->out[0].dtype == ROOF_DT_INT8, mul = ms_kind(k->op) == MS_MUL;
   enum xnn_status st;
-  if (k->out[0].dtype == ROOF_DT_INT8) {
-    st = xnn_setup_add_nd_qs8(roof_xop(k), s->rank[0], s->shape[0], s->rank[1], s->shape[1], k->in[0].data, k->in[3].data,
-                              k->out[0].data, k->pool);
-  } else {
-    st = xnn_setup_add_nd_qu8(roof_xop(k), s->rank[0], s->shape[0], s->rank[1], s->shape[1], k->in[0].data, k->in[3].data,
-                              k->out[0].data, k->pool);
-  }
-  return roof_xnn_check(st, k, "setup add", err);
+  if (mul && s8) st = xnn_setup_multiply_nd_qs8(roof_xop(k), s->rank[0], s->shape[0], s->rank[1], s->shape[1], a, b, y, k->pool);
+  else if (mul) st = xnn_setup_multiply_nd_qu8(roof_xop(k), s->rank[0], s->shape[0], s->rank[1], s->shape[1], a, b, y, k->pool);
+  else if (s8) st = xnn_setup_add_nd_qs8(roof_xop(k), s->rank[0], s->shape[0], s->rank[1], s->shape[1], a, b, y, k->pool);
+  else st = xnn_setup_add_nd_qu8(roof_xop(k), s->rank[0], s->shape[0], s->rank[1], s->shape[1], a, b, y, k->pool);
+  return roof_xnn_check(st, k, mul ? "setup multiply" : "setup add", err);
 }
 
-const roof_kernel_impl roof_kernel_QLinearAdd_xnnpack = {
-    .op = ROOF_OP_QLinearAdd, .backend = ROOF_BACKEND_XNNPACK, .dtypes = kInt8Dt, .supports = supports_qadd_xnn,
-    .create = create_qadd, .setup = setup_qadd, .run = roof_xnn_run, .destroy = roof_xnn_destroy};
+#define QBIN_KERNEL(SYM)                                                                                         \
+  const roof_kernel_impl roof_kernel_##SYM##_xnnpack = {                                                        \
+      .op = ROOF_OP_##SYM, .backend = ROOF_BACKEND_XNNPACK, .dtypes = kInt8Dt, .supports = supports_qbin_xnn,   \
+      .create = create_qbin, .setup = setup_qbin, .run = roof_xnn_run, .destroy = roof_xnn_destroy};
+QBIN_KERNEL(QLinearAdd)
+QBIN_KERNEL(QLinearMul)
 
 #define MS_SCHEMA(SYM, LAYOUT)                                                                               \
   const roof_op_schema roof_op_##SYM = {                                                                     \

@@ -346,9 +346,11 @@ def quant_seed(out):
 
 
 def quant_pool_seed(out):
-    """int8 pooling (load and run targets): QuantizeLinear to int8, MaxPool on the int8 tensor
-    (XNNPACK s8), com.microsoft QLinearGlobalAveragePool (XNNPACK qs8), DequantizeLinear:
-    mutations reach the pooling geometry and the quantization parameters of both kernels."""
+    """int8 pooling and elementwise layers (load and run targets): QuantizeLinear to int8,
+    MaxPool on the int8 tensor (XNNPACK s8), com.microsoft QLinearGlobalAveragePool (XNNPACK qs8),
+    QLinearSigmoid (a 256-entry table) of the pooled map, QLinearMul of the pooled map by it
+    (XNNPACK qs8, per-channel gates broadcast), DequantizeLinear: mutations reach the pooling
+    geometry, the broadcast shapes and the quantization parameters of every kernel."""
     try:
         import numpy as np
         from onnx import TensorProto, helper, numpy_helper
@@ -357,12 +359,15 @@ def quant_pool_seed(out):
         return
     t = numpy_helper.from_array
     inits = [t(np.array(0.03, np.float32), "xs"), t(np.array(-3, np.int8), "xz"),
-             t(np.array(0.02, np.float32), "gs"), t(np.array(5, np.int8), "gz")]
+             t(np.array(0.02, np.float32), "gs"), t(np.array(5, np.int8), "gz"),
+             t(np.array(1.0 / 256, np.float32), "ss"), t(np.array(-128, np.int8), "sz")]
     nodes = [helper.make_node("QuantizeLinear", ["x", "xs", "xz"], ["xq"]),
              helper.make_node("MaxPool", ["xq"], ["pq"], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1]),
              helper.make_node("QLinearGlobalAveragePool", ["pq", "xs", "xz", "gs", "gz"], ["gq"], domain="com.microsoft",
                               channels_last=0),
-             helper.make_node("DequantizeLinear", ["gq", "gs", "gz"], ["y"])]
+             helper.make_node("QLinearSigmoid", ["gq", "gs", "gz", "ss", "sz"], ["sq"], domain="com.microsoft"),
+             helper.make_node("QLinearMul", ["pq", "xs", "xz", "sq", "ss", "sz", "gs", "gz"], ["mq"], domain="com.microsoft"),
+             helper.make_node("DequantizeLinear", ["mq", "gs", "gz"], ["y"])]
     graph = helper.make_graph(nodes, "quant_pool_seed",
                               [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8, 9, 9])],
                               [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], inits)

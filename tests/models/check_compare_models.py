@@ -115,16 +115,17 @@ def check_page(page, d, work):
 
 
 def small_model(path):
-    """x -> Q -> DQ -> Sigmoid -> Q -> DQ -> y, and beside it x -> Sigmoid -> Q -> DQ -> z."""
+    """x -> Q -> DQ -> Tanh -> Q -> DQ -> y, and beside it x -> Tanh -> Q -> DQ -> z (Tanh: an op
+    the qdq pass leaves float, unlike Sigmoid, which it makes a QLinearSigmoid)."""
     s = numpy_helper.from_array(np.array(0.02, np.float32), "s")
     zp = numpy_helper.from_array(np.array(0, np.int8), "zp")
     nodes = [
         helper.make_node("QuantizeLinear", ["x", "s", "zp"], ["xq"], name="q_in"),
         helper.make_node("DequantizeLinear", ["xq", "s", "zp"], ["xf"], name="dq_in"),
-        helper.make_node("Sigmoid", ["xf"], ["sg"], name="sandwiched"),
+        helper.make_node("Tanh", ["xf"], ["sg"], name="sandwiched"),
         helper.make_node("QuantizeLinear", ["sg", "s", "zp"], ["sq"], name="q_out"),
         helper.make_node("DequantizeLinear", ["sq", "s", "zp"], ["y"], name="dq_out"),
-        helper.make_node("Sigmoid", ["x"], ["sg2"], name="float_fed"),
+        helper.make_node("Tanh", ["x"], ["sg2"], name="float_fed"),
         helper.make_node("QuantizeLinear", ["sg2", "s", "zp"], ["sq2"], name="q_out2"),
         helper.make_node("DequantizeLinear", ["sq2", "s", "zp"], ["z"], name="dq_out2"),
     ]

@@ -384,6 +384,103 @@ static void q8_gap_case(rng* r, int dt, bool channels_last) {
   free(data);
 }
 
+/* com.microsoft QLinearSigmoid / QLinearLeakyRelu on the native table: bit for bit */
+static void q8_unary_case(rng* r, int dt, bool leaky) {
+  int rank = irand(r, 1, 4);
+  int64_t dims[4];
+  for (int d = 0; d < rank; d++) dims[d] = irand(r, 1, d == rank - 1 ? 150 : 7);
+  const char* op = leaky ? "QLinearLeakyRelu" : "QLinearSigmoid";
+  char label[160], sh[64];
+  snprintf(label, sizeof(label), "%s %s %s", op, dn(dt), roof_shape_str(dims, rank, sh, sizeof(sh)));
+  builder b = start(r, label);
+  float xs = 0.01f + (float)(next(r) % 100) / 1000.0f, ys = leaky ? xs : 1.0f / 256.0f;
+  int x = typed_input(&b, "x", dt, rank, dims), y = output(&b, "y");
+  int ins[5] = {x, scalar_f(&b, "xs", xs), scalar_q(&b, "xz", dt, zp_of(r, dt)), scalar_f(&b, "ys", ys),
+                scalar_q(&b, "yz", dt, dt == ROOF_DT_INT8 ? -128 : 0)};
+  roof_node* n = node(&b, op, ins, 5, &y, 1);
+  free(n->domain);
+  n->domain = strdup("com.microsoft");
+  if (leaky) attr_f(n, "alpha", 0.1f + (float)(next(r) % 50) / 100.0f);
+  mark_output(&b, y);
+  void* data = rand_bytes(r, count_of(rank, dims));
+  compare(&b, op, &data, 0, true, true);
+  free(data);
+}
+
+/* com.microsoft QLinearMul on XNNPACK: 1 LSB; b broadcast over a's trailing or leading dims */
+static void q8_mul_case(rng* r, int dt) {
+  int64_t ad[4] = {irand(r, 1, 2), irand(r, 1, 40), irand(r, 1, 9), irand(r, 1, 9)}, bd[4];
+  memcpy(bd, ad, sizeof(bd));
+  for (int d = 0; d < 4; d++)
+    if (next(r) % 3 == 0) bd[d] = 1;
+  char label[160], sa[64], sb[64];
+  snprintf(label, sizeof(label), "QLinearMul %s %s x %s", dn(dt), roof_shape_str(ad, 4, sa, sizeof(sa)),
+           roof_shape_str(bd, 4, sb, sizeof(sb)));
+  builder b = start(r, label);
+  int a = typed_input(&b, "a", dt, 4, ad), bb = typed_input(&b, "b", dt, 4, bd), y = output(&b, "y");
+  int ins[8] = {a, scalar_f(&b, "as", 0.05f), scalar_q(&b, "az", dt, zp_of(r, dt)), bb, scalar_f(&b, "bs", 0.02f),
+                scalar_q(&b, "bz", dt, zp_of(r, dt)), scalar_f(&b, "ys", 0.1f), scalar_q(&b, "yz", dt, zp_of(r, dt))};
+  roof_node* n = node(&b, "QLinearMul", ins, 8, &y, 1);
+  free(n->domain);
+  n->domain = strdup("com.microsoft");
+  mark_output(&b, y);
+  void* data[2] = {rand_bytes(r, count_of(4, ad)), rand_bytes(r, count_of(4, bd))};
+  compare(&b, "QLinearMul", data, 1, true, false);
+  free(data[0]);
+  free(data[1]);
+}
+
+/* Squeeze-and-excitation as the qdq pass leaves it: Q -> QLinearConv 1x1 (NHWC out) ->
+ * QLinearMul by per-channel gates [N, C, 1, 1] -> DQ. The Mul must run on XNNPACK with its NHWC
+ * operand read in place (physical shapes broadcast), within 2 output steps of the reference. */
+static bool se_plan_ok(roof_model* m, const char* label) {
+  roof_session_options so = {.threads = 1};
+  roof_session* ses = NULL;
+  roof_error err = {{0}};
+  if (roof_session_create(m, &so, &ses, &err) != ROOF_OK) {
+    fprintf(stderr, "FAIL %s: session: %s\n", label, err.message);
+    return false;
+  }
+  bool ok = false;
+  for (int i = 0; i < ses->num_steps; i++) {
+    const roof_kernel* k = &ses->steps[i].k;
+    if (strcmp(k->node->op_type, "QLinearMul") == 0) {
+      ok = k->impl->backend == ROOF_BACKEND_XNNPACK && roof_tensor_is_nhwc(&k->in[0]) && !roof_tensor_is_plain(&k->in[0]);
+      if (!ok) fprintf(stderr, "FAIL %s: QLinearMul not on XNNPACK over the NHWC map (%s)\n", label, k->reason);
+    }
+  }
+  roof_session_free(ses);
+  return ok;
+}
+
+static void se_mul_case(rng* r, int adt) {
+  char label[120];
+  snprintf(label, sizeof(label), "NHWC Q->QLinearConv->QLinearMul(gates [N, C, 1, 1])->DQ %s", dn(adt));
+  builder b = start(r, label);
+  int64_t C = irand(r, 3, 40), xd[4] = {irand(r, 1, 2), C, irand(r, 2, 12), irand(r, 2, 12)}, gd[4] = {xd[0], C, 1, 1};
+  int x = input(&b, "x", 4, xd), g = typed_input(&b, "g", adt, 4, gd), q0 = output(&b, "q0");
+  int z0 = zp_of(r, adt), z1 = zp_of(r, adt), z2 = zp_of(r, adt);
+  float s1 = 0.0004f * (float)C + 0.01f;
+  int qin[3] = {x, scalar_f(&b, "s0", 0.05f), scalar_q(&b, "z0", adt, z0)};
+  node(&b, "QuantizeLinear", qin, 3, &q0, 1);
+  int q1 = qconv_node(&b, r, "c1", q0, 0.05f, z0, adt, ROOF_DT_INT8, false, C, 1, s1, z1);
+  int q2 = output(&b, "q2"), y = output(&b, "y");
+  int mins[8] = {q1, scalar_f(&b, "ms", s1), scalar_q(&b, "mz", adt, z1), g, scalar_f(&b, "gs", 1.0f / 256.0f),
+                 scalar_q(&b, "gz", adt, adt == ROOF_DT_INT8 ? -128 : 0), scalar_f(&b, "s2", s1), scalar_q(&b, "z2", adt, z2)};
+  roof_node* mul = node(&b, "QLinearMul", mins, 8, &q2, 1);
+  free(mul->domain);
+  mul->domain = strdup("com.microsoft");
+  int dins[3] = {q2, scalar_f(&b, "ds", s1), scalar_q(&b, "dz", adt, z2)};
+  node(&b, "DequantizeLinear", dins, 3, &y, 1);
+  mark_output(&b, y);
+  float* data = malloc(sizeof(float) * (size_t)count_of(4, xd));
+  for (uint64_t i = 0; i < count_of(4, xd); i++) data[i] = (float)irand(r, -300, 300) * 0.02f;
+  void* in[2] = {data, rand_bytes(r, count_of(4, gd))};
+  compare_checked(&b, "QLinearMul", in, 2 * s1 + 1e-6, true, false, se_plan_ok);
+  free(in[0]);
+  free(in[1]);
+}
+
 /* ConvInteger on the native kernel: bit for bit; per-channel weight zero points, weights as
  * constants or graph inputs */
 static void iconv_case(rng* r, int xdt, int wdt, bool per_channel, bool w_input, const conv_geo* c) {
@@ -656,6 +753,9 @@ int main(int argc, char** argv) {
   for (int i = 0; i < 6; i++) nhwc_chain_case(&r, q8[i % 2], q8[(i / 2) % 2], i >= 4);
   for (int i = 0; i < 12; i++) q8_maxpool_case(&r, q8[i % 2]);
   for (int i = 0; i < 8; i++) q8_gap_case(&r, q8[i % 2], i % 4 >= 2);
+  for (int i = 0; i < 12; i++) q8_unary_case(&r, q8[i % 2], i % 4 >= 2);
+  for (int i = 0; i < 12; i++) q8_mul_case(&r, q8[i % 2]);
+  for (int i = 0; i < 4; i++) se_mul_case(&r, q8[i % 2]);
   hand_cases(&r);
   printf("test_quant: %d cases, %d failed; %ld of %ld compared elements 1 LSB off (XNNPACK's requantization)\n", cases,
          failures, lsb_off, compared);

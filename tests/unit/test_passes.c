@@ -846,10 +846,32 @@ static void build_qdq_gap(builder* b) {
   q_out(b, r, true);
 }
 
+/* DQ(a) * DQ(c) -> Q (EfficientNet's SiLU product and squeeze-and-excitation gate) */
+static void build_qdq_mul(builder* b) {
+  int a = input(b, "a", 4, kImg), c = input(b, "c", 4, kImg), s = output(b, "s");
+  int ai[2] = {q_dq(b, a, kXs, "q_a", "dq_a"), q_dq(b, c, 2 * kXs, "q_c", "dq_c")};
+  named(b, "mul", "Mul", ai, 2, &s, 1);
+  q_out(b, s, false);
+}
+
+/* DQ(x) -> Sigmoid or LeakyRelu(alpha 0.2) [-> Relu] -> Q: with the Relu it stays float (the
+ * integer ops have no clamp of their own) */
+static void qdq_unary(builder* b, bool leaky, bool relu) {
+  int x = input(b, "x", 4, kImg), s = output(b, "s"), r = output(b, "r");
+  int xd = q_dq(b, x, kXs, "q_x", "dq_x");
+  roof_node* n = named(b, "act", leaky ? "LeakyRelu" : "Sigmoid", &xd, 1, &s, 1);
+  if (leaky) attr_f(n, "alpha", 0.2f);
+  if (relu) named(b, "relu", "Relu", &s, 1, &r, 1);
+  q_out(b, relu ? r : s, false);
+}
+static void build_qdq_sigmoid(builder* b) { qdq_unary(b, false, false); }
+static void build_qdq_leaky(builder* b) { qdq_unary(b, true, false); }
+static void build_qdq_sigmoid_relu(builder* b) { qdq_unary(b, false, true); }
+
 /* The fused layer's activation and clamp flag, wherever its params keep them (a MaxPool: the
  * roof_act its params begin with, fused_act.h). */
 static void fused_act_of(const roof_node* n, roof_act* act, int* clamp) {
-  if (strcmp(n->op_type, "QLinearAdd") == 0 || strcmp(n->op_type, "QLinearGlobalAveragePool") == 0) {
+  if (strcmp(n->domain, "com.microsoft") == 0) { /* QLinearAdd, QLinearMul, QLinearSigmoid, ... */
     *act = ((const roof_qlinear_ms_params*)n->params)->act;
     *clamp = ((const roof_qlinear_ms_params*)n->params)->clamp;
   } else if (strncmp(n->op_type, "QLinear", 7) == 0) {
@@ -981,6 +1003,14 @@ static void check_pass_qdq(void) {
             &(qdq_expect){NULL, {NULL}, 0, 0, {"MaxPool", "QuantizeLinear"}});
   check_qdq("DQ -> GlobalAveragePool -> Relu -> Q", build_qdq_gap,
             &(qdq_expect){"QLinearGlobalAveragePool", {"gap", "relu", "q_y", "dq_x"}, 0.0f, inf, {"DequantizeLinear"}});
+  check_qdq("DQ * DQ -> Mul -> Q", build_qdq_mul,
+            &(qdq_expect){"QLinearMul", {"mul", "q_y", "dq_a", "dq_c"}, -inf, inf, {"DequantizeLinear"}});
+  check_qdq("DQ -> Sigmoid -> Q", build_qdq_sigmoid,
+            &(qdq_expect){"QLinearSigmoid", {"act", "q_y", "dq_x"}, -inf, inf, {"DequantizeLinear"}});
+  check_qdq("DQ -> LeakyRelu -> Q", build_qdq_leaky,
+            &(qdq_expect){"QLinearLeakyRelu", {"act", "q_y", "dq_x"}, -inf, inf, {"DequantizeLinear"}});
+  check_qdq("DQ -> Sigmoid -> Relu -> Q", build_qdq_sigmoid_relu,
+            &(qdq_expect){NULL, {NULL}, 0, 0, {"Sigmoid", "Relu", "QuantizeLinear"}});
 }
 
 int main(void) {
