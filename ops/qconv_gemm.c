@@ -181,11 +181,28 @@ static uint64_t scratch_q8(const roof_kernel* k) {
   return s->direct ? 0 : (uint64_t)s->M * (uint64_t)s->Kp;
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+
+#define Q8_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
+
+/* n bytes; up to 64 as one masked load and store (the stem's 21-byte runs: a libc call each
+ * cost as much as the GEMM) */
+Q8_TARGET ROOF_ALWAYS_INLINE void q8_copy(uint8_t* dst, const uint8_t* src, int64_t n) {
+  if (n > 64) {
+    memcpy(dst, src, (size_t)n);
+    return;
+  }
+  __mmask64 m = n == 64 ? ~(__mmask64)0 : (((__mmask64)1 << n) - 1);
+  _mm512_mask_storeu_epi8(dst, m, _mm512_maskz_loadu_epi8(m, src));
+}
+
 /* Rows [r0, r0 + rows) of A: each output pixel's window as the input's bytes (the tile flips
  * them), padding and the K tail as the input zero point's byte. One kernel row (ky) of taps is
  * one run of KW x C bytes of the NHWC input when dw is 1 and no tap of it falls in the padding
  * (the stem's 7 taps x 3 channels: one copy of 21 bytes, not seven of 3). */
-static void q8_pack_rows(void* ctx, size_t r0, size_t rows) {
+
+Q8_TARGET static void q8_pack_rows(void* ctx, size_t r0, size_t rows) {
   const q8_run* t = ctx;
   const q8_state* s = t->s;
   int64_t span = s->KW * s->C;
@@ -200,23 +217,18 @@ static void q8_pack_rows(void* ctx, size_t r0, size_t rows) {
       if (iy < 0 || iy >= s->H) {
         memset(dst, zb, (size_t)span);
       } else if (s->dw == 1 && ix0 >= 0 && ix1 < s->W) {
-        memcpy(dst, row + ix0 * s->C, (size_t)span);
+        q8_copy(dst, row + ix0 * s->C, span);
       } else {
         for (int64_t kx = 0; kx < s->KW; kx++) {
           int64_t ix = ix0 + kx * s->dw;
           if (ix < 0 || ix >= s->W) memset(dst + kx * s->C, zb, (size_t)s->C);
-          else memcpy(dst + kx * s->C, row + ix * s->C, (size_t)s->C);
+          else q8_copy(dst + kx * s->C, row + ix * s->C, s->C);
         }
       }
     }
     memset(dst, zb, (size_t)(s->Kp - s->K));
   }
 }
-
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
-
-#define Q8_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
 
 /* The store of one accumulator vector: columns n0..n0+15 of a row, `mask` of them real. */
 Q8_TARGET ROOF_ALWAYS_INLINE void q8_store16(const q8_state* s, __m512i acc, int64_t n0, __mmask16 mask, uint8_t* dst) {
@@ -297,6 +309,7 @@ static void q8_task(void* ctx, size_t panel, size_t group) {
   else q8_tile_16x1(s, a, a_rs, m0, m1, (int64_t)panel, t->y);
 }
 #else /* supports_q8 refuses: never called */
+static void q8_pack_rows(void* ctx, size_t r0, size_t rows) { (void)ctx, (void)r0, (void)rows; }
 static void q8_task(void* ctx, size_t panel, size_t group) { (void)ctx, (void)panel, (void)group; }
 #endif
 
