@@ -7,8 +7,10 @@
  *   DQ(a), DQ(b) -> Add [-> Relu / Clip] -> Q              ->  QLinearAdd (com.microsoft)
  *   DQ(a), DQ(b) -> Mul [-> Relu / Clip] -> Q              ->  QLinearMul (com.microsoft)
  *   DQ(x) -> Sigmoid / LeakyRelu -> Q                      ->  QLinearSigmoid / QLinearLeakyRelu
- *       (com.microsoft; a 256-entry table): EfficientNet's SiLU x * sigmoid(x), quantized after
- *       each op, is then two integer layers instead of five float ones and their Q / DQ
+ *       (com.microsoft; a 256-entry table)
+ *   DQ(a), DQ(s) -> Mul -> Q with s = QLinearSigmoid(a) ->  QLinearSwish (ai.rooftop; a table):
+ *       a SiLU x * sigmoid(x) as quantizers write it (YOLO's and EfficientNet's activation), one
+ *       integer layer instead of five float ones and their Q / DQ
  *   DQ(x) -> MaxPool -> Q of DQ's own scale and zero point  ->  MaxPool on x's int8 / uint8 (the
  *       max of quantized values is the quantized max when both sides quantize alike)
  *   DQ(x) -> GlobalAveragePool [-> Relu / Clip] -> Q        ->  QLinearGlobalAveragePool
@@ -234,7 +236,55 @@ static roof_status fuse_ms(roof_graph* g, int n, int an, int qn, const roof_act*
   return rewrite(g, n, an, qn, op, p, in, len, xs, nx);
 }
 
-/* Add -> QLinearAdd, Mul -> QLinearMul */
+/* Value ids a and b hold the same scale or zero point: one value, or equal one-element constants */
+static bool same_scalar(const roof_graph* g, int a, int b) {
+  double va, vb;
+  if (a == b) return true;
+  return a >= 0 && b >= 0 && g->values[a].dtype == g->values[b].dtype && roof_match_scalar(g, a, &va) &&
+         roof_match_scalar(g, b, &vb) && va == vb;
+}
+
+/* A quantized SiLU, x * sigmoid(x): of the Mul's operands x[0], x[1], the one (returned: its
+ * slot, else -1) that is the DQ of a QLinearSigmoid (made by this pass just before) of the other
+ * operand's int8 tensor with its scale and zero point, without a clamp, read by that DQ alone,
+ * whose output only the Mul reads. */
+static int swish_gate(const roof_graph* g, int mul, const qsrc* x) {
+  for (int i = 0; i < 2; i++) {
+    const qsrc* a = &x[1 - i];
+    int sn = g->values[x[i].q].producer;
+    if (sn < 0 || a->zp < 0) continue;
+    const roof_node* s = &g->nodes[sn];
+    const roof_qlinear_ms_params* p = s->params;
+    if (s->removed || !roof_node_is(s, ROOF_OP_QLinearSigmoid) || s->outputs[0] != x[i].q || s->num_inputs < 5 ||
+        s->inputs[4] < 0 || p->clamp || s->inputs[0] != a->q) {
+      continue;
+    }
+    if (!same_scalar(g, s->inputs[1], a->scale) || !same_scalar(g, s->inputs[2], a->zp)) continue;
+    /* the gate and its DQ live only for this product (else the Sigmoid must stay) */
+    if (roof_match_only_reader(g, x[i].q) == x[i].dq && roof_match_only_reader(g, g->nodes[x[i].dq].outputs[0]) == mul) return i;
+  }
+  return -1;
+}
+
+/* Mul(DQ(a), DQ(QLinearSigmoid(a))) -> Q becomes one QLinearSwish (a table), which absorbs the
+ * QLinearSigmoid, both DQs (when nothing else reads them), the Q and a Relu / Clip. */
+static roof_status fuse_swish(roof_graph* g, int n, int an, int qn, const roof_act* act, const qsrc* x, int gate,
+                              bool* changed) {
+  int sn = g->values[x[gate].q].producer;
+  roof_qlinear_ms_params* p = calloc(1, sizeof(*p));
+  if (p == NULL) return ROOF_E_NOMEM;
+  p->act = *act;
+  p->clamp = !roof_act_is_identity(act);
+  const qsrc* a = &x[1 - gate];
+  const roof_node *s = &g->nodes[sn], *q = &g->nodes[qn];
+  int in[7] = {a->q, a->scale, a->zp, s->inputs[3], s->inputs[4], q->inputs[1], q->inputs[2]};
+  qsrc dqs[2] = {x[gate], *a};
+  *changed = true;
+  roof_status st = rewrite(g, n, an, qn, ROOF_OP_QLinearSwish, p, in, 7, dqs, 2);
+  return st == ROOF_OK ? roof_edit_absorb(g, n, sn) : st;
+}
+
+/* Add -> QLinearAdd, Mul -> QLinearMul (or QLinearSwish, above) */
 static roof_status fuse_binary(roof_graph* g, int n, int op, bool* changed) {
   const roof_node* a = &g->nodes[n];
   qsrc x[2];
@@ -244,7 +294,9 @@ static roof_status fuse_binary(roof_graph* g, int n, int op, bool* changed) {
   roof_act_init(&act);
   if (a->op->flags & ROOF_OPF_FUSED_ACT) act = *(const roof_act*)a->params; /* first member (fused_act.h) */
   int qn = q_after(g, a->outputs[0], &an, &act);
-  return qn < 0 ? ROOF_OK : fuse_ms(g, n, an, qn, &act, op, x, 2, changed);
+  if (qn < 0) return ROOF_OK;
+  int gate = op == ROOF_OP_QLinearMul ? swish_gate(g, n, x) : -1;
+  return gate >= 0 ? fuse_swish(g, n, an, qn, &act, x, gate, changed) : fuse_ms(g, n, an, qn, &act, op, x, 2, changed);
 }
 
 /* Sigmoid -> QLinearSigmoid, LeakyRelu -> QLinearLeakyRelu (alpha kept); a following Relu /

@@ -1528,7 +1528,7 @@ ROOF_REF_KERNEL(QLinearConv, NULL, ref_int_conv);
 
 typedef roof_qlinear_ms_params ms_params;
 
-enum { MS_ADD, MS_MUL, MS_SIGMOID, MS_LEAKY, MS_GAP };
+enum { MS_ADD, MS_MUL, MS_SIGMOID, MS_LEAKY, MS_SWISH, MS_GAP };
 
 static int ms_kind(const roof_op_schema* op) {
   switch (op->id) {
@@ -1536,6 +1536,7 @@ static int ms_kind(const roof_op_schema* op) {
     case ROOF_OP_QLinearMul: return MS_MUL;
     case ROOF_OP_QLinearSigmoid: return MS_SIGMOID;
     case ROOF_OP_QLinearLeakyRelu: return MS_LEAKY;
+    case ROOF_OP_QLinearSwish: return MS_SWISH;
     default: return MS_GAP;
   }
 }
@@ -1574,10 +1575,13 @@ static roof_status infer_ms(roof_graph* g, roof_node* n, roof_error* err) {
   const ms_params* p = n->params;
   int kind = ms_kind(n->op), ydt = 0;
   bool binary = kind == MS_ADD || kind == MS_MUL;
-  roof_status st = binary ? arity(g, n, 7, 8, 1, err) : arity(g, n, 4, 5, 1, err);
-  if (st == ROOF_OK) st = check_qoperand(g, n, 0, kind == MS_GAP, err);
+  bool swish = kind == MS_SWISH; /* X, X_scale, X_zp, S_scale, S_zp, Y_scale, Y_zp: all given */
+  roof_status st = binary ? arity(g, n, 7, 8, 1, err) : swish ? arity(g, n, 7, 7, 1, err) : arity(g, n, 4, 5, 1, err);
+  if (st == ROOF_OK) st = check_qoperand(g, n, 0, kind == MS_GAP || swish, err);
   if (st == ROOF_OK && binary) st = check_qoperand(g, n, 3, false, err);
-  if (st == ROOF_OK) st = check_qout(g, n, binary ? 6 : 3, roof_in(g, n, 0)->dtype, &ydt, err);
+  int sdt = 0; /* the gate's 8-bit type */
+  if (st == ROOF_OK && swish) st = check_qout(g, n, 3, roof_in(g, n, 0)->dtype, &sdt, err);
+  if (st == ROOF_OK) st = check_qout(g, n, binary || swish ? (swish ? 5 : 6) : 3, roof_in(g, n, 0)->dtype, &ydt, err);
   if (st != ROOF_OK) return st;
   const roof_value* x = roof_in(g, n, 0);
   int64_t dims[ROOF_MAX_RANK];
@@ -1600,6 +1604,7 @@ static roof_status infer_ms(roof_graph* g, roof_node* n, roof_error* err) {
 
 static void cost_ms(const roof_graph* g, const roof_node* n, roof_cost* c) {
   roof_cost_eltwise(g, n, c);
+  if (ms_kind(n->op) == MS_SWISH) c->flops *= 2; /* a sigmoid and a product per element */
   if (ms_kind(n->op) == MS_GAP) roof_value_count(roof_in(g, n, 0), &c->flops);
   c->formula = ms_kind(n->op) == MS_GAP ? "reduce" : "eltwise";
 }
@@ -1615,7 +1620,7 @@ static inline float ms_deq(const roof_kernel* k, const roof_tensor* t, int i, in
   return ((float)roof_load_i64(t->dtype, t->data, off) - z) * s;
 }
 
-/* v quantized to the output (scale input i, zero point i + 1), a fused clamp first */
+/* v quantized with scale input i and zero point i + 1 to the output, a fused clamp first */
 static inline int64_t ms_quantize(const roof_kernel* k, int i, float v) {
   const ms_params* p = k->params;
   if (p->clamp) v = roof_act_apply(&p->act, v); /* a Relu / Clip the qdq pass fused */
@@ -1623,6 +1628,16 @@ static inline int64_t ms_quantize(const roof_kernel* k, int i, float v) {
   dt_range(k->out[0].dtype, &lo, &hi);
   float s = (float)vec_param(k, i, 0, 1.0);
   return quant_round(v / s, (int64_t)vec_param(k, i + 1, 0, 0.0), lo, hi);
+}
+
+/* QLinearSwish: x * sigmoid(x) with the sigmoid quantized to the gate's scale and zero point
+ * (inputs 3, 4) and read back, as the QDQ graph it stands for computes it; then the output's */
+static inline int64_t ms_swish(const roof_kernel* k, float v) {
+  int64_t lo, hi;
+  dt_range(k->in[4].dtype, &lo, &hi);
+  float ss = (float)vec_param(k, 3, 0, 1.0), sz = (float)vec_param(k, 4, 0, 0.0);
+  int64_t sq = quant_round(1.0f / (1.0f + expf(-v)) / ss, (int64_t)sz, lo, hi);
+  return ms_quantize(k, 5, v * (((float)sq - sz) * ss));
 }
 
 static inline void ms_store(const roof_kernel* k, int i, int64_t off, float v) {
@@ -1673,6 +1688,12 @@ static roof_status ref_ms(roof_kernel* k, roof_error* err) {
     return ROOF_OK;
   }
   const roof_tensor* x = &k->in[0];
+  if (kind == MS_SWISH) {
+    do {
+      roof_store_i64(y->dtype, y->data, roof_offset(y, i), ms_swish(k, ms_deq(k, x, 0, roof_offset(x, i))));
+    } while (roof_index_next(i, y->dims, y->rank));
+    return ROOF_OK;
+  }
   do {
     ms_store(k, 3, roof_offset(y, i), ms_unary(k, ms_deq(k, x, 0, roof_offset(x, i))));
   } while (roof_index_next(i, y->dims, y->rank));
@@ -1706,7 +1727,8 @@ static roof_status create_ms_lut(roof_kernel* k, roof_error* err) {
   for (int b = 0; b < 256; b++) {
     uint8_t byte = (uint8_t)b;
     roof_tensor one = {.dtype = x->dtype, .rank = 0, .data = &byte};
-    t->y[b] = (uint8_t)ms_quantize(k, 3, ms_unary(k, ms_deq(k, &one, 0, 0)));
+    float v = ms_deq(k, &one, 0, 0);
+    t->y[b] = (uint8_t)(ms_kind(k->op) == MS_SWISH ? ms_swish(k, v) : ms_quantize(k, 3, ms_unary(k, v)));
   }
   k->state = t;
   return ROOF_OK;
@@ -1770,6 +1792,7 @@ static roof_status run_ms_lut(roof_kernel* k, roof_error* err) {
       .create = create_ms_lut, .run = run_ms_lut, .destroy = destroy_ms_lut, .packs_consts = true, .algorithm = "lut"};
 MS_LUT_KERNEL(QLinearSigmoid)
 MS_LUT_KERNEL(QLinearLeakyRelu)
+MS_LUT_KERNEL(QLinearSwish)
 
 /* ---- QLinearAdd, QLinearMul on XNNPACK (add_nd / multiply_nd, qs8 / qu8): both operands and
  * the output of one 8-bit dtype, constant per-tensor parameters, broadcasting as numpy (XNNPACK's
@@ -1862,6 +1885,15 @@ MS_SCHEMA(QLinearAdd, ROOF_LR_ANY)
 MS_SCHEMA(QLinearMul, ROOF_LR_ANY)
 MS_SCHEMA(QLinearSigmoid, ROOF_LR_ANY)
 MS_SCHEMA(QLinearLeakyRelu, ROOF_LR_ANY)
+
+/* QLinearSwish (domain ai.rooftop): what pass qdq makes of a quantized SiLU, QLinearMul(x,
+ * QLinearSigmoid(x)) as a QDQ model computes it (the gate quantized in between): one table. */
+const roof_op_schema roof_op_QLinearSwish = {
+    .id = ROOF_OP_QLinearSwish, .op_type = "QLinearSwish", .domain = "ai.rooftop", .since_version = 1,
+    .until_version = 1000, .layout = ROOF_LR_ANY, .params_size = sizeof(ms_params), .parse = parse_ms,
+    .infer = infer_ms, .cost = cost_ms, .describe = describe_ms,
+};
+ROOF_REF_KERNEL(QLinearSwish, NULL, ref_ms);
 
 /* ---- QLinearGlobalAveragePool on XNNPACK (global_average_pooling_nwc_qs8 / qu8): the mean over
  * the pixels of each channel, pixels a row of contiguous channels: NHWC data of a channels-first

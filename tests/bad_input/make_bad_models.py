@@ -963,6 +963,15 @@ def qop_cases(o):
          helper.make_node("QLinearGlobalAveragePool", ["m", "xs", "xz", "xs", "xz"], ["y"], name="qgap", domain="com.microsoft")],
         [vi("x", [1, 3, 8, 8], U8)], [vi("y", None)], [xs, xz, t(np.array(1 / 256, np.float32), "ss"), t(np.array(0, np.uint8), "sz")],
         opset_imports=ms))
+    rt = ms + [helper.make_opsetid("ai.rooftop", 1)]
+    swish = lambda ins: helper.make_node("QLinearSwish", ins, ["y"], name="qswish", domain="ai.rooftop")
+    gates = [xs, xz, t(np.array(1 / 256, np.float32), "ss"), t(np.array(0, np.uint8), "sz"), t(np.array(0, np.int8), "sz8")]
+    o.case("qswish_arity", model([swish(["x", "xs", "xz", "ss", "sz", "xs"])], [vi("x", [1, 3, 8, 8], U8)], [vi("y", None)],
+                                 gates, opset_imports=rt))
+    o.case("qswish_zero_point_required", model([swish(["x", "xs", "", "ss", "sz", "xs", "xz"])], [vi("x", [1, 3, 8, 8], U8)],
+                                               [vi("y", None)], gates, opset_imports=rt))
+    o.case("control_qswish", model([swish(["x", "xs", "xz", "ss", "sz8", "xs", "xz"])], [vi("x", [1, 3, 8, 8], U8)],
+                                   [vi("y", None)], gates, opset_imports=rt))
     o.case("control_qdq", model([helper.make_node("QuantizeLinear", ["x", "s", "z"], ["q"], name="q"),
                                  helper.make_node("DequantizeLinear", ["q", "s", "z"], ["y"], name="dq")],
                                 [vi("x", [1, 3, 8, 8])], [vi("y", None)], [s1, z8]))

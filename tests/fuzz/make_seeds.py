@@ -349,7 +349,8 @@ def quant_pool_seed(out):
     """int8 pooling and elementwise layers (load and run targets): QuantizeLinear to int8,
     MaxPool on the int8 tensor (XNNPACK s8), com.microsoft QLinearGlobalAveragePool (XNNPACK qs8),
     QLinearSigmoid (a 256-entry table) of the pooled map, QLinearMul of the pooled map by it
-    (XNNPACK qs8, per-channel gates broadcast), DequantizeLinear: mutations reach the pooling
+    (XNNPACK qs8, per-channel gates broadcast), ai.rooftop QLinearSwish (a table),
+    DequantizeLinear: mutations reach the pooling
     geometry, the broadcast shapes and the quantization parameters of every kernel."""
     try:
         import numpy as np
@@ -367,12 +368,13 @@ def quant_pool_seed(out):
                               channels_last=0),
              helper.make_node("QLinearSigmoid", ["gq", "gs", "gz", "ss", "sz"], ["sq"], domain="com.microsoft"),
              helper.make_node("QLinearMul", ["pq", "xs", "xz", "sq", "ss", "sz", "gs", "gz"], ["mq"], domain="com.microsoft"),
-             helper.make_node("DequantizeLinear", ["mq", "gs", "gz"], ["y"])]
+             helper.make_node("QLinearSwish", ["mq", "gs", "gz", "ss", "sz", "xs", "xz"], ["wq"], domain="ai.rooftop"),
+             helper.make_node("DequantizeLinear", ["wq", "xs", "xz"], ["y"])]
     graph = helper.make_graph(nodes, "quant_pool_seed",
                               [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8, 9, 9])],
                               [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], inits)
-    data = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13),
-                                                   helper.make_opsetid("com.microsoft", 1)]).SerializeToString()
+    data = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13), helper.make_opsetid("com.microsoft", 1),
+                                                   helper.make_opsetid("ai.rooftop", 1)]).SerializeToString()
     for target in ("load", "run"):
         with open(os.path.join(out, target, "op_quant_pool.onnx"), "wb") as fh:
             fh.write(data)

@@ -384,22 +384,24 @@ static void q8_gap_case(rng* r, int dt, bool channels_last) {
   free(data);
 }
 
-/* com.microsoft QLinearSigmoid / QLinearLeakyRelu on the native table: bit for bit */
-static void q8_unary_case(rng* r, int dt, bool leaky) {
+/* com.microsoft QLinearSigmoid / QLinearLeakyRelu and ai.rooftop QLinearSwish (kind 0, 1, 2) on
+ * the native table: bit for bit */
+static void q8_unary_case(rng* r, int dt, int kind) {
   int rank = irand(r, 1, 4);
   int64_t dims[4];
   for (int d = 0; d < rank; d++) dims[d] = irand(r, 1, d == rank - 1 ? 150 : 7);
-  const char* op = leaky ? "QLinearLeakyRelu" : "QLinearSigmoid";
+  bool leaky = kind == 1, swish = kind == 2;
+  const char* op = kind == 0 ? "QLinearSigmoid" : leaky ? "QLinearLeakyRelu" : "QLinearSwish";
   char label[160], sh[64];
   snprintf(label, sizeof(label), "%s %s %s", op, dn(dt), roof_shape_str(dims, rank, sh, sizeof(sh)));
   builder b = start(r, label);
   float xs = 0.01f + (float)(next(r) % 100) / 1000.0f, ys = leaky ? xs : 1.0f / 256.0f;
   int x = typed_input(&b, "x", dt, rank, dims), y = output(&b, "y");
-  int ins[5] = {x, scalar_f(&b, "xs", xs), scalar_q(&b, "xz", dt, zp_of(r, dt)), scalar_f(&b, "ys", ys),
-                scalar_q(&b, "yz", dt, dt == ROOF_DT_INT8 ? -128 : 0)};
-  roof_node* n = node(&b, op, ins, 5, &y, 1);
+  int ins[7] = {x, scalar_f(&b, "xs", xs), scalar_q(&b, "xz", dt, zp_of(r, dt)), scalar_f(&b, "ys", ys),
+                scalar_q(&b, "yz", dt, dt == ROOF_DT_INT8 ? -128 : 0), scalar_f(&b, "os", xs), scalar_q(&b, "oz", dt, zp_of(r, dt))};
+  roof_node* n = node(&b, op, ins, swish ? 7 : 5, &y, 1);
   free(n->domain);
-  n->domain = strdup("com.microsoft");
+  n->domain = strdup(swish ? "ai.rooftop" : "com.microsoft");
   if (leaky) attr_f(n, "alpha", 0.1f + (float)(next(r) % 50) / 100.0f);
   mark_output(&b, y);
   void* data = rand_bytes(r, count_of(rank, dims));
@@ -753,7 +755,7 @@ int main(int argc, char** argv) {
   for (int i = 0; i < 6; i++) nhwc_chain_case(&r, q8[i % 2], q8[(i / 2) % 2], i >= 4);
   for (int i = 0; i < 12; i++) q8_maxpool_case(&r, q8[i % 2]);
   for (int i = 0; i < 8; i++) q8_gap_case(&r, q8[i % 2], i % 4 >= 2);
-  for (int i = 0; i < 12; i++) q8_unary_case(&r, q8[i % 2], i % 4 >= 2);
+  for (int i = 0; i < 18; i++) q8_unary_case(&r, q8[i % 2], i / 2 % 3);
   for (int i = 0; i < 12; i++) q8_mul_case(&r, q8[i % 2]);
   for (int i = 0; i < 4; i++) se_mul_case(&r, q8[i % 2]);
   hand_cases(&r);

@@ -868,10 +868,24 @@ static void build_qdq_sigmoid(builder* b) { qdq_unary(b, false, false); }
 static void build_qdq_leaky(builder* b) { qdq_unary(b, true, false); }
 static void build_qdq_sigmoid_relu(builder* b) { qdq_unary(b, false, true); }
 
+/* A SiLU as quantizers write it: DQ(x) -> Sigmoid -> Q -> DQ, times DQ(x) -> Q; with
+ * `gate_out` the gate is also a graph output, so only the Sigmoid and the Mul are fused */
+static void qdq_swish(builder* b, bool gate_out) {
+  int x = input(b, "x", 4, kImg), s = output(b, "s"), m = output(b, "m");
+  int xd = q_dq(b, x, kXs, "q_x", "dq_x");
+  named(b, "sig", "Sigmoid", &xd, 1, &s, 1);
+  int mi[2] = {xd, q_dq(b, s, 1.0f / 128, "q_s", "dq_s")};
+  named(b, "mul", "Mul", mi, 2, &m, 1);
+  q_out(b, m, false);
+  if (gate_out) mark_output(b, mi[1]);
+}
+static void build_qdq_swish(builder* b) { qdq_swish(b, false); }
+static void build_qdq_swish_gate_out(builder* b) { qdq_swish(b, true); }
+
 /* The fused layer's activation and clamp flag, wherever its params keep them (a MaxPool: the
  * roof_act its params begin with, fused_act.h). */
 static void fused_act_of(const roof_node* n, roof_act* act, int* clamp) {
-  if (strcmp(n->domain, "com.microsoft") == 0) { /* QLinearAdd, QLinearMul, QLinearSigmoid, ... */
+  if (strcmp(n->op->domain, "com.microsoft") == 0 || n->op->id == ROOF_OP_QLinearSwish) { /* roof_qlinear_ms_params */
     *act = ((const roof_qlinear_ms_params*)n->params)->act;
     *clamp = ((const roof_qlinear_ms_params*)n->params)->clamp;
   } else if (strncmp(n->op_type, "QLinear", 7) == 0) {
@@ -888,9 +902,9 @@ static void fused_act_of(const roof_node* n, roof_act* act, int* clamp) {
  * run (NULL-terminated). */
 typedef struct qdq_expect {
   const char* op;
-  const char* fused[6];
+  const char* fused[8]; /* NULL-terminated: at most 7 */
   float act_min, act_max;
-  const char* kept[3];
+  const char* kept[4]; /* NULL-terminated: at most 3 */
 } qdq_expect;
 
 static void fail_qdq(const char* label, const char* what) {
@@ -1009,6 +1023,10 @@ static void check_pass_qdq(void) {
             &(qdq_expect){"QLinearSigmoid", {"act", "q_y", "dq_x"}, -inf, inf, {"DequantizeLinear"}});
   check_qdq("DQ -> LeakyRelu -> Q", build_qdq_leaky,
             &(qdq_expect){"QLinearLeakyRelu", {"act", "q_y", "dq_x"}, -inf, inf, {"DequantizeLinear"}});
+  check_qdq("DQ -> Sigmoid -> Q -> DQ, * DQ -> Q (SiLU)", build_qdq_swish,
+            &(qdq_expect){"QLinearSwish", {"mul", "q_y", "dq_s", "dq_x", "sig", "q_s"}, -inf, inf, {"QuantizeLinear"}});
+  check_qdq("SiLU with the gate a graph output", build_qdq_swish_gate_out,
+            &(qdq_expect){"QLinearMul", {"mul", "q_y", "dq_x"}, -inf, inf, {"QLinearSigmoid", "DequantizeLinear"}});
   check_qdq("DQ -> Sigmoid -> Relu -> Q", build_qdq_sigmoid_relu,
             &(qdq_expect){NULL, {NULL}, 0, 0, {"Sigmoid", "Relu", "QuantizeLinear"}});
 }
