@@ -251,6 +251,18 @@ static void qconv_case(rng* r, int xdt, int wdt, int ydt, bool per_channel, bool
   free(data);
 }
 
+/* A one-thread session of m for a plan check; NULL after printing why */
+static roof_session* plan_session(roof_model* m, const char* label) {
+  roof_session_options so = {.threads = 1};
+  roof_session* ses = NULL;
+  roof_error err = {{0}};
+  if (roof_session_create(m, &so, &ses, &err) != ROOF_OK) {
+    fprintf(stderr, "FAIL %s: session: %s\n", label, err.message);
+    return NULL;
+  }
+  return ses;
+}
+
 /* A quantized chain as the qdq pass leaves it: Q -> QLinearConv 3x3 -> QLinearConv 1x1 ->
  * QLinearAdd (both convolutions' outputs) -> DQ on a float NCHW input. The layout pass must keep
  * the 8-bit activations NHWC from the first convolution to the DQ: one int8 conversion in (after
@@ -277,13 +289,8 @@ static int qconv_node(builder* b, rng* r, const char* tag, int x, float xs, int 
 
 /* the chain's plan: conversions only at the two ends, both convolutions on NHWC views */
 static bool chain_plan_ok(roof_model* m, const char* label) {
-  roof_session_options so = {.threads = 1};
-  roof_session* ses = NULL;
-  roof_error err = {{0}};
-  if (roof_session_create(m, &so, &ses, &err) != ROOF_OK) {
-    fprintf(stderr, "FAIL %s: session: %s\n", label, err.message);
-    return false;
-  }
+  roof_session* ses = plan_session(m, label);
+  if (ses == NULL) return false;
   int conv8 = 0, convf = 0, direct = 0;
   for (int i = 0; i < ses->num_steps; i++) {
     const roof_kernel* k = &ses->steps[i].k;
@@ -436,13 +443,8 @@ static void q8_mul_case(rng* r, int dt) {
  * QLinearMul by per-channel gates [N, C, 1, 1] -> DQ. The Mul must run on XNNPACK with its NHWC
  * operand read in place (physical shapes broadcast), within 2 output steps of the reference. */
 static bool se_plan_ok(roof_model* m, const char* label) {
-  roof_session_options so = {.threads = 1};
-  roof_session* ses = NULL;
-  roof_error err = {{0}};
-  if (roof_session_create(m, &so, &ses, &err) != ROOF_OK) {
-    fprintf(stderr, "FAIL %s: session: %s\n", label, err.message);
-    return false;
-  }
+  roof_session* ses = plan_session(m, label);
+  if (ses == NULL) return false;
   bool ok = false;
   for (int i = 0; i < ses->num_steps; i++) {
     const roof_kernel* k = &ses->steps[i].k;
@@ -537,13 +539,8 @@ static void random_geo(rng* r, conv_geo* c) {
 /* the plan's QLinearConv must be on the native entry, unless native kernels are off or this
  * CPU lacks the instructions (then the entry must have said so) */
 static bool q8gemm_ran(roof_model* m, const char* label) {
-  roof_session_options so = {.threads = 1};
-  roof_session* ses = NULL;
-  roof_error err = {{0}};
-  if (roof_session_create(m, &so, &ses, &err) != ROOF_OK) {
-    fprintf(stderr, "FAIL %s: session: %s\n", label, err.message);
-    return false;
-  }
+  roof_session* ses = plan_session(m, label);
+  if (ses == NULL) return false;
   bool ok = false;
   for (int i = 0; i < ses->num_steps; i++) {
     const roof_kernel* k = &ses->steps[i].k;
