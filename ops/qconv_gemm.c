@@ -1,6 +1,7 @@
 /* QLinearConv on the CPU's int8 dot products: dense 2-D convolutions of NHWC int8 / uint8
  * activations with symmetric int8 weights (the qs8 / qc8 cases, which QDQ quantizers write) as
- * a GEMM of im2col rows on AVX512-VNNI's vpdpbusd, with the requantization in the store.
+ * a GEMM of im2col rows on AVX512-VNNI's vpdpbusd (or AVX-VNNI's, on ymm registers), with the
+ * requantization in the store.
  *
  * vpdpbusd multiplies four unsigned bytes by four signed bytes and adds the four products to an
  * int32 lane. The activations are its unsigned operand: an int8 input is read as uint8 (x ^ 0x80
@@ -41,6 +42,7 @@
 #define Q8_MAX_A_BYTES (16u << 20) /* im2col matrix bound, as the float im2col entry */
 
 typedef struct q8_state {
+  int isa;                          /* Q8_AVX512 or Q8_AVXVNNI */
   int64_t M, K, Kp, N, panels;      /* output pixels, taps x channels, K rounded up to 4, channels */
   int64_t C, H, W, OH, OW, KH, KW, sh, sw, dh, dw, pt, pl;
   uint8_t x_flip;                   /* 0x80: int8 input read as uint8 */
@@ -62,14 +64,32 @@ typedef struct q8_run {
   int64_t rows_per_group, groups;
 } q8_run;
 
-static bool q8_cpu(void) {
+enum { Q8_NONE, Q8_AVX512, Q8_AVXVNNI };
+
 #if defined(__x86_64__) && defined(__GNUC__)
-  const char* cap = getenv("ROOFTOP_NATIVE_ISA"); /* avx2 / portable cap every native kernel */
-  if (cap && (strcmp(cap, "avx2") == 0 || strcmp(cap, "portable") == 0)) return false;
-  return __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
-#else
-  return false;
+#include <cpuid.h>
+/* AVX-VNNI: CPUID leaf 7 subleaf 1, EAX bit 4 (clang 14's __builtin_cpu_supports lacks the name) */
+static bool q8_has_avxvnni(void) {
+  unsigned a, b, c, d;
+  return __get_cpuid_count(7, 1, &a, &b, &c, &d) && (a & (1u << 4)) != 0;
+}
 #endif
+
+/* The instructions this CPU offers the int8 GEMM: AVX512-VNNI (zmm tiles), else AVX-VNNI (the
+ * same vpdpbusd on ymm, Intel's client cores), else none. ROOFTOP_NATIVE_ISA=avx2 leaves the
+ * ymm path, =portable none. */
+static int q8_cpu(void) {
+#if defined(__x86_64__) && defined(__GNUC__)
+  const char* cap = getenv("ROOFTOP_NATIVE_ISA");
+  if (cap && strcmp(cap, "portable") == 0) return Q8_NONE;
+  bool avx2_only = cap && strcmp(cap, "avx2") == 0;
+  if (!avx2_only && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+      __builtin_cpu_supports("avx512vnni")) {
+    return Q8_AVX512;
+  }
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && q8_has_avxvnni()) return Q8_AVXVNNI;
+#endif
+  return Q8_NONE;
 }
 
 static bool q8_direct(const roof_kernel* k, const roof_spatial* sp, const roof_tensor* w) {
@@ -82,7 +102,7 @@ static bool supports_q8(const roof_kernel* k, char* why, size_t n) {
   const roof_quant_params* p = k->params;
   const roof_tensor *x = &k->in[0], *w = &k->in[3], *y = &k->out[0];
   const char* no = NULL;
-  if (!q8_cpu()) no = "int8 GEMM: no AVX512-VNNI (or capped by ROOFTOP_NATIVE_ISA)";
+  if (q8_cpu() == Q8_NONE) no = "int8 GEMM: no AVX512-VNNI or AVX-VNNI (or capped by ROOFTOP_NATIVE_ISA)";
   else if (p->sp.nsp != 2) no = "int8 GEMM: not 2-D";
   else if (p->group != 1) no = "int8 GEMM: grouped";
   else if (!roof_tensor_is_nhwc(x) || !roof_tensor_is_nhwc(y)) no = "int8 GEMM: input or output not NHWC";
@@ -142,6 +162,7 @@ static roof_status create_q8(roof_kernel* k, roof_error* err) {
   s->sh = p->sp.strides[0], s->sw = p->sp.strides[1], s->dh = p->sp.dilations[0], s->dw = p->sp.dilations[1];
   s->pt = p->sp.pads[0], s->pl = p->sp.pads[1];
   s->direct = q8_direct(k, &p->sp, w);
+  s->isa = q8_cpu();
   s->x_flip = x->dtype == ROOF_DT_INT8 ? 0x80 : 0;
   s->za = (uint8_t)((int32_t)roof_qparam(k, 2, 0, 0.0) + (s->x_flip ? 128 : 0));
   s->y_signed = y->dtype == ROOF_DT_INT8;
@@ -181,20 +202,20 @@ static uint64_t scratch_q8(const roof_kernel* k) {
   return s->direct ? 0 : (uint64_t)s->M * (uint64_t)s->Kp;
 }
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
-
-#define Q8_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
-
-/* n bytes; up to 64 as one masked load and store (the stem's 21-byte runs: a libc call each
- * cost as much as the GEMM) */
-Q8_TARGET ROOF_ALWAYS_INLINE void q8_copy(uint8_t* dst, const uint8_t* src, int64_t n) {
-  if (n > 64) {
-    memcpy(dst, src, (size_t)n);
-    return;
+/* n bytes as fixed-size moves, the last one overlapping the one before (the stem's 21-byte runs:
+ * a libc call or a byte loop per run cost as much as the GEMM) */
+ROOF_ALWAYS_INLINE void q8_copy(uint8_t* d, const uint8_t* s, int64_t n) {
+#define Q8_RUNS(V)                                                        \
+  if (n >= V) {                                                           \
+    int64_t j = 0;                                                        \
+    for (; j + V <= n; j += V) memcpy(d + j, s + j, V);                   \
+    if (j < n) memcpy(d + n - V, s + n - V, V);                           \
+    return;                                                               \
   }
-  __mmask64 m = n == 64 ? ~(__mmask64)0 : (((__mmask64)1 << n) - 1);
-  _mm512_mask_storeu_epi8(dst, m, _mm512_maskz_loadu_epi8(m, src));
+  Q8_RUNS(32)
+  Q8_RUNS(8)
+#undef Q8_RUNS
+  for (int64_t j = 0; j < n; j++) d[j] = s[j];
 }
 
 /* Rows [r0, r0 + rows) of A: each output pixel's window as the input's bytes (the tile flips
@@ -202,7 +223,7 @@ Q8_TARGET ROOF_ALWAYS_INLINE void q8_copy(uint8_t* dst, const uint8_t* src, int6
  * one run of KW x C bytes of the NHWC input when dw is 1 and no tap of it falls in the padding
  * (the stem's 7 taps x 3 channels: one copy of 21 bytes, not seven of 3). */
 
-Q8_TARGET static void q8_pack_rows(void* ctx, size_t r0, size_t rows) {
+static void q8_pack_rows(void* ctx, size_t r0, size_t rows) {
   const q8_run* t = ctx;
   const q8_state* s = t->s;
   int64_t span = s->KW * s->C;
@@ -229,6 +250,11 @@ Q8_TARGET static void q8_pack_rows(void* ctx, size_t r0, size_t rows) {
     memset(dst, zb, (size_t)(s->Kp - s->K));
   }
 }
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+
+#define Q8_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
 
 /* The store of one accumulator vector: columns n0..n0+15 of a row, `mask` of them real. */
 Q8_TARGET ROOF_ALWAYS_INLINE void q8_store16(const q8_state* s, __m512i acc, int64_t n0, __mmask16 mask, uint8_t* dst) {
@@ -294,8 +320,64 @@ Q8_TILE_FN(8, 3)
 Q8_TILE_FN(12, 2)
 Q8_TILE_FN(16, 1)
 
+/* ---- AVX-VNNI: the same GEMM on ymm registers (16 of them): tiles of 6 rows x 16 columns, a
+ * quarter of a packed panel (its 64 bytes of each 256-byte K quad) ---- */
+
+#define Q8_TARGET_VEX __attribute__((target("avx2,fma,avxvnni")))
+
+/* q8_store16 on 8 columns: `cols` of them real */
+Q8_TARGET_VEX ROOF_ALWAYS_INLINE void q8_store8(const q8_state* s, __m256i acc, int64_t n0, int64_t cols, uint8_t* dst) {
+  __m256 f = _mm256_cvtepi32_ps(_mm256_add_epi32(acc, _mm256_loadu_si256((const __m256i*)(s->bias + n0))));
+  f = _mm256_mul_ps(f, _mm256_loadu_ps(s->mult + n0));
+  f = _mm256_max_ps(f, _mm256_set1_ps((float)(s->lo - s->yz)));
+  f = _mm256_min_ps(f, _mm256_set1_ps((float)(s->hi - s->yz)));
+  __m256i q = _mm256_add_epi32(_mm256_cvtps_epi32(f), _mm256_set1_epi32(s->yz)); /* MXCSR: ties to even */
+  __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1)); /* in range: exact */
+  __m128i b = s->y_signed ? _mm_packs_epi16(w, w) : _mm_packus_epi16(w, w);
+  uint8_t tmp[16];
+  _mm_storeu_si128((__m128i*)tmp, b);
+  memcpy(dst, tmp, (size_t)(cols < 8 ? cols : 8));
+}
+
+Q8_TARGET_VEX static void q8_tile_vex(const q8_state* s, const uint8_t* a, int64_t a_rs, int64_t m0, int rows,
+                                      int64_t panel, int quarter, uint8_t* y) {
+  __m256i c[Q8_MR][2];
+  const uint8_t* ar[Q8_MR];
+#pragma GCC unroll 6
+  for (int r = 0; r < Q8_MR; r++) {
+    ar[r] = a + (m0 + (r < rows ? r : 0)) * a_rs;
+    c[r][0] = c[r][1] = _mm256_setzero_si256();
+  }
+  const __m256i flip = _mm256_set1_epi8((char)s->x_flip);
+  const int8_t* b = s->wp + panel * s->Kp * Q8_NR + quarter * 64;
+  for (int64_t kk = 0; kk < s->Kp; kk += 4, b += 4 * Q8_NR) {
+    __m256i b0 = _mm256_loadu_si256((const __m256i*)b), b1 = _mm256_loadu_si256((const __m256i*)(b + 32));
+#pragma GCC unroll 6
+    for (int r = 0; r < Q8_MR; r++) {
+      int32_t quad;
+      memcpy(&quad, ar[r] + kk, sizeof(quad));
+      __m256i av = _mm256_xor_si256(_mm256_set1_epi32(quad), flip);
+      c[r][0] = _mm256_dpbusd_avx_epi32(c[r][0], av, b0);
+      c[r][1] = _mm256_dpbusd_avx_epi32(c[r][1], av, b1);
+    }
+  }
+  int32_t acc[Q8_MR * 16] __attribute__((aligned(32)));
+#pragma GCC unroll 6
+  for (int r = 0; r < Q8_MR; r++) {
+    _mm256_store_si256((__m256i*)(acc + r * 16), c[r][0]);
+    _mm256_store_si256((__m256i*)(acc + r * 16 + 8), c[r][1]);
+  }
+  int64_t n0 = panel * Q8_NR + quarter * 16, cols = s->N - n0 < 16 ? s->N - n0 : 16;
+  for (int r = 0; r < rows; r++)
+    for (int v = 0; v * 8 < cols; v++) {
+      q8_store8(s, _mm256_load_si256((const __m256i*)(acc + r * 16 + v * 8)), n0 + v * 8, cols - v * 8,
+                y + (m0 + r) * s->N + n0 + v * 8);
+    }
+}
+
 /* Task (panel, group): the group's rows under one panel (the panel stays in cache), in tiles as
- * tall as the panel's width allows (a last panel of 16 columns takes 16 rows at a time). */
+ * tall as the panel's width allows (a last panel of 16 columns takes 16 rows at a time); on
+ * AVX-VNNI quarter by quarter. */
 static void q8_task(void* ctx, size_t panel, size_t group) {
   const q8_run* t = ctx;
   const q8_state* s = t->s;
@@ -303,13 +385,19 @@ static void q8_task(void* ctx, size_t panel, size_t group) {
   int64_t a_rs = s->direct ? s->C : s->Kp;
   int64_t m0 = (int64_t)group * t->rows_per_group, m1 = m0 + t->rows_per_group < s->M ? m0 + t->rows_per_group : s->M;
   int64_t cols = s->N - (int64_t)panel * Q8_NR;
+  if (s->isa == Q8_AVXVNNI) {
+    for (int quarter = 0; quarter < 4 && quarter * 16 < cols; quarter++)
+      for (int64_t m = m0; m < m1; m += Q8_MR) {
+        q8_tile_vex(s, a, a_rs, m, m1 - m < Q8_MR ? (int)(m1 - m) : Q8_MR, (int64_t)panel, quarter, t->y);
+      }
+    return;
+  }
   if (cols > 48) q8_tile_6x4(s, a, a_rs, m0, m1, (int64_t)panel, t->y);
   else if (cols > 32) q8_tile_8x3(s, a, a_rs, m0, m1, (int64_t)panel, t->y);
   else if (cols > 16) q8_tile_12x2(s, a, a_rs, m0, m1, (int64_t)panel, t->y);
   else q8_tile_16x1(s, a, a_rs, m0, m1, (int64_t)panel, t->y);
 }
 #else /* supports_q8 refuses: never called */
-static void q8_pack_rows(void* ctx, size_t r0, size_t rows) { (void)ctx, (void)r0, (void)rows; }
 static void q8_task(void* ctx, size_t panel, size_t group) { (void)ctx, (void)panel, (void)group; }
 #endif
 
