@@ -39,10 +39,11 @@
 
 #define Q8_MR 6
 #define Q8_NR 64
-#define Q8_MAX_A_BYTES (16u << 20) /* im2col matrix bound, as the float im2col entry */
+#define Q8_MAX_A_BYTES (16u << 20) /* im2col rows in scratch at a time (a larger matrix: in chunks) */
 
 typedef struct q8_state {
   int isa;                          /* Q8_AVX512 or Q8_AVXVNNI */
+  int64_t chunk;                    /* output pixels packed at a time (q8_chunk_rows) */
   int64_t M, K, Kp, N, panels;      /* output pixels, taps x channels, K rounded up to 4, channels */
   int64_t C, H, W, OH, OW, KH, KW, sh, sw, dh, dw, pt, pl;
   uint8_t x_flip;                   /* 0x80: int8 input read as uint8 */
@@ -59,8 +60,9 @@ typedef struct q8_state {
 typedef struct q8_run {
   const q8_state* s;
   const uint8_t* x; /* NHWC input */
-  uint8_t* a;       /* [M][Kp] */
+  uint8_t* a;       /* [rows][Kp]: the chunk's im2col rows */
   uint8_t* y;       /* NHWC output, [M][N] */
+  int64_t row0, rows; /* the chunk: output pixels row0 .. row0 + rows - 1 */
   int64_t rows_per_group, groups;
 } q8_run;
 
@@ -108,10 +110,6 @@ static bool supports_q8(const roof_kernel* k, char* why, size_t n) {
   else if (!roof_tensor_is_nhwc(x) || !roof_tensor_is_nhwc(y)) no = "int8 GEMM: input or output not NHWC";
   else if (!roof_tensor_is_plain(w)) no = "int8 GEMM: strided weights";
   if (no == NULL) roof_qconv_signed_consts(k, &no);
-  if (no == NULL) {
-    uint64_t M = (uint64_t)(y->dims[0] * y->dims[2] * y->dims[3]), K = (uint64_t)(w->dims[1] * w->dims[2] * w->dims[3]);
-    if (!q8_direct(k, &p->sp, w) && M * ((K + 3) & ~3ull) > Q8_MAX_A_BYTES) no = "int8 GEMM: im2col matrix above 16 MiB";
-  }
   if (no) snprintf(why, n, "%s", no);
   return no == NULL;
 }
@@ -147,6 +145,18 @@ static void q8_pack_weights(const roof_tensor* w, q8_state* s, int64_t* colsum) 
   }
 }
 
+/* Output pixels whose im2col rows are packed at a time: all, or 16 MiB of whole 48-row groups
+ * (a 640 x 640 detector's 3x3 layer would need 59 MiB at once). ROOFTOP_INT8_CHUNK_ROWS (rounded
+ * up to 48) sets it instead: the op tests run every im2col case in several chunks with it. */
+static int64_t q8_chunk_rows(const q8_state* s) {
+  if (s->direct) return s->M;
+  const char* env = getenv("ROOFTOP_INT8_CHUNK_ROWS");
+  int64_t rows = env ? (int64_t)strtoll(env, NULL, 10) : (int64_t)(Q8_MAX_A_BYTES / (uint64_t)s->Kp);
+  rows = (rows + 47) / 48 * 48;
+  if (rows < 48) rows = 48;
+  return rows < s->M ? rows : s->M;
+}
+
 static roof_status create_q8(roof_kernel* k, roof_error* err) {
   const roof_quant_params* p = k->params;
   const roof_tensor *x = &k->in[0], *w = &k->in[3], *y = &k->out[0]; /* NHWC [N, C, H, W], [O, C, KH, KW], NHWC [N, O, OH, OW] */
@@ -163,6 +173,7 @@ static roof_status create_q8(roof_kernel* k, roof_error* err) {
   s->pt = p->sp.pads[0], s->pl = p->sp.pads[1];
   s->direct = q8_direct(k, &p->sp, w);
   s->isa = q8_cpu();
+  s->chunk = q8_chunk_rows(s);
   s->x_flip = x->dtype == ROOF_DT_INT8 ? 0x80 : 0;
   s->za = (uint8_t)((int32_t)roof_qparam(k, 2, 0, 0.0) + (s->x_flip ? 128 : 0));
   s->y_signed = y->dtype == ROOF_DT_INT8;
@@ -199,7 +210,7 @@ static roof_status create_q8(roof_kernel* k, roof_error* err) {
 
 static uint64_t scratch_q8(const roof_kernel* k) {
   const q8_state* s = k->state;
-  return s->direct ? 0 : (uint64_t)s->M * (uint64_t)s->Kp;
+  return s->direct ? 0 : (uint64_t)s->chunk * (uint64_t)s->Kp;
 }
 
 /* n bytes as fixed-size moves, the last one overlapping the one before (the stem's 21-byte runs:
@@ -228,10 +239,10 @@ static void q8_pack_rows(void* ctx, size_t r0, size_t rows) {
   const q8_state* s = t->s;
   int64_t span = s->KW * s->C;
   uint8_t zb = s->za ^ s->x_flip;
-  for (int64_t m = (int64_t)r0; m < (int64_t)(r0 + rows); m++) {
-    int64_t n = m / (s->OH * s->OW), oy = m / s->OW % s->OH, ox = m % s->OW;
+  for (int64_t i = (int64_t)r0; i < (int64_t)(r0 + rows); i++) {
+    int64_t m = t->row0 + i, n = m / (s->OH * s->OW), oy = m / s->OW % s->OH, ox = m % s->OW;
     int64_t ix0 = ox * s->sw - s->pl, ix1 = ix0 + (s->KW - 1) * s->dw;
-    uint8_t* dst = t->a + m * s->Kp;
+    uint8_t* dst = t->a + i * s->Kp;
     for (int64_t ky = 0; ky < s->KH; ky++, dst += span) {
       int64_t iy = oy * s->sh - s->pt + ky * s->dh;
       const uint8_t* row = t->x + (n * s->H + iy) * s->W * s->C;
@@ -381,21 +392,23 @@ Q8_TARGET_VEX static void q8_tile_vex(const q8_state* s, const uint8_t* a, int64
 static void q8_task(void* ctx, size_t panel, size_t group) {
   const q8_run* t = ctx;
   const q8_state* s = t->s;
-  const uint8_t* a = s->direct ? t->x : t->a;
+  /* rows of the chunk: A and Y from its first row */
+  const uint8_t* a = s->direct ? t->x + t->row0 * s->C : t->a;
   int64_t a_rs = s->direct ? s->C : s->Kp;
-  int64_t m0 = (int64_t)group * t->rows_per_group, m1 = m0 + t->rows_per_group < s->M ? m0 + t->rows_per_group : s->M;
+  uint8_t* y = t->y + t->row0 * s->N;
+  int64_t m0 = (int64_t)group * t->rows_per_group, m1 = m0 + t->rows_per_group < t->rows ? m0 + t->rows_per_group : t->rows;
   int64_t cols = s->N - (int64_t)panel * Q8_NR;
   if (s->isa == Q8_AVXVNNI) {
     for (int quarter = 0; quarter < 4 && quarter * 16 < cols; quarter++)
       for (int64_t m = m0; m < m1; m += Q8_MR) {
-        q8_tile_vex(s, a, a_rs, m, m1 - m < Q8_MR ? (int)(m1 - m) : Q8_MR, (int64_t)panel, quarter, t->y);
+        q8_tile_vex(s, a, a_rs, m, m1 - m < Q8_MR ? (int)(m1 - m) : Q8_MR, (int64_t)panel, quarter, y);
       }
     return;
   }
-  if (cols > 48) q8_tile_6x4(s, a, a_rs, m0, m1, (int64_t)panel, t->y);
-  else if (cols > 32) q8_tile_8x3(s, a, a_rs, m0, m1, (int64_t)panel, t->y);
-  else if (cols > 16) q8_tile_12x2(s, a, a_rs, m0, m1, (int64_t)panel, t->y);
-  else q8_tile_16x1(s, a, a_rs, m0, m1, (int64_t)panel, t->y);
+  if (cols > 48) q8_tile_6x4(s, a, a_rs, m0, m1, (int64_t)panel, y);
+  else if (cols > 32) q8_tile_8x3(s, a, a_rs, m0, m1, (int64_t)panel, y);
+  else if (cols > 16) q8_tile_12x2(s, a, a_rs, m0, m1, (int64_t)panel, y);
+  else q8_tile_16x1(s, a, a_rs, m0, m1, (int64_t)panel, y);
 }
 #else /* supports_q8 refuses: never called */
 static void q8_task(void* ctx, size_t panel, size_t group) { (void)ctx, (void)panel, (void)group; }
@@ -405,15 +418,19 @@ static roof_status run_q8(roof_kernel* k, roof_error* err) {
   (void)err;
   const q8_state* s = k->state;
   q8_run t = {.s = s, .x = k->in[0].data, .a = k->scratch, .y = k->out[0].data};
-  if (!s->direct) {
-    size_t rows_per_task = (size_t)(s->Kp >= 4096 ? 8 : 4096 / s->Kp * 8); /* about 32 KiB of A per task */
-    pthreadpool_parallelize_1d_tile_1d(k->pool, q8_pack_rows, &t, (size_t)s->M, rows_per_task, ROOF_POOL_FLAGS);
+  int64_t chunk = s->chunk;
+  for (t.row0 = 0; t.row0 < s->M; t.row0 += chunk) {
+    t.rows = s->M - t.row0 < chunk ? s->M - t.row0 : chunk;
+    if (!s->direct) {
+      size_t rows_per_task = (size_t)(s->Kp >= 4096 ? 8 : 4096 / s->Kp * 8); /* about 32 KiB of A per task */
+      pthreadpool_parallelize_1d_tile_1d(k->pool, q8_pack_rows, &t, (size_t)t.rows, rows_per_task, ROOF_POOL_FLAGS);
+    }
+    /* Groups of 48 rows (whole tiles of every height), fewer when that leaves under 16 tasks */
+    t.rows_per_group = 48;
+    while (t.rows_per_group > 6 && s->panels * ((t.rows + t.rows_per_group - 1) / t.rows_per_group) < 16) t.rows_per_group /= 2;
+    t.groups = (t.rows + t.rows_per_group - 1) / t.rows_per_group;
+    pthreadpool_parallelize_2d(k->pool, q8_task, &t, (size_t)s->panels, (size_t)t.groups, ROOF_POOL_FLAGS);
   }
-  /* Groups of 48 rows (whole tiles of every height), fewer when that leaves under 16 tasks */
-  t.rows_per_group = 48;
-  while (t.rows_per_group > 6 && s->panels * ((s->M + t.rows_per_group - 1) / t.rows_per_group) < 16) t.rows_per_group /= 2;
-  t.groups = (s->M + t.rows_per_group - 1) / t.rows_per_group;
-  pthreadpool_parallelize_2d(k->pool, q8_task, &t, (size_t)s->panels, (size_t)t.groups, ROOF_POOL_FLAGS);
   return ROOF_OK;
 }
 
