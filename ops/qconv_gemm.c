@@ -44,6 +44,7 @@
 typedef struct q8_state {
   int isa;                          /* Q8_AVX512 or Q8_AVXVNNI */
   int64_t chunk;                    /* output pixels packed at a time (q8_chunk_rows) */
+  int64_t bands;                    /* > 0: tasks own bands of rows and pack 48 at a time (q8_band) */
   int64_t M, K, Kp, N, panels;      /* output pixels, taps x channels, K rounded up to 4, channels */
   int64_t C, H, W, OH, OW, KH, KW, sh, sw, dh, dw, pt, pl;
   uint8_t x_flip;                   /* 0x80: int8 input read as uint8 */
@@ -174,6 +175,12 @@ static roof_status create_q8(roof_kernel* k, roof_error* err) {
   s->direct = q8_direct(k, &p->sp, w);
   s->isa = q8_cpu();
   s->chunk = q8_chunk_rows(s);
+  /* Many rows for few panels (the stem, ResNet's first stages): each task owns a band of rows and
+   * packs 48 of them at a time into its own slot right before multiplying them by every panel,
+   * so the im2col rows are read back from L1 / L2 (packed all at once, the stem's 1.9 MB went
+   * through L3 both ways: its pack took as long as its products). Four bands per thread. */
+  size_t threads = k->pool ? pthreadpool_get_threads_count(k->pool) : 1;
+  if (!s->direct && s->M >= (int64_t)threads * 4 * 48 * 2 && s->panels <= 4) s->bands = (int64_t)threads * 4;
   s->x_flip = x->dtype == ROOF_DT_INT8 ? 0x80 : 0;
   s->za = (uint8_t)((int32_t)roof_qparam(k, 2, 0, 0.0) + (s->x_flip ? 128 : 0));
   s->y_signed = y->dtype == ROOF_DT_INT8;
@@ -210,7 +217,8 @@ static roof_status create_q8(roof_kernel* k, roof_error* err) {
 
 static uint64_t scratch_q8(const roof_kernel* k) {
   const q8_state* s = k->state;
-  return s->direct ? 0 : (uint64_t)s->chunk * (uint64_t)s->Kp;
+  if (s->direct) return 0;
+  return (uint64_t)(s->bands > 0 ? s->bands * 48 : s->chunk) * (uint64_t)s->Kp;
 }
 
 /* n bytes as fixed-size moves, the last one overlapping the one before (the stem's 21-byte runs:
@@ -239,8 +247,12 @@ static void q8_pack_rows(void* ctx, size_t r0, size_t rows) {
   const q8_state* s = t->s;
   int64_t span = s->KW * s->C;
   uint8_t zb = s->za ^ s->x_flip;
-  for (int64_t i = (int64_t)r0; i < (int64_t)(r0 + rows); i++) {
-    int64_t m = t->row0 + i, n = m / (s->OH * s->OW), oy = m / s->OW % s->OH, ox = m % s->OW;
+  int64_t m = t->row0 + (int64_t)r0, n = m / (s->OH * s->OW), oy = m / s->OW % s->OH, ox = m % s->OW;
+  for (int64_t i = (int64_t)r0; i < (int64_t)(r0 + rows); i++, ox++) {
+    if (ox == s->OW) { /* the next output row (three divisions per pixel cost the stem 0.3 ms) */
+      ox = 0;
+      if (++oy == s->OH) oy = 0, n++;
+    }
     int64_t ix0 = ox * s->sw - s->pl, ix1 = ix0 + (s->KW - 1) * s->dw;
     uint8_t* dst = t->a + i * s->Kp;
     for (int64_t ky = 0; ky < s->KH; ky++, dst += span) {
@@ -410,14 +422,33 @@ static void q8_task(void* ctx, size_t panel, size_t group) {
   else if (cols > 16) q8_tile_12x2(s, a, a_rs, m0, m1, (int64_t)panel, y);
   else q8_tile_16x1(s, a, a_rs, m0, m1, (int64_t)panel, y);
 }
+/* Band b of the rows: 48 at a time packed into the band's slot, then multiplied by every panel */
+static void q8_band(void* ctx, size_t band) {
+  const q8_run* all = ctx;
+  const q8_state* s = all->s;
+  int64_t r0 = (int64_t)band * s->M / s->bands, r1 = ((int64_t)band + 1) * s->M / s->bands;
+  q8_run t = *all;
+  t.a = all->a + (int64_t)band * 48 * s->Kp;
+  t.rows_per_group = 48;
+  for (t.row0 = r0; t.row0 < r1; t.row0 += 48) {
+    t.rows = r1 - t.row0 < 48 ? r1 - t.row0 : 48;
+    q8_pack_rows(&t, 0, (size_t)t.rows);
+    for (int64_t panel = 0; panel < s->panels; panel++) q8_task(&t, (size_t)panel, 0);
+  }
+}
 #else /* supports_q8 refuses: never called */
 static void q8_task(void* ctx, size_t panel, size_t group) { (void)ctx, (void)panel, (void)group; }
+static void q8_band(void* ctx, size_t band) { (void)ctx, (void)band; }
 #endif
 
 static roof_status run_q8(roof_kernel* k, roof_error* err) {
   (void)err;
   const q8_state* s = k->state;
   q8_run t = {.s = s, .x = k->in[0].data, .a = k->scratch, .y = k->out[0].data};
+  if (s->bands > 0) {
+    pthreadpool_parallelize_1d(k->pool, q8_band, &t, (size_t)s->bands, ROOF_POOL_FLAGS);
+    return ROOF_OK;
+  }
   int64_t chunk = s->chunk;
   for (t.row0 = 0; t.row0 < s->M; t.row0 += chunk) {
     t.rows = s->M - t.row0 < chunk ? s->M - t.row0 : chunk;

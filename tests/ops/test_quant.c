@@ -534,7 +534,8 @@ static void random_geo(rng* r, conv_geo* c) {
 
 /* ---- QLinearConv on the int8 GEMM (ops/qconv_gemm.c): 1 LSB (float32 requantization) ----
  * Dense 2-D shapes past one 64-channel panel and one 6-row tile, K not a multiple of 4, the
- * stem's 7x7 over 3 channels, and the direct case (uint8 input, 1x1, channels a multiple of 4). */
+ * stem's 7x7 over 3 channels, the direct case (1x1, channels a multiple of 4), and images large
+ * enough for the banded schedule (800+ output pixels). */
 
 /* the plan's QLinearConv must be on the native entry, unless native kernels are off or this
  * CPU lacks the instructions (then the entry must have said so) */
@@ -567,6 +568,9 @@ static void q8gemm_case(rng* r, int i) {
   int64_t span = (c.KH - 1) * c.dil + 1;
   c.H = irand(r, (int)span, 20);
   c.W = irand(r, (int)span, 20);
+  if (i % 6 == 4) { /* 800+ output pixels, at most 4 panels: rows in bands, packed 48 at a time */
+    c.N = 2, c.stride = 1, c.dil = 1, c.pad = c.KH / 2, c.H = irand(r, 21, 30), c.W = irand(r, 21, 30);
+  }
   qconv_case(r, xdt, q8[(i / 2) % 2], q8[(i / 4) % 2], i % 2 == 1, true, i % 3 != 0, &c, q8gemm_ran);
 }
 
