@@ -315,6 +315,58 @@ static void binary_case(rng* r, const char* op, int i) {
   }
 }
 
+/* Broadcasts of the native arith kernel (dense operand and a [O, 1, I] one): the
+ * squeeze-excitation scale x * GlobalAveragePool(x) in NHWC (O = N, I = C), either operand
+ * order, with a fused clamp for Add; a per-channel constant over plain NCHW data (I = 1). Large
+ * enough to run on the pool. The native entry must take them. */
+static void bcast_cases(rng* r) {
+  static const char* const kOps[] = {"Add", "Sub", "Mul", "Div"};
+  int64_t xd[4] = {2, 24, 19, 23};
+  for (int i = 0; i < 8; i++) {
+    const char* op = kOps[i % 4];
+    bool swap = i >= 4;
+    char label[96];
+    snprintf(label, sizeof(label), "%s nhwc x %s GlobalAveragePool(x) 2x24x19x23", op, swap ? "(swapped)" : "and");
+    builder b = start(r, label);
+    int x = image(&b, xd, true), s = output(&b, "s"), y = output(&b, "y");
+    node(&b, "GlobalAveragePool", &x, 1, &s, 1);
+    int ins[2] = {swap ? s : x, swap ? x : s};
+    if (i == 0) { /* Add then Relu: the activation pass makes it the Add's fused clamp */
+      int t = output(&b, "t");
+      node(&b, op, ins, 2, &t, 1);
+      node(&b, "Relu", &t, 1, &y, 1);
+    } else {
+      node(&b, op, ins, 2, &y, 1);
+    }
+    mark_output(&b, y);
+    last_fast_backend = -1;
+    check_fused(&b, op, true, "activation");
+    if (!native_off() && last_fast_backend != ROOF_BACKEND_NATIVE) {
+      fprintf(stderr, "FAIL %s: ran on backend %d, not the native broadcast kernel\n", label, last_fast_backend);
+      failures++;
+    }
+
+    snprintf(label, sizeof(label), "%s plain x per-channel constant 2x24x19x23", op);
+    builder c = start(r, label);
+    int64_t cd[3] = {24, 1, 1};
+    int cins[2] = {image(&c, xd, false), constant(&c, "k", 3, cd)};
+    if (swap) {
+      int t = cins[0];
+      cins[0] = cins[1];
+      cins[1] = t;
+    }
+    int cy = output(&c, "y");
+    node(&c, op, cins, 2, &cy, 1);
+    mark_output(&c, cy);
+    last_fast_backend = -1;
+    check(&c, op, true);
+    if (!native_off() && last_fast_backend != ROOF_BACKEND_NATIVE) {
+      fprintf(stderr, "FAIL %s: ran on backend %d, not the native broadcast kernel\n", label, last_fast_backend);
+      failures++;
+    }
+  }
+}
+
 /* Resize of the spatial axes by (sh, sw) with the given modes; a fast kernel must take it when
  * `fast` says so. */
 static void resize_case(rng* r, const int64_t* xd, const char* mode, const char* coord, const char* nearest, float sh,
@@ -897,6 +949,7 @@ int main(int argc, char** argv) {
   for (size_t i = 0; i < sizeof(kRef) / sizeof(kRef[0]); i++) unary_case(&r, kRef[i], false);
   static const char* const kBin[] = {"Add", "Sub", "Mul", "Div"};
   for (int i = 0; i < 12; i++) binary_case(&r, kBin[i % 4], i);
+  bcast_cases(&r);
   for (int i = 0; i < 12; i++) binary_case(&r, i % 2 ? "Min" : "Max", i / 2 + 6 * (i % 2)); /* every shape, both ranks */
   prelu_case(&r);
   variadic_case(&r);
