@@ -911,6 +911,40 @@ static void conv_dw_case(rng* r, int64_t N, int64_t C, int64_t H, int64_t W, int
   check_fused(&b, "Conv", true, relu ? "all" : "none");
 }
 
+/* A stride-1 case that must run on the native kernel where the CPU has AVX-512. */
+static void conv_dw_native_case(rng* r, int64_t N, int64_t C, int64_t H, int64_t W, int64_t kh, int64_t kw,
+                                const int64_t* pads, bool bias, bool relu) {
+  last_fast_backend = -1;
+  conv_dw_case(r, N, C, H, W, kh, kw, 1, pads, bias, relu);
+#if defined(__x86_64__) && defined(__GNUC__)
+  bool want = !native_off() && __builtin_cpu_supports("avx512f") && !getenv("ROOFTOP_NATIVE_ISA");
+#else
+  bool want = false;
+#endif
+  if (want && last_fast_backend != ROOF_BACKEND_NATIVE) {
+    fprintf(stderr, "FAIL Conv dw %lldx%lld over %lld channels: ran on backend %d, not the native padded path\n",
+            (long long)kh, (long long)kw, (long long)C, last_fast_backend);
+    failures++;
+  }
+}
+
+/* Two padded-path layers in a row share the session scratch: the second (pads 2) must zero its
+ * borders where the first (unpadded, same padded extents) left data. */
+static void conv_dw_chain_case(rng* r) {
+  builder b = start(r, "Conv dw 5x5 unpadded then 5x5 pads 2 (shared scratch)");
+  int64_t xd[4] = {1, 16, 12, 30}, wd[4] = {16, 1, 5, 5}, p0[4] = {0, 0, 0, 0}, p2[4] = {2, 2, 2, 2};
+  int x = image(&b, xd, true), y1 = output(&b, "y1"), y = output(&b, "y");
+  int i1[2] = {x, constant(&b, "w1", 4, wd)}, i2[2] = {y1, constant(&b, "w2", 4, wd)};
+  roof_node* a = node(&b, "Conv", i1, 2, &y1, 1);
+  attr_ints(a, "pads", 4, p0);
+  attr_i(a, "group", 16);
+  roof_node* c = node(&b, "Conv", i2, 2, &y, 1);
+  attr_ints(c, "pads", 4, p2);
+  attr_i(c, "group", 16);
+  mark_output(&b, y);
+  check(&b, "Conv", true);
+}
+
 static void conv_dw_cases(rng* r) {
   int64_t p3[4] = {3, 3, 3, 3}, odd[4] = {1, 3, 2, 0}, p0[4] = {0, 0, 0, 0}, p2[4] = {2, 2, 2, 2};
   conv_dw_case(r, 1, 96, 14, 14, 7, 7, 1, p3, true, false);
@@ -921,7 +955,16 @@ static void conv_dw_cases(rng* r) {
   conv_dw_case(r, 1, 33, 8, 10, 7, 5, 1, odd, true, false);
   conv_dw_case(r, 1, 16, 7, 16, 7, 7, 1, p0, true, false);
   conv_dw_case(r, 1, 3, 5, 4, 9, 9, 2, p3, true, true);
-  conv_dw_case(r, 1, 24, 11, 11, 5, 5, 1, p2, true, false); /* 25 taps: XNNPACK's */
+  /* 5x5, and 3x3 over at most 32 channels, at stride 1: the native padded path with AVX-512
+   * (sliding 8-pixel blocks, 4-pixel blocks and single pixels of each row; channel tails) */
+  int64_t p1[4] = {1, 1, 1, 1}, asym[4] = {0, 2, 1, 0};
+  conv_dw_native_case(r, 1, 24, 11, 11, 5, 5, p2, true, false);
+  conv_dw_native_case(r, 2, 40, 14, 21, 5, 5, asym, false, true);
+  conv_dw_native_case(r, 1, 32, 19, 19, 3, 3, p1, true, true);
+  conv_dw_native_case(r, 1, 7, 9, 30, 3, 3, asym, true, false);
+  conv_dw_case(r, 1, 48, 12, 12, 3, 3, 1, p1, true, false); /* 48 channels: XNNPACK's */
+  conv_dw_case(r, 1, 24, 6, 6, 5, 5, 1, p2, true, false);   /* rows under 8 pixels: XNNPACK's */
+  conv_dw_chain_case(r);
 }
 
 int main(int argc, char** argv) {
