@@ -315,6 +315,16 @@ static void binary_case(rng* r, const char* op, int i) {
   }
 }
 
+/* check_fused, and the op must have run on its native entry (unless native kernels are off). */
+static void check_native(builder* b, const char* op, const char* fusion) {
+  last_fast_backend = -1;
+  check_fused(b, op, true, fusion);
+  if (!native_off() && last_fast_backend != ROOF_BACKEND_NATIVE) {
+    fprintf(stderr, "FAIL %s: ran on backend %d, not the native kernel\n", b->label, last_fast_backend);
+    failures++;
+  }
+}
+
 /* Broadcasts of the native arith kernel (dense operand and a [O, 1, I] one): the
  * squeeze-excitation scale x * GlobalAveragePool(x) in NHWC (O = N, I = C), either operand
  * order, with a fused clamp for Add; a per-channel constant over plain NCHW data (I = 1). Large
@@ -339,31 +349,16 @@ static void bcast_cases(rng* r) {
       node(&b, op, ins, 2, &y, 1);
     }
     mark_output(&b, y);
-    last_fast_backend = -1;
-    check_fused(&b, op, true, "activation");
-    if (!native_off() && last_fast_backend != ROOF_BACKEND_NATIVE) {
-      fprintf(stderr, "FAIL %s: ran on backend %d, not the native broadcast kernel\n", label, last_fast_backend);
-      failures++;
-    }
+    check_native(&b, op, "activation");
 
     snprintf(label, sizeof(label), "%s plain x per-channel constant 2x24x19x23", op);
     builder c = start(r, label);
     int64_t cd[3] = {24, 1, 1};
-    int cins[2] = {image(&c, xd, false), constant(&c, "k", 3, cd)};
-    if (swap) {
-      int t = cins[0];
-      cins[0] = cins[1];
-      cins[1] = t;
-    }
-    int cy = output(&c, "y");
+    int cx = image(&c, xd, false), ck = constant(&c, "k", 3, cd), cy = output(&c, "y");
+    int cins[2] = {swap ? ck : cx, swap ? cx : ck};
     node(&c, op, cins, 2, &cy, 1);
     mark_output(&c, cy);
-    last_fast_backend = -1;
-    check(&c, op, true);
-    if (!native_off() && last_fast_backend != ROOF_BACKEND_NATIVE) {
-      fprintf(stderr, "FAIL %s: ran on backend %d, not the native broadcast kernel\n", label, last_fast_backend);
-      failures++;
-    }
+    check_native(&c, op, "none");
   }
 }
 
