@@ -92,25 +92,45 @@ static void cost_copy(const roof_graph* g, const roof_node* n, roof_cost* c) {
   c->has_model = true;
 }
 
-/* Slab copy along a physical axis: outer x (len_i x inner) blocks, one memcpy each. */
-static void slab_copy(const roof_tensor* big, int axis, const roof_tensor* parts, int nparts, bool gather_into_big) {
+/* Slab copy along a physical axis: outer x (len_i x inner) blocks, one memcpy each. Threaded
+ * over blocks of outer rows (each task copies every part of its rows): a channel Concat of NHWC
+ * maps moves a few hundred bytes per pixel and part, and at 2 threads half of its inputs sit in
+ * the other core's cache, where their producer wrote them (SqueezeNet's fire modules: 0.47 ms
+ * for the 8 Concats on one thread of a 2-thread session against 0.14 ms at 1 thread). */
+typedef struct slab_job {
+  char* big;
+  const roof_tensor* parts;
+  int nparts, axis;
+  size_t row, inner_bytes;
+  bool gather_into_big;
+} slab_job;
+
+static void slab_rows(void* ctx, size_t start, size_t count) {
+  const slab_job* j = ctx;
+  size_t off = 0;
+  for (int i = 0; i < j->nparts; i++) {
+    size_t len = (size_t)j->parts[i].dims[j->axis] * j->inner_bytes;
+    for (size_t o = start; o < start + count; o++) {
+      char* b = j->big + o * j->row + off;
+      char* s = (char*)j->parts[i].data + o * len;
+      if (j->gather_into_big) memcpy(b, s, len);
+      else memcpy(s, b, len);
+    }
+    off += len;
+  }
+}
+
+static void slab_copy(pthreadpool_t pool, const roof_tensor* big, int axis, const roof_tensor* parts, int nparts,
+                      bool gather_into_big) {
   size_t pd[ROOF_MAX_RANK];
   int r = roof_tensor_physical_dims(big, pd);
   int pa = physical_axis(big, axis);
   size_t es = roof_dtype_size(big->dtype), outer = 1, inner = 1;
   for (int d = 0; d < pa; d++) outer *= pd[d];
   for (int d = pa + 1; d < r; d++) inner *= pd[d];
-  size_t row = pd[pa] * inner * es, off = 0;
-  for (int i = 0; i < nparts; i++) {
-    size_t len = (size_t)parts[i].dims[axis] * inner * es;
-    for (size_t o = 0; o < outer; o++) {
-      char* b = (char*)big->data + o * row + off;
-      char* s = (char*)parts[i].data + o * len;
-      if (gather_into_big) memcpy(b, s, len);
-      else memcpy(s, b, len);
-    }
-    off += len;
-  }
+  slab_job j = {big->data, parts, nparts, axis, pd[pa] * inner * es, inner * es, gather_into_big};
+  size_t tile = j.row >= (32u << 10) ? 1 : (32u << 10) / j.row; /* about 32 KiB of the big tensor per task */
+  pthreadpool_parallelize_1d_tile_1d(pool, slab_rows, &j, outer, tile, ROOF_POOL_FLAGS);
 }
 
 static bool all_dense_like(const roof_tensor* ts, int n, const roof_tensor* ref) {
@@ -124,7 +144,7 @@ static roof_status run_concat(roof_kernel* k, roof_error* err) {
   const move_params* p = k->params;
   roof_tensor* y = &k->out[0];
   if (all_dense_like(k->in, k->num_in, y)) {
-    slab_copy(y, (int)p->axis, k->in, k->num_in, true);
+    slab_copy(k->pool, y, (int)p->axis, k->in, k->num_in, true);
     return ROOF_OK;
   }
   int64_t off = 0;
@@ -224,7 +244,7 @@ static roof_status run_split(roof_kernel* k, roof_error* err) {
   bool all_out = true;
   for (int i = 0; i < k->num_out; i++) all_out = all_out && k->out[i].data;
   if (all_out && all_dense_like(k->out, k->num_out, &k->in[0])) {
-    slab_copy(&k->in[0], (int)p->axis, k->out, k->num_out, false);
+    slab_copy(k->pool, &k->in[0], (int)p->axis, k->out, k->num_out, false);
     return ROOF_OK;
   }
   return ref_split(k, NULL);

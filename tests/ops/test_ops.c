@@ -315,6 +315,53 @@ static void binary_case(rng* r, const char* op, int i) {
   }
 }
 
+/* check_fused, and the op must have run on its native entry (unless native kernels are off). */
+static void check_native(builder* b, const char* op, const char* fusion) {
+  last_fast_backend = -1;
+  check_fused(b, op, true, fusion);
+  if (!native_off() && last_fast_backend != ROOF_BACKEND_NATIVE) {
+    fprintf(stderr, "FAIL %s: ran on backend %d, not the native kernel\n", b->label, last_fast_backend);
+    failures++;
+  }
+}
+
+/* Broadcasts of the native arith kernel (dense operand and a [O, 1, I] one): the
+ * squeeze-excitation scale x * GlobalAveragePool(x) in NHWC (O = N, I = C), either operand
+ * order, with a fused clamp for Add; a per-channel constant over plain NCHW data (I = 1). Large
+ * enough to run on the pool. The native entry must take them. */
+static void bcast_cases(rng* r) {
+  static const char* const kOps[] = {"Add", "Sub", "Mul", "Div"};
+  int64_t xd[4] = {2, 24, 19, 23};
+  for (int i = 0; i < 8; i++) {
+    const char* op = kOps[i % 4];
+    bool swap = i >= 4;
+    char label[96];
+    snprintf(label, sizeof(label), "%s nhwc x %s GlobalAveragePool(x) 2x24x19x23", op, swap ? "(swapped)" : "and");
+    builder b = start(r, label);
+    int x = image(&b, xd, true), s = output(&b, "s"), y = output(&b, "y");
+    node(&b, "GlobalAveragePool", &x, 1, &s, 1);
+    int ins[2] = {swap ? s : x, swap ? x : s};
+    if (i == 0) { /* Add then Relu: the activation pass makes it the Add's fused clamp */
+      int t = output(&b, "t");
+      node(&b, op, ins, 2, &t, 1);
+      node(&b, "Relu", &t, 1, &y, 1);
+    } else {
+      node(&b, op, ins, 2, &y, 1);
+    }
+    mark_output(&b, y);
+    check_native(&b, op, "activation");
+
+    snprintf(label, sizeof(label), "%s plain x per-channel constant 2x24x19x23", op);
+    builder c = start(r, label);
+    int64_t cd[3] = {24, 1, 1};
+    int cx = image(&c, xd, false), ck = constant(&c, "k", 3, cd), cy = output(&c, "y");
+    int cins[2] = {swap ? ck : cx, swap ? cx : ck};
+    node(&c, op, cins, 2, &cy, 1);
+    mark_output(&c, cy);
+    check_native(&c, op, "none");
+  }
+}
+
 /* Resize of the spatial axes by (sh, sw) with the given modes; a fast kernel must take it when
  * `fast` says so. */
 static void resize_case(rng* r, const int64_t* xd, const char* mode, const char* coord, const char* nearest, float sh,
@@ -686,6 +733,29 @@ static void pow_cases(rng* r) {
   }
 }
 
+
+/* Split x along the channels into three parts, then Concat them back in another order. */
+static void concat_split_case(rng* r, int64_t* xd, int64_t* split, int nhwc) {
+  char name[96];
+  snprintf(name, sizeof(name), "Concat/Split axis 1 %s %lldx%lldx%lldx%lld", nhwc ? "nhwc" : "plain", (long long)xd[0],
+           (long long)xd[1], (long long)xd[2], (long long)xd[3]);
+  builder d = start(r, name);
+  int dx = image(&d, xd, nhwc);
+  int parts[3] = {output(&d, "p0"), output(&d, "p1"), output(&d, "p2")};
+  roof_node* sp = node(&d, "Split", &dx, 1, parts, 3);
+  attr_i(sp, "axis", 1);
+  int sv = constant_i64(&d, "split", 3, split);
+  sp->inputs = realloc(sp->inputs, sizeof(int) * 2);
+  sp->inputs[1] = sv;
+  sp->num_inputs = 2;
+  int order[3] = {parts[2], parts[0], parts[1]};
+  int dy = output(&d, "y");
+  roof_node* cc = node(&d, "Concat", order, 3, &dy, 1);
+  attr_i(cc, "axis", 1);
+  mark_output(&d, dy);
+  check(&d, "Concat", true);
+}
+
 static void misc_cases(rng* r) {
   int64_t xd[4] = {2, 9, 5, 7};
   for (int nhwc = 0; nhwc < 2; nhwc++) {
@@ -707,22 +777,9 @@ static void misc_cases(rng* r) {
     mark_output(&c, cy);
     check(&c, "BatchNormalization", true);
 
-    builder d = start(r, nhwc ? "Concat/Split axis 1 nhwc" : "Concat/Split axis 1 plain");
-    int dx = image(&d, xd, nhwc);
-    int parts[3] = {output(&d, "p0"), output(&d, "p1"), output(&d, "p2")};
-    roof_node* sp = node(&d, "Split", &dx, 1, parts, 3);
-    attr_i(sp, "axis", 1);
-    int64_t split[3] = {2, 4, 3};
-    int sv = constant_i64(&d, "split", 3, split);
-    sp->inputs = realloc(sp->inputs, sizeof(int) * 2);
-    sp->inputs[1] = sv;
-    sp->num_inputs = 2;
-    int order[3] = {parts[2], parts[0], parts[1]};
-    int dy = output(&d, "y");
-    roof_node* cc = node(&d, "Concat", order, 3, &dy, 1);
-    attr_i(cc, "axis", 1);
-    mark_output(&d, dy);
-    check(&d, "Concat", true);
+    concat_split_case(r, xd, (int64_t[3]){2, 4, 3}, nhwc);
+    /* past the caller-thread bound (64 KiB): the slab copy runs on the pool */
+    concat_split_case(r, (int64_t[4]){1, 24, 45, 37}, (int64_t[3]){10, 8, 6}, nhwc);
 
     builder e = start(r, nhwc ? "ReduceMean spatial nhwc" : "ReduceMean spatial plain");
     int ex = image(&e, xd, nhwc), ey = output(&e, "y");
@@ -849,6 +906,40 @@ static void conv_dw_case(rng* r, int64_t N, int64_t C, int64_t H, int64_t W, int
   check_fused(&b, "Conv", true, relu ? "all" : "none");
 }
 
+/* A stride-1 case that must run on the native kernel where the CPU has AVX-512. */
+static void conv_dw_native_case(rng* r, int64_t N, int64_t C, int64_t H, int64_t W, int64_t kh, int64_t kw,
+                                const int64_t* pads, bool bias, bool relu) {
+  last_fast_backend = -1;
+  conv_dw_case(r, N, C, H, W, kh, kw, 1, pads, bias, relu);
+#if defined(__x86_64__) && defined(__GNUC__)
+  bool want = !native_off() && __builtin_cpu_supports("avx512f") && !getenv("ROOFTOP_NATIVE_ISA");
+#else
+  bool want = false;
+#endif
+  if (want && last_fast_backend != ROOF_BACKEND_NATIVE) {
+    fprintf(stderr, "FAIL Conv dw %lldx%lld over %lld channels: ran on backend %d, not the native padded path\n",
+            (long long)kh, (long long)kw, (long long)C, last_fast_backend);
+    failures++;
+  }
+}
+
+/* Two padded-path layers in a row share the session scratch: the second (pads 2) must zero its
+ * borders where the first (unpadded, same padded extents) left data. */
+static void conv_dw_chain_case(rng* r) {
+  builder b = start(r, "Conv dw 5x5 unpadded then 5x5 pads 2 (shared scratch)");
+  int64_t xd[4] = {1, 16, 12, 30}, wd[4] = {16, 1, 5, 5}, p0[4] = {0, 0, 0, 0}, p2[4] = {2, 2, 2, 2};
+  int x = image(&b, xd, true), y1 = output(&b, "y1"), y = output(&b, "y");
+  int i1[2] = {x, constant(&b, "w1", 4, wd)}, i2[2] = {y1, constant(&b, "w2", 4, wd)};
+  roof_node* a = node(&b, "Conv", i1, 2, &y1, 1);
+  attr_ints(a, "pads", 4, p0);
+  attr_i(a, "group", 16);
+  roof_node* c = node(&b, "Conv", i2, 2, &y, 1);
+  attr_ints(c, "pads", 4, p2);
+  attr_i(c, "group", 16);
+  mark_output(&b, y);
+  check(&b, "Conv", true);
+}
+
 static void conv_dw_cases(rng* r) {
   int64_t p3[4] = {3, 3, 3, 3}, odd[4] = {1, 3, 2, 0}, p0[4] = {0, 0, 0, 0}, p2[4] = {2, 2, 2, 2};
   conv_dw_case(r, 1, 96, 14, 14, 7, 7, 1, p3, true, false);
@@ -859,7 +950,16 @@ static void conv_dw_cases(rng* r) {
   conv_dw_case(r, 1, 33, 8, 10, 7, 5, 1, odd, true, false);
   conv_dw_case(r, 1, 16, 7, 16, 7, 7, 1, p0, true, false);
   conv_dw_case(r, 1, 3, 5, 4, 9, 9, 2, p3, true, true);
-  conv_dw_case(r, 1, 24, 11, 11, 5, 5, 1, p2, true, false); /* 25 taps: XNNPACK's */
+  /* 5x5, and 3x3 over at most 32 channels, at stride 1: the native padded path with AVX-512
+   * (sliding 8-pixel blocks, 4-pixel blocks and single pixels of each row; channel tails) */
+  int64_t p1[4] = {1, 1, 1, 1}, asym[4] = {0, 2, 1, 0};
+  conv_dw_native_case(r, 1, 24, 11, 11, 5, 5, p2, true, false);
+  conv_dw_native_case(r, 2, 40, 14, 21, 5, 5, asym, false, true);
+  conv_dw_native_case(r, 1, 32, 19, 19, 3, 3, p1, true, true);
+  conv_dw_native_case(r, 1, 7, 9, 30, 3, 3, asym, true, false);
+  conv_dw_case(r, 1, 48, 12, 12, 3, 3, 1, p1, true, false); /* 48 channels: XNNPACK's */
+  conv_dw_case(r, 1, 24, 6, 6, 5, 5, 1, p2, true, false);   /* rows under 8 pixels: XNNPACK's */
+  conv_dw_chain_case(r);
 }
 
 int main(int argc, char** argv) {
@@ -887,6 +987,7 @@ int main(int argc, char** argv) {
   for (size_t i = 0; i < sizeof(kRef) / sizeof(kRef[0]); i++) unary_case(&r, kRef[i], false);
   static const char* const kBin[] = {"Add", "Sub", "Mul", "Div"};
   for (int i = 0; i < 12; i++) binary_case(&r, kBin[i % 4], i);
+  bcast_cases(&r);
   for (int i = 0; i < 12; i++) binary_case(&r, i % 2 ? "Min" : "Max", i / 2 + 6 * (i % 2)); /* every shape, both ranks */
   prelu_case(&r);
   variadic_case(&r);
