@@ -317,7 +317,7 @@ static void mm_store_tmp(const mm_block* t, const float* tmp, int nr) {
   for (int i = 0; i < t->mr; i++) {
     float* c = t->c + i * t->c_rs;
     for (int j = 0; j < t->nc; j++) {
-      float v = tmp[i * nr + j];
+      float v = tmp[i * nr + j] + (t->res ? t->res[i * t->res_rs + j] : 0.0f);
       c[j * t->c_cs] = t->act ? roof_act_apply(t->act, v) : v;
     }
   }
@@ -387,6 +387,12 @@ static void mm_block_portable(const mm_block* t) {
     c##i##0 = _mm512_fmadd_ps(ai, b0, c##i##0);          \
     if (NV > 1) c##i##1 = _mm512_fmadd_ps(ai, b1, c##i##1); \
   }
+/* a fused residual's nc columns added in registers (direct path) */
+#define MM512_RES(i)                                                                                   \
+  if (MR > i) {                                                                                        \
+    c##i##0 = _mm512_add_ps(c##i##0, _mm512_maskz_loadu_ps(m0, t->res + i * t->res_rs));              \
+    if (NV > 1) c##i##1 = _mm512_add_ps(c##i##1, _mm512_maskz_loadu_ps(m1, t->res + i * t->res_rs + 16)); \
+  }
 /* direct: masked stores of the nc columns; else through tmp (strided C) */
 #define MM512_STORE(i)                                                     \
   if (MR > i) {                                                            \
@@ -410,13 +416,16 @@ __attribute__((target("avx512f"))) ROOF_ALWAYS_INLINE void mm512(const mm_block*
     MM_ROWS(MM512_FMA)
   }
   const bool direct = t->c_cs == 1;
+  const int nc = t->nc;
+  const __mmask16 m0 = (__mmask16)(nc >= 16 ? 0xFFFFu : (1u << nc) - 1u);
+  const __mmask16 m1 = (__mmask16)(nc >= 32 ? 0xFFFFu : nc > 16 ? (1u << (nc - 16)) - 1u : 0u);
+  if (direct && t->res) {
+    MM_ROWS(MM512_RES)
+  }
   if (direct && t->act) {
     const __m512 lo = _mm512_set1_ps(t->act->min), hi = _mm512_set1_ps(t->act->max);
     MM_ROWS(MM512_CLAMP)
   }
-  const int nc = t->nc;
-  const __mmask16 m0 = (__mmask16)(nc >= 16 ? 0xFFFFu : (1u << nc) - 1u);
-  const __mmask16 m1 = (__mmask16)(nc >= 32 ? 0xFFFFu : nc > 16 ? (1u << (nc - 16)) - 1u : 0u);
   float tmp[12 * 32];
   MM_ROWS(MM512_STORE)
   if (!direct) mm_store_tmp(t, tmp, 32);
@@ -447,6 +456,11 @@ __attribute__((target("avx512f"))) static void mm_block_avx512(const mm_block* t
     c##i##0 = _mm256_fmadd_ps(ai, b0, c##i##0);          \
     if (NV > 1) c##i##1 = _mm256_fmadd_ps(ai, b1, c##i##1); \
   }
+#define MM256_RES(i)                                                                          \
+  if (MR > i) {                                                                               \
+    c##i##0 = _mm256_add_ps(c##i##0, _mm256_loadu_ps(t->res + i * t->res_rs));                \
+    if (NV > 1) c##i##1 = _mm256_add_ps(c##i##1, _mm256_loadu_ps(t->res + i * t->res_rs + 8)); \
+  }
 #define MM256_STORE(i)                                                     \
   if (MR > i) {                                                            \
     if (direct) {                                                          \
@@ -470,6 +484,9 @@ __attribute__((target("avx2,fma"))) ROOF_ALWAYS_INLINE void mm256(const mm_block
   }
   /* full vectors only when every stored column is real: partial widths go through tmp */
   const bool direct = t->c_cs == 1 && t->nc == 8 * NV;
+  if (direct && t->res) {
+    MM_ROWS(MM256_RES)
+  }
   if (direct && t->act) {
     const __m256 lo = _mm256_set1_ps(t->act->min), hi = _mm256_set1_ps(t->act->max);
     MM_ROWS(MM256_CLAMP)
@@ -526,7 +543,7 @@ ROOF_ALWAYS_INLINE void mm_neon(const mm_block* t, const int MR) {
     const float32x4_t b0 = vld1q_f32(b), b1 = vld1q_f32(b + 4), b2 = vld1q_f32(b + 8), b3 = vld1q_f32(b + 12);
     MMN_ROWS(MMN_FMA)
   }
-  const bool direct = t->c_cs == 1 && t->act == NULL && t->nc == 16;
+  const bool direct = t->c_cs == 1 && t->act == NULL && t->res == NULL && t->nc == 16;
   float tmp[6 * 16];
   MMN_ROWS(MMN_STORE)
   if (!direct) mm_store_tmp(t, tmp, 16);
@@ -990,15 +1007,21 @@ static void mm_task(void* ctx, size_t batch, size_t tile, size_t group) {
     mm_task_k_blocks(s, &t, m, r0, p0, p1);
     return;
   }
-  if (s->res) t.act = NULL; /* clamped after the residual */
   for (int64_t p = p0; p < p1; p++) {
     t.b = s->pb + (m[1] * s->panels + p) * K * nr;
     t.c = s->y + m[2] + r0 * s->c_rs + p * nr * s->c_cs;
     t.nc = (int)(s->N - p * nr < nr ? s->N - p * nr : nr);
     t.bias = s->bias_own ? s->bias_own + p * nr : NULL;
+    if (s->res) {
+      /* the block adds R in registers before its clamp and store; R's rows (one or two lines
+       * each, a row of C apart) are asked for now so that they arrive during the FMA loop */
+      t.res = s->res + (t.c - s->y), t.res_rs = s->c_rs;
+      for (int i = 0; i < t.mr; i++) {
+        __builtin_prefetch(t.res + i * t.res_rs);
+        __builtin_prefetch(t.res + i * t.res_rs + t.nc - 1);
+      }
+    }
     s->isa->block(&t);
-    /* the residual in the store epilogue: the block just written is still in L1 */
-    if (s->res) mm_add_block(&t, s->res + (t.c - s->y), s->c_rs, s->act);
   }
 }
 
