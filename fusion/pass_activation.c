@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "activation_params.h"
+#include "conv_params.h"
 #include "fused_act.h"
 #include "gemm_params.h"
 #include "fusion.h"
@@ -55,6 +56,8 @@ static roof_status fold_hardsigmoid(roof_graph* g, int hn, bool* changed) {
   const roof_value* w = roof_in(g, p, 1);
   const roof_value* b = roof_in(g, p, 2);
   if (!(conv || gemm) || !(alpha > 0.0f) || gbeta == 0.0f) return ROOF_OK;
+  /* a fused residual would escape the weights' scale */
+  if (conv && ((const roof_conv_params*)p->params)->residual) return ROOF_OK;
   if (!w || !w->data || !(w->flags & ROOF_VAL_CONST) || (b && !(b->data && (b->flags & ROOF_VAL_CONST)))) return ROOF_OK;
   if (!roof_act_is_identity((const roof_act*)p->params) || !roof_edit_single_use(g, h->inputs[0], hn)) return ROOF_OK;
   int wv = scaled_copy(g, p->inputs[1], alpha, 0.0f, "hardsigmoid");

@@ -140,6 +140,8 @@ roof_status roof_pass_conv_bn(roof_graph* g, bool* changed, roof_error* err) {
     /* a clamp already fused into the producer sits between it and the BN: folding is wrong */
     if (p->op && (p->op->flags & ROOF_OPF_FUSED_ACT) && !roof_act_is_identity((const roof_act*)p->params)) continue;
     prod_kind kind;
+    /* a fused residual (pass residual) is added after the Conv: BN's scale would miss it */
+    if (roof_node_is(p, ROOF_OP_Conv) && ((const roof_conv_params*)p->params)->residual) continue;
     if (roof_node_is(p, ROOF_OP_Conv)) kind = PROD_CONV;
     else if (roof_node_is(p, ROOF_OP_ConvTranspose)) kind = PROD_CONVT;
     else if (roof_node_is(p, ROOF_OP_Gemm)) {

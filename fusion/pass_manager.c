@@ -18,6 +18,7 @@ roof_status roof_pass_matmul_add(roof_graph* g, bool* changed, roof_error* err);
 roof_status roof_pass_layer_norm(roof_graph* g, bool* changed, roof_error* err);
 roof_status roof_pass_attention(roof_graph* g, bool* changed, roof_error* err);
 roof_status roof_pass_qdq(roof_graph* g, bool* changed, roof_error* err);
+roof_status roof_pass_residual(roof_graph* g, bool* changed, roof_error* err);
 
 /* Table order is run order within a round. */
 static const roof_pass kPasses[] = {
@@ -40,6 +41,7 @@ static const roof_pass kPasses[] = {
     {"attention", "MatMul(Q, K^T) -> scale -> [Add mask] -> Softmax -> MatMul(., V) into one Attention kernel (Transposes of Q, K, V, output absorbed)", roof_pass_attention},
     {"qdq", "DequantizeLinear -> Conv / Gemm / Add [-> Relu / Clip] -> QuantizeLinear (QDQ int8 models) into one QLinearConv / QLinearMatMul / QLinearAdd layer, the clamp in its output range", roof_pass_qdq},
     {"activation", "fuse Relu and Clip into the clamp of the preceding Conv, Gemm, MatMul, Add or pooling", roof_pass_activation},
+    {"residual", "1x1 Conv (the pointwise entry's shapes) -> Add of a same-shape activation [-> Relu] into one Conv adding it before its clamp", roof_pass_residual},
     {NULL, NULL, NULL}, /* sentinel */
 };
 #define ROOF_NUM_PASSES (sizeof(kPasses) / sizeof(kPasses[0]) - 1)

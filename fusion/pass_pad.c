@@ -36,7 +36,8 @@ roof_status roof_pass_pad(roof_graph* g, bool* changed, roof_error* err) {
     roof_node* p = &g->nodes[pn];
     int64_t add[4];
     roof_conv_params* cp = c->params;
-    if (!roof_node_is(p, ROOF_OP_Pad) || cp->sp.nsp != 2) continue;
+    /* padded, a Conv with a fused residual leaves the pointwise entry for the reference */
+    if (!roof_node_is(p, ROOF_OP_Pad) || cp->sp.nsp != 2 || cp->residual) continue;
     if (!roof_edit_single_use(g, c->inputs[0], cn) || !zero_spatial_pads(g, p, add)) continue;
     roof_status st = roof_edit_take_input(g, cn, 0); /* the Conv reads the Pad's input */
     if (st != ROOF_OK) return roof_pass_fail(g, "pad", cn, st, err);

@@ -155,6 +155,7 @@ static roof_status fuse_conv(roof_graph* g, int cn, bool* changed) {
   const roof_conv_params* cp = c->params;
   const roof_value* wv = roof_in(g, c, 1);
   qsrc x, w, b = {-1, -1, -1, -1};
+  if (cp->residual) return ROOF_OK; /* QLinearConv has no residual input */
   if (wv == NULL || wv->rank < 3 || wv->rank > 4 || !live_dq(g, c->inputs[0], &x)) return ROOF_OK;
   int64_t M = wv->dims[0];
   if (!folded_dq(g, c->inputs[1], M, kWeightDt, &w)) return ROOF_OK;

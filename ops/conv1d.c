@@ -202,7 +202,8 @@ static bool c1_const(const roof_kernel* k, int i) {
 
 static bool supports_conv1d(const roof_kernel* k, char* why, size_t n) {
   const conv_params* p = k->params;
-  const char* no = p->sp.nsp != 1 ? "not 1-D"
+  const char* no = roof_conv_residual_refusal(k) ? roof_conv_residual_refusal(k)
+                   : p->sp.nsp != 1 ? "not 1-D"
                    : !roof_tensor_is_plain(&k->in[0]) || !roof_tensor_is_plain(&k->in[1]) || !roof_tensor_is_plain(&k->out[0])
                        ? "strided input, weights or output"
                    : k->num_in > 2 && k->in[2].data && !roof_tensor_is_plain(&k->in[2]) ? "strided bias"

@@ -13,10 +13,23 @@ typedef struct roof_conv_params {
   int64_t output_padding[3]; /* ConvTranspose */
   int64_t output_shape[3];
   int has_output_shape;
+  /* Conv only, set by pass `residual`: input 3 is a tensor of the output's shape and layout
+   * added to the convolution (after the bias) before the clamp: y = act(conv(x) + b + r). Only
+   * the pointwise entry and the reference compute it; every other entry refuses such a node. */
+  int residual;
 } roof_conv_params;
 
 /* True when the weights (input 1) and the bias (input 2, if any) are constants with data: the
  * native and XNNPACK Conv entries pack them once at create (ops/convolution.c). */
 bool roof_conv_weights_const(const roof_kernel* k);
+
+/* Why the pointwise entry (ops/matmul.c) refuses a Conv of params p, input dims x_dims and
+ * weight dims w_dims (2-D, rank 4) on shape alone, or NULL when the shape is one it takes (it
+ * also wants NHWC data and constant weights). Pass `residual` asks it before fusing. */
+const char* roof_conv_pointwise_refusal(const roof_conv_params* p, const int64_t* x_dims, const int64_t* w_dims);
+
+/* The reason an entry that does not add a residual (roof_conv_params.residual) gives for
+ * refusing node k, or NULL when k has none. */
+const char* roof_conv_residual_refusal(const roof_kernel* k);
 
 #endif

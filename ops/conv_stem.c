@@ -173,7 +173,8 @@ static bool supports_stem(const roof_kernel* k, char* why, size_t n) {
   const conv_params* p = k->params;
   const roof_spatial* sp = &p->sp;
   const roof_tensor *x = &k->in[0], *y = &k->out[0];
-  const char* no = sp->nsp != 2 ? "stem: not 2-D"
+  const char* no = roof_conv_residual_refusal(k) ? roof_conv_residual_refusal(k)
+                   : sp->nsp != 2 ? "stem: not 2-D"
                    : p->group != 1 ? "stem: grouped"
                    : x->dims[1] > STEM_MAX_C ? "stem: more than 4 input channels"
                    : sp->pads[0] < 0 || sp->pads[1] < 0 ? "stem: negative padding"

@@ -62,6 +62,21 @@ static roof_status check_io(roof_graph* g, roof_node* n, conv_params* p, bool tr
   return ROOF_OK;
 }
 
+/* A fused residual (pass residual): input 3, of the output's dtype and shape. ONNX's Conv has
+ * at most 3 inputs: a fourth without the flag is refused as any unknown input would be. */
+static roof_status check_residual(roof_graph* g, roof_node* n, const conv_params* p, const int64_t* dims, int rank,
+                                  roof_error* err) {
+  const roof_value* r = roof_in(g, n, 3);
+  if (!p->residual) {
+    if (n->num_inputs <= 3) return ROOF_OK;
+    return roof_node_fail(err, ROOF_E_DATA, g, n, "Conv takes at most 3 inputs, got %d", n->num_inputs);
+  }
+  bool same = r && r->dtype == roof_in(g, n, 0)->dtype && r->rank == rank;
+  for (int i = 0; same && i < rank; i++) same = r->dims[i] == dims[i];
+  if (!same) return roof_node_fail(err, ROOF_E_INTERNAL, g, n, "fused residual does not have the output's dtype and shape");
+  return ROOF_OK;
+}
+
 static roof_status infer_conv(roof_graph* g, roof_node* n, roof_error* err) {
   conv_params* p = n->params;
   roof_status st = check_io(g, n, p, false, err);
@@ -69,6 +84,7 @@ static roof_status infer_conv(roof_graph* g, roof_node* n, roof_error* err) {
   const roof_value* x = roof_in(g, n, 0);
   int64_t dims[ROOF_MAX_RANK] = {x->dims[0], roof_in(g, n, 1)->dims[0]};
   st = roof_spatial_infer(g, n, &p->sp, x->dims + 2, dims + 2, err);
+  if (st == ROOF_OK) st = check_residual(g, n, p, dims, x->rank, err);
   if (st == ROOF_OK) roof_value_set_shape(roof_out(g, n, 0), x->dtype, x->rank, dims);
   return st;
 }
@@ -121,7 +137,7 @@ static void cost_conv(const roof_graph* g, const roof_node* n, roof_cost* c) {
   roof_value_count(w, &w_count);
   uint64_t per_out = w->dims[0] ? w_count / (uint64_t)w->dims[0] : 0; /* (C_in/g) * prod(k) */
   c->macs = out_count * per_out;
-  c->flops = 2 * c->macs;
+  c->flops = 2 * c->macs + (p->residual ? out_count : 0); /* a fused residual: one add per output */
   c->bytes_read = roof_cost_input_bytes(g, n);
   c->bytes_written = roof_cost_output_bytes(g, n);
   c->params = roof_cost_const_params(g, n);
@@ -149,10 +165,11 @@ static void cost_convt(const roof_graph* g, const roof_node* n, roof_cost* c) {
 static int describe_conv(const roof_graph* g, const roof_node* n, char* buf, size_t size) {
   const conv_params* p = n->params;
   const roof_spatial* s = &p->sp;
-  if (s->nsp != 2) return snprintf(buf, size, "%dd g%lld", s->nsp, (long long)p->group);
-  return snprintf(buf, size, "k%lldx%lld s%lld p%lld g%lld%s", (long long)s->kernel[0], (long long)s->kernel[1],
+  const char* res = p->residual ? " +res" : "";
+  if (s->nsp != 2) return snprintf(buf, size, "%dd g%lld%s", s->nsp, (long long)p->group, res);
+  return snprintf(buf, size, "k%lldx%lld s%lld p%lld g%lld%s%s", (long long)s->kernel[0], (long long)s->kernel[1],
                   (long long)s->strides[0], (long long)s->pads[0], (long long)p->group,
-                  s->dilations[0] > 1 ? " dil" : "");
+                  s->dilations[0] > 1 ? " dil" : "", res);
 }
 
 /* Reference: direct convolution over logical indices (any layout). */
@@ -160,6 +177,7 @@ static roof_status ref_conv(roof_kernel* k, roof_error* err) {
   const conv_params* p = k->params;
   const roof_tensor *x = &k->in[0], *w = &k->in[1];
   const roof_tensor* b = k->num_in > 2 && k->in[2].data ? &k->in[2] : NULL;
+  const roof_tensor* r = p->residual ? &k->in[3] : NULL; /* infer checked it */
   roof_tensor* y = &k->out[0];
   int nsp = p->sp.nsp;
   int64_t cin_g = w->dims[1], cout_g = y->dims[1] / p->group;
@@ -188,6 +206,7 @@ static roof_status ref_conv(roof_kernel* k, roof_error* err) {
         acc += (double)xd[roof_offset(x, xi)] * (double)wd[roof_offset(w, wi)];
       }
     } while (roof_index_next(ki, kdims, nsp));
+    if (r) acc += ((const float*)r->data)[roof_offset(r, yi)];
     yd[roof_offset(y, yi)] = roof_act_apply(&p->act, (float)acc);
   } while (roof_index_next(yi, y->dims, y->rank));
   return ROOF_OK;
@@ -244,6 +263,11 @@ static roof_status ref_convt(roof_kernel* k, roof_error* err) {
   return ROOF_OK;
 }
 
+const char* roof_conv_residual_refusal(const roof_kernel* k) {
+  const conv_params* p = k->params;
+  return p->residual ? "fused residual add (the pointwise entry and the reference add it)" : NULL;
+}
+
 bool roof_conv_weights_const(const roof_kernel* k) {
   const roof_value* w = roof_in(k->g, k->node, 1);
   const roof_value* b = roof_in(k->g, k->node, 2);
@@ -292,7 +316,8 @@ static void destroy_conv(roof_kernel* k) {
 /* What both XNNPACK entries need: 2-D, NHWC in and out, constant weights and bias. */
 static bool supports_xnn(const roof_kernel* k, char* why, size_t n) {
   const conv_params* p = k->params;
-  const char* no = p->sp.nsp != 2 ? "XNNPACK convolves 2-D only"
+  const char* no = roof_conv_residual_refusal(k)   ? roof_conv_residual_refusal(k)
+                   : p->sp.nsp != 2 ? "XNNPACK convolves 2-D only"
                    : !roof_tensor_is_nhwc(&k->in[0]) || !roof_tensor_is_nhwc(&k->out[0]) ? "input or output not NHWC"
                    : !roof_conv_weights_const(k) ? "weights or bias not constant"
                    : !roof_act_xnn_ok(&p->act) ? "empty fused clamp range"
@@ -615,7 +640,8 @@ static bool supports_dw(const roof_kernel* k, char* why, size_t n) {
   const roof_tensor *x = &k->in[0], *w = &k->in[1], *y = &k->out[0];
   const roof_spatial* sp = &p->sp;
   bool two_d = sp->nsp == 2;
-  const char* no = !two_d ? "native depthwise is 2-D only"
+  const char* no = roof_conv_residual_refusal(k) ? roof_conv_residual_refusal(k)
+                   : !two_d ? "native depthwise is 2-D only"
                    : !(p->group == x->dims[1] && w->dims[0] == p->group && w->dims[1] == 1) ? "not depthwise (multiplier 1)"
                    : w->dims[2] * w->dims[3] <= 25 && !dw_small_ok(k) ? "kernel area <= 25 outside the padded path's shapes (XNNPACK's depthwise)"
                    : sp->dilations[0] != 1 || sp->dilations[1] != 1 ? "dilation"
@@ -764,10 +790,16 @@ static roof_status setup_convt(roof_kernel* k, roof_error* err) {
   return roof_xnn_check(s, k, "setup deconvolution", err);
 }
 
+/* A fused residual is added element by element to the output: it takes the output's layout. */
+static uint32_t nhwc_inputs_conv(const roof_node* n) {
+  const conv_params* p = n->params;
+  return p->residual ? 1u << 3 : 0u;
+}
+
 const roof_op_schema roof_op_Conv = {
     .id = ROOF_OP_Conv, .op_type = "Conv", .domain = "", .since_version = 1, .until_version = 1000,
     .flags = ROOF_OPF_FUSED_ACT | ROOF_OPF_PACKS_CONSTS, .layout = ROOF_LR_NHWC, .params_size = sizeof(conv_params),
-    .parse = parse_conv, .infer = infer_conv, .cost = cost_conv, .describe = describe_conv,
+    .parse = parse_conv, .infer = infer_conv, .cost = cost_conv, .describe = describe_conv, .nhwc_inputs = nhwc_inputs_conv,
 };
 const roof_kernel_impl roof_kernel_Conv_xnnpack = {
     .op = ROOF_OP_Conv, .backend = ROOF_BACKEND_XNNPACK, .dtypes = roof_dtypes_f32, .supports = supports_xnn,

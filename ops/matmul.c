@@ -317,7 +317,7 @@ static void mm_store_tmp(const mm_block* t, const float* tmp, int nr) {
   for (int i = 0; i < t->mr; i++) {
     float* c = t->c + i * t->c_rs;
     for (int j = 0; j < t->nc; j++) {
-      float v = tmp[i * nr + j];
+      float v = tmp[i * nr + j] + (t->res ? t->res[i * t->res_rs + j] : 0.0f);
       c[j * t->c_cs] = t->act ? roof_act_apply(t->act, v) : v;
     }
   }
@@ -387,6 +387,12 @@ static void mm_block_portable(const mm_block* t) {
     c##i##0 = _mm512_fmadd_ps(ai, b0, c##i##0);          \
     if (NV > 1) c##i##1 = _mm512_fmadd_ps(ai, b1, c##i##1); \
   }
+/* a fused residual's nc columns added in registers (direct path) */
+#define MM512_RES(i)                                                                                   \
+  if (MR > i) {                                                                                        \
+    c##i##0 = _mm512_add_ps(c##i##0, _mm512_maskz_loadu_ps(m0, t->res + i * t->res_rs));              \
+    if (NV > 1) c##i##1 = _mm512_add_ps(c##i##1, _mm512_maskz_loadu_ps(m1, t->res + i * t->res_rs + 16)); \
+  }
 /* direct: masked stores of the nc columns; else through tmp (strided C) */
 #define MM512_STORE(i)                                                     \
   if (MR > i) {                                                            \
@@ -410,13 +416,16 @@ __attribute__((target("avx512f"))) ROOF_ALWAYS_INLINE void mm512(const mm_block*
     MM_ROWS(MM512_FMA)
   }
   const bool direct = t->c_cs == 1;
+  const int nc = t->nc;
+  const __mmask16 m0 = (__mmask16)(nc >= 16 ? 0xFFFFu : (1u << nc) - 1u);
+  const __mmask16 m1 = (__mmask16)(nc >= 32 ? 0xFFFFu : nc > 16 ? (1u << (nc - 16)) - 1u : 0u);
+  if (direct && t->res) {
+    MM_ROWS(MM512_RES)
+  }
   if (direct && t->act) {
     const __m512 lo = _mm512_set1_ps(t->act->min), hi = _mm512_set1_ps(t->act->max);
     MM_ROWS(MM512_CLAMP)
   }
-  const int nc = t->nc;
-  const __mmask16 m0 = (__mmask16)(nc >= 16 ? 0xFFFFu : (1u << nc) - 1u);
-  const __mmask16 m1 = (__mmask16)(nc >= 32 ? 0xFFFFu : nc > 16 ? (1u << (nc - 16)) - 1u : 0u);
   float tmp[12 * 32];
   MM_ROWS(MM512_STORE)
   if (!direct) mm_store_tmp(t, tmp, 32);
@@ -447,6 +456,11 @@ __attribute__((target("avx512f"))) static void mm_block_avx512(const mm_block* t
     c##i##0 = _mm256_fmadd_ps(ai, b0, c##i##0);          \
     if (NV > 1) c##i##1 = _mm256_fmadd_ps(ai, b1, c##i##1); \
   }
+#define MM256_RES(i)                                                                          \
+  if (MR > i) {                                                                               \
+    c##i##0 = _mm256_add_ps(c##i##0, _mm256_loadu_ps(t->res + i * t->res_rs));                \
+    if (NV > 1) c##i##1 = _mm256_add_ps(c##i##1, _mm256_loadu_ps(t->res + i * t->res_rs + 8)); \
+  }
 #define MM256_STORE(i)                                                     \
   if (MR > i) {                                                            \
     if (direct) {                                                          \
@@ -470,6 +484,9 @@ __attribute__((target("avx2,fma"))) ROOF_ALWAYS_INLINE void mm256(const mm_block
   }
   /* full vectors only when every stored column is real: partial widths go through tmp */
   const bool direct = t->c_cs == 1 && t->nc == 8 * NV;
+  if (direct && t->res) {
+    MM_ROWS(MM256_RES)
+  }
   if (direct && t->act) {
     const __m256 lo = _mm256_set1_ps(t->act->min), hi = _mm256_set1_ps(t->act->max);
     MM_ROWS(MM256_CLAMP)
@@ -526,7 +543,7 @@ ROOF_ALWAYS_INLINE void mm_neon(const mm_block* t, const int MR) {
     const float32x4_t b0 = vld1q_f32(b), b1 = vld1q_f32(b + 4), b2 = vld1q_f32(b + 8), b3 = vld1q_f32(b + 12);
     MMN_ROWS(MMN_FMA)
   }
-  const bool direct = t->c_cs == 1 && t->act == NULL && t->nc == 16;
+  const bool direct = t->c_cs == 1 && t->act == NULL && t->res == NULL && t->nc == 16;
   float tmp[6 * 16];
   MMN_ROWS(MMN_STORE)
   if (!direct) mm_store_tmp(t, tmp, 16);
@@ -591,6 +608,8 @@ typedef struct mm_state {
   uint64_t pa_floats;      /* packed A, rounded to 64 bytes; packed B follows */
   uint64_t scratch;        /* bytes */
   const roof_act* act;     /* NULL: no clamp */
+  bool residual;           /* Conv pointwise: C += R (input 3, C's strides) before the clamp */
+  const float* res;        /* R when residual, set per run */
   const float* a;
   const float* b;
   float* y;
@@ -840,6 +859,7 @@ static roof_status setup_mm_native(roof_kernel* k, roof_error* err) {
   s->a = k->in[0].data;
   s->b = k->in[1].data;
   s->y = k->out[0].data;
+  s->res = s->residual ? k->in[3].data : NULL;
   s->pa = k->scratch;
   s->pb = s->b_const ? s->pb_own : s->pa + s->pa_floats;
   return ROOF_OK;
@@ -910,9 +930,10 @@ static void mm_prefetch_rows(const float* a, int64_t lda, int64_t rows, int64_t 
   }
 }
 
-/* C += tmp over an mr x nc block (tmp's row stride nr), clamped by act when not NULL (the last
- * K block). Plain loops: the compiler vectorizes the contiguous case. */
-static void mm_add_block(const mm_block* t, const float* tmp, int nr, const roof_act* act) {
+/* C += tmp over an mr x nc block (tmp's rows nr apart, columns contiguous: a K block's partial
+ * sums or a fused residual), clamped by act when not NULL. Plain loops: the compiler
+ * vectorizes the contiguous case. */
+static void mm_add_block(const mm_block* t, const float* tmp, int64_t nr, const roof_act* act) {
   for (int i = 0; i < t->mr; i++) {
     float* c = t->c + i * t->c_rs;
     const float* u = tmp + i * nr;
@@ -958,7 +979,8 @@ static void mm_task_k_blocks(const mm_state* s, mm_block* t, const int64_t* m, i
       u.c = tmp, u.c_rs = nr, u.c_cs = 1, u.bias = NULL, u.act = NULL;
       s->isa->block(&u);
       u.c = c, u.c_rs = s->c_rs, u.c_cs = s->c_cs;
-      mm_add_block(&u, tmp, (int)nr, last ? s->act : NULL);
+      mm_add_block(&u, tmp, nr, last && !s->res ? s->act : NULL);
+      if (last && s->res) mm_add_block(&u, s->res + (c - s->y), s->c_rs, s->act); /* R has C's strides */
     }
   }
 }
@@ -990,6 +1012,15 @@ static void mm_task(void* ctx, size_t batch, size_t tile, size_t group) {
     t.c = s->y + m[2] + r0 * s->c_rs + p * nr * s->c_cs;
     t.nc = (int)(s->N - p * nr < nr ? s->N - p * nr : nr);
     t.bias = s->bias_own ? s->bias_own + p * nr : NULL;
+    if (s->res) {
+      /* the block adds R in registers before its clamp and store; R's rows (one or two lines
+       * each, a row of C apart) are asked for now so that they arrive during the FMA loop */
+      t.res = s->res + (t.c - s->y), t.res_rs = s->c_rs;
+      for (int i = 0; i < t.mr; i++) {
+        __builtin_prefetch(t.res + i * t.res_rs);
+        __builtin_prefetch(t.res + i * t.res_rs + t.nc - 1);
+      }
+    }
     s->isa->block(&t);
   }
 }
@@ -1063,20 +1094,36 @@ static roof_status mm_conv_finish(roof_kernel* k, mm_state* s, const float* b, r
   return st;
 }
 
-static bool supports_pointwise(const roof_kernel* k, char* why, size_t n) {
-  const roof_conv_params* p = k->params;
+/* True when r is laid out as y (same dims and strides): the residual is then read at C's offsets. */
+static bool mm_same_strides(const roof_tensor* r, const roof_tensor* y) {
+  if (r->rank != y->rank) return false;
+  for (int i = 0; i < y->rank; i++) {
+    if (r->dims[i] != y->dims[i] || (y->dims[i] > 1 && r->strides[i] != y->strides[i])) return false;
+  }
+  return true;
+}
+
+const char* roof_conv_pointwise_refusal(const roof_conv_params* p, const int64_t* x_dims, const int64_t* w_dims) {
   const roof_spatial* sp = &p->sp;
-  const roof_tensor *x = &k->in[0], *w = &k->in[1], *y = &k->out[0];
   bool unit = sp->nsp == 2;
   for (int i = 0; unit && i < sp->nsp; i++) {
-    unit = w->dims[2 + i] == 1 && sp->strides[i] == 1 && sp->pads[i] == 0 && sp->pads[i + sp->nsp] == 0;
+    unit = w_dims[2 + i] == 1 && sp->strides[i] == 1 && sp->pads[i] == 0 && sp->pads[i + sp->nsp] == 0;
   }
-  const char* no = !unit ? "pointwise: not 2-D 1x1, stride 1, unpadded"
-                   : p->group != 1 ? "pointwise: grouped"
-                   : x->dims[1] < 48 || x->dims[1] > 2048 ? "pointwise: input channels outside 48..2048 (XNNPACK measured faster)"
-                   : x->dims[0] * x->dims[2] * x->dims[3] < 24 ? "pointwise: under 24 pixels (XNNPACK measured faster)"
+  return !unit ? "pointwise: not 2-D 1x1, stride 1, unpadded"
+         : p->group != 1 ? "pointwise: grouped"
+         : x_dims[1] < 48 || x_dims[1] > 2048 ? "pointwise: input channels outside 48..2048 (XNNPACK measured faster)"
+         : x_dims[0] * x_dims[2] * x_dims[3] < 24 ? "pointwise: under 24 pixels (XNNPACK measured faster)"
+         : NULL;
+}
+
+static bool supports_pointwise(const roof_kernel* k, char* why, size_t n) {
+  const roof_conv_params* p = k->params;
+  const roof_tensor *x = &k->in[0], *w = &k->in[1], *y = &k->out[0];
+  const char* shape = roof_conv_pointwise_refusal(p, x->dims, w->dims);
+  const char* no = shape ? shape
                    : !roof_tensor_is_nhwc(x) || !roof_tensor_is_nhwc(y) ? "pointwise: input or output not NHWC"
                    : !roof_conv_weights_const(k) ? "pointwise: weights or bias not constant"
+                   : p->residual && !mm_same_strides(&k->in[3], y) ? "pointwise: fused residual not in the output's layout"
                    : NULL;
   if (no) snprintf(why, n, "%s", no);
   return no == NULL;
@@ -1090,6 +1137,7 @@ static roof_status create_pointwise(roof_kernel* k, roof_error* err) {
   k->state = s;
   s->isa = roof_mm_pick_isa();
   s->act = roof_act_is_identity(&p->act) ? NULL : &p->act;
+  s->residual = p->residual != 0;
   s->M = x->dims[0] * x->dims[2] * x->dims[3]; /* the input's element count bounds it: no overflow */
   s->K = x->dims[1];
   s->N = y->dims[1];
@@ -1124,7 +1172,8 @@ static bool supports_im2col(const roof_kernel* k, char* why, size_t n) {
   const roof_tensor *x = &k->in[0], *w = &k->in[1], *y = &k->out[0];
   const bool two_d = sp->nsp == 2;
   const int64_t M = two_d ? y->dims[0] * y->dims[2] * y->dims[3] : 0, K = two_d ? w->dims[1] * w->dims[2] * w->dims[3] : 0;
-  const char* no = !two_d ? "im2col: not 2-D"
+  const char* no = roof_conv_residual_refusal(k) ? roof_conv_residual_refusal(k)
+                   : !two_d ? "im2col: not 2-D"
                    : sp->strides[0] < 2 && sp->strides[1] < 2 ? "im2col: stride 1 (Winograd or XNNPACK)"
                    : p->group != 1 ? "im2col: grouped"
                    : x->dims[1] < 256 ? "im2col: under 256 input channels (XNNPACK measured faster at 2 threads)"

@@ -5,7 +5,8 @@
  *   A: up to MR rows, A[i][k] at a[i * lda + k] (rows dense in k)
  *   B: one packed panel [K][NR], columns past the real ones zero
  *   C: mr x nc elements at c[i * c_rs + j * c_cs], written (never read), plus bias[j] when bias
- *      != NULL, clamped when act != NULL
+ *      != NULL, plus res[i * res_rs + j] when res != NULL (a fused residual), clamped when act
+ *      != NULL
  * Single-threaded; callers split blocks across their tasks. */
 #ifndef ROOF_MM_BLOCK_H
 #define ROOF_MM_BLOCK_H
@@ -24,6 +25,8 @@ typedef struct mm_block {
   int mr, nc;         /* 1..MR rows, 1..NR columns actually stored */
   const roof_act* act; /* NULL: no clamp */
   const float* bias;   /* NR values added to every row (zero-padded past N); NULL: none */
+  const float* res;    /* mr x nc values added before the clamp, rows res_rs apart; NULL: none */
+  int64_t res_rs;
 } mm_block;
 
 typedef struct mm_isa {

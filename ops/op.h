@@ -93,6 +93,9 @@ typedef struct roof_op_schema {
   /* Optional: the layout rule of parsed node n when it depends on its params (an attribute
    * saying which dim holds the channels); NULL: `layout` for every node. Pure. */
   roof_layout_rule (*layout_of)(const roof_node* n);
+  /* Optional, ROOF_LR_NHWC ops: inputs besides input 0 that take the output's layout (bit i =
+   * input i), as a residual added to a Conv's output does; NULL: none. Pure. */
+  uint32_t (*nhwc_inputs)(const roof_node* n);
   /* Optional, for ROOF_OPF_ALIAS ops only: true when parsed and inferred node n computes after
    * all (a training-mode Dropout that drops): it is then planned, costed and run as any other
    * node, with its own output buffer and a kernel. NULL: every node of the op is a view. Pure;

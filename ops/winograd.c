@@ -407,7 +407,8 @@ static bool supports_wg(const roof_kernel* k, char* why, size_t n) {
   const conv_params* p = k->params;
   const roof_spatial* sp = &p->sp;
   const roof_tensor *x = &k->in[0], *w = &k->in[1];
-  const char* no = wg_mode(k) < 0 ? "Winograd off (ROOFTOP_WINOGRAD or the session option)"
+  const char* no = roof_conv_residual_refusal(k) ? roof_conv_residual_refusal(k)
+                   : wg_mode(k) < 0 ? "Winograd off (ROOFTOP_WINOGRAD or the session option)"
                    : sp->nsp != 2 || w->dims[2] != 3 || w->dims[3] != 3 ? "Winograd: not a 2-D 3x3 kernel"
                    : p->group != 1 ? "Winograd: grouped"
                    : sp->strides[0] != 1 || sp->strides[1] != 1 ? "Winograd: stride above 1"

@@ -96,10 +96,15 @@ static roof_status place_node(roof_graph* g, twin_map* t, int node, roof_error* 
   int nin = g->nodes[node].num_inputs;
   roof_status st = ROOF_OK;
   switch (d->layout_of ? d->layout_of(&g->nodes[node]) : d->layout) {
-    case ROOF_LR_NHWC:
+    case ROOF_LR_NHWC: {
+      uint32_t more = d->nhwc_inputs ? d->nhwc_inputs(&g->nodes[node]) : 0;
       st = want_input(g, t, node, 0, ROOF_LAYOUT_NHWC, err);
+      for (int i = 1; i < nin && i < 32 && st == ROOF_OK; i++) {
+        if (more & (1u << i)) st = want_input(g, t, node, i, ROOF_LAYOUT_NHWC, err);
+      }
       set_outputs(g, node, ROOF_LAYOUT_NHWC);
       return st;
+    }
     case ROOF_LR_PLAIN:
       for (int i = 0; i < nin && st == ROOF_OK; i++) st = want_input(g, t, node, i, ROOF_LAYOUT_PLAIN, err);
       set_outputs(g, node, ROOF_LAYOUT_PLAIN);

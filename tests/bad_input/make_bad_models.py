@@ -238,6 +238,11 @@ def op_cases(o):
         [helper.make_node("MatMul", ["a", "w", "c"], ["y"], name="mm3")], [vi("a", [1, 4, 8])], [vi("y", None)],
         [numpy_helper.from_array(np.ones((8, 5), np.float32), "w"),
          numpy_helper.from_array(np.ones(5, np.float32), "c")]))
+    # a model's Conv has at most three inputs; a fourth is a residual only when the residual pass put it there
+    o.case("conv_four_inputs", model(
+        [helper.make_node("Conv", ["x", "w", "b", "r"], ["y"], name="conv4")], [vi("x", [1, 3, 4, 4]), vi("r", [1, 2, 4, 4])],
+        [vi("y", None)], [numpy_helper.from_array(np.ones((2, 3, 1, 1), np.float32), "w"),
+                          numpy_helper.from_array(np.ones(2, np.float32), "b")]))
     # QLinearMatMul's 9th input (an int32 bias) exists only on layers the qdq pass builds
     def qmm_inits(extra):
         return [numpy_helper.from_array(np.ones((8, 5), np.int8), "w"),

@@ -324,6 +324,36 @@ static void build_activations(builder* b) {
   mark_output(b, y);
 }
 
+/* Pass residual: a 1x1 Conv the pointwise entry takes (64 channels, 25 pixels) -> Add of the
+ * Conv's input (the residual) -> Relu; variants the pass must leave alone. */
+static const int64_t kRes[4] = {1, 64, 5, 5};
+
+static int conv1x1(builder* b, const char* name, int x, int64_t k) {
+  int64_t wd[4] = {64, 64, k, k}, bd[1] = {64}, pads[4] = {k / 2, k / 2, k / 2, k / 2};
+  int ins[3] = {x, constant(b, "w", 4, wd), constant(b, "b", 1, bd)};
+  int y = output(b, name);
+  attr_ints(named(b, name, "Conv", ins, 3, &y, 1), "pads", 4, pads);
+  return y;
+}
+
+/* kernel k; then_bn: a BatchNormalization after the Add instead of a Relu */
+static void build_residual_with(builder* b, int64_t k, bool then_bn) {
+  int x = input(b, "x", 4, kRes), c = conv1x1(b, "conv", x, k), s = output(b, "s"), y = output(b, "y");
+  int ai[2] = {c, x};
+  named(b, "add", "Add", ai, 2, &s, 1);
+  if (then_bn) {
+    int ins[5];
+    bn_inputs(b, s, ins, 64);
+    named(b, "bn", "BatchNormalization", ins, 5, &y, 1);
+  } else {
+    named(b, "relu", "Relu", &s, 1, &y, 1);
+  }
+  mark_output(b, y);
+}
+static void build_residual(builder* b) { build_residual_with(b, 1, false); }
+static void build_residual_3x3(builder* b) { build_residual_with(b, 3, false); }
+static void build_residual_bn(builder* b) { build_residual_with(b, 1, true); }
+
 static void build_swish(builder* b) {
   int x = input(b, "x", 4, kImg), s = output(b, "s"), y = output(b, "y");
   named(b, "sigmoid", "Sigmoid", &x, 1, &s, 1);
@@ -1050,6 +1080,10 @@ int main(void) {
   check_pass("Gemm(beta 0.5) -> BN", "conv_bn", build_gemm_bn, false);
   check_pass("Conv -> Relu -> BN", "conv_bn,activation", build_conv_relu_bn, false);
   check_pass("Clip/Add+Relu/HardSigmoid/Pool", "activation", build_activations, false);
+  check_pass("Conv1x1 -> Add -> Relu", "activation,residual", build_residual, false);
+  check_pass("Conv1x1 -> Add -> Relu (all)", "all", build_residual, false);
+  check_kept("Conv3x3 -> Add", "residual", build_residual_3x3, "Add");
+  check_kept("Conv1x1 -> Add -> BN", "residual,conv_bn", build_residual_bn, "BatchNormalization");
   check_pass("x * Sigmoid(x)", "swish", build_swish, false);
   check_pass("x * HardSigmoid(x)", "hardswish", build_hardswish, false);
   check_pass("GELU (erf form)", "gelu", build_gelu, false);
