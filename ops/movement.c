@@ -129,6 +129,7 @@ static void slab_copy(pthreadpool_t pool, const roof_tensor* big, int axis, cons
   for (int d = 0; d < pa; d++) outer *= pd[d];
   for (int d = pa + 1; d < r; d++) inner *= pd[d];
   slab_job j = {big->data, parts, nparts, axis, pd[pa] * inner * es, inner * es, gather_into_big};
+  if (j.row == 0 || outer == 0) return; /* an empty tensor: nothing to move (and no tile to size) */
   size_t tile = j.row >= (32u << 10) ? 1 : (32u << 10) / j.row; /* about 32 KiB of the big tensor per task */
   pthreadpool_parallelize_1d_tile_1d(pool, slab_rows, &j, outer, tile, ROOF_POOL_FLAGS);
 }
