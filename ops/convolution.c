@@ -263,6 +263,13 @@ static roof_status ref_convt(roof_kernel* k, roof_error* err) {
   return ROOF_OK;
 }
 
+bool roof_conv_winograd_weights_large(const roof_conv_params* p, const int64_t* w_dims, int64_t pixels) {
+  const roof_spatial* sp = &p->sp;
+  bool s1 = sp->nsp == 2 && w_dims[2] == 3 && w_dims[3] == 3 && p->group == 1 && sp->strides[0] == 1 &&
+            sp->strides[1] == 1 && sp->dilations[0] == 1 && sp->dilations[1] == 1;
+  return s1 && pixels <= 64 && 36.0 * (double)w_dims[0] * (double)w_dims[1] * sizeof(float) > (double)(16u << 20);
+}
+
 const char* roof_conv_residual_refusal(const roof_kernel* k) {
   const conv_params* p = k->params;
   return p->residual ? "fused residual add (the pointwise entry and the reference add it)" : NULL;

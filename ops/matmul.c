@@ -1174,7 +1174,8 @@ static bool supports_im2col(const roof_kernel* k, char* why, size_t n) {
   const int64_t M = two_d ? y->dims[0] * y->dims[2] * y->dims[3] : 0, K = two_d ? w->dims[1] * w->dims[2] * w->dims[3] : 0;
   const char* no = roof_conv_residual_refusal(k) ? roof_conv_residual_refusal(k)
                    : !two_d ? "im2col: not 2-D"
-                   : sp->strides[0] < 2 && sp->strides[1] < 2 ? "im2col: stride 1 (Winograd or XNNPACK)"
+                   : sp->strides[0] < 2 && sp->strides[1] < 2 && !roof_conv_winograd_weights_large(p, w->dims, M)
+                       ? "im2col: stride 1 (Winograd or XNNPACK)"
                    : p->group != 1 ? "im2col: grouped"
                    : x->dims[1] < 256 ? "im2col: under 256 input channels (XNNPACK measured faster at 2 threads)"
                    : M < 24 ? "im2col: under 24 output pixels"

@@ -3,7 +3,8 @@
  * at the head of a stage, the 1x1 downsample shortcuts, 56x56 down to 7x7), K in blocks and
  * not, odd pixel and channel counts, padding cut at every border, asymmetric pads, dilation,
  * 5x5 and 1x3 kernels, stride 3, batch 2, with and without bias and a fused Relu, 1 and 2
- * threads; then random shapes. What it leaves to other entries (stride 1, under 48 channels,
+ * threads; then random shapes; stride-1 3x3 layers over at most 64 pixels whose Winograd weights
+ * pass 16 MiB. What it leaves to other entries (other stride-1 layers, under 48 channels,
  * under 24 output pixels, groups, fewer than 256 input channels) must run elsewhere and match too. Fails at the first bad
  * element with its coordinates. usage: test_im2col [SEED] */
 #include <math.h>
@@ -73,6 +74,16 @@ int main(int argc, char** argv) {
       {1, 300, 10, 12, 1, 3, 3, 2, 1, 1, 1, 1, 1, 1, true, true, 1},
   };
   for (size_t i = 0; i < sizeof(kNamed) / sizeof(kNamed[0]); i++) check(&r, &kNamed[i], true);
+  /* stride 1, 3x3, at most 64 output pixels, Winograd weights past 16 MiB, where Winograd's race
+   * does not take them (here: Winograd off): ResNet's last stage (512 -> 512 at 7x7) and an odd
+   * one (344 -> 350 at 8x6) */
+  static const ic_case kStride1[] = {
+      {1, 512, 7, 7, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1, true, true, 2},
+      {1, 344, 8, 6, 350, 3, 3, 1, 1, 1, 1, 1, 1, 1, false, false, 1},
+  };
+  setenv("ROOFTOP_WINOGRAD", "off", 1);
+  for (size_t i = 0; i < sizeof(kStride1) / sizeof(kStride1[0]); i++) check(&r, &kStride1[i], true);
+  unsetenv("ROOFTOP_WINOGRAD");
   for (int i = 0; i < 12; i++) {
     int64_t k = irand(&r, 1, 3) * 2 - 1, pad = irand(&r, 0, k / 2 + 1);
     ic_case c = {irand(&r, 1, 2), irand(&r, 256, 400), irand(&r, 10, 30), irand(&r, 10, 30), irand(&r, 1, 150), k, k,
