@@ -1707,6 +1707,7 @@ static roof_status ref_ms(roof_kernel* k, roof_error* err) {
 
 typedef struct ms_lut {
   uint8_t y[256]; /* indexed by the input's byte */
+  bool vbmi;      /* AVX512-VBMI byte permutes (ROOFTOP_NATIVE_ISA=avx2 or portable: the C loop) */
 } ms_lut;
 
 static bool supports_ms_lut(const roof_kernel* k, char* why, size_t n) {
@@ -1730,6 +1731,13 @@ static roof_status create_ms_lut(roof_kernel* k, roof_error* err) {
     float v = ms_deq(k, &one, 0, 0);
     t->y[b] = (uint8_t)(ms_kind(k->op) == MS_SWISH ? ms_swish(k, v) : ms_quantize(k, 3, ms_unary(k, v)));
   }
+  const char* cap = getenv("ROOFTOP_NATIVE_ISA");
+  t->vbmi = false;
+#ifdef ROOF_IMM_X86
+  t->vbmi = !(cap && (strcmp(cap, "avx2") == 0 || strcmp(cap, "portable") == 0)) && __builtin_cpu_supports("avx512vbmi");
+#else
+  (void)cap;
+#endif
   k->state = t;
   return ROOF_OK;
 }
@@ -1740,7 +1748,6 @@ typedef struct ms_lut_run {
   const uint8_t* x;
   uint8_t* y;
   const ms_lut* t;
-  bool vbmi; /* AVX512-VBMI byte permutes (ROOFTOP_NATIVE_ISA=avx2 or portable: the C loop) */
 } ms_lut_run;
 
 #ifdef ROOF_IMM_X86
@@ -1764,7 +1771,7 @@ __attribute__((target("avx512f,avx512bw,avx512vbmi"))) static void ms_lut_vbmi(c
 static void ms_lut_tile(void* ctx, size_t start, size_t len) {
   const ms_lut_run* r = ctx;
 #ifdef ROOF_IMM_X86
-  if (r->vbmi) {
+  if (r->t->vbmi) {
     ms_lut_vbmi(r, start, len);
     return;
   }
@@ -1774,13 +1781,7 @@ static void ms_lut_tile(void* ctx, size_t start, size_t len) {
 
 static roof_status run_ms_lut(roof_kernel* k, roof_error* err) {
   (void)err;
-  const char* cap = getenv("ROOFTOP_NATIVE_ISA");
-  ms_lut_run r = {k->in[0].data, k->out[0].data, k->state, false};
-#ifdef ROOF_IMM_X86
-  r.vbmi = !(cap && (strcmp(cap, "avx2") == 0 || strcmp(cap, "portable") == 0)) && __builtin_cpu_supports("avx512vbmi");
-#else
-  (void)cap;
-#endif
+  ms_lut_run r = {k->in[0].data, k->out[0].data, k->state};
   size_t n = (size_t)roof_tensor_count(&k->out[0]);
   pthreadpool_parallelize_1d_tile_1d(n < (64u << 10) ? NULL : k->pool, ms_lut_tile, &r, n, 16384, ROOF_POOL_FLAGS);
   return ROOF_OK;
