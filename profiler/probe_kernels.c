@@ -269,7 +269,7 @@ static float read_plain(const float* p, size_t n) {
   for (size_t i = 0; i + 8 <= n; i += 8) {
     for (int k = 0; k < 8; k++) a[k] += p[i + k];
   }
-  return a[0] + a[7];
+  return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
 }
 
 static void write_plain(float* p, size_t n, float v) {
@@ -298,6 +298,42 @@ __attribute__((target("avx512f"))) static void write_avx512(float* p, size_t n, 
     _mm512_store_ps(p + i + 32, x);
     _mm512_store_ps(p + i + 48, x);
   }
+}
+#endif
+
+#ifdef ROOF_PROBE_X86
+/* CPUs without AVX-512: the plain loop's two SSE accumulators (the baseline target) chained on
+ * the add latency read every level at the same 22 GB/s on a Zen 3, far under its L1 and L2;
+ * eight 256-bit accumulators keep two loads per cycle in flight. */
+__attribute__((target("avx2"))) static float read_avx2(const float* p, size_t n) {
+  __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+  for (size_t i = 0; i + 64 <= n; i += 64) {
+    a0 = _mm256_add_ps(a0, _mm256_load_ps(p + i));
+    a1 = _mm256_add_ps(a1, _mm256_load_ps(p + i + 8));
+    a2 = _mm256_add_ps(a2, _mm256_load_ps(p + i + 16));
+    a3 = _mm256_add_ps(a3, _mm256_load_ps(p + i + 24));
+    a4 = _mm256_add_ps(a4, _mm256_load_ps(p + i + 32));
+    a5 = _mm256_add_ps(a5, _mm256_load_ps(p + i + 40));
+    a6 = _mm256_add_ps(a6, _mm256_load_ps(p + i + 48));
+    a7 = _mm256_add_ps(a7, _mm256_load_ps(p + i + 56));
+  }
+  __m256 s = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)),
+                           _mm256_add_ps(_mm256_add_ps(a4, a5), _mm256_add_ps(a6, a7)));
+  __m128 h = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
+  h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+  h = _mm_add_ss(h, _mm_movehdup_ps(h));
+  return _mm_cvtss_f32(h);
+}
+
+__attribute__((target("avx2"))) static void write_avx2(float* p, size_t n, float v) {
+  const __m256 x = _mm256_set1_ps(v);
+  for (size_t i = 0; i + 32 <= n; i += 32) {
+    _mm256_store_ps(p + i, x);
+    _mm256_store_ps(p + i + 8, x);
+    _mm256_store_ps(p + i + 16, x);
+    _mm256_store_ps(p + i + 24, x);
+  }
+  __asm__ volatile("" : : "r"(p) : "memory");
 }
 #endif
 
@@ -334,6 +370,7 @@ static void write_neon(float* p, size_t n, float v) {
 float roof_probe_read(const float* p, size_t n) {
 #ifdef ROOF_PROBE_X86
   if (__builtin_cpu_supports("avx512f")) return read_avx512(p, n);
+  if (__builtin_cpu_supports("avx2")) return read_avx2(p, n);
 #elif defined(ROOF_PROBE_NEON)
   return read_neon(p, n);
 #endif
@@ -344,6 +381,10 @@ void roof_probe_write(float* p, size_t n, float v) {
 #ifdef ROOF_PROBE_X86
   if (__builtin_cpu_supports("avx512f")) {
     write_avx512(p, n, v);
+    return;
+  }
+  if (__builtin_cpu_supports("avx2")) {
+    write_avx2(p, n, v);
     return;
   }
 #elif defined(ROOF_PROBE_NEON)

@@ -146,7 +146,7 @@ static void test_cache_path(void) {
   CHECK(roof_hw_cache_path("AMD EPYC", 1, "0", a, sizeof(a)), "path");
   CHECK(roof_hw_cache_path("AMD EPYC", 1, "0-1", b, sizeof(b)), "path");
   CHECK(roof_hw_cache_path("AMD EPYC", 2, "0-1", c, sizeof(c)), "path");
-  CHECK(strncmp(a, dir, strlen(dir)) == 0 && strstr(a, "hw-AMD_EPYC-t1-c0.json"), "%s", a);
+  CHECK(strncmp(a, dir, strlen(dir)) == 0 && strstr(a, "hw2-AMD_EPYC-t1-c0.json"), "%s", a);
   CHECK(strcmp(a, b) != 0 && strcmp(b, c) != 0 && strstr(b, "-c0-1.json"), "keyed by set and threads: %s %s %s", a, b, c);
   const char* long_set = "0-3,8-11,16-19,24-27,32-35,40-43";
   CHECK(roof_hw_cache_path("AMD EPYC", 1, long_set, d, sizeof(d)) && strstr(d, "-ch") && strlen(strrchr(d, '/')) < 48,
