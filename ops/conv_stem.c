@@ -18,6 +18,7 @@
 
 #include "common.h"
 #include "conv_params.h"
+#include "conv_tune.h"
 #include "mm_block.h"
 
 typedef roof_conv_params conv_params;
@@ -157,9 +158,10 @@ static void (*stem_pick_band(const mm_isa* isa))(void*, size_t) {
   return stem_band_portable;
 }
 
-/* The class left to XNNPACK: windows of fewer than 48 values (3x3 over 3 or 4 channels) to at
- * most 32 output channels, one AVX-512 panel, where the copy of each window is amortized over
- * too few products. Measured (1 thread, loaded machine, minimum of alternating runs, ms, this
+/* The class raced against XNNPACK at create (conv_tune.h): windows of fewer than 48 values (3x3
+ * over 3 or 4 channels) to at most 32 output channels, one AVX-512 panel, where the copy of each
+ * window is amortized over too few products. XNNPACK won on a Zen 5; on a Zen 3 (AVX2) its
+ * MobileNet v2 stem took 1.04 ms against ONNX Runtime's 0.57. Measured on the Zen 5 (1 thread, loaded machine, minimum of alternating runs, ms, this
  * entry / XNNPACK): MobileNet v2's 3x3 stride-2 stem 3 -> 32 in the model 0.257 / 0.223, 3x3
  * stride 2 4 -> 32 0.249 / 0.250; the same 3 -> 64 0.334 / 0.420, 5x5 stride 2 3 -> 48
  * 0.692 / 0.804, 4x4 stride 4 3 -> 96 (ConvNeXt's) 0.173 / 0.272, ResNet-18's 7x7 stride-2
@@ -178,7 +180,6 @@ static bool supports_stem(const roof_kernel* k, char* why, size_t n) {
                    : p->group != 1 ? "stem: grouped"
                    : x->dims[1] > STEM_MAX_C ? "stem: more than 4 input channels"
                    : sp->pads[0] < 0 || sp->pads[1] < 0 ? "stem: negative padding"
-                   : stem_small(k) ? "stem: under 48 taps to at most 32 channels (XNNPACK's is as fast)"
                    : !roof_tensor_is_nhwc(x) || !roof_tensor_is_nhwc(y) ? "stem: input or output not NHWC"
                    : !roof_conv_weights_const(k) ? "stem: weights or bias not constant"
                    : NULL;
@@ -245,7 +246,7 @@ static roof_status create_stem(roof_kernel* k, roof_error* err) {
           s->w[((o / nr) * s->K + (ky * s->KW + kx) * s->C + c) * nr + o % nr] = src[((o * s->C + c) * s->KH + ky) * s->KW + kx];
   const float* bias = k->num_in > 2 && k->in[2].data ? k->in[2].data : NULL;
   if (bias) memcpy(s->bias, bias, sizeof(float) * (size_t)s->O);
-  return ROOF_OK;
+  return stem_small(k) ? roof_tune_conv_or_refuse(k, "stem", err) : ROOF_OK;
 }
 
 static uint64_t scratch_stem(const roof_kernel* k) {

@@ -1063,6 +1063,7 @@ const roof_kernel_impl roof_kernel_Gemm_native = {
  * (squeeze-excitation's 1x1 layers: 1.2-2x), and 0.73-0.95x of XNNPACK's time between (1024
  * and 2048 channels with K in blocks, see create_pointwise). */
 #include "conv_params.h"
+#include "conv_tune.h"
 
 /* The rest of a convolution entry on one GEMM (M, K, N, the A and B strides set; B dense
  * [K][N] in `b` when not input 1 itself): C rows contiguous, scratch, grouping, K blocks, the
@@ -1103,7 +1104,9 @@ static bool mm_same_strides(const roof_tensor* r, const roof_tensor* y) {
   return true;
 }
 
-const char* roof_conv_pointwise_refusal(const roof_conv_params* p, const int64_t* x_dims, const int64_t* w_dims) {
+/* The pointwise shape rule with its lower channel bound a parameter (see roof_conv_pointwise_refusal
+ * and pointwise_raced). */
+static const char* pointwise_refusal(const roof_conv_params* p, const int64_t* x_dims, const int64_t* w_dims, int64_t min_c) {
   const roof_spatial* sp = &p->sp;
   bool unit = sp->nsp == 2;
   for (int i = 0; unit && i < sp->nsp; i++) {
@@ -1111,15 +1114,31 @@ const char* roof_conv_pointwise_refusal(const roof_conv_params* p, const int64_t
   }
   return !unit ? "pointwise: not 2-D 1x1, stride 1, unpadded"
          : p->group != 1 ? "pointwise: grouped"
-         : x_dims[1] < 48 || x_dims[1] > 2048 ? "pointwise: input channels outside 48..2048 (XNNPACK measured faster)"
+         : x_dims[1] < min_c ? (min_c > 8 ? "pointwise: under 48 input channels (raced only without a fused residual)"
+                                          : "pointwise: under 8 input channels (XNNPACK measured faster)")
+         : x_dims[1] > 2048 ? "pointwise: over 2048 input channels (XNNPACK measured faster)"
          : x_dims[0] * x_dims[2] * x_dims[3] < 24 ? "pointwise: under 24 pixels (XNNPACK measured faster)"
          : NULL;
+}
+
+/* The shapes this entry takes whatever the CPU (pass residual fuses only these). */
+const char* roof_conv_pointwise_refusal(const roof_conv_params* p, const int64_t* x_dims, const int64_t* w_dims) {
+  return pointwise_refusal(p, x_dims, w_dims, 48);
+}
+
+/* 8 to 47 input channels: XNNPACK was faster on a Zen 5 (16 -> 96 at 112x112: 1.23x its time
+ * here) and slower on a Zen 3 (MobileNet v2's 16 -> 96 and 32 -> 16 layers at 1.4x and 2.0x
+ * ONNX Runtime's time on XNNPACK), so create races the two (conv_tune.h). A fused residual
+ * has no XNNPACK side and never gets here (pass residual fuses from 48 channels). */
+static bool pointwise_raced(const roof_kernel* k) {
+  const roof_conv_params* p = k->params;
+  return !p->residual && k->in[0].dims[1] >= 8 && k->in[0].dims[1] < 48;
 }
 
 static bool supports_pointwise(const roof_kernel* k, char* why, size_t n) {
   const roof_conv_params* p = k->params;
   const roof_tensor *x = &k->in[0], *w = &k->in[1], *y = &k->out[0];
-  const char* shape = roof_conv_pointwise_refusal(p, x->dims, w->dims);
+  const char* shape = pointwise_refusal(p, x->dims, w->dims, p->residual ? 48 : 8);
   const char* no = shape ? shape
                    : !roof_tensor_is_nhwc(x) || !roof_tensor_is_nhwc(y) ? "pointwise: input or output not NHWC"
                    : !roof_conv_weights_const(k) ? "pointwise: weights or bias not constant"
@@ -1143,7 +1162,8 @@ static roof_status create_pointwise(roof_kernel* k, roof_error* err) {
   s->N = y->dims[1];
   s->a_rs = s->K, s->a_cs = 1;                      /* NHWC: pixel rows of C */
   s->b_rs = w->strides[1], s->b_cs = w->strides[0]; /* B[c][o] = W[o][c] */
-  return mm_conv_finish(k, s, k->in[1].data, err);
+  roof_status st = mm_conv_finish(k, s, k->in[1].data, err);
+  return st == ROOF_OK && pointwise_raced(k) ? roof_tune_conv_or_refuse(k, "pointwise", err) : st;
 }
 
 const roof_kernel_impl roof_kernel_Conv_pointwise = {
@@ -1177,7 +1197,7 @@ static bool supports_im2col(const roof_kernel* k, char* why, size_t n) {
                    : sp->strides[0] < 2 && sp->strides[1] < 2 && !roof_conv_winograd_weights_large(p, w->dims, M)
                        ? "im2col: stride 1 (Winograd or XNNPACK)"
                    : p->group != 1 ? "im2col: grouped"
-                   : x->dims[1] < 256 ? "im2col: under 256 input channels (XNNPACK measured faster at 2 threads)"
+                   : x->dims[1] < 8 ? "im2col: under 8 input channels"
                    : M < 24 ? "im2col: under 24 output pixels"
                    : (uint64_t)M * (uint64_t)K * sizeof(float) > MM_IM2COL_MAX_BYTES ? "im2col: matrix above 16 MiB"
                    : !roof_tensor_is_nhwc(x) || !roof_tensor_is_nhwc(y) ? "im2col: input or output not NHWC"
@@ -1223,7 +1243,7 @@ static roof_status create_im2col(roof_kernel* k, roof_error* err) {
   if (t == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory permuting weights");
   roof_status st = mm_conv_finish(k, s, t, err);
   free(t);
-  return st;
+  return st == ROOF_OK && x->dims[1] < 256 ? roof_tune_conv_or_refuse(k, "im2col", err) : st;
 }
 
 const roof_kernel_impl roof_kernel_Conv_im2col = {

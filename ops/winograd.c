@@ -17,17 +17,14 @@
  * ROOFTOP_WINOGRAD both on auto, create times this kernel and XNNPACK's convolution on the
  * layer's shape and refuses when XNNPACK is faster; the answer is cached per CPU, thread count
  * and shape in $XDG_CACHE_HOME/rooftop (or ~/.cache/rooftop)/winograd-v3.txt. */
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
-#include <sys/stat.h>
 
 #include "common.h"
 #include "conv_params.h"
-#include "hw.h"
+#include "conv_tune.h"
 #include "mm_block.h"
 
 #define WG_M 4  /* output tile side */
@@ -473,127 +470,41 @@ static uint64_t wg_flops(const wg_state* s) {
   return t * (2ull * WG_P * C * O + 12ull * 16 * C + (10ull * 12 + 16) * O);
 }
 
-static double wg_now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
-}
+/* ---- one-time tuning, cached (conv_tune.h: timing, the cache file) ---- */
 
-/* ---- one-time tuning, cached ---- */
-
-/* $XDG_CACHE_HOME/rooftop/winograd-v3.txt or ~/.cache/rooftop/...; false when neither is set. */
-static bool wg_cache_path(char* out, size_t n) {
-  const char* xdg = getenv("XDG_CACHE_HOME");
-  const char* home = getenv("HOME");
-  char base[1024];
-  if (xdg && xdg[0] == '/') snprintf(base, sizeof(base), "%s/rooftop", xdg);
-  else if (home && home[0] == '/') snprintf(base, sizeof(base), "%s/.cache", home);
-  else return false;
-  mkdir(base, 0755);
-  if (!(xdg && xdg[0] == '/')) {
-    size_t len = strlen(base);
-    snprintf(base + len, sizeof(base) - len, "/rooftop");
-    mkdir(base, 0755);
-  }
-  return snprintf(out, n, "%s/winograd-v3.txt", base) < (int)n;
-}
-
-/* The build in the key: a sanitizer or unoptimized build times its own code much slower than
- * XNNPACK's (not instrumented), and its answers must not reach an optimized build. */
-#if defined(__SANITIZE_ADDRESS__)
-#define WG_BUILD "asan"
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define WG_BUILD "asan"
-#endif
-#endif
-#ifndef WG_BUILD
-#ifdef __OPTIMIZE__
-#define WG_BUILD "opt"
-#else
-#define WG_BUILD "O0"
-#endif
-#endif
+static const char kWgCache[] = "winograd-v3.txt";
 
 /* The layer's key: CPU, build, micro-kernel, threads and shape (one line of the cache, spaces
  * only between fields). */
 static void wg_key(const roof_kernel* k, const wg_state* s, char* key, size_t n) {
   char cpu[128];
-  roof_hw_cpu_name(cpu, sizeof(cpu));
-  for (char* c = cpu; *c; c++) {
-    if (*c == ' ' || *c == '\n' || *c == '\t') *c = '_';
-  }
+  roof_tune_cpu(cpu, sizeof(cpu));
   const roof_spatial* sp = &((const conv_params*)k->params)->sp;
-  snprintf(key, n, "%s " WG_BUILD " mm%dx%d t%zu x%lldx%lldx%lldx%lld o%lld p%lld,%lld,%lld,%lld", cpu, s->isa->mr, s->isa->nr,
-           pthreadpool_get_threads_count(k->pool),
+  snprintf(key, n, "%s " ROOF_TUNE_BUILD " mm%dx%d t%zu x%lldx%lldx%lldx%lld o%lld p%lld,%lld,%lld,%lld", cpu, s->isa->mr,
+           s->isa->nr, pthreadpool_get_threads_count(k->pool),
            (long long)s->N, (long long)s->C, (long long)s->H, (long long)s->W, (long long)s->O, (long long)sp->pads[0],
            (long long)sp->pads[1], (long long)sp->pads[2], (long long)sp->pads[3]);
 }
 
-/* The cached answer for key: WG_LANES or WG_PHASES for Winograd, -1 XNNPACK, 0 none (the last
- * line for a key wins). Version 2 of the file: the answer names the split. */
+/* The cached answer for key: WG_LANES or WG_PHASES for Winograd, -1 XNNPACK, 0 none. Version
+ * 2 of the file on: the answer names the split. */
 static int wg_cache_lookup(const char* key, double* wg_ms, double* xnn_ms) {
-  char path[1100];
-  if (!wg_cache_path(path, sizeof(path))) return 0;
-  FILE* f = fopen(path, "r");
-  if (f == NULL) return 0;
-  char line[512], choice[16];
-  int found = 0;
-  size_t kl = strlen(key);
-  while (fgets(line, sizeof(line), f)) {
-    double a, b;
-    if (strncmp(line, key, kl) != 0 || line[kl] != ' ') continue;
-    if (sscanf(line + kl, " %15s %lf %lf", choice, &a, &b) != 3) continue;
-    found = strcmp(choice, "lanes") == 0 ? WG_LANES : strcmp(choice, "phases") == 0 ? WG_PHASES : -1;
-    *wg_ms = a;
-    *xnn_ms = b;
-  }
-  fclose(f);
-  return found;
+  char choice[16];
+  if (!roof_tune_cache_lookup(kWgCache, key, choice, sizeof(choice), wg_ms, xnn_ms)) return 0;
+  return strcmp(choice, "lanes") == 0 ? WG_LANES : strcmp(choice, "phases") == 0 ? WG_PHASES : -1;
 }
 
-/* Appends one line (a single write on an O_APPEND file: concurrent sessions do not interleave). */
 static void wg_cache_store(const char* key, int choice, double wg_ms, double xnn_ms) {
-  char path[1100], line[512];
-  if (!wg_cache_path(path, sizeof(path))) return;
   const char* name = choice == WG_LANES ? "lanes" : choice == WG_PHASES ? "phases" : "xnnpack";
-  int len = snprintf(line, sizeof(line), "%s %s %.4f %.4f\n", key, name, wg_ms, xnn_ms);
-  if (len <= 0 || len >= (int)sizeof(line)) return;
-  int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0) return;
-  ssize_t wr = write(fd, line, (size_t)len);
-  (void)wr; /* a cache that cannot be written only means tuning again next time */
-  close(fd);
-}
-
-enum { WG_TUNE_RUNS = 7 };
-
-/* Keeps the two smallest of the times seen: best[0] <= best[1] (negative: none yet). */
-static void wg_keep_best(double* best, double t) {
-  if (best[0] < 0 || t < best[0]) {
-    best[1] = best[0];
-    best[0] = t;
-  } else if (best[1] < 0 || t < best[1]) {
-    best[1] = t;
-  }
-}
-
-/* A side whose second-best run is 1.2x its best was disturbed (a thread descheduled at a
- * barrier on a loaded machine): its answer is used once, not cached. */
-static bool wg_steady(const double* best) { return best[0] <= 0 || (best[1] > 0 && best[1] <= 1.2 * best[0]); }
-
-static double wg_cpu_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+  roof_tune_cache_store(kWgCache, key, name, wg_ms, xnn_ms);
 }
 
 /* One timed run of a Winograd split; keeps its best times. */
 static void wg_time_split(wg_state* s, pthreadpool_t pool, wg_split split, double* best, bool timed) {
   wg_use_split(s, split);
-  double t0 = wg_now_ms();
+  double t0 = roof_tune_now_ms();
   wg_run_all(s, pool);
-  if (timed) wg_keep_best(best, wg_now_ms() - t0);
+  if (timed) roof_tune_keep_best(best, roof_tune_now_ms() - t0);
 }
 
 /* The outcome of a race: the faster side, both best times, whether to cache it. */
@@ -603,7 +514,7 @@ typedef struct wg_verdict {
   bool steady;
 } wg_verdict;
 
-/* Best times of WG_TUNE_RUNS alternate runs of each Winograd split worth timing and of
+/* Best times of ROOF_TUNE_RUNS alternate runs of each Winograd split worth timing and of
  * XNNPACK's convolution of the layer (its own kernel built beside k, on the same x / y):
  * alternating keeps a burst of load on a shared machine from favouring one side. Steady when
  * every side's two best runs agree (wg_steady) and the pool's threads had their CPUs: process
@@ -631,20 +542,20 @@ static roof_status wg_race(roof_kernel* k, wg_state* s, float* x, float* y, wg_v
   const bool both = wg_both_splits(s, threads);
   const wg_split second = first == WG_LANES ? WG_PHASES : WG_LANES;
   double best[2][2] = {{-1, -1}, {-1, -1}}, xnn_best[2] = {-1, -1};
-  const double cpu0 = wg_cpu_ms(), wall0 = wg_now_ms();
-  for (int r = 0; st == ROOF_OK && r <= WG_TUNE_RUNS; r++) { /* run 0 warms up */
+  const double cpu0 = roof_tune_cpu_ms(), wall0 = roof_tune_now_ms();
+  for (int r = 0; st == ROOF_OK && r <= ROOF_TUNE_RUNS; r++) { /* run 0 warms up */
     wg_time_split(s, k->pool, first, best[0], r > 0);
     if (both) wg_time_split(s, k->pool, second, best[1], r > 0);
-    double t1 = wg_now_ms();
+    double t1 = roof_tune_now_ms();
     if (xnn) st = roof_kernel_Conv_xnnpack.run(&t, &e);
-    if (r > 0 && xnn) wg_keep_best(xnn_best, wg_now_ms() - t1);
+    if (r > 0 && xnn) roof_tune_keep_best(xnn_best, roof_tune_now_ms() - t1);
   }
-  const double busy = (wg_cpu_ms() - cpu0) / ((wg_now_ms() - wall0) * (double)threads);
+  const double busy = (roof_tune_cpu_ms() - cpu0) / ((roof_tune_now_ms() - wall0) * (double)threads);
   const int w = both && best[1][0] < best[0][0] ? 1 : 0;
   v->wg_ms = best[w][0];
   v->xnn_ms = xnn ? xnn_best[0] : -1.0;
   v->choice = v->xnn_ms >= 0 && v->xnn_ms <= v->wg_ms ? -1 : w ? (int)second : (int)first;
-  v->steady = wg_steady(best[0]) && (!both || wg_steady(best[1])) && wg_steady(xnn_best) && busy >= 0.8;
+  v->steady = roof_tune_steady(best[0]) && (!both || roof_tune_steady(best[1])) && roof_tune_steady(xnn_best) && busy >= 0.8;
   if (getenv("ROOFTOP_WINOGRAD_TRACE")) {
     fprintf(stderr, "winograd tune: %s %.4f, %s %.4f, xnnpack %.4f ms, busy %.2f\n", first == WG_LANES ? "lanes" : "phases",
             best[0][0], second == WG_LANES ? "lanes" : "phases", both ? best[1][0] : -1.0, v->xnn_ms, busy);

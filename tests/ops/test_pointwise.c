@@ -86,13 +86,26 @@ int main(int argc, char** argv) {
                  i % 2 == 0, i % 3 == 0, 1 + i % 2};
     check(&r, &c, true);
   }
-  /* left to XNNPACK: 47 and 513 input channels, under 24 pixels, stride 2, padding, groups */
+  /* left to XNNPACK: 7 and 2049 input channels, under 24 pixels, stride 2, padding, groups */
   static const pw_case kOther[] = {
-      {1, 47, 10, 10, 64, 1, 0, 1, true, false, 1},  {1, 2049, 5, 5, 64, 1, 0, 1, true, true, 2},
+      {1, 7, 10, 10, 64, 1, 0, 1, true, false, 1},   {1, 2049, 5, 5, 64, 1, 0, 1, true, true, 2},
       {1, 256, 4, 5, 64, 1, 0, 1, true, false, 1},   {1, 256, 56, 56, 512, 2, 0, 1, true, false, 2},
       {1, 64, 12, 12, 64, 1, 1, 1, true, false, 1},  {1, 64, 12, 12, 64, 1, 0, 2, true, true, 2},
   };
   for (size_t i = 0; i < sizeof(kOther) / sizeof(kOther[0]); i++) check(&r, &kOther[i], false);
+  /* 8 to 47 input channels: raced against XNNPACK at create (conv_tune.h), each side forced in
+   * turn. MobileNet v2's 32 -> 16, 16 -> 96 and 24 -> 144 layers, 8 and 47 channels */
+  static const pw_case kRaced[] = {
+      {1, 32, 112, 112, 16, 1, 0, 1, true, false, 1}, {1, 16, 112, 112, 96, 1, 0, 1, true, true, 2},
+      {1, 24, 56, 56, 144, 1, 0, 1, true, true, 1},   {2, 8, 9, 13, 21, 1, 0, 1, false, false, 2},
+      {1, 47, 10, 10, 64, 1, 0, 1, true, false, 1},
+  };
+  const char* const sides[2] = {"xnnpack", "native"};
+  for (int side = 0; side < 2; side++) {
+    setenv("ROOFTOP_CONV_TUNE", sides[side], 1);
+    for (size_t i = 0; i < sizeof(kRaced) / sizeof(kRaced[0]); i++) check(&r, &kRaced[i], side == 1);
+  }
+  unsetenv("ROOFTOP_CONV_TUNE");
   printf("test_pointwise: %d cases, %d failures\n", cases, failures);
   return failures ? 1 : 0;
 }
