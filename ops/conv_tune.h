@@ -81,7 +81,8 @@ int roof_tune_env_mode(void);
 /* The race of a created native Conv kernel k (state built, weights packed) against XNNPACK's
  * convolution of the same layer: ROOF_TUNE_RUNS alternate timed runs of each on inputs of 0.5
  * (own input, output and scratch buffers; k's tensors are not touched). With ROOFTOP_CONV_TUNE
- * set, no race: that side. Otherwise the cached answer for (entry, shape, CPU, build, threads)
+ * set, no race: that side. Layers under 2^20 multiply-adds are not raced either: XNNPACK (native
+ * and xnn times then -1). Otherwise the cached answer for (entry, shape, CPU, build, threads)
  * in conv-tune-v1.txt, or a race whose answer is cached when steady. *native is true when k
  * should run the layer (also when XNNPACK cannot take it); written only on ROOF_OK. */
 roof_status roof_tune_conv_vs_xnnpack(roof_kernel* k, const char* entry, bool* native, double* native_ms, double* xnn_ms,
