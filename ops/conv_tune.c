@@ -8,7 +8,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/stat.h>
 
 #include "common.h"
 #include "conv_params.h"
@@ -47,26 +46,15 @@ void roof_tune_cpu(char* out, size_t n) {
   }
 }
 
-/* $XDG_CACHE_HOME/rooftop/FILE or ~/.cache/rooftop/FILE; false when neither is set. */
+/* FILE in rooftop's cache directory (roof_hw_cache_dir); false when there is none. */
 static bool cache_path(const char* file, char* out, size_t n) {
-  const char* xdg = getenv("XDG_CACHE_HOME");
-  const char* home = getenv("HOME");
-  char base[1024];
-  if (xdg && xdg[0] == '/') snprintf(base, sizeof(base), "%s/rooftop", xdg);
-  else if (home && home[0] == '/') snprintf(base, sizeof(base), "%s/.cache", home);
-  else return false;
-  mkdir(base, 0755);
-  if (!(xdg && xdg[0] == '/')) {
-    size_t len = strlen(base);
-    snprintf(base + len, sizeof(base) - len, "/rooftop");
-    mkdir(base, 0755);
-  }
-  return snprintf(out, n, "%s/%s", base, file) < (int)n;
+  char base[2048];
+  return roof_hw_cache_dir(base, sizeof(base)) && snprintf(out, n, "%s/%s", base, file) < (int)n;
 }
 
 bool roof_tune_cache_lookup(const char* file, const char* key, char* choice, size_t choice_size, double* a_ms,
                             double* b_ms) {
-  char path[1100];
+  char path[2200];
   if (!cache_path(file, path, sizeof(path))) return false;
   FILE* f = fopen(path, "r");
   if (f == NULL) return false;
@@ -87,7 +75,7 @@ bool roof_tune_cache_lookup(const char* file, const char* key, char* choice, siz
 }
 
 void roof_tune_cache_store(const char* file, const char* key, const char* choice, double a_ms, double b_ms) {
-  char path[1100], line[512];
+  char path[2200], line[512];
   if (!cache_path(file, path, sizeof(path))) return;
   int len = snprintf(line, sizeof(line), "%s %s %.4f %.4f\n", key, choice, a_ms, b_ms);
   if (len <= 0 || len >= (int)sizeof(line)) return;

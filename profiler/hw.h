@@ -92,8 +92,12 @@ struct cJSON;
 struct cJSON* roof_hw_core_types_json(const roof_hw* hw);
 roof_status roof_hw_save(const char* path, const roof_hw* hw, roof_error* err);
 
+/* rooftop's cache directory, $XDG_CACHE_HOME/rooftop (or ~/.cache/rooftop), created if
+ * missing: false when neither variable names an absolute path or the path does not fit in n. */
+bool roof_hw_cache_dir(char* out, size_t n);
+
 /* Cache file for this CPU model, thread count and CPU set (the affinity list, e.g. "0-1"):
- * $XDG_CACHE_HOME/rooftop/hw-<cpu>-t<N>-c<set>.json (or ~/.cache/...); a set longer than 24
+ * $XDG_CACHE_HOME/rooftop/hw2-<cpu>-t<N>-c<set>.json (or ~/.cache/...); a set longer than 24
  * characters is named by an 8-digit hash of it. Creates the directory. Returns false when
  * no cache directory can be named or the path does not fit in n. */
 bool roof_hw_cache_path(const char* cpu, uint32_t threads, const char* cpu_set, char* out, size_t n);

@@ -253,13 +253,22 @@ static uint32_t fnv1a(const char* s) {
   return h;
 }
 
-bool roof_hw_cache_path(const char* cpu, uint32_t threads, const char* cpu_set, char* out, size_t n) {
+bool roof_hw_cache_dir(char* out, size_t n) {
   const char* xdg = getenv("XDG_CACHE_HOME");
   const char* home = getenv("HOME");
-  char base[2048];
-  if (xdg && xdg[0] == '/') snprintf(base, sizeof(base), "%s/rooftop", xdg);
-  else if (home && home[0] == '/') snprintf(base, sizeof(base), "%s/.cache/rooftop", home);
+  char parent[2048];
+  if (xdg && xdg[0] == '/') snprintf(parent, sizeof(parent), "%s", xdg);
+  else if (home && home[0] == '/') snprintf(parent, sizeof(parent), "%s/.cache", home);
   else return false;
+  mkdir(parent, 0755); /* failures surface when a file is saved */
+  if (snprintf(out, n, "%s/rooftop", parent) >= (int)n) return false;
+  mkdir(out, 0755);
+  return true;
+}
+
+bool roof_hw_cache_path(const char* cpu, uint32_t threads, const char* cpu_set, char* out, size_t n) {
+  char base[2048];
+  if (!roof_hw_cache_dir(base, sizeof(base))) return false;
   char slug[96];
   size_t j = 0;
   for (const char* p = cpu; *p && j + 1 < sizeof(slug); p++) {
@@ -267,15 +276,6 @@ bool roof_hw_cache_path(const char* cpu, uint32_t threads, const char* cpu_set, 
     slug[j++] = ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) ? c : '_';
   }
   slug[j] = '\0';
-  /* create base (and its parent ~/.cache) if missing; failures surface when saving */
-  char parent[2048];
-  snprintf(parent, sizeof(parent), "%s", base);
-  char* slash = strrchr(parent, '/');
-  if (slash && slash != parent) {
-    *slash = '\0';
-    mkdir(parent, 0755);
-  }
-  mkdir(base, 0755);
   char set[32];
   if (cpu_set == NULL || cpu_set[0] == '\0') snprintf(set, sizeof(set), "any");
   else if (strlen(cpu_set) <= 24 && strspn(cpu_set, "0123456789,-") == strlen(cpu_set)) snprintf(set, sizeof(set), "%s", cpu_set);
