@@ -8,6 +8,7 @@
 #include "common.h"
 #include "xnn_backend.h"
 #include "conv_params.h"
+#include "conv_tune.h"
 
 typedef roof_conv_params conv_params;
 
@@ -434,178 +435,29 @@ ROOF_ALWAYS_INLINE void dw_taps(int64_t i0, int64_t k, int64_t size, int64_t* lo
   *hi = size - i0 < k ? size - i0 : k;
 }
 
-/* 16 channels as one value (a GCC/clang vector: the accumulators stay in registers, where
- * arrays indexed in the tap loops were spilled; one zmm, two ymm or four xmm per ISA). */
-typedef float dw_v16 __attribute__((vector_size(DW_BLOCK * sizeof(float))));
-/* dw_v16 values pass only between always-inlined functions: no call ABI to keep stable */
+/* dw_v values pass only between always-inlined functions: no call ABI to keep stable */
 #pragma GCC diagnostic ignored "-Wpsabi"
 
-ROOF_ALWAYS_INLINE dw_v16 dw_load(const float* p) {
-  dw_v16 v;
-  memcpy(&v, p, sizeof(v));
-  return v;
-}
+/* 16-float vectors: one zmm (AVX-512), the portable build's width as before */
+#define DW_VL 16
+#define DW_SFX(name) name##16
+#include "dw_rows.inc"
+#undef DW_VL
+#undef DW_SFX
+#if defined(__x86_64__) && defined(__GNUC__)
+/* 8-float vectors: one ymm (AVX2) */
+#define DW_VL 8
+#define DW_SFX(name) name##8
+#include "dw_rows.inc"
+#undef DW_VL
+#undef DW_SFX
+#endif
 
-/* The fused clamp as vector selects (NaN passes, as roof_act_apply): a clamp per element
- * compiled to 16 scalar compares per store, which cost more than a 3x3 window's 9 FMAs. */
-typedef int32_t dw_i16 __attribute__((vector_size(DW_BLOCK * sizeof(int32_t))));
-ROOF_ALWAYS_INLINE void dw_store(const dw_state* s, float* y, dw_v16 v) {
-  const dw_v16 zero = {0}, lo = zero + s->act.min, hi = zero + s->act.max;
-  dw_i16 m = v < lo;
-  v = (dw_v16)(((dw_i16)v & ~m) | ((dw_i16)lo & m));
-  m = v > hi;
-  v = (dw_v16)(((dw_i16)v & ~m) | ((dw_i16)hi & m));
-  memcpy(y, &v, sizeof(v));
-}
-
-/* One pixel, 16 channels from c0: taps ky in [ky0, ky1), kx in [kx0, kx1). */
-ROOF_ALWAYS_INLINE void dw_pixel(const dw_state* s, int64_t xo, float* yp, int64_t ky0, int64_t ky1, int64_t kx0,
-                        int64_t kx1, int64_t c0) {
-  dw_v16 acc = dw_load(s->w + s->KH * s->KW * s->C + c0);
-  for (int64_t ky = ky0; ky < ky1; ky++) {
-    for (int64_t kx = kx0; kx < kx1; kx++) {
-      acc += dw_load(s->x + xo + ky * s->xs_h + kx * s->xs_w + c0) * dw_load(s->w + (ky * s->KW + kx) * s->C + c0);
-    }
-  }
-  dw_store(s, yp + c0, acc);
-}
-
-/* One pixel, 64 channels from c0: four independent accumulators hide the FMA latency at the
- * borders (all of a 7x7 map's pixels are borders of a 7x7 window). */
-ROOF_ALWAYS_INLINE void dw_pixel64(const dw_state* s, int64_t xo, float* yp, int64_t ky0, int64_t ky1, int64_t kx0,
-                          int64_t kx1, int64_t c0) {
-  const float* bias = s->w + s->KH * s->KW * s->C + c0;
-  dw_v16 a0 = dw_load(bias), a1 = dw_load(bias + 16), a2 = dw_load(bias + 32), a3 = dw_load(bias + 48);
-  for (int64_t ky = ky0; ky < ky1; ky++) {
-    for (int64_t kx = kx0; kx < kx1; kx++) {
-      const float* xv = s->x + xo + ky * s->xs_h + kx * s->xs_w + c0;
-      const float* wv = s->w + (ky * s->KW + kx) * s->C + c0;
-      a0 += dw_load(xv) * dw_load(wv);
-      a1 += dw_load(xv + 16) * dw_load(wv + 16);
-      a2 += dw_load(xv + 32) * dw_load(wv + 32);
-      a3 += dw_load(xv + 48) * dw_load(wv + 48);
-    }
-  }
-  dw_store(s, yp + c0, a0);
-  dw_store(s, yp + c0 + 16, a1);
-  dw_store(s, yp + c0 + 32, a2);
-  dw_store(s, yp + c0 + 48, a3);
-}
-
-/* The last C % 16 channels of one pixel, one at a time. */
-ROOF_ALWAYS_INLINE void dw_pixel_tail(const dw_state* s, int64_t xo, float* yp, int64_t ky0, int64_t ky1, int64_t kx0,
-                             int64_t kx1, int64_t c0) {
-  for (int64_t c = c0; c < s->C; c++) {
-    float acc = s->w[s->KH * s->KW * s->C + c];
-    for (int64_t ky = ky0; ky < ky1; ky++)
-      for (int64_t kx = kx0; kx < kx1; kx++) acc += s->x[xo + ky * s->xs_h + kx * s->xs_w + c] * s->w[(ky * s->KW + kx) * s->C + c];
-    yp[c] = roof_act_apply(&s->act, acc);
-  }
-}
-
-/* DW_PIXELS interior pixels (every kx tap inside), 16 channels from c0. */
-ROOF_ALWAYS_INLINE void dw_pixels(const dw_state* s, int64_t xo, float* yp, int64_t ky0, int64_t ky1, int64_t c0) {
-  const int64_t xstep = s->sw * s->xs_w;
-  dw_v16 a0 = dw_load(s->w + s->KH * s->KW * s->C + c0), a1 = a0, a2 = a0, a3 = a0;
-  for (int64_t ky = ky0; ky < ky1; ky++) {
-    const float* xr = s->x + xo + ky * s->xs_h + c0;
-    const float* wr = s->w + ky * s->KW * s->C + c0;
-    for (int64_t kx = 0; kx < s->KW; kx++) {
-      const float* xv = xr + kx * s->xs_w;
-      dw_v16 wv = dw_load(wr + kx * s->C);
-      a0 += dw_load(xv) * wv;
-      a1 += dw_load(xv + xstep) * wv;
-      a2 += dw_load(xv + 2 * xstep) * wv;
-      a3 += dw_load(xv + 3 * xstep) * wv;
-    }
-  }
-  dw_store(s, yp + c0, a0);
-  dw_store(s, yp + s->ys_w + c0, a1);
-  dw_store(s, yp + 2 * s->ys_w + c0, a2);
-  dw_store(s, yp + 3 * s->ys_w + c0, a3);
-}
-
-/* DW_SLIDE interior pixels at stride 1, 16 channels from c0, every tap inside: along a row of
- * the window each input vector serves up to KW neighbouring outputs, so a tap row is
- * DW_SLIDE + KW - 1 input loads and KW weight loads for DW_SLIDE * KW FMAs (the 4-pixel block
- * loads an input vector per FMA, which bounded it at about half of XNNPACK's 5x5 speed).
- * KW is a constant at every call: the loops unroll and the accumulators stay in registers. */
-#define DW_SLIDE 8
-ROOF_ALWAYS_INLINE void dw_slide(const dw_state* s, int64_t xo, float* yp, int64_t ky0, int64_t ky1, int64_t c0,
-                                 const int KW) {
-  dw_v16 a[DW_SLIDE], w[5];
-  a[0] = dw_load(s->w + s->KH * KW * s->C + c0);
-#pragma GCC unroll 8
-  for (int p = 1; p < DW_SLIDE; p++) a[p] = a[0];
-  for (int64_t ky = ky0; ky < ky1; ky++) {
-    const float* xr = s->x + xo + ky * s->xs_h + c0;
-    const float* wr = s->w + ky * KW * s->C + c0;
-#pragma GCC unroll 5
-    for (int kx = 0; kx < KW; kx++) w[kx] = dw_load(wr + kx * s->C);
-#pragma GCC unroll 12
-    for (int j = 0; j < DW_SLIDE + KW - 1; j++) {
-      dw_v16 xv = dw_load(xr + j * s->xs_w);
-#pragma GCC unroll 5
-      for (int kx = 0; kx < KW; kx++) {
-        if (j - kx >= 0 && j - kx < DW_SLIDE) a[j - kx] += xv * w[kx];
-      }
-    }
-  }
-#pragma GCC unroll 8
-  for (int p = 0; p < DW_SLIDE; p++) dw_store(s, yp + p * s->ys_w + c0, a[p]);
-}
-
-/* One output row [OW, C] of image n. Offsets into x are formed as integers and only taps
- * inside the input are dereferenced. `slide`: interior runs at stride 1 with KW 3 or 5 go
- * DW_SLIDE pixels at a time (callers pass false where vectors are too narrow for the
- * accumulators to stay in registers). */
-ROOF_ALWAYS_INLINE void dw_row_body(void* ctx, size_t n, size_t oy, const bool slide) {
-  const dw_state* s = ctx;
-  const int64_t C = s->C, iy0 = (int64_t)oy * s->sh - s->pt;
-  int64_t ky0, ky1;
-  dw_taps(iy0, s->KH, s->H, &ky0, &ky1);
-  const int64_t xn = (int64_t)n * s->xs_n;
-  float* yrow = s->y + (int64_t)n * s->ys_n + (int64_t)oy * s->ys_h;
-  for (int64_t ox = 0; ox < s->OW;) {
-    const int64_t ix0 = ox * s->sw - s->pl;
-    float* yp = yrow + ox * s->ys_w;
-    const int64_t xo = xn + iy0 * s->xs_h + ix0 * s->xs_w; /* window origin, an offset: it may lie outside */
-    int64_t kx0, kx1;
-    dw_taps(ix0, s->KW, s->W, &kx0, &kx1);
-    if (slide && s->sw == 1 && (s->KW == 3 || s->KW == 5) && ix0 >= 0 && ox + DW_SLIDE <= s->OW &&
-        ix0 + DW_SLIDE - 1 + s->KW <= s->W) {
-      int64_t c0 = 0;
-      if (s->KW == 3) {
-        for (; c0 + DW_BLOCK <= C; c0 += DW_BLOCK) dw_slide(s, xo, yp, ky0, ky1, c0, 3);
-      } else {
-        for (; c0 + DW_BLOCK <= C; c0 += DW_BLOCK) dw_slide(s, xo, yp, ky0, ky1, c0, 5);
-      }
-      for (int p = 0; p < DW_SLIDE && c0 < C; p++) dw_pixel_tail(s, xo + p * s->xs_w, yp + p * s->ys_w, ky0, ky1, 0, s->KW, c0);
-      ox += DW_SLIDE;
-      continue;
-    }
-    int64_t last = ix0 + (DW_PIXELS - 1) * s->sw; /* window start of the 4th pixel */
-    if (ix0 >= 0 && ox + DW_PIXELS <= s->OW && last + s->KW <= s->W) {
-      int64_t c0 = 0;
-      for (; c0 + DW_BLOCK <= C; c0 += DW_BLOCK) dw_pixels(s, xo, yp, ky0, ky1, c0);
-      for (int p = 0; p < DW_PIXELS && c0 < C; p++)
-        dw_pixel_tail(s, xo + p * s->sw * s->xs_w, yp + p * s->ys_w, ky0, ky1, 0, s->KW, c0);
-      ox += DW_PIXELS;
-      continue;
-    }
-    int64_t c0 = 0;
-    for (; c0 + 4 * DW_BLOCK <= C; c0 += 4 * DW_BLOCK) dw_pixel64(s, xo, yp, ky0, ky1, kx0, kx1, c0);
-    for (; c0 + DW_BLOCK <= C; c0 += DW_BLOCK) dw_pixel(s, xo, yp, ky0, ky1, kx0, kx1, c0);
-    dw_pixel_tail(s, xo, yp, ky0, ky1, kx0, kx1, c0);
-    ox++;
-  }
-}
-
-static void dw_row_portable(void* ctx, size_t n, size_t oy) { dw_row_body(ctx, n, oy, false); }
+static void dw_row_portable(void* ctx, size_t n, size_t oy) { dw_row_body16(ctx, n, oy, false); }
 #if defined(__x86_64__) && defined(__GNUC__)
 /* 32 zmm registers hold the sliding block's 8 accumulators, 5 weights and an input vector */
-__attribute__((target("avx512f"))) static void dw_row_avx512(void* ctx, size_t n, size_t oy) { dw_row_body(ctx, n, oy, true); }
-__attribute__((target("avx2,fma"))) static void dw_row_avx2(void* ctx, size_t n, size_t oy) { dw_row_body(ctx, n, oy, false); }
+__attribute__((target("avx512f"))) static void dw_row_avx512(void* ctx, size_t n, size_t oy) { dw_row_body16(ctx, n, oy, true); }
+__attribute__((target("avx2,fma"))) static void dw_row_avx2(void* ctx, size_t n, size_t oy) { dw_row_body8(ctx, n, oy, false); }
 #endif
 
 /* The widest row function this CPU runs; ROOFTOP_NATIVE_ISA=avx2|portable caps it (as MatMul). */
@@ -650,7 +502,6 @@ static bool supports_dw(const roof_kernel* k, char* why, size_t n) {
   const char* no = roof_conv_residual_refusal(k) ? roof_conv_residual_refusal(k)
                    : !two_d ? "native depthwise is 2-D only"
                    : !(p->group == x->dims[1] && w->dims[0] == p->group && w->dims[1] == 1) ? "not depthwise (multiplier 1)"
-                   : w->dims[2] * w->dims[3] <= 25 && !dw_small_ok(k) ? "kernel area <= 25 outside the padded path's shapes (XNNPACK's depthwise)"
                    : sp->dilations[0] != 1 || sp->dilations[1] != 1 ? "dilation"
                    : sp->strides[0] < 1 || sp->strides[0] > 2 || sp->strides[1] < 1 || sp->strides[1] > 2 ? "stride above 2"
                    : !roof_tensor_is_nhwc(x) || !roof_tensor_is_nhwc(y) ? "input or output not NHWC"
@@ -686,7 +537,7 @@ static roof_status create_dw(roof_kernel* k, roof_error* err) {
                   .KH = KH, .KW = KW, .sh = p->sp.strides[0], .sw = p->sp.strides[1], .pt = p->sp.pads[0],
                   .pl = p->sp.pads[1], .act = p->act, .w = packed, .row = dw_pick_row()};
   k->state = s;
-  if (KH * KW <= 25) { /* supports let it through: stride 1, pads within the kernel */
+  if (KH * KW <= 25 && dw_small_ok(k)) { /* stride 1, pads within the kernel */
     s->padded = true;
     s->H0 = s->H, s->W0 = s->W, s->pt0 = s->pt, s->pl0 = s->pl;
     s->H = s->OH + KH - 1, s->W = s->OW + KW - 1, s->pt = s->pl = 0;
@@ -696,6 +547,10 @@ static roof_status create_dw(roof_kernel* k, roof_error* err) {
       return roof_kernel_refuse(err, "padded input past the tensor size limit");
     }
   }
+  /* the other layers of up to 25 taps, where XNNPACK has up9 / up25 micro-kernels: raced
+   * (conv_tune.h). On a Zen 3 the 8-float rows beat XNNPACK on EfficientNet-B0's 3x3 and 5x5
+   * stride-1 layers of 96-672 channels (0.14-0.27 vs 0.19-0.37 ms) and lost on others */
+  if (KH * KW <= 25 && !s->padded) return roof_tune_conv_or_refuse(k, "depthwise", err);
   return ROOF_OK;
 }
 

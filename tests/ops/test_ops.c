@@ -970,6 +970,25 @@ static void conv_dw_cases(rng* r) {
   conv_dw_chain_case(r);
 }
 
+/* Depthwise layers of up to 25 taps outside the padded path: raced against XNNPACK at create,
+ * the native side forced here (strides 1 and 2, channels past and under a vector, clipped
+ * borders). Run last: their random draws would shift every later case's data. */
+static void conv_dw_raced_cases(rng* r) {
+  int64_t p1[4] = {1, 1, 1, 1}, p2[4] = {2, 2, 2, 2};
+  setenv("ROOFTOP_CONV_TUNE", "native", 1);
+  last_fast_backend = -1;
+  conv_dw_case(r, 1, 144, 14, 13, 3, 3, 1, p1, true, true);
+  bool raced_native = last_fast_backend == ROOF_BACKEND_NATIVE;
+  conv_dw_case(r, 1, 37, 15, 17, 3, 3, 2, p1, true, false);
+  conv_dw_case(r, 2, 20, 9, 11, 5, 5, 2, p2, false, true);
+  conv_dw_case(r, 1, 72, 7, 7, 5, 5, 1, p2, true, false);
+  unsetenv("ROOFTOP_CONV_TUNE");
+  if (!native_off() && !raced_native) {
+    fprintf(stderr, "FAIL Conv dw 3x3 over 144 channels: ran on backend %d with the native side forced\n", last_fast_backend);
+    failures++;
+  }
+}
+
 int main(int argc, char** argv) {
   rng r = {argc > 1 ? strtoull(argv[1], NULL, 10) : 20261124};
   for (int i = 0; i < 30; i++) conv_case(&r, i);
@@ -1011,6 +1030,7 @@ int main(int argc, char** argv) {
   reduce_mean_cases(&r);
   pow_cases(&r);
   fused_cases(&r);
+  conv_dw_raced_cases(&r);
   printf("test_ops: %d cases, %d failures\n", cases, failures);
   return failures ? 1 : 0;
 }
