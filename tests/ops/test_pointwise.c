@@ -94,10 +94,11 @@ int main(int argc, char** argv) {
   };
   for (size_t i = 0; i < sizeof(kOther) / sizeof(kOther[0]); i++) check(&r, &kOther[i], false);
   /* 8 to 47 input channels: raced against XNNPACK at create (conv_tune.h), each side forced in
-   * turn. MobileNet v2's 32 -> 16, 16 -> 96 and 24 -> 144 layers, 8 and 47 channels */
+   * turn. MobileNet v2's 32 -> 16, 16 -> 96 and 24 -> 144 layers on smaller maps (the arm64
+   * stage runs them under emulation), 8 and 47 channels */
   static const pw_case kRaced[] = {
-      {1, 32, 112, 112, 16, 1, 0, 1, true, false, 1}, {1, 16, 112, 112, 96, 1, 0, 1, true, true, 2},
-      {1, 24, 56, 56, 144, 1, 0, 1, true, true, 1},   {2, 8, 9, 13, 21, 1, 0, 1, false, false, 2},
+      {1, 32, 40, 40, 16, 1, 0, 1, true, false, 1},   {1, 16, 36, 36, 96, 1, 0, 1, true, true, 2},
+      {1, 24, 28, 28, 144, 1, 0, 1, true, true, 1},   {2, 8, 9, 13, 21, 1, 0, 1, false, false, 2},
       {1, 47, 10, 10, 64, 1, 0, 1, true, false, 1},
   };
   const char* const sides[2] = {"xnnpack", "native"};
