@@ -438,13 +438,20 @@ ROOF_ALWAYS_INLINE void dw_taps(int64_t i0, int64_t k, int64_t size, int64_t* lo
 /* dw_v values pass only between always-inlined functions: no call ABI to keep stable */
 #pragma GCC diagnostic ignored "-Wpsabi"
 
-/* 16-float vectors: one zmm (AVX-512), the portable build's width as before */
+/* 4-float vectors: one SSE or NEON register, the portable rows (arm64's: with 16-float vectors
+ * GCC kept NEON's accumulators on the stack, a load and a store around every fmla) */
+#define DW_VL 4
+#define DW_SFX(name) name##4
+#include "dw_rows.inc"
+#undef DW_VL
+#undef DW_SFX
+#if defined(__x86_64__) && defined(__GNUC__)
+/* 16-float vectors: one zmm (AVX-512) */
 #define DW_VL 16
 #define DW_SFX(name) name##16
 #include "dw_rows.inc"
 #undef DW_VL
 #undef DW_SFX
-#if defined(__x86_64__) && defined(__GNUC__)
 /* 8-float vectors: one ymm (AVX2) */
 #define DW_VL 8
 #define DW_SFX(name) name##8
@@ -453,7 +460,7 @@ ROOF_ALWAYS_INLINE void dw_taps(int64_t i0, int64_t k, int64_t size, int64_t* lo
 #undef DW_SFX
 #endif
 
-static void dw_row_portable(void* ctx, size_t n, size_t oy) { dw_row_body16(ctx, n, oy, false); }
+static void dw_row_portable(void* ctx, size_t n, size_t oy) { dw_row_body4(ctx, n, oy, false); }
 #if defined(__x86_64__) && defined(__GNUC__)
 /* The sliding block's 8 accumulators, 5 weights and an input vector: 14 of AVX-512's 32 zmm
  * registers, or of AVX2's 16 ymm with 8-float vectors (EfficientNet-B0's stride-1 depthwise
