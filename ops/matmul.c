@@ -381,6 +381,12 @@ static void mm_block_portable(const mm_block* t) {
     c##i##0 = _mm512_min_ps(hi, _mm512_max_ps(lo, c##i##0));            \
     if (NV > 1) c##i##1 = _mm512_min_ps(hi, _mm512_max_ps(lo, c##i##1)); \
   }
+/* acc: the accumulators start from C's full rows (the caller's guarantee: nc == 32, c_cs == 1) */
+#define MM512_LOAD(i)                                          \
+  if (MR > i) {                                                \
+    c##i##0 = _mm512_loadu_ps(t->c + i * t->c_rs);             \
+    if (NV > 1) c##i##1 = _mm512_loadu_ps(t->c + i * t->c_rs + 16); \
+  }
 #define MM512_FMA(i)                                     \
   if (MR > i) {                                          \
     const __m512 ai = _mm512_set1_ps(MM_A(i));           \
@@ -409,6 +415,9 @@ __attribute__((target("avx512f"))) ROOF_ALWAYS_INLINE void mm512(const mm_block*
   const __m512 bias0 = t->bias ? _mm512_loadu_ps(t->bias) : _mm512_setzero_ps();
   const __m512 bias1 = t->bias && NV > 1 ? _mm512_loadu_ps(t->bias + 16) : _mm512_setzero_ps();
   MM_ROWS(MM512_DECL)
+  if (t->acc) {
+    MM_ROWS(MM512_LOAD)
+  }
   MM_A_BASES
   const float* b = t->b;
   for (int64_t k = 0; k < t->K; k++, MM_A_NEXT, b += 32) {
@@ -450,6 +459,12 @@ __attribute__((target("avx512f"))) static void mm_block_avx512(const mm_block* t
     c##i##0 = _mm256_min_ps(hi, _mm256_max_ps(lo, c##i##0));            \
     if (NV > 1) c##i##1 = _mm256_min_ps(hi, _mm256_max_ps(lo, c##i##1)); \
   }
+/* acc: the accumulators start from C's full rows (the caller's guarantee: nc == 16, c_cs == 1) */
+#define MM256_LOAD(i)                                          \
+  if (MR > i) {                                                \
+    c##i##0 = _mm256_loadu_ps(t->c + i * t->c_rs);             \
+    if (NV > 1) c##i##1 = _mm256_loadu_ps(t->c + i * t->c_rs + 8); \
+  }
 #define MM256_FMA(i)                                     \
   if (MR > i) {                                          \
     const __m256 ai = _mm256_broadcast_ss(&MM_A(i));     \
@@ -476,6 +491,9 @@ __attribute__((target("avx2,fma"))) ROOF_ALWAYS_INLINE void mm256(const mm_block
   const __m256 bias0 = t->bias ? _mm256_loadu_ps(t->bias) : _mm256_setzero_ps();
   const __m256 bias1 = t->bias && NV > 1 ? _mm256_loadu_ps(t->bias + 8) : _mm256_setzero_ps();
   MM_ROWS(MM256_DECL)
+  if (t->acc) {
+    MM_ROWS(MM256_LOAD)
+  }
   MM_A_BASES
   const float* b = t->b;
   for (int64_t k = 0; k < t->K; k++, MM_A_NEXT, b += 16) {
@@ -563,8 +581,8 @@ static void mm_block_neon(const mm_block* t) {
 
 static const mm_isa kMmPortable = {MM_P_MR, MM_P_NR, mm_block_portable};
 #ifdef ROOF_MM_X86
-static const mm_isa kMmAvx512 = {12, 32, mm_block_avx512};
-static const mm_isa kMmAvx2 = {6, 16, mm_block_avx2};
+static const mm_isa kMmAvx512 = {12, 32, mm_block_avx512, true};
+static const mm_isa kMmAvx2 = {6, 16, mm_block_avx2, true};
 #endif
 #ifdef ROOF_MM_NEON
 static const mm_isa kMmNeon = {6, 16, mm_block_neon};
@@ -746,11 +764,14 @@ static roof_status mm_scratch_size(roof_kernel* k, mm_state* s, uint64_t* pb_flo
  * of L2, it would stream from L3 once per row tile, so the tasks then take one panel at a time
  * and walk the row tiles under it (B read once, A re-read from L2). ResNet-50's 512 -> 2048 1x1
  * layer at 7x7 (4 MiB of B): 1.04x XNNPACK's time before, 0.89x after (Zen 5, one thread). */
+static uint64_t mm_half_l2(void) {
+  long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+  return l2 > 0 ? (uint64_t)l2 / 2 : (uint64_t)1 << 19;
+}
+
 static void mm_grouping(const roof_kernel* k, mm_state* s) {
   int64_t threads = (int64_t)pthreadpool_get_threads_count(k->pool);
-  long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
-  uint64_t half_l2 = l2 > 0 ? (uint64_t)l2 / 2 : (uint64_t)1 << 19;
-  s->panel_outer = s->batch == 1 && s->tiles > 1 && (uint64_t)s->K * (uint64_t)s->N * sizeof(float) > half_l2;
+  s->panel_outer = s->batch == 1 && s->tiles > 1 && (uint64_t)s->K * (uint64_t)s->N * sizeof(float) > mm_half_l2();
   int64_t per = s->panel_outer ? 1 : s->panels;
   while (per > 1 && s->batch * s->tiles * ((s->panels + per - 1) / per) < 4 * threads) per = (per + 1) / 2;
   s->per_group = per;
@@ -951,44 +972,58 @@ static void mm_add_block(const mm_block* t, const float* tmp, int64_t nr, const 
   }
 }
 
-/* The panels [p0, p1) of one row tile with K in blocks of kc: the first block writes C (with the
- * bias), each later one computes into tmp, added to C (the last adds and clamps). A's rows and a
- * panel's block then stay in L1 (12 x 256 + 256 x 32 floats), where a whole K of 1024 or more
- * evicted A's rows while the panel streamed. */
-static void mm_task_k_blocks(const mm_state* s, mm_block* t, const int64_t* m, int64_t r0, int64_t p0, int64_t p1) {
+/* One K block [k0, k0 + kl) of the panels [p0, p1) of one row tile: the first block writes C
+ * (with the bias); a later one adds to C in the micro-kernel's registers where the kernel can
+ * (acc: full blocks with contiguous columns), else computes into tmp and adds it; the last
+ * applies the residual and the clamp. */
+static void mm_kblock(const mm_state* s, const mm_block* t, const int64_t* m, int64_t r0, int64_t p0, int64_t p1, int64_t k0,
+                      int64_t kl) {
   const int64_t nr = s->isa->nr, K = s->K;
-  const float* a = t->a;
+  const bool first = k0 == 0, last = k0 + kl == K;
   float tmp[12 * 32]; /* the largest block of any ISA */
-  for (int64_t k0 = 0; k0 < K; k0 += s->kc) {
-    const int64_t kl = K - k0 < s->kc ? K - k0 : s->kc;
-    const bool first = k0 == 0, last = k0 + kl == K;
-    for (int64_t p = p0; p < p1; p++) {
-      mm_block u = *t;
-      u.K = kl;
-      u.a = a + k0;
-      u.b = s->pb + (m[1] * s->panels + p) * K * nr + k0 * nr;
-      u.nc = (int)(s->N - p * nr < nr ? s->N - p * nr : nr);
-      float* c = s->y + m[2] + r0 * s->c_rs + p * nr * s->c_cs;
-      if (first) {
-        u.c = c;
-        u.bias = s->bias_own ? s->bias_own + p * nr : NULL;
-        u.act = NULL;
-        s->isa->block(&u);
-        continue;
-      }
-      u.c = tmp, u.c_rs = nr, u.c_cs = 1, u.bias = NULL, u.act = NULL;
+  for (int64_t p = p0; p < p1; p++) {
+    mm_block u = *t;
+    u.K = kl;
+    u.a = t->a + k0;
+    u.b = s->pb + (m[1] * s->panels + p) * K * nr + k0 * nr;
+    u.nc = (int)(s->N - p * nr < nr ? s->N - p * nr : nr);
+    u.c = s->y + m[2] + r0 * s->c_rs + p * nr * s->c_cs;
+    const float* res = last && s->res ? s->res + (u.c - s->y) : NULL; /* R has C's strides */
+    if (first) {
+      u.bias = s->bias_own ? s->bias_own + p * nr : NULL;
+      u.act = last ? s->act : NULL;
+      u.res = res, u.res_rs = s->c_rs;
       s->isa->block(&u);
-      u.c = c, u.c_rs = s->c_rs, u.c_cs = s->c_cs;
-      mm_add_block(&u, tmp, nr, last && !s->res ? s->act : NULL);
-      if (last && s->res) mm_add_block(&u, s->res + (c - s->y), s->c_rs, s->act); /* R has C's strides */
+      continue;
     }
+    if (s->isa->acc && u.nc == nr && u.c_cs == 1) {
+      u.acc = true, u.bias = NULL;
+      u.act = last ? s->act : NULL;
+      u.res = res, u.res_rs = s->c_rs;
+      s->isa->block(&u);
+      continue;
+    }
+    float* c = u.c;
+    u.c = tmp, u.c_rs = nr, u.c_cs = 1, u.bias = NULL, u.act = NULL, u.res = NULL;
+    s->isa->block(&u);
+    u.c = c, u.c_rs = s->c_rs, u.c_cs = s->c_cs;
+    mm_add_block(&u, tmp, nr, last && !res ? s->act : NULL);
+    if (res) mm_add_block(&u, res, s->c_rs, s->act);
   }
 }
 
-static void mm_task(void* ctx, size_t batch, size_t tile, size_t group) {
-  const mm_state* s = ctx;
-  const int64_t* m = s->map + 3 * batch;
-  const int64_t mr = s->isa->mr, nr = s->isa->nr, K = s->K, r0 = (int64_t)tile * mr;
+/* The panels [p0, p1) of one row tile with K in blocks of kc. A's rows and a panel's block then
+ * stay in L1 (12 x 256 + 256 x 32 floats), where a whole K of 1024 or more evicted A's rows
+ * while the panel streamed. */
+static void mm_task_k_blocks(const mm_state* s, mm_block* t, const int64_t* m, int64_t r0, int64_t p0, int64_t p1) {
+  for (int64_t k0 = 0; k0 < s->K; k0 += s->kc) mm_kblock(s, t, m, r0, p0, p1, k0, s->K - k0 < s->kc ? s->K - k0 : s->kc);
+}
+
+/* The block of row tile `tile` of one batch (m: its map entry) over the whole K, before its
+ * panel, C and bias are set; with group 0 the tile's and the next tile's rows of A in [k0, k0 +
+ * kl) are asked for. */
+static mm_block mm_tile_block(const mm_state* s, const int64_t* m, int64_t tile, size_t group, int64_t k0, int64_t kl) {
+  const int64_t mr = s->isa->mr, K = s->K, r0 = tile * mr;
   mm_block t = {.K = K, .c_rs = s->c_rs, .c_cs = s->c_cs, .mr = (int)(s->M - r0 < mr ? s->M - r0 : mr), .act = s->act, .bias = NULL};
   if (s->pack_a) {
     t.a = s->pa + (m[0] * s->M + r0) * K;
@@ -998,10 +1033,18 @@ static void mm_task(void* ctx, size_t batch, size_t tile, size_t group) {
     t.lda = s->a_rs;
   }
   if (group == 0) {
-    mm_prefetch_rows(t.a, t.lda, t.mr, K);
+    mm_prefetch_rows(t.a + k0, t.lda, t.mr, kl);
     int64_t next = s->M - r0 - t.mr < mr ? s->M - r0 - t.mr : mr; /* the next tile's rows */
-    if (next > 0) mm_prefetch_rows(t.a + t.mr * t.lda, t.lda, next, K);
+    if (next > 0) mm_prefetch_rows(t.a + t.mr * t.lda + k0, t.lda, next, kl);
   }
+  return t;
+}
+
+static void mm_task(void* ctx, size_t batch, size_t tile, size_t group) {
+  const mm_state* s = ctx;
+  const int64_t* m = s->map + 3 * batch;
+  const int64_t mr = s->isa->mr, nr = s->isa->nr, K = s->K, r0 = (int64_t)tile * mr;
+  mm_block t = mm_tile_block(s, m, (int64_t)tile, group, 0, K);
   int64_t p0 = (int64_t)group * s->per_group, p1 = p0 + s->per_group < s->panels ? p0 + s->per_group : s->panels;
   if (s->kc < K) {
     mm_task_k_blocks(s, &t, m, r0, p0, p1);

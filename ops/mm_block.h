@@ -4,13 +4,17 @@
  * One call computes an MR x NR block of C = A . B over the whole K:
  *   A: up to MR rows, A[i][k] at a[i * lda + k] (rows dense in k)
  *   B: one packed panel [K][NR], columns past the real ones zero
- *   C: mr x nc elements at c[i * c_rs + j * c_cs], written (never read), plus bias[j] when bias
- *      != NULL, plus res[i * res_rs + j] when res != NULL (a fused residual), clamped when act
- *      != NULL
+ *   C: mr x nc elements at c[i * c_rs + j * c_cs], written (read only when acc), plus bias[j]
+ *      when bias != NULL, plus res[i * res_rs + j] when res != NULL (a fused residual), clamped
+ *      when act != NULL
+ *   acc: C already holds partial sums (an earlier K block's) and the block adds to them, bias
+ *        ignored; only on x86's AVX2 and AVX-512 kernels, for full blocks (nc == NR) with
+ *        c_cs == 1 (isa->acc says whether the kernel has it)
  * Single-threaded; callers split blocks across their tasks. */
 #ifndef ROOF_MM_BLOCK_H
 #define ROOF_MM_BLOCK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "fused_act.h"
@@ -27,11 +31,13 @@ typedef struct mm_block {
   const float* bias;   /* NR values added to every row (zero-padded past N); NULL: none */
   const float* res;    /* mr x nc values added before the clamp, rows res_rs apart; NULL: none */
   int64_t res_rs;
+  bool acc;            /* see above */
 } mm_block;
 
 typedef struct mm_isa {
   int mr, nr; /* block rows and columns (packed panel width) */
   void (*block)(const mm_block* t);
+  bool acc; /* block takes mm_block.acc */
 } mm_isa;
 
 /* The best micro-kernel this CPU runs: AVX-512 12x32, AVX2+FMA 6x16, arm64 NEON 6x16, else
