@@ -405,11 +405,12 @@ static roof_status run_conv(roof_kernel* k, roof_error* err) {
  * XNNPACK (this version) has depthwise micro-kernels up to 25 taps; a 7x7 depthwise conv
  * (ConvNeXt) falls to its generic path at ~6% of peak. Here: weights packed [kh][kw][C] so that
  * a tap is a contiguous run of channels, like an NHWC pixel; one task per (n, output row); per
- * pixel, channels in blocks of 16 accumulated over the taps that fall inside the input (the
- * padding is the clipped tap range). Interior pixels go 4 at a time: a weight load serves 4
- * FMAs and the 4 accumulators hide the FMA latency. */
-#define DW_BLOCK 16
+ * pixel, channels in blocks of one vector register accumulated over the taps that fall inside
+ * the input (the padding is the clipped tap range). Interior pixels go 4 at a time: a weight
+ * load serves 4 FMAs and the 4 accumulators hide the FMA latency; stride-1 interiors of 3 or 5
+ * columns go DW_SLIDE at a time where the registers allow (ops/dw_rows.inc). */
 #define DW_PIXELS 4
+#define DW_SLIDE 8
 
 typedef struct dw_state dw_state;
 typedef void (*dw_row_fn)(void* ctx, size_t n, size_t oy);

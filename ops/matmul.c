@@ -1020,9 +1020,9 @@ static void mm_task_k_blocks(const mm_state* s, mm_block* t, const int64_t* m, i
 }
 
 /* The block of row tile `tile` of one batch (m: its map entry) over the whole K, before its
- * panel, C and bias are set; with group 0 the tile's and the next tile's rows of A in [k0, k0 +
- * kl) are asked for. */
-static mm_block mm_tile_block(const mm_state* s, const int64_t* m, int64_t tile, size_t group, int64_t k0, int64_t kl) {
+ * panel, C and bias are set; with group 0 the tile's and the next tile's rows of A are asked
+ * for. */
+static mm_block mm_tile_block(const mm_state* s, const int64_t* m, int64_t tile, size_t group) {
   const int64_t mr = s->isa->mr, K = s->K, r0 = tile * mr;
   mm_block t = {.K = K, .c_rs = s->c_rs, .c_cs = s->c_cs, .mr = (int)(s->M - r0 < mr ? s->M - r0 : mr), .act = s->act, .bias = NULL};
   if (s->pack_a) {
@@ -1033,9 +1033,9 @@ static mm_block mm_tile_block(const mm_state* s, const int64_t* m, int64_t tile,
     t.lda = s->a_rs;
   }
   if (group == 0) {
-    mm_prefetch_rows(t.a + k0, t.lda, t.mr, kl);
+    mm_prefetch_rows(t.a, t.lda, t.mr, K);
     int64_t next = s->M - r0 - t.mr < mr ? s->M - r0 - t.mr : mr; /* the next tile's rows */
-    if (next > 0) mm_prefetch_rows(t.a + t.mr * t.lda + k0, t.lda, next, kl);
+    if (next > 0) mm_prefetch_rows(t.a + t.mr * t.lda, t.lda, next, K);
   }
   return t;
 }
@@ -1044,7 +1044,7 @@ static void mm_task(void* ctx, size_t batch, size_t tile, size_t group) {
   const mm_state* s = ctx;
   const int64_t* m = s->map + 3 * batch;
   const int64_t mr = s->isa->mr, nr = s->isa->nr, K = s->K, r0 = (int64_t)tile * mr;
-  mm_block t = mm_tile_block(s, m, (int64_t)tile, group, 0, K);
+  mm_block t = mm_tile_block(s, m, (int64_t)tile, group);
   int64_t p0 = (int64_t)group * s->per_group, p1 = p0 + s->per_group < s->panels ? p0 + s->per_group : s->panels;
   if (s->kc < K) {
     mm_task_k_blocks(s, &t, m, r0, p0, p1);
