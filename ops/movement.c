@@ -314,14 +314,15 @@ static roof_status infer_slice(roof_graph* g, roof_node* n, roof_error* err) {
     if (step > 0) {
       s = clamp64(s, 0, len);
       e = clamp64(e, 0, len);
-      dims[a] = e > s ? (e - s + step - 1) / step : 0;
+      dims[a] = e > s ? 1 + (e - s - 1) / step : 0; /* not e - s + step - 1: overflows for huge steps */
     } else {
       s = clamp64(s, -1, len - 1);
       e = clamp64(e, -1, len - 1);
-      dims[a] = s > e ? (s - e + (-step) - 1) / (-step) : 0;
+      const uint64_t back = (uint64_t)0 - (uint64_t)step; /* -step, also for INT64_MIN */
+      dims[a] = s > e ? 1 + (int64_t)((uint64_t)(s - e - 1) / back) : 0;
     }
     p->start[a] = dims[a] ? s : 0;
-    p->step[a] = step;
+    p->step[a] = dims[a] > 1 ? step : 1; /* one element or none: no step is taken (and a huge one would overflow the view's stride) */
   }
   roof_value_set_shape(roof_out(g, n, 0), x->dtype, x->rank, dims);
   return ROOF_OK;

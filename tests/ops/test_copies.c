@@ -262,6 +262,19 @@ static void slice_layout_cases(rng* r) {
   feed f = {in, sizeof(float) * 300 * 171};
   check(&b, "Slice", &f, 1);
   free(in);
+  /* steps of INT64_MAX and INT64_MIN take one element each: the shape rule's rounding and the
+   * view's stride overflowed on them (found by fuzz_load; the sanitizer build runs this) */
+  int64_t xs[2] = {5, 7}, hs[2] = {1, 6}, he[2] = {INT64_MAX, INT64_MIN}, ha[2] = {0, 1}, hst[2] = {INT64_MAX, INT64_MIN};
+  builder h = start(r, "Slice 5x7 float [1::INT64_MAX, 6::INT64_MIN]");
+  int hins[5] = {typed_input(&h, "x", ROOF_DT_FLOAT, 2, xs), constant_i64(&h, "s", 2, hs), constant_i64(&h, "e", 2, he),
+                 constant_i64(&h, "a", 2, ha), constant_i64(&h, "st", 2, hst)};
+  int hy = output(&h, "y");
+  node(&h, "Slice", hins, 5, &hy, 1);
+  mark_output(&h, hy);
+  float hin[5 * 7];
+  fill(r, ROOF_DT_FLOAT, hin, 5 * 7);
+  feed hf = {hin, sizeof(hin)};
+  check(&h, "Slice", &hf, 1);
 }
 
 /* Gather on a random axis with int64 or int32 indices of rank 0..2, negative ones included,
