@@ -10,16 +10,15 @@ import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { seededFloats, writeNpy } from './npy.mjs';
+import { median, seededFloats, writeNpy } from './npy.mjs';
 
 const [ortDir, rooftop, threadsArg, runsArg, roundsArg, bBin, bEnv, ...models] = process.argv.slice(2);
 const threads = Number(threadsArg), runs = Number(runsArg), rounds = Number(roundsArg);
 const hasB = bBin !== '-' || bEnv !== '-';
-const median = a => { const s = [...a].sort((x, y) => x - y); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 const ort = createRequire(path.resolve(ortDir, 'package.json'))('onnxruntime-node');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rooftop-layers-ab-'));
 
-async function ortRound(model, npy, input) {
+async function ortRound(model, input) {
   const prefix = path.join(tmp, 'ort');
   const session = await ort.InferenceSession.create(model, {
     executionProviders: ['cpu'], graphOptimizationLevel: 'all', intraOpNumThreads: threads, interOpNumThreads: 1,
@@ -65,12 +64,12 @@ for (const model of models) {
   const npy = path.join(tmp, 'input.npy');
   writeNpy(npy, meta.shape, input);
   const sides = { A: [], B: [], ORT: [] };
-  let kernels = {};
+  const kernels = {};
   for (let r = 0; r < rounds; r++) {
     const a = rooftopRound(rooftop, {}, model, npy, meta.name);
     sides.A.push(a); kernels.A = a.kernel;
     if (hasB) { const b = rooftopRound(bBin === '-' ? rooftop : bBin, envB, model, npy, meta.name); sides.B.push(b); kernels.B = b.kernel; }
-    sides.ORT.push(await ortRound(model, npy, input));
+    sides.ORT.push(await ortRound(model, input));
   }
   console.log(path.basename(model, '.onnx'));
   for (const [k, v] of Object.entries(sides)) {

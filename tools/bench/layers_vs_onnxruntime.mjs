@@ -8,11 +8,10 @@ import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
-import { readNpy, seededFloats, writeNpy } from './npy.mjs';
+import { median, readNpy, seededFloats, writeNpy } from './npy.mjs';
 
 const [ortDir, rooftop, model, threadsArg, runsArg, outDir] = process.argv.slice(2);
 const threads = Number(threadsArg), runs = Number(runsArg);
-const median = a => { const s = [...a].sort((x, y) => x - y); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 fs.mkdirSync(outDir, { recursive: true });
 const base = path.join(outDir, path.basename(model, '.onnx'));
 

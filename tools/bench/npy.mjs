@@ -37,3 +37,6 @@ export function seededFloats(n, seed) {
   }
   return out;
 }
+
+// The median of an array of numbers (the mean of the middle two when its length is even).
+export const median = a => { const s = [...a].sort((x, y) => x - y); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };

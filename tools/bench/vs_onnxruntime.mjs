@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
-import { seededFloats, writeNpy } from './npy.mjs';
+import { median, seededFloats, writeNpy } from './npy.mjs';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
 
@@ -75,7 +75,6 @@ class Worker {
   async quit() { this.proc.stdin.write('quit\n'); const r = await this.next(); this.proc.stdin.end(); return r; }
 }
 
-const median = a => { const s = [...a].sort((x, y) => x - y); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 
 // tol: largest difference allowed, relative to the largest ORT output (1e-3 for float models;
 // int8 models: 5% of it, the QDQ acceptance's bar, since the two engines' integer kernels may
