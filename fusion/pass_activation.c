@@ -1,5 +1,6 @@
 /* Pass `activation`: folds Relu and Clip into the clamp of the op that feeds them (Conv,
- * ConvTranspose, Gemm, MatMul, Add/Sub/Mul/Div, pools: every op flagged ROOF_OPF_FUSED_ACT),
+ * ConvTranspose, Gemm, MatMul, Add/Sub/Mul/Div, pools, BatchNormalization: every op flagged
+ * ROOF_OPF_FUSED_ACT),
  * which XNNPACK applies for free through output_min/output_max; and HardSigmoid after a Conv
  * or Gemm, by rescaling the weights and clamping to [0, 1]. */
 #include <math.h>

@@ -120,6 +120,9 @@ static roof_status fold(roof_graph* g, int pn, int bn_index, prod_kind kind, int
   if ((st = roof_edit_set_input(g, pn, 1, wv)) != ROOF_OK) goto done;
   if ((st = roof_edit_set_input(g, pn, 2, bv)) != ROOF_OK) goto done;
   if ((st = roof_edit_take_output(g, pn, bn_index)) != ROOF_OK) goto done; /* the producer now writes BN's output */
+  /* a clamp fused into the BN (pass activation) moves to the producer, whose own is the identity
+   * (checked by the caller) */
+  *(roof_act*)g->nodes[pn].params = ((const roof_bn_params*)g->nodes[bn_index].params)->act;
   *changed = true;
 done:
   free(c.scale);

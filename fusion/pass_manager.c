@@ -40,7 +40,7 @@ static const roof_pass kPasses[] = {
     {"layer_norm", "ReduceMean -> Sub -> Pow/Mul -> ReduceMean -> Add eps -> Sqrt -> Div [-> Mul scale -> Add bias] into one LayerNormalization", roof_pass_layer_norm},
     {"attention", "MatMul(Q, K^T) -> scale -> [Add mask] -> Softmax -> MatMul(., V) into one Attention kernel (Transposes of Q, K, V, output absorbed)", roof_pass_attention},
     {"qdq", "DequantizeLinear -> Conv / Gemm / Add [-> Relu / Clip] -> QuantizeLinear (QDQ int8 models) into one QLinearConv / QLinearMatMul / QLinearAdd layer, the clamp in its output range", roof_pass_qdq},
-    {"activation", "fuse Relu and Clip into the clamp of the preceding Conv, Gemm, MatMul, Add or pooling", roof_pass_activation},
+    {"activation", "fuse Relu and Clip into the clamp of the preceding Conv, Gemm, MatMul, Add, pooling or BatchNormalization", roof_pass_activation},
     {"residual", "1x1 Conv (the pointwise entry's shapes) -> Add of a same-shape activation [-> Relu] into one Conv adding it before its clamp", roof_pass_residual},
     {NULL, NULL, NULL}, /* sentinel */
 };

@@ -12,6 +12,7 @@
 
 static roof_status parse_bn(const roof_graph* g, const roof_node* n, void* params, roof_error* err) {
   roof_bn_params* p = params;
+  roof_act_init(&p->act);
   roof_status st = roof_attr_get_float(g, n, "epsilon", 1e-5f, &p->epsilon, err);
   int64_t tm = 0, spatial = 1;
   if (st == ROOF_OK) st = roof_attr_get_int(g, n, "training_mode", 0, &tm, err);
@@ -71,6 +72,7 @@ typedef struct bn_state {
   float* shift;
   int64_t channels, inner, outer; /* physical: outer x channels x inner (inner = 1 for NHWC) */
   bool channels_last;
+  const roof_act* act; /* a fused clamp; NULL: none */
 } bn_state;
 
 static void bn_coeffs(const roof_kernel* k, float* scale, float* shift) {
@@ -125,7 +127,7 @@ static roof_status ref_bn_train(roof_kernel* k, roof_error* err) {
   if (per) {
     do {
       double v = ((const float*)x->data)[roof_offset(x, i)];
-      ((float*)y->data)[roof_offset(y, i)] = (float)((v - mean[i[1]]) * sc[i[1]] + bias[i[1]]);
+      ((float*)y->data)[roof_offset(y, i)] = roof_act_apply(&p->act, (float)((v - mean[i[1]]) * sc[i[1]] + bias[i[1]]));
     } while (roof_index_next(i, x->dims, x->rank));
   }
   free(acc);
@@ -136,6 +138,7 @@ static roof_status ref_bn(roof_kernel* k, roof_error* err) {
   const roof_tensor* x = &k->in[0];
   roof_tensor* y = &k->out[0];
   int64_t C = x->dims[1];
+  const roof_act* act = &((const roof_bn_params*)k->params)->act;
   if (((const roof_bn_params*)k->params)->training) return ref_bn_train(k, err);
   float* sc = malloc(sizeof(float) * (size_t)(2 * C + 1));
   if (sc == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory");
@@ -144,7 +147,7 @@ static roof_status ref_bn(roof_kernel* k, roof_error* err) {
   if (roof_tensor_count(x)) {
     do {
       float v = ((const float*)x->data)[roof_offset(x, i)];
-      ((float*)y->data)[roof_offset(y, i)] = v * sc[i[1]] + sc[C + i[1]];
+      ((float*)y->data)[roof_offset(y, i)] = roof_act_apply(act, v * sc[i[1]] + sc[C + i[1]]);
     } while (roof_index_next(i, x->dims, x->rank));
   }
   free(sc);
@@ -175,6 +178,8 @@ static roof_status create_bn(roof_kernel* k, roof_error* err) {
   if (s->scale == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory");
   s->shift = s->scale + s->channels;
   bn_coeffs(k, s->scale, s->shift);
+  const roof_act* act = &((const roof_bn_params*)k->params)->act;
+  s->act = roof_act_is_identity(act) ? NULL : act;
   uint64_t total = roof_tensor_count(x);
   s->channels_last = nhwc && !plain;
   s->inner = s->channels_last ? 1 : (int64_t)(total / (uint64_t)x->dims[0] / (uint64_t)s->channels);
@@ -188,19 +193,32 @@ typedef struct bn_task {
   float* y;
 } bn_task;
 
+/* y = x * a + b over n floats, then the clamp of roof_act_apply (NaN stays NaN) when act */
+ROOF_ALWAYS_INLINE void bn_row(float* y, const float* x, const float* a, const float* b, int64_t n, int64_t step, const roof_act* act) {
+  if (act == NULL) {
+    for (int64_t i = 0; i < n; i++) y[i] = x[i] * a[i * step] + b[i * step];
+    return;
+  }
+  const float lo = act->min, hi = act->max;
+  for (int64_t i = 0; i < n; i++) {
+    float v = x[i] * a[i * step] + b[i * step];
+    v = v < lo ? lo : v;
+    y[i] = v > hi ? hi : v;
+  }
+}
+
 static void bn_rows(void* ctx, size_t row) {
   const bn_task* t = ctx;
   const bn_state* s = t->s;
   if (s->channels_last) { /* row = one pixel: [C] */
     const float* x = t->x + row * (size_t)s->channels;
     float* y = t->y + row * (size_t)s->channels;
-    for (int64_t c = 0; c < s->channels; c++) y[c] = x[c] * s->scale[c] + s->shift[c];
+    bn_row(y, x, s->scale, s->shift, s->channels, 1, s->act);
   } else { /* row = one (n, c) plane: [inner] */
     int64_t c = (int64_t)(row % (size_t)s->channels);
     const float* x = t->x + row * (size_t)s->inner;
     float* y = t->y + row * (size_t)s->inner;
-    float a = s->scale[c], b = s->shift[c];
-    for (int64_t i = 0; i < s->inner; i++) y[i] = x[i] * a + b;
+    bn_row(y, x, &s->scale[c], &s->shift[c], s->inner, 0, s->act); /* step 0: one channel's a, b */
   }
 }
 
@@ -221,7 +239,7 @@ static void destroy_bn(roof_kernel* k) {
 
 const roof_op_schema roof_op_BatchNormalization = {
     .id = ROOF_OP_BatchNormalization, .op_type = "BatchNormalization", .domain = "", .since_version = 1,
-    .until_version = 1000, .flags = ROOF_OPF_INPLACE, .layout = ROOF_LR_NHWC, .params_size = sizeof(roof_bn_params),
+    .until_version = 1000, .flags = ROOF_OPF_INPLACE | ROOF_OPF_FUSED_ACT, .layout = ROOF_LR_NHWC, .params_size = sizeof(roof_bn_params),
     .parse = parse_bn, .infer = infer_bn, .cost = cost_bn,
 };
 /* native: per-channel coefficients computed once, the run is a threaded streaming multiply-add */

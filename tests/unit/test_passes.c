@@ -116,6 +116,49 @@ static void check_pass(const char* label, const char* pass, build_fn build, bool
   close_pair(m, ss);
 }
 
+/* The fused graph on the native kernels against the same fused graph on the reference kernels:
+ * the fused op's two implementations of its new parameters (a clamp, say) must agree. */
+static void check_fused_reference(const char* label, const char* pass, build_fn build) {
+  rng ri = {7};
+  roof_model* m[2] = {NULL, NULL};
+  roof_session* s[2] = {NULL, NULL};
+  for (int i = 0; i < 2; i++) {
+    rng r = {99};
+    builder b = start(&r, label);
+    build(&b);
+    b.g->num_original_nodes = b.g->num_nodes;
+    roof_error err = {{0}};
+    roof_prepare_options po = {.fusion = pass};
+    roof_session_options so = {.threads = 1, .force_reference = i};
+    if (roof_model_from_graph(b.g, &m[i], &err) != ROOF_OK || roof_model_prepare(m[i], &po, &err) != ROOF_OK ||
+        roof_session_create(m[i], &so, &s[i], &err) != ROOF_OK) {
+      fprintf(stderr, "FAIL %s (%s, %s kernels): %s\n", label, pass, i ? "reference" : "native", err.message);
+      failures++;
+      close_pair(m, s);
+      return;
+    }
+  }
+  roof_io_info in, out;
+  roof_session_input_info(s[0], 0, &in);
+  roof_session_output_info(s[0], 0, &out);
+  float* x = malloc(in.nbytes);
+  for (size_t i = 0; i < in.nbytes / sizeof(float); i++) x[i] = frand(&ri) * 3.0f;
+  if (run_with(s[0], x, in.nbytes) && run_with(s[1], x, in.nbytes)) {
+    const float *yn = roof_session_output(s[0], 0), *yr = roof_session_output(s[1], 0);
+    for (size_t i = 0; i < out.nbytes / sizeof(float); i++) {
+      if (fabsf(yn[i] - yr[i]) <= 1e-5f * (1.0f + fabsf(yr[i]))) continue;
+      fprintf(stderr, "FAIL %s: element %zu: reference %.8g, native %.8g\n", label, i, yr[i], yn[i]);
+      failures++;
+      break;
+    }
+  } else {
+    failures++;
+  }
+  free(x);
+  printf("%-28s %-16s native = reference\n", label, pass);
+  close_pair(m, s);
+}
+
 static const int64_t kImg[4] = {1, 6, 8, 8};
 
 static int conv3(builder* b, const char* name, int x, int64_t cin, int64_t cout) {
@@ -294,6 +337,34 @@ static void build_conv_relu_bn(builder* b) {
   named(b, "relu", "Relu", &c, 1, &r, 1);
   bn_inputs(b, r, ins, 5);
   named(b, "bn", "BatchNormalization", ins, 5, &y, 1);
+  mark_output(b, y);
+}
+
+/* Pre-activation BatchNormalization -> Relu (DenseNet): the Relu becomes the BN's clamp. NHWC
+ * (rank 4, the channels-last kernel) and a rank-3 input (planes of one channel each). */
+static void build_bn_relu_dims(builder* b, int rank, const int64_t* dims) {
+  int x = input(b, "x", rank, dims), t = output(b, "t"), y = output(b, "y"), ins[5];
+  bn_inputs(b, x, ins, dims[1]);
+  named(b, "bn", "BatchNormalization", ins, 5, &t, 1);
+  named(b, "relu", "Relu", &t, 1, &y, 1);
+  mark_output(b, y);
+}
+static void build_bn_relu(builder* b) { build_bn_relu_dims(b, 4, kImg); }
+static void build_bn_relu_rank3(builder* b) {
+  int64_t d[3] = {2, 5, 9};
+  build_bn_relu_dims(b, 3, d);
+}
+
+/* BatchNormalization -> Clip(-1, 2) (opset 11 on: bounds as inputs) */
+static void build_bn_clip(builder* b) {
+  int64_t one[1] = {1};
+  int x = input(b, "x", 4, kImg), t = output(b, "t"), y = output(b, "y"), ins[5];
+  bn_inputs(b, x, ins, kImg[1]);
+  named(b, "bn", "BatchNormalization", ins, 5, &t, 1);
+  int ci[3] = {t, constant(b, "lo", 0, one), constant(b, "hi", 0, one)};
+  ((float*)b->g->values[ci[1]].data)[0] = -1.0f;
+  ((float*)b->g->values[ci[2]].data)[0] = 2.0f;
+  named(b, "clip", "Clip", ci, 3, &y, 1);
   mark_output(b, y);
 }
 
@@ -1080,6 +1151,12 @@ int main(void) {
   check_pass("Gemm(beta 0.5) -> BN", "conv_bn", build_gemm_bn, false);
   check_pass("Conv -> Relu -> BN", "conv_bn,activation", build_conv_relu_bn, false);
   check_pass("Clip/Add+Relu/HardSigmoid/Pool", "activation", build_activations, false);
+  check_pass("BN -> Relu", "activation", build_bn_relu, false);
+  check_pass("BN -> Relu (rank 3)", "activation", build_bn_relu_rank3, false);
+  check_pass("BN -> Clip(-1, 2)", "activation", build_bn_clip, false);
+  check_fused_reference("BN -> Relu", "activation", build_bn_relu);
+  check_fused_reference("BN -> Relu (rank 3)", "activation", build_bn_relu_rank3);
+  check_fused_reference("BN -> Clip(-1, 2)", "activation", build_bn_clip);
   check_pass("Conv1x1 -> Add -> Relu", "activation,residual", build_residual, false);
   check_pass("Conv1x1 -> Add -> Relu (all)", "all", build_residual, false);
   check_kept("Conv3x3 -> Add", "residual", build_residual_3x3, "Add");
