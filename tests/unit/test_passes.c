@@ -78,21 +78,29 @@ static void close_pair(roof_model* m[2], roof_session* s[2]) {
   }
 }
 
-static void check_pass(const char* label, const char* pass, build_fn build, bool exact) {
+/* Both sessions run on one random input (seed 5, values in [-3, 3)); *n: output 0's floats. */
+static bool run_pair_random(roof_session* s[2], size_t* n) {
   rng ri = {5};
+  roof_io_info in, out;
+  roof_session_input_info(s[0], 0, &in);
+  roof_session_output_info(s[0], 0, &out);
+  float* x = malloc(in.nbytes);
+  for (size_t i = 0; x && i < in.nbytes / sizeof(float); i++) x[i] = frand(&ri) * 3.0f;
+  bool ok = x && run_with(s[0], x, in.nbytes) && run_with(s[1], x, in.nbytes);
+  free(x);
+  *n = out.nbytes / sizeof(float);
+  return ok;
+}
+
+static void check_pass(const char* label, const char* pass, build_fn build, bool exact) {
   roof_model* m[2];
   roof_session* ss[2];
   open_pair(label, pass, build, 99, m, ss);
   roof_session *sa = ss[0], *sb = ss[1];
   if (sa && sb) {
-    roof_io_info in, out;
-    roof_session_input_info(sa, 0, &in);
-    roof_session_output_info(sa, 0, &out);
-    float* x = malloc(in.nbytes);
-    for (size_t i = 0; i < in.nbytes / sizeof(float); i++) x[i] = frand(&ri) * 3.0f;
-    if (run_with(sa, x, in.nbytes) && run_with(sb, x, in.nbytes)) {
+    size_t n = 0;
+    if (run_pair_random(ss, &n)) {
       const float *ya = roof_session_output(sa, 0), *yb = roof_session_output(sb, 0);
-      size_t n = out.nbytes / sizeof(float);
       double mag = 0;
       for (size_t i = 0; i < n; i++) mag = fmax(mag, fabs(ya[i]));
       for (size_t i = 0; i < n; i++) {
@@ -105,7 +113,6 @@ static void check_pass(const char* label, const char* pass, build_fn build, bool
     } else {
       failures++;
     }
-    free(x);
     if (sb->num_steps >= sa->num_steps) {
       fprintf(stderr, "FAIL %s: pass %s ran %d kernels, unfused %d\n", label, pass, sb->num_steps, sa->num_steps);
       failures++;
@@ -119,7 +126,6 @@ static void check_pass(const char* label, const char* pass, build_fn build, bool
 /* The fused graph on the native kernels against the same fused graph on the reference kernels:
  * the fused op's two implementations of its new parameters (a clamp, say) must agree. */
 static void check_fused_reference(const char* label, const char* pass, build_fn build) {
-  rng ri = {7};
   roof_model* m[2] = {NULL, NULL};
   roof_session* s[2] = {NULL, NULL};
   for (int i = 0; i < 2; i++) {
@@ -138,14 +144,10 @@ static void check_fused_reference(const char* label, const char* pass, build_fn 
       return;
     }
   }
-  roof_io_info in, out;
-  roof_session_input_info(s[0], 0, &in);
-  roof_session_output_info(s[0], 0, &out);
-  float* x = malloc(in.nbytes);
-  for (size_t i = 0; i < in.nbytes / sizeof(float); i++) x[i] = frand(&ri) * 3.0f;
-  if (run_with(s[0], x, in.nbytes) && run_with(s[1], x, in.nbytes)) {
+  size_t n = 0;
+  if (run_pair_random(s, &n)) {
     const float *yn = roof_session_output(s[0], 0), *yr = roof_session_output(s[1], 0);
-    for (size_t i = 0; i < out.nbytes / sizeof(float); i++) {
+    for (size_t i = 0; i < n; i++) {
       if (fabsf(yn[i] - yr[i]) <= 1e-5f * (1.0f + fabsf(yr[i]))) continue;
       fprintf(stderr, "FAIL %s: element %zu: reference %.8g, native %.8g\n", label, i, yr[i], yn[i]);
       failures++;
@@ -154,7 +156,6 @@ static void check_fused_reference(const char* label, const char* pass, build_fn 
   } else {
     failures++;
   }
-  free(x);
   printf("%-28s %-16s native = reference\n", label, pass);
   close_pair(m, s);
 }
