@@ -75,7 +75,6 @@ class Worker {
   async quit() { this.proc.stdin.write('quit\n'); const r = await this.next(); this.proc.stdin.end(); return r; }
 }
 
-
 // tol: largest difference allowed, relative to the largest ORT output (1e-3 for float models;
 // int8 models: 5% of it, the QDQ acceptance's bar, since the two engines' integer kernels may
 // round an accumulator differently and a step of the output's scale then shows)
