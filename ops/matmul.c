@@ -471,6 +471,14 @@ __attribute__((target("avx512f"))) static void mm_block_avx512(const mm_block* t
     c##i##0 = _mm256_fmadd_ps(ai, b0, c##i##0);          \
     if (NV > 1) c##i##1 = _mm256_fmadd_ps(ai, b1, c##i##1); \
   }
+/* NV == 1: row i's k step into c?0 (b0) and the next one into c?1 (b1) */
+#define MM256_FMA_PAIR(i)                                                    \
+  if (MR > i) {                                                              \
+    c##i##0 = _mm256_fmadd_ps(_mm256_broadcast_ss(&MM_A(i)), b0, c##i##0);     \
+    c##i##1 = _mm256_fmadd_ps(_mm256_broadcast_ss(&MM_A(i) + 1), b1, c##i##1); \
+  }
+#define MM256_FOLD(i) \
+  if (MR > i) c##i##0 = _mm256_add_ps(c##i##0, c##i##1);
 #define MM256_RES(i)                                                                          \
   if (MR > i) {                                                                               \
     c##i##0 = _mm256_add_ps(c##i##0, _mm256_loadu_ps(t->res + i * t->res_rs));                \
@@ -497,11 +505,29 @@ __attribute__((target("avx2,fma"))) ROOF_ALWAYS_INLINE void mm256(const mm_block
   MM_A_BASES
   const float* b = t->b;
   const int64_t K = t->K;
-  /* four k steps per loop branch: the pointer increments and the compare fell on every 12 FMAs */
+  if (NV == 1) {
+    /* One vector per row leaves MR chains of dependent FMAs, too few to hide the FMA latency
+     * (two pipes x 4 cycles want 8 on Zen 3): even k steps go to the c?0 accumulators, odd ones
+     * to c?1 (zero until then), folded after the loop. A panel's last 8 columns (24 or 40
+     * output channels) ran at 0.75 of the full panels' rate. */
+    int64_t k = 0;
+#pragma GCC unroll 2
+    for (; k + 2 <= K; k += 2, MM_A_NEXT, MM_A_NEXT, b += 32) {
+      const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 16);
+      MM_ROWS(MM256_FMA_PAIR)
+    }
+    if (k < K) {
+      const __m256 b0 = _mm256_loadu_ps(b), b1 = b0;
+      MM_ROWS(MM256_FMA)
+    }
+    MM_ROWS(MM256_FOLD)
+  } else {
+    /* four k steps per loop branch: the pointer increments and the compare fell on every 12 FMAs */
 #pragma GCC unroll 4
-  for (int64_t k = 0; k < K; k++, MM_A_NEXT, b += 16) {
-    const __m256 b0 = _mm256_loadu_ps(b), b1 = NV > 1 ? _mm256_loadu_ps(b + 8) : b0;
-    MM_ROWS(MM256_FMA)
+    for (int64_t k = 0; k < K; k++, MM_A_NEXT, b += 16) {
+      const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+      MM_ROWS(MM256_FMA)
+    }
   }
   /* full vectors only when every stored column is real: partial widths go through tmp */
   const bool direct = t->c_cs == 1 && t->nc == 8 * NV;
