@@ -508,8 +508,8 @@ __attribute__((target("avx2,fma"))) ROOF_ALWAYS_INLINE void mm256(const mm_block
   if (NV == 1) {
     /* One vector per row leaves MR chains of dependent FMAs, too few to hide the FMA latency
      * (two pipes x 4 cycles want 8 on Zen 3): even k steps go to the c?0 accumulators, odd ones
-     * to c?1 (zero until then), folded after the loop. A panel's last 8 columns (24 or 40
-     * output channels) ran at 0.75 of the full panels' rate. */
+     * to c?1 (zero until then), folded after the loop. Layers whose last panel has 8 columns
+     * (24 or 40 output channels): 144 -> 24 1x1 at 56x56 0.274 -> 0.263 ms (Zen 3, one thread). */
     int64_t k = 0;
 #pragma GCC unroll 2
     for (; k + 2 <= K; k += 2, MM_A_NEXT, MM_A_NEXT, b += 32) {
