@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "probe_kernels.h"
 #include "profile.h"
 
 static double mono_ms(void) {
@@ -259,6 +260,124 @@ static void say_busy(roof_noise* n) {
     o += (size_t)snprintf(text + o, sizeof(text) - o, "%s%s (pid %d)", i ? ", " : "", n->busy[i].name, n->busy[i].pid);
   }
   reason(n, "busy: %s", text);
+}
+
+/* ---- speed checks ---- */
+
+typedef struct speed_burst {
+  const roof_fma_kernel* k;
+  uint64_t iters;
+  float** bufs; /* L2 bursts: one buffer per thread, else NULL */
+  size_t floats;
+  int reps;
+  float sink[64];
+} speed_burst;
+
+static void speed_worker(void* ctx, size_t i) {
+  speed_burst* b = ctx;
+  if (b->bufs == NULL) {
+    b->sink[i % 64] += b->k->run(b->iters, (float)i, 0.999999f, 1e-7f);
+    return;
+  }
+  for (int r = 0; r < b->reps; r++) b->sink[i % 64] += roof_probe_read(b->bufs[i], b->floats);
+}
+
+/* Seconds of one burst on every thread. */
+static double speed_burst_s(pthreadpool_t pool, unsigned threads, speed_burst* b) {
+  double t0 = mono_ms();
+  if (pool != NULL && threads > 1) pthreadpool_parallelize_1d(pool, speed_worker, b, threads, 0);
+  else speed_worker(b, 0);
+  return (mono_ms() - t0) * 1e-3;
+}
+
+/* Best rate of three bursts, `work` units per burst on each thread, in units per ns. */
+static double speed_best(pthreadpool_t pool, unsigned threads, speed_burst* b, double work) {
+  double best = 0.0;
+  for (int rep = 0; rep < 3; rep++) { /* best of three: one preemption is the other rules' to see */
+    double s = speed_burst_s(pool, threads, b);
+    if (s > 0 && work * threads / s / 1e9 > best) best = work * threads / s / 1e9;
+  }
+  return best;
+}
+
+bool roof_speed_bufs_init(roof_speed_bufs* b, unsigned threads) {
+  long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+  memset(b, 0, sizeof(*b));
+  b->floats = (l2 > 0 ? (size_t)l2 : (size_t)512 << 10) / 2 / sizeof(float) / 64 * 64;
+  b->bufs = calloc(threads, sizeof(float*));
+  bool ok = b->bufs != NULL;
+  if (ok) b->n = threads;
+  for (unsigned w = 0; ok && w < threads; w++) {
+    ok = (b->bufs[w] = aligned_alloc(64, b->floats * sizeof(float))) != NULL;
+    for (size_t i = 0; ok && i < b->floats; i++) b->bufs[w][i] = (float)(i & 7);
+  }
+  if (!ok) roof_speed_bufs_free(b);
+  return ok;
+}
+
+void roof_speed_bufs_free(roof_speed_bufs* b) {
+  for (unsigned w = 0; b->bufs && w < b->n; w++) free(b->bufs[w]);
+  free(b->bufs);
+  memset(b, 0, sizeof(*b));
+}
+
+/* GB/s reading each thread's buffer (the probe's L2 working set); 0 without buffers. */
+static double speed_l2(pthreadpool_t pool, unsigned threads, const roof_speed_bufs* bufs, roof_noise* out) {
+  if (bufs == NULL || bufs->bufs == NULL || bufs->n < threads) return 0.0;
+  speed_burst b = {.bufs = bufs->bufs, .floats = bufs->floats, .reps = out->speed_reps ? out->speed_reps : 1};
+  speed_burst_s(pool, threads, &b); /* back into the caches (each thread reads its own buffer) */
+  while (out->speed_reps == 0 && speed_burst_s(pool, threads, &b) < 2e-4 && b.reps < (1 << 20)) b.reps *= 2;
+  out->speed_reps = b.reps;
+  return speed_best(pool, threads, &b, (double)b.floats * sizeof(float) * b.reps);
+}
+
+void roof_speed_check(pthreadpool_t pool, unsigned threads, const roof_speed_bufs* bufs, bool final, roof_noise* out) {
+  const roof_fma_kernel* k[4];
+  roof_fma_kernels(k);
+  if (threads == 0) threads = 1;
+  if (pool == NULL) threads = 1;
+  speed_burst b = {.k = k[0], .iters = out->speed_iters ? out->speed_iters : 1024};
+  if (out->speed_iters == 0) { /* size the bursts: about 0.2 ms, long beside a pool wake-up */
+    while (speed_burst_s(pool, threads, &b) < 2e-4 && b.iters < ((uint64_t)1 << 30)) b.iters *= 2;
+    out->speed_iters = b.iters;
+  }
+  double gflops = speed_best(pool, threads, &b, roof_fma_flops_per_iter(b.k) * (double)b.iters);
+  double l2 = speed_l2(pool, threads, bufs, out);
+  int slot = out->speed_checks < ROOF_NOISE_MAX_SPEED ? out->speed_checks++ : final ? ROOF_NOISE_MAX_SPEED - 1 : -1;
+  if (slot >= 0) out->speed_gflops[slot] = gflops, out->speed_l2_gbs[slot] = l2;
+  out->speed_last_ms = mono_ms();
+}
+
+/* lo and hi of v[0..n) as percentages of ref. */
+static void pct_range(const double* v, int n, double ref, double* lo, double* hi) {
+  *lo = INFINITY, *hi = 0.0;
+  for (int i = 0; i < n; i++) {
+    *lo = fmin(*lo, 100.0 * v[i] / ref);
+    *hi = fmax(*hi, 100.0 * v[i] / ref);
+  }
+}
+
+void roof_noise_speed_verdict(roof_noise* n, double peak_gflops, double l2_read_gbs) {
+  if (n->speed_checks == 0 || n->speed_peak_gflops > 0 || n->speed_peak_l2_gbs > 0) return; /* judged once */
+  n->speed_peak_gflops = peak_gflops > 0 ? peak_gflops : 0.0;
+  n->speed_peak_l2_gbs = l2_read_gbs > 0 ? l2_read_gbs : 0.0;
+  n->speed_slow = 0;
+  int slow_fma = 0, slow_l2 = 0;
+  for (int i = 0; i < n->speed_checks; i++) {
+    bool f = n->speed_peak_gflops > 0 && n->speed_gflops[i] < ROOF_NOISE_SPEED_SHARE * n->speed_peak_gflops;
+    bool m = n->speed_peak_l2_gbs > 0 && n->speed_l2_gbs[i] > 0 && n->speed_l2_gbs[i] < ROOF_NOISE_SPEED_SHARE * n->speed_peak_l2_gbs;
+    slow_fma += f, slow_l2 += m, n->speed_slow += f || m;
+  }
+  if (!(n->speed_slow > ROOF_NOISE_SPEED_SLOW * n->speed_checks)) return; /* dips came and went: not the runs' state */
+  double lo, hi;
+  char fma[48] = "", mem[48] = "";
+  if (slow_fma) pct_range(n->speed_gflops, n->speed_checks, n->speed_peak_gflops, &lo, &hi);
+  if (slow_fma) snprintf(fma, sizeof(fma), "FMA %.0f-%.0f%%", lo, hi);
+  if (slow_l2) pct_range(n->speed_l2_gbs, n->speed_checks, n->speed_peak_l2_gbs, &lo, &hi);
+  if (slow_l2) snprintf(mem, sizeof(mem), "L2 reads %.0f-%.0f%%", lo, hi);
+  reason(n, "CPU below its probe in %d of %d speed checks: %s%s%s", n->speed_slow, n->speed_checks, fma,
+         slow_fma && slow_l2 ? ", " : "", mem);
+  n->noisy = true;
 }
 
 /* CPUs of `cpus` the profile's threads leave free. */

@@ -10,8 +10,10 @@
 #ifndef ROOF_NOISE_H
 #define ROOF_NOISE_H
 
+#include <pthreadpool.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define ROOF_NOISE_SLOW_FACTOR 1.5   /* a run slower than this x its phase's median is slow */
 #define ROOF_NOISE_SLOW_SHARE 0.05   /* noisy when more than this share of the runs is slow */
@@ -25,8 +27,13 @@
 #define ROOF_SETTLE_MOVE 0.02        /* --until-stable: medians moved less than this: settled */
 #define ROOF_SETTLE_MIN_SHARE 0.01   /* layers under this share of the time are not waited for */
 
+#define ROOF_NOISE_SPEED_SHARE 0.80 /* a speed check under this share of the probe's figure is slow */
+#define ROOF_NOISE_SPEED_SLOW 0.50  /* noisy when more than this share of the checks is slow */
+#define ROOF_NOISE_SPEED_EVERY_MS 100.0 /* speed checks between timed runs at most this often */
+
 #define ROOF_NOISE_MAX_BUSY 4
-#define ROOF_NOISE_MAX_REASONS 5
+#define ROOF_NOISE_MAX_REASONS 6
+#define ROOF_NOISE_MAX_SPEED 64 /* speed checks kept: the first 63, then the final one */
 
 typedef struct roof_busy_process {
   int pid;
@@ -57,6 +64,17 @@ typedef struct roof_noise {
                                    * the profile's: they compete with it whatever they got */
   int num_busy;                   /* most demanding first, at most ROOF_NOISE_MAX_BUSY */
   roof_busy_process busy[ROOF_NOISE_MAX_BUSY];
+  /* speed checks (roof_speed_check): the FMA rate all of the profile's threads reached at once,
+   * before the warm-up, between timed runs and after the last one; judged against the probed
+   * peak by roof_noise_speed_verdict */
+  int speed_checks;
+  double speed_gflops[ROOF_NOISE_MAX_SPEED]; /* FMA GFLOP/s of each check, in time order */
+  double speed_l2_gbs[ROOF_NOISE_MAX_SPEED]; /* GB/s reading half of L2 per thread; 0: not measured */
+  double speed_last_ms;                      /* CLOCK_MONOTONIC of the last check */
+  uint64_t speed_iters;                      /* FMA loop iterations per thread and burst */
+  int speed_reps;                            /* passes over the L2 buffer per burst */
+  double speed_peak_gflops, speed_peak_l2_gbs; /* the probe's figures judged against; 0: not judged */
+  int speed_slow;                            /* checks with either under ROOF_NOISE_SPEED_SHARE of its figure */
   /* --until-stable (roof_profile_options.until_stable) */
   bool until_stable, settled;
   int batches;                    /* batches of roof_profile_options.runs run */
@@ -94,5 +112,31 @@ void roof_noise_system(const roof_proc_snapshot* start, unsigned threads, roof_n
  * writes p->noise's verdict and reasons. */
 struct roof_profile;
 void roof_noise_judge(struct roof_profile* p, const double* plain, const double* instrumented, size_t runs);
+
+/* One speed check on `threads` workers of `pool` at once (NULL or 1: the calling thread), each
+ * figure the best of three bursts of about 0.2 ms (the first check sizes them): the widest FMA
+ * kernel (the probe's, profiler/probe_kernels.h) -> speed_gflops, and vector reads of each
+ * thread's buffer in `bufs`, as the probe's L2 figure -> speed_l2_gbs (0 when bufs is empty).
+ * `final` puts the check in the last slot when the others are full. Costs about 1.5 ms and
+ * half an L2 of each core's cache contents; call it outside the timed runs. */
+typedef struct roof_speed_bufs {
+  float** bufs;  /* one per thread */
+  unsigned n;    /* threads */
+  size_t floats; /* per buffer: half of L2 */
+} roof_speed_bufs;
+/* The L2 buffers of `threads` threads, allocated and written once per profile (so that checks
+ * between timed runs fault no page in); false when out of memory (*b then holds nothing and
+ * the checks measure no L2 figure). roof_speed_bufs_free accepts a half-built or zeroed struct. */
+bool roof_speed_bufs_init(roof_speed_bufs* b, unsigned threads);
+void roof_speed_bufs_free(roof_speed_bufs* b);
+void roof_speed_check(pthreadpool_t pool, unsigned threads, const roof_speed_bufs* bufs, bool final, roof_noise* out);
+
+/* Judges the speed checks against the peak and L2 read bandwidth the probe measured for the
+ * profile's thread count (each > 0 to be judged; spec sheets are not): counts the checks with
+ * either under ROOF_NOISE_SPEED_SHARE of the probe's, and when more than ROOF_NOISE_SPEED_SLOW
+ * of them are, adds a reason and makes the verdict noisy (a state that lasted, not one dip). A CPU that delivered less
+ * than the probe saw (a VM whose vCPUs share a core at times, throttling, a neighbour on the
+ * core's other hardware thread) slows every layer alike, which the other rules cannot see. */
+void roof_noise_speed_verdict(roof_noise* n, double peak_gflops, double l2_read_gbs);
 
 #endif

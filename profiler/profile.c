@@ -241,6 +241,7 @@ typedef struct run_buffers {
   double *samples, *scratch;
   double* medians;    /* until stable: the previous and the current batch's medians, n1 each */
   roof_body_tracker* bodies; /* control-flow body layers, measured around the instrumented runs */
+  roof_speed_bufs speed;     /* the speed checks' L2 buffers (noise.h) */
 } run_buffers;
 
 /* Grows every per-run buffer to `runs` runs (+1: the instrumented warm-up writes run 0's row
@@ -268,6 +269,17 @@ static void free_buffers(run_buffers* b) {
   free(b->scratch);
   free(b->medians);
   roof_bodies_free(b->bodies);
+  roof_speed_bufs_free(&b->speed);
+}
+
+/* A speed check (noise.h) when ROOF_NOISE_SPEED_EVERY_MS have passed since the last and its
+ * number has this parity: even ones go before a plain run, odd ones before an instrumented
+ * run, so that the caches a check disturbs weigh on both kinds of run alike. */
+static void speed_check_due(roof_session* s, roof_profile* p, run_buffers* b, int parity) {
+  const roof_noise* n = &p->noise;
+  if (n->speed_checks >= ROOF_NOISE_MAX_SPEED - 1) return; /* the last slot is the final check's */
+  if (n->speed_checks % 2 != parity || now_ms() - n->speed_last_ms < ROOF_NOISE_SPEED_EVERY_MS) return;
+  roof_speed_check(s->pool, s->threads, &b->speed, false, &p->noise);
 }
 
 /* Timed runs [first, first + n): plain runs (the latency a user sees) alternate with
@@ -284,10 +296,12 @@ static roof_status timed_runs(roof_session* s, const roof_profile_options* o, ro
       break;
     }
     progress(o, "timed runs", r, total);
+    speed_check_due(s, p, b, 0);
     double t0 = now_ms();
     st = roof_session_run(s, NULL, err);
     b->plain[r] = now_ms() - t0;
     if (st == ROOF_OK) st = roof_profile_feed_back(s, o, err);
+    if (st == ROOF_OK) speed_check_due(s, p, b, 1);
     roof_bodies_mark(b->bodies);
     if (st == ROOF_OK) st = roof_session_run(s, b->stamps + r * b->n1, err);
     if (st == ROOF_OK && !roof_bodies_record(b->bodies, r)) {
@@ -462,11 +476,14 @@ roof_status roof_profile_run(roof_session* s, const roof_profile_options* opts, 
     st = stream_phase(s, opts, &out, &b, err);
     getrusage(RUSAGE_SELF, &ru1);
   } else {
+    roof_speed_bufs_init(&b.speed, s->threads); /* out of memory: FMA checks only */
+    roof_speed_check(s->pool, s->threads, &b.speed, false, &out.noise); /* the CPU's speed now, and every 100 ms of runs */
     st = warm_up(s, opts, "warm-up", out.warmup, NULL, &out, err);
     if (st == ROOF_OK) st = warm_up(s, opts, "instrumented warm-up", out.warmup, b.stamps, &out, err);
     getrusage(RUSAGE_SELF, &ru0);
     if (st == ROOF_OK) st = timed_phase(s, opts, &out, &b, err);
     getrusage(RUSAGE_SELF, &ru1);
+    if (st == ROOF_OK) roof_speed_check(s->pool, s->threads, &b.speed, true, &out.noise);
   }
   if (st != ROOF_OK) goto cleanup;
   roof_noise_system(&procs, out.threads * (unsigned)out.streams, &out.noise);
@@ -680,6 +697,10 @@ void roof_profile_roofline(roof_profile* p, const roof_hw* hw) {
     }
   }
   p->above_peak = layer_above_peak(p, hw);
+  /* the speed checks against the peak probed at the profile's thread count (never a spec sheet's) */
+  if (strcmp(hw->source, "probe") == 0 && hw->threads == (uint32_t)p->threads) {
+    roof_noise_speed_verdict(&p->noise, hw->peak_gflops, hw->read_gbs[ROOF_MEM_L2]);
+  }
 }
 
 /* The roofline time of every layer with the target's figures only. */

@@ -115,6 +115,24 @@ static cJSON* noise_obj(const roof_noise* n) {
   add_num(o, "elapsed_s", n->elapsed_s);
   add_num(o, "busy_cpus", n->busy_cpus);
   add_num(o, "busy_waiting", n->busy_waiting);
+  /* speed checks: null when none ran (a static profile, streams) */
+  if (n->speed_checks > 0) {
+    cJSON* sp = cJSON_AddObjectToObject(o, "speed_checks");
+    cJSON* g = cJSON_AddArrayToObject(sp, "gflops");
+    for (int i = 0; i < n->speed_checks; i++) cJSON_AddItemToArray(g, roof_json_number(n->speed_gflops[i]));
+    cJSON* m = cJSON_AddArrayToObject(sp, "l2_read_gbs");
+    for (int i = 0; i < n->speed_checks; i++) cJSON_AddItemToArray(m, roof_json_number(n->speed_l2_gbs[i]));
+    bool judged = n->speed_peak_gflops > 0 || n->speed_peak_l2_gbs > 0;
+    if (n->speed_peak_gflops > 0) add_num(sp, "peak_gflops", n->speed_peak_gflops);
+    else cJSON_AddNullToObject(sp, "peak_gflops");
+    if (n->speed_peak_l2_gbs > 0) add_num(sp, "probe_l2_read_gbs", n->speed_peak_l2_gbs);
+    else cJSON_AddNullToObject(sp, "probe_l2_read_gbs");
+    if (judged) add_num(sp, "slow", n->speed_slow);
+    else cJSON_AddNullToObject(sp, "slow");
+    add_num(sp, "slow_below", ROOF_NOISE_SPEED_SHARE);
+  } else {
+    cJSON_AddNullToObject(o, "speed_checks");
+  }
   cJSON* busy = n->procs_read ? cJSON_AddArrayToObject(o, "busy_processes") : cJSON_AddNullToObject(o, "busy_processes");
   for (int i = 0; n->procs_read && i < n->num_busy; i++) {
     const roof_busy_process* b = &n->busy[i];

@@ -354,6 +354,45 @@ static void judge_made_up(roof_profile* p, double* plain, double* instr, size_t 
   roof_noise_judge(p, plain, instr, runs);
 }
 
+/* The speed-check rule on made-up checks (peak 100 GFLOP/s, L2 reads 50 GB/s). */
+static void speed_made_up(roof_noise* n, const double* gflops, const double* l2, int checks, double peak, double l2_gbs) {
+  memset(n, 0, sizeof(*n));
+  n->speed_checks = checks;
+  memcpy(n->speed_gflops, gflops, sizeof(double) * (size_t)checks);
+  memcpy(n->speed_l2_gbs, l2, sizeof(double) * (size_t)checks);
+  roof_noise_speed_verdict(n, peak, l2_gbs);
+}
+
+static void test_speed_verdict(roof_noise* n) {
+  const double calm[3] = {100, 81, 95}, l2_calm[3] = {50, 41, 48};
+  speed_made_up(n, calm, l2_calm, 3, 100, 50);
+  CHECK(!n->noisy && n->num_reasons == 0 && n->speed_slow == 0, "checks at 81%% or more are calm: %s",
+        n->num_reasons ? n->reasons[0] : "");
+  const double fma_slow[3] = {100, 50, 79};
+  speed_made_up(n, fma_slow, l2_calm, 3, 100, 50);
+  CHECK(n->noisy && n->speed_slow == 2 && n->num_reasons == 1 &&
+            strcmp(n->reasons[0], "CPU below its probe in 2 of 3 speed checks: FMA 50-100%") == 0,
+        "slow FMA checks: %d, '%s'", n->speed_slow, n->num_reasons ? n->reasons[0] : "");
+  roof_noise_speed_verdict(n, 100, 50);
+  CHECK(n->num_reasons == 1, "judged once: %d reasons", n->num_reasons);
+  const double one_dip[4] = {100, 50, 90, 95}, l2_four[4] = {50, 50, 50, 50};
+  speed_made_up(n, one_dip, l2_four, 4, 100, 50);
+  CHECK(!n->noisy && n->speed_slow == 1, "one slow check of four, half or less: %d slow, %s", n->speed_slow,
+        n->num_reasons ? n->reasons[0] : "");
+  const double half[4] = {100, 50, 70, 95};
+  speed_made_up(n, half, l2_four, 4, 100, 50);
+  CHECK(!n->noisy && n->speed_slow == 2, "two of four: not more than half");
+  const double l2_slow[3] = {50, 20, 0}; /* 0: not measured, never slow */
+  speed_made_up(n, fma_slow, l2_slow, 3, 100, 50);
+  CHECK(n->noisy && n->speed_slow == 2 &&
+            strcmp(n->reasons[0], "CPU below its probe in 2 of 3 speed checks: FMA 50-100%, L2 reads 0-100%") == 0,
+        "slow FMA and L2 checks: %d, '%s'", n->speed_slow, n->num_reasons ? n->reasons[0] : "");
+  speed_made_up(n, fma_slow, l2_slow, 3, 0, 0);
+  CHECK(!n->noisy && n->num_reasons == 0 && n->speed_peak_gflops == 0, "no probe figures: not judged");
+  speed_made_up(n, calm, l2_slow, 3, 100, 0);
+  CHECK(!n->noisy && n->speed_peak_gflops == 100, "no L2 figure: only FMA judged");
+}
+
 /* The noise verdict: structure on a real timed profile (--until-stable capped at two batches),
  * then each rule on made-up figures, so that no assertion depends on this machine's load. */
 static void test_noise(void) {
@@ -371,6 +410,11 @@ static void test_noise(void) {
         p.num_layers, p.runs, p.noise.batches);
   CHECK(p.noise.runs_total == 24 && p.noise.noisy == (p.noise.num_reasons > 0) && p.noise.cpus_allowed >= 1,
         "verdict structure: %d runs, %d reasons", p.noise.runs_total, p.noise.num_reasons);
+  int nc = p.noise.speed_checks;
+  bool measured = nc >= 2;
+  for (int i = 0; i < nc; i++) measured = measured && p.noise.speed_gflops[i] > 0 && p.noise.speed_l2_gbs[i] > 0;
+  CHECK(measured, "speed checks before and after the runs, each with both figures: %d checks", nc);
+  test_speed_verdict(&p.noise);
   double plain[20], instr[20];
   for (int i = 0; i < 20; i++) plain[i] = instr[i] = 1.0;
   p.overhead_pct = 0.0;
