@@ -1,5 +1,6 @@
 /* Noise detection of a timed profile; see noise.h. Every figure is read from what the profile
- * measured or from /proc: the verdict needs no extra runs. */
+ * measured, from /proc, or from the speed checks (short FMA and L2 bursts between the runs,
+ * never inside one): the verdict needs no extra runs of the model. */
 #define _GNU_SOURCE 1
 #include "noise.h"
 

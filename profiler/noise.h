@@ -64,9 +64,9 @@ typedef struct roof_noise {
                                    * the profile's: they compete with it whatever they got */
   int num_busy;                   /* most demanding first, at most ROOF_NOISE_MAX_BUSY */
   roof_busy_process busy[ROOF_NOISE_MAX_BUSY];
-  /* speed checks (roof_speed_check): the FMA rate all of the profile's threads reached at once,
-   * before the warm-up, between timed runs and after the last one; judged against the probed
-   * peak by roof_noise_speed_verdict */
+  /* speed checks (roof_speed_check): the FMA rate and L2 reads all of the profile's threads
+   * reached at once, before the warm-up, between timed runs and after the last one; judged
+   * against the probe's figures by roof_noise_speed_verdict */
   int speed_checks;
   double speed_gflops[ROOF_NOISE_MAX_SPEED]; /* FMA GFLOP/s of each check, in time order */
   double speed_l2_gbs[ROOF_NOISE_MAX_SPEED]; /* GB/s reading half of L2 per thread; 0: not measured */
@@ -113,12 +113,6 @@ void roof_noise_system(const roof_proc_snapshot* start, unsigned threads, roof_n
 struct roof_profile;
 void roof_noise_judge(struct roof_profile* p, const double* plain, const double* instrumented, size_t runs);
 
-/* One speed check on `threads` workers of `pool` at once (NULL or 1: the calling thread), each
- * figure the best of three bursts of about 0.2 ms (the first check sizes them): the widest FMA
- * kernel (the probe's, profiler/probe_kernels.h) -> speed_gflops, and vector reads of each
- * thread's buffer in `bufs`, as the probe's L2 figure -> speed_l2_gbs (0 when bufs is empty).
- * `final` puts the check in the last slot when the others are full. Costs about 1.5 ms and
- * half an L2 of each core's cache contents; call it outside the timed runs. */
 typedef struct roof_speed_bufs {
   float** bufs;  /* one per thread */
   unsigned n;    /* threads */
@@ -129,14 +123,22 @@ typedef struct roof_speed_bufs {
  * the checks measure no L2 figure). roof_speed_bufs_free accepts a half-built or zeroed struct. */
 bool roof_speed_bufs_init(roof_speed_bufs* b, unsigned threads);
 void roof_speed_bufs_free(roof_speed_bufs* b);
+
+/* One speed check on `threads` workers of `pool` at once (NULL or 1: the calling thread), each
+ * figure the best of three bursts of about 0.2 ms (the first check sizes them): the widest FMA
+ * kernel (the probe's, profiler/probe_kernels.h) -> speed_gflops, and vector reads of each
+ * thread's buffer in `bufs`, as the probe's L2 figure -> speed_l2_gbs (0 when bufs is empty).
+ * `final` puts the check in the last slot when the others are full. Costs about 1.5 ms and
+ * half an L2 of each core's cache contents; call it outside the timed runs. */
 void roof_speed_check(pthreadpool_t pool, unsigned threads, const roof_speed_bufs* bufs, bool final, roof_noise* out);
 
 /* Judges the speed checks against the peak and L2 read bandwidth the probe measured for the
  * profile's thread count (each > 0 to be judged; spec sheets are not): counts the checks with
  * either under ROOF_NOISE_SPEED_SHARE of the probe's, and when more than ROOF_NOISE_SPEED_SLOW
- * of them are, adds a reason and makes the verdict noisy (a state that lasted, not one dip). A CPU that delivered less
- * than the probe saw (a VM whose vCPUs share a core at times, throttling, a neighbour on the
- * core's other hardware thread) slows every layer alike, which the other rules cannot see. */
+ * of them are, adds a reason and makes the verdict noisy (a state that lasted, not one dip).
+ * A CPU that delivers less than the probe saw (a VM whose vCPUs share a core at times,
+ * throttling, a neighbour on the core's other hardware thread) slows every layer alike, which
+ * the other rules need not see. Judged once: later calls change nothing. */
 void roof_noise_speed_verdict(roof_noise* n, double peak_gflops, double l2_read_gbs);
 
 #endif
