@@ -8,7 +8,7 @@
             (control_matmul_attention: Q.K^T and A.V, both operands activations)
 and a few hand-written inputs for the targets that read no file format (external, report), and
 small models written here for ops the test data lacks in combination (index_ops_seed, op_seeds,
-reduce_seed: the reductions at opset 18; dropout_seed: training-mode Dropout; rnn_seed: LSTM, GRU and RNN chained; f16_seed: a float16
+reduce_seed: the reductions at opset 18; convt_seed: a ConvTranspose on the GEMM entry; dropout_seed: training-mode Dropout; rnn_seed: LSTM, GRU and RNN chained; f16_seed: a float16
 model; quant_seed: the quantization ops chained) and the decomposed transformer block the layer_norm and
 attention passes fuse (fusion_seeds).
 Nothing here is committed: the seeds are rebuilt in the build tree. Safe to rerun.
@@ -268,6 +268,30 @@ def winograd_seed(out):
     data = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]).SerializeToString()
     for target in ("load", "run"):
         with open(os.path.join(out, target, "op_conv3x3_winograd.onnx"), "wb") as fh:
+            fh.write(data)
+
+
+def convt_seed(out):
+    """A 2x2 stride-2 ConvTranspose with bias (5 -> 6 channels, 3x7: 12 values per input pixel and
+    tap row, so the native GEMM entry takes it) and a Relu the activation pass fuses (load and
+    run targets): mutations reach its geometry, the refusals that send it to XNNPACK, and the
+    batched products."""
+    try:
+        import numpy as np
+        from onnx import TensorProto, helper, numpy_helper
+    except ImportError:
+        print("make_seeds.py: no onnx module: no ConvTranspose seed", file=sys.stderr)
+        return
+    f = TensorProto.FLOAT
+    nodes = [helper.make_node("ConvTranspose", ["x", "w", "b"], ["c"], kernel_shape=[2, 2], strides=[2, 2]),
+             helper.make_node("Relu", ["c"], ["y"])]
+    inits = [numpy_helper.from_array(np.linspace(-1, 1, 5 * 6 * 4, dtype=np.float32).reshape(5, 6, 2, 2), "w"),
+             numpy_helper.from_array(np.linspace(-0.5, 0.5, 6, dtype=np.float32), "b")]
+    graph = helper.make_graph(nodes, "convt_seed", [helper.make_tensor_value_info("x", f, [1, 5, 3, 7])],
+                              [helper.make_tensor_value_info("y", f, None)], inits)
+    data = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]).SerializeToString()
+    for target in ("load", "run"):
+        with open(os.path.join(out, target, "op_convt2x2_gemm.onnx"), "wb") as fh:
             fh.write(data)
 
 
@@ -588,6 +612,7 @@ def main():
     fusion_seeds(out)
     dw_conv_seed(out)
     winograd_seed(out)
+    convt_seed(out)
     rnn_seed(out)
     f16_seed(out)
     quant_seed(out)
