@@ -484,15 +484,15 @@ static dw_row_fn dw_pick_row(void) {
 }
 
 /* Stride-1 depthwise layers that run on the padded path, where it measured faster than
- * XNNPACK's up9 / up25 micro-kernels (EfficientNet-B0, 1 thread, loaded Zen 5, layer minima):
- * 5x5 with rows of 4 pixels or more (14x14 and 28x28 maps: 0.08-0.12 vs 0.14-0.20 ms) and 3x3
- * over at most 32 channels (112x112x32: 0.139 vs 0.185; with 144 or 480 channels XNNPACK's 3x3
- * was faster, 0.122 vs 0.168 ms at 56x56x144: there the zero-bordered copy costs what the sliding
- * windows save). 7x7 maps were XNNPACK's (0.090 vs 0.077 ms) while the sliding block was 8 pixels
- * only; with blocks of 2 to 8, a padded 7x7 row is one block of 7 (MobileNet v3's 576-channel
- * 5x5 layers 0.031 -> 0.013 ms, EfficientNet-B0's 1152-channel ones 0.052 -> 0.040, profile
- * medians, Zen 5, 1 thread). AVX-512 only: the sliding block's accumulators need 32 vector
- * registers. */
+ * XNNPACK's up25 micro-kernel (EfficientNet-B0, 1 thread, loaded Zen 5, layer minima): 5x5 with
+ * rows of 4 pixels or more (14x14 and 28x28 maps: 0.08-0.12 vs 0.14-0.20 ms). 7x7 maps were
+ * XNNPACK's (0.090 vs 0.077 ms) while the sliding block was 8 pixels only; with blocks of 2 to 8,
+ * a padded 7x7 row is one block of 7 (MobileNet v3's 576-channel 5x5 layers 0.031 -> 0.013 ms,
+ * EfficientNet-B0's 1152-channel ones 0.052 unpadded -> 0.040, profile medians, Zen 5, 1
+ * thread). 3x3 layers over at most 32 channels took this path too (112x112x32: 0.139 vs 0.185
+ * for XNNPACK) until the blocks of 2 to 8 let the unpadded rows, raced, beat it: the bordered
+ * copy of a 1.6 MB map passes L2 twice (0.090 -> 0.067 ms in MobileNet v2, 0.093 -> 0.070-0.080
+ * in EfficientNet-B0). AVX-512 only: the sliding block's accumulators need 32 vector registers. */
 static bool dw_small_ok(const roof_kernel* k) {
   const conv_params* p = k->params;
   const roof_tensor *w = &k->in[1], *y = &k->out[0];
@@ -503,8 +503,7 @@ static bool dw_small_ok(const roof_kernel* k) {
 #else
   bool wide = false;
 #endif
-  int64_t kh = w->dims[2], kw = w->dims[3], c = w->dims[0];
-  bool shape = (kh == 5 && kw == 5) || (kh == 3 && kw == 3 && c <= 32);
+  bool shape = w->dims[2] == 5 && w->dims[3] == 5;
   return wide && pads_ok && shape && p->sp.strides[0] == 1 && p->sp.strides[1] == 1 && y->dims[3] >= 4;
 }
 

@@ -958,14 +958,14 @@ static void conv_dw_cases(rng* r) {
   conv_dw_case(r, 1, 33, 8, 10, 7, 5, 1, odd, true, false);
   conv_dw_case(r, 1, 16, 7, 16, 7, 7, 1, p0, true, false);
   conv_dw_case(r, 1, 3, 5, 4, 9, 9, 2, p3, true, true);
-  /* 5x5, and 3x3 over at most 32 channels, at stride 1, rows of 4 pixels or more: the native
-   * padded path with AVX-512 (sliding blocks of 8 pixels and of what a row leaves, 2 to 7;
-   * channel tails) */
+  /* 5x5 at stride 1, rows of 4 pixels or more: the native padded path with AVX-512 (sliding
+   * blocks of 8 pixels and of what a row leaves, 2 to 7; channel tails); 3x3 ones whichever side
+   * the race (or its size bound) picks */
   int64_t p1[4] = {1, 1, 1, 1}, asym[4] = {0, 2, 1, 0};
   conv_dw_native_case(r, 1, 24, 11, 11, 5, 5, p2, true, false);
   conv_dw_native_case(r, 2, 40, 14, 21, 5, 5, asym, false, true);
-  conv_dw_native_case(r, 1, 32, 19, 19, 3, 3, p1, true, true);
-  conv_dw_native_case(r, 1, 7, 9, 30, 3, 3, asym, true, false);
+  conv_dw_case(r, 1, 32, 19, 19, 3, 3, 1, p1, true, true);
+  conv_dw_case(r, 1, 7, 9, 30, 3, 3, 1, asym, true, false);
   conv_dw_case(r, 1, 48, 12, 12, 3, 3, 1, p1, true, false); /* 48 channels: XNNPACK's */
   conv_dw_native_case(r, 1, 24, 6, 6, 5, 5, p2, true, false);  /* one block of 6 per row */
   conv_dw_native_case(r, 1, 50, 7, 7, 5, 5, p2, false, true);  /* 7x7 maps: one block of 7 */
@@ -985,6 +985,11 @@ static void conv_dw_raced_cases(rng* r) {
   conv_dw_case(r, 1, 37, 15, 17, 3, 3, 2, p1, true, false);
   conv_dw_case(r, 2, 20, 9, 11, 5, 5, 2, p2, false, true);
   conv_dw_case(r, 1, 72, 7, 7, 5, 5, 1, p2, true, false);
+  /* unpadded rows: clipped border pixels, sliding blocks of 8 and of the rest (2 to 7); the
+   * 5x5 ones above take the padded path with AVX-512, these rows under ops.differential_avx2 */
+  conv_dw_case(r, 1, 32, 19, 19, 3, 3, 1, p1, true, true);
+  conv_dw_case(r, 1, 7, 9, 30, 3, 3, 1, p1, true, false);
+  conv_dw_case(r, 1, 40, 5, 13, 3, 3, 1, p1, false, false); /* blocks of 8 and 3 */
   unsetenv("ROOFTOP_CONV_TUNE");
   if (!native_off() && !raced_native) {
     fprintf(stderr, "FAIL Conv dw 3x3 over 144 channels: ran on backend %d with the native side forced\n", last_fast_backend);
