@@ -66,10 +66,13 @@ ROOF_ALWAYS_INLINE void stem_zero(float* d, int64_t n) {
   for (int64_t j = 0; j < n; j++) d[j] = 0.0f;
 }
 
-/* Taps t of a window starting at input index i0 with t * d + i0 inside [0, size): [*t0, *t1). */
+/* Taps t of a window starting at input index i0 with t * d + i0 inside [0, size): [*t0, *t1),
+ * 0 <= *t0 <= *t1 <= taps. A window wholly in the padding gives an empty range at its end
+ * (padding may be wider than the window: t0 past the kernel would zero past the window). */
 ROOF_ALWAYS_INLINE void stem_taps(int64_t i0, int64_t taps, int64_t d, int64_t size, int64_t* t0, int64_t* t1) {
   *t0 = i0 < 0 ? (-i0 + d - 1) / d : 0;
   *t1 = size - i0 <= 0 ? 0 : (size - i0 + d - 1) / d;
+  if (*t0 > taps) *t0 = taps;
   if (*t1 > taps) *t1 = taps;
   if (*t1 < *t0) *t1 = *t0;
 }

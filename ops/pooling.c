@@ -36,6 +36,16 @@ static roof_status parse_pool(const roof_graph* g, const roof_node* n, void* par
   if (st == ROOF_OK && p->storage_order != 0 && p->storage_order != 1) {
     return roof_node_fail(err, ROOF_E_DATA, g, n, "storage_order %lld is not 0 or 1", (long long)p->storage_order);
   }
+  /* A pad as wide as the window makes a window of padding only: no element to take the max or
+   * mean of (the reference gave -inf, XNNPACK its edge pixel). ONNX Runtime refuses it too. */
+  for (int i = 0; i < 2 * p->sp.nsp && p->sp.auto_pad == ROOF_AUTOPAD_NOTSET; i++) {
+    const int d = i % p->sp.nsp;
+    const int64_t extent = (p->sp.kernel[d] - 1) * p->sp.dilations[d] + 1;
+    if (p->sp.pads[i] >= extent) {
+      return roof_node_fail(err, ROOF_E_DATA, g, n, "pads[%d] = %lld must be smaller than the window's extent %lld on spatial axis %d",
+                            i, (long long)p->sp.pads[i], (long long)extent, d);
+    }
+  }
   if (!p->is_max) {
     for (int i = 0; i < p->sp.nsp; i++) {
       if (p->sp.dilations[i] != 1) return roof_node_fail(err, ROOF_E_UNSUPPORTED, g, n, "dilated AveragePool is not supported");

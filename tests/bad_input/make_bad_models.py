@@ -228,6 +228,13 @@ def op_cases(o):
     o.case("maxpool_storage_order", model(
         [helper.make_node("MaxPool", ["x"], ["y", "i"], name="pool", kernel_shape=[2, 2], storage_order=2)],
         [vi("x", [1, 2, 4, 4])], [vi("y", None), vi("i", None, TensorProto.INT64)]))
+    # a pad as wide as the pooling window: windows of padding only (nothing to pool)
+    o.case("maxpool_pad_as_wide_as_window", model(
+        [helper.make_node("MaxPool", ["x"], ["y"], name="pool", kernel_shape=[3, 3], pads=[1, 3, 1, 1])],
+        [vi("x", [1, 2, 5, 6])], [vi("y", None)]))
+    o.case("averagepool_pad_past_dilated_window", model(
+        [helper.make_node("AveragePool", ["x"], ["y"], name="pool", kernel_shape=[2], pads=[0, 4])],
+        [vi("x", [1, 2, 7])], [vi("y", None)]))
     o.case("control_maxpool_uint8_indices", model(
         [helper.make_node("MaxPool", ["x"], ["y", "i"], name="pool", kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1],
                           storage_order=1)],

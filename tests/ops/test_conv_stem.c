@@ -2,7 +2,7 @@
  * against the reference kernel: ResNet's stem (7x7 stride 2 pad 3, 3 -> 64 at 224x224), 3x3
  * stride-2 and stride-1 stems over RGB, 1 and 4 input channels, odd image sizes, output channels
  * that are no multiple of the panel width, padding larger than the kernel's half and
- * asymmetric, dilation 2, batch 2, with and without bias and a fused Relu, 1 and 2 threads; then
+ * asymmetric, padding wider than the whole window, dilation 2, batch 2, with and without bias and a fused Relu, 1 and 2 threads; then
  * random shapes. MobileNet's and EfficientNet's 3x3 stems to 32 channels and a 5-channel
  * convolution must stay on XNNPACK (and match too). Fails at the first bad element with its
  * coordinates. usage: test_conv_stem [SEED] */
@@ -80,6 +80,11 @@ int main(int argc, char** argv) {
       {1, 3, 9, 11, 33, 3, 3, 1, 1, 1, 1, {3, 2, 4, 3}, true, false, 1},
       {1, 2, 13, 7, 65, 5, 5, 2, 2, 1, 1, {4, 4, 4, 4}, true, true, 2},
       {1, 3, 5, 5, 8, 7, 7, 2, 2, 1, 1, {3, 3, 3, 3}, true, false, 1}, /* windows wider than the image */
+      /* padding wider than the window: whole rows and columns of windows in the padding, the
+       * first tap inside the image past the kernel (found by fuzz_run: the zeroing of the taps
+       * above the image ran past the window) */
+      {1, 3, 4, 30, 40, 3, 3, 2, 1, 1, 1, {13, 4, 1, 16}, true, false, 1},
+      {1, 2, 5, 21, 36, 3, 3, 1, 1, 2, 2, {9, 11, 8, 7}, true, true, 2},
       /* dilation 2 (and mixed) */
       {1, 3, 31, 29, 40, 3, 3, 1, 1, 2, 2, {2, 2, 2, 2}, true, true, 2},
       {2, 4, 17, 21, 35, 3, 5, 2, 1, 2, 2, {1, 3, 2, 0}, false, false, 1},
