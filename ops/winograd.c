@@ -1,5 +1,7 @@
-/* Winograd convolution F(4x4, 3x3): a native Conv entry for 3x3, stride 1, dilation 1, dense
- * (group 1) float convolutions on NHWC data with constant weights.
+/* Winograd convolution F(4x4, 3x3), and F(2x2, 3x3) for small maps: a native Conv entry for
+ * 3x3, stride 1, dilation 1, dense (group 1) float convolutions on NHWC data with constant
+ * weights. Described below for F(4x4); F(2x2) is the same with 4x4 input tiles, 16 positions
+ * and 2x2 output tiles (s->m, s->t, s->p).
  *
  * A 6x6 input tile d gives a 4x4 output tile Y = A^T [U (.) (B^T d B)] A, U = G g G^T the
  * weights transformed once at create: 36 products per tile instead of 144, each position of
@@ -15,8 +17,9 @@
  * chunk, three pool barriers per chunk: the only split when a layer has few tiles).
  * Whether a layer runs here is measured, not guessed: with the session's winograd option and
  * ROOFTOP_WINOGRAD both on auto, create times this kernel and XNNPACK's convolution on the
- * layer's shape and refuses when XNNPACK is faster; the answer is cached per CPU, thread count
- * and shape in $XDG_CACHE_HOME/rooftop (or ~/.cache/rooftop)/winograd-v3.txt. */
+ * layer's shape (and F(2x2) too on small maps, wg_f2_worth_timing) and refuses when XNNPACK is
+ * faster; the answer is cached per CPU, thread count and shape in $XDG_CACHE_HOME/rooftop (or
+ * ~/.cache/rooftop)/winograd-v4.txt. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,10 +30,8 @@
 #include "conv_tune.h"
 #include "mm_block.h"
 
-#define WG_M 4  /* output tile side */
-#define WG_T 6  /* input tile side: WG_M + 3 - 1 */
-#define WG_P 36 /* positions of the transformed tile */
-#define WG_V 16 /* channels per vector */
+#define WG_TMAX 6 /* the largest input tile side (F(4x4,3x3)'s) */
+#define WG_V 16    /* channels per vector */
 
 typedef roof_conv_params conv_params;
 
@@ -44,6 +45,7 @@ typedef enum wg_split { WG_PHASES = 1, WG_LANES = 2 } wg_split;
 
 struct wg_state {
   const mm_isa* isa;
+  int m, t, p;                           /* output tile side (4 or 2), input tile side m + 2, positions t * t */
   int64_t N, C, H, W, O, OH, OW, pt, pl; /* [N, C, H, W] -> [N, O, OH, OW], pads top / left */
   int64_t th, tw, tiles;                 /* tile rows and columns per image; tiles in all */
   int64_t panels;                        /* NR-wide panels of O */
@@ -52,7 +54,7 @@ struct wg_state {
   int64_t lanes;                         /* lanes of the lane split (1 on one thread) */
   wg_split split;
   roof_act act;
-  float* u;    /* [36][panels][C][NR] transformed weights, columns past O zero */
+  float* u;    /* [p][panels][C][NR] transformed weights, columns past O zero */
   float* bias; /* [O rounded up to 16], zeros past O (and when absent) */
   wg_tile_fn in_tf, out_tf;
   /* bound by setup (or by the tuning run) */
@@ -64,8 +66,8 @@ struct wg_state {
 /* One chunk in flight: its tiles and the scratch it transforms into. */
 typedef struct wg_work {
   const wg_state* s;
-  float* v;       /* [36][chunk][C] */
-  float* m;       /* [36][chunk][O] */
+  float* v;       /* [p][chunk][C] */
+  float* m;       /* [p][chunk][O] */
   int64_t t0, tc; /* first tile, tile count */
 } wg_work;
 
@@ -91,8 +93,8 @@ ROOF_ALWAYS_INLINE wg_v16 wg_clamp(wg_v16 v, wg_v16 lo, wg_v16 hi) {
   return (wg_v16)((above & (wg_i16)hi) | (~above & (wg_i16)v));
 }
 
-/* r = B^T d for six vectors d (one column or row of the tile). */
-ROOF_ALWAYS_INLINE void wg_bt(const wg_v16* d, wg_v16* r) {
+/* r = B^T d for six vectors d (one column or row of the tile), F(4x4,3x3). */
+ROOF_ALWAYS_INLINE void wg_bt6(const wg_v16* d, wg_v16* r) {
   r[0] = 4.0f * d[0] - 5.0f * d[2] + d[4];
   r[1] = d[3] + d[4] - 4.0f * (d[1] + d[2]);
   r[2] = 4.0f * (d[1] - d[2]) + d[4] - d[3];
@@ -101,8 +103,8 @@ ROOF_ALWAYS_INLINE void wg_bt(const wg_v16* d, wg_v16* r) {
   r[5] = 4.0f * d[1] - 5.0f * d[3] + d[5];
 }
 
-/* o = A^T m: six vectors to four. */
-ROOF_ALWAYS_INLINE void wg_at(const wg_v16* m, wg_v16* o) {
+/* o = A^T m: six vectors to four, F(4x4,3x3). */
+ROOF_ALWAYS_INLINE void wg_at6(const wg_v16* m, wg_v16* o) {
   wg_v16 a = m[1] + m[2], b = m[1] - m[2], c = m[3] + m[4], d = m[3] - m[4];
   o[0] = m[0] + a + c;
   o[1] = b + 2.0f * d;
@@ -110,24 +112,48 @@ ROOF_ALWAYS_INLINE void wg_at(const wg_v16* m, wg_v16* o) {
   o[3] = b + 8.0f * d + m[5];
 }
 
-/* Tile t of the whole batch -> image n and the input origin (y0, x0) of its 6x6 window. */
+/* F(2x2,3x3): r = B^T d for four vectors, o = A^T m four to two. */
+ROOF_ALWAYS_INLINE void wg_bt4(const wg_v16* d, wg_v16* r) {
+  r[0] = d[0] - d[2];
+  r[1] = d[1] + d[2];
+  r[2] = d[2] - d[1];
+  r[3] = d[1] - d[3];
+}
+
+ROOF_ALWAYS_INLINE void wg_at4(const wg_v16* m, wg_v16* o) {
+  o[0] = m[0] + m[1] + m[2];
+  o[1] = m[1] - m[2] - m[3];
+}
+
+/* The transforms of a tile side T (a constant where these are inlined). */
+ROOF_ALWAYS_INLINE void wg_bt(const wg_v16* d, wg_v16* r, const int T) {
+  if (T == 6) wg_bt6(d, r);
+  else wg_bt4(d, r);
+}
+
+ROOF_ALWAYS_INLINE void wg_at(const wg_v16* m, wg_v16* o, const int T) {
+  if (T == 6) wg_at6(m, o);
+  else wg_at4(m, o);
+}
+
+/* Tile t of the whole batch -> image n and the input origin (y0, x0) of its t x t window. */
 ROOF_ALWAYS_INLINE void wg_tile_origin(const wg_state* s, int64_t t, int64_t* n, int64_t* y0, int64_t* x0) {
   int64_t per = s->th * s->tw, r = t % per;
   *n = t / per;
-  *y0 = r / s->tw * WG_M - s->pt;
-  *x0 = r % s->tw * WG_M - s->pl;
+  *y0 = r / s->tw * s->m - s->pt;
+  *x0 = r % s->tw * s->m - s->pl;
 }
 
 /* Tile i of the chunk: V[p][i][c] = (B^T d B)[p] for every channel; reads outside the image
- * are zeros (the padding, and the overhang of the last tiles). */
-ROOF_ALWAYS_INLINE void wg_input_body(void* ctx, size_t i) {
-  const wg_work* wk = ctx;
+ * are zeros (the padding, and the overhang of the last tiles). T: the input tile side, a
+ * constant in each caller (the loops unroll). */
+ROOF_ALWAYS_INLINE void wg_input_tile(const wg_work* wk, size_t i, const int T) {
   const wg_state* s = wk->s;
   const int64_t C = s->C, ps = s->chunk * C;
   int64_t n, y0, x0;
   wg_tile_origin(s, wk->t0 + (int64_t)i, &n, &y0, &x0);
-  bool row_in[WG_T], col_in[WG_T];
-  for (int j = 0; j < WG_T; j++) {
+  bool row_in[WG_TMAX], col_in[WG_TMAX];
+  for (int j = 0; j < T; j++) {
     row_in[j] = y0 + j >= 0 && y0 + j < s->H;
     col_in[j] = x0 + j >= 0 && x0 + j < s->W;
   }
@@ -135,23 +161,23 @@ ROOF_ALWAYS_INLINE void wg_input_body(void* ctx, size_t i) {
   float* v = wk->v + (int64_t)i * C;
   for (int64_t c0 = 0; c0 < C; c0 += WG_V) {
     const int64_t nc = C - c0 < WG_V ? C - c0 : WG_V;
-    wg_v16 t[WG_T][WG_T]; /* t[a][b] = (B^T d)[a][b] */
-    for (int b = 0; b < WG_T; b++) {
-      wg_v16 d[WG_T], r[WG_T];
-      for (int a = 0; a < WG_T; a++) {
+    wg_v16 t[WG_TMAX][WG_TMAX]; /* t[a][b] = (B^T d)[a][b] */
+    for (int b = 0; b < T; b++) {
+      wg_v16 d[WG_TMAX], r[WG_TMAX];
+      for (int a = 0; a < T; a++) {
         d[a] = (wg_v16){0};
         if (!row_in[a] || !col_in[b]) continue;
         const float* px = img + ((y0 + a) * s->W + x0 + b) * C + c0; /* formed only when inside */
         d[a] = nc == WG_V ? wg_load(px, WG_V) : wg_load(px, nc);
       }
-      wg_bt(d, r);
-      for (int a = 0; a < WG_T; a++) t[a][b] = r[a];
+      wg_bt(d, r, T);
+      for (int a = 0; a < T; a++) t[a][b] = r[a];
     }
-    for (int a = 0; a < WG_T; a++) {
-      wg_v16 r[WG_T];
-      wg_bt(t[a], r);
-      for (int b = 0; b < WG_T; b++) {
-        float* dst = v + (a * WG_T + b) * ps + c0;
+    for (int a = 0; a < T; a++) {
+      wg_v16 r[WG_TMAX];
+      wg_bt(t[a], r, T);
+      for (int b = 0; b < T; b++) {
+        float* dst = v + (a * T + b) * ps + c0;
         if (nc == WG_V) wg_store(dst, r[b], WG_V);
         else wg_store(dst, r[b], nc);
       }
@@ -159,34 +185,35 @@ ROOF_ALWAYS_INLINE void wg_input_body(void* ctx, size_t i) {
   }
 }
 
-/* Tile i of the chunk: Y = A^T M A + bias, clamped, the pixels inside the output stored. */
-ROOF_ALWAYS_INLINE void wg_output_body(void* ctx, size_t i) {
-  const wg_work* wk = ctx;
+/* Tile i of the chunk: Y = A^T M A + bias, clamped, the pixels inside the output stored. T as
+ * for wg_input_tile; the output tile side is T - 2. */
+ROOF_ALWAYS_INLINE void wg_output_tile(const wg_work* wk, size_t i, const int T) {
+  const int M = T - 2;
   const wg_state* s = wk->s;
   const int64_t O = s->O, ps = s->chunk * O;
   int64_t n, y0, x0;
   wg_tile_origin(s, wk->t0 + (int64_t)i, &n, &y0, &x0);
   const int64_t oy0 = y0 + s->pt, ox0 = x0 + s->pl; /* output origin of the tile */
-  const int64_t rows = s->OH - oy0 < WG_M ? s->OH - oy0 : WG_M, cols = s->OW - ox0 < WG_M ? s->OW - ox0 : WG_M;
+  const int64_t rows = s->OH - oy0 < M ? s->OH - oy0 : M, cols = s->OW - ox0 < M ? s->OW - ox0 : M;
   const float* m = wk->m + (int64_t)i * O;
   float* out = s->y + ((n * s->OH + oy0) * s->OW + ox0) * O;
   for (int64_t c0 = 0; c0 < O; c0 += WG_V) {
     const int64_t nc = O - c0 < WG_V ? O - c0 : WG_V;
-    wg_v16 t[WG_M][WG_T]; /* t[r][b] = (A^T M)[r][b] */
-    for (int b = 0; b < WG_T; b++) {
-      wg_v16 col[WG_T], r[WG_M];
-      for (int a = 0; a < WG_T; a++) {
-        const float* pm = m + (a * WG_T + b) * ps + c0;
+    wg_v16 t[WG_TMAX - 2][WG_TMAX]; /* t[r][b] = (A^T M)[r][b] */
+    for (int b = 0; b < T; b++) {
+      wg_v16 col[WG_TMAX], r[WG_TMAX - 2];
+      for (int a = 0; a < T; a++) {
+        const float* pm = m + (a * T + b) * ps + c0;
         col[a] = nc == WG_V ? wg_load(pm, WG_V) : wg_load(pm, nc);
       }
-      wg_at(col, r);
-      for (int a = 0; a < WG_M; a++) t[a][b] = r[a];
+      wg_at(col, r, T);
+      for (int a = 0; a < M; a++) t[a][b] = r[a];
     }
     const wg_v16 bias = wg_load(s->bias + c0, WG_V);
     const wg_v16 lo = s->act.min - (wg_v16){0}, hi = s->act.max - (wg_v16){0}; /* splats */
     for (int r = 0; r < rows; r++) {
-      wg_v16 o[WG_M];
-      wg_at(t[r], o);
+      wg_v16 o[WG_TMAX - 2];
+      wg_at(t[r], o, T);
       for (int c = 0; c < cols; c++) {
         wg_v16 v = wg_clamp(o[c] + bias, lo, hi);
         float* dst = out + (r * s->OW + c) * O + c0;
@@ -195,6 +222,18 @@ ROOF_ALWAYS_INLINE void wg_output_body(void* ctx, size_t i) {
       }
     }
   }
+}
+
+ROOF_ALWAYS_INLINE void wg_input_body(void* ctx, size_t i) {
+  const wg_work* wk = ctx;
+  if (wk->s->t == 6) wg_input_tile(wk, i, 6);
+  else wg_input_tile(wk, i, 4);
+}
+
+ROOF_ALWAYS_INLINE void wg_output_body(void* ctx, size_t i) {
+  const wg_work* wk = ctx;
+  if (wk->s->t == 6) wg_output_tile(wk, i, 6);
+  else wg_output_tile(wk, i, 4);
 }
 
 static void wg_input_portable(void* ctx, size_t i) { wg_input_body(ctx, i); }
@@ -248,10 +287,10 @@ static void wg_gemm_task(void* ctx, size_t p, size_t panel, size_t block) {
 
 /* Floats of one V, M pair for chunk tiles: V rounded up to 16 floats, then M. */
 static uint64_t wg_v_floats(const wg_state* s, int64_t chunk) {
-  return ((uint64_t)WG_P * (uint64_t)chunk * (uint64_t)s->C + 15) / 16 * 16;
+  return ((uint64_t)s->p * (uint64_t)chunk * (uint64_t)s->C + 15) / 16 * 16;
 }
 static uint64_t wg_pair_floats(const wg_state* s, int64_t chunk) {
-  return wg_v_floats(s, chunk) + (uint64_t)WG_P * (uint64_t)chunk * (uint64_t)s->O;
+  return wg_v_floats(s, chunk) + (uint64_t)s->p * (uint64_t)chunk * (uint64_t)s->O;
 }
 
 static wg_work wg_work_at(const wg_state* s, float* pair, int64_t t0) {
@@ -269,7 +308,7 @@ static void wg_lane_task(void* ctx, size_t lane) {
     wg_work w = wg_work_at(s, pair, t0);
     for (int64_t i = 0; i < w.tc; i++) s->in_tf(&w, (size_t)i);
     const int64_t blocks = (w.tc + mr - 1) / mr;
-    for (int64_t p = 0; p < WG_P; p++) {
+    for (int64_t p = 0; p < s->p; p++) {
       for (int64_t panel = 0; panel < s->panels; panel++) {
         for (int64_t b = 0; b < blocks; b++) wg_gemm_task(&w, (size_t)p, (size_t)panel, (size_t)b);
       }
@@ -287,7 +326,7 @@ static void wg_run_all(wg_state* s, pthreadpool_t pool) {
   for (int64_t t0 = 0; t0 < s->tiles; t0 += s->chunk) {
     wg_work w = wg_work_at(s, s->scratch, t0);
     pthreadpool_parallelize_1d(pool, s->in_tf, &w, (size_t)w.tc, ROOF_POOL_FLAGS);
-    pthreadpool_parallelize_3d(pool, wg_gemm_task, &w, WG_P, (size_t)s->panels, (size_t)((w.tc + mr - 1) / mr), ROOF_POOL_FLAGS);
+    pthreadpool_parallelize_3d(pool, wg_gemm_task, &w, (size_t)s->p, (size_t)s->panels, (size_t)((w.tc + mr - 1) / mr), ROOF_POOL_FLAGS);
     pthreadpool_parallelize_1d(pool, s->out_tf, &w, (size_t)w.tc, ROOF_POOL_FLAGS);
   }
 }
@@ -296,23 +335,26 @@ static void wg_run_all(wg_state* s, pthreadpool_t pool) {
 
 /* U[p][panel][c][j] = (G g G^T)[p] of output channel panel * NR + j, input channel c (double). */
 static void wg_transform_weights(wg_state* s, const float* w) {
-  static const double G[WG_T][3] = {{0.25, 0, 0},
-                                    {-1.0 / 6, -1.0 / 6, -1.0 / 6},
-                                    {-1.0 / 6, 1.0 / 6, -1.0 / 6},
-                                    {1.0 / 24, 1.0 / 12, 1.0 / 6},
-                                    {1.0 / 24, -1.0 / 12, 1.0 / 6},
-                                    {0, 0, 1}};
+  static const double G6[6][3] = {{0.25, 0, 0},
+                                  {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+                                  {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+                                  {1.0 / 24, 1.0 / 12, 1.0 / 6},
+                                  {1.0 / 24, -1.0 / 12, 1.0 / 6},
+                                  {0, 0, 1}};
+  static const double G4[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
+  const double(*G)[3] = s->t == 6 ? G6 : G4;
+  const int T = s->t;
   const int64_t C = s->C, nr = s->isa->nr;
   for (int64_t o = 0; o < s->O; o++) {
     for (int64_t c = 0; c < C; c++) {
       const float* g = w + (o * C + c) * 9; /* ONNX [O][C][3][3] */
-      double gg[WG_T][3];                   /* G g */
-      for (int a = 0; a < WG_T; a++)
+      double gg[WG_TMAX][3];                /* G g */
+      for (int a = 0; a < T; a++)
         for (int l = 0; l < 3; l++) gg[a][l] = G[a][0] * g[l] + G[a][1] * g[3 + l] + G[a][2] * g[6 + l];
-      for (int a = 0; a < WG_T; a++) {
-        for (int b = 0; b < WG_T; b++) {
+      for (int a = 0; a < T; a++) {
+        for (int b = 0; b < T; b++) {
           double u = gg[a][0] * G[b][0] + gg[a][1] * G[b][1] + gg[a][2] * G[b][2];
-          s->u[(((a * WG_T + b) * s->panels + o / nr) * C + c) * nr + o % nr] = (float)u;
+          s->u[(((a * T + b) * s->panels + o / nr) * C + c) * nr + o % nr] = (float)u;
         }
       }
     }
@@ -322,7 +364,7 @@ static void wg_transform_weights(wg_state* s, const float* w) {
 /* Tiles per chunk for a scratch budget, a multiple of MR, at least one row block, at most
  * all tiles. */
 static int64_t wg_chunk_for(const wg_state* s, int64_t budget) {
-  int64_t per_tile = WG_P * (s->C + s->O) * (int64_t)sizeof(float), mr = s->isa->mr;
+  int64_t per_tile = s->p * (s->C + s->O) * (int64_t)sizeof(float), mr = s->isa->mr;
   int64_t chunk = budget / per_tile / mr * mr;
   if (chunk < mr) chunk = mr;
   int64_t all = (s->tiles + mr - 1) / mr * mr;
@@ -347,7 +389,7 @@ static void wg_plan_splits(wg_state* s, size_t threads) {
    * every tile reads it once, spilling V and M from L2 costs less than reading U again; with
    * several threads that is the phase split, whose products divide U's panels among them. */
   const int64_t all = (s->tiles + s->isa->mr - 1) / s->isa->mr * s->isa->mr;
-  if ((uint64_t)WG_P * (uint64_t)s->panels * (uint64_t)s->isa->nr * (uint64_t)s->C >= wg_pair_floats(s, all)) {
+  if ((uint64_t)s->p * (uint64_t)s->panels * (uint64_t)s->isa->nr * (uint64_t)s->C >= wg_pair_floats(s, all)) {
     s->lane_chunk = s->phase_chunk = all;
     s->lanes = 1;
     return;
@@ -417,30 +459,34 @@ static bool supports_wg(const roof_kernel* k, char* why, size_t n) {
   return no == NULL;
 }
 
-static void destroy_wg(roof_kernel* k) {
-  wg_state* s = k->state;
+static void wg_state_free(wg_state* s) {
   if (s) {
     free(s->u);
     free(s->bias);
   }
   free(s);
+}
+
+static void destroy_wg(roof_kernel* k) {
+  wg_state_free(k->state);
   k->state = NULL;
 }
 
-/* Geometry, checked sizes, transformed weights and bias. */
-static roof_status wg_build(roof_kernel* k, wg_state* s, roof_error* err) {
+/* Geometry for output tiles of side m (4 or 2), checked sizes, transformed weights and bias. */
+static roof_status wg_build(roof_kernel* k, wg_state* s, int m, roof_error* err) {
   const conv_params* p = k->params;
   const roof_tensor *x = &k->in[0], *w = &k->in[1], *y = &k->out[0];
   s->isa = roof_mm_pick_isa();
+  s->m = m, s->t = m + 2, s->p = s->t * s->t;
   s->N = x->dims[0], s->C = x->dims[1], s->H = x->dims[2], s->W = x->dims[3];
   s->O = y->dims[1], s->OH = y->dims[2], s->OW = y->dims[3];
   s->pt = p->sp.pads[0], s->pl = p->sp.pads[1];
   s->act = p->act;
-  s->th = (s->OH + WG_M - 1) / WG_M, s->tw = (s->OW + WG_M - 1) / WG_M;
+  s->th = (s->OH + m - 1) / m, s->tw = (s->OW + m - 1) / m;
   s->panels = (s->O + s->isa->nr - 1) / s->isa->nr;
   uint64_t tiles, uf, sf, sb;
   bool ok = roof_mul_u64((uint64_t)s->N, (uint64_t)(s->th * s->tw), &tiles) && tiles <= (uint64_t)INT64_MAX / 64 &&
-            roof_mul_u64((uint64_t)WG_P * (uint64_t)s->panels, (uint64_t)s->C, &uf) &&
+            roof_mul_u64((uint64_t)s->p * (uint64_t)s->panels, (uint64_t)s->C, &uf) &&
             roof_mul_u64(uf, (uint64_t)s->isa->nr * sizeof(float), &uf);
   if (!ok || uf > k->max_scratch_bytes) return roof_kernel_refuse(err, "Winograd: transformed weights over the tensor size limit");
   s->tiles = (int64_t)tiles;
@@ -452,7 +498,7 @@ static roof_status wg_build(roof_kernel* k, wg_state* s, roof_error* err) {
     return roof_kernel_refuse(err, "Winograd: scratch over the tensor size limit");
   }
   wg_pick_transforms(s);
-  s->u = roof_alloc_large((size_t)uf, 64); /* 4x the weights: huge pages, see roof_alloc_large */
+  s->u = roof_alloc_large((size_t)uf, 64); /* 4x (F(2x2): 1.8x) the weights: huge pages, see roof_alloc_large */
   if (s->u != NULL) memset(s->u, 0, (size_t)uf);
   s->bias = calloc((size_t)(s->O + WG_V), sizeof(float));
   if (s->u == NULL || s->bias == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory for Winograd weights");
@@ -462,17 +508,33 @@ static roof_status wg_build(roof_kernel* k, wg_state* s, roof_error* err) {
   return ROOF_OK;
 }
 
-/* FLOPs of one run: the 36 products per tile, the input transform (12 six-point transforms of
- * about 16 operations per tile and channel) and the output transform (10 of about 12, plus the
- * bias). The model's cost stays the direct convolution's: the roofline judges the layer. */
+/* FLOPs of one run: the p products per tile, the input transform (F(4x4): 12 six-point
+ * transforms of about 16 operations per tile and channel; F(2x2): 8 four-point ones of 4) and
+ * the output transform (10 of about 12, or 6 of about 4, plus the bias). The model's cost
+ * stays the direct convolution's: the roofline judges the layer. */
 static uint64_t wg_flops(const wg_state* s) {
   uint64_t t = (uint64_t)s->tiles, C = (uint64_t)s->C, O = (uint64_t)s->O;
-  return t * (2ull * WG_P * C * O + 12ull * 16 * C + (10ull * 12 + 16) * O);
+  uint64_t in_ops = s->m == 4 ? 12ull * 16 : 8ull * 4, out_ops = s->m == 4 ? 10ull * 12 + 16 : 6ull * 4 + 4;
+  return t * (2ull * (uint64_t)s->p * C * O + in_ops * C + out_ops * O);
 }
+
+/* ROOFTOP_WINOGRAD_TILE=4 or =2: only that output tile (F(4x4,3x3) or F(2x2,3x3)); else 0. */
+static int wg_env_tile(void) {
+  const char* e = getenv("ROOFTOP_WINOGRAD_TILE");
+  return e && strcmp(e, "4") == 0 ? 4 : e && strcmp(e, "2") == 0 ? 2 : 0;
+}
+
+/* F(2x2,3x3) competes on maps of up to 256 pixels: there a batch-1 layer has few 4x4 tiles (4
+ * on ResNet's 7x7 maps), each row of F(4x4)'s products multiplies 36 weight matrices (38 MB on
+ * 512 channels, read from DRAM at every run) by as few rows, and the layer waits on memory;
+ * F(2x2) reads 16 matrices with 4x the rows. Without a race (Winograd forced on), maps of up
+ * to 64 pixels take F(2x2). */
+static bool wg_f2_worth_timing(const roof_tensor* y) { return y->dims[2] * y->dims[3] <= 256; }
+static bool wg_f2_untimed(const roof_tensor* y) { return y->dims[2] * y->dims[3] <= 64; }
 
 /* ---- one-time tuning, cached (conv_tune.h: timing, the cache file) ---- */
 
-static const char kWgCache[] = "winograd-v3.txt";
+static const char kWgCache[] = "winograd-v4.txt";
 
 /* The layer's key: CPU, build, micro-kernel, threads and shape (one line of the cache, spaces
  * only between fields). */
@@ -486,16 +548,26 @@ static void wg_key(const roof_kernel* k, const wg_state* s, char* key, size_t n)
            (long long)sp->pads[1], (long long)sp->pads[2], (long long)sp->pads[3]);
 }
 
-/* The cached answer for key: WG_LANES or WG_PHASES for Winograd, -1 XNNPACK, 0 none. Version
- * 2 of the file on: the answer names the split. */
-static int wg_cache_lookup(const char* key, double* wg_ms, double* xnn_ms) {
-  char choice[16];
-  if (!roof_tune_cache_lookup(kWgCache, key, choice, sizeof(choice), wg_ms, xnn_ms)) return 0;
-  return strcmp(choice, "lanes") == 0 ? WG_LANES : strcmp(choice, "phases") == 0 ? WG_PHASES : -1;
+/* A race's answer: the split and output tile of the Winograd side that won, or XNNPACK. */
+typedef struct wg_choice {
+  int split; /* WG_LANES, WG_PHASES, -1 XNNPACK, 0 none (not in the cache) */
+  int m;     /* output tile side of the Winograd answer */
+} wg_choice;
+
+/* Version 4 of the file: "lanes" / "phases" (F(4x4)), "lanes-f2" / "phases-f2", "xnnpack". */
+static wg_choice wg_cache_lookup(const char* key, double* wg_ms, double* xnn_ms) {
+  char name[16];
+  wg_choice c = {0, 4};
+  if (!roof_tune_cache_lookup(kWgCache, key, name, sizeof(name), wg_ms, xnn_ms)) return c;
+  c.m = strstr(name, "-f2") ? 2 : 4;
+  c.split = strncmp(name, "lanes", 5) == 0 ? WG_LANES : strncmp(name, "phases", 6) == 0 ? WG_PHASES : -1;
+  return c;
 }
 
-static void wg_cache_store(const char* key, int choice, double wg_ms, double xnn_ms) {
-  const char* name = choice == WG_LANES ? "lanes" : choice == WG_PHASES ? "phases" : "xnnpack";
+static void wg_cache_store(const char* key, wg_choice c, double wg_ms, double xnn_ms) {
+  const char* name = c.split == WG_LANES    ? (c.m == 2 ? "lanes-f2" : "lanes")
+                     : c.split == WG_PHASES ? (c.m == 2 ? "phases-f2" : "phases")
+                                            : "xnnpack";
   roof_tune_cache_store(kWgCache, key, name, wg_ms, xnn_ms);
 }
 
@@ -509,18 +581,21 @@ static void wg_time_split(wg_state* s, pthreadpool_t pool, wg_split split, doubl
 
 /* The outcome of a race: the faster side, both best times, whether to cache it. */
 typedef struct wg_verdict {
-  int choice; /* WG_LANES, WG_PHASES or -1 (XNNPACK) */
+  wg_choice choice;
+  int winner; /* index of the winning candidate state */
   double wg_ms, xnn_ms;
   bool steady;
 } wg_verdict;
 
-/* Best times of ROOF_TUNE_RUNS alternate runs of each Winograd split worth timing and of
- * XNNPACK's convolution of the layer (its own kernel built beside k, on the same x / y):
+enum { WG_MAX_CAND = 2 };
+
+/* Best times of ROOF_TUNE_RUNS alternate runs of each candidate's Winograd splits worth timing
+ * and of XNNPACK's convolution of the layer (its own kernel built beside k, on the same x / y):
  * alternating keeps a burst of load on a shared machine from favouring one side. Steady when
  * every side's two best runs agree (wg_steady) and the pool's threads had their CPUs: process
  * CPU time of at least 80% of threads x wall time (on an idle machine every thread works or
  * spins through the race); a race on a loaded machine is used once, never cached. */
-static roof_status wg_race(roof_kernel* k, wg_state* s, float* x, float* y, wg_verdict* v, roof_error* err) {
+static roof_status wg_race(roof_kernel* k, wg_state** cand, int ncand, float* x, float* y, wg_verdict* v, roof_error* err) {
   roof_tensor in[3], out[1];
   memcpy(in, k->in, sizeof(roof_tensor) * (size_t)(k->num_in < 3 ? k->num_in : 3));
   out[0] = k->out[0];
@@ -538,79 +613,135 @@ static roof_status wg_race(roof_kernel* k, wg_state* s, float* x, float* y, wg_v
   if (xnn && st == ROOF_OK) st = roof_kernel_Conv_xnnpack.setup(&t, &e);
   if (st == ROOF_E_UNSUPPORTED) xnn = false, st = ROOF_OK;
   const size_t threads = pthreadpool_get_threads_count(k->pool);
-  const wg_split first = wg_default_split(s, threads);
-  const bool both = wg_both_splits(s, threads);
-  const wg_split second = first == WG_LANES ? WG_PHASES : WG_LANES;
-  double best[2][2] = {{-1, -1}, {-1, -1}}, xnn_best[2] = {-1, -1};
+  wg_split split[WG_MAX_CAND][2];
+  bool both[WG_MAX_CAND];
+  double best[WG_MAX_CAND][2][2], xnn_best[2] = {-1, -1};
+  for (int c = 0; c < ncand; c++) {
+    split[c][0] = wg_default_split(cand[c], threads);
+    split[c][1] = split[c][0] == WG_LANES ? WG_PHASES : WG_LANES;
+    both[c] = wg_both_splits(cand[c], threads);
+    for (int j = 0; j < 2; j++) best[c][j][0] = best[c][j][1] = -1;
+  }
   const double cpu0 = roof_tune_cpu_ms(), wall0 = roof_tune_now_ms();
   for (int r = 0; st == ROOF_OK && r <= ROOF_TUNE_RUNS; r++) { /* run 0 warms up */
-    wg_time_split(s, k->pool, first, best[0], r > 0);
-    if (both) wg_time_split(s, k->pool, second, best[1], r > 0);
+    for (int c = 0; c < ncand; c++) {
+      wg_time_split(cand[c], k->pool, split[c][0], best[c][0], r > 0);
+      if (both[c]) wg_time_split(cand[c], k->pool, split[c][1], best[c][1], r > 0);
+    }
     double t1 = roof_tune_now_ms();
     if (xnn) st = roof_kernel_Conv_xnnpack.run(&t, &e);
     if (r > 0 && xnn) roof_tune_keep_best(xnn_best, roof_tune_now_ms() - t1);
   }
   const double busy = (roof_tune_cpu_ms() - cpu0) / ((roof_tune_now_ms() - wall0) * (double)threads);
-  const int w = both && best[1][0] < best[0][0] ? 1 : 0;
-  v->wg_ms = best[w][0];
+  int wc = 0, wj = 0;
+  v->steady = roof_tune_steady(xnn_best) && busy >= 0.8;
+  for (int c = 0; c < ncand; c++) {
+    for (int j = 0; j < (both[c] ? 2 : 1); j++) {
+      if (best[c][j][0] < best[wc][wj][0]) wc = c, wj = j;
+      v->steady = v->steady && roof_tune_steady(best[c][j]);
+    }
+  }
+  v->wg_ms = best[wc][wj][0];
   v->xnn_ms = xnn ? xnn_best[0] : -1.0;
-  v->choice = v->xnn_ms >= 0 && v->xnn_ms <= v->wg_ms ? -1 : w ? (int)second : (int)first;
-  v->steady = roof_tune_steady(best[0]) && (!both || roof_tune_steady(best[1])) && roof_tune_steady(xnn_best) && busy >= 0.8;
+  v->winner = wc;
+  v->choice.m = cand[wc]->m;
+  v->choice.split = v->xnn_ms >= 0 && v->xnn_ms <= v->wg_ms ? -1 : (int)split[wc][wj];
   if (getenv("ROOFTOP_WINOGRAD_TRACE")) {
-    fprintf(stderr, "winograd tune: %s %.4f, %s %.4f, xnnpack %.4f ms, busy %.2f\n", first == WG_LANES ? "lanes" : "phases",
-            best[0][0], second == WG_LANES ? "lanes" : "phases", both ? best[1][0] : -1.0, v->xnn_ms, busy);
+    for (int c = 0; c < ncand; c++) {
+      fprintf(stderr, "winograd tune: F(%dx%d) %s %.4f, %s %.4f ms\n", cand[c]->m, cand[c]->m,
+              split[c][0] == WG_LANES ? "lanes" : "phases", best[c][0][0], split[c][1] == WG_LANES ? "lanes" : "phases",
+              both[c] ? best[c][1][0] : -1.0);
+    }
+    fprintf(stderr, "winograd tune: xnnpack %.4f ms, busy %.2f\n", v->xnn_ms, busy);
   }
   roof_kernel_Conv_xnnpack.destroy(&t);
   if (st != ROOF_OK) *err = e;
   return st;
 }
 
-/* Times the kernels on the layer's shape (inputs of 0.5: the time does not depend on values
+/* Times the candidates on the layer's shape (inputs of 0.5: the time does not depend on values
  * outside denormals). */
-static roof_status wg_tune(roof_kernel* k, wg_state* s, wg_verdict* v, roof_error* err) {
-  uint64_t xn = (uint64_t)(s->N * s->H * s->W * s->C), yn = (uint64_t)(s->N * s->OH * s->OW * s->O);
+static roof_status wg_tune(roof_kernel* k, wg_state** cand, int ncand, wg_verdict* v, roof_error* err) {
+  const wg_state* s = cand[0];
+  uint64_t xn = (uint64_t)(s->N * s->H * s->W * s->C), yn = (uint64_t)(s->N * s->OH * s->OW * s->O), sn = 0;
+  for (int c = 0; c < ncand; c++) sn = wg_max_scratch_floats(cand[c]) > sn ? wg_max_scratch_floats(cand[c]) : sn;
   float* x = malloc(sizeof(float) * xn + 64);
   float* y = malloc(sizeof(float) * yn + 64);
-  float* scratch = malloc(sizeof(float) * wg_max_scratch_floats(s));
+  float* scratch = malloc(sizeof(float) * sn);
   if (!x || !y || !scratch) {
     free(x), free(y), free(scratch);
     return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory timing Winograd");
   }
   for (uint64_t i = 0; i < xn; i++) x[i] = 0.5f;
-  s->x = x;
-  s->y = y;
-  s->scratch = scratch;
-  roof_status st = wg_race(k, s, x, y, v, err);
+  for (int c = 0; c < ncand; c++) cand[c]->x = x, cand[c]->y = y, cand[c]->scratch = scratch;
+  roof_status st = wg_race(k, cand, ncand, x, y, v, err);
   free(x), free(y), free(scratch);
-  s->x = NULL, s->y = NULL, s->scratch = NULL;
+  for (int c = 0; c < ncand; c++) cand[c]->x = NULL, cand[c]->y = NULL, cand[c]->scratch = NULL;
   return st;
 }
 
+/* The tile sides that compete for the layer: the forced one, or F(4x4) and, on small maps,
+ * F(2x2) (timed under auto; forced on: by the size rule alone). */
+static int wg_candidate_tiles(const roof_kernel* k, int* tiles) {
+  const int forced = wg_env_tile();
+  if (forced) return tiles[0] = forced, 1;
+  if (wg_mode(k) != 0) return tiles[0] = wg_f2_untimed(&k->out[0]) ? 2 : 4, 1;
+  tiles[0] = 4;
+  if (!wg_f2_worth_timing(&k->out[0])) return 1;
+  tiles[1] = 2;
+  return 2;
+}
+
+/* Builds the candidates, races them (or reads the cache) under auto, keeps the one chosen as
+ * k->state. Every candidate not kept is freed here; k->state is freed by destroy_wg. */
 static roof_status create_wg(roof_kernel* k, roof_error* err) {
-  wg_state* s = calloc(1, sizeof(*s));
-  if (s == NULL) return roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory");
-  k->state = s;
-  roof_status st = wg_build(k, s, err);
-  if (st != ROOF_OK) return st;
-  if (wg_mode(k) == 0) {
+  int tiles[WG_MAX_CAND];
+  int ncand = wg_candidate_tiles(k, tiles);
+  const bool cached = wg_env_tile() == 0; /* a race among forced tiles is no answer for the layer */
+  wg_state* cand[WG_MAX_CAND] = {NULL, NULL};
+  roof_status st = ROOF_OK;
+  int keep = 0;
+  for (int c = 0; c < ncand && st == ROOF_OK; c++) {
+    cand[c] = calloc(1, sizeof(wg_state));
+    st = cand[c] ? wg_build(k, cand[c], tiles[c], err) : roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory");
+    if (c > 0 && st == ROOF_E_UNSUPPORTED) { /* F(2x2) over a size limit F(4x4) is under: F(4x4) alone */
+      wg_state_free(cand[c]);
+      cand[c] = NULL;
+      ncand = c;
+      st = ROOF_OK;
+    }
+  }
+  if (st == ROOF_OK && wg_mode(k) == 0) {
     char key[320];
     wg_verdict v = {0};
-    wg_key(k, s, key, sizeof(key));
-    v.choice = wg_cache_lookup(key, &v.wg_ms, &v.xnn_ms);
-    if (v.choice == 0) {
-      st = wg_tune(k, s, &v, err);
-      if (st != ROOF_OK) return st;
-      if (v.steady) wg_cache_store(key, v.choice, v.wg_ms, v.xnn_ms);
+    wg_key(k, cand[0], key, sizeof(key));
+    if (cached) v.choice = wg_cache_lookup(key, &v.wg_ms, &v.xnn_ms);
+    if (v.choice.split == 0) {
+      st = wg_tune(k, cand, ncand, &v, err);
+      if (st == ROOF_OK && v.steady && cached) wg_cache_store(key, v.choice, v.wg_ms, v.xnn_ms);
+    } else {
+      for (int c = 0; c < ncand; c++) keep = cand[c]->m == v.choice.m ? c : keep;
+      v.winner = keep;
+      if (v.choice.split > 0 && cand[keep]->m != v.choice.m) v.choice.split = 0; /* a tile not built: the forced one */
     }
-    if (v.choice < 0) {
-      return roof_kernel_refuse(err, "Winograd timed slower than XNNPACK on this shape (%.3f vs %.3f ms)", v.wg_ms, v.xnn_ms);
+    if (st == ROOF_OK && v.choice.split < 0) {
+      st = roof_kernel_refuse(err, "Winograd timed slower than XNNPACK on this shape (%.3f vs %.3f ms)", v.wg_ms, v.xnn_ms);
     }
-    wg_use_split(s, (wg_split)v.choice);
-  } else {
-    wg_use_split(s, wg_default_split(s, pthreadpool_get_threads_count(k->pool)));
+    keep = v.winner;
+    if (st == ROOF_OK) {
+      const size_t threads = pthreadpool_get_threads_count(k->pool);
+      wg_use_split(cand[keep], v.choice.split > 0 ? (wg_split)v.choice.split : wg_default_split(cand[keep], threads));
+    }
+  } else if (st == ROOF_OK) {
+    wg_use_split(cand[0], wg_default_split(cand[0], pthreadpool_get_threads_count(k->pool)));
   }
-  k->executed_flops = wg_flops(s);
-  k->algorithm = "winograd F(4x4,3x3)";
+  for (int c = 0; c < ncand; c++) {
+    if (c != keep) wg_state_free(cand[c]);
+  }
+  k->state = cand[keep]; /* freed by destroy_wg, built or half-built */
+  if (st != ROOF_OK) return st;
+  k->executed_flops = wg_flops(cand[keep]);
+  k->algorithm = cand[keep]->m == 4 ? "winograd F(4x4,3x3)" : "winograd F(2x2,3x3)";
   return ROOF_OK;
 }
 

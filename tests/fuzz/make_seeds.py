@@ -249,9 +249,10 @@ def dw_conv_seed(out):
 
 
 def winograd_seed(out):
-    """A 3x3 stride-1 Conv with bias (5 -> 17 channels, 7x9, asymmetric pads: tiles cut by the
-    edges, channel tails) and a Relu the activation pass fuses (load and run targets; fuzz_run
-    forces the Winograd kernel on): mutations reach its geometry and transforms."""
+    """A 3x3 stride-1 Conv with bias (5 -> 17 channels, 7x9 and 9x10, asymmetric pads: tiles cut
+    by the edges, channel tails) and a Relu the activation pass fuses (load and run targets;
+    fuzz_run forces the Winograd kernel on: F(2x2) on the first, F(4x4) on the second):
+    mutations reach its geometry and transforms."""
     try:
         import numpy as np
         from onnx import TensorProto, helper, numpy_helper
@@ -268,6 +269,13 @@ def winograd_seed(out):
     data = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]).SerializeToString()
     for target in ("load", "run"):
         with open(os.path.join(out, target, "op_conv3x3_winograd.onnx"), "wb") as fh:
+            fh.write(data)
+    # the same on a 9x10 map: over 64 pixels, so the forced kernel takes F(4x4) (the 7x9 one F(2x2))
+    graph = helper.make_graph(nodes, "winograd_seed_f4", [helper.make_tensor_value_info("x", f, [1, 5, 9, 10])],
+                              [helper.make_tensor_value_info("y", f, None)], inits)
+    data = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]).SerializeToString()
+    for target in ("load", "run"):
+        with open(os.path.join(out, target, "op_conv3x3_winograd_f4.onnx"), "wb") as fh:
             fh.write(data)
 
 

@@ -13,6 +13,7 @@
 #include "graph_builder.h"
 
 static int failures, cases;
+static const char* want_alg; /* the algorithm the forced tile must show */
 
 typedef struct wg_case {
   int64_t n, c, h, w, o;
@@ -113,8 +114,8 @@ static void check(rng* r, const wg_case* c) {
   if (ref == NULL || fast == NULL) {
     fprintf(stderr, "FAIL %s: session failed\n", label);
     failures++;
-  } else if (alg == NULL || strncmp(alg, "winograd", 8) != 0) {
-    fprintf(stderr, "FAIL %s: the Winograd kernel was not taken\n", label);
+  } else if (alg == NULL || strcmp(alg, want_alg) != 0) {
+    fprintf(stderr, "FAIL %s: ran %s, not %s\n", label, alg ? alg : "direct", want_alg);
     failures++;
   } else {
     compare(label, &m->g->values[m->g->outputs[0]], fast, ref, &worst);
@@ -157,13 +158,13 @@ static void check_modes(rng* r) {
   roof_model_free(m);
 }
 
-int main(int argc, char** argv) {
-  rng r = {argc > 1 ? strtoull(argv[1], NULL, 10) : 7};
+/* Every case with the output tile forced (ROOFTOP_WINOGRAD_TILE): F(4x4,3x3), then F(2x2,3x3). */
+static void check_shapes(rng* r) {
   /* ResNet-18 / ResNet-50: every 3x3 stride-1 conv (the stride-2 ones run direct) at 224x224 */
   static const int64_t kResnet[][3] = {{64, 56, 56}, {128, 28, 28}, {256, 14, 14}, {512, 7, 7}};
   for (size_t i = 0; i < sizeof(kResnet) / sizeof(kResnet[0]); i++) {
     wg_case c = {1, kResnet[i][0], kResnet[i][1], kResnet[i][2], kResnet[i][0], {1, 1, 1, 1}, true, true, 2};
-    check(&r, &c);
+    check(r, &c);
   }
   /* odd sizes: tiles cut by the edges, channel tails, padding 0, 1 and asymmetric, batch 2.
    * At least 5 input channels: up to 4 take the stem entry (ops/conv_stem.c) ahead of Winograd. */
@@ -174,14 +175,25 @@ int main(int argc, char** argv) {
       {2, 5, 8, 10, 65, {2, 0, 1, 2}, true, false, 2},  {1, 64, 15, 15, 64, {1, 1, 1, 1}, false, true, 2},
       {1, 48, 19, 23, 40, {0, 1, 0, 1}, true, false, 1}, {2, 130, 7, 9, 70, {1, 1, 1, 1}, true, true, 2},
   };
-  for (size_t i = 0; i < sizeof(kOdd) / sizeof(kOdd[0]); i++) check(&r, &kOdd[i]);
+  for (size_t i = 0; i < sizeof(kOdd) / sizeof(kOdd[0]); i++) check(r, &kOdd[i]);
   /* random shapes */
   for (int i = 0; i < 12; i++) {
-    wg_case c = {irand(&r, 1, 2), irand(&r, 5, 40), irand(&r, 3, 21), irand(&r, 3, 21), irand(&r, 1, 70),
-                 {irand(&r, 0, 1), irand(&r, 0, 1), irand(&r, 0, 1), irand(&r, 0, 1)}, irand(&r, 0, 1), irand(&r, 0, 1),
-                 irand(&r, 1, 2)};
-    check(&r, &c);
+    wg_case c = {irand(r, 1, 2), irand(r, 5, 40), irand(r, 3, 21), irand(r, 3, 21), irand(r, 1, 70),
+                 {irand(r, 0, 1), irand(r, 0, 1), irand(r, 0, 1), irand(r, 0, 1)}, irand(r, 0, 1), irand(r, 0, 1),
+                 irand(r, 1, 2)};
+    check(r, &c);
   }
+}
+
+int main(int argc, char** argv) {
+  rng r = {argc > 1 ? strtoull(argv[1], NULL, 10) : 7};
+  static const char* const kTiles[][2] = {{"4", "winograd F(4x4,3x3)"}, {"2", "winograd F(2x2,3x3)"}};
+  for (int t = 0; t < 2; t++) {
+    setenv("ROOFTOP_WINOGRAD_TILE", kTiles[t][0], 1);
+    want_alg = kTiles[t][1];
+    check_shapes(&r);
+  }
+  unsetenv("ROOFTOP_WINOGRAD_TILE");
   check_modes(&r);
   printf("%d cases, %d failures\n", cases, failures);
   return failures ? 1 : 0;
