@@ -264,19 +264,15 @@ def winograd_seed(out):
              helper.make_node("Relu", ["c"], ["y"])]
     inits = [numpy_helper.from_array(np.linspace(-1, 1, 17 * 5 * 9, dtype=np.float32).reshape(17, 5, 3, 3), "w"),
              numpy_helper.from_array(np.linspace(-0.5, 0.5, 17, dtype=np.float32), "b")]
-    graph = helper.make_graph(nodes, "winograd_seed", [helper.make_tensor_value_info("x", f, [1, 5, 7, 9])],
-                              [helper.make_tensor_value_info("y", f, None)], inits)
-    data = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]).SerializeToString()
-    for target in ("load", "run"):
-        with open(os.path.join(out, target, "op_conv3x3_winograd.onnx"), "wb") as fh:
-            fh.write(data)
-    # the same on a 9x10 map: over 64 pixels, so the forced kernel takes F(4x4) (the 7x9 one F(2x2))
-    graph = helper.make_graph(nodes, "winograd_seed_f4", [helper.make_tensor_value_info("x", f, [1, 5, 9, 10])],
-                              [helper.make_tensor_value_info("y", f, None)], inits)
-    data = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]).SerializeToString()
-    for target in ("load", "run"):
-        with open(os.path.join(out, target, "op_conv3x3_winograd_f4.onnx"), "wb") as fh:
-            fh.write(data)
+    # 7x9 is 63 pixels: the forced kernel takes F(2x2); 9x10 is over 64: F(4x4)
+    for name, hw, file in (("winograd_seed", [7, 9], "op_conv3x3_winograd.onnx"),
+                           ("winograd_seed_f4", [9, 10], "op_conv3x3_winograd_f4.onnx")):
+        graph = helper.make_graph(nodes, name, [helper.make_tensor_value_info("x", f, [1, 5] + hw)],
+                                  [helper.make_tensor_value_info("y", f, None)], inits)
+        data = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]).SerializeToString()
+        for target in ("load", "run"):
+            with open(os.path.join(out, target, file), "wb") as fh:
+                fh.write(data)
 
 
 def convt_seed(out):
