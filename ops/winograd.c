@@ -537,15 +537,18 @@ static bool wg_f2_untimed(const roof_tensor* y) { return y->dims[2] * y->dims[3]
 static const char kWgCache[] = "winograd-v4.txt";
 
 /* The layer's key: CPU, build, micro-kernel, threads and shape (one line of the cache, spaces
- * only between fields). */
-static void wg_key(const roof_kernel* k, const wg_state* s, char* key, size_t n) {
+ * only between fields). From k alone, so that a cached answer is known before any weights are
+ * transformed. */
+static void wg_key(const roof_kernel* k, char* key, size_t n) {
   char cpu[128];
   roof_tune_cpu(cpu, sizeof(cpu));
+  const mm_isa* isa = roof_mm_pick_isa();
+  const int64_t* x = k->in[0].dims; /* [N, C, H, W] */
   const roof_spatial* sp = &((const conv_params*)k->params)->sp;
-  snprintf(key, n, "%s " ROOF_TUNE_BUILD " mm%dx%d t%zu x%lldx%lldx%lldx%lld o%lld p%lld,%lld,%lld,%lld", cpu, s->isa->mr,
-           s->isa->nr, pthreadpool_get_threads_count(k->pool),
-           (long long)s->N, (long long)s->C, (long long)s->H, (long long)s->W, (long long)s->O, (long long)sp->pads[0],
-           (long long)sp->pads[1], (long long)sp->pads[2], (long long)sp->pads[3]);
+  snprintf(key, n, "%s " ROOF_TUNE_BUILD " mm%dx%d t%zu x%lldx%lldx%lldx%lld o%lld p%lld,%lld,%lld,%lld", cpu, isa->mr,
+           isa->nr, pthreadpool_get_threads_count(k->pool), (long long)x[0], (long long)x[1], (long long)x[2],
+           (long long)x[3], (long long)k->out[0].dims[1], (long long)sp->pads[0], (long long)sp->pads[1],
+           (long long)sp->pads[2], (long long)sp->pads[3]);
 }
 
 /* A race's answer: the split and output tile of the Winograd side that won, or XNNPACK. */
@@ -692,15 +695,26 @@ static int wg_candidate_tiles(const roof_kernel* k, int* tiles) {
   return 2;
 }
 
-/* Builds the candidates, races them (or reads the cache) under auto, keeps the one chosen as
- * k->state. Every candidate not kept is freed here; k->state is freed by destroy_wg. */
+/* Under auto, a cached answer names the one tile to build (or XNNPACK: nothing built); else
+ * the candidates are built and raced. Every candidate not kept is freed here; k->state, the one
+ * kept, is freed by destroy_wg, built or half-built. */
 static roof_status create_wg(roof_kernel* k, roof_error* err) {
   int tiles[WG_MAX_CAND];
   int ncand = wg_candidate_tiles(k, tiles);
-  const bool cached = wg_env_tile() == 0; /* a race among forced tiles is no answer for the layer */
+  const bool tuned = wg_mode(k) == 0;
+  const bool cached = tuned && wg_env_tile() == 0; /* a race among forced tiles is no answer for the layer */
+  char key[320];
+  wg_verdict v = {0};
+  if (cached) {
+    wg_key(k, key, sizeof(key));
+    v.choice = wg_cache_lookup(key, &v.wg_ms, &v.xnn_ms);
+    if (v.choice.split > 0) tiles[0] = v.choice.m, ncand = 1;
+  }
+  if (v.choice.split < 0) {
+    return roof_kernel_refuse(err, "Winograd timed slower than XNNPACK on this shape (%.3f vs %.3f ms)", v.wg_ms, v.xnn_ms);
+  }
   wg_state* cand[WG_MAX_CAND] = {NULL, NULL};
   roof_status st = ROOF_OK;
-  int keep = 0;
   for (int c = 0; c < ncand && st == ROOF_OK; c++) {
     cand[c] = calloc(1, sizeof(wg_state));
     st = cand[c] ? wg_build(k, cand[c], tiles[c], err) : roof_node_fail(err, ROOF_E_NOMEM, k->g, k->node, "out of memory");
@@ -711,34 +725,22 @@ static roof_status create_wg(roof_kernel* k, roof_error* err) {
       st = ROOF_OK;
     }
   }
-  if (st == ROOF_OK && wg_mode(k) == 0) {
-    char key[320];
-    wg_verdict v = {0};
-    wg_key(k, cand[0], key, sizeof(key));
-    if (cached) v.choice = wg_cache_lookup(key, &v.wg_ms, &v.xnn_ms);
-    if (v.choice.split == 0) {
-      st = wg_tune(k, cand, ncand, &v, err);
-      if (st == ROOF_OK && v.steady && cached) wg_cache_store(key, v.choice, v.wg_ms, v.xnn_ms);
-    } else {
-      for (int c = 0; c < ncand; c++) keep = cand[c]->m == v.choice.m ? c : keep;
-      v.winner = keep;
-      if (v.choice.split > 0 && cand[keep]->m != v.choice.m) v.choice.split = 0; /* a tile not built: the forced one */
-    }
+  if (st == ROOF_OK && tuned && v.choice.split == 0) {
+    st = wg_tune(k, cand, ncand, &v, err);
+    if (st == ROOF_OK && v.steady && cached) wg_cache_store(key, v.choice, v.wg_ms, v.xnn_ms);
     if (st == ROOF_OK && v.choice.split < 0) {
       st = roof_kernel_refuse(err, "Winograd timed slower than XNNPACK on this shape (%.3f vs %.3f ms)", v.wg_ms, v.xnn_ms);
     }
-    keep = v.winner;
-    if (st == ROOF_OK) {
-      const size_t threads = pthreadpool_get_threads_count(k->pool);
-      wg_use_split(cand[keep], v.choice.split > 0 ? (wg_split)v.choice.split : wg_default_split(cand[keep], threads));
-    }
-  } else if (st == ROOF_OK) {
-    wg_use_split(cand[0], wg_default_split(cand[0], pthreadpool_get_threads_count(k->pool)));
+  }
+  const int keep = v.winner; /* 0 unless a race picked another */
+  if (st == ROOF_OK) {
+    const size_t threads = pthreadpool_get_threads_count(k->pool);
+    wg_use_split(cand[keep], v.choice.split > 0 ? (wg_split)v.choice.split : wg_default_split(cand[keep], threads));
   }
   for (int c = 0; c < ncand; c++) {
     if (c != keep) wg_state_free(cand[c]);
   }
-  k->state = cand[keep]; /* freed by destroy_wg, built or half-built */
+  k->state = cand[keep];
   if (st != ROOF_OK) return st;
   k->executed_flops = wg_flops(cand[keep]);
   k->algorithm = cand[keep]->m == 4 ? "winograd F(4x4,3x3)" : "winograd F(2x2,3x3)";

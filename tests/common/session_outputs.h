@@ -160,19 +160,25 @@ static inline bool test_differential_entry(roof_model* m, int threads, void* con
   return ok;
 }
 
-/* One convolution case of an entry test: m (built for label, NULL when building failed) run on
- * a random [count] input against the reference, with the entry check of
- * test_differential_entry; frees m. False on any failure. */
-static inline bool test_conv_entry_case(rng* r, roof_model* m, size_t count, int threads, const char* label,
-                                        bool (*is_entry)(const roof_kernel_impl*), bool want, const char* entry) {
+/* One case of an entry test: m (built for label, NULL when building failed) run on a random
+ * [count] input against the reference, with the entry check of test_differential_entry on
+ * op's node; frees m. False on any failure. */
+static inline bool test_op_entry_case(rng* r, roof_model* m, size_t count, int threads, const char* op, const char* label,
+                                      bool (*is_entry)(const roof_kernel_impl*), bool want, const char* entry) {
   if (m == NULL) return false;
   float* x = malloc(sizeof(float) * (count ? count : 1));
   for (size_t i = 0; i < count; i++) x[i] = frand(r);
   void* in[1] = {x};
-  bool ok = test_differential_entry(m, threads, in, "Conv", label, is_entry, want, entry);
+  bool ok = test_differential_entry(m, threads, in, op, label, is_entry, want, entry);
   free(x);
   roof_model_free(m);
   return ok;
+}
+
+/* The same for a Conv node. */
+static inline bool test_conv_entry_case(rng* r, roof_model* m, size_t count, int threads, const char* label,
+                                        bool (*is_entry)(const roof_kernel_impl*), bool want, const char* entry) {
+  return test_op_entry_case(r, m, count, threads, "Conv", label, is_entry, want, entry);
 }
 
 #endif

@@ -51,18 +51,10 @@ static void check(rng* r, const ct_case* c, bool want) {
            (long long)c->o, (long long)c->sh, (long long)c->sw, (long long)c->dil, (long long)c->pad, (long long)c->out_pad,
            (long long)c->group, c->bias ? " +bias" : "", c->relu ? " +relu" : "", c->threads);
   cases++;
-  roof_model* m = build(r, c, label);
-  if (m == NULL) {
-    failures++;
-    return;
-  }
   size_t count = (size_t)(c->n * c->c * c->h * c->w);
-  float* x = malloc(sizeof(float) * (count ? count : 1));
-  for (size_t i = 0; i < count; i++) x[i] = frand(r);
-  void* in[1] = {x};
-  if (!test_differential_entry(m, c->threads, in, "ConvTranspose", label, is_gemm, want, "the GEMM entry")) failures++;
-  free(x);
-  roof_model_free(m);
+  if (!test_op_entry_case(r, build(r, c, label), count, c->threads, "ConvTranspose", label, is_gemm, want, "the GEMM entry")) {
+    failures++;
+  }
 }
 
 int main(int argc, char** argv) {
