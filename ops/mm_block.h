@@ -32,6 +32,8 @@ typedef struct mm_block {
   const float* res;    /* mr x nc values added before the clamp, rows res_rs apart; NULL: none */
   int64_t res_rs;
   bool acc;            /* see above */
+  const char* pf;      /* when not NULL (and the block full): the 128 bytes at pf + k * pf_step */
+  int64_t pf_step;     /* are asked for (into L2) at step k; at most 128 */
 } mm_block;
 
 typedef struct mm_isa {
