@@ -1,6 +1,7 @@
 // rooftop against ONNX Runtime, side by side: see tools/bench/README.md.
 // Both engines run as child processes of this driver (one process tree), on the same .npy
-// input, alternating A B A B for --rounds rounds of --runs timed runs after --warmup runs each.
+// input, alternating A B A B for --rounds rounds of --runs timed runs (or as many as last --round-ms)
+// after warm-up batches of --warmup runs for --warmup-ms each.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,7 +14,7 @@ const here = path.dirname(new URL(import.meta.url).pathname);
 function parseArgs(argv) {
   const o = {
     root: path.resolve(here, '../..'), zoo: null, out: null, ort: null, threads: [1, 2], rounds: 5,
-    runs: 20, warmup: 5, models: ['resnet18', 'resnet50', 'mobilenet_v2', 'mobilenet_v3_small',
+    runs: 20, warmup: 5, warmupMs: 1000, roundMs: 300, models: ['resnet18', 'resnet50', 'mobilenet_v2', 'mobilenet_v3_small',
       'shufflenet_v2_x1_0', 'squeezenet1_1', 'efficientnet_b0'], variants: ['plain', 'raw'],
     scaling: true, transformers: [], transformerDir: null, textdet: [], textdetDir: null,
     frames: [], sequenceDir: null, frameCalls: 500, qdq: [], qdqDir: null,
@@ -27,6 +28,8 @@ function parseArgs(argv) {
     else if (k === '--rounds') { o.rounds = Number(v); i++; }
     else if (k === '--runs') { o.runs = Number(v); i++; }
     else if (k === '--warmup') { o.warmup = Number(v); i++; }
+    else if (k === '--warmup-ms') { o.warmupMs = Number(v); i++; }
+    else if (k === '--round-ms') { o.roundMs = Number(v); i++; }
     else if (k === '--zoo') { o.zoo = v; i++; }
     else if (k === '--out') { o.out = v; i++; }
     else if (k === '--ort') { o.ort = v; i++; }
@@ -110,6 +113,18 @@ function refShare(o, model, inputName, npy, threads, label) {
   return { share: sum(ref) / (sum(layers) || 1), ops };
 }
 
+// --warmup runs, repeated until --warmup-ms have passed: a fresh worker's first few hundred ms
+// at 2 threads ran slower and with spikes (rooftop's bench_worker on MobileNet v2, Zen 5 VM: median
+// 2.36-2.52 ms over its first 30-50 runs, single runs up to 10 ms, then 1.86-1.94; the same
+// process after a 1 s pause: no slow start), which five runs did not cover.
+// Returns the median of the last warm-up batch.
+async function warmUp(w, o) {
+  const t0 = performance.now();
+  let last;
+  do last = await w.run(o.warmup); while (performance.now() - t0 < o.warmupMs);
+  return median(last);
+}
+
 // One configuration: model file, input shape, threads. Returns a result row. `inputFile`: a
 // given input (the transformer exports' input_0.pb, token ids for BERT and GPT) instead of
 // seeded floats.
@@ -127,10 +142,13 @@ async function measure(o, label, model, shape, threads, inputFile = null, tol = 
   const A = new Worker(path.join(o.root, 'build/bench_worker'), [model, meta.name, npy, String(threads), outA]);
   const B = new Worker(process.execPath, [path.join(here, 'ort_worker.mjs'), o.ort, model, meta.name, npy, String(threads), outB]);
   const readyA = await A.next(), readyB = await B.next();
-  await A.run(o.warmup); await B.run(o.warmup);
+  // runs per round: --runs, or more so that a round of the slower engine lasts --round-ms (a
+  // 20-run round of a 2 ms model lasted 40 ms, and its ratio moved by 0.3 between rounds at 2 threads)
+  const slow = Math.max(await warmUp(A, o), await warmUp(B, o));
+  const runs = Math.max(o.runs, Math.ceil(o.roundMs / slow));
   const ta = [], tb = [], ratios = [];
   for (let r = 0; r < o.rounds; r++) {
-    const a = await A.run(o.runs), b = await B.run(o.runs);
+    const a = await A.run(runs), b = await B.run(runs);
     ta.push(...a); tb.push(...b);
     ratios.push(median(a) / median(b));
   }
@@ -229,7 +247,8 @@ function writeMarkdown(file, all, o, ortVersion) {
     `rooftop vs ONNX Runtime ${ortVersion} (onnxruntime-node, CPU EP, graphOptimizationLevel all).`] : [
     `Measured ${new Date().toISOString().slice(0, 10)} on ${cpu} (${os.cpus().length} logical CPUs), ` +
     `rooftop vs ONNX Runtime ${ortVersion} (onnxruntime-node, CPU EP, graphOptimizationLevel all), ` +
-    `${o.rounds} alternating rounds of ${o.runs} runs after ${o.warmup} warm-up, median of ${o.rounds * o.runs} runs each. ` +
+    `${o.rounds} alternating rounds of ${o.runs} runs or more (as many as the slower engine runs in ${o.roundMs} ms) after ` +
+    `warm-up batches of ${o.warmup} runs for ${o.warmupMs} ms, median of all timed runs each. ` +
     `Ratio = median over rounds of rooftop / ORT (below 1: rooftop faster); best = rooftop's fastest run / ORT's fastest. RSS of ORT includes Node.js ` +
     `(${f(rows[0]?.node_rss_mb ?? 0, 0)} MB before ONNX Runtime loads). Ref share = rooftop's layer time on reference ` +
     `kernels (its profile JSON, 5 runs), with their op types.`,
