@@ -1097,7 +1097,7 @@ static mm_block mm_tile_block(const mm_state* s, const int64_t* m, int64_t tile,
  * the next panel, 1 / (full tiles) of it spread over its K steps, so that the next panel arrives
  * while this one is multiplied. Without it the first tile under each panel waited for DRAM:
  * ResNet-50's 2048 -> 512 1x1 layer at 7x7 took 0.46 ms with its 4 MiB of weights in L3 and
- * 0.58 in a chain of twelve such layers (48 MiB); with it 0.53 (Zen 5, one thread). */
+ * 0.58 in a chain of twelve such layers (48 MiB); with it 0.49 (Zen 5, one thread). */
 static void mm_next_panel_slice(const mm_state* s, const int64_t* m, int64_t next, size_t tile, mm_block* t) {
   const int64_t full = s->M / s->isa->mr, bytes = s->K * s->isa->nr * (int64_t)sizeof(float);
   if (next >= s->panels || (int64_t)tile >= full) return;
