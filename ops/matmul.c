@@ -1099,10 +1099,9 @@ static mm_block mm_tile_block(const mm_state* s, const int64_t* m, int64_t tile,
  * ResNet-50's 2048 -> 512 1x1 layer at 7x7 took 0.46 ms with its 4 MiB of weights in L3 and
  * 0.58 in a chain of twelve such layers (48 MiB); with it 0.49 (Zen 5, one thread). */
 static void mm_next_panel_slice(const mm_state* s, const int64_t* m, int64_t next, size_t tile, mm_block* t) {
-  const int64_t full = s->M / s->isa->mr, bytes = s->K * s->isa->nr * (int64_t)sizeof(float);
+  const int64_t full = s->M / s->isa->mr;
   if (next >= s->panels || (int64_t)tile >= full) return;
-  t->pf = (const char*)(s->pb + (m[1] * s->panels + next) * s->K * s->isa->nr) + bytes * (int64_t)tile / full;
-  t->pf_step = (bytes / full + s->K - 1) / s->K;
+  mm_block_prefetch_part(t, s->pb + (m[1] * s->panels + next) * s->K * s->isa->nr, s->K, s->isa->nr, (int64_t)tile, full);
 }
 
 static void mm_task(void* ctx, size_t batch, size_t tile, size_t group) {

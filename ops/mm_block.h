@@ -42,6 +42,16 @@ typedef struct mm_isa {
   bool acc; /* block takes mm_block.acc */
 } mm_isa;
 
+/* Asks the block to fetch part i of n equal parts of `next`, a packed panel [K][nr] (floats),
+ * spread over its K steps: the prefetch one block issues for the panel the next ones multiply
+ * (weights from DRAM, see mm_next_panel_slice in ops/matmul.c). At most 128 bytes per step
+ * (4 * nr / n, nr <= 32). */
+static inline void mm_block_prefetch_part(mm_block* t, const float* next, int64_t K, int nr, int64_t i, int64_t n) {
+  const int64_t bytes = K * nr * (int64_t)sizeof(float);
+  t->pf = (const char*)next + bytes * i / n;
+  t->pf_step = (bytes / n + K - 1) / K;
+}
+
 /* The best micro-kernel this CPU runs: AVX-512 12x32, AVX2+FMA 6x16, arm64 NEON 6x16, else
  * portable 4x8. ROOFTOP_NATIVE_ISA=avx2 or =portable caps the choice (tests run them all). */
 const mm_isa* roof_mm_pick_isa(void);

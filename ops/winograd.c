@@ -284,11 +284,8 @@ static void wg_gemm_task(void* ctx, size_t p, size_t panel, size_t block) {
   };
   /* full blocks also ask for their share of the next product's U (the same prefetch as the
    * packed GEMM's, see mm_next_panel_slice): U comes from DRAM when a model's weights exceed L3 */
-  const int64_t full = wk->tc / mr, next = (int64_t)p * s->panels + (int64_t)panel + 1, bytes = s->C * nr * (int64_t)sizeof(float);
-  if ((int64_t)block < full && next < s->p * s->panels) {
-    t.pf = (const char*)(s->u + next * s->C * nr) + bytes * (int64_t)block / full;
-    t.pf_step = (bytes / full + s->C - 1) / s->C;
-  }
+  const int64_t full = wk->tc / mr, next = (int64_t)p * s->panels + (int64_t)panel + 1;
+  if ((int64_t)block < full && next < s->p * s->panels) mm_block_prefetch_part(&t, s->u + next * s->C * nr, s->C, (int)nr, (int64_t)block, full);
   s->isa->block(&t);
 }
 
